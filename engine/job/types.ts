@@ -1,0 +1,95 @@
+import type { JsonValue } from '../json.js';
+import type { SinkRow, SinkSpec } from '../ports/sink.js';
+import type { SourceRecord, SourceSpec } from '../ports/source-reader.js';
+import type { StartingPosition } from '../protocol/offsets.js';
+
+/**
+ * When batches run.
+ * - interval: a batch starts every `intervalMs` (or at once when the last one took longer).
+ * - availableNow: process what the source holds, then stop once every partition is caught up.
+ */
+export type Trigger =
+  | { readonly type: 'interval'; readonly intervalMs: number }
+  | { readonly type: 'availableNow' };
+
+/**
+ * update: every batch writes the current value of each window/key it changed.
+ * append: a window is written once, when the watermark passes its end, and never again.
+ */
+export type OutputMode = 'update' | 'append';
+
+export interface CheckpointSettings {
+  /** Write a full snapshot of a partition's state after this many deltas (default 10). */
+  readonly snapshotEvery: number;
+  /** Keep WAL records and state versions of the last this many committed batches (default 100). */
+  readonly retainBatches: number;
+}
+
+/**
+ * The keyed state of one partition during one batch. Reads see this batch's own writes.
+ * Values must be JSON. The executor persists the changes as the next state version.
+ */
+export interface KeyedState {
+  get(key: string): JsonValue | undefined;
+  put(key: string, value: JsonValue): void;
+  delete(key: string): void;
+  /** Every (key, value) as the batch sees it now. */
+  entries(): IterableIterator<[string, JsonValue]>;
+  readonly size: number;
+}
+
+/** A record the pipeline could not process: it goes to the dead-letter table. */
+export interface RecordFailure {
+  readonly record: SourceRecord;
+  readonly stage: string;
+  readonly reason: string;
+}
+
+export interface PipelineInput {
+  readonly records: readonly SourceRecord[];
+  readonly state: KeyedState;
+  /** The batch's watermark from its plan; null while the job has none. */
+  readonly watermarkMs: number | null;
+  readonly batchId: number;
+  readonly partition: string;
+}
+
+export interface PipelineOutcome {
+  readonly rows: SinkRow[];
+  readonly failures: RecordFailure[];
+  /** Records dropped because their event time was behind the batch's watermark. */
+  readonly lateRecords: number;
+  /** Highest event time among this batch's accepted records; null when none carried one. */
+  readonly maxEventTimeMs: number | null;
+}
+
+/**
+ * A job's pipeline, compiled: applies it to one partition's records of one batch.
+ * It must be deterministic in its input (records, state, watermark): no clock, no
+ * randomness, so that a re-run of a batch writes exactly the same state and rows.
+ */
+export interface CompiledPipeline {
+  run(input: PipelineInput): PipelineOutcome;
+  /** Allowed lateness of the event-time watermark, or null when the pipeline declares none. */
+  readonly allowedLatenessMs: number | null;
+  /** A short description of the operators, for logs and docs ("decode > map > window(60s) > count"). */
+  readonly description: string;
+}
+
+export interface JobSource {
+  readonly spec: SourceSpec;
+  readonly startingPosition: StartingPosition;
+}
+
+/** A job, as `defineJob` returns it: validated, with defaults filled in. */
+export interface JobDefinition {
+  readonly name: string;
+  readonly version: number;
+  readonly source: JobSource;
+  readonly sink: SinkSpec;
+  readonly pipeline: CompiledPipeline;
+  readonly trigger: Trigger;
+  readonly outputMode: OutputMode;
+  readonly maxRecordsPerPartition: number;
+  readonly checkpoint: CheckpointSettings;
+}

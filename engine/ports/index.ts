@@ -1,0 +1,31 @@
+import type { Clock } from './clock.js';
+import type { DeadLetterQueue } from './dead-letter-queue.js';
+import type { SinkFactory } from './sink.js';
+import type { SourceFactory } from './source-reader.js';
+import type { StateStore } from './state-store.js';
+import type { WriteAheadLog } from './write-ahead-log.js';
+
+export type * from './blob-store.js';
+export type * from './clock.js';
+export type * from './dead-letter-queue.js';
+export type * from './sink.js';
+export type * from './source-reader.js';
+export type * from './state-store.js';
+export type * from './write-ahead-log.js';
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Everything the driver and executor functions talk to. One AWS and one memory build exist. */
+export interface EnginePorts {
+  readonly wal: WriteAheadLog;
+  readonly state: StateStore;
+  readonly deadLetters: DeadLetterQueue;
+  readonly sources: SourceFactory;
+  readonly sinks: SinkFactory;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}

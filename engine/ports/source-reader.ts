@@ -1,0 +1,53 @@
+import type { Offset, StartPosition } from '../protocol/offsets.js';
+
+export interface SourceRecord {
+  readonly partition: string;
+  readonly offset: Offset;
+  readonly key: string;
+  readonly data: Uint8Array;
+  /** When the source accepted the record (Kinesis ApproximateArrivalTimestamp, Kafka timestamp). */
+  readonly arrivalTimeMs: number;
+}
+
+export interface PartitionInfo {
+  readonly id: string;
+  /** Partitions that must be read to their end before this one (Kinesis parent shards). */
+  readonly parentIds: readonly string[];
+  /** No more records will be added (a Kinesis shard closed by resharding). */
+  readonly closed: boolean;
+}
+
+export interface ReadRequest {
+  readonly partition: string;
+  readonly start: StartPosition;
+  /** Read at most this many records. */
+  readonly maxRecords: number;
+  /**
+   * When set, the range is recorded: read exactly up to and including this offset, and
+   * fail with RangeMismatchError/DataLossError if it cannot be reached.
+   */
+  readonly untilOffset?: Offset;
+}
+
+export interface ReadResult {
+  /** The records after `start`, in offset order. */
+  readonly records: SourceRecord[];
+  /** The reader reached the tail: nothing more was there when it stopped. */
+  readonly caughtUp: boolean;
+  /** The partition is closed and was read to its end. */
+  readonly closed: boolean;
+  /** How far behind the tail the reader was after its last read, when the source says. */
+  readonly lagMs: number | null;
+}
+
+/** Reads exact offset ranges of one stream or topic. */
+export interface SourceReader {
+  listPartitions(): Promise<PartitionInfo[]>;
+  read(request: ReadRequest): Promise<ReadResult>;
+}
+
+export type SourceSpec =
+  | { readonly type: 'kinesis'; readonly streamName: string }
+  | { readonly type: 'memory'; readonly streamName: string };
+
+export type SourceFactory = (spec: SourceSpec) => SourceReader;

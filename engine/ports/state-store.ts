@@ -1,0 +1,46 @@
+import type { JsonValue } from '../json.js';
+
+/** Changes made by one batch: a value to put, or `undefined` to delete the key. */
+export type StateChanges = ReadonlyMap<string, JsonValue | undefined>;
+
+export interface StateVersionInfo {
+  readonly version: number;
+  /** The snapshot this version's chain starts from (itself when it is a snapshot). */
+  readonly snapshotVersion: number;
+  readonly kind: 'delta' | 'snapshot';
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+export interface StateWrite {
+  readonly jobId: string;
+  readonly partition: string;
+  /** The new version: the id of the batch that produced it. */
+  readonly version: number;
+  /** The version the changes apply to (0 = empty state). */
+  readonly baseVersion: number;
+  readonly changes: StateChanges;
+  /** The full state after the changes: written as a snapshot when one is due. */
+  readonly full: ReadonlyMap<string, JsonValue>;
+  /** A snapshot is written when the chain from the last snapshot would exceed this many deltas. */
+  readonly snapshotEvery: number;
+}
+
+/**
+ * Versioned keyed state of one partition of a job (Spark's StateStore, one version per
+ * batch that changed it). Version N is written before batch N commits; writing the same
+ * version twice with the same content is harmless, so retries and zombies are safe.
+ */
+export interface StateStore {
+  /** The state at `version`; version 0 is empty. Throws StateCorruptionError when the version is missing. */
+  load(jobId: string, partition: string, version: number): Promise<Map<string, JsonValue>>;
+  write(request: StateWrite): Promise<{ bytesWritten: number; kind: 'delta' | 'snapshot' }>;
+  /** The versions kept for a partition, oldest first. */
+  listVersions(jobId: string, partition: string): Promise<StateVersionInfo[]>;
+  listPartitions(jobId: string): Promise<string[]>;
+  /**
+   * Deletes what no version ≥ `version` needs: versions below it, except the snapshot and
+   * deltas that `version`'s own chain reads. Returns the number of objects deleted.
+   */
+  deleteVersionsBelow(jobId: string, partition: string, version: number): Promise<number>;
+}

@@ -1,0 +1,325 @@
+/**
+ * The micro-batch protocol of one job, as pure functions over the write-ahead log's
+ * records. No I/O happens here: the driver functions in engine/driver read the WAL, call
+ * these, and write what they return.
+ *
+ * The WAL (engine/ports/write-ahead-log.ts) holds, per job, one record per batch:
+ *
+ *   PLANNED    the offset log entry: for every partition, where the batch starts, the
+ *              most it may read (the rate limit), the state version it builds on, and the
+ *              watermark it uses. Written once, conditionally, by the driver whose epoch
+ *              is current. Never changed afterwards: a re-run reads exactly this.
+ *   range end  per partition, written once (conditional put) by the first executor
+ *              attempt, before any of its output is visible. For Kinesis this is the only
+ *              place the end of a range becomes known. Every retry, every zombie and every
+ *              replay reads exactly this range.
+ *   COMMITTED  the commit log entry: the plan plus, per partition, the end that was read,
+ *              the next start, the state version holding the partition's state after the
+ *              batch, the highest event time seen, and the batch's metrics. Written by a
+ *              conditional update that also checks the driver's epoch.
+ *
+ * Step by step, for batch N:
+ *
+ *   1. plan      resolveNextBatch(latest): see below. The new plan is put with
+ *                "attribute_not_exists AND lease.epoch = myEpoch". A driver that loses gets
+ *                ConcurrentDriverError and stops.
+ *   2. execute   per partition: read exactly the range (record its end first if it is
+ *                not recorded yet), apply the pipeline to state version base, write state
+ *                version N to the state store, write output rows to the sink idempotently
+ *                (each row carries N and is only written if the stored row is not newer),
+ *                dead letters to the dead-letter table. All of it deterministic in
+ *                (plan, range end, state base): running it twice writes the same bytes.
+ *   3. commit    commit record N, conditional on "status = PLANNED AND lease.epoch =
+ *                myEpoch". Only now may batch N+1 be planned and retention act.
+ *   4. retention delete WAL records and state versions that no commit can need any more
+ *                (retentionPlan): never anything a committed batch's successor reads.
+ *
+ * Recovery, after any crash at any point (resolveNextBatch):
+ *
+ *   IF the WAL holds no batch THEN plan batch 1 from the job's starting position
+ *   ELSE IF the latest batch is PLANNED (not committed) THEN
+ *       re-run it with exactly its recorded plan: partitions whose range end is recorded
+ *       read exactly that range; the others read from their start up to the cap and
+ *       record their end first. Output rewrites the same rows (idempotent), state
+ *       version N is rewritten with the same content.
+ *   ELSE (the latest batch is COMMITTED) plan batch N+1 starting where N ended.
+ *
+ * The watermark used by batch N is fixed in its plan from data up to N-1:
+ *   watermark(N) = max(watermark(N-1), maxEventTime(up to N-1) - allowedLateness)
+ * so it never decreases and a replay of N computes the same output.
+ */
+import { JobSpecError } from '../errors.js';
+import {
+  nextStart,
+  resolveStartingPosition,
+  type RangeEnd,
+  type StartPosition,
+  type StartingPosition,
+} from './offsets.js';
+
+export const BatchStatus = {
+  PLANNED: 'PLANNED',
+  COMMITTED: 'COMMITTED',
+} as const;
+export type BatchStatus = (typeof BatchStatus)[keyof typeof BatchStatus];
+
+/** The first batch of a job. State version 0 is the empty state every partition starts from. */
+export const FIRST_BATCH_ID = 1;
+export const EMPTY_STATE_VERSION = 0;
+
+export interface PartitionPlan {
+  readonly partition: string;
+  readonly start: StartPosition;
+  /** The rate limit: at most this many records are read for this partition in this batch. */
+  readonly maxRecords: number;
+  /** The state version this batch builds on: the partition's state after its last batch that changed it. */
+  readonly baseStateVersion: number;
+}
+
+export interface BatchPlan {
+  readonly jobId: string;
+  readonly batchId: number;
+  /** The epoch of the driver that wrote the plan. */
+  readonly epoch: number;
+  readonly plannedAt: number;
+  /** Event-time watermark for this batch; null until the job has seen an event time. */
+  readonly watermarkMs: number | null;
+  /** Highest event time seen by committed batches before this one (carried forward). */
+  readonly maxEventTimeMs: number | null;
+  readonly partitions: readonly PartitionPlan[];
+}
+
+/** What an executor returns for one partition of one batch: small and serialisable. */
+export interface PartitionResult {
+  readonly partition: string;
+  readonly end: RangeEnd;
+  /** The state version holding this partition's state after the batch (the batch id, or the base when unchanged). */
+  readonly stateVersion: number;
+  readonly records: number;
+  readonly outputRows: number;
+  readonly deadLetters: number;
+  readonly lateRecords: number;
+  readonly maxEventTimeMs: number | null;
+  readonly stateRows: number;
+  readonly stateBytesWritten: number;
+  /** Milliseconds the reader was behind the tail of the partition after reading, if known. */
+  readonly lagMs: number | null;
+  /** The reader reached the tail of the partition: there was nothing more to read right now. */
+  readonly caughtUp: boolean;
+}
+
+export interface BatchMetrics {
+  readonly records: number;
+  readonly outputRows: number;
+  readonly deadLetters: number;
+  readonly lateRecords: number;
+  readonly stateRows: number;
+  readonly stateBytesWritten: number;
+  readonly durationMs: number;
+  readonly lagMs: number | null;
+}
+
+export interface PartitionCommit {
+  readonly end: RangeEnd;
+  readonly nextStart: StartPosition;
+  readonly stateVersion: number;
+  readonly caughtUp: boolean;
+  readonly lagMs: number | null;
+}
+
+export interface BatchCommit {
+  readonly batchId: number;
+  readonly epoch: number;
+  readonly committedAt: number;
+  /** Highest event time seen up to and including this batch. */
+  readonly maxEventTimeMs: number | null;
+  readonly partitions: Readonly<Record<string, PartitionCommit>>;
+  readonly metrics: BatchMetrics;
+}
+
+export interface BatchRecord {
+  readonly plan: BatchPlan;
+  readonly status: BatchStatus;
+  readonly commit?: BatchCommit;
+}
+
+/** Job settings the planner needs; a subset of the job definition. */
+export interface PlanningSettings {
+  readonly startingPosition: StartingPosition;
+  readonly maxRecordsPerPartition: number;
+  /** Allowed lateness of event time, or null when the job has no event-time watermark. */
+  readonly allowedLatenessMs: number | null;
+}
+
+export type NextBatch =
+  | { readonly kind: 'plan'; readonly plan: BatchPlan }
+  | { readonly kind: 'resume'; readonly plan: BatchPlan };
+
+/**
+ * Decides which batch runs next (see the recovery rules at the top of this file).
+ * `partitions` are the source's current partitions, used for a new plan only.
+ */
+export function resolveNextBatch(args: {
+  readonly jobId: string;
+  readonly epoch: number;
+  readonly latest: BatchRecord | null;
+  readonly partitions: readonly string[];
+  readonly settings: PlanningSettings;
+  readonly nowMs: number;
+}): NextBatch {
+  const { latest } = args;
+  if (latest !== null && latest.status === BatchStatus.PLANNED) {
+    return { kind: 'resume', plan: latest.plan };
+  }
+  return { kind: 'plan', plan: planNextBatch({ ...args, previous: latest }) };
+}
+
+/** Plans the batch after `previous` (or the first batch when there is none). */
+export function planNextBatch(args: {
+  readonly jobId: string;
+  readonly epoch: number;
+  readonly previous: BatchRecord | null;
+  readonly partitions: readonly string[];
+  readonly settings: PlanningSettings;
+  readonly nowMs: number;
+}): BatchPlan {
+  const { previous, settings } = args;
+  validatePlanningSettings(settings);
+  if (previous !== null && (previous.status !== BatchStatus.COMMITTED || previous.commit === undefined)) {
+    throw new TypeError(`batch ${previous.plan.batchId} is not committed: it must be resumed, not followed`);
+  }
+  const commit = previous?.commit;
+  // A partition that appears while the job runs (a Kafka partition added, a Kinesis child
+  // shard) holds only records written after the job started: read it from its beginning.
+  const initial: StartPosition = commit
+    ? { type: 'EARLIEST' }
+    : resolveStartingPosition(settings.startingPosition, args.nowMs);
+  const known = commit ? Object.keys(commit.partitions) : [];
+  const all = [...new Set([...known, ...args.partitions])].sort();
+  const partitions: PartitionPlan[] = all.map((partition) => {
+    const done = commit?.partitions[partition];
+    return {
+      partition,
+      start: done ? done.nextStart : initial,
+      maxRecords: settings.maxRecordsPerPartition,
+      baseStateVersion: done ? done.stateVersion : EMPTY_STATE_VERSION,
+    };
+  });
+  const maxEventTimeMs = commit?.maxEventTimeMs ?? null;
+  return {
+    jobId: args.jobId,
+    batchId: previous ? previous.plan.batchId + 1 : FIRST_BATCH_ID,
+    epoch: args.epoch,
+    plannedAt: args.nowMs,
+    watermarkMs: nextWatermark(previous?.plan.watermarkMs ?? null, maxEventTimeMs, settings.allowedLatenessMs),
+    maxEventTimeMs,
+    partitions,
+  };
+}
+
+/** watermark(N) = max(watermark(N-1), maxEventTime(≤ N-1) - lateness); null while unknown. */
+export function nextWatermark(
+  previousWatermarkMs: number | null,
+  maxEventTimeMs: number | null,
+  allowedLatenessMs: number | null,
+): number | null {
+  if (allowedLatenessMs === null || maxEventTimeMs === null) return previousWatermarkMs;
+  const candidate = maxEventTimeMs - allowedLatenessMs;
+  return previousWatermarkMs === null ? candidate : Math.max(previousWatermarkMs, candidate);
+}
+
+/**
+ * Builds the commit record of a plan from its executors' results. Every planned
+ * partition must have exactly one result; anything else is a driver bug and throws.
+ */
+export function buildCommit(args: {
+  readonly plan: BatchPlan;
+  readonly results: readonly PartitionResult[];
+  readonly epoch: number;
+  readonly nowMs: number;
+}): BatchCommit {
+  const { plan, results } = args;
+  const byPartition = new Map(results.map((r) => [r.partition, r]));
+  if (byPartition.size !== results.length) {
+    throw new TypeError(`batch ${plan.batchId}: more than one result for a partition`);
+  }
+  const partitions: Record<string, PartitionCommit> = {};
+  let maxEventTimeMs = plan.maxEventTimeMs;
+  let lagMs: number | null = null;
+  const sum = { records: 0, outputRows: 0, deadLetters: 0, lateRecords: 0, stateRows: 0, stateBytesWritten: 0 };
+  for (const p of plan.partitions) {
+    const r = byPartition.get(p.partition);
+    if (r === undefined) throw new TypeError(`batch ${plan.batchId}: no result for partition ${p.partition}`);
+    byPartition.delete(p.partition);
+    partitions[p.partition] = {
+      end: r.end,
+      nextStart: nextStart(p.start, r.end),
+      stateVersion: r.stateVersion,
+      caughtUp: r.caughtUp,
+      lagMs: r.lagMs,
+    };
+    if (r.maxEventTimeMs !== null) {
+      maxEventTimeMs = maxEventTimeMs === null ? r.maxEventTimeMs : Math.max(maxEventTimeMs, r.maxEventTimeMs);
+    }
+    if (r.lagMs !== null) lagMs = lagMs === null ? r.lagMs : Math.max(lagMs, r.lagMs);
+    sum.records += r.records;
+    sum.outputRows += r.outputRows;
+    sum.deadLetters += r.deadLetters;
+    sum.lateRecords += r.lateRecords;
+    sum.stateRows += r.stateRows;
+    sum.stateBytesWritten += r.stateBytesWritten;
+  }
+  if (byPartition.size > 0) {
+    throw new TypeError(`batch ${plan.batchId}: results for unplanned partitions ${[...byPartition.keys()].join(', ')}`);
+  }
+  return {
+    batchId: plan.batchId,
+    epoch: args.epoch,
+    committedAt: args.nowMs,
+    maxEventTimeMs,
+    partitions,
+    metrics: { ...sum, durationMs: Math.max(0, args.nowMs - plan.plannedAt), lagMs },
+  };
+}
+
+/** True when every partition of a committed batch reached the tail of its partition. */
+export function isCaughtUp(commit: BatchCommit): boolean {
+  return Object.values(commit.partitions).every((p) => p.caughtUp);
+}
+
+/**
+ * Retention after batch `committedBatchId` committed, keeping the last `retainBatches`
+ * committed batches (and their state versions) for replay:
+ * - WAL records of batches below `deleteBatchesBelow` may go: a committed successor
+ *   exists, so no recovery reads them.
+ * - per partition, state versions below `keepStateFrom[p]` may go: the oldest kept batch
+ *   builds on versions ≥ that (its own base), so recovery and replay of every kept batch
+ *   still find their base. The state store keeps whatever a kept version's reads need
+ *   (a snapshot and the deltas after it): that part is its job.
+ */
+export function retentionPlan(args: {
+  readonly committedBatchId: number;
+  readonly retainBatches: number;
+  readonly oldestKeptPlan: BatchPlan | null;
+}): { deleteBatchesBelow: number; keepStateFrom: Record<string, number> } | null {
+  const { committedBatchId, retainBatches, oldestKeptPlan } = args;
+  if (retainBatches < 1) throw new JobSpecError(`retainBatches must be at least 1, got ${retainBatches}`);
+  const deleteBatchesBelow = committedBatchId - retainBatches + 1;
+  if (deleteBatchesBelow <= FIRST_BATCH_ID || oldestKeptPlan === null) return null;
+  if (oldestKeptPlan.batchId !== deleteBatchesBelow) {
+    throw new TypeError(`retention needs the plan of batch ${deleteBatchesBelow}, got ${oldestKeptPlan.batchId}`);
+  }
+  const keepStateFrom: Record<string, number> = {};
+  for (const p of oldestKeptPlan.partitions) keepStateFrom[p.partition] = p.baseStateVersion;
+  return { deleteBatchesBelow, keepStateFrom };
+}
+
+export function validatePlanningSettings(settings: PlanningSettings): void {
+  const { maxRecordsPerPartition, allowedLatenessMs } = settings;
+  if (!Number.isInteger(maxRecordsPerPartition) || maxRecordsPerPartition < 1) {
+    throw new JobSpecError(`maxRecordsPerPartition must be a positive integer, got ${maxRecordsPerPartition}`);
+  }
+  if (allowedLatenessMs !== null && (!Number.isFinite(allowedLatenessMs) || allowedLatenessMs < 0)) {
+    throw new JobSpecError(`allowedLatenessMs must be a non-negative number, got ${allowedLatenessMs}`);
+  }
+}
