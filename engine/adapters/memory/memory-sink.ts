@@ -1,0 +1,30 @@
+import type { Sink, SinkWrite, StoredRow } from '../../ports/sink.js';
+
+/** The idempotent sink in memory: same rule as DynamoDbSink (a row is replaced only by a batch ≥ its own). */
+export class MemorySink implements Sink {
+  private readonly rows = new Map<string, StoredRow>();
+
+  async write(request: SinkWrite): Promise<{ written: number; skipped: number }> {
+    let written = 0;
+    let skipped = 0;
+    for (const row of request.rows) {
+      const stored = this.rows.get(row.key);
+      if (stored !== undefined && stored.batchId > request.batchId) {
+        skipped += 1;
+        continue;
+      }
+      this.rows.set(row.key, structuredClone({ key: row.key, value: row.value, batchId: request.batchId }));
+      written += 1;
+    }
+    return { written, skipped };
+  }
+
+  async get(key: string): Promise<StoredRow | null> {
+    const row = this.rows.get(key);
+    return row === undefined ? null : structuredClone(row);
+  }
+
+  async scan(): Promise<StoredRow[]> {
+    return [...this.rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((r) => structuredClone(r));
+  }
+}

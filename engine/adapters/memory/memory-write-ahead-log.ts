@@ -1,0 +1,129 @@
+import { ConcurrentDriverError, InvalidArgumentError } from '../../errors.js';
+import { BatchStatus, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch.js';
+import type { RangeEnd } from '../../protocol/offsets.js';
+import type { WriteAheadLog } from '../../ports/write-ahead-log.js';
+
+interface JobLog {
+  epoch: number;
+  batches: Map<number, BatchRecord>;
+  ranges: Map<string, RangeEnd>;
+}
+
+/** The WAL in memory, with the same conditional rules as the DynamoDB adapter. */
+export class MemoryWriteAheadLog implements WriteAheadLog {
+  private readonly jobs = new Map<string, JobLog>();
+
+  private job(jobId: string): JobLog {
+    let log = this.jobs.get(jobId);
+    if (log === undefined) {
+      log = { epoch: 0, batches: new Map(), ranges: new Map() };
+      this.jobs.set(jobId, log);
+    }
+    return log;
+  }
+
+  async acquireEpoch(jobId: string): Promise<number> {
+    const log = this.job(jobId);
+    log.epoch += 1;
+    return log.epoch;
+  }
+
+  async currentEpoch(jobId: string): Promise<number | null> {
+    const epoch = this.jobs.get(jobId)?.epoch ?? 0;
+    return epoch === 0 ? null : epoch;
+  }
+
+  async putPlan(plan: BatchPlan): Promise<void> {
+    const log = this.job(plan.jobId);
+    if (log.epoch !== plan.epoch) {
+      throw new ConcurrentDriverError(
+        `driver epoch ${plan.epoch} is stale: another driver took job ${plan.jobId} (epoch ${log.epoch})`,
+        { context: { jobId: plan.jobId, batchId: plan.batchId, epoch: plan.epoch } },
+      );
+    }
+    if (log.batches.has(plan.batchId)) {
+      throw new ConcurrentDriverError(`batch ${plan.batchId} of job ${plan.jobId} was planned by another driver`, {
+        context: { jobId: plan.jobId, batchId: plan.batchId, epoch: plan.epoch },
+      });
+    }
+    log.batches.set(plan.batchId, clone({ plan, status: BatchStatus.PLANNED }));
+  }
+
+  async getBatch(jobId: string, batchId: number): Promise<BatchRecord | null> {
+    const record = this.jobs.get(jobId)?.batches.get(batchId);
+    return record === undefined ? null : clone(record);
+  }
+
+  async getLatestBatch(jobId: string): Promise<BatchRecord | null> {
+    const batches = this.jobs.get(jobId)?.batches;
+    if (batches === undefined || batches.size === 0) return null;
+    return clone(batches.get(Math.max(...batches.keys()))!);
+  }
+
+  async listBatches(jobId: string, options: { fromBatchId?: number; limit?: number } = {}): Promise<BatchRecord[]> {
+    const from = options.fromBatchId ?? 0;
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const batches = [...(this.jobs.get(jobId)?.batches.values() ?? [])]
+      .filter((b) => b.plan.batchId >= from)
+      .sort((a, b) => a.plan.batchId - b.plan.batchId);
+    return clone(batches.slice(0, limit));
+  }
+
+  async recordRangeEnd(jobId: string, batchId: number, partition: string, end: RangeEnd): Promise<RangeEnd> {
+    const ranges = this.job(jobId).ranges;
+    const key = rangeKey(batchId, partition);
+    const existing = ranges.get(key);
+    if (existing !== undefined) return clone(existing);
+    ranges.set(key, clone(end));
+    return clone(end);
+  }
+
+  async getRangeEnd(jobId: string, batchId: number, partition: string): Promise<RangeEnd | null> {
+    const end = this.jobs.get(jobId)?.ranges.get(rangeKey(batchId, partition));
+    return end === undefined ? null : clone(end);
+  }
+
+  async commitBatch(jobId: string, commit: BatchCommit): Promise<'committed' | 'already-committed'> {
+    const log = this.job(jobId);
+    const record = log.batches.get(commit.batchId);
+    if (record === undefined) {
+      throw new InvalidArgumentError(`batch ${commit.batchId} of job ${jobId} was never planned`, {
+        context: { jobId, batchId: commit.batchId },
+      });
+    }
+    if (record.status === BatchStatus.COMMITTED) return 'already-committed';
+    if (log.epoch !== commit.epoch) {
+      throw new ConcurrentDriverError(
+        `driver epoch ${commit.epoch} is stale: another driver took job ${jobId} (epoch ${log.epoch})`,
+        { context: { jobId, batchId: commit.batchId, epoch: commit.epoch } },
+      );
+    }
+    log.batches.set(commit.batchId, clone({ plan: record.plan, status: BatchStatus.COMMITTED, commit }));
+    return 'committed';
+  }
+
+  async deleteBatchesBelow(jobId: string, batchId: number): Promise<number> {
+    const log = this.jobs.get(jobId);
+    if (log === undefined) return 0;
+    let deleted = 0;
+    for (const id of [...log.batches.keys()]) {
+      if (id < batchId) {
+        log.batches.delete(id);
+        deleted += 1;
+      }
+    }
+    for (const key of [...log.ranges.keys()]) {
+      if (Number(key.split('#', 1)[0]) < batchId) log.ranges.delete(key);
+    }
+    return deleted;
+  }
+}
+
+function rangeKey(batchId: number, partition: string): string {
+  return `${batchId}#${partition}`;
+}
+
+/** Records cross a serialisation boundary on AWS; copying here keeps callers from sharing objects. */
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}

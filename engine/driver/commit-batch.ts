@@ -1,0 +1,71 @@
+import { InvalidArgumentError } from '../errors.js';
+import { buildCommit, isCaughtUp, retentionPlan, type BatchMetrics, type PartitionResult } from '../protocol/batch.js';
+import type { DriverContext } from './context.js';
+
+export interface CommitBatchInput {
+  readonly jobId: string;
+  readonly epoch: number;
+  readonly batchId: number;
+  readonly results: readonly PartitionResult[];
+}
+
+export interface CommitBatchResult {
+  readonly jobId: string;
+  readonly epoch: number;
+  readonly batchId: number;
+  /** False when the batch had been committed already (a retried commit). */
+  readonly committedNow: boolean;
+  /** Every partition reached its tail: an available-now job is done. */
+  readonly caughtUp: boolean;
+  readonly watermarkMs: number | null;
+  readonly metrics: BatchMetrics;
+}
+
+/** Retention runs after every this many batches, not after each one (it lists objects). */
+export const RETENTION_EVERY_BATCHES = 10;
+
+/**
+ * Steps 3 and 4 of the protocol: write the commit record (fenced by epoch), then apply
+ * retention, which may only delete what the commit just made unnecessary.
+ */
+export async function commitBatch(input: CommitBatchInput, ctx: DriverContext): Promise<CommitBatchResult> {
+  const { jobId, epoch, batchId } = input;
+  const { ports, job } = ctx;
+  const record = await ports.wal.getBatch(jobId, batchId);
+  if (record === null) {
+    throw new InvalidArgumentError(`batch ${batchId} of job ${jobId} is not in the write-ahead log`, {
+      context: { jobId, batchId },
+    });
+  }
+  const commit = record.commit ?? buildCommit({ plan: record.plan, results: input.results, epoch, nowMs: ports.clock.now() });
+  const outcome = record.commit ? 'already-committed' : await ports.wal.commitBatch(jobId, commit);
+  const stored = outcome === 'committed' ? commit : ((await ports.wal.getBatch(jobId, batchId))?.commit ?? commit);
+  if (outcome === 'committed' && batchId % RETENTION_EVERY_BATCHES === 0) {
+    await applyRetention(jobId, batchId, ctx);
+  }
+  return {
+    jobId,
+    epoch,
+    batchId,
+    committedNow: outcome === 'committed',
+    caughtUp: isCaughtUp(stored),
+    watermarkMs: record.plan.watermarkMs,
+    metrics: stored.metrics,
+  };
+}
+
+/** Deletes WAL records and state versions older than the last `retainBatches` committed batches. */
+export async function applyRetention(jobId: string, committedBatchId: number, ctx: DriverContext): Promise<void> {
+  const { ports, job } = ctx;
+  const retainBatches = job.checkpoint.retainBatches;
+  const oldestKept = committedBatchId - retainBatches + 1;
+  if (oldestKept <= 1) return;
+  const oldest = await ports.wal.getBatch(jobId, oldestKept);
+  const plan = retentionPlan({ committedBatchId, retainBatches, oldestKeptPlan: oldest?.plan ?? null });
+  if (plan === null) return;
+  for (const [partition, version] of Object.entries(plan.keepStateFrom)) {
+    await ports.state.deleteVersionsBelow(jobId, partition, version);
+  }
+  const deleted = await ports.wal.deleteBatchesBelow(jobId, plan.deleteBatchesBelow);
+  if (deleted > 0) ports.logger.info('retention', { jobId, deletedBatches: deleted, keptFrom: plan.deleteBatchesBelow });
+}

@@ -1,0 +1,93 @@
+import { runPartition } from '../executor/run-partition.js';
+import { StateCache } from '../executor/state-cache.js';
+import type { JobDefinition } from '../job/types.js';
+import type { EnginePorts } from '../ports/index.js';
+import type { PartitionResult } from '../protocol/batch.js';
+import { retry } from '../retry.js';
+import { commitBatch, type CommitBatchResult } from './commit-batch.js';
+import { planBatch, type PlanBatchResult } from './plan-batch.js';
+import { startDriver } from './start-driver.js';
+
+export interface BatchProgress {
+  readonly plan: PlanBatchResult;
+  readonly commit: CommitBatchResult;
+}
+
+export type ExecutorRunner = (input: { jobId: string; batchId: number; partition: string }) => Promise<PartitionResult>;
+
+export interface RunDriverOptions {
+  /** The job instance's id in the WAL (default: the job's name). */
+  readonly jobId?: string;
+  /** Graceful stop: the batch in flight finishes and commits, then the driver returns. */
+  readonly signal?: AbortSignal;
+  readonly onBatch?: (progress: BatchProgress) => void;
+  /** Stop after this many batches (tests, benchmarks). */
+  readonly maxBatches?: number;
+  /** Attempts per executor for retryable errors (the in-process stand-in for a Step Functions Retry). */
+  readonly executorAttempts?: number;
+  /** How executors run; default: in this process, with a warm state cache. */
+  readonly runExecutor?: ExecutorRunner;
+}
+
+export type StopReason = 'caught-up' | 'stopped' | 'max-batches';
+
+/**
+ * The in-process driver: the same steps the Step Functions state machine runs
+ * (start → loop { plan → executors per partition → commit → wait }), called directly.
+ * Used by the local runtime and the harness; the state machine replaces the loop, not
+ * the steps.
+ */
+export async function runDriver(
+  job: JobDefinition,
+  ports: EnginePorts,
+  options: RunDriverOptions = {},
+): Promise<{ batches: number; stoppedBy: StopReason; epoch: number }> {
+  const ctx = { ports, job };
+  const jobId = options.jobId ?? job.name;
+  const cache = new StateCache();
+  const execute: ExecutorRunner =
+    options.runExecutor ?? ((input) => runPartition(input, { ports, job, cache }));
+  const attempts = options.executorAttempts ?? 4;
+  const { epoch } = await startDriver({ jobId }, ctx);
+  let batches = 0;
+  for (;;) {
+    if (options.signal?.aborted) return { batches, stoppedBy: 'stopped', epoch };
+    if (options.maxBatches !== undefined && batches >= options.maxBatches) {
+      return { batches, stoppedBy: 'max-batches', epoch };
+    }
+    const startedAt = ports.clock.now();
+    const plan = await planBatch({ jobId, epoch }, ctx);
+    const results = await Promise.all(
+      plan.partitions.map((partition) =>
+        retry(() => execute({ jobId, batchId: plan.batchId, partition }), {
+          attempts,
+          baseDelayMs: 200,
+          clock: ports.clock,
+          onRetry: (error, attempt) =>
+            ports.logger.warn('executor failed, retrying', { jobId, batchId: plan.batchId, partition, attempt, error: String(error) }),
+        }),
+      ),
+    );
+    const commit = await commitBatch({ jobId, epoch, batchId: plan.batchId, results }, ctx);
+    batches += 1;
+    options.onBatch?.({ plan, commit });
+    if (job.trigger.type === 'availableNow') {
+      if (commit.caughtUp && !plan.resumed) return { batches, stoppedBy: 'caught-up', epoch };
+      continue;
+    }
+    const wait = startedAt + job.trigger.intervalMs - ports.clock.now();
+    if (wait > 0) await sleepUnlessStopped(ports, wait, options.signal);
+  }
+}
+
+async function sleepUnlessStopped(ports: EnginePorts, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return ports.clock.sleep(ms);
+  if (signal.aborted) return;
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  await Promise.race([ports.clock.sleep(ms), aborted]);
+  signal.removeEventListener('abort', onAbort);
+}

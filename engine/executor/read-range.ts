@@ -1,0 +1,66 @@
+import { RangeMismatchError } from '../errors.js';
+import { rangeEndOf, sameRangeEnd, type RangeEnd } from '../protocol/offsets.js';
+import type { PartitionPlan } from '../protocol/batch.js';
+import type { WriteAheadLog } from '../ports/write-ahead-log.js';
+import type { SourceReader, SourceRecord } from '../ports/source-reader.js';
+
+export interface RangeRead {
+  readonly records: SourceRecord[];
+  readonly end: RangeEnd;
+  readonly caughtUp: boolean;
+  readonly lagMs: number | null;
+}
+
+/**
+ * Reads exactly the range of one partition of one batch.
+ *
+ * IF the WAL holds the range's end THEN read exactly [start, end] (a retry, a zombie,
+ *    a recovery or a replay: all of them see the records the first attempt saw)
+ * ELSE read from start up to the cap, then record the end with a conditional put BEFORE
+ *    returning, so nothing derived from these records is visible before the range is
+ *    fixed. When another attempt recorded first, its end wins: both read from the same
+ *    start in the same order, so one read is a prefix of the other; cut ours or read again.
+ */
+export async function readRange(args: {
+  readonly wal: WriteAheadLog;
+  readonly reader: SourceReader;
+  readonly jobId: string;
+  readonly batchId: number;
+  readonly plan: PartitionPlan;
+}): Promise<RangeRead> {
+  const { wal, jobId, batchId, plan } = args;
+  const recorded = await wal.getRangeEnd(jobId, batchId, plan.partition);
+  if (recorded !== null) return readRecorded(args.reader, plan, recorded);
+
+  const read = await args.reader.read({ partition: plan.partition, start: plan.start, maxRecords: plan.maxRecords });
+  const ours = rangeEndOf(read.records.map((r) => r.offset), read.closed);
+  const winner = await wal.recordRangeEnd(jobId, batchId, plan.partition, ours);
+  if (sameRangeEnd(winner, ours)) {
+    return { records: read.records, end: ours, caughtUp: read.caughtUp, lagMs: read.lagMs };
+  }
+  const prefix = read.records.slice(0, winner.count);
+  if (winner.count <= read.records.length && prefix.at(-1)?.offset === winner.lastOffset) {
+    return { records: prefix, end: winner, caughtUp: winner.count < plan.maxRecords, lagMs: read.lagMs };
+  }
+  return readRecorded(args.reader, plan, winner);
+}
+
+async function readRecorded(reader: SourceReader, plan: PartitionPlan, end: RangeEnd): Promise<RangeRead> {
+  const caughtUp = end.count < plan.maxRecords;
+  if (end.count === 0) return { records: [], end, caughtUp, lagMs: null };
+  const read = await reader.read({
+    partition: plan.partition,
+    start: plan.start,
+    maxRecords: end.count,
+    untilOffset: end.lastOffset!,
+  });
+  const got = rangeEndOf(read.records.map((r) => r.offset), end.closed ?? false);
+  if (got.count !== end.count || got.lastOffset !== end.lastOffset) {
+    throw new RangeMismatchError(
+      `partition ${plan.partition}: the recorded range holds ${end.count} records up to ${end.lastOffset}, ` +
+        `the source returned ${got.count} up to ${got.lastOffset ?? 'nothing'}`,
+      { context: { partition: plan.partition, offset: end.lastOffset ?? null } },
+    );
+  }
+  return { records: read.records, end, caughtUp, lagMs: read.lagMs };
+}

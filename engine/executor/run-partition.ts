@@ -1,0 +1,149 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import type { JobDefinition, RecordFailure } from '../job/types.js';
+import type { EnginePorts } from '../ports/index.js';
+import type { DeadLetter } from '../ports/dead-letter-queue.js';
+import { BatchStatus, type PartitionResult } from '../protocol/batch.js';
+import { readRange } from './read-range.js';
+import type { StateCache } from './state-cache.js';
+import { TrackedState } from './tracked-state.js';
+
+export interface ExecutorInput {
+  readonly jobId: string;
+  readonly batchId: number;
+  readonly partition: string;
+}
+
+export interface ExecutorContext {
+  readonly ports: EnginePorts;
+  readonly job: JobDefinition;
+  /** A warm executor's state cache; optional (a cold executor loads from the state store). */
+  readonly cache?: StateCache;
+}
+
+/** Bytes of a bad record kept in its dead letter. */
+const DEAD_LETTER_PAYLOAD_BYTES = 4096;
+
+/**
+ * Runs one partition of one planned batch (step 2 of the protocol in
+ * engine/protocol/batch.ts):
+ *
+ *   1. read exactly the partition's range (readRange records its end first when needed)
+ *   2. apply the pipeline to the records, in order, over state version `base`
+ *   3. dead letters for records that failed a stage (they never block the partition)
+ *   4. state version N (only when the batch changed the state)
+ *   5. output rows to the sink, each carrying N (idempotent)
+ *
+ * Every write is deterministic in (plan, range end, base state): running this twice, or
+ * beside a zombie doing the same, writes the same state bytes and the same rows. A batch
+ * that is already committed is not run again: its recorded result is returned.
+ */
+export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): Promise<PartitionResult> {
+  const { jobId, batchId, partition } = input;
+  const { ports, job } = ctx;
+  const record = await ports.wal.getBatch(jobId, batchId);
+  if (record === null) {
+    throw new InvalidArgumentError(`batch ${batchId} of job ${jobId} is not in the write-ahead log`, {
+      context: { jobId, batchId },
+    });
+  }
+  const plan = record.plan.partitions.find((p) => p.partition === partition);
+  if (plan === undefined) {
+    throw new InvalidArgumentError(`batch ${batchId} of job ${jobId} has no partition ${partition}`, {
+      context: { jobId, batchId, partition },
+    });
+  }
+  const done = record.status === BatchStatus.COMMITTED ? record.commit?.partitions[partition] : undefined;
+  if (done !== undefined) return alreadyCommitted(partition, done);
+
+  const range = await readRange({ wal: ports.wal, reader: ports.sources(job.source.spec), jobId, batchId, plan });
+
+  const base =
+    ctx.cache?.get(jobId, partition, plan.baseStateVersion) ??
+    (await ports.state.load(jobId, partition, plan.baseStateVersion));
+  const state = new TrackedState(base);
+  const outcome = job.pipeline.run({
+    records: range.records,
+    state,
+    watermarkMs: record.plan.watermarkMs,
+    batchId,
+    partition,
+  });
+
+  if (outcome.failures.length > 0) {
+    await ports.deadLetters.put(outcome.failures.map((f) => deadLetterOf(jobId, batchId, f, ports.clock.now())));
+  }
+
+  let stateVersion = plan.baseStateVersion;
+  let stateBytesWritten = 0;
+  let next: ReadonlyMap<string, JsonValue> = base;
+  if (state.changed) {
+    const full = state.materialize();
+    const written = await ports.state.write({
+      jobId,
+      partition,
+      version: batchId,
+      baseVersion: plan.baseStateVersion,
+      changes: state.changeSet(),
+      full,
+      snapshotEvery: job.checkpoint.snapshotEvery,
+    });
+    stateVersion = batchId;
+    stateBytesWritten = written.bytesWritten;
+    next = full;
+  }
+  ctx.cache?.set(jobId, partition, stateVersion, next);
+
+  if (outcome.rows.length > 0) {
+    await ports.sinks(job.sink).write({ jobId, batchId, partition, rows: outcome.rows });
+  }
+
+  return {
+    partition,
+    end: range.end,
+    stateVersion,
+    records: range.records.length,
+    outputRows: outcome.rows.length,
+    deadLetters: outcome.failures.length,
+    lateRecords: outcome.lateRecords,
+    maxEventTimeMs: outcome.maxEventTimeMs,
+    stateRows: next.size,
+    stateBytesWritten,
+    lagMs: range.lagMs,
+    caughtUp: range.caughtUp,
+  };
+}
+
+function alreadyCommitted(
+  partition: string,
+  done: { end: PartitionResult['end']; stateVersion: number; caughtUp: boolean; lagMs: number | null },
+): PartitionResult {
+  return {
+    partition,
+    end: done.end,
+    stateVersion: done.stateVersion,
+    records: 0,
+    outputRows: 0,
+    deadLetters: 0,
+    lateRecords: 0,
+    maxEventTimeMs: null,
+    stateRows: 0,
+    stateBytesWritten: 0,
+    lagMs: done.lagMs,
+    caughtUp: done.caughtUp,
+  };
+}
+
+function deadLetterOf(jobId: string, batchId: number, failure: RecordFailure, now: number): DeadLetter {
+  const { record } = failure;
+  return {
+    jobId,
+    partition: record.partition,
+    offset: record.offset,
+    batchId,
+    stage: failure.stage,
+    reason: failure.reason.slice(0, 1000),
+    payloadBase64: Buffer.from(record.data.subarray(0, DEAD_LETTER_PAYLOAD_BYTES)).toString('base64'),
+    recordedAt: now,
+  };
+}

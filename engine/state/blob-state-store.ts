@@ -1,0 +1,183 @@
+import { StateCorruptionError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { StateStore, StateVersionInfo, StateWrite } from '../ports/state-store.js';
+import {
+  STATE_FORMAT,
+  decodeObject,
+  encodeObject,
+  type DeltaObject,
+  type ManifestObject,
+  type SnapshotObject,
+} from './state-format.js';
+
+/**
+ * Versioned state of each partition, kept as objects in a blob store (S3 on AWS):
+ *
+ *   <prefix><job>/state/<partition>/<version, 20 digits>.delta | .snapshot | .manifest
+ *
+ * Version N is written by batch N before it commits: a delta (the batch's puts and
+ * deletes) or, when the chain since the last snapshot reaches `snapshotEvery`, a full
+ * snapshot; then the manifest, which names the chain to load. Keys are deterministic and
+ * the content is a function of (base state, batch input), so a retried or zombie write of
+ * version N rewrites the same bytes: no rename, no conditional object write needed. The
+ * version only becomes the partition's state when the WAL commit names it.
+ *
+ * Versions are sparse: a batch that changes nothing writes nothing and the commit keeps
+ * pointing at the older version, so an idle job writes no state.
+ */
+export class BlobStateStore implements StateStore {
+  private readonly prefix: string;
+  /** Manifests are small and immutable per (job, partition, version): cache the recent ones. */
+  private readonly manifests = new Map<string, ManifestObject>();
+
+  constructor(
+    private readonly blobs: BlobStore,
+    options: { prefix?: string } = {},
+  ) {
+    this.prefix = options.prefix ?? 'jobs/';
+  }
+
+  async load(jobId: string, partition: string, version: number): Promise<Map<string, JsonValue>> {
+    const state = new Map<string, JsonValue>();
+    if (version === 0) return state;
+    const manifest = await this.requireManifest(jobId, partition, version);
+    if (manifest.snapshotVersion > 0) {
+      const key = this.key(jobId, partition, manifest.snapshotVersion, 'snapshot');
+      const snapshot = decodeObject<SnapshotObject>(await this.require(key), key);
+      for (const [k, v] of snapshot.entries) state.set(k, v);
+    }
+    for (const deltaVersion of manifest.deltaVersions) {
+      const key = this.key(jobId, partition, deltaVersion, 'delta');
+      const delta = decodeObject<DeltaObject>(await this.require(key), key);
+      for (const [k, v] of delta.puts) state.set(k, v);
+      for (const k of delta.deletes) state.delete(k);
+    }
+    return state;
+  }
+
+  async write(request: StateWrite): Promise<{ bytesWritten: number; kind: 'delta' | 'snapshot' }> {
+    const { jobId, partition, version, baseVersion, changes, full } = request;
+    if (!(version > baseVersion)) {
+      throw new RangeError(`state version ${version} must be above its base ${baseVersion}`);
+    }
+    const base = baseVersion === 0 ? null : await this.requireManifest(jobId, partition, baseVersion);
+    const chain = base === null ? [] : base.deltaVersions;
+    const snapshotDue = chain.length + 1 >= Math.max(1, request.snapshotEvery);
+    let bytes: number;
+    let manifest: ManifestObject;
+    if (snapshotDue) {
+      const snapshot: SnapshotObject = { format: STATE_FORMAT, version, entries: [...full].sort(byKey) };
+      const body = encodeObject(snapshot);
+      await this.blobs.put(this.key(jobId, partition, version, 'snapshot'), body);
+      bytes = body.byteLength;
+      manifest = manifestOf(version, 'snapshot', version, [], full.size, bytes);
+    } else {
+      const puts: [string, JsonValue][] = [];
+      const deletes: string[] = [];
+      for (const [k, v] of changes) {
+        if (v === undefined) deletes.push(k);
+        else puts.push([k, v]);
+      }
+      const delta: DeltaObject = { format: STATE_FORMAT, version, base: baseVersion, puts: puts.sort(byKey), deletes: deletes.sort() };
+      const body = encodeObject(delta);
+      await this.blobs.put(this.key(jobId, partition, version, 'delta'), body);
+      bytes = body.byteLength;
+      manifest = manifestOf(version, 'delta', base?.snapshotVersion ?? 0, [...chain, version], full.size, bytes);
+    }
+    const manifestBody = encodeObject(manifest);
+    await this.blobs.put(this.key(jobId, partition, version, 'manifest'), manifestBody);
+    this.remember(jobId, partition, manifest);
+    return { bytesWritten: bytes + manifestBody.byteLength, kind: manifest.kind };
+  }
+
+  async listVersions(jobId: string, partition: string): Promise<StateVersionInfo[]> {
+    const keys = await this.blobs.list(this.partitionPrefix(jobId, partition));
+    const versions = keys.filter((k) => k.endsWith('.manifest')).map((k) => versionOf(k));
+    const infos: StateVersionInfo[] = [];
+    for (const version of versions.sort((a, b) => a - b)) {
+      const m = await this.requireManifest(jobId, partition, version);
+      infos.push({ version, snapshotVersion: m.snapshotVersion, kind: m.kind, rows: m.rows, bytes: m.bytes });
+    }
+    return infos;
+  }
+
+  async listPartitions(jobId: string): Promise<string[]> {
+    const root = `${this.prefix}${jobId}/state/`;
+    const keys = await this.blobs.list(root);
+    const partitions = new Set(keys.map((k) => decodeURIComponent(k.slice(root.length).split('/', 1)[0]!)));
+    return [...partitions].sort();
+  }
+
+  async deleteVersionsBelow(jobId: string, partition: string, version: number): Promise<number> {
+    if (version <= 0) return 0;
+    const manifest = await this.manifest(jobId, partition, version);
+    if (manifest === null) return 0;
+    // Every version ≥ `version` reads a chain that starts at a snapshot ≥ this one's.
+    const keepFrom = manifest.snapshotVersion;
+    const doomed = (await this.blobs.list(this.partitionPrefix(jobId, partition))).filter((k) => versionOf(k) < keepFrom);
+    await this.blobs.delete(doomed);
+    for (const key of doomed) this.manifests.delete(key);
+    return doomed.length;
+  }
+
+  private async requireManifest(jobId: string, partition: string, version: number): Promise<ManifestObject> {
+    const manifest = await this.manifest(jobId, partition, version);
+    if (manifest === null) {
+      throw new StateCorruptionError(`state version ${version} of partition ${partition} of job ${jobId} is missing`, {
+        context: { jobId, partition, version },
+      });
+    }
+    return manifest;
+  }
+
+  private async manifest(jobId: string, partition: string, version: number): Promise<ManifestObject | null> {
+    const key = this.key(jobId, partition, version, 'manifest');
+    const cached = this.manifests.get(key);
+    if (cached !== undefined) return cached;
+    const body = await this.blobs.get(key);
+    if (body === null) return null;
+    const manifest = decodeObject<ManifestObject>(body, key);
+    this.remember(jobId, partition, manifest);
+    return manifest;
+  }
+
+  private remember(jobId: string, partition: string, manifest: ManifestObject): void {
+    if (this.manifests.size >= 1024) this.manifests.delete(this.manifests.keys().next().value!);
+    this.manifests.set(this.key(jobId, partition, manifest.version, 'manifest'), manifest);
+  }
+
+  private async require(key: string): Promise<Uint8Array> {
+    const body = await this.blobs.get(key);
+    if (body === null) throw new StateCorruptionError(`state object ${key} is missing`, { context: { key } });
+    return body;
+  }
+
+  private partitionPrefix(jobId: string, partition: string): string {
+    return `${this.prefix}${jobId}/state/${encodeURIComponent(partition)}/`;
+  }
+
+  private key(jobId: string, partition: string, version: number, kind: 'delta' | 'snapshot' | 'manifest'): string {
+    return `${this.partitionPrefix(jobId, partition)}${String(version).padStart(20, '0')}.${kind}`;
+  }
+}
+
+function manifestOf(
+  version: number,
+  kind: 'delta' | 'snapshot',
+  snapshotVersion: number,
+  deltaVersions: number[],
+  rows: number,
+  bytes: number,
+): ManifestObject {
+  return { format: STATE_FORMAT, version, kind, snapshotVersion, deltaVersions, rows, bytes };
+}
+
+function versionOf(key: string): number {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  return Number(name.slice(0, name.indexOf('.')));
+}
+
+function byKey<T>([a]: [string, T], [b]: [string, T]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,106 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  compareOffsets,
+  isAfterStart,
+  nextStart,
+  rangeEndOf,
+  resolveStartingPosition,
+  type StartPosition,
+} from '../../../engine/protocol/offsets.js';
+
+/** Kinesis-like sequence numbers: 56 digits, far beyond Number.MAX_SAFE_INTEGER. */
+const sequenceNumber = fc.bigInt({ min: 10n ** 55n, max: 10n ** 56n - 1n }).map((n) => n.toString());
+const anyOffset = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n }).map((n) => n.toString()), sequenceNumber);
+
+describe('compareOffsets', () => {
+  it('orders offsets as integers, whatever their length', () => {
+    fc.assert(
+      fc.property(anyOffset, anyOffset, (a, b) => {
+        const expected = BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+        expect(compareOffsets(a, b)).toBe(expected);
+        expect(compareOffsets(b, a)).toBe(-expected);
+      }),
+    );
+  });
+
+  it('tells apart sequence numbers that a double cannot', () => {
+    const a = '49680422137317208105569015427107235258166430880055164946';
+    const b = '49680422137317208105569015427107235258166430880055164947';
+    expect(Number(a)).toBe(Number(b));
+    expect(compareOffsets(a, b)).toBe(-1);
+  });
+
+  it('does not compare as strings', () => {
+    expect('9' > '10').toBe(true);
+    expect(compareOffsets('9', '10')).toBe(-1);
+  });
+});
+
+describe('nextStart', () => {
+  it('chained ranges cover a partition with no gap and no overlap', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(sequenceNumber, { minLength: 0, maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 40 }),
+        (unsorted, sizes) => {
+          const partition = [...unsorted].sort(compareOffsets);
+          let start: StartPosition = { type: 'EARLIEST' };
+          const seen: string[] = [];
+          for (const size of sizes) {
+            const available = partition.filter((o) => isAfterStart(start, o));
+            const read = available.slice(0, size);
+            seen.push(...read);
+            start = nextStart(start, rangeEndOf(read));
+          }
+          // Everything read is in order, exactly once, and is a prefix of the partition.
+          expect(seen).toEqual(partition.slice(0, seen.length));
+          const total = sizes.reduce((a, b) => a + b, 0);
+          expect(seen.length).toBe(Math.min(total, partition.length));
+        },
+      ),
+    );
+  });
+
+  it('an empty range leaves the start where it was', () => {
+    const start: StartPosition = { type: 'AFTER', offset: '42' };
+    expect(nextStart(start, { count: 0 })).toEqual(start);
+    expect(nextStart({ type: 'EARLIEST' }, { count: 0 })).toEqual({ type: 'EARLIEST' });
+  });
+
+  it('refuses a non-empty range without its last offset', () => {
+    expect(() => nextStart({ type: 'EARLIEST' }, { count: 3 })).toThrow(/lastOffset/);
+  });
+});
+
+describe('rangeEndOf', () => {
+  it('counts records and keeps the last offset', () => {
+    fc.assert(
+      fc.property(fc.array(anyOffset, { maxLength: 20 }), fc.boolean(), (offsets, closed) => {
+        const end = rangeEndOf(offsets, closed);
+        expect(end.count).toBe(offsets.length);
+        expect(end.lastOffset).toBe(offsets.at(-1));
+        expect(Boolean(end.closed)).toBe(closed);
+      }),
+    );
+  });
+});
+
+describe('isAfterStart', () => {
+  it('is strict after an AFTER offset and accepts everything otherwise', () => {
+    fc.assert(
+      fc.property(anyOffset, anyOffset, (start, offset) => {
+        expect(isAfterStart({ type: 'AFTER', offset: start }, offset)).toBe(BigInt(offset) > BigInt(start));
+        expect(isAfterStart({ type: 'EARLIEST' }, offset)).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('resolveStartingPosition', () => {
+  it('fixes LATEST to the time of the first plan so a replay reads the same records', () => {
+    expect(resolveStartingPosition('LATEST', 1234)).toEqual({ type: 'AT_TIMESTAMP', timestamp: 1234 });
+    expect(resolveStartingPosition('EARLIEST', 1234)).toEqual({ type: 'EARLIEST' });
+    expect(resolveStartingPosition({ timestamp: 99 }, 1234)).toEqual({ type: 'AT_TIMESTAMP', timestamp: 99 });
+  });
+});
