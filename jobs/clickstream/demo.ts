@@ -1,0 +1,165 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DeleteStreamCommand, ListShardsCommand, ResourceNotFoundException } from '@aws-sdk/client-kinesis';
+import { createSinkTable, createStream, putAllRecords } from '../../engine/adapters/aws/index.js';
+import { runDriver, type BatchProgress } from '../../engine/driver/run-driver.js';
+import { compareOffsets } from '../../engine/protocol/offsets.js';
+import { startLocalRuntime, type LocalRuntime } from '../../engine/local/runtime.js';
+import {
+  DEFAULT_CLICKSTREAM,
+  assertUnambiguous,
+  expectedCounts,
+  generateClickstream,
+  type ClickstreamSettings,
+} from './generate.js';
+import { CLICKSTREAM_JOB, clickstreamJob } from './job.js';
+
+export interface DemoOptions {
+  readonly dataDir: string;
+  readonly events: number;
+  /** Delete the data directory first. */
+  readonly reset: boolean;
+  /** Skip the final check (the kill -9 test checks on its own). */
+  readonly check: boolean;
+  readonly out: (line: string) => void;
+}
+
+export interface DemoOutcome {
+  readonly ok: boolean;
+  readonly batches: number;
+  readonly records: number;
+  readonly elapsedMs: number;
+}
+
+const INPUT_MARKER = 'clickstream-input.json';
+
+/**
+ * The demo: a 4-shard Kinesis stream on the local runtime, a deterministic clickstream
+ * written to it once, the page-views job run through the engine until it has caught up,
+ * and the sink checked against counts computed from the generated input alone.
+ * Run it again on the same directory (after a crash, or to see it resume) and it picks
+ * up from the write-ahead log.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
+  const { out } = options;
+  const settings: ClickstreamSettings = { ...DEFAULT_CLICKSTREAM, events: options.events };
+  assertUnambiguous(settings, CLICKSTREAM_JOB);
+  if (options.reset) await rm(options.dataDir, { recursive: true, force: true });
+
+  out(`starting the local runtime in ${options.dataDir} (DynamoDB Local, kinesalite, s3rver)`);
+  const runtime = await startLocalRuntime({ dataDir: options.dataDir });
+  try {
+    const events = generateClickstream(settings);
+    await ensureInput(runtime, settings, out);
+    await createSinkTable(runtime.ports.clients.dynamodb, CLICKSTREAM_JOB.sinkTable);
+
+    const job = clickstreamJob();
+    out(`running job ${job.name}: ${job.pipeline.description}`);
+    out(`  up to ${job.maxRecordsPerPartition} records per shard per batch, trigger: available now`);
+    const started = Date.now();
+    let records = 0;
+    const outcome = await runDriver(job, runtime.ports, {
+      onBatch: (progress) => {
+        records += progress.commit.metrics.records;
+        out(formatProgress(progress));
+      },
+    });
+    const elapsedMs = Date.now() - started;
+    out(
+      `caught up after ${outcome.batches} batches in this run: ${records.toLocaleString('en-US')} records in ` +
+        `${(elapsedMs / 1000).toFixed(1)} s (${Math.round(records / Math.max(elapsedMs / 1000, 0.001)).toLocaleString('en-US')} records/s)`,
+    );
+    if (!options.check) return { ok: true, batches: outcome.batches, records, elapsedMs };
+
+    const expected = expectedCounts(events, CLICKSTREAM_JOB.windowMs);
+    const rows = await runtime.ports.sinks(job.sink).scan();
+    const letters = await runtime.ports.deadLetters.list(job.name);
+    const problems = compare(expected.counts, new Map(rows.map((r) => [r.key, r.value['value']])));
+    if (letters.length !== expected.deadLetters) {
+      problems.push(`dead letters: expected ${expected.deadLetters}, found ${letters.length}`);
+    }
+    out('');
+    out(`input:        ${events.length.toLocaleString('en-US')} events on ${settings.partitions} shards`);
+    out(`counted:      ${expected.counted.toLocaleString('en-US')} (on time or within the allowed lateness)`);
+    out(`dropped late: ${expected.tooLate.toLocaleString('en-US')} (behind the watermark)`);
+    out(`dead letters: ${letters.length.toLocaleString('en-US')} (malformed or without a page)`);
+    out(`sink:         ${rows.length.toLocaleString('en-US')} (page, window) rows in table ${CLICKSTREAM_JOB.sinkTable}`);
+    if (problems.length === 0) {
+      out(`check:        every row equals the count computed independently from the input: exactly once`);
+    } else {
+      out(`check FAILED: ${problems.length} difference(s)`);
+      for (const p of problems.slice(0, 20)) out(`  ${p}`);
+    }
+    return { ok: problems.length === 0, batches: outcome.batches, records, elapsedMs };
+  } finally {
+    await runtime.stop();
+  }
+}
+
+/**
+ * Writes the input once. The marker file is written only after every record is stored,
+ * so a run killed while writing starts the stream over instead of writing records twice.
+ */
+async function ensureInput(runtime: LocalRuntime, settings: ClickstreamSettings, out: (line: string) => void): Promise<void> {
+  const marker = join(runtime.dataDir, INPUT_MARKER);
+  const wanted = JSON.stringify(settings);
+  const existing = await readFile(marker, 'utf8').catch(() => null);
+  if (existing !== null) {
+    if (existing !== wanted) {
+      throw new Error(`${runtime.dataDir} holds the input of a different demo run; start over with --reset`);
+    }
+    out(`input already written (${settings.events.toLocaleString('en-US')} events): resuming the job from its write-ahead log`);
+    return;
+  }
+  const kinesis = runtime.ports.clients.kinesis;
+  await kinesis.send(new DeleteStreamCommand({ StreamName: CLICKSTREAM_JOB.streamName })).catch((error: unknown) => {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  });
+  await createStream(kinesis, CLICKSTREAM_JOB.streamName, settings.partitions);
+  const shards = (await kinesis.send(new ListShardsCommand({ StreamName: CLICKSTREAM_JOB.streamName }))).Shards ?? [];
+  const hashKeys = shards
+    .map((s) => s.HashKeyRange!.StartingHashKey!)
+    .sort(compareOffsets);
+  const events = generateClickstream(settings);
+  const encoder = new TextEncoder();
+  out(`writing ${events.length.toLocaleString('en-US')} events to stream ${CLICKSTREAM_JOB.streamName} (${hashKeys.length} shards)`);
+  let shown = 0;
+  await putAllRecords(
+    kinesis,
+    CLICKSTREAM_JOB.streamName,
+    events.map((e) => ({ key: e.page ?? 'unknown', data: encoder.encode(e.payload), explicitHashKey: hashKeys[e.partitionIndex]! })),
+    {
+      onProgress: (stored, total) => {
+        if (stored - shown >= 10_000 || stored === total) {
+          shown = stored;
+          out(`  ${stored.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`);
+        }
+      },
+    },
+  );
+  await writeFile(marker, wanted);
+}
+
+function formatProgress({ plan, commit }: BatchProgress): string {
+  const m = commit.metrics;
+  const watermark = commit.watermarkMs === null ? '-' : new Date(commit.watermarkMs).toISOString().slice(11, 19);
+  return [
+    `batch ${String(commit.batchId).padStart(3)}${plan.resumed ? ' (resumed)' : ''}`,
+    `records ${m.records.toLocaleString('en-US').padStart(6)}`,
+    `${String(m.durationMs).padStart(5)} ms`,
+    `lag ${m.lagMs === null ? '-' : `${m.lagMs} ms`}`,
+    `watermark ${watermark}`,
+    `rows ${m.outputRows}`,
+    `dead ${m.deadLetters}`,
+    `late ${m.lateRecords}`,
+  ].join('  ');
+}
+
+function compare(expected: Map<string, number>, actual: Map<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [key, count] of expected) {
+    if (actual.get(key) !== count) problems.push(`${key}: expected ${count}, sink has ${String(actual.get(key) ?? 'nothing')}`);
+  }
+  for (const key of actual.keys()) if (!expected.has(key)) problems.push(`${key}: in the sink but not expected`);
+  return problems;
+}

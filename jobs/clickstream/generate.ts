@@ -1,0 +1,156 @@
+/**
+ * A deterministic synthetic clickstream for the demo, the benchmarks and the
+ * exactly-once tests, with the expected result computed from the input alone.
+ *
+ * Events are spread round-robin over the partitions, each partition owning its own pages
+ * (a key's records share a partition, as keyed state requires), one event every
+ * `spacingMs` of event time. So every partition advances through event time at the same
+ * pace, and the watermark a batch sees is never far from the event time of its records.
+ * That makes every event's fate independent of where batches happen to be cut:
+ *
+ *   ok          on time
+ *   late        up to `lateByMs` behind, well within the allowed lateness: always counted
+ *   too-late    `tooLateByMs` behind, far beyond the allowed lateness plus a batch's span
+ *               of event time: always dropped (only emitted once the stream is long enough)
+ *   malformed   not JSON: always a dead letter ('decode')
+ *   no-page     JSON without a page: always a dead letter ('map')
+ *
+ * The margins hold while one batch covers less event time than
+ * `allowedLatenessMs - lateByMs` (see DEMO_SETTINGS and expectedCounts' check).
+ */
+export type EventKind = 'ok' | 'late' | 'too-late' | 'malformed' | 'no-page';
+
+export interface GeneratedEvent {
+  readonly partitionIndex: number;
+  readonly page: string | null;
+  readonly eventTimeMs: number;
+  readonly kind: EventKind;
+  readonly payload: string;
+}
+
+export interface ClickstreamSettings {
+  readonly events: number;
+  readonly partitions: number;
+  readonly pagesPerPartition: number;
+  readonly startMs: number;
+  readonly spacingMs: number;
+  readonly seed: number;
+  readonly lateByMs: number;
+  readonly tooLateByMs: number;
+  /** Fractions of events of each unusual kind. */
+  readonly lateShare: number;
+  readonly tooLateShare: number;
+  readonly malformedShare: number;
+  readonly noPageShare: number;
+}
+
+export const DEFAULT_CLICKSTREAM: ClickstreamSettings = {
+  events: 60_000,
+  partitions: 4,
+  pagesPerPartition: 6,
+  startMs: Date.UTC(2026, 10, 1, 12, 0, 0),
+  spacingMs: 5,
+  seed: 42,
+  lateByMs: 8_000,
+  tooLateByMs: 150_000,
+  lateShare: 0.03,
+  tooLateShare: 0.01,
+  malformedShare: 0.004,
+  noPageShare: 0.002,
+};
+
+/** mulberry32: a small, fast, seeded PRNG. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function pageName(partitionIndex: number, n: number): string {
+  return `/p${partitionIndex}/page-${n}`;
+}
+
+export function generateClickstream(settings: ClickstreamSettings = DEFAULT_CLICKSTREAM): GeneratedEvent[] {
+  const rnd = random(settings.seed);
+  const events: GeneratedEvent[] = [];
+  // Too-late events only once the stream is long enough for the watermark to have passed them.
+  const tooLateFrom = settings.startMs + settings.tooLateByMs;
+  for (let i = 0; i < settings.events; i += 1) {
+    const partitionIndex = i % settings.partitions;
+    const now = settings.startMs + i * settings.spacingMs;
+    const page = pageName(partitionIndex, Math.floor(rnd() * settings.pagesPerPartition));
+    const user = `u${Math.floor(rnd() * 5000)}`;
+    const roll = rnd();
+    let kind: EventKind = 'ok';
+    let eventTimeMs = now;
+    let cut = settings.malformedShare;
+    if (roll < cut) kind = 'malformed';
+    else if (roll < (cut += settings.noPageShare)) kind = 'no-page';
+    else if (roll < (cut += settings.tooLateShare) && now >= tooLateFrom) {
+      kind = 'too-late';
+      eventTimeMs = now - settings.tooLateByMs;
+    } else if (roll < (cut += settings.lateShare)) {
+      kind = 'late';
+      eventTimeMs = now - Math.floor(rnd() * settings.lateByMs);
+    }
+    const payload =
+      kind === 'malformed'
+        ? `{"page":"${page}","ts":${eventTimeMs}` // truncated JSON
+        : JSON.stringify(kind === 'no-page' ? { user, ts: eventTimeMs } : { page, user, ts: eventTimeMs });
+    events.push({ partitionIndex, page: kind === 'no-page' || kind === 'malformed' ? null : page, eventTimeMs, kind, payload });
+  }
+  return events;
+}
+
+/**
+ * Throws unless every event's fate is independent of where batches are cut: a batch must
+ * span less event time than the gap between the allowed lateness and the too-late lag,
+ * and late events must lag less than the allowed lateness.
+ */
+export function assertUnambiguous(
+  settings: ClickstreamSettings,
+  job: { maxRecordsPerPartition: number; allowedLatenessMs: number },
+): void {
+  const batchSpanMs = job.maxRecordsPerPartition * settings.partitions * settings.spacingMs;
+  if (settings.lateByMs >= job.allowedLatenessMs) {
+    throw new Error(`late events (${settings.lateByMs} ms) must lag less than the allowed lateness (${job.allowedLatenessMs} ms)`);
+  }
+  if (batchSpanMs + job.allowedLatenessMs >= settings.tooLateByMs) {
+    throw new Error(
+      `a batch spans ${batchSpanMs} ms of event time: with ${job.allowedLatenessMs} ms of lateness, ` +
+        `too-late events (${settings.tooLateByMs} ms) might be counted; lower maxRecordsPerPartition`,
+    );
+  }
+}
+
+export interface ExpectedResult {
+  /** Count per sink row key (`<page>#<windowStart>`). */
+  readonly counts: Map<string, number>;
+  readonly deadLetters: number;
+  readonly tooLate: number;
+  readonly counted: number;
+}
+
+/** The expected sink, computed from the generated events alone (no engine code involved). */
+export function expectedCounts(events: readonly GeneratedEvent[], windowMs: number): ExpectedResult {
+  const counts = new Map<string, number>();
+  let deadLetters = 0;
+  let tooLate = 0;
+  let counted = 0;
+  for (const e of events) {
+    if (e.kind === 'malformed' || e.kind === 'no-page') deadLetters += 1;
+    else if (e.kind === 'too-late') tooLate += 1;
+    else {
+      const windowStart = Math.floor(e.eventTimeMs / windowMs) * windowMs;
+      const key = `${e.page}#${windowStart}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      counted += 1;
+    }
+  }
+  return { counts, deadLetters, tooLate, counted };
+}

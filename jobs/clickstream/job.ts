@@ -1,0 +1,49 @@
+import { count, defineJob, dynamoDbSink, kinesisSource, tumbling } from '../../engine/job/index.js';
+
+/** Settings of the demo job; the generator's margins are checked against them (assertUnambiguous). */
+export const CLICKSTREAM_JOB = {
+  streamName: 'clickstream',
+  sinkTable: 'page-views',
+  windowMs: 10_000,
+  allowedLatenessMs: 30_000,
+  maxRecordsPerPartition: 1_000,
+} as const;
+
+interface Click {
+  readonly page: string;
+  readonly user?: string;
+  readonly ts: number;
+}
+
+/** Views per page per 10-second window of event time, with 30 s of allowed lateness. */
+export interface ClickstreamJobOverrides {
+  readonly name?: string;
+  readonly maxRecordsPerPartition?: number;
+  readonly streamName?: string;
+  readonly sinkTable?: string;
+  readonly checkpoint?: { snapshotEvery: number; retainBatches: number };
+}
+
+export function clickstreamJob(overrides: ClickstreamJobOverrides = {}) {
+  return defineJob({
+    name: overrides.name ?? 'page-views',
+    version: 1,
+    source: kinesisSource({ streamName: overrides.streamName ?? CLICKSTREAM_JOB.streamName, startingPosition: 'EARLIEST' }),
+    decode: 'json',
+    pipeline: (events) =>
+      events
+        .map((e: Partial<Click>): Click => {
+          if (typeof e.page !== 'string' || typeof e.ts !== 'number') throw new TypeError('a click needs a page and a ts');
+          return { page: e.page, ts: e.ts };
+        })
+        .withWatermark((e) => e.ts, { allowedLatenessMs: CLICKSTREAM_JOB.allowedLatenessMs })
+        .keyBy((e) => e.page)
+        .window(tumbling({ sizeMs: CLICKSTREAM_JOB.windowMs }))
+        .aggregate(count()),
+    sink: dynamoDbSink({ tableName: overrides.sinkTable ?? CLICKSTREAM_JOB.sinkTable }),
+    outputMode: 'update',
+    trigger: { type: 'availableNow' },
+    maxRecordsPerPartition: overrides.maxRecordsPerPartition ?? CLICKSTREAM_JOB.maxRecordsPerPartition,
+    checkpoint: overrides.checkpoint ?? { snapshotEvery: 10, retainBatches: 100 },
+  });
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { commitBatch } from '../../engine/driver/commit-batch.js';
+import { planBatch } from '../../engine/driver/plan-batch.js';
+import { runDriver } from '../../engine/driver/run-driver.js';
+import { startDriver } from '../../engine/driver/start-driver.js';
+import { ConcurrentDriverError } from '../../engine/errors.js';
+import { runPartition } from '../../engine/executor/run-partition.js';
+import { CRASH_POINTS, SimulatedCrash, withCrash } from '../support/crash.js';
+import {
+  assertExactlyOnce,
+  committedState,
+  runToEnd,
+  scenarioEvents,
+  type WorldFactory,
+} from '../support/scenario.js';
+import { expectedCounts } from '../../jobs/clickstream/generate.js';
+import { CLICKSTREAM_JOB } from '../../jobs/clickstream/job.js';
+
+/**
+ * The exactly-once scenarios, run by test/scenario/*.test.ts on one kind of adapter each.
+ * A crash is injected at every step boundary of the protocol, in the first batch and in
+ * a later one; a new driver then recovers on the same stores and runs to the end.
+ */
+export function describeCrashScenarios(adapter: string, makeWorld: WorldFactory, crashBatches: readonly number[]): void {
+  const events = scenarioEvents();
+  const partitions = 3;
+
+  describe(`exactly-once under crashes (${adapter})`, () => {
+    it('a clean run writes exactly the expected counts, dead letters and metrics', async () => {
+      const world = await makeWorld(events, partitions, 'clean');
+      await runToEnd(world);
+      await assertExactlyOnce(world, events);
+      // The input exercises every path: late-but-counted, too late, malformed, failing map.
+      const kinds = new Set(events.map((e) => e.kind));
+      expect([...kinds].sort()).toEqual(['late', 'malformed', 'no-page', 'ok', 'too-late']);
+      expect(expectedCounts(events, CLICKSTREAM_JOB.windowMs).tooLate).toBeGreaterThan(0);
+    });
+
+    for (const batchId of crashBatches) {
+      for (const point of CRASH_POINTS) {
+        it(`recovers from a crash ${point} in batch ${batchId}`, async () => {
+          const reference = await makeWorld(events, partitions, `ref-${point}-${batchId}`);
+          await runToEnd(reference);
+
+          const world = await makeWorld(events, partitions, `${point}-${batchId}`);
+          const crashing = withCrash(world.ports, { point, batchId });
+          await expect(runDriver(world.job, crashing, { jobId: world.jobId, executorAttempts: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
+          expect(crashing.fired()).toBe(true);
+
+          await runToEnd(world);
+          await assertExactlyOnce(world, events);
+          const expectedState = await committedState(reference);
+          expect(expectedState.batchId).toBeGreaterThanOrEqual(batchId);
+          expect(await committedState(world, expectedState.batchId)).toEqual(expectedState);
+        });
+      }
+    }
+
+    it('fences a zombie driver: its commit is rejected and its successor commits the same batch once', async () => {
+      const world = await makeWorld(events, partitions, 'zombie');
+      const ctx = { ports: world.ports, job: world.job };
+      const jobId = world.jobId;
+      const zombie = await startDriver({ jobId }, ctx);
+      const zombiePlan = await planBatch({ jobId, epoch: zombie.epoch }, ctx);
+      const successor = await startDriver({ jobId }, ctx);
+      // Both run every executor of the batch, interleaved: same ranges, same writes.
+      const run = (partition: string) => runPartition({ jobId, batchId: zombiePlan.batchId, partition }, ctx);
+      const zombieResults = await Promise.all(zombiePlan.partitions.map(run));
+      await expect(
+        commitBatch({ jobId, epoch: zombie.epoch, batchId: zombiePlan.batchId, results: zombieResults }, ctx),
+      ).rejects.toBeInstanceOf(ConcurrentDriverError);
+      await expect(planBatch({ jobId, epoch: zombie.epoch }, ctx)).resolves.toMatchObject({ resumed: true });
+
+      const resumed = await planBatch({ jobId, epoch: successor.epoch }, ctx);
+      expect(resumed).toMatchObject({ batchId: zombiePlan.batchId, resumed: true });
+      const results = await Promise.all(resumed.partitions.map(run));
+      expect(results.map((r) => r.end)).toEqual(zombieResults.map((r) => r.end));
+      await commitBatch({ jobId, epoch: successor.epoch, batchId: resumed.batchId, results }, ctx);
+      // The zombie cannot plan the next batch either.
+      await expect(planBatch({ jobId, epoch: zombie.epoch }, ctx)).rejects.toBeInstanceOf(ConcurrentDriverError);
+
+      await runToEnd(world);
+      await assertExactlyOnce(world, events);
+    });
+
+    it('runs every executor twice (at-least-once delivery) and still writes each count once', async () => {
+      const world = await makeWorld(events, partitions, 'twice');
+      const ctx = { ports: world.ports, job: world.job };
+      const outcome = await runDriver(world.job, world.ports, {
+        jobId: world.jobId,
+        runExecutor: async (input) => {
+          await runPartition(input, ctx);
+          return runPartition(input, ctx);
+        },
+      });
+      expect(outcome.stoppedBy).toBe('caught-up');
+      await assertExactlyOnce(world, events);
+    });
+  });
+}
