@@ -1,10 +1,11 @@
 /**
- * npm start [-- --data-dir .sluice] [--events 60000] [--reset] [--no-check]
+ * npm start [-- --data-dir .sluice] [--events 60000] [--max-records 1000] [--reset] [--no-check]
  * Runs the clickstream demo on the local runtime (see jobs/clickstream/demo.ts).
  */
 import { parseArgs } from 'node:util';
 import { runDemo } from '../jobs/clickstream/demo.js';
 import { DEFAULT_CLICKSTREAM } from '../jobs/clickstream/generate.js';
+import { CLICKSTREAM_JOB } from '../jobs/clickstream/job.js';
 import { DEFAULT_DATA_DIR } from '../engine/local/runtime.js';
 import { parseCli, positiveInteger } from './cli.js';
 
@@ -17,6 +18,7 @@ checks the DynamoDB sink against counts computed from the input alone.
 options:
   --data-dir <dir>   where the local stand-ins keep their data (default ${DEFAULT_DATA_DIR})
   --events <n>       events to generate (default ${DEFAULT_CLICKSTREAM.events})
+  --max-records <n>  rate limit: records per shard per batch (default ${CLICKSTREAM_JOB.maxRecordsPerPartition})
   --reset            delete the data directory first
   --no-check         skip the final check
   -h, --help         show this help
@@ -28,6 +30,7 @@ const args = parseCli(usage, () =>
     options: {
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
       events: { type: 'string', default: String(DEFAULT_CLICKSTREAM.events) },
+      'max-records': { type: 'string', default: String(CLICKSTREAM_JOB.maxRecordsPerPartition) },
       reset: { type: 'boolean', default: false },
       'no-check': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -40,6 +43,7 @@ try {
   const outcome = await runDemo({
     dataDir: args.values['data-dir'],
     events: positiveInteger(usage, '--events', args.values.events),
+    maxRecordsPerPartition: positiveInteger(usage, '--max-records', args.values['max-records']),
     reset: args.values.reset,
     check: !args.values['no-check'],
     out: (line) => console.log(line),

@@ -17,6 +17,8 @@ import { CLICKSTREAM_JOB, clickstreamJob } from './job.js';
 export interface DemoOptions {
   readonly dataDir: string;
   readonly events: number;
+  /** The rate limit: records per shard per batch (default CLICKSTREAM_JOB's). */
+  readonly maxRecordsPerPartition?: number;
   /** Delete the data directory first. */
   readonly reset: boolean;
   /** Skip the final check (the kill -9 test checks on its own). */
@@ -43,7 +45,8 @@ const INPUT_MARKER = 'clickstream-input.json';
 export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   const { out } = options;
   const settings: ClickstreamSettings = { ...DEFAULT_CLICKSTREAM, events: options.events };
-  assertUnambiguous(settings, CLICKSTREAM_JOB);
+  const maxRecordsPerPartition = options.maxRecordsPerPartition ?? CLICKSTREAM_JOB.maxRecordsPerPartition;
+  assertUnambiguous(settings, { ...CLICKSTREAM_JOB, maxRecordsPerPartition });
   if (options.reset) await rm(options.dataDir, { recursive: true, force: true });
 
   out(`starting the local runtime in ${options.dataDir} (DynamoDB Local, kinesalite, s3rver)`);
@@ -53,7 +56,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     await ensureInput(runtime, settings, out);
     await createSinkTable(runtime.ports.clients.dynamodb, CLICKSTREAM_JOB.sinkTable);
 
-    const job = clickstreamJob();
+    const job = clickstreamJob({ maxRecordsPerPartition });
     out(`running job ${job.name}: ${job.pipeline.description}`);
     out(`  up to ${job.maxRecordsPerPartition} records per shard per batch, trigger: available now`);
     const started = Date.now();

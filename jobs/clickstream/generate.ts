@@ -59,8 +59,8 @@ export const DEFAULT_CLICKSTREAM: ClickstreamSettings = {
   noPageShare: 0.002,
 };
 
-/** mulberry32: a small, fast, seeded PRNG. */
-function random(seed: number): () => number {
+/** mulberry32: a small, fast, seeded PRNG (values in [0, 1)). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -76,7 +76,7 @@ export function pageName(partitionIndex: number, n: number): string {
 }
 
 export function generateClickstream(settings: ClickstreamSettings = DEFAULT_CLICKSTREAM): GeneratedEvent[] {
-  const rnd = random(settings.seed);
+  const rnd = seededRandom(settings.seed);
   const events: GeneratedEvent[] = [];
   // Too-late events only once the stream is long enough for the watermark to have passed them.
   const tooLateFrom = settings.startMs + settings.tooLateByMs;

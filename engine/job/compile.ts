@@ -1,0 +1,133 @@
+import { isJsonObject } from '../json.js';
+import type { SinkRow } from '../ports/sink.js';
+import type { SourceRecord } from '../ports/source-reader.js';
+import type { Decoder } from './decode.js';
+import { toJson } from './json-values.js';
+import { KeyedGroups, type GroupKey } from './keyed-groups.js';
+import { applyStages, attempt, StageFailure, type Element } from './record-stages.js';
+import { show, specError } from './spec-checks.js';
+import { describePlan, type PipelinePlan } from './stream.js';
+import type { CompiledPipeline, OutputMode, PipelineInput, PipelineOutcome, RecordFailure } from './types.js';
+import { windowStartOf } from './windows.js';
+
+/**
+ * Compiles a pipeline's plan into the CompiledPipeline the executor runs on one
+ * partition's records of one batch. Semantics, those of Spark Structured Streaming:
+ *
+ * - Records are processed in order. A record that fails a stage (decode, map, filter,
+ *   flatMap, eventTime, keyBy, aggregate, or 'output' for a stateless value that is not
+ *   JSON) is skipped as a whole (none of its values reach state or rows), reported as a
+ *   RecordFailure with the stage and error, and processing continues. run() never
+ *   throws for a bad record.
+ * - The watermark is the plan's (`input.watermarkMs`), fixed before the batch from the
+ *   batches before it; nothing inside a batch moves it, so a re-run does the same.
+ *   A value whose event time is < watermark is late: dropped at withWatermark and
+ *   counted in lateRecords. (Spark filters late rows in its stateful operator by their
+ *   window's end; dropping by event time is stricter, applies to every pipeline, and
+ *   equally guarantees that a window the watermark closed never changes again.)
+ * - maxEventTimeMs: the highest event time that passed withWatermark in this batch
+ *   (records that failed excluded), from which the planner derives the next watermark.
+ * - Stateful output (keyed-groups.ts): update mode writes every group that received a
+ *   value in this batch, with its absolute value; append mode writes a window once,
+ *   when the watermark passes its end and it is evicted from state. Windows whose end
+ *   <= watermark are evicted in both modes; running aggregates without a window never.
+ * - Stateless output: every value is a row keyed `${partition}:${offset}:${index}`.
+ *
+ * run() is deterministic in (records, state, watermark): no clock, no randomness, and
+ * rows sorted by key (code-unit order, not locale order).
+ */
+export function compilePipeline(plan: PipelinePlan, decode: Decoder, outputMode: OutputMode): CompiledPipeline {
+  const watermarkStage = plan.stages.find((s) => s.kind === 'withWatermark');
+  const allowedLatenessMs = watermarkStage?.kind === 'withWatermark' ? watermarkStage.allowedLatenessMs : null;
+  checkOutputMode(plan, outputMode, allowedLatenessMs !== null);
+  const description = [`decode(${decode.name})`, describePlan(plan)].filter((s) => s !== '').join(' > ');
+
+  function run(input: PipelineInput): PipelineOutcome {
+    const { records, state, watermarkMs } = input;
+    const failures: RecordFailure[] = [];
+    const rows: SinkRow[] = [];
+    const groups = plan.aggregate ? new KeyedGroups(state, plan.aggregate, plan.window) : undefined;
+    let lateRecords = 0;
+    let maxEventTimeMs: number | null = null;
+
+    for (const record of records) {
+      try {
+        const decoded = attempt('decode', () => decode.fn(record));
+        const result = applyStages(decoded, plan.stages, watermarkMs);
+        if (groups !== undefined) {
+          for (const element of result.elements) addToGroup(groups, plan, record, element);
+          groups.commitRecord();
+        } else {
+          for (const row of statelessRows(record, result.elements)) rows.push(row);
+        }
+        lateRecords += result.late;
+        if (result.maxEventTimeMs !== null) {
+          maxEventTimeMs = Math.max(maxEventTimeMs ?? -Infinity, result.maxEventTimeMs);
+        }
+      } catch (error) {
+        if (!(error instanceof StageFailure)) throw error;
+        groups?.discardRecord();
+        failures.push({ record, stage: error.stage, reason: error.reason });
+      }
+    }
+
+    // (A loop, not push(...rows): an append batch may close more windows than a call takes arguments.)
+    if (groups !== undefined) for (const row of groups.finish(outputMode, watermarkMs)) rows.push(row);
+    rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { rows, failures, lateRecords, maxEventTimeMs };
+  }
+
+  return Object.freeze({ run, allowedLatenessMs, description });
+}
+
+/** Spark's output-mode rules for streaming aggregations. */
+function checkOutputMode(plan: PipelinePlan, outputMode: OutputMode, hasWatermark: boolean): void {
+  if (plan.aggregate === undefined) return; // stateless: every value is written once, either mode
+  if (outputMode === 'append' && plan.window === undefined) {
+    throw specError(
+      'outputMode',
+      "'append' needs a windowed aggregation: a running aggregate per key (keyBy().aggregate()) never closes, " +
+        "so it only supports 'update'",
+    );
+  }
+  if (outputMode === 'append' && !hasWatermark) {
+    throw specError(
+      'outputMode',
+      "'append' with a windowed aggregation needs an event-time watermark to know when a window is complete: " +
+        'add .withWatermark(eventTimeFn, { allowedLatenessMs }) before keyBy()',
+    );
+  }
+}
+
+function addToGroup(groups: KeyedGroups, plan: PipelinePlan, record: SourceRecord, element: Element): void {
+  const keyFn = plan.keyBy as (value: unknown) => unknown;
+  const key = attempt('keyBy', () => keyFn(element.value));
+  if (typeof key !== 'string' && (typeof key !== 'number' || !Number.isFinite(key))) {
+    throw new StageFailure('keyBy', `keyBy() must return a string or a finite number, got ${show(key)}`);
+  }
+  let windowStart: number | null = null;
+  if (plan.window !== undefined) {
+    // Without withWatermark a window groups by the record's arrival time at the source.
+    const time = element.eventTimeMs ?? record.arrivalTimeMs;
+    if (!Number.isFinite(time)) {
+      throw new StageFailure('eventTime', `the record's arrival time ${show(time)} is not a finite number`);
+    }
+    windowStart = windowStartOf(plan.window, time);
+  }
+  groups.add(key as GroupKey, windowStart, element.value);
+}
+
+/**
+ * A stateless job writes each value as a row: a JSON object as it is, anything else as
+ * `{ value }`. The key `${partition}:${offset}:${index}` (index among the record's
+ * values) is the same on every re-run of the batch, so rewrites replace the same rows.
+ */
+function statelessRows(record: SourceRecord, elements: readonly Element[]): SinkRow[] {
+  return elements.map((element, index) => {
+    const json = attempt('output', () => toJson(element.value));
+    return {
+      key: `${record.partition}:${record.offset}:${index}`,
+      value: isJsonObject(json) ? json : { value: json },
+    };
+  });
+}

@@ -1,0 +1,101 @@
+import type { SinkSpec } from '../ports/sink.js';
+import type { SourceSpec } from '../ports/source-reader.js';
+import type { StartingPosition } from '../protocol/offsets.js';
+import { requireObject, show, specError } from './spec-checks.js';
+import type { JobSource } from './types.js';
+
+/**
+ * Where a job reads from and writes to. These only describe the source or sink; the
+ * engine's ports turn the spec into a reader or writer (engine/ports).
+ */
+
+const KINESIS_STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+const DYNAMODB_TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+
+export interface SourceOptions {
+  readonly streamName: string;
+  /** Where the job starts reading on its first batch (default 'EARLIEST'). */
+  readonly startingPosition?: StartingPosition;
+}
+
+/** A Kinesis data stream; each shard is a partition. */
+export function kinesisSource(options: SourceOptions): JobSource {
+  return sourceOf('kinesis', options, 'kinesisSource()');
+}
+
+/** An in-memory stream of the test harness. */
+export function memorySource(options: SourceOptions): JobSource {
+  return sourceOf('memory', options, 'memorySource()');
+}
+
+function sourceOf(type: SourceSpec['type'], options: SourceOptions, field: string): JobSource {
+  requireObject(field, options);
+  const { streamName, startingPosition = 'EARLIEST' } = options;
+  return checkSource({ spec: { type, streamName }, startingPosition }, field, field);
+}
+
+/** A DynamoDB table; each row is an item keyed by the row key. */
+export function dynamoDbSink(options: { readonly tableName: string }): SinkSpec {
+  requireObject('dynamoDbSink()', options);
+  return checkSink({ type: 'dynamodb', tableName: options.tableName }, 'dynamoDbSink()');
+}
+
+/** An in-memory table of the test harness. */
+export function memorySink(options: { readonly name: string }): SinkSpec {
+  requireObject('memorySink()', options);
+  return checkSink({ type: 'memory', name: options.name }, 'memorySink()');
+}
+
+/** Validates a job source (also one written by hand) and returns a frozen copy. */
+export function checkSource(source: unknown, field: string, specField = `${field}.spec`): JobSource {
+  const s = requireObject(field, source);
+  const spec = requireObject(specField, s['spec']) as Partial<Record<string, unknown>>;
+  const { type, streamName } = spec;
+  if (type !== 'kinesis' && type !== 'memory') {
+    throw specError(`${specField}.type`, `must be 'kinesis' or 'memory', got ${show(type)}`);
+  }
+  const validName = type === 'kinesis' ? KINESIS_STREAM_NAME : /./;
+  if (typeof streamName !== 'string' || !validName.test(streamName)) {
+    throw specError(
+      `${specField}.streamName`,
+      type === 'kinesis'
+        ? `must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got ${show(streamName)}`
+        : `must be a non-empty string, got ${show(streamName)}`,
+    );
+  }
+  const startingPosition = checkStartingPosition(s['startingPosition'], `${field}.startingPosition`);
+  return Object.freeze({ spec: Object.freeze({ type, streamName } as SourceSpec), startingPosition });
+}
+
+function checkStartingPosition(value: unknown, field: string): StartingPosition {
+  if (value === 'EARLIEST' || value === 'LATEST') return value;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const { timestamp } = value as { timestamp?: unknown };
+    if (typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0) {
+      return Object.freeze({ timestamp });
+    }
+    throw specError(`${field}.timestamp`, `must be non-negative integer epoch milliseconds, got ${show(timestamp)}`);
+  }
+  throw specError(field, `must be 'EARLIEST', 'LATEST' or { timestamp }, got ${show(value)}`);
+}
+
+/** Validates a sink spec (also one written by hand) and returns a frozen copy. */
+export function checkSink(sink: unknown, field: string): SinkSpec {
+  const s = requireObject(field, sink);
+  if (s['type'] === 'dynamodb') {
+    const tableName = s['tableName'];
+    if (typeof tableName !== 'string' || !DYNAMODB_TABLE_NAME.test(tableName)) {
+      const problem = `must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got ${show(tableName)}`;
+      throw specError(`${field}.tableName`, problem);
+    }
+    return Object.freeze({ type: 'dynamodb', tableName });
+  }
+  if (s['type'] === 'memory') {
+    const name = s['name'];
+    if (typeof name !== 'string' || name === '') {
+      throw specError(`${field}.name`, `must be a non-empty string, got ${show(name)}`);
+    }
+    return Object.freeze({ type: 'memory', name });
+  }
+  throw specError(`${field}.type`, `must be 'dynamodb' or 'memory', got ${show(s['type'])}`);
+}

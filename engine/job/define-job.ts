@@ -1,0 +1,144 @@
+import { JobSpecError } from '../errors.js';
+import type { SinkSpec } from '../ports/sink.js';
+import { compilePipeline } from './compile.js';
+import { checkSink, checkSource } from './connectors.js';
+import type { SourceRecord } from '../ports/source-reader.js';
+import { compileDecode, type DecodeName } from './decode.js';
+import { requireFunction, requireObject, requirePositiveInteger, show, specError } from './spec-checks.js';
+import { planOf, rootStream, type PipelineEnd, type Stream } from './stream.js';
+import type { CheckpointSettings, JobDefinition, JobSource, OutputMode, Trigger } from './types.js';
+
+/** What a user writes; `defineJob` validates it and fills in the defaults. */
+/**
+ * The pipeline's input: a string for 'utf8', else what the decode function returns, or
+ * `any` for JSON. (Not distributive: when `decode` is a function, TypeScript leaves N
+ * at its constraint 'json' | 'utf8', which must not mean string.)
+ */
+export type PipelineInputOf<T, N> = [N] extends ['utf8'] ? string : T;
+
+/**
+ * `T` is what a decode function returns and `N` a named decoder; both are inferred from
+ * `decode` (TypeScript infers it before it types the pipeline function's parameter).
+ */
+export interface JobSpec<T = any, N extends DecodeName = 'json'> {
+  /** Lower-case letters, digits and '-', starting with a letter or digit, at most 63 characters. */
+  readonly name: string;
+  /** A positive integer; bump it when the pipeline's state or output changes meaning. */
+  readonly version: number;
+  readonly source: JobSource;
+  /** How record bytes become the pipeline's input: 'json' (default), 'utf8' or a function. */
+  readonly decode?: N | ((record: SourceRecord) => T);
+  /** Builds the pipeline from the stream of decoded values; called once, by defineJob. */
+  readonly pipeline: (input: Stream<PipelineInputOf<T, N>>) => PipelineEnd;
+  readonly sink: SinkSpec;
+  /** Default 'update'. */
+  readonly outputMode?: OutputMode;
+  /** Default { type: 'interval', intervalMs: 1000 }. */
+  readonly trigger?: Trigger;
+  /** The most records read from one partition in one batch (default 10 000). */
+  readonly maxRecordsPerPartition?: number;
+  /** Default { snapshotEvery: 10, retainBatches: 100 }; either may be given alone. */
+  readonly checkpoint?: Partial<CheckpointSettings>;
+}
+
+export const JOB_DEFAULTS = Object.freeze({
+  decode: 'json',
+  outputMode: 'update',
+  trigger: Object.freeze({ type: 'interval', intervalMs: 1000 }),
+  maxRecordsPerPartition: 10_000,
+  checkpoint: Object.freeze({ snapshotEvery: 10, retainBatches: 100 }),
+} as const);
+
+const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const FIELDS = new Set(['name', 'version', 'source', 'decode', 'pipeline', 'sink', 'outputMode', 'trigger']);
+FIELDS.add('maxRecordsPerPartition').add('checkpoint');
+
+/**
+ * Validates a job and returns its frozen JobDefinition. Every problem is a JobSpecError
+ * naming the field and what is wrong with it, prefixed with the job's name once known.
+ * The pipeline function is called here, once, to build and compile the pipeline.
+ */
+export function defineJob<T = any, N extends DecodeName = 'json'>(spec: JobSpec<T, N>): JobDefinition {
+  const fields = requireObject('defineJob()', spec);
+  const name = fields['name'];
+  if (typeof name !== 'string' || !JOB_NAME.test(name)) {
+    const rule = "must be 1-63 lower-case letters, digits or '-', starting with a letter or digit";
+    throw specError('name', `${rule}, got ${show(name)}`);
+  }
+  try {
+    return buildJob(fields, name);
+  } catch (error) {
+    if (!(error instanceof JobSpecError)) throw error;
+    throw new JobSpecError(`job ${name}: ${error.message}`, { cause: error, context: { ...error.context, job: name } });
+  }
+}
+
+function buildJob(fields: Record<string, unknown>, name: string): JobDefinition {
+  for (const key of Object.keys(fields)) {
+    if (!FIELDS.has(key)) throw specError(key, `is not a job field (known fields: ${[...FIELDS].join(', ')})`);
+  }
+  const version = requirePositiveInteger('version', fields['version']);
+  const source = checkSource(fields['source'], 'source');
+  const sink = checkSink(fields['sink'], 'sink');
+  const decode = compileDecode(fields['decode']);
+  const outputMode = checkOutputMode(fields['outputMode'] ?? JOB_DEFAULTS.outputMode);
+  const trigger = checkTrigger(fields['trigger'] ?? JOB_DEFAULTS.trigger);
+  const maxRecordsPerPartition = requirePositiveInteger(
+    'maxRecordsPerPartition',
+    fields['maxRecordsPerPartition'] ?? JOB_DEFAULTS.maxRecordsPerPartition,
+  );
+  const checkpoint = checkCheckpoint(fields['checkpoint'] ?? {});
+  const build = requireFunction('pipeline', fields['pipeline']) as (input: Stream<unknown>) => unknown;
+  const root = Symbol(name);
+  let end: unknown;
+  try {
+    end = build(rootStream(root));
+  } catch (error) {
+    if (error instanceof JobSpecError) {
+      throw new JobSpecError(`pipeline: ${error.message}`, { cause: error, context: error.context });
+    }
+    const message = error instanceof Error ? error.message : show(error);
+    throw specError('pipeline', `threw while building the pipeline: ${message}`);
+  }
+  const pipeline = compilePipeline(planOf(end, root), decode, outputMode);
+  return Object.freeze({
+    name,
+    version,
+    source,
+    sink,
+    pipeline,
+    trigger,
+    outputMode,
+    maxRecordsPerPartition,
+    checkpoint,
+  });
+}
+
+function checkOutputMode(value: unknown): OutputMode {
+  if (value === 'update' || value === 'append') return value;
+  throw specError('outputMode', `must be 'update' or 'append', got ${show(value)}`);
+}
+
+function checkTrigger(value: unknown): Trigger {
+  const trigger = requireObject('trigger', value);
+  if (trigger['type'] === 'availableNow') return Object.freeze({ type: 'availableNow' });
+  if (trigger['type'] === 'interval') {
+    const intervalMs = requirePositiveInteger('trigger.intervalMs', trigger['intervalMs']);
+    return Object.freeze({ type: 'interval', intervalMs });
+  }
+  throw specError('trigger.type', `must be 'interval' or 'availableNow', got ${show(trigger['type'])}`);
+}
+
+function checkCheckpoint(value: unknown): CheckpointSettings {
+  const checkpoint = requireObject('checkpoint', value);
+  for (const key of Object.keys(checkpoint)) {
+    if (key !== 'snapshotEvery' && key !== 'retainBatches') {
+      throw specError(`checkpoint.${key}`, 'is not a checkpoint setting (snapshotEvery, retainBatches)');
+    }
+  }
+  const { snapshotEvery, retainBatches } = JOB_DEFAULTS.checkpoint;
+  return Object.freeze({
+    snapshotEvery: requirePositiveInteger('checkpoint.snapshotEvery', checkpoint['snapshotEvery'] ?? snapshotEvery),
+    retainBatches: requirePositiveInteger('checkpoint.retainBatches', checkpoint['retainBatches'] ?? retainBatches),
+  });
+}

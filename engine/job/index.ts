@@ -1,0 +1,34 @@
+/**
+ * The job API: what users write jobs with.
+ *
+ *   export const pageViews = defineJob({
+ *     name: 'page-views',
+ *     version: 1,
+ *     source: kinesisSource({ streamName: 'clicks' }),
+ *     pipeline: (events) => events
+ *       .filter((e) => e.type === 'view')
+ *       .withWatermark((e) => e.ts, { allowedLatenessMs: 10_000 })
+ *       .keyBy((e) => e.page)
+ *       .window(tumbling({ sizeMs: 60_000 }))
+ *       .aggregate(count()),
+ *     sink: dynamoDbSink({ tableName: 'page-views' }),
+ *   });
+ */
+export { defineJob, JOB_DEFAULTS, type JobSpec, type PipelineInputOf } from './define-job.js';
+export { kinesisSource, memorySource, dynamoDbSink, memorySink, type SourceOptions } from './connectors.js';
+export type { Decode, DecodeName } from './decode.js';
+export { Stream, KeyedStream, WindowedStream, AggregatedStream, type PipelineEnd } from './stream.js';
+export { tumbling, type TumblingWindow, type WindowSpec } from './windows.js';
+export { count, sum, min, max, reduce, type Aggregate, type AggregateSpec } from './aggregates.js';
+export type {
+  JobDefinition,
+  JobSource,
+  CompiledPipeline,
+  PipelineInput,
+  PipelineOutcome,
+  RecordFailure,
+  KeyedState,
+  Trigger,
+  OutputMode,
+  CheckpointSettings,
+} from './types.js';
