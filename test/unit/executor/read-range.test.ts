@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { MemorySource, MemoryWriteAheadLog } from '../../../engine/adapters/memory/index.js';
+import { RangeMismatchError } from '../../../engine/errors.js';
+import { readRange } from '../../../engine/executor/read-range.js';
+import type { PartitionPlan } from '../../../engine/protocol/batch.js';
+
+function setup(records: number) {
+  const source = new MemorySource();
+  source.createStream('s', ['p']);
+  const offsets = source.append('s', 'p', Array.from({ length: records }, (_, i) => ({ key: 'k', data: new Uint8Array([i]) })));
+  const wal = new MemoryWriteAheadLog();
+  const plan: PartitionPlan = { partition: 'p', start: { type: 'EARLIEST' }, maxRecords: 5, baseStateVersion: 0 };
+  return { source, wal, plan, offsets, reader: source.reader('s') };
+}
+
+describe('readRange', () => {
+  it('records the end of a first read before returning it', async () => {
+    const { wal, plan, offsets, reader } = setup(8);
+    const read = await readRange({ wal, reader, jobId: 'j', batchId: 1, plan });
+    expect(read.records.map((r) => r.offset)).toEqual(offsets.slice(0, 5));
+    expect(await wal.getRangeEnd('j', 1, 'p')).toEqual({ count: 5, lastOffset: offsets[4] });
+    expect(read.caughtUp).toBe(false);
+  });
+
+  it('re-reads exactly the recorded range even when more records arrived since', async () => {
+    const { source, wal, plan, offsets, reader } = setup(3);
+    const first = await readRange({ wal, reader, jobId: 'j', batchId: 1, plan });
+    expect(first.end).toEqual({ count: 3, lastOffset: offsets[2] });
+    source.append('s', 'p', [{ key: 'k', data: new Uint8Array([9]) }]);
+    const again = await readRange({ wal, reader, jobId: 'j', batchId: 1, plan });
+    expect(again.records.map((r) => r.offset)).toEqual(offsets);
+    expect(again.caughtUp).toBe(true);
+  });
+
+  it('an empty recorded range stays empty: nothing is read', async () => {
+    const { source, wal, plan, reader } = setup(0);
+    await readRange({ wal, reader, jobId: 'j', batchId: 1, plan });
+    source.append('s', 'p', [{ key: 'k', data: new Uint8Array([1]) }]);
+    const again = await readRange({ wal, reader, jobId: 'j', batchId: 1, plan });
+    expect(again.records).toEqual([]);
+    expect(again.end).toEqual({ count: 0 });
+  });
+
+  it('cuts its own read to an earlier attempt’s shorter end', async () => {
+    const { wal, plan, offsets, reader } = setup(8);
+    await wal.recordRangeEnd('j', 1, 'p', { count: 2, lastOffset: offsets[1]! });
+    const read = await readRange({ wal, reader, jobId: 'j', batchId: 1, plan });
+    expect(read.records.map((r) => r.offset)).toEqual(offsets.slice(0, 2));
+  });
+
+  it('follows an earlier attempt that recorded an end while this one was reading', async () => {
+    const { source, wal, plan, reader } = setup(2);
+    // This attempt reads 2 records; meanwhile another attempt recorded 4 (more had arrived for it).
+    const more = source.append('s', 'p', [1, 2].map((i) => ({ key: 'k', data: new Uint8Array([i]) })));
+    const racingWal = Object.create(wal) as MemoryWriteAheadLog;
+    racingWal.recordRangeEnd = async () => ({ count: 4, lastOffset: more[1]! });
+    racingWal.getRangeEnd = async () => null;
+    const slowReader = { ...reader, read: async (r: Parameters<typeof reader.read>[0]) => reader.read(r.untilOffset ? r : { ...r, maxRecords: 2 }) };
+    const read = await readRange({ wal: racingWal, reader: slowReader, jobId: 'j', batchId: 1, plan });
+    expect(read.end).toEqual({ count: 4, lastOffset: more[1] });
+    expect(read.records).toHaveLength(4);
+  });
+
+  it('fails loudly when the source cannot give back the recorded range', async () => {
+    const { source, wal, plan, offsets, reader } = setup(4);
+    await wal.recordRangeEnd('j', 1, 'p', { count: 4, lastOffset: offsets[3]! });
+    source.trim('s', 'p', offsets[1]!);
+    await expect(readRange({ wal, reader, jobId: 'j', batchId: 1, plan })).rejects.toBeInstanceOf(RangeMismatchError);
+  });
+});
