@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Starts DynamoDB Local, kinesalite and s3rver once per run (test/support/aws.ts uses them).
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BENCH_DEFAULTS, runBench } from '../engine/bench/run-bench.js';
-import { formatReport } from '../engine/bench/report.js';
+import { formatReport, reportJson } from '../engine/bench/report.js';
 import { parseCli, positiveInteger } from './cli.js';
 
 const usage = `usage: npm run bench -- [options]
@@ -19,7 +19,8 @@ options:
   --events <n>          events to write to the 4-shard stream (default ${BENCH_DEFAULTS.events})
   --empty-batches <n>   empty batches to time, each way (default ${BENCH_DEFAULTS.emptyBatches})
   --keep                keep the temporary data directory
-  --json                print one JSON object instead of the text report
+  --json                print one JSON object instead of the text report (with npm,
+                        use npm run -s bench -- --json so npm prints no header)
   -h, --help            show this help
 
 exit codes: 0 done, 1 the job's sink was not exact, 2 bad arguments, 3 failure`;
@@ -47,7 +48,7 @@ try {
     keep: args.values.keep,
     progress: (line) => process.stderr.write(`${line}\n`),
   });
-  console.log(args.values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  console.log(args.values.json ? reportJson(report) : formatReport(report));
   process.exit(report.endToEnd.exact && report.snapshotEveryBatchRun.exact ? 0 : 1);
 } catch (error) {
   console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

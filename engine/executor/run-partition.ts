@@ -3,6 +3,7 @@ import type { JsonValue } from '../json.js';
 import type { JobDefinition, RecordFailure } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
+import { reservedFieldOf, type SinkRow } from '../ports/sink.js';
 import { BatchStatus, type PartitionResult } from '../protocol/batch.js';
 import { readRange } from './read-range.js';
 import type { StateCache } from './state-cache.js';
@@ -23,6 +24,14 @@ export interface ExecutorContext {
 
 /** Bytes of a bad record kept in its dead letter. */
 const DEAD_LETTER_PAYLOAD_BYTES = 4096;
+
+/**
+ * A row larger than this (as JSON) is not written: DynamoDB refuses items over 400 KB, so
+ * the write would fail on every retry and block the partition. It becomes a dead letter
+ * (stage 'sink') instead. JSON is larger than DynamoDB's own size measure, so this errs
+ * on the safe side.
+ */
+export const MAX_SINK_ROW_BYTES = 400 * 1024;
 
 /**
  * Runs one partition of one planned batch (step 2 of the protocol in
@@ -70,9 +79,24 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     partition,
   });
 
-  if (outcome.failures.length > 0) {
-    await ports.deadLetters.put(outcome.failures.map((f) => deadLetterOf(jobId, batchId, f, ports.clock.now())));
+  const { rows, unwritable } = splitUnwritableRows(outcome.rows);
+  const lastRecord = range.records.at(-1);
+  const letters = outcome.failures.map((f) => deadLetterOf(jobId, batchId, f, ports.clock.now()));
+  for (const row of unwritable) {
+    // A row has no single source record: it is filed under the range's last offset.
+    letters.push({
+      jobId,
+      partition,
+      offset: lastRecord?.offset ?? '0',
+      batchId,
+      stage: 'sink',
+      reason: `row ${row.key.slice(0, 200)}: ${row.reason}`,
+      payloadBase64: Buffer.from(row.json.slice(0, DEAD_LETTER_PAYLOAD_BYTES)).toString('base64'),
+      recordedAt: ports.clock.now(),
+      rowKey: row.key,
+    });
   }
+  if (letters.length > 0) await ports.deadLetters.put(letters);
 
   let stateVersion = plan.baseStateVersion;
   let stateBytesWritten = 0;
@@ -94,8 +118,8 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   }
   ctx.cache?.set(jobId, partition, stateVersion, next);
 
-  if (outcome.rows.length > 0) {
-    await ports.sinks(job.sink).write({ jobId, batchId, partition, rows: outcome.rows });
+  if (rows.length > 0) {
+    await ports.sinks(job.sink).write({ jobId, batchId, partition, rows });
   }
 
   return {
@@ -103,8 +127,8 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     end: range.end,
     stateVersion,
     records: range.records.length,
-    outputRows: outcome.rows.length,
-    deadLetters: outcome.failures.length,
+    outputRows: rows.length,
+    deadLetters: letters.length,
     lateRecords: outcome.lateRecords,
     maxEventTimeMs: outcome.maxEventTimeMs,
     stateRows: next.size,
@@ -132,6 +156,28 @@ function alreadyCommitted(
     lagMs: done.lagMs,
     caughtUp: done.caughtUp,
   };
+}
+
+/** Rows no sink would ever accept (too large, or using a reserved field): retrying cannot help. */
+function splitUnwritableRows(all: readonly SinkRow[]): {
+  rows: SinkRow[];
+  unwritable: { key: string; json: string; reason: string }[];
+} {
+  const rows: SinkRow[] = [];
+  const unwritable: { key: string; json: string; reason: string }[] = [];
+  for (const row of all) {
+    const json = JSON.stringify(row.value);
+    const bytes = Buffer.byteLength(json) + Buffer.byteLength(row.key);
+    const reserved = reservedFieldOf(row);
+    if (bytes > MAX_SINK_ROW_BYTES) {
+      unwritable.push({ key: row.key, json, reason: `${bytes} bytes as JSON, above the ${MAX_SINK_ROW_BYTES}-byte limit of a sink item` });
+    } else if (reserved !== undefined) {
+      unwritable.push({ key: row.key, json, reason: `uses the reserved field name ${reserved}` });
+    } else {
+      rows.push(row);
+    }
+  }
+  return { rows, unwritable };
 }
 
 function deadLetterOf(jobId: string, batchId: number, failure: RecordFailure, now: number): DeadLetter {

@@ -1,5 +1,17 @@
 import type { JsonObject } from '../json.js';
 
+/**
+ * Field names a row's value may not use: the sink stores the row key and the writing batch
+ * under them. The executor sends a row that uses one to the dead-letter table; the sinks
+ * refuse it with InvalidArgumentError.
+ */
+export const RESERVED_ROW_FIELDS: readonly string[] = ['pk', 'sluiceBatchId'];
+
+/** The first reserved field name the row's value uses, if any. */
+export function reservedFieldOf(row: SinkRow): string | undefined {
+  return RESERVED_ROW_FIELDS.find((name) => Object.hasOwn(row.value, name));
+}
+
 export interface SinkRow {
   /** The row's identity in the sink: the same key is the same row. */
   readonly key: string;

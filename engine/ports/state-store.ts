@@ -22,7 +22,7 @@ export interface StateWrite {
   readonly changes: StateChanges;
   /** The full state after the changes: written as a snapshot when one is due. */
   readonly full: ReadonlyMap<string, JsonValue>;
-  /** A snapshot is written when the chain from the last snapshot would exceed this many deltas. */
+  /** A snapshot (instead of a delta) is written when the chain since the last snapshot reaches this many versions. */
   readonly snapshotEvery: number;
 }
 

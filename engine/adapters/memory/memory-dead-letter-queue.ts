@@ -1,11 +1,11 @@
-import type { DeadLetter, DeadLetterQueue } from '../../ports/dead-letter-queue.js';
+import { deadLetterId, type DeadLetter, type DeadLetterQueue } from '../../ports/dead-letter-queue.js';
 
 export class MemoryDeadLetterQueue implements DeadLetterQueue {
   private readonly letters = new Map<string, DeadLetter>();
 
   async put(letters: readonly DeadLetter[]): Promise<void> {
     for (const letter of letters) {
-      this.letters.set(`${letter.jobId}\u0000${letter.partition}#${letter.offset}`, structuredClone(letter));
+      this.letters.set(`${letter.jobId}\u0000${deadLetterId(letter)}`, structuredClone(letter));
     }
   }
 

@@ -1,10 +1,19 @@
-import type { Sink, SinkWrite, StoredRow } from '../../ports/sink.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { reservedFieldOf, type Sink, type SinkWrite, type StoredRow } from '../../ports/sink.js';
 
 /** The idempotent sink in memory: same rule as DynamoDbSink (a row is replaced only by a batch ≥ its own). */
 export class MemorySink implements Sink {
   private readonly rows = new Map<string, StoredRow>();
 
   async write(request: SinkWrite): Promise<{ written: number; skipped: number }> {
+    for (const row of request.rows) {
+      const reserved = reservedFieldOf(row);
+      if (reserved !== undefined) {
+        throw new InvalidArgumentError(`sink row ${JSON.stringify(row.key)} uses the reserved attribute name ${reserved}`, {
+          context: { jobId: request.jobId, batchId: request.batchId, partition: request.partition, key: row.key },
+        });
+      }
+    }
     let written = 0;
     let skipped = 0;
     for (const row of request.rows) {

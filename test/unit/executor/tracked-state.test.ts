@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TrackedState } from '../../../engine/executor/tracked-state.js';
+import type { JsonValue } from '../../../engine/json.js';
 
 describe('TrackedState', () => {
   it('reads its own writes and never changes the base', () => {
@@ -23,9 +24,9 @@ describe('TrackedState', () => {
     );
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.integer()), fc.array(op), (initial, ops) => {
-        const base = new Map(Object.entries(initial));
+        const base = new Map<string, number>(Object.entries(initial));
         const plain = new Map(base);
-        const state = new TrackedState(base);
+        const state = new TrackedState(base as Map<string, JsonValue>);
         for (const o of ops) {
           if (o.kind === 'put') {
             state.put(o.key, o.value);
@@ -38,8 +39,11 @@ describe('TrackedState', () => {
         expect(new Map([...state.materialize()].sort())).toEqual(new Map([...plain].sort()));
         expect(state.size).toBe(plain.size);
         // The change set applied to the base gives the same map.
-        const replayed = new Map(base);
-        for (const [k, v] of state.changeSet()) (v === undefined ? replayed.delete(k) : replayed.set(k, v));
+        const replayed = new Map<string, JsonValue>(base);
+        for (const [k, v] of state.changeSet()) {
+          if (v === undefined) replayed.delete(k);
+          else replayed.set(k, v);
+        }
         expect(new Map([...replayed].sort())).toEqual(new Map([...plain].sort()));
       }),
     );

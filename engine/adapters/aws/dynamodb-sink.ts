@@ -1,0 +1,141 @@
+/**
+ * The idempotent sink on a DynamoDB table with a string key `pk` (SINK_TABLE_KEYS).
+ * A row is stored as `{ pk: row.key, ...row.value, sluiceBatchId }` and every put is
+ * conditional on the stored row not being newer (STORED_ROW_IS_NOT_NEWER), so a retried,
+ * replayed or zombie batch can never move a row backwards.
+ *
+ * Up to 100 rows go in one TransactWriteItems (all visible at once, one round trip); its
+ * ClientRequestToken is derived from the write, so an SDK or Lambda retry within ten
+ * minutes is a no-op. When the transaction is cancelled (some row is newer, a conflict),
+ * the rows are written one by one and the refused ones are counted as skipped. More rows
+ * are put one by one, 16 in flight.
+ */
+import { createHash } from 'node:crypto';
+import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { InvalidArgumentError } from '../../errors.js';
+import type { JsonObject } from '../../json.js';
+import { RESERVED_ROW_FIELDS, reservedFieldOf, type Sink, type SinkRow, type SinkWrite, type StoredRow } from '../../ports/sink.js';
+import { errorName } from './dynamodb-util.js';
+
+/**
+ * The row is new, or the stored one was written by this batch or an older one: the same
+ * batch rewrites the same value, and a newer batch's row is never overwritten by an older batch.
+ */
+const STORED_ROW_IS_NOT_NEWER = 'attribute_not_exists(pk) OR #batch <= :batchId';
+
+export const SINK_KEY_ATTRIBUTE = RESERVED_ROW_FIELDS[0]!;
+export const SINK_BATCH_ATTRIBUTE = RESERVED_ROW_FIELDS[1]!;
+
+/** TransactWriteItems takes at most 100 items and 4 MB; stay well under the size. */
+const TRANSACTION_MAX_ITEMS = 100;
+const TRANSACTION_MAX_BYTES = 3 * 1024 * 1024;
+const PUT_CONCURRENCY = 16;
+
+export interface DynamoDbSinkOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+export class DynamoDbSink implements Sink {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly table: string;
+
+  constructor(options: DynamoDbSinkOptions) {
+    this.client = options.client;
+    this.table = options.tableName;
+  }
+
+  async write(request: SinkWrite): Promise<{ written: number; skipped: number }> {
+    const { batchId } = request;
+    // The last row of a key wins, as if the rows were written in order; counts are per row given.
+    const byKey = new Map<string, { row: SinkRow; occurrences: number }>();
+    for (const row of request.rows) {
+      const reserved = reservedFieldOf(row);
+      if (reserved !== undefined) {
+        throw new InvalidArgumentError(`sink row ${JSON.stringify(row.key)} uses the reserved attribute name ${reserved}`, {
+          context: { jobId: request.jobId, batchId, partition: request.partition, key: row.key },
+        });
+      }
+      byKey.set(row.key, { row, occurrences: (byKey.get(row.key)?.occurrences ?? 0) + 1 });
+    }
+    const rows = [...byKey.values()];
+    if (rows.length === 0) return { written: 0, skipped: 0 };
+
+    const bytes = rows.reduce((sum, { row }) => sum + Buffer.byteLength(row.key) + JSON.stringify(row.value).length, 0);
+    if (rows.length <= TRANSACTION_MAX_ITEMS && bytes <= TRANSACTION_MAX_BYTES) {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            ClientRequestToken: requestToken(this.table, request, rows.map((r) => r.row)),
+            TransactItems: rows.map(({ row }) => ({ Put: this.put(row, batchId) })),
+          }),
+        );
+        return { written: request.rows.length, skipped: 0 };
+      } catch (error) {
+        // Some row is newer (or a conflict): fall through to one conditional put per row.
+        const name = errorName(error);
+        if (name !== 'TransactionCanceledException' && name !== 'IdempotentParameterMismatchException') throw error;
+      }
+    }
+
+    let skipped = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < rows.length) {
+        const { row, occurrences } = rows[next++]!;
+        try {
+          await this.client.send(new PutCommand(this.put(row, batchId)));
+        } catch (error) {
+          if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+          skipped += occurrences;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, rows.length) }, worker));
+    return { written: request.rows.length - skipped, skipped };
+  }
+
+  async get(key: string): Promise<StoredRow | null> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { [SINK_KEY_ATTRIBUTE]: key }, ConsistentRead: true }),
+    );
+    return Item === undefined ? null : toStoredRow(Item);
+  }
+
+  async scan(): Promise<StoredRow[]> {
+    const rows: StoredRow[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({ TableName: this.table, ConsistentRead: true, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) rows.push(toStoredRow(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  private put(row: SinkRow, batchId: number) {
+    return {
+      TableName: this.table,
+      Item: { ...row.value, [SINK_KEY_ATTRIBUTE]: row.key, [SINK_BATCH_ATTRIBUTE]: batchId },
+      ConditionExpression: STORED_ROW_IS_NOT_NEWER,
+      ExpressionAttributeNames: { '#batch': SINK_BATCH_ATTRIBUTE },
+      ExpressionAttributeValues: { ':batchId': batchId },
+    };
+  }
+}
+
+/**
+ * A token (≤ 36 characters) that is the same exactly when the write is the same. DynamoDB
+ * scopes tokens to the account, not the table, so the table is part of it.
+ */
+function requestToken(table: string, request: SinkWrite, rows: readonly SinkRow[]): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify([table, request.jobId, request.batchId, request.partition]));
+  for (const row of rows) hash.update(JSON.stringify([row.key, row.value]));
+  return hash.digest('base64url').slice(0, 36);
+}
+
+function toStoredRow(item: Record<string, unknown>): StoredRow {
+  const { [SINK_KEY_ATTRIBUTE]: key, [SINK_BATCH_ATTRIBUTE]: batchId, ...value } = item;
+  return { key: key as string, value: value as JsonObject, batchId: batchId as number };
+}

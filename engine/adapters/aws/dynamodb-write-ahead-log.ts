@@ -1,0 +1,297 @@
+/**
+ * The write-ahead log on one DynamoDB table (keys: WAL_TABLE_KEYS in provision.ts).
+ * Items of a job, all under pk = job id:
+ *
+ *   sk = lease                          { epoch }                       the driver lease
+ *   sk = batch#<batchId, 12 digits>     { batchId, status, plan, commit? }
+ *   sk = range#<batchId, 12 digits>#<p> { batchId, partition, count, lastOffset?, closed? }
+ *
+ * Zero-padding makes the sort key order the batch order. Every read the protocol depends
+ * on is strongly consistent. The rules each method keeps are in engine/ports/write-ahead-log.ts.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentDriverError, InvalidArgumentError, TransientError } from '../../errors.js';
+import { BatchStatus, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch.js';
+import type { RangeEnd } from '../../protocol/offsets.js';
+import type { WriteAheadLog } from '../../ports/write-ahead-log.js';
+import { batchWriteAll, defaultSleep, errorName, type Sleep } from './dynamodb-util.js';
+
+/** The writer's epoch is still the lease's: no other driver has acquired the job since it did. */
+const LEASE_EPOCH_IS_CURRENT = '#epoch = :epoch';
+/** Nothing is stored under this key yet: the first writer wins and nothing is overwritten. */
+const ITEM_DOES_NOT_EXIST = 'attribute_not_exists(sk)';
+/** The batch is still PLANNED (it exists and is not committed): a commit never rewrites a commit. */
+const BATCH_IS_PLANNED = '#status = :planned';
+
+const LEASE_SK = 'lease';
+const BATCH_PREFIX = 'batch#';
+const RANGE_PREFIX = 'range#';
+const ID_DIGITS = 12;
+const MAX_ID = 10 ** ID_DIGITS - 1;
+const CONDITION_FAILED = 'ConditionalCheckFailed';
+const MAX_CONFLICT_RETRIES = 4;
+
+export interface DynamoDbWriteAheadLogOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly sleep?: Sleep;
+}
+
+type Item = Record<string, unknown>;
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
+interface Cancellation {
+  /** Per item of the transaction: 'None', 'ConditionalCheckFailed', 'TransactionConflict'... */
+  readonly codes: readonly (string | undefined)[];
+  readonly error: unknown;
+}
+
+export class DynamoDbWriteAheadLog implements WriteAheadLog {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly sleep: Sleep;
+
+  constructor(options: DynamoDbWriteAheadLogOptions) {
+    this.client = options.client;
+    this.table = options.tableName;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  async acquireEpoch(jobId: string): Promise<number> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: jobId, sk: LEASE_SK },
+        UpdateExpression: 'ADD #epoch :one',
+        ExpressionAttributeNames: { '#epoch': 'epoch' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Attributes?.epoch as number;
+  }
+
+  async currentEpoch(jobId: string): Promise<number | null> {
+    const item = await this.getItem(jobId, LEASE_SK);
+    return item === null ? null : (item.epoch as number);
+  }
+
+  async putPlan(plan: BatchPlan): Promise<void> {
+    const { jobId, batchId, epoch } = plan;
+    const context = { jobId, batchId, epoch };
+    const failure = await this.transact([
+      { ConditionCheck: this.leaseCheck(jobId, epoch) },
+      {
+        Put: {
+          TableName: this.table,
+          Item: { pk: jobId, sk: batchKey(batchId), batchId, status: BatchStatus.PLANNED, plan },
+          ConditionExpression: ITEM_DOES_NOT_EXIST,
+        },
+      },
+    ]);
+    if (failure === null) return;
+    const [lease, batch] = failure.codes;
+    if (lease === CONDITION_FAILED) throw await this.staleEpoch(jobId, epoch, context);
+    if (batch === CONDITION_FAILED) {
+      throw new ConcurrentDriverError(`batch ${batchId} of job ${jobId} was planned by another driver`, { context });
+    }
+    throw cancelled(`planning batch ${batchId} of job ${jobId}`, failure, context);
+  }
+
+  async getBatch(jobId: string, batchId: number): Promise<BatchRecord | null> {
+    const item = await this.getItem(jobId, batchKey(batchId));
+    return item === null ? null : toBatchRecord(item);
+  }
+
+  async getLatestBatch(jobId: string): Promise<BatchRecord | null> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': jobId, ':prefix': BATCH_PREFIX },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = Items?.[0];
+    return item === undefined ? null : toBatchRecord(item);
+  }
+
+  async listBatches(jobId: string, options: { fromBatchId?: number; limit?: number } = {}): Promise<BatchRecord[]> {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const from = Math.max(0, options.fromBatchId ?? 0);
+    if (limit <= 0 || from > MAX_ID) return [];
+    const items = await this.queryBetween(jobId, batchKey(from), batchKey(MAX_ID), limit);
+    return items.map(toBatchRecord);
+  }
+
+  async recordRangeEnd(jobId: string, batchId: number, partition: string, end: RangeEnd): Promise<RangeEnd> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: jobId, sk: rangeKey(batchId, partition), batchId, partition, ...end },
+          ConditionExpression: ITEM_DOES_NOT_EXIST,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { ...end };
+    } catch (error) {
+      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      // The error carries the stored item in the low-level format (no document unmarshalling).
+      const old = (error as { Item?: Record<string, { N?: string; S?: string; BOOL?: boolean }> }).Item;
+      if (old?.count?.N !== undefined) {
+        return toRangeEnd({ count: Number(old.count.N), lastOffset: old.lastOffset?.S, closed: old.closed?.BOOL });
+      }
+      const stored = await this.getRangeEnd(jobId, batchId, partition);
+      if (stored === null) throw error;
+      return stored;
+    }
+  }
+
+  async getRangeEnd(jobId: string, batchId: number, partition: string): Promise<RangeEnd | null> {
+    const item = await this.getItem(jobId, rangeKey(batchId, partition));
+    return item === null ? null : toRangeEnd(item);
+  }
+
+  async commitBatch(jobId: string, commit: BatchCommit): Promise<'committed' | 'already-committed'> {
+    const { batchId, epoch } = commit;
+    const context = { jobId, batchId, epoch };
+    const notPlanned = () => new InvalidArgumentError(`batch ${batchId} of job ${jobId} was never planned`, { context });
+    const existing = await this.getBatch(jobId, batchId);
+    if (existing === null) throw notPlanned();
+    if (existing.status === BatchStatus.COMMITTED) return 'already-committed';
+    const failure = await this.transact([
+      { ConditionCheck: this.leaseCheck(jobId, epoch) },
+      {
+        Update: {
+          TableName: this.table,
+          Key: { pk: jobId, sk: batchKey(batchId) },
+          UpdateExpression: 'SET #status = :committed, #commit = :commit',
+          ConditionExpression: BATCH_IS_PLANNED,
+          ExpressionAttributeNames: { '#status': 'status', '#commit': 'commit' },
+          ExpressionAttributeValues: { ':planned': BatchStatus.PLANNED, ':committed': BatchStatus.COMMITTED, ':commit': commit },
+        },
+      },
+    ]);
+    if (failure === null) return 'committed';
+    // A concurrent identical retry may have committed it between the read and the write.
+    const now = await this.getBatch(jobId, batchId);
+    if (now?.status === BatchStatus.COMMITTED && now.commit !== undefined) return 'already-committed';
+    if (failure.codes[0] === CONDITION_FAILED) throw await this.staleEpoch(jobId, epoch, context);
+    if (now === null) throw notPlanned();
+    throw cancelled(`committing batch ${batchId} of job ${jobId}`, failure, context);
+  }
+
+  async deleteBatchesBelow(jobId: string, batchId: number): Promise<number> {
+    if (batchId <= 0) return 0;
+    // range#<batchId> sorts after every range#<id below batchId>#<partition> and before range#<batchId>#...
+    const ranges = await this.queryBetween(jobId, RANGE_PREFIX, `${RANGE_PREFIX}${pad(batchId)}`, Infinity, true);
+    const batches = await this.queryBetween(jobId, batchKey(0), batchKey(batchId - 1), Infinity, true);
+    // Both kinds are found by key range, so a call cut short is finished by the next one.
+    const requests = [...ranges, ...batches].map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
+    await batchWriteAll(this.client, this.table, requests, this.sleep);
+    return batches.length;
+  }
+
+  /**
+   * Sends a transaction. Returns null when it went through, or why it was cancelled (one
+   * code per item). A cancellation by conflicting transactions only is retried a few times.
+   */
+  private async transact(items: TransactItems): Promise<Cancellation | null> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+        return null;
+      } catch (error) {
+        if (errorName(error) !== 'TransactionCanceledException') throw error;
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+        const codes = reasons.map((reason) => reason.Code);
+        const conflictOnly = codes.includes('TransactionConflict') && !codes.includes(CONDITION_FAILED);
+        if (!conflictOnly || attempt >= MAX_CONFLICT_RETRIES) return { codes, error };
+        await this.sleep(20 * 2 ** attempt);
+      }
+    }
+  }
+
+  private leaseCheck(jobId: string, epoch: number) {
+    return {
+      TableName: this.table,
+      Key: { pk: jobId, sk: LEASE_SK },
+      ConditionExpression: LEASE_EPOCH_IS_CURRENT,
+      ExpressionAttributeNames: { '#epoch': 'epoch' },
+      ExpressionAttributeValues: { ':epoch': epoch },
+    };
+  }
+
+  private async staleEpoch(jobId: string, epoch: number, context: Record<string, string | number>): Promise<ConcurrentDriverError> {
+    const current = await this.currentEpoch(jobId);
+    return new ConcurrentDriverError(
+      `driver epoch ${epoch} is stale: another driver took job ${jobId} (epoch ${current ?? 'none'})`,
+      { context },
+    );
+  }
+
+  private async getItem(jobId: string, sk: string): Promise<Item | null> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: jobId, sk }, ConsistentRead: true }),
+    );
+    return Item ?? null;
+  }
+
+  /** Items with from ≤ sk ≤ to in key order, following LastEvaluatedKey, at most `limit`. */
+  private async queryBetween(jobId: string, from: string, to: string, limit: number, keysOnly = false): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': jobId, ':from': from, ':to': to },
+          ...(keysOnly ? { ProjectionExpression: 'pk, sk' } : {}),
+          ...(Number.isFinite(limit) ? { Limit: limit - items.length } : {}),
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && items.length < limit);
+    return items;
+  }
+}
+
+function pad(id: number): string {
+  if (!Number.isSafeInteger(id) || id < 0 || id > MAX_ID) {
+    throw new InvalidArgumentError(`a batch id must be an integer from 0 to ${MAX_ID}, got ${id}`);
+  }
+  return String(id).padStart(ID_DIGITS, '0');
+}
+
+function batchKey(batchId: number): string {
+  return `${BATCH_PREFIX}${pad(batchId)}`;
+}
+
+function rangeKey(batchId: number, partition: string): string {
+  return `${RANGE_PREFIX}${pad(batchId)}#${partition}`;
+}
+
+function toBatchRecord(item: Item): BatchRecord {
+  const record = { plan: item.plan as BatchPlan, status: item.status as BatchStatus };
+  return item.commit === undefined ? record : { ...record, commit: item.commit as BatchCommit };
+}
+
+function toRangeEnd(item: { count?: unknown; lastOffset?: unknown; closed?: unknown }): RangeEnd {
+  return {
+    count: item.count as number,
+    ...(item.lastOffset === undefined ? {} : { lastOffset: item.lastOffset as string }),
+    ...(item.closed === undefined ? {} : { closed: item.closed as boolean }),
+  };
+}
+
+/** Cancelled for another reason than a condition (a conflict that lasted, throttling): a later attempt may pass. */
+function cancelled(what: string, failure: Cancellation, context: Record<string, string | number>): TransientError {
+  return new TransientError(`${what} was cancelled (${failure.codes.join(', ')})`, { cause: failure.error, context });
+}

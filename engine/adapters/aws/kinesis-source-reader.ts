@@ -1,0 +1,212 @@
+/**
+ * Reads exact offset ranges of the shards of one Kinesis data stream. A partition is a
+ * shard, an offset its 56-digit sequence number (compared as BigInt: compareOffsets).
+ *
+ * A read takes a shard iterator at the start position and pages through GetRecords until
+ * it has `maxRecords`, reaches `untilOffset` (a recorded range: exactly up to it), reaches
+ * the end of a closed shard (NextShardIterator is null), or reaches the tail: an empty page
+ * with MillisBehindLatest 0. Real Kinesis can answer empty pages while the iterator is
+ * still behind (gaps in the shard), so empty pages are followed, at most `maxEmptyPolls`
+ * in a row. A non-empty page with MillisBehindLatest 0 is not taken as the tail:
+ * kinesalite always answers 0.
+ */
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type GetRecordsCommandOutput,
+  type GetShardIteratorCommandInput,
+  type KinesisClient,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
+import { DataLossError, InvalidArgumentError, RangeMismatchError, TransientError } from '../../errors.js';
+import { compareOffsets, describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
+import type { PartitionInfo, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
+import { defaultSleep, errorName, type Sleep } from './dynamodb-util.js';
+
+/** GetRecords returns at most 10,000 records per call. */
+const GET_RECORDS_LIMIT = 10_000;
+
+export interface KinesisSourceReaderOptions {
+  readonly client: KinesisClient;
+  readonly streamName: string;
+  /** Empty pages in a row, while the shard is still behind, after which a read stops (default 10). */
+  readonly maxEmptyPolls?: number;
+  /** Wait between two empty pages (default 200 ms: a shard serves 5 GetRecords calls a second). */
+  readonly emptyPollDelayMs?: number;
+  /** Attempts after throttling or an expired iterator, beyond the SDK's own retries (default 5). */
+  readonly maxRetries?: number;
+  readonly sleep?: Sleep;
+}
+
+export class KinesisSourceReader implements SourceReader {
+  private readonly client: KinesisClient;
+  private readonly streamName: string;
+  private readonly maxEmptyPolls: number;
+  private readonly emptyPollDelayMs: number;
+  private readonly maxRetries: number;
+  private readonly sleep: Sleep;
+
+  constructor(options: KinesisSourceReaderOptions) {
+    this.client = options.client;
+    this.streamName = options.streamName;
+    this.maxEmptyPolls = options.maxEmptyPolls ?? 10;
+    this.emptyPollDelayMs = options.emptyPollDelayMs ?? 200;
+    this.maxRetries = options.maxRetries ?? 5;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  async listPartitions(): Promise<PartitionInfo[]> {
+    const shards: Shard[] = [];
+    const seen = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      // With a NextToken, StreamName must not be sent. kinesalite ignores paging and answers everything at once.
+      const page = await this.client.send(
+        new ListShardsCommand(nextToken === undefined ? { StreamName: this.streamName } : { NextToken: nextToken }),
+      );
+      for (const shard of page.Shards ?? []) {
+        if (shard.ShardId !== undefined && !seen.has(shard.ShardId)) {
+          seen.add(shard.ShardId);
+          shards.push(shard);
+        }
+      }
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+    return shards.map((shard) => ({
+      id: shard.ShardId!,
+      parentIds: [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => id !== undefined),
+      closed: shard.SequenceNumberRange?.EndingSequenceNumber !== undefined,
+    }));
+  }
+
+  async read(request: ReadRequest): Promise<ReadResult> {
+    const { partition, start, maxRecords, untilOffset } = request;
+    if (!Number.isInteger(maxRecords) || maxRecords < 0) {
+      throw new InvalidArgumentError(`maxRecords must be a non-negative integer, got ${maxRecords}`);
+    }
+    if (untilOffset !== undefined && !isOffset(untilOffset)) {
+      throw new InvalidArgumentError(`untilOffset must be an offset, got ${JSON.stringify(untilOffset)}`);
+    }
+    const context = { stream: this.streamName, partition, start: describeStart(start), untilOffset: untilOffset ?? null };
+    const records: SourceRecord[] = [];
+    let lagMs: number | null = null;
+    let caughtUp = false;
+    let closed = false;
+    let reachedUntil = false;
+    let emptyPolls = 0;
+    let iterator: string | undefined = maxRecords > 0 ? await this.iteratorAt(partition, start) : undefined;
+
+    while (iterator !== undefined && records.length < maxRecords && !reachedUntil) {
+      const page: GetRecordsCommandOutput = await this.getRecords(iterator, maxRecords - records.length, partition, start, records);
+      if (page.MillisBehindLatest !== undefined) lagMs = page.MillisBehindLatest;
+      const fetched = (page.Records ?? []).map((r) => ({
+        partition,
+        offset: r.SequenceNumber!,
+        key: r.PartitionKey ?? '',
+        data: r.Data ?? new Uint8Array(),
+        arrivalTimeMs: r.ApproximateArrivalTimestamp?.getTime() ?? 0,
+      }));
+      let consumedAll = true;
+      for (const [i, record] of fetched.entries()) {
+        const last = records[records.length - 1];
+        if (last !== undefined && compareOffsets(record.offset, last.offset) <= 0) {
+          throw new RangeMismatchError(`shard ${partition} returned ${record.offset} after ${last.offset}`, { context });
+        }
+        if (untilOffset !== undefined && compareOffsets(record.offset, untilOffset) > 0) {
+          throw new DataLossError(
+            `record ${untilOffset} of shard ${partition} is gone: the shard went from ${last?.offset ?? describeStart(start)} to ${record.offset}`,
+            { context },
+          );
+        }
+        records.push(record);
+        if (untilOffset !== undefined && record.offset === untilOffset) reachedUntil = true;
+        if (reachedUntil || records.length >= maxRecords) {
+          consumedAll = i === fetched.length - 1;
+          break;
+        }
+      }
+      iterator = page.NextShardIterator ?? undefined;
+      if (!consumedAll) break;
+      if (iterator === undefined) {
+        closed = true;
+        caughtUp = true;
+      } else if (fetched.length === 0) {
+        if (page.MillisBehindLatest === 0) {
+          caughtUp = true;
+          break;
+        }
+        emptyPolls += 1;
+        if (emptyPolls >= this.maxEmptyPolls) break;
+        await this.sleep(this.emptyPollDelayMs);
+      } else {
+        emptyPolls = 0;
+      }
+    }
+
+    if (untilOffset !== undefined && !reachedUntil) {
+      const why = closed
+        ? 'the shard ended'
+        : caughtUp
+          ? 'the shard has nothing more'
+          : records.length >= maxRecords
+            ? `the cap of ${maxRecords} records was reached`
+            : `${this.maxEmptyPolls} empty pages in a row`;
+      throw new RangeMismatchError(
+        `could not read shard ${partition} of ${this.streamName} up to ${untilOffset}: ${why} after ${records.length} records`,
+        { context },
+      );
+    }
+    return { records, caughtUp, closed, lagMs };
+  }
+
+  private async iteratorAt(partition: string, start: StartPosition): Promise<string | undefined> {
+    const input: GetShardIteratorCommandInput = { StreamName: this.streamName, ShardId: partition, ShardIteratorType: 'TRIM_HORIZON' };
+    if (start.type === 'AT_TIMESTAMP') Object.assign(input, { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(start.timestamp) });
+    if (start.type === 'AFTER') Object.assign(input, { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: start.offset });
+    const { ShardIterator } = await this.withRetries(partition, () => this.client.send(new GetShardIteratorCommand(input)));
+    return ShardIterator;
+  }
+
+  /** One GetRecords call; on an expired iterator, a fresh one from the last offset read (or the start). */
+  private async getRecords(
+    iterator: string,
+    remaining: number,
+    partition: string,
+    start: StartPosition,
+    read: readonly SourceRecord[],
+  ): Promise<GetRecordsCommandOutput> {
+    let current = iterator;
+    return this.withRetries(partition, async () => {
+      try {
+        return await this.client.send(new GetRecordsCommand({ ShardIterator: current, Limit: Math.min(GET_RECORDS_LIMIT, remaining) }));
+      } catch (error) {
+        if (errorName(error) === 'ExpiredIteratorException') {
+          const last: Offset | undefined = read[read.length - 1]?.offset;
+          const fresh = await this.iteratorAt(partition, last === undefined ? start : { type: 'AFTER', offset: last });
+          if (fresh !== undefined) current = fresh;
+        }
+        throw error;
+      }
+    });
+  }
+
+  private async withRetries<T>(partition: string, call: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await call();
+      } catch (error) {
+        const name = errorName(error);
+        const retryable = name === 'ProvisionedThroughputExceededException' || name === 'ExpiredIteratorException';
+        if (!retryable) throw error;
+        if (attempt >= this.maxRetries) {
+          throw new TransientError(`Kinesis ${name} on shard ${partition} of ${this.streamName} after ${attempt + 1} attempts`, {
+            cause: error,
+            context: { stream: this.streamName, partition },
+          });
+        }
+        await this.sleep(Math.min(5_000, 100 * 2 ** attempt));
+      }
+    }
+  }
+}

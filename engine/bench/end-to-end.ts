@@ -1,0 +1,93 @@
+import type { AwsPorts } from '../adapters/aws/index.js';
+import { createSinkTable } from '../adapters/aws/index.js';
+import { runDriver } from '../driver/run-driver.js';
+import type { JobDefinition } from '../job/types.js';
+import { expectedCounts, type GeneratedEvent } from '../../jobs/clickstream/generate.js';
+import type { Progress } from './environment.js';
+import type { RequestCounter } from './request-counter.js';
+import { distribution, now, perSecond, type Distribution } from './stats.js';
+
+export interface EndToEndResult {
+  readonly job: string;
+  readonly records: number;
+  readonly batches: number;
+  readonly seconds: number;
+  readonly recordsPerSecond: number;
+  /** Wall clock of each batch as runDriver's loop sees it (plan, executors, commit, retention). */
+  readonly batchMs: Distribution;
+  /** The same, for the batches that read records only (the last, empty one left out). */
+  readonly dataBatchMs: Distribution;
+  /** Sum of the engine's own per-batch stateBytesWritten metric. */
+  readonly engineStateBytes: number;
+  /** AWS requests the run sent, per operation. */
+  readonly requests: Record<string, number>;
+  /** The sink equals the counts computed from the input alone. */
+  readonly exact: boolean;
+  readonly problems: string[];
+}
+
+/** Runs the job with its available-now trigger until it has caught up, timing every batch. */
+export async function runEndToEnd(args: {
+  readonly ports: AwsPorts;
+  readonly job: JobDefinition;
+  readonly events: readonly GeneratedEvent[];
+  readonly windowMs: number;
+  readonly requests: RequestCounter;
+  readonly progress: Progress;
+}): Promise<EndToEndResult> {
+  const { ports, job, progress } = args;
+  if (job.sink.type !== 'dynamodb') throw new TypeError('the benchmark job writes a DynamoDB sink');
+  await createSinkTable(ports.clients.dynamodb, job.sink.tableName);
+  const before = args.requests.snapshot();
+  const batchMs: number[] = [];
+  const recordsOf: number[] = [];
+  let engineStateBytes = 0;
+  const started = now();
+  let last = started;
+  const outcome = await runDriver(job, ports, {
+    onBatch: ({ commit }) => {
+      const t = now();
+      batchMs.push(t - last);
+      last = t;
+      recordsOf.push(commit.metrics.records);
+      engineStateBytes += commit.metrics.stateBytesWritten;
+      const done = recordsOf.reduce((a, b) => a + b, 0);
+      progress(`  ${job.name}: batch ${commit.batchId}  ${commit.metrics.records} records  ${Math.round(batchMs.at(-1)!)} ms  (${done.toLocaleString('en-US')} so far)`);
+    },
+  });
+  const ms = last - started;
+  const records = recordsOf.reduce((a, b) => a + b, 0);
+  const requests = args.requests.since(before);
+  const problems = await checkSink(ports, job, args.events, args.windowMs);
+  return {
+    job: job.name,
+    records,
+    batches: outcome.batches,
+    seconds: ms / 1000,
+    recordsPerSecond: perSecond(records, ms),
+    batchMs: distribution(batchMs),
+    dataBatchMs: distribution(batchMs.filter((_, i) => recordsOf[i]! > 0)),
+    engineStateBytes,
+    requests,
+    exact: problems.length === 0,
+    problems,
+  };
+}
+
+/** Differences between the sink and the counts computed from the generated input alone. */
+async function checkSink(
+  ports: AwsPorts,
+  job: JobDefinition,
+  events: readonly GeneratedEvent[],
+  windowMs: number,
+): Promise<string[]> {
+  const expected = expectedCounts(events, windowMs).counts;
+  const rows = await ports.sinks(job.sink).scan();
+  const problems: string[] = [];
+  const actual = new Map(rows.map((r) => [r.key, r.value['value']]));
+  for (const [key, count] of expected) {
+    if (actual.get(key) !== count) problems.push(`${key}: expected ${count}, sink has ${String(actual.get(key) ?? 'nothing')}`);
+  }
+  for (const key of actual.keys()) if (!expected.has(key)) problems.push(`${key}: in the sink but not expected`);
+  return problems;
+}

