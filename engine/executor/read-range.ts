@@ -20,6 +20,12 @@ export interface RangeRead {
  *    returning, so nothing derived from these records is visible before the range is
  *    fixed. When another attempt recorded first, its end wins: both read from the same
  *    start in the same order, so one read is a prefix of the other; cut ours or read again.
+ *
+ * An empty range is recorded too. A batch with no records can still write state and rows
+ * (the watermark evicts windows, append mode emits them); if its emptiness were not fixed,
+ * a retry that found new records would write a different state version N, and a slow
+ * first attempt could then overwrite it with its own: the commit would name a range whose
+ * records the state does not hold.
  */
 export async function readRange(args: {
   readonly wal: WriteAheadLog;

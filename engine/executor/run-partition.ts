@@ -39,9 +39,9 @@ export const MAX_SINK_ROW_BYTES = 400 * 1024;
  *
  *   1. read exactly the partition's range (readRange records its end first when needed)
  *   2. apply the pipeline to the records, in order, over state version `base`
- *   3. dead letters for records that failed a stage (they never block the partition)
- *   4. state version N (only when the batch changed the state)
- *   5. output rows to the sink, each carrying N (idempotent)
+ *   3. dead letters for records that failed a stage (they never block the partition),
+ *      state version N (only when the batch changed the state), and output rows to the
+ *      sink, each carrying N (idempotent): all three at once
  *
  * Every write is deterministic in (plan, range end, base state): running this twice, or
  * beside a zombie doing the same, writes the same state bytes and the same rows. A batch
@@ -96,31 +96,29 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
       rowKey: row.key,
     });
   }
-  if (letters.length > 0) await ports.deadLetters.put(letters);
 
-  let stateVersion = plan.baseStateVersion;
-  let stateBytesWritten = 0;
-  let next: ReadonlyMap<string, JsonValue> = base;
-  if (state.changed) {
-    const full = state.materialize();
-    const written = await ports.state.write({
-      jobId,
-      partition,
-      version: batchId,
-      baseVersion: plan.baseStateVersion,
-      changes: state.changeSet(),
-      full,
-      snapshotEvery: job.checkpoint.snapshotEvery,
-    });
-    stateVersion = batchId;
-    stateBytesWritten = written.bytesWritten;
-    next = full;
-  }
+  // Dead letters, the state version and the sink rows are independent and idempotent, and
+  // none of them counts before the commit: write them at the same time.
+  const changed = state.changed;
+  const next: ReadonlyMap<string, JsonValue> = changed ? state.materialize() : base;
+  const stateVersion = changed ? batchId : plan.baseStateVersion;
+  const [, written] = await Promise.all([
+    letters.length > 0 ? ports.deadLetters.put(letters) : undefined,
+    changed
+      ? ports.state.write({
+          jobId,
+          partition,
+          version: batchId,
+          baseVersion: plan.baseStateVersion,
+          changes: state.changeSet(),
+          full: next,
+          snapshotEvery: job.checkpoint.snapshotEvery,
+        })
+      : undefined,
+    rows.length > 0 ? ports.sinks(job.sink).write({ jobId, batchId, partition, rows }) : undefined,
+  ]);
   ctx.cache?.set(jobId, partition, stateVersion, next);
-
-  if (rows.length > 0) {
-    await ports.sinks(job.sink).write({ jobId, batchId, partition, rows });
-  }
+  const stateBytesWritten = written?.bytesWritten ?? 0;
 
   return {
     partition,

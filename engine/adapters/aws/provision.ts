@@ -8,13 +8,9 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEAD_LETTER_TABLE_KEYS, SINK_TABLE_KEYS, WAL_TABLE_KEYS } from './table-keys.js';
 
-/** Key attributes of the write-ahead-log table (DynamoDbWriteAheadLog): pk = job id, sk = item kind and id. Both strings. */
-export const WAL_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
-/** Key attribute of a sink table (DynamoDbSink): pk = the row key. A string. */
-export const SINK_TABLE_KEYS = { partitionKey: 'pk' } as const;
-/** Key attributes of the dead-letter table (DynamoDbDeadLetterQueue): pk = job id, sk = `<partition>#<offset>`. Strings. */
-export const DEAD_LETTER_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+export { DEAD_LETTER_TABLE_KEYS, SINK_TABLE_KEYS, WAL_TABLE_KEYS };
 
 type AnyDynamoDbClient = DynamoDBClient | DynamoDBDocumentClient;
 
