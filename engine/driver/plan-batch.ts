@@ -1,4 +1,6 @@
-import { resolveNextBatch } from '../protocol/batch.js';
+import { ConcurrentDriverError } from '../errors.js';
+import { resolveNextBatch, withFixedRanges } from '../protocol/batch.js';
+import type { PartitionInfo } from '../ports/source-reader.js';
 import type { DriverContext } from './context.js';
 
 export interface PlanBatchInput {
@@ -21,16 +23,18 @@ export interface PlanBatchResult {
  * Step 1 of the protocol: resume the latest batch if it was planned and never committed,
  * otherwise plan the next one and write it to the WAL (fenced by epoch; a losing driver
  * gets ConcurrentDriverError).
+ *
+ * A twin of this driver, holding the same epoch (an Express child delivered twice, a
+ * retried task racing its first attempt), may put the same plan first. That is not a
+ * second driver: the batch it planned is then resumed, exactly as after a crash.
  */
 export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Promise<PlanBatchResult> {
   const { jobId, epoch } = input;
   const { ports, job } = ctx;
   const latest = await ports.wal.getLatestBatch(jobId);
-  const partitions =
-    latest !== null && latest.status === 'PLANNED'
-      ? []
-      : (await ports.sources(job.source.spec).listPartitions()).map((p) => p.id);
-  const next = resolveNextBatch({
+  const source = ports.sources(job.source.spec);
+  const partitions: PartitionInfo[] = latest !== null && latest.status === 'PLANNED' ? [] : await source.listPartitions();
+  let next = resolveNextBatch({
     jobId,
     epoch,
     latest,
@@ -42,8 +46,24 @@ export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Prom
     },
     nowMs: ports.clock.now(),
   });
-  if (next.kind === 'plan') await ports.wal.putPlan(next.plan);
-  else ports.logger.warn('resuming uncommitted batch', { jobId, batchId: next.plan.batchId, epoch });
+  if (next.kind === 'plan' && source.fixRanges !== undefined) {
+    const fixed = await source.fixRanges(
+      next.plan.partitions.map(({ partition, start, maxRecords }) => ({ partition, start, maxRecords })),
+      { failOnDataLoss: job.source.failOnDataLoss ?? true },
+    );
+    next = { kind: 'plan', plan: withFixedRanges(next.plan, fixed) };
+  }
+  if (next.kind === 'plan') {
+    try {
+      await ports.wal.putPlan(next.plan);
+    } catch (error) {
+      if (error instanceof ConcurrentDriverError && (await ports.wal.currentEpoch(jobId)) === epoch) {
+        ports.logger.info('batch planned by a twin of this driver: resuming it', { jobId, batchId: next.plan.batchId, epoch });
+        return planBatch(input, ctx);
+      }
+      throw error;
+    }
+  } else ports.logger.warn('resuming uncommitted batch', { jobId, batchId: next.plan.batchId, epoch });
   return {
     jobId,
     epoch,

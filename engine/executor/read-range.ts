@@ -1,5 +1,14 @@
 import { RangeMismatchError } from '../errors.js';
-import { rangeEndOf, sameRangeEnd, type RangeEnd } from '../protocol/offsets.js';
+import {
+  compareOffsets,
+  describeStart,
+  isAfterStart,
+  isBeforeEnd,
+  rangeEndOf,
+  sameRangeEnd,
+  type Offset,
+  type RangeEnd,
+} from '../protocol/offsets.js';
 import type { PartitionPlan } from '../protocol/batch.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
 import type { SourceReader, SourceRecord } from '../ports/source-reader.js';
@@ -14,6 +23,8 @@ export interface RangeRead {
 /**
  * Reads exactly the range of one partition of one batch.
  *
+ * IF the plan fixed the range (Kafka) THEN read exactly [start, endBefore)
+ * ELSE (Kinesis, below)
  * IF the WAL holds the range's end THEN read exactly [start, end] (a retry, a zombie,
  *    a recovery or a replay: all of them see the records the first attempt saw)
  * ELSE read from start up to the cap, then record the end with a conditional put BEFORE
@@ -35,6 +46,7 @@ export async function readRange(args: {
   readonly plan: PartitionPlan;
 }): Promise<RangeRead> {
   const { wal, jobId, batchId, plan } = args;
+  if (plan.endBefore !== undefined) return readFixed(args.reader, plan, plan.endBefore);
   const recorded = await wal.getRangeEnd(jobId, batchId, plan.partition);
   if (recorded !== null) return readRecorded(args.reader, plan, recorded);
 
@@ -49,6 +61,28 @@ export async function readRange(args: {
     return { records: prefix, end: winner, caughtUp: winner.count < plan.maxRecords, lagMs: read.lagMs };
   }
   return readRecorded(args.reader, plan, winner);
+}
+
+/** A range the plan fixed (Kafka): every record in [start, endBefore), nothing to record. */
+async function readFixed(reader: SourceReader, plan: PartitionPlan, endBefore: Offset): Promise<RangeRead> {
+  const read = await reader.read({ partition: plan.partition, start: plan.start, maxRecords: plan.maxRecords, endBefore });
+  let previous: Offset | undefined;
+  for (const record of read.records) {
+    const inRange = isAfterStart(plan.start, record.offset) && isBeforeEnd(record.offset, endBefore);
+    if (!inRange || (previous !== undefined && compareOffsets(record.offset, previous) <= 0)) {
+      throw new RangeMismatchError(
+        `partition ${plan.partition}: the source returned offset ${record.offset} for the range ${describeStart(plan.start)} to before ${endBefore}`,
+        { context: { partition: plan.partition, offset: record.offset } },
+      );
+    }
+    previous = record.offset;
+  }
+  return {
+    records: read.records,
+    end: rangeEndOf(read.records.map((r) => r.offset), read.closed),
+    caughtUp: plan.endIsTail ?? false,
+    lagMs: read.lagMs,
+  };
 }
 
 async function readRecorded(reader: SourceReader, plan: PartitionPlan, end: RangeEnd): Promise<RangeRead> {

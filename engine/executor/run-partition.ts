@@ -4,7 +4,8 @@ import type { JobDefinition, RecordFailure } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
 import { reservedFieldOf, type SinkRow } from '../ports/sink.js';
-import { BatchStatus, type PartitionResult } from '../protocol/batch.js';
+import { BatchStatus, EMPTY_STATE_VERSION, type PartitionResult } from '../protocol/batch.js';
+import { inheritState } from '../protocol/lineage.js';
 import { readRange } from './read-range.js';
 import type { StateCache } from './state-cache.js';
 import { TrackedState } from './tracked-state.js';
@@ -38,7 +39,8 @@ export const MAX_SINK_ROW_BYTES = 400 * 1024;
  * engine/protocol/batch.ts):
  *
  *   1. read exactly the partition's range (readRange records its end first when needed)
- *   2. apply the pipeline to the records, in order, over state version `base`
+ *   2. apply the pipeline to the records, in order, over state version `base` (or, in a
+ *      child shard's first batch, over its share of its parents' final states)
  *   3. dead letters for records that failed a stage (they never block the partition),
  *      state version N (only when the batch changed the state), and output rows to the
  *      sink, each carrying N (idempotent): all three at once
@@ -67,10 +69,21 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
 
   const range = await readRange({ wal: ports.wal, reader: ports.sources(job.source.spec), jobId, batchId, plan });
 
-  const base =
-    ctx.cache?.get(jobId, partition, plan.baseStateVersion) ??
-    (await ports.state.load(jobId, partition, plan.baseStateVersion));
+  const inherits = plan.baseStateVersion === EMPTY_STATE_VERSION ? (plan.inherits ?? []) : [];
+  const base: ReadonlyMap<string, JsonValue> =
+    inherits.length > 0
+      ? new Map()
+      : (ctx.cache?.get(jobId, partition, plan.baseStateVersion) ??
+        (await ports.state.load(jobId, partition, plan.baseStateVersion)));
   const state = new TrackedState(base);
+  if (inherits.length > 0) {
+    // A child shard's first batch: its state starts as its share of its parents' final
+    // states (engine/protocol/lineage.ts), written as part of this batch's version.
+    const parents = await Promise.all(
+      inherits.map(async (p) => ({ partition: p.partition, state: await ports.state.load(jobId, p.partition, p.stateVersion) })),
+    );
+    for (const [key, value] of inheritState(parents, plan.hashKeyRange, job.pipeline.groupKeyOf)) state.put(key, value);
+  }
   const outcome = job.pipeline.run({
     records: range.records,
     state,

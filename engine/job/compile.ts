@@ -3,7 +3,7 @@ import type { SinkRow } from '../ports/sink.js';
 import type { SourceRecord } from '../ports/source-reader.js';
 import type { Decoder } from './decode.js';
 import { toJson } from './json-values.js';
-import { KeyedGroups, type GroupKey } from './keyed-groups.js';
+import { groupKeyOfStateKey, KeyedGroups, type GroupKey } from './keyed-groups.js';
 import { applyStages, attempt, StageFailure, type Element } from './record-stages.js';
 import { show, specError } from './spec-checks.js';
 import { describePlan, type PipelinePlan } from './stream.js';
@@ -77,7 +77,12 @@ export function compilePipeline(plan: PipelinePlan, decode: Decoder, outputMode:
     return { rows, failures, lateRecords, maxEventTimeMs };
   }
 
-  return Object.freeze({ run, allowedLatenessMs, description });
+  // Only a keyed aggregation keeps state; its state keys name their group.
+  const windowed = plan.window !== undefined;
+  const groupKeyOf = (stateKey: string): string | null =>
+    plan.aggregate === undefined ? null : groupKeyOfStateKey(stateKey, windowed);
+
+  return Object.freeze({ run, allowedLatenessMs, description, groupKeyOf });
 }
 
 /** Spark's output-mode rules for streaming aggregations. */

@@ -25,6 +25,15 @@ export function stateKeyOf(key: GroupKey, windowStart: number | null): string {
   return JSON.stringify(windowStart === null ? [key] : [key, windowStart]);
 }
 
+/** The group key of a state key of this layout, as a string; null when it is not one. */
+export function groupKeyOfStateKey(stateKey: string, windowed: boolean): string | null {
+  try {
+    return String(parseStateKey(stateKey, windowed).key);
+  } catch {
+    return null;
+  }
+}
+
 function parseStateKey(stateKey: string, windowed: boolean): { key: GroupKey; windowStart: number | null } {
   let parsed: unknown;
   try {

@@ -74,11 +74,22 @@ export interface CompiledPipeline {
   readonly allowedLatenessMs: number | null;
   /** A short description of the operators, for logs and docs ("decode > map > window(60s) > count"). */
   readonly description: string;
+  /**
+   * The group key (as a string) a state key belongs to, or null when the state key is not
+   * one of this pipeline's. Used to divide keyed state when a Kinesis shard splits.
+   */
+  groupKeyOf(stateKey: string): string | null;
 }
 
 export interface JobSource {
   readonly spec: SourceSpec;
   readonly startingPosition: StartingPosition;
+  /**
+   * Spark's failOnDataLoss: when records the job still has to read have aged out of the
+   * source, stop with DataLossError (true, the default) or skip to the earliest records
+   * still held and record what was skipped in the WAL and the metrics (false).
+   */
+  readonly failOnDataLoss?: boolean;
 }
 
 /** A job, as `defineJob` returns it: validated, with defaults filled in. */

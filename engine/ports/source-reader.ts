@@ -1,3 +1,5 @@
+import type { FixedRange } from '../protocol/batch.js';
+import type { HashKeyRange } from '../protocol/lineage.js';
 import type { Offset, StartPosition } from '../protocol/offsets.js';
 
 export interface SourceRecord {
@@ -15,6 +17,8 @@ export interface PartitionInfo {
   readonly parentIds: readonly string[];
   /** No more records will be added (a Kinesis shard closed by resharding). */
   readonly closed: boolean;
+  /** Kinesis: the shard's hash key range; inherited keyed state is divided by it. */
+  readonly hashKeyRange?: HashKeyRange;
 }
 
 export interface ReadRequest {
@@ -27,6 +31,8 @@ export interface ReadRequest {
    * fail with RangeMismatchError/DataLossError if it cannot be reached.
    */
   readonly untilOffset?: Offset;
+  /** A range fixed at plan time: read every record at an offset before this one, and nothing after. */
+  readonly endBefore?: Offset;
 }
 
 export interface ReadResult {
@@ -40,10 +46,25 @@ export interface ReadResult {
   readonly lagMs: number | null;
 }
 
+export interface RangeRequest {
+  readonly partition: string;
+  readonly start: StartPosition;
+  readonly maxRecords: number;
+}
+
 /** Reads exact offset ranges of one stream or topic. */
 export interface SourceReader {
   listPartitions(): Promise<PartitionInfo[]>;
   read(request: ReadRequest): Promise<ReadResult>;
+  /**
+   * Sources that know where each partition ends (Kafka's ListOffsets) fix every range at
+   * plan time: start resolved to an AT_OFFSET, end = min(start + maxRecords, the end).
+   * A start below the earliest offset still held throws DataLossError, unless
+   * `failOnDataLoss` is false: then the range starts at the earliest offset and says
+   * what it skipped. Sources without it (Kinesis) have their ranges recorded by the
+   * first executor attempt instead.
+   */
+  fixRanges?(requests: readonly RangeRequest[], options: { readonly failOnDataLoss: boolean }): Promise<FixedRange[]>;
 }
 
 export type SourceSpec =

@@ -44,14 +44,30 @@
  *       version N is rewritten with the same content.
  *   ELSE (the latest batch is COMMITTED) plan batch N+1 starting where N ended.
  *
+ * Partitions that change shape (engine/protocol/lineage.ts):
+ *   - A Kinesis shard closed by a split or merge is read to its end (its range end says
+ *     `closed`); then it is finished: it leaves the plans, and its final state version is
+ *     carried forward in every plan's `finished`.
+ *   - A child shard joins a plan only once every parent still listed by the source is
+ *     finished, so a key's records are read in order across the reshard. Its first plan
+ *     names the parents' final state versions (`inherits`) and its hash key range: the
+ *     executor builds its state from the parents' entries whose key hashes into it (a
+ *     split divides the state, a merge unites it).
+ *   - Sources that know their partitions' ends up front (Kafka) fix each range in the
+ *     plan: [AT_OFFSET s, endBefore e). No range end is recorded for those; a start that
+ *     has aged out of the source fails the plan with DataLossError, or, when the job
+ *     allows data loss, moves to the earliest offset and records what was skipped.
+ *
  * The watermark used by batch N is fixed in its plan from data up to N-1:
  *   watermark(N) = max(watermark(N-1), maxEventTime(up to N-1) - allowedLateness)
  * so it never decreases and a replay of N computes the same output.
  */
 import { JobSpecError } from '../errors.js';
+import { lineageOf, type HashKeyRange, type PartitionLineage } from './lineage.js';
 import {
   nextStart,
   resolveStartingPosition,
+  type Offset,
   type RangeEnd,
   type StartPosition,
   type StartingPosition,
@@ -74,6 +90,16 @@ export interface PartitionPlan {
   readonly maxRecords: number;
   /** The state version this batch builds on: the partition's state after its last batch that changed it. */
   readonly baseStateVersion: number;
+  /** A range fixed at plan time (Kafka): the records at offsets in [start, endBefore). */
+  readonly endBefore?: Offset;
+  /** With endBefore: the range reaches the partition's end as it was when planned. */
+  readonly endIsTail?: boolean;
+  /** Offsets [from, to) that had aged out of the source and were skipped (the job allows data loss). */
+  readonly skipped?: { readonly from: Offset; readonly to: Offset };
+  /** The first plan of a child shard: the parents' final state versions its state is built from. */
+  readonly inherits?: readonly { readonly partition: string; readonly stateVersion: number }[];
+  /** The partition's hash key range (Kinesis), which decides which inherited keys it owns. */
+  readonly hashKeyRange?: HashKeyRange;
 }
 
 export interface BatchPlan {
@@ -87,6 +113,10 @@ export interface BatchPlan {
   /** Highest event time seen by committed batches before this one (carried forward). */
   readonly maxEventTimeMs: number | null;
   readonly partitions: readonly PartitionPlan[];
+  /** The job's starting position as resolved by its first plan; partitions that appear later start there too. */
+  readonly startingPosition: StartPosition;
+  /** Partitions read to their end (closed shards), with their final state version (carried forward). */
+  readonly finished: Readonly<Record<string, number>>;
 }
 
 /** What an executor returns for one partition of one batch: small and serialisable. */
@@ -110,6 +140,8 @@ export interface PartitionResult {
 
 export interface BatchMetrics {
   readonly records: number;
+  /** Offsets skipped because they had aged out of the source (only when the job allows data loss). */
+  readonly skippedOffsets: number;
   readonly outputRows: number;
   readonly deadLetters: number;
   readonly lateRecords: number;
@@ -163,7 +195,7 @@ export function resolveNextBatch(args: {
   readonly jobId: string;
   readonly epoch: number;
   readonly latest: BatchRecord | null;
-  readonly partitions: readonly string[];
+  readonly partitions: readonly (string | PartitionLineage)[];
   readonly settings: PlanningSettings;
   readonly nowMs: number;
 }): NextBatch {
@@ -174,12 +206,16 @@ export function resolveNextBatch(args: {
   return { kind: 'plan', plan: planNextBatch({ ...args, previous: latest }) };
 }
 
-/** Plans the batch after `previous` (or the first batch when there is none). */
+/**
+ * Plans the batch after `previous` (or the first batch when there is none), from the
+ * partitions the source lists now (ids, or ids with their lineage). See the rules on
+ * partitions that change shape at the top of this file.
+ */
 export function planNextBatch(args: {
   readonly jobId: string;
   readonly epoch: number;
   readonly previous: BatchRecord | null;
-  readonly partitions: readonly string[];
+  readonly partitions: readonly (string | PartitionLineage)[];
   readonly settings: PlanningSettings;
   readonly nowMs: number;
 }): BatchPlan {
@@ -189,20 +225,23 @@ export function planNextBatch(args: {
     throw new TypeError(`batch ${previous.plan.batchId} is not committed: it must be resumed, not followed`);
   }
   const commit = previous?.commit;
-  // A partition that appears while the job runs (a Kafka partition added, a Kinesis child
-  // shard) holds only records written after the job started: read it from its beginning.
-  const initial: StartPosition = commit
-    ? { type: 'EARLIEST' }
-    : resolveStartingPosition(settings.startingPosition, args.nowMs);
-  const known = commit ? Object.keys(commit.partitions) : [];
-  const all = [...new Set([...known, ...args.partitions])].sort();
-  const partitions: PartitionPlan[] = all.map((partition) => {
-    const done = commit?.partitions[partition];
+  // Fixed by the first plan: a partition that appears later (a Kafka partition added, a
+  // Kinesis child shard) starts there too, so LATEST keeps meaning "from the job's start".
+  const startingPosition = previous?.plan.startingPosition ?? resolveStartingPosition(settings.startingPosition, args.nowMs);
+  const lineage = lineageOf({
+    listed: args.partitions.map((p) => (typeof p === 'string' ? { id: p, parentIds: [] } : p)),
+    previousFinished: previous?.plan.finished ?? {},
+    committed: commit?.partitions ?? {},
+  });
+  const partitions: PartitionPlan[] = lineage.ready.map(({ id, inherits, hashKeyRange }) => {
+    const done = commit?.partitions[id];
     return {
-      partition,
-      start: done ? done.nextStart : initial,
+      partition: id,
+      start: done ? done.nextStart : startingPosition,
       maxRecords: settings.maxRecordsPerPartition,
       baseStateVersion: done ? done.stateVersion : EMPTY_STATE_VERSION,
+      ...(done === undefined && inherits.length > 0 ? { inherits } : {}),
+      ...(hashKeyRange ? { hashKeyRange } : {}),
     };
   });
   const maxEventTimeMs = commit?.maxEventTimeMs ?? null;
@@ -214,6 +253,36 @@ export function planNextBatch(args: {
     watermarkMs: nextWatermark(previous?.plan.watermarkMs ?? null, maxEventTimeMs, settings.allowedLatenessMs),
     maxEventTimeMs,
     partitions,
+    startingPosition,
+    finished: lineage.finished,
+  };
+}
+
+/** A range a source fixed at plan time (SourceReader.fixRanges). */
+export interface FixedRange {
+  readonly partition: string;
+  readonly start: StartPosition;
+  readonly endBefore: Offset;
+  readonly endIsTail: boolean;
+  readonly skipped?: { readonly from: Offset; readonly to: Offset };
+}
+
+/** Puts the ranges a source fixed into a plan (before it is written: a written plan never changes). */
+export function withFixedRanges(plan: BatchPlan, fixed: readonly FixedRange[]): BatchPlan {
+  const byPartition = new Map(fixed.map((f) => [f.partition, f]));
+  return {
+    ...plan,
+    partitions: plan.partitions.map((p) => {
+      const f = byPartition.get(p.partition);
+      if (f === undefined) throw new TypeError(`the source fixed no range for partition ${p.partition}`);
+      return {
+        ...p,
+        start: f.start,
+        endBefore: f.endBefore,
+        endIsTail: f.endIsTail,
+        ...(f.skipped ? { skipped: f.skipped } : {}),
+      };
+    }),
   };
 }
 
@@ -246,14 +315,14 @@ export function buildCommit(args: {
   const partitions: Record<string, PartitionCommit> = {};
   let maxEventTimeMs = plan.maxEventTimeMs;
   let lagMs: number | null = null;
-  const sum = { records: 0, outputRows: 0, deadLetters: 0, lateRecords: 0, stateRows: 0, stateBytesWritten: 0 };
+  const sum = { records: 0, skippedOffsets: 0, outputRows: 0, deadLetters: 0, lateRecords: 0, stateRows: 0, stateBytesWritten: 0 };
   for (const p of plan.partitions) {
     const r = byPartition.get(p.partition);
     if (r === undefined) throw new TypeError(`batch ${plan.batchId}: no result for partition ${p.partition}`);
     byPartition.delete(p.partition);
     partitions[p.partition] = {
       end: r.end,
-      nextStart: nextStart(p.start, r.end),
+      nextStart: nextStart(p.start, r.end, p.endBefore),
       stateVersion: r.stateVersion,
       caughtUp: r.caughtUp,
       lagMs: r.lagMs,
@@ -263,6 +332,7 @@ export function buildCommit(args: {
     }
     if (r.lagMs !== null) lagMs = lagMs === null ? r.lagMs : Math.max(lagMs, r.lagMs);
     sum.records += r.records;
+    if (p.skipped) sum.skippedOffsets += Number(BigInt(p.skipped.to) - BigInt(p.skipped.from));
     sum.outputRows += r.outputRows;
     sum.deadLetters += r.deadLetters;
     sum.lateRecords += r.lateRecords;

@@ -5,16 +5,25 @@
  * (56 digits, beyond Number's 2^53) or a Kafka offset. Offsets are compared as BigInt,
  * never as numbers and never as strings ("9" > "10" as strings).
  *
- * A batch reads, per partition, the records strictly after its start position up to and
- * including its end:
+ * A batch reads, per partition, the records from its start position up to its end:
  *
- *   start: EARLIEST | AT_TIMESTAMP t | AFTER o        (where reading begins)
+ *   start: EARLIEST | AT_TIMESTAMP t | AFTER o | AT_OFFSET o   (where reading begins)
  *   end:   { count: 0 }                              (nothing was there: an empty range)
  *        | { count: n, lastOffset: o' }              (n records, the last of which is o')
  *
- * The next batch starts where this one ended: AFTER o' when the range held records, or at
- * the same start when it was empty (`nextStart`). Chaining ranges this way covers the
- * partition with no gap and no overlap; the property tests in test/unit prove it.
+ * Two kinds of range, by what the source can tell the planner:
+ *
+ *   recorded (Kinesis)  the planner cannot know where an open shard ends; the first
+ *                       executor attempt reads up to the cap and records the end. The next
+ *                       batch starts AFTER o' when the range held records, or at the same
+ *                       start when it was empty.
+ *   fixed (Kafka)       the planner knows the partition's end offset (ListOffsets) and
+ *                       fixes the range as [AT_OFFSET s, endBefore e) in the plan. The next
+ *                       batch starts AT_OFFSET e, whatever offsets inside were records
+ *                       (Kafka offsets have gaps: transaction markers, compaction).
+ *
+ * Chaining ranges either way covers the partition with no gap and no overlap
+ * (`nextStart`); the property tests in test/unit prove it.
  *
  * LATEST is only a user-facing starting position. The planner turns it into
  * AT_TIMESTAMP(time of the first plan) so that a replay of the first batch reads the same
@@ -25,7 +34,8 @@ export type Offset = string;
 export type StartPosition =
   | { readonly type: 'EARLIEST' }
   | { readonly type: 'AT_TIMESTAMP'; readonly timestamp: number }
-  | { readonly type: 'AFTER'; readonly offset: Offset };
+  | { readonly type: 'AFTER'; readonly offset: Offset }
+  | { readonly type: 'AT_OFFSET'; readonly offset: Offset };
 
 /** What a job may ask for when it starts. */
 export type StartingPosition =
@@ -77,8 +87,12 @@ export function resolveStartingPosition(position: StartingPosition, nowMs: numbe
   return { type: 'AT_TIMESTAMP', timestamp: position.timestamp };
 }
 
-/** Where the next batch of this partition starts, given this batch's start and end. */
-export function nextStart(start: StartPosition, end: RangeEnd): StartPosition {
+/**
+ * Where the next batch of this partition starts, given this batch's start and end, and
+ * `endBefore` when the plan fixed the range (then the next batch starts exactly there).
+ */
+export function nextStart(start: StartPosition, end: RangeEnd, endBefore?: Offset): StartPosition {
+  if (endBefore !== undefined) return { type: 'AT_OFFSET', offset: endBefore };
   if (end.count === 0) return start;
   if (end.lastOffset === undefined) {
     throw new TypeError(`a range of ${end.count} records must carry its lastOffset`);
@@ -86,9 +100,16 @@ export function nextStart(start: StartPosition, end: RangeEnd): StartPosition {
   return { type: 'AFTER', offset: end.lastOffset };
 }
 
-/** True when a record at `offset` lies after `start` (is not before the range begins). */
+/** True when a record at `offset` lies at or after `start` (is not before the range begins). */
 export function isAfterStart(start: StartPosition, offset: Offset): boolean {
-  return start.type !== 'AFTER' || compareOffsets(offset, start.offset) > 0;
+  if (start.type === 'AFTER') return compareOffsets(offset, start.offset) > 0;
+  if (start.type === 'AT_OFFSET') return compareOffsets(offset, start.offset) >= 0;
+  return true;
+}
+
+/** True when a record at `offset` lies inside a fixed range ending before `endBefore`. */
+export function isBeforeEnd(offset: Offset, endBefore: Offset | undefined): boolean {
+  return endBefore === undefined || compareOffsets(offset, endBefore) < 0;
 }
 
 /** Builds the end of a range from the offsets actually read, in order. */
@@ -111,5 +132,7 @@ export function describeStart(start: StartPosition): string {
       return `at ${new Date(start.timestamp).toISOString()}`;
     case 'AFTER':
       return `after ${start.offset}`;
+    case 'AT_OFFSET':
+      return `at ${start.offset}`;
   }
 }

@@ -26,6 +26,9 @@ export function testPlan(jobId: string, batchId: number, epoch: number, partitio
       maxRecords: 500,
       baseStateVersion: batchId - 1,
     })),
+    startingPosition: { type: 'EARLIEST' },
+    // A finished (closed, fully read) shard is carried forward with its final state version.
+    finished: batchId > 1 ? { 'shardId-parent': 1 } : {},
   };
 }
 
@@ -49,6 +52,7 @@ export function testCommit(plan: BatchPlan, epoch = plan.epoch, committedAt = pl
     partitions,
     metrics: {
       records: 17,
+      skippedOffsets: 0,
       outputRows: 4,
       deadLetters: 1,
       lateRecords: 0,

@@ -77,6 +77,9 @@ export class KinesisSourceReader implements SourceReader {
       id: shard.ShardId!,
       parentIds: [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => id !== undefined),
       closed: shard.SequenceNumberRange?.EndingSequenceNumber !== undefined,
+      ...(shard.HashKeyRange?.StartingHashKey !== undefined && shard.HashKeyRange.EndingHashKey !== undefined
+        ? { hashKeyRange: { start: shard.HashKeyRange.StartingHashKey, end: shard.HashKeyRange.EndingHashKey } }
+        : {}),
     }));
   }
 
@@ -161,9 +164,7 @@ export class KinesisSourceReader implements SourceReader {
   }
 
   private async iteratorAt(partition: string, start: StartPosition): Promise<string | undefined> {
-    const input: GetShardIteratorCommandInput = { StreamName: this.streamName, ShardId: partition, ShardIteratorType: 'TRIM_HORIZON' };
-    if (start.type === 'AT_TIMESTAMP') Object.assign(input, { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(start.timestamp) });
-    if (start.type === 'AFTER') Object.assign(input, { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: start.offset });
+    const input = iteratorRequest(this.streamName, partition, start);
     const { ShardIterator } = await this.withRetries(partition, () => this.client.send(new GetShardIteratorCommand(input)));
     return ShardIterator;
   }
@@ -208,5 +209,19 @@ export class KinesisSourceReader implements SourceReader {
         await this.sleep(Math.min(5_000, 100 * 2 ** attempt));
       }
     }
+  }
+}
+
+function iteratorRequest(streamName: string, shardId: string, start: StartPosition): GetShardIteratorCommandInput {
+  const base = { StreamName: streamName, ShardId: shardId };
+  switch (start.type) {
+    case 'EARLIEST':
+      return { ...base, ShardIteratorType: 'TRIM_HORIZON' };
+    case 'AT_TIMESTAMP':
+      return { ...base, ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(start.timestamp) };
+    case 'AFTER':
+      return { ...base, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: start.offset };
+    case 'AT_OFFSET':
+      return { ...base, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: start.offset };
   }
 }

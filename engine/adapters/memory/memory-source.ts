@@ -1,6 +1,18 @@
 import { DataLossError, InvalidArgumentError, RangeMismatchError } from '../../errors.js';
-import { compareOffsets, isAfterStart, type Offset } from '../../protocol/offsets.js';
-import type { PartitionInfo, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
+import type { FixedRange } from '../../protocol/batch.js';
+import { hashKeyOf, inHashKeyRange, type HashKeyRange } from '../../protocol/lineage.js';
+import { compareOffsets, isAfterStart, isBeforeEnd, type Offset, type StartPosition } from '../../protocol/offsets.js';
+import type {
+  PartitionInfo,
+  RangeRequest,
+  ReadRequest,
+  ReadResult,
+  SourceReader,
+  SourceRecord,
+} from '../../ports/source-reader.js';
+
+/** Kinesis's hash key space: [0, 2^128 - 1]. */
+const MAX_HASH_KEY = 2n ** 128n - 1n;
 
 export interface AppendRecord {
   readonly key: string;
@@ -11,6 +23,7 @@ export interface AppendRecord {
 interface MemoryPartition {
   readonly id: string;
   readonly parentIds: string[];
+  readonly hashKeyRange: HashKeyRange;
   closed: boolean;
   readonly records: SourceRecord[];
   next: bigint;
@@ -29,6 +42,11 @@ export interface MemorySourceOptions {
   readonly firstOffset?: bigint;
   readonly offsetStep?: bigint;
   readonly now?: () => number;
+  /**
+   * Behave like Kafka: readers fix each range at plan time (fixRanges), knowing where
+   * every partition ends. Use with firstOffset 0 and offsetStep 1 for Kafka's offsets.
+   */
+  readonly fixedRanges?: boolean;
 }
 
 /**
@@ -40,25 +58,66 @@ export class MemorySource {
   private readonly firstOffset: bigint;
   private readonly offsetStep: bigint;
   private readonly now: () => number;
+  private readonly fixedRanges: boolean;
 
   constructor(options: MemorySourceOptions = {}) {
     this.firstOffset = options.firstOffset ?? 49_000_000_000_000_000_000_000n;
     this.offsetStep = options.offsetStep ?? 7n;
     this.now = options.now ?? (() => 0);
+    this.fixedRanges = options.fixedRanges ?? false;
   }
 
+  /** A stream whose partitions divide the hash key space evenly, like Kinesis's CreateStream. */
   createStream(streamName: string, partitionIds: readonly string[]): void {
     if (this.streams.has(streamName)) return;
     const partitions = new Map<string, MemoryPartition>();
-    for (const id of partitionIds) partitions.set(id, this.newPartition(id, []));
+    const width = (MAX_HASH_KEY + 1n) / BigInt(Math.max(1, partitionIds.length));
+    partitionIds.forEach((id, i) => {
+      const start = width * BigInt(i);
+      const end = i === partitionIds.length - 1 ? MAX_HASH_KEY : start + width - 1n;
+      partitions.set(id, this.newPartition(id, [], { start: start.toString(), end: end.toString() }));
+    });
     this.streams.set(streamName, { partitions });
   }
 
-  /** Closes `partition` and adds `children` that continue it (a Kinesis split or merge). */
+  /**
+   * Closes `parents` and opens `children` that continue them, like Kinesis: one parent
+   * into two children splits its hash key range in the middle; parents into one child
+   * merges their (adjacent) ranges.
+   */
   reshard(streamName: string, parents: readonly string[], children: readonly string[]): void {
     const stream = this.stream(streamName);
+    const ranges = parents.map((id) => this.partition(stream, streamName, id).hashKeyRange);
+    let childRanges: HashKeyRange[];
+    if (parents.length === 1 && children.length === 2) {
+      const { start, end } = ranges[0]!;
+      const middle = (BigInt(start) + BigInt(end) + 1n) / 2n;
+      childRanges = [
+        { start, end: (middle - 1n).toString() },
+        { start: middle.toString(), end },
+      ];
+    } else if (children.length === 1) {
+      const starts = ranges.map((r) => BigInt(r.start));
+      const ends = ranges.map((r) => BigInt(r.end));
+      const min = starts.reduce((a, b) => (a < b ? a : b));
+      const max = ends.reduce((a, b) => (a > b ? a : b));
+      childRanges = [{ start: min.toString(), end: max.toString() }];
+    } else {
+      throw new InvalidArgumentError('reshard splits one partition into two, or merges partitions into one');
+    }
     for (const parent of parents) this.partition(stream, streamName, parent).closed = true;
-    for (const child of children) stream.partitions.set(child, this.newPartition(child, [...parents]));
+    children.forEach((child, i) => stream.partitions.set(child, this.newPartition(child, [...parents], childRanges[i]!)));
+  }
+
+  /** Appends each record to the open partition whose hash key range holds MD5(key), as Kinesis routes. */
+  appendByKey(streamName: string, records: readonly AppendRecord[]): { partition: string; offset: Offset }[] {
+    const stream = this.stream(streamName);
+    return records.map((r) => {
+      const hash = hashKeyOf(r.key);
+      const target = [...stream.partitions.values()].find((p) => !p.closed && inHashKeyRange(p.hashKeyRange, hash));
+      if (target === undefined) throw new InvalidArgumentError(`no open partition of ${streamName} holds key ${r.key}`);
+      return { partition: target.id, offset: this.append(streamName, target.id, [r])[0]! };
+    });
   }
 
   append(streamName: string, partition: string, records: readonly AppendRecord[]): Offset[] {
@@ -80,10 +139,12 @@ export class MemorySource {
   }
 
   reader(streamName: string): SourceReader {
-    return {
+    const reader: SourceReader = {
       listPartitions: async () => this.listPartitions(streamName),
       read: async (request) => this.read(streamName, request),
     };
+    if (!this.fixedRanges) return reader;
+    return { ...reader, fixRanges: async (requests, options) => this.fixRanges(streamName, requests, options.failOnDataLoss) };
   }
 
   private listPartitions(streamName: string): PartitionInfo[] {
@@ -91,14 +152,60 @@ export class MemorySource {
       id: p.id,
       parentIds: [...p.parentIds],
       closed: p.closed,
+      hashKeyRange: p.hashKeyRange,
     }));
+  }
+
+  /** Kafka's planning: resolve each start to an offset, and end at min(start + cap, the partition's end). */
+  private fixRanges(streamName: string, requests: readonly RangeRequest[], failOnDataLoss: boolean): FixedRange[] {
+    const stream = this.stream(streamName);
+    return requests.map(({ partition, start, maxRecords }) => {
+      const p = this.partition(stream, streamName, partition);
+      const earliest = p.records[0]?.offset ?? p.next.toString();
+      const tail = p.next.toString();
+      let from = this.startOffset(p, start);
+      let skipped: { from: Offset; to: Offset } | undefined;
+      if (compareOffsets(from, earliest) < 0) {
+        if (failOnDataLoss) {
+          throw new DataLossError(`offsets ${from} to ${earliest} of ${partition} aged out before they were read`, {
+            context: { partition, offset: from },
+          });
+        }
+        skipped = { from, to: earliest };
+        from = earliest;
+      }
+      const capped = BigInt(from) + BigInt(maxRecords) * this.offsetStep;
+      const endBefore = capped < p.next ? capped.toString() : tail;
+      return {
+        partition,
+        start: { type: 'AT_OFFSET', offset: from },
+        endBefore,
+        endIsTail: endBefore === tail,
+        ...(skipped ? { skipped } : {}),
+      };
+    });
+  }
+
+  private startOffset(p: MemoryPartition, start: StartPosition): Offset {
+    switch (start.type) {
+      case 'AT_OFFSET':
+        return start.offset;
+      case 'AFTER':
+        return (BigInt(start.offset) + this.offsetStep).toString();
+      case 'EARLIEST':
+        return p.records[0]?.offset ?? p.next.toString();
+      case 'AT_TIMESTAMP':
+        return p.records.find((r) => r.arrivalTimeMs >= start.timestamp)?.offset ?? p.next.toString();
+    }
   }
 
   private read(streamName: string, request: ReadRequest): ReadResult {
     const p = this.partition(this.stream(streamName), streamName, request.partition);
-    const { start, untilOffset, maxRecords } = request;
-    const after = p.records.filter((r) => isAfterStart(start, r.offset) && (start.type !== 'AT_TIMESTAMP' || r.arrivalTimeMs >= start.timestamp));
-    let records = after.slice(0, maxRecords);
+    const { start, untilOffset, maxRecords, endBefore } = request;
+    const after = p.records.filter(
+      (r) => isAfterStart(start, r.offset) && (start.type !== 'AT_TIMESTAMP' || r.arrivalTimeMs >= start.timestamp),
+    );
+    let records = after.filter((r) => isBeforeEnd(r.offset, endBefore)).slice(0, maxRecords);
     if (untilOffset !== undefined) {
       const index = records.findIndex((r) => r.offset === untilOffset);
       if (index < 0) {
@@ -113,8 +220,8 @@ export class MemorySource {
     return { records: records.map((r) => ({ ...r })), caughtUp, closed: caughtUp && p.closed, lagMs: caughtUp ? 0 : null };
   }
 
-  private newPartition(id: string, parentIds: string[]): MemoryPartition {
-    return { id, parentIds, closed: false, records: [], next: this.firstOffset };
+  private newPartition(id: string, parentIds: string[], hashKeyRange: HashKeyRange): MemoryPartition {
+    return { id, parentIds, hashKeyRange, closed: false, records: [], next: this.firstOffset };
   }
 
   private stream(streamName: string): MemoryStream {

@@ -67,7 +67,7 @@ describe('resolveNextBatch', () => {
     expect(next.plan.maxEventTimeMs).toBe(5000);
   });
 
-  it('reads a partition that appears while the job runs from its beginning', () => {
+  it('starts a partition that appears while the job runs at the job’s own starting position', async () => {
     const latestSettings: PlanningSettings = { ...settings, startingPosition: 'LATEST' };
     const plan = planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: ['a'], settings: latestSettings, nowMs: 7 });
     const one: BatchRecord = {
@@ -76,8 +76,10 @@ describe('resolveNextBatch', () => {
       commit: buildCommit({ plan, results: [result('a')], epoch: 1, nowMs: 8 }),
     };
     const two = planNextBatch({ jobId: 'j', epoch: 1, previous: one, partitions: ['a', 'child'], settings: latestSettings, nowMs: 9 });
+    // LATEST was fixed at the first plan's time: a later partition is read from then on, not from its own "now".
+    expect(plan.startingPosition).toEqual({ type: 'AT_TIMESTAMP', timestamp: 7 });
     expect(plan.partitions[0]!.start).toEqual({ type: 'AT_TIMESTAMP', timestamp: 7 });
-    expect(two.partitions.find((p) => p.partition === 'child')!.start).toEqual({ type: 'EARLIEST' });
+    expect(two.partitions.find((p) => p.partition === 'child')!.start).toEqual({ type: 'AT_TIMESTAMP', timestamp: 7 });
   });
 
   it('refuses to follow a batch that is not committed', () => {

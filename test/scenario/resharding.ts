@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { runDriver } from '../../engine/driver/run-driver.js';
+import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/index.js';
+import type { JobDefinition } from '../../engine/job/types.js';
+import type { EnginePorts } from '../../engine/ports/index.js';
+import { BatchStatus } from '../../engine/protocol/batch.js';
+import { seededRandom } from '../../jobs/clickstream/generate.js';
+import { CRASH_POINTS, SimulatedCrash, withCrash, type CrashPoint } from '../support/crash.js';
+
+/** A stream that can change shape: the adapter under test provides it. */
+export interface ReshardWorld {
+  readonly ports: EnginePorts;
+  readonly streamName: string;
+  readonly sinkTable: string;
+  /** The stream's shards when created (two). */
+  readonly shards: readonly string[];
+  /** Appends records routed by their key, as Kinesis routes (MD5 into a shard's hash key range). */
+  append(records: readonly { key: string; data: Uint8Array }[]): Promise<void>;
+  /** Splits a shard in the middle of its range; returns the two children. */
+  split(shard: string): Promise<string[]>;
+  /** Merges two adjacent shards; returns the child. */
+  merge(a: string, b: string): Promise<string>;
+}
+
+export type ReshardWorldFactory = (name: string) => Promise<ReshardWorld>;
+
+const PAGES = Array.from({ length: 24 }, (_, i) => `/page-${i}`);
+const CAP = 25;
+
+/** Views per page over all time: keyBy page = the record's partition key, so state follows keys across a reshard. */
+function viewsJob(world: ReshardWorld): JobDefinition {
+  return defineJob({
+    name: 'views-per-page',
+    version: 1,
+    source: kinesisSource({ streamName: world.streamName }),
+    pipeline: (events) => events.keyBy((e) => e.page).aggregate(count()),
+    sink: dynamoDbSink({ tableName: world.sinkTable }),
+    trigger: { type: 'availableNow' },
+    maxRecordsPerPartition: CAP,
+    checkpoint: { snapshotEvery: 3, retainBatches: 50 },
+  });
+}
+
+function events(seed: number, n: number): { key: string; data: Uint8Array }[] {
+  const rnd = seededRandom(seed);
+  const encoder = new TextEncoder();
+  return Array.from({ length: n }, () => {
+    const page = PAGES[Math.floor(rnd() * PAGES.length)]!;
+    return { key: page, data: encoder.encode(JSON.stringify({ page })) };
+  });
+}
+
+function expectedCounts(all: readonly { key: string }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of all) counts.set(e.key, (counts.get(e.key) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * The reshard story: 2 shards; some batches; split shard 0; more records; some batches;
+ * merge the two children; more records; run to the end. A driver may crash in the batch
+ * that finishes a parent or the one that starts its children; a new driver recovers.
+ * The sink must hold each page's exact count, and each page's state must live in exactly
+ * one open shard.
+ */
+async function runStory(world: ReshardWorld, crash: { point: CrashPoint; batchId: number } | null): Promise<Map<string, number>> {
+  const job = viewsJob(world);
+  const jobId = 'views';
+  const phase = async (maxBatches?: number) => {
+    if (crash !== null) {
+      const crashing = withCrash(world.ports, crash);
+      const run = runDriver(job, crashing, { jobId, executorAttempts: 1, ...(maxBatches ? { maxBatches } : {}) });
+      const outcome = await run.catch((error: unknown) => error);
+      if (outcome instanceof SimulatedCrash) crash = null; // fired: recover with a new driver below
+      else if (outcome instanceof Error) throw outcome;
+      else return;
+    }
+    await runDriver(job, world.ports, { jobId, executorAttempts: 1, ...(maxBatches ? { maxBatches } : {}) });
+  };
+  const first = events(1, 300);
+  await world.append(first);
+  await phase(3);
+  const [c1, c2] = await world.split(world.shards[0]!);
+  const second = events(2, 300);
+  await world.append(second);
+  await phase(6);
+  const merged = await world.merge(c1!, c2!);
+  const third = events(3, 300);
+  await world.append(third);
+  await phase();
+  const expected = expectedCounts([...first, ...second, ...third]);
+  expect(crash, 'the requested crash point was never reached').toBeNull();
+
+  const rows = await world.ports.sinks(job.sink).scan();
+  const actual = new Map(rows.map((r) => [r.key, r.value['value']]));
+  expect(actual).toEqual(expected);
+
+  const batches = await world.ports.wal.listBatches(jobId);
+  batches.forEach((b, i) => {
+    expect(b.status).toBe(BatchStatus.COMMITTED);
+    if (i > 0) expect(b.plan.batchId).toBe(batches[i - 1]!.plan.batchId + 1);
+  });
+  const last = batches.at(-1)!;
+  // Parents are retired once read to their end; the merged child and shard 1 remain.
+  expect(Object.keys(last.plan.finished).sort()).toEqual([c1, c2, world.shards[0]].sort());
+  expect(last.plan.partitions.map((p) => p.partition).sort()).toEqual([merged, world.shards[1]].sort());
+  // Each page's state lives in exactly one open shard, and holds its full count.
+  const owners = new Map<string, number>();
+  for (const p of last.plan.partitions) {
+    const version = last.commit!.partitions[p.partition]!.stateVersion;
+    for (const [stateKey, value] of await world.ports.state.load(jobId, p.partition, version)) {
+      const page = (JSON.parse(stateKey) as [string])[0];
+      expect(owners.has(page), `${page} has state in two shards`).toBe(false);
+      owners.set(page, value as number);
+    }
+  }
+  expect(owners).toEqual(expected);
+  return actual as Map<string, number>;
+}
+
+export function describeReshardScenarios(adapter: string, makeWorld: ReshardWorldFactory, crashes: readonly { point: CrashPoint; batchId: number }[]): void {
+  describe(`Kinesis resharding under a running job (${adapter})`, () => {
+    it('split then merge: parents are read to their end first, state follows the keys, the sink is exact', async () => {
+      await runStory(await makeWorld('clean'), null);
+    });
+
+    for (const crash of crashes) {
+      it(`recovers from a crash ${crash.point} in batch ${crash.batchId}, around the reshard`, async () => {
+        await runStory(await makeWorld(`${crash.point}-${crash.batchId}`), crash);
+      });
+    }
+  });
+}
+
+/** Crash points around the reshard: the batches right after the split (4..6) and after the merge. */
+export function reshardCrashes(random: () => number, count: number): { point: CrashPoint; batchId: number }[] {
+  return Array.from({ length: count }, () => ({
+    point: CRASH_POINTS[Math.floor(random() * CRASH_POINTS.length)]!,
+    batchId: 4 + Math.floor(random() * 8),
+  }));
+}
