@@ -3,7 +3,7 @@
  * by test/support/global-setup.ts; every helper here creates a uniquely named resource,
  * so test files (and tests) can run in parallel without seeing each other's data.
  */
-import { DescribeStreamSummaryCommand, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { inject } from 'vitest';
 import { createAwsClients, localAwsConfig, type AwsClients, type AwsConfig } from '../../engine/adapters/aws/clients.js';
 import { putAllRecords, type PutResult } from '../../engine/adapters/aws/kinesis-producer.js';
@@ -123,12 +123,28 @@ export async function splitShard(streamName: string, shardId: string): Promise<s
   if (range?.StartingHashKey === undefined || range.EndingHashKey === undefined) throw new Error(`no shard ${shardId} in ${streamName}`);
   const middle = (BigInt(range.StartingHashKey) + BigInt(range.EndingHashKey) + 1n) / 2n;
   await kinesis.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: shardId, NewStartingHashKey: middle.toString() }));
+  await waitUntilActive(streamName);
+  const after = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+  return (after.Shards ?? []).filter((s) => s.ParentShardId === shardId).map((s) => s.ShardId!).sort();
+}
+
+/** Merges two adjacent shards; returns the child once the stream is ACTIVE again. */
+export async function mergeShards(streamName: string, shardId: string, adjacentShardId: string): Promise<string> {
+  const kinesis = testAwsClients().kinesis;
+  await kinesis.send(new MergeShardsCommand({ StreamName: streamName, ShardToMerge: shardId, AdjacentShardToMerge: adjacentShardId }));
+  await waitUntilActive(streamName);
+  const after = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+  const child = (after.Shards ?? []).find((s) => s.ParentShardId === shardId && s.AdjacentParentShardId === adjacentShardId);
+  if (child?.ShardId === undefined) throw new Error(`merging ${shardId} and ${adjacentShardId} made no child`);
+  return child.ShardId;
+}
+
+async function waitUntilActive(streamName: string): Promise<void> {
+  const kinesis = testAwsClients().kinesis;
   for (let i = 0; ; i += 1) {
     const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-    if (i > 300) throw new Error(`stream ${streamName} did not become ACTIVE after the split`);
+    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    if (i > 300) throw new Error(`stream ${streamName} did not become ACTIVE after resharding`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const after = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
-  return (after.Shards ?? []).filter((s) => s.ParentShardId === shardId).map((s) => s.ShardId!);
 }

@@ -1,0 +1,47 @@
+import { createAwsPorts, putAllRecords } from '../../engine/adapters/aws/index.js';
+import { silentLogger } from '../../engine/adapters/memory/index.js';
+import { systemClock } from '../../engine/adapters/system-clock.js';
+import { seededRandom } from '../../jobs/clickstream/generate.js';
+import {
+  createTestBucket,
+  createTestDeadLetterTable,
+  createTestSinkTable,
+  createTestStream,
+  createTestWalTable,
+  mergeShards,
+  shardHashKeys,
+  splitShard,
+  testAwsClients,
+  testAwsConfig,
+} from '../support/aws.js';
+import { describeReshardScenarios, reshardCrashes } from './resharding.js';
+
+/**
+ * The reshard scenarios on kinesalite (SplitShard, MergeShards, closed parents that end
+ * with a null iterator) with the WAL, state and sink on DynamoDB Local and s3rver.
+ * Records are routed as Kinesis routes them: MD5 of the partition key (no explicit hash key).
+ */
+describeReshardScenarios(
+  'AWS adapters on the local stand-ins',
+  async () => {
+    const [walTable, deadLetterTable, bucket, sinkTable, streamName] = await Promise.all([
+      createTestWalTable(),
+      createTestDeadLetterTable(),
+      createTestBucket(),
+      createTestSinkTable(),
+      createTestStream(2),
+    ]);
+    const shards = [...(await shardHashKeys(streamName)).keys()].sort();
+    const ports = createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger });
+    return {
+      ports,
+      streamName,
+      sinkTable,
+      shards,
+      append: async (records) => void (await putAllRecords(testAwsClients().kinesis, streamName, records)),
+      split: (shard) => splitShard(streamName, shard),
+      merge: (a, b) => mergeShards(streamName, a, b),
+    };
+  },
+  reshardCrashes(seededRandom(9), 6),
+);
