@@ -1,5 +1,5 @@
 /**
- * npm start [-- --data-dir .sluice] [--events 60000] [--max-records 1000] [--reset] [--no-check]
+ * npm start [-- --data-dir .sluice] [--events 60000] [--max-records 1000] [--source kinesis|kafka] [--reset] [--no-check]
  * Runs the clickstream demo on the local runtime (see jobs/clickstream/demo.ts).
  */
 import { parseArgs } from 'node:util';
@@ -7,7 +7,7 @@ import { runDemo } from '../jobs/clickstream/demo.js';
 import { DEFAULT_CLICKSTREAM } from '../jobs/clickstream/generate.js';
 import { CLICKSTREAM_JOB } from '../jobs/clickstream/job.js';
 import { DEFAULT_DATA_DIR } from '../engine/local/runtime.js';
-import { parseCli, positiveInteger } from './cli.js';
+import { fail, parseCli, positiveInteger } from './cli.js';
 
 const usage = `usage: npm start -- [options]
 
@@ -19,6 +19,8 @@ options:
   --data-dir <dir>   where the local stand-ins keep their data (default ${DEFAULT_DATA_DIR})
   --events <n>       events to generate (default ${DEFAULT_CLICKSTREAM.events})
   --max-records <n>  rate limit: records per shard per batch (default ${CLICKSTREAM_JOB.maxRecordsPerPartition})
+  --source <s>       kinesis (kinesalite, the default) or kafka (a 4-partition topic on
+                     librdkafka's mock cluster, through kcat: apt-get install kcat)
   --reset            delete the data directory first
   --no-check         skip the final check
   -h, --help         show this help
@@ -31,6 +33,7 @@ const args = parseCli(usage, () =>
       'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
       events: { type: 'string', default: String(DEFAULT_CLICKSTREAM.events) },
       'max-records': { type: 'string', default: String(CLICKSTREAM_JOB.maxRecordsPerPartition) },
+      source: { type: 'string', default: 'kinesis' },
       reset: { type: 'boolean', default: false },
       'no-check': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -39,8 +42,12 @@ const args = parseCli(usage, () =>
   }),
 );
 
+const source = args.values.source;
+if (source !== 'kinesis' && source !== 'kafka') fail(usage, `--source must be kinesis or kafka, got ${JSON.stringify(source)}`);
+
 try {
   const outcome = await runDemo({
+    source,
     dataDir: args.values['data-dir'],
     events: positiveInteger(usage, '--events', args.values.events),
     maxRecordsPerPartition: positiveInteger(usage, '--max-records', args.values['max-records']),

@@ -43,6 +43,8 @@ export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Prom
       startingPosition: job.source.startingPosition,
       maxRecordsPerPartition: job.maxRecordsPerPartition,
       allowedLatenessMs: job.pipeline.allowedLatenessMs,
+      jobVersion: job.version,
+      migratesFrom: job.migrations.map((m) => m.fromVersion),
     },
     nowMs: ports.clock.now(),
   });

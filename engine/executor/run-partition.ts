@@ -1,10 +1,10 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, JobSpecError } from '../errors.js';
 import type { JsonValue } from '../json.js';
-import type { JobDefinition, RecordFailure } from '../job/types.js';
+import type { JobDefinition, RecordFailure, StateMigration } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
 import { reservedFieldOf, type SinkRow } from '../ports/sink.js';
-import { BatchStatus, EMPTY_STATE_VERSION, type PartitionResult } from '../protocol/batch.js';
+import { BatchStatus, EMPTY_STATE_VERSION, checkPlannedVersion, generationOf, type PartitionResult } from '../protocol/batch.js';
 import { inheritState } from '../protocol/lineage.js';
 import { readRange } from './read-range.js';
 import type { StateCache } from './state-cache.js';
@@ -40,10 +40,14 @@ export const MAX_SINK_ROW_BYTES = 400 * 1024;
  *
  *   1. read exactly the partition's range (readRange records its end first when needed)
  *   2. apply the pipeline to the records, in order, over state version `base` (or, in a
- *      child shard's first batch, over its share of its parents' final states)
+ *      child shard's first batch, over its share of its parents' final states); the
+ *      first batch under a new job version migrates the base state first
  *   3. dead letters for records that failed a stage (they never block the partition),
  *      state version N (only when the batch changed the state), and output rows to the
- *      sink, each carrying N (idempotent): all three at once
+ *      sink, each carrying (generation, N) (idempotent): all three at once
+ *
+ * The plan must be of this code's job version (checkPlannedVersion): a batch planned by
+ * another version fails with JobSpecError rather than mixing two versions' state.
  *
  * Every write is deterministic in (plan, range end, base state): running this twice, or
  * beside a zombie doing the same, writes the same state bytes and the same rows. A batch
@@ -66,6 +70,10 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   }
   const done = record.status === BatchStatus.COMMITTED ? record.commit?.partitions[partition] : undefined;
   if (done !== undefined) return alreadyCommitted(partition, done);
+  checkPlannedVersion({ jobId, plan: record.plan, codeVersion: job.version, migratesFrom: job.migrations.map((m) => m.fromVersion) });
+  const generation = generationOf(record.plan);
+  // A replay rewrites state versions under the same numbers: cache them per generation.
+  const cacheId = generation === 0 ? jobId : `${jobId}\u0000g${generation}`;
 
   const range = await readRange({ wal: ports.wal, reader: ports.sources(job.source.spec), jobId, batchId, plan });
 
@@ -73,9 +81,15 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   const base: ReadonlyMap<string, JsonValue> =
     inherits.length > 0
       ? new Map()
-      : (ctx.cache?.get(jobId, partition, plan.baseStateVersion) ??
+      : (ctx.cache?.get(cacheId, partition, plan.baseStateVersion) ??
         (await ports.state.load(jobId, partition, plan.baseStateVersion)));
   const state = new TrackedState(base);
+  const { migrateFromVersion } = record.plan;
+  if (migrateFromVersion !== undefined) {
+    // The first batch under a new job version: its base state was written by an older
+    // one. The migration's changes become part of this batch's state version.
+    applyMigration(state, base, migrationFrom(job, migrateFromVersion), { jobId, batchId, partition });
+  }
   if (inherits.length > 0) {
     // A child shard's first batch: its state starts as its share of its parents' final
     // states (engine/protocol/lineage.ts), written as part of this batch's version.
@@ -128,9 +142,9 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
           snapshotEvery: job.checkpoint.snapshotEvery,
         })
       : undefined,
-    rows.length > 0 ? ports.sinks(job.sink).write({ jobId, batchId, partition, rows }) : undefined,
+    rows.length > 0 ? ports.sinks(job.sink).write({ jobId, batchId, generation, partition, rows }) : undefined,
   ]);
-  ctx.cache?.set(jobId, partition, stateVersion, next);
+  ctx.cache?.set(cacheId, partition, stateVersion, next);
   const stateBytesWritten = written?.bytesWritten ?? 0;
 
   return {
@@ -167,6 +181,59 @@ function alreadyCommitted(
     lagMs: done.lagMs,
     caughtUp: done.caughtUp,
   };
+}
+
+function migrationFrom(job: JobDefinition, fromVersion: number): StateMigration {
+  const migration = job.migrations.find((m) => m.fromVersion === fromVersion);
+  if (migration === undefined) {
+    throw new JobSpecError(
+      `job ${job.name} version ${job.version} declares no state migration from version ${fromVersion}, ` +
+        `which the batch's plan requires: declare migrations: [{ fromVersion: ${fromVersion}, state }] or deploy the version that planned it`,
+      { context: { job: job.name, fromVersion } },
+    );
+  }
+  return migration;
+}
+
+/**
+ * Applies a state migration to every entry of `base`, in key order, as changes to
+ * `state`: removed keys are deleted, new or changed values put. Two entries that migrate
+ * to the same key, or a migration that throws, fail the batch with JobSpecError.
+ */
+function applyMigration(
+  state: TrackedState,
+  base: ReadonlyMap<string, JsonValue>,
+  migration: StateMigration,
+  where: { jobId: string; batchId: number; partition: string },
+): void {
+  const migrated = new Map<string, JsonValue>();
+  for (const key of [...base.keys()].sort()) {
+    let entry: { readonly key: string; readonly value: JsonValue } | null;
+    try {
+      entry = migration.state(key, structuredClone(base.get(key)!));
+    } catch (error) {
+      throw new JobSpecError(`the state migration from version ${migration.fromVersion} threw for key ${key}: ${String(error)}`, {
+        cause: error,
+        context: { ...where, key },
+      });
+    }
+    if (entry === null) continue;
+    if (typeof entry?.key !== 'string' || entry.value === undefined) {
+      throw new JobSpecError(`the state migration from version ${migration.fromVersion} returned neither null nor { key, value } for key ${key}`, {
+        context: { ...where, key },
+      });
+    }
+    if (migrated.has(entry.key)) {
+      throw new JobSpecError(`the state migration from version ${migration.fromVersion} maps two entries to key ${entry.key}`, {
+        context: { ...where, key: entry.key },
+      });
+    }
+    migrated.set(entry.key, entry.value);
+  }
+  for (const key of base.keys()) if (!migrated.has(key)) state.delete(key);
+  for (const [key, value] of migrated) {
+    if (JSON.stringify(base.get(key)) !== JSON.stringify(value)) state.put(key, value);
+  }
 }
 
 /** Rows no sink would ever accept (too large, or using a reserved field): retrying cannot help. */

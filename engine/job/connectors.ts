@@ -10,6 +10,8 @@ import type { JobSource } from './types.js';
  */
 
 const KINESIS_STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+/** Kafka's legal topic names: 1-249 of a-z A-Z 0-9 . _ -, and not '.' or '..'. */
+const KAFKA_TOPIC = /^(?!\.{1,2}$)[a-zA-Z0-9._-]{1,249}$/;
 const DYNAMODB_TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 
 export interface SourceOptions {
@@ -28,7 +30,35 @@ export function memorySource(options: SourceOptions): JobSource {
   return sourceOf('memory', options, 'memorySource()');
 }
 
-function sourceOf(type: SourceSpec['type'], options: SourceOptions, field: string): JobSource {
+export interface KafkaSourceOptions {
+  readonly topic: string;
+  /** Where the job starts reading on its first batch (default 'EARLIEST'); partitions added later start there too. */
+  readonly startingPosition?: StartingPosition;
+  /**
+   * Spark's failOnDataLoss. When offsets the job still has to read have aged out of the
+   * topic's retention: true (the default) stops the job with DataLossError; false skips to
+   * the earliest offset still held, and the batch records what it skipped in the WAL
+   * (`skipped` in its plan) and in its metrics (`skippedOffsets`).
+   */
+  readonly failOnDataLoss?: boolean;
+}
+
+/**
+ * A Kafka topic (Amazon MSK or any Kafka); each partition is a partition of the job. The
+ * brokers and credentials are the deployment's (the ports' `kafka` connection), not the job's.
+ */
+export function kafkaSource(options: KafkaSourceOptions): JobSource {
+  const field = 'kafkaSource()';
+  requireObject(field, options);
+  const { topic, startingPosition = 'EARLIEST', failOnDataLoss } = options;
+  return checkSource(
+    { spec: { type: 'kafka', topic }, startingPosition, ...(failOnDataLoss === undefined ? {} : { failOnDataLoss }) },
+    field,
+    field,
+  );
+}
+
+function sourceOf(type: 'kinesis' | 'memory', options: SourceOptions, field: string): JobSource {
   requireObject(field, options);
   const { streamName, startingPosition = 'EARLIEST' } = options;
   return checkSource({ spec: { type, streamName }, startingPosition }, field, field);
@@ -50,21 +80,45 @@ export function memorySink(options: { readonly name: string }): SinkSpec {
 export function checkSource(source: unknown, field: string, specField = `${field}.spec`): JobSource {
   const s = requireObject(field, source);
   const spec = requireObject(specField, s['spec']) as Partial<Record<string, unknown>>;
-  const { type, streamName } = spec;
-  if (type !== 'kinesis' && type !== 'memory') {
-    throw specError(`${specField}.type`, `must be 'kinesis' or 'memory', got ${show(type)}`);
-  }
-  const validName = type === 'kinesis' ? KINESIS_STREAM_NAME : /./;
-  if (typeof streamName !== 'string' || !validName.test(streamName)) {
-    throw specError(
-      `${specField}.streamName`,
-      type === 'kinesis'
-        ? `must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got ${show(streamName)}`
-        : `must be a non-empty string, got ${show(streamName)}`,
-    );
+  const { type } = spec;
+  let checked: SourceSpec;
+  if (type === 'kafka') {
+    const { topic } = spec;
+    if (typeof topic !== 'string' || !KAFKA_TOPIC.test(topic)) {
+      throw specError(`${specField}.topic`, `must be a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -, not '.' or '..'), got ${show(topic)}`);
+    }
+    checked = { type, topic };
+  } else if (type === 'kinesis' || type === 'memory') {
+    const { streamName } = spec;
+    const validName = type === 'kinesis' ? KINESIS_STREAM_NAME : /./;
+    if (typeof streamName !== 'string' || !validName.test(streamName)) {
+      throw specError(
+        `${specField}.streamName`,
+        type === 'kinesis'
+          ? `must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got ${show(streamName)}`
+          : `must be a non-empty string, got ${show(streamName)}`,
+      );
+    }
+    checked = { type, streamName };
+  } else {
+    throw specError(`${specField}.type`, `must be 'kinesis', 'kafka' or 'memory', got ${show(type)}`);
   }
   const startingPosition = checkStartingPosition(s['startingPosition'], `${field}.startingPosition`);
-  return Object.freeze({ spec: Object.freeze({ type, streamName } as SourceSpec), startingPosition });
+  const failOnDataLoss = s['failOnDataLoss'];
+  if (failOnDataLoss !== undefined) {
+    if (typeof failOnDataLoss !== 'boolean') {
+      throw specError(`${field}.failOnDataLoss`, `must be true or false, got ${show(failOnDataLoss)}`);
+    }
+    if (type !== 'kafka') {
+      // Kinesis ranges are recorded by the executor, which always stops on a gap (DataLossError).
+      throw specError(`${field}.failOnDataLoss`, `applies to Kafka sources only, not ${type}`);
+    }
+  }
+  return Object.freeze({
+    spec: Object.freeze(checked),
+    startingPosition,
+    ...(failOnDataLoss === undefined ? {} : { failOnDataLoss }),
+  });
 }
 
 function checkStartingPosition(value: unknown, field: string): StartingPosition {

@@ -6,7 +6,7 @@ import type { SourceRecord } from '../ports/source-reader.js';
 import { compileDecode, type DecodeName } from './decode.js';
 import { requireFunction, requireObject, requirePositiveInteger, show, specError } from './spec-checks.js';
 import { planOf, rootStream, type PipelineEnd, type Stream } from './stream.js';
-import type { CheckpointSettings, JobDefinition, JobSource, OutputMode, Trigger } from './types.js';
+import type { CheckpointSettings, JobDefinition, JobSource, OutputMode, StateMigration, Trigger } from './types.js';
 
 /** What a user writes; `defineJob` validates it and fills in the defaults. */
 /**
@@ -39,6 +39,12 @@ export interface JobSpec<T = any, N extends DecodeName = 'json'> {
   readonly maxRecordsPerPartition?: number;
   /** Default { snapshotEvery: 10, retainBatches: 100 }; either may be given alone. */
   readonly checkpoint?: Partial<CheckpointSettings>;
+  /**
+   * How this version converts the state older versions wrote, so that it can resume
+   * their checkpoints (and a replay can start from them): at most one per older version.
+   * Without one, resuming another version's checkpoint fails with JobSpecError.
+   */
+  readonly migrations?: readonly StateMigration[];
 }
 
 export const JOB_DEFAULTS = Object.freeze({
@@ -51,7 +57,7 @@ export const JOB_DEFAULTS = Object.freeze({
 
 const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const FIELDS = new Set(['name', 'version', 'source', 'decode', 'pipeline', 'sink', 'outputMode', 'trigger']);
-FIELDS.add('maxRecordsPerPartition').add('checkpoint');
+FIELDS.add('maxRecordsPerPartition').add('checkpoint').add('migrations');
 
 /**
  * Validates a job and returns its frozen JobDefinition. Every problem is a JobSpecError
@@ -88,6 +94,7 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
     fields['maxRecordsPerPartition'] ?? JOB_DEFAULTS.maxRecordsPerPartition,
   );
   const checkpoint = checkCheckpoint(fields['checkpoint'] ?? {});
+  const migrations = checkMigrations(fields['migrations'] ?? [], version);
   const build = requireFunction('pipeline', fields['pipeline']) as (input: Stream<unknown>) => unknown;
   const root = Symbol(name);
   let end: unknown;
@@ -111,6 +118,7 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
     outputMode,
     maxRecordsPerPartition,
     checkpoint,
+    migrations,
   });
 }
 
@@ -127,6 +135,25 @@ function checkTrigger(value: unknown): Trigger {
     return Object.freeze({ type: 'interval', intervalMs });
   }
   throw specError('trigger.type', `must be 'interval' or 'availableNow', got ${show(trigger['type'])}`);
+}
+
+function checkMigrations(value: unknown, version: number): readonly StateMigration[] {
+  if (!Array.isArray(value)) throw specError('migrations', `must be an array, got ${show(value)}`);
+  const seen = new Set<number>();
+  const migrations = value.map((item: unknown, i) => {
+    const field = `migrations[${i}]`;
+    const migration = requireObject(field, item);
+    for (const key of Object.keys(migration)) {
+      if (key !== 'fromVersion' && key !== 'state') throw specError(`${field}.${key}`, 'is not a migration field (fromVersion, state)');
+    }
+    const fromVersion = requirePositiveInteger(`${field}.fromVersion`, migration['fromVersion']);
+    if (fromVersion === version) throw specError(`${field}.fromVersion`, `must differ from the job's own version ${version}`);
+    if (seen.has(fromVersion)) throw specError(`${field}.fromVersion`, `repeats version ${fromVersion}: one migration per version`);
+    seen.add(fromVersion);
+    const state = requireFunction(`${field}.state`, migration['state']) as StateMigration['state'];
+    return Object.freeze({ fromVersion, state });
+  });
+  return Object.freeze(migrations);
 }
 
 function checkCheckpoint(value: unknown): CheckpointSettings {

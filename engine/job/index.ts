@@ -15,7 +15,15 @@
  *   });
  */
 export { defineJob, JOB_DEFAULTS, type JobSpec, type PipelineInputOf } from './define-job.js';
-export { kinesisSource, memorySource, dynamoDbSink, memorySink, type SourceOptions } from './connectors.js';
+export {
+  kinesisSource,
+  kafkaSource,
+  memorySource,
+  dynamoDbSink,
+  memorySink,
+  type SourceOptions,
+  type KafkaSourceOptions,
+} from './connectors.js';
 export type { Decode, DecodeName } from './decode.js';
 export { Stream, KeyedStream, WindowedStream, AggregatedStream, type PipelineEnd } from './stream.js';
 export { tumbling, type TumblingWindow, type WindowSpec } from './windows.js';

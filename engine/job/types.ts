@@ -92,6 +92,20 @@ export interface JobSource {
   readonly failOnDataLoss?: boolean;
 }
 
+/**
+ * How a job version converts the keyed state an older version wrote (JobSpec.migrations).
+ * `state` is called once per state entry of every partition, in key order, by the first
+ * batch that runs under the new version (and by a replay that starts from an older
+ * version's checkpoint); it returns the entry to keep, possibly with another key or
+ * value, or null to drop it. It must be deterministic (no clock, no randomness): a re-run
+ * of that batch migrates again and must write the same state.
+ */
+export interface StateMigration {
+  /** The version whose state this converts: any version other than the job's own. */
+  readonly fromVersion: number;
+  readonly state: (key: string, value: JsonValue) => { readonly key: string; readonly value: JsonValue } | null;
+}
+
 /** A job, as `defineJob` returns it: validated, with defaults filled in. */
 export interface JobDefinition {
   readonly name: string;
@@ -103,4 +117,6 @@ export interface JobDefinition {
   readonly outputMode: OutputMode;
   readonly maxRecordsPerPartition: number;
   readonly checkpoint: CheckpointSettings;
+  /** State migrations from older versions (none by default). */
+  readonly migrations: readonly StateMigration[];
 }

@@ -12,6 +12,7 @@ import {
 import { systemClock } from '../adapters/system-clock.js';
 import type { Logger } from '../ports/index.js';
 import { consoleLogger } from './console-logger.js';
+import { startKafkaMock, type KafkaMock } from './kafka-mock.js';
 import { startStandIns, type StandIns } from './stand-ins.js';
 
 /** Names of the engine's own resources on the local runtime (the CDK stack names its own). */
@@ -27,6 +28,8 @@ export interface LocalRuntime {
   /** The engine's ports on the stand-ins: real SDK v3 clients over loopback. */
   readonly ports: AwsPorts;
   readonly standIns: StandIns;
+  /** librdkafka's mock Kafka cluster, when asked for (its data lives in memory only: see docs/kafka.md). */
+  readonly kafka: KafkaMock | null;
   readonly dataDir: string;
   stop(): Promise<void>;
 }
@@ -38,17 +41,26 @@ export interface LocalRuntime {
  * the engine recovers from what the stand-ins kept, exactly as it would on AWS.
  */
 export async function startLocalRuntime(
-  options: { dataDir?: string; logger?: Logger; log?: (line: string) => void } = {},
+  options: {
+    dataDir?: string;
+    logger?: Logger;
+    log?: (line: string) => void;
+    /** Also start librdkafka's mock Kafka cluster (through kcat) and give the ports its connection. */
+    kafka?: boolean;
+  } = {},
 ): Promise<LocalRuntime> {
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   const standIns = await startStandIns({ dataDir, ...(options.log ? { log: options.log } : {}) });
+  let kafka: KafkaMock | null = null;
   try {
+    if (options.kafka) kafka = await startKafkaMock({ ...(options.log ? { log: options.log } : {}) });
     const ports = createAwsPorts({
       ...localAwsConfig(standIns.endpoints),
       ...LOCAL_RESOURCES,
       clock: systemClock,
       logger: options.logger ?? consoleLogger(),
+      ...(kafka === null ? {} : { kafka: { brokers: kafka.brokers, clientId: 'sluice-local' } }),
     });
     await createWalTable(ports.clients.dynamodb, LOCAL_RESOURCES.walTable);
     await createDeadLetterTable(ports.clients.dynamodb, LOCAL_RESOURCES.deadLetterTable);
@@ -57,15 +69,19 @@ export async function startLocalRuntime(
     return {
       ports,
       standIns,
+      kafka,
       dataDir,
       async stop() {
         if (stopped) return;
         stopped = true;
         destroyAwsClients(ports.clients);
+        await ports.kafka?.close();
+        await kafka?.stop();
         await standIns.stop();
       },
     };
   } catch (error) {
+    await kafka?.stop();
     await standIns.stop();
     throw error;
   }

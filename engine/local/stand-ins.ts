@@ -147,7 +147,8 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       createStreamMs: 0,
       deleteStreamMs: 0,
       updateStreamMs: 0,
-      shardLimit: 100,
+      // Kinesis's per-account shard quota; the test suite's many small streams need more than 100.
+      shardLimit: 10_000,
       ...(kinesisDir === undefined ? {} : { path: kinesisDir }),
     });
     await new Promise<void>((resolve, reject) => {

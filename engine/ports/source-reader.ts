@@ -67,8 +67,18 @@ export interface SourceReader {
   fixRanges?(requests: readonly RangeRequest[], options: { readonly failOnDataLoss: boolean }): Promise<FixedRange[]>;
 }
 
+/**
+ * What a job reads, as the job names it (engine/job/connectors.ts). Where it lives (the
+ * brokers of a Kafka cluster, an AWS account) is the ports' configuration, not the job's.
+ */
 export type SourceSpec =
   | { readonly type: 'kinesis'; readonly streamName: string }
+  | { readonly type: 'kafka'; readonly topic: string }
   | { readonly type: 'memory'; readonly streamName: string };
+
+/** The stream or topic a spec names, for messages and for the memory adapters. */
+export function sourceNameOf(spec: SourceSpec): string {
+  return spec.type === 'kafka' ? spec.topic : spec.streamName;
+}
 
 export type SourceFactory = (spec: SourceSpec) => SourceReader;

@@ -1,5 +1,38 @@
-import type { BatchCommit, BatchPlan, BatchRecord } from '../protocol/batch.js';
+import { InvalidArgumentError } from '../errors.js';
+import { generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../protocol/batch.js';
 import type { RangeEnd } from '../protocol/offsets.js';
+
+/**
+ * A replay of a job's committed batches (engine/replay), recorded in the WAL of the job
+ * it writes: written when the replay begins, marked finished when it ends. An unfinished
+ * one is continued by running the replay again.
+ */
+export interface ReplayRecord {
+  /** The job whose WAL holds the replay: the job itself (in place) or the new job (`--into`). */
+  readonly jobId: string;
+  /** The replay's generation: above every generation the job (and its source) had. */
+  readonly generation: number;
+  /** The job whose recorded batches are replayed (the same as jobId in place). */
+  readonly sourceJobId: string;
+  /** The replay starts from the state after this batch (0: from the empty state). */
+  readonly fromBatchId: number;
+  /** The last batch it replays, fixed when it begins. */
+  readonly toBatchId: number;
+  /** In place: the latest batch when it began; batches fromBatchId+1 up to this one were superseded. Null into a new job. */
+  readonly supersededUpTo: number | null;
+  /** The job version whose code runs the replayed batches. */
+  readonly jobVersion: number;
+  /** The WAL epoch the replay took when it began. */
+  readonly epoch: number;
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+}
+
+/** A batch a replay superseded, as it was: its record and the range ends recorded for it. */
+export interface SupersededBatch {
+  readonly record: BatchRecord;
+  readonly rangeEnds: Readonly<Record<string, RangeEnd>>;
+}
 
 /**
  * The write-ahead log of a job: the offset log (plans), the recorded range ends, and the
@@ -21,7 +54,9 @@ export interface WriteAheadLog {
   /**
    * Writes a new PLANNED batch. Succeeds only when no record exists for the batch and
    * `plan.epoch` is the job's current epoch; otherwise throws ConcurrentDriverError
-   * (another driver planned it, or holds a newer epoch). Never overwrites.
+   * (another driver planned it, or holds a newer epoch). Never overwrites. Also throws
+   * InvalidArgumentError when a replay raised the job's generation above the plan's
+   * (`beginReplay`): a driver that plans from a job whose replay is unfinished.
    */
   putPlan(plan: BatchPlan): Promise<void>;
 
@@ -52,4 +87,43 @@ export interface WriteAheadLog {
 
   /** Deletes batch records and range ends with ids below `batchId`. Returns how many batches went. */
   deleteBatchesBelow(jobId: string, batchId: number): Promise<number>;
+
+  // ── Replays (engine/replay) ─────────────────────────────────────────────────────────
+
+  /**
+   * Records a replay and raises the job's generation to `record.generation`, from then on
+   * refusing plans of a lower generation (putPlan). Succeeds only when `record.epoch` is
+   * the job's current epoch, the generation is above the job's, and no replay of that
+   * generation exists; otherwise throws ConcurrentDriverError.
+   */
+  beginReplay(record: ReplayRecord): Promise<void>;
+
+  /** Marks a replay finished (idempotent). Throws InvalidArgumentError when there is no such replay. */
+  finishReplay(jobId: string, generation: number, finishedAt: number): Promise<void>;
+
+  /** The job's replays, oldest first. */
+  listReplays(jobId: string): Promise<ReplayRecord[]>;
+
+  /**
+   * Moves every batch record with an id above `batchId` whose plan is of a generation
+   * below `generation`, with its range ends, out of the log into the archive of
+   * `generation` (listSupersededBatches), so the replay can write its own batches under
+   * the same ids. Batches of `generation` or above are left alone, so calling it again
+   * at any point of the replay is harmless, and a call cut short is finished by the next.
+   * Returns how many batches it moved.
+   */
+  supersedeBatchesAbove(jobId: string, batchId: number, generation: number): Promise<number>;
+
+  /** The batches the replay of `generation` superseded, in id order, as they were. */
+  listSupersededBatches(jobId: string, generation: number): Promise<SupersededBatch[]>;
+}
+
+/** What putPlan throws for a plan below the job's generation: a driver planning while a replay is unfinished. */
+export function replayUnfinishedError(plan: BatchPlan, jobGeneration: number): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `job ${plan.jobId} is being replayed (generation ${jobGeneration}): batch ${plan.batchId} of generation ` +
+      `${generationOf(plan)} cannot be planned. Finish the replay first (run the same npm run replay command ` +
+      `again; npm run checkpoints -- list --job ${plan.jobId} shows it), then start the job`,
+    { context: { jobId: plan.jobId, batchId: plan.batchId, generation: generationOf(plan), jobGeneration } },
+  );
 }

@@ -26,9 +26,10 @@
  *   2. execute   per partition: read exactly the range (record its end first if it is
  *                not recorded yet), apply the pipeline to state version base, write state
  *                version N to the state store, write output rows to the sink idempotently
- *                (each row carries N and is only written if the stored row is not newer),
- *                dead letters to the dead-letter table. All of it deterministic in
- *                (plan, range end, state base): running it twice writes the same bytes.
+ *                (each row carries (generation, N) and is only written if the stored
+ *                row's pair is not newer), dead letters to the dead-letter table. All of
+ *                it deterministic in (plan, range end, state base): running it twice
+ *                writes the same bytes.
  *   3. commit    commit record N, conditional on "status = PLANNED AND lease.epoch =
  *                myEpoch". Only now may batch N+1 be planned and retention act.
  *   4. retention delete WAL records and state versions that no commit can need any more
@@ -57,6 +58,19 @@
  *     plan: [AT_OFFSET s, endBefore e). No range end is recorded for those; a start that
  *     has aged out of the source fails the plan with DataLossError, or, when the job
  *     allows data loss, moves to the earliest offset and records what was skipped.
+ *
+ * Job versions and replay generations:
+ *   - Every plan records the job version whose code plans and runs it (`jobVersion`).
+ *     A planned batch is finished by that version: the driver and the executors of
+ *     another version refuse it (checkPlannedVersion). The first plan after a version
+ *     change names the version that wrote its base state (`migrateFromVersion`) and the
+ *     executor applies the job's declared state migration from it first; when the job
+ *     declares none, planning fails with JobSpecError (stateMigrationFor).
+ *   - Every plan carries the job's replay generation (`generation`): 0 until a replay
+ *     (engine/replay) re-runs committed batches N+1..M with the code of the day, with
+ *     their recorded ranges, at generation g+1; later plans keep it. Sink rows are
+ *     ordered by (generation, batch), so a replay's rows replace those of the batches
+ *     it superseded, and those never replace a replay's.
  *
  * The watermark used by batch N is fixed in its plan from data up to N-1:
  *   watermark(N) = max(watermark(N-1), maxEventTime(up to N-1) - allowedLateness)
@@ -117,6 +131,28 @@ export interface BatchPlan {
   readonly startingPosition: StartPosition;
   /** Partitions read to their end (closed shards), with their final state version (carried forward). */
   readonly finished: Readonly<Record<string, number>>;
+  /**
+   * The job version (JobDefinition.version) whose code plans and runs this batch. Absent
+   * in plans written before versions were recorded: no version check applies to those.
+   */
+  readonly jobVersion?: number;
+  /**
+   * The base state of this batch was written by this other job version: the executor
+   * applies the job's state migration from it before the batch (the first batch under a
+   * new version). Absent: the base state is already in this batch's version.
+   */
+  readonly migrateFromVersion?: number;
+  /**
+   * The job's replay generation: 0 until a replay, then the generation of the latest
+   * replay (engine/replay). Sink rows carry (generation, batchId). Absent: 0. Not the
+   * driver generation of engine/ports/job-registry.ts, which counts driver executions.
+   */
+  readonly generation?: number;
+}
+
+/** A plan's replay generation; plans written before generations existed count as 0. */
+export function generationOf(plan: BatchPlan): number {
+  return plan.generation ?? 0;
 }
 
 /** What an executor returns for one partition of one batch: small and serialisable. */
@@ -181,6 +217,10 @@ export interface PlanningSettings {
   readonly maxRecordsPerPartition: number;
   /** Allowed lateness of event time, or null when the job has no event-time watermark. */
   readonly allowedLatenessMs: number | null;
+  /** The version of the job's code (JobDefinition.version): recorded in every plan. */
+  readonly jobVersion: number;
+  /** The versions the job declares a state migration from (JobDefinition.migrations). */
+  readonly migratesFrom?: readonly number[];
 }
 
 export type NextBatch =
@@ -201,6 +241,7 @@ export function resolveNextBatch(args: {
 }): NextBatch {
   const { latest } = args;
   if (latest !== null && latest.status === BatchStatus.PLANNED) {
+    checkPlannedVersion({ jobId: args.jobId, plan: latest.plan, codeVersion: args.settings.jobVersion, migratesFrom: args.settings.migratesFrom ?? [] });
     return { kind: 'resume', plan: latest.plan };
   }
   return { kind: 'plan', plan: planNextBatch({ ...args, previous: latest }) };
@@ -245,6 +286,10 @@ export function planNextBatch(args: {
     };
   });
   const maxEventTimeMs = commit?.maxEventTimeMs ?? null;
+  const migrateFromVersion =
+    previous === null
+      ? undefined
+      : stateMigrationFor({ jobId: args.jobId, checkpoint: previous.plan, codeVersion: settings.jobVersion, migratesFrom: settings.migratesFrom ?? [] });
   return {
     jobId: args.jobId,
     batchId: previous ? previous.plan.batchId + 1 : FIRST_BATCH_ID,
@@ -255,7 +300,62 @@ export function planNextBatch(args: {
     partitions,
     startingPosition,
     finished: lineage.finished,
+    jobVersion: settings.jobVersion,
+    ...(migrateFromVersion === undefined ? {} : { migrateFromVersion }),
+    generation: previous === null ? 0 : generationOf(previous.plan),
   };
+}
+
+/**
+ * The job version whose state a new plan after `checkpoint` (the latest committed batch)
+ * builds on, when it is not the code's: the plan records it as `migrateFromVersion` and
+ * the executor migrates the base state. undefined when no migration is needed (same
+ * version, or a checkpoint written before versions were recorded). Throws JobSpecError,
+ * saying what to do, when the versions differ and the job declares no migration.
+ */
+export function stateMigrationFor(args: {
+  readonly jobId: string;
+  readonly checkpoint: BatchPlan;
+  readonly codeVersion: number;
+  readonly migratesFrom: readonly number[];
+}): number | undefined {
+  const { jobId, checkpoint, codeVersion } = args;
+  const written = checkpoint.jobVersion;
+  if (written === undefined || written === codeVersion) return undefined;
+  if (args.migratesFrom.includes(written)) return written;
+  throw new JobSpecError(
+    `job ${jobId}: its checkpoint (the state after batch ${checkpoint.batchId}) was written by job version ${written}, ` +
+      `and this code is version ${codeVersion}, which declares no state migration from version ${written}. ` +
+      `Either deploy version ${written} again; or, if version ${codeVersion} can convert that state, declare ` +
+      `migrations: [{ fromVersion: ${written}, state: (key, value) => ({ key, value }) }] in it; ` +
+      `or start a new job instance (another job id), which begins with empty state.`,
+    { context: { jobId, batchId: checkpoint.batchId, checkpointVersion: written, codeVersion } },
+  );
+}
+
+/**
+ * A planned batch runs with the code of the version that planned it: the driver resuming
+ * it and every executor check this. Throws JobSpecError, saying what to do, otherwise.
+ */
+export function checkPlannedVersion(args: {
+  readonly jobId: string;
+  readonly plan: BatchPlan;
+  readonly codeVersion: number;
+  readonly migratesFrom?: readonly number[];
+}): void {
+  const { jobId, plan, codeVersion } = args;
+  const planned = plan.jobVersion;
+  if (planned === undefined || planned === codeVersion) return;
+  const then = (args.migratesFrom ?? []).includes(planned)
+    ? `then deploy version ${codeVersion} again`
+    : `then deploy version ${codeVersion} with a state migration from version ${planned}`;
+  throw new JobSpecError(
+    `job ${jobId}: batch ${plan.batchId} was planned by job version ${planned} and is not committed; this code is ` +
+      `version ${codeVersion}. A planned batch is finished by the version that planned it: deploy version ${planned} ` +
+      `again until batch ${plan.batchId} commits, ${then}; or start a new job instance from the last committed ` +
+      `batch: npm run replay -- --job ${jobId} --from-batch ${plan.batchId - 1} --into <new job id>.`,
+    { context: { jobId, batchId: plan.batchId, plannedVersion: planned, codeVersion } },
+  );
 }
 
 /** A range a source fixed at plan time (SourceReader.fixRanges). */
@@ -385,7 +485,10 @@ export function retentionPlan(args: {
 }
 
 export function validatePlanningSettings(settings: PlanningSettings): void {
-  const { maxRecordsPerPartition, allowedLatenessMs } = settings;
+  const { maxRecordsPerPartition, allowedLatenessMs, jobVersion } = settings;
+  if (!Number.isSafeInteger(jobVersion) || jobVersion < 1) {
+    throw new JobSpecError(`the job version must be a positive integer, got ${jobVersion}`);
+  }
   if (!Number.isInteger(maxRecordsPerPartition) || maxRecordsPerPartition < 1) {
     throw new JobSpecError(`maxRecordsPerPartition must be a positive integer, got ${maxRecordsPerPartition}`);
   }

@@ -69,8 +69,9 @@ export function createTestHarness(job: JobDefinition, options: HarnessOptions = 
   const ports = createMemoryPorts();
   if (options.startTimeMs !== undefined) ports.clock.advance(options.startTimeMs - ports.clock.now());
   const partitions = options.partitions ?? ['p0'];
-  const streamName = job.source.spec.streamName;
-  ports.source.createStream(streamName, partitions);
+  // A kafka source reads the Kafka twin (offsets 0, 1, 2..., ranges fixed at plan time).
+  const { source, name: streamName } = ports.memorySourceOf(job.source.spec);
+  source.createStream(streamName, partitions);
   const jobId = options.jobId ?? job.name;
   const ctx = { ports, job };
   const cache = new StateCache();
@@ -79,7 +80,7 @@ export function createTestHarness(job: JobDefinition, options: HarnessOptions = 
 
   const append = (payloads: readonly Uint8Array[], opts: { partition?: string; key?: string } = {}) => {
     const partition = opts.partition ?? partitions[0]!;
-    ports.source.append(
+    source.append(
       streamName,
       partition,
       payloads.map((data, i) => ({ key: opts.key ?? `k${i}`, data })),

@@ -2,9 +2,14 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteStreamCommand, ListShardsCommand, ResourceNotFoundException } from '@aws-sdk/client-kinesis';
 import { createSinkTable, createStream, putAllRecords } from '../../engine/adapters/aws/index.js';
-import { runDriver, type BatchProgress } from '../../engine/driver/run-driver.js';
+import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
+import type { FinishTaskResult } from '../../engine/driver/tasks.js';
+import { LocalDriver } from '../../engine/local/driver-runtime.js';
+import { JobState } from '../../engine/ports/job-registry.js';
+import { TASK_STATES } from '../../infra/state-machines/definitions.js';
+import { catalog } from '../catalog.js';
 import { compareOffsets } from '../../engine/protocol/offsets.js';
-import { startLocalRuntime, type LocalRuntime } from '../../engine/local/runtime.js';
+import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../../engine/local/runtime.js';
 import {
   DEFAULT_CLICKSTREAM,
   assertUnambiguous,
@@ -13,12 +18,15 @@ import {
   type ClickstreamSettings,
 } from './generate.js';
 import { CLICKSTREAM_JOB, clickstreamJob } from './job.js';
+import { assertDemoSource, writeKafkaInput } from './kafka-input.js';
 
 export interface DemoOptions {
   readonly dataDir: string;
   readonly events: number;
   /** The rate limit: records per shard per batch (default CLICKSTREAM_JOB's). */
   readonly maxRecordsPerPartition?: number;
+  /** Read the clickstream from Kinesis (kinesalite, the default) or Kafka (librdkafka's mock cluster through kcat). */
+  readonly source?: 'kinesis' | 'kafka';
   /** Delete the data directory first. */
   readonly reset: boolean;
   /** Skip the final check (the kill -9 test checks on its own). */
@@ -37,7 +45,9 @@ const INPUT_MARKER = 'clickstream-input.json';
 
 /**
  * The demo: a 4-shard Kinesis stream on the local runtime, a deterministic clickstream
- * written to it once, the page-views job run through the engine until it has caught up,
+ * written to it once, the page-views job run through the driver state machine (the
+ * Standard parent and its Express child, aws-local-stepfunctions calling the Lambda
+ * handlers in-process) until it has caught up,
  * and the sink checked against counts computed from the generated input alone.
  * Run it again on the same directory (after a crash, or to see it resume) and it picks
  * up from the write-ahead log.
@@ -49,30 +59,56 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   assertUnambiguous(settings, { ...CLICKSTREAM_JOB, maxRecordsPerPartition });
   if (options.reset) await rm(options.dataDir, { recursive: true, force: true });
 
-  out(`starting the local runtime in ${options.dataDir} (DynamoDB Local, kinesalite, s3rver)`);
-  const runtime = await startLocalRuntime({ dataDir: options.dataDir });
+  const kafka = options.source === 'kafka';
+  await assertDemoSource(options.dataDir, kafka ? 'kafka' : 'kinesis');
+  out(`starting the local runtime in ${options.dataDir} (DynamoDB Local, ${kafka ? "librdkafka's mock Kafka cluster" : 'kinesalite'}, s3rver)`);
+  const runtime = await startLocalRuntime({ dataDir: options.dataDir, kafka });
   try {
     const events = generateClickstream(settings);
-    await ensureInput(runtime, settings, out);
+    if (kafka) await writeKafkaInput(runtime, CLICKSTREAM_JOB.topic, settings, out);
+    else await ensureInput(runtime, settings, out);
     await createSinkTable(runtime.ports.clients.dynamodb, CLICKSTREAM_JOB.sinkTable);
 
     const job = clickstreamJob({ maxRecordsPerPartition });
-    out(`running job ${job.name}: ${job.pipeline.description}`);
+    out(`running job ${job.name} through the driver state machine: ${job.pipeline.description}`);
     out(`  up to ${job.maxRecordsPerPartition} records per shard per batch, trigger: available now`);
     const started = Date.now();
     let records = 0;
-    const outcome = await runDriver(job, runtime.ports, {
-      onBatch: (progress) => {
-        records += progress.commit.metrics.records;
-        out(formatProgress(progress));
+    let batches = 0;
+    const registry = new DynamoDbJobRegistry({ client: runtime.ports.clients.dynamodb, tableName: LOCAL_RESOURCES.walTable });
+    const driver = new LocalDriver({
+      ports: runtime.ports,
+      registry,
+      catalog,
+      reconcileEveryMs: 10_000,
+      observer: {
+        onTaskResult: (state, _input, output) => {
+          if (state !== TASK_STATES.finish) return;
+          const finished = output as FinishTaskResult;
+          batches += 1;
+          records += finished.batch.metrics.records;
+          out(formatProgress(finished));
+        },
       },
     });
+    let ended;
+    try {
+      const run = await driver.run({ jobId: job.name, jobName: job.name, parameters: { maxRecordsPerPartition, ...(kafka ? { topic: CLICKSTREAM_JOB.topic } : {}) } });
+      out(`  driver execution ${run.executionName}${run.resumed ? ' (resuming the job from its write-ahead log)' : ''}`);
+      ended = await driver.waitForJob(job.name, 30 * 60_000);
+    } finally {
+      await driver.close();
+    }
     const elapsedMs = Date.now() - started;
+    if (ended.state === JobState.FAILED) {
+      out(`job ${job.name} FAILED: ${ended.reason ?? 'no reason recorded'}`);
+      return { ok: false, batches, records, elapsedMs };
+    }
     out(
-      `caught up after ${outcome.batches} batches in this run: ${records.toLocaleString('en-US')} records in ` +
+      `caught up after ${batches} batches in this run: ${records.toLocaleString('en-US')} records in ` +
         `${(elapsedMs / 1000).toFixed(1)} s (${Math.round(records / Math.max(elapsedMs / 1000, 0.001)).toLocaleString('en-US')} records/s)`,
     );
-    if (!options.check) return { ok: true, batches: outcome.batches, records, elapsedMs };
+    if (!options.check) return { ok: true, batches, records, elapsedMs };
 
     const expected = expectedCounts(events, CLICKSTREAM_JOB.windowMs);
     const rows = await runtime.ports.sinks(job.sink).scan();
@@ -93,7 +129,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
       out(`check FAILED: ${problems.length} difference(s)`);
       for (const p of problems.slice(0, 20)) out(`  ${p}`);
     }
-    return { ok: problems.length === 0, batches: outcome.batches, records, elapsedMs };
+    return { ok: problems.length === 0, batches, records, elapsedMs };
   } finally {
     await runtime.stop();
   }
@@ -143,11 +179,11 @@ async function ensureInput(runtime: LocalRuntime, settings: ClickstreamSettings,
   await writeFile(marker, wanted);
 }
 
-function formatProgress({ plan, commit }: BatchProgress): string {
-  const m = commit.metrics;
-  const watermark = commit.watermarkMs === null ? '-' : new Date(commit.watermarkMs).toISOString().slice(11, 19);
+function formatProgress({ batch }: FinishTaskResult): string {
+  const m = batch.metrics;
+  const watermark = batch.watermarkMs === null ? '-' : new Date(batch.watermarkMs).toISOString().slice(11, 19);
   return [
-    `batch ${String(commit.batchId).padStart(3)}${plan.resumed ? ' (resumed)' : ''}`,
+    `batch ${String(batch.batchId).padStart(3)}${batch.resumed ? ' (resumed)' : ''}`,
     `records ${m.records.toLocaleString('en-US').padStart(6)}`,
     `${String(m.durationMs).padStart(5)} ms`,
     `lag ${m.lagMs === null ? '-' : `${m.lagMs} ms`}`,

@@ -1,8 +1,10 @@
-import { count, defineJob, dynamoDbSink, kinesisSource, tumbling } from '../../engine/job/index.js';
+import { count, defineJob, dynamoDbSink, kinesisSource, tumbling, type JobSource } from '../../engine/job/index.js';
 
 /** Settings of the demo job; the generator's margins are checked against them (assertUnambiguous). */
 export const CLICKSTREAM_JOB = {
   streamName: 'clickstream',
+  /** The demo's topic when it runs on Kafka (npm start -- --source kafka). */
+  topic: 'clickstream',
   sinkTable: 'page-views',
   windowMs: 10_000,
   allowedLatenessMs: 30_000,
@@ -20,6 +22,8 @@ export interface ClickstreamJobOverrides {
   readonly name?: string;
   readonly maxRecordsPerPartition?: number;
   readonly streamName?: string;
+  /** Read another source instead of the Kinesis stream (e.g. kafkaSource({ topic: 'clickstream' })); streamName is then unused. */
+  readonly source?: JobSource;
   readonly sinkTable?: string;
   readonly checkpoint?: { snapshotEvery: number; retainBatches: number };
 }
@@ -28,7 +32,7 @@ export function clickstreamJob(overrides: ClickstreamJobOverrides = {}) {
   return defineJob({
     name: overrides.name ?? 'page-views',
     version: 1,
-    source: kinesisSource({ streamName: overrides.streamName ?? CLICKSTREAM_JOB.streamName, startingPosition: 'EARLIEST' }),
+    source: overrides.source ?? kinesisSource({ streamName: overrides.streamName ?? CLICKSTREAM_JOB.streamName, startingPosition: 'EARLIEST' }),
     decode: 'json',
     pipeline: (events) =>
       events

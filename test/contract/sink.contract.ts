@@ -1,7 +1,7 @@
 /**
  * The rules of engine/ports/sink.ts, checked against any adapter (a fresh, empty sink per
- * test). Rows carry the batch that wrote them; a write replaces a row only when its batch
- * is the same or newer.
+ * test). Rows carry the batch that wrote them and its replay generation; a write replaces
+ * a row only when its (generation, batch) is the same or newer, generation first.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../engine/errors.js';
@@ -18,11 +18,11 @@ function rows(count: number, batchId: number, extra: JsonObject = {}): SinkRow[]
   }));
 }
 
-function write(batchId: number, sinkRows: readonly SinkRow[], partition = 'shardId-000000000000'): SinkWrite {
-  return { jobId: 'job', batchId, partition, rows: sinkRows };
+function write(batchId: number, sinkRows: readonly SinkRow[], partition = 'shardId-000000000000', generation = 0): SinkWrite {
+  return { jobId: 'job', batchId, generation, partition, rows: sinkRows };
 }
 
-const stored = (row: SinkRow, batchId: number): StoredRow => ({ key: row.key, value: row.value, batchId });
+const stored = (row: SinkRow, batchId: number, generation = 0): StoredRow => ({ key: row.key, value: row.value, batchId, generation });
 
 export function describeSinkContract(name: string, makeAdapter: () => Promise<Sink> | Sink): void {
   describe(`Sink contract: ${name}`, () => {
@@ -103,8 +103,52 @@ export function describeSinkContract(name: string, makeAdapter: () => Promise<Si
         ]),
       );
       expect(result).toEqual({ written: 3, skipped: 0 });
-      expect(await sink.get('k')).toEqual({ key: 'k', value: { count: 2 }, batchId: 3 });
+      expect(await sink.get('k')).toEqual({ key: 'k', value: { count: 2 }, batchId: 3, generation: 0 });
       expect(await sink.scan()).toHaveLength(2);
+    });
+
+    describe('replay generations', () => {
+      const p = 'shardId-000000000000';
+
+      it('lets a newer generation overwrite a newer batch of an older generation (a replay supersedes it)', async () => {
+        const superseded = rows(30, 12, { stale: true });
+        await sink.write(write(12, superseded));
+        const replayed = rows(30, 8, { replayed: true });
+        expect(await sink.write(write(8, replayed, p, 1))).toEqual({ written: 30, skipped: 0 });
+        expect(await sink.scan()).toEqual(replayed.map((row) => stored(row, 8, 1)));
+      });
+
+      it('never lets an older generation overwrite a newer one, whatever the batches, up to 100 rows and beyond', async () => {
+        for (const count of [30, 250]) {
+          const replayed = rows(count, 3, { replayed: true });
+          await sink.write(write(3, replayed, p, 2));
+          // A zombie of the superseded run (generation 1, a later batch) comes back.
+          const zombie = rows(count, 40, { zombie: true });
+          expect(await sink.write(write(40, zombie, p, 1))).toEqual({ written: 0, skipped: count });
+          expect(await sink.write(write(40, zombie, p, 0))).toEqual({ written: 0, skipped: count });
+          expect(await sink.scan()).toEqual(replayed.map((row) => stored(row, 3, 2)));
+        }
+      });
+
+      it('orders rows of one generation by batch, as without replays', async () => {
+        await sink.write(write(9, rows(5, 9), p, 3));
+        expect(await sink.write(write(4, rows(5, 4), p, 3))).toEqual({ written: 0, skipped: 5 });
+        expect(await sink.write(write(9, rows(5, 9), p, 3))).toEqual({ written: 5, skipped: 0 });
+        const later = rows(5, 10, { later: true });
+        expect(await sink.write(write(10, later, p, 3))).toEqual({ written: 5, skipped: 0 });
+        expect(await sink.scan()).toEqual(later.map((row) => stored(row, 10, 3)));
+      });
+
+      it('writes a mix of older and newer rows row by row: only the rows it may replace change', async () => {
+        const base = rows(20, 5);
+        await sink.write(write(5, base.slice(0, 10), p, 0));
+        await sink.write(write(2, base.slice(10, 20), p, 2));
+        const replay = rows(20, 6, { g1: true });
+        // Rows 0-9 are of generation 0 (replaced), rows 10-19 of generation 2 (kept).
+        expect(await sink.write(write(6, replay, p, 1))).toEqual({ written: 10, skipped: 10 });
+        const all = await sink.scan();
+        expect(all).toEqual(replay.map((row, i) => (i < 10 ? stored(row, 6, 1) : stored(base[i]!, 2, 2))));
+      });
     });
 
     it('accepts an empty write', async () => {

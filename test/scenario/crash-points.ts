@@ -21,9 +21,21 @@ import { CLICKSTREAM_JOB } from '../../jobs/clickstream/job.js';
  * A crash is injected at every step boundary of the protocol, in the first batch and in
  * a later one; a new driver then recovers on the same stores and runs to the end.
  */
-export function describeCrashScenarios(adapter: string, makeWorld: WorldFactory, crashBatches: readonly number[]): void {
+export function describeCrashScenarios(
+  adapter: string,
+  makeWorld: WorldFactory,
+  crashBatches: readonly number[],
+  options: {
+    /**
+     * The source fixes its ranges at plan time (Kafka): no range end is ever recorded, so
+     * there is no crash after the range record; a test checks that instead.
+     */
+    readonly fixedRanges?: boolean;
+  } = {},
+): void {
   const events = scenarioEvents();
   const partitions = 3;
+  const crashPoints = options.fixedRanges ? CRASH_POINTS.filter((point) => point !== 'after-range-record') : CRASH_POINTS;
 
   // One clean run gives the state every crashed run must end with (names differ, contents not).
   let referenceRun: Promise<Awaited<ReturnType<typeof committedState>>> | undefined;
@@ -45,7 +57,7 @@ export function describeCrashScenarios(adapter: string, makeWorld: WorldFactory,
     });
 
     for (const batchId of crashBatches) {
-      for (const point of CRASH_POINTS) {
+      for (const point of crashPoints) {
         it(`recovers from a crash ${point} in batch ${batchId}`, async () => {
           const world = await makeWorld(events, partitions, `${point}-${batchId}`);
           const crashing = withCrash(world.ports, { point, batchId });
@@ -87,6 +99,28 @@ export function describeCrashScenarios(adapter: string, makeWorld: WorldFactory,
       await runToEnd(world);
       await assertExactlyOnce(world, events);
     });
+
+    if (options.fixedRanges) {
+      it('fixes every range in the plan: chained [start, endBefore) ranges, no range end recorded', async () => {
+        const world = await makeWorld(events, partitions, 'fixed');
+        await runToEnd(world);
+        await assertExactlyOnce(world, events);
+        const batches = await world.ports.wal.listBatches(world.jobId);
+        expect(batches.length).toBeGreaterThan(1);
+        for (const [i, batch] of batches.entries()) {
+          for (const p of batch.plan.partitions) {
+            expect(p.start.type).toBe('AT_OFFSET');
+            expect(p.endBefore).toBeDefined();
+            expect(BigInt(p.endBefore!) - BigInt((p.start as { offset: string }).offset)).toBeLessThanOrEqual(BigInt(p.maxRecords));
+            expect(await world.ports.wal.getRangeEnd(world.jobId, batch.plan.batchId, p.partition)).toBeNull();
+            expect(batch.commit!.partitions[p.partition]!.nextStart).toEqual({ type: 'AT_OFFSET', offset: p.endBefore });
+            const previous = batches[i - 1]?.commit?.partitions[p.partition];
+            if (previous !== undefined) expect(p.start).toEqual(previous.nextStart);
+          }
+        }
+        expect(batches.at(-1)!.plan.partitions.every((p) => p.endIsTail === true)).toBe(true);
+      });
+    }
 
     it('runs every executor twice (at-least-once delivery) and still writes each count once', async () => {
       const world = await makeWorld(events, partitions, 'twice');

@@ -94,6 +94,11 @@ export function withCrash(ports: EnginePorts, plan: CrashPlan): EnginePorts & { 
       listBatches: (jobId, options) => wal.listBatches(jobId, options),
       getRangeEnd: (jobId, batchId, partition) => wal.getRangeEnd(jobId, batchId, partition),
       deleteBatchesBelow: (jobId, batchId) => wal.deleteBatchesBelow(jobId, batchId),
+      beginReplay: (record) => wal.beginReplay(record),
+      finishReplay: (jobId, generation, finishedAt) => wal.finishReplay(jobId, generation, finishedAt),
+      listReplays: (jobId) => wal.listReplays(jobId),
+      supersedeBatchesAbove: (jobId, batchId, generation) => wal.supersedeBatchesAbove(jobId, batchId, generation),
+      listSupersededBatches: (jobId, generation) => wal.listSupersededBatches(jobId, generation),
       async putPlan(p) {
         await wal.putPlan(p);
         fire('after-plan', p.batchId);

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { runDriver } from '../../engine/driver/run-driver.js';
-import type { JobDefinition } from '../../engine/job/types.js';
+import type { JobDefinition, JobSource } from '../../engine/job/types.js';
 import type { EnginePorts } from '../../engine/ports/index.js';
 import { BatchStatus } from '../../engine/protocol/batch.js';
 import {
@@ -44,7 +44,8 @@ export function scenarioEvents(settings: ClickstreamSettings = SCENARIO_STREAM):
   return generateClickstream(settings);
 }
 
-export function scenarioJob(names: { streamName: string; sinkTable: string }): JobDefinition {
+/** The scenario's job; `source` replaces the Kinesis stream (a Kafka topic). */
+export function scenarioJob(names: { streamName?: string; sinkTable: string; source?: JobSource }): JobDefinition {
   return clickstreamJob({
     ...names,
     maxRecordsPerPartition: SCENARIO_CAP,

@@ -1,8 +1,9 @@
 /**
  * The idempotent sink on a DynamoDB table with a string key `pk` (SINK_TABLE_KEYS).
- * A row is stored as `{ pk: row.key, ...row.value, sluiceBatchId }` and every put is
- * conditional on the stored row not being newer (STORED_ROW_IS_NOT_NEWER), so a retried,
- * replayed or zombie batch can never move a row backwards.
+ * A row is stored as `{ pk: row.key, ...row.value, sluiceBatchId, sluiceGeneration }`
+ * and every put is conditional on the stored row's (generation, batch) not being newer
+ * (GENERATION_ZERO_MAY_REPLACE, LATER_GENERATION_MAY_REPLACE), so a retried or zombie
+ * batch can never move a row backwards, and a replay's rows replace the superseded ones.
  *
  * Up to 100 rows go in one TransactWriteItems (all visible at once, one round trip); its
  * ClientRequestToken is derived from the write, so an SDK or Lambda retry within ten
@@ -18,13 +19,31 @@ import { RESERVED_ROW_FIELDS, reservedFieldOf, type Sink, type SinkRow, type Sin
 import { errorName } from './dynamodb-util.js';
 
 /**
- * The row is new, or the stored one was written by this batch or an older one: the same
- * batch rewrites the same value, and a newer batch's row is never overwritten by an older batch.
+ * A write of generation 0 (a job never replayed) replaces the stored row when:
+ *   - the row is new (attribute_not_exists(pk));
+ *   - or the row is of generation 0 (stored as 0, or without the attribute: written
+ *     before generations existed) and was written by this batch or an older one: the
+ *     same batch rewrites the same value, and an older batch (a zombie's) never
+ *     overwrites a newer batch's row.
+ * A row of a later generation (a replay's) is never replaced by generation 0.
  */
-const STORED_ROW_IS_NOT_NEWER = 'attribute_not_exists(pk) OR #batch <= :batchId';
+const GENERATION_ZERO_MAY_REPLACE = 'attribute_not_exists(pk) OR ((attribute_not_exists(#gen) OR #gen = :gen) AND #batch <= :batchId)';
+
+/**
+ * A write of generation g > 0 (a replay, or a batch planned after one) replaces the
+ * stored row when:
+ *   - the row is new;
+ *   - or it has no generation (written before generations existed: generation 0);
+ *   - or it is of an older generation, whatever its batch: the replay supersedes it;
+ *   - or it is of generation g and was written by this batch or an older one (as above).
+ * A row of a newer generation is never replaced.
+ */
+const LATER_GENERATION_MAY_REPLACE =
+  'attribute_not_exists(pk) OR attribute_not_exists(#gen) OR #gen < :gen OR (#gen = :gen AND #batch <= :batchId)';
 
 export const SINK_KEY_ATTRIBUTE = RESERVED_ROW_FIELDS[0]!;
 export const SINK_BATCH_ATTRIBUTE = RESERVED_ROW_FIELDS[1]!;
+export const SINK_GENERATION_ATTRIBUTE = RESERVED_ROW_FIELDS[2]!;
 
 /** TransactWriteItems takes at most 100 items and 4 MB; stay well under the size. */
 const TRANSACTION_MAX_ITEMS = 100;
@@ -46,7 +65,10 @@ export class DynamoDbSink implements Sink {
   }
 
   async write(request: SinkWrite): Promise<{ written: number; skipped: number }> {
-    const { batchId } = request;
+    const { batchId, generation } = request;
+    if (!Number.isSafeInteger(generation) || generation < 0) {
+      throw new InvalidArgumentError(`a sink write's generation must be a non-negative integer, got ${generation}`);
+    }
     // The last row of a key wins, as if the rows were written in order; counts are per row given.
     const byKey = new Map<string, { row: SinkRow; occurrences: number }>();
     for (const row of request.rows) {
@@ -67,7 +89,7 @@ export class DynamoDbSink implements Sink {
         await this.client.send(
           new TransactWriteCommand({
             ClientRequestToken: requestToken(this.table, request, rows.map((r) => r.row)),
-            TransactItems: rows.map(({ row }) => ({ Put: this.put(row, batchId) })),
+            TransactItems: rows.map(({ row }) => ({ Put: this.put(row, batchId, generation) })),
           }),
         );
         return { written: request.rows.length, skipped: 0 };
@@ -84,7 +106,7 @@ export class DynamoDbSink implements Sink {
       while (next < rows.length) {
         const { row, occurrences } = rows[next++]!;
         try {
-          await this.client.send(new PutCommand(this.put(row, batchId)));
+          await this.client.send(new PutCommand(this.put(row, batchId, generation)));
         } catch (error) {
           if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
           skipped += occurrences;
@@ -113,13 +135,13 @@ export class DynamoDbSink implements Sink {
     return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  private put(row: SinkRow, batchId: number) {
+  private put(row: SinkRow, batchId: number, generation: number) {
     return {
       TableName: this.table,
-      Item: { ...row.value, [SINK_KEY_ATTRIBUTE]: row.key, [SINK_BATCH_ATTRIBUTE]: batchId },
-      ConditionExpression: STORED_ROW_IS_NOT_NEWER,
-      ExpressionAttributeNames: { '#batch': SINK_BATCH_ATTRIBUTE },
-      ExpressionAttributeValues: { ':batchId': batchId },
+      Item: { ...row.value, [SINK_KEY_ATTRIBUTE]: row.key, [SINK_BATCH_ATTRIBUTE]: batchId, [SINK_GENERATION_ATTRIBUTE]: generation },
+      ConditionExpression: generation === 0 ? GENERATION_ZERO_MAY_REPLACE : LATER_GENERATION_MAY_REPLACE,
+      ExpressionAttributeNames: { '#batch': SINK_BATCH_ATTRIBUTE, '#gen': SINK_GENERATION_ATTRIBUTE },
+      ExpressionAttributeValues: { ':batchId': batchId, ':gen': generation },
     };
   }
 }
@@ -130,12 +152,12 @@ export class DynamoDbSink implements Sink {
  */
 function requestToken(table: string, request: SinkWrite, rows: readonly SinkRow[]): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([table, request.jobId, request.batchId, request.partition]));
+  hash.update(JSON.stringify([table, request.jobId, request.generation, request.batchId, request.partition]));
   for (const row of rows) hash.update(JSON.stringify([row.key, row.value]));
   return hash.digest('base64url').slice(0, 36);
 }
 
 function toStoredRow(item: Record<string, unknown>): StoredRow {
-  const { [SINK_KEY_ATTRIBUTE]: key, [SINK_BATCH_ATTRIBUTE]: batchId, ...value } = item;
-  return { key: key as string, value: value as JsonObject, batchId: batchId as number };
+  const { [SINK_KEY_ATTRIBUTE]: key, [SINK_BATCH_ATTRIBUTE]: batchId, [SINK_GENERATION_ATTRIBUTE]: generation, ...value } = item;
+  return { key: key as string, value: value as JsonObject, batchId: batchId as number, generation: (generation as number | undefined) ?? 0 };
 }

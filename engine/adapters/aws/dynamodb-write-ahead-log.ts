@@ -2,23 +2,43 @@
  * The write-ahead log on one DynamoDB table (keys: WAL_TABLE_KEYS in provision.ts).
  * Items of a job, all under pk = job id:
  *
- *   sk = lease                          { epoch }                       the driver lease
+ *   sk = lease                          { epoch, generation? }          the driver lease
  *   sk = batch#<batchId, 12 digits>     { batchId, status, plan, commit? }
  *   sk = range#<batchId, 12 digits>#<p> { batchId, partition, count, lastOffset?, closed? }
+ *   sk = replay#<generation, 6 digits>  { generation, record }          a replay (engine/replay)
+ *   sk = superseded#<generation>#batch#<batchId>      a batch that replay superseded, as it was
+ *   sk = superseded#<generation>#range#<batchId>#<p>  and its range ends
  *
  * Zero-padding makes the sort key order the batch order. Every read the protocol depends
  * on is strongly consistent. The rules each method keeps are in engine/ports/write-ahead-log.ts.
+ *
+ * Superseded batches stay under the job's own partition key, as their own item kind,
+ * rather than under an archive job id: they go wherever the job's items go, no job id
+ * is invented that a listing of jobs could mistake for a job, and the queries of the
+ * protocol (batch#, range#) never see them. Retention does not delete them.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentDriverError, InvalidArgumentError, TransientError } from '../../errors.js';
-import { BatchStatus, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch.js';
+import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch.js';
 import type { RangeEnd } from '../../protocol/offsets.js';
-import type { WriteAheadLog } from '../../ports/write-ahead-log.js';
+import {
+  replayUnfinishedError,
+  type ReplayRecord,
+  type SupersededBatch,
+  type WriteAheadLog,
+} from '../../ports/write-ahead-log.js';
 import { batchWriteAll, defaultSleep, errorName, type Sleep } from './dynamodb-util.js';
 
 /** The writer's epoch is still the lease's: no other driver has acquired the job since it did. */
 const LEASE_EPOCH_IS_CURRENT = '#epoch = :epoch';
+/**
+ * A plan's: the epoch is current, and no replay raised the job's generation above the
+ * plan's (no generation yet: the job was never replayed, every plan qualifies).
+ */
+const LEASE_EPOCH_IS_CURRENT_AND_GENERATION_NOT_ABOVE = '#epoch = :epoch AND (attribute_not_exists(#generation) OR #generation <= :generation)';
+/** A replay's start: the epoch is current and the replay's generation is above the job's. */
+const LEASE_EPOCH_IS_CURRENT_AND_GENERATION_BELOW = '#epoch = :epoch AND (attribute_not_exists(#generation) OR #generation < :generation)';
 /** Nothing is stored under this key yet: the first writer wins and nothing is overwritten. */
 const ITEM_DOES_NOT_EXIST = 'attribute_not_exists(sk)';
 /** The batch is still PLANNED (it exists and is not committed): a commit never rewrites a commit. */
@@ -27,7 +47,10 @@ const BATCH_IS_PLANNED = '#status = :planned';
 const LEASE_SK = 'lease';
 const BATCH_PREFIX = 'batch#';
 const RANGE_PREFIX = 'range#';
+const REPLAY_PREFIX = 'replay#';
+const SUPERSEDED_PREFIX = 'superseded#';
 const ID_DIGITS = 12;
+const GENERATION_DIGITS = 6;
 const MAX_ID = 10 ** ID_DIGITS - 1;
 const CONDITION_FAILED = 'ConditionalCheckFailed';
 const MAX_CONFLICT_RETRIES = 4;
@@ -79,8 +102,17 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
   async putPlan(plan: BatchPlan): Promise<void> {
     const { jobId, batchId, epoch } = plan;
     const context = { jobId, batchId, epoch };
+    const generation = generationOf(plan);
     const failure = await this.transact([
-      { ConditionCheck: this.leaseCheck(jobId, epoch) },
+      {
+        ConditionCheck: {
+          TableName: this.table,
+          Key: { pk: jobId, sk: LEASE_SK },
+          ConditionExpression: LEASE_EPOCH_IS_CURRENT_AND_GENERATION_NOT_ABOVE,
+          ExpressionAttributeNames: { '#epoch': 'epoch', '#generation': 'generation' },
+          ExpressionAttributeValues: { ':epoch': epoch, ':generation': generation },
+        },
+      },
       {
         Put: {
           TableName: this.table,
@@ -91,7 +123,12 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
     ]);
     if (failure === null) return;
     const [lease, batch] = failure.codes;
-    if (lease === CONDITION_FAILED) throw await this.staleEpoch(jobId, epoch, context);
+    if (lease === CONDITION_FAILED) {
+      const item = await this.getItem(jobId, LEASE_SK);
+      const jobGeneration = (item?.generation as number | undefined) ?? 0;
+      if (item?.epoch === epoch && jobGeneration > generation) throw replayUnfinishedError(plan, jobGeneration);
+      throw await this.staleEpoch(jobId, epoch, context);
+    }
     if (batch === CONDITION_FAILED) {
       throw new ConcurrentDriverError(`batch ${batchId} of job ${jobId} was planned by another driver`, { context });
     }
@@ -195,6 +232,108 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
     return batches.length;
   }
 
+  async beginReplay(record: ReplayRecord): Promise<void> {
+    const { jobId, generation, epoch } = record;
+    const context = { jobId, generation, epoch };
+    const failure = await this.transact([
+      {
+        Update: {
+          TableName: this.table,
+          Key: { pk: jobId, sk: LEASE_SK },
+          UpdateExpression: 'SET #generation = :generation',
+          ConditionExpression: LEASE_EPOCH_IS_CURRENT_AND_GENERATION_BELOW,
+          ExpressionAttributeNames: { '#epoch': 'epoch', '#generation': 'generation' },
+          ExpressionAttributeValues: { ':epoch': epoch, ':generation': generation },
+        },
+      },
+      {
+        Put: {
+          TableName: this.table,
+          Item: { pk: jobId, sk: replayKey(generation), generation, record },
+          ConditionExpression: ITEM_DOES_NOT_EXIST,
+        },
+      },
+    ]);
+    if (failure === null) return;
+    const lease = await this.getItem(jobId, LEASE_SK);
+    if (lease?.epoch !== epoch) {
+      throw new ConcurrentDriverError(
+        `replay epoch ${epoch} is stale: another driver or replay took job ${jobId} (epoch ${String(lease?.epoch ?? 'none')})`,
+        { context },
+      );
+    }
+    if (failure.codes.includes(CONDITION_FAILED)) {
+      throw new ConcurrentDriverError(
+        `generation ${generation} of job ${jobId} is taken: the job is at generation ${String(lease.generation ?? 0)}`,
+        { context },
+      );
+    }
+    throw cancelled(`beginning replay ${generation} of job ${jobId}`, failure, context);
+  }
+
+  async finishReplay(jobId: string, generation: number, finishedAt: number): Promise<void> {
+    const item = await this.getItem(jobId, replayKey(generation));
+    if (item === null) {
+      throw new InvalidArgumentError(`job ${jobId} has no replay of generation ${generation}`, { context: { jobId, generation } });
+    }
+    if ((item.record as ReplayRecord).finishedAt !== null) return;
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: jobId, sk: replayKey(generation) },
+        UpdateExpression: 'SET #record.#finishedAt = :at',
+        ConditionExpression: 'attribute_exists(sk)',
+        ExpressionAttributeNames: { '#record': 'record', '#finishedAt': 'finishedAt' },
+        ExpressionAttributeValues: { ':at': finishedAt },
+      }),
+    );
+  }
+
+  async listReplays(jobId: string): Promise<ReplayRecord[]> {
+    const items = await this.queryPrefix(jobId, REPLAY_PREFIX);
+    return items.map((item) => item.record as ReplayRecord);
+  }
+
+  async supersedeBatchesAbove(jobId: string, batchId: number, generation: number): Promise<number> {
+    if (batchId >= MAX_ID) return 0;
+    const from = Math.max(0, batchId + 1);
+    const batches = (await this.queryBetween(jobId, batchKey(from), batchKey(MAX_ID), Infinity)).filter(
+      (item) => generationOf(item.plan as BatchPlan) < generation,
+    );
+    if (batches.length === 0) return 0;
+    const ids = new Set(batches.map((item) => item.batchId as number));
+    // '~' sorts after '#': the bound takes every partition of the highest id.
+    const ranges = (await this.queryBetween(jobId, `${RANGE_PREFIX}${pad(from)}`, `${RANGE_PREFIX}${pad(MAX_ID)}~`, Infinity)).filter(
+      (item) => ids.has(item.batchId as number),
+    );
+    // Copy first, then delete the range ends, then the batches: a call cut short leaves
+    // every batch still in the log with its range ends, and the next call finishes it.
+    const copies = [
+      ...batches.map((item) => ({ ...item, sk: supersededBatchKey(generation, item.batchId as number) })),
+      ...ranges.map((item) => ({ ...item, sk: supersededRangeKey(generation, item.batchId as number, item.partition as string) })),
+    ];
+    await batchWriteAll(this.client, this.table, copies.map((Item) => ({ PutRequest: { Item } })), this.sleep);
+    const deletes = (items: Item[]) => items.map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
+    await batchWriteAll(this.client, this.table, deletes(ranges), this.sleep);
+    await batchWriteAll(this.client, this.table, deletes(batches), this.sleep);
+    return batches.length;
+  }
+
+  async listSupersededBatches(jobId: string, generation: number): Promise<SupersededBatch[]> {
+    const [batches, ranges] = await Promise.all([
+      this.queryPrefix(jobId, `${supersededPrefix(generation)}${BATCH_PREFIX}`),
+      this.queryPrefix(jobId, `${supersededPrefix(generation)}${RANGE_PREFIX}`),
+    ]);
+    const ends = new Map<number, Record<string, RangeEnd>>();
+    for (const item of ranges) {
+      const id = item.batchId as number;
+      const forBatch = ends.get(id) ?? {};
+      forBatch[item.partition as string] = toRangeEnd(item);
+      ends.set(id, forBatch);
+    }
+    return batches.map((item) => ({ record: toBatchRecord(item), rangeEnds: ends.get(item.batchId as number) ?? {} }));
+  }
+
   /**
    * Sends a transaction. Returns null when it went through, or why it was cancelled (one
    * code per item). A cancellation by conflicting transactions only is retried a few times.
@@ -240,6 +379,26 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
     return Item ?? null;
   }
 
+  /** Every item whose sort key starts with `prefix`, in key order. */
+  private async queryPrefix(jobId: string, prefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': jobId, ':prefix': prefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
   /** Items with from ≤ sk ≤ to in key order, following LastEvaluatedKey, at most `limit`. */
   private async queryBetween(jobId: string, from: string, to: string, limit: number, keysOnly = false): Promise<Item[]> {
     const items: Item[] = [];
@@ -276,6 +435,29 @@ function batchKey(batchId: number): string {
 
 function rangeKey(batchId: number, partition: string): string {
   return `${RANGE_PREFIX}${pad(batchId)}#${partition}`;
+}
+
+function padGeneration(generation: number): string {
+  if (!Number.isSafeInteger(generation) || generation < 1 || generation >= 10 ** GENERATION_DIGITS) {
+    throw new InvalidArgumentError(`a replay generation must be an integer from 1 to ${10 ** GENERATION_DIGITS - 1}, got ${generation}`);
+  }
+  return String(generation).padStart(GENERATION_DIGITS, '0');
+}
+
+function replayKey(generation: number): string {
+  return `${REPLAY_PREFIX}${padGeneration(generation)}`;
+}
+
+function supersededPrefix(generation: number): string {
+  return `${SUPERSEDED_PREFIX}${padGeneration(generation)}#`;
+}
+
+function supersededBatchKey(generation: number, batchId: number): string {
+  return `${supersededPrefix(generation)}${BATCH_PREFIX}${pad(batchId)}`;
+}
+
+function supersededRangeKey(generation: number, batchId: number, partition: string): string {
+  return `${supersededPrefix(generation)}${RANGE_PREFIX}${pad(batchId)}#${partition}`;
 }
 
 function toBatchRecord(item: Item): BatchRecord {

@@ -14,7 +14,12 @@ export { ManualClock, MemoryBlobStore, MemoryDeadLetterQueue, MemorySink, Memory
 export interface MemoryPorts extends EnginePorts {
   readonly wal: MemoryWriteAheadLog;
   readonly blobs: MemoryBlobStore;
+  /** The streams of kinesis and memory sources: Kinesis-like offsets, ranges recorded by the executor. */
   readonly source: MemorySource;
+  /** The topics of kafka sources: offsets 0, 1, 2... per partition, ranges fixed at plan time (the memory twin of Kafka). */
+  readonly kafka: MemorySource;
+  /** The memory source a spec reads from, and the name of its stream there. */
+  memorySourceOf(spec: SourceSpec): { readonly source: MemorySource; readonly name: string };
   readonly deadLetters: MemoryDeadLetterQueue;
   readonly clock: ManualClock;
   /** The sink of a spec, created on first use (memory and dynamodb specs alike, keyed by name). */
@@ -28,6 +33,9 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
   const clock = options.clock ?? new ManualClock();
   const blobs = new MemoryBlobStore();
   const source = new MemorySource({ now: () => clock.now() });
+  const kafka = new MemorySource({ now: () => clock.now(), fixedRanges: true, firstOffset: 0n, offsetStep: 1n });
+  const memorySourceOf = (spec: SourceSpec) =>
+    spec.type === 'kafka' ? { source: kafka, name: spec.topic } : { source, name: spec.streamName };
   const sinks = new Map<string, MemorySink>();
   const sink = (spec: SinkSpec): MemorySink => {
     const name = spec.type === 'memory' ? spec.name : spec.tableName;
@@ -44,7 +52,12 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
     state: new BlobStateStore(blobs),
     deadLetters: new MemoryDeadLetterQueue(),
     source,
-    sources: (spec: SourceSpec) => source.reader(spec.streamName),
+    kafka,
+    memorySourceOf,
+    sources: (spec: SourceSpec) => {
+      const { source: memory, name } = memorySourceOf(spec);
+      return memory.reader(name);
+    },
     sinks: (spec: SinkSpec): Sink => sink(spec),
     sink,
     clock,

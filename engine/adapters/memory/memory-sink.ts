@@ -1,7 +1,10 @@
 import { InvalidArgumentError } from '../../errors.js';
-import { reservedFieldOf, type Sink, type SinkWrite, type StoredRow } from '../../ports/sink.js';
+import { mayReplace, reservedFieldOf, type Sink, type SinkWrite, type StoredRow } from '../../ports/sink.js';
 
-/** The idempotent sink in memory: same rule as DynamoDbSink (a row is replaced only by a batch ≥ its own). */
+/**
+ * The idempotent sink in memory: same rule as DynamoDbSink (a row is replaced only by a
+ * write whose (generation, batch) is not older than its own).
+ */
 export class MemorySink implements Sink {
   private readonly rows = new Map<string, StoredRow>();
 
@@ -16,13 +19,14 @@ export class MemorySink implements Sink {
     }
     let written = 0;
     let skipped = 0;
+    const { batchId, generation } = request;
     for (const row of request.rows) {
       const stored = this.rows.get(row.key);
-      if (stored !== undefined && stored.batchId > request.batchId) {
+      if (stored !== undefined && !mayReplace(stored, { generation, batchId })) {
         skipped += 1;
         continue;
       }
-      this.rows.set(row.key, structuredClone({ key: row.key, value: row.value, batchId: request.batchId }));
+      this.rows.set(row.key, structuredClone({ key: row.key, value: row.value, batchId, generation }));
       written += 1;
     }
     return { written, skipped };

@@ -81,6 +81,18 @@ export class MemorySource {
   }
 
   /**
+   * Adds partitions with no parents to an existing stream, like Kafka's CreatePartitions
+   * (for Kafka-like streams: their hash key ranges mean nothing there).
+   */
+  addPartitions(streamName: string, partitionIds: readonly string[]): void {
+    const stream = this.stream(streamName);
+    for (const id of partitionIds) {
+      if (stream.partitions.has(id)) throw new InvalidArgumentError(`stream ${streamName} already has a partition ${id}`);
+      stream.partitions.set(id, this.newPartition(id, [], { start: '0', end: MAX_HASH_KEY.toString() }));
+    }
+  }
+
+  /**
    * Closes `parents` and opens `children` that continue them, like Kinesis: one parent
    * into two children splits its hash key range in the middle; parents into one child
    * merges their (adjacent) ranges.

@@ -1,12 +1,17 @@
 import { ConcurrentDriverError, InvalidArgumentError } from '../../errors.js';
-import { BatchStatus, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch.js';
+import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch.js';
 import type { RangeEnd } from '../../protocol/offsets.js';
-import type { WriteAheadLog } from '../../ports/write-ahead-log.js';
+import { replayUnfinishedError, type ReplayRecord, type SupersededBatch, type WriteAheadLog } from '../../ports/write-ahead-log.js';
 
 interface JobLog {
   epoch: number;
+  /** Raised by beginReplay: plans of a lower generation are refused. */
+  generation: number;
   batches: Map<number, BatchRecord>;
   ranges: Map<string, RangeEnd>;
+  replays: Map<number, ReplayRecord>;
+  /** Per replay generation, the batches it superseded, by id. */
+  superseded: Map<number, Map<number, SupersededBatch>>;
 }
 
 /** The WAL in memory, with the same conditional rules as the DynamoDB adapter. */
@@ -16,7 +21,7 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
   private job(jobId: string): JobLog {
     let log = this.jobs.get(jobId);
     if (log === undefined) {
-      log = { epoch: 0, batches: new Map(), ranges: new Map() };
+      log = { epoch: 0, generation: 0, batches: new Map(), ranges: new Map(), replays: new Map(), superseded: new Map() };
       this.jobs.set(jobId, log);
     }
     return log;
@@ -41,6 +46,7 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
         { context: { jobId: plan.jobId, batchId: plan.batchId, epoch: plan.epoch } },
       );
     }
+    if (generationOf(plan) < log.generation) throw replayUnfinishedError(plan, log.generation);
     if (log.batches.has(plan.batchId)) {
       throw new ConcurrentDriverError(`batch ${plan.batchId} of job ${plan.jobId} was planned by another driver`, {
         context: { jobId: plan.jobId, batchId: plan.batchId, epoch: plan.epoch },
@@ -117,6 +123,74 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
     }
     return deleted;
   }
+
+  async beginReplay(record: ReplayRecord): Promise<void> {
+    const log = this.job(record.jobId);
+    const context = { jobId: record.jobId, generation: record.generation, epoch: record.epoch };
+    if (log.epoch !== record.epoch) {
+      throw new ConcurrentDriverError(
+        `replay epoch ${record.epoch} is stale: another driver or replay took job ${record.jobId} (epoch ${log.epoch})`,
+        { context },
+      );
+    }
+    if (record.generation <= log.generation || log.replays.has(record.generation)) {
+      throw new ConcurrentDriverError(
+        `generation ${record.generation} of job ${record.jobId} is taken: the job is at generation ${log.generation}`,
+        { context },
+      );
+    }
+    log.generation = record.generation;
+    log.replays.set(record.generation, clone(record));
+  }
+
+  async finishReplay(jobId: string, generation: number, finishedAt: number): Promise<void> {
+    const replay = this.jobs.get(jobId)?.replays.get(generation);
+    if (replay === undefined) {
+      throw new InvalidArgumentError(`job ${jobId} has no replay of generation ${generation}`, { context: { jobId, generation } });
+    }
+    if (replay.finishedAt === null) this.job(jobId).replays.set(generation, { ...replay, finishedAt });
+  }
+
+  async listReplays(jobId: string): Promise<ReplayRecord[]> {
+    const replays = [...(this.jobs.get(jobId)?.replays.values() ?? [])];
+    return clone(replays.sort((a, b) => a.generation - b.generation));
+  }
+
+  async supersedeBatchesAbove(jobId: string, batchId: number, generation: number): Promise<number> {
+    const log = this.jobs.get(jobId);
+    if (log === undefined) return 0;
+    let archive = log.superseded.get(generation);
+    if (archive === undefined) {
+      archive = new Map();
+      log.superseded.set(generation, archive);
+    }
+    let moved = 0;
+    for (const [id, record] of [...log.batches]) {
+      if (id <= batchId || generationOf(record.plan) >= generation) continue;
+      const rangeEnds: Record<string, RangeEnd> = {};
+      for (const [key, end] of [...log.ranges]) {
+        const [keyBatch, partition] = splitRangeKey(key);
+        if (keyBatch !== id) continue;
+        rangeEnds[partition] = end;
+        log.ranges.delete(key);
+      }
+      if (!archive.has(id)) archive.set(id, clone({ record, rangeEnds }));
+      log.batches.delete(id);
+      moved += 1;
+    }
+    return moved;
+  }
+
+  async listSupersededBatches(jobId: string, generation: number): Promise<SupersededBatch[]> {
+    const archive = this.jobs.get(jobId)?.superseded.get(generation);
+    if (archive === undefined) return [];
+    return clone([...archive.values()].sort((a, b) => a.record.plan.batchId - b.record.plan.batchId));
+  }
+}
+
+function splitRangeKey(key: string): [number, string] {
+  const at = key.indexOf('#');
+  return [Number(key.slice(0, at)), key.slice(at + 1)];
 }
 
 function rangeKey(batchId: number, partition: string): string {

@@ -5,6 +5,7 @@ import {
   count,
   defineJob,
   dynamoDbSink,
+  kafkaSource,
   kinesisSource,
   memorySink,
   memorySource,
@@ -104,7 +105,10 @@ describe('defineJob', () => {
     [{ outputMode: 'complete' }, "job page-views: outputMode must be 'update' or 'append', got \"complete\""],
     [{ decode: 'avro' }, "decode must be 'json', 'utf8' or a function of the record, got \"avro\""],
     [{ outputmode: 'append' }, 'job page-views: outputmode is not a job field'],
-    [{ source: { spec: { type: 'kafka', streamName: 'x' }, startingPosition: 'EARLIEST' } }, "source.spec.type must be 'kinesis' or 'memory', got \"kafka\""],
+    [{ source: { spec: { type: 'pulsar', streamName: 'x' }, startingPosition: 'EARLIEST' } }, "source.spec.type must be 'kinesis', 'kafka' or 'memory', got \"pulsar\""],
+    [{ source: { spec: { type: 'kafka', streamName: 'x' }, startingPosition: 'EARLIEST' } }, "source.spec.topic must be a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -, not '.' or '..'), got undefined"],
+    [{ source: { spec: { type: 'kinesis', streamName: 'x' }, startingPosition: 'EARLIEST', failOnDataLoss: false } }, 'source.failOnDataLoss applies to Kafka sources only, not kinesis'],
+    [{ source: { spec: { type: 'kafka', topic: 'x' }, startingPosition: 'EARLIEST', failOnDataLoss: 'no' } }, 'source.failOnDataLoss must be true or false, got "no"'],
     [{ source: { spec: { type: 'kinesis', streamName: 'x' }, startingPosition: 'NOW' } }, "source.startingPosition must be 'EARLIEST', 'LATEST' or { timestamp }, got \"NOW\""],
     [{ sink: { type: 'dynamodb', tableName: 'x' } }, 'sink.tableName must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got "x"'],
     [{ sink: { type: 's3' } }, "sink.type must be 'dynamodb' or 'memory', got \"s3\""],
@@ -177,12 +181,30 @@ describe('sources and sinks', () => {
     });
     expect(memorySource({ streamName: 'in' }).startingPosition).toBe('EARLIEST');
     expect(memorySink({ name: 'out' })).toEqual({ type: 'memory', name: 'out' });
+    expect(kafkaSource({ topic: 'clicks.v1' })).toEqual({ spec: { type: 'kafka', topic: 'clicks.v1' }, startingPosition: 'EARLIEST' });
+    expect(kafkaSource({ topic: 'clicks', startingPosition: { timestamp: 5 }, failOnDataLoss: false })).toEqual({
+      spec: { type: 'kafka', topic: 'clicks' },
+      startingPosition: { timestamp: 5 },
+      failOnDataLoss: false,
+    });
+  });
+
+  it('keeps failOnDataLoss through defineJob, and leaves it unset by default (the planner then fails on data loss)', () => {
+    const job = (source: ReturnType<typeof kafkaSource>) => defineJob({ ...valid, source });
+    expect(job(kafkaSource({ topic: 't', failOnDataLoss: false })).source.failOnDataLoss).toBe(false);
+    expect(job(kafkaSource({ topic: 't', failOnDataLoss: true })).source.failOnDataLoss).toBe(true);
+    expect(job(kafkaSource({ topic: 't' })).source).not.toHaveProperty('failOnDataLoss');
   });
 
   it.each([
     [() => kinesisSource({ streamName: 'bad name' }), 'kinesisSource().streamName must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got "bad name"'],
     [() => kinesisSource({ streamName: 'x', startingPosition: { timestamp: -1 } }), 'kinesisSource().startingPosition.timestamp must be non-negative integer epoch milliseconds, got -1'],
     [() => memorySource({ streamName: '' }), 'memorySource().streamName must be a non-empty string, got ""'],
+    [() => kafkaSource({ topic: 'a topic' }), 'kafkaSource().topic must be a Kafka topic name'],
+    [() => kafkaSource({ topic: '..' }), 'kafkaSource().topic must be a Kafka topic name'],
+    [() => kafkaSource({ topic: 'x'.repeat(250) }), 'kafkaSource().topic must be a Kafka topic name'],
+    [() => kafkaSource({ topic: 't', startingPosition: 'NOW' as 'LATEST' }), "kafkaSource().startingPosition must be 'EARLIEST', 'LATEST' or { timestamp }"],
+    [() => kafkaSource({ topic: 't', failOnDataLoss: 1 as unknown as boolean }), 'kafkaSource().failOnDataLoss must be true or false, got 1'],
     [() => dynamoDbSink({ tableName: 'a/b' }), 'dynamoDbSink().tableName must be a DynamoDB table name'],
     [() => memorySink({ name: '' }), 'memorySink().name must be a non-empty string, got ""'],
   ])('rejects bad options (%#)', (make, message) => {

@@ -13,7 +13,7 @@ import {
 } from '../../../engine/protocol/batch.js';
 import { JobSpecError } from '../../../engine/errors.js';
 
-const settings: PlanningSettings = { startingPosition: 'EARLIEST', maxRecordsPerPartition: 100, allowedLatenessMs: 1000 };
+const settings: PlanningSettings = { startingPosition: 'EARLIEST', maxRecordsPerPartition: 100, allowedLatenessMs: 1000, jobVersion: 1 };
 
 function result(partition: string, overrides: Partial<PartitionResult> = {}): PartitionResult {
   return {

@@ -1,0 +1,287 @@
+/**
+ * How the engine connects to a Kafka cluster: brokers, TLS and authentication, checked
+ * with clear errors and turned into a kafkajs client configuration.
+ *
+ * Amazon MSK listens on one port per way of authenticating (docs/kafka.md):
+ *
+ *   9092  plaintext, no authentication          { auth: { type: 'none' }, tls: false }
+ *   9094  TLS, no authentication                { auth: { type: 'none' }, tls: true }
+ *   9096  TLS + SASL/SCRAM-SHA-512              { auth: { type: 'scram-sha-512', username, password } }
+ *   9098  TLS + IAM (SASL/OAUTHBEARER)          { auth: { type: 'iam', region } }
+ *
+ * IAM authentication signs a token with the AWS credentials of the process (a Lambda's
+ * execution role) through aws-msk-iam-sasl-signer-js, handed to kafkajs's `oauthbearer`
+ * mechanism; kafkajs asks for a fresh token on every connection and re-authentication.
+ * TLS uses Node's default CA bundle (MSK's certificates are publicly trusted) unless `ca`
+ * is given.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
+import kafkajs from 'kafkajs';
+import { InvalidArgumentError } from '../../errors.js';
+import type { Logger } from '../../ports/index.js';
+
+export type KafkaAuth =
+  | { readonly type: 'none' }
+  | { readonly type: 'scram-sha-512' | 'scram-sha-256'; readonly username: string; readonly password: string }
+  | { readonly type: 'iam'; readonly region: string };
+
+export interface KafkaTls {
+  /** PEM certificate authorities to trust instead of Node's defaults (a private CA). */
+  readonly ca?: string;
+  /** The name to check the broker's certificate against, when it differs from the host. */
+  readonly servername?: string;
+}
+
+export interface KafkaConnection {
+  /** Bootstrap brokers, `host:port` (MSK: the bootstrap string of the chosen listener). */
+  readonly brokers: readonly string[];
+  /** Default 'sluice'. Shows in broker logs and quotas. */
+  readonly clientId?: string;
+  /** TLS: true or settings; false for plaintext. Default: on whenever `auth` is not 'none'. */
+  readonly tls?: boolean | KafkaTls;
+  /** Default { type: 'none' }. */
+  readonly auth?: KafkaAuth;
+  /** TCP connect timeout (default 3,000 ms; kafkajs's own default, 1 s, is short for TLS + IAM). */
+  readonly connectionTimeoutMs?: number;
+  /** Timeout of one request (default 30,000 ms). */
+  readonly requestTimeoutMs?: number;
+}
+
+/** What the IAM signer returns (aws-msk-iam-sasl-signer-js's generateAuthToken). */
+export type MskTokenSigner = (options: { region: string }) => Promise<{ token: string; expiryTime: number }>;
+
+export interface KafkaClientOptions {
+  /** Replaces aws-msk-iam-sasl-signer-js's generateAuthToken (tests). */
+  readonly signer?: MskTokenSigner;
+  /** Where kafkajs's warnings and errors go (default: nowhere; failures surface as errors anyway). */
+  readonly logger?: Logger;
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+):([0-9]{1,5})$/;
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
+
+/** Checks a connection and fills in its defaults; every problem names the field. */
+export function checkKafkaConnection(value: unknown): Required<Omit<KafkaConnection, 'tls'>> & { tls: false | KafkaTls } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('kafka', `must be an object with brokers, got ${describe(value)}`);
+  }
+  const c = value as Partial<Record<keyof KafkaConnection, unknown>>;
+  if (!Array.isArray(c.brokers) || c.brokers.length === 0) {
+    throw invalid('kafka.brokers', `must be a non-empty list of host:port, got ${describe(c.brokers)}`);
+  }
+  const brokers = c.brokers.map((broker: unknown, i) => {
+    const match = typeof broker === 'string' ? HOST_PORT.exec(broker) : null;
+    const port = match === null ? NaN : Number(match[2]);
+    if (match === null || port < 1 || port > 65_535) {
+      throw invalid(`kafka.brokers[${i}]`, `must be host:port, got ${describe(broker)}`);
+    }
+    return broker as string;
+  });
+  const clientId = c.clientId ?? 'sluice';
+  if (typeof clientId !== 'string' || !/^[a-zA-Z0-9._-]{1,100}$/.test(clientId)) {
+    throw invalid('kafka.clientId', `must be 1-100 of a-z A-Z 0-9 . _ -, got ${describe(clientId)}`);
+  }
+  const auth = checkAuth(c.auth ?? { type: 'none' });
+  const tls = checkTls(c.tls ?? auth.type !== 'none');
+  if (tls === false && auth.type === 'iam') {
+    throw invalid('kafka.tls', 'must not be false with IAM authentication: MSK serves IAM on its TLS listener (port 9098)');
+  }
+  const connectionTimeoutMs = positiveInteger('kafka.connectionTimeoutMs', c.connectionTimeoutMs ?? 3_000);
+  const requestTimeoutMs = positiveInteger('kafka.requestTimeoutMs', c.requestTimeoutMs ?? 30_000);
+  return { brokers, clientId, tls, auth, connectionTimeoutMs, requestTimeoutMs };
+}
+
+/** The kafkajs configuration of a connection. */
+export function kafkaClientConfig(connection: KafkaConnection, options: KafkaClientOptions = {}): KafkaConfig {
+  const c = checkKafkaConnection(connection);
+  const ssl: boolean | ConnectionOptions =
+    c.tls === false ? false : c.tls.ca === undefined && c.tls.servername === undefined ? true : { ...c.tls };
+  const sasl = saslOf(c.auth, options.signer ?? generateMskToken);
+  return {
+    brokers: [...c.brokers],
+    clientId: c.clientId,
+    ssl,
+    ...(sasl === undefined ? {} : { sasl }),
+    connectionTimeout: c.connectionTimeoutMs,
+    requestTimeout: c.requestTimeoutMs,
+    // Retries inside kafkajs stay short: the engine's steps are retried as a whole.
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+    logLevel: options.logger === undefined ? kafkajs.logLevel.NOTHING : kafkajs.logLevel.WARN,
+    ...(options.logger === undefined ? {} : { logCreator: logCreatorOf(options.logger) }),
+  };
+}
+
+/** kafkajs's `oauthbearer` provider for MSK IAM: a token signed for the region, asked for on every (re)authentication. */
+export function mskIamTokenProvider(region: string, sign: MskTokenSigner = generateMskToken): () => Promise<{ value: string }> {
+  if (typeof region !== 'string' || !AWS_REGION.test(region)) {
+    throw invalid('kafka.auth.region', `must be an AWS region such as eu-west-1, got ${describe(region)}`);
+  }
+  return async () => {
+    const { token } = await sign({ region });
+    return { value: token };
+  };
+}
+
+/**
+ * aws-msk-iam-sasl-signer-js's generateAuthToken (the default credential chain), loaded on
+ * first use: it brings the STS client and the credential providers, which a deployment
+ * without IAM authentication never needs.
+ */
+const generateMskToken: MskTokenSigner = async (options) => {
+  const signer = await import('aws-msk-iam-sasl-signer-js');
+  return (signer.default ?? signer).generateAuthToken(options);
+};
+
+/** Environment variables a Lambda reads its Kafka connection from (kafkaConnectionFromEnv). */
+export const KAFKA_ENV = {
+  brokers: 'SLUICE_KAFKA_BROKERS',
+  auth: 'SLUICE_KAFKA_AUTH',
+  username: 'SLUICE_KAFKA_USERNAME',
+  password: 'SLUICE_KAFKA_PASSWORD',
+  tls: 'SLUICE_KAFKA_TLS',
+  clientId: 'SLUICE_KAFKA_CLIENT_ID',
+  region: 'AWS_REGION',
+} as const;
+
+/**
+ * The connection described by the environment, or null when SLUICE_KAFKA_BROKERS is not
+ * set (the deployment reads no Kafka topic):
+ *   SLUICE_KAFKA_BROKERS   comma-separated host:port
+ *   SLUICE_KAFKA_AUTH      none | scram-sha-512 | scram-sha-256 | iam (default none)
+ *   SLUICE_KAFKA_USERNAME, SLUICE_KAFKA_PASSWORD   with scram-*
+ *   SLUICE_KAFKA_TLS       true | false (default: true unless auth is none)
+ *   SLUICE_KAFKA_CLIENT_ID (default sluice)
+ *   AWS_REGION             with iam (Lambda sets it)
+ */
+export function kafkaConnectionFromEnv(env: Readonly<Record<string, string | undefined>>): KafkaConnection | null {
+  const brokers = env[KAFKA_ENV.brokers];
+  if (brokers === undefined || brokers.trim() === '') return null;
+  const type = env[KAFKA_ENV.auth] ?? 'none';
+  let auth: KafkaAuth;
+  if (type === 'none') auth = { type };
+  else if (type === 'iam') auth = { type, region: requiredEnv(env, KAFKA_ENV.region, 'with IAM authentication') };
+  else if (type === 'scram-sha-512' || type === 'scram-sha-256') {
+    auth = {
+      type,
+      username: requiredEnv(env, KAFKA_ENV.username, `with ${type}`),
+      password: requiredEnv(env, KAFKA_ENV.password, `with ${type}`),
+    };
+  } else {
+    throw new InvalidArgumentError(
+      `environment variable ${KAFKA_ENV.auth} must be none, scram-sha-512, scram-sha-256 or iam, got ${JSON.stringify(type)}`,
+    );
+  }
+  const tls = env[KAFKA_ENV.tls];
+  if (tls !== undefined && tls !== 'true' && tls !== 'false') {
+    throw new InvalidArgumentError(`environment variable ${KAFKA_ENV.tls} must be true or false, got ${JSON.stringify(tls)}`);
+  }
+  const clientId = env[KAFKA_ENV.clientId];
+  const connection: KafkaConnection = {
+    brokers: brokers.split(',').map((b) => b.trim()).filter((b) => b !== ''),
+    auth,
+    ...(tls === undefined ? {} : { tls: tls === 'true' }),
+    ...(clientId === undefined || clientId === '' ? {} : { clientId }),
+  };
+  checkKafkaConnection(connection);
+  return connection;
+}
+
+function checkAuth(value: unknown): KafkaAuth {
+  if (typeof value !== 'object' || value === null) throw invalid('kafka.auth', `must be an object with a type, got ${describe(value)}`);
+  const a = value as Partial<Record<string, unknown>>;
+  switch (a['type']) {
+    case 'none':
+      return { type: 'none' };
+    case 'scram-sha-512':
+    case 'scram-sha-256': {
+      const { username, password } = a;
+      if (typeof username !== 'string' || username === '') {
+        throw invalid('kafka.auth.username', `must be a non-empty string, got ${describe(username)}`);
+      }
+      if (typeof password !== 'string' || password === '') {
+        throw invalid('kafka.auth.password', 'must be a non-empty string');
+      }
+      return { type: a['type'], username, password };
+    }
+    case 'iam': {
+      const region = a['region'];
+      if (typeof region !== 'string' || !AWS_REGION.test(region)) {
+        throw invalid('kafka.auth.region', `must be an AWS region such as eu-west-1, got ${describe(region)}`);
+      }
+      return { type: 'iam', region };
+    }
+    default:
+      throw invalid('kafka.auth.type', `must be 'none', 'scram-sha-512', 'scram-sha-256' or 'iam', got ${describe(a['type'])}`);
+  }
+}
+
+function checkTls(value: unknown): false | KafkaTls {
+  if (value === false) return false;
+  if (value === true) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('kafka.tls', `must be true, false or { ca?, servername? }, got ${describe(value)}`);
+  }
+  const t = value as Partial<Record<string, unknown>>;
+  for (const key of Object.keys(t)) {
+    if (key !== 'ca' && key !== 'servername') throw invalid(`kafka.tls.${key}`, 'is not a TLS setting (known: ca, servername)');
+  }
+  if (t['ca'] !== undefined && (typeof t['ca'] !== 'string' || !t['ca'].includes('-----BEGIN CERTIFICATE-----'))) {
+    throw invalid('kafka.tls.ca', 'must be PEM certificates (-----BEGIN CERTIFICATE-----...)');
+  }
+  if (t['servername'] !== undefined && (typeof t['servername'] !== 'string' || t['servername'] === '')) {
+    throw invalid('kafka.tls.servername', `must be a host name, got ${describe(t['servername'])}`);
+  }
+  return {
+    ...(t['ca'] === undefined ? {} : { ca: t['ca'] as string }),
+    ...(t['servername'] === undefined ? {} : { servername: t['servername'] as string }),
+  };
+}
+
+function saslOf(auth: KafkaAuth, sign: MskTokenSigner): SASLOptions | undefined {
+  switch (auth.type) {
+    case 'none':
+      return undefined;
+    case 'scram-sha-512':
+    case 'scram-sha-256':
+      return { mechanism: auth.type, username: auth.username, password: auth.password };
+    case 'iam':
+      return { mechanism: 'oauthbearer', oauthBearerProvider: mskIamTokenProvider(auth.region, sign) };
+  }
+}
+
+function logCreatorOf(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry): void => {
+      const { message, ...fields } = log;
+      const line = `kafkajs: ${message}`;
+      if (level <= kafkajs.logLevel.ERROR) logger.error(line, fields);
+      else logger.warn(line, fields);
+    };
+}
+
+function positiveInteger(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw invalid(field, `must be a positive integer of milliseconds, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function requiredEnv(env: Readonly<Record<string, string | undefined>>, name: string, why: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new InvalidArgumentError(`environment variable ${name} must be set ${why}`);
+  return value;
+}
+
+function invalid(field: string, problem: string): InvalidArgumentError {
+  return new InvalidArgumentError(`${field} ${problem}`, { context: { field } });
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

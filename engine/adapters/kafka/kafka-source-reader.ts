@@ -1,0 +1,520 @@
+/**
+ * Reads exact offset ranges of the partitions of one Kafka topic. A partition's id is its
+ * number as a decimal string ("0", "1", ...), an offset the Kafka offset (a decimal
+ * string, compared as BigInt).
+ *
+ * Kafka tells the planner where every partition ends (ListOffsets), so ranges are fixed
+ * at plan time (`fixRanges`): the start is resolved to an offset (EARLIEST = the log start
+ * offset, AFTER o = o + 1, AT_TIMESTAMP t = ListOffsets by timestamp, AT_OFFSET as is),
+ * the end is min(start + maxRecords, the partition's end), and the plan records
+ * [AT_OFFSET s, endBefore e). A start below the log start offset has aged out of
+ * retention: DataLossError, or with failOnDataLoss false, the range starts at the log
+ * start offset and says what was skipped.
+ *
+ * An executor then reads exactly [s, e) (`read`): every record whose offset is in the
+ * range, in order, nothing outside it, whatever record batches the broker returns (see
+ * kafka-records.ts). Offsets are read_committed: the partition's end is its last stable
+ * offset, records of aborted transactions are never returned, and markers leave gaps.
+ *
+ * How a range is fetched, and why not with a consumer: kafkajs has no manual partition
+ * assignment. A consumer with a throwaway group and `seek` would join a group per read
+ * (JoinGroup/SyncGroup, plus group.initial.rebalance.delay.ms, 3 s by default on a real
+ * broker), leave one dead group per read on the cluster, need group ACLs
+ * (kafka-cluster:AlterGroup/DescribeGroup with IAM), prefetch from a background loop
+ * that must be stopped at e, and give no way to tell "nothing there yet" from "nothing
+ * there". So the reader sends Fetch requests itself, to the partition leader, through
+ * kafkajs's own cluster and broker objects (the ones its consumer uses): one request per
+ * ~1 MiB, no group, no heartbeat, no offsets committed anywhere (the WAL is the only
+ * offset store), and it stops exactly when the position reaches e. Those objects are
+ * internal to kafkajs (2.2.x, whose development has stopped): `internalCluster` below is
+ * the one place that reaches them, and the contract suite runs against a real Kafka
+ * protocol implementation to catch a change. Topic metadata and watermarks use the
+ * public admin API.
+ *
+ * Clients are created once per connection (KafkaClients) and reused by every reader and
+ * every read, so a warm Lambda keeps its broker connections; `close` ends them.
+ */
+import type { Admin, Kafka } from 'kafkajs';
+import kafkajs from 'kafkajs';
+import { DataLossError, InvalidArgumentError, TransientError } from '../../errors.js';
+import type { FixedRange } from '../../protocol/batch.js';
+import { describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
+import type { PartitionInfo, RangeRequest, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
+import { kafkaClientConfig, type KafkaClientOptions, type KafkaConnection } from './kafka-config.js';
+import { minOffset, takeRange, type AbortedTransaction, type FetchedMessage } from './kafka-records.js';
+
+export type Sleep = (ms: number) => Promise<void>;
+
+/** Kafka's READ_COMMITTED isolation level (the protocol's value). */
+const READ_COMMITTED = 1;
+const PARTITION_ID = /^(0|[1-9][0-9]{0,9})$/;
+
+/** The part of the admin API the reader uses (a test can wrap the real one). */
+export type KafkaAdmin = Pick<Admin, 'fetchTopicMetadata' | 'fetchTopicOffsets' | 'fetchTopicOffsetsByTimestamp'>;
+
+/** One partition of a decoded Fetch response. */
+export interface FetchedPartition {
+  readonly partition: number;
+  readonly highWatermark: string;
+  readonly lastStableOffset?: string;
+  readonly abortedTransactions?: readonly AbortedTransaction[];
+  readonly messages: readonly FetchedMessage[];
+}
+
+/** Sends one Fetch request for one partition to its leader. */
+export type PartitionFetcher = (request: {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: Offset;
+  readonly maxWaitMs: number;
+  readonly maxBytes: number;
+}) => Promise<FetchedPartition>;
+
+/**
+ * The Kafka clients of one connection, shared by every reader on it: an admin client
+ * (metadata, ListOffsets) and a fetcher (Fetch requests to partition leaders), each
+ * connected on first use.
+ */
+export class KafkaClients {
+  readonly kafka: Kafka;
+  private adminClient: Promise<Admin> | undefined;
+  private cluster: Promise<InternalCluster> | undefined;
+  private readonly readers = new Map<string, KafkaSourceReader>();
+  private closed = false;
+
+  constructor(
+    readonly connection: KafkaConnection,
+    options: KafkaClientOptions = {},
+  ) {
+    this.kafka = new kafkajs.Kafka(kafkaClientConfig(connection, options));
+  }
+
+  admin(): Promise<KafkaAdmin> {
+    if (this.closed) return Promise.reject(this.closedError());
+    return (this.adminClient ??= connectOnce(
+      () => this.kafka.admin(),
+      (admin) => admin.connect(),
+      () => (this.adminClient = undefined),
+    ));
+  }
+
+  /** Fetch requests through kafkajs's internal cluster (see the header). */
+  readonly fetch: PartitionFetcher = async ({ topic, partition, offset, maxWaitMs, maxBytes }) => {
+    const cluster = await this.fetchCluster();
+    await cluster.addTargetTopic(topic);
+    const leaders = cluster.findLeaderForPartitions(topic, [partition]);
+    const nodeId = Object.keys(leaders)[0];
+    if (nodeId === undefined) {
+      await cluster.refreshMetadata();
+      throw new kafkajs.KafkaJSError(`no leader known for partition ${partition} of topic ${topic}`, { retriable: true });
+    }
+    const broker = await cluster.findBroker({ nodeId });
+    const response = await broker.fetch({
+      isolationLevel: READ_COMMITTED,
+      maxWaitTime: maxWaitMs,
+      minBytes: 1,
+      maxBytes,
+      topics: [{ topic, partitions: [{ partition, fetchOffset: offset, maxBytes }] }],
+    });
+    const found = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
+    if (found === undefined) throw new kafkajs.KafkaJSError(`the fetch response holds no partition ${partition} of ${topic}`, { retriable: true });
+    return found;
+  };
+
+  /** Forgets the cached metadata (after NOT_LEADER_FOR_PARTITION and the like). */
+  async refreshMetadata(): Promise<void> {
+    if (this.cluster !== undefined) await (await this.cluster).refreshMetadata();
+  }
+
+  /** The reader of a topic on this connection (one per topic, reused). */
+  reader(topic: string, options: KafkaReaderTuning = {}): KafkaSourceReader {
+    this.assertOpen();
+    let reader = this.readers.get(topic);
+    if (reader === undefined) {
+      reader = new KafkaSourceReader({ ...options, topic, admin: () => this.admin(), fetch: this.fetch, refreshMetadata: () => this.refreshMetadata() });
+      this.readers.set(topic, reader);
+    }
+    return reader;
+  }
+
+  /** Disconnects every client. Safe to call more than once; the clients cannot be used afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const admin = this.adminClient;
+    const cluster = this.cluster;
+    this.adminClient = undefined;
+    this.cluster = undefined;
+    await Promise.all([
+      admin?.then((a) => a.disconnect()).catch(() => {}),
+      cluster?.then((c) => c.disconnect()).catch(() => {}),
+    ]);
+  }
+
+  private fetchCluster(): Promise<InternalCluster> {
+    if (this.closed) return Promise.reject(this.closedError());
+    return (this.cluster ??= connectOnce(
+      () => internalCluster(this.kafka),
+      (cluster) => cluster.connect(),
+      () => (this.cluster = undefined),
+    ));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw this.closedError();
+  }
+
+  private closedError(): InvalidArgumentError {
+    return new InvalidArgumentError(`the Kafka clients of ${this.connection.brokers.join(',')} are closed`);
+  }
+}
+
+export interface KafkaReaderTuning {
+  /** A read that has not reached the end of its range after this long fails with a TransientError (default 30 s). */
+  readonly readTimeoutMs?: number;
+  /** How long the broker may hold a fetch while it has nothing past the position (default 500 ms). */
+  readonly fetchMaxWaitMs?: number;
+  /** Bytes per fetch (default 1 MiB). A record batch larger than this is still returned whole. */
+  readonly fetchMaxBytes?: number;
+  readonly sleep?: Sleep;
+}
+
+export interface KafkaSourceReaderOptions extends KafkaReaderTuning {
+  readonly topic: string;
+  readonly admin: () => Promise<KafkaAdmin>;
+  readonly fetch: PartitionFetcher;
+  readonly refreshMetadata?: () => Promise<void>;
+}
+
+export class KafkaSourceReader implements SourceReader {
+  readonly topic: string;
+  private readonly admin: () => Promise<KafkaAdmin>;
+  private readonly fetchPartition: PartitionFetcher;
+  private readonly refreshMetadata: () => Promise<void>;
+  private readonly readTimeoutMs: number;
+  private readonly fetchMaxWaitMs: number;
+  private readonly fetchMaxBytes: number;
+  private readonly sleep: Sleep;
+
+  constructor(options: KafkaSourceReaderOptions) {
+    this.topic = options.topic;
+    this.admin = options.admin;
+    this.fetchPartition = options.fetch;
+    this.refreshMetadata = options.refreshMetadata ?? (async () => {});
+    this.readTimeoutMs = options.readTimeoutMs ?? 30_000;
+    this.fetchMaxWaitMs = options.fetchMaxWaitMs ?? 500;
+    this.fetchMaxBytes = options.fetchMaxBytes ?? 1_048_576;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** The topic's partitions, from fresh metadata (a partition added to the topic shows at the next call). */
+  async listPartitions(): Promise<PartitionInfo[]> {
+    const admin = await this.admin();
+    let metadata: Awaited<ReturnType<KafkaAdmin['fetchTopicMetadata']>>;
+    try {
+      metadata = await admin.fetchTopicMetadata({ topics: [this.topic] });
+    } catch (error) {
+      if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') {
+        throw new InvalidArgumentError(`Kafka topic ${this.topic} does not exist`, { cause: error, context: { topic: this.topic } });
+      }
+      throw error;
+    }
+    const topic = metadata.topics.find((t) => t.name === this.topic);
+    if (topic === undefined) throw new InvalidArgumentError(`Kafka topic ${this.topic} does not exist`, { context: { topic: this.topic } });
+    return topic.partitions
+      .map((p) => p.partitionId)
+      .sort((a, b) => a - b)
+      .map((id) => ({ id: String(id), parentIds: [], closed: false }));
+  }
+
+  /**
+   * Fixes each range: start resolved to an offset, end = min(start + maxRecords, the
+   * partition's last stable offset). See the header for data loss.
+   */
+  async fixRanges(requests: readonly RangeRequest[], options: { readonly failOnDataLoss: boolean }): Promise<FixedRange[]> {
+    if (requests.length === 0) return [];
+    for (const r of requests) {
+      partitionNumber(r.partition);
+      if (!Number.isSafeInteger(r.maxRecords) || r.maxRecords < 1) {
+        throw new InvalidArgumentError(`maxRecords must be a positive integer, got ${r.maxRecords}`);
+      }
+    }
+    const admin = await this.admin();
+    const watermarks = new Map(
+      (await admin.fetchTopicOffsets(this.topic)).map((w) => [String(w.partition), { low: BigInt(w.low), high: BigInt(w.high) }]),
+    );
+    const byTimestamp = new Map<number, Map<string, bigint>>();
+    for (const r of requests) {
+      if (r.start.type !== 'AT_TIMESTAMP' || byTimestamp.has(r.start.timestamp)) continue;
+      const offsets = await admin.fetchTopicOffsetsByTimestamp(this.topic, r.start.timestamp);
+      byTimestamp.set(r.start.timestamp, new Map(offsets.map((o) => [String(o.partition), BigInt(o.offset)])));
+    }
+
+    return requests.map(({ partition, start, maxRecords }) => {
+      const context = { topic: this.topic, partition, start: describeStart(start) };
+      const w = watermarks.get(partition);
+      if (w === undefined) {
+        throw new TransientError(`ListOffsets returned no offsets for partition ${partition} of topic ${this.topic}`, { context });
+      }
+      let from: bigint;
+      switch (start.type) {
+        case 'EARLIEST':
+          from = w.low;
+          break;
+        case 'AFTER':
+          from = BigInt(checkedOffset(start.offset)) + 1n;
+          break;
+        case 'AT_OFFSET':
+          from = BigInt(checkedOffset(start.offset));
+          break;
+        case 'AT_TIMESTAMP': {
+          const found = byTimestamp.get(start.timestamp)?.get(partition);
+          if (found === undefined) {
+            throw new TransientError(`ListOffsets by timestamp returned nothing for partition ${partition} of ${this.topic}`, { context });
+          }
+          // No record at or after the timestamp: the end (kafkajs reports -1 as the end it saw).
+          from = found < 0n ? w.high : found < w.low ? w.low : found > w.high ? w.high : found;
+          break;
+        }
+      }
+      let skipped: { from: Offset; to: Offset } | undefined;
+      if (from < w.low) {
+        if (options.failOnDataLoss) {
+          throw new DataLossError(
+            `offsets ${from} to ${w.low} of partition ${partition} of Kafka topic ${this.topic} aged out of retention before they were read ` +
+              `(the job allows no data loss: set failOnDataLoss: false on kafkaSource to skip them)`,
+            { context: { ...context, offset: from.toString(), earliest: w.low.toString() } },
+          );
+        }
+        skipped = { from: from.toString(), to: w.low.toString() };
+        from = w.low;
+      } else if (from > w.high) {
+        // The partition's end is behind where the job is: the log was truncated (unclean
+        // leader election) or the topic was deleted and created again.
+        if (options.failOnDataLoss) {
+          throw new DataLossError(
+            `partition ${partition} of Kafka topic ${this.topic} ends at ${w.high}, before offset ${from} where the job continues: ` +
+              `the log was truncated or the topic recreated (set failOnDataLoss: false on kafkaSource to continue from its end)`,
+            { context: { ...context, offset: from.toString(), latest: w.high.toString() } },
+          );
+        }
+        from = w.high;
+      }
+      const endBefore = minOffset(from + BigInt(maxRecords), w.high);
+      return {
+        partition,
+        start: { type: 'AT_OFFSET', offset: from.toString() },
+        endBefore: endBefore.toString(),
+        endIsTail: endBefore === w.high,
+        ...(skipped === undefined ? {} : { skipped }),
+      };
+    });
+  }
+
+  /**
+   * Reads exactly the records at offsets in [start, endBefore) of one partition, in
+   * order. Without `endBefore`, the range is fixed first (as fixRanges would, failing on
+   * data loss) and capped at maxRecords offsets.
+   */
+  async read(request: ReadRequest): Promise<ReadResult> {
+    const { partition } = request;
+    const id = partitionNumber(partition);
+    if (request.untilOffset !== undefined) {
+      throw new InvalidArgumentError(`Kafka ranges are fixed at plan time (endBefore); untilOffset belongs to recorded ranges`);
+    }
+    let start: bigint;
+    let endBefore: bigint;
+    let endIsTail: boolean | null = null;
+    if (request.endBefore === undefined) {
+      const [fixed] = await this.fixRanges([{ partition, start: request.start, maxRecords: Math.max(1, request.maxRecords) }], {
+        failOnDataLoss: true,
+      });
+      start = BigInt((fixed!.start as { offset: Offset }).offset);
+      endBefore = request.maxRecords < 1 ? start : BigInt(fixed!.endBefore);
+      endIsTail = fixed!.endIsTail && endBefore === BigInt(fixed!.endBefore);
+    } else {
+      endBefore = BigInt(checkedOffset(request.endBefore, 'endBefore'));
+      start = startOffsetOf(request.start);
+      if (endBefore < start) {
+        throw new InvalidArgumentError(`the range ${describeStart(request.start)} to before ${request.endBefore} of partition ${partition} is inverted`);
+      }
+    }
+    const read = await this.readExact(id, start, endBefore);
+    return {
+      records: read.records,
+      caughtUp: endIsTail ?? read.reachedTail,
+      closed: false,
+      lagMs: (endIsTail ?? read.reachedTail) ? 0 : null,
+    };
+  }
+
+  private async readExact(partition: number, start: bigint, endBefore: bigint): Promise<{ records: SourceRecord[]; reachedTail: boolean }> {
+    const records: SourceRecord[] = [];
+    const id = String(partition);
+    const deadline = Date.now() + this.readTimeoutMs;
+    let position = start;
+    let reachedTail = false;
+    let failures = 0;
+    let lastProblem = 'nothing';
+    while (position < endBefore) {
+      if (Date.now() > deadline) {
+        throw new TransientError(
+          `partition ${id} of Kafka topic ${this.topic}: read up to ${position} of the range [${start}, ${endBefore}) ` +
+            `in ${this.readTimeoutMs} ms (last: ${lastProblem})`,
+          { context: { topic: this.topic, partition: id, offset: position.toString(), endBefore: endBefore.toString() } },
+        );
+      }
+      let fetched: FetchedPartition;
+      try {
+        fetched = await this.fetchPartition({
+          topic: this.topic,
+          partition,
+          offset: position.toString(),
+          maxWaitMs: this.fetchMaxWaitMs,
+          maxBytes: this.fetchMaxBytes,
+        });
+      } catch (error) {
+        await this.checkFetchError(error, id, position, start, endBefore);
+        lastProblem = describeKafkaError(error);
+        failures += 1;
+        await this.refreshMetadata().catch(() => {});
+        await this.sleep(Math.min(2_000, 50 * 2 ** Math.min(failures, 6)));
+        continue;
+      }
+      const taken = takeRange(fetched.messages, fetched.abortedTransactions ?? [], position, endBefore);
+      for (const m of taken.messages) records.push(toSourceRecord(id, m));
+      const end = BigInt(stableEnd(fetched));
+      reachedTail = end <= endBefore;
+      if (taken.next > position) {
+        position = taken.next;
+        failures = 0;
+      } else {
+        // Nothing past the position: the broker's end is below the range's end (a new
+        // leader catching up), or only empty batches were there. Ask again.
+        lastProblem = `no records at ${position}; the partition's end is ${end}`;
+        await this.sleep(50);
+      }
+    }
+    return { records, reachedTail };
+  }
+
+  /** Throws what a failed fetch means for the range, or returns when it is worth another attempt. */
+  private async checkFetchError(error: unknown, partition: string, position: bigint, start: bigint, endBefore: bigint): Promise<void> {
+    const type = kafkaErrorType(error);
+    if (type === 'OFFSET_OUT_OF_RANGE') {
+      const offsets = await (await this.admin()).fetchTopicOffsets(this.topic).catch(() => null);
+      const low = offsets?.find((o) => String(o.partition) === partition)?.low;
+      if (low !== undefined && position < BigInt(low)) {
+        throw new DataLossError(
+          `offsets ${position} to ${low} of partition ${partition} of Kafka topic ${this.topic} aged out of retention after the batch ` +
+            `was planned, before the range [${start}, ${endBefore}) was read`,
+          { cause: error, context: { topic: this.topic, partition, offset: position.toString(), earliest: low } },
+        );
+      }
+      return;
+    }
+    if (error instanceof kafkajs.KafkaJSError && !error.retriable) throw error;
+    if (!(error instanceof kafkajs.KafkaJSError) && !isNetworkError(error)) throw error;
+  }
+}
+
+function toSourceRecord(partition: string, m: FetchedMessage): SourceRecord {
+  const value = m.value;
+  return {
+    partition,
+    offset: m.offset,
+    key: m.key === null ? '' : m.key.toString('utf8'),
+    data: value === null ? new Uint8Array(0) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+    arrivalTimeMs: Number(m.timestamp),
+  };
+}
+
+/** The end of the partition a read_committed fetch can reach: the last stable offset when the broker says. */
+function stableEnd(fetched: FetchedPartition): string {
+  const lso = fetched.lastStableOffset;
+  return lso !== undefined && lso !== '-1' && BigInt(lso) >= 0n ? lso : fetched.highWatermark;
+}
+
+function startOffsetOf(start: StartPosition): bigint {
+  if (start.type === 'AT_OFFSET') return BigInt(checkedOffset(start.offset));
+  if (start.type === 'AFTER') return BigInt(checkedOffset(start.offset)) + 1n;
+  throw new InvalidArgumentError(`a Kafka range with endBefore starts at an offset, not ${describeStart(start)}: fix it with fixRanges first`);
+}
+
+function partitionNumber(partition: string): number {
+  if (typeof partition !== 'string' || !PARTITION_ID.test(partition) || Number(partition) > 2_147_483_647) {
+    throw new InvalidArgumentError(`a Kafka partition id is its number as a decimal string, got ${JSON.stringify(partition)}`);
+  }
+  return Number(partition);
+}
+
+function checkedOffset(value: unknown, what = 'offset'): Offset {
+  if (!isOffset(value)) throw new InvalidArgumentError(`${what} must be a non-negative decimal integer string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function kafkaErrorType(error: unknown): string | undefined {
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+function describeKafkaError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}${kafkaErrorType(error) ? ` ${kafkaErrorType(error)}` : ''}: ${error.message}`;
+  return String(error);
+}
+
+function isNetworkError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/.test(code);
+}
+
+/** Connects a client once; a failed connection is forgotten so the next call tries again. */
+function connectOnce<T>(create: () => T, connect: (client: T) => Promise<void>, forget: () => void): Promise<T> {
+  const client = create();
+  return connect(client).then(
+    () => client,
+    (error: unknown) => {
+      forget();
+      throw error;
+    },
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// kafkajs internals: the cluster object its consumer fetches through. kafkajs builds it
+// with a private method of its client (a Symbol described 'private:Kafka:createCluster'),
+// with the client's brokers, TLS, SASL, timeouts and socket factory.
+
+interface InternalBroker {
+  fetch(request: {
+    isolationLevel: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
+    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
+  }): Promise<{ responses: { topicName: string; partitions: FetchedPartition[] }[] }>;
+}
+
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(args: { nodeId: string }): Promise<InternalBroker>;
+}
+
+function internalCluster(kafka: Kafka): InternalCluster {
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  const create = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
+  if (typeof create !== 'function') {
+    throw new Error('this kafkajs has no internal createCluster: the Kafka reader is written against kafkajs 2.2.x');
+  }
+  const cluster = (create as (options: object) => InternalCluster)({ allowAutoTopicCreation: false, metadataMaxAge: 60_000 });
+  for (const method of ['connect', 'disconnect', 'addTargetTopic', 'refreshMetadata', 'findLeaderForPartitions', 'findBroker'] as const) {
+    if (typeof cluster[method] !== 'function') {
+      throw new Error(`kafkajs's internal cluster has no ${method}(): the Kafka reader is written against kafkajs 2.2.x`);
+    }
+  }
+  return cluster;
+}

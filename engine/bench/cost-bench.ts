@@ -1,0 +1,178 @@
+/**
+ * `npm run cost`: runs the clickstream job through the driver state machines on the local
+ * runtime with the cost meter on, and prices an always-on job from what it counted.
+ *
+ *   1. data batches of 1,000 and 10,000 records per shard (4 shards): 1 s and 10 s of a
+ *      4,000 records/s stream; 60 s (60,000 per shard) is extrapolated linearly
+ *   2. empty batches, back to back (an interval of 1 ms, no backoff): the batch overhead
+ *      through the state machine, against the same steps called directly (runDriver)
+ *   3. the parent's own transitions: a child run per batch and a generation per 3 runs
+ */
+import { createSinkTable } from '../adapters/aws/index.js';
+import { DynamoDbJobRegistry } from '../adapters/aws/dynamodb-job-registry.js';
+import { resolveJob } from '../driver/catalog.js';
+import type { DriverSettings } from '../driver/settings.js';
+import { DEFAULT_DRIVER_SETTINGS } from '../driver/settings.js';
+import type { FinishTaskResult } from '../driver/tasks.js';
+import { LocalDriver } from '../local/driver-runtime.js';
+import { LOCAL_RESOURCES } from '../local/runtime.js';
+import type { TriggerSettings } from '../ports/job-registry.js';
+import { TASK_STATES } from '../../infra/state-machines/definitions.js';
+import { catalog } from '../../jobs/catalog.js';
+import { measureEmptyBatches } from './empty-batch.js';
+import { startEnvironment, writeClickstream, type Progress } from './environment.js';
+import { machineInfo, type MachineInfo } from './machine.js';
+import { CostMeter, batchProfile, diffCounts, interpolate, monthlyCost, type BatchProfile, type DriverShape, type MeterCounts, type MonthlyCost } from './cost-meter.js';
+import { distribution, now, type Distribution } from './stats.js';
+
+/** The parent's states run once per Express child run; the others once per generation. */
+const CHILD_RUN_STATES = new Set(['RunBatches', 'ChildEnded', 'CountRun', 'ParentWaitNeeded', 'ParentWait', 'MoreRuns']);
+const RATE = 4_000;
+const SHARDS = 4;
+
+export interface CostRow {
+  readonly triggerSeconds: number;
+  readonly load: 'idle' | '4,000 records/s';
+  readonly cost: MonthlyCost;
+  /** Dollars per million records (data rows only). */
+  readonly perMillionRecords: number | null;
+}
+
+export interface CostReport {
+  readonly machine: MachineInfo;
+  readonly profiles: { readonly idle: BatchProfile; readonly data1s: BatchProfile; readonly data10s: BatchProfile };
+  readonly shape: DriverShape;
+  readonly maxIdleIntervalMs: number;
+  readonly rows: readonly CostRow[];
+  readonly overhead: {
+    readonly stateMachineMs: Distribution;
+    readonly runDriverMs: Distribution;
+    readonly perBatch: MeterCounts;
+  };
+  readonly naiveFormula1s: number;
+}
+
+export async function runCostBench(options: { batches: number; progress: Progress }): Promise<CostReport> {
+  const { progress } = options;
+  const env = await startEnvironment(progress);
+  try {
+    const { ports } = env.countingPorts();
+    const registry = new DynamoDbJobRegistry({ client: ports.clients.dynamodb, tableName: LOCAL_RESOURCES.walTable });
+    const meter = new CostMeter(env.requests);
+
+    /** Runs a job instance through the state machines; returns the counts of each batch (Finish to Finish). */
+    const run = async (jobId: string, parameters: Record<string, string | number>, trigger: TriggerSettings | null, settings: Partial<DriverSettings>, stopAfter?: number) => {
+      const batches: { counts: MeterCounts; records: number; at: number }[] = [];
+      let last = meter.counts();
+      const driver: LocalDriver = new LocalDriver({
+        ports,
+        registry,
+        catalog,
+        settings,
+        observer: {
+          onTransition: (t, e, s) => meter.onTransition(t, e, s),
+          onExpressExecution: (ms) => meter.onExpressExecution(ms),
+          onLambda: (fn, ms) => meter.onLambda(fn, ms),
+          onTaskResult: (state, _input, output) => {
+            if (state !== TASK_STATES.finish) return;
+            const counts = meter.counts();
+            batches.push({ counts: diffCounts(last, counts), records: (output as FinishTaskResult).batch.metrics.records, at: now() });
+            last = counts;
+            if (stopAfter !== undefined && batches.length === stopAfter) void driver.requestStop(jobId);
+          },
+        },
+      });
+      try {
+        await driver.launch({ jobId, jobName: 'page-views', parameters, trigger });
+        await driver.waitForJob(jobId, 600_000);
+      } finally {
+        await driver.close();
+      }
+      return batches;
+    };
+
+    progress('writing the input streams');
+    await writeClickstream(env.runtime, 'cost-small', 3 * SHARDS * 1_000, progress);
+    await writeClickstream(env.runtime, 'cost-large', 2 * SHARDS * 10_000, progress);
+    for (const table of ['cost-small', 'cost-large']) await createSinkTable(ports.clients.dynamodb, table);
+    const small = { streamName: 'cost-small', sinkTable: 'cost-small', maxRecordsPerPartition: 1_000 };
+    const large = { streamName: 'cost-large', sinkTable: 'cost-large', maxRecordsPerPartition: 10_000 };
+
+    progress('1. data batches: 1,000 and 10,000 records per shard, through the state machines');
+    const smallBatches = await run('cost-1s', small, null, {});
+    const largeBatches = await run('cost-10s', large, null, {});
+    // The first batch of a run also carries the generation's start: measure the later ones.
+    const data1s = batchProfile(smallBatches.slice(1).filter((b) => b.records > 0));
+    const data10s = batchProfile(largeBatches.slice(1).filter((b) => b.records > 0));
+
+    progress(`2. ${options.batches} empty batches back to back through the state machines`);
+    const idleBatches = await run('cost-1s', small, { type: 'interval', intervalMs: 1, maxIdleIntervalMs: 1 }, {}, options.batches + 2);
+    const measured = idleBatches.slice(2);
+    const idle = batchProfile(measured);
+    const stateMachineMs = distribution(measured.map((b, i) => b.at - idleBatches[i + 1]!.at));
+    const perBatch = measured.map((b) => b.counts).reduce((a, b) => addCounts(a, b));
+    progress('   the same empty batches through runDriver (steps called directly)');
+    const direct = await measureEmptyBatches({
+      ports,
+      job: { ...resolveJob(catalog, 'page-views', small), name: 'cost-1s' },
+      batches: options.batches,
+      requests: env.requests,
+      progress,
+    });
+
+    progress('3. the parent: one child run per batch, a new generation every 3 runs');
+    const before = meter.counts();
+    await run('cost-1s', small, { type: 'interval', intervalMs: 1, maxIdleIntervalMs: 1 }, { childBudgetMs: 1, childRunsPerGeneration: 3 }, 9);
+    const parent = diffCounts(before, meter.counts());
+    const childRuns = parent.expressExecutions;
+    const generations = parent.standardByState[TASK_STATES.startGeneration] ?? 1;
+    const perChild = Object.entries(parent.standardByState).filter(([s]) => CHILD_RUN_STATES.has(s)).reduce((a, [, n]) => a + n, 0);
+    const shape: DriverShape = {
+      standardPerChildRun: perChild / childRuns,
+      standardPerGeneration: (parent.standardTransitions - perChild) / generations,
+      childBudgetMs: DEFAULT_DRIVER_SETTINGS.childBudgetMs,
+      childRunsPerGeneration: DEFAULT_DRIVER_SETTINGS.childRunsPerGeneration,
+    };
+
+    const rows: CostRow[] = [];
+    const maxIdleSeconds = DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs / 1000;
+    for (const seconds of [1, 10, 60]) {
+      rows.push({ triggerSeconds: seconds, load: 'idle', cost: monthlyCost(idle, Math.max(seconds, maxIdleSeconds), shape), perMillionRecords: null });
+      const profile = interpolate(data1s, data10s, RATE * seconds);
+      const cost = monthlyCost(profile, seconds, shape);
+      rows.push({ triggerSeconds: seconds, load: '4,000 records/s', cost, perMillionRecords: cost.total / ((RATE * 730 * 3600) / 1e6) });
+    }
+    return {
+      machine: machineInfo(),
+      profiles: { idle, data1s, data10s },
+      shape,
+      maxIdleIntervalMs: DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs,
+      rows,
+      overhead: { stateMachineMs, runDriverMs: direct.driverMs, perBatch: scaleCounts(perBatch, 1 / measured.length) },
+      naiveFormula1s: (730 * 3600) * (10 + 2 * SHARDS) * 0.000025,
+    };
+  } finally {
+    await env.close(false);
+  }
+}
+
+/** a + b (a minus the negated b). */
+function addCounts(a: MeterCounts, b: MeterCounts): MeterCounts {
+  return diffCounts(scaleCounts(b, -1), a);
+}
+
+/** Every count multiplied by k. */
+function scaleCounts(c: MeterCounts, k: number): MeterCounts {
+  const scale = (r: Readonly<Record<string, number>>) => Object.fromEntries(Object.entries(r).map(([key, v]) => [key, v * k]));
+  return {
+    standardTransitions: c.standardTransitions * k,
+    standardByState: scale(c.standardByState),
+    expressTransitions: c.expressTransitions * k,
+    expressExecutions: c.expressExecutions * k,
+    expressBilledGbSeconds: c.expressBilledGbSeconds * k,
+    lambda: Object.fromEntries(Object.entries(c.lambda).map(([fn, l]) => [fn, { invocations: l.invocations * k, ms: l.ms * k, gbSeconds: l.gbSeconds * k }])) as MeterCounts['lambda'],
+    requests: scale(c.requests),
+    rru: c.rru * k,
+    wru: c.wru * k,
+  };
+}

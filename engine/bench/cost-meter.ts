@@ -1,0 +1,215 @@
+/**
+ * The cost meter: counts, on the local runtime, what AWS bills the driver for (Standard
+ * and Express state transitions, Express executions and their duration, Lambda
+ * invocations and GB-seconds at each function's configured memory, DynamoDB capacity
+ * units and S3 requests), and prices an always-on job from the counts and the public
+ * prices (../shared/notes/aws-limits.md; us-east-1, arm64 Lambda).
+ */
+import { DRIVER_FUNCTIONS, type DriverFunction } from '../../infra/state-machines/functions.js';
+import type { StepFunctionsObserver, WorkflowType } from '../local/step-functions.js';
+import type { RequestCounter } from './request-counter.js';
+
+export const PRICES = {
+  standardTransition: 0.000025,
+  expressRequest: 1.0e-6,
+  expressGbSecond: 0.00001667,
+  /** An Express execution is billed in 64 MB steps, its duration rounded up to 100 ms. */
+  expressMemoryGb: 64 / 1024,
+  expressRoundingMs: 100,
+  lambdaRequest: 0.2e-6,
+  lambdaGbSecondArm64: 0.0000133334,
+  dynamoDbRru: 0.125e-6,
+  dynamoDbWru: 0.625e-6,
+  /** PUT, COPY, POST, LIST per request. */
+  s3Put: 0.005 / 1000,
+  s3Get: 0.0004 / 1000,
+} as const;
+
+/** A month of 730 hours, as AWS prices an always-on resource. */
+export const MONTH_SECONDS = 730 * 3600;
+
+export interface MeterCounts {
+  readonly standardTransitions: number;
+  /** Standard transitions by state name (to tell a child run's from a generation's). */
+  readonly standardByState: Readonly<Record<string, number>>;
+  readonly expressTransitions: number;
+  readonly expressExecutions: number;
+  readonly expressBilledGbSeconds: number;
+  readonly lambda: Readonly<Record<DriverFunction, { readonly invocations: number; readonly ms: number; readonly gbSeconds: number }>>;
+  readonly requests: Readonly<Record<string, number>>;
+  readonly rru: number;
+  readonly wru: number;
+}
+
+export class CostMeter implements StepFunctionsObserver {
+  private standard = 0;
+  private readonly standardByState = new Map<string, number>();
+  private express = 0;
+  private expressExecutions = 0;
+  private expressGbSeconds = 0;
+  private readonly lambda = new Map<DriverFunction, { invocations: number; ms: number; gbSeconds: number }>();
+  private readonly start: Map<string, number>;
+
+  constructor(private readonly requests: RequestCounter) {
+    this.start = requests.snapshot();
+  }
+
+  onTransition(type: WorkflowType, _execution: string, state: string): void {
+    if (type === 'EXPRESS') {
+      this.express += 1;
+      return;
+    }
+    this.standard += 1;
+    this.standardByState.set(state, (this.standardByState.get(state) ?? 0) + 1);
+  }
+
+  onExpressExecution(ms: number): void {
+    this.expressExecutions += 1;
+    this.expressGbSeconds += (Math.ceil(ms / PRICES.expressRoundingMs) * PRICES.expressRoundingMs * PRICES.expressMemoryGb) / 1000;
+  }
+
+  onLambda(fn: DriverFunction, ms: number): void {
+    const entry = this.lambda.get(fn) ?? { invocations: 0, ms: 0, gbSeconds: 0 };
+    const billedMs = Math.max(1, Math.ceil(ms));
+    entry.invocations += 1;
+    entry.ms += ms;
+    entry.gbSeconds += (billedMs / 1000) * (DRIVER_FUNCTIONS[fn].memoryMb / 1024);
+    this.lambda.set(fn, entry);
+  }
+
+  counts(): MeterCounts {
+    const lambda = Object.fromEntries(
+      (Object.keys(DRIVER_FUNCTIONS) as DriverFunction[]).map((fn) => [fn, { ...(this.lambda.get(fn) ?? { invocations: 0, ms: 0, gbSeconds: 0 }) }]),
+    ) as MeterCounts['lambda'];
+    const { rru, wru } = this.requests.capacitySince(this.start);
+    return {
+      standardTransitions: this.standard,
+      standardByState: Object.fromEntries(this.standardByState),
+      expressTransitions: this.express,
+      expressExecutions: this.expressExecutions,
+      expressBilledGbSeconds: this.expressGbSeconds,
+      lambda,
+      requests: this.requests.since(this.start),
+      rru,
+      wru,
+    };
+  }
+}
+
+/** b − a, field by field. */
+export function diffCounts(a: MeterCounts, b: MeterCounts): MeterCounts {
+  const sub = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>) =>
+    Object.fromEntries([...new Set([...Object.keys(x), ...Object.keys(y)])].map((k) => [k, (y[k] ?? 0) - (x[k] ?? 0)]).filter(([, v]) => v !== 0));
+  const lambda = Object.fromEntries(
+    (Object.keys(b.lambda) as DriverFunction[]).map((fn) => [
+      fn,
+      { invocations: b.lambda[fn].invocations - a.lambda[fn].invocations, ms: b.lambda[fn].ms - a.lambda[fn].ms, gbSeconds: b.lambda[fn].gbSeconds - a.lambda[fn].gbSeconds },
+    ]),
+  ) as MeterCounts['lambda'];
+  return {
+    standardTransitions: b.standardTransitions - a.standardTransitions,
+    standardByState: sub(a.standardByState, b.standardByState),
+    expressTransitions: b.expressTransitions - a.expressTransitions,
+    expressExecutions: b.expressExecutions - a.expressExecutions,
+    expressBilledGbSeconds: b.expressBilledGbSeconds - a.expressBilledGbSeconds,
+    lambda,
+    requests: sub(a.requests, b.requests),
+    rru: b.rru - a.rru,
+    wru: b.wru - a.wru,
+  };
+}
+
+/** Per-batch figures: the average of a few batches' counts. */
+export interface BatchProfile {
+  readonly records: number;
+  readonly expressTransitions: number;
+  readonly lambdaInvocations: { readonly control: number; readonly executors: number };
+  readonly lambdaGbSeconds: { readonly control: number; readonly executors: number };
+  readonly awsRequests: number;
+  readonly rru: number;
+  readonly wru: number;
+  readonly s3Puts: number;
+  readonly s3Gets: number;
+}
+
+export function batchProfile(samples: readonly { counts: MeterCounts; records: number }[]): BatchProfile {
+  const n = samples.length;
+  const avg = (f: (c: MeterCounts) => number) => samples.reduce((s, x) => s + f(x.counts), 0) / n;
+  const control = ['plan', 'finish'] as const;
+  const s3 = (c: MeterCounts, get: boolean) =>
+    Object.entries(c.requests)
+      .filter(([k]) => k.startsWith('S3.') && (get ? k === 'S3.GetObject' : k !== 'S3.GetObject' && k !== 'S3.DeleteObjects'))
+      .reduce((s, [, v]) => s + v, 0);
+  return {
+    records: samples.reduce((s, x) => s + x.records, 0) / n,
+    expressTransitions: avg((c) => c.expressTransitions),
+    lambdaInvocations: { control: avg((c) => control.reduce((s, f) => s + c.lambda[f].invocations, 0)), executors: avg((c) => c.lambda.execute.invocations) },
+    lambdaGbSeconds: { control: avg((c) => control.reduce((s, f) => s + c.lambda[f].gbSeconds, 0)), executors: avg((c) => c.lambda.execute.gbSeconds) },
+    awsRequests: avg((c) => Object.values(c.requests).reduce((s, v) => s + v, 0)),
+    rru: avg((c) => c.rru),
+    wru: avg((c) => c.wru),
+    s3Puts: avg((c) => s3(c, false)),
+    s3Gets: avg((c) => s3(c, true)),
+  };
+}
+
+/** A linear model of a batch's counts in its record count, through two measured profiles. */
+export function interpolate(a: BatchProfile, b: BatchProfile, records: number): BatchProfile {
+  const t = (records - a.records) / (b.records - a.records);
+  const lerp = (x: number, y: number) => Math.max(0, x + (y - x) * t);
+  return {
+    records,
+    expressTransitions: lerp(a.expressTransitions, b.expressTransitions),
+    lambdaInvocations: { control: lerp(a.lambdaInvocations.control, b.lambdaInvocations.control), executors: lerp(a.lambdaInvocations.executors, b.lambdaInvocations.executors) },
+    lambdaGbSeconds: { control: lerp(a.lambdaGbSeconds.control, b.lambdaGbSeconds.control), executors: lerp(a.lambdaGbSeconds.executors, b.lambdaGbSeconds.executors) },
+    awsRequests: lerp(a.awsRequests, b.awsRequests),
+    rru: lerp(a.rru, b.rru),
+    wru: lerp(a.wru, b.wru),
+    s3Puts: lerp(a.s3Puts, b.s3Puts),
+    s3Gets: lerp(a.s3Gets, b.s3Gets),
+  };
+}
+
+export interface MonthlyCost {
+  readonly batches: number;
+  readonly stepFunctions: number;
+  readonly lambdaControl: number;
+  readonly lambdaExecutors: number;
+  readonly dynamoDb: number;
+  readonly s3: number;
+  readonly total: number;
+  /** The same batches driven by a loop of Standard transitions (Step Functions only). */
+  readonly naiveStandardLoop: number;
+}
+
+export interface DriverShape {
+  /** Standard transitions the parent makes per Express child run, and per generation. */
+  readonly standardPerChildRun: number;
+  readonly standardPerGeneration: number;
+  readonly childBudgetMs: number;
+  readonly childRunsPerGeneration: number;
+}
+
+/**
+ * An always-on job for a month: `periodSeconds` between batch starts, each batch like
+ * `batch`; the Express child is alive the whole month (waits up to the hand-back
+ * threshold are spent in it) and hands back to the parent every `childBudgetMs`.
+ */
+export function monthlyCost(batch: BatchProfile, periodSeconds: number, shape: DriverShape): MonthlyCost {
+  const batches = MONTH_SECONDS / periodSeconds;
+  const childRuns = MONTH_SECONDS / (shape.childBudgetMs / 1000);
+  const generations = childRuns / shape.childRunsPerGeneration;
+  const express = childRuns * PRICES.expressRequest + MONTH_SECONDS * PRICES.expressMemoryGb * PRICES.expressGbSecond;
+  const standard = (childRuns * shape.standardPerChildRun + generations * shape.standardPerGeneration) * PRICES.standardTransition;
+  const lambda = (kind: 'control' | 'executors') =>
+    batches * (batch.lambdaInvocations[kind] * PRICES.lambdaRequest + batch.lambdaGbSeconds[kind] * PRICES.lambdaGbSecondArm64);
+  const dynamoDb = batches * (batch.rru * PRICES.dynamoDbRru + batch.wru * PRICES.dynamoDbWru);
+  const s3 = batches * (batch.s3Puts * PRICES.s3Put + batch.s3Gets * PRICES.s3Get);
+  const parts = { stepFunctions: express + standard, lambdaControl: lambda('control'), lambdaExecutors: lambda('executors'), dynamoDb, s3 };
+  return {
+    batches,
+    ...parts,
+    total: Object.values(parts).reduce((a, b) => a + b, 0),
+    naiveStandardLoop: batches * batch.expressTransitions * PRICES.standardTransition,
+  };
+}

@@ -1,0 +1,69 @@
+/** Text for the checkpoints command (scripts/checkpoints.ts). */
+import { spans, table } from '../replay/format.js';
+import type { CheckpointListing, StateView } from './checkpoints.js';
+
+const n = (value: number): string => value.toLocaleString('en-US');
+const time = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function formatCheckpointListing(listing: CheckpointListing): string[] {
+  const out: string[] = [];
+  const ids = listing.batches.map((b) => b.batchId);
+  out.push(`job ${listing.jobId}  generation ${listing.generation}  ${n(ids.length)} batches kept${ids.length > 0 ? ` (${spans(ids)})` : ''}`);
+
+  if (listing.batches.length > 0) {
+    out.push('', 'batches (write-ahead log)');
+    const rows = [['batch', 'status', 'gen', 'version', 'partitions', 'records', 'rows', 'committed']];
+    for (const b of listing.batches) {
+      const version = b.jobVersion === null ? '-' : b.migrateFromVersion === null ? String(b.jobVersion) : `${b.migrateFromVersion}->${b.jobVersion}`;
+      rows.push([
+        String(b.batchId),
+        b.status,
+        String(b.generation),
+        version,
+        String(b.partitions),
+        b.records === null ? '-' : n(b.records),
+        b.outputRows === null ? '-' : n(b.outputRows),
+        time(b.committedAt),
+      ]);
+    }
+    out.push(...table(rows, [true, false, true, true, true, true, true, false]).map((l) => `  ${l}`));
+  }
+
+  if (listing.replays.length > 0) {
+    out.push('', 'replays');
+    for (const r of listing.replays) {
+      const where = r.sourceJobId === r.jobId ? 'in place' : `from job ${r.sourceJobId}`;
+      const superseded = r.supersededUpTo === null ? '' : `, superseded batches ${r.fromBatchId + 1}..${r.supersededUpTo} (${r.superseded} archived)`;
+      const state = r.finishedAt === null ? 'UNFINISHED: run the same replay again to finish it' : `finished ${time(r.finishedAt)}`;
+      out.push(`  generation ${r.generation}: ${where}, after batch ${r.fromBatchId} up to ${r.toBatchId}, version ${r.jobVersion}${superseded}; started ${time(r.startedAt)}, ${state}`);
+    }
+  }
+
+  out.push('', 'state (per partition: versions kept, oldest first)');
+  if (listing.partitions.length === 0) out.push('  none');
+  for (const p of listing.partitions) {
+    out.push(`  ${p.partition}  current v${p.current ?? '-'}  ${p.versions.length} versions  ${formatBytes(p.bytes)}`);
+    const rows = [['version', 'kind', 'rows', 'bytes', 'state after', 'base of']];
+    for (const v of p.versions) {
+      const note = v.stateAfter.length === 0 && v.baseOf.length === 0 ? 'no kept batch (superseded, or awaiting retention)' : spans(v.stateAfter);
+      rows.push([String(v.version), v.kind, n(v.rows), n(v.bytes), note || '-', spans(v.baseOf) || '-']);
+    }
+    out.push(...table(rows, [true, false, true, true, false, false]).map((l) => `    ${l}`));
+  }
+  return out;
+}
+
+export function formatStateView(view: StateView): string[] {
+  const info = view.info === null ? 'the empty state' : `${view.info.kind}, ${formatBytes(view.info.bytes)}`;
+  const out = [`job ${view.jobId}  partition ${view.partition}  state version ${view.version} (${info}, ${n(view.rows)} entries)`];
+  const rows = [['key', 'value'], ...view.entries.map((e) => [e.key, e.value])];
+  if (view.entries.length > 0) out.push(...table(rows, [false, false]).map((l) => `  ${l}`));
+  if (view.entries.length < view.rows) out.push(`  (${n(view.entries.length)} of ${n(view.rows)} entries shown: --limit shows more)`);
+  return out;
+}

@@ -1,0 +1,261 @@
+/**
+ * The tasks of the Step Functions driver (infra/state-machines/driver.ts), one function
+ * each: (small serialisable input, context) -> small serialisable result. The Lambda
+ * handlers in functions/ validate an event and call one of these; the local runtime calls
+ * the same handlers in-process. The protocol steps themselves are startDriver, planBatch,
+ * runPartition and commitBatch; these add the job registry, the catalog and the loop.
+ *
+ *   Standard parent:  StartGeneration ─► [RunBatches (Express child) ─► wait?]* ─► EndGeneration
+ *   Express child:    Plan ─► Execute (Map, one per partition) ─► Finish ─► wait? ─► Plan ...
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { runPartition } from '../executor/run-partition.js';
+import type { StateCache } from '../executor/state-cache.js';
+import type { JsonValue } from '../json.js';
+import type { JobDefinition } from '../job/types.js';
+import type { EnginePorts } from '../ports/index.js';
+import { JobState, type JobInstance, type JobRegistry } from '../ports/job-registry.js';
+import { BatchStatus, type BatchMetrics, type PartitionResult } from '../protocol/batch.js';
+import { resolveJob, type JobCatalog } from './catalog.js';
+import { commitBatch } from './commit-batch.js';
+import { beginGeneration, markStopped, recordEpoch, recordFailure } from './job-control.js';
+import { nextStep, resolveTrigger, type DriverTrigger } from './next-step.js';
+import { planBatch, type PlanBatchResult } from './plan-batch.js';
+import type { DriverSettings } from './settings.js';
+import { startDriver } from './start-driver.js';
+
+/** Everything a task needs besides its input: built once per Lambda container (or per local runtime). */
+export interface DriverTaskContext {
+  readonly ports: EnginePorts;
+  readonly registry: JobRegistry;
+  readonly catalog: JobCatalog;
+  readonly settings: DriverSettings;
+  /** A warm executor's state cache. */
+  readonly cache?: StateCache;
+}
+
+/** Who is driving: fixed for one parent generation, passed to every task of its children. */
+export interface DriverInfo {
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly parameters: Readonly<Record<string, JsonValue>>;
+  readonly trigger: DriverTrigger;
+  readonly generation: number;
+  readonly epoch: number;
+}
+
+/** Carried from batch to batch, and from one child to the next through the parent. */
+export interface LoopState {
+  /** Empty batches in a row (the idle backoff). */
+  readonly idleStreak: number;
+}
+
+export const INITIAL_LOOP: LoopState = Object.freeze({ idleStreak: 0 });
+
+// ── StartGeneration (parent) ────────────────────────────────────────────────────────
+
+export interface StartGenerationInput {
+  readonly jobId: string;
+  readonly generation: number;
+}
+
+export type StartGenerationResult =
+  | { readonly action: 'run'; readonly driver: DriverInfo; readonly loop: LoopState; readonly maxChildRuns: number }
+  /** The job should not run (stopped, stopping or failed): the execution ends. */
+  | { readonly action: 'stop'; readonly state: JobState; readonly reason: string | null }
+  /** A newer generation started already. */
+  | { readonly action: 'superseded'; readonly generation: number };
+
+/**
+ * A parent generation starts: it becomes the job's current generation, takes a new WAL
+ * epoch (fencing every older driver, zombie children included), and resolves the job.
+ */
+export async function startGeneration(input: StartGenerationInput, ctx: DriverTaskContext): Promise<StartGenerationResult> {
+  const { jobId, generation } = input;
+  const reg = { registry: ctx.registry, clock: ctx.ports.clock };
+  const begun = await beginGeneration(jobId, generation, reg);
+  if (begun.outcome === 'superseded') return { action: 'superseded', generation: begun.job.generation };
+  let job = begun.job;
+  if (job.state === JobState.STOPPING) job = await markStopped(jobId, generation, 'stopped before the driver started', reg);
+  if (job.state !== JobState.RUNNING) return { action: 'stop', state: job.state, reason: job.reason };
+  const definition = resolveJob(ctx.catalog, job.jobName, job.parameters);
+  const trigger = resolveTrigger(definition.trigger, job.trigger ?? undefined, ctx.settings);
+  const { epoch } = await startDriver({ jobId }, { ports: ctx.ports, job: definition });
+  if (!(await recordEpoch(jobId, generation, epoch, reg))) {
+    return { action: 'superseded', generation: (await ctx.registry.get(jobId))?.generation ?? generation };
+  }
+  return {
+    action: 'run',
+    driver: { jobId, jobName: job.jobName, parameters: job.parameters, trigger, generation, epoch },
+    loop: INITIAL_LOOP,
+    maxChildRuns: ctx.settings.childRunsPerGeneration,
+  };
+}
+
+// ── Plan, Execute (child) ───────────────────────────────────────────────────────────
+
+/** A batch to run: the plan's summary and when the batch started. */
+export interface PlannedBatch extends PlanBatchResult {
+  readonly stop: false;
+  /** When this batch started (the trigger's interval runs from batch start to batch start). */
+  readonly startedAt: number;
+}
+
+/** The batch to run, or, when the job is stopping and no batch is in flight, the order to stop. */
+export type PlanTaskResult = PlannedBatch | { readonly stop: true; readonly reason: 'stopped' | 'superseded' };
+
+/**
+ * Step 1: plan the next batch, or resume the one in flight. A stop requested while the
+ * driver waited (no batch in flight) stops it before another batch; a batch in flight is
+ * always finished first.
+ */
+export async function planTask(input: { readonly driver: DriverInfo }, ctx: DriverTaskContext): Promise<PlanTaskResult> {
+  const startedAt = ctx.ports.clock.now();
+  const { jobId, epoch, generation } = input.driver;
+  const record = await ctx.registry.get(jobId);
+  const superseded = record !== null && record.generation > generation;
+  if (record === null || record.state !== JobState.RUNNING || superseded) {
+    const latest = await ctx.ports.wal.getLatestBatch(jobId);
+    if (latest === null || latest.status === BatchStatus.COMMITTED) return { stop: true, reason: superseded ? 'superseded' : 'stopped' };
+  }
+  const plan = await planBatch({ jobId, epoch }, { ports: ctx.ports, job: jobOf(input.driver, ctx) });
+  return { ...plan, stop: false, startedAt };
+}
+
+export interface ExecuteTaskInput {
+  readonly driver: DriverInfo;
+  readonly batchId: number;
+  readonly partition: string;
+}
+
+/** Step 2, one partition: the executor. Returns only the small per-partition summary. */
+export async function executeTask(input: ExecuteTaskInput, ctx: DriverTaskContext): Promise<PartitionResult> {
+  const { driver, batchId, partition } = input;
+  return runPartition(
+    { jobId: driver.jobId, batchId, partition },
+    { ports: ctx.ports, job: jobOf(driver, ctx), ...(ctx.cache ? { cache: ctx.cache } : {}) },
+  );
+}
+
+// ── Finish (child): commit, then decide ─────────────────────────────────────────────
+
+export interface FinishTaskInput {
+  readonly driver: DriverInfo;
+  readonly batch: PlannedBatch;
+  readonly results: readonly PartitionResult[];
+  readonly loop: LoopState;
+  /** When the Express child started (ISO 8601: `$$.Execution.StartTime`). */
+  readonly childStartedAt: string;
+}
+
+export interface FinishTaskResult extends LoopState {
+  readonly action: 'continue' | 'handBack' | 'stop';
+  /** Why the driver stops: 'stopped' (on request), 'caught-up' (available now), 'superseded'. */
+  readonly reason: string | null;
+  readonly waitMs: number;
+  /** When the next batch may start (ISO 8601, for a Wait state's TimestampPath). */
+  readonly waitUntil: string;
+  readonly batch: {
+    readonly batchId: number;
+    readonly resumed: boolean;
+    /** False when the batch was committed already (a retried or twin commit). */
+    readonly committedNow: boolean;
+    readonly caughtUp: boolean;
+    readonly watermarkMs: number | null;
+    readonly metrics: BatchMetrics;
+  };
+}
+
+/** Steps 3 and 4 (commit, retention), then what comes next (engine/driver/next-step.ts). */
+export async function finishTask(input: FinishTaskInput, ctx: DriverTaskContext): Promise<FinishTaskResult> {
+  const { driver, batch } = input;
+  const childStartedAt = Date.parse(input.childStartedAt);
+  if (Number.isNaN(childStartedAt)) {
+    throw new InvalidArgumentError(`childStartedAt must be an ISO 8601 time, got ${JSON.stringify(input.childStartedAt)}`);
+  }
+  const commit = await commitBatch(
+    { jobId: driver.jobId, epoch: driver.epoch, batchId: batch.batchId, results: input.results },
+    { ports: ctx.ports, job: jobOf(driver, ctx) },
+  );
+  const record = await ctx.registry.get(driver.jobId);
+  const now = ctx.ports.clock.now();
+  const summary = {
+    batchId: commit.batchId,
+    resumed: batch.resumed,
+    committedNow: commit.committedNow,
+    caughtUp: commit.caughtUp,
+    watermarkMs: commit.watermarkMs,
+    metrics: commit.metrics,
+  };
+  if (record !== null && record.generation > driver.generation) {
+    return { action: 'stop', reason: 'superseded', waitMs: 0, waitUntil: iso(now), idleStreak: input.loop.idleStreak, batch: summary };
+  }
+  const step = nextStep({
+    trigger: driver.trigger,
+    batch: { records: commit.metrics.records, caughtUp: commit.caughtUp, resumed: batch.resumed, startedAt: batch.startedAt },
+    now,
+    idleStreak: input.loop.idleStreak,
+    budgetLeftMs: childStartedAt + ctx.settings.childBudgetMs - now,
+    handBackAfterMs: ctx.settings.handBackAfterMs,
+    stopRequested: record === null || record.state !== JobState.RUNNING,
+  });
+  const waitMs = step.action === 'stop' ? 0 : step.waitMs;
+  return {
+    action: step.action,
+    reason: step.action === 'stop' ? step.reason : null,
+    waitMs,
+    waitUntil: iso(now + waitMs),
+    idleStreak: step.idleStreak,
+    batch: summary,
+  };
+}
+
+// ── EndGeneration (parent) ──────────────────────────────────────────────────────────
+
+export interface EndGenerationInput {
+  readonly jobId: string;
+  readonly generation: number;
+  /** stop: the child stopped (reason says why); fenced: a newer driver took over; failed: an error ended the child. */
+  readonly outcome: 'stop' | 'fenced' | 'failed';
+  readonly reason?: string | null;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly retryable?: boolean;
+}
+
+export interface EndGenerationResult {
+  /** How the execution ends: the job stopped, another generation owns it, or it failed. */
+  readonly status: 'stopped' | 'superseded' | 'failed';
+  readonly state: JobState | null;
+  readonly reason: string | null;
+}
+
+/** Records how this generation ended in the job registry (a superseded generation records nothing). */
+export async function endGeneration(input: EndGenerationInput, ctx: DriverTaskContext): Promise<EndGenerationResult> {
+  const reg = { registry: ctx.registry, clock: ctx.ports.clock };
+  const { jobId, generation } = input;
+  let job: JobInstance;
+  if (input.outcome === 'fenced' || input.reason === 'superseded') {
+    job = (await ctx.registry.get(jobId)) ?? notFound(jobId);
+    return { status: 'superseded', state: job.state, reason: `generation ${job.generation} owns the job` };
+  }
+  if (input.outcome === 'stop') {
+    job = await markStopped(jobId, generation, input.reason ?? 'stopped', reg);
+    return { status: job.generation === generation ? 'stopped' : 'superseded', state: job.state, reason: job.reason };
+  }
+  const failure = { error: input.error ?? 'UnknownError', cause: input.cause ?? '', retryable: input.retryable ?? true };
+  job = await recordFailure(jobId, generation, failure, reg);
+  return { status: 'failed', state: job.state, reason: job.reason ?? `${failure.error}: ${failure.cause}` };
+}
+
+function jobOf(driver: DriverInfo, ctx: DriverTaskContext): JobDefinition {
+  return resolveJob(ctx.catalog, driver.jobName, driver.parameters);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function notFound(jobId: string): never {
+  throw new InvalidArgumentError(`no job instance ${jobId} in the registry`, { context: { jobId } });
+}

@@ -1,0 +1,78 @@
+import type { JsonValue } from '../json.js';
+
+/**
+ * The control record of each job instance: what should be running, which driver
+ * generation is current, its restarts and its last error. The driver's tasks, the
+ * supervisor and (later) the HTTP API read and change it; the transitions themselves are
+ * in engine/driver/job-control.ts, over the three primitives below, so every adapter
+ * keeps the same rules. Checked by test/contract/job-registry.contract.ts.
+ */
+export const JobState = {
+  /** The job should run: a driver execution is live, or the supervisor starts one. */
+  RUNNING: 'RUNNING',
+  /** A stop was requested: the driver finishes the batch in flight, commits, and ends. */
+  STOPPING: 'STOPPING',
+  /** Ended on request, or an available-now job caught up (see `reason`). */
+  STOPPED: 'STOPPED',
+  /** Ended by an error that a restart cannot fix, or by too many restarts (see `reason`). */
+  FAILED: 'FAILED',
+} as const;
+export type JobState = (typeof JobState)[keyof typeof JobState];
+
+/** A trigger as a job instance sets it; the driver resolves it (engine/driver/next-step.ts). */
+export type TriggerSettings =
+  | { readonly type: 'interval'; readonly intervalMs: number; readonly maxIdleIntervalMs?: number }
+  | { readonly type: 'availableNow' };
+
+export interface RestartRecord {
+  readonly at: number;
+  readonly generation: number;
+  readonly reason: string;
+}
+
+export interface JobError {
+  readonly at: number;
+  readonly generation: number;
+  readonly error: string;
+  readonly cause: string;
+}
+
+export interface JobInstance {
+  /** The instance's id: the WAL's job id, and the prefix of its driver executions' names. */
+  readonly jobId: string;
+  /** The job in the catalog (jobs/catalog.ts) this instance runs. */
+  readonly jobName: string;
+  /** The catalog entry's parameters (small JSON). */
+  readonly parameters: Readonly<Record<string, JsonValue>>;
+  /** The instance's trigger; null: the job definition's own. */
+  readonly trigger: TriggerSettings | null;
+  readonly state: JobState;
+  /** Why the job is STOPPED or FAILED; null otherwise. */
+  readonly reason: string | null;
+  /** The newest driver generation that started (execution `<jobId>-<generation>`); 0 before the first. */
+  readonly generation: number;
+  /** That generation's WAL epoch, once it took one. */
+  readonly epoch: number | null;
+  /** Restarts by the supervisor within the restart window, oldest first. */
+  readonly restarts: readonly RestartRecord[];
+  readonly lastError: JobError | null;
+  readonly stopRequestedAt: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Bumped by every write: the optimistic concurrency check of `put`. */
+  readonly revision: number;
+}
+
+export interface JobRegistry {
+  get(jobId: string): Promise<JobInstance | null>;
+
+  /** Every job instance, in jobId order (the supervisor's reconciler walks them). */
+  list(): Promise<JobInstance[]>;
+
+  /**
+   * Stores `next` if the stored record's revision is `expectedRevision` (null: no record
+   * may exist yet). `next.revision` must be `expectedRevision + 1` (1 for a new record).
+   * Returns false, writing nothing, when the condition fails: another writer got there first.
+   */
+  put(next: JobInstance, expectedRevision: number | null): Promise<boolean>;
+}

@@ -1,0 +1,135 @@
+/** Text for the replay command (scripts/replay.ts): the dry run, the progress bar, the outcome. */
+import type { JobDefinition } from '../job/types.js';
+import type { SinkSpec } from '../ports/sink.js';
+import { describeStart } from '../protocol/offsets.js';
+import type { ReplayOutcome, ReplayProgress, ReplayScope } from './replay-job.js';
+import { stateVersionsAfter } from './replay-plan.js';
+
+const n = (value: number): string => value.toLocaleString('en-US');
+
+export function describeSink(spec: SinkSpec): string {
+  return spec.type === 'dynamodb' ? `DynamoDB table ${spec.tableName}` : `memory sink ${spec.name}`;
+}
+
+/** What the replay will read and write, batch by batch and partition by partition. */
+export function formatReplayPreview(scope: ReplayScope, job: JobDefinition): string[] {
+  const out: string[] = [];
+  const { fromBatchId: from, toBatchId: to } = scope;
+  const range = to > from ? `batches ${from + 1}..${to}` : 'no batches';
+  const where = scope.mode === 'in-place' ? 'in place' : `into the new job ${scope.targetJobId}`;
+  out.push(`replay of job ${scope.sourceJobId} ${where}: ${range}, from the state after batch ${from}${from === 0 ? ' (the empty state)' : ''}`);
+  if (scope.continuing !== null) {
+    const done = scope.batches.filter((b) => b.done).map((b) => b.original.plan.batchId);
+    out.push(`  continues:   the unfinished replay of generation ${scope.generation}${done.length > 0 ? `: batches ${spans(done)} are done` : ''}`);
+  }
+  out.push(`  code:        ${job.name} version ${job.version} (${job.pipeline.description})`);
+  const checkpoint =
+    from === 0
+      ? 'none: the replay starts from the empty state'
+      : scope.checkpointVersion === undefined
+        ? 'written before job versions were recorded: no check'
+        : scope.migrateFromVersion !== undefined
+          ? `written by version ${scope.checkpointVersion}: batch ${from + 1} migrates it (the job's migration from version ${scope.migrateFromVersion})`
+          : `written by version ${scope.checkpointVersion}: no state migration`;
+  out.push(`  checkpoint:  ${checkpoint}`);
+  out.push(
+    `  generation:  ${scope.previousGeneration} -> ${scope.generation}` +
+      (scope.mode === 'in-place' && to > from ? `: the rows of the replayed batches replace those of the superseded batches ${from + 1}..${scope.latestBatchId}` : ''),
+  );
+  if (scope.mode === 'in-place') {
+    if (scope.latestBatchId > from) {
+      out.push(`  WAL:         batches ${from + 1}..${scope.latestBatchId} move to the archive of generation ${scope.generation}; the replayed batches take their ids`);
+    }
+    if (scope.latestBatchId > to) out.push(`               after batch ${to}, the job's driver plans the next batches afresh`);
+  } else {
+    out.push(`  WAL:         job ${scope.targetJobId} starts with a copy of batch ${from} of job ${scope.sourceJobId}, then the replayed batches`);
+  }
+  const versions = [...stateVersionsAfter(scope.base)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, v]) => `${p} v${v}`);
+  out.push(`  state:       from the versions after batch ${from}: ${versions.length > 0 ? versions.join(', ') : 'empty'}`);
+  if (scope.mode === 'into' && versions.length > 0) out.push(`               copied under job ${scope.targetJobId} (same version numbers)`);
+  if (to > from) out.push(`               each replayed batch k writes version k of the partitions whose state it changes`);
+  out.push(`  sink:        ${describeSink(job.sink)} (rows tagged generation ${scope.generation} and their batch)`);
+  if (scope.batches.length === 0) return out;
+
+  out.push('');
+  const rows: string[][] = [['batch', 'partition', 'start', 'end', 'records', '']];
+  let records = 0;
+  let ranges = 0;
+  for (const batch of scope.batches) {
+    const { plan, commit } = batch.original;
+    for (const p of plan.partitions) {
+      const end = commit?.partitions[p.partition]?.end;
+      const count = end?.count ?? 0;
+      records += count;
+      ranges += 1;
+      const endText = p.endBefore !== undefined ? `before ${p.endBefore} (fixed)` : end?.lastOffset !== undefined ? `${end.lastOffset} (recorded)` : 'empty (recorded)';
+      rows.push([String(plan.batchId), p.partition, describeStart(p.start), endText, n(count), batch.done ? 'done' : '']);
+    }
+  }
+  out.push(...table(rows, [true, false, false, false, true, false]));
+  out.push('');
+  out.push(`total: ${n(scope.batches.length)} batches, ${n(ranges)} ranges, ${n(records)} records`);
+  return out;
+}
+
+/** One line: a bar, the batch, the records so far. */
+export function formatReplayProgress(progress: ReplayProgress, recordsSoFar: number, width = 24): string {
+  const filled = progress.total === 0 ? width : Math.round((progress.index / progress.total) * width);
+  const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+  return `replay [${bar}] batch ${progress.index} of ${progress.total} (batch ${progress.batchId}${progress.skipped ? ', done before' : ''})  ${n(recordsSoFar)} records`;
+}
+
+export function formatReplayOutcome(outcome: ReplayOutcome): string[] {
+  const { scope } = outcome;
+  const out: string[] = [];
+  if (scope.batches.length === 0 && scope.mode === 'in-place') {
+    out.push(`nothing to replay: batch ${scope.fromBatchId} is the latest committed batch of job ${scope.sourceJobId}`);
+    return out;
+  }
+  const range = scope.toBatchId > scope.fromBatchId ? `batches ${scope.fromBatchId + 1}..${scope.toBatchId}` : 'no batches';
+  const where = scope.mode === 'in-place' ? `job ${scope.targetJobId} in place` : `job ${scope.sourceJobId} into job ${scope.targetJobId}`;
+  out.push(`replayed ${where}: ${range} at generation ${scope.generation}`);
+  out.push(`  ran ${n(outcome.replayed)} batches now (${n(outcome.records)} records, ${n(outcome.outputRows)} rows written)` +
+    (outcome.replayed < scope.batches.length ? `; ${scope.batches.length - outcome.replayed} were done before` : ''));
+  if (outcome.overtakenAt !== null) {
+    out.push(`  a driver took the job over at batch ${outcome.overtakenAt} during the replay: it runs the new logic from there, so the replay ends`);
+  }
+  if (scope.mode === 'in-place') {
+    if (outcome.superseded > 0 || scope.continuing !== null) {
+      out.push(`  superseded batches are kept in the WAL's archive of generation ${scope.generation} (npm run checkpoints -- list --job ${scope.targetJobId})`);
+    }
+    if (outcome.overtakenAt === null) out.push(`  the job can be resumed: its driver plans batch ${scope.toBatchId + 1} next`);
+  } else {
+    out.push(`  job ${scope.targetJobId} holds batches ${scope.fromBatchId > 0 ? scope.fromBatchId : 1}..${scope.toBatchId}`);
+  }
+  return out;
+}
+
+/** Sorted ids as spans: 1..3, 5, 7..8. */
+export function spans(ids: readonly number[]): string {
+  const out: string[] = [];
+  let start: number | undefined;
+  let last: number | undefined;
+  for (const id of [...ids].sort((a, b) => a - b)) {
+    if (last !== undefined && id === last + 1) {
+      last = id;
+      continue;
+    }
+    if (start !== undefined) out.push(start === last ? String(start) : `${start}..${last}`);
+    start = id;
+    last = id;
+  }
+  if (start !== undefined) out.push(start === last ? String(start) : `${start}..${last}`);
+  return out.join(', ');
+}
+
+/** Columns padded to their widest cell; `right` aligns a column to the right. */
+export function table(rows: readonly (readonly string[])[], right: readonly boolean[]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (right[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}

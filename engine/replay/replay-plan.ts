@@ -1,0 +1,174 @@
+/**
+ * The plan of a replayed batch, as a pure function of the batch's first run and the
+ * replay's previous batch. No I/O: engine/replay/replay-job.ts reads and writes.
+ *
+ * A replay re-runs committed batches N+1..M with the job definition in code now, from the
+ * state after batch N. Each replayed batch reads exactly the records its first run read
+ * (the protocol's invariant), so from the first run it keeps, per partition:
+ *
+ *   start, maxRecords, endBefore/endIsTail/skipped (a fixed range), hashKeyRange, and the
+ *   recorded range end (copied into the WAL before the plan: readRange reads exactly it)
+ *
+ * and, because the new logic may keep different state and see different event times, it
+ * derives from the replay's own previous batch (as planNextBatch would):
+ *
+ *   baseStateVersion   the partition's state version after the previous replayed batch
+ *   inherits           a child shard's parents' final state versions, as the replay left them
+ *   finished           the same partitions, with the replay's final state versions
+ *   watermarkMs        nextWatermark(previous watermark, previous max event time, the
+ *                      code's allowed lateness)
+ *   maxEventTimeMs     the previous replayed commit's
+ *   jobVersion, migrateFromVersion, generation   the code's version, the replay's generation
+ *
+ * A replayed batch's start must be where the previous replayed batch ended (continuesFrom):
+ * it is, since both read the same records; if not (a driver ran during an unfinished
+ * replay and read other ranges), the replay ends there (engine/replay/replay-job.ts).
+ */
+import { InvalidArgumentError } from '../errors.js';
+import {
+  BatchStatus,
+  EMPTY_STATE_VERSION,
+  nextWatermark,
+  stateMigrationFor,
+  type BatchPlan,
+  type BatchRecord,
+  type PartitionPlan,
+} from '../protocol/batch.js';
+import type { StartPosition } from '../protocol/offsets.js';
+
+/** What the code's job contributes to a replayed plan. */
+export interface ReplayJobSettings {
+  readonly version: number;
+  readonly allowedLatenessMs: number | null;
+  readonly migratesFrom: readonly number[];
+}
+
+/**
+ * The plan of batch `original.batchId` in a replay at `generation`, after `previous` (the
+ * replay's committed previous batch, or batch N; null when replaying from the empty state).
+ */
+export function replayPlanOf(args: {
+  readonly original: BatchPlan;
+  readonly previous: BatchRecord | null;
+  readonly jobId: string;
+  readonly epoch: number;
+  readonly generation: number;
+  readonly nowMs: number;
+  readonly job: ReplayJobSettings;
+}): BatchPlan {
+  const { original, previous, job } = args;
+  const commit = previous?.commit;
+  if (previous !== null && (previous.status !== BatchStatus.COMMITTED || commit === undefined)) {
+    throw new TypeError(`batch ${previous.plan.batchId} is not committed: a replayed batch follows a committed one`);
+  }
+  if (previous !== null && previous.plan.batchId !== original.batchId - 1) {
+    throw new TypeError(`batch ${original.batchId} cannot follow batch ${previous.plan.batchId}`);
+  }
+  const finishedBefore = finishedAfter(previous);
+  const partitions = original.partitions.map((p): PartitionPlan => {
+    const done = commit?.partitions[p.partition];
+    if (done !== undefined && !sameStart(done.nextStart, p.start)) {
+      throw overtaken(args.jobId, original.batchId, `partition ${p.partition} starts elsewhere than batch ${original.batchId - 1} ended`);
+    }
+    const { inherits, ...rest } = p;
+    return {
+      ...rest,
+      baseStateVersion: done?.stateVersion ?? EMPTY_STATE_VERSION,
+      ...(done === undefined && inherits !== undefined
+        ? { inherits: inherits.map((parent) => ({ partition: parent.partition, stateVersion: finalVersion(finishedBefore, parent.partition, args.jobId, original.batchId) })) }
+        : {}),
+    };
+  });
+  const finished: Record<string, number> = {};
+  for (const partition of Object.keys(original.finished)) {
+    finished[partition] = finalVersion(finishedBefore, partition, args.jobId, original.batchId);
+  }
+  const migrateFromVersion =
+    previous === null
+      ? undefined
+      : stateMigrationFor({ jobId: args.jobId, checkpoint: previous.plan, codeVersion: job.version, migratesFrom: job.migratesFrom });
+  const maxEventTimeMs = commit?.maxEventTimeMs ?? null;
+  return {
+    jobId: args.jobId,
+    batchId: original.batchId,
+    epoch: args.epoch,
+    plannedAt: args.nowMs,
+    watermarkMs: nextWatermark(previous?.plan.watermarkMs ?? null, maxEventTimeMs, job.allowedLatenessMs),
+    maxEventTimeMs,
+    partitions,
+    startingPosition: original.startingPosition,
+    finished,
+    jobVersion: job.version,
+    ...(migrateFromVersion === undefined ? {} : { migrateFromVersion }),
+    generation: args.generation,
+  };
+}
+
+/**
+ * True when every partition of `original` that `previous` (committed) read starts where
+ * `previous` ended: the replay's chain continues the first run's.
+ */
+export function continuesFrom(previous: BatchRecord | null, original: BatchPlan): boolean {
+  const partitions = previous?.commit?.partitions ?? {};
+  return original.partitions.every((p) => {
+    const done = partitions[p.partition];
+    return done === undefined || sameStart(done.nextStart, p.start);
+  });
+}
+
+/**
+ * True when `plan` reads the same ranges as `original`: the same partitions, starts,
+ * caps and fixed ends. A replay continuing after a crash checks that the batch it finds
+ * in the WAL is the one it planned.
+ */
+export function readsSameRanges(plan: BatchPlan, original: BatchPlan): boolean {
+  if (plan.partitions.length !== original.partitions.length) return false;
+  return plan.partitions.every((p, i) => {
+    const o = original.partitions[i]!;
+    return (
+      p.partition === o.partition &&
+      sameStart(p.start, o.start) &&
+      p.maxRecords === o.maxRecords &&
+      p.endBefore === o.endBefore &&
+      Boolean(p.endIsTail) === Boolean(o.endIsTail)
+    );
+  });
+}
+
+/**
+ * The state version of every partition after a committed batch: its own partitions'
+ * and the finished ones' (carried in its plan, or finished by it). Empty for null.
+ */
+export function stateVersionsAfter(record: BatchRecord | null): Map<string, number> {
+  const versions = finishedAfter(record);
+  for (const [partition, p] of Object.entries(record?.commit?.partitions ?? {})) versions.set(partition, p.stateVersion);
+  return versions;
+}
+
+/** Finished partitions after a committed batch, with their final state versions. */
+function finishedAfter(record: BatchRecord | null): Map<string, number> {
+  const finished = new Map<string, number>(Object.entries(record?.plan.finished ?? {}));
+  for (const [partition, p] of Object.entries(record?.commit?.partitions ?? {})) {
+    if (p.end.closed) finished.set(partition, p.stateVersion);
+  }
+  return finished;
+}
+
+function finalVersion(finished: ReadonlyMap<string, number>, partition: string, jobId: string, batchId: number): number {
+  const version = finished.get(partition);
+  if (version === undefined) throw overtaken(jobId, batchId, `partition ${partition} was not finished before it`);
+  return version;
+}
+
+function sameStart(a: StartPosition, b: StartPosition): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The replay's chain of batches does not continue the way the first run's did. */
+function overtaken(jobId: string, batchId: number, why: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `job ${jobId}: batch ${batchId} cannot be replayed with its recorded ranges: ${why}. The write-ahead log holds ` +
+      `batches the replay did not plan (a driver ran during the replay?); the job continues from them with the new logic`,
+    { context: { jobId, batchId } },
+  );
+}

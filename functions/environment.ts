@@ -1,0 +1,122 @@
+/**
+ * What a Lambda container builds once, from its environment (functions/env.ts): the
+ * engine's ports on AWS, the job registry, the catalog, the driver settings and, for the
+ * supervisor, the driver's executions. Built on the first invocation, not at import, so
+ * the local runtime can import the handlers and give them its own.
+ */
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { createAwsPorts } from '../engine/adapters/aws/index.js';
+import { kafkaConnectionFromEnv } from '../engine/adapters/kafka/kafka-config.js';
+import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
+import { StepFunctionsDriverExecutions } from '../engine/adapters/aws/step-functions-driver-executions.js';
+import { systemClock } from '../engine/adapters/system-clock.js';
+import {
+  DEFAULT_DRIVER_SETTINGS,
+  DEFAULT_RESTART_POLICY,
+  checkDriverSettings,
+  checkRestartPolicy,
+} from '../engine/driver/settings.js';
+import type { SupervisorContext } from '../engine/driver/supervisor.js';
+import type { DriverTaskContext } from '../engine/driver/tasks.js';
+import { InvalidArgumentError } from '../engine/errors.js';
+import { StateCache } from '../engine/executor/state-cache.js';
+import type { Logger } from '../engine/ports/index.js';
+import { catalog } from '../jobs/catalog.js';
+import { ENV } from './env.js';
+
+/** What the handlers need; the local runtime supplies its own. */
+export interface FunctionDependencies {
+  task(): DriverTaskContext;
+  supervisor(): SupervisorContext;
+}
+
+/** One JSON line per log entry (CloudWatch Logs keeps them searchable). */
+export const jsonLogger: Logger = {
+  info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
+  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};
+
+let task: DriverTaskContext | undefined;
+let supervisor: SupervisorContext | undefined;
+
+export const environmentDependencies: FunctionDependencies = {
+  task() {
+    if (task !== undefined) return task;
+    const env = readEnvironment(process.env);
+    const kafka = kafkaConnectionFromEnv(process.env);
+    const ports = createAwsPorts({
+      ...(kafka ? { kafka } : {}),
+      walTable: env.walTable,
+      deadLetterTable: env.deadLetterTable,
+      bucket: env.checkpointBucket,
+      clock: systemClock,
+      logger: jsonLogger,
+    });
+    task = {
+      ports,
+      registry: new DynamoDbJobRegistry({ client: ports.clients.dynamodb, tableName: env.walTable }),
+      catalog,
+      settings: env.settings,
+      cache: new StateCache(),
+    };
+    return task;
+  },
+  supervisor() {
+    if (supervisor !== undefined) return supervisor;
+    const { ports, registry } = this.task();
+    const stateMachineArn = required(process.env, ENV.driverStateMachineArn);
+    supervisor = {
+      registry,
+      executions: new StepFunctionsDriverExecutions({ client: new SFNClient({}), stateMachineArn }),
+      clock: ports.clock,
+      logger: jsonLogger,
+      policy: readRestartPolicy(process.env),
+    };
+    return supervisor;
+  },
+};
+
+export function readEnvironment(env: NodeJS.ProcessEnv) {
+  return {
+    walTable: required(env, ENV.walTable),
+    deadLetterTable: required(env, ENV.deadLetterTable),
+    checkpointBucket: required(env, ENV.checkpointBucket),
+    settings: checkDriverSettings({
+      childBudgetMs: integer(env, ENV.childBudgetMs, DEFAULT_DRIVER_SETTINGS.childBudgetMs),
+      handBackAfterMs: integer(env, ENV.handBackAfterMs, DEFAULT_DRIVER_SETTINGS.handBackAfterMs),
+      childRunsPerGeneration: integer(env, ENV.childRunsPerGeneration, DEFAULT_DRIVER_SETTINGS.childRunsPerGeneration),
+      maxIdleIntervalMs: integer(env, ENV.maxIdleIntervalMs, DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs),
+      idleBackoffFactor: number(env, ENV.idleBackoffFactor, DEFAULT_DRIVER_SETTINGS.idleBackoffFactor),
+    }),
+  };
+}
+
+export function readRestartPolicy(env: NodeJS.ProcessEnv) {
+  return checkRestartPolicy({
+    maxRestarts: integer(env, ENV.maxRestarts, DEFAULT_RESTART_POLICY.maxRestarts),
+    windowMs: integer(env, ENV.restartWindowMs, DEFAULT_RESTART_POLICY.windowMs),
+    backoffBaseMs: integer(env, ENV.restartBackoffBaseMs, DEFAULT_RESTART_POLICY.backoffBaseMs),
+    backoffMaxMs: integer(env, ENV.restartBackoffMaxMs, DEFAULT_RESTART_POLICY.backoffMaxMs),
+  });
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new InvalidArgumentError(`environment variable ${name} is not set`);
+  return value;
+}
+
+function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new InvalidArgumentError(`environment variable ${name} must be a number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = number(env, name, fallback);
+  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(`environment variable ${name} must be an integer, got ${value}`);
+  return value;
+}

@@ -1,0 +1,263 @@
+/**
+ * The driver on Step Functions: the Lambda functions of functions/, the Standard driver
+ * and its Express batches child (definitions in infra/state-machines/, deployed with
+ * DefinitionSubstitutions for the function ARNs), and the supervisor with its EventBridge
+ * rule (driver executions that FAILED, TIMED_OUT or were ABORTED) and its reconcile schedule.
+ *
+ * Reads as a script: functions (each grant next to the environment variable naming its
+ * resource), state machines, supervisor wiring.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { DriverSettings, RestartPolicy } from '../../engine/driver/settings.js';
+import { ENV } from '../../functions/env.js';
+import { PLACEHOLDERS, batchesDefinition, driverDefinition } from '../state-machines/definitions.js';
+import { DRIVER_FUNCTIONS, type DriverFunction, type FunctionSpec } from '../state-machines/functions.js';
+import type { SluiceStorage } from './sluice-storage.js';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The statuses of a driver execution that the supervisor restarts after. */
+export const RESTART_ON_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
+export interface SluiceDriverProps {
+  readonly storage: SluiceStorage;
+  /** Settings of the driver (functions/env.ts); unset ones take the engine's defaults. */
+  readonly settings?: Partial<DriverSettings>;
+  readonly restartPolicy?: Partial<RestartPolicy>;
+  /**
+   * Kinesis streams the jobs of the catalog read (the planner lists their shards, the executors read them).
+   * @default - none
+   */
+  readonly sourceStreams?: readonly kinesis.IStream[];
+  /**
+   * DynamoDB sink tables the jobs of the catalog write.
+   * @default - none
+   */
+  readonly sinkTables?: readonly dynamodb.ITable[];
+  /**
+   * How often the supervisor reconciles (restarts a job that should run and has no live driver).
+   * @default Duration.minutes(5)
+   */
+  readonly reconcileEvery?: Duration;
+  /**
+   * How long function and state machine logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export class SluiceDriver extends Construct {
+  public readonly functions: Readonly<Record<DriverFunction, nodejs.NodejsFunction>>;
+  /** The Standard driver: one execution per job generation, `<jobId>-<generation>`. */
+  public readonly driver: sfn.StateMachine;
+  /** The Express child that runs micro-batches for a few minutes. */
+  public readonly batches: sfn.StateMachine;
+  /** Driver executions that ended FAILED, TIMED_OUT or ABORTED → the supervisor. */
+  public readonly restartRule: events.Rule;
+  public readonly reconcileSchedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: SluiceDriverProps) {
+    super(scope, id);
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const { storage } = props;
+    const stack = Stack.of(this);
+
+    // 1. Functions. Every task function reaches the engine's storage; the planner and the
+    //    executors the jobs' streams, the executors the jobs' sinks.
+    const settingsEnv = environmentOf(props.settings, props.restartPolicy);
+    const make = (name: DriverFunction) => this.driverFunction(name, DRIVER_FUNCTIONS[name], retention, settingsEnv);
+    const functions = {
+      startGeneration: make('startGeneration'),
+      plan: make('plan'),
+      execute: make('execute'),
+      finish: make('finish'),
+      endGeneration: make('endGeneration'),
+      supervisor: make('supervisor'),
+    };
+    this.functions = functions;
+    for (const name of ['startGeneration', 'plan', 'execute', 'finish', 'endGeneration'] as const) {
+      const fn = functions[name];
+      fn.addEnvironment(ENV.walTable, storage.walTable.tableName);
+      fn.addEnvironment(ENV.deadLetterTable, storage.deadLetterTable.tableName);
+      fn.addEnvironment(ENV.checkpointBucket, storage.checkpointBucket.bucketName);
+      storage.grantEngine(fn);
+    }
+    for (const stream of props.sourceStreams ?? []) {
+      stream.grantRead(functions.plan);
+      stream.grantRead(functions.execute);
+    }
+    for (const table of props.sinkTables ?? []) table.grantReadWriteData(functions.execute);
+
+    // 2. State machines. The child first: the driver's definition names it.
+    const substitutions: Record<string, string> = {};
+    for (const [name, spec] of Object.entries(DRIVER_FUNCTIONS) as [DriverFunction, FunctionSpec][]) {
+      if (spec.placeholder !== undefined) substitutions[spec.placeholder] = functions[name].functionArn;
+    }
+    this.batches = new sfn.StateMachine(this, 'Batches', {
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      comment: 'Sluice: micro-batches for a few minutes (Express, at-least-once; every step idempotent)',
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(batchesDefinition())),
+      definitionSubstitutions: substitutions,
+      tracingEnabled: true,
+      // ERROR, not ALL: at a 1 s trigger, ALL would log ~10 events a second per job and
+      // cost more in CloudWatch Logs than the whole driver.
+      logs: { destination: this.logGroup('BatchesLogs', retention), level: sfn.LogLevel.ERROR, includeExecutionData: false },
+    });
+    for (const name of ['plan', 'execute', 'finish'] as const) functions[name].grantInvoke(this.batches);
+
+    // The driver starts its next generation (continue-as-new) by its own ARN: a fixed
+    // name gives that ARN without a dependency cycle.
+    const driverName = `${stack.stackName}-driver`;
+    const driverArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: driverName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const driverExecutionsArn = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${driverName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.driver = new sfn.StateMachine(this, 'Driver', {
+      stateMachineName: driverName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: 'Sluice: the supervised driver of one job instance, one execution per generation',
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(driverDefinition())),
+      definitionSubstitutions: { ...substitutions, [PLACEHOLDERS.batchesStateMachine]: this.batches.stateMachineArn },
+      tracingEnabled: true,
+      logs: { destination: this.logGroup('DriverLogs', retention), level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    for (const name of ['startGeneration', 'endGeneration'] as const) functions[name].grantInvoke(this.driver);
+    // RunBatches: startExecution.sync:2 of the child (it polls through a managed EventBridge rule).
+    this.batches.grantStartExecution(this.driver);
+    this.driver.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.batches.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
+    this.driver.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' })],
+      }),
+    );
+    // ContinueAsNew: start the next generation of itself.
+    this.driver.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [driverArn] }));
+
+    // 3. Supervisor: the registry (in the WAL table) and the driver's executions.
+    const supervisor = functions.supervisor;
+    supervisor.addEnvironment(ENV.walTable, storage.walTable.tableName);
+    storage.walTable.grantReadWriteData(supervisor);
+    supervisor.addEnvironment(ENV.deadLetterTable, storage.deadLetterTable.tableName);
+    supervisor.addEnvironment(ENV.checkpointBucket, storage.checkpointBucket.bucketName);
+    supervisor.addEnvironment(ENV.driverStateMachineArn, this.driver.stateMachineArn);
+    supervisor.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [driverArn] }));
+    supervisor.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [driverExecutionsArn] }));
+
+    this.restartRule = new events.Rule(this, 'RestartRule', {
+      description: 'Sluice: a driver execution failed, timed out or was aborted: the supervisor restarts it',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: [...RESTART_ON_STATUSES], stateMachineArn: [this.driver.stateMachineArn] },
+      },
+      targets: [new targets.LambdaFunction(supervisor, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+    });
+    this.reconcileSchedule = new events.Rule(this, 'ReconcileSchedule', {
+      description: 'Sluice: restart every job that should run and has no live driver (EventBridge delivery is best effort)',
+      schedule: events.Schedule.rate(props.reconcileEvery ?? Duration.minutes(5)),
+      targets: [new targets.LambdaFunction(supervisor, { retryAttempts: 2 })],
+    });
+
+    this.acknowledgeFindings();
+  }
+
+  /** cdk-nag findings this construct accepts, each with its reason (cdk-nag 3 needs the exact bracketed ids). */
+  private acknowledgeFindings(): void {
+    const stack = Stack.of(this);
+    const id = (c: Construct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+    const invokeVersions = (fn: lambda.IFunction) => `AwsSolutions-IAM5[Resource::<${id(fn as nodejs.NodejsFunction)}.Arn>:*]`;
+    const acks: { id: string; reason: string }[] = [
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The AWS managed basic execution role only lets a function write its own CloudWatch logs; nothing else is granted by it.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.node.scope!.node.tryFindChild('Storage')!.node.findChild('CheckpointBucket').node.defaultChild as CfnElement)}.Arn>/jobs/*]`,
+        reason: 'State checkpoints are objects under jobs/<job>/state/<partition>/<version>: the engine writes and deletes keys it derives at run time, under that prefix only.',
+      },
+      {
+        id: 'AwsSolutions-SF1',
+        reason: 'The Express batches child logs ERROR only: at a 1 s trigger, ALL would log ~10 events a second per job, more CloudWatch cost than the whole driver. The Standard driver logs ALL.',
+      },
+      ...[this.functions.plan, this.functions.execute, this.functions.finish, this.functions.startGeneration, this.functions.endGeneration].map((fn) => ({
+        id: invokeVersions(fn),
+        reason: 'grantInvoke covers the function and its versions/aliases (<arn>:*): the state machines invoke these functions only.',
+      })),
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stack.stackName}-driver:*]`,
+        reason: 'The supervisor describes executions of the driver state machine only; their names (<jobId>-<generation>) are known at run time.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${id(this.batches)}.Name>:*]`,
+        reason: 'startExecution.sync:2 polls and may stop the executions of the batches state machine only; their names are generated at run time.',
+      },
+    ];
+    Validations.of(this).acknowledge(...acks);
+  }
+
+  /** The one way a Sluice function is built: Node 24 on arm64, the SDK bundled in, its own log group. */
+  private driverFunction(name: DriverFunction, spec: FunctionSpec, retention: logs.RetentionDays, env: Record<string, string>): nodejs.NodejsFunction {
+    return new nodejs.NodejsFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, {
+      entry: join(REPO_ROOT, spec.entry),
+      handler: 'handler',
+      description: spec.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup(`${name}Logs`, retention),
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...env },
+      bundling: {
+        // Bundle SDK v3 (no externals): a faster cold start than the runtime's copy, and a pinned version.
+        externalModules: [],
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+      },
+    });
+  }
+
+  private logGroup(id: string, retention: logs.RetentionDays): logs.LogGroup {
+    return new logs.LogGroup(this, id, { retention });
+  }
+}
+
+function environmentOf(settings: Partial<DriverSettings> = {}, policy: Partial<RestartPolicy> = {}): Record<string, string> {
+  const names: Record<string, string> = {
+    childBudgetMs: ENV.childBudgetMs,
+    handBackAfterMs: ENV.handBackAfterMs,
+    childRunsPerGeneration: ENV.childRunsPerGeneration,
+    maxIdleIntervalMs: ENV.maxIdleIntervalMs,
+    idleBackoffFactor: ENV.idleBackoffFactor,
+    maxRestarts: ENV.maxRestarts,
+    windowMs: ENV.restartWindowMs,
+    backoffBaseMs: ENV.restartBackoffBaseMs,
+    backoffMaxMs: ENV.restartBackoffMaxMs,
+  };
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...settings, ...policy })) {
+    if (value !== undefined) out[names[key]!] = String(value);
+  }
+  return out;
+}

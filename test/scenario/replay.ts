@@ -1,0 +1,522 @@
+/**
+ * Replay from a checkpoint (engine/replay), run by test/scenario/replay-*.test.ts on one
+ * kind of adapter each. A counting job runs to the end; its logic is then fixed (a
+ * filter drops the events marked bad) in a second job definition with the same name,
+ * and batches N+1.. are replayed. Each test computes the expected sink from the input
+ * alone: the old logic's count for the records of batches 1..N (each batch reads the
+ * next CAP records of every partition, all of them present before the job starts) plus
+ * the new logic's for the records after.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryJobRegistry } from '../../engine/adapters/memory/memory-job-registry.js';
+import { listCheckpoints, showState } from '../../engine/checkpoints/checkpoints.js';
+import { formatCheckpointListing } from '../../engine/checkpoints/format.js';
+import { runDriver } from '../../engine/driver/run-driver.js';
+import { InvalidArgumentError, JobSpecError } from '../../engine/errors.js';
+import { runPartition } from '../../engine/executor/run-partition.js';
+import type { JsonValue } from '../../engine/json.js';
+import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/index.js';
+import type { JobDefinition, StateMigration } from '../../engine/job/types.js';
+import type { EnginePorts } from '../../engine/ports/index.js';
+import { JobState, type JobInstance } from '../../engine/ports/job-registry.js';
+import { BatchStatus, generationOf, type BatchRecord } from '../../engine/protocol/batch.js';
+import { formatReplayPreview } from '../../engine/replay/format.js';
+import { previewReplay, replayJob, type ReplayRequest } from '../../engine/replay/replay-job.js';
+import { SimulatedCrash, withCrash, type CrashPoint } from '../support/crash.js';
+
+/** Records per partition per batch (the job's rate limit). */
+export const CAP = 10;
+const PARTITIONS = 2;
+const RECORDS = 60;
+
+/** One isolated world: ports, a stream of PARTITIONS partitions, sink tables on demand. */
+export interface ReplayWorld {
+  readonly ports: EnginePorts;
+  readonly streamName: string;
+  /** Appends payloads (in order) to partition `index`. */
+  append(index: number, payloads: readonly string[]): Promise<void>;
+  /** A new, empty sink table. */
+  sinkTable(): Promise<string>;
+}
+
+export type ReplayWorldFactory = (name: string) => Promise<ReplayWorld>;
+
+interface Click {
+  readonly user: string;
+  readonly ok: boolean;
+}
+
+/** What a partition holds, in order: an event, or null for a malformed record. */
+type Input = (Click | null)[][];
+
+function clicks(partition: number, from: number, to: number): Click[] {
+  return Array.from({ length: to - from }, (_, k) => {
+    const i = from + k;
+    return { user: `p${partition}-u${i % 4}`, ok: i % 3 !== 0 };
+  });
+}
+
+/** Appends events (and, where asked, a malformed record) to every partition; returns what each holds now. */
+async function load(world: ReplayWorld, input: Input, perPartition: (p: number, already: number) => (Click | null)[]): Promise<void> {
+  for (let p = 0; p < PARTITIONS; p += 1) {
+    const events = perPartition(p, input[p]?.length ?? 0);
+    input[p] = [...(input[p] ?? []), ...events];
+    await world.append(p, events.map((e) => (e === null ? '{not json' : JSON.stringify(e))));
+  }
+}
+
+/** The standard input: RECORDS events per partition, one malformed record in batch 5 of partition 0. */
+async function loadStandard(world: ReplayWorld): Promise<Input> {
+  const input: Input = [];
+  await load(world, input, (p) => {
+    const events: (Click | null)[] = clicks(p, 0, RECORDS);
+    if (p === 0) events.splice(4 * CAP + 5, 0, null);
+    return events;
+  });
+  return input;
+}
+
+/**
+ * The counting job. Version 1 as first written counts every event per user; `fixed`
+ * drops the events marked bad; `named` keeps the count under `views` (a new state layout).
+ */
+export function userCounts(args: {
+  readonly streamName: string;
+  readonly sinkTable: string;
+  readonly fixed?: boolean;
+  readonly version?: number;
+  readonly named?: boolean;
+  readonly migrations?: readonly StateMigration[];
+  readonly retainBatches?: number;
+  readonly cap?: number;
+}): JobDefinition {
+  return defineJob({
+    name: 'user-counts',
+    version: args.version ?? 1,
+    source: kinesisSource({ streamName: args.streamName }),
+    pipeline: (events) => {
+      const kept = args.fixed ? events.filter((e: Click) => e.ok) : events;
+      return kept.keyBy((e: Click) => e.user).aggregate(args.named ? { views: count() } : count());
+    },
+    sink: dynamoDbSink({ tableName: args.sinkTable }),
+    trigger: { type: 'availableNow' },
+    maxRecordsPerPartition: args.cap ?? CAP,
+    checkpoint: { snapshotEvery: 3, retainBatches: args.retainBatches ?? 50 },
+    ...(args.migrations ? { migrations: args.migrations } : {}),
+  });
+}
+
+/** Version 2 keeps { views } where version 1 kept a number: its migration converts the state. */
+const FROM_NUMBER_TO_VIEWS: StateMigration = { fromVersion: 1, state: (key, value) => ({ key, value: { views: value } }) };
+
+/**
+ * Counts per user: the old logic (every event) for each partition's first `oldUpTo`
+ * records, the new one (`fixed`: events marked ok) for the rest.
+ */
+function expectedCounts(input: Input, oldUpTo: number, fixed = true): Map<string, number> {
+  const counts = new Map<string, number>();
+  input.forEach((events) =>
+    events.forEach((e, i) => {
+      if (e === null) return;
+      if (i >= oldUpTo && fixed && !e.ok) return;
+      counts.set(e.user, (counts.get(e.user) ?? 0) + 1);
+    }),
+  );
+  return counts;
+}
+
+async function sinkCounts(world: ReplayWorld, job: JobDefinition, field = 'value'): Promise<Map<string, JsonValue | undefined>> {
+  const rows = await world.ports.sinks(job.sink).scan();
+  return new Map(rows.map((r) => [r.key, r.value[field]]));
+}
+
+/** The committed state of every partition after the latest batch, as { user: count }. */
+async function committedCounts(ports: EnginePorts, jobId: string): Promise<Map<string, JsonValue>> {
+  const latest = await ports.wal.getLatestBatch(jobId);
+  const counts = new Map<string, JsonValue>();
+  for (const [partition, p] of Object.entries(latest?.commit?.partitions ?? {})) {
+    for (const [key, value] of await ports.state.load(jobId, partition, p.stateVersion)) counts.set(JSON.parse(key)[0], value);
+  }
+  return counts;
+}
+
+async function runToEnd(world: ReplayWorld, job: JobDefinition, jobId: string): Promise<void> {
+  const outcome = await runDriver(job, world.ports, { jobId, executorAttempts: 1 });
+  expect(outcome.stoppedBy).toBe('caught-up');
+}
+
+/** Every batch in the WAL, in id order, committed once; their ids. */
+async function assertCommittedOnce(ports: EnginePorts, jobId: string, first = 1): Promise<BatchRecord[]> {
+  const batches = await ports.wal.listBatches(jobId);
+  expect(batches.map((b) => b.plan.batchId)).toEqual(batches.map((_, i) => first + i));
+  for (const b of batches) expect(b.status).toBe(BatchStatus.COMMITTED);
+  return batches;
+}
+
+/** A snapshot of everything a replay could write, through the ports. */
+async function everything(world: ReplayWorld, jobIds: readonly string[], jobs: readonly JobDefinition[]): Promise<unknown> {
+  const { ports } = world;
+  const out: Record<string, unknown> = {};
+  for (const jobId of jobIds) {
+    const partitions = await ports.state.listPartitions(jobId);
+    out[jobId] = {
+      batches: await ports.wal.listBatches(jobId),
+      replays: await ports.wal.listReplays(jobId),
+      superseded: await ports.wal.listSupersededBatches(jobId, 1),
+      epoch: await ports.wal.currentEpoch(jobId),
+      deadLetters: await ports.deadLetters.list(jobId),
+      state: await Promise.all(partitions.map(async (p) => [p, await ports.state.listVersions(jobId, p)])),
+    };
+  }
+  out['sinks'] = await Promise.all(jobs.map((job) => ports.sinks(job.sink).scan()));
+  return out;
+}
+
+/** The ports of `world`, dying right after a WAL method of the replay completes. */
+function crashingAfter(ports: EnginePorts, method: 'beginReplay' | 'supersedeBatchesAbove'): EnginePorts {
+  const wal = new Proxy(ports.wal, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== method || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: unknown[]) => {
+        await value.apply(target, args);
+        throw new SimulatedCrash('after-commit', -1);
+      };
+    },
+  });
+  return { ...ports, wal };
+}
+
+export interface ReplayScenarioOptions {
+  /** Crash points injected in the second replayed batch. */
+  readonly crashPoints: readonly CrashPoint[];
+}
+
+export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldFactory, options: ReplayScenarioOptions): void {
+  const N = 3;
+
+  /** A world where version 1 (every event counted) ran to the end: batches 1..L. */
+  async function ranOldLogic(name: string) {
+    const world = await makeWorld(name);
+    const sinkTable = await world.sinkTable();
+    const jobId = `user-counts-${name}`;
+    const old = userCounts({ streamName: world.streamName, sinkTable });
+    const fixed = userCounts({ streamName: world.streamName, sinkTable, fixed: true });
+    const input = await loadStandard(world);
+    await runToEnd(world, old, jobId);
+    const before = await world.ports.wal.listBatches(jobId);
+    const latest = before.at(-1)!.plan.batchId;
+    expect(latest).toBeGreaterThan(N + 2);
+    expect(await sinkCounts(world, old)).toEqual(expectedCounts(input, Infinity));
+    return { world, sinkTable, jobId, old, fixed, input, before, latest };
+  }
+
+  describe(`replay from a checkpoint (${adapter})`, () => {
+    it('replays in place with the fixed logic: the sink holds exactly the old result up to batch N and the new one after', async () => {
+      const { world, jobId, fixed, input, before, latest } = await ranOldLogic('in-place');
+      const { ports } = world;
+      const outcome = await replayJob({ jobId, fromBatchId: N }, { ports, job: fixed, executorAttempts: 1 });
+      expect(outcome).toMatchObject({ replayed: latest - N, superseded: latest - N });
+      expect(outcome.scope).toMatchObject({ mode: 'in-place', fromBatchId: N, toBatchId: latest, generation: 1, previousGeneration: 0 });
+
+      const expected = expectedCounts(input, N * CAP);
+      expect(await sinkCounts(world, fixed)).toEqual(expected);
+      expect(new Set((await ports.sinks(fixed.sink).scan()).map((r) => r.generation))).toEqual(new Set([1]));
+      expect(await committedCounts(ports, jobId)).toEqual(expected);
+
+      // The WAL: every batch committed once; the replayed ones at generation 1, the
+      // replaced ones archived exactly as they were, the replay recorded as finished.
+      const batches = await assertCommittedOnce(ports, jobId);
+      expect(batches.map((b) => generationOf(b.plan))).toEqual(batches.map((b) => (b.plan.batchId <= N ? 0 : 1)));
+      expect(batches.slice(0, N)).toEqual(before.slice(0, N));
+      for (const b of batches.slice(N)) {
+        // Each replayed batch read exactly the records its first run read.
+        expect(b.plan.jobVersion).toBe(1);
+        const first = before[b.plan.batchId - 1]!.commit!.partitions;
+        for (const [partition, c] of Object.entries(b.commit!.partitions)) {
+          expect([c.end, c.nextStart]).toEqual([first[partition]!.end, first[partition]!.nextStart]);
+        }
+      }
+      const archive = await ports.wal.listSupersededBatches(jobId, 1);
+      expect(archive.map((a) => a.record)).toEqual(before.slice(N));
+      const [replay, ...more] = await ports.wal.listReplays(jobId);
+      expect(more).toEqual([]);
+      expect(replay).toMatchObject({ generation: 1, sourceJobId: jobId, fromBatchId: N, toBatchId: latest, supersededUpTo: latest });
+      expect(replay!.finishedAt).not.toBeNull();
+      expect(await ports.deadLetters.list(jobId)).toHaveLength(1);
+
+      // The job resumes with its driver from the replayed batches, at generation 1.
+      await load(world, input, (p, already) => clicks(p, already, already + 2 * CAP));
+      await runToEnd(world, fixed, jobId);
+      expect(await sinkCounts(world, fixed)).toEqual(expectedCounts(input, N * CAP));
+      const after = await assertCommittedOnce(ports, jobId);
+      expect(after.slice(latest).every((b) => generationOf(b.plan) === 1)).toBe(true);
+    });
+
+    it('keeps, in place, the old value of a row the new logic never writes again (the documented limit)', async () => {
+      const world = await makeWorld('limit');
+      const sinkTable = await world.sinkTable();
+      const jobId = 'limit';
+      const old = userCounts({ streamName: world.streamName, sinkTable });
+      const fixed = userCounts({ streamName: world.streamName, sinkTable, fixed: true });
+      const input = await loadStandard(world);
+      // A user whose only events come after batch N, all of them bad.
+      await load(world, input, (p) => (p === 0 ? [{ user: 'late-and-bad', ok: false }] : []));
+      await runToEnd(world, old, jobId);
+      await replayJob({ jobId, fromBatchId: N }, { ports: world.ports, job: fixed, executorAttempts: 1 });
+      const rows = new Map((await world.ports.sinks(fixed.sink).scan()).map((r) => [r.key, r]));
+      expect(rows.get('late-and-bad')).toMatchObject({ value: { value: 1 }, generation: 0 });
+      rows.delete('late-and-bad');
+      expect(new Map([...rows].map(([k, r]) => [k, r.value['value']]))).toEqual(expectedCounts(input, N * CAP));
+    });
+
+    it('replays into a new job: its own sink gets exactly the new result, and the source job is left as it was', async () => {
+      const { world, jobId, old, input, latest } = await ranOldLogic('into');
+      const { ports } = world;
+      const newTable = await world.sinkTable();
+      const fixedInto = userCounts({ streamName: world.streamName, sinkTable: newTable, fixed: true });
+      const untouched = await everything(world, [jobId], [old]);
+
+      const outcome = await replayJob({ jobId, fromBatchId: N, intoJobId: `${jobId}-fixed` }, { ports, job: fixedInto, executorAttempts: 1 });
+      expect(outcome.scope).toMatchObject({ mode: 'into', targetJobId: `${jobId}-fixed`, generation: 1, toBatchId: latest });
+      expect(await everything(world, [jobId], [old])).toEqual(untouched);
+
+      // Every user has events after batch N here, so the new sink holds every user.
+      const expected = expectedCounts(input, N * CAP);
+      expect(await sinkCounts(world, fixedInto)).toEqual(expected);
+      expect(await committedCounts(ports, `${jobId}-fixed`)).toEqual(expected);
+      const batches = await assertCommittedOnce(ports, `${jobId}-fixed`, N);
+      expect(batches.at(-1)!.plan.batchId).toBe(latest);
+      expect(await ports.wal.listReplays(`${jobId}-fixed`)).toMatchObject([
+        { generation: 1, sourceJobId: jobId, fromBatchId: N, toBatchId: latest, supersededUpTo: null },
+      ]);
+
+      // The new job goes on with its driver.
+      await load(world, input, (p, already) => clicks(p, already, already + CAP));
+      await runToEnd(world, fixedInto, `${jobId}-fixed`);
+      expect(await sinkCounts(world, fixedInto)).toEqual(expectedCounts(input, N * CAP));
+      // Replaying into the same new job again is refused.
+      await expect(
+        replayJob({ jobId, fromBatchId: N, intoJobId: `${jobId}-fixed` }, { ports, job: fixedInto }),
+      ).rejects.toThrow(/exists already/);
+    });
+
+    it('replays up to --to-batch M; the driver then plans the next batches afresh', async () => {
+      const { world, jobId, fixed, input, before } = await ranOldLogic('to-batch');
+      const outcome = await replayJob({ jobId, fromBatchId: 2, toBatchId: 4 }, { ports: world.ports, job: fixed, executorAttempts: 1 });
+      expect(outcome).toMatchObject({ replayed: 2, superseded: before.length - 2 });
+      expect((await world.ports.wal.getLatestBatch(jobId))?.plan.batchId).toBe(4);
+      await runToEnd(world, fixed, jobId);
+      expect(await sinkCounts(world, fixed)).toEqual(expectedCounts(input, 2 * CAP));
+      await assertCommittedOnce(world.ports, jobId);
+    });
+
+    it('prints in a dry run what it would read and write, and writes nothing', async () => {
+      const { world, jobId, old, fixed, before, latest } = await ranOldLogic('dry-run');
+      const snapshot = await everything(world, [jobId, 'dry-run-into'], [old]);
+      const scope = await previewReplay({ jobId, fromBatchId: N }, { ports: world.ports, job: fixed });
+      const into = await previewReplay({ jobId, fromBatchId: N, intoJobId: 'dry-run-into' }, { ports: world.ports, job: fixed });
+      expect(await everything(world, [jobId, 'dry-run-into'], [old])).toEqual(snapshot);
+
+      expect(scope).toMatchObject({ mode: 'in-place', generation: 1, fromBatchId: N, toBatchId: latest, checkpointVersion: 1 });
+      expect(scope.batches.map((b) => b.original)).toEqual(before.slice(N));
+      for (const b of scope.batches) {
+        for (const [partition, end] of Object.entries(b.rangeEnds)) expect(end).toEqual(b.original.commit!.partitions[partition]!.end);
+      }
+      expect(into.mode).toBe('into');
+      const text = formatReplayPreview(scope, fixed).join('\n');
+      expect(text).toContain(`batches ${N + 1}..${latest}, from the state after batch ${N}`);
+      expect(text).toContain(`WAL:         batches ${N + 1}..${latest} move to the archive of generation 1`);
+      expect(text).toMatch(new RegExp(`total: ${latest - N} batches, ${(latest - N) * PARTITIONS} ranges, [0-9,]+ records`));
+    });
+
+    for (const point of options.crashPoints) {
+      it(`finishes a replay that crashed ${point} in a replayed batch when it runs again: still exact`, async () => {
+        const { world, jobId, fixed, input, before, latest } = await ranOldLogic(`crash-${point}`);
+        const crashing = withCrash(world.ports, { point, batchId: N + 2 });
+        await expect(replayJob({ jobId, fromBatchId: N }, { ports: crashing, job: fixed, executorAttempts: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
+        expect(crashing.fired()).toBe(true);
+
+        const again = await replayJob({ jobId, fromBatchId: N }, { ports: world.ports, job: fixed, executorAttempts: 1 });
+        expect(again.scope.continuing).not.toBeNull();
+        expect(again.scope.generation).toBe(1);
+        expect(await sinkCounts(world, fixed)).toEqual(expectedCounts(input, N * CAP));
+        expect(await committedCounts(world.ports, jobId)).toEqual(expectedCounts(input, N * CAP));
+        const batches = await assertCommittedOnce(world.ports, jobId);
+        expect(batches).toHaveLength(latest);
+        expect((await world.ports.wal.listSupersededBatches(jobId, 1)).map((a) => a.record)).toEqual(before.slice(N));
+        expect((await world.ports.wal.listReplays(jobId)).map((r) => [r.generation, r.finishedAt !== null])).toEqual([[1, true]]);
+      });
+    }
+
+    for (const method of ['beginReplay', 'supersedeBatchesAbove'] as const) {
+      it(`refuses a driver while a replay that crashed after ${method} is unfinished, and finishes it when run again`, async () => {
+        const { world, jobId, old, fixed, input, before } = await ranOldLogic(`crash-${method}`);
+        await expect(replayJob({ jobId, fromBatchId: N }, { ports: crashingAfter(world.ports, method), job: fixed })).rejects.toBeInstanceOf(
+          SimulatedCrash,
+        );
+        // New input arrives and someone starts the driver (old code or new): it must not plan.
+        await load(world, input, (p, already) => clicks(p, already, already + CAP));
+        await expect(runDriver(old, world.ports, { jobId, executorAttempts: 1 })).rejects.toThrow(/being replayed \(generation 1\)/);
+        await expect(runDriver(fixed, world.ports, { jobId, executorAttempts: 1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+        // Another replay than the unfinished one is refused with the command that finishes it.
+        await expect(replayJob({ jobId, fromBatchId: N + 1 }, { ports: world.ports, job: fixed })).rejects.toThrow(
+          new RegExp(`unfinished replay .* --from-batch ${N} --to-batch ${before.length}`),
+        );
+
+        await replayJob({ jobId, fromBatchId: N }, { ports: world.ports, job: fixed, executorAttempts: 1 });
+        expect((await world.ports.wal.listSupersededBatches(jobId, 1)).map((a) => a.record)).toEqual(before.slice(N));
+        await runToEnd(world, fixed, jobId);
+        expect(await sinkCounts(world, fixed)).toEqual(expectedCounts(input, N * CAP));
+        await assertCommittedOnce(world.ports, jobId);
+      });
+    }
+
+    it('ends an unfinished replay that a driver took over (at the replay\'s generation, with other ranges): still exact', async () => {
+      const { world, jobId, sinkTable, fixed, input, latest } = await ranOldLogic('overtaken');
+      const crashing = withCrash(world.ports, { point: 'after-commit', batchId: N + 1 });
+      await expect(replayJob({ jobId, fromBatchId: N }, { ports: crashing, job: fixed, executorAttempts: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
+      // The new code is deployed with a larger rate limit and its driver started before the replay was run again.
+      const wider = userCounts({ streamName: world.streamName, sinkTable, fixed: true, cap: 2 * CAP + 5 });
+      await runToEnd(world, wider, jobId);
+      const driven = (await world.ports.wal.getLatestBatch(jobId))!.plan.batchId;
+      expect(driven).toBeLessThan(latest);
+
+      const outcome = await replayJob({ jobId, fromBatchId: N }, { ports: world.ports, job: fixed, executorAttempts: 1 });
+      expect(outcome.overtakenAt).toBe(driven + 1);
+      expect(outcome.replayed).toBe(0);
+      expect((await world.ports.wal.listReplays(jobId))[0]!.finishedAt).not.toBeNull();
+      expect(await sinkCounts(world, fixed)).toEqual(expectedCounts(input, N * CAP));
+      await assertCommittedOnce(world.ports, jobId);
+    });
+
+    it('refuses a job that is running, a batch in flight, and batches it does not keep', async () => {
+      const { world, jobId, old, fixed, input, latest } = await ranOldLogic('refusals');
+      const registry = new MemoryJobRegistry();
+      const instance: JobInstance = {
+        jobId,
+        jobName: 'user-counts',
+        parameters: {},
+        trigger: null,
+        state: JobState.RUNNING,
+        reason: null,
+        generation: 1,
+        epoch: 1,
+        restarts: [],
+        lastError: null,
+        stopRequestedAt: null,
+        createdAt: 0,
+        updatedAt: 0,
+        revision: 1,
+      };
+      await registry.put(instance, null);
+      const ctx = { ports: world.ports, job: fixed, registry };
+      await expect(replayJob({ jobId, fromBatchId: N }, ctx)).rejects.toThrow(`job ${jobId} is RUNNING in the job registry: stop it`);
+      await registry.put({ ...instance, state: JobState.STOPPED, revision: 2 }, 1);
+      await expect(previewReplay({ jobId, fromBatchId: latest + 1 }, ctx)).rejects.toThrow(`batch ${latest + 1} is not committed`);
+      await expect(previewReplay({ jobId, fromBatchId: N, toBatchId: N }, ctx)).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(previewReplay({ jobId: 'no-such-job', fromBatchId: 1 }, ctx)).rejects.toThrow('has no batches');
+
+      // A driver died in the middle of a batch: in place is refused, --into is allowed.
+      await load(world, input, (p, already) => clicks(p, already, already + CAP));
+      const crashing = withCrash(world.ports, { point: 'after-plan', batchId: latest + 1 });
+      await expect(runDriver(old, crashing, { jobId, executorAttempts: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(previewReplay({ jobId, fromBatchId: N }, ctx)).rejects.toThrow(`batch ${latest + 1} is planned but not committed`);
+      await expect(previewReplay({ jobId, fromBatchId: N, intoJobId: 'elsewhere' }, ctx)).resolves.toMatchObject({ toBatchId: latest });
+    });
+
+    it('lists the checkpoints a replay leaves: generations, the archive, state versions and what refers to them', async () => {
+      const { world, jobId, fixed, latest } = await ranOldLogic('listing');
+      await replayJob({ jobId, fromBatchId: N }, { ports: world.ports, job: fixed, executorAttempts: 1 });
+      const listing = await listCheckpoints(jobId, world.ports);
+      expect(listing.generation).toBe(1);
+      expect(listing.batches.map((b) => [b.batchId, b.generation, b.status])).toEqual(
+        Array.from({ length: latest }, (_, i) => [i + 1, i + 1 <= N ? 0 : 1, BatchStatus.COMMITTED]),
+      );
+      expect(listing.replays).toMatchObject([{ generation: 1, fromBatchId: N, superseded: latest - N }]);
+      expect(listing.partitions).toHaveLength(PARTITIONS);
+      for (const p of listing.partitions) {
+        expect(p.current).not.toBeNull();
+        const current = p.versions.find((v) => v.version === p.current)!;
+        expect(current.stateAfter).toContain(latest);
+        expect(p.versions.every((v) => v.rows >= 0 && v.bytes > 0)).toBe(true);
+      }
+      expect(formatCheckpointListing(listing).join('\n')).toContain(`generation 1: in place, after batch ${N} up to ${latest}`);
+
+      const partition = listing.partitions[0]!.partition;
+      const view = await showState({ jobId, partition, limit: 2, valueChars: 10 }, world.ports);
+      expect(view.version).toBe(listing.partitions[0]!.current);
+      expect(view.rows).toBe(4);
+      expect(view.entries.map((e) => e.key)).toEqual(['["p0-u0"]', '["p0-u1"]']);
+      expect((await showState({ jobId, partition, version: 0 }, world.ports)).rows).toBe(0);
+      await expect(showState({ jobId, partition, version: 99_999 }, world.ports)).rejects.toThrow('no state version 99999 is kept');
+    });
+
+    describe('job versions', () => {
+      it('resumes an older version\'s checkpoint with the new version\'s state migration', async () => {
+        const { world, jobId, input, latest, sinkTable } = await ranOldLogic('migration');
+        const v2 = userCounts({ streamName: world.streamName, sinkTable, version: 2, named: true, migrations: [FROM_NUMBER_TO_VIEWS] });
+        await load(world, input, (p, already) => clicks(p, already, already + CAP));
+        await runToEnd(world, v2, jobId);
+        const batches = await world.ports.wal.listBatches(jobId, { fromBatchId: latest + 1 });
+        expect(batches[0]!.plan).toMatchObject({ jobVersion: 2, migrateFromVersion: 1 });
+        expect(batches.slice(1).every((b) => b.plan.jobVersion === 2 && b.plan.migrateFromVersion === undefined)).toBe(true);
+        const all = expectedCounts(input, Infinity);
+        expect(await committedCounts(world.ports, jobId)).toEqual(new Map([...all].map(([u, n]) => [u, { views: n }])));
+        // Every user got events in the new batches: every row is the new layout with the full count.
+        expect(await sinkCounts(world, v2, 'views')).toEqual(all);
+      });
+
+      it('fails with a JobSpecError that says what to do when the new version declares no migration', async () => {
+        const { world, jobId, sinkTable, latest } = await ranOldLogic('mismatch');
+        const v2 = userCounts({ streamName: world.streamName, sinkTable, version: 2, named: true });
+        const error = await runDriver(v2, world.ports, { jobId }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(JobSpecError);
+        expect((error as Error).message).toBe(
+          `job ${jobId}: its checkpoint (the state after batch ${latest}) was written by job version 1, and this code is ` +
+            'version 2, which declares no state migration from version 1. Either deploy version 1 again; or, if version 2 ' +
+            'can convert that state, declare migrations: [{ fromVersion: 1, state: (key, value) => ({ key, value }) }] in it; ' +
+            'or start a new job instance (another job id), which begins with empty state.',
+        );
+        expect((await world.ports.wal.getLatestBatch(jobId))?.plan.batchId).toBe(latest);
+        await expect(previewReplay({ jobId, fromBatchId: N }, { ports: world.ports, job: v2 })).rejects.toThrow(
+          `its checkpoint (the state after batch ${N}) was written by job version 1`,
+        );
+      });
+
+      it('finishes a batch with the version that planned it', async () => {
+        const { world, jobId, old, input, latest, sinkTable } = await ranOldLogic('planned-by');
+        await load(world, input, (p, already) => clicks(p, already, already + CAP));
+        const crashing = withCrash(world.ports, { point: 'after-plan', batchId: latest + 1 });
+        await expect(runDriver(old, crashing, { jobId, executorAttempts: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
+        const v2 = userCounts({ streamName: world.streamName, sinkTable, version: 2, named: true, migrations: [FROM_NUMBER_TO_VIEWS] });
+        const error = await runDriver(v2, world.ports, { jobId }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(JobSpecError);
+        expect((error as Error).message).toContain(
+          `batch ${latest + 1} was planned by job version 1 and is not committed; this code is version 2. A planned batch is ` +
+            `finished by the version that planned it: deploy version 1 again until batch ${latest + 1} commits, then deploy version 2 again; ` +
+            `or start a new job instance from the last committed batch: npm run replay -- --job ${jobId} --from-batch ${latest} --into <new job id>.`,
+        );
+        const partition = (await world.ports.wal.getBatch(jobId, latest + 1))!.plan.partitions[0]!.partition;
+        await expect(runPartition({ jobId, batchId: latest + 1, partition }, { ports: world.ports, job: v2 })).rejects.toBeInstanceOf(JobSpecError);
+        await runToEnd(world, old, jobId);
+        // New events for every user: version 2 rewrites every row in its layout.
+        await load(world, input, (p, already) => clicks(p, already, already + CAP));
+        await runToEnd(world, v2, jobId);
+        expect(await sinkCounts(world, v2, 'views')).toEqual(expectedCounts(input, Infinity));
+      });
+
+      it('replays from an older version\'s checkpoint, migrating the state after batch N', async () => {
+        const { world, jobId, input, sinkTable } = await ranOldLogic('replay-migration');
+        const v2 = userCounts({ streamName: world.streamName, sinkTable, version: 2, named: true, fixed: true, migrations: [FROM_NUMBER_TO_VIEWS] });
+        const outcome = await replayJob({ jobId, fromBatchId: N }, { ports: world.ports, job: v2, executorAttempts: 1 });
+        expect(outcome.scope).toMatchObject({ checkpointVersion: 1, jobVersion: 2, migrateFromVersion: 1 });
+        expect((await world.ports.wal.getBatch(jobId, N + 1))?.plan).toMatchObject({ jobVersion: 2, migrateFromVersion: 1, generation: 1 });
+        expect((await world.ports.wal.getBatch(jobId, N + 2))?.plan.migrateFromVersion).toBeUndefined();
+        expect(await sinkCounts(world, v2, 'views')).toEqual(expectedCounts(input, N * CAP));
+        const state = await committedCounts(world.ports, jobId);
+        expect(state).toEqual(new Map([...expectedCounts(input, N * CAP)].map(([u, n]) => [u, { views: n }])));
+      });
+    });
+  });
+}

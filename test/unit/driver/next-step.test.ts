@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { nextStep, periodAfter, resolveTrigger, type DriverTrigger, type NextStepInput } from '../../../engine/driver/next-step.js';
+import { InvalidArgumentError } from '../../../engine/errors.js';
+
+type Interval = Extract<DriverTrigger, { type: 'interval' }>;
+
+const intervalTrigger = fc
+  .record({ intervalMs: fc.integer({ min: 1, max: 120_000 }), extra: fc.integer({ min: 0, max: 3_600_000 }), factor: fc.double({ min: 1, max: 10, noNaN: true }) })
+  .map(({ intervalMs, extra, factor }): Interval => ({ type: 'interval', intervalMs, maxIdleIntervalMs: intervalMs + extra, idleBackoffFactor: factor }));
+
+const base = (trigger: DriverTrigger, over: Partial<NextStepInput> = {}): NextStepInput => ({
+  trigger,
+  batch: { records: 0, caughtUp: true, resumed: false, startedAt: 1_000_000 },
+  now: 1_000_050,
+  idleStreak: 0,
+  budgetLeftMs: 10_000_000,
+  handBackAfterMs: 10_000_000,
+  stopRequested: false,
+  ...over,
+});
+
+describe('nextStep', () => {
+  it('never waits longer than the idle cap, nor less than nothing', () => {
+    fc.assert(
+      fc.property(intervalTrigger, fc.nat(200), fc.nat(10_000), fc.integer({ min: -5_000_000, max: 5_000_000 }), fc.nat(5), (trigger, streak, records, elapsed, _) => {
+        const step = nextStep(base(trigger, { idleStreak: streak, batch: { records, caughtUp: true, resumed: false, startedAt: 1_000_000 }, now: 1_000_000 + elapsed }));
+        expect(step.action).not.toBe('stop');
+        if (step.action === 'stop') return;
+        expect(step.waitMs).toBeGreaterThanOrEqual(0);
+        expect(step.waitMs).toBeLessThanOrEqual(trigger.maxIdleIntervalMs);
+      }),
+    );
+  });
+
+  it('waits longer with every empty batch in a row, until the cap', () => {
+    fc.assert(
+      fc.property(intervalTrigger, fc.integer({ min: 2, max: 30 }), fc.nat(1_000), (trigger, batches, elapsed) => {
+        let idleStreak = 0;
+        let previous = -1;
+        for (let i = 0; i < batches; i += 1) {
+          const step = nextStep(base(trigger, { idleStreak, now: 1_000_000 + elapsed }));
+          if (step.action === 'stop') throw new Error('an interval trigger never stops by itself');
+          expect(step.idleStreak).toBe(idleStreak + 1);
+          expect(step.waitMs).toBeGreaterThanOrEqual(previous);
+          // The period itself grows strictly until the cap (whenever the factor moves it by a millisecond).
+          const [before, after] = [periodAfter(trigger, idleStreak), periodAfter(trigger, idleStreak + 1)];
+          if (before < trigger.maxIdleIntervalMs && before * trigger.idleBackoffFactor >= before + 1) expect(after).toBeGreaterThan(before);
+          expect(after).toBeLessThanOrEqual(trigger.maxIdleIntervalMs);
+          previous = step.waitMs;
+          idleStreak = step.idleStreak;
+        }
+      }),
+    );
+  });
+
+  it('resets to the trigger interval as soon as a batch reads records', () => {
+    fc.assert(
+      fc.property(intervalTrigger, fc.nat(1_000), fc.integer({ min: 1, max: 100_000 }), (trigger, streak, records) => {
+        const step = nextStep(base(trigger, { idleStreak: streak, batch: { records, caughtUp: false, resumed: false, startedAt: 1_000_000 }, now: 1_000_000 }));
+        if (step.action === 'stop') throw new Error('unexpected stop');
+        expect(step.idleStreak).toBe(0);
+        expect(step.waitMs).toBe(trigger.intervalMs);
+      }),
+    );
+  });
+
+  it('counts the batch time against the interval: a slow batch starts the next one at once', () => {
+    const trigger: Interval = { type: 'interval', intervalMs: 1_000, maxIdleIntervalMs: 60_000, idleBackoffFactor: 2 };
+    const data = { records: 10, caughtUp: true, resumed: false, startedAt: 0 };
+    expect(nextStep(base(trigger, { batch: data, now: 300 }))).toEqual({ action: 'continue', waitMs: 700, idleStreak: 0 });
+    expect(nextStep(base(trigger, { batch: data, now: 1_500 }))).toEqual({ action: 'continue', waitMs: 0, idleStreak: 0 });
+    expect(periodAfter(trigger, 3)).toBe(8_000);
+    expect(periodAfter(trigger, 500)).toBe(60_000);
+  });
+
+  it('hands a long wait back to the parent, and everything once the child budget is spent', () => {
+    const trigger: Interval = { type: 'interval', intervalMs: 1_000, maxIdleIntervalMs: 600_000, idleBackoffFactor: 2 };
+    const idle = (idleStreak: number, budgetLeftMs: number) =>
+      nextStep(base(trigger, { idleStreak, now: 1_000_000, budgetLeftMs, handBackAfterMs: 120_000 }));
+    expect(idle(0, 200_000)).toMatchObject({ action: 'continue', waitMs: 2_000 });
+    expect(idle(5, 200_000)).toMatchObject({ action: 'continue', waitMs: 64_000 });
+    expect(idle(6, 200_000)).toMatchObject({ action: 'handBack', waitMs: 128_000 });
+    expect(idle(0, 1_500)).toMatchObject({ action: 'handBack', waitMs: 2_000 });
+    const availableNow = nextStep(base({ type: 'availableNow' }, { batch: { records: 5, caughtUp: false, resumed: false, startedAt: 0 }, budgetLeftMs: -1 }));
+    expect(availableNow).toEqual({ action: 'handBack', waitMs: 0, idleStreak: 0 });
+  });
+
+  it('stops on request whatever the trigger, and an available-now job once a fresh batch caught up', () => {
+    fc.assert(
+      fc.property(fc.oneof(intervalTrigger, fc.constant<DriverTrigger>({ type: 'availableNow' })), fc.nat(100), (trigger, records) => {
+        expect(nextStep(base(trigger, { stopRequested: true, batch: { records, caughtUp: false, resumed: false, startedAt: 0 } }))).toMatchObject({
+          action: 'stop',
+          reason: 'stopped',
+        });
+      }),
+    );
+    const now = { type: 'availableNow' } as const;
+    expect(nextStep(base(now))).toMatchObject({ action: 'stop', reason: 'caught-up' });
+    // A resumed batch read an old range: the source may hold more.
+    expect(nextStep(base(now, { batch: { records: 0, caughtUp: true, resumed: true, startedAt: 0 } }))).toMatchObject({ action: 'continue', waitMs: 0 });
+    expect(nextStep(base(now, { batch: { records: 9, caughtUp: false, resumed: false, startedAt: 0 } }))).toMatchObject({ action: 'continue', waitMs: 0 });
+  });
+});
+
+describe('resolveTrigger', () => {
+  const settings = { maxIdleIntervalMs: 60_000, idleBackoffFactor: 2 };
+
+  it("takes the instance's trigger over the job's, and the default idle cap unless it sets one", () => {
+    expect(resolveTrigger({ type: 'availableNow' }, { type: 'interval', intervalMs: 1_000 }, settings)).toEqual({
+      type: 'interval',
+      intervalMs: 1_000,
+      maxIdleIntervalMs: 60_000,
+      idleBackoffFactor: 2,
+    });
+    expect(resolveTrigger({ type: 'interval', intervalMs: 90_000 }, undefined, settings)).toMatchObject({ maxIdleIntervalMs: 90_000 });
+    expect(resolveTrigger({ type: 'interval', intervalMs: 1_000 }, { type: 'interval', intervalMs: 10, maxIdleIntervalMs: 500 }, settings)).toMatchObject({
+      intervalMs: 10,
+      maxIdleIntervalMs: 500,
+    });
+  });
+
+  it('rejects a bad trigger with the field named', () => {
+    const bad = (t: unknown) => () => resolveTrigger({ type: 'availableNow' }, t as never, settings);
+    expect(bad({ type: 'cron' })).toThrow(/trigger.type must be "interval" or "availableNow"/);
+    expect(bad({ type: 'interval', intervalMs: 0 })).toThrow(InvalidArgumentError);
+    expect(bad({ type: 'interval', intervalMs: 1_000, maxIdleIntervalMs: 10 })).toThrow(/maxIdleIntervalMs must be an integer ≥ trigger.intervalMs/);
+  });
+});

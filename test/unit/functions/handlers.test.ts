@@ -1,0 +1,98 @@
+import type { Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createMemoryPorts } from '../../../engine/adapters/memory/index.js';
+import { MemoryJobRegistry } from '../../../engine/adapters/memory/memory-job-registry.js';
+import { DEFAULT_DRIVER_SETTINGS, DEFAULT_RESTART_POLICY } from '../../../engine/driver/settings.js';
+import { ConcurrentDriverError, InvalidArgumentError, TransientError } from '../../../engine/errors.js';
+import type { DriverExecutions } from '../../../engine/ports/driver-executions.js';
+import { createEndGenerationHandler } from '../../../functions/end-generation.js';
+import type { FunctionDependencies } from '../../../functions/environment.js';
+import { readEnvironment } from '../../../functions/environment.js';
+import { createExecuteTaskHandler } from '../../../functions/execute.js';
+import { createFinishTaskHandler } from '../../../functions/finish.js';
+import { toTaskError } from '../../../functions/middleware.js';
+import { createPlanTaskHandler } from '../../../functions/plan.js';
+import { createStartGenerationHandler } from '../../../functions/start-generation.js';
+import { createSupervisorHandler } from '../../../functions/supervisor.js';
+
+const context = {} as Context;
+
+function deps(executions?: DriverExecutions): FunctionDependencies {
+  const ports = createMemoryPorts();
+  const registry = new MemoryJobRegistry();
+  return {
+    task: () => ({ ports, registry, catalog: {}, settings: DEFAULT_DRIVER_SETTINGS }),
+    supervisor: () => ({
+      registry,
+      executions: executions ?? { start: async () => 'started', status: async () => null },
+      clock: ports.clock,
+      logger: ports.logger,
+      policy: DEFAULT_RESTART_POLICY,
+    }),
+  };
+}
+
+const driver = { jobId: 'j', jobName: 'x', parameters: {}, trigger: { type: 'availableNow' }, generation: 1, epoch: 1 };
+
+describe('Lambda handlers', () => {
+  it.each([
+    ['start-generation', createStartGenerationHandler, { jobId: 'j' }, /bad event: generation must be an integer ≥ 1, got nothing/],
+    ['start-generation', createStartGenerationHandler, 'hello', /bad event: event must be an object, got "hello"/],
+    ['plan', createPlanTaskHandler, { driver: { ...driver, epoch: 'one' } }, /bad event: driver.epoch must be an integer ≥ 1, got "one"/],
+    ['plan', createPlanTaskHandler, { driver: { ...driver, trigger: { type: 'cron' } } }, /driver.trigger.type must be "interval" or "availableNow"/],
+    ['execute', createExecuteTaskHandler, { driver, batchId: 3 }, /bad event: partition must be a non-empty string, got nothing/],
+    ['finish', createFinishTaskHandler, { driver, batch: { batchId: 1, startedAt: 0, resumed: false }, results: {}, loop: { idleStreak: 0 }, childStartedAt: 'x' }, /results must be an array/],
+    ['end-generation', createEndGenerationHandler, { jobId: 'j', generation: 1, outcome: 'maybe' }, /outcome must be "stop", "fenced" or "failed"/],
+    ['supervisor', createSupervisorHandler, { source: 'aws.s3' }, /expected a Step Functions status change/],
+  ] as const)('%s rejects a bad event with a clear, non-retryable error', async (_name, create, event, message) => {
+    const handler = (create as (d: FunctionDependencies) => (e: unknown, c: Context) => Promise<unknown>)(deps());
+    const failure = handler(event, context);
+    await expect(failure).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(failure).rejects.toThrow(message);
+  });
+
+  it('names an unknown job in the catalog as a JobSpecError (not retried, the job fails)', async () => {
+    const handler = createExecuteTaskHandler(deps());
+    await expect(handler({ driver: { ...driver, jobName: 'nope' }, batchId: 1, partition: 'p0' }, context)).rejects.toMatchObject({
+      name: 'JobSpecError',
+      message: expect.stringContaining('no job named "nope" in the catalog'),
+    });
+  });
+
+  it('keeps engine error names and turns other errors into TransientError for the Retry clauses', () => {
+    const fenced = new ConcurrentDriverError('stale');
+    expect(toTaskError(fenced)).toBe(fenced);
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const mapped = toTaskError(throttled);
+    expect(mapped).toBeInstanceOf(TransientError);
+    expect(mapped.message).toBe('ThrottlingException: Rate exceeded');
+    expect(mapped.cause).toBe(throttled);
+  });
+
+  it('the supervisor restarts a job from an EventBridge status change, and reconciles on its schedule', async () => {
+    const started: string[] = [];
+    // Every driver it starts dies at once (the fake reports it FAILED from then on).
+    const statuses = new Map<string, 'FAILED'>([['j-3', 'FAILED']]);
+    const executions: DriverExecutions = {
+      start: async (name) => (started.push(name), statuses.set(name, 'FAILED'), 'started'),
+      status: async (name) => statuses.get(name) ?? null,
+    };
+    const d = deps(executions);
+    const { registry, clock } = d.supervisor();
+    await registry.put({ jobId: 'j', jobName: 'x', parameters: {}, trigger: null, state: 'RUNNING', reason: null, generation: 3, epoch: 3, restarts: [], lastError: null, stopRequestedAt: null, createdAt: clock.now(), updatedAt: clock.now(), revision: 1 }, null);
+    const handler = createSupervisorHandler(d);
+    const outcomes = await handler({ source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { name: 'j-3', status: 'FAILED', error: 'TransientError', cause: 'throttled' } }, context);
+    expect(outcomes).toEqual([{ jobId: 'j', action: 'restarted', detail: expect.stringContaining('j-4 (started) after 10 s: generation 3 FAILED: TransientError: throttled') }]);
+    expect(started).toEqual(['j-4']);
+    const reconciled = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, context);
+    expect(reconciled).toEqual([{ jobId: 'j', action: 'restarted', detail: expect.stringContaining('j-5 (started) after 20 s') }]);
+    expect(started).toEqual(['j-4', 'j-5']);
+  });
+
+  it('reads its settings from the environment, and names a missing or bad variable', () => {
+    const env = { SLUICE_WAL_TABLE: 'w', SLUICE_DEAD_LETTER_TABLE: 'd', SLUICE_CHECKPOINT_BUCKET: 'b', SLUICE_CHILD_BUDGET_MS: '1000' };
+    expect(readEnvironment(env).settings.childBudgetMs).toBe(1_000);
+    expect(() => readEnvironment({ ...env, SLUICE_WAL_TABLE: '' })).toThrow(/SLUICE_WAL_TABLE is not set/);
+    expect(() => readEnvironment({ ...env, SLUICE_CHILD_BUDGET_MS: 'soon' })).toThrow(/SLUICE_CHILD_BUDGET_MS must be a number/);
+  });
+});

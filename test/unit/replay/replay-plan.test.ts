@@ -1,0 +1,133 @@
+/** The plan of a replayed batch (engine/replay/replay-plan.ts): pure. */
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError, JobSpecError } from '../../../engine/errors.js';
+import { BatchStatus, type BatchCommit, type BatchPlan, type BatchRecord } from '../../../engine/protocol/batch.js';
+import { readsSameRanges, replayPlanOf, stateVersionsAfter } from '../../../engine/replay/replay-plan.js';
+
+const RANGE = { start: '0', end: '170141183460469231731687303715884105727' };
+
+/** Batch 8 as its first run planned it: partition a goes on, child c joins after parent p closed in batch 7. */
+const original: BatchPlan = {
+  jobId: 'job',
+  batchId: 8,
+  epoch: 3,
+  plannedAt: 1_000,
+  watermarkMs: 500,
+  maxEventTimeMs: 900,
+  partitions: [
+    { partition: 'a', start: { type: 'AFTER', offset: '70' }, maxRecords: 10, baseStateVersion: 6 },
+    { partition: 'c', start: { type: 'EARLIEST' }, maxRecords: 10, baseStateVersion: 0, inherits: [{ partition: 'p', stateVersion: 7 }], hashKeyRange: RANGE },
+    { partition: 'k', start: { type: 'AT_OFFSET', offset: '40' }, maxRecords: 10, baseStateVersion: 5, endBefore: '50', endIsTail: true },
+  ],
+  startingPosition: { type: 'EARLIEST' },
+  finished: { p: 7, old: 2 },
+  jobVersion: 1,
+  generation: 0,
+};
+
+/** The replay's batch 7: the same ends as the first run's, other state versions and event times. */
+function replayedSeven(overrides: { a?: Partial<BatchCommit['partitions'][string]>; plan?: Partial<BatchPlan> } = {}): BatchRecord {
+  const plan: BatchPlan = {
+    ...original,
+    batchId: 7,
+    watermarkMs: 300,
+    partitions: [],
+    finished: { old: 2 },
+    generation: 2,
+    jobVersion: 2,
+    ...overrides.plan,
+  };
+  const commit: BatchCommit = {
+    batchId: 7,
+    epoch: 9,
+    committedAt: 2_000,
+    maxEventTimeMs: 1_400,
+    partitions: {
+      a: { end: { count: 10, lastOffset: '70' }, nextStart: { type: 'AFTER', offset: '70' }, stateVersion: 4, caughtUp: false, lagMs: null, ...overrides.a },
+      p: { end: { count: 2, lastOffset: '9', closed: true }, nextStart: { type: 'AFTER', offset: '9' }, stateVersion: 7, caughtUp: true, lagMs: null },
+      k: { end: { count: 10, lastOffset: '39' }, nextStart: { type: 'AT_OFFSET', offset: '40' }, stateVersion: 3, caughtUp: false, lagMs: null },
+    },
+    metrics: { records: 22, skippedOffsets: 0, outputRows: 3, deadLetters: 0, lateRecords: 0, stateRows: 3, stateBytesWritten: 9, durationMs: 5, lagMs: null },
+  };
+  return { plan, status: BatchStatus.COMMITTED, commit };
+}
+
+const v2 = { version: 2, allowedLatenessMs: 100, migratesFrom: [1] };
+
+describe('replayPlanOf', () => {
+  it('keeps the first run\'s ranges and takes state versions, watermark and event time from the replay\'s previous batch', () => {
+    const plan = replayPlanOf({ original, previous: replayedSeven(), jobId: 'job', epoch: 9, generation: 2, nowMs: 5_000, job: v2 });
+    expect(plan).toEqual({
+      jobId: 'job',
+      batchId: 8,
+      epoch: 9,
+      plannedAt: 5_000,
+      // max(300, 1400 - 100): from the replay's batch 7, not the first run's 500.
+      watermarkMs: 1_300,
+      maxEventTimeMs: 1_400,
+      partitions: [
+        { partition: 'a', start: { type: 'AFTER', offset: '70' }, maxRecords: 10, baseStateVersion: 4 },
+        // The child inherits the parent's final state as the replay left it (7 here).
+        { partition: 'c', start: { type: 'EARLIEST' }, maxRecords: 10, baseStateVersion: 0, inherits: [{ partition: 'p', stateVersion: 7 }], hashKeyRange: RANGE },
+        { partition: 'k', start: { type: 'AT_OFFSET', offset: '40' }, maxRecords: 10, baseStateVersion: 3, endBefore: '50', endIsTail: true },
+      ],
+      startingPosition: { type: 'EARLIEST' },
+      finished: { p: 7, old: 2 },
+      jobVersion: 2,
+      generation: 2,
+    });
+    expect(readsSameRanges(plan, original)).toBe(true);
+  });
+
+  it('takes a finished parent\'s final state version from the replay', () => {
+    const previous = replayedSeven();
+    const p = previous.commit!.partitions['p']!;
+    const moved: BatchRecord = { ...previous, commit: { ...previous.commit!, partitions: { ...previous.commit!.partitions, p: { ...p, stateVersion: 5 } } } };
+    const plan = replayPlanOf({ original, previous: moved, jobId: 'job', epoch: 9, generation: 2, nowMs: 5_000, job: v2 });
+    expect(plan.partitions[1]!.inherits).toEqual([{ partition: 'p', stateVersion: 5 }]);
+    expect(plan.finished).toEqual({ p: 5, old: 2 });
+    expect(stateVersionsAfter(moved)).toEqual(new Map([['old', 2], ['p', 5], ['a', 4], ['k', 3]]));
+  });
+
+  it('migrates when the previous batch was written by another version that the job migrates from', () => {
+    const previous = replayedSeven({ plan: { jobVersion: 1 } });
+    expect(replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 }).migrateFromVersion).toBe(1);
+    expect(() => replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: { ...v2, migratesFrom: [] } })).toThrow(
+      JobSpecError,
+    );
+  });
+
+  it('refuses a batch that does not start where the replay\'s previous batch ended', () => {
+    const previous = replayedSeven({ a: { nextStart: { type: 'AFTER', offset: '71' } } });
+    expect(() => replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 })).toThrow(InvalidArgumentError);
+    expect(() => replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 })).toThrow(
+      /partition a starts elsewhere than batch 7 ended/,
+    );
+    expect(() => replayPlanOf({ original, previous: { ...replayedSeven(), status: BatchStatus.PLANNED }, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 })).toThrow(
+      /not committed/,
+    );
+  });
+
+  it('plans the first batch from the empty state', () => {
+    const first: BatchPlan = { ...original, batchId: 1, partitions: [{ partition: 'a', start: { type: 'EARLIEST' }, maxRecords: 10, baseStateVersion: 0 }], finished: {} };
+    const plan = replayPlanOf({ original: first, previous: null, jobId: 'job', epoch: 1, generation: 1, nowMs: 1, job: v2 });
+    expect(plan).toMatchObject({ batchId: 1, watermarkMs: null, maxEventTimeMs: null, finished: {}, generation: 1, jobVersion: 2 });
+    expect(plan.partitions).toEqual(first.partitions);
+    expect(plan.migrateFromVersion).toBeUndefined();
+  });
+});
+
+describe('readsSameRanges', () => {
+  it('compares partitions, starts, caps and fixed ends', () => {
+    expect(readsSameRanges(original, original)).toBe(true);
+    const other = (i: number, change: object): BatchPlan => ({
+      ...original,
+      partitions: original.partitions.map((p, j) => (j === i ? { ...p, ...change } : p)),
+    });
+    expect(readsSameRanges(other(0, { start: { type: 'AFTER', offset: '71' } }), original)).toBe(false);
+    expect(readsSameRanges(other(0, { maxRecords: 11 }), original)).toBe(false);
+    expect(readsSameRanges(other(2, { endBefore: '51' }), original)).toBe(false);
+    expect(readsSameRanges(other(0, { baseStateVersion: 1 }), original)).toBe(true);
+    expect(readsSameRanges({ ...original, partitions: original.partitions.slice(1) }, original)).toBe(false);
+  });
+});

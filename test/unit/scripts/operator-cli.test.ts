@@ -1,0 +1,52 @@
+/** The command lines of scripts/replay.ts and scripts/checkpoints.ts: help, bad flags (exit 2), nothing to work on (exit 3). */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+
+function run(script: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      env: { ...process.env, SLUICE_WAL_TABLE: '', SLUICE_DEAD_LETTER_TABLE: '', SLUICE_CHECKPOINT_BUCKET: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const missingDir = join(tmpdir(), `sluice-no-such-dir-${process.pid}`);
+
+describe('npm run replay / npm run checkpoints: arguments', () => {
+  it('print their help, refuse bad flags with exit 2, and a data directory that does not exist with exit 3', async () => {
+    const [help, noJob, badBatch, awsOnly, awsMissing, noData, cpHelp, cpNoCommand, cpNoPartition, cpNoData] = await Promise.all([
+      run('scripts/replay.ts', ['--help']),
+      run('scripts/replay.ts', ['--from-batch', '3']),
+      run('scripts/replay.ts', ['--job', 'j', '--from-batch', 'three']),
+      run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--wal-table', 'w']),
+      run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--aws', '--wal-table', 'w']),
+      run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--dry-run', '--data-dir', missingDir]),
+      run('scripts/checkpoints.ts', ['-h']),
+      run('scripts/checkpoints.ts', ['--job', 'j']),
+      run('scripts/checkpoints.ts', ['show', '--job', 'j']),
+      run('scripts/checkpoints.ts', ['list', '--job', 'j', '--data-dir', missingDir]),
+    ]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: npm run replay -- --job <id> --from-batch <N>');
+    expect(help.stdout).toContain('--dry-run');
+    expect(noJob).toMatchObject({ code: 2, stderr: expect.stringContaining('error: --job is required') });
+    expect(badBatch).toMatchObject({ code: 2, stderr: expect.stringContaining('--from-batch must be an integer >= 0, got "three"') });
+    expect(awsOnly).toMatchObject({ code: 2, stderr: expect.stringContaining('--wal-table needs --aws') });
+    expect(awsMissing).toMatchObject({ code: 2, stderr: expect.stringContaining('--aws needs --dead-letter-table (or $SLUICE_DEAD_LETTER_TABLE)') });
+    expect(noData).toMatchObject({ code: 3, stderr: expect.stringContaining(`no local runtime data in ${missingDir}`) });
+    expect(cpHelp.code).toBe(0);
+    expect(cpHelp.stdout).toContain('npm run checkpoints -- show --job <id> --partition <p>');
+    expect(cpNoCommand).toMatchObject({ code: 2, stderr: expect.stringContaining('expected one command, list or show; got none') });
+    expect(cpNoPartition).toMatchObject({ code: 2, stderr: expect.stringContaining('show needs --partition') });
+    expect(cpNoData).toMatchObject({ code: 3, stderr: expect.stringContaining('no local runtime data') });
+  });
+});
