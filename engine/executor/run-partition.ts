@@ -82,7 +82,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     inherits.length > 0
       ? new Map()
       : (ctx.cache?.get(cacheId, partition, plan.baseStateVersion) ??
-        (await ports.state.load(jobId, partition, plan.baseStateVersion)));
+        (await ports.state.load(jobId, partition, plan.baseStateVersion, generation)));
   const state = new TrackedState(base);
   const { migrateFromVersion } = record.plan;
   if (migrateFromVersion !== undefined) {
@@ -94,7 +94,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     // A child shard's first batch: its state starts as its share of its parents' final
     // states (engine/protocol/lineage.ts), written as part of this batch's version.
     const parents = await Promise.all(
-      inherits.map(async (p) => ({ partition: p.partition, state: await ports.state.load(jobId, p.partition, p.stateVersion) })),
+      inherits.map(async (p) => ({ partition: p.partition, state: await ports.state.load(jobId, p.partition, p.stateVersion, generation) })),
     );
     for (const [key, value] of inheritState(parents, plan.hashKeyRange, job.pipeline.groupKeyOf)) state.put(key, value);
   }
@@ -140,6 +140,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
           changes: state.changeSet(),
           full: next,
           snapshotEvery: job.checkpoint.snapshotEvery,
+          generation,
         })
       : undefined,
     rows.length > 0 ? ports.sinks(job.sink).write({ jobId, batchId, generation, partition, rows }) : undefined,

@@ -24,6 +24,12 @@ export interface StateWrite {
   readonly full: ReadonlyMap<string, JsonValue>;
   /** A snapshot (instead of a delta) is written when the chain since the last snapshot reaches this many versions. */
   readonly snapshotEvery: number;
+  /**
+   * The job's replay generation (0 when never replayed). A replay rewrites versions under
+   * the same numbers with new content: adapters that cache what they read must keep
+   * generations apart.
+   */
+  readonly generation?: number;
 }
 
 /**
@@ -32,8 +38,11 @@ export interface StateWrite {
  * version twice with the same content is harmless, so retries and zombies are safe.
  */
 export interface StateStore {
-  /** The state at `version`; version 0 is empty. Throws StateCorruptionError when the version is missing. */
-  load(jobId: string, partition: string, version: number): Promise<Map<string, JsonValue>>;
+  /**
+   * The state at `version`; version 0 is empty. Throws StateCorruptionError when the
+   * version is missing. `generation` as in StateWrite (default 0).
+   */
+  load(jobId: string, partition: string, version: number, generation?: number): Promise<Map<string, JsonValue>>;
   write(request: StateWrite): Promise<{ bytesWritten: number; kind: 'delta' | 'snapshot' }>;
   /** The versions kept for a partition, oldest first. */
   listVersions(jobId: string, partition: string): Promise<StateVersionInfo[]>;

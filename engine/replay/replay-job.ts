@@ -298,7 +298,7 @@ async function seed(scope: ReplayScope, epoch: number, ctx: ReplayContext): Prom
   if (existing?.status === BatchStatus.COMMITTED) return;
   for (const [partition, version] of stateVersionsAfter(base)) {
     if (version === 0) continue;
-    const full = await state.load(scope.sourceJobId, partition, version);
+    const full = await state.load(scope.sourceJobId, partition, version, generationOf(base.plan));
     await state.write({
       jobId: scope.targetJobId,
       partition,

@@ -28,7 +28,12 @@ import {
  */
 export class BlobStateStore implements StateStore {
   private readonly prefix: string;
-  /** Manifests are small and immutable per (job, partition, version): cache the recent ones. */
+  /**
+   * Manifests are small and immutable per (job, partition, version, replay generation):
+   * cache the recent ones. Within a generation a version's content is deterministic; a
+   * replay (a new generation) rewrites versions under the same keys, so its reads miss
+   * the cache instead of finding the superseded chain.
+   */
   private readonly manifests = new Map<string, ManifestObject>();
 
   constructor(
@@ -38,10 +43,10 @@ export class BlobStateStore implements StateStore {
     this.prefix = options.prefix ?? 'jobs/';
   }
 
-  async load(jobId: string, partition: string, version: number): Promise<Map<string, JsonValue>> {
+  async load(jobId: string, partition: string, version: number, generation = 0): Promise<Map<string, JsonValue>> {
     const state = new Map<string, JsonValue>();
     if (version === 0) return state;
-    const manifest = await this.requireManifest(jobId, partition, version);
+    const manifest = await this.requireManifest(jobId, partition, version, generation);
     if (manifest.snapshotVersion > 0) {
       const key = this.key(jobId, partition, manifest.snapshotVersion, 'snapshot');
       const snapshot = decodeObject<SnapshotObject>(await this.require(key), key);
@@ -58,10 +63,11 @@ export class BlobStateStore implements StateStore {
 
   async write(request: StateWrite): Promise<{ bytesWritten: number; kind: 'delta' | 'snapshot' }> {
     const { jobId, partition, version, baseVersion, changes, full } = request;
+    const generation = request.generation ?? 0;
     if (!(version > baseVersion)) {
       throw new RangeError(`state version ${version} must be above its base ${baseVersion}`);
     }
-    const base = baseVersion === 0 ? null : await this.requireManifest(jobId, partition, baseVersion);
+    const base = baseVersion === 0 ? null : await this.requireManifest(jobId, partition, baseVersion, generation);
     const chain = base === null ? [] : base.deltaVersions;
     const snapshotDue = chain.length + 1 >= Math.max(1, request.snapshotEvery);
     let bytes: number;
@@ -87,7 +93,7 @@ export class BlobStateStore implements StateStore {
     }
     const manifestBody = encodeObject(manifest);
     await this.blobs.put(this.key(jobId, partition, version, 'manifest'), manifestBody);
-    this.remember(jobId, partition, manifest);
+    this.remember(jobId, partition, manifest, generation);
     return { bytesWritten: bytes + manifestBody.byteLength, kind: manifest.kind };
   }
 
@@ -117,12 +123,13 @@ export class BlobStateStore implements StateStore {
     const keepFrom = manifest.snapshotVersion;
     const doomed = (await this.blobs.list(this.partitionPrefix(jobId, partition))).filter((k) => versionOf(k) < keepFrom);
     await this.blobs.delete(doomed);
-    for (const key of doomed) this.manifests.delete(key);
+    const gone = new Set(doomed);
+    for (const key of [...this.manifests.keys()]) if (gone.has(key.slice(0, key.lastIndexOf('@')))) this.manifests.delete(key);
     return doomed.length;
   }
 
-  private async requireManifest(jobId: string, partition: string, version: number): Promise<ManifestObject> {
-    const manifest = await this.manifest(jobId, partition, version);
+  private async requireManifest(jobId: string, partition: string, version: number, generation = 0): Promise<ManifestObject> {
+    const manifest = await this.manifest(jobId, partition, version, generation);
     if (manifest === null) {
       throw new StateCorruptionError(`state version ${version} of partition ${partition} of job ${jobId} is missing`, {
         context: { jobId, partition, version },
@@ -131,20 +138,20 @@ export class BlobStateStore implements StateStore {
     return manifest;
   }
 
-  private async manifest(jobId: string, partition: string, version: number): Promise<ManifestObject | null> {
+  private async manifest(jobId: string, partition: string, version: number, generation = 0): Promise<ManifestObject | null> {
     const key = this.key(jobId, partition, version, 'manifest');
-    const cached = this.manifests.get(key);
+    const cached = this.manifests.get(cacheKey(key, generation));
     if (cached !== undefined) return cached;
     const body = await this.blobs.get(key);
     if (body === null) return null;
     const manifest = decodeObject<ManifestObject>(body, key);
-    this.remember(jobId, partition, manifest);
+    this.remember(jobId, partition, manifest, generation);
     return manifest;
   }
 
-  private remember(jobId: string, partition: string, manifest: ManifestObject): void {
+  private remember(jobId: string, partition: string, manifest: ManifestObject, generation: number): void {
     if (this.manifests.size >= 1024) this.manifests.delete(this.manifests.keys().next().value!);
-    this.manifests.set(this.key(jobId, partition, manifest.version, 'manifest'), manifest);
+    this.manifests.set(cacheKey(this.key(jobId, partition, manifest.version, 'manifest'), generation), manifest);
   }
 
   private async require(key: string): Promise<Uint8Array> {
@@ -171,6 +178,10 @@ function manifestOf(
   bytes: number,
 ): ManifestObject {
   return { format: STATE_FORMAT, version, kind, snapshotVersion, deltaVersions, rows, bytes };
+}
+
+function cacheKey(objectKey: string, generation: number): string {
+  return `${objectKey}@${generation}`;
 }
 
 function versionOf(key: string): number {

@@ -115,7 +115,7 @@ export function withCrash(ports: EnginePorts, plan: CrashPlan): EnginePorts & { 
       },
     }),
     state: guard({
-      load: (jobId, partition, version) => state.load(jobId, partition, version),
+      load: (jobId, partition, version, generation) => state.load(jobId, partition, version, generation),
       listVersions: (jobId, partition) => state.listVersions(jobId, partition),
       listPartitions: (jobId) => state.listPartitions(jobId),
       deleteVersionsBelow: (jobId, partition, version) => state.deleteVersionsBelow(jobId, partition, version),
