@@ -18,4 +18,6 @@ export const ENV = {
   restartWindowMs: 'SLUICE_RESTART_WINDOW_MS',
   restartBackoffBaseMs: 'SLUICE_RESTART_BACKOFF_BASE_MS',
   restartBackoffMaxMs: 'SLUICE_RESTART_BACKOFF_MAX_MS',
+  /** The deployment (the stack name): the dimension of the engine's CloudWatch metrics (functions/metrics.ts). */
+  deployment: 'SLUICE_DEPLOYMENT',
 } as const;

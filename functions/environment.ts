@@ -5,7 +5,8 @@
  * the local runtime can import the handlers and give them its own.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { createAwsPorts } from '../engine/adapters/aws/index.js';
+import type { ApiContext } from '../engine/api/jobs.js';
+import { createAwsClients, createAwsPorts, DynamoDbWriteAheadLog, S3BlobStore } from '../engine/adapters/aws/index.js';
 import { kafkaConnectionFromEnv } from '../engine/adapters/kafka/kafka-config.js';
 import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
 import { StepFunctionsDriverExecutions } from '../engine/adapters/aws/step-functions-driver-executions.js';
@@ -21,13 +22,18 @@ import type { DriverTaskContext } from '../engine/driver/tasks.js';
 import { InvalidArgumentError } from '../engine/errors.js';
 import { StateCache } from '../engine/executor/state-cache.js';
 import type { Logger } from '../engine/ports/index.js';
+import { BlobStateStore } from '../engine/state/blob-state-store.js';
 import { catalog } from '../jobs/catalog.js';
+import type { ApiDependencies } from './api.js';
 import { ENV } from './env.js';
+import { emfMetrics, type EngineMetrics } from './metrics.js';
 
 /** What the handlers need; the local runtime supplies its own. */
 export interface FunctionDependencies {
   task(): DriverTaskContext;
   supervisor(): SupervisorContext;
+  /** Where the Finish task and the supervisor report CloudWatch metrics (none locally). */
+  readonly metrics?: EngineMetrics;
 }
 
 /** One JSON line per log entry (CloudWatch Logs keeps them searchable). */
@@ -41,6 +47,7 @@ let task: DriverTaskContext | undefined;
 let supervisor: SupervisorContext | undefined;
 
 export const environmentDependencies: FunctionDependencies = {
+  metrics: emfMetrics(process.env[ENV.deployment] ?? 'sluice'),
   task() {
     if (task !== undefined) return task;
     const env = readEnvironment(process.env);
@@ -76,6 +83,37 @@ export const environmentDependencies: FunctionDependencies = {
     return supervisor;
   },
 };
+
+/**
+ * The jobs API's context on Lambda. `read` (list, status, batches) gets the registry and
+ * the WAL in the WAL table, and the driver executions' status; `control` (start, stop,
+ * resume) the same plus the state store, to start a job from another's checkpoint. Each
+ * function is granted exactly what its variables name (infra/constructs/sluice-api.ts).
+ */
+export function apiDependencies(kind: 'read' | 'control'): ApiDependencies {
+  let context: ApiContext | undefined;
+  return {
+    logger: () => jsonLogger,
+    api() {
+      if (context !== undefined) return context;
+      const walTable = required(process.env, ENV.walTable);
+      const stateMachineArn = required(process.env, ENV.driverStateMachineArn);
+      const clients = createAwsClients({});
+      context = {
+        registry: new DynamoDbJobRegistry({ client: clients.dynamodb, tableName: walTable }),
+        wal: new DynamoDbWriteAheadLog({ client: clients.dynamodb, tableName: walTable }),
+        executions: new StepFunctionsDriverExecutions({ client: new SFNClient({}), stateMachineArn }),
+        catalog,
+        clock: systemClock,
+        logger: jsonLogger,
+        ...(kind === 'control'
+          ? { state: new BlobStateStore(new S3BlobStore({ client: clients.s3, bucket: required(process.env, ENV.checkpointBucket) })) }
+          : {}),
+      };
+      return context;
+    },
+  };
+}
 
 export function readEnvironment(env: NodeJS.ProcessEnv) {
   return {

@@ -5,7 +5,12 @@ import { finishEvent } from './events.js';
 import { taskHandler } from './middleware.js';
 
 export function createFinishTaskHandler(deps: FunctionDependencies) {
-  return taskHandler('finishTask', () => deps.task().ports.logger, async (event) => finishTask(finishEvent(event), deps.task()));
+  return taskHandler('finishTask', () => deps.task().ports.logger, async (event) => {
+    const input = finishEvent(event);
+    const result = await finishTask(input, deps.task());
+    deps.metrics?.batchCommitted(input.driver, result);
+    return result;
+  });
 }
 
 export const handler = createFinishTaskHandler(environmentDependencies);

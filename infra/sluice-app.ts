@@ -6,10 +6,11 @@
  */
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { CONTEXT } from './context.js';
 import { SluiceStack } from './stacks/sluice-stack.js';
 
-/** Context key of the stack name (`cdk synth -c sluice:stackName=SluiceDev`). */
-export const STACK_NAME_CONTEXT = 'sluice:stackName';
+/** Context key of the stack name (`cdk synth -c sluice:stackName=SluiceDev`); the other keys: infra/context.ts. */
+export const STACK_NAME_CONTEXT = CONTEXT.stackName;
 export const DEFAULT_STACK_NAME = 'Sluice';
 
 export function addSluiceStacks(app: App): { readonly stack: SluiceStack } {

@@ -28,6 +28,10 @@ export interface StartJobRequest {
   readonly jobName: string;
   readonly parameters?: Readonly<Record<string, JsonValue>>;
   readonly trigger?: TriggerSettings | null;
+  /** The start request's idempotency token (the jobs API), recorded in the instance's `start`. */
+  readonly token?: string | null;
+  /** The instance begins from another instance's committed batch (recorded in `start`; the caller seeds the WAL). */
+  readonly fromCheckpoint?: { readonly jobId: string; readonly batchId: number } | null;
 }
 
 export interface RegistryContext {
@@ -76,6 +80,12 @@ export async function startJob(request: StartJobRequest, ctx: RegistryContext): 
       createdAt: current?.createdAt ?? now,
       updatedAt: now,
       revision: (current?.revision ?? 0) + 1,
+      start: {
+        token: request.token ?? null,
+        generation: (current?.generation ?? 0) + 1,
+        at: now,
+        fromCheckpoint: request.fromCheckpoint ?? null,
+      },
     };
   });
   return { job, generation: job.generation + 1 };

@@ -37,6 +37,21 @@ export interface JobError {
   readonly cause: string;
 }
 
+/**
+ * The start that last made an instance RUNNING (engine/driver/job-control.ts startJob;
+ * the jobs API, engine/api/). A retried start request that carries the same token
+ * starts nothing new: it gets this instance back.
+ */
+export interface StartRecord {
+  /** The start request's idempotency token; null when it gave none. */
+  readonly token: string | null;
+  /** The driver generation that start launched: execution `<jobId>-<generation>`. */
+  readonly generation: number;
+  readonly at: number;
+  /** The instance began from this committed batch of another instance (its state and offsets after it). */
+  readonly fromCheckpoint: { readonly jobId: string; readonly batchId: number } | null;
+}
+
 export interface JobInstance {
   /** The instance's id: the WAL's job id, and the prefix of its driver executions' names. */
   readonly jobId: string;
@@ -61,6 +76,8 @@ export interface JobInstance {
   readonly updatedAt: number;
   /** Bumped by every write: the optimistic concurrency check of `put`. */
   readonly revision: number;
+  /** The start that last made the instance RUNNING; absent in records written before starts were recorded. */
+  readonly start?: StartRecord | null;
 }
 
 export interface JobRegistry {

@@ -307,9 +307,13 @@ async function seed(scope: ReplayScope, epoch: number, ctx: ReplayContext): Prom
       changes: full,
       full,
       snapshotEvery: 1,
+      generation: scope.generation,
     });
   }
-  if (existing === null) await wal.putPlan({ ...base.plan, jobId: scope.targetJobId, epoch });
+  // The seed is the new job's batch N at the replay's generation: every later plan of the
+  // new job follows it at that generation, even when there is nothing to replay (N = the
+  // source's latest batch) and no replayed batch carries the generation forward.
+  if (existing === null) await wal.putPlan({ ...base.plan, jobId: scope.targetJobId, epoch, generation: scope.generation });
   await wal.commitBatch(scope.targetJobId, { ...base.commit, epoch });
 }
 

@@ -7,16 +7,14 @@
  * Reads as a script: functions (each grant next to the environment variable naming its
  * resource), state machines, supervisor wiring.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ArnFormat, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -24,9 +22,9 @@ import type { DriverSettings, RestartPolicy } from '../../engine/driver/settings
 import { ENV } from '../../functions/env.js';
 import { PLACEHOLDERS, batchesDefinition, driverDefinition } from '../state-machines/definitions.js';
 import { DRIVER_FUNCTIONS, type DriverFunction, type FunctionSpec } from '../state-machines/functions.js';
+import { sluiceFunction } from './sluice-function.js';
+import type { SluiceKafkaAccess } from './sluice-sources.js';
 import type { SluiceStorage } from './sluice-storage.js';
-
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The statuses of a driver execution that the supervisor restarts after. */
 export const RESTART_ON_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -46,6 +44,17 @@ export interface SluiceDriverProps {
    * @default - none
    */
   readonly sinkTables?: readonly dynamodb.ITable[];
+  /**
+   * The Kafka cluster the jobs read (SluiceSources): the plan and execute functions run in
+   * its VPC, with its connection in their environment and the kafka-cluster grants.
+   * @default - no Kafka
+   */
+  readonly kafka?: SluiceKafkaAccess | null;
+  /**
+   * The name of the deployment in the engine's metrics (their Deployment dimension).
+   * @default - the stack name
+   */
+  readonly deployment?: string;
   /**
    * How often the supervisor reconciles (restarts a job that should run and has no live driver).
    * @default Duration.minutes(5)
@@ -77,7 +86,15 @@ export class SluiceDriver extends Construct {
     // 1. Functions. Every task function reaches the engine's storage; the planner and the
     //    executors the jobs' streams, the executors the jobs' sinks.
     const settingsEnv = environmentOf(props.settings, props.restartPolicy);
-    const make = (name: DriverFunction) => this.driverFunction(name, DRIVER_FUNCTIONS[name], retention, settingsEnv);
+    const kafka = props.kafka ?? null;
+    const readsKafka = (name: DriverFunction) => kafka !== null && (name === 'plan' || name === 'execute');
+    const make = (name: DriverFunction) =>
+      sluiceFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, DRIVER_FUNCTIONS[name], {
+        logRetention: retention,
+        logGroupId: `${name}Logs`,
+        environment: settingsEnv,
+        ...(readsKafka(name) ? { network: kafka!.network } : {}),
+      });
     const functions = {
       startGeneration: make('startGeneration'),
       plan: make('plan'),
@@ -99,6 +116,14 @@ export class SluiceDriver extends Construct {
       stream.grantRead(functions.execute);
     }
     for (const table of props.sinkTables ?? []) table.grantReadWriteData(functions.execute);
+    if (kafka !== null) {
+      for (const fn of [functions.plan, functions.execute]) {
+        for (const [name, value] of Object.entries(kafka.environment)) fn.addEnvironment(name, value);
+        kafka.grantRead(fn);
+      }
+    }
+    // The engine's metrics (functions/metrics.ts): the Finish task per batch, the supervisor per restart.
+    for (const fn of [functions.finish, functions.supervisor]) fn.addEnvironment(ENV.deployment, props.deployment ?? stack.stackName);
 
     // 2. State machines. The child first: the driver's definition names it.
     const substitutions: Record<string, string> = {};
@@ -174,11 +199,11 @@ export class SluiceDriver extends Construct {
       targets: [new targets.LambdaFunction(supervisor, { retryAttempts: 2 })],
     });
 
-    this.acknowledgeFindings();
+    this.acknowledgeFindings(storage, kafka);
   }
 
   /** cdk-nag findings this construct accepts, each with its reason (cdk-nag 3 needs the exact bracketed ids). */
-  private acknowledgeFindings(): void {
+  private acknowledgeFindings(storage: SluiceStorage, kafka: SluiceKafkaAccess | null): void {
     const stack = Stack.of(this);
     const id = (c: Construct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
     const invokeVersions = (fn: lambda.IFunction) => `AwsSolutions-IAM5[Resource::<${id(fn as nodejs.NodejsFunction)}.Arn>:*]`;
@@ -192,7 +217,7 @@ export class SluiceDriver extends Construct {
         reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.node.scope!.node.tryFindChild('Storage')!.node.findChild('CheckpointBucket').node.defaultChild as CfnElement)}.Arn>/jobs/*]`,
+        id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/jobs/*]`,
         reason: 'State checkpoints are objects under jobs/<job>/state/<partition>/<version>: the engine writes and deletes keys it derives at run time, under that prefix only.',
       },
       {
@@ -211,31 +236,20 @@ export class SluiceDriver extends Construct {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${id(this.batches)}.Name>:*]`,
         reason: 'startExecution.sync:2 polls and may stop the executions of the batches state machine only; their names are generated at run time.',
       },
+      ...(kafka === null
+        ? []
+        : [
+            {
+              id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+              reason: 'The plan and execute functions run in the Kafka cluster\'s VPC: this AWS managed policy only lets Lambda create, describe and delete their network interfaces.',
+            },
+            ...kafka.wildcardResources.map((resource) => ({
+              id: `AwsSolutions-IAM5[Resource::${resource}]`,
+              reason: 'No topics were listed: the jobs may read any topic of this one cluster (kafka-cluster:DescribeTopic and ReadData on its topic ARNs); list the topics to narrow it.',
+            })),
+          ]),
     ];
     Validations.of(this).acknowledge(...acks);
-  }
-
-  /** The one way a Sluice function is built: Node 24 on arm64, the SDK bundled in, its own log group. */
-  private driverFunction(name: DriverFunction, spec: FunctionSpec, retention: logs.RetentionDays, env: Record<string, string>): nodejs.NodejsFunction {
-    return new nodejs.NodejsFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, {
-      entry: join(REPO_ROOT, spec.entry),
-      handler: 'handler',
-      description: spec.description,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: spec.memoryMb,
-      timeout: Duration.seconds(spec.timeoutSeconds),
-      tracing: lambda.Tracing.ACTIVE,
-      logGroup: this.logGroup(`${name}Logs`, retention),
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...env },
-      bundling: {
-        // Bundle SDK v3 (no externals): a faster cold start than the runtime's copy, and a pinned version.
-        externalModules: [],
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-      },
-    });
   }
 
   private logGroup(id: string, retention: logs.RetentionDays): logs.LogGroup {

@@ -12,7 +12,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DEAD_LETTER_TABLE_KEYS, WAL_TABLE_KEYS } from '../../engine/adapters/aws/table-keys.js';
+import { DEAD_LETTER_TABLE_KEYS, SINK_TABLE_KEYS, WAL_TABLE_KEYS } from '../../engine/adapters/aws/table-keys.js';
 
 /**
  * Where the engine keeps state objects in the checkpoint bucket: BlobStateStore's default
@@ -148,6 +148,21 @@ export class SluiceStorage extends Construct {
   }
 
   /**
+   * Grants what starting a job from another job's checkpoint needs (the jobs API's control
+   * function, engine/api/checkpoint-start.ts): get and put of the checkpoint objects under
+   * {@link CHECKPOINT_PREFIX} (it copies state versions to the new job), and listing the
+   * bucket (see grantEngine: a missing key is NoSuchKey only to a caller that may list).
+   * No delete: retention is the driver's.
+   */
+  public grantCheckpointCopy(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject', 's3:PutObject'],
+      resourceArns: [this.checkpointBucket.arnForObjects(`${CHECKPOINT_PREFIX}*`)],
+    }).combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.checkpointBucket.bucketArn] }));
+  }
+
+  /**
    * The log bucket does not log its own access, and cdk-nag's AwsSolutions-S1 needs no
    * acknowledgement for it: the rule accepts a bucket that receives another bucket's logs.
    */
@@ -164,6 +179,19 @@ export class SluiceStorage extends Construct {
       removalPolicy,
     });
   }
+}
+
+/**
+ * A sink table for the jobs (DynamoDbSink's key schema: pk, a string), with the settings
+ * every Sluice table has: on demand, encrypted, point-in-time recovery, kept by default.
+ */
+export function sinkTable(scope: Construct, id: string, props: { readonly tableName: string; readonly removalPolicy?: RemovalPolicy }): dynamodb.Table {
+  return new dynamodb.Table(scope, id, {
+    ...TABLE_DEFAULTS,
+    tableName: props.tableName,
+    partitionKey: { name: SINK_TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+  });
 }
 
 /** Settings every Sluice table shares. */

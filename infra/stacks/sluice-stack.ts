@@ -1,12 +1,32 @@
 /**
- * The Sluice stack: the engine's storage, and the driver on Step Functions (its Lambda
- * functions, the Standard driver and Express batches state machines, the supervisor).
- * The HTTP API joins it in later work.
+ * The Sluice stack, as a script: the engine's storage; the jobs' sources (Kinesis streams,
+ * an MSK cluster) and sink tables; the driver on Step Functions (its Lambda functions, the
+ * Standard driver and Express batches state machines, the supervisor); the jobs API; and
+ * the alarms and dashboard.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import { stackPropsFromContext } from '../context.js';
+import { SluiceApi, type SluiceApiProps } from '../constructs/sluice-api.js';
 import { SluiceDriver, type SluiceDriverProps } from '../constructs/sluice-driver.js';
-import { SluiceStorage, type SluiceStorageProps } from '../constructs/sluice-storage.js';
+import { SluiceMonitoring, type SluiceMonitoringProps } from '../constructs/sluice-monitoring.js';
+import { SluiceSources, type SluiceSourcesProps } from '../constructs/sluice-sources.js';
+import { SluiceStorage, sinkTable, type SluiceStorageProps } from '../constructs/sluice-storage.js';
+
+export interface SluiceSinksProps {
+  /**
+   * Existing DynamoDB tables the jobs write, by name (the executors are granted read and write on them).
+   * @default - none
+   */
+  readonly tables?: readonly string[];
+  /**
+   * Sink tables the stack creates, by name (DynamoDbSink's key schema; on demand, encrypted,
+   * point-in-time recovery, kept when the stack is deleted unless `storage.removalPolicy` says otherwise).
+   * @default - none
+   */
+  readonly createTables?: readonly string[];
+}
 
 export interface SluiceStackProps extends StackProps {
   /**
@@ -15,24 +35,79 @@ export interface SluiceStackProps extends StackProps {
    */
   readonly storage?: SluiceStorageProps;
   /**
-   * Settings of the driver (its settings, restart policy, the jobs' streams and sinks).
-   * @default - the engine's defaults, no source streams or sink tables
+   * Where the jobs read: Kinesis streams (existing, or one created) and an MSK cluster.
+   * @default - none (give the driver's sourceStreams instead, or both)
    */
-  readonly driver?: Omit<SluiceDriverProps, 'storage'>;
+  readonly sources?: SluiceSourcesProps;
+  /**
+   * The DynamoDB tables the jobs write.
+   * @default - none
+   */
+  readonly sinks?: SluiceSinksProps;
+  /**
+   * Settings of the driver (its settings, restart policy, more streams and sinks as constructs).
+   * @default - the engine's defaults
+   */
+  readonly driver?: Omit<SluiceDriverProps, 'storage' | 'kafka'>;
+  /**
+   * Settings of the jobs API (throttling, log retention).
+   * @default - 50 requests per second, bursts of 100
+   */
+  readonly api?: Omit<SluiceApiProps, 'storage' | 'driver'>;
+  /**
+   * Alarm destination and thresholds.
+   * @default - alarms without actions, the default thresholds
+   */
+  readonly monitoring?: Omit<SluiceMonitoringProps, 'deployment' | 'driver' | 'api'>;
 }
 
 export class SluiceStack extends Stack {
   public readonly storage: SluiceStorage;
+  public readonly sources: SluiceSources;
+  /** The sink tables of `sinks` (existing ones imported, created ones). */
+  public readonly sinkTables: readonly dynamodb.ITable[];
   public readonly driver: SluiceDriver;
+  public readonly api: SluiceApi;
+  public readonly monitoring: SluiceMonitoring;
 
   constructor(scope: Construct, id: string, props: SluiceStackProps = {}) {
     super(scope, id, {
-      description: 'Sluice: exactly-once stream processing on AWS serverless (storage and driver)',
+      description: 'Sluice: exactly-once stream processing on AWS serverless (storage, driver, jobs API, alarms)',
       ...props,
     });
 
-    this.storage = new SluiceStorage(this, 'Storage', props.storage);
-    this.driver = new SluiceDriver(this, 'Driver', { ...props.driver, storage: this.storage });
+    // Settings from CDK context (infra/context.ts); props given in code take precedence.
+    const context = stackPropsFromContext(this);
+    const storage = { ...context.storage, ...props.storage };
+    const removalPolicy = storage.removalPolicy;
+    // A created stream goes with the stack's data unless it says otherwise.
+    const merged: SluiceSourcesProps = { ...context.sources, ...props.sources };
+    const create = merged.kinesis?.createStream;
+    const sources: SluiceSourcesProps =
+      create === undefined || create.removalPolicy !== undefined || removalPolicy === undefined
+        ? merged
+        : { ...merged, kinesis: { ...merged.kinesis, createStream: { ...create, removalPolicy } } };
+    const sinks = { ...context.sinks, ...props.sinks };
+    const monitoring = { ...context.monitoring, ...props.monitoring };
+
+    this.storage = new SluiceStorage(this, 'Storage', storage);
+    this.sources = new SluiceSources(this, 'Sources', sources);
+    this.sinkTables = [
+      ...(sinks.tables ?? []).map((name, i) => dynamodb.Table.fromTableName(this, `SinkTable${i}`, name)),
+      ...(sinks.createTables ?? []).map((name, i) =>
+        sinkTable(this, `CreatedSinkTable${i}`, { tableName: name, ...(removalPolicy ? { removalPolicy } : {}) }),
+      ),
+    ];
+    this.driver = new SluiceDriver(this, 'Driver', {
+      ...props.driver,
+      storage: this.storage,
+      sourceStreams: [...(props.driver?.sourceStreams ?? []), ...this.sources.streams],
+      sinkTables: [...(props.driver?.sinkTables ?? []), ...this.sinkTables],
+      kafka: this.sources.kafka,
+      deployment: this.stackName,
+    });
+    this.api = new SluiceApi(this, 'Api', { ...props.api, storage: this.storage, driver: this.driver });
+    this.monitoring = new SluiceMonitoring(this, 'Monitoring', { ...monitoring, deployment: this.stackName, driver: this.driver, api: this.api });
 
     new CfnOutput(this, 'WalTableName', {
       description: 'DynamoDB write-ahead-log table (the engine\'s walTable)',
@@ -50,5 +125,15 @@ export class SluiceStack extends Stack {
       description: 'S3 bucket of state checkpoints (the engine\'s bucket)',
       value: this.storage.checkpointBucket.bucketName,
     });
+    if (this.sources.createdStream !== null) {
+      new CfnOutput(this, 'StreamName', { description: 'The Kinesis stream the stack created for the jobs', value: this.sources.createdStream.streamName });
+    }
+    if (this.sources.kafkaSecurityGroup !== null) {
+      new CfnOutput(this, 'KafkaClientSecurityGroupId', {
+        description: "The security group of the functions that read Kafka: the cluster's security group must admit it on the listener's port",
+        value: this.sources.kafkaSecurityGroup.securityGroupId,
+      });
+    }
+    new CfnOutput(this, 'DashboardName', { description: 'The CloudWatch dashboard', value: this.monitoring.dashboard.dashboardName });
   }
 }

@@ -301,6 +301,29 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
       ).rejects.toThrow(/exists already/);
     });
 
+    it('replays into a new job from the latest committed batch: nothing to re-run, and the new job goes on with its driver', async () => {
+      const { world, jobId, input, latest } = await ranOldLogic('into-latest');
+      const newTable = await world.sinkTable();
+      const fixedInto = userCounts({ streamName: world.streamName, sinkTable: newTable, fixed: true });
+      const into = `${jobId}-from-latest`;
+      const outcome = await replayJob({ jobId, fromBatchId: latest, intoJobId: into }, { ports: world.ports, job: fixedInto, executorAttempts: 1 });
+      expect(outcome.scope).toMatchObject({ mode: 'into', targetJobId: into });
+      // New records after the checkpoint reach the new job's sink exactly once: old counts
+      // (every event) up to the checkpoint, the fixed logic's after it.
+      const before = input.map((events) => events.length);
+      await load(world, input, (p, already) => clicks(p, already, already + CAP));
+      await runToEnd(world, fixedInto, into);
+      const expected = new Map<string, number>();
+      input.forEach((events, p) =>
+        events.forEach((e, i) => {
+          if (e === null || (i >= before[p]! && !e.ok)) return;
+          expected.set(e.user, (expected.get(e.user) ?? 0) + 1);
+        }),
+      );
+      expect(await sinkCounts(world, fixedInto)).toEqual(expected);
+      await assertCommittedOnce(world.ports, into, latest);
+    });
+
     it('replays up to --to-batch M; the driver then plans the next batches afresh', async () => {
       const { world, jobId, fixed, input, before } = await ranOldLogic('to-batch');
       const outcome = await replayJob({ jobId, fromBatchId: 2, toBatchId: 4 }, { ports: world.ports, job: fixed, executorAttempts: 1 });

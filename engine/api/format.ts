@@ -1,0 +1,113 @@
+/** Text the `sluice` command prints for the jobs API's answers (engine/api/views.ts). */
+import type { JobStatus, JobSummary, BatchView } from './views.js';
+import type { StartingPositionRequest } from './requests.js';
+import type { TriggerSettings } from '../ports/job-registry.js';
+
+export function formatJobList(jobs: readonly JobSummary[]): string[] {
+  if (jobs.length === 0) return ['no job instances'];
+  return table(
+    [
+      ['JOB ID', 'JOB', 'STATE', 'GENERATION', 'UPDATED', 'REASON'],
+      ...jobs.map((j) => [j.jobId, j.jobName, j.state, String(j.generation), time(j.updatedAt), j.reason ?? '']),
+    ],
+    [false, false, false, true, false, false],
+  );
+}
+
+export function formatJobStatus(s: JobStatus): string[] {
+  const last = s.lastCommittedBatch;
+  const lines = [
+    `job ${s.jobId} (${s.jobName})  ${s.state}${s.reason ? `: ${s.reason}` : ''}`,
+    row('driver', s.driver.execution === null ? 'not started' : `${s.driver.execution} ${s.driver.status ?? '(status unknown)'} (generation ${s.generation}, epoch ${s.epoch ?? '-'})`),
+    row('trigger', describeTrigger(s.trigger)),
+    row('rate limit', s.maxRecordsPerPartition === null ? "the job's own" : `${count(s.maxRecordsPerPartition)} records per partition per batch`),
+    row('started from', s.startedFrom ? `job ${s.startedFrom.jobId} after batch ${s.startedFrom.batchId}` : describePosition(s.startingPosition)),
+    row('parameters', Object.keys(s.parameters).length === 0 ? 'none' : JSON.stringify(s.parameters)),
+    row(
+      'last batch',
+      last === null
+        ? 'none committed yet'
+        : `${last.batchId} committed ${time(last.committedAt ?? "-")}: ${count(last.records ?? 0)} records in ${last.durationMs ?? '-'} ms, ${count(last.outputRows ?? 0)} rows, ${count(last.deadLetters ?? 0)} dead letters, ${count(last.lateRecords ?? 0)} late`,
+    ),
+    ...(s.latestBatch !== null && s.latestBatch.status !== 'COMMITTED' ? [row('in flight', `batch ${s.latestBatch.batchId} (${s.latestBatch.status})`)] : []),
+    row('watermark', s.watermark ?? '-'),
+    row(
+      'rates',
+      s.rates.batches === 0
+        ? '-'
+        : `input ${rate(s.rates.inputRecordsPerSecond)}, processed ${rate(s.rates.processedRecordsPerSecond)} (last ${s.rates.batches} batches)`,
+    ),
+    row('state', s.stateSize.rows === null ? '-' : `${count(s.stateSize.rows)} rows after the last batch (which wrote ${count(s.stateSize.bytesWritten ?? 0)} bytes of state)`),
+    row('lag', s.lag.partitions.length === 0 ? '-' : `max ${s.lag.maxMs === null ? 'unknown' : `${count(s.lag.maxMs)} ms`}`),
+    ...s.lag.partitions.map(
+      (p) => `    ${p.partition.padEnd(24)} ${p.caughtUp ? 'caught up' : 'behind   '}  lag ${p.lagMs === null ? '-' : `${count(p.lagMs)} ms`}  next ${p.next}  state v${p.stateVersion}`,
+    ),
+    row('restarts', s.restarts.count === 0 ? 'none in the window' : `${s.restarts.count} in the window`),
+    ...s.restarts.recent.map((r) => `    ${time(r.at)} generation ${r.generation}: ${r.reason}`),
+    row('last error', s.lastError === null ? 'none' : `${time(s.lastError.at)} generation ${s.lastError.generation}: ${s.lastError.error}: ${s.lastError.cause}`),
+  ];
+  return lines;
+}
+
+export function formatBatches(batches: readonly BatchView[]): string[] {
+  if (batches.length === 0) return ['no batches'];
+  return table(
+    [
+      ['BATCH', 'STATUS', 'RECORDS', 'MS', 'ROWS', 'DEAD', 'LATE', 'LAG MS', 'WATERMARK', 'COMMITTED'],
+      ...batches.map((b) => [
+        String(b.batchId),
+        b.status,
+        b.records === null ? '-' : count(b.records),
+        b.durationMs === null ? '-' : count(b.durationMs),
+        b.outputRows === null ? '-' : count(b.outputRows),
+        b.deadLetters === null ? '-' : count(b.deadLetters),
+        b.lateRecords === null ? '-' : count(b.lateRecords),
+        b.lagMs === null ? '-' : count(b.lagMs),
+        b.watermark === null ? '-' : time(b.watermark),
+        b.committedAt === null ? '-' : time(b.committedAt),
+      ]),
+    ],
+    [true, false, true, true, true, true, true, true, false, false],
+  );
+}
+
+export function describeTrigger(trigger: TriggerSettings | null): string {
+  if (trigger === null) return "the job's own";
+  if (trigger.type === 'availableNow') return 'available now (stops when caught up)';
+  return `every ${count(trigger.intervalMs)} ms${trigger.maxIdleIntervalMs === undefined ? '' : `, backing off to ${count(trigger.maxIdleIntervalMs)} ms while idle`}`;
+}
+
+export function describePosition(position: StartingPositionRequest | null): string {
+  if (position === null) return "the job's starting position";
+  switch (position.type) {
+    case 'earliest':
+    case 'latest':
+      return position.type;
+    case 'timestamp':
+      return `records from ${new Date(position.timestamp).toISOString()}`;
+    case 'checkpoint':
+      return `job ${position.jobId} after batch ${position.batchId ?? 'its latest'}`;
+  }
+}
+
+function row(label: string, value: string): string {
+  return `  ${label.padEnd(14)}${value}`;
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function rate(n: number | null): string {
+  return n === null ? '-' : `${count(Math.round(n))} records/s`;
+}
+
+/** An ISO time as `2026-01-31 12:00:05` (UTC). */
+function time(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+function table(rows: readonly (readonly string[])[], right: readonly boolean[]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => (right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}

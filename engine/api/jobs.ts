@@ -1,0 +1,313 @@
+/**
+ * The jobs API's operations over the engine's ports: start a job instance, list them,
+ * read one's status, page through its batches, stop it, resume it. The Lambda handlers
+ * (functions/api.ts) and the local HTTP server (engine/local/api-server.ts) call these;
+ * each returns an HTTP status and a JSON body, or throws an ApiError (engine/api/errors.ts).
+ *
+ * Starting, as a sequence (each step safe to repeat, so a retried request finishes a start
+ * that died half way):
+ *
+ *   1. check    the job name and parameters resolve to a job definition (400 otherwise);
+ *               an instance with this id either does not exist, or was started with the
+ *               request's idempotency token (then nothing new starts: 200, that instance),
+ *               or it conflicts (409: it runs, or it exists and should be resumed)
+ *   2. seed     (starting position: a checkpoint) copy the other instance's batch N and
+ *               its state into the new instance's WAL and state (checkpoint-start.ts)
+ *   3. record   the control record RUNNING, with the token (job-control.ts startJob)
+ *   4. launch   the driver execution `<jobId>-<generation>` (a deterministic name: a
+ *               second start of it finds it exists)
+ */
+import { ENGINE_PARAMETERS, resolveJob, type JobCatalog } from '../driver/catalog.js';
+import { getJob, requestStop, startJob, type StartJobRequest } from '../driver/job-control.js';
+import { InvalidArgumentError, JobSpecError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import type { JobDefinition } from '../job/types.js';
+import type { Clock } from '../ports/clock.js';
+import { driverExecutionName, type DriverExecutions } from '../ports/driver-executions.js';
+import type { Logger } from '../ports/index.js';
+import { JobState, type JobInstance, type JobRegistry } from '../ports/job-registry.js';
+import type { StateStore } from '../ports/state-store.js';
+import type { WriteAheadLog } from '../ports/write-ahead-log.js';
+import { resolveCheckpoint, seedFromCheckpoint } from './checkpoint-start.js';
+import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
+import type { ResumeJobInput, StartJobInput, StartingPositionRequest } from './requests.js';
+import { batchViewOf, jobStatusOf, jobSummaryOf, type BatchView, type JobStatus, type JobSummary } from './views.js';
+
+export interface ApiContext {
+  readonly registry: JobRegistry;
+  readonly wal: WriteAheadLog;
+  readonly executions: DriverExecutions;
+  readonly catalog: JobCatalog;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The state store: only a start from a checkpoint needs it (it copies state versions). */
+  readonly state?: StateStore;
+  /** Called with the definition a job instance will run, before it starts (the local runtime creates its sink table). */
+  readonly prepareJob?: (job: JobDefinition) => Promise<void>;
+}
+
+export interface ApiResult<T> {
+  readonly status: number;
+  readonly body: T;
+}
+
+export interface StartedJob {
+  readonly job: JobSummary;
+  /** The driver execution this start launched (or launched before, when alreadyStarted). */
+  readonly execution: string;
+  /** A start with this idempotency token happened before: nothing new was started. */
+  readonly alreadyStarted: boolean;
+}
+
+/** Recent batches read for a job's status (its rates are computed over them). */
+const STATUS_BATCHES = 10;
+
+/** POST /jobs */
+export async function startJobInstance(input: StartJobInput, ctx: ApiContext): Promise<ApiResult<StartedJob>> {
+  const { jobId } = input;
+  const parameters = withEngineParameters(input.parameters, input.startingPosition, input.maxRecordsPerPartition);
+  const job = definitionOf(ctx.catalog, input.jobName, parameters);
+
+  // 1. check
+  const existing = await ctx.registry.get(jobId);
+  if (existing !== null) return sameStart(existing, input.idempotencyToken, ctx) ?? conflictOnStart(existing, input.idempotencyToken);
+  const position = input.startingPosition;
+  const checkpoint = position?.type === 'checkpoint' ? position : null;
+  const base = checkpoint === null ? null : await resolveCheckpoint({ targetJobId: jobId, sourceJobId: checkpoint.jobId, batchId: checkpoint.batchId, job }, checkpointContext(ctx));
+  if (position !== null && checkpoint === null) {
+    const latest = await ctx.wal.getLatestBatch(jobId);
+    if (latest !== null) {
+      throw new ConflictError(
+        `job ${jobId} has batches in its write-ahead log (the latest is ${latest.plan.batchId}): it goes on from there, so a ` +
+          `startingPosition does not apply. Leave startingPosition out to run it from its checkpoint, or choose another jobId`,
+      );
+    }
+  }
+
+  // 2. seed
+  if (base !== null) await seedFromCheckpoint(jobId, base, checkpointContext(ctx));
+  await ctx.prepareJob?.(job);
+
+  // 3. record, 4. launch
+  const request: StartJobRequest = {
+    jobId,
+    jobName: input.jobName,
+    parameters,
+    trigger: input.trigger,
+    token: input.idempotencyToken,
+    fromCheckpoint: base === null ? null : { jobId: base.plan.jobId, batchId: base.plan.batchId },
+  };
+  return launch(request, ctx, 201);
+}
+
+/** POST /jobs/{jobId}/resume: a STOPPED or FAILED instance runs again from its checkpoint. */
+export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ctx: ApiContext): Promise<ApiResult<StartedJob>> {
+  const existing = await requireJob(jobId, ctx);
+  const same = sameStart(existing, input.idempotencyToken, ctx);
+  if (same !== null) return same;
+  if (existing.state === JobState.RUNNING || existing.state === JobState.STOPPING) {
+    throw new ConflictError(`job ${jobId} is ${existing.state}: there is nothing to resume`);
+  }
+  const unfinished = (await ctx.wal.listReplays(jobId)).find((r) => r.finishedAt === null);
+  if (unfinished !== undefined) {
+    throw new ConflictError(
+      `job ${jobId} has an unfinished replay (generation ${unfinished.generation}): finish it first (run the same replay ` +
+        `command again; sluice checkpoints list --job ${jobId} shows it), then resume`,
+    );
+  }
+  const parameters = { ...existing.parameters };
+  if (input.maxRecordsPerPartition !== null) parameters[ENGINE_PARAMETERS.maxRecordsPerPartition] = input.maxRecordsPerPartition;
+  let job: JobDefinition;
+  try {
+    job = resolveJob(ctx.catalog, existing.jobName, parameters);
+  } catch (error) {
+    if (error instanceof JobSpecError) throw new ConflictError(`job ${jobId} cannot run with this deployment's catalog: ${error.message}`);
+    throw error;
+  }
+  await ctx.prepareJob?.(job);
+  return launch(
+    {
+      jobId,
+      jobName: existing.jobName,
+      parameters,
+      trigger: input.trigger ?? existing.trigger,
+      token: input.idempotencyToken,
+      fromCheckpoint: existing.start?.fromCheckpoint ?? null,
+    },
+    ctx,
+    202,
+  );
+}
+
+/** POST /jobs/{jobId}/stop: the driver finishes the batch in flight, commits, and ends. */
+export async function stopJobInstance(jobId: string, ctx: ApiContext): Promise<ApiResult<{ job: JobSummary }>> {
+  const existing = await requireJob(jobId, ctx);
+  if (existing.state !== JobState.RUNNING) return { status: existing.state === JobState.STOPPING ? 202 : 200, body: { job: jobSummaryOf(existing) } };
+  const job = await requestStop(jobId, { registry: ctx.registry, clock: ctx.clock });
+  ctx.logger.info('job stop requested', { jobId });
+  return { status: 202, body: { job: jobSummaryOf(job) } };
+}
+
+/** GET /jobs */
+export async function listJobInstances(filter: { state: JobState | null }, ctx: ApiContext): Promise<ApiResult<{ jobs: JobSummary[] }>> {
+  const jobs = (await ctx.registry.list()).filter((j) => filter.state === null || j.state === filter.state);
+  return { status: 200, body: { jobs: jobs.map(jobSummaryOf) } };
+}
+
+/** GET /jobs/{jobId} */
+export async function getJobStatus(jobId: string, ctx: ApiContext): Promise<ApiResult<JobStatus>> {
+  const job = await requireJob(jobId, ctx);
+  const latest = await ctx.wal.getLatestBatch(jobId);
+  const recent =
+    latest === null
+      ? []
+      : await ctx.wal.listBatches(jobId, { fromBatchId: Math.max(1, latest.plan.batchId - STATUS_BATCHES + 1), limit: STATUS_BATCHES });
+  const generation = Math.max(job.generation, job.start?.generation ?? 0);
+  const execution = generation < 1 ? null : driverExecutionName(jobId, generation);
+  const executionStatus = execution === null ? null : await ctx.executions.status(execution);
+  return { status: 200, body: jobStatusOf({ job, execution, executionStatus, recent }) };
+}
+
+/** GET /jobs/{jobId}/batches: newest first, `limit` a page, `nextToken` from the previous page. */
+export async function listJobBatches(
+  jobId: string,
+  page: { readonly limit: number; readonly nextToken: string | null },
+  ctx: ApiContext,
+): Promise<ApiResult<{ batches: BatchView[]; nextToken: string | null }>> {
+  const before = page.nextToken === null ? null : decodeBatchToken(page.nextToken, jobId);
+  const [job, latest] = await Promise.all([ctx.registry.get(jobId), ctx.wal.getLatestBatch(jobId)]);
+  if (job === null && latest === null) throw notFound(jobId);
+  if (latest === null) return { status: 200, body: { batches: [], nextToken: null } };
+  const end = Math.min(before === null ? latest.plan.batchId : before - 1, latest.plan.batchId);
+  if (end < 1) return { status: 200, body: { batches: [], nextToken: null } };
+  const start = Math.max(1, end - page.limit + 1);
+  const [records, oldest] = await Promise.all([
+    ctx.wal.listBatches(jobId, { fromBatchId: start, limit: end - start + 1 }),
+    ctx.wal.listBatches(jobId, { limit: 1 }),
+  ]);
+  const oldestId = oldest[0]?.plan.batchId ?? start;
+  return {
+    status: 200,
+    body: {
+      batches: records.filter((r) => r.plan.batchId <= end).reverse().map(batchViewOf),
+      nextToken: start > oldestId ? encodeBatchToken(jobId, start) : null,
+    },
+  };
+}
+
+// ── starting ─────────────────────────────────────────────────────────────────────────
+
+/** Steps 3 and 4 of a start; a start that raced another is answered as that one. */
+async function launch(request: StartJobRequest, ctx: ApiContext, status: number): Promise<ApiResult<StartedJob>> {
+  let started: { job: JobInstance; generation: number };
+  try {
+    started = await startJob(request, { registry: ctx.registry, clock: ctx.clock });
+  } catch (error) {
+    // Another request started the instance between our check and our write.
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    const now = await ctx.registry.get(request.jobId);
+    if (now === null) throw error;
+    return sameStart(now, request.token ?? null, ctx) ?? conflictOnStart(now, request.token ?? null);
+  }
+  const execution = driverExecutionName(request.jobId, started.generation);
+  await ctx.executions.start(execution, { jobId: request.jobId, generation: started.generation });
+  ctx.logger.info('job started', { jobId: request.jobId, jobName: request.jobName, execution });
+  return { status, body: { job: jobSummaryOf(started.job), execution, alreadyStarted: false } };
+}
+
+/**
+ * The instance was last started with this token: the request is a retry and starts
+ * nothing new. If the first attempt died between recording the start and launching its
+ * driver, the launch happens now (the execution name is deterministic: it starts once).
+ */
+function sameStart(job: JobInstance, token: string | null, ctx: ApiContext): Promise<ApiResult<StartedJob>> | null {
+  const start = job.start;
+  if (token === null || start === undefined || start === null || start.token !== token) return null;
+  return (async () => {
+    const execution = driverExecutionName(job.jobId, start.generation);
+    if (job.state === JobState.RUNNING && job.generation < start.generation) {
+      await ctx.executions.start(execution, { jobId: job.jobId, generation: start.generation });
+    }
+    return { status: 200, body: { job: jobSummaryOf(job), execution, alreadyStarted: true } };
+  })();
+}
+
+function conflictOnStart(job: JobInstance, token: string | null): never {
+  const other = token === null ? '' : ' (started by a request with another idempotency token)';
+  if (job.state === JobState.RUNNING || job.state === JobState.STOPPING) {
+    throw new ConflictError(`job ${job.jobId} is ${job.state}${other}: stop it first, or choose another jobId`);
+  }
+  throw new ConflictError(
+    `job ${job.jobId} exists (${job.state}${job.reason ? `: ${job.reason}` : ''}): resume it (POST /jobs/${job.jobId}/resume) to go ` +
+      `on from its checkpoint, or choose another jobId`,
+  );
+}
+
+/** The instance's parameters: the catalog's own, plus the engine's (engine/driver/catalog.ts ENGINE_PARAMETERS). */
+function withEngineParameters(
+  parameters: Readonly<Record<string, JsonValue>>,
+  position: StartingPositionRequest | null,
+  maxRecordsPerPartition: number | null,
+): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = { ...parameters };
+  if (position !== null && position.type !== 'checkpoint') {
+    out[ENGINE_PARAMETERS.startingPosition] =
+      position.type === 'earliest' ? 'EARLIEST' : position.type === 'latest' ? 'LATEST' : { timestamp: position.timestamp };
+  }
+  if (maxRecordsPerPartition !== null) out[ENGINE_PARAMETERS.maxRecordsPerPartition] = maxRecordsPerPartition;
+  return out;
+}
+
+/** The job definition, or a 400 naming the job name or the parameters. */
+function definitionOf(catalog: JobCatalog, jobName: string, parameters: Readonly<Record<string, JsonValue>>): JobDefinition {
+  if (!Object.hasOwn(catalog, jobName)) {
+    const known = Object.keys(catalog).sort();
+    throw BadRequestError.of([{ field: 'jobName', message: `is not a job of this deployment's catalog (known: ${known.join(', ') || 'none'}), got ${JSON.stringify(jobName)}` }]);
+  }
+  try {
+    return resolveJob(catalog, jobName, parameters);
+  } catch (error) {
+    if (error instanceof JobSpecError) throw BadRequestError.of([{ field: 'parameters', message: `are not valid for job ${jobName}: ${error.message}` }]);
+    throw error;
+  }
+}
+
+function checkpointContext(ctx: ApiContext) {
+  if (ctx.state === undefined) throw new Error('this API function has no state store: a checkpoint start runs in the control function');
+  return { wal: ctx.wal, state: ctx.state, registry: ctx.registry, catalog: ctx.catalog };
+}
+
+async function requireJob(jobId: string, ctx: ApiContext): Promise<JobInstance> {
+  try {
+    return await getJob(jobId, ctx);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw notFound(jobId);
+    throw error;
+  }
+}
+
+function notFound(jobId: string): NotFoundError {
+  return new NotFoundError(`no job instance ${jobId} (GET /jobs lists them)`);
+}
+
+// ── paging ───────────────────────────────────────────────────────────────────────────
+
+/** An opaque page token: the job and the batch id the next page ends before. */
+function encodeBatchToken(jobId: string, before: number): string {
+  return Buffer.from(JSON.stringify({ j: jobId, b: before })).toString('base64url');
+}
+
+function decodeBatchToken(token: string, jobId: string): number {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  const t = parsed as { j?: unknown; b?: unknown } | null;
+  if (t === null || typeof t !== 'object' || typeof t.b !== 'number' || !Number.isSafeInteger(t.b) || t.b < 2 || typeof t.j !== 'string') {
+    throw BadRequestError.of([{ field: 'nextToken', message: 'is not a token this API returned (pass the nextToken of the previous page as it is)' }]);
+  }
+  if (t.j !== jobId) throw BadRequestError.of([{ field: 'nextToken', message: `is a token of job ${t.j}'s batches, not of job ${jobId}'s` }]);
+  return t.b;
+}

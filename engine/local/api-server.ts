@@ -1,0 +1,163 @@
+/**
+ * The jobs API over HTTP on this machine: a node:http server on loopback that does what
+ * API Gateway does in front of the Lambda functions. Each request is matched against the
+ * deployed routes (functions/api-routes.ts: the same table CDK creates the routes from),
+ * turned into the HTTP API's payload-format-2.0 event (routeKey, pathParameters,
+ * queryStringParameters, body), and handed to the handler of the function that serves
+ * the route on AWS (functions/api-read.ts, functions/api-control.ts), built on the local
+ * ports. Its result is written back as it is: status, headers, JSON body.
+ *
+ * What differs from AWS: no IAM authorization (the server listens on loopback only), no
+ * throttling, and bodies above 64 KiB are refused here rather than by the function.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { MAX_BODY_BYTES } from '../../functions/api.js';
+import { API_FUNCTIONS, API_ROUTES, matchRoute, type ApiFunction } from '../../functions/api-routes.js';
+import type { Logger } from '../ports/index.js';
+
+/** Where `npm run api` listens, and where the `sluice` command looks by default. */
+export const DEFAULT_API_HOST = '127.0.0.1';
+export const DEFAULT_API_PORT = 4810;
+
+export type HttpLambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface ApiServerOptions {
+  /** The handler of each API function, built on the local ports. */
+  readonly handlers: Readonly<Record<ApiFunction, HttpLambdaHandler>>;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default DEFAULT_API_PORT; 0 picks a free port. */
+  readonly port?: number;
+  readonly logger?: Logger;
+}
+
+export interface ApiServer {
+  /** `http://host:port`, no trailing slash. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const host = options.host ?? DEFAULT_API_HOST;
+  const server = createServer((req, res) => {
+    void serve(req, res, options).catch((error: unknown) => {
+      options.logger?.error('local API request failed', { error: String(error) });
+      if (!res.headersSent) send(res, 500, { error: 'InternalError', message: `the local API server failed: ${String(error)}` });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_API_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, options: ApiServerOptions): Promise<void> {
+  const requestId = randomUUID();
+  const body = await readBody(req);
+  if (body === null) {
+    send(res, 413, { error: 'PayloadTooLarge', message: `the body must be at most ${MAX_BODY_BYTES} bytes`, requestId });
+    return;
+  }
+  const event = toEvent(req, body, requestId);
+  const fn = API_ROUTES[event.routeKey as keyof typeof API_ROUTES];
+  const result = await options.handlers[fn](event, lambdaContext(fn, requestId));
+  res.writeHead(result.statusCode ?? 200, { ...stringHeaders(result.headers), 'apigw-requestid': requestId });
+  res.end(result.body ?? '');
+}
+
+/** The HTTP API's payload format 2.0 (what API Gateway sends a Lambda integration). */
+export function toEvent(req: IncomingMessage, body: string, requestId: string): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const { routeKey, pathParameters } = matchRoute(method, url.pathname);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body === '' ? {} : { body }),
+    isBase64Encoded: false,
+  };
+}
+
+/** The body as text, or null when it is larger than the API accepts. */
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function stringHeaders(headers: APIGatewayProxyStructuredResultV2['headers']): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+function lambdaContext(fn: ApiFunction, requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `sluice-${fn}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:sluice-${fn}`,
+    memoryLimitInMB: String(API_FUNCTIONS[fn].memoryMb),
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/sluice-${fn}`,
+    logStreamName: 'local',
+  } as Context;
+}

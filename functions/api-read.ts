@@ -1,0 +1,15 @@
+/** The jobs API's read routes (functions/api-routes.ts): list jobs, a job's status, its batches. */
+import { getJobStatus, listJobBatches, listJobInstances } from '../engine/api/jobs.js';
+import { parseJobId, parseListBatches, parseListJobs } from '../engine/api/requests.js';
+import { apiHandler, type ApiDependencies } from './api.js';
+import { apiDependencies } from './environment.js';
+
+export function createApiReadHandler(deps: ApiDependencies) {
+  return apiHandler('apiRead', {
+    'GET /jobs': (r, ctx) => listJobInstances(parseListJobs(r.query), ctx),
+    'GET /jobs/{jobId}': (r, ctx) => getJobStatus(parseJobId(r.pathParameters.jobId), ctx),
+    'GET /jobs/{jobId}/batches': (r, ctx) => listJobBatches(parseJobId(r.pathParameters.jobId), parseListBatches(r.query), ctx),
+  }, deps);
+}
+
+export const handler = createApiReadHandler(apiDependencies('read'));

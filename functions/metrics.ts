@@ -1,0 +1,109 @@
+/**
+ * The engine's CloudWatch metrics, written as Embedded Metric Format (EMF) lines in the
+ * functions' logs: CloudWatch Logs turns each line into metric data points, with no
+ * PutMetricData call, permission or network round trip. The Finish task reports every
+ * batch it committed; the supervisor every restart and every job it gave up on. The
+ * stack's alarms and dashboard (infra/constructs/sluice-monitoring.ts) read these names.
+ *
+ * Each metric has two dimension sets: { Deployment } (every job of the stack: what the
+ * alarms watch) and { Deployment, JobId } (one job: the dashboard, and for drilling down).
+ * No runtime imports: CDK loads this module for the names.
+ */
+import type { SuperviseOutcome } from '../engine/driver/supervisor.js';
+import type { DriverInfo, FinishTaskResult } from '../engine/driver/tasks.js';
+
+export const METRICS_NAMESPACE = 'Sluice';
+
+export const METRIC_DIMENSIONS = { deployment: 'Deployment', jobId: 'JobId' } as const;
+
+export const METRIC_NAMES = {
+  /** From plan to commit of a batch (BatchMetrics.durationMs). */
+  batchDuration: 'BatchDurationMs',
+  /** The most a partition's read ended behind its tail (Kinesis MillisBehindLatest); absent when unknown. */
+  lag: 'LagMs',
+  records: 'Records',
+  outputRows: 'OutputRows',
+  deadLetters: 'DeadLetters',
+  lateRecords: 'LateRecords',
+  stateBytesWritten: 'StateBytesWritten',
+  /** The supervisor started a dead driver again. */
+  driverRestarts: 'DriverRestarts',
+  /** The supervisor left a job FAILED after too many restarts. */
+  jobsGaveUp: 'JobsGaveUp',
+} as const;
+
+export interface EngineMetrics {
+  batchCommitted(driver: DriverInfo, result: FinishTaskResult): void;
+  supervised(outcomes: readonly SuperviseOutcome[]): void;
+}
+
+type Unit = 'Milliseconds' | 'Count' | 'Bytes';
+
+/** One EMF document: the values and the metric definitions that point at them. */
+export function emfRecord(
+  deployment: string,
+  jobId: string,
+  values: readonly { readonly name: string; readonly unit: Unit; readonly value: number }[],
+  timestamp: number,
+): Record<string, unknown> {
+  const d = METRIC_DIMENSIONS;
+  return {
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [[d.deployment], [d.deployment, d.jobId]],
+          Metrics: values.map((v) => ({ Name: v.name, Unit: v.unit })),
+        },
+      ],
+    },
+    [d.deployment]: deployment,
+    [d.jobId]: jobId,
+    ...Object.fromEntries(values.map((v) => [v.name, v.value])),
+  };
+}
+
+/** The metrics of a batch the Finish task committed (none for a retried or twin commit: it was counted). */
+export function batchRecord(deployment: string, driver: DriverInfo, result: FinishTaskResult, now: number): Record<string, unknown> | null {
+  if (!result.batch.committedNow) return null;
+  const m = result.batch.metrics;
+  const n = METRIC_NAMES;
+  return emfRecord(
+    deployment,
+    driver.jobId,
+    [
+      { name: n.batchDuration, unit: 'Milliseconds', value: m.durationMs },
+      ...(m.lagMs === null ? [] : [{ name: n.lag, unit: 'Milliseconds' as const, value: m.lagMs }]),
+      { name: n.records, unit: 'Count', value: m.records },
+      { name: n.outputRows, unit: 'Count', value: m.outputRows },
+      { name: n.deadLetters, unit: 'Count', value: m.deadLetters },
+      { name: n.lateRecords, unit: 'Count', value: m.lateRecords },
+      { name: n.stateBytesWritten, unit: 'Bytes', value: m.stateBytesWritten },
+    ],
+    now,
+  );
+}
+
+export function supervisorRecords(deployment: string, outcomes: readonly SuperviseOutcome[], now: number): Record<string, unknown>[] {
+  return outcomes.flatMap((o) => {
+    if (o.action === 'restarted') return [emfRecord(deployment, o.jobId, [{ name: METRIC_NAMES.driverRestarts, unit: 'Count', value: 1 }], now)];
+    if (o.action === 'gave-up') return [emfRecord(deployment, o.jobId, [{ name: METRIC_NAMES.jobsGaveUp, unit: 'Count', value: 1 }], now)];
+    return [];
+  });
+}
+
+/**
+ * EMF on stdout, one JSON document per line. process.stdout, not console.log: on Lambda,
+ * console.log prefixes each line with the time and request id, and a prefixed line is
+ * not parsed as EMF.
+ */
+export function emfMetrics(deployment: string, write: (line: string) => void = (line) => process.stdout.write(line)): EngineMetrics {
+  const emit = (record: Record<string, unknown> | null) => {
+    if (record !== null) write(`${JSON.stringify(record)}\n`);
+  };
+  return {
+    batchCommitted: (driver, result) => emit(batchRecord(deployment, driver, result, Date.now())),
+    supervised: (outcomes) => supervisorRecords(deployment, outcomes, Date.now()).forEach(emit),
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * The jobs API: an API Gateway HTTP API whose every route (functions/api-routes.ts, the
+ * `$default` catch-all included) requires IAM authorization (SigV4; callers need
+ * execute-api:Invoke on it), in front of two Lambda functions:
+ *
+ *   apiRead     GET /jobs, GET /jobs/{jobId}, GET /jobs/{jobId}/batches, $default (404)
+ *               reads the registry and the WAL (the WAL table) and the status of driver executions
+ *   apiControl  POST /jobs, POST /jobs/{jobId}/stop, POST /jobs/{jobId}/resume
+ *               writes the registry, starts driver executions, and for a start from a
+ *               checkpoint copies WAL records and state objects
+ *
+ * Reads as a script: functions (each grant next to the environment variable naming its
+ * resource), the API with its stage (access logs, throttling), the routes.
+ */
+import { ArnFormat, CfnOutput, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { API_FUNCTIONS, API_ROUTES, type ApiFunction, type ApiRouteKey } from '../../functions/api-routes.js';
+import { ENV } from '../../functions/env.js';
+import type { SluiceDriver } from './sluice-driver.js';
+import { sluiceFunction } from './sluice-function.js';
+import type { SluiceStorage } from './sluice-storage.js';
+
+export interface SluiceApiProps {
+  readonly storage: SluiceStorage;
+  readonly driver: SluiceDriver;
+  /**
+   * Requests per second the stage accepts (steady, burst) before answering 429.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export class SluiceApi extends Construct {
+  public readonly functions: Readonly<Record<ApiFunction, nodejs.NodejsFunction>>;
+  public readonly httpApi: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  public readonly routes: Readonly<Record<ApiRouteKey, apigwv2.HttpRoute>>;
+  public readonly accessLogs: logs.LogGroup;
+  /** The API's base URL (the `sluice` command's --endpoint). */
+  public readonly url: string;
+  /** What a caller's policy allows execute-api:Invoke on: every route of this API. */
+  public readonly invokeArn: string;
+
+  constructor(scope: Construct, id: string, props: SluiceApiProps) {
+    super(scope, id);
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const { storage, driver } = props;
+    const stack = Stack.of(this);
+    const driverExecutions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stack.stackName}-driver:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    // 1. Functions, each grant next to the variable that names its resource.
+    const make = (name: ApiFunction) =>
+      sluiceFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, API_FUNCTIONS[name], { logRetention: retention });
+    const read = make('apiRead');
+    read.addEnvironment(ENV.walTable, storage.walTable.tableName);
+    storage.walTable.grantReadData(read);
+    read.addEnvironment(ENV.driverStateMachineArn, driver.driver.stateMachineArn);
+    read.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [driverExecutions] }));
+
+    const control = make('apiControl');
+    control.addEnvironment(ENV.walTable, storage.walTable.tableName);
+    storage.walTable.grantReadWriteData(control);
+    control.addEnvironment(ENV.checkpointBucket, storage.checkpointBucket.bucketName);
+    storage.grantCheckpointCopy(control);
+    control.addEnvironment(ENV.driverStateMachineArn, driver.driver.stateMachineArn);
+    driver.driver.grantStartExecution(control);
+    this.functions = { apiRead: read, apiControl: control };
+
+    // 2. The API: IAM on every route, access logs in JSON, throttled.
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'Sluice jobs API: start, list, inspect, stop and resume job instances (IAM authorization)',
+      createDefaultStage: false,
+    });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention });
+    this.stage = new apigwv2.HttpStage(this, 'Stage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+    this.url = this.stage.url.replace(/\/$/, '');
+    this.invokeArn = stack.formatArn({ service: 'execute-api', resource: this.httpApi.apiId, resourceName: '*' });
+
+    // 3. Routes: the table the handlers and the local server share.
+    const authorizer = new HttpIamAuthorizer();
+    const integrations: Record<ApiFunction, HttpLambdaIntegration> = {
+      apiRead: new HttpLambdaIntegration('ReadIntegration', read),
+      apiControl: new HttpLambdaIntegration('ControlIntegration', control),
+    };
+    const routes: Partial<Record<ApiRouteKey, apigwv2.HttpRoute>> = {};
+    for (const [key, fn] of Object.entries(API_ROUTES) as [ApiRouteKey, ApiFunction][]) {
+      const routeKey = key === '$default' ? apigwv2.HttpRouteKey.DEFAULT : routeKeyOf(key);
+      routes[key] = new apigwv2.HttpRoute(this, `Route${key.replace(/[^A-Za-z0-9]/g, '')}`, {
+        httpApi: this.httpApi,
+        routeKey,
+        integration: integrations[fn],
+        authorizer,
+      });
+    }
+    this.routes = routes as Record<ApiRouteKey, apigwv2.HttpRoute>;
+
+    new CfnOutput(stack, 'ApiUrl', {
+      description: 'The jobs API (IAM authorization): sluice jobs list --endpoint <this>',
+      value: this.url,
+    });
+    new CfnOutput(stack, 'ApiInvokeArn', {
+      description: 'Allow callers of the jobs API execute-api:Invoke on this ARN',
+      value: this.invokeArn,
+    });
+    this.acknowledgeFindings(storage);
+  }
+
+  /** Lets a principal call every route of the API (SigV4-signed requests). */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [this.invokeArn] });
+  }
+
+  /** cdk-nag findings this construct accepts, each with its reason (exact bracketed ids). */
+  private acknowledgeFindings(storage: SluiceStorage): void {
+    const stack = Stack.of(this);
+    const id = (c: Construct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
+    Validations.of(this).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The AWS managed basic execution role only lets a function write its own CloudWatch logs; nothing else is granted by it.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/jobs/*]`,
+        reason: 'A start from a checkpoint copies the state objects of one job to another under jobs/<job>/state/...: keys derived at run time, under that prefix only (get and put, no delete).',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stack.stackName}-driver:*]`,
+        reason: "A job's status reads the status of its driver execution, named <jobId>-<generation> at run time, of the driver state machine only.",
+      },
+    );
+  }
+}
+
+/** `POST /jobs/{jobId}/stop` → the route key of that method and path. */
+function routeKeyOf(key: string): apigwv2.HttpRouteKey {
+  const [method, path] = key.split(' ') as [string, string];
+  return apigwv2.HttpRouteKey.with(path, apigwv2.HttpMethod[method as keyof typeof apigwv2.HttpMethod]);
+}
+
+/** One JSON line per request: who called (the IAM principal), which route, what came back. */
+const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    time: '$context.requestTime',
+    caller: '$context.identity.userArn',
+    sourceIp: '$context.identity.sourceIp',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    latencyMs: '$context.responseLatency',
+    integrationError: '$context.integrationErrorMessage',
+    authorizerError: '$context.authorizer.error',
+  }),
+);
