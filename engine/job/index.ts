@@ -39,4 +39,5 @@ export type {
   Trigger,
   OutputMode,
   CheckpointSettings,
+  StateMigration,
 } from './types.js';
