@@ -20,8 +20,8 @@ import type { JobRegistry } from '../ports/job-registry.js';
 import { sourceNameOf } from '../ports/source-reader.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
-import { BatchStatus, stateMigrationFor, type BatchRecord } from '../protocol/batch.js';
-import { stateVersionsAfter } from '../replay/replay-plan.js';
+import { copyCheckpoint } from '../checkpoints/copy-checkpoint.js';
+import { BatchStatus, generationOf, stateMigrationFor, type BatchRecord } from '../protocol/batch.js';
 import { BadRequestError, ConflictError } from './errors.js';
 
 export interface CheckpointStartContext {
@@ -86,14 +86,9 @@ export async function seedFromCheckpoint(targetJobId: string, base: BatchRecord,
   const existing = await wal.getBatch(targetJobId, base.plan.batchId);
   if (existing?.status === BatchStatus.COMMITTED) return;
   const epoch = await wal.acquireEpoch(targetJobId);
-  for (const [partition, version] of stateVersionsAfter(base)) {
-    if (version === 0) continue;
-    const full = await state.load(sourceJobId, partition, version);
-    await state.write({ jobId: targetJobId, partition, version, baseVersion: 0, changes: full, full, snapshotEvery: 1 });
-  }
   try {
-    if (existing === null) await wal.putPlan({ ...base.plan, jobId: targetJobId, epoch });
-    await wal.commitBatch(targetJobId, { ...base.commit!, epoch });
+    // At N's own generation: nothing is replayed, so the new job's plans keep it.
+    await copyCheckpoint({ base, targetJobId, epoch, generation: generationOf(base.plan) }, { wal, state });
   } catch (error) {
     if (error instanceof ConcurrentDriverError) {
       throw new ConflictError(`job ${targetJobId} is being started by another request at the same time: send the request again`);

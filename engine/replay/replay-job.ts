@@ -34,6 +34,7 @@
  * the unfinished replay recorded in the WAL is continued (same generation, same batches),
  * committed batches are skipped and a planned one is resumed with its plan.
  */
+import { copyCheckpoint } from '../checkpoints/copy-checkpoint.js';
 import { checkJobId } from '../driver/job-control.js';
 import { commitBatch } from '../driver/commit-batch.js';
 import { InvalidArgumentError, RangeMismatchError } from '../errors.js';
@@ -52,7 +53,7 @@ import {
 } from '../protocol/batch.js';
 import { sameRangeEnd, type RangeEnd } from '../protocol/offsets.js';
 import { retry } from '../retry.js';
-import { continuesFrom, readsSameRanges, replayPlanOf, stateVersionsAfter, type ReplayJobSettings } from './replay-plan.js';
+import { continuesFrom, readsSameRanges, replayPlanOf, type ReplayJobSettings } from './replay-plan.js';
 
 export interface ReplayRequest {
   /** The job instance to replay (its WAL id). */
@@ -285,36 +286,12 @@ async function runExecutors(jobId: string, record: BatchRecord, ctx: ReplayConte
   );
 }
 
-/**
- * Into a new job: the state after batch N copied under the new id (same version numbers,
- * each as a snapshot), then batch N itself, committed, as the new job's first record.
- * Idempotent: the copies are deterministic and a committed seed is left alone.
- */
+/** Into a new job: the new job starts from batch N of the source, at the replay's generation. */
 async function seed(scope: ReplayScope, epoch: number, ctx: ReplayContext): Promise<void> {
-  const { base } = scope;
-  if (base === null || base.commit === undefined) return;
-  const { wal, state } = ctx.ports;
-  const existing = await wal.getBatch(scope.targetJobId, base.plan.batchId);
-  if (existing?.status === BatchStatus.COMMITTED) return;
-  for (const [partition, version] of stateVersionsAfter(base)) {
-    if (version === 0) continue;
-    const full = await state.load(scope.sourceJobId, partition, version, generationOf(base.plan));
-    await state.write({
-      jobId: scope.targetJobId,
-      partition,
-      version,
-      baseVersion: 0,
-      changes: full,
-      full,
-      snapshotEvery: 1,
-      generation: scope.generation,
-    });
-  }
-  // The seed is the new job's batch N at the replay's generation: every later plan of the
-  // new job follows it at that generation, even when there is nothing to replay (N = the
-  // source's latest batch) and no replayed batch carries the generation forward.
-  if (existing === null) await wal.putPlan({ ...base.plan, jobId: scope.targetJobId, epoch, generation: scope.generation });
-  await wal.commitBatch(scope.targetJobId, { ...base.commit, epoch });
+  if (scope.base === null) return;
+  // At the replay's generation: every later plan of the new job follows the seed at it,
+  // even when there is nothing to replay (N = the source's latest batch).
+  await copyCheckpoint({ base: scope.base, targetJobId: scope.targetJobId, epoch, generation: scope.generation }, ctx.ports);
 }
 
 /** Step 1: reads and checks; writes nothing. */
