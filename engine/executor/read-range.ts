@@ -1,4 +1,4 @@
-import { RangeMismatchError } from '../errors.js';
+import { DataLossError, RangeMismatchError } from '../errors.js';
 import {
   compareOffsets,
   describeStart,
@@ -8,6 +8,7 @@ import {
   sameRangeEnd,
   type Offset,
   type RangeEnd,
+  type StartPosition,
 } from '../protocol/offsets.js';
 import type { PartitionPlan } from '../protocol/batch.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
@@ -18,6 +19,8 @@ export interface RangeRead {
   readonly end: RangeEnd;
   readonly caughtUp: boolean;
   readonly lagMs: number | null;
+  /** Offsets of a fixed range that had aged out before they were read (data loss allowed). */
+  readonly skippedOffsets?: number;
 }
 
 /**
@@ -44,9 +47,11 @@ export async function readRange(args: {
   readonly jobId: string;
   readonly batchId: number;
   readonly plan: PartitionPlan;
+  /** The job's failOnDataLoss (default true). */
+  readonly failOnDataLoss?: boolean;
 }): Promise<RangeRead> {
   const { wal, jobId, batchId, plan } = args;
-  if (plan.endBefore !== undefined) return readFixed(args.reader, plan, plan.endBefore);
+  if (plan.endBefore !== undefined) return readFixedRange({ ...args, failOnDataLoss: args.failOnDataLoss ?? true }, plan.endBefore);
   const recorded = await wal.getRangeEnd(jobId, batchId, plan.partition);
   if (recorded !== null) return readRecorded(args.reader, plan, recorded);
 
@@ -63,15 +68,69 @@ export async function readRange(args: {
   return readRecorded(args.reader, plan, winner);
 }
 
-/** A range the plan fixed (Kafka): every record in [start, endBefore), nothing to record. */
-async function readFixed(reader: SourceReader, plan: PartitionPlan, endBefore: Offset): Promise<RangeRead> {
-  const read = await reader.read({ partition: plan.partition, start: plan.start, maxRecords: plan.maxRecords, endBefore });
+/**
+ * A range the plan fixed (Kafka): every record in [start, endBefore), nothing to record.
+ *
+ * IF the planned start aged out of the source between the plan and this read, and the job
+ *    allows data loss (failOnDataLoss false) THEN the range starts at the earliest offset
+ *    still held (at endBefore when nothing of it is left): the first attempt records that
+ *    start in the WAL (first writer wins) so every attempt reads the same records, and the
+ *    offsets skipped go into the commit's metrics and range end. Should even the recorded
+ *    start have aged out by a retry, that retry reads from the earliest offset left: the
+ *    job accepted losing records, and none can be read twice.
+ * ELSE the DataLossError stands (the job stops, as it asked).
+ */
+async function readFixedRange(
+  args: { wal: WriteAheadLog; reader: SourceReader; jobId: string; batchId: number; plan: PartitionPlan; failOnDataLoss: boolean },
+  endBefore: Offset,
+): Promise<RangeRead> {
+  const { wal, reader, jobId, batchId, plan } = args;
+  const allowed = !args.failOnDataLoss && reader.fixRanges !== undefined && plan.start.type === 'AT_OFFSET';
+  const recorded = allowed ? await wal.getRangeEnd(jobId, batchId, plan.partition) : null;
+  if (recorded?.startedAt === undefined) {
+    try {
+      return await readFixed(reader, plan, plan.start, endBefore);
+    } catch (error) {
+      if (!allowed || !(error instanceof DataLossError)) throw error;
+    }
+  }
+  const startedAt =
+    recorded?.startedAt ??
+    (await wal.recordRangeEnd(jobId, batchId, plan.partition, { count: 0, startedAt: await earliestHeld(reader, plan, endBefore) })).startedAt!;
+  let from = startedAt;
+  let read: RangeRead;
+  try {
+    read = await readFixed(reader, plan, { type: 'AT_OFFSET', offset: from }, endBefore);
+  } catch (error) {
+    if (!(error instanceof DataLossError)) throw error;
+    from = await earliestHeld(reader, plan, endBefore);
+    read = await readFixed(reader, plan, { type: 'AT_OFFSET', offset: from }, endBefore);
+  }
+  const planned = (plan.start as { offset: Offset }).offset;
+  return {
+    ...read,
+    end: { ...read.end, startedAt: from },
+    skippedOffsets: Number(BigInt(from) - BigInt(planned)),
+  };
+}
+
+/** The earliest offset the source still holds for this range, capped at its end. */
+async function earliestHeld(reader: SourceReader, plan: PartitionPlan, endBefore: Offset): Promise<Offset> {
+  const [fixed] = await reader.fixRanges!([{ partition: plan.partition, start: plan.start, maxRecords: plan.maxRecords }], {
+    failOnDataLoss: false,
+  });
+  const earliest = fixed?.skipped?.to ?? (plan.start as { offset: Offset }).offset;
+  return compareOffsets(earliest, endBefore) > 0 ? endBefore : earliest;
+}
+
+async function readFixed(reader: SourceReader, plan: PartitionPlan, start: StartPosition, endBefore: Offset): Promise<RangeRead> {
+  const read = await reader.read({ partition: plan.partition, start, maxRecords: plan.maxRecords, endBefore });
   let previous: Offset | undefined;
   for (const record of read.records) {
-    const inRange = isAfterStart(plan.start, record.offset) && isBeforeEnd(record.offset, endBefore);
+    const inRange = isAfterStart(start, record.offset) && isBeforeEnd(record.offset, endBefore);
     if (!inRange || (previous !== undefined && compareOffsets(record.offset, previous) <= 0)) {
       throw new RangeMismatchError(
-        `partition ${plan.partition}: the source returned offset ${record.offset} for the range ${describeStart(plan.start)} to before ${endBefore}`,
+        `partition ${plan.partition}: the source returned offset ${record.offset} for the range ${describeStart(start)} to before ${endBefore}`,
         { context: { partition: plan.partition, offset: record.offset } },
       );
     }

@@ -75,7 +75,14 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   // A replay rewrites state versions under the same numbers: cache them per generation.
   const cacheId = generation === 0 ? jobId : `${jobId}\u0000g${generation}`;
 
-  const range = await readRange({ wal: ports.wal, reader: ports.sources(job.source.spec), jobId, batchId, plan });
+  const range = await readRange({
+    wal: ports.wal,
+    reader: ports.sources(job.source.spec),
+    jobId,
+    batchId,
+    plan,
+    failOnDataLoss: job.source.failOnDataLoss ?? true,
+  });
 
   const inherits = plan.baseStateVersion === EMPTY_STATE_VERSION ? (plan.inherits ?? []) : [];
   const base: ReadonlyMap<string, JsonValue> =
@@ -161,6 +168,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     stateBytesWritten,
     lagMs: range.lagMs,
     caughtUp: range.caughtUp,
+    ...(range.skippedOffsets ? { skippedOffsets: range.skippedOffsets } : {}),
   };
 }
 

@@ -172,6 +172,8 @@ export interface PartitionResult {
   readonly lagMs: number | null;
   /** The reader reached the tail of the partition: there was nothing more to read right now. */
   readonly caughtUp: boolean;
+  /** Offsets of a fixed range that aged out between its plan and its read (data loss allowed). */
+  readonly skippedOffsets?: number;
 }
 
 export interface BatchMetrics {
@@ -433,6 +435,7 @@ export function buildCommit(args: {
     if (r.lagMs !== null) lagMs = lagMs === null ? r.lagMs : Math.max(lagMs, r.lagMs);
     sum.records += r.records;
     if (p.skipped) sum.skippedOffsets += Number(BigInt(p.skipped.to) - BigInt(p.skipped.from));
+    sum.skippedOffsets += r.skippedOffsets ?? 0;
     sum.outputRows += r.outputRows;
     sum.deadLetters += r.deadLetters;
     sum.lateRecords += r.lateRecords;

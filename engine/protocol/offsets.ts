@@ -50,6 +50,13 @@ export interface RangeEnd {
   readonly lastOffset?: Offset;
   /** The partition is closed and this range read it to its end (Kinesis resharding). */
   readonly closed?: boolean;
+  /**
+   * A fixed range whose planned start had aged out of the source by the time it was read,
+   * in a job that allows data loss: it was read from this offset instead, and the offsets
+   * from the planned start up to it were skipped. Recorded in the WAL by the first attempt
+   * (a range-end record holding only this), so every attempt reads the same records.
+   */
+  readonly startedAt?: Offset;
 }
 
 const OFFSET_PATTERN = /^(0|[1-9][0-9]*)$/;

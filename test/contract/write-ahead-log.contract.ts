@@ -286,6 +286,13 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
         expect(await wal.getRangeEnd('job', 1, SHARDS[0]!)).toEqual(first);
       });
 
+      it('keeps the start a fixed range was moved to after its planned start aged out, for every later caller', async () => {
+        const moved: RangeEnd = { count: 0, startedAt: '60' };
+        expect(await wal.recordRangeEnd('job', 3, '0', moved)).toEqual(moved);
+        expect(await wal.recordRangeEnd('job', 3, '0', { count: 0, startedAt: '75' })).toEqual(moved);
+        expect(await wal.getRangeEnd('job', 3, '0')).toEqual(moved);
+      });
+
       it('keeps ranges apart by job, batch and partition, and keeps empty and closed ends', async () => {
         const empty: RangeEnd = { count: 0 };
         const closed: RangeEnd = { count: 3, lastOffset: OFFSET_A, closed: true };

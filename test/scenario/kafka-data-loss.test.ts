@@ -13,7 +13,11 @@ import { createAwsPorts } from '../../engine/adapters/aws/index.js';
 import { KafkaSourceReader, type KafkaAdmin, type KafkaClients } from '../../engine/adapters/kafka/kafka-source-reader.js';
 import { createMemoryPorts, silentLogger } from '../../engine/adapters/memory/index.js';
 import { systemClock } from '../../engine/adapters/system-clock.js';
+import { commitBatch } from '../../engine/driver/commit-batch.js';
+import { planBatch } from '../../engine/driver/plan-batch.js';
 import { runDriver } from '../../engine/driver/run-driver.js';
+import { startDriver } from '../../engine/driver/start-driver.js';
+import { runPartition } from '../../engine/executor/run-partition.js';
 import { DataLossError } from '../../engine/errors.js';
 import { count, defineJob, dynamoDbSink, kafkaSource } from '../../engine/job/index.js';
 import type { JobDefinition } from '../../engine/job/types.js';
@@ -111,6 +115,47 @@ function describeDataLoss(adapter: string, makeWorld: () => Promise<World>): voi
       expect(batches.every((b) => b.status === 'COMMITTED')).toBe(true);
       // Exactly what was still there: partition 0 without [25, 60), all of partition 1.
       expect(await sinkCounts(world.ports, job)).toEqual(countsOf([...p0.slice(0, 25), ...p0.slice(60), ...p1]));
+    });
+
+    /** Batch 1 commits [0, 25); batch 2 is planned as [25, 50) of partition 0; then offsets below 40 age out. */
+    async function agedAfterPlan(failOnDataLoss: boolean | undefined) {
+      const world = await makeWorld();
+      const p0 = pages(0, 100, 3);
+      const p1 = pages(1, 40, 4);
+      await world.produce(0, p0);
+      await world.produce(1, p1);
+      const job = viewsJob(world.topic, world.sinkTable, failOnDataLoss);
+      await runDriver(job, world.ports, { jobId: 'views', executorAttempts: 1, maxBatches: 1 });
+      const ctx = { ports: world.ports, job };
+      const { epoch } = await startDriver({ jobId: 'views' }, ctx);
+      const planned = await planBatch({ jobId: 'views', epoch }, ctx);
+      await world.ageOut(0, 40);
+      return { world, job, ctx, epoch, planned, p0, p1 };
+    }
+
+    it('with failOnDataLoss false, a range that aged out after its plan is read from the earliest offset held, the same on every attempt', async () => {
+      const { world, job, ctx, epoch, planned, p0, p1 } = await agedAfterPlan(false);
+      const input = { jobId: 'views', batchId: planned.batchId, partition: '0' };
+      const first = await runPartition(input, ctx);
+      const again = await runPartition(input, ctx);
+      expect(first).toMatchObject({ records: 10, skippedOffsets: 15, end: { count: 10, lastOffset: '49', startedAt: '40' } });
+      expect(again).toMatchObject({ records: 10, skippedOffsets: 15, end: first.end });
+      expect(await world.ports.wal.getRangeEnd('views', planned.batchId, '0')).toMatchObject({ startedAt: '40' });
+      const results = await Promise.all(
+        planned.partitions.map((partition) => (partition === '0' ? first : runPartition({ ...input, partition }, ctx))),
+      );
+      const commit = await commitBatch({ jobId: 'views', epoch, batchId: planned.batchId, results }, ctx);
+      expect(commit.metrics.skippedOffsets).toBe(15);
+      const stored = await world.ports.wal.getBatch('views', planned.batchId);
+      expect(stored!.commit!.partitions['0']).toMatchObject({ end: { startedAt: '40' }, nextStart: { type: 'AT_OFFSET', offset: '50' } });
+
+      await runDriver(job, world.ports, { jobId: 'views', executorAttempts: 1 });
+      expect(await sinkCounts(world.ports, job)).toEqual(countsOf([...p0.slice(0, 25), ...p0.slice(40), ...p1]));
+    });
+
+    it('by default, a range that aged out after its plan stops the job with a DataLossError', async () => {
+      const { ctx, planned } = await agedAfterPlan(undefined);
+      await expect(runPartition({ jobId: 'views', batchId: planned.batchId, partition: '0' }, ctx)).rejects.toBeInstanceOf(DataLossError);
     });
   });
 }

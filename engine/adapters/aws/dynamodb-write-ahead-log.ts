@@ -179,7 +179,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
       // The error carries the stored item in the low-level format (no document unmarshalling).
       const old = (error as { Item?: Record<string, { N?: string; S?: string; BOOL?: boolean }> }).Item;
       if (old?.count?.N !== undefined) {
-        return toRangeEnd({ count: Number(old.count.N), lastOffset: old.lastOffset?.S, closed: old.closed?.BOOL });
+        return toRangeEnd({ count: Number(old.count.N), lastOffset: old.lastOffset?.S, closed: old.closed?.BOOL, startedAt: old.startedAt?.S });
       }
       const stored = await this.getRangeEnd(jobId, batchId, partition);
       if (stored === null) throw error;
@@ -465,11 +465,12 @@ function toBatchRecord(item: Item): BatchRecord {
   return item.commit === undefined ? record : { ...record, commit: item.commit as BatchCommit };
 }
 
-function toRangeEnd(item: { count?: unknown; lastOffset?: unknown; closed?: unknown }): RangeEnd {
+function toRangeEnd(item: { count?: unknown; lastOffset?: unknown; closed?: unknown; startedAt?: unknown }): RangeEnd {
   return {
     count: item.count as number,
     ...(item.lastOffset === undefined ? {} : { lastOffset: item.lastOffset as string }),
     ...(item.closed === undefined ? {} : { closed: item.closed as boolean }),
+    ...(item.startedAt === undefined ? {} : { startedAt: item.startedAt as string }),
   };
 }
 

@@ -214,6 +214,15 @@ export class MemorySource {
   private read(streamName: string, request: ReadRequest): ReadResult {
     const p = this.partition(this.stream(streamName), streamName, request.partition);
     const { start, untilOffset, maxRecords, endBefore } = request;
+    if (endBefore !== undefined && start.type === 'AT_OFFSET') {
+      // Kafka answers a fetch below the log start offset with OFFSET_OUT_OF_RANGE.
+      const earliest = p.records[0]?.offset ?? p.next.toString();
+      if (compareOffsets(start.offset, earliest) < 0) {
+        throw new DataLossError(`offsets ${start.offset} to ${earliest} of ${request.partition} aged out before they were read`, {
+          context: { partition: request.partition, offset: start.offset },
+        });
+      }
+    }
     const after = p.records.filter(
       (r) => isAfterStart(start, r.offset) && (start.type !== 'AT_TIMESTAMP' || r.arrivalTimeMs >= start.timestamp),
     );
