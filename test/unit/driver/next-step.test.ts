@@ -43,9 +43,12 @@ describe('nextStep', () => {
           if (step.action === 'stop') throw new Error('an interval trigger never stops by itself');
           expect(step.idleStreak).toBe(idleStreak + 1);
           expect(step.waitMs).toBeGreaterThanOrEqual(previous);
-          // The period itself grows strictly until the cap (whenever the factor moves it by a millisecond).
+          // The period never shrinks, and grows strictly until the cap whenever the factor moves the
+          // unrounded period by a whole millisecond (then its ceiling must move too).
           const [before, after] = [periodAfter(trigger, idleStreak), periodAfter(trigger, idleStreak + 1)];
-          if (before < trigger.maxIdleIntervalMs && before * trigger.idleBackoffFactor >= before + 1) expect(after).toBeGreaterThan(before);
+          const unrounded = (streak: number) => trigger.intervalMs * trigger.idleBackoffFactor ** streak;
+          expect(after).toBeGreaterThanOrEqual(before);
+          if (before < trigger.maxIdleIntervalMs && unrounded(idleStreak + 1) >= unrounded(idleStreak) + 1) expect(after).toBeGreaterThan(before);
           expect(after).toBeLessThanOrEqual(trigger.maxIdleIntervalMs);
           previous = step.waitMs;
           idleStreak = step.idleStreak;
