@@ -45,6 +45,8 @@ export interface PartitionCheckpoints {
   readonly versions: readonly StateVersionSummary[];
   /** The partition's state version after the latest committed batch (null: none yet). */
   readonly current: number | null;
+  /** A finished partition whose children built their state from it in this batch (retention then deletes its state). */
+  readonly handedOverAt: number | null;
   readonly bytes: number;
 }
 
@@ -94,9 +96,11 @@ export async function listCheckpoints(jobId: string, ports: CheckpointPorts): Pr
     byVersion.set(version, [...(byVersion.get(version) ?? []), batchId]);
   };
   const current = new Map<string, number>();
+  const handedOver = new Map<string, number>();
   for (const { plan, commit } of records) {
     for (const p of plan.partitions) note(baseOf, p.partition, p.baseStateVersion, plan.batchId);
     for (const [partition, version] of Object.entries(plan.finished)) current.set(partition, version);
+    for (const [partition, at] of Object.entries(plan.handedOver ?? {})) handedOver.set(partition, at);
     for (const [partition, p] of Object.entries(commit?.partitions ?? {})) {
       note(stateAfter, partition, p.stateVersion, plan.batchId);
       current.set(partition, p.stateVersion);
@@ -110,7 +114,13 @@ export async function listCheckpoints(jobId: string, ports: CheckpointPorts): Pr
         stateAfter: stateAfter.get(partition)?.get(info.version) ?? [],
         baseOf: baseOf.get(partition)?.get(info.version) ?? [],
       }));
-      return { partition, versions, current: current.get(partition) ?? null, bytes: versions.reduce((sum, v) => sum + v.bytes, 0) };
+      return {
+        partition,
+        versions,
+        current: current.get(partition) ?? null,
+        handedOverAt: handedOver.get(partition) ?? null,
+        bytes: versions.reduce((sum, v) => sum + v.bytes, 0),
+      };
     }),
   );
   const summaries = await Promise.all(

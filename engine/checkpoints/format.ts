@@ -48,7 +48,9 @@ export function formatCheckpointListing(listing: CheckpointListing): string[] {
   out.push('', 'state (per partition: versions kept, oldest first)');
   if (listing.partitions.length === 0) out.push('  none');
   for (const p of listing.partitions) {
-    out.push(`  ${p.partition}  current v${p.current ?? '-'}  ${p.versions.length} versions  ${formatBytes(p.bytes)}`);
+    const current = p.handedOverAt === null ? `current v${p.current ?? '-'}` : `finished at v${p.current ?? '-'}, handed over to its children in batch ${p.handedOverAt}`;
+    out.push(`  ${p.partition}  ${current}  ${p.versions.length} versions  ${formatBytes(p.bytes)}`);
+    if (p.versions.length === 0) continue;
     const rows = [['version', 'kind', 'rows', 'bytes', 'state after', 'base of']];
     for (const v of p.versions) {
       const note = v.stateAfter.length === 0 && v.baseOf.length === 0 ? 'no kept batch (superseded, or awaiting retention)' : spans(v.stateAfter);

@@ -49,7 +49,9 @@ export interface StateStore {
   listPartitions(jobId: string): Promise<string[]>;
   /**
    * Deletes what no version ≥ `version` needs: versions below it, except the snapshot and
-   * deltas that `version`'s own chain reads. Returns the number of objects deleted.
+   * deltas that the first kept version ≥ `version` reads (every later version's chain
+   * starts no earlier). With no version ≥ `version`, every version below it goes.
+   * Returns the number of objects deleted.
    */
   deleteVersionsBelow(jobId: string, partition: string, version: number): Promise<number>;
 }

@@ -54,6 +54,12 @@
  *     names the parents' final state versions (`inherits`) and its hash key range: the
  *     executor builds its state from the parents' entries whose key hashes into it (a
  *     split divides the state, a merge unites it).
+ *   - That first plan also records, in `handedOver` (carried forward), the batch in which
+ *     each parent's final state was handed to its children. Kinesis opens a split's two
+ *     children together and a merge's one child once both parents are finished, so every
+ *     child of a parent inherits in that same batch: from then on the parent's state is
+ *     read by no plan, and once that batch is older than every kept batch, retention
+ *     deletes it.
  *   - Sources that know their partitions' ends up front (Kafka) fix each range in the
  *     plan: [AT_OFFSET s, endBefore e). No range end is recorded for those; a start that
  *     has aged out of the source fails the plan with DataLossError, or, when the job
@@ -131,6 +137,12 @@ export interface BatchPlan {
   readonly startingPosition: StartPosition;
   /** Partitions read to their end (closed shards), with their final state version (carried forward). */
   readonly finished: Readonly<Record<string, number>>;
+  /**
+   * Finished partitions whose children have built their first state from them, with the
+   * batch whose plan did (carried forward while the partition is in `finished`). Absent
+   * in plans written before it was recorded: retention keeps those partitions' state.
+   */
+  readonly handedOver?: Readonly<Record<string, number>>;
   /**
    * The job version (JobDefinition.version) whose code plans and runs this batch. Absent
    * in plans written before versions were recorded: no version check applies to those.
@@ -287,6 +299,8 @@ export function planNextBatch(args: {
       ...(hashKeyRange ? { hashKeyRange } : {}),
     };
   });
+  const batchId = previous ? previous.plan.batchId + 1 : FIRST_BATCH_ID;
+  const handedOver = handOver(previous?.plan.handedOver ?? {}, lineage.finished, partitions, batchId);
   const maxEventTimeMs = commit?.maxEventTimeMs ?? null;
   const migrateFromVersion =
     previous === null
@@ -294,7 +308,7 @@ export function planNextBatch(args: {
       : stateMigrationFor({ jobId: args.jobId, checkpoint: previous.plan, codeVersion: settings.jobVersion, migratesFrom: settings.migratesFrom ?? [] });
   return {
     jobId: args.jobId,
-    batchId: previous ? previous.plan.batchId + 1 : FIRST_BATCH_ID,
+    batchId,
     epoch: args.epoch,
     plannedAt: args.nowMs,
     watermarkMs: nextWatermark(previous?.plan.watermarkMs ?? null, maxEventTimeMs, settings.allowedLatenessMs),
@@ -302,10 +316,26 @@ export function planNextBatch(args: {
     partitions,
     startingPosition,
     finished: lineage.finished,
+    ...(Object.keys(handedOver).length > 0 ? { handedOver } : {}),
     jobVersion: settings.jobVersion,
     ...(migrateFromVersion === undefined ? {} : { migrateFromVersion }),
     generation: previous === null ? 0 : generationOf(previous.plan),
   };
+}
+
+/** `handedOver` of the plan of `batchId`: the previous one's, plus the parents this plan's children inherit from. */
+function handOver(
+  previous: Readonly<Record<string, number>>,
+  finished: Readonly<Record<string, number>>,
+  partitions: readonly PartitionPlan[],
+  batchId: number,
+): Record<string, number> {
+  const handedOver: Record<string, number> = {};
+  for (const [partition, at] of Object.entries(previous)) if (finished[partition] !== undefined) handedOver[partition] = at;
+  for (const p of partitions) {
+    for (const parent of p.inherits ?? []) handedOver[parent.partition] ??= batchId;
+  }
+  return handedOver;
 }
 
 /**
@@ -465,15 +495,26 @@ export function isCaughtUp(commit: BatchCommit): boolean {
  * committed batches (and their state versions) for replay:
  * - WAL records of batches below `deleteBatchesBelow` may go: a committed successor
  *   exists, so no recovery reads them.
- * - per partition, state versions below `keepStateFrom[p]` may go: the oldest kept batch
- *   builds on versions ≥ that (its own base), so recovery and replay of every kept batch
- *   still find their base. The state store keeps whatever a kept version's reads need
- *   (a snapshot and the deltas after it): that part is its job.
+ * - per partition, state versions below `keepStateFrom[p]` may go (the state store keeps
+ *   whatever the first version it keeps at or above that reads: a snapshot and the deltas
+ *   after it; that part is its job):
+ *   - a partition the oldest kept batch K reads: from K's base version, so recovery and
+ *     replay of every kept batch still find their base;
+ *   - a finished partition whose children inherited its state before K (`handedOver`):
+ *     from K, which deletes all of it, since no kept batch reads it;
+ *   - a finished partition not yet handed over (or handed over in K or later): nothing
+ *     is deleted; a kept batch's children, or the next plan's, read its final state;
+ *   - any other partition with state (`statePartitions`) is one K neither reads nor keeps
+ *     finished: a shard that expired from the source, or a partition that first appears
+ *     after K, whose versions all lie at or above K. From K: the first loses its state,
+ *     which nothing can read again; the second loses nothing.
  */
 export function retentionPlan(args: {
   readonly committedBatchId: number;
   readonly retainBatches: number;
   readonly oldestKeptPlan: BatchPlan | null;
+  /** The partitions that have state versions (StateStore.listPartitions). */
+  readonly statePartitions?: readonly string[];
 }): { deleteBatchesBelow: number; keepStateFrom: Record<string, number> } | null {
   const { committedBatchId, retainBatches, oldestKeptPlan } = args;
   if (retainBatches < 1) throw new JobSpecError(`retainBatches must be at least 1, got ${retainBatches}`);
@@ -483,6 +524,11 @@ export function retentionPlan(args: {
     throw new TypeError(`retention needs the plan of batch ${deleteBatchesBelow}, got ${oldestKeptPlan.batchId}`);
   }
   const keepStateFrom: Record<string, number> = {};
+  for (const partition of args.statePartitions ?? []) {
+    const handedOverAt = oldestKeptPlan.handedOver?.[partition];
+    const stillInherited = oldestKeptPlan.finished[partition] !== undefined && !(handedOverAt !== undefined && handedOverAt < deleteBatchesBelow);
+    if (!stillInherited) keepStateFrom[partition] = deleteBatchesBelow;
+  }
   for (const p of oldestKeptPlan.partitions) keepStateFrom[p.partition] = p.baseStateVersion;
   return { deleteBatchesBelow, keepStateFrom };
 }

@@ -15,6 +15,7 @@
  *   baseStateVersion   the partition's state version after the previous replayed batch
  *   inherits           a child shard's parents' final state versions, as the replay left them
  *   finished           the same partitions, with the replay's final state versions
+ *   handedOver         the first run's (the same batches hand the same parents over)
  *   watermarkMs        nextWatermark(previous watermark, previous max event time, the
  *                      code's allowed lateness)
  *   maxEventTimeMs     the previous replayed commit's
@@ -98,6 +99,7 @@ export function replayPlanOf(args: {
     partitions,
     startingPosition: original.startingPosition,
     finished,
+    ...(original.handedOver === undefined ? {} : { handedOver: original.handedOver }),
     jobVersion: job.version,
     ...(migrateFromVersion === undefined ? {} : { migrateFromVersion }),
     generation: args.generation,
@@ -136,11 +138,14 @@ export function readsSameRanges(plan: BatchPlan, original: BatchPlan): boolean {
 }
 
 /**
- * The state version of every partition after a committed batch: its own partitions'
- * and the finished ones' (carried in its plan, or finished by it). Empty for null.
+ * The state version of every partition after a committed batch that a later batch may
+ * read: its own partitions' and the finished ones' (carried in its plan, or finished by
+ * it), except finished partitions already handed over to their children (no later batch
+ * reads those, and retention may have deleted them). Empty for null.
  */
 export function stateVersionsAfter(record: BatchRecord | null): Map<string, number> {
   const versions = finishedAfter(record);
+  for (const partition of Object.keys(record?.plan.handedOver ?? {})) versions.delete(partition);
   for (const [partition, p] of Object.entries(record?.commit?.partitions ?? {})) versions.set(partition, p.stateVersion);
   return versions;
 }

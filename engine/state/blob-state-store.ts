@@ -117,11 +117,16 @@ export class BlobStateStore implements StateStore {
 
   async deleteVersionsBelow(jobId: string, partition: string, version: number): Promise<number> {
     if (version <= 0) return 0;
-    const manifest = await this.manifest(jobId, partition, version);
-    if (manifest === null) return 0;
-    // Every version ≥ `version` reads a chain that starts at a snapshot ≥ this one's.
-    const keepFrom = manifest.snapshotVersion;
-    const doomed = (await this.blobs.list(this.partitionPrefix(jobId, partition))).filter((k) => versionOf(k) < keepFrom);
+    const keys = await this.blobs.list(this.partitionPrefix(jobId, partition));
+    // Every version ≥ `version` reads a chain that starts at a snapshot ≥ the first such
+    // version's; with no version ≥ `version`, nothing below it is read any more.
+    const firstKept = keys
+      .filter((k) => k.endsWith('.manifest'))
+      .map(versionOf)
+      .filter((v) => v >= version)
+      .reduce((min, v) => Math.min(min, v), Infinity);
+    const keepFrom = firstKept === Infinity ? version : (await this.requireManifest(jobId, partition, firstKept)).snapshotVersion;
+    const doomed = keys.filter((k) => versionOf(k) < keepFrom);
     await this.blobs.delete(doomed);
     const gone = new Set(doomed);
     for (const key of [...this.manifests.keys()]) if (gone.has(key.slice(0, key.lastIndexOf('@')))) this.manifests.delete(key);

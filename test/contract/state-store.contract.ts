@@ -187,5 +187,37 @@ export function describeStateStoreContract(name: string, makeAdapter: () => Prom
       expect(await store.deleteVersionsBelow('job', P, keep)).toBe(0);
       expect(await store.deleteVersionsBelow('job', P, 0)).toBe(0);
     });
+
+    it('keeps the chain of the first version at or above the bound when the bound itself is no version', async () => {
+      // Sparse versions, as an idle partition writes them: 2, 5, 9, 12 (a snapshot every 2).
+      const state = new Map<string, JsonValue>();
+      const expected = new Map<number, Map<string, JsonValue>>();
+      let base = 0;
+      for (const version of [2, 5, 9, 12]) {
+        await writeVersion(store, state, { version, baseVersion: base, changes: { [`k${version}`]: version }, snapshotEvery: 2 });
+        expected.set(version, new Map(state));
+        base = version;
+      }
+      const chainOf9 = (await store.listVersions('job', P)).find((v) => v.version === 9)!.snapshotVersion;
+      await store.deleteVersionsBelow('job', P, 7);
+      const reader = fixture.reopen();
+      expect((await reader.listVersions('job', P)).map((v) => v.version)).toEqual([2, 5, 9, 12].filter((v) => v >= chainOf9));
+      expect(await reader.load('job', P, 9)).toEqual(expected.get(9));
+      expect(await reader.load('job', P, 12)).toEqual(expected.get(12));
+    });
+
+    it('deletes every version of a partition when none is at or above the bound', async () => {
+      const state = new Map<string, JsonValue>();
+      for (const version of [1, 2, 3]) {
+        await writeVersion(store, state, { version, baseVersion: version - 1, changes: { k: version }, snapshotEvery: 2 });
+      }
+      await writeVersion(store, new Map(), { partition: 'other', version: 1, baseVersion: 0, changes: { x: 1 }, snapshotEvery: 2 });
+      expect(await store.deleteVersionsBelow('job', P, 10)).toBeGreaterThan(0);
+      const reader = fixture.reopen();
+      expect(await reader.listVersions('job', P)).toEqual([]);
+      expect(await reader.listPartitions('job')).toEqual(['other']);
+      await expect(reader.load('job', P, 3)).rejects.toBeInstanceOf(StateCorruptionError);
+      expect(await reader.load('job', 'other', 1)).toEqual(new Map([['x', 1]]));
+    });
   });
 }

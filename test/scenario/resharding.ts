@@ -4,6 +4,10 @@ import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/
 import type { JobDefinition } from '../../engine/job/types.js';
 import type { EnginePorts } from '../../engine/ports/index.js';
 import { BatchStatus } from '../../engine/protocol/batch.js';
+import { replayJob } from '../../engine/replay/replay-job.js';
+import { listCheckpoints } from '../../engine/checkpoints/checkpoints.js';
+import { formatCheckpointListing } from '../../engine/checkpoints/format.js';
+import { RETENTION_EVERY_BATCHES } from '../../engine/driver/commit-batch.js';
 import { seededRandom } from '../../jobs/clickstream/generate.js';
 import { CRASH_POINTS, SimulatedCrash, withCrash, type CrashPoint } from '../support/crash.js';
 
@@ -28,7 +32,7 @@ const PAGES = Array.from({ length: 24 }, (_, i) => `/page-${i}`);
 const CAP = 25;
 
 /** Views per page over all time: keyBy page = the record's partition key, so state follows keys across a reshard. */
-function viewsJob(world: ReshardWorld): JobDefinition {
+function viewsJob(world: ReshardWorld, retainBatches = 50): JobDefinition {
   return defineJob({
     name: 'views-per-page',
     version: 1,
@@ -37,7 +41,7 @@ function viewsJob(world: ReshardWorld): JobDefinition {
     sink: dynamoDbSink({ tableName: world.sinkTable }),
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: CAP,
-    checkpoint: { snapshotEvery: 3, retainBatches: 50 },
+    checkpoint: { snapshotEvery: 3, retainBatches },
   });
 }
 
@@ -63,8 +67,11 @@ function expectedCounts(all: readonly { key: string }[]): Map<string, number> {
  * The sink must hold each page's exact count, and each page's state must live in exactly
  * one open shard.
  */
-async function runStory(world: ReshardWorld, crash: { point: CrashPoint; batchId: number } | null): Promise<Map<string, number>> {
-  const job = viewsJob(world);
+async function runStory(
+  world: ReshardWorld,
+  crash: { point: CrashPoint; batchId: number } | null,
+  job: JobDefinition = viewsJob(world),
+): Promise<Map<string, number>> {
   const jobId = 'views';
   const phase = async (maxBatches?: number) => {
     if (crash !== null) {
@@ -118,10 +125,69 @@ async function runStory(world: ReshardWorld, crash: { point: CrashPoint; batchId
   return actual as Map<string, number>;
 }
 
+/** Each page's count in the job's open shards' state after its latest committed batch. */
+async function stateCounts(world: ReshardWorld, jobId: string): Promise<Map<string, number>> {
+  const last = (await world.ports.wal.listBatches(jobId)).at(-1)!;
+  const counts = new Map<string, number>();
+  for (const p of last.plan.partitions) {
+    for (const [stateKey, value] of await world.ports.state.load(jobId, p.partition, last.commit!.partitions[p.partition]!.stateVersion)) {
+      counts.set((JSON.parse(stateKey) as [string])[0], value as number);
+    }
+  }
+  return counts;
+}
+
+/**
+ * The same story with a short retention: once the batch that built the children's state
+ * from a parent is older than every kept batch, retention deletes the parent's state;
+ * the job, a replay of every kept batch and a replay into a new job still work.
+ */
+async function runStoryWithRetention(world: ReshardWorld): Promise<void> {
+  const retainBatches = 4;
+  const job = viewsJob(world, retainBatches);
+  const expected = await runStory(world, null, job);
+  const jobId = 'views';
+  const batches = await world.ports.wal.listBatches(jobId);
+  const last = batches.at(-1)!.plan;
+  const retainedAt = Math.floor(last.batchId / RETENTION_EVERY_BATCHES) * RETENTION_EVERY_BATCHES;
+  const oldestKept = retainedAt - retainBatches + 1;
+  expect(batches[0]!.plan.batchId, 'retention ran').toBe(oldestKept);
+  const handedOver = Object.entries(last.handedOver ?? {});
+  const gone = handedOver.filter(([, at]) => at < oldestKept).map(([partition]) => partition);
+  expect(gone.length, 'the story hands a parent over before the oldest kept batch').toBeGreaterThan(0);
+  for (const partition of gone) expect(await world.ports.state.listVersions(jobId, partition)).toEqual([]);
+  const listing = await listCheckpoints(jobId, world.ports);
+  const shown = formatCheckpointListing(listing).join('\n');
+  for (const partition of gone) {
+    const at = last.handedOver![partition]!;
+    expect(listing.partitions.find((p) => p.partition === partition)).toMatchObject({ handedOverAt: at, versions: [], bytes: 0 });
+    expect(shown).toContain(`${partition}  finished at v${last.finished[partition]}, handed over to its children in batch ${at}  0 versions`);
+  }
+  for (const [partition] of handedOver.filter(([, at]) => at >= oldestKept)) {
+    expect((await world.ports.state.listVersions(jobId, partition)).length).toBeGreaterThan(0);
+  }
+
+  // Every kept batch replays (in place, same logic): the sink and the state stay exact.
+  await replayJob({ jobId, fromBatchId: oldestKept }, { ports: world.ports, job, executorAttempts: 1 });
+  const rows = await world.ports.sinks(job.sink).scan();
+  expect(new Map(rows.map((r) => [r.key, r.value['value']]))).toEqual(expected);
+  expect(await stateCounts(world, jobId)).toEqual(expected);
+
+  // A new job from the latest checkpoint copies only the state a later batch can read.
+  const into = 'views-copy';
+  await replayJob({ jobId, fromBatchId: last.batchId, intoJobId: into }, { ports: world.ports, job, executorAttempts: 1 });
+  expect(await stateCounts(world, into)).toEqual(expected);
+  for (const partition of gone) expect(await world.ports.state.listVersions(into, partition)).toEqual([]);
+}
+
 export function describeReshardScenarios(adapter: string, makeWorld: ReshardWorldFactory, crashes: readonly { point: CrashPoint; batchId: number }[]): void {
   describe(`Kinesis resharding under a running job (${adapter})`, () => {
     it('split then merge: parents are read to their end first, state follows the keys, the sink is exact', async () => {
       await runStory(await makeWorld('clean'), null);
+    });
+
+    it('deletes a parent\'s state once its hand-over is older than every kept batch; replays still work', async () => {
+      await runStoryWithRetention(await makeWorld('retention'));
     });
 
     for (const crash of crashes) {

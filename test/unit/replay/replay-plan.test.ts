@@ -21,6 +21,7 @@ const original: BatchPlan = {
   ],
   startingPosition: { type: 'EARLIEST' },
   finished: { p: 7, old: 2 },
+  handedOver: { p: 8 },
   jobVersion: 1,
   generation: 0,
 };
@@ -73,6 +74,7 @@ describe('replayPlanOf', () => {
       ],
       startingPosition: { type: 'EARLIEST' },
       finished: { p: 7, old: 2 },
+      handedOver: { p: 8 },
       jobVersion: 2,
       generation: 2,
     });
@@ -87,6 +89,11 @@ describe('replayPlanOf', () => {
     expect(plan.partitions[1]!.inherits).toEqual([{ partition: 'p', stateVersion: 5 }]);
     expect(plan.finished).toEqual({ p: 5, old: 2 });
     expect(stateVersionsAfter(moved)).toEqual(new Map([['old', 2], ['p', 5], ['a', 4], ['k', 3]]));
+  });
+
+  it('leaves out, after a batch, the finished partitions already handed over to their children', () => {
+    const seven = replayedSeven({ plan: { finished: { old: 2, gone: 1 }, handedOver: { gone: 5 } } });
+    expect(stateVersionsAfter(seven)).toEqual(new Map([['old', 2], ['p', 7], ['a', 4], ['k', 3]]));
   });
 
   it('migrates when the previous batch was written by another version that the job migrates from', () => {

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BatchStatus,
+  buildCommit,
+  planNextBatch,
+  retentionPlan,
+  type BatchRecord,
+  type PartitionResult,
+  type PlanningSettings,
+} from '../../../engine/protocol/batch.js';
+import type { PartitionLineage } from '../../../engine/protocol/lineage.js';
+
+const settings: PlanningSettings = { startingPosition: 'EARLIEST', maxRecordsPerPartition: 100, allowedLatenessMs: null, jobVersion: 1 };
+
+/** Runs one batch over the listed partitions: each read partition writes state version = batch id; `closing` ones reach their end. */
+function runBatch(previous: BatchRecord | null, listed: PartitionLineage[], closing: string[] = []): BatchRecord {
+  const plan = planNextBatch({ jobId: 'j', epoch: 1, previous, partitions: listed, settings, nowMs: 10 });
+  const results: PartitionResult[] = plan.partitions.map((p) => ({
+    partition: p.partition,
+    end: { count: 1, lastOffset: String(plan.batchId), ...(closing.includes(p.partition) ? { closed: true } : {}) },
+    stateVersion: plan.batchId,
+    records: 1,
+    outputRows: 1,
+    deadLetters: 0,
+    lateRecords: 0,
+    maxEventTimeMs: null,
+    stateRows: 1,
+    stateBytesWritten: 1,
+    lagMs: 0,
+    caughtUp: true,
+  }));
+  return { plan, status: BatchStatus.COMMITTED, commit: buildCommit({ plan, results, epoch: 1, nowMs: 20 }) };
+}
+
+const shard = (id: string, ...parentIds: string[]): PartitionLineage => ({ id, parentIds });
+
+describe('handing a finished shard state over to its children', () => {
+  it('records the batch whose plan first builds the children from each parent, and carries it forward', () => {
+    const before = [shard('p'), shard('q')];
+    const split = [...before, shard('c1', 'p'), shard('c2', 'p')];
+    const merged = [...split, shard('m', 'c1', 'c2')];
+    let batch = runBatch(null, before); // 1
+    batch = runBatch(batch, split, ['p']); // 2: p read to its end
+    expect(batch.plan.handedOver).toBeUndefined();
+    batch = runBatch(batch, split); // 3: both children start, from p's final state
+    expect(batch.plan.partitions.find((x) => x.partition === 'c1')?.inherits).toEqual([{ partition: 'p', stateVersion: 2 }]);
+    expect(batch.plan.handedOver).toEqual({ p: 3 });
+    batch = runBatch(batch, merged, ['c1']); // 4: c1 ends, c2 does not yet: m waits
+    expect(batch.plan.handedOver).toEqual({ p: 3 });
+    batch = runBatch(batch, merged, ['c2']); // 5
+    batch = runBatch(batch, merged); // 6: m starts from both
+    expect(batch.plan.handedOver).toEqual({ p: 3, c1: 6, c2: 6 });
+    batch = runBatch(batch, merged); // 7: carried forward
+    expect(batch.plan.handedOver).toEqual({ p: 3, c1: 6, c2: 6 });
+    // Once neither a shard nor a child naming it is listed, it leaves `finished` and `handedOver`.
+    batch = runBatch(batch, [shard('q'), shard('c1', 'p'), shard('c2', 'p'), shard('m', 'c1', 'c2')]);
+    expect(Object.keys(batch.plan.finished).sort()).toEqual(['c1', 'c2', 'p']);
+    batch = runBatch(batch, [shard('q'), shard('m', 'c1', 'c2')]);
+    expect(batch.plan.finished).toEqual({ c1: 4, c2: 5 });
+    expect(batch.plan.handedOver).toEqual({ c1: 6, c2: 6 });
+  });
+
+  it('does not hand over a parent that finished with no state', () => {
+    const batch = runBatch(null, [shard('p')]);
+    const plan = planNextBatch({
+      jobId: 'j',
+      epoch: 1,
+      previous: { ...batch, commit: { ...batch.commit!, partitions: { p: { ...batch.commit!.partitions['p']!, end: { count: 0, closed: true }, stateVersion: 0 } } } },
+      partitions: [shard('p'), shard('c', 'p')],
+      settings,
+      nowMs: 1,
+    });
+    expect(plan.partitions.map((x) => x.partition)).toEqual(['c']);
+    expect(plan.handedOver).toBeUndefined();
+    expect(plan.finished).toEqual({ p: 0 });
+  });
+});
+
+describe('retentionPlan with finished partitions', () => {
+  /** Batches 1..9: p ends in batch 2 and its children c1, c2 start in batch 3; r ends in batch 1 and has no child listed yet. */
+  function history(): BatchRecord[] {
+    const records: BatchRecord[] = [];
+    let batch = runBatch(null, [shard('p'), shard('q'), shard('r')], ['r']);
+    records.push(batch);
+    batch = runBatch(batch, [shard('p'), shard('q'), shard('r')], ['p']);
+    records.push(batch);
+    const listed = [shard('p'), shard('q'), shard('r'), shard('c1', 'p'), shard('c2', 'p')];
+    while (records.length < 9) {
+      batch = runBatch(batch, listed);
+      records.push(batch);
+    }
+    return records;
+  }
+
+  it('deletes a parent whose children inherited before the oldest kept batch, and keeps one still to be inherited', () => {
+    const records = history();
+    const oldestKept = records[4 - 1]!.plan; // batch 4: p was handed over in batch 3
+    expect(oldestKept.finished).toEqual({ p: 2, r: 1 });
+    expect(oldestKept.handedOver).toEqual({ p: 3 });
+    const plan = retentionPlan({ committedBatchId: 6, retainBatches: 3, oldestKeptPlan: oldestKept, statePartitions: ['c1', 'c2', 'p', 'q', 'r'] });
+    expect(plan).toEqual({ deleteBatchesBelow: 4, keepStateFrom: { p: 4, q: 3, c1: 3, c2: 3 } });
+  });
+
+  it('keeps a parent while the oldest kept batch is the one that hands it over', () => {
+    const records = history();
+    const plan = retentionPlan({ committedBatchId: 5, retainBatches: 3, oldestKeptPlan: records[3 - 1]!.plan, statePartitions: ['c1', 'c2', 'p', 'q', 'r'] });
+    expect(plan).toEqual({ deleteBatchesBelow: 3, keepStateFrom: { q: 2, c1: 0, c2: 0 } });
+  });
+
+  it('deletes below K for partitions the oldest kept batch neither reads nor keeps finished', () => {
+    const records = history();
+    const plan = retentionPlan({ committedBatchId: 9, retainBatches: 3, oldestKeptPlan: records[7 - 1]!.plan, statePartitions: ['expired', 'later', 'p', 'q'] });
+    expect(plan?.keepStateFrom).toEqual({ expired: 7, later: 7, p: 7, q: 6, c1: 6, c2: 6 });
+  });
+
+  it('keeps finished partitions of plans that predate hand-over records', () => {
+    const records = history();
+    const { handedOver: _, ...old } = records[5 - 1]!.plan;
+    const plan = retentionPlan({ committedBatchId: 7, retainBatches: 3, oldestKeptPlan: old, statePartitions: ['p', 'q', 'r'] });
+    expect(plan?.keepStateFrom).toEqual({ q: 4, c1: 4, c2: 4 });
+  });
+});
