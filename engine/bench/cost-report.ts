@@ -77,7 +77,8 @@ export function formatCostReport(r: CostReport): string {
   return out.join('\n');
 }
 
-function table(rows: readonly (readonly string[])[]): string[] {
+/** Aligned columns: the first left, the others right. */
+export function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
 }
