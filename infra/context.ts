@@ -11,7 +11,8 @@
  *   sluice:kinesisShards           its shard count (default: on-demand)
  *   sluice:sinkTables              existing DynamoDB sink tables, comma-separated
  *   sluice:createSinkTables        sink tables to create, comma-separated
- *   sluice:kafka                   JSON: { bootstrapServers, auth?: "iam"|"none", tls?, clusterArn?, topics?,
+ *   sluice:kafka                   JSON: { bootstrapServers, auth?: "iam"|"none"|{ type: "scram-sha-512",
+ *                                  secretArn, encryptionKeyArn }, tls?, clusterArn?, topics?,
  *                                  vpcId, availabilityZones, privateSubnetIds, privateSubnetRouteTableIds?,
  *                                  securityGroupIds?, clusterSecurityGroupId?, createGatewayEndpoints? }
  *   sluice:alarmTopicArn           an SNS topic for the alarms
@@ -22,7 +23,7 @@
 import { Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import type { SluiceKafkaProps } from './constructs/sluice-sources.js';
+import type { SluiceKafkaProps, SluiceKafkaScramAuth } from './constructs/sluice-sources.js';
 import type { SluiceStackProps } from './stacks/sluice-stack.js';
 
 export const CONTEXT = {
@@ -42,7 +43,7 @@ export const CONTEXT = {
 
 interface KafkaContext {
   readonly bootstrapServers: string[];
-  readonly auth?: 'iam' | 'none';
+  readonly auth?: 'iam' | 'none' | SluiceKafkaScramAuth;
   readonly tls?: boolean;
   readonly clusterArn?: string;
   readonly topics?: string[];
@@ -168,12 +169,11 @@ function kafkaFromContext(value: unknown): KafkaContext | null {
     if (typeof v !== 'boolean') throw bad(field, 'true or false');
     return v;
   };
-  const auth = str('auth', false);
-  if (auth !== undefined && auth !== 'iam' && auth !== 'none') throw bad('auth', '"iam" or "none"');
+  const auth = authOf(o['auth'], bad);
   const optional = <T>(name: string, value: T | undefined) => (value === undefined ? {} : { [name]: value });
   return {
     bootstrapServers: strings('bootstrapServers', true)!,
-    ...optional('auth', auth as 'iam' | 'none' | undefined),
+    ...optional('auth', auth),
     ...optional('tls', bool('tls')),
     ...optional('clusterArn', str('clusterArn', false)),
     ...optional('topics', strings('topics', false)),
@@ -185,4 +185,22 @@ function kafkaFromContext(value: unknown): KafkaContext | null {
     ...optional('clusterSecurityGroupId', str('clusterSecurityGroupId', false)),
     ...optional('createGatewayEndpoints', bool('createGatewayEndpoints')),
   } as KafkaContext;
+}
+
+/** "iam", "none", or SCRAM from a Secrets Manager secret (the construct checks the ARNs). */
+function authOf(value: unknown, bad: (field: string, expected: string) => Error): KafkaContext['auth'] {
+  if (value === undefined || value === 'iam' || value === 'none') return value;
+  const scram = '"iam", "none" or { "type": "scram-sha-512", "secretArn": ..., "encryptionKeyArn": ... }';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('auth', scram);
+  const a = value as Record<string, unknown>;
+  for (const key of Object.keys(a)) {
+    if (!['type', 'secretArn', 'encryptionKeyArn'].includes(key)) {
+      throw new Error(`context ${CONTEXT.kafka}: auth.${key} is not a SCRAM setting (type, secretArn, encryptionKeyArn)`);
+    }
+  }
+  if (a['type'] !== 'scram-sha-512') throw bad('auth.type', '"scram-sha-512" (the only SCRAM mechanism MSK offers)');
+  for (const field of ['secretArn', 'encryptionKeyArn']) {
+    if (typeof a[field] !== 'string' || a[field] === '') throw bad(`auth.${field}`, 'a non-empty string');
+  }
+  return { type: 'scram-sha-512', secretArn: a['secretArn'] as string, encryptionKeyArn: a['encryptionKeyArn'] as string };
 }

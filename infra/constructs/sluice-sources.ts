@@ -5,13 +5,15 @@
  *   (encrypted with the aws/kinesis key, kept when the stack is deleted). The planner and
  *   the executors are granted read on each (SluiceDriver).
  * - Kafka (Amazon MSK): the bootstrap servers of a listener, the cluster's VPC, subnets and
- *   security groups, and IAM authentication. The plan and execute functions run in that
- *   VPC with the SLUICE_KAFKA_* variables (engine/adapters/kafka/kafka-config.ts), the
- *   kafka-cluster actions on the cluster and its topics, and, unless the VPC has them or a
- *   NAT, gateway endpoints for DynamoDB and S3, which those functions also call
- *   (docs/kafka.md, "A Lambda in the MSK cluster's VPC").
+ *   security groups, and IAM or SCRAM authentication. The plan and execute functions run
+ *   in that VPC with the SLUICE_KAFKA_* variables (engine/adapters/kafka/kafka-config.ts);
+ *   with IAM, the kafka-cluster actions on the cluster and its topics; with SCRAM, read on
+ *   the credentials' secret and decrypt on its key (only the secret's ARN is in the
+ *   environment: the functions read the password at their first connection); and, unless
+ *   the VPC has them or a NAT, gateway endpoints for DynamoDB and S3, which those functions
+ *   also call (docs/kafka.md, "A Lambda in the MSK cluster's VPC").
  */
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -41,17 +43,32 @@ export interface SluiceKinesisProps {
   };
 }
 
+/** SASL/SCRAM-SHA-512 (MSK's port 9096, TLS), the credentials in a Secrets Manager secret. */
+export interface SluiceKafkaScramAuth {
+  /** MSK supports SCRAM-SHA-512 only. */
+  readonly type: 'scram-sha-512';
+  /**
+   * The secret's complete ARN, with the 6 characters Secrets Manager appends to its name
+   * (`arn:aws:secretsmanager:<region>:<account>:secret:AmazonMSK_<name>-AbCdEf`): MSK takes
+   * only secrets named `AmazonMSK_...`, and the grant names this ARN exactly. Its
+   * SecretString is `{"username":"...","password":"..."}`.
+   */
+  readonly secretArn: string;
+  /** The customer managed KMS key that encrypts the secret (MSK refuses secrets under the aws/secretsmanager key). */
+  readonly encryptionKeyArn: string;
+}
+
 export interface SluiceKafkaProps {
-  /** Bootstrap brokers of one listener (`host:port`); MSK with IAM listens on 9098. */
+  /** Bootstrap brokers of one listener (`host:port`); MSK with IAM listens on 9098, with SCRAM on 9096. */
   readonly bootstrapServers: readonly string[];
   /**
-   * How the functions authenticate: IAM (SASL/OAUTHBEARER, signed with the function's role) or none.
-   * SCRAM is not offered here: its password would sit in the functions' environment.
+   * How the functions authenticate: IAM (SASL/OAUTHBEARER, signed with the function's role),
+   * SCRAM-SHA-512 with the credentials in a Secrets Manager secret, or none.
    * @default 'iam'
    */
-  readonly auth?: 'iam' | 'none';
+  readonly auth?: 'iam' | 'none' | SluiceKafkaScramAuth;
   /**
-   * TLS to the brokers (MSK's IAM listener requires it).
+   * TLS to the brokers (MSK's IAM and SCRAM listeners require it).
    * @default true
    */
   readonly tls?: boolean;
@@ -104,6 +121,8 @@ export interface SluiceKafkaAccess {
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+):([0-9]{1,5})$/;
 const CLUSTER_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[^/]+\/[^/]+$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:([A-Za-z0-9/_+=.@-]+)$/;
+const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
 
 export class SluiceSources extends Construct {
   /** Every Kinesis stream the jobs read: the existing ones and the one created. */
@@ -168,17 +187,31 @@ export class SluiceSources extends Construct {
     const allTopics = kafka.topics === undefined || kafka.topics.length === 0;
     const topics = allTopics ? [`${topicPrefix}*`] : kafka.topics!.map((t) => `${topicPrefix}${t}`);
     const grants = auth === 'iam' && clusterArn !== undefined;
+    const scram = typeof auth === 'object' ? auth : null;
     this.kafka = {
       network: { vpc: kafka.vpc, ...(kafka.vpcSubnets ? { vpcSubnets: kafka.vpcSubnets } : {}), securityGroups },
       port,
       environment: {
         [KAFKA_ENV.brokers]: kafka.bootstrapServers.join(','),
-        [KAFKA_ENV.auth]: auth,
+        [KAFKA_ENV.auth]: typeof auth === 'object' ? auth.type : auth,
+        ...(scram === null ? {} : { [KAFKA_ENV.secretArn]: scram.secretArn }),
         [KAFKA_ENV.tls]: String(tls),
         ...(kafka.clientId === undefined ? {} : { [KAFKA_ENV.clientId]: kafka.clientId }),
       },
       wildcardResources: grants && allTopics ? topics : [],
       grantRead(grantee) {
+        if (scram !== null) {
+          // GetSecretValue only (Secret.grantRead would add DescribeSecret). Secrets Manager
+          // decrypts with the caller's permission: kms:Decrypt on the key, through Secrets Manager only.
+          iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [scram.secretArn] });
+          const region = Arn.split(scram.secretArn, ArnFormat.COLON_RESOURCE_NAME).region;
+          iam.Grant.addToPrincipal({
+            grantee,
+            actions: ['kms:Decrypt'],
+            resourceArns: [scram.encryptionKeyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+          });
+        }
         if (!grants) return;
         iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:Connect'], resourceArns: [clusterArn] });
         iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], resourceArns: topics });
@@ -194,7 +227,7 @@ function checkStreamName(name: string): string {
   return name;
 }
 
-function checkKafka(kafka: SluiceKafkaProps): { port: number; auth: 'iam' | 'none'; tls: boolean } {
+function checkKafka(kafka: SluiceKafkaProps): { port: number; auth: 'iam' | 'none' | SluiceKafkaScramAuth; tls: boolean } {
   if (kafka.bootstrapServers.length === 0) throw new Error('kafka.bootstrapServers must name at least one broker (host:port)');
   const ports = new Set<number>();
   for (const server of kafka.bootstrapServers) {
@@ -210,6 +243,36 @@ function checkKafka(kafka: SluiceKafkaProps): { port: number; auth: 'iam' | 'non
     if (kafka.clusterArn === undefined || (!Token.isUnresolved(kafka.clusterArn) && !CLUSTER_ARN.test(kafka.clusterArn))) {
       throw new Error(`kafka.clusterArn must be the MSK cluster's ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>) with IAM authentication, got ${JSON.stringify(kafka.clusterArn)}`);
     }
+  } else if (auth !== 'none') {
+    if (typeof auth !== 'object' || auth === null) throw new Error(`kafka.auth must be 'iam', 'none' or { type: 'scram-sha-512', secretArn, encryptionKeyArn }, got ${JSON.stringify(auth)}`);
+    checkScram(auth);
+    if (!tls) throw new Error('kafka.tls must not be false with SCRAM authentication: MSK serves SCRAM on its TLS listener (9096)');
   }
   return { port: [...ports][0]!, auth, tls };
+}
+
+function checkScram(scram: SluiceKafkaScramAuth): void {
+  if (scram.type !== 'scram-sha-512') {
+    throw new Error(`kafka.auth.type must be 'scram-sha-512' (the only SCRAM mechanism MSK supports), got ${JSON.stringify(scram.type)}`);
+  }
+  const { secretArn, encryptionKeyArn } = scram;
+  // An ARN that is a token (another construct's attribute) is left to CloudFormation.
+  const parsed = (arn: unknown, pattern: RegExp) => (typeof arn === 'string' && Token.isUnresolved(arn) ? undefined : pattern.exec(String(arn)));
+  const secret = parsed(secretArn, SECRET_ARN);
+  if (secret === null) {
+    throw new Error(`kafka.auth.secretArn must be a Secrets Manager secret's ARN (arn:aws:secretsmanager:<region>:<account>:secret:AmazonMSK_<name>-<6 characters>), got ${JSON.stringify(secretArn)}`);
+  }
+  if (secret !== undefined && !secret[2]!.startsWith('AmazonMSK_')) {
+    throw new Error(`kafka.auth.secretArn must name a secret whose name starts with AmazonMSK_ (MSK takes no other secret), got ${JSON.stringify(secretArn)}`);
+  }
+  if (secret !== undefined && !/-[A-Za-z0-9]{6}$/.test(secret[2]!)) {
+    throw new Error(`kafka.auth.secretArn must be the secret's complete ARN, ending with the 6 characters Secrets Manager appends to its name (-AbCdEf): the grant names it exactly, got ${JSON.stringify(secretArn)}`);
+  }
+  const key = parsed(encryptionKeyArn, KEY_ARN);
+  if (key === null) {
+    throw new Error(`kafka.auth.encryptionKeyArn must be the ARN of the customer managed KMS key that encrypts the secret (arn:aws:kms:<region>:<account>:key/<key-id>), got ${JSON.stringify(encryptionKeyArn)}`);
+  }
+  if (secret !== undefined && key !== undefined && secret[1] !== key[1]) {
+    throw new Error(`kafka.auth.encryptionKeyArn must be a key of the secret's region (${secret[1]}), got ${JSON.stringify(encryptionKeyArn)}`);
+  }
 }

@@ -60,7 +60,7 @@ export async function writeKafkaInput(
   );
   let shown = 0;
   await produceRecords(
-    clients.kafka,
+    await clients.kafka(),
     topic,
     events.map((e) => ({ partition: e.partitionIndex, key: e.page ?? 'unknown', value: e.payload })),
     {

@@ -1,7 +1,8 @@
 /**
  * Sources and sinks in the stack (infra/constructs/sluice-sources.ts, the stack's sinks):
- * Kinesis streams existing and created, an MSK cluster in its VPC, sink tables; the same
- * from CDK context (infra/context.ts); and cdk-nag on a stack with all of them.
+ * Kinesis streams existing and created, an MSK cluster in its VPC (IAM, or SCRAM with its
+ * secret), sink tables; the same from CDK context (infra/context.ts); and cdk-nag on a
+ * stack with all of them.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,9 +15,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SINK_TABLE_KEYS } from '../../engine/adapters/aws/table-keys.js';
+import { kafkaConnectionFromEnv } from '../../engine/adapters/kafka/kafka-config.js';
+import type { SluiceKafkaProps } from '../../infra/constructs/sluice-sources.js';
 import { addSluiceStacks } from '../../infra/sluice-app.js';
 import { SluiceStack } from '../../infra/stacks/sluice-stack.js';
-import { allowed, logicalId, testApp, type Json } from './support.js';
+import { allowed, logicalId, policyStatements, testApp, type Json } from './support.js';
 
 const CLUSTER_ARN = 'arn:aws:kafka:eu-west-1:123456789012:cluster/events/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2';
 const KAFKA_CONTEXT = {
@@ -150,6 +153,27 @@ describe('sources and sinks from CDK context', () => {
     expect(() => new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, clusterArn: undefined }) }), 'S')).toThrow(/kafka.clusterArn must be the MSK cluster's ARN/);
     expect(() => new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, bootstrapServers: ['a:9098', 'b:9096'] }) }), 'S')).toThrow(/brokers of one listener/);
   });
+
+  it('takes SCRAM from a Secrets Manager secret, and names a bad SCRAM field', () => {
+    const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_sluice-AbCdEf';
+    const encryptionKeyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const scram = {
+      ...KAFKA_CONTEXT,
+      clusterArn: undefined,
+      bootstrapServers: KAFKA_CONTEXT.bootstrapServers.map((b) => b.replace(':9098', ':9096')),
+      auth: { type: 'scram-sha-512', secretArn, encryptionKeyArn },
+    };
+    const withScram = new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify(scram) }), 'S');
+    const plan = Template.fromStack(withScram).toJSON().Resources[logicalId(withScram, withScram.driver.functions.plan)]!.Properties as Json;
+    expect(plan.Environment.Variables).toMatchObject({ SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_SECRET_ARN: secretArn, SLUICE_KAFKA_TLS: 'true' });
+    const bad = (auth: unknown) => () => new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify({ ...scram, auth }) }), 'S');
+    expect(bad('scram')).toThrow('context sluice:kafka: auth must be "iam", "none" or { "type": "scram-sha-512", "secretArn": ..., "encryptionKeyArn": ... }');
+    expect(bad({ type: 'scram-sha-256', secretArn, encryptionKeyArn })).toThrow('context sluice:kafka: auth.type must be "scram-sha-512"');
+    expect(bad({ type: 'scram-sha-512', secretArn })).toThrow('context sluice:kafka: auth.encryptionKeyArn must be a non-empty string');
+    expect(bad({ type: 'scram-sha-512', secretArn, encryptionKeyArn, password: 'x' })).toThrow('context sluice:kafka: auth.password is not a SCRAM setting (type, secretArn, encryptionKeyArn)');
+    // The construct checks the ARNs themselves.
+    expect(bad({ type: 'scram-sha-512', secretArn: 'AmazonMSK_x', encryptionKeyArn })).toThrow("kafka.auth.secretArn must be a Secrets Manager secret's ARN");
+  });
 });
 
 describe('Kafka given in code', () => {
@@ -178,6 +202,90 @@ describe('Kafka given in code', () => {
     expect(JSON.stringify(props.VpcConfig.SecurityGroupIds)).toContain('"StackName":"Network"');
     const topics = allowed(stack, template, stack.driver.functions.execute.role!).get('kafka-cluster:ReadData');
     expect(topics).toEqual([JSON.stringify('arn:aws:kafka:eu-west-1:123456789012:topic/events/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2/*')]);
+  });
+});
+
+describe('Kafka with SCRAM, the credentials in Secrets Manager', () => {
+  const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_sluice-AbCdEf';
+  const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const SCRAM = { type: 'scram-sha-512', secretArn: SECRET_ARN, encryptionKeyArn: KEY_ARN } as const;
+  const BROKERS = ['b-1.events.abc123.c2.kafka.eu-west-1.amazonaws.com:9096', 'b-2.events.abc123.c2.kafka.eu-west-1.amazonaws.com:9096'];
+
+  /** A Sluice stack reading Kafka with `kafka` props, on a VPC of another stack. */
+  const scramStack = (kafka: Partial<SluiceKafkaProps> = {}) => {
+    const app = testApp();
+    const network = new Stack(app, 'Network');
+    const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const stack = new SluiceStack(app, 'Sluice', {
+      sources: { kafka: { bootstrapServers: BROKERS, auth: SCRAM, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, createGatewayEndpoints: false, ...kafka } },
+    });
+    return { app, stack };
+  };
+
+  let stack: SluiceStack;
+  let template: Template;
+
+  beforeAll(() => {
+    stack = scramStack().stack;
+    template = Template.fromStack(stack);
+  });
+
+  it('gives the Kafka-reading functions SCRAM-SHA-512 over TLS and the secret\'s ARN, never a user name or password', () => {
+    const resources = template.toJSON().Resources;
+    for (const fn of [stack.driver.functions.plan, stack.driver.functions.execute]) {
+      const variables = (resources[logicalId(stack, fn)]!.Properties as Json).Environment.Variables as Json;
+      expect(variables).toMatchObject({
+        SLUICE_KAFKA_BROKERS: BROKERS.join(','),
+        SLUICE_KAFKA_AUTH: 'scram-sha-512',
+        SLUICE_KAFKA_SECRET_ARN: SECRET_ARN,
+        SLUICE_KAFKA_TLS: 'true',
+      });
+      expect(variables).not.toHaveProperty('SLUICE_KAFKA_USERNAME');
+      expect(variables).not.toHaveProperty('SLUICE_KAFKA_PASSWORD');
+      // What the functions do with these variables: a connection that names the secret.
+      expect(kafkaConnectionFromEnv(variables)).toEqual({ brokers: BROKERS, auth: { type: 'scram-sha-512', secretArn: SECRET_ARN }, tls: true });
+    }
+    for (const name of ['startGeneration', 'finish', 'endGeneration', 'supervisor'] as const) {
+      expect(JSON.stringify(resources[logicalId(stack, stack.driver.functions[name])]!.Properties), name).not.toContain('SLUICE_KAFKA');
+    }
+    // The cluster's security group, when given, admits the functions on this port.
+    expect(stack.sources.kafka!.port).toBe(9096);
+  });
+
+  it('grants those functions GetSecretValue on the secret and kms:Decrypt on its key through Secrets Manager, nothing more', () => {
+    for (const fn of [stack.driver.functions.plan, stack.driver.functions.execute]) {
+      const statements = policyStatements(stack, template, fn.role!);
+      const about = statements.filter((st) => /secretsmanager:|kms:|kafka-cluster:/.test(JSON.stringify(st.Action)));
+      expect(about).toEqual([
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRET_ARN },
+        { Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY_ARN, Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } } },
+      ]);
+    }
+    for (const name of ['startGeneration', 'finish', 'endGeneration', 'supervisor'] as const) {
+      const actions = [...allowed(stack, template, stack.driver.functions[name].role!).keys()];
+      expect(actions.filter((a) => /^(secretsmanager|kms):/.test(a)), name).toEqual([]);
+    }
+  });
+
+  it('reports nothing unacknowledged in cdk-nag', () => {
+    const { app, stack: scram } = scramStack();
+    app.synth();
+    const findings = new AwsSolutionsChecks().validateScope(scram).violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings).toEqual([]);
+  });
+
+  it.each([
+    [{ auth: { ...SCRAM, type: 'scram-sha-256' } }, "kafka.auth.type must be 'scram-sha-512' (the only SCRAM mechanism MSK supports), got \"scram-sha-256\""],
+    [{ auth: { ...SCRAM, secretArn: 'AmazonMSK_sluice' } }, "kafka.auth.secretArn must be a Secrets Manager secret's ARN"],
+    [{ auth: { ...SCRAM, secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice-AbCdEf' } }, 'kafka.auth.secretArn must name a secret whose name starts with AmazonMSK_'],
+    [{ auth: { ...SCRAM, secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_sluice' } }, "kafka.auth.secretArn must be the secret's complete ARN, ending with the 6 characters"],
+    [{ auth: { ...SCRAM, encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/aws/secretsmanager' } }, 'kafka.auth.encryptionKeyArn must be the ARN of the customer managed KMS key'],
+    [{ auth: { ...SCRAM, encryptionKeyArn: undefined } }, 'kafka.auth.encryptionKeyArn must be the ARN of the customer managed KMS key that encrypts the secret (arn:aws:kms:<region>:<account>:key/<key-id>), got undefined'],
+    [{ auth: { ...SCRAM, encryptionKeyArn: KEY_ARN.replace('eu-west-1', 'us-east-1') } }, "kafka.auth.encryptionKeyArn must be a key of the secret's region (eu-west-1)"],
+    [{ tls: false }, 'kafka.tls must not be false with SCRAM authentication: MSK serves SCRAM on its TLS listener (9096)'],
+    [{ auth: 'scram' }, "kafka.auth must be 'iam', 'none' or { type: 'scram-sha-512', secretArn, encryptionKeyArn }, got \"scram\""],
+  ])('refuses %j with a clear error', (kafka, message) => {
+    expect(() => scramStack(kafka as Partial<SluiceKafkaProps>)).toThrow(message);
   });
 });
 

@@ -6,24 +6,34 @@
  *
  *   9092  plaintext, no authentication          { auth: { type: 'none' }, tls: false }
  *   9094  TLS, no authentication                { auth: { type: 'none' }, tls: true }
- *   9096  TLS + SASL/SCRAM-SHA-512              { auth: { type: 'scram-sha-512', username, password } }
+ *   9096  TLS + SASL/SCRAM-SHA-512              { auth: { type: 'scram-sha-512', secretArn } }
+ *                                               or { auth: { type: 'scram-sha-512', username, password } }
  *   9098  TLS + IAM (SASL/OAUTHBEARER)          { auth: { type: 'iam', region } }
  *
  * IAM authentication signs a token with the AWS credentials of the process (a Lambda's
  * execution role) through aws-msk-iam-sasl-signer-js, handed to kafkajs's `oauthbearer`
  * mechanism; kafkajs asks for a fresh token on every connection and re-authentication.
+ * MSK keeps SCRAM credentials in Secrets Manager (a secret named AmazonMSK_..., encrypted
+ * with a customer managed key, SecretString {"username":"...","password":"..."}): with
+ * `secretArn`, the secret is read once, before the first connection (resolveKafkaAuth),
+ * so the password never sits in the configuration or the environment.
  * TLS uses Node's default CA bundle (MSK's certificates are publicly trusted) unless `ca`
  * is given.
  */
 import type { ConnectionOptions } from 'node:tls';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import { InvalidArgumentError } from '../../errors.js';
+import { describeError, InvalidArgumentError, TransientError } from '../../errors.js';
 import type { Logger } from '../../ports/index.js';
+
+export type ScramMechanism = 'scram-sha-512' | 'scram-sha-256';
 
 export type KafkaAuth =
   | { readonly type: 'none' }
-  | { readonly type: 'scram-sha-512' | 'scram-sha-256'; readonly username: string; readonly password: string }
+  | { readonly type: ScramMechanism; readonly username: string; readonly password: string }
+  /** SCRAM with the credentials in a Secrets Manager secret, read by resolveKafkaAuth. */
+  | { readonly type: ScramMechanism; readonly secretArn: string }
   | { readonly type: 'iam'; readonly region: string };
 
 export interface KafkaTls {
@@ -51,15 +61,24 @@ export interface KafkaConnection {
 /** What the IAM signer returns (aws-msk-iam-sasl-signer-js's generateAuthToken). */
 export type MskTokenSigner = (options: { region: string }) => Promise<{ token: string; expiryTime: number }>;
 
+/**
+ * Reads a secret's SecretString; undefined when the secret holds none (a binary secret).
+ * The default is awsSecretReader().
+ */
+export type SecretReader = (secretArn: string) => Promise<string | undefined>;
+
 export interface KafkaClientOptions {
   /** Replaces aws-msk-iam-sasl-signer-js's generateAuthToken (tests). */
   readonly signer?: MskTokenSigner;
+  /** Reads the SCRAM secret of `auth.secretArn` (default: Secrets Manager's GetSecretValue). */
+  readonly secrets?: SecretReader;
   /** Where kafkajs's warnings and errors go (default: nowhere; failures surface as errors anyway). */
   readonly logger?: Logger;
 }
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+):([0-9]{1,5})$/;
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
 /** Checks a connection and fills in its defaults; every problem names the field. */
 export function checkKafkaConnection(value: unknown): Required<Omit<KafkaConnection, 'tls'>> & { tls: false | KafkaTls } {
@@ -92,7 +111,7 @@ export function checkKafkaConnection(value: unknown): Required<Omit<KafkaConnect
   return { brokers, clientId, tls, auth, connectionTimeoutMs, requestTimeoutMs };
 }
 
-/** The kafkajs configuration of a connection. */
+/** The kafkajs configuration of a connection whose credentials are known (see resolveKafkaAuth). */
 export function kafkaClientConfig(connection: KafkaConnection, options: KafkaClientOptions = {}): KafkaConfig {
   const c = checkKafkaConnection(connection);
   const ssl: boolean | ConnectionOptions =
@@ -133,10 +152,67 @@ const generateMskToken: MskTokenSigner = async (options) => {
   return (signer.default ?? signer).generateAuthToken(options);
 };
 
+/**
+ * The connection with SCRAM credentials read from the secret its auth names (through
+ * `options.secrets`); any other connection as it is. The secret's content never appears in
+ * an error.
+ */
+export async function resolveKafkaAuth(connection: KafkaConnection, options: KafkaClientOptions = {}): Promise<KafkaConnection> {
+  const { auth } = checkKafkaConnection(connection);
+  if (!('secretArn' in auth)) return connection;
+  const { type, secretArn } = auth;
+  const secretString = await (options.secrets ?? readAwsSecret)(secretArn);
+  return { ...connection, auth: { type, ...scramCredentialsOf(secretArn, secretString) } };
+}
+
+/**
+ * A SecretReader on Secrets Manager's GetSecretValue. @aws-sdk/client-secrets-manager is
+ * loaded on first use, as the IAM signer is: a deployment without a SCRAM secret never
+ * loads it. Without a client, one is created then, in the secret's region (a secret is
+ * read from its own region's endpoint), with the default credential chain.
+ */
+export function awsSecretReader(client?: SecretsManagerClient): SecretReader {
+  const created = new Map<string, SecretsManagerClient>();
+  return async (secretArn) => {
+    const sdk = await import('@aws-sdk/client-secrets-manager');
+    const region = secretArn.split(':')[3] ?? '';
+    let secretsManager = client ?? created.get(region);
+    if (secretsManager === undefined) {
+      secretsManager = new sdk.SecretsManagerClient({
+        ...(AWS_REGION.test(region) ? { region } : {}),
+        // A function in a VPC with no route to Secrets Manager (no NAT, no interface
+        // endpoint) fails in seconds, naming the secret, instead of hanging until its timeout.
+        requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+      });
+      created.set(region, secretsManager);
+    }
+    try {
+      return (await secretsManager.send(new sdk.GetSecretValueCommand({ SecretId: secretArn }))).SecretString;
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      const message = `reading the Kafka SCRAM secret ${secretArn} failed: ${describeError(error)}`;
+      const options = { cause: error, context: { secretArn } };
+      // A missing secret or grant, or a key Secrets Manager may not use, stays so on retry.
+      throw SECRET_ERRORS_NOT_RETRYABLE.has(name) ? new InvalidArgumentError(message, options) : new TransientError(message, options);
+    }
+  };
+}
+
+const SECRET_ERRORS_NOT_RETRYABLE = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'DecryptionFailure',
+  'InvalidRequestException',
+  'InvalidParameterException',
+]);
+
+const readAwsSecret = awsSecretReader();
+
 /** Environment variables a Lambda reads its Kafka connection from (kafkaConnectionFromEnv). */
 export const KAFKA_ENV = {
   brokers: 'SLUICE_KAFKA_BROKERS',
   auth: 'SLUICE_KAFKA_AUTH',
+  secretArn: 'SLUICE_KAFKA_SECRET_ARN',
   username: 'SLUICE_KAFKA_USERNAME',
   password: 'SLUICE_KAFKA_PASSWORD',
   tls: 'SLUICE_KAFKA_TLS',
@@ -149,7 +225,8 @@ export const KAFKA_ENV = {
  * set (the deployment reads no Kafka topic):
  *   SLUICE_KAFKA_BROKERS   comma-separated host:port
  *   SLUICE_KAFKA_AUTH      none | scram-sha-512 | scram-sha-256 | iam (default none)
- *   SLUICE_KAFKA_USERNAME, SLUICE_KAFKA_PASSWORD   with scram-*
+ *   SLUICE_KAFKA_SECRET_ARN   with scram-*: the Secrets Manager secret of the credentials, or
+ *   SLUICE_KAFKA_USERNAME, SLUICE_KAFKA_PASSWORD   with scram-*: the credentials themselves
  *   SLUICE_KAFKA_TLS       true | false (default: true unless auth is none)
  *   SLUICE_KAFKA_CLIENT_ID (default sluice)
  *   AWS_REGION             with iam (Lambda sets it)
@@ -162,11 +239,27 @@ export function kafkaConnectionFromEnv(env: Readonly<Record<string, string | und
   if (type === 'none') auth = { type };
   else if (type === 'iam') auth = { type, region: requiredEnv(env, KAFKA_ENV.region, 'with IAM authentication') };
   else if (type === 'scram-sha-512' || type === 'scram-sha-256') {
-    auth = {
-      type,
-      username: requiredEnv(env, KAFKA_ENV.username, `with ${type}`),
-      password: requiredEnv(env, KAFKA_ENV.password, `with ${type}`),
-    };
+    const secretArn = env[KAFKA_ENV.secretArn];
+    const given = (name: string) => env[name] !== undefined && env[name] !== '';
+    if (secretArn !== undefined && secretArn !== '') {
+      if (given(KAFKA_ENV.username) || given(KAFKA_ENV.password)) {
+        throw new InvalidArgumentError(
+          `environment variables ${KAFKA_ENV.secretArn} and ${KAFKA_ENV.username}/${KAFKA_ENV.password} are both set: ` +
+            `give the SCRAM credentials one way only`,
+        );
+      }
+      auth = { type, secretArn };
+    } else if (!given(KAFKA_ENV.username) && !given(KAFKA_ENV.password)) {
+      throw new InvalidArgumentError(
+        `environment variable ${KAFKA_ENV.secretArn}, or ${KAFKA_ENV.username} and ${KAFKA_ENV.password}, must be set with ${type}`,
+      );
+    } else {
+      auth = {
+        type,
+        username: requiredEnv(env, KAFKA_ENV.username, `with ${type}`),
+        password: requiredEnv(env, KAFKA_ENV.password, `with ${type}`),
+      };
+    }
   } else {
     throw new InvalidArgumentError(
       `environment variable ${KAFKA_ENV.auth} must be none, scram-sha-512, scram-sha-256 or iam, got ${JSON.stringify(type)}`,
@@ -195,9 +288,21 @@ function checkAuth(value: unknown): KafkaAuth {
       return { type: 'none' };
     case 'scram-sha-512':
     case 'scram-sha-256': {
-      const { username, password } = a;
+      const { username, password, secretArn } = a;
+      if (secretArn !== undefined) {
+        if (username !== undefined || password !== undefined) {
+          throw invalid('kafka.auth', 'takes secretArn or username and password, not both');
+        }
+        if (typeof secretArn !== 'string' || !SECRET_ARN.test(secretArn)) {
+          throw invalid(
+            'kafka.auth.secretArn',
+            `must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got ${describe(secretArn)}`,
+          );
+        }
+        return { type: a['type'], secretArn };
+      }
       if (typeof username !== 'string' || username === '') {
-        throw invalid('kafka.auth.username', `must be a non-empty string, got ${describe(username)}`);
+        throw invalid('kafka.auth.username', `must be a non-empty string (or give secretArn instead), got ${describe(username)}`);
       }
       if (typeof password !== 'string' || password === '') {
         throw invalid('kafka.auth.password', 'must be a non-empty string');
@@ -244,10 +349,37 @@ function saslOf(auth: KafkaAuth, sign: MskTokenSigner): SASLOptions | undefined 
       return undefined;
     case 'scram-sha-512':
     case 'scram-sha-256':
+      // An unread secret must never reach kafkajs (which would try SCRAM without a password).
+      if ('secretArn' in auth) throw invalid('kafka.auth.secretArn', 'names a secret that was not read: resolve the connection first (resolveKafkaAuth)');
       return { mechanism: auth.type, username: auth.username, password: auth.password };
     case 'iam':
       return { mechanism: 'oauthbearer', oauthBearerProvider: mskIamTokenProvider(auth.region, sign) };
   }
+}
+
+/** The credentials in a secret's SecretString. No message quotes the content: only what is wrong with it. */
+function scramCredentialsOf(secretArn: string, secretString: string | undefined): { username: string; password: string } {
+  const bad = (problem: string) =>
+    new InvalidArgumentError(
+      `the Kafka SCRAM secret ${secretArn} ${problem}: its SecretString must be JSON {"username":"...","password":"..."}`,
+      { context: { field: 'kafka.auth.secretArn', secretArn } },
+    );
+  if (secretString === undefined) throw bad('holds no SecretString (a binary secret)');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString);
+  } catch {
+    // Not JSON.parse's message (nor its error as the cause): V8 quotes the text it could not parse.
+    throw bad('is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad('is not a JSON object');
+  const { username, password } = parsed as Record<string, unknown>;
+  const missing = [
+    ...(typeof username === 'string' && username !== '' ? [] : ['username']),
+    ...(typeof password === 'string' && password !== '' ? [] : ['password']),
+  ];
+  if (missing.length > 0) throw bad(`has no non-empty string ${missing.join(' or ')}`);
+  return { username: username as string, password: password as string };
 }
 
 function logCreatorOf(logger: Logger) {

@@ -32,7 +32,9 @@
  * public admin API.
  *
  * Clients are created once per connection (KafkaClients) and reused by every reader and
- * every read, so a warm Lambda keeps its broker connections; `close` ends them.
+ * every read, so a warm Lambda keeps its broker connections; `close` ends them. They are
+ * built on first use, after the connection's SCRAM secret, if it names one, is read
+ * (resolveKafkaAuth): once per KafkaClients, so once per Lambda container.
  */
 import type { Admin, Kafka } from 'kafkajs';
 import kafkajs from 'kafkajs';
@@ -40,7 +42,7 @@ import { DataLossError, InvalidArgumentError, TransientError } from '../../error
 import type { FixedRange } from '../../protocol/batch.js';
 import { describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
 import type { PartitionInfo, RangeRequest, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
-import { kafkaClientConfig, type KafkaClientOptions, type KafkaConnection } from './kafka-config.js';
+import { checkKafkaConnection, kafkaClientConfig, resolveKafkaAuth, type KafkaClientOptions, type KafkaConnection } from './kafka-config.js';
 import { minOffset, takeRange, type AbortedTransaction, type FetchedMessage } from './kafka-records.js';
 
 export type Sleep = (ms: number) => Promise<void>;
@@ -76,7 +78,7 @@ export type PartitionFetcher = (request: {
  * connected on first use.
  */
 export class KafkaClients {
-  readonly kafka: Kafka;
+  private kafkaClient: Promise<Kafka> | undefined;
   private adminClient: Promise<Admin> | undefined;
   private cluster: Promise<InternalCluster> | undefined;
   private readonly readers = new Map<string, KafkaSourceReader>();
@@ -84,15 +86,31 @@ export class KafkaClients {
 
   constructor(
     readonly connection: KafkaConnection,
-    options: KafkaClientOptions = {},
+    private readonly options: KafkaClientOptions = {},
   ) {
-    this.kafka = new kafkajs.Kafka(kafkaClientConfig(connection, options));
+    // A bad configuration fails here, when the ports are built; the secret is read later.
+    checkKafkaConnection(connection);
+  }
+
+  /**
+   * The kafkajs client, built on first use with the credentials resolved. A failed
+   * resolution (a throttled GetSecretValue) is forgotten, so the next call tries again.
+   */
+  kafka(): Promise<Kafka> {
+    if (this.closed) return Promise.reject(this.closedError());
+    return (this.kafkaClient ??= resolveKafkaAuth(this.connection, this.options).then(
+      (resolved) => new kafkajs.Kafka(kafkaClientConfig(resolved, this.options)),
+      (error: unknown) => {
+        this.kafkaClient = undefined;
+        throw error;
+      },
+    ));
   }
 
   admin(): Promise<KafkaAdmin> {
     if (this.closed) return Promise.reject(this.closedError());
     return (this.adminClient ??= connectOnce(
-      () => this.kafka.admin(),
+      async () => (await this.kafka()).admin(),
       (admin) => admin.connect(),
       () => (this.adminClient = undefined),
     ));
@@ -154,7 +172,7 @@ export class KafkaClients {
   private fetchCluster(): Promise<InternalCluster> {
     if (this.closed) return Promise.reject(this.closedError());
     return (this.cluster ??= connectOnce(
-      () => internalCluster(this.kafka),
+      async () => internalCluster(await this.kafka()),
       (cluster) => cluster.connect(),
       () => (this.cluster = undefined),
     ));
@@ -468,16 +486,16 @@ function isNetworkError(error: unknown): boolean {
   return typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/.test(code);
 }
 
-/** Connects a client once; a failed connection is forgotten so the next call tries again. */
-function connectOnce<T>(create: () => T, connect: (client: T) => Promise<void>, forget: () => void): Promise<T> {
-  const client = create();
-  return connect(client).then(
-    () => client,
-    (error: unknown) => {
-      forget();
-      throw error;
-    },
-  );
+/** Creates and connects a client once; a failed creation or connection is forgotten so the next call tries again. */
+async function connectOnce<T>(create: () => Promise<T>, connect: (client: T) => Promise<void>, forget: () => void): Promise<T> {
+  try {
+    const client = await create();
+    await connect(client);
+    return client;
+  } catch (error) {
+    forget();
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,13 +4,26 @@ import {
   kafkaClientConfig,
   kafkaConnectionFromEnv,
   mskIamTokenProvider,
+  resolveKafkaAuth,
   type KafkaConnection,
   type MskTokenSigner,
+  type SecretReader,
 } from '../../../engine/adapters/kafka/kafka-config.js';
 import { InvalidArgumentError } from '../../../engine/errors.js';
 
 const MSK = ['b-1.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098', 'b-2.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098'];
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_sluice-AbCdEf';
+
+/** The error a call throws (or rejects with), to check its class and that it leaks nothing. */
+async function errorOf(call: () => unknown): Promise<Error> {
+  try {
+    await call();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
 
 describe('kafkaClientConfig: the kafkajs configuration of a connection', () => {
   it('plaintext without authentication (the local mock cluster)', () => {
@@ -88,7 +101,12 @@ describe('kafkaClientConfig: the kafkajs configuration of a connection', () => {
     [{ brokers: ['b:1'], clientId: 'has space' }, 'kafka.clientId must be 1-100 of a-z A-Z 0-9 . _ -, got "has space"'],
     [{ brokers: ['b:1'], auth: { type: 'plain' } }, "kafka.auth.type must be 'none', 'scram-sha-512', 'scram-sha-256' or 'iam', got \"plain\""],
     [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', username: 'a' } }, 'kafka.auth.password must be a non-empty string'],
-    [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', password: 'p' } }, 'kafka.auth.username must be a non-empty string, got undefined'],
+    [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', password: 'p' } }, 'kafka.auth.username must be a non-empty string (or give secretArn instead), got undefined'],
+    [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: SECRET_ARN, username: 'u' } }, 'kafka.auth takes secretArn or username and password, not both'],
+    [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: 'AmazonMSK_sluice' } }, 'kafka.auth.secretArn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got "AmazonMSK_sluice"'],
+    [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: 'arn:aws:secretsmanager:eu-west-1:1234:secret:AmazonMSK_x' } }, 'kafka.auth.secretArn must be a Secrets Manager secret ARN'],
+    [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd' } }, 'kafka.auth.secretArn must be a Secrets Manager secret ARN'],
+    [{ brokers: ['b:1'], auth: { type: 'scram-sha-256', secretArn: 42 } }, 'kafka.auth.secretArn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got 42'],
     [{ brokers: ['b:1'], auth: { type: 'iam' } }, 'kafka.auth.region must be an AWS region such as eu-west-1, got undefined'],
     [{ brokers: ['b:1'], auth: { type: 'iam', region: 'Ireland' } }, 'kafka.auth.region must be an AWS region such as eu-west-1, got "Ireland"'],
     [{ brokers: ['b:1'], auth: { type: 'iam', region: 'eu-west-1' }, tls: false }, 'kafka.tls must not be false with IAM authentication'],
@@ -113,6 +131,78 @@ describe('kafkaClientConfig: the kafkajs configuration of a connection', () => {
     expect(() => checkKafkaConnection({ brokers: ['nope'], auth: { type: 'scram-sha-512', username: 'u', password: 'hunter2' } })).toThrow(
       /^(?!.*hunter2)/,
     );
+  });
+
+  it('accepts SCRAM credentials named by a Secrets Manager secret, in any partition', () => {
+    for (const secretArn of [SECRET_ARN, 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:team/AmazonMSK_a+b=c.d@e-123456']) {
+      expect(checkKafkaConnection({ brokers: ['b-1:9096'], auth: { type: 'scram-sha-512', secretArn } })).toMatchObject({
+        auth: { type: 'scram-sha-512', secretArn },
+        tls: {},
+      });
+    }
+  });
+
+  it('refuses a connection whose SCRAM secret was not read: it must never reach kafkajs', async () => {
+    const error = await errorOf(() => kafkaClientConfig({ brokers: ['b-1:9096'], auth: { type: 'scram-sha-512', secretArn: SECRET_ARN } }));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error.message).toBe('kafka.auth.secretArn names a secret that was not read: resolve the connection first (resolveKafkaAuth)');
+  });
+});
+
+describe('resolveKafkaAuth: SCRAM credentials from their secret', () => {
+  const connection: KafkaConnection = { brokers: ['b-1:9096'], clientId: 'views', auth: { type: 'scram-sha-512', secretArn: SECRET_ARN } };
+  const readerOf = (secretString: string | undefined) => {
+    const asked: string[] = [];
+    const reader: SecretReader = async (arn) => {
+      asked.push(arn);
+      return secretString;
+    };
+    return { reader, asked };
+  };
+
+  it('reads the secret it names and gives kafkajs its user name and password', async () => {
+    const { reader, asked } = readerOf(JSON.stringify({ username: 'alice', password: 'hunter2', engine: 'ignored' }));
+    const resolved = await resolveKafkaAuth(connection, { secrets: reader });
+    expect(asked).toEqual([SECRET_ARN]);
+    expect(resolved).toEqual({ brokers: ['b-1:9096'], clientId: 'views', auth: { type: 'scram-sha-512', username: 'alice', password: 'hunter2' } });
+    expect(kafkaClientConfig(resolved)).toMatchObject({ ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 'hunter2' } });
+  });
+
+  it('leaves every other connection as it is, reading nothing', async () => {
+    const { reader, asked } = readerOf('{}');
+    for (const other of [
+      { brokers: ['b:9092'] },
+      { brokers: ['b:9096'], auth: { type: 'scram-sha-256', username: 'u', password: 'p' } },
+      { brokers: MSK, auth: { type: 'iam', region: 'eu-west-1' } },
+    ] as KafkaConnection[]) {
+      expect(await resolveKafkaAuth(other, { secrets: reader })).toBe(other);
+    }
+    expect(asked).toEqual([]);
+  });
+
+  it.each([
+    ['hunter2 is not json', 'is not JSON'],
+    ['"hunter2"', 'is not a JSON object'],
+    ['["reader-x7","hunter2"]', 'is not a JSON object'],
+    ['{"username":"reader-x7"}', 'has no non-empty string password'],
+    ['{"user":"reader-x7","password":"hunter2"}', 'has no non-empty string username'],
+    ['{"username":"","pass":"hunter2"}', 'has no non-empty string username or password'],
+    ['{"username":"reader-x7","password":987654321}', 'has no non-empty string password'],
+    [undefined, 'holds no SecretString (a binary secret)'],
+  ])('refuses the secret %j, naming it and what is wrong, never its content', async (secretString, problem) => {
+    const error = await errorOf(() => resolveKafkaAuth(connection, { secrets: readerOf(secretString).reader }));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error.message).toBe(`the Kafka SCRAM secret ${SECRET_ARN} ${problem}: its SecretString must be JSON {"username":"...","password":"..."}`);
+    expect(JSON.stringify({ message: error.message, context: (error as InvalidArgumentError).context, cause: String(error.cause) })).not.toMatch(
+      /hunter2|reader-x7|987654321/,
+    );
+  });
+
+  it('passes the reader\'s failure on', async () => {
+    const reader: SecretReader = async () => {
+      throw new Error('throttled');
+    };
+    await expect(resolveKafkaAuth(connection, { secrets: reader })).rejects.toThrow('throttled');
   });
 });
 
@@ -143,9 +233,28 @@ describe('kafkaConnectionFromEnv', () => {
     });
   });
 
+  it('reads SCRAM from a secret, named by SLUICE_KAFKA_SECRET_ARN', () => {
+    expect(
+      kafkaConnectionFromEnv({ SLUICE_KAFKA_BROKERS: 'b-1:9096,b-2:9096', SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_SECRET_ARN: SECRET_ARN, SLUICE_KAFKA_TLS: 'true' }),
+    ).toEqual({ brokers: ['b-1:9096', 'b-2:9096'], auth: { type: 'scram-sha-512', secretArn: SECRET_ARN }, tls: true });
+    // Empty variables count as unset (a template that leaves them blank).
+    expect(
+      kafkaConnectionFromEnv({ SLUICE_KAFKA_BROKERS: 'b:9096', SLUICE_KAFKA_AUTH: 'scram-sha-256', SLUICE_KAFKA_SECRET_ARN: SECRET_ARN, SLUICE_KAFKA_USERNAME: '' }),
+    ).toEqual({ brokers: ['b:9096'], auth: { type: 'scram-sha-256', secretArn: SECRET_ARN } });
+  });
+
   it.each([
     [{ SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'iam' }, 'environment variable AWS_REGION must be set with IAM authentication'],
-    [{ SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'scram-sha-512' }, 'environment variable SLUICE_KAFKA_USERNAME must be set with scram-sha-512'],
+    [
+      { SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'scram-sha-512' },
+      'environment variable SLUICE_KAFKA_SECRET_ARN, or SLUICE_KAFKA_USERNAME and SLUICE_KAFKA_PASSWORD, must be set with scram-sha-512',
+    ],
+    [{ SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_USERNAME: 'u' }, 'environment variable SLUICE_KAFKA_PASSWORD must be set with scram-sha-512'],
+    [
+      { SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_SECRET_ARN: SECRET_ARN, SLUICE_KAFKA_PASSWORD: 'hunter2' },
+      'environment variables SLUICE_KAFKA_SECRET_ARN and SLUICE_KAFKA_USERNAME/SLUICE_KAFKA_PASSWORD are both set: give the SCRAM credentials one way only',
+    ],
+    [{ SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_SECRET_ARN: 'AmazonMSK_sluice' }, 'kafka.auth.secretArn must be a Secrets Manager secret ARN'],
     [{ SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'kerberos' }, 'SLUICE_KAFKA_AUTH must be none, scram-sha-512, scram-sha-256 or iam, got "kerberos"'],
     [{ SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_TLS: 'yes' }, 'SLUICE_KAFKA_TLS must be true or false, got "yes"'],
     [{ SLUICE_KAFKA_BROKERS: 'b:1,oops' }, 'kafka.brokers[1] must be host:port, got "oops"'],
