@@ -26,14 +26,16 @@ import { BlobStateStore } from '../engine/state/blob-state-store.js';
 import { catalog } from '../jobs/catalog.js';
 import type { ApiDependencies } from './api.js';
 import { ENV } from './env.js';
-import { emfMetrics, type EngineMetrics } from './metrics.js';
+import { emfMetrics, lambdaExecutorMemory, type EngineMetrics, type ExecutorMemory } from './metrics.js';
 
 /** What the handlers need; the local runtime supplies its own. */
 export interface FunctionDependencies {
   task(): DriverTaskContext;
   supervisor(): SupervisorContext;
-  /** Where the Finish task and the supervisor report CloudWatch metrics (none locally). */
+  /** Where the Finish and execute tasks and the supervisor report CloudWatch metrics (none locally). */
   readonly metrics?: EngineMetrics;
+  /** The executor container's peak memory against its limit (Lambda's; none locally). */
+  readonly executorMemory?: () => ExecutorMemory | null;
 }
 
 /** One JSON line per log entry (CloudWatch Logs keeps them searchable). */
@@ -48,6 +50,7 @@ let supervisor: SupervisorContext | undefined;
 
 export const environmentDependencies: FunctionDependencies = {
   metrics: emfMetrics(process.env[ENV.deployment] ?? 'sluice'),
+  executorMemory: () => lambdaExecutorMemory(),
   task() {
     if (task !== undefined) return task;
     const env = readEnvironment(process.env);

@@ -2,7 +2,8 @@
  * The engine's CloudWatch metrics, written as Embedded Metric Format (EMF) lines in the
  * functions' logs: CloudWatch Logs turns each line into metric data points, with no
  * PutMetricData call, permission or network round trip. The Finish task reports every
- * batch it committed; the supervisor every restart and every job it gave up on. The
+ * batch it committed; the executor how much of its memory its container has used; the
+ * supervisor every restart and every job it gave up on. The
  * stack's alarms and dashboard (infra/constructs/sluice-monitoring.ts) read these names.
  *
  * Each metric has two dimension sets: { Deployment } (every job of the stack: what the
@@ -11,6 +12,7 @@
  */
 import type { SuperviseOutcome } from '../engine/driver/supervisor.js';
 import type { DriverInfo, FinishTaskResult } from '../engine/driver/tasks.js';
+import type { PartitionResult } from '../engine/protocol/batch.js';
 
 export const METRICS_NAMESPACE = 'Sluice';
 
@@ -30,14 +32,30 @@ export const METRIC_NAMES = {
   driverRestarts: 'DriverRestarts',
   /** The supervisor left a job FAILED after too many restarts. */
   jobsGaveUp: 'JobsGaveUp',
+  /**
+   * The executor container's peak RSS as a percentage of the function's memory. A
+   * partition's whole state lives in its executor's memory: near 100 % the executor is
+   * killed, retried and killed again, and the job stops at that batch.
+   */
+  executorMemory: 'ExecutorMemoryUsedPercent',
 } as const;
+
+/** Peak memory of the executor's container against the function's configured memory. */
+export interface ExecutorMemory {
+  readonly peakMb: number;
+  readonly limitMb: number;
+}
+
+/** From this share of its memory on, the executor logs a warning (and the alarm fires). */
+export const EXECUTOR_MEMORY_WARNING_PERCENT = 80;
 
 export interface EngineMetrics {
   batchCommitted(driver: DriverInfo, result: FinishTaskResult): void;
+  executorRan(driver: DriverInfo, result: PartitionResult, memory: ExecutorMemory): void;
   supervised(outcomes: readonly SuperviseOutcome[]): void;
 }
 
-type Unit = 'Milliseconds' | 'Count' | 'Bytes';
+type Unit = 'Milliseconds' | 'Count' | 'Bytes' | 'Percent';
 
 /** One EMF document: the values and the metric definitions that point at them. */
 export function emfRecord(
@@ -85,6 +103,38 @@ export function batchRecord(deployment: string, driver: DriverInfo, result: Fini
   );
 }
 
+/** The executor's memory after a partition's batch. */
+export function executorRecord(deployment: string, driver: DriverInfo, memory: ExecutorMemory, now: number): Record<string, unknown> {
+  return emfRecord(deployment, driver.jobId, [{ name: METRIC_NAMES.executorMemory, unit: 'Percent', value: memoryPercent(memory) }], now);
+}
+
+export function memoryPercent(memory: ExecutorMemory): number {
+  return Math.round((memory.peakMb / memory.limitMb) * 1000) / 10;
+}
+
+/**
+ * What the executor logs when its container's peak memory reaches the warning share:
+ * null below it. Names the partition's state size, which is what grows.
+ */
+export function executorMemoryWarning(driver: DriverInfo, result: PartitionResult, memory: ExecutorMemory): { message: string; fields: Record<string, unknown> } | null {
+  const percent = memoryPercent(memory);
+  if (percent < EXECUTOR_MEMORY_WARNING_PERCENT) return null;
+  return {
+    message:
+      `executor memory: its container peaked at ${Math.round(memory.peakMb)} MB of ${memory.limitMb} MB (${percent} %); ` +
+      `partition ${result.partition} of job ${driver.jobId} holds ${result.stateRows} state rows in memory. ` +
+      'Give the execute function more memory, or spread the keys over more partitions, before it runs out',
+    fields: { jobId: driver.jobId, partition: result.partition, stateRows: result.stateRows, peakMb: Math.round(memory.peakMb), limitMb: memory.limitMb, percent },
+  };
+}
+
+/** The container's peak RSS and the function's memory on Lambda; null elsewhere (no limit to measure against). */
+export function lambdaExecutorMemory(env: Readonly<Record<string, string | undefined>> = process.env): ExecutorMemory | null {
+  const limitMb = Number(env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE']);
+  if (!Number.isFinite(limitMb) || limitMb <= 0) return null;
+  return { peakMb: process.resourceUsage().maxRSS / 1024, limitMb };
+}
+
 export function supervisorRecords(deployment: string, outcomes: readonly SuperviseOutcome[], now: number): Record<string, unknown>[] {
   return outcomes.flatMap((o) => {
     if (o.action === 'restarted') return [emfRecord(deployment, o.jobId, [{ name: METRIC_NAMES.driverRestarts, unit: 'Count', value: 1 }], now)];
@@ -104,6 +154,7 @@ export function emfMetrics(deployment: string, write: (line: string) => void = (
   };
   return {
     batchCommitted: (driver, result) => emit(batchRecord(deployment, driver, result, Date.now())),
+    executorRan: (driver, _result, memory) => emit(executorRecord(deployment, driver, memory, Date.now())),
     supervised: (outcomes) => supervisorRecords(deployment, outcomes, Date.now()).forEach(emit),
   };
 }

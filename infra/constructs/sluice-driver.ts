@@ -122,8 +122,8 @@ export class SluiceDriver extends Construct {
         kafka.grantRead(fn);
       }
     }
-    // The engine's metrics (functions/metrics.ts): the Finish task per batch, the supervisor per restart.
-    for (const fn of [functions.finish, functions.supervisor]) fn.addEnvironment(ENV.deployment, props.deployment ?? stack.stackName);
+    // The engine's metrics (functions/metrics.ts): the Finish task per batch, the executor its memory, the supervisor per restart.
+    for (const fn of [functions.execute, functions.finish, functions.supervisor]) fn.addEnvironment(ENV.deployment, props.deployment ?? stack.stackName);
 
     // 2. State machines. The child first: the driver's definition names it.
     const substitutions: Record<string, string> = {};

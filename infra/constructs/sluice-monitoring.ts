@@ -16,7 +16,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, METRIC_DIMENSIONS, METRIC_NAMES } from '../../functions/metrics.js';
+import { EXECUTOR_MEMORY_WARNING_PERCENT, METRICS_NAMESPACE, METRIC_DIMENSIONS, METRIC_NAMES } from '../../functions/metrics.js';
 import type { SluiceApi } from './sluice-api.js';
 import type { SluiceDriver } from './sluice-driver.js';
 
@@ -44,6 +44,7 @@ export class SluiceMonitoring extends Construct {
   public readonly jobGaveUp: cloudwatch.Alarm;
   public readonly batchDuration: cloudwatch.Alarm;
   public readonly lag: cloudwatch.Alarm;
+  public readonly executorMemory: cloudwatch.Alarm;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: SluiceMonitoringProps) {
@@ -102,8 +103,18 @@ export class SluiceMonitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.executorMemory = engine(METRIC_NAMES.executorMemory, 'Maximum', fiveMinutes).createAlarm(this, 'ExecutorMemory', {
+      alarmDescription:
+        `Sluice ${deployment}: an executor's container used ${EXECUTOR_MEMORY_WARNING_PERCENT} % or more of its memory. A partition's state lives in it: ` +
+        'give the execute function more memory, or spread the keys over more partitions, before executors run out (the log names the partition).',
+      threshold: EXECUTOR_MEMORY_WARNING_PERCENT,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const alarms = [this.driverFailures, this.driverRestarts, this.jobGaveUp, this.batchDuration, this.lag, this.executorMemory];
     if (props.alarmTopic !== undefined) {
-      for (const alarm of [this.driverFailures, this.driverRestarts, this.jobGaveUp, this.batchDuration, this.lag]) {
+      for (const alarm of alarms) {
         alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
         alarm.addOkAction(new actions.SnsAction(props.alarmTopic));
       }
@@ -132,7 +143,7 @@ export class SluiceMonitoring extends Construct {
         [
           new cloudwatch.AlarmStatusWidget({
             title: 'Alarms',
-            alarms: [this.driverFailures, this.driverRestarts, this.jobGaveUp, this.batchDuration, this.lag],
+            alarms,
             width: 24,
             height: 3,
           }),
@@ -164,6 +175,16 @@ export class SluiceMonitoring extends Construct {
             ],
             right: [driver.batches.metricFailed({ period: fiveMinutes, statistic: 'Sum', label: 'batches child failed' })],
             width: 8,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Executor memory (% of the function\'s, peak per job)',
+            left: [perJob(METRIC_NAMES.executorMemory, 'Maximum')],
+            leftYAxis: { min: 0, max: 100 },
+            leftAnnotations: [{ value: EXECUTOR_MEMORY_WARNING_PERCENT, label: 'alarm' }],
+            width: 24,
+            height: 4,
           }),
         ],
         [

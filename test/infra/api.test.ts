@@ -129,6 +129,7 @@ describe('SluiceMonitoring', () => {
     ['jobGaveUp', METRIC_NAMES.jobsGaveUp, 'Sum', 1, 300],
     ['batchDuration', METRIC_NAMES.batchDuration, 'Maximum', 60_000, 300],
     ['lag', METRIC_NAMES.lag, 'Maximum', 300_000, 300],
+    ['executorMemory', METRIC_NAMES.executorMemory, 'Maximum', 80, 300],
   ] as const)('alarms on the engine metric behind %s, per deployment', (name, metricName, statistic, threshold, period) => {
     expect(alarmOf(stack.monitoring[name])).toMatchObject({
       Namespace: 'Sluice',
@@ -141,8 +142,8 @@ describe('SluiceMonitoring', () => {
     });
   });
 
-  it('the Finish task and the supervisor name the deployment their metrics are under', () => {
-    for (const fn of [stack.driver.functions.finish, stack.driver.functions.supervisor]) {
+  it('the execute and Finish tasks and the supervisor name the deployment their metrics are under', () => {
+    for (const fn of [stack.driver.functions.execute, stack.driver.functions.finish, stack.driver.functions.supervisor]) {
       expect(JSON.stringify(template.toJSON().Resources[logicalId(stack, fn)].Properties.Environment)).toContain(`"${ENV.deployment}":"Sluice"`);
     }
   });
@@ -156,12 +157,12 @@ describe('SluiceMonitoring', () => {
     const topicApp = testApp({ 'sluice:alarmTopicArn': 'arn:aws:sns:eu-west-1:123456789012:ops' });
     const alarmed = Template.fromStack(new SluiceStack(topicApp, 'Alarmed', {}));
     const alarms = Object.values(alarmed.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     for (const a of alarms) expect(a.Properties).toMatchObject({ AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:ops'], OKActions: ['arn:aws:sns:eu-west-1:123456789012:ops'] });
 
     // The body is JSON inside a Fn::Join: unescape it once to read the search expressions.
     const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody).replace(/\\+"/g, '"');
-    for (const name of [METRIC_NAMES.batchDuration, METRIC_NAMES.lag, METRIC_NAMES.records]) {
+    for (const name of [METRIC_NAMES.batchDuration, METRIC_NAMES.lag, METRIC_NAMES.records, METRIC_NAMES.executorMemory]) {
       expect(body).toContain(`SEARCH('{Sluice,Deployment,JobId} MetricName="${name}" Deployment="Sluice"'`);
     }
   });

@@ -14,6 +14,11 @@ import { toTaskError } from '../../../functions/middleware.js';
 import { createPlanTaskHandler } from '../../../functions/plan.js';
 import { createStartGenerationHandler } from '../../../functions/start-generation.js';
 import { createSupervisorHandler } from '../../../functions/supervisor.js';
+import { EXECUTOR_MEMORY_WARNING_PERCENT, emfMetrics } from '../../../functions/metrics.js';
+import { planBatch } from '../../../engine/driver/plan-batch.js';
+import { startDriver } from '../../../engine/driver/start-driver.js';
+import { count, defineJob, memorySink, memorySource } from '../../../engine/job/index.js';
+import type { Logger } from '../../../engine/ports/index.js';
 
 const context = {} as Context;
 
@@ -57,6 +62,50 @@ describe('Lambda handlers', () => {
       name: 'JobSpecError',
       message: expect.stringContaining('no job named "nope" in the catalog'),
     });
+  });
+
+  it('the executor reports its container\'s memory as a metric, and warns, naming the partition, from 80 % on', async () => {
+    const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
+    const logger: Logger = { info: () => {}, error: () => {}, warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }) };
+    const ports = { ...createMemoryPorts(), logger };
+    const job = defineJob({
+      name: 'counts',
+      version: 1,
+      source: memorySource({ streamName: 'in' }),
+      pipeline: (events) => events.keyBy((e) => String(e['k'])).aggregate(count()),
+      sink: memorySink({ name: 'out' }),
+      trigger: { type: 'availableNow' },
+    });
+    const { source, name } = ports.memorySourceOf(job.source.spec);
+    source.createStream(name, ['p0']);
+    source.append(name, 'p0', ['a', 'b', 'a'].map((k) => ({ key: k, data: new TextEncoder().encode(JSON.stringify({ k })) })));
+    const { epoch } = await startDriver({ jobId: 'j' }, { ports, job });
+    const { batchId } = await planBatch({ jobId: 'j', epoch }, { ports, job });
+    const lines: string[] = [];
+    let memory = { peakMb: 500, limitMb: 1024 };
+    const handler = createExecuteTaskHandler({
+      task: () => ({ ports, registry: new MemoryJobRegistry(), catalog: { counts: { description: '', create: () => job } }, settings: DEFAULT_DRIVER_SETTINGS }),
+      supervisor: () => {
+        throw new Error('not used');
+      },
+      metrics: emfMetrics('S', (line) => lines.push(line)),
+      executorMemory: () => memory,
+    });
+    const run = () => handler({ driver: { ...driver, jobName: 'counts', epoch }, batchId, partition: 'p0' }, context);
+
+    expect(await run()).toMatchObject({ partition: 'p0', records: 3, stateRows: 2 });
+    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ Deployment: 'S', JobId: 'j', ExecutorMemoryUsedPercent: 48.8 })]);
+    expect(warnings).toEqual([]);
+
+    memory = { peakMb: (1024 * EXECUTOR_MEMORY_WARNING_PERCENT) / 100, limitMb: 1024 };
+    await run(); // the same batch again (a retry): same result, memory reported again
+    expect(JSON.parse(lines[1]!)).toMatchObject({ ExecutorMemoryUsedPercent: 80 });
+    expect(warnings).toEqual([
+      {
+        message: expect.stringContaining('peaked at 819 MB of 1024 MB (80 %); partition p0 of job j holds 2 state rows in memory'),
+        fields: { jobId: 'j', partition: 'p0', stateRows: 2, peakMb: 819, limitMb: 1024, percent: 80 },
+      },
+    ]);
   });
 
   it('keeps engine error names and turns other errors into TransientError for the Retry clauses', () => {
