@@ -103,7 +103,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     const parents = await Promise.all(
       inherits.map(async (p) => ({ partition: p.partition, state: await ports.state.load(jobId, p.partition, p.stateVersion, generation) })),
     );
-    for (const [key, value] of inheritState(parents, plan.hashKeyRange, job.pipeline.groupKeyOf)) state.put(key, value);
+    for (const [key, value] of inheritState(parents, plan.hashKeyRange, job.pipeline.groupKeyOf, job.source.hashKeyOf)) state.put(key, value);
   }
   const outcome = job.pipeline.run({
     records: range.records,

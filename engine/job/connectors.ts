@@ -18,6 +18,14 @@ export interface SourceOptions {
   readonly streamName: string;
   /** Where the job starts reading on its first batch (default 'EARLIEST'). */
   readonly startingPosition?: StartingPosition;
+  /**
+   * How the producers route a keyBy key to a shard: the 128-bit hash key (a bigint or a
+   * decimal string) its records are put with. Default: MD5 of the key, which is Kinesis's
+   * own routing when the keyBy key is the records' partition key. Give it when producers
+   * set ExplicitHashKey, or when the partition key is another function of the keyBy key:
+   * a split divides a shard's state by it, so each key's state follows its records.
+   */
+  readonly hashKeyOf?: (key: string) => bigint | string;
 }
 
 /** A Kinesis data stream; each shard is a partition. */
@@ -60,8 +68,24 @@ export function kafkaSource(options: KafkaSourceOptions): JobSource {
 
 function sourceOf(type: 'kinesis' | 'memory', options: SourceOptions, field: string): JobSource {
   requireObject(field, options);
-  const { streamName, startingPosition = 'EARLIEST' } = options;
-  return checkSource({ spec: { type, streamName }, startingPosition }, field, field);
+  const { streamName, startingPosition = 'EARLIEST', hashKeyOf } = options;
+  return checkSource({ spec: { type, streamName }, startingPosition, ...(hashKeyOf === undefined ? {} : { hashKeyOf }) }, field, field);
+}
+
+const MAX_HASH_KEY = 2n ** 128n - 1n;
+
+/** The user's routing function, checked on every call: a key it cannot route fails the batch with a JobSpecError naming it. */
+function checkedHashKeyOf(fn: (key: string) => unknown, field: string): (key: string) => bigint {
+  return (key) => {
+    const value = fn(key);
+    let hash: bigint | null = null;
+    if (typeof value === 'bigint') hash = value;
+    else if (typeof value === 'string' && /^[0-9]{1,39}$/.test(value)) hash = BigInt(value);
+    if (hash === null || hash < 0n || hash > MAX_HASH_KEY) {
+      throw specError(`${field}.hashKeyOf`, `must return a hash key from 0 to 2^128 - 1 (a bigint or a decimal string), got ${show(typeof value === 'bigint' ? value.toString() : value)} for key ${show(key)}`);
+    }
+    return hash;
+  };
 }
 
 /** A DynamoDB table; each row is an item keyed by the row key. */
@@ -114,10 +138,16 @@ export function checkSource(source: unknown, field: string, specField = `${field
       throw specError(`${field}.failOnDataLoss`, `applies to Kafka sources only, not ${type}`);
     }
   }
+  const hashKeyOf = s['hashKeyOf'];
+  if (hashKeyOf !== undefined) {
+    if (typeof hashKeyOf !== 'function') throw specError(`${field}.hashKeyOf`, `must be a function from a key to its hash key, got ${show(hashKeyOf)}`);
+    if (type === 'kafka') throw specError(`${field}.hashKeyOf`, 'applies to Kinesis sources only (Kafka partitions do not split)');
+  }
   return Object.freeze({
     spec: Object.freeze(checked),
     startingPosition,
     ...(failOnDataLoss === undefined ? {} : { failOnDataLoss }),
+    ...(hashKeyOf === undefined ? {} : { hashKeyOf: checkedHashKeyOf(hashKeyOf as (key: string) => unknown, field) }),
   });
 }
 

@@ -90,6 +90,12 @@ export interface JobSource {
    * still held and record what was skipped in the WAL and the metrics (false).
    */
   readonly failOnDataLoss?: boolean;
+  /**
+   * Kinesis: how the producers route a group (keyBy) key to a shard, as its 128-bit hash
+   * key. A reshard divides a parent's state by it (engine/protocol/lineage.ts). Absent:
+   * MD5 of the key, Kinesis's routing when the key is the records' partition key.
+   */
+  readonly hashKeyOf?: (groupKey: string) => bigint;
 }
 
 /**

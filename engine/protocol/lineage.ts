@@ -12,10 +12,11 @@
  *           exactly one child.
  *   merge   parents P1, P2 → child C = P1 ∪ P2's ranges: C takes every entry of both.
  *
- * This assumes the job's keyBy key is the record's Kinesis partition key (as a string):
- * then a group's state goes to the shard its records go to. It is the same assumption as
- * "a key's records share a partition" (README: keyed state lives in the partition). A
- * producer that routes with ExplicitHashKey breaks it.
+ * A group's state must go to the shard its records go to. By default a group's hash key
+ * is MD5 of the job's keyBy key, which is right when that key is the records' Kinesis
+ * partition key (the same assumption as "a key's records share a partition"). A job whose
+ * producers route with ExplicitHashKey, or whose keyBy key is not the partition key,
+ * gives the source the producers' routing (kinesisSource's `hashKeyOf`).
  *
  * All functions here are pure.
  */
@@ -90,10 +91,14 @@ export function inHashKeyRange(range: HashKeyRange, hashKey: bigint): boolean {
   return hashKey >= BigInt(range.start) && hashKey <= BigInt(range.end);
 }
 
+/** How a group key is routed to a shard: its 128-bit hash key. */
+export type HashKeyFunction = (groupKey: string) => bigint;
+
 /**
  * A child's first state: the entries of its parents' final states whose group key hashes
  * into the child's range (all of them when the child has no range). `groupKeyOf` maps a
- * state key to the group key it belongs to (the pipeline knows its state layout).
+ * state key to the group key it belongs to (the pipeline knows its state layout);
+ * `hashOf` routes a group key (default: MD5, Kinesis's routing of a partition key).
  * Parents are taken in id order; a state key present in two parents (a key whose records
  * were not co-partitioned) keeps the later parent's value.
  */
@@ -101,6 +106,7 @@ export function inheritState(
   parents: readonly { readonly partition: string; readonly state: ReadonlyMap<string, JsonValue> }[],
   range: HashKeyRange | undefined,
   groupKeyOf: (stateKey: string) => string | null,
+  hashOf: HashKeyFunction = hashKeyOf,
 ): Map<string, JsonValue> {
   const inherited = new Map<string, JsonValue>();
   const ordered = [...parents].sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0));
@@ -113,7 +119,7 @@ export function inheritState(
             context: { partition },
           });
         }
-        if (!inHashKeyRange(range, hashKeyOf(group))) continue;
+        if (!inHashKeyRange(range, hashOf(group))) continue;
       }
       inherited.set(stateKey, value);
     }

@@ -18,8 +18,8 @@ export interface ReshardWorld {
   readonly sinkTable: string;
   /** The stream's shards when created (two). */
   readonly shards: readonly string[];
-  /** Appends records routed by their key, as Kinesis routes (MD5 into a shard's hash key range). */
-  append(records: readonly { key: string; data: Uint8Array }[]): Promise<void>;
+  /** Appends records routed by their key, as Kinesis routes (MD5 into a shard's hash key range), or by their explicit hash key. */
+  append(records: readonly { key: string; data: Uint8Array; explicitHashKey?: string }[]): Promise<void>;
   /** Splits a shard in the middle of its range; returns the two children. */
   split(shard: string): Promise<string[]>;
   /** Merges two adjacent shards; returns the child. */
@@ -31,12 +31,21 @@ export type ReshardWorldFactory = (name: string) => Promise<ReshardWorld>;
 const PAGES = Array.from({ length: 24 }, (_, i) => `/page-${i}`);
 const CAP = 25;
 
-/** Views per page over all time: keyBy page = the record's partition key, so state follows keys across a reshard. */
-function viewsJob(world: ReshardWorld, retainBatches = 50): JobDefinition {
+/**
+ * How producers route pages. 'md5': by partition key (the page), as Kinesis does. 'explicit':
+ * with ExplicitHashKey, page i at the i-th 24th of the hash key ring, unrelated to MD5; the
+ * job then declares that routing (`hashKeyOf`), or, to show it matters, does not.
+ */
+export type Routing = 'md5' | 'explicit' | 'explicit-undeclared';
+
+const explicitHashKey = (page: string) => ((BigInt(PAGES.indexOf(page)) * 2n ** 128n) / BigInt(PAGES.length) + 12_345n).toString();
+
+/** Views per page over all time: state follows each page's records across a reshard. */
+function viewsJob(world: ReshardWorld, retainBatches = 50, routing: Routing = 'md5'): JobDefinition {
   return defineJob({
     name: 'views-per-page',
     version: 1,
-    source: kinesisSource({ streamName: world.streamName }),
+    source: kinesisSource({ streamName: world.streamName, ...(routing === 'explicit' ? { hashKeyOf: explicitHashKey } : {}) }),
     pipeline: (events) => events.keyBy((e) => e.page).aggregate(count()),
     sink: dynamoDbSink({ tableName: world.sinkTable }),
     trigger: { type: 'availableNow' },
@@ -45,12 +54,12 @@ function viewsJob(world: ReshardWorld, retainBatches = 50): JobDefinition {
   });
 }
 
-function events(seed: number, n: number): { key: string; data: Uint8Array }[] {
+function events(seed: number, n: number, routing: Routing): { key: string; data: Uint8Array; explicitHashKey?: string }[] {
   const rnd = seededRandom(seed);
   const encoder = new TextEncoder();
   return Array.from({ length: n }, () => {
     const page = PAGES[Math.floor(rnd() * PAGES.length)]!;
-    return { key: page, data: encoder.encode(JSON.stringify({ page })) };
+    return { key: page, data: encoder.encode(JSON.stringify({ page })), ...(routing === 'md5' ? {} : { explicitHashKey: explicitHashKey(page) }) };
   });
 }
 
@@ -71,6 +80,7 @@ async function runStory(
   world: ReshardWorld,
   crash: { point: CrashPoint; batchId: number } | null,
   job: JobDefinition = viewsJob(world),
+  routing: Routing = 'md5',
 ): Promise<Map<string, number>> {
   const jobId = 'views';
   const phase = async (maxBatches?: number) => {
@@ -84,15 +94,15 @@ async function runStory(
     }
     await runDriver(job, world.ports, { jobId, executorAttempts: 1, ...(maxBatches ? { maxBatches } : {}) });
   };
-  const first = events(1, 300);
+  const first = events(1, 300, routing);
   await world.append(first);
   await phase(3);
   const [c1, c2] = await world.split(world.shards[0]!);
-  const second = events(2, 300);
+  const second = events(2, 300, routing);
   await world.append(second);
   await phase(6);
   const merged = await world.merge(c1!, c2!);
-  const third = events(3, 300);
+  const third = events(3, 300, routing);
   await world.append(third);
   await phase();
   const expected = expectedCounts([...first, ...second, ...third]);
@@ -184,6 +194,16 @@ export function describeReshardScenarios(adapter: string, makeWorld: ReshardWorl
   describe(`Kinesis resharding under a running job (${adapter})`, () => {
     it('split then merge: parents are read to their end first, state follows the keys, the sink is exact', async () => {
       await runStory(await makeWorld('clean'), null);
+    });
+
+    it('follows producers that route with ExplicitHashKey when the job declares their routing', async () => {
+      const world = await makeWorld('explicit');
+      await runStory(world, null, viewsJob(world, 50, 'explicit'), 'explicit');
+    });
+
+    it('misplaces state when producers route with ExplicitHashKey and the job does not say how (why hashKeyOf exists)', async () => {
+      const world = await makeWorld('explicit-undeclared');
+      await expect(runStory(world, null, viewsJob(world, 50, 'explicit-undeclared'), 'explicit-undeclared')).rejects.toThrow(/expected Map/);
     });
 
     it('deletes a parent\'s state once its hand-over is older than every kept batch; replays still work', async () => {

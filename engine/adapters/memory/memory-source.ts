@@ -18,6 +18,8 @@ export interface AppendRecord {
   readonly key: string;
   readonly data: Uint8Array;
   readonly arrivalTimeMs?: number;
+  /** Routes the record by this 128-bit hash key (decimal) instead of MD5(key), as Kinesis's ExplicitHashKey does. */
+  readonly explicitHashKey?: string;
 }
 
 interface MemoryPartition {
@@ -121,11 +123,11 @@ export class MemorySource {
     children.forEach((child, i) => stream.partitions.set(child, this.newPartition(child, [...parents], childRanges[i]!)));
   }
 
-  /** Appends each record to the open partition whose hash key range holds MD5(key), as Kinesis routes. */
+  /** Appends each record to the open partition whose hash key range holds MD5(key) (or its explicit hash key), as Kinesis routes. */
   appendByKey(streamName: string, records: readonly AppendRecord[]): { partition: string; offset: Offset }[] {
     const stream = this.stream(streamName);
     return records.map((r) => {
-      const hash = hashKeyOf(r.key);
+      const hash = r.explicitHashKey === undefined ? hashKeyOf(r.key) : BigInt(r.explicitHashKey);
       const target = [...stream.partitions.values()].find((p) => !p.closed && inHashKeyRange(p.hashKeyRange, hash));
       if (target === undefined) throw new InvalidArgumentError(`no open partition of ${streamName} holds key ${r.key}`);
       return { partition: target.id, offset: this.append(streamName, target.id, [r])[0]! };

@@ -109,6 +109,7 @@ describe('defineJob', () => {
     [{ source: { spec: { type: 'kafka', streamName: 'x' }, startingPosition: 'EARLIEST' } }, "source.spec.topic must be a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -, not '.' or '..'), got undefined"],
     [{ source: { spec: { type: 'kinesis', streamName: 'x' }, startingPosition: 'EARLIEST', failOnDataLoss: false } }, 'source.failOnDataLoss applies to Kafka sources only, not kinesis'],
     [{ source: { spec: { type: 'kafka', topic: 'x' }, startingPosition: 'EARLIEST', failOnDataLoss: 'no' } }, 'source.failOnDataLoss must be true or false, got "no"'],
+    [{ source: { spec: { type: 'kafka', topic: 'x' }, startingPosition: 'EARLIEST', hashKeyOf: () => 1n } }, 'source.hashKeyOf applies to Kinesis sources only (Kafka partitions do not split)'],
     [{ source: { spec: { type: 'kinesis', streamName: 'x' }, startingPosition: 'NOW' } }, "source.startingPosition must be 'EARLIEST', 'LATEST' or { timestamp }, got \"NOW\""],
     [{ sink: { type: 'dynamodb', tableName: 'x' } }, 'sink.tableName must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got "x"'],
     [{ sink: { type: 's3' } }, "sink.type must be 'dynamodb' or 'memory', got \"s3\""],
@@ -196,7 +197,17 @@ describe('sources and sinks', () => {
     expect(job(kafkaSource({ topic: 't' })).source).not.toHaveProperty('failOnDataLoss');
   });
 
+  it('keeps a Kinesis routing function through defineJob, checking what it returns', () => {
+    const job = defineJob({ ...valid, source: kinesisSource({ streamName: 'clicks', hashKeyOf: (key) => (key === 'bad' ? '-1' : key === 'big' ? 2n ** 128n : `${key.length}`) }) });
+    const hashKeyOf = job.source.hashKeyOf!;
+    expect(hashKeyOf('abc')).toBe(3n);
+    expect(() => hashKeyOf('bad')).toThrow('kinesisSource().hashKeyOf must return a hash key from 0 to 2^128 - 1 (a bigint or a decimal string), got "-1" for key "bad"');
+    expect(() => hashKeyOf('big')).toThrow(JobSpecError);
+    expect(defineJob({ ...valid, source: kinesisSource({ streamName: 'clicks' }) }).source).not.toHaveProperty('hashKeyOf');
+  });
+
   it.each([
+    [() => kinesisSource({ streamName: 'x', hashKeyOf: 'md5' as never }), 'kinesisSource().hashKeyOf must be a function from a key to its hash key, got "md5"'],
     [() => kinesisSource({ streamName: 'bad name' }), 'kinesisSource().streamName must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got "bad name"'],
     [() => kinesisSource({ streamName: 'x', startingPosition: { timestamp: -1 } }), 'kinesisSource().startingPosition.timestamp must be non-negative integer epoch milliseconds, got -1'],
     [() => memorySource({ streamName: '' }), 'memorySource().streamName must be a non-empty string, got ""'],

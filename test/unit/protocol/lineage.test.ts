@@ -80,6 +80,27 @@ describe('inheritState', () => {
     );
   });
 
+  it('a split divides by the producers’ routing when the job gives it (ExplicitHashKey)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 60 }),
+        fc.bigInt({ min: 1n, max: 2n ** 128n - 2n }),
+        fc.bigInt({ min: 1n, max: 2n ** 100n }),
+        (keys, cut, step) => {
+          // A routing unrelated to MD5: the key's length times a step, wrapped into 128 bits.
+          const routed = (key: string) => (BigInt(key.length) * step) % 2n ** 128n;
+          const parent = stateOf(keys);
+          const low = { start: '0', end: (cut - 1n).toString() };
+          const high = { start: cut.toString(), end: FULL.end };
+          const a = inheritState([{ partition: 'p', state: parent }], low, groupKeyOf, routed);
+          const b = inheritState([{ partition: 'p', state: parent }], high, groupKeyOf, routed);
+          expect(a.size + b.size).toBe(parent.size);
+          for (const [k, v] of parent) expect((routed(groupKeyOf(k)) < cut ? a : b).get(k)).toEqual(v);
+        },
+      ),
+    );
+  });
+
   it('a merge unites its parents’ entries', () => {
     const a = stateOf(['x', 'y']);
     const b = new Map<string, JsonValue>([[JSON.stringify(['z', 9]), 9]]);
