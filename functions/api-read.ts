@@ -1,6 +1,6 @@
-/** The jobs API's read routes (functions/api-routes.ts): list jobs, a job's status, its batches. */
-import { getJobStatus, listJobBatches, listJobInstances } from '../engine/api/jobs.js';
-import { parseJobId, parseListBatches, parseListJobs } from '../engine/api/requests.js';
+/** The jobs API's read routes (functions/api-routes.ts): list jobs, a job's status, its batches, its dead letters. */
+import { getJobStatus, listDeadLetters, listJobBatches, listJobInstances } from '../engine/api/jobs.js';
+import { parseJobId, parseListBatches, parseListDeadLetters, parseListJobs } from '../engine/api/requests.js';
 import { apiHandler, type ApiDependencies } from './api.js';
 import { apiDependencies } from './environment.js';
 
@@ -9,6 +9,7 @@ export function createApiReadHandler(deps: ApiDependencies) {
     'GET /jobs': (r, ctx) => listJobInstances(parseListJobs(r.query), ctx),
     'GET /jobs/{jobId}': (r, ctx) => getJobStatus(parseJobId(r.pathParameters.jobId), ctx),
     'GET /jobs/{jobId}/batches': (r, ctx) => listJobBatches(parseJobId(r.pathParameters.jobId), parseListBatches(r.query), ctx),
+    'GET /jobs/{jobId}/dead-letters': (r, ctx) => listDeadLetters(parseJobId(r.pathParameters.jobId), parseListDeadLetters(r.query), ctx),
   }, deps);
 }
 

@@ -4,17 +4,17 @@
  * handlers dispatch on them (functions/api.ts), and the local server matches requests
  * against them (engine/local/api-server.ts). No imports: CDK loads this without the SDK.
  *
- * Two functions, for least privilege: `apiRead` only reads the registry and the WAL;
- * `apiControl` writes the registry, starts driver executions and, for a start from a
- * checkpoint, copies WAL records and state. `$default` (any other method or path) goes to
- * apiRead, which answers 404 in the API's own JSON.
+ * Two functions, for least privilege: `apiRead` only reads the registry, the WAL and the
+ * dead letters; `apiControl` writes the registry, starts driver executions and, for a
+ * start from a checkpoint, copies WAL records and state. `$default` (any other method or
+ * path) goes to apiRead, which answers 404 in the API's own JSON.
  */
 export const API_FUNCTIONS = {
   apiRead: {
     entry: 'functions/api-read.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
-    description: 'Sluice jobs API: list jobs, job status, batches',
+    description: 'Sluice jobs API: list jobs, job status, batches, dead letters',
   },
   apiControl: {
     entry: 'functions/api-control.ts',
@@ -32,6 +32,7 @@ export const API_ROUTES = {
   'GET /jobs': 'apiRead',
   'GET /jobs/{jobId}': 'apiRead',
   'GET /jobs/{jobId}/batches': 'apiRead',
+  'GET /jobs/{jobId}/dead-letters': 'apiRead',
   'POST /jobs/{jobId}/stop': 'apiControl',
   'POST /jobs/{jobId}/resume': 'apiControl',
   $default: 'apiRead',

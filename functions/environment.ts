@@ -6,7 +6,7 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { ApiContext } from '../engine/api/jobs.js';
-import { createAwsClients, createAwsPorts, DynamoDbWriteAheadLog, S3BlobStore } from '../engine/adapters/aws/index.js';
+import { createAwsClients, createAwsPorts, DynamoDbDeadLetterQueue, DynamoDbWriteAheadLog, S3BlobStore } from '../engine/adapters/aws/index.js';
 import { kafkaConnectionFromEnv } from '../engine/adapters/kafka/kafka-config.js';
 import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
 import { StepFunctionsDriverExecutions } from '../engine/adapters/aws/step-functions-driver-executions.js';
@@ -88,10 +88,11 @@ export const environmentDependencies: FunctionDependencies = {
 };
 
 /**
- * The jobs API's context on Lambda. `read` (list, status, batches) gets the registry and
- * the WAL in the WAL table, and the driver executions' status; `control` (start, stop,
- * resume) the same plus the state store, to start a job from another's checkpoint. Each
- * function is granted exactly what its variables name (infra/constructs/sluice-api.ts).
+ * The jobs API's context on Lambda. `read` (list, status, batches, dead letters) gets the
+ * registry and the WAL in the WAL table, the dead-letter table, and the driver executions'
+ * status; `control` (start, stop, resume) the registry, the WAL and the executions plus the
+ * state store, to start a job from another's checkpoint. Each function is granted exactly
+ * what its variables name (infra/constructs/sluice-api.ts).
  */
 export function apiDependencies(kind: 'read' | 'control'): ApiDependencies {
   let context: ApiContext | undefined;
@@ -111,7 +112,7 @@ export function apiDependencies(kind: 'read' | 'control'): ApiDependencies {
         logger: jsonLogger,
         ...(kind === 'control'
           ? { state: new BlobStateStore(new S3BlobStore({ client: clients.s3, bucket: required(process.env, ENV.checkpointBucket) })) }
-          : {}),
+          : { deadLetters: new DynamoDbDeadLetterQueue({ client: clients.dynamodb, tableName: required(process.env, ENV.deadLetterTable) }) }),
       };
       return context;
     },

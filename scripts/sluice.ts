@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ApiClient, ApiUnreachableError, isLoopback, regionOfEndpoint } from '../engine/api/client.js';
-import { describePosition, describeTrigger, formatBatches, formatJobList, formatJobStatus } from '../engine/api/format.js';
-import type { JobStatus, JobSummary, BatchView } from '../engine/api/views.js';
+import { describePosition, describeTrigger, formatBatches, formatDeadLetters, formatJobList, formatJobStatus } from '../engine/api/format.js';
+import type { JobStatus, JobSummary, BatchView, DeadLetterView } from '../engine/api/views.js';
 import type { JsonValue } from '../engine/json.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../engine/local/api-server.js';
 import { fail, parseCli, positiveInteger } from './cli.js';
@@ -32,6 +32,7 @@ jobs (through the jobs API):
   sluice jobs list [--state RUNNING|STOPPING|STOPPED|FAILED]
   sluice jobs status <job-id>
   sluice jobs batches <job-id> [--limit <n>] [--next-token <t>] [--all]
+  sluice jobs dead-letters <job-id> [--partition <p>] [--limit <n>] [--next-token <t>] [--all]
   sluice jobs stop <job-id> [--wait] [--timeout <seconds>]
   sluice jobs resume <job-id> [--trigger <t>] [--max-records <n>] [--token <t>] [--wait]
 
@@ -53,6 +54,13 @@ const COMMON = {
   'no-sign': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+/** The flags of a paged listing (batches, dead letters). */
+const PAGING = {
+  limit: { type: 'string' },
+  'next-token': { type: 'string' },
+  all: { type: 'boolean', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
 const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
@@ -85,12 +93,14 @@ async function jobs(args: string[]): Promise<never> {
       return status(more);
     case 'batches':
       return batches(more);
+    case 'dead-letters':
+      return deadLetters(more);
     case 'stop':
       return stop(more);
     case 'resume':
       return resume(more);
     default:
-      return fail(usage, command === undefined ? 'sluice jobs needs a command: start, list, status, batches, stop or resume' : `unknown jobs command ${JSON.stringify(command)}`);
+      return fail(usage, command === undefined ? 'sluice jobs needs a command: start, list, status, batches, dead-letters, stop or resume' : `unknown jobs command ${JSON.stringify(command)}`);
   }
 }
 
@@ -191,28 +201,46 @@ options:
   --all               every page
 
 ${API_OPTIONS_USAGE}`;
-  const { values, positionals } = parse(help, args, {
-    limit: { type: 'string' },
-    'next-token': { type: 'string' },
-    all: { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parse(help, args, PAGING);
   const jobId = single(help, positionals, 'a job id');
-  const client = clientOf(help, values);
-  const limit = values.limit === undefined ? undefined : positiveInteger(help, '--limit', values.limit);
-  const all: BatchView[] = [];
-  let token = values['next-token'] ?? null;
-  for (let page = 1; ; page += 1) {
-    const query = new URLSearchParams({ ...(limit === undefined ? {} : { limit: String(limit) }), ...(token === null ? {} : { nextToken: token }) });
-    const answer = (await call(client, 'GET', `/jobs/${encodeURIComponent(jobId)}/batches${query.size > 0 ? `?${query}` : ''}`)) as { batches: BatchView[]; nextToken: string | null };
-    all.push(...answer.batches);
-    token = answer.nextToken;
-    if (!values.all || token === null) break;
-    if (process.stderr.isTTY) process.stderr.write(`\rread ${page} pages, ${all.length} batches...`);
-  }
-  if (values.all && process.stderr.isTTY) process.stderr.write('\n');
-  print(values.json, { batches: all, nextToken: token }, () => [
-    ...formatBatches(all),
-    ...(token === null ? [] : [`more: sluice jobs batches ${jobId} --next-token ${token}${limit === undefined ? '' : ` --limit ${limit}`}${endpointFlag(values)}`]),
+  const paging = pagingOf(help, values);
+  const read = await pages<BatchView>(clientOf(help, values), `/jobs/${encodeURIComponent(jobId)}/batches`, { key: 'batches', name: 'batches' }, paging);
+  print(values.json, { batches: read.items, nextToken: read.nextToken }, () => [
+    ...formatBatches(read.items),
+    ...more(`batches ${jobId}`, read.nextToken, { limit: paging.limit }, values),
+  ]);
+  process.exit(EXIT.ok);
+}
+
+async function deadLetters(args: string[]): Promise<never> {
+  const help = `usage: sluice jobs dead-letters <job-id> [--partition <p>] [--limit <n>] [--next-token <t>] [--all]
+
+The records a job could not process (GET /jobs/{jobId}/dead-letters): where each one is
+(partition, offset), the batch and the pipeline stage it failed in, and why (cut to fit;
+--json prints it whole, with the record's payload). In partition order, then offset
+order as text.
+
+options:
+  --partition <p>     one partition's only (e.g. shardId-000000000001)
+  --limit <n>         dead letters per page (1 to 100, default 25)
+  --next-token <t>    the page after the one that printed this token
+  --all               every page
+
+${API_OPTIONS_USAGE}`;
+  const { values, positionals } = parse(help, args, { partition: { type: 'string' }, ...PAGING });
+  const jobId = single(help, positionals, 'a job id');
+  const paging = pagingOf(help, values);
+  const { partition } = values;
+  const read = await pages<DeadLetterView>(
+    clientOf(help, values),
+    `/jobs/${encodeURIComponent(jobId)}/dead-letters`,
+    { key: 'deadLetters', name: 'dead letters' },
+    paging,
+    partition === undefined ? {} : { partition },
+  );
+  print(values.json, { jobId, deadLetters: read.items, nextToken: read.nextToken }, () => [
+    ...formatDeadLetters(read.items),
+    ...more(`dead-letters ${jobId}`, read.nextToken, { partition, limit: paging.limit }, values),
   ]);
   process.exit(EXIT.ok);
 }
@@ -308,6 +336,57 @@ async function follow(client: ApiClient, jobId: string, options: { until: 'ended
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
+}
+
+interface Paging {
+  readonly limit: number | undefined;
+  readonly token: string | null;
+  readonly all: boolean;
+}
+
+function pagingOf(help: string, values: { limit?: string | undefined; 'next-token'?: string | undefined; all: boolean }): Paging {
+  return {
+    limit: values.limit === undefined ? undefined : positiveInteger(help, '--limit', values.limit),
+    token: values['next-token'] ?? null,
+    all: values.all,
+  };
+}
+
+/**
+ * The items (under `what.key` in the answer) of a paged route's page at the paging's
+ * token, and with --all of every page after it; and the token of the page after the last
+ * one read (null: none).
+ */
+async function pages<T>(
+  client: ApiClient,
+  path: string,
+  what: { readonly key: string; readonly name: string },
+  paging: Paging,
+  filters: Readonly<Record<string, string>> = {},
+): Promise<{ items: T[]; nextToken: string | null }> {
+  const items: T[] = [];
+  let token = paging.token;
+  for (let page = 1; ; page += 1) {
+    const query = new URLSearchParams({
+      ...filters,
+      ...(paging.limit === undefined ? {} : { limit: String(paging.limit) }),
+      ...(token === null ? {} : { nextToken: token }),
+    });
+    const answer = await call(client, 'GET', `${path}${query.size > 0 ? `?${query}` : ''}`);
+    items.push(...(answer[what.key] as T[]));
+    token = answer.nextToken as string | null;
+    if (!paging.all || token === null) break;
+    if (process.stderr.isTTY) process.stderr.write(`\rread ${page} pages, ${items.length} ${what.name}...`);
+  }
+  if (paging.all && process.stderr.isTTY) process.stderr.write('\n');
+  return { items, nextToken: token };
+}
+
+/** The line that says how to read the next page (none after the last): the same command with its token and flags. */
+function more(command: string, token: string | null, flags: Readonly<Record<string, string | number | undefined>>, values: { endpoint?: string | undefined }): string[] {
+  if (token === null) return [];
+  const given = Object.entries(flags).filter((f): f is [string, string | number] => f[1] !== undefined);
+  return [`more: sluice jobs ${command} --next-token ${token}${given.map(([flag, value]) => ` --${flag} ${value}`).join('')}${endpointFlag(values)}`];
 }
 
 function progress(line: string): void {

@@ -1,5 +1,5 @@
 /** Text the `sluice` command prints for the jobs API's answers (engine/api/views.ts). */
-import type { JobStatus, JobSummary, BatchView } from './views.js';
+import type { JobStatus, JobSummary, BatchView, DeadLetterView } from './views.js';
 import type { StartingPositionRequest } from './requests.js';
 import type { TriggerSettings } from '../ports/job-registry.js';
 
@@ -71,6 +71,27 @@ export function formatBatches(batches: readonly BatchView[]): string[] {
   );
 }
 
+/** The width a reason is cut to, so that a row of the table stays on one line of a wide terminal. */
+const REASON_WIDTH = 80;
+
+export function formatDeadLetters(letters: readonly DeadLetterView[]): string[] {
+  if (letters.length === 0) return ['no dead letters'];
+  return table(
+    [
+      ['PARTITION', 'OFFSET', 'BATCH', 'STAGE', 'REASON', 'RECORDED'],
+      ...letters.map((l) => [
+        l.partition,
+        l.offset,
+        String(l.batchId),
+        l.stage,
+        cut(l.reason, REASON_WIDTH),
+        time(l.recordedAt),
+      ]),
+    ],
+    [false, false, true, false, false, false],
+  );
+}
+
 export function describeTrigger(trigger: TriggerSettings | null): string {
   if (trigger === null) return "the job's own";
   if (trigger.type === 'availableNow') return 'available now (stops when caught up)';
@@ -100,6 +121,12 @@ function count(n: number): string {
 
 function rate(n: number | null): string {
   return n === null ? '-' : `${count(Math.round(n))} records/s`;
+}
+
+/** On one line (a stack or a multi-line message folded), at most `width` characters. */
+function cut(text: string, width: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > width ? `${line.slice(0, width - 3)}...` : line;
 }
 
 /** An ISO time as `2026-01-31 12:00:05` (UTC). */

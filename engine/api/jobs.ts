@@ -1,8 +1,9 @@
 /**
  * The jobs API's operations over the engine's ports: start a job instance, list them,
- * read one's status, page through its batches, stop it, resume it. The Lambda handlers
- * (functions/api.ts) and the local HTTP server (engine/local/api-server.ts) call these;
- * each returns an HTTP status and a JSON body, or throws an ApiError (engine/api/errors.ts).
+ * read one's status, page through its batches and its dead letters, stop it, resume it.
+ * The Lambda handlers (functions/api.ts) and the local HTTP server
+ * (engine/local/api-server.ts) call these; each returns an HTTP status and a JSON body, or
+ * throws an ApiError (engine/api/errors.ts).
  *
  * Starting, as a sequence (each step safe to repeat, so a retried request finishes a start
  * that died half way):
@@ -23,6 +24,7 @@ import { InvalidArgumentError, JobSpecError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
 import type { Clock } from '../ports/clock.js';
+import { deadLetterPartitionPrefix, type DeadLetterQueue } from '../ports/dead-letter-queue.js';
 import { driverExecutionName, type DriverExecutions } from '../ports/driver-executions.js';
 import type { Logger } from '../ports/index.js';
 import { JobState, type JobInstance, type JobRegistry } from '../ports/job-registry.js';
@@ -30,8 +32,8 @@ import type { StateStore } from '../ports/state-store.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
 import { resolveCheckpoint, seedFromCheckpoint } from './checkpoint-start.js';
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
-import type { ResumeJobInput, StartJobInput, StartingPositionRequest } from './requests.js';
-import { batchViewOf, jobStatusOf, jobSummaryOf, type BatchView, type JobStatus, type JobSummary } from './views.js';
+import type { ListDeadLettersInput, ResumeJobInput, StartJobInput, StartingPositionRequest } from './requests.js';
+import { batchViewOf, deadLetterViewOf, jobStatusOf, jobSummaryOf, type BatchView, type DeadLetterView, type JobStatus, type JobSummary } from './views.js';
 
 export interface ApiContext {
   readonly registry: JobRegistry;
@@ -42,6 +44,8 @@ export interface ApiContext {
   readonly logger: Logger;
   /** The state store: only a start from a checkpoint needs it (it copies state versions). */
   readonly state?: StateStore;
+  /** The dead-letter queue: only the read routes need it (GET /jobs/{jobId}/dead-letters). */
+  readonly deadLetters?: DeadLetterQueue;
   /** Called with the definition a job instance will run, before it starts (the local runtime creates its sink table). */
   readonly prepareJob?: (job: JobDefinition) => Promise<void>;
 }
@@ -190,7 +194,38 @@ export async function listJobBatches(
     status: 200,
     body: {
       batches: records.filter((r) => r.plan.batchId <= end).reverse().map(batchViewOf),
-      nextToken: start > oldestId ? encodeBatchToken(jobId, start) : null,
+      nextToken: start > oldestId ? encodePageToken(jobId, { b: start }) : null,
+    },
+  };
+}
+
+/**
+ * GET /jobs/{jobId}/dead-letters: the records that failed, in the table's order (partition,
+ * then offset as a string), `limit` a page, `nextToken` from the previous page, `partition`
+ * one partition's only.
+ */
+export async function listDeadLetters(
+  jobId: string,
+  query: ListDeadLettersInput,
+  ctx: ApiContext,
+): Promise<ApiResult<{ jobId: string; deadLetters: DeadLetterView[]; nextToken: string | null }>> {
+  const after = query.nextToken === null ? null : decodeDeadLetterToken(query.nextToken, jobId, query.partition);
+  const [job, latest, page] = await Promise.all([
+    ctx.registry.get(jobId),
+    ctx.wal.getLatestBatch(jobId),
+    deadLetterQueue(ctx).page(jobId, {
+      limit: query.limit,
+      ...(after === null ? {} : { after }),
+      ...(query.partition === null ? {} : { partition: query.partition }),
+    }),
+  ]);
+  if (job === null && latest === null) throw notFound(jobId);
+  return {
+    status: 200,
+    body: {
+      jobId,
+      deadLetters: page.letters.map(deadLetterViewOf),
+      nextToken: page.next === null ? null : encodePageToken(jobId, { p: query.partition, a: page.next }),
     },
   };
 }
@@ -272,6 +307,11 @@ function definitionOf(catalog: JobCatalog, jobName: string, parameters: Readonly
   }
 }
 
+function deadLetterQueue(ctx: ApiContext): DeadLetterQueue {
+  if (ctx.deadLetters === undefined) throw new Error('this API function has no dead-letter queue: dead letters are read in the read function');
+  return ctx.deadLetters;
+}
+
 function checkpointContext(ctx: ApiContext) {
   if (ctx.state === undefined) throw new Error('this API function has no state store: a checkpoint start runs in the control function');
   return { wal: ctx.wal, state: ctx.state, registry: ctx.registry, catalog: ctx.catalog };
@@ -292,22 +332,45 @@ function notFound(jobId: string): NotFoundError {
 
 // ── paging ───────────────────────────────────────────────────────────────────────────
 
-/** An opaque page token: the job and the batch id the next page ends before. */
-function encodeBatchToken(jobId: string, before: number): string {
-  return Buffer.from(JSON.stringify({ j: jobId, b: before })).toString('base64url');
+/** An opaque page token: base64url JSON of the job (`j`) and where the next page begins. */
+function encodePageToken(jobId: string, position: Readonly<Record<string, JsonValue>>): string {
+  return Buffer.from(JSON.stringify({ j: jobId, ...position })).toString('base64url');
 }
 
-function decodeBatchToken(token: string, jobId: string): number {
+/** Where the next page begins, read by `read` (null: not a token of `what`) from a token this API returned for the job; a 400 otherwise. */
+function decodePageToken<T>(token: string, jobId: string, what: string, read: (t: Readonly<Record<string, unknown>>) => T | null): T {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
   } catch {
     parsed = null;
   }
-  const t = parsed as { j?: unknown; b?: unknown } | null;
-  if (t === null || typeof t !== 'object' || typeof t.b !== 'number' || !Number.isSafeInteger(t.b) || t.b < 2 || typeof t.j !== 'string') {
+  const t = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  const position = t === null || typeof t.j !== 'string' ? null : read(t);
+  if (t === null || position === null) {
     throw BadRequestError.of([{ field: 'nextToken', message: 'is not a token this API returned (pass the nextToken of the previous page as it is)' }]);
   }
-  if (t.j !== jobId) throw BadRequestError.of([{ field: 'nextToken', message: `is a token of job ${t.j}'s batches, not of job ${jobId}'s` }]);
-  return t.b;
+  if (t.j !== jobId) throw BadRequestError.of([{ field: 'nextToken', message: `is a token of job ${String(t.j)}'s ${what}, not of job ${jobId}'s` }]);
+  return position;
+}
+
+/** The batch id the next page ends before. */
+function decodeBatchToken(token: string, jobId: string): number {
+  return decodePageToken(token, jobId, 'batches', (t) => (typeof t.b === 'number' && Number.isSafeInteger(t.b) && t.b >= 2 ? t.b : null));
+}
+
+/** The id of the letter the next page begins after; the token must be of the same partition filter. */
+function decodeDeadLetterToken(token: string, jobId: string, partition: string | null): string {
+  const position = decodePageToken(token, jobId, 'dead letters', (t) => {
+    const p = t.p === null || typeof t.p === 'string' ? t.p : undefined;
+    if (p === undefined || typeof t.a !== 'string' || (p !== null && !t.a.startsWith(deadLetterPartitionPrefix(p)))) return null;
+    return { partition: p, after: t.a };
+  });
+  if (position.partition !== partition) {
+    const of = (p: string | null) => (p === null ? 'every partition' : `partition ${p}`);
+    throw BadRequestError.of([
+      { field: 'nextToken', message: `is a token of the dead letters of ${of(position.partition)}, not of ${of(partition)} (ask with the partition of the previous page)` },
+    ]);
+  }
+  return position.after;
 }

@@ -175,11 +175,15 @@ export function parseResumeJob(body: unknown): ResumeJobInput {
   return { trigger: b.trigger ?? null, maxRecordsPerPartition: b.maxRecordsPerPartition ?? null, idempotencyToken: b.idempotencyToken ?? null };
 }
 
-export const MAX_BATCH_PAGE = 100;
+/** Items per page of the paged routes (batches, dead letters). */
+export const MAX_PAGE = 100;
 export const DEFAULT_BATCH_PAGE = 20;
+export const DEFAULT_DEAD_LETTER_PAGE = 25;
+
+const pageSize = optional(integerString({ min: 1, max: MAX_PAGE }));
 
 const BatchesQuery = object({
-  limit: optional(integerString({ min: 1, max: MAX_BATCH_PAGE })),
+  limit: pageSize,
   nextToken: optional(string({ min: 1, max: 200 })),
 });
 
@@ -187,6 +191,26 @@ const BatchesQuery = object({
 export function parseListBatches(query: Readonly<Record<string, string | undefined>>): { limit: number; nextToken: string | null } {
   const q = parse(BatchesQuery, definedOnly(query), 'query');
   return { limit: q.limit ?? DEFAULT_BATCH_PAGE, nextToken: q.nextToken ?? null };
+}
+
+const DeadLettersQuery = object({
+  limit: pageSize,
+  // The token holds a letter's id: partition, offset and a sink row's key (up to DynamoDB's 1 KiB sort key).
+  nextToken: optional(string({ min: 1, max: 4_096 })),
+  partition: optional(string({ min: 1, max: 256 })),
+});
+
+export interface ListDeadLettersInput {
+  readonly limit: number;
+  readonly nextToken: string | null;
+  /** null: every partition's. */
+  readonly partition: string | null;
+}
+
+/** GET /jobs/{jobId}/dead-letters?limit=&nextToken=&partition= */
+export function parseListDeadLetters(query: Readonly<Record<string, string | undefined>>): ListDeadLettersInput {
+  const q = parse(DeadLettersQuery, definedOnly(query), 'query');
+  return { limit: q.limit ?? DEFAULT_DEAD_LETTER_PAGE, nextToken: q.nextToken ?? null, partition: q.partition ?? null };
 }
 
 const JobsQuery = object({ state: optional(oneOf(...Object.values(JobState))) });

@@ -1,10 +1,11 @@
 /**
  * What the jobs API returns: JSON views of a job instance (its control record, and for
- * one job its progress from the write-ahead log) and of its batches. Pure functions of
- * the records read: times are ISO 8601 strings, durations milliseconds.
+ * one job its progress from the write-ahead log), of its batches and of its dead letters.
+ * Pure functions of the records read: times are ISO 8601 strings, durations milliseconds.
  */
 import { ENGINE_PARAMETERS, ENGINE_PARAMETER_PREFIX } from '../driver/catalog.js';
 import type { JsonValue } from '../json.js';
+import type { DeadLetter } from '../ports/dead-letter-queue.js';
 import type { ExecutionStatus } from '../ports/driver-executions.js';
 import type { JobError, JobInstance, JobState, TriggerSettings } from '../ports/job-registry.js';
 import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch.js';
@@ -89,6 +90,23 @@ export interface JobStatus extends JobSummary {
   readonly lastError: (Omit<JobError, 'at'> & { readonly at: string }) | null;
   /** The instance began from this committed batch of another instance. */
   readonly startedFrom: { readonly jobId: string; readonly batchId: number } | null;
+}
+
+/** A record that could not be processed (engine/ports/dead-letter-queue.ts). */
+export interface DeadLetterView {
+  readonly partition: string;
+  readonly offset: string;
+  readonly batchId: number;
+  /** The pipeline stage that failed: decode, map, filter, flatMap, keyBy, eventTime, aggregate, output, sink. */
+  readonly stage: string;
+  readonly reason: string;
+  readonly recordedAt: string;
+  /** For stage sink: the key of the row the sink could not take (the offset is then its range's last). */
+  readonly rowKey?: string;
+  /** The record's bytes, base64, cut to a few KB. */
+  readonly payloadBase64: string;
+  /** The same bytes as text, when they are printable UTF-8 (payloadTextOf). */
+  readonly payloadText?: string;
 }
 
 export function jobSummaryOf(job: JobInstance): JobSummary {
@@ -177,6 +195,39 @@ export function batchViewOf(record: BatchRecord): BatchView {
       };
     }),
   };
+}
+
+export function deadLetterViewOf(letter: DeadLetter): DeadLetterView {
+  const text = payloadTextOf(letter.payloadBase64);
+  return {
+    partition: letter.partition,
+    offset: letter.offset,
+    batchId: letter.batchId,
+    stage: letter.stage,
+    reason: letter.reason,
+    recordedAt: iso(letter.recordedAt),
+    ...(letter.rowKey === undefined ? {} : { rowKey: letter.rowKey }),
+    payloadBase64: letter.payloadBase64,
+    ...(text === null ? {} : { payloadText: text }),
+  };
+}
+
+/** Control characters (C0, DEL, C1) but tab, line feed and carriage return. */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+/**
+ * A payload as text, so that an operator reads a bad JSON record without decoding it:
+ * its bytes as UTF-8 when they are valid UTF-8 with no control characters but tab and
+ * line breaks; null for anything else (binary records, or text cut within a character).
+ */
+export function payloadTextOf(payloadBase64: string): string | null {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(payloadBase64, 'base64'));
+  } catch {
+    return null;
+  }
+  return CONTROL_CHARACTERS.test(text) ? null : text;
 }
 
 /** Input rate between the first and last batch start; processing rate over the batches' own durations. */

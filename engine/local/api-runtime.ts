@@ -79,6 +79,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     registry: options.registry,
     wal: options.ports.wal,
     state: options.ports.state,
+    deadLetters: options.ports.deadLetters,
     executions: driver.stepFunctions,
     catalog: options.catalog,
     clock: options.ports.clock,

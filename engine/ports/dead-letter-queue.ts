@@ -21,8 +21,25 @@ export interface DeadLetter {
 
 /** A letter's identity within its job: a re-run batch writes the same letters under the same ids. */
 export function deadLetterId(letter: DeadLetter): string {
-  const id = `${letter.partition}#${letter.offset}`;
+  const id = `${deadLetterPartitionPrefix(letter.partition)}${letter.offset}`;
   return letter.rowKey === undefined ? id : `${id}#row#${letter.rowKey}`;
+}
+
+/** Which letters of a job one call of DeadLetterQueue.page reads. */
+export interface DeadLetterPageOptions {
+  /** At most this many letters (at least 1). */
+  readonly limit: number;
+  /** Only the letters after this id (the `next` of the page before); with `partition`, an id of that partition. */
+  readonly after?: string;
+  /** Only this partition's letters (exactly this partition: `shardId-1` leaves out `shardId-10`). */
+  readonly partition?: string;
+}
+
+export interface DeadLetterPage {
+  /** In id order (`deadLetterId`: partition, then offset as a string, then row key). */
+  readonly letters: DeadLetter[];
+  /** The `after` of the next page; null when this page is the last. */
+  readonly next: string | null;
 }
 
 /**
@@ -32,4 +49,11 @@ export function deadLetterId(letter: DeadLetter): string {
 export interface DeadLetterQueue {
   put(letters: readonly DeadLetter[]): Promise<void>;
   list(jobId: string): Promise<DeadLetter[]>;
+  /** A page of a job's letters, for an operator to read (the jobs API). */
+  page(jobId: string, options: DeadLetterPageOptions): Promise<DeadLetterPage>;
+}
+
+/** The id prefix of a partition's letters: the partition and the separator, so that `shardId-1#` is not a prefix of `shardId-10#...`. */
+export function deadLetterPartitionPrefix(partition: string): string {
+  return `${partition}#`;
 }

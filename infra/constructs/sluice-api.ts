@@ -3,8 +3,10 @@
  * `$default` catch-all included) requires IAM authorization (SigV4; callers need
  * execute-api:Invoke on it), in front of two Lambda functions:
  *
- *   apiRead     GET /jobs, GET /jobs/{jobId}, GET /jobs/{jobId}/batches, $default (404)
- *               reads the registry and the WAL (the WAL table) and the status of driver executions
+ *   apiRead     GET /jobs, GET /jobs/{jobId}, GET /jobs/{jobId}/batches,
+ *               GET /jobs/{jobId}/dead-letters, $default (404)
+ *               reads the registry and the WAL (the WAL table), queries the dead-letter
+ *               table, and reads the status of driver executions
  *   apiControl  POST /jobs, POST /jobs/{jobId}/stop, POST /jobs/{jobId}/resume
  *               writes the registry, starts driver executions, and for a start from a
  *               checkpoint copies WAL records and state objects
@@ -68,6 +70,9 @@ export class SluiceApi extends Construct {
     const read = make('apiRead');
     read.addEnvironment(ENV.walTable, storage.walTable.tableName);
     storage.walTable.grantReadData(read);
+    read.addEnvironment(ENV.deadLetterTable, storage.deadLetterTable.tableName);
+    // Pages of a job's letters are queries; nothing else is read from the table.
+    storage.deadLetterTable.grant(read, 'dynamodb:Query');
     read.addEnvironment(ENV.driverStateMachineArn, driver.driver.stateMachineArn);
     read.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [driverExecutions] }));
 

@@ -12,11 +12,13 @@ import { systemClock } from '../../engine/adapters/system-clock.js';
 import { startLocalApi, type LocalApi } from '../../engine/local/api-runtime.js';
 import { catalog } from '../../jobs/catalog.js';
 import {
+  appendToShard,
   createTestBucket,
   createTestDeadLetterTable,
   createTestSinkTable,
   createTestStream,
   createTestWalTable,
+  shardHashKeys,
   testAwsClients,
   testAwsConfig,
 } from '../support/aws.js';
@@ -32,6 +34,10 @@ let ports: AwsPorts;
 let streamName: string;
 let sinkTable: string;
 let copySinkTable: string;
+/** A stream with bad records among good ones, and the dead letters they make: `<shard>#<sequence number>` → the record's bytes. */
+let badStreamName: string;
+let badSinkTable: string;
+const badRecords = new Map<string, Uint8Array>();
 
 async function call(method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: Json }> {
   const response = await fetch(`${api.url}${path}`, {
@@ -60,17 +66,37 @@ beforeAll(async () => {
   let walTable: string;
   let deadLetterTable: string;
   let bucket: string;
-  [walTable, deadLetterTable, bucket, sinkTable, copySinkTable, streamName] = await Promise.all([
+  [walTable, deadLetterTable, bucket, sinkTable, copySinkTable, streamName, badSinkTable, badStreamName] = await Promise.all([
     createTestWalTable('api-wal'),
     createTestDeadLetterTable('api-dlq'),
     createTestBucket('api-bucket'),
     createTestSinkTable('api-sink'),
     createTestSinkTable('api-copy'),
     createTestStream(2, 'api-stream'),
+    createTestSinkTable('api-bad-sink'),
+    createTestStream(2, 'api-bad-stream'),
   ]);
   const encoder = new TextEncoder();
   const events = Array.from({ length: EVENTS }, (_, i) => ({ page: PAGES[i % PAGES.length]!, ts: BASE_TS + i * 250 }));
   await putAllRecords(testAwsClients().kinesis, streamName, events.map((e) => ({ key: e.page, data: encoder.encode(JSON.stringify(e)) })));
+
+  // Per shard, 30 records, every 7th of them bad while bad ones last: JSON cut short and a
+  // click without a ts (text), bytes that are not UTF-8.
+  const hashKeys = await shardHashKeys(badStreamName);
+  const bad = [
+    [encoder.encode('{"page": "/home", "ts": '), encoder.encode('{"page": "/cart"}'), new Uint8Array([0xff, 0x00, 0x9c, 0x01]), encoder.encode('{"page"')],
+    [encoder.encode('not json at all')],
+  ];
+  for (const [shard, shardId] of [...hashKeys.keys()].entries()) {
+    const records = Array.from({ length: 30 }, (_, i) => ({
+      key: `k${i}`,
+      data: (i % 7 === 0 ? bad[shard]![i / 7] : undefined) ?? encoder.encode(JSON.stringify({ page: PAGES[i % PAGES.length]!, ts: BASE_TS + i * 250 })),
+    }));
+    const offsets = await appendToShard(badStreamName, shardId, records, hashKeys);
+    records.forEach((r, i) => {
+      if (bad[shard]!.includes(r.data)) badRecords.set(`${shardId}#${offsets[i]}`, r.data);
+    });
+  }
   ports = createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger });
   api = await startLocalApi({
     ports,
@@ -212,6 +238,65 @@ describe('the jobs API over HTTP on the local runtime', () => {
     expect(again.body.fields).toEqual([{ field: 'startingPosition.batchId', message: expect.stringContaining('must be a committed batch of job views') }]);
   });
 
+  it('pages through the dead letters of a job: every bad record once, why it failed, its payload; one partition with ?partition=', async () => {
+    const started = await call('POST', '/jobs', {
+      jobName: 'page-views',
+      jobId: 'bad-input',
+      parameters: { streamName: badStreamName, sinkTable: badSinkTable },
+      trigger: { type: 'availableNow' },
+      maxRecordsPerPartition: 10,
+      startingPosition: 'earliest',
+    });
+    expect(started.status).toBe(201);
+    await waitFor('the job caught up and stopped', async () => (await call('GET', '/jobs/bad-input')).body.state === 'STOPPED');
+
+    /** Every page, `limit` letters each: the letters, and the number of pages. */
+    const readAll = async (query: string) => {
+      const letters: Json[] = [];
+      let pages = 0;
+      let token: string | null = null;
+      do {
+        const page = await call('GET', `/jobs/bad-input/dead-letters?${query}${token === null ? '' : `&nextToken=${encodeURIComponent(token)}`}`);
+        expect(page.status).toBe(200);
+        expect(page.body.jobId).toBe('bad-input');
+        letters.push(...(page.body.deadLetters as Json[]));
+        token = page.body.nextToken;
+        pages += 1;
+      } while (token !== null);
+      return { letters, pages };
+    };
+    const id = (l: Json) => `${l.partition}#${l.offset}`;
+
+    const { letters, pages } = await readAll('limit=2');
+    expect(badRecords.size).toBe(5);
+    expect(pages).toBe(3);
+    expect(letters.map(id).sort()).toEqual([...badRecords.keys()].sort());
+    expect(letters.map(id)).toEqual(letters.map(id).sort());
+    const batches = (await call('GET', '/jobs/bad-input/batches?limit=100')).body.batches as Json[];
+    expect(batches.reduce((sum, b) => sum + (b.deadLetters ?? 0), 0)).toBe(letters.length);
+    for (const letter of letters) {
+      const bytes = badRecords.get(id(letter))!;
+      expect(letter).toMatchObject({ batchId: expect.any(Number), reason: expect.any(String), recordedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
+      expect(Buffer.from(letter.payloadBase64, 'base64')).toEqual(Buffer.from(bytes));
+      expect(batches.map((b) => b.batchId)).toContain(letter.batchId);
+    }
+    const byText = (text: string) => letters.find((l) => l.payloadText === text);
+    expect(byText('{"page": "/home", "ts": ')).toMatchObject({ stage: 'decode', reason: expect.stringContaining('JSON') });
+    expect(byText('{"page": "/cart"}')).toMatchObject({ stage: 'map', reason: expect.stringContaining('a click needs a page and a ts') });
+    expect(letters.filter((l) => l.payloadText === undefined)).toEqual([expect.objectContaining({ stage: 'decode', payloadBase64: '/wCcAQ==' })]);
+
+    // One partition: its letters only, as many pages as they fill.
+    const partitions = [...new Set(letters.map((l) => l.partition as string))];
+    expect(partitions).toHaveLength(2);
+    for (const partition of partitions) {
+      const one = await readAll(`limit=3&partition=${encodeURIComponent(partition)}`);
+      expect(one.letters, partition).toEqual(letters.filter((l) => l.partition === partition));
+    }
+    const first = await call('GET', '/jobs/bad-input/dead-letters?limit=1');
+    const mixed = await call('GET', `/jobs/bad-input/dead-letters?nextToken=${encodeURIComponent(first.body.nextToken)}&partition=${encodeURIComponent(partitions[0]!)}`);
+    expect(mixed).toMatchObject({ status: 400, body: { fields: [{ field: 'nextToken', message: expect.stringContaining('is a token of the dead letters of every partition, not of partition') }] } });
+  });
+
   it.each([
     ['bad JSON', 'POST', '/jobs', '{"jobName": ', 400, { error: 'BadRequest', message: expect.stringContaining('the body is not JSON'), fields: [{ field: 'body', message: 'must be a JSON object' }] }],
     ['no body', 'POST', '/jobs', undefined, 400, { fields: [{ field: 'body', message: 'must be a JSON object, got nothing' }] }],
@@ -249,6 +334,19 @@ describe('the jobs API over HTTP on the local runtime', () => {
     ['an engine parameter', 'POST', '/jobs', '{"jobName":"page-views","parameters":{"sluice.startingPosition":"LATEST"}}', 400, { fields: [{ field: 'parameters.sluice.startingPosition', message: expect.stringContaining('is reserved') }] }],
     ['a bad paging token', 'GET', '/jobs/views/batches?nextToken=bm9wZQ', undefined, 400, { fields: [{ field: 'nextToken', message: expect.stringContaining('is not a token this API returned') }] }],
     ['a bad page size', 'GET', '/jobs/views/batches?limit=0', undefined, 400, { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got 0' }] }],
+    ['a dead-letter page size of 0', 'GET', '/jobs/views/dead-letters?limit=0', undefined, 400, { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got 0' }] }],
+    ['a dead-letter page size above 100', 'GET', '/jobs/views/dead-letters?limit=101', undefined, 400, { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got 101' }] }],
+    ['a dead-letter page size that is no number', 'GET', '/jobs/views/dead-letters?limit=x', undefined, 400, { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got "x"' }] }],
+    [
+      'a bad dead-letter page size and an empty partition at once',
+      'GET',
+      '/jobs/views/dead-letters?limit=-1&partition=',
+      undefined,
+      400,
+      { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got -1' }, { field: 'partition', message: 'must be 1 to 256 characters, got 0' }] },
+    ],
+    ['a bad dead-letter token', 'GET', '/jobs/views/dead-letters?nextToken=bm9wZQ', undefined, 400, { fields: [{ field: 'nextToken', message: expect.stringContaining('is not a token this API returned') }] }],
+    ['the dead letters of an unknown job', 'GET', '/jobs/nobody/dead-letters', undefined, 404, { error: 'NotFound', message: 'no job instance nobody (GET /jobs lists them)' }],
     ['a bad job id', 'GET', '/jobs/no%20such', undefined, 400, { fields: [{ field: 'jobId', message: expect.stringContaining("1 to 60 letters, digits, '-' or '_'") }] }],
     ['an unknown job', 'GET', '/jobs/nobody', undefined, 404, { error: 'NotFound', message: 'no job instance nobody (GET /jobs lists them)' }],
     ['stopping an unknown job', 'POST', '/jobs/nobody/stop', undefined, 404, { error: 'NotFound' }],

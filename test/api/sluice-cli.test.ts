@@ -35,6 +35,11 @@ beforeAll(async () => {
   for (const [p, partition] of ['p0', 'p1'].entries()) {
     ports.source.append('clicks', partition, Array.from({ length: 50 }, (_, i) => ({ key: `/page-${p}`, data: encoder.encode(JSON.stringify({ page: `/page-${p}`, ts: 1_000 * i })) })));
   }
+  // Bad records among good ones: 3 in p1, 2 in p10 (a partition whose id starts with p1's).
+  ports.source.createStream('bad-clicks', ['p1', 'p10']);
+  for (const [partition, bad] of [['p1', 3], ['p10', 2]] as const) {
+    ports.source.append('bad-clicks', partition, Array.from({ length: 10 }, (_, i) => ({ key: 'k', data: encoder.encode(i < bad ? `{"page": ${i}` : JSON.stringify({ page: '/p', ts: 1_000 * i })) })));
+  }
   api = await startLocalApi({ ports, registry: new MemoryJobRegistry(), catalog, port: 0, driver: { retryDelayMs: 10 } });
 });
 
@@ -77,6 +82,54 @@ describe('the sluice command', () => {
     expect(stopped.stdout).toContain('job cli-stop is STOPPED: stopped');
     const again = await sluice(['jobs', 'stop', 'cli-stop']);
     expect(again).toMatchObject({ code: 0, stdout: expect.stringContaining('job cli-stop is STOPPED: stopped') });
+  });
+
+  it('lists the dead letters of a job a page at a time, every page with --all, one partition with --partition', async () => {
+    const started = await sluice(['jobs', 'start', 'page-views', '--job-id', 'cli-bad', '--param', 'streamName=bad-clicks', '--trigger', 'available-now', '--from', 'earliest', '--wait']);
+    expect(started.code).toBe(0);
+
+    const [page, all, one, json] = await Promise.all([
+      sluice(['jobs', 'dead-letters', 'cli-bad', '--limit', '2']),
+      sluice(['jobs', 'dead-letters', 'cli-bad', '--all', '--limit', '2']),
+      sluice(['jobs', 'dead-letters', 'cli-bad', '--partition', 'p1']),
+      sluice(['jobs', 'dead-letters', 'cli-bad', '--json', '--limit', '4']),
+    ]);
+    expect(page.code).toBe(0);
+    const lines = page.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^PARTITION +OFFSET +BATCH +STAGE +REASON +RECORDED$/);
+    expect(lines.slice(1, 3)).toEqual([
+      expect.stringMatching(/^p1 +\d+ +\d+ +decode +SyntaxError: .*JSON.* +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/),
+      expect.stringMatching(/^p1 +\d+ +\d+ +decode +SyntaxError: /),
+    ]);
+    const token = /^more: sluice jobs dead-letters cli-bad --next-token (\S+) --limit 2$/.exec(lines[3]!)?.[1];
+    expect(token, lines[3]).toBeDefined();
+    const next = await sluice(['jobs', 'dead-letters', 'cli-bad', '--next-token', token!, '--limit', '2']);
+    expect(next.stdout.split('\n').slice(1, 3).map((l) => l.split(/ +/)[0])).toEqual(['p1', 'p10']);
+
+    expect(all.code).toBe(0);
+    const rows = all.stdout.trimEnd().split('\n');
+    expect(rows.slice(1).map((l) => l.split(/ +/)[0])).toEqual(['p1', 'p1', 'p1', 'p10', 'p10']);
+    expect(all.stdout).not.toContain('more:');
+    expect(one.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(/ +/)[0])).toEqual(['p1', 'p1', 'p1']);
+
+    const answer = JSON.parse(json.stdout);
+    expect(answer).toMatchObject({ jobId: 'cli-bad', nextToken: expect.any(String) });
+    expect(answer.deadLetters).toHaveLength(4);
+    expect(answer.deadLetters[0]).toMatchObject({ partition: 'p1', stage: 'decode', payloadText: '{"page": 0', payloadBase64: Buffer.from('{"page": 0').toString('base64') });
+  });
+
+  it.each([
+    // What, the exit code, the error, the arguments, and whether the usage follows (a bad flag, not a 400).
+    ['a page size of 0', 2, '--limit must be a positive integer, got "0"', ['cli-bad', '--limit', '0'], true],
+    ['an unknown flag', 2, "Unknown option '--shard'", ['cli-bad', '--shard', 'p1'], true],
+    ['no job id', 2, 'error: expected a job id', [], true],
+    ['a page size above 100', 2, 'error: limit must be an integer from 1 to 100, got 101', ['cli-bad', '--limit', '101'], false],
+    ['a token not of the API', 2, 'error: nextToken is not a token this API returned', ['cli-bad', '--next-token', 'nope'], false],
+    ['an unknown job', 1, 'error: no job instance nobody', ['nobody'], false],
+  ] as const)('dead-letters with %s exits %d', async (_what, code, message, args, usage) => {
+    const result = await sluice(['jobs', 'dead-letters', ...args]);
+    expect(result).toMatchObject({ code, stderr: expect.stringContaining(message) });
+    expect(result.stderr.includes('usage: sluice jobs dead-letters <job-id>')).toBe(usage);
   });
 
   it('exits 1 when the operation fails, 2 on bad usage, 3 when the API cannot be reached', async () => {

@@ -3,7 +3,7 @@
  * empty queue per test). A letter is identified by (jobId, partition, offset).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DeadLetter, DeadLetterQueue } from '../../engine/ports/dead-letter-queue.js';
+import { deadLetterId, type DeadLetter, type DeadLetterPage, type DeadLetterPageOptions, type DeadLetterQueue } from '../../engine/ports/dead-letter-queue.js';
 
 const BASE_OFFSET = 49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n;
 
@@ -23,6 +23,20 @@ function letter(n: number, overrides: Partial<DeadLetter> = {}): DeadLetter {
 
 const identity = (l: DeadLetter) => `${l.jobId}|${l.partition}|${l.offset}`;
 const sorted = (letters: readonly DeadLetter[]) => [...letters].sort((a, b) => (identity(a) < identity(b) ? -1 : identity(a) > identity(b) ? 1 : 0));
+/** In the order pages list them: by id (partition, then offset as a string, then row key). */
+const byId = (letters: readonly DeadLetter[]) => [...letters].sort((a, b) => (deadLetterId(a) < deadLetterId(b) ? -1 : 1));
+
+/** Every page from `after` on, with `limit` letters a page. */
+async function allPages(queue: DeadLetterQueue, jobId: string, options: DeadLetterPageOptions): Promise<DeadLetterPage[]> {
+  const pages: DeadLetterPage[] = [];
+  let after = options.after;
+  do {
+    const page = await queue.page(jobId, { ...options, ...(after === undefined ? {} : { after }) });
+    pages.push(page);
+    after = page.next ?? undefined;
+  } while (after !== undefined && pages.length < 1_000);
+  return pages;
+}
 
 export function describeDeadLetterQueueContract(name: string, makeAdapter: () => Promise<DeadLetterQueue> | DeadLetterQueue): void {
   describe(`DeadLetterQueue contract: ${name}`, () => {
@@ -70,6 +84,67 @@ export function describeDeadLetterQueueContract(name: string, makeAdapter: () =>
       expect(sorted(await queue.list('job'))).toEqual(sorted([a, b]));
     });
 
+    it('pages through every letter once, in id order, the last page ending the paging', async () => {
+      const letters = [
+        ...Array.from({ length: 22 }, (_, i) => letter(i)),
+        // A sink row's letter, filed under a range's last offset plus its key.
+        letter(4, { stage: 'sink', rowKey: '/home|2026-01-01T12:00:00Z' }),
+      ];
+      await queue.put(letters);
+      await queue.put([letter(1, { jobId: 'job-2' })]);
+
+      const pages = await allPages(queue, 'job', { limit: 5 });
+      expect(pages.map((p) => p.letters.length)).toEqual([5, 5, 5, 5, 3]);
+      expect(pages.flatMap((p) => p.letters)).toEqual(byId(letters));
+      expect(pages.map((p) => p.next)).toEqual([...pages.slice(0, -1).map((p) => deadLetterId(p.letters[4]!)), null]);
+
+      // A page that ends exactly at the last letter is the last: no empty page after it.
+      const exact = await allPages(queue, 'job', { limit: 23 });
+      expect(exact.map((p) => [p.letters.length, p.next])).toEqual([[23, null]]);
+      expect((await queue.page('job', { limit: 100 })).letters).toEqual(byId(letters));
+    });
+
+    it('pages one partition only, also when its id is a prefix of another\'s', async () => {
+      const partitions = ['shardId-1', 'shardId-10', 'shardId-2', 'shardId-100'];
+      const letters = partitions.flatMap((partition) => Array.from({ length: 4 }, (_, i) => letter(i, { partition })));
+      await queue.put(letters);
+      for (const partition of partitions) {
+        const pages = await allPages(queue, 'job', { limit: 3, partition });
+        expect(pages.flatMap((p) => p.letters), partition).toEqual(byId(letters.filter((l) => l.partition === partition)));
+        expect(pages.map((p) => p.letters.length), partition).toEqual([3, 1]);
+      }
+      expect(await queue.page('job', { limit: 3, partition: 'shardId-' })).toEqual({ letters: [], next: null });
+      expect(await queue.page('job-2', { limit: 3, partition: 'shardId-1' })).toEqual({ letters: [], next: null });
+    });
+
+    it('pages nothing for a job without letters', async () => {
+      expect(await queue.page('job', { limit: 10 })).toEqual({ letters: [], next: null });
+      await queue.put([letter(1, { jobId: 'job-2' }), letter(2, { jobId: 'jo' })]);
+      expect(await queue.page('job', { limit: 10 })).toEqual({ letters: [], next: null });
+      expect(await queue.page('j', { limit: 10, partition: letter(1).partition })).toEqual({ letters: [], next: null });
+    });
+
+    it('goes on from a cursor of an earlier page: the same letters again, and letters written since that sort after it', async () => {
+      const letters = Array.from({ length: 10 }, (_, i) => letter(i * 2, { partition: 'p' }));
+      await queue.put(letters);
+      const first = await queue.page('job', { limit: 4 });
+      const cursor = first.next!;
+      expect(cursor).toBe(deadLetterId(byId(letters)[3]!));
+
+      const again = await queue.page('job', { limit: 4, after: cursor });
+      expect(await queue.page('job', { limit: 4, after: cursor })).toEqual(again);
+      expect(again.letters).toEqual(byId(letters).slice(4, 8));
+
+      // Written since: one before the cursor (not read from it), one after.
+      const before = letter(1, { partition: 'p' });
+      const after = letter(19, { partition: 'p' });
+      await queue.put([before, after]);
+      const rest = (await allPages(queue, 'job', { limit: 4, after: cursor })).flatMap((p) => p.letters);
+      expect(rest).toEqual(byId([...letters, after]).slice(4));
+      expect(rest).not.toContainEqual(before);
+      expect((await allPages(queue, 'job', { limit: 4, after: cursor, partition: 'p' })).flatMap((p) => p.letters)).toEqual(rest);
+    });
+
     it('stores and lists many letters, more than one page of big ones', async () => {
       // 300 letters of ~4 KB: more than one write request and more than one 1 MB query page.
       const letters = Array.from({ length: 300 }, (_, i) =>
@@ -77,6 +152,11 @@ export function describeDeadLetterQueueContract(name: string, makeAdapter: () =>
       );
       await queue.put(letters);
       expect(sorted(await queue.list('job'))).toEqual(sorted(letters));
+      // A page larger than 1 MB: DynamoDB ends a query page there, and the page goes on.
+      const first = await queue.page('job', { limit: 280 });
+      expect(first.letters).toEqual(byId(letters).slice(0, 280));
+      const second = await queue.page('job', { limit: 280, after: first.next! });
+      expect(second).toEqual({ letters: byId(letters).slice(280), next: null });
     });
   });
 }

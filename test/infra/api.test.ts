@@ -75,16 +75,23 @@ describe('SluiceApi', () => {
     }
   });
 
-  it('lets the read function read the WAL table and describe driver executions, and nothing else', () => {
+  it('lets the read function read the WAL table, query the dead-letter table and describe driver executions, and nothing else', () => {
     const wal = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, stack.storage.walTable), 'Arn'] });
+    const deadLetters = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, stack.storage.deadLetterTable), 'Arn'] });
     const env = (resources[fnId('apiRead')]!.Properties as { Environment: { Variables: Json } }).Environment.Variables;
-    expect(env).toMatchObject({ [ENV.walTable]: { Ref: logicalId(stack, stack.storage.walTable) }, [ENV.driverStateMachineArn]: { Ref: logicalId(stack, stack.driver.driver) } });
+    expect(env).toMatchObject({
+      [ENV.walTable]: { Ref: logicalId(stack, stack.storage.walTable) },
+      [ENV.deadLetterTable]: { Ref: logicalId(stack, stack.storage.deadLetterTable) },
+      [ENV.driverStateMachineArn]: { Ref: logicalId(stack, stack.driver.driver) },
+    });
     expect(env).not.toHaveProperty(ENV.checkpointBucket);
     const actions = allowed(stack, template, stack.api.functions.apiRead.role!);
     const mine = [...actions.keys()].filter((a) => !a.startsWith('xray:'));
     expect(mine.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
     expect(mine.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
-    expect(actions.get('dynamodb:Query')).toEqual([wal]);
+    expect(actions.get('dynamodb:Query')!.sort()).toEqual([deadLetters, wal].sort());
+    // The dead-letter table: Query only.
+    expect(mine.filter((a) => actions.get(a)!.includes(deadLetters))).toEqual(['dynamodb:Query']);
     expect(mine.filter((a) => !a.startsWith('dynamodb:'))).toEqual(['states:DescribeExecution']);
     expect(actions.get('states:DescribeExecution')![0]).toContain(':execution:Sluice-driver:*');
   });

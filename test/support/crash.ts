@@ -127,6 +127,7 @@ export function withCrash(ports: EnginePorts, plan: CrashPlan): EnginePorts & { 
     }),
     deadLetters: guard({
       list: (jobId) => deadLetters.list(jobId),
+      page: (jobId, options) => deadLetters.page(jobId, options),
       async put(letters) {
         await deadLetters.put(letters);
         const batchId = letters[0]?.batchId;
