@@ -61,8 +61,7 @@ export async function applyRetention(jobId: string, committedBatchId: number, ct
   const oldestKept = committedBatchId - retainBatches + 1;
   if (oldestKept <= 1) return;
   const oldest = await ports.wal.getBatch(jobId, oldestKept);
-  const statePartitions = await ports.state.listPartitions(jobId);
-  const plan = retentionPlan({ committedBatchId, retainBatches, oldestKeptPlan: oldest?.plan ?? null, statePartitions });
+  const plan = retentionPlan({ committedBatchId, retainBatches, oldestKeptPlan: oldest?.plan ?? null });
   if (plan === null) return;
   for (const [partition, version] of Object.entries(plan.keepStateFrom)) {
     await ports.state.deleteVersionsBelow(jobId, partition, version);

@@ -55,7 +55,12 @@ export async function readRange(args: {
   const recorded = await wal.getRangeEnd(jobId, batchId, plan.partition);
   if (recorded !== null) return readRecorded(args.reader, plan, recorded);
 
-  const read = await args.reader.read({ partition: plan.partition, start: plan.start, maxRecords: plan.maxRecords });
+  const read = await args.reader.read({
+    partition: plan.partition,
+    start: plan.start,
+    maxRecords: plan.maxRecords,
+    ...(plan.closed ? { partitionClosed: true } : {}),
+  });
   const ours = rangeEndOf(read.records.map((r) => r.offset), read.closed);
   const winner = await wal.recordRangeEnd(jobId, batchId, plan.partition, ours);
   if (sameRangeEnd(winner, ours)) {

@@ -33,6 +33,13 @@ export interface ReadRequest {
   readonly untilOffset?: Offset;
   /** A range fixed at plan time: read every record at an offset before this one, and nothing after. */
   readonly endBefore?: Offset;
+  /**
+   * The partition was listed closed when the batch was planned: an empty page at the
+   * tail is not the end, so keep reading until the source says the partition ended (or
+   * the cap). Kinesis can answer a closed shard's reader with an empty page and a next
+   * iterator before the one that ends it.
+   */
+  readonly partitionClosed?: boolean;
 }
 
 export interface ReadResult {

@@ -120,6 +120,12 @@ export interface PartitionPlan {
   readonly inherits?: readonly { readonly partition: string; readonly stateVersion: number }[];
   /** The partition's hash key range (Kinesis), which decides which inherited keys it owns. */
   readonly hashKeyRange?: HashKeyRange;
+  /**
+   * The source listed the partition as closed when this was planned (a Kinesis shard
+   * after a split or merge): an empty read at the tail is not its end, so the reader
+   * follows the shard until the source says it ended (readRange).
+   */
+  readonly closed?: true;
 }
 
 export interface BatchPlan {
@@ -288,7 +294,7 @@ export function planNextBatch(args: {
     previousFinished: previous?.plan.finished ?? {},
     committed: commit?.partitions ?? {},
   });
-  const partitions: PartitionPlan[] = lineage.ready.map(({ id, inherits, hashKeyRange }) => {
+  const partitions: PartitionPlan[] = lineage.ready.map(({ id, inherits, hashKeyRange, closed }) => {
     const done = commit?.partitions[id];
     return {
       partition: id,
@@ -297,6 +303,7 @@ export function planNextBatch(args: {
       baseStateVersion: done ? done.stateVersion : EMPTY_STATE_VERSION,
       ...(done === undefined && inherits.length > 0 ? { inherits } : {}),
       ...(hashKeyRange ? { hashKeyRange } : {}),
+      ...(closed ? { closed } : {}),
     };
   });
   const batchId = previous ? previous.plan.batchId + 1 : FIRST_BATCH_ID;
@@ -504,17 +511,16 @@ export function isCaughtUp(commit: BatchCommit): boolean {
  *     from K, which deletes all of it, since no kept batch reads it;
  *   - a finished partition not yet handed over (or handed over in K or later): nothing
  *     is deleted; a kept batch's children, or the next plan's, read its final state;
- *   - any other partition with state (`statePartitions`) is one K neither reads nor keeps
- *     finished: a shard that expired from the source, or a partition that first appears
- *     after K, whose versions all lie at or above K. From K: the first loses its state,
- *     which nothing can read again; the second loses nothing.
+ *   - a partition K neither reads nor keeps finished is left alone. Retention lists no
+ *     state (a LIST of every object, every few batches, costs more than it saves): a
+ *     shard that expired before it was read to its end, or a finished one whose entry
+ *     was dropped (it and its children expired) before its hand-over left the kept
+ *     batches, keeps its last state versions.
  */
 export function retentionPlan(args: {
   readonly committedBatchId: number;
   readonly retainBatches: number;
   readonly oldestKeptPlan: BatchPlan | null;
-  /** The partitions that have state versions (StateStore.listPartitions). */
-  readonly statePartitions?: readonly string[];
 }): { deleteBatchesBelow: number; keepStateFrom: Record<string, number> } | null {
   const { committedBatchId, retainBatches, oldestKeptPlan } = args;
   if (retainBatches < 1) throw new JobSpecError(`retainBatches must be at least 1, got ${retainBatches}`);
@@ -524,10 +530,8 @@ export function retentionPlan(args: {
     throw new TypeError(`retention needs the plan of batch ${deleteBatchesBelow}, got ${oldestKeptPlan.batchId}`);
   }
   const keepStateFrom: Record<string, number> = {};
-  for (const partition of args.statePartitions ?? []) {
-    const handedOverAt = oldestKeptPlan.handedOver?.[partition];
-    const stillInherited = oldestKeptPlan.finished[partition] !== undefined && !(handedOverAt !== undefined && handedOverAt < deleteBatchesBelow);
-    if (!stillInherited) keepStateFrom[partition] = deleteBatchesBelow;
+  for (const [partition, handedOverAt] of Object.entries(oldestKeptPlan.handedOver ?? {})) {
+    if (handedOverAt < deleteBatchesBelow && oldestKeptPlan.finished[partition] !== undefined) keepStateFrom[partition] = deleteBatchesBelow;
   }
   for (const p of oldestKeptPlan.partitions) keepStateFrom[p.partition] = p.baseStateVersion;
   return { deleteBatchesBelow, keepStateFrom };

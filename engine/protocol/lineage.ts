@@ -35,12 +35,15 @@ export interface PartitionLineage {
   /** Partitions that must be read to their end first. */
   readonly parentIds: readonly string[];
   readonly hashKeyRange?: HashKeyRange;
+  /** The source says no record will be added (a Kinesis shard with an ending sequence number). */
+  readonly closed?: boolean;
 }
 
 export interface ReadyPartition {
   readonly id: string;
   readonly inherits: { readonly partition: string; readonly stateVersion: number }[];
   readonly hashKeyRange?: HashKeyRange;
+  readonly closed?: true;
 }
 
 /**
@@ -77,6 +80,7 @@ export function lineageOf(args: {
         .sort()
         .map((parent) => ({ partition: parent, stateVersion: finished[parent]! })),
       ...(p.hashKeyRange ? { hashKeyRange: p.hashKeyRange } : {}),
+      ...(p.closed ? { closed: true as const } : {}),
     }))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { ready, finished };

@@ -8,7 +8,11 @@
  * with MillisBehindLatest 0. Real Kinesis can answer empty pages while the iterator is
  * still behind (gaps in the shard), so empty pages are followed, at most `maxEmptyPolls`
  * in a row. A non-empty page with MillisBehindLatest 0 is not taken as the tail:
- * kinesalite always answers 0.
+ * kinesalite always answers 0. Nor is an empty one when the plan says the shard is
+ * closed (`partitionClosed`): a closed shard can answer an empty page and a next iterator
+ * before the page whose null iterator ends it (kinesalite does when the split came more
+ * than a second after the shard's last record), and taking that page as the tail would
+ * leave the shard unfinished and its children unread for ever.
  */
 import {
   GetRecordsCommand,
@@ -135,7 +139,8 @@ export class KinesisSourceReader implements SourceReader {
         closed = true;
         caughtUp = true;
       } else if (fetched.length === 0) {
-        if (page.MillisBehindLatest === 0) {
+        // At the tail, unless the shard is closed: then only a null iterator ends it.
+        if (page.MillisBehindLatest === 0 && !request.partitionClosed) {
           caughtUp = true;
           break;
         }

@@ -67,4 +67,13 @@ describe('readRange', () => {
     source.trim('s', 'p', offsets[1]!);
     await expect(readRange({ wal, reader, jobId: 'j', batchId: 1, plan })).rejects.toBeInstanceOf(RangeMismatchError);
   });
+
+  it('tells the reader a partition the plan lists as closed, so an empty page at its tail is not taken for its end', async () => {
+    const { wal, plan, reader } = setup(2);
+    const requests: unknown[] = [];
+    const spy = { ...reader, listPartitions: () => reader.listPartitions(), read: (request: Parameters<typeof reader.read>[0]) => (requests.push(request), reader.read(request)) };
+    await readRange({ wal, reader: spy, jobId: 'j', batchId: 1, plan: { ...plan, closed: true } });
+    await readRange({ wal, reader: spy, jobId: 'j', batchId: 2, plan });
+    expect(requests).toEqual([expect.objectContaining({ partitionClosed: true }), expect.not.objectContaining({ partitionClosed: expect.anything() })]);
+  });
 });

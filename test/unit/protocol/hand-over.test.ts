@@ -60,6 +60,14 @@ describe('handing a finished shard state over to its children', () => {
     expect(batch.plan.handedOver).toEqual({ c1: 6, c2: 6 });
   });
 
+  it('marks a partition the source lists as closed, so its executor reads on to its end', () => {
+    const plan = planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: [{ id: 'p', parentIds: [], closed: true }, shard('q')], settings, nowMs: 1 });
+    expect(plan.partitions.map((p) => [p.partition, p.closed])).toEqual([
+      ['p', true],
+      ['q', undefined],
+    ]);
+  });
+
   it('does not hand over a parent that finished with no state', () => {
     const batch = runBatch(null, [shard('p')]);
     const plan = planNextBatch({
@@ -97,26 +105,28 @@ describe('retentionPlan with finished partitions', () => {
     const oldestKept = records[4 - 1]!.plan; // batch 4: p was handed over in batch 3
     expect(oldestKept.finished).toEqual({ p: 2, r: 1 });
     expect(oldestKept.handedOver).toEqual({ p: 3 });
-    const plan = retentionPlan({ committedBatchId: 6, retainBatches: 3, oldestKeptPlan: oldestKept, statePartitions: ['c1', 'c2', 'p', 'q', 'r'] });
+    const plan = retentionPlan({ committedBatchId: 6, retainBatches: 3, oldestKeptPlan: oldestKept });
     expect(plan).toEqual({ deleteBatchesBelow: 4, keepStateFrom: { p: 4, q: 3, c1: 3, c2: 3 } });
   });
 
   it('keeps a parent while the oldest kept batch is the one that hands it over', () => {
     const records = history();
-    const plan = retentionPlan({ committedBatchId: 5, retainBatches: 3, oldestKeptPlan: records[3 - 1]!.plan, statePartitions: ['c1', 'c2', 'p', 'q', 'r'] });
+    const plan = retentionPlan({ committedBatchId: 5, retainBatches: 3, oldestKeptPlan: records[3 - 1]!.plan });
     expect(plan).toEqual({ deleteBatchesBelow: 3, keepStateFrom: { q: 2, c1: 0, c2: 0 } });
   });
 
-  it('deletes below K for partitions the oldest kept batch neither reads nor keeps finished', () => {
+  it('touches no partition the oldest kept batch neither reads nor keeps finished (it lists no state)', () => {
     const records = history();
-    const plan = retentionPlan({ committedBatchId: 9, retainBatches: 3, oldestKeptPlan: records[7 - 1]!.plan, statePartitions: ['expired', 'later', 'p', 'q'] });
-    expect(plan?.keepStateFrom).toEqual({ expired: 7, later: 7, p: 7, q: 6, c1: 6, c2: 6 });
+    const { finished: _, ...rest } = records[7 - 1]!.plan;
+    // p's finished entry dropped (it and its children expired): its hand-over alone does not delete it.
+    const plan = retentionPlan({ committedBatchId: 9, retainBatches: 3, oldestKeptPlan: { ...rest, finished: { r: 1 } } });
+    expect(plan?.keepStateFrom).toEqual({ q: 6, c1: 6, c2: 6 });
   });
 
   it('keeps finished partitions of plans that predate hand-over records', () => {
     const records = history();
     const { handedOver: _, ...old } = records[5 - 1]!.plan;
-    const plan = retentionPlan({ committedBatchId: 7, retainBatches: 3, oldestKeptPlan: old, statePartitions: ['p', 'q', 'r'] });
+    const plan = retentionPlan({ committedBatchId: 7, retainBatches: 3, oldestKeptPlan: old });
     expect(plan?.keepStateFrom).toEqual({ q: 4, c1: 4, c2: 4 });
   });
 });
