@@ -15,7 +15,12 @@ export interface DriverExecutionInput {
 }
 
 export interface DriverExecutions {
-  /** Starts execution `name`; 'exists' when an execution of that name was started before (running or not). */
+  /**
+   * Starts execution `name`; 'exists' when an execution of that name was started before
+   * (running or not). One exception on AWS: Step Functions answers a start of a RUNNING
+   * execution with the same input as a success, so that repeat says 'started'. Callers
+   * only log the answer; either way exactly one execution of the name runs.
+   */
   start(name: string, input: DriverExecutionInput): Promise<'started' | 'exists'>;
   /** The status of execution `name`, or null when there is none. */
   status(name: string): Promise<ExecutionStatus | null>;
