@@ -26,7 +26,7 @@ import { BlobStateStore } from '../engine/state/blob-state-store.js';
 import { catalog } from '../jobs/catalog.js';
 import type { ApiDependencies } from './api.js';
 import { ENV } from './env.js';
-import { emfMetrics, lambdaExecutorMemory, type EngineMetrics, type ExecutorMemory } from './metrics.js';
+import { emfMetrics, lambdaContainerMemory, type ContainerMemory, type EngineMetrics } from './metrics.js';
 
 /** What the handlers need; the local runtime supplies its own. */
 export interface FunctionDependencies {
@@ -34,8 +34,8 @@ export interface FunctionDependencies {
   supervisor(): SupervisorContext;
   /** Where the Finish and execute tasks and the supervisor report CloudWatch metrics (none locally). */
   readonly metrics?: EngineMetrics;
-  /** The executor container's peak memory against its limit (Lambda's; none locally). */
-  readonly executorMemory?: () => ExecutorMemory | null;
+  /** The executor container's memory against its limit (Lambda's; none locally). */
+  readonly containerMemory?: () => ContainerMemory | null;
 }
 
 /** One JSON line per log entry (CloudWatch Logs keeps them searchable). */
@@ -50,7 +50,7 @@ let supervisor: SupervisorContext | undefined;
 
 export const environmentDependencies: FunctionDependencies = {
   metrics: emfMetrics(process.env[ENV.deployment] ?? 'sluice'),
-  executorMemory: () => lambdaExecutorMemory(),
+  containerMemory: () => lambdaContainerMemory(),
   task() {
     if (task !== undefined) return task;
     const env = readEnvironment(process.env);

@@ -33,17 +33,36 @@ export const METRIC_NAMES = {
   /** The supervisor left a job FAILED after too many restarts. */
   jobsGaveUp: 'JobsGaveUp',
   /**
-   * The executor container's peak RSS as a percentage of the function's memory. A
+   * The memory one executor call used (callMemory), as a percentage of the function's. A
    * partition's whole state lives in its executor's memory: near 100 % the executor is
    * killed, retried and killed again, and the job stops at that batch.
    */
   executorMemory: 'ExecutorMemoryUsedPercent',
 } as const;
 
-/** Peak memory of the executor's container against the function's configured memory. */
+/** The executor container's memory now and at its highest so far, and the function's memory. */
+export interface ContainerMemory {
+  readonly rssMb: number;
+  readonly maxRssMb: number;
+  readonly limitMb: number;
+}
+
+/** What one executor call used, against the function's configured memory. */
 export interface ExecutorMemory {
   readonly peakMb: number;
   readonly limitMb: number;
+}
+
+/**
+ * The memory of one call, from the container's readings before and after it. The
+ * container's highest RSS never comes down and a warm container serves every job's
+ * partitions, so a peak is this call's only when the call raised it; otherwise the call
+ * peaked no higher than before, and its RSS at the end (with the warm cache of every
+ * partition the container ran) is what is reported.
+ */
+export function callMemory(before: ContainerMemory, after: ContainerMemory): ExecutorMemory {
+  const raised = after.maxRssMb > before.maxRssMb;
+  return { peakMb: raised ? after.maxRssMb : after.rssMb, limitMb: after.limitMb };
 }
 
 /** From this share of its memory on, the executor logs a warning (and the alarm fires). */
@@ -121,18 +140,18 @@ export function executorMemoryWarning(driver: DriverInfo, result: PartitionResul
   if (percent < EXECUTOR_MEMORY_WARNING_PERCENT) return null;
   return {
     message:
-      `executor memory: its container peaked at ${Math.round(memory.peakMb)} MB of ${memory.limitMb} MB (${percent} %); ` +
-      `partition ${result.partition} of job ${driver.jobId} holds ${result.stateRows} state rows in memory. ` +
+      `executor memory: running partition ${result.partition} of job ${driver.jobId} (${result.stateRows} state rows) took its container to ` +
+      `${Math.round(memory.peakMb)} MB of ${memory.limitMb} MB (${percent} %), with the warm state of the other partitions it ran. ` +
       'Give the execute function more memory, or spread the keys over more partitions, before it runs out',
     fields: { jobId: driver.jobId, partition: result.partition, stateRows: result.stateRows, peakMb: Math.round(memory.peakMb), limitMb: memory.limitMb, percent },
   };
 }
 
-/** The container's peak RSS and the function's memory on Lambda; null elsewhere (no limit to measure against). */
-export function lambdaExecutorMemory(env: Readonly<Record<string, string | undefined>> = process.env): ExecutorMemory | null {
+/** The container's memory on Lambda (maxRSS is in KiB); null elsewhere (no limit to measure against). */
+export function lambdaContainerMemory(env: Readonly<Record<string, string | undefined>> = process.env): ContainerMemory | null {
   const limitMb = Number(env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE']);
   if (!Number.isFinite(limitMb) || limitMb <= 0) return null;
-  return { peakMb: process.resourceUsage().maxRSS / 1024, limitMb };
+  return { rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: process.resourceUsage().maxRSS / 1024, limitMb };
 }
 
 export function supervisorRecords(deployment: string, outcomes: readonly SuperviseOutcome[], now: number): Record<string, unknown>[] {

@@ -363,8 +363,10 @@ function decodeBatchToken(token: string, jobId: string): number {
 function decodeDeadLetterToken(token: string, jobId: string, partition: string | null): string {
   const position = decodePageToken(token, jobId, 'dead letters', (t) => {
     const p = t.p === null || typeof t.p === 'string' ? t.p : undefined;
-    if (p === undefined || typeof t.a !== 'string' || (p !== null && !t.a.startsWith(deadLetterPartitionPrefix(p)))) return null;
-    return { partition: p, after: t.a };
+    // A letter id is a DynamoDB sort key: 1 to 1,024 bytes (a forged one would fail the query with a 500).
+    const a = typeof t.a === 'string' && t.a !== '' && Buffer.byteLength(t.a) <= 1024 ? t.a : undefined;
+    if (p === undefined || a === undefined || (p !== null && !a.startsWith(deadLetterPartitionPrefix(p)))) return null;
+    return { partition: p, after: a };
   });
   if (position.partition !== partition) {
     const of = (p: string | null) => (p === null ? 'every partition' : `partition ${p}`);

@@ -68,9 +68,19 @@ export async function readRange(args: {
   }
   const prefix = read.records.slice(0, winner.count);
   if (winner.count <= read.records.length && prefix.at(-1)?.offset === winner.lastOffset) {
-    return { records: prefix, end: winner, caughtUp: winner.count < plan.maxRecords, lagMs: read.lagMs };
+    return { records: prefix, end: winner, caughtUp: caughtUpAt(plan, winner), lagMs: read.lagMs };
   }
   return readRecorded(args.reader, plan, winner);
+}
+
+/**
+ * Whether a recorded range reached its partition's tail: it stopped short of the cap, or,
+ * for a partition the plan says is closed, it reached the end (an attempt that gave up on
+ * empty pages before the end left the shard unfinished: not caught up, so an
+ * available-now job does not stop before the shard's children are read).
+ */
+function caughtUpAt(plan: PartitionPlan, end: RangeEnd): boolean {
+  return plan.closed ? end.closed === true : end.count < plan.maxRecords;
 }
 
 /**
@@ -150,7 +160,7 @@ async function readFixed(reader: SourceReader, plan: PartitionPlan, start: Start
 }
 
 async function readRecorded(reader: SourceReader, plan: PartitionPlan, end: RangeEnd): Promise<RangeRead> {
-  const caughtUp = end.count < plan.maxRecords;
+  const caughtUp = caughtUpAt(plan, end);
   if (end.count === 0) return { records: [], end, caughtUp, lagMs: null };
   const read = await reader.read({
     partition: plan.partition,

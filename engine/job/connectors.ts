@@ -74,10 +74,20 @@ function sourceOf(type: 'kinesis' | 'memory', options: SourceOptions, field: str
 
 const MAX_HASH_KEY = 2n ** 128n - 1n;
 
+/** Routing functions already checked (defineJob checks a source kinesisSource() built). */
+const CHECKED = new WeakSet<(key: string) => unknown>();
+
 /** The user's routing function, checked on every call: a key it cannot route fails the batch with a JobSpecError naming it. */
 function checkedHashKeyOf(fn: (key: string) => unknown, field: string): (key: string) => bigint {
-  return (key) => {
-    const value = fn(key);
+  if (CHECKED.has(fn)) return fn as (key: string) => bigint;
+  const checked = (key: string): bigint => {
+    let value: unknown;
+    try {
+      value = fn(key);
+    } catch (error) {
+      // The job's own code failed: retrying the batch would fail again.
+      throw specError(`${field}.hashKeyOf`, `threw for key ${show(key)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     let hash: bigint | null = null;
     if (typeof value === 'bigint') hash = value;
     else if (typeof value === 'string' && /^[0-9]{1,39}$/.test(value)) hash = BigInt(value);
@@ -86,6 +96,8 @@ function checkedHashKeyOf(fn: (key: string) => unknown, field: string): (key: st
     }
     return hash;
   };
+  CHECKED.add(checked);
+  return checked;
 }
 
 /** A DynamoDB table; each row is an item keyed by the row key. */

@@ -95,7 +95,9 @@ export async function startStepFunctionsApi(runtime: LocalStepFunctions, options
     const operation = req.method === 'POST' && target !== undefined && Object.hasOwn(operations, target) ? operations[target]! : null;
     try {
       if (operation === null) throw new ServiceError('UnknownOperationException', `unknown operation: ${String(req.headers['x-amz-target'])}`);
-      reply(res, 200, await operation(parse(Buffer.concat(chunks).toString('utf8') || '{}', 'SerializationException') as Body));
+      const body = parse(Buffer.concat(chunks).toString('utf8') || '{}', 'SerializationException');
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ServiceError('SerializationException', 'the request body must be a JSON object');
+      reply(res, 200, await operation(body as Body));
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
       reply(res, 400, { __type: error.type, message: error.message });

@@ -125,7 +125,9 @@ export class BlobStateStore implements StateStore {
       .map(versionOf)
       .filter((v) => v >= version)
       .reduce((min, v) => Math.min(min, v), Infinity);
-    const keepFrom = firstKept === Infinity ? version : (await this.requireManifest(jobId, partition, firstKept)).snapshotVersion;
+    // Read from the store, not the cache: a replay may have rewritten that manifest (at a
+    // new generation, on another chain) since this instance cached it.
+    const keepFrom = firstKept === Infinity ? version : (await this.storedManifest(jobId, partition, firstKept)).snapshotVersion;
     const doomed = keys.filter((k) => versionOf(k) < keepFrom);
     await this.blobs.delete(doomed);
     const gone = new Set(doomed);
@@ -141,6 +143,17 @@ export class BlobStateStore implements StateStore {
       });
     }
     return manifest;
+  }
+
+  private async storedManifest(jobId: string, partition: string, version: number): Promise<ManifestObject> {
+    const key = this.key(jobId, partition, version, 'manifest');
+    const body = await this.blobs.get(key);
+    if (body === null) {
+      throw new StateCorruptionError(`state version ${version} of partition ${partition} of job ${jobId} is missing`, {
+        context: { jobId, partition, version },
+      });
+    }
+    return decodeObject<ManifestObject>(body, key);
   }
 
   private async manifest(jobId: string, partition: string, version: number, generation = 0): Promise<ManifestObject | null> {

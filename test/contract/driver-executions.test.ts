@@ -92,6 +92,20 @@ describe('the local Step Functions API through the SDK', () => {
     });
   });
 
+  it('answers a body that is JSON but no object with SerializationException (a client error, not retried)', async () => {
+    const api = await startStepFunctionsApi(steeredRuntime().runtime, { stateMachineArn: LOCAL_ARNS.driver });
+    closers.push(() => api.close());
+    for (const body of ['null', '[1]', '"x"']) {
+      const response = await fetch(api.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.StartExecution' },
+        body,
+      });
+      expect(response.status, body).toBe(400);
+      expect(await response.json()).toMatchObject({ __type: 'SerializationException' });
+    }
+  });
+
   it('a start on a state machine it does not front fails: it is neither started nor exists', async () => {
     const { runtime } = steeredRuntime();
     const client = await sdkOnFront(runtime);

@@ -206,6 +206,20 @@ export function describeStateStoreContract(name: string, makeAdapter: () => Prom
       expect(await reader.load('job', P, 12)).toEqual(expected.get(12));
     });
 
+    it('judges what to keep by the stored chain, not one this instance cached before a replay rewrote it', async () => {
+      // First run, a snapshot every 2: version 8 is a snapshot (this instance caches its manifest).
+      const state = new Map<string, JsonValue>();
+      for (let version = 1; version <= 8; version += 1) {
+        await writeVersion(store, state, { version, baseVersion: version - 1, changes: { [`k${version}`]: version }, snapshotEvery: 2 });
+      }
+      // A replay (generation 1, another instance) rewrites 8 as a delta on 7, whose chain starts at snapshot 6.
+      const replayed = new Map(state);
+      replayed.set('k8', 'replayed');
+      await fixture.reopen().write({ jobId: 'job', partition: P, version: 8, baseVersion: 7, changes: new Map([['k8', 'replayed']]), full: replayed, snapshotEvery: 100, generation: 1 });
+      await store.deleteVersionsBelow('job', P, 8);
+      expect(await fixture.reopen().load('job', P, 8, 1)).toEqual(replayed);
+    });
+
     it('deletes every version of a partition when none is at or above the bound', async () => {
       const state = new Map<string, JsonValue>();
       for (const version of [1, 2, 3]) {

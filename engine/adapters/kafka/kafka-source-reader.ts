@@ -112,8 +112,20 @@ export class KafkaClients {
     return (this.adminClient ??= connectOnce(
       async () => (await this.kafka()).admin(),
       (admin) => admin.connect(),
-      () => (this.adminClient = undefined),
+      (error) => {
+        this.adminClient = undefined;
+        this.forgetCredentialsAfter(error);
+      },
     ));
+  }
+
+  /**
+   * A broker that refuses the SCRAM credentials (a rotated password) makes the next
+   * connection read the secret again, rather than retry the old password for the life of
+   * the container.
+   */
+  private forgetCredentialsAfter(error: unknown): void {
+    if (error instanceof Error && error.name === 'KafkaJSSASLAuthenticationError') this.kafkaClient = undefined;
   }
 
   /** Fetch requests through kafkajs's internal cluster (see the header). */
@@ -174,7 +186,10 @@ export class KafkaClients {
     return (this.cluster ??= connectOnce(
       async () => internalCluster(await this.kafka()),
       (cluster) => cluster.connect(),
-      () => (this.cluster = undefined),
+      (error) => {
+        this.cluster = undefined;
+        this.forgetCredentialsAfter(error);
+      },
     ));
   }
 
@@ -487,13 +502,13 @@ function isNetworkError(error: unknown): boolean {
 }
 
 /** Creates and connects a client once; a failed creation or connection is forgotten so the next call tries again. */
-async function connectOnce<T>(create: () => Promise<T>, connect: (client: T) => Promise<void>, forget: () => void): Promise<T> {
+async function connectOnce<T>(create: () => Promise<T>, connect: (client: T) => Promise<void>, forget: (error: unknown) => void): Promise<T> {
   try {
     const client = await create();
     await connect(client);
     return client;
   } catch (error) {
-    forget();
+    forget(error);
     throw error;
   }
 }

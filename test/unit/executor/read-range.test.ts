@@ -76,4 +76,17 @@ describe('readRange', () => {
     await readRange({ wal, reader: spy, jobId: 'j', batchId: 2, plan });
     expect(requests).toEqual([expect.objectContaining({ partitionClosed: true }), expect.not.objectContaining({ partitionClosed: expect.anything() })]);
   });
+
+  it('a retry of a closed partition whose first attempt stopped before the end is not caught up', async () => {
+    const { wal, plan, offsets, reader } = setup(2);
+    const closedPlan = { ...plan, closed: true as const };
+    // The first attempt gave up on empty pages before the shard's end: its end says nothing of closing.
+    await wal.recordRangeEnd('j', 1, 'p', { count: 2, lastOffset: offsets[1]! });
+    expect((await readRange({ wal, reader, jobId: 'j', batchId: 1, plan: closedPlan })).caughtUp).toBe(false);
+    // The same range on an open partition stopped short of the cap: caught up.
+    expect((await readRange({ wal, reader, jobId: 'j', batchId: 1, plan })).caughtUp).toBe(true);
+    // A closed partition read to its end is caught up.
+    await wal.recordRangeEnd('j', 2, 'p', { count: 0, closed: true });
+    expect((await readRange({ wal, reader, jobId: 'j', batchId: 2, plan: { ...closedPlan, start: { type: 'AFTER', offset: offsets[1]! } } })).caughtUp).toBe(true);
+  });
 });

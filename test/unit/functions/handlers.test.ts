@@ -64,7 +64,7 @@ describe('Lambda handlers', () => {
     });
   });
 
-  it('the executor reports its container\'s memory as a metric, and warns, naming the partition, from 80 % on', async () => {
+  it('the executor reports the memory of each call as a metric, and warns, naming the partition, from 80 % on', async () => {
     const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
     const logger: Logger = { info: () => {}, error: () => {}, warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }) };
     const ports = { ...createMemoryPorts(), logger };
@@ -82,30 +82,41 @@ describe('Lambda handlers', () => {
     const { epoch } = await startDriver({ jobId: 'j' }, { ports, job });
     const { batchId } = await planBatch({ jobId: 'j', epoch }, { ports, job });
     const lines: string[] = [];
-    let memory = { peakMb: 500, limitMb: 1024 };
+    // Container readings, before and after each call (MB; the function has 1,024).
+    const readings: { rssMb: number; maxRssMb: number; limitMb: number }[] = [];
+    const reading = (rssMb: number, maxRssMb: number) => ({ rssMb, maxRssMb, limitMb: 1024 });
     const handler = createExecuteTaskHandler({
       task: () => ({ ports, registry: new MemoryJobRegistry(), catalog: { counts: { description: '', create: () => job } }, settings: DEFAULT_DRIVER_SETTINGS }),
       supervisor: () => {
         throw new Error('not used');
       },
       metrics: emfMetrics('S', (line) => lines.push(line)),
-      executorMemory: () => memory,
+      containerMemory: () => readings.shift() ?? null,
     });
     const run = () => handler({ driver: { ...driver, jobName: 'counts', epoch }, batchId, partition: 'p0' }, context);
 
+    // The container's highest RSS did not move: the call is charged its RSS at the end.
+    readings.push(reading(300, 500), reading(400, 500));
     expect(await run()).toMatchObject({ partition: 'p0', records: 3, stateRows: 2 });
-    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ Deployment: 'S', JobId: 'j', ExecutorMemoryUsedPercent: 48.8 })]);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ Deployment: 'S', JobId: 'j', ExecutorMemoryUsedPercent: 39.1 })]);
     expect(warnings).toEqual([]);
 
-    memory = { peakMb: (1024 * EXECUTOR_MEMORY_WARNING_PERCENT) / 100, limitMb: 1024 };
+    // The call raised the container's highest RSS to 80 %: that peak is this call's.
+    readings.push(reading(400, 500), reading(450, (1024 * EXECUTOR_MEMORY_WARNING_PERCENT) / 100));
     await run(); // the same batch again (a retry): same result, memory reported again
     expect(JSON.parse(lines[1]!)).toMatchObject({ ExecutorMemoryUsedPercent: 80 });
     expect(warnings).toEqual([
       {
-        message: expect.stringContaining('peaked at 819 MB of 1024 MB (80 %); partition p0 of job j holds 2 state rows in memory'),
+        message: expect.stringContaining('running partition p0 of job j (2 state rows) took its container to 819 MB of 1024 MB (80 %)'),
         fields: { jobId: 'j', partition: 'p0', stateRows: 2, peakMb: 819, limitMb: 1024, percent: 80 },
       },
     ]);
+
+    // An old peak (another job's partition, say) is not charged to a later call.
+    readings.push(reading(300, 900), reading(310, 900));
+    await run();
+    expect(JSON.parse(lines[2]!)).toMatchObject({ ExecutorMemoryUsedPercent: 30.3 });
+    expect(warnings).toHaveLength(1);
   });
 
   it('keeps engine error names and turns other errors into TransientError for the Retry clauses', () => {

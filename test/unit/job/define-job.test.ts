@@ -203,6 +203,8 @@ describe('sources and sinks', () => {
     expect(hashKeyOf('abc')).toBe(3n);
     expect(() => hashKeyOf('bad')).toThrow('kinesisSource().hashKeyOf must return a hash key from 0 to 2^128 - 1 (a bigint or a decimal string), got "-1" for key "bad"');
     expect(() => hashKeyOf('big')).toThrow(JobSpecError);
+    const throwing = defineJob({ ...valid, source: kinesisSource({ streamName: 'clicks', hashKeyOf: () => { throw new RangeError('no route'); } }) });
+    expect(() => throwing.source.hashKeyOf!('k')).toThrow(expect.objectContaining({ name: 'JobSpecError', message: 'kinesisSource().hashKeyOf threw for key "k": no route' }));
     expect(defineJob({ ...valid, source: kinesisSource({ streamName: 'clicks' }) }).source).not.toHaveProperty('hashKeyOf');
   });
 

@@ -5,7 +5,8 @@
  * must not poison the container).
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KafkaConnection, SecretReader } from '../../../engine/adapters/kafka/kafka-config.js';
 import { KafkaClients } from '../../../engine/adapters/kafka/kafka-source-reader.js';
 import { InvalidArgumentError } from '../../../engine/errors.js';
@@ -96,6 +97,22 @@ describe('KafkaClients with a SCRAM secret', () => {
       await clients.kafka();
       expect(calls()).toBe(2);
     } finally {
+      await clients.close();
+    }
+  });
+
+  it('reads the secret again after the brokers refuse its credentials (a rotated password)', async () => {
+    const { reader, calls } = countingReader();
+    const clients = new KafkaClients(connection, { secrets: reader });
+    const refused = Object.assign(new Error('SASL SCRAM SHA512 authentication failed'), { name: 'KafkaJSSASLAuthenticationError' });
+    const admin = vi.spyOn(kafkajs.Kafka.prototype, 'admin').mockReturnValue({ connect: async () => Promise.reject(refused) } as never);
+    try {
+      await expect(clients.admin()).rejects.toThrow('authentication failed');
+      expect(calls()).toBe(1);
+      await expect(clients.admin()).rejects.toThrow('authentication failed');
+      expect(calls()).toBe(2);
+    } finally {
+      admin.mockRestore();
       await clients.close();
     }
   });
