@@ -100,8 +100,14 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   if (inherits.length > 0) {
     // A child shard's first batch: its state starts as its share of its parents' final
     // states (engine/protocol/lineage.ts), written as part of this batch's version.
+    // A parent that finished under an older job version is migrated first, as every open
+    // partition was at that version's first batch.
     const parents = await Promise.all(
-      inherits.map(async (p) => ({ partition: p.partition, state: await ports.state.load(jobId, p.partition, p.stateVersion, generation) })),
+      inherits.map(async (p) => {
+        const final = await ports.state.load(jobId, p.partition, p.stateVersion, generation);
+        const state = p.jobVersion === undefined || p.jobVersion === job.version ? final : migrateEntries(final, migrationFrom(job, p.jobVersion), { jobId, batchId, partition: p.partition });
+        return { partition: p.partition, state };
+      }),
     );
     for (const [key, value] of inheritState(parents, plan.hashKeyRange, job.pipeline.groupKeyOf, job.source.hashKeyOf)) state.put(key, value);
   }
@@ -215,6 +221,19 @@ function applyMigration(
   migration: StateMigration,
   where: { jobId: string; batchId: number; partition: string },
 ): void {
+  const migrated = migrateEntries(base, migration, where);
+  for (const key of base.keys()) if (!migrated.has(key)) state.delete(key);
+  for (const [key, value] of migrated) {
+    if (JSON.stringify(base.get(key)) !== JSON.stringify(value)) state.put(key, value);
+  }
+}
+
+/** `base` migrated, entry by entry in key order (see applyMigration). */
+function migrateEntries(
+  base: ReadonlyMap<string, JsonValue>,
+  migration: StateMigration,
+  where: { jobId: string; batchId: number; partition: string },
+): Map<string, JsonValue> {
   const migrated = new Map<string, JsonValue>();
   for (const key of [...base.keys()].sort()) {
     let entry: { readonly key: string; readonly value: JsonValue } | null;
@@ -239,10 +258,7 @@ function applyMigration(
     }
     migrated.set(entry.key, entry.value);
   }
-  for (const key of base.keys()) if (!migrated.has(key)) state.delete(key);
-  for (const [key, value] of migrated) {
-    if (JSON.stringify(base.get(key)) !== JSON.stringify(value)) state.put(key, value);
-  }
+  return migrated;
 }
 
 /** Rows no sink would ever accept (too large, or using a reserved field): retrying cannot help. */

@@ -71,7 +71,11 @@
  *     another version refuse it (checkPlannedVersion). The first plan after a version
  *     change names the version that wrote its base state (`migrateFromVersion`) and the
  *     executor applies the job's declared state migration from it first; when the job
- *     declares none, planning fails with JobSpecError (stateMigrationFor).
+ *     declares none, planning fails with JobSpecError (stateMigrationFor). A finished
+ *     shard is in no later plan, so its final state keeps the version it ended under
+ *     (`finishedJobVersions`): a child's first plan names that version in `inherits`
+ *     when it is not the code's, and the executor migrates the parent's state first
+ *     (inheritedStates).
  *   - Every plan carries the job's replay generation (`generation`): 0 until a replay
  *     (engine/replay) re-runs committed batches N+1..M with the code of the day, with
  *     their recorded ranges, at generation g+1; later plans keep it. Sink rows are
@@ -103,6 +107,17 @@ export type BatchStatus = (typeof BatchStatus)[keyof typeof BatchStatus];
 export const FIRST_BATCH_ID = 1;
 export const EMPTY_STATE_VERSION = 0;
 
+/** A parent's final state a child shard's first batch builds on. */
+export interface InheritedState {
+  readonly partition: string;
+  readonly stateVersion: number;
+  /**
+   * The job version the parent's final state was written in, when it is not the plan's:
+   * the executor applies the job's state migration from it before dividing the state.
+   */
+  readonly jobVersion?: number;
+}
+
 export interface PartitionPlan {
   readonly partition: string;
   readonly start: StartPosition;
@@ -117,7 +132,7 @@ export interface PartitionPlan {
   /** Offsets [from, to) that had aged out of the source and were skipped (the job allows data loss). */
   readonly skipped?: { readonly from: Offset; readonly to: Offset };
   /** The first plan of a child shard: the parents' final state versions its state is built from. */
-  readonly inherits?: readonly { readonly partition: string; readonly stateVersion: number }[];
+  readonly inherits?: readonly InheritedState[];
   /** The partition's hash key range (Kinesis), which decides which inherited keys it owns. */
   readonly hashKeyRange?: HashKeyRange;
   /**
@@ -149,6 +164,12 @@ export interface BatchPlan {
    * in plans written before it was recorded: retention keeps those partitions' state.
    */
   readonly handedOver?: Readonly<Record<string, number>>;
+  /**
+   * The job version each finished partition's final state was written in (the version of
+   * the plan that finished it; carried forward while the partition is in `finished`), so
+   * a child that starts under a later version migrates it. Absent in older plans.
+   */
+  readonly finishedJobVersions?: Readonly<Record<string, number>>;
   /**
    * The job version (JobDefinition.version) whose code plans and runs this batch. Absent
    * in plans written before versions were recorded: no version check applies to those.
@@ -294,8 +315,14 @@ export function planNextBatch(args: {
     previousFinished: previous?.plan.finished ?? {},
     committed: commit?.partitions ?? {},
   });
-  const partitions: PartitionPlan[] = lineage.ready.map(({ id, inherits, hashKeyRange, closed }) => {
+  const finishedJobVersions = finishedJobVersionsAfter(previous, lineage.finished);
+  const partitions: PartitionPlan[] = lineage.ready.map(({ id, inherits: parents, hashKeyRange, closed }) => {
     const done = commit?.partitions[id];
+    // Only a child's first plan builds on its parents (and may need their migration).
+    const inherits =
+      done === undefined
+        ? inheritedStates(parents, finishedJobVersions, { jobId: args.jobId, child: id, codeVersion: settings.jobVersion, migratesFrom: settings.migratesFrom ?? [] })
+        : [];
     return {
       partition: id,
       start: done ? done.nextStart : startingPosition,
@@ -324,10 +351,53 @@ export function planNextBatch(args: {
     startingPosition,
     finished: lineage.finished,
     ...(Object.keys(handedOver).length > 0 ? { handedOver } : {}),
+    ...(Object.keys(finishedJobVersions).length > 0 ? { finishedJobVersions } : {}),
     jobVersion: settings.jobVersion,
     ...(migrateFromVersion === undefined ? {} : { migrateFromVersion }),
     generation: previous === null ? 0 : generationOf(previous.plan),
   };
+}
+
+/**
+ * `finishedJobVersions` of the plan after `previous`: its own for partitions still
+ * finished, plus the version of `previous`'s plan for the partitions it read to their end.
+ */
+export function finishedJobVersionsAfter(previous: BatchRecord | null, finished: Readonly<Record<string, number>>): Record<string, number> {
+  const versions: Record<string, number> = {};
+  for (const [partition, version] of Object.entries(previous?.plan.finishedJobVersions ?? {})) {
+    if (finished[partition] !== undefined) versions[partition] = version;
+  }
+  const writer = previous?.plan.jobVersion;
+  if (writer === undefined) return versions;
+  for (const [partition, p] of Object.entries(previous?.commit?.partitions ?? {})) {
+    if (p.end.closed && finished[partition] !== undefined) versions[partition] = writer;
+  }
+  return versions;
+}
+
+/**
+ * A child's parents, each with the job version its final state was written in when that
+ * is not the code's. Throws JobSpecError when the code declares no migration from it:
+ * the child could not read its parents' state.
+ */
+export function inheritedStates(
+  parents: readonly { readonly partition: string; readonly stateVersion: number }[],
+  versions: Readonly<Record<string, number>>,
+  args: { readonly jobId: string; readonly child: string; readonly codeVersion: number; readonly migratesFrom: readonly number[] },
+): InheritedState[] {
+  return parents.map((parent) => {
+    const written = versions[parent.partition];
+    if (written === undefined || written === args.codeVersion) return { partition: parent.partition, stateVersion: parent.stateVersion };
+    if (!args.migratesFrom.includes(written)) {
+      throw new JobSpecError(
+        `job ${args.jobId}: shard ${args.child} starts from the final state of its parent ${parent.partition}, written by job version ${written}, ` +
+          `and this code is version ${args.codeVersion}, which declares no state migration from version ${written}: ` +
+          `declare migrations: [{ fromVersion: ${written}, state }], or deploy version ${written} until the child has started`,
+        { context: { jobId: args.jobId, partition: args.child, parent: parent.partition, parentVersion: written, codeVersion: args.codeVersion } },
+      );
+    }
+    return { partition: parent.partition, stateVersion: parent.stateVersion, jobVersion: written };
+  });
 }
 
 /** `handedOver` of the plan of `batchId`: the previous one's, plus the parents this plan's children inherit from. */

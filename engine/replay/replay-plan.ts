@@ -16,6 +16,8 @@
  *   inherits           a child shard's parents' final state versions, as the replay left them
  *   finished           the same partitions, with the replay's final state versions
  *   handedOver         the first run's (the same batches hand the same parents over)
+ *   finishedJobVersions as planNextBatch derives them, from the replay's previous batch;
+ *                      a child's inherits name its parents' versions when not the code's
  *   watermarkMs        nextWatermark(previous watermark, previous max event time, the
  *                      code's allowed lateness)
  *   maxEventTimeMs     the previous replayed commit's
@@ -29,6 +31,8 @@ import { InvalidArgumentError } from '../errors.js';
 import {
   BatchStatus,
   EMPTY_STATE_VERSION,
+  finishedJobVersionsAfter,
+  inheritedStates,
   nextWatermark,
   stateMigrationFor,
   type BatchPlan,
@@ -66,6 +70,11 @@ export function replayPlanOf(args: {
     throw new TypeError(`batch ${original.batchId} cannot follow batch ${previous.plan.batchId}`);
   }
   const finishedBefore = finishedAfter(previous);
+  const finished: Record<string, number> = {};
+  for (const partition of Object.keys(original.finished)) {
+    finished[partition] = finalVersion(finishedBefore, partition, args.jobId, original.batchId);
+  }
+  const finishedJobVersions = finishedJobVersionsAfter(previous, finished);
   const partitions = original.partitions.map((p): PartitionPlan => {
     const done = commit?.partitions[p.partition];
     if (done !== undefined && !sameStart(done.nextStart, p.start)) {
@@ -76,14 +85,16 @@ export function replayPlanOf(args: {
       ...rest,
       baseStateVersion: done?.stateVersion ?? EMPTY_STATE_VERSION,
       ...(done === undefined && inherits !== undefined
-        ? { inherits: inherits.map((parent) => ({ partition: parent.partition, stateVersion: finalVersion(finishedBefore, parent.partition, args.jobId, original.batchId) })) }
+        ? {
+            inherits: inheritedStates(
+              inherits.map((parent) => ({ partition: parent.partition, stateVersion: finalVersion(finishedBefore, parent.partition, args.jobId, original.batchId) })),
+              finishedJobVersions,
+              { jobId: args.jobId, child: p.partition, codeVersion: job.version, migratesFrom: job.migratesFrom },
+            ),
+          }
         : {}),
     };
   });
-  const finished: Record<string, number> = {};
-  for (const partition of Object.keys(original.finished)) {
-    finished[partition] = finalVersion(finishedBefore, partition, args.jobId, original.batchId);
-  }
   const migrateFromVersion =
     previous === null
       ? undefined
@@ -100,6 +111,7 @@ export function replayPlanOf(args: {
     startingPosition: original.startingPosition,
     finished,
     ...(original.handedOver === undefined ? {} : { handedOver: original.handedOver }),
+    ...(Object.keys(finishedJobVersions).length > 0 ? { finishedJobVersions } : {}),
     jobVersion: job.version,
     ...(migrateFromVersion === undefined ? {} : { migrateFromVersion }),
     generation: args.generation,

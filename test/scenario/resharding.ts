@@ -41,10 +41,11 @@ export type Routing = 'md5' | 'explicit' | 'explicit-undeclared';
 const explicitHashKey = (page: string) => ((BigInt(PAGES.indexOf(page)) * 2n ** 128n) / BigInt(PAGES.length) + 12_345n).toString();
 
 /** Views per page over all time: state follows each page's records across a reshard. */
-function viewsJob(world: ReshardWorld, retainBatches = 50, routing: Routing = 'md5'): JobDefinition {
+function viewsJob(world: ReshardWorld, retainBatches = 50, routing: Routing = 'md5', upgrade?: Pick<JobDefinition, 'version' | 'migrations'>): JobDefinition {
   return defineJob({
     name: 'views-per-page',
-    version: 1,
+    version: upgrade?.version ?? 1,
+    ...(upgrade ? { migrations: upgrade.migrations } : {}),
     source: kinesisSource({ streamName: world.streamName, ...(routing === 'explicit' ? { hashKeyOf: explicitHashKey } : {}) }),
     pipeline: (events) => events.keyBy((e) => e.page).aggregate(count()),
     sink: dynamoDbSink({ tableName: world.sinkTable }),
@@ -135,6 +136,40 @@ async function runStory(
   return actual as Map<string, number>;
 }
 
+/**
+ * A version change across a reshard: the parent is read to its end under version 1, its
+ * children start under version 2, whose migration adds 1,000 to every count. Every page's
+ * state existed before the change, so every page must end at its count + 1,000, the
+ * children's inherited pages included.
+ */
+async function runVersionChangeAcrossReshard(world: ReshardWorld): Promise<void> {
+  const jobId = 'views';
+  const v1 = viewsJob(world);
+  const v2 = viewsJob(world, 50, 'md5', { version: 2, migrations: [{ fromVersion: 1, state: (key, value) => ({ key, value: (value as number) + 1_000 }) }] });
+  const first = events(1, 300, 'md5');
+  expect(new Set(first.map((e) => e.key)).size, 'every page is counted before the version changes').toBe(PAGES.length);
+  await world.append(first);
+  await runDriver(v1, world.ports, { jobId, executorAttempts: 1 });
+  const parent = world.shards[0]!;
+  await world.split(parent);
+  const second = events(2, 300, 'md5');
+  await world.append(second);
+  // Version 1, a batch at a time, until the batch that reads the parent to its end.
+  for (let i = 0; ; i += 1) {
+    expect(i, 'the parent is read to its end').toBeLessThan(50);
+    await runDriver(v1, world.ports, { jobId, executorAttempts: 1, maxBatches: 1 });
+    if ((await world.ports.wal.getLatestBatch(jobId))?.commit?.partitions[parent]?.end.closed) break;
+  }
+  await runDriver(v2, world.ports, { jobId, executorAttempts: 1 });
+  const childPlan = (await world.ports.wal.listBatches(jobId)).find((b) => b.plan.partitions.some((p) => p.inherits !== undefined))!.plan;
+  expect(childPlan.jobVersion).toBe(2);
+  expect(childPlan.partitions.flatMap((p) => p.inherits ?? [])).toEqual(expect.arrayContaining([expect.objectContaining({ partition: parent, jobVersion: 1 })]));
+  const expected = new Map([...expectedCounts([...first, ...second])].map(([page, n]) => [page, n + 1_000]));
+  const rows = await world.ports.sinks(v2.sink).scan();
+  expect(new Map(rows.map((r) => [r.key, r.value['value']]))).toEqual(expected);
+  expect(await stateCounts(world, jobId)).toEqual(expected);
+}
+
 /** Each page's count in the job's open shards' state after its latest committed batch. */
 async function stateCounts(world: ReshardWorld, jobId: string): Promise<Map<string, number>> {
   const last = (await world.ports.wal.listBatches(jobId)).at(-1)!;
@@ -204,6 +239,10 @@ export function describeReshardScenarios(adapter: string, makeWorld: ReshardWorl
     it('misplaces state when producers route with ExplicitHashKey and the job does not say how (why hashKeyOf exists)', async () => {
       const world = await makeWorld('explicit-undeclared');
       await expect(runStory(world, null, viewsJob(world, 50, 'explicit-undeclared'), 'explicit-undeclared')).rejects.toThrow(/expected Map/);
+    });
+
+    it('migrates a parent\'s state when its children start under a newer job version', async () => {
+      await runVersionChangeAcrossReshard(await makeWorld('versions'));
     });
 
     it('deletes a parent\'s state once its hand-over is older than every kept batch; replays still work', async () => {

@@ -3,6 +3,7 @@ import {
   BatchStatus,
   buildCommit,
   planNextBatch,
+  inheritedStates,
   retentionPlan,
   type BatchRecord,
   type PartitionResult,
@@ -58,6 +59,24 @@ describe('handing a finished shard state over to its children', () => {
     batch = runBatch(batch, [shard('q'), shard('m', 'c1', 'c2')]);
     expect(batch.plan.finished).toEqual({ c1: 4, c2: 5 });
     expect(batch.plan.handedOver).toEqual({ c1: 6, c2: 6 });
+  });
+
+  it('records the version a parent finished under, and names it to a child that starts under another', () => {
+    const listed = [shard('p'), shard('c1', 'p'), shard('c2', 'p')];
+    let batch = runBatch(null, [shard('p')]); // 1, version 1
+    batch = runBatch(batch, listed, ['p']); // 2: p ends under version 1
+    const v2 = { ...settings, jobVersion: 2, migratesFrom: [1] };
+    const plan = planNextBatch({ jobId: 'j', epoch: 1, previous: batch, partitions: listed, settings: v2, nowMs: 1 });
+    expect(plan.finishedJobVersions).toEqual({ p: 1 });
+    expect(plan.partitions.map((x) => x.inherits)).toEqual([[{ partition: 'p', stateVersion: 2, jobVersion: 1 }], [{ partition: 'p', stateVersion: 2, jobVersion: 1 }]]);
+    // Under the version it finished in, nothing to migrate.
+    expect(planNextBatch({ jobId: 'j', epoch: 1, previous: batch, partitions: listed, settings, nowMs: 1 }).partitions[0]!.inherits).toEqual([{ partition: 'p', stateVersion: 2 }]);
+  });
+
+  it('refuses to start a child from a parent written by a version the code cannot migrate from', () => {
+    expect(() => inheritedStates([{ partition: 'p', stateVersion: 4 }], { p: 1 }, { jobId: 'j', child: 'c', codeVersion: 3, migratesFrom: [2] })).toThrow(
+      /shard c starts from the final state of its parent p, written by job version 1, and this code is version 3/,
+    );
   });
 
   it('marks a partition the source lists as closed, so its executor reads on to its end', () => {

@@ -75,6 +75,7 @@ describe('replayPlanOf', () => {
       startingPosition: { type: 'EARLIEST' },
       finished: { p: 7, old: 2 },
       handedOver: { p: 8 },
+      finishedJobVersions: { p: 2 },
       jobVersion: 2,
       generation: 2,
     });
@@ -94,6 +95,17 @@ describe('replayPlanOf', () => {
   it('leaves out, after a batch, the finished partitions already handed over to their children', () => {
     const seven = replayedSeven({ plan: { finished: { old: 2, gone: 1 }, handedOver: { gone: 5 } } });
     expect(stateVersionsAfter(seven)).toEqual(new Map([['old', 2], ['p', 7], ['a', 4], ['k', 3]]));
+  });
+
+  it('names the version a child\'s parent finished under when it is not the code\'s, and fails without a migration from it', () => {
+    // The replay's batch 7 ran (and finished p) under version 1; the code is version 2.
+    const underV1 = replayedSeven({ plan: { jobVersion: 1 } });
+    const plan = replayPlanOf({ original, previous: underV1, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 });
+    expect(plan.partitions[1]!.inherits).toEqual([{ partition: 'p', stateVersion: 7, jobVersion: 1 }]);
+    expect(plan.finishedJobVersions).toEqual({ p: 1 });
+    expect(() => replayPlanOf({ original, previous: underV1, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: { ...v2, migratesFrom: [] } })).toThrow(
+      /shard c starts from the final state of its parent p, written by job version 1, and this code is version 2, which declares no state migration from version 1/,
+    );
   });
 
   it('migrates when the previous batch was written by another version that the job migrates from', () => {
