@@ -1,10 +1,10 @@
 import { afterAll } from 'vitest';
-import { createAwsPorts } from '../../engine/adapters/aws/index.js';
 import type { KafkaClients } from '../../engine/adapters/kafka/kafka-source-reader.js';
-import { silentLogger } from '../../engine/adapters/memory/index.js';
-import { systemClock } from '../../engine/adapters/system-clock.js';
 import { kafkaSource } from '../../engine/job/index.js';
-import { createTestBucket, createTestDeadLetterTable, createTestSinkTable, createTestWalTable, testAwsConfig } from '../support/aws.js';
+import {
+  createTestPorts,
+  createTestSinkTable,
+} from '../support/aws.js';
 import { uniqueTopic, useKafkaMock } from '../support/kafka.js';
 import { scenarioJob } from '../support/scenario.js';
 import { describeCrashScenarios } from './crash-points.js';
@@ -27,26 +27,11 @@ describeCrashScenarios(
   async (events, partitions, name) => {
     const cluster = kafkaCluster();
     const topic = uniqueTopic('clicks');
-    const [walTable, deadLetterTable, bucket, sinkTable] = await Promise.all([
-      createTestWalTable(),
-      createTestDeadLetterTable(),
-      createTestBucket(),
-      createTestSinkTable(),
-      cluster.createTopic(topic),
-    ]);
+    const [ports, sinkTable] = await Promise.all([createTestPorts({ kafka: cluster.connection }), createTestSinkTable(), cluster.createTopic(topic)]);
     for (let p = 0; p < partitions; p += 1) {
       const mine = events.filter((e) => e.partitionIndex === p);
       await cluster.produce(topic, p, mine.map((e) => ({ key: e.page, value: e.payload })), { batchSize: 50 });
     }
-    const ports = createAwsPorts({
-      ...testAwsConfig(),
-      walTable,
-      deadLetterTable,
-      bucket,
-      clock: systemClock,
-      logger: silentLogger,
-      kafka: cluster.connection,
-    });
     opened.push(ports.kafka!);
     return { ports, job: scenarioJob({ sinkTable, source: kafkaSource({ topic }) }), jobId: `job-${name}` };
   },

@@ -9,10 +9,8 @@
  * raised log start offset, a fetch below it gets the broker's real OFFSET_OUT_OF_RANGE.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAwsPorts } from '../../engine/adapters/aws/index.js';
 import { KafkaSourceReader, type KafkaAdmin, type KafkaClients } from '../../engine/adapters/kafka/kafka-source-reader.js';
-import { createMemoryPorts, silentLogger } from '../../engine/adapters/memory/index.js';
-import { systemClock } from '../../engine/adapters/system-clock.js';
+import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
 import { commitBatch } from '../../engine/driver/commit-batch.js';
 import { planBatch } from '../../engine/driver/plan-batch.js';
 import { runDriver } from '../../engine/driver/run-driver.js';
@@ -23,7 +21,10 @@ import { count, defineJob, dynamoDbSink, kafkaSource } from '../../engine/job/in
 import type { JobDefinition } from '../../engine/job/types.js';
 import type { EnginePorts } from '../../engine/ports/index.js';
 import { seededRandom } from '../../jobs/clickstream/generate.js';
-import { createTestBucket, createTestDeadLetterTable, createTestSinkTable, createTestWalTable, testAwsConfig } from '../support/aws.js';
+import {
+  createTestPorts,
+  createTestSinkTable,
+} from '../support/aws.js';
 import { uniqueTopic, useKafkaMock } from '../support/kafka.js';
 
 const CAP = 25;
@@ -183,14 +184,7 @@ afterAll(async () => {
 describeDataLoss("Kafka on librdkafka's mock cluster, retention simulated", async () => {
   const cluster = kafkaCluster();
   const topic = uniqueTopic('views');
-  const [walTable, deadLetterTable, bucket, sinkTable] = await Promise.all([
-    createTestWalTable(),
-    createTestDeadLetterTable(),
-    createTestBucket(),
-    createTestSinkTable(),
-    cluster.createTopic(topic),
-  ]);
-  const real = createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger, kafka: cluster.connection });
+  const [real, sinkTable] = await Promise.all([createTestPorts({ kafka: cluster.connection }), createTestSinkTable(), cluster.createTopic(topic)]);
   const clients = real.kafka!;
   opened.push(clients);
   const agedOut = new Map<string, bigint>();

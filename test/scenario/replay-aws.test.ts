@@ -1,15 +1,9 @@
-import { createAwsPorts } from '../../engine/adapters/aws/index.js';
-import { silentLogger } from '../../engine/adapters/memory/index.js';
-import { systemClock } from '../../engine/adapters/system-clock.js';
 import {
   appendToShard,
-  createTestBucket,
-  createTestDeadLetterTable,
+  createTestPorts,
   createTestSinkTable,
   createTestStream,
-  createTestWalTable,
   shardHashKeys,
-  testAwsConfig,
 } from '../support/aws.js';
 import { describeReplayScenarios } from './replay.js';
 
@@ -17,16 +11,10 @@ import { describeReplayScenarios } from './replay.js';
 describeReplayScenarios(
   'AWS adapters on the local stand-ins',
   async () => {
-    const [walTable, deadLetterTable, bucket, streamName] = await Promise.all([
-      createTestWalTable(),
-      createTestDeadLetterTable(),
-      createTestBucket(),
-      createTestStream(2),
-    ]);
+    const [ports, streamName] = await Promise.all([createTestPorts(), createTestStream(2)]);
     const hashKeys = await shardHashKeys(streamName);
     const shards = [...hashKeys.keys()].sort();
     const encoder = new TextEncoder();
-    const ports = createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger });
     return {
       ports,
       streamName,

@@ -1,18 +1,13 @@
-import { createAwsPorts, putAllRecords } from '../../engine/adapters/aws/index.js';
-import { silentLogger } from '../../engine/adapters/memory/index.js';
-import { systemClock } from '../../engine/adapters/system-clock.js';
+import { putAllRecords } from '../../engine/adapters/aws/index.js';
 import { seededRandom } from '../../jobs/clickstream/generate.js';
 import {
-  createTestBucket,
-  createTestDeadLetterTable,
+  createTestPorts,
   createTestSinkTable,
   createTestStream,
-  createTestWalTable,
   mergeShards,
   shardHashKeys,
   splitShard,
   testAwsClients,
-  testAwsConfig,
 } from '../support/aws.js';
 import { describeReshardScenarios, reshardCrashes } from './resharding.js';
 
@@ -24,15 +19,8 @@ import { describeReshardScenarios, reshardCrashes } from './resharding.js';
 describeReshardScenarios(
   'AWS adapters on the local stand-ins',
   async () => {
-    const [walTable, deadLetterTable, bucket, sinkTable, streamName] = await Promise.all([
-      createTestWalTable(),
-      createTestDeadLetterTable(),
-      createTestBucket(),
-      createTestSinkTable(),
-      createTestStream(2),
-    ]);
+    const [ports, sinkTable, streamName] = await Promise.all([createTestPorts(), createTestSinkTable(), createTestStream(2)]);
     const shards = [...(await shardHashKeys(streamName)).keys()].sort();
-    const ports = createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger });
     return {
       ports,
       streamName,

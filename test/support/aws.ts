@@ -15,6 +15,10 @@ import {
   createWalTable,
 } from '../../engine/adapters/aws/provision.js';
 import type { StandInEndpoints } from '../../engine/local/stand-ins.js';
+import { createAwsPorts, type AwsPorts } from '../../engine/adapters/aws/index.js';
+import type { KafkaConnection } from '../../engine/adapters/kafka/kafka-config.js';
+import { silentLogger } from '../../engine/adapters/memory/index.js';
+import { systemClock } from '../../engine/adapters/system-clock.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -72,6 +76,12 @@ export async function createTestBucket(prefix = 'bucket'): Promise<string> {
   const name = uniqueName(prefix);
   await createBucket(testAwsClients().s3, name);
   return name;
+}
+
+/** The engine's AWS ports on the stand-ins, on a WAL table, a dead-letter table and a bucket of their own. */
+export async function createTestPorts(options: { readonly kafka?: KafkaConnection } = {}): Promise<AwsPorts> {
+  const [walTable, deadLetterTable, bucket] = await Promise.all([createTestWalTable(), createTestDeadLetterTable(), createTestBucket()]);
+  return createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger, ...options });
 }
 
 export async function createTestStream(shardCount: number, prefix = 'stream'): Promise<string> {

@@ -1,15 +1,9 @@
-import { createAwsPorts } from '../../engine/adapters/aws/index.js';
-import { silentLogger } from '../../engine/adapters/memory/index.js';
-import { systemClock } from '../../engine/adapters/system-clock.js';
 import {
   appendToShard,
-  createTestBucket,
-  createTestDeadLetterTable,
+  createTestPorts,
   createTestSinkTable,
   createTestStream,
-  createTestWalTable,
   shardHashKeys,
-  testAwsConfig,
 } from './aws.js';
 import { scenarioJob, type WorldFactory } from './scenario.js';
 
@@ -18,13 +12,7 @@ import { scenarioJob, type WorldFactory } from './scenario.js';
  * its own tables, bucket and stream, the scenario's events on their shards.
  */
 export const awsScenarioWorld: WorldFactory = async (events, partitions, name) => {
-  const [walTable, deadLetterTable, bucket, sinkTable, streamName] = await Promise.all([
-    createTestWalTable(),
-    createTestDeadLetterTable(),
-    createTestBucket(),
-    createTestSinkTable(),
-    createTestStream(partitions),
-  ]);
+  const [ports, sinkTable, streamName] = await Promise.all([createTestPorts(), createTestSinkTable(), createTestStream(partitions)]);
   const hashKeys = await shardHashKeys(streamName);
   const shards = [...hashKeys.keys()].sort();
   const encoder = new TextEncoder();
@@ -32,6 +20,5 @@ export const awsScenarioWorld: WorldFactory = async (events, partitions, name) =
     const mine = events.filter((e) => e.partitionIndex === p);
     await appendToShard(streamName, shards[p]!, mine.map((e) => ({ key: e.page ?? 'none', data: encoder.encode(e.payload) })), hashKeys);
   }
-  const ports = createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger });
   return { ports, job: scenarioJob({ streamName, sinkTable }), jobId: `job-${name}` };
 };

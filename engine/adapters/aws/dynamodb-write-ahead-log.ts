@@ -380,36 +380,34 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
   }
 
   /** Every item whose sort key starts with `prefix`, in key order. */
-  private async queryPrefix(jobId: string, prefix: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': jobId, ':prefix': prefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
+  private queryPrefix(jobId: string, prefix: string): Promise<Item[]> {
+    return this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': jobId, ':prefix': prefix } });
   }
 
-  /** Items with from ≤ sk ≤ to in key order, following LastEvaluatedKey, at most `limit`. */
-  private async queryBetween(jobId: string, from: string, to: string, limit: number, keysOnly = false): Promise<Item[]> {
+  /** Items with from ≤ sk ≤ to in key order, at most `limit`. */
+  private queryBetween(jobId: string, from: string, to: string, limit: number, keysOnly = false): Promise<Item[]> {
+    return this.query(
+      {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': jobId, ':from': from, ':to': to },
+        ...(keysOnly ? { ProjectionExpression: 'pk, sk' } : {}),
+      },
+      limit,
+    );
+  }
+
+  /** A consistent Query of this table, following LastEvaluatedKey, at most `limit` items. */
+  private async query(
+    condition: { KeyConditionExpression: string; ExpressionAttributeValues: Item; ProjectionExpression?: string },
+    limit = Infinity,
+  ): Promise<Item[]> {
     const items: Item[] = [];
     let startKey: Item | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': jobId, ':from': from, ':to': to },
-          ...(keysOnly ? { ProjectionExpression: 'pk, sk' } : {}),
+          ...condition,
           ...(Number.isFinite(limit) ? { Limit: limit - items.length } : {}),
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
