@@ -2,7 +2,7 @@
  * The routes of the jobs API and the Lambda function that serves each. The CDK stack
  * creates exactly these routes on the HTTP API (infra/constructs/sluice-api.ts), the
  * handlers dispatch on them (functions/api.ts), and the local server matches requests
- * against them (engine/local/api-server.ts). No imports: CDK loads this without the SDK.
+ * against them (local/api-server.ts). No imports: CDK loads this without the SDK.
  *
  * Two functions, for least privilege: `apiRead` only reads the registry, the WAL and the
  * dead letters; `apiControl` writes the registry, starts driver executions and, for a

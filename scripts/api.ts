@@ -1,17 +1,17 @@
 /**
  * npm run api [-- --data-dir .sluice] [--port 4810] [--host 127.0.0.1] [--kafka]
- * The jobs API over HTTP on the local runtime (engine/local/api-runtime.ts).
+ * The jobs API over HTTP on the local runtime (local/api-runtime.ts).
  */
 import { parseArgs } from 'node:util';
 import { createSinkTable } from '../engine/adapters/aws/index.js';
 import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
 import { describeError } from '../engine/errors.js';
-import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../engine/local/api-server.js';
-import { startLocalApi, type LocalApi } from '../engine/local/api-runtime.js';
-import { consoleLogger } from '../engine/local/console-logger.js';
-import { DEFAULT_DATA_DIR, LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../engine/local/runtime.js';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../local/api-server.js';
+import { startLocalApi, type LocalApi } from '../local/api-runtime.js';
+import { consoleLogger } from '../local/console-logger.js';
+import { DEFAULT_DATA_DIR, LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
 import { catalog } from '../jobs/catalog.js';
-import { fail, parseCli } from './cli.js';
+import { fail, parseCli } from '../cli/args.js';
 
 const usage = `usage: npm run api -- [options]
 

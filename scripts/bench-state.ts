@@ -1,11 +1,11 @@
 /**
  * npm run bench:state [-- --keys 10000,100000,1000000] [--records 1000] [--json]
- * Executor memory by partition state size (engine/bench/state-scale.ts).
+ * Executor memory by partition state size (bench/state-scale.ts).
  */
 import { parseArgs } from 'node:util';
-import { runStateScale, STATE_SCALE_DEFAULTS } from '../engine/bench/state-scale.js';
-import { formatStateScaleReport } from '../engine/bench/state-scale-report.js';
-import { fail, parseCli, positiveInteger } from './cli.js';
+import { runStateScale, STATE_SCALE_DEFAULTS } from '../bench/state-scale.js';
+import { formatStateScaleReport } from '../bench/state-scale-report.js';
+import { fail, parseCli, positiveInteger } from '../cli/args.js';
 
 const usage = `usage: npm run bench:state -- [options]
 

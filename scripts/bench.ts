@@ -1,11 +1,11 @@
 /**
  * npm run bench [-- --events 60000] [--empty-batches 20] [--keep] [--json]
- * Measures the engine on the local runtime (see engine/bench/run-bench.ts).
+ * Measures the engine on the local runtime (see bench/run-bench.ts).
  */
 import { parseArgs } from 'node:util';
-import { BENCH_DEFAULTS, runBench } from '../engine/bench/run-bench.js';
-import { formatReport, reportJson } from '../engine/bench/report.js';
-import { parseCli, positiveInteger } from './cli.js';
+import { BENCH_DEFAULTS, runBench } from '../bench/run-bench.js';
+import { formatReport, reportJson } from '../bench/report.js';
+import { parseCli, positiveInteger } from '../cli/args.js';
 
 const usage = `usage: npm run bench -- [options]
 

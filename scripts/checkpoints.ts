@@ -6,17 +6,17 @@
  */
 import { parseArgs } from 'node:util';
 import { listCheckpoints, showState } from '../engine/checkpoints/checkpoints.js';
-import { formatCheckpointListing, formatStateView } from '../engine/checkpoints/format.js';
+import { formatCheckpointListing, formatStateView } from '../cli/format/checkpoints.js';
 import { InvalidArgumentError, describeError } from '../engine/errors.js';
-import { DEFAULT_DATA_DIR } from '../engine/local/runtime.js';
+import { DEFAULT_DATA_DIR } from '../local/runtime.js';
 import {
   OPERATOR_TARGET_OPTIONS,
   OPERATOR_TARGET_USAGE,
   openOperatorEnvironment,
   operatorTargetOf,
   type OperatorEnvironment,
-} from '../engine/replay/environment.js';
-import { fail, parseCli, positiveInteger } from './cli.js';
+} from '../cli/operator-environment.js';
+import { fail, parseCli, positiveInteger } from '../cli/args.js';
 
 const usage = `usage: npm run checkpoints -- list --job <id> [options]
        npm run checkpoints -- show --job <id> --partition <p> [--version <v>] [--limit <n>] [options]

@@ -1,12 +1,12 @@
 /**
  * npm run cost [-- --batches 20] [--json]
- * The cost meter (engine/bench/cost-bench.ts): counts what the driver state machines bill
+ * The cost meter (bench/cost-bench.ts): counts what the driver state machines bill
  * on the local runtime and prints the monthly cost of an always-on job.
  */
 import { parseArgs } from 'node:util';
-import { runCostBench } from '../engine/bench/cost-bench.js';
-import { formatCostReport } from '../engine/bench/cost-report.js';
-import { parseCli, positiveInteger } from './cli.js';
+import { runCostBench } from '../bench/cost-bench.js';
+import { formatCostReport } from '../bench/cost-report.js';
+import { parseCli, positiveInteger } from '../cli/args.js';
 
 const usage = `usage: npm run cost -- [options]
 

@@ -1,13 +1,13 @@
 /**
  * npm start [-- --data-dir .sluice] [--events 60000] [--max-records 1000] [--source kinesis|kafka] [--reset] [--no-check]
- * Runs the clickstream demo on the local runtime (see jobs/clickstream/demo.ts).
+ * Runs the clickstream demo on the local runtime (see local/demo/run-demo.ts).
  */
 import { parseArgs } from 'node:util';
-import { runDemo } from '../jobs/clickstream/demo.js';
+import { runDemo } from '../local/demo/run-demo.js';
 import { DEFAULT_CLICKSTREAM } from '../jobs/clickstream/generate.js';
 import { CLICKSTREAM_JOB } from '../jobs/clickstream/job.js';
-import { DEFAULT_DATA_DIR } from '../engine/local/runtime.js';
-import { fail, parseCli, positiveInteger } from './cli.js';
+import { DEFAULT_DATA_DIR } from '../local/runtime.js';
+import { fail, parseCli, positiveInteger } from '../cli/args.js';
 
 const usage = `usage: npm start -- [options]
 

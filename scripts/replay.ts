@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, JobSpecError, describeError } from '../engine/errors.js';
-import { DEFAULT_DATA_DIR } from '../engine/local/runtime.js';
+import { DEFAULT_DATA_DIR } from '../local/runtime.js';
 import {
   OPERATOR_TARGET_OPTIONS,
   OPERATOR_TARGET_USAGE,
@@ -14,11 +14,11 @@ import {
   operatorTargetOf,
   parametersOf,
   type OperatorEnvironment,
-} from '../engine/replay/environment.js';
-import { describeSink, formatReplayOutcome, formatReplayPreview, formatReplayProgress } from '../engine/replay/format.js';
+} from '../cli/operator-environment.js';
+import { describeSink, formatReplayOutcome, formatReplayPreview, formatReplayProgress } from '../cli/format/replay.js';
 import { previewReplay, replayJob, type ReplayContext, type ReplayRequest } from '../engine/replay/replay-job.js';
 import { catalog } from '../jobs/catalog.js';
-import { fail, parseCli } from './cli.js';
+import { fail, parseCli } from '../cli/args.js';
 
 const usage = `usage: npm run replay -- --job <id> --from-batch <N> [--to-batch <M>] [--into <new job id>] [--dry-run]
 

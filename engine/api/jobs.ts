@@ -2,7 +2,7 @@
  * The jobs API's operations over the engine's ports: start a job instance, list them,
  * read one's status, page through its batches and its dead letters, stop it, resume it.
  * The Lambda handlers (functions/api.ts) and the local HTTP server
- * (engine/local/api-server.ts) call these; each returns an HTTP status and a JSON body, or
+ * (local/api-server.ts) call these; each returns an HTTP status and a JSON body, or
  * throws an ApiError (engine/api/errors.ts).
  *
  * Starting, as a sequence (each step safe to repeat, so a retried request finishes a start

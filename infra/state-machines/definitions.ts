@@ -3,7 +3,7 @@
  * interpreter runs no JSONata), written once and used three ways: CDK deploys them with
  * DefinitionSubstitutions for the `${...}` placeholders (infra/constructs/sluice-driver.ts),
  * the local runtime runs them with aws-local-stepfunctions and the same Lambda handlers
- * in-process (engine/local/step-functions.ts), and a test validates them with asl-validator.
+ * in-process (local/step-functions.ts), and a test validates them with asl-validator.
  * Plain objects only: no aws-cdk-lib here, so the engine's local runtime can import this.
  *
  *   Driver (Standard, supervised, one execution per generation `<jobId>-<generation>`):

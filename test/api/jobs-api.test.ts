@@ -1,6 +1,6 @@
 /**
  * The jobs API over HTTP on the local runtime: the Lambda handlers behind the local
- * server (engine/local/api-server.ts), jobs run by the local driver (the driver state
+ * server (local/api-server.ts), jobs run by the local driver (the driver state
  * machines in-process), on DynamoDB Local, kinesalite and s3rver. Every request below is
  * a real HTTP request.
  */
@@ -9,7 +9,7 @@ import { createAwsPorts, putAllRecords, type AwsPorts } from '../../engine/adapt
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
 import { silentLogger } from '../../engine/adapters/memory/index.js';
 import { systemClock } from '../../engine/adapters/system-clock.js';
-import { startLocalApi, type LocalApi } from '../../engine/local/api-runtime.js';
+import { startLocalApi, type LocalApi } from '../../local/api-runtime.js';
 import { catalog } from '../../jobs/catalog.js';
 import {
   appendToShard,

@@ -1,5 +1,5 @@
 /**
- * The `sluice` command (bin/sluice.js → scripts/sluice.ts) against the jobs API served over
+ * The `sluice` command (bin/sluice.js → cli/sluice.ts) against the jobs API served over
  * HTTP by the local runtime (on the memory adapters here): its output and its exit codes.
  */
 import { spawn } from 'node:child_process';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
 import { MemoryJobRegistry } from '../../engine/adapters/memory/memory-job-registry.js';
 import { systemClock } from '../../engine/adapters/system-clock.js';
-import { startLocalApi, type LocalApi } from '../../engine/local/api-runtime.js';
+import { startLocalApi, type LocalApi } from '../../local/api-runtime.js';
 import { catalog } from '../../jobs/catalog.js';
 
 let api: LocalApi;

@@ -3,7 +3,7 @@ import { MemoryJobRegistry } from '../../engine/adapters/memory/memory-job-regis
 import type { JobCatalog } from '../../engine/driver/catalog.js';
 import type { FinishTaskResult } from '../../engine/driver/tasks.js';
 import { TransientError } from '../../engine/errors.js';
-import { LocalDriver, type LocalDriverOptions } from '../../engine/local/driver-runtime.js';
+import { LocalDriver, type LocalDriverOptions } from '../../local/driver-runtime.js';
 import type { JobRegistry } from '../../engine/ports/job-registry.js';
 import { JobState } from '../../engine/ports/job-registry.js';
 import { TASK_STATES } from '../../infra/state-machines/definitions.js';

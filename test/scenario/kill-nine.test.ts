@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startLocalRuntime } from '../../engine/local/runtime.js';
+import { startLocalRuntime } from '../../local/runtime.js';
 import { BatchStatus } from '../../engine/protocol/batch.js';
 import { silentLogger } from '../../engine/adapters/memory/index.js';
 import { DEFAULT_CLICKSTREAM, expectedCounts, generateClickstream, seededRandom } from '../../jobs/clickstream/generate.js';

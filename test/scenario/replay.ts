@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryJobRegistry } from '../../engine/adapters/memory/memory-job-registry.js';
 import { listCheckpoints, showState } from '../../engine/checkpoints/checkpoints.js';
-import { formatCheckpointListing } from '../../engine/checkpoints/format.js';
+import { formatCheckpointListing } from '../../cli/format/checkpoints.js';
 import { runDriver } from '../../engine/driver/run-driver.js';
 import { InvalidArgumentError, JobSpecError } from '../../engine/errors.js';
 import { runPartition } from '../../engine/executor/run-partition.js';
@@ -20,7 +20,7 @@ import type { JobDefinition, StateMigration } from '../../engine/job/types.js';
 import type { EnginePorts } from '../../engine/ports/index.js';
 import { JobState, type JobInstance } from '../../engine/ports/job-registry.js';
 import { BatchStatus, generationOf, type BatchRecord } from '../../engine/protocol/batch.js';
-import { formatReplayPreview } from '../../engine/replay/format.js';
+import { formatReplayPreview } from '../../cli/format/replay.js';
 import { previewReplay, replayJob, type ReplayRequest } from '../../engine/replay/replay-job.js';
 import { SimulatedCrash, withCrash, type CrashPoint } from '../support/crash.js';
 

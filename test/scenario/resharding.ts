@@ -6,7 +6,7 @@ import type { EnginePorts } from '../../engine/ports/index.js';
 import { BatchStatus } from '../../engine/protocol/batch.js';
 import { replayJob } from '../../engine/replay/replay-job.js';
 import { listCheckpoints } from '../../engine/checkpoints/checkpoints.js';
-import { formatCheckpointListing } from '../../engine/checkpoints/format.js';
+import { formatCheckpointListing } from '../../cli/format/checkpoints.js';
 import { RETENTION_EVERY_BATCHES } from '../../engine/driver/commit-batch.js';
 import { seededRandom } from '../../jobs/clickstream/generate.js';
 import { CRASH_POINTS, SimulatedCrash, withCrash, type CrashPoint } from '../support/crash.js';

@@ -14,7 +14,7 @@ import {
   createStream,
   createWalTable,
 } from '../../engine/adapters/aws/provision.js';
-import type { StandInEndpoints } from '../../engine/local/stand-ins.js';
+import type { StandInEndpoints } from '../../local/stand-ins.js';
 import { createAwsPorts, type AwsPorts } from '../../engine/adapters/aws/index.js';
 import type { KafkaConnection } from '../../engine/adapters/kafka/kafka-config.js';
 import { silentLogger } from '../../engine/adapters/memory/index.js';

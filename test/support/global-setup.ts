@@ -1,10 +1,10 @@
 /**
- * vitest globalSetup: starts the local AWS stand-ins (engine/local/stand-ins.ts) once for
+ * vitest globalSetup: starts the local AWS stand-ins (local/stand-ins.ts) once for
  * the whole run, in memory, and hands their endpoints to the test files through
  * `inject('standIns')` (test/support/aws.ts wraps it). They stop when the run ends.
  */
 import type { TestProject } from 'vitest/node';
-import { startStandIns, type StandInEndpoints } from '../../engine/local/stand-ins.js';
+import { startStandIns, type StandInEndpoints } from '../../local/stand-ins.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

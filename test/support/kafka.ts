@@ -1,5 +1,5 @@
 /**
- * librdkafka's mock Kafka cluster for tests (engine/local/kafka-mock.ts), one per test
+ * librdkafka's mock Kafka cluster for tests (local/kafka-mock.ts), one per test
  * file: `useKafkaMock()` starts it before the file's tests and stops it after. Every test
  * uses its own topic (`uniqueTopic`), created on first use with 4 partitions.
  */
@@ -8,7 +8,7 @@ import type { Kafka } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { kafkaClientConfig, type KafkaConnection } from '../../engine/adapters/kafka/kafka-config.js';
 import { produceRecords, type KafkaRecordToSend, type ProduceOptions } from '../../engine/adapters/kafka/kafka-producer.js';
-import { startKafkaMock, type KafkaMock } from '../../engine/local/kafka-mock.js';
+import { startKafkaMock, type KafkaMock } from '../../local/kafka-mock.js';
 import type { Offset } from '../../engine/protocol/offsets.js';
 import { uniqueName } from './aws.js';
 

@@ -71,7 +71,7 @@ export function createAwsClients(config: AwsConfig = {}): AwsClients {
   return { dynamodb, kinesis, s3 };
 }
 
-/** The config that points every client at the local stand-ins (engine/local/stand-ins.ts). */
+/** The config that points every client at the local stand-ins (local/stand-ins.ts). */
 export function localAwsConfig(endpoints: { dynamodb: string; kinesis: string; s3: string }, region = LOCAL_REGION): AwsConfig {
   return { region, endpoints: { ...endpoints } };
 }

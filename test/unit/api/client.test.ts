@@ -1,7 +1,7 @@
 /** The `sluice` command's API client: SigV4 signing, retries, and what counts as local. */
 import { describe, expect, it } from 'vitest';
-import { ApiClient, ApiUnreachableError, isLoopback, regionOfEndpoint } from '../../../engine/api/client.js';
-import { signRequest } from '../../../engine/api/sigv4.js';
+import { ApiClient, ApiUnreachableError, isLoopback, regionOfEndpoint } from '../../../cli/api-client.js';
+import { signRequest } from '../../../cli/sigv4.js';
 
 describe('signRequest', () => {
   it('signs as AWS\'s own SigV4 test suite says (get-vanilla)', async () => {

@@ -1,6 +1,6 @@
 /** Dead letters in the jobs API: the request's query (requests.ts), the view of a letter (views.ts) and the `sluice` table (format.ts). */
 import { describe, expect, it } from 'vitest';
-import { formatDeadLetters } from '../../../engine/api/format.js';
+import { formatDeadLetters } from '../../../cli/format/jobs.js';
 import { parseListDeadLetters } from '../../../engine/api/requests.js';
 import { deadLetterViewOf, payloadTextOf } from '../../../engine/api/views.js';
 import type { DeadLetter } from '../../../engine/ports/dead-letter-queue.js';

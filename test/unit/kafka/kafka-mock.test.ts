@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startKafkaMock } from '../../../engine/local/kafka-mock.js';
+import { startKafkaMock } from '../../../local/kafka-mock.js';
 
 /** Resolves true when something accepts a TCP connection at host:port. */
 function accepts(broker: string): Promise<boolean> {

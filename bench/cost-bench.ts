@@ -8,17 +8,17 @@
  *      through the state machine, against the same steps called directly (runDriver)
  *   3. the parent's own transitions: a child run per batch and a generation per 3 runs
  */
-import { createSinkTable } from '../adapters/aws/index.js';
-import { DynamoDbJobRegistry } from '../adapters/aws/dynamodb-job-registry.js';
-import { resolveJob } from '../driver/catalog.js';
-import type { DriverSettings } from '../driver/settings.js';
-import { DEFAULT_DRIVER_SETTINGS } from '../driver/settings.js';
-import type { FinishTaskResult } from '../driver/tasks.js';
+import { createSinkTable } from '../engine/adapters/aws/index.js';
+import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
+import { resolveJob } from '../engine/driver/catalog.js';
+import type { DriverSettings } from '../engine/driver/settings.js';
+import { DEFAULT_DRIVER_SETTINGS } from '../engine/driver/settings.js';
+import type { FinishTaskResult } from '../engine/driver/tasks.js';
 import { LocalDriver } from '../local/driver-runtime.js';
 import { LOCAL_RESOURCES } from '../local/runtime.js';
-import type { TriggerSettings } from '../ports/job-registry.js';
-import { TASK_STATES } from '../../infra/state-machines/definitions.js';
-import { catalog } from '../../jobs/catalog.js';
+import type { TriggerSettings } from '../engine/ports/job-registry.js';
+import { TASK_STATES } from '../infra/state-machines/definitions.js';
+import { catalog } from '../jobs/catalog.js';
 import { measureEmptyBatches } from './empty-batch.js';
 import { startEnvironment, writeClickstream, type Progress } from './environment.js';
 import { machineInfo, type MachineInfo } from './machine.js';

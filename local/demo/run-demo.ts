@@ -4,20 +4,20 @@ import { DeleteStreamCommand, ListShardsCommand, ResourceNotFoundException } fro
 import { createSinkTable, createStream, putAllRecords } from '../../engine/adapters/aws/index.js';
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
 import type { FinishTaskResult } from '../../engine/driver/tasks.js';
-import { LocalDriver } from '../../engine/local/driver-runtime.js';
+import { LocalDriver } from '../driver-runtime.js';
 import { JobState } from '../../engine/ports/job-registry.js';
 import { TASK_STATES } from '../../infra/state-machines/definitions.js';
-import { catalog } from '../catalog.js';
+import { catalog } from '../../jobs/catalog.js';
 import { compareOffsets } from '../../engine/protocol/offsets.js';
-import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../../engine/local/runtime.js';
+import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../runtime.js';
 import {
   DEFAULT_CLICKSTREAM,
   assertUnambiguous,
   expectedCounts,
   generateClickstream,
   type ClickstreamSettings,
-} from './generate.js';
-import { CLICKSTREAM_JOB, clickstreamJob } from './job.js';
+} from '../../jobs/clickstream/generate.js';
+import { CLICKSTREAM_JOB, clickstreamJob } from '../../jobs/clickstream/job.js';
 import { assertDemoSource, writeKafkaInput } from './kafka-input.js';
 
 export interface DemoOptions {

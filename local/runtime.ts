@@ -8,9 +8,9 @@ import {
   destroyAwsClients,
   localAwsConfig,
   type AwsPorts,
-} from '../adapters/aws/index.js';
-import { systemClock } from '../adapters/system-clock.js';
-import type { Logger } from '../ports/index.js';
+} from '../engine/adapters/aws/index.js';
+import { systemClock } from '../engine/adapters/system-clock.js';
+import type { Logger } from '../engine/ports/index.js';
 import { consoleLogger } from './console-logger.js';
 import { startKafkaMock, type KafkaMock } from './kafka-mock.js';
 import { startStandIns, type StandIns } from './stand-ins.js';

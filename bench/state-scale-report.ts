@@ -1,4 +1,4 @@
-import { formatBytes } from '../checkpoints/format.js';
+import { formatBytes } from '../cli/format/checkpoints.js';
 import { table } from './cost-report.js';
 import { EXECUTOR_MEMORY_MB, type StateScaleReport } from './state-scale.js';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../ports/index.js';
+import type { Logger } from '../engine/ports/index.js';
 
 /** Engine logs as one line each on stderr: "warn  resuming uncommitted batch jobId=... batchId=7". */
 export function consoleLogger(options: { quiet?: boolean; write?: (line: string) => void } = {}): Logger {

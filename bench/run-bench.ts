@@ -1,4 +1,4 @@
-import { CLICKSTREAM_JOB, clickstreamJob } from '../../jobs/clickstream/job.js';
+import { CLICKSTREAM_JOB, clickstreamJob } from '../jobs/clickstream/job.js';
 import { measureEmptyBatches, type EmptyBatchResult } from './empty-batch.js';
 import { runEndToEnd, type EndToEndResult } from './end-to-end.js';
 import { startEnvironment, writeClickstream, type Progress } from './environment.js';

@@ -1,6 +1,6 @@
 /** Text for the checkpoints command (scripts/checkpoints.ts). */
-import { spans, table } from '../replay/format.js';
-import type { CheckpointListing, StateView } from './checkpoints.js';
+import { spans, table } from './replay.js';
+import type { CheckpointListing, StateView } from '../../engine/checkpoints/checkpoints.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 const time = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));

@@ -20,10 +20,10 @@ import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 
 type Overrides = NonNullable<RunOptions['overrides']>;
-import type { DriverExecutionInput, DriverExecutions, ExecutionStatus } from '../ports/driver-executions.js';
-import type { AslDefinition } from '../../infra/state-machines/definitions.js';
-import { TASK_STATES } from '../../infra/state-machines/definitions.js';
-import { TASK_FUNCTIONS, type DriverFunction } from '../../infra/state-machines/functions.js';
+import type { DriverExecutionInput, DriverExecutions, ExecutionStatus } from '../engine/ports/driver-executions.js';
+import type { AslDefinition } from '../infra/state-machines/definitions.js';
+import { TASK_STATES } from '../infra/state-machines/definitions.js';
+import { TASK_FUNCTIONS, type DriverFunction } from '../infra/state-machines/functions.js';
 
 export type WorkflowType = 'STANDARD' | 'EXPRESS';
 export type LocalLambda = (event: unknown) => Promise<unknown>;

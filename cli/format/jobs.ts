@@ -1,7 +1,7 @@
 /** Text the `sluice` command prints for the jobs API's answers (engine/api/views.ts). */
-import type { JobStatus, JobSummary, BatchView, DeadLetterView } from './views.js';
-import type { StartingPositionRequest } from './requests.js';
-import type { TriggerSettings } from '../ports/job-registry.js';
+import type { JobStatus, JobSummary, BatchView, DeadLetterView } from '../../engine/api/views.js';
+import type { StartingPositionRequest } from '../../engine/api/requests.js';
+import type { TriggerSettings } from '../../engine/ports/job-registry.js';
 
 export function formatJobList(jobs: readonly JobSummary[]): string[] {
   if (jobs.length === 0) return ['no job instances'];

@@ -1,8 +1,8 @@
 /**
  * The jobs API on the local runtime: the local driver (the state machines run in-process,
- * engine/local/driver-runtime.ts), the API's Lambda handlers built on the same ports, with
+ * local/driver-runtime.ts), the API's Lambda handlers built on the same ports, with
  * the driver's executions as their Step Functions, and the HTTP server in front of them
- * (engine/local/api-server.ts). A job started over HTTP here runs through the same driver
+ * (local/api-server.ts). A job started over HTTP here runs through the same driver
  * state machines, tasks and supervisor as on AWS.
  *
  * When it starts, every job the registry says should be running (the previous process was
@@ -15,15 +15,15 @@
  * the registry and resume at the next start. A batch in flight is left planned and
  * uncommitted, which is what the protocol recovers from.
  */
-import { createApiControlHandler } from '../../functions/api-control.js';
-import { createApiReadHandler } from '../../functions/api-read.js';
-import type { ApiDependencies } from '../../functions/api.js';
-import type { ApiContext } from '../api/jobs.js';
-import type { JobCatalog } from '../driver/catalog.js';
-import { resumeJob } from '../driver/supervisor.js';
-import type { JobDefinition } from '../job/types.js';
-import type { EnginePorts } from '../ports/index.js';
-import { JobState, type JobRegistry } from '../ports/job-registry.js';
+import { createApiControlHandler } from '../functions/api-control.js';
+import { createApiReadHandler } from '../functions/api-read.js';
+import type { ApiDependencies } from '../functions/api.js';
+import type { ApiContext } from '../engine/api/jobs.js';
+import type { JobCatalog } from '../engine/driver/catalog.js';
+import { resumeJob } from '../engine/driver/supervisor.js';
+import type { JobDefinition } from '../engine/job/types.js';
+import type { EnginePorts } from '../engine/ports/index.js';
+import { JobState, type JobRegistry } from '../engine/ports/job-registry.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { LocalDriver, type LocalDriverOptions } from './driver-runtime.js';
 
@@ -33,7 +33,7 @@ export interface LocalApiOptions {
   readonly catalog: JobCatalog;
   /** Default 127.0.0.1. */
   readonly host?: string;
-  /** Default DEFAULT_API_PORT (engine/local/api-server.ts); 0 picks a free port. */
+  /** Default DEFAULT_API_PORT (local/api-server.ts); 0 picks a free port. */
   readonly port?: number;
   /** Options of the local driver. */
   readonly driver?: Omit<LocalDriverOptions, 'ports' | 'registry' | 'catalog' | 'wrapLambda'>;

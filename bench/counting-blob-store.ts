@@ -1,4 +1,4 @@
-import type { BlobStore } from '../ports/blob-store.js';
+import type { BlobStore } from '../engine/ports/blob-store.js';
 
 export interface PutRecord {
   readonly key: string;

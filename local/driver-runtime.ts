@@ -6,23 +6,23 @@
  * function as EventBridge would send it, and a timer stands in for its schedule.
  */
 import type { Context } from 'aws-lambda';
-import { createEndGenerationHandler } from '../../functions/end-generation.js';
-import type { FunctionDependencies } from '../../functions/environment.js';
-import { createExecuteTaskHandler } from '../../functions/execute.js';
-import { createFinishTaskHandler } from '../../functions/finish.js';
-import { createPlanTaskHandler } from '../../functions/plan.js';
-import { createStartGenerationHandler } from '../../functions/start-generation.js';
-import { createSupervisorHandler } from '../../functions/supervisor.js';
-import { PLACEHOLDERS, batchesDefinition, driverDefinition, substitute, type Placeholder } from '../../infra/state-machines/definitions.js';
-import { DRIVER_FUNCTIONS, type DriverFunction } from '../../infra/state-machines/functions.js';
-import type { JobCatalog } from '../driver/catalog.js';
-import { getJob, requestStop, type StartJobRequest } from '../driver/job-control.js';
-import { DEFAULT_DRIVER_SETTINGS, DEFAULT_RESTART_POLICY, checkDriverSettings, checkRestartPolicy, type DriverSettings, type RestartPolicy } from '../driver/settings.js';
-import { launchJob, resumeJob, type SupervisorContext, type SuperviseOutcome } from '../driver/supervisor.js';
-import type { DriverTaskContext } from '../driver/tasks.js';
-import { StateCache } from '../executor/state-cache.js';
-import type { EnginePorts } from '../ports/index.js';
-import { JobState, type JobInstance, type JobRegistry } from '../ports/job-registry.js';
+import { createEndGenerationHandler } from '../functions/end-generation.js';
+import type { FunctionDependencies } from '../functions/environment.js';
+import { createExecuteTaskHandler } from '../functions/execute.js';
+import { createFinishTaskHandler } from '../functions/finish.js';
+import { createPlanTaskHandler } from '../functions/plan.js';
+import { createStartGenerationHandler } from '../functions/start-generation.js';
+import { createSupervisorHandler } from '../functions/supervisor.js';
+import { PLACEHOLDERS, batchesDefinition, driverDefinition, substitute, type Placeholder } from '../infra/state-machines/definitions.js';
+import { DRIVER_FUNCTIONS, type DriverFunction } from '../infra/state-machines/functions.js';
+import type { JobCatalog } from '../engine/driver/catalog.js';
+import { getJob, requestStop, type StartJobRequest } from '../engine/driver/job-control.js';
+import { DEFAULT_DRIVER_SETTINGS, DEFAULT_RESTART_POLICY, checkDriverSettings, checkRestartPolicy, type DriverSettings, type RestartPolicy } from '../engine/driver/settings.js';
+import { launchJob, resumeJob, type SupervisorContext, type SuperviseOutcome } from '../engine/driver/supervisor.js';
+import type { DriverTaskContext } from '../engine/driver/tasks.js';
+import { StateCache } from '../engine/executor/state-cache.js';
+import type { EnginePorts } from '../engine/ports/index.js';
+import { JobState, type JobInstance, type JobRegistry } from '../engine/ports/job-registry.js';
 import { LocalStepFunctions, type LocalLambda, type StepFunctionsObserver } from './step-functions.js';
 
 const ACCOUNT = '000000000000';

@@ -14,9 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { MAX_BODY_BYTES } from '../../functions/api.js';
-import { API_FUNCTIONS, API_ROUTES, matchRoute, type ApiFunction } from '../../functions/api-routes.js';
-import type { Logger } from '../ports/index.js';
+import { MAX_BODY_BYTES } from '../functions/api.js';
+import { API_FUNCTIONS, API_ROUTES, matchRoute, type ApiFunction } from '../functions/api-routes.js';
+import type { Logger } from '../engine/ports/index.js';
 
 /** Where `npm run api` listens, and where the `sluice` command looks by default. */
 export const DEFAULT_API_HOST = '127.0.0.1';

@@ -13,11 +13,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { produceRecords } from '../../engine/adapters/kafka/kafka-producer.js';
-import type { LocalRuntime } from '../../engine/local/runtime.js';
-import { generateClickstream, type ClickstreamSettings } from './generate.js';
+import type { LocalRuntime } from '../runtime.js';
+import { generateClickstream, type ClickstreamSettings } from '../../jobs/clickstream/generate.js';
 
 const INPUT_MARKER = 'clickstream-input.kafka.json';
-/** The Kinesis demo's marker (jobs/clickstream/demo.ts). */
+/** The Kinesis demo's marker (local/demo/run-demo.ts). */
 const KINESIS_INPUT_MARKER = 'clickstream-input.json';
 
 /** One data directory holds the job of one source: its WAL names that source's partitions. */

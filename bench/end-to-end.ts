@@ -1,8 +1,8 @@
-import type { AwsPorts } from '../adapters/aws/index.js';
-import { createSinkTable } from '../adapters/aws/index.js';
-import { runDriver } from '../driver/run-driver.js';
-import type { JobDefinition } from '../job/types.js';
-import { expectedCounts, type GeneratedEvent } from '../../jobs/clickstream/generate.js';
+import type { AwsPorts } from '../engine/adapters/aws/index.js';
+import { createSinkTable } from '../engine/adapters/aws/index.js';
+import { runDriver } from '../engine/driver/run-driver.js';
+import type { JobDefinition } from '../engine/job/types.js';
+import { expectedCounts, type GeneratedEvent } from '../jobs/clickstream/generate.js';
 import type { Progress } from './environment.js';
 import type { RequestCounter } from './request-counter.js';
 import { distribution, now, perSecond, type Distribution } from './stats.js';

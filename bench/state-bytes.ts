@@ -1,4 +1,4 @@
-import { decodeObject, type ManifestObject } from '../state/state-format.js';
+import { decodeObject, type ManifestObject } from '../engine/state/state-format.js';
 import type { CountingBlobStore } from './counting-blob-store.js';
 import { mean } from './stats.js';
 

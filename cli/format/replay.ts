@@ -1,9 +1,9 @@
 /** Text for the replay command (scripts/replay.ts): the dry run, the progress bar, the outcome. */
-import type { JobDefinition } from '../job/types.js';
-import type { SinkSpec } from '../ports/sink.js';
-import { describeStart } from '../protocol/offsets.js';
-import type { ReplayOutcome, ReplayProgress, ReplayScope } from './replay-job.js';
-import { stateVersionsAfter } from './replay-plan.js';
+import type { JobDefinition } from '../../engine/job/types.js';
+import type { SinkSpec } from '../../engine/ports/sink.js';
+import { describeStart } from '../../engine/protocol/offsets.js';
+import type { ReplayOutcome, ReplayProgress, ReplayScope } from '../../engine/replay/replay-job.js';
+import { stateVersionsAfter } from '../../engine/replay/replay-plan.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 

@@ -5,7 +5,7 @@
  * units and S3 requests), and prices an always-on job from the counts and the public
  * prices (../shared/notes/aws-limits.md; us-east-1, arm64 Lambda).
  */
-import { DRIVER_FUNCTIONS, type DriverFunction } from '../../infra/state-machines/functions.js';
+import { DRIVER_FUNCTIONS, type DriverFunction } from '../infra/state-machines/functions.js';
 import type { StepFunctionsObserver, WorkflowType } from '../local/step-functions.js';
 import type { RequestCounter } from './request-counter.js';
 

@@ -25,16 +25,16 @@ import {
   localAwsConfig,
   putAllRecords,
   type AwsPorts,
-} from '../adapters/aws/index.js';
-import { systemClock } from '../adapters/system-clock.js';
-import { runDriver } from '../driver/run-driver.js';
-import { runPartition } from '../executor/run-partition.js';
-import { StateCache } from '../executor/state-cache.js';
-import { count, defineJob, dynamoDbSink, kinesisSource } from '../job/index.js';
-import type { JobDefinition } from '../job/types.js';
-import type { JsonValue } from '../json.js';
-import type { Logger } from '../ports/index.js';
-import { BatchStatus, buildCommit, planNextBatch } from '../protocol/batch.js';
+} from '../engine/adapters/aws/index.js';
+import { systemClock } from '../engine/adapters/system-clock.js';
+import { runDriver } from '../engine/driver/run-driver.js';
+import { runPartition } from '../engine/executor/run-partition.js';
+import { StateCache } from '../engine/executor/state-cache.js';
+import { count, defineJob, dynamoDbSink, kinesisSource } from '../engine/job/index.js';
+import type { JobDefinition } from '../engine/job/types.js';
+import type { JsonValue } from '../engine/json.js';
+import type { Logger } from '../engine/ports/index.js';
+import { BatchStatus, buildCommit, planNextBatch } from '../engine/protocol/batch.js';
 import type { StandInEndpoints } from '../local/stand-ins.js';
 import { LOCAL_RESOURCES } from '../local/runtime.js';
 import { startEnvironment, type Progress } from './environment.js';

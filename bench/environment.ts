@@ -10,13 +10,13 @@ import {
   localAwsConfig,
   putAllRecords,
   type AwsPorts,
-} from '../adapters/aws/index.js';
-import { systemClock } from '../adapters/system-clock.js';
+} from '../engine/adapters/aws/index.js';
+import { systemClock } from '../engine/adapters/system-clock.js';
 import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
 import { consoleLogger } from '../local/console-logger.js';
-import { compareOffsets } from '../protocol/offsets.js';
-import { BlobStateStore } from '../state/blob-state-store.js';
-import { DEFAULT_CLICKSTREAM, generateClickstream, type GeneratedEvent } from '../../jobs/clickstream/generate.js';
+import { compareOffsets } from '../engine/protocol/offsets.js';
+import { BlobStateStore } from '../engine/state/blob-state-store.js';
+import { DEFAULT_CLICKSTREAM, generateClickstream, type GeneratedEvent } from '../jobs/clickstream/generate.js';
 import { CountingBlobStore } from './counting-blob-store.js';
 import { RequestCounter } from './request-counter.js';
 import { now, perSecond } from './stats.js';

@@ -1,6 +1,6 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { KinesisSourceReader } from '../adapters/aws/index.js';
-import type { StartPosition } from '../protocol/offsets.js';
+import { KinesisSourceReader } from '../engine/adapters/aws/index.js';
+import type { StartPosition } from '../engine/protocol/offsets.js';
 import type { Progress } from './environment.js';
 import type { RequestCounter } from './request-counter.js';
 import { now, perSecond } from './stats.js';

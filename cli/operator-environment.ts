@@ -8,19 +8,19 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { createAwsPorts, createSinkTable, destroyAwsClients, type AwsPorts } from '../adapters/aws/index.js';
-import { DynamoDbJobRegistry } from '../adapters/aws/dynamodb-job-registry.js';
-import { errorName } from '../adapters/aws/dynamodb-util.js';
-import { systemClock } from '../adapters/system-clock.js';
-import { resolveJob, type JobCatalog } from '../driver/catalog.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { JsonValue } from '../json.js';
-import type { JobDefinition } from '../job/types.js';
+import { createAwsPorts, createSinkTable, destroyAwsClients, type AwsPorts } from '../engine/adapters/aws/index.js';
+import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
+import { errorName } from '../engine/adapters/aws/dynamodb-util.js';
+import { systemClock } from '../engine/adapters/system-clock.js';
+import { resolveJob, type JobCatalog } from '../engine/driver/catalog.js';
+import { InvalidArgumentError } from '../engine/errors.js';
+import type { JsonValue } from '../engine/json.js';
+import type { JobDefinition } from '../engine/job/types.js';
 import { consoleLogger } from '../local/console-logger.js';
 import { DEFAULT_DATA_DIR, LOCAL_RESOURCES, startLocalRuntime } from '../local/runtime.js';
-import type { Logger } from '../ports/index.js';
-import type { JobRegistry } from '../ports/job-registry.js';
-import type { SinkSpec } from '../ports/sink.js';
+import type { Logger } from '../engine/ports/index.js';
+import type { JobRegistry } from '../engine/ports/job-registry.js';
+import type { SinkSpec } from '../engine/ports/sink.js';
 
 export type OperatorTarget =
   | { readonly kind: 'local'; readonly dataDir: string }

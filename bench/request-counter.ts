@@ -1,4 +1,4 @@
-import type { AwsClients } from '../adapters/aws/index.js';
+import type { AwsClients } from '../engine/adapters/aws/index.js';
 
 /** DynamoDB operations that read (RRU) and those that write (WRU). */
 const READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);

@@ -2,16 +2,16 @@
  * The `sluice` command (package.json "bin" → bin/sluice.js): the jobs API from a shell,
  * plus the operator commands that work on a job's write-ahead log directly (checkpoints,
  * replay: scripts/checkpoints.ts and scripts/replay.ts, run as they are).
- * Argument parsing only: the client is engine/api/client.ts, the text engine/api/format.ts.
+ * Argument parsing only: the client is cli/api-client.ts, the text cli/format/jobs.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ApiClient, ApiUnreachableError, isLoopback, regionOfEndpoint } from '../engine/api/client.js';
-import { describePosition, describeTrigger, formatBatches, formatDeadLetters, formatJobList, formatJobStatus } from '../engine/api/format.js';
+import { ApiClient, ApiUnreachableError, isLoopback, regionOfEndpoint } from './api-client.js';
+import { describePosition, describeTrigger, formatBatches, formatDeadLetters, formatJobList, formatJobStatus } from './format/jobs.js';
 import type { JobStatus, JobSummary, BatchView, DeadLetterView } from '../engine/api/views.js';
 import type { JsonValue } from '../engine/json.js';
-import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../engine/local/api-server.js';
-import { fail, parseCli, positiveInteger } from './cli.js';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../local/api-server.js';
+import { fail, parseCli, positiveInteger } from './args.js';
 
 const DEFAULT_ENDPOINT = `http://${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`;
 
@@ -74,8 +74,8 @@ if (group === undefined || group === 'help' || group === '-h' || group === '--he
 if (group === 'checkpoints' || group === 'replay') {
   // Run the operator script as it is, with these arguments; it exits with its own code.
   process.argv = [process.argv[0]!, process.argv[1]!, ...rest];
-  if (group === 'checkpoints') await import('./checkpoints.js');
-  else await import('./replay.js');
+  if (group === 'checkpoints') await import('../scripts/checkpoints.js');
+  else await import('../scripts/replay.js');
 } else if (group !== 'jobs') {
   fail(usage, `unknown command ${JSON.stringify(group)}: expected jobs, checkpoints or replay`);
 } else {

@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DriverExecutionInput } from '../ports/driver-executions.js';
+import type { DriverExecutionInput } from '../engine/ports/driver-executions.js';
 import type { LocalStepFunctions } from './step-functions.js';
 
 export interface StepFunctionsApiOptions {
