@@ -1,0 +1,92 @@
+/**
+ * Key groups: the fixed units keyed state lives in (docs/design/key-groups.md).
+ *
+ * A keyed job has G key groups, fixed for the life of its checkpoint (as Spark's shuffle
+ * partitions and Flink's max parallelism are). A key belongs to one group for ever:
+ *
+ *   h(key)     = the first four bytes of MD5(JSON.stringify([key])), big-endian, 0..2^32-1
+ *   group(key) = floor(h(key) · G / 2^32)
+ *
+ * so each group owns a contiguous slice of the hash space, [ceil(g·2^32/G), ceil((g+1)·2^32/G)),
+ * and re-grouping from G to G' re-slices ranges (a key's new group follows from its hash
+ * alone). The canonical form is the one state keys use, so 42 and "42" are different
+ * keys here as there.
+ *
+ * Pure: no I/O; MD5 is a hash, not a source of randomness.
+ */
+import { createHash } from 'node:crypto';
+import { JobSpecError } from '../errors.js';
+
+/** A group key as pipelines produce it (keyBy's result). */
+export type KeyGroupKey = string | number;
+
+/** The default number of key groups (the design record says why 8). */
+export const DEFAULT_KEY_GROUPS = 8;
+/** The most key groups a job may have: a plan lists its active groups, and 1,024 keeps it small. */
+export const MAX_KEY_GROUPS = 1024;
+/** Stage-2 executor calls per batch at most: the inline Map's concurrency limit. */
+export const MAX_STAGE_TWO_SLOTS = 40;
+
+const HASH_SPACE = 2 ** 32;
+
+/** The 32-bit hash a key's group is taken from. */
+export function keyHashOf(key: KeyGroupKey): number {
+  return createHash('md5').update(JSON.stringify([key]), 'utf8').digest().readUInt32BE(0);
+}
+
+/** The key group of a key, in 0..keyGroups-1. */
+export function keyGroupOf(key: KeyGroupKey, keyGroups: number): number {
+  return keyGroupOfHash(keyHashOf(key), keyGroups);
+}
+
+/** The key group of a 32-bit key hash: floor(h · G / 2^32), exact in doubles (h · G < 2^42). */
+export function keyGroupOfHash(hash: number, keyGroups: number): number {
+  return Math.floor((hash * keyGroups) / HASH_SPACE);
+}
+
+/** The hashes group g owns: [start, end), contiguous, covering 0..2^32 exactly once over all groups. */
+export function keyGroupHashRange(group: number, keyGroups: number): { readonly start: number; readonly end: number } {
+  return { start: Math.ceil((group * HASH_SPACE) / keyGroups), end: Math.ceil(((group + 1) * HASH_SPACE) / keyGroups) };
+}
+
+/** Refuses a number of key groups that is not an integer in 1..MAX_KEY_GROUPS. */
+export function checkKeyGroups(keyGroups: unknown, where = 'keyGroups'): number {
+  if (typeof keyGroups !== 'number' || !Number.isInteger(keyGroups) || keyGroups < 1 || keyGroups > MAX_KEY_GROUPS) {
+    throw new JobSpecError(`${where} must be an integer from 1 to ${MAX_KEY_GROUPS}, got ${JSON.stringify(keyGroups) ?? String(keyGroups)}`);
+  }
+  return keyGroups;
+}
+
+/**
+ * A checkpoint's number of key groups cannot change in place: every key would move to
+ * another group and its state would be read from the wrong one. A regroup is a replay
+ * that re-slices the state (declared by the user).
+ */
+export function checkKeyGroupsUnchanged(args: { jobId: string; checkpointed: number; declared: number }): void {
+  if (args.checkpointed !== args.declared) {
+    throw new JobSpecError(
+      `job ${args.jobId} was checkpointed with ${args.checkpointed} key groups and now declares ${args.declared}: ` +
+        'the number of key groups is fixed for the life of a checkpoint; keep ' +
+        `${args.checkpointed}, or change it with a replay that regroups the state (replay --regroup)`,
+    );
+  }
+}
+
+/**
+ * Splits a batch's active key groups (sorted, distinct) into at most `maxSlots`
+ * contiguous runs, one stage-2 executor call each, as even as possible (sizes differ by
+ * at most one; earlier runs take the extra). Deterministic in its inputs, so every
+ * attempt of a batch assigns the same groups to the same call.
+ */
+export function assignGroupsToSlots(activeGroups: readonly number[], maxSlots = MAX_STAGE_TWO_SLOTS): number[][] {
+  if (!Number.isInteger(maxSlots) || maxSlots < 1) throw new JobSpecError(`stage-2 slots must be a positive integer, got ${maxSlots}`);
+  const slots = Math.min(maxSlots, activeGroups.length);
+  const runs: number[][] = [];
+  let next = 0;
+  for (let s = 0; s < slots; s += 1) {
+    const size = Math.floor(activeGroups.length / slots) + (s < activeGroups.length % slots ? 1 : 0);
+    runs.push(activeGroups.slice(next, next + size));
+    next += size;
+  }
+  return runs;
+}
