@@ -1,4 +1,4 @@
-/** Text for the checkpoints command (scripts/checkpoints.ts). */
+/** Text for the checkpoints command (cli/commands/checkpoints.ts). */
 import { spans } from './replay.js';
 import { table } from './table.js';
 import type { CheckpointListing, StateView } from '../../engine/checkpoints/checkpoints.js';

@@ -1,4 +1,4 @@
-/** Text for the replay command (scripts/replay.ts): the dry run, the progress bar, the outcome. */
+/** Text for the replay command (cli/commands/replay.ts): the dry run, the progress bar, the outcome. */
 import type { JobDefinition } from '../../engine/job/types.js';
 import type { SinkSpec } from '../../engine/ports/sink.js';
 import { describeStart } from '../../engine/protocol/offsets.js';
