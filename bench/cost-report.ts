@@ -1,5 +1,6 @@
 import type { CostReport } from './cost-bench.js';
 import { PRICES } from './cost-meter.js';
+import { table } from '../cli/format/table.js';
 
 const usd = (n: number) => (n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(3)}`);
 const fix = (n: number, d = 1) => n.toFixed(d);
@@ -28,7 +29,7 @@ export function formatCostReport(r: CostReport): string {
       usd(row.cost.naiveStandardLoop),
     ]),
   ];
-  out.push(...table(rows));
+  out.push(...table(rows, { align: 'lr' }));
   out.push(
     `  idle: the idle backoff stretches the wait to ${r.maxIdleIntervalMs / 1000} s (the default cap), so an idle job runs a batch a minute whatever its trigger.`,
     `  Step Functions = the Express child alive all month (${fix(PRICES.expressMemoryGb * 1024, 0)} MB, $${PRICES.expressGbSecond}/GB-s) + a child run every ${r.shape.childBudgetMs / 1000} s`,
@@ -58,7 +59,7 @@ export function formatCostReport(r: CostReport): string {
         fix(b.s3Puts),
         fix(b.s3Gets),
       ]),
-    ]),
+    ], { align: 'lr' }),
   );
   out.push('');
   const o = r.overhead;
@@ -68,17 +69,11 @@ export function formatCostReport(r: CostReport): string {
       ['  ms per empty batch', 'median', 'p95', 'max'],
       ['  state machine (Plan, Map of 4 executors, Finish, Choice)', fix(o.stateMachineMs.median, 0), fix(o.stateMachineMs.p95, 0), fix(o.stateMachineMs.max, 0)],
       ['  runDriver (the same steps called directly)', fix(o.runDriverMs.median, 0), fix(o.runDriverMs.p95, 0), fix(o.runDriverMs.max, 0)],
-    ]),
+    ], { align: 'lr' }),
   );
   out.push(`  overhead of the state machine: ${fix(o.stateMachineMs.median - o.runDriverMs.median, 0)} ms per batch (median), locally`);
   const lambdas = Object.entries(o.perBatch.lambda).filter(([, l]) => l.invocations > 0).map(([fn, l]) => `${fn} ${fix(l.invocations)}× ${fix(l.ms / Math.max(l.invocations, 1), 0)} ms`);
   out.push(`  per empty batch: ${fix(o.perBatch.expressTransitions)} Express transitions, 0 Standard; Lambda: ${lambdas.join(', ')}`);
   out.push(`  AWS requests: ${Object.entries(o.perBatch.requests).map(([k, v]) => `${k} ${fix(v)}`).join(', ')}; ${fix(o.perBatch.rru)} RRU, ${fix(o.perBatch.wru)} WRU`);
   return out.join('\n');
-}
-
-/** Aligned columns: the first left, the others right. */
-export function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
 }

@@ -1,6 +1,7 @@
 import type { EndToEndResult } from './end-to-end.js';
 import type { BenchReport } from './run-bench.js';
 import type { Distribution } from './stats.js';
+import { table as alignedTable } from '../cli/format/table.js';
 
 /** The report as one JSON object, fractions rounded to 3 decimals (unmeasurable figures are null). */
 export function reportJson(r: BenchReport): string {
@@ -37,7 +38,7 @@ export function formatReport(r: BenchReport): string {
       ['  records per read', 'records', 'reads', 'GetRecords', 'seconds', 'records/s', 'engine/raw'],
       [`  ${int(jobCap.cap)} (the job's cap)`, int(jobCap.records), int(jobCap.reads), int(jobCap.requests['Kinesis.GetRecords'] ?? 0), fixed(jobCap.seconds, 2), int(jobCap.recordsPerSecond), ratio(r.ratios.engineToRawJobCap)],
       [`  ${int(maxCap.cap)} (GetRecords max)`, int(maxCap.records), int(maxCap.reads), int(maxCap.requests['Kinesis.GetRecords'] ?? 0), fixed(maxCap.seconds, 2), int(maxCap.recordsPerSecond), ratio(r.ratios.engineToRawMaxCap)],
-    ], [1, 2, 3, 4, 5, 6]),
+    ], 'lr'),
   );
 
   out.push('', `3. Empty batch overhead: the caught-up job, interval trigger of 1 ms, ${eb.batches} batches each way`);
@@ -49,13 +50,13 @@ export function formatReport(r: BenchReport): string {
       ['                executors', ...dist(eb.steps.executors)],
       ['                commit', ...dist(eb.steps.commit)],
       ['                total', ...dist(eb.steps.total)],
-    ], [1, 2, 3]),
+    ], 'lr'),
   );
   if (eb.nonEmpty > 0) out.push(`  warning: ${eb.nonEmpty} of these batches read records`);
   const perBatch = Object.entries(eb.requestsPerBatch);
   const total = perBatch.reduce((a, [, n]) => a + n, 0);
   out.push(`  AWS requests per empty batch: ${fixed(total, 1)}`);
-  out.push(...table(perBatch.map(([name, n]) => [`    ${name}`, fixed(n, 2)]), [1]));
+  out.push(...table(perBatch.map(([name, n]) => [`    ${name}`, fixed(n, 2)]), 'lr'));
 
   out.push('', '4. State written to S3 per batch (BlobStateStore over a counting blob store; one state version per partition per batch)');
   out.push(
@@ -78,7 +79,7 @@ export function formatReport(r: BenchReport): string {
       ['  blob GETs / LISTs / keys deleted', `${s10.gets} / ${s10.lists} / ${s10.deletedKeys}`, `${s1.gets} / ${s1.lists} / ${s1.deletedKeys}`],
       ['  end-to-end records/s of the run', int(e.recordsPerSecond), int(r.snapshotEveryBatchRun.recordsPerSecond)],
       ['  batch ms median / p95 (with records)', `${ms(e.dataBatchMs.median)} / ${ms(e.dataBatchMs.p95)}`, `${ms(r.snapshotEveryBatchRun.dataBatchMs.median)} / ${ms(r.snapshotEveryBatchRun.dataBatchMs.p95)}`],
-    ], [1, 2]),
+    ], 'lr'),
   );
   out.push('  (the two runs ran one after the other: their records/s differ by run order and machine load too, not only by snapshots)');
   return out.join('\n');
@@ -119,16 +120,9 @@ function manifestBytes(s: BenchReport['stateBytes']['default']): number {
   return n === 0 ? Number.NaN : sum / n;
 }
 
-/** Left-aligns the first column and any not in `right`, right-aligns the columns in `right`. */
-function table(rows: string[][], right: number[] = []): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 && !right.includes(i) ? cell : right.includes(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-      .join('   ')
-      .trimEnd(),
-  );
+/** The report's tables: three spaces between columns; `align` as cli/format/table.ts has it. */
+function table(rows: readonly (readonly string[])[], align = 'l'): string[] {
+  return alignedTable(rows, { align, gap: '   ' });
 }
 
 const dist = (d: Distribution): string[] => [ms(d.median), ms(d.p95), ms(d.max)];

@@ -1,5 +1,5 @@
 import { formatBytes } from '../cli/format/checkpoints.js';
-import { table } from './cost-report.js';
+import { table } from '../cli/format/table.js';
 import { EXECUTOR_MEMORY_MB, type StateScaleReport } from './state-scale.js';
 
 const mb = (n: number) => `${n.toFixed(0)} MB`;
@@ -23,7 +23,7 @@ export function formatStateScaleReport(r: StateScaleReport): string {
         `${int(c.batchMs)} ms`,
         formatBytes(c.stateBytesWritten),
       ]),
-    ]),
+    ], { align: 'lr' }),
     '',
     r.keysAtExecutorMemory === null
       ? `  the peak RSS does not grow with the keys here: no estimate of the keys a ${int(EXECUTOR_MEMORY_MB)} MB executor holds`

@@ -3,7 +3,13 @@
  * (`npm run api`) or to the deployed HTTP API, whose routes need SigV4 (IAM). Requests
  * that may not have reached the API (a socket error, a 5xx, a throttle) are sent again
  * as they were; a start carries an idempotency token, so a retried start starts one job.
+ * One typed method per route (listJobs, startJob, ...) answers with the API's views
+ * (engine/api/views.ts) and throws ApiRequestError for a 4xx or 5xx answer.
  */
+import type { StartedJob } from '../engine/api/jobs.js';
+import type { BatchView, DeadLetterView, JobStatus, JobSummary } from '../engine/api/views.js';
+import type { JsonValue } from '../engine/json.js';
+import type { TriggerSettings } from '../engine/ports/job-registry.js';
 import { signRequest, type SigningOptions } from './sigv4.js';
 
 export interface ApiClientOptions {
@@ -29,6 +35,69 @@ export class ApiUnreachableError extends Error {
     super(message, options);
     this.name = 'ApiUnreachableError';
   }
+}
+
+/** What the API answers for a request it could not serve (functions/api.ts). */
+export interface ApiErrorBody {
+  readonly error?: string;
+  readonly message?: string;
+  /** For a 400: the problem of every bad field. */
+  readonly fields?: readonly { readonly field: string; readonly message: string }[];
+  /** For a 5xx: where to find it in the API function's log. */
+  readonly requestId?: string;
+}
+
+/** The API answered a typed method's request with a 4xx or a 5xx. */
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody,
+  ) {
+    super(body.message ?? body.error ?? `HTTP ${status}`);
+    this.name = 'ApiRequestError';
+  }
+}
+
+/** Where a new job instance starts, as POST /jobs takes it (engine/api/requests.ts startingPosition). */
+export type StartingPositionBody =
+  | 'earliest'
+  | 'latest'
+  | { readonly type: 'timestamp'; readonly timestamp: number | string }
+  | { readonly type: 'checkpoint'; readonly jobId: string; readonly batchId?: number };
+
+/** POST /jobs (engine/api/requests.ts parseStartJob). */
+export interface StartJobBody {
+  readonly jobName: string;
+  readonly jobId?: string;
+  readonly parameters?: Readonly<Record<string, JsonValue>>;
+  readonly trigger?: TriggerSettings;
+  readonly maxRecordsPerPartition?: number;
+  readonly startingPosition?: StartingPositionBody;
+  readonly idempotencyToken: string;
+}
+
+/** POST /jobs/{jobId}/resume (engine/api/requests.ts parseResumeJob). */
+export interface ResumeJobBody {
+  readonly trigger?: TriggerSettings;
+  readonly maxRecordsPerPartition?: number;
+  readonly idempotencyToken: string;
+}
+
+/** A page of a paged route: its size (default: the API's) and the token of the page before (none: the first page). */
+export interface PageRequest {
+  readonly limit?: number;
+  readonly nextToken?: string;
+}
+
+export interface BatchPage {
+  readonly batches: BatchView[];
+  readonly nextToken: string | null;
+}
+
+export interface DeadLetterPage {
+  readonly jobId: string;
+  readonly deadLetters: DeadLetterView[];
+  readonly nextToken: string | null;
 }
 
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
@@ -70,6 +139,61 @@ export class ApiClient {
     }
     throw new ApiUnreachableError(`cannot reach the jobs API at ${this.endpoint}: ${describeFetchError(last)}`, { cause: last });
   }
+
+  /** GET /jobs, of one state only when given. */
+  async listJobs(filter: { readonly state?: string } = {}): Promise<{ jobs: JobSummary[] }> {
+    return this.call('GET', `/jobs${query({ state: filter.state })}`);
+  }
+
+  /** POST /jobs */
+  async startJob(body: StartJobBody): Promise<StartedJob> {
+    return this.call('POST', '/jobs', body);
+  }
+
+  /** GET /jobs/{jobId} */
+  async jobStatus(jobId: string): Promise<JobStatus> {
+    return this.call('GET', jobPath(jobId));
+  }
+
+  /** POST /jobs/{jobId}/stop: the job as it is after the request (STOPPING, or already ended). */
+  async stopJob(jobId: string): Promise<{ job: JobSummary }> {
+    return this.call('POST', `${jobPath(jobId)}/stop`);
+  }
+
+  /** POST /jobs/{jobId}/resume */
+  async resumeJob(jobId: string, body: ResumeJobBody): Promise<StartedJob> {
+    return this.call('POST', `${jobPath(jobId)}/resume`, body);
+  }
+
+  /** GET /jobs/{jobId}/batches: newest first. */
+  async batches(jobId: string, page: PageRequest = {}): Promise<BatchPage> {
+    return this.call('GET', `${jobPath(jobId)}/batches${query({ limit: page.limit, nextToken: page.nextToken })}`);
+  }
+
+  /** GET /jobs/{jobId}/dead-letters, of one partition only when given. */
+  async deadLetters(jobId: string, page: PageRequest & { readonly partition?: string } = {}): Promise<DeadLetterPage> {
+    return this.call('GET', `${jobPath(jobId)}/dead-letters${query({ partition: page.partition, limit: page.limit, nextToken: page.nextToken })}`);
+  }
+
+  /**
+   * A request whose 2xx answer is a T. The answer is the API's own view and is not checked
+   * again here: the API and this client ship together.
+   */
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const response = await this.request(method, path, body);
+    if (response.status >= 400) throw new ApiRequestError(response.status, response.body as ApiErrorBody);
+    return response.body as T;
+  }
+}
+
+function jobPath(jobId: string): string {
+  return `/jobs/${encodeURIComponent(jobId)}`;
+}
+
+/** `?name=value&...` of the defined values, in their order; empty when none is. */
+function query(values: Readonly<Record<string, string | number | undefined>>): string {
+  const params = new URLSearchParams(Object.entries(values).flatMap(([name, value]): [string, string][] => (value === undefined ? [] : [[name, String(value)]])));
+  return params.size > 0 ? `?${params}` : '';
 }
 
 async function readJson(response: Response): Promise<Record<string, unknown>> {

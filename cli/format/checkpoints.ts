@@ -1,5 +1,6 @@
-/** Text for the checkpoints command (scripts/checkpoints.ts). */
-import { spans, table } from './replay.js';
+/** Text for the checkpoints command (cli/commands/checkpoints.ts). */
+import { spans } from './replay.js';
+import { table } from './table.js';
 import type { CheckpointListing, StateView } from '../../engine/checkpoints/checkpoints.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
@@ -32,7 +33,7 @@ export function formatCheckpointListing(listing: CheckpointListing): string[] {
         time(b.committedAt),
       ]);
     }
-    out.push(...table(rows, [true, false, true, true, true, true, true, false]).map((l) => `  ${l}`));
+    out.push(...table(rows, { align: 'rlrrrrrl' }).map((l) => `  ${l}`));
   }
 
   if (listing.replays.length > 0) {
@@ -56,7 +57,7 @@ export function formatCheckpointListing(listing: CheckpointListing): string[] {
       const note = v.stateAfter.length === 0 && v.baseOf.length === 0 ? 'no kept batch (superseded, or awaiting retention)' : spans(v.stateAfter);
       rows.push([String(v.version), v.kind, n(v.rows), n(v.bytes), note || '-', spans(v.baseOf) || '-']);
     }
-    out.push(...table(rows, [true, false, true, true, false, false]).map((l) => `    ${l}`));
+    out.push(...table(rows, { align: 'rlrrll' }).map((l) => `    ${l}`));
   }
   return out;
 }
@@ -65,7 +66,7 @@ export function formatStateView(view: StateView): string[] {
   const info = view.info === null ? 'the empty state' : `${view.info.kind}, ${formatBytes(view.info.bytes)}`;
   const out = [`job ${view.jobId}  partition ${view.partition}  state version ${view.version} (${info}, ${n(view.rows)} entries)`];
   const rows = [['key', 'value'], ...view.entries.map((e) => [e.key, e.value])];
-  if (view.entries.length > 0) out.push(...table(rows, [false, false]).map((l) => `  ${l}`));
+  if (view.entries.length > 0) out.push(...table(rows).map((l) => `  ${l}`));
   if (view.entries.length < view.rows) out.push(`  (${n(view.entries.length)} of ${n(view.rows)} entries shown: --limit shows more)`);
   return out;
 }

@@ -2,6 +2,7 @@
 import type { JobStatus, JobSummary, BatchView, DeadLetterView } from '../../engine/api/views.js';
 import type { StartingPositionRequest } from '../../engine/api/requests.js';
 import type { TriggerSettings } from '../../engine/ports/job-registry.js';
+import { table } from './table.js';
 
 export function formatJobList(jobs: readonly JobSummary[]): string[] {
   if (jobs.length === 0) return ['no job instances'];
@@ -10,7 +11,7 @@ export function formatJobList(jobs: readonly JobSummary[]): string[] {
       ['JOB ID', 'JOB', 'STATE', 'GENERATION', 'UPDATED', 'REASON'],
       ...jobs.map((j) => [j.jobId, j.jobName, j.state, String(j.generation), time(j.updatedAt), j.reason ?? '']),
     ],
-    [false, false, false, true, false, false],
+    { align: 'lllrll' },
   );
 }
 
@@ -67,7 +68,7 @@ export function formatBatches(batches: readonly BatchView[]): string[] {
         b.committedAt === null ? '-' : time(b.committedAt),
       ]),
     ],
-    [true, false, true, true, true, true, true, true, false, false],
+    { align: 'rlrrrrrrll' },
   );
 }
 
@@ -88,7 +89,7 @@ export function formatDeadLetters(letters: readonly DeadLetterView[]): string[] 
         time(l.recordedAt),
       ]),
     ],
-    [false, false, true, false, false, false],
+    { align: 'llrlll' },
   );
 }
 
@@ -132,9 +133,4 @@ function cut(text: string, width: number): string {
 /** An ISO time as `2026-01-31 12:00:05` (UTC). */
 function time(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-}
-
-function table(rows: readonly (readonly string[])[], right: readonly boolean[]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
 }

@@ -1,9 +1,10 @@
-/** Text for the replay command (scripts/replay.ts): the dry run, the progress bar, the outcome. */
+/** Text for the replay command (cli/commands/replay.ts): the dry run, the progress bar, the outcome. */
 import type { JobDefinition } from '../../engine/job/types.js';
 import type { SinkSpec } from '../../engine/ports/sink.js';
 import { describeStart } from '../../engine/protocol/offsets.js';
 import type { ReplayOutcome, ReplayProgress, ReplayScope } from '../../engine/replay/replay-job.js';
 import { stateVersionsAfter } from '../../engine/replay/replay-plan.js';
+import { table } from './table.js';
 
 const n = (value: number): string => value.toLocaleString('en-US');
 
@@ -66,7 +67,7 @@ export function formatReplayPreview(scope: ReplayScope, job: JobDefinition): str
       rows.push([String(plan.batchId), p.partition, describeStart(p.start), endText, n(count), batch.done ? 'done' : '']);
     }
   }
-  out.push(...table(rows, [true, false, false, false, true, false]));
+  out.push(...table(rows, { align: 'rlllrl' }));
   out.push('');
   out.push(`total: ${n(scope.batches.length)} batches, ${n(ranges)} ranges, ${n(records)} records`);
   return out;
@@ -121,15 +122,4 @@ export function spans(ids: readonly number[]): string {
   }
   if (start !== undefined) out.push(start === last ? String(start) : `${start}..${last}`);
   return out.join(', ');
-}
-
-/** Columns padded to their widest cell; `right` aligns a column to the right. */
-export function table(rows: readonly (readonly string[])[], right: readonly boolean[]): string[] {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) =>
-    r
-      .map((cell, c) => (right[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
-      .join('  ')
-      .trimEnd(),
-  );
 }

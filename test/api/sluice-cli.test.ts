@@ -120,9 +120,9 @@ describe('the sluice command', () => {
 
   it.each([
     // What, the exit code, the error, the arguments, and whether the usage follows (a bad flag, not a 400).
-    ['a page size of 0', 2, '--limit must be a positive integer, got "0"', ['cli-bad', '--limit', '0'], true],
-    ['an unknown flag', 2, "Unknown option '--shard'", ['cli-bad', '--shard', 'p1'], true],
-    ['no job id', 2, 'error: expected a job id', [], true],
+    ['a page size of 0', 2, "error: option '--limit <n>' argument '0' is invalid. Expected a positive integer.", ['cli-bad', '--limit', '0'], true],
+    ['an unknown flag', 2, "error: unknown option '--shard'", ['cli-bad', '--shard', 'p1'], true],
+    ['no job id', 2, "error: missing required argument 'job-id'", [], true],
     ['a page size above 100', 2, 'error: limit must be an integer from 1 to 100, got 101', ['cli-bad', '--limit', '101'], false],
     ['a token not of the API', 2, 'error: nextToken is not a token this API returned', ['cli-bad', '--next-token', 'nope'], false],
     ['an unknown job', 1, 'error: no job instance nobody', ['nobody'], false],
@@ -130,6 +130,21 @@ describe('the sluice command', () => {
     const result = await sluice(['jobs', 'dead-letters', ...args]);
     expect(result).toMatchObject({ code, stderr: expect.stringContaining(message) });
     expect(result.stderr.includes('usage: sluice jobs dead-letters <job-id>')).toBe(usage);
+  });
+
+  it.each([
+    // The arguments, and the flag and value the one-line error names.
+    [['start', 'page-views', '--max-records', '1e3'], "option '--max-records <n>' argument '1e3' is invalid. Expected a positive integer."],
+    [['start', 'page-views', '--wait', '--timeout', ''], "option '--timeout <seconds>' argument '' is invalid. Expected a positive integer."],
+    [['batches', 'cli', '--limit', '0x10'], "option '--limit <n>' argument '0x10' is invalid. Expected a positive integer."],
+    [['stop', 'cli', '--timeout', '1.5'], "option '--timeout <seconds>' argument '1.5' is invalid. Expected a positive integer."],
+    [['start', 'page-views', '--param', '__proto__={"polluted":true}'], `option '--param <name=value>' argument '__proto__={"polluted":true}' is invalid. __proto__ cannot be a parameter name.`],
+    [['start', 'page-views', '--param', 'constructor=1'], "option '--param <name=value>' argument 'constructor=1' is invalid. constructor cannot be a parameter name."],
+  ] as const)('refuses jobs %j with exit 2, before any request', async (args, message) => {
+    const result = await sluice(['jobs', ...args], { SLUICE_ENDPOINT: 'http://127.0.0.1:9' });
+    expect(result.code).toBe(2);
+    // One line of error, then the command's usage; no request was tried (port 9 would exit 3).
+    expect(result.stderr.split('\n').slice(0, 3)).toEqual([`error: ${message}`, '', expect.stringMatching(/^usage: sluice jobs \S+ /)]);
   });
 
   it('exits 1 when the operation fails, 2 on bad usage, 3 when the API cannot be reached', async () => {
@@ -143,12 +158,12 @@ describe('the sluice command', () => {
       sluice(['checkpoints', '--help']),
     ]);
     expect(unknownJob).toMatchObject({ code: 1, stderr: expect.stringContaining('error: no job instance nobody') });
-    expect(badFlag).toMatchObject({ code: 2, stderr: expect.stringContaining('--trigger must be available-now or interval:<ms>[:<max idle ms>], got "sometimes"') });
+    expect(badFlag).toMatchObject({ code: 2, stderr: expect.stringContaining("error: option '--trigger <t>' argument 'sometimes' is invalid. Expected available-now or interval:<ms>[:<max idle ms>].") });
     expect(badName).toMatchObject({ code: 2, stderr: expect.stringContaining("error: jobName is not a job of this deployment's catalog (known: page-views)") });
     expect(unreachable).toMatchObject({ code: 3, stderr: expect.stringContaining('cannot reach the jobs API at http://127.0.0.1:9') });
     expect(unreachable.stderr).toContain('npm run api');
-    expect(noCommand).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "bogus"') });
+    expect(noCommand).toMatchObject({ code: 2, stderr: expect.stringContaining("error: unknown command 'bogus'") });
     expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('usage: sluice <command> [options]') });
-    expect(checkpointsHelp).toMatchObject({ code: 0, stdout: expect.stringContaining('checkpoints -- list --job <id>') });
+    expect(checkpointsHelp).toMatchObject({ code: 0, stdout: expect.stringContaining('usage: sluice checkpoints list --job <id>') });
   });
 });

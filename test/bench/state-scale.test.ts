@@ -41,7 +41,7 @@ describe('npm run bench:state', () => {
   it('refuses bad flags with exit code 2 and the usage', async () => {
     const bad = await runScript(['--keys', '1000,x']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--keys must be a positive integer, got "x"');
+    expect(bad.stderr).toContain("error: option '--keys <n,n,...>' argument '1000,x' is invalid. Expected positive integers separated by commas.");
     const tooMany = await runScript(['--keys', '100', '--records', '500']);
     expect(tooMany.code).toBe(2);
     expect(tooMany.stderr).toContain('--records (500) must not exceed the smallest --keys (100)');

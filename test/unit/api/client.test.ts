@@ -1,6 +1,6 @@
 /** The `sluice` command's API client: SigV4 signing, retries, and what counts as local. */
 import { describe, expect, it } from 'vitest';
-import { ApiClient, ApiUnreachableError, isLoopback, regionOfEndpoint } from '../../../cli/api-client.js';
+import { ApiClient, ApiRequestError, ApiUnreachableError, isLoopback, regionOfEndpoint } from '../../../cli/api-client.js';
 import { signRequest } from '../../../cli/sigv4.js';
 
 describe('signRequest', () => {
@@ -54,6 +54,31 @@ describe('ApiClient', () => {
   it('keeps a 4xx answer as it is, and wraps one that is not JSON', async () => {
     const client = new ApiClient({ endpoint: 'http://localhost:1', signing: null, fetch: (async () => new Response('<html>Forbidden</html>', { status: 403 })) as unknown as typeof globalThis.fetch });
     expect(await client.request('GET', '/jobs')).toEqual({ status: 403, body: { error: 'HTTP 403', message: '<html>Forbidden</html>' } });
+  });
+
+  it('offers a typed method per route: its path and query, its answer, and ApiRequestError for a 4xx', async () => {
+    const seen: string[] = [];
+    const fetch = (async (url: URL, init: RequestInit) => {
+      seen.push(`${init.method} ${url.pathname}${url.search}${init.body === undefined ? '' : ` ${String(init.body)}`}`);
+      if (url.pathname === '/jobs/nobody') return new Response('{"error":"NotFound","message":"no job instance nobody"}', { status: 404 });
+      if (url.pathname.endsWith('/dead-letters')) return new Response('{"jobId":"a b","deadLetters":[],"nextToken":null}', { status: 200 });
+      return new Response('{"jobs":[]}', { status: 200 });
+    }) as unknown as typeof globalThis.fetch;
+    const client = new ApiClient({ endpoint: 'http://127.0.0.1:1', signing: null, fetch });
+    expect(await client.listJobs({ state: 'RUNNING' })).toEqual({ jobs: [] });
+    expect(await client.deadLetters('a b', { partition: 'p1', limit: 2, nextToken: 't' })).toEqual({ jobId: 'a b', deadLetters: [], nextToken: null });
+    await client.stopJob('a b');
+    await client.startJob({ jobName: 'page-views', idempotencyToken: 't' });
+    const missing = await client.jobStatus('nobody').catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(ApiRequestError);
+    expect(missing).toMatchObject({ status: 404, message: 'no job instance nobody' });
+    expect(seen).toEqual([
+      'GET /jobs?state=RUNNING',
+      'GET /jobs/a%20b/dead-letters?partition=p1&limit=2&nextToken=t',
+      'POST /jobs/a%20b/stop',
+      'POST /jobs {"jobName":"page-views","idempotencyToken":"t"}',
+      'GET /jobs/nobody',
+    ]);
   });
 
   it('knows a local endpoint and the region of an execute-api one', () => {
