@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { runStateScale, STATE_SCALE_DEFAULTS } from '../../bench/state-scale.js';
-import { formatStateScaleReport } from '../../bench/state-scale-report.js';
+import { formatStateScaleReport } from '../format/state-scale.js';
 import { integerList, positiveInteger } from '../flag-values.js';
 import { newCommand, usageError } from '../program.js';
 

@@ -1,6 +1,6 @@
 /** `sluice bench` (and `npm run bench`): the engine's benchmark on the local runtime (bench/run-bench.ts). */
 import type { Command } from 'commander';
-import { formatReport, reportJson } from '../../bench/report.js';
+import { formatReport, reportJson } from '../format/bench.js';
 import { BENCH_DEFAULTS, runBench } from '../../bench/run-bench.js';
 import { positiveInteger } from '../flag-values.js';
 import { newCommand } from '../program.js';

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { runCostBench } from '../../bench/cost-bench.js';
-import { formatCostReport } from '../../bench/cost-report.js';
+import { formatCostReport } from '../format/cost.js';
 import { positiveInteger } from '../flag-values.js';
 import { newCommand } from '../program.js';
 

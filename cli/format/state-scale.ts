@@ -1,6 +1,6 @@
-import { formatBytes } from '../cli/format/checkpoints.js';
-import { table } from '../cli/format/table.js';
-import { EXECUTOR_MEMORY_MB, type StateScaleReport } from './state-scale.js';
+import { formatBytes } from './checkpoints.js';
+import { table } from './table.js';
+import { EXECUTOR_MEMORY_MB, type StateScaleReport } from '../../bench/state-scale.js';
 
 const mb = (n: number) => `${n.toFixed(0)} MB`;
 const int = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -1,6 +1,6 @@
-import type { CostReport } from './cost-bench.js';
-import { PRICES } from './cost-meter.js';
-import { table } from '../cli/format/table.js';
+import type { CostReport } from '../../bench/cost-bench.js';
+import { PRICES } from '../../bench/cost-meter.js';
+import { table } from './table.js';
 
 const usd = (n: number) => (n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(3)}`);
 const fix = (n: number, d = 1) => n.toFixed(d);

@@ -1,7 +1,7 @@
-import type { EndToEndResult } from './end-to-end.js';
-import type { BenchReport } from './run-bench.js';
-import type { Distribution } from './stats.js';
-import { table as alignedTable } from '../cli/format/table.js';
+import type { EndToEndResult } from '../../bench/end-to-end.js';
+import type { BenchReport } from '../../bench/run-bench.js';
+import type { Distribution } from '../../bench/stats.js';
+import { table as alignedTable } from './table.js';
 
 /** The report as one JSON object, fractions rounded to 3 decimals (unmeasurable figures are null). */
 export function reportJson(r: BenchReport): string {
