@@ -20,7 +20,7 @@ import type { JobRegistry } from '../ports/job-registry.js';
 import { sourceNameOf } from '../ports/source-reader.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
-import { copyCheckpoint } from '../checkpoints/copy-checkpoint.js';
+import { copyCheckpoint } from '../replay/copy-checkpoint.js';
 import { BatchStatus, generationOf, stateMigrationFor, type BatchRecord } from '../protocol/batch.js';
 import { BadRequestError, ConflictError } from './errors.js';
 

@@ -34,7 +34,7 @@
  * the unfinished replay recorded in the WAL is continued (same generation, same batches),
  * committed batches are skipped and a planned one is resumed with its plan.
  */
-import { copyCheckpoint } from '../checkpoints/copy-checkpoint.js';
+import { copyCheckpoint } from './copy-checkpoint.js';
 import { checkJobId } from '../driver/job-control.js';
 import { commitBatch } from '../driver/commit-batch.js';
 import { InvalidArgumentError, RangeMismatchError } from '../errors.js';

@@ -1,7 +1,7 @@
 import type { StateStore } from '../ports/state-store.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
 import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch.js';
-import { stateVersionsAfter } from '../replay/replay-plan.js';
+import { stateVersionsAfter } from './replay-plan.js';
 
 /**
  * Starts job `targetJobId` from another job's committed batch N: the state after N is
