@@ -5,7 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrentDriverError, InvalidArgumentError } from '../../engine/errors.js';
 import type { ReplayRecord, WriteAheadLog } from '../../engine/ports/write-ahead-log.js';
-import { BatchStatus, type BatchCommit, type BatchPlan } from '../../engine/protocol/batch.js';
+import { BatchStatus, type BatchCommit, type BatchPlan } from '../../engine/protocol/batch-records.js';
 import type { RangeEnd } from '../../engine/protocol/offsets.js';
 
 const SHARDS = ['shardId-000000000000', 'shardId-000000000001'];

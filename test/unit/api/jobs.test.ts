@@ -11,7 +11,7 @@ import { markStopped, startJob } from '../../../engine/driver/job-control.js';
 import { JobSpecError } from '../../../engine/errors.js';
 import type { DeadLetter } from '../../../engine/ports/dead-letter-queue.js';
 import type { DriverExecutions } from '../../../engine/ports/driver-executions.js';
-import type { BatchCommit, BatchPlan, BatchRecord } from '../../../engine/protocol/batch.js';
+import type { BatchCommit, BatchPlan, BatchRecord } from '../../../engine/protocol/batch-records.js';
 import { clickstreamJob } from '../../../jobs/clickstream/job.js';
 import { catalog as projectCatalog } from '../../../jobs/catalog.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemorySource, MemoryWriteAheadLog } from '../../../engine/adapters/memory/index.js';
 import { RangeMismatchError } from '../../../engine/errors.js';
 import { readRange } from '../../../engine/executor/read-range.js';
-import type { PartitionPlan } from '../../../engine/protocol/batch.js';
+import type { PartitionPlan } from '../../../engine/protocol/batch-records.js';
 
 function setup(records: number) {
   const source = new MemorySource();

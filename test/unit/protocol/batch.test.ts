@@ -1,16 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  BatchStatus,
-  buildCommit,
-  nextWatermark,
-  planNextBatch,
-  resolveNextBatch,
-  retentionPlan,
-  type BatchRecord,
-  type PartitionResult,
-  type PlanningSettings,
-} from '../../../engine/protocol/batch.js';
+import { BatchStatus, type BatchRecord, type PartitionResult } from '../../../engine/protocol/batch-records.js';
+import { buildCommit } from '../../../engine/protocol/commit.js';
+import { planNextBatch, resolveNextBatch, type PlanningSettings } from '../../../engine/protocol/planning.js';
+import { retentionPlan } from '../../../engine/protocol/retention.js';
+import { nextWatermark } from '../../../engine/protocol/watermark.js';
 import { JobSpecError } from '../../../engine/errors.js';
 
 const settings: PlanningSettings = { startingPosition: 'EARLIEST', maxRecordsPerPartition: 100, allowedLatenessMs: 1000, jobVersion: 1 };

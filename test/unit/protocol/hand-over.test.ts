@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BatchStatus,
-  buildCommit,
-  planNextBatch,
-  inheritedStates,
-  retentionPlan,
-  type BatchRecord,
-  type PartitionResult,
-  type PlanningSettings,
-} from '../../../engine/protocol/batch.js';
+import { BatchStatus, type BatchRecord, type PartitionResult } from '../../../engine/protocol/batch-records.js';
+import { buildCommit } from '../../../engine/protocol/commit.js';
+import { inheritedStates } from '../../../engine/protocol/job-versions.js';
+import { planNextBatch, type PlanningSettings } from '../../../engine/protocol/planning.js';
+import { retentionPlan } from '../../../engine/protocol/retention.js';
 import type { PartitionLineage } from '../../../engine/protocol/lineage.js';
 
 const settings: PlanningSettings = { startingPosition: 'EARLIEST', maxRecordsPerPartition: 100, allowedLatenessMs: null, jobVersion: 1 };

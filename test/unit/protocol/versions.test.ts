@@ -1,18 +1,10 @@
-/** Job versions and replay generations in the planner (engine/protocol/batch.ts). */
+/** Job versions and replay generations in the planner (engine/protocol/planning.ts, job-versions.ts). */
 import { describe, expect, it } from 'vitest';
 import { JobSpecError } from '../../../engine/errors.js';
-import {
-  BatchStatus,
-  buildCommit,
-  checkPlannedVersion,
-  generationOf,
-  planNextBatch,
-  resolveNextBatch,
-  stateMigrationFor,
-  type BatchPlan,
-  type BatchRecord,
-  type PlanningSettings,
-} from '../../../engine/protocol/batch.js';
+import { BatchStatus, generationOf, type BatchPlan, type BatchRecord } from '../../../engine/protocol/batch-records.js';
+import { buildCommit } from '../../../engine/protocol/commit.js';
+import { checkPlannedVersion, stateMigrationFor } from '../../../engine/protocol/job-versions.js';
+import { planNextBatch, resolveNextBatch, type PlanningSettings } from '../../../engine/protocol/planning.js';
 
 const v1: PlanningSettings = { startingPosition: 'EARLIEST', maxRecordsPerPartition: 10, allowedLatenessMs: null, jobVersion: 1 };
 

@@ -1,7 +1,7 @@
 /** The plan of a replayed batch (engine/replay/replay-plan.ts): pure. */
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, JobSpecError } from '../../../engine/errors.js';
-import { BatchStatus, type BatchCommit, type BatchPlan, type BatchRecord } from '../../../engine/protocol/batch.js';
+import { BatchStatus, type BatchCommit, type BatchPlan, type BatchRecord } from '../../../engine/protocol/batch-records.js';
 import { readsSameRanges, replayPlanOf, stateVersionsAfter } from '../../../engine/replay/replay-plan.js';
 
 const RANGE = { start: '0', end: '170141183460469231731687303715884105727' };
