@@ -5,63 +5,53 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConcurrentDriverError, InvalidArgumentError } from '../../engine/errors.js';
 import type { ReplayRecord, WriteAheadLog } from '../../engine/ports/write-ahead-log.js';
-import { BatchStatus, type BatchCommit, type BatchPlan } from '../../engine/protocol/batch-records.js';
+import { BatchStatus, type BatchCommit, type BatchPlan, type PartitionCommit } from '../../engine/protocol/batch-records.js';
 import type { RangeEnd } from '../../engine/protocol/offsets.js';
+import { batchCommit, batchPlan, metrics, partitionCommit, partitionPlan } from '../support/builders.js';
 
 const SHARDS = ['shardId-000000000000', 'shardId-000000000001'];
 const OFFSET_A = '49590338271490256608559692538361571095921575989136588898';
 const OFFSET_B = '49590338271490256608559692540925702759324208523137515618';
 
 export function testPlan(jobId: string, batchId: number, epoch: number, partitions: readonly string[] = SHARDS): BatchPlan {
-  return {
+  return batchPlan({
     jobId,
     batchId,
     epoch,
     plannedAt: 1_767_225_600_000 + batchId * 1_000,
     watermarkMs: batchId === 1 ? null : 1_767_225_000_000 + batchId,
     maxEventTimeMs: batchId === 1 ? null : 1_767_225_060_000 + batchId,
-    partitions: partitions.map((partition, i) => ({
-      partition,
-      start: i % 3 === 0 ? { type: 'EARLIEST' } : i % 3 === 1 ? { type: 'AFTER', offset: OFFSET_A } : { type: 'AT_TIMESTAMP', timestamp: 1_767_225_600_000 },
-      maxRecords: 500,
-      baseStateVersion: batchId - 1,
-    })),
-    startingPosition: { type: 'EARLIEST' },
+    partitions: partitions.map((partition, i) =>
+      partitionPlan(partition, {
+        start: i % 3 === 0 ? { type: 'EARLIEST' } : i % 3 === 1 ? { type: 'AFTER', offset: OFFSET_A } : { type: 'AT_TIMESTAMP', timestamp: 1_767_225_600_000 },
+        maxRecords: 500,
+        baseStateVersion: batchId - 1,
+      }),
+    ),
     // A finished (closed, fully read) shard is carried forward with its final state version.
     finished: batchId > 1 ? { 'shardId-parent': 1 } : {},
-  };
+  });
 }
 
 export function testCommit(plan: BatchPlan, epoch = plan.epoch, committedAt = plan.plannedAt + 250): BatchCommit {
-  const partitions: Record<string, BatchCommit['partitions'][string]> = {};
+  const partitions: Record<string, PartitionCommit> = {};
   plan.partitions.forEach((p, i) => {
     const end: RangeEnd = i === 0 ? { count: 0 } : { count: 17, lastOffset: OFFSET_B };
-    partitions[p.partition] = {
+    partitions[p.partition] = partitionCommit({
       end,
       nextStart: end.count === 0 ? p.start : { type: 'AFTER', offset: OFFSET_B },
       stateVersion: i === 0 ? p.baseStateVersion : plan.batchId,
       caughtUp: i === 0,
       lagMs: i === 0 ? 0 : null,
-    };
+    });
   });
-  return {
+  return batchCommit({
     batchId: plan.batchId,
     epoch,
     committedAt,
-    maxEventTimeMs: null,
     partitions,
-    metrics: {
-      records: 17,
-      skippedOffsets: 0,
-      outputRows: 4,
-      deadLetters: 1,
-      lateRecords: 0,
-      stateRows: 9,
-      stateBytesWritten: 1_234,
-      durationMs: 250,
-      lagMs: null,
-    },
-  };
+    metrics: metrics({ records: 17, outputRows: 4, deadLetters: 1, stateRows: 9, stateBytesWritten: 1_234, durationMs: 250 }),
+  });
 }
 
 export function testReplay(jobId: string, generation: number, epoch: number, overrides: Partial<ReplayRecord> = {}): ReplayRecord {
