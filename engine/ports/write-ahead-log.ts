@@ -40,6 +40,12 @@ export interface SupersededBatch {
  * it is written at the top of engine/protocol/planning.ts; the rules each method must keep
  * are below and are checked by test/contract/write-ahead-log.contract.ts against every
  * adapter.
+ *
+ * Batch records are stored in the format of engine/protocol/batch-record-format.ts: every
+ * record written carries its format version, and every method that returns batch records
+ * decodes them with decodeBatchRecord, so a record written before format versions reads
+ * back in the current format, and one of a newer format or malformed makes the read throw
+ * StateCorruptionError.
  */
 export interface WriteAheadLog {
   /**

@@ -5,7 +5,7 @@
  *   BatchPlan    the offset log entry of a batch (step 1, plan): written once, never changed
  *   BatchCommit  the commit log entry (step 3, commit): the plan's outcome and metrics
  *   BatchRecord  what the WAL holds per batch: the plan, its status, and its commit once
- *                committed
+ *                committed. How a record is stored, and read back, is batch-record-format.ts.
  *
  * PartitionResult is what an executor returns for one partition (step 2, execute); the
  * driver builds the commit from the results (commit.ts).
@@ -77,13 +77,16 @@ export interface BatchPlan {
   /**
    * Finished partitions whose children have built their first state from them, with the
    * batch whose plan did (carried forward while the partition is in `finished`). Absent
-   * in plans written before it was recorded: retention keeps those partitions' state.
+   * when there is none (the planner writes it only with entries); a record written before
+   * format versions reads back with {} (batch-record-format.ts): retention keeps the state
+   * of a finished partition with no hand-over recorded.
    */
   readonly handedOver?: Readonly<Record<string, number>>;
   /**
    * The job version each finished partition's final state was written in (the version of
    * the plan that finished it; carried forward while the partition is in `finished`), so
-   * a child that starts under a later version migrates it. Absent in older plans.
+   * a child that starts under a later version migrates it. Absent when there is none; a
+   * record written before format versions reads back with {}.
    */
   readonly finishedJobVersions?: Readonly<Record<string, number>>;
   /**
@@ -99,7 +102,8 @@ export interface BatchPlan {
   readonly migrateFromVersion?: number;
   /**
    * The job's replay generation: 0 until a replay, then the generation of the latest
-   * replay (engine/replay). Sink rows carry (generation, batchId). Absent: 0. Not the
+   * replay (engine/replay). Sink rows carry (generation, batchId). Absent: 0 (the planner
+   * always writes it; a record written before format versions reads back with 0). Not the
    * driver generation of engine/ports/job-registry.ts, which counts driver executions.
    */
   readonly generation?: number;

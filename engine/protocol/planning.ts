@@ -88,6 +88,7 @@
  *
  * Where each part lives in engine/protocol (all of it pure):
  *   batch-records.ts        the WAL records: plans, commits, executor results, metrics
+ *   batch-record-format.ts  how a record is stored and read back (its format version)
  *   planning.ts             this file: step 1 and the recovery rules (resolveNextBatch)
  *   fixed-ranges.ts         step 1 for sources that fix their ranges (withFixedRanges)
  *   watermark.ts            step 1: the watermark a plan fixes (nextWatermark)
