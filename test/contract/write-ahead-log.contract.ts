@@ -541,8 +541,8 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
         const plan = testPlan('job', 1, epoch);
         await fixture.putStoredBatch('job', 1, { formatVersion: WAL_FORMAT_VERSION + 1, status: BatchStatus.PLANNED, plan });
         const message = `job job: batch 1 of the write-ahead log has format version ${WAL_FORMAT_VERSION + 1}, and this code reads versions up to ${WAL_FORMAT_VERSION}`;
-        for (const read of [wal.getBatch('job', 1), wal.getLatestBatch('job'), wal.listBatches('job')]) {
-          const error = await read.catch((e: unknown) => e);
+        for (const read of [() => wal.getBatch('job', 1), () => wal.getLatestBatch('job'), () => wal.listBatches('job')]) {
+          const error = await read().catch((e: unknown) => e);
           expect(error).toBeInstanceOf(StateCorruptionError);
           expect((error as Error).message).toContain(message);
         }
