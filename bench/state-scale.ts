@@ -34,7 +34,9 @@ import { count, defineJob, dynamoDbSink, kinesisSource } from '../engine/job/ind
 import type { JobDefinition } from '../engine/job/types.js';
 import type { JsonValue } from '../engine/json.js';
 import type { Logger } from '../engine/ports/index.js';
-import { BatchStatus, buildCommit, planNextBatch } from '../engine/protocol/batch.js';
+import { BatchStatus } from '../engine/protocol/batch-records.js';
+import { buildCommit } from '../engine/protocol/commit.js';
+import { planNextBatch } from '../engine/protocol/planning.js';
 import type { StandInEndpoints } from '../local/stand-ins.js';
 import { LOCAL_RESOURCES } from '../local/runtime.js';
 import { startEnvironment, type Progress } from './environment.js';

@@ -6,7 +6,7 @@ import type { DriverTrigger } from '../engine/driver/next-step.js';
 import type { DriverInfo, EndGenerationInput, ExecuteTaskInput, FinishTaskInput, LoopState, PlannedBatch, StartGenerationInput } from '../engine/driver/tasks.js';
 import { InvalidArgumentError } from '../engine/errors.js';
 import type { JsonValue } from '../engine/json.js';
-import type { PartitionResult } from '../engine/protocol/batch.js';
+import type { PartitionResult } from '../engine/protocol/batch-records.js';
 
 type Obj = Record<string, unknown>;
 

@@ -12,7 +12,7 @@
  */
 import type { SuperviseOutcome } from '../engine/driver/supervisor.js';
 import type { DriverInfo, FinishTaskResult } from '../engine/driver/tasks.js';
-import type { PartitionResult } from '../engine/protocol/batch.js';
+import type { PartitionResult } from '../engine/protocol/batch-records.js';
 
 export const METRICS_NAMESPACE = 'Sluice';
 

@@ -21,7 +21,8 @@ import { sourceNameOf } from '../ports/source-reader.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
 import { copyCheckpoint } from '../replay/copy-checkpoint.js';
-import { BatchStatus, generationOf, stateMigrationFor, type BatchRecord } from '../protocol/batch.js';
+import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch-records.js';
+import { stateMigrationFor } from '../protocol/job-versions.js';
 import { BadRequestError, ConflictError } from './errors.js';
 
 export interface CheckpointStartContext {

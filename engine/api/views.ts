@@ -8,7 +8,7 @@ import type { JsonValue } from '../json.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
 import type { ExecutionStatus } from '../ports/driver-executions.js';
 import type { JobError, JobInstance, JobState, TriggerSettings } from '../ports/job-registry.js';
-import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch.js';
+import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch-records.js';
 import { describeStart } from '../protocol/offsets.js';
 import type { StartingPositionRequest } from './requests.js';
 

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { StateStore, StateVersionInfo } from '../ports/state-store.js';
 import type { ReplayRecord, WriteAheadLog } from '../ports/write-ahead-log.js';
-import { generationOf, type BatchStatus } from '../protocol/batch.js';
+import { generationOf, type BatchStatus } from '../protocol/batch-records.js';
 
 export interface CheckpointPorts {
   readonly wal: WriteAheadLog;

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
-import { buildCommit, isCaughtUp, retentionPlan, type BatchMetrics, type PartitionResult } from '../protocol/batch.js';
+import type { BatchMetrics, PartitionResult } from '../protocol/batch-records.js';
+import { buildCommit, isCaughtUp } from '../protocol/commit.js';
+import { retentionPlan } from '../protocol/retention.js';
 import type { DriverContext } from './context.js';
 
 export interface CommitBatchInput {

@@ -1,5 +1,6 @@
 import { ConcurrentDriverError } from '../errors.js';
-import { resolveNextBatch, withFixedRanges } from '../protocol/batch.js';
+import { withFixedRanges } from '../protocol/fixed-ranges.js';
+import { resolveNextBatch } from '../protocol/planning.js';
 import type { PartitionInfo } from '../ports/source-reader.js';
 import type { DriverContext } from './context.js';
 

@@ -2,7 +2,7 @@ import { runPartition } from '../executor/run-partition.js';
 import { StateCache } from '../executor/state-cache.js';
 import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
-import type { PartitionResult } from '../protocol/batch.js';
+import type { PartitionResult } from '../protocol/batch-records.js';
 import { retry } from '../retry.js';
 import { commitBatch, type CommitBatchResult } from './commit-batch.js';
 import { planBatch, type PlanBatchResult } from './plan-batch.js';

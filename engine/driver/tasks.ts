@@ -15,7 +15,7 @@ import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import { JobState, type JobInstance, type JobRegistry } from '../ports/job-registry.js';
-import { BatchStatus, type BatchMetrics, type PartitionResult } from '../protocol/batch.js';
+import { BatchStatus, type BatchMetrics, type PartitionResult } from '../protocol/batch-records.js';
 import { resolveJob, type JobCatalog } from './catalog.js';
 import { commitBatch } from './commit-batch.js';
 import { beginGeneration, markStopped, recordEpoch, recordFailure } from './job-control.js';

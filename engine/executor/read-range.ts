@@ -10,7 +10,7 @@ import {
   type RangeEnd,
   type StartPosition,
 } from '../protocol/offsets.js';
-import type { PartitionPlan } from '../protocol/batch.js';
+import type { PartitionPlan } from '../protocol/batch-records.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
 import type { SourceReader, SourceRecord } from '../ports/source-reader.js';
 

@@ -4,7 +4,8 @@ import type { JobDefinition, RecordFailure, StateMigration } from '../job/types.
 import type { EnginePorts } from '../ports/index.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
 import { reservedFieldOf, type SinkRow } from '../ports/sink.js';
-import { BatchStatus, EMPTY_STATE_VERSION, checkPlannedVersion, generationOf, type PartitionResult } from '../protocol/batch.js';
+import { BatchStatus, EMPTY_STATE_VERSION, generationOf, type PartitionResult } from '../protocol/batch-records.js';
+import { checkPlannedVersion } from '../protocol/job-versions.js';
 import { inheritState } from '../protocol/lineage.js';
 import { readRange } from './read-range.js';
 import type { StateCache } from './state-cache.js';
@@ -36,7 +37,7 @@ export const MAX_SINK_ROW_BYTES = 400 * 1024;
 
 /**
  * Runs one partition of one planned batch (step 2 of the protocol in
- * engine/protocol/batch.ts):
+ * engine/protocol/planning.ts):
  *
  *   1. read exactly the partition's range (readRange records its end first when needed)
  *   2. apply the pipeline to the records, in order, over state version `base` (or, in a

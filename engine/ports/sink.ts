@@ -28,7 +28,7 @@ export interface StoredRow extends SinkRow {
 export interface SinkWrite {
   readonly jobId: string;
   readonly batchId: number;
-  /** The job's replay generation, from the batch's plan (engine/protocol/batch.ts): 0 until a replay. */
+  /** The job's replay generation, from the batch's plan (engine/protocol/batch-records.ts): 0 until a replay. */
   readonly generation: number;
   readonly partition: string;
   readonly rows: readonly SinkRow[];

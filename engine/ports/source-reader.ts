@@ -1,4 +1,4 @@
-import type { FixedRange } from '../protocol/batch.js';
+import type { FixedRange } from '../protocol/fixed-ranges.js';
 import type { HashKeyRange } from '../protocol/lineage.js';
 import type { Offset, StartPosition } from '../protocol/offsets.js';
 

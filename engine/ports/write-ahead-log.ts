@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import { generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../protocol/batch.js';
+import { generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../protocol/batch-records.js';
 import type { RangeEnd } from '../protocol/offsets.js';
 
 /**
@@ -37,9 +37,15 @@ export interface SupersededBatch {
 /**
  * The write-ahead log of a job: the offset log (plans), the recorded range ends, and the
  * commit log, plus the driver lease that fences a second driver. The protocol that uses
- * it is written at the top of engine/protocol/batch.ts; the rules each method must keep
+ * it is written at the top of engine/protocol/planning.ts; the rules each method must keep
  * are below and are checked by test/contract/write-ahead-log.contract.ts against every
  * adapter.
+ *
+ * Batch records are stored in the format of engine/protocol/batch-record-format.ts: every
+ * record written carries its format version, and every method that returns batch records
+ * decodes them with decodeBatchRecord, so a record written before format versions reads
+ * back in the current format, and one of a newer format or malformed makes the read throw
+ * StateCorruptionError.
  */
 export interface WriteAheadLog {
   /**

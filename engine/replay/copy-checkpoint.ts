@@ -1,6 +1,6 @@
 import type { StateStore } from '../ports/state-store.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
-import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch.js';
+import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch-records.js';
 import { stateVersionsAfter } from './replay-plan.js';
 
 /**

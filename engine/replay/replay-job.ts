@@ -44,13 +44,8 @@ import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import { JobState, type JobRegistry } from '../ports/job-registry.js';
 import type { ReplayRecord } from '../ports/write-ahead-log.js';
-import {
-  BatchStatus,
-  generationOf,
-  stateMigrationFor,
-  type BatchRecord,
-  type PartitionResult,
-} from '../protocol/batch.js';
+import { BatchStatus, generationOf, type BatchRecord, type PartitionResult } from '../protocol/batch-records.js';
+import { stateMigrationFor } from '../protocol/job-versions.js';
 import { sameRangeEnd, type RangeEnd } from '../protocol/offsets.js';
 import { retry } from '../retry.js';
 import { continuesFrom, readsSameRanges, replayPlanOf, type ReplayJobSettings } from './replay-plan.js';

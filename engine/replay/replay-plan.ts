@@ -28,17 +28,9 @@
  * replay and read other ranges), the replay ends there (engine/replay/replay-job.ts).
  */
 import { InvalidArgumentError } from '../errors.js';
-import {
-  BatchStatus,
-  EMPTY_STATE_VERSION,
-  finishedJobVersionsAfter,
-  inheritedStates,
-  nextWatermark,
-  stateMigrationFor,
-  type BatchPlan,
-  type BatchRecord,
-  type PartitionPlan,
-} from '../protocol/batch.js';
+import { BatchStatus, EMPTY_STATE_VERSION, type BatchPlan, type BatchRecord, type PartitionPlan } from '../protocol/batch-records.js';
+import { finishedJobVersionsAfter, inheritedStates, stateMigrationFor } from '../protocol/job-versions.js';
+import { nextWatermark } from '../protocol/watermark.js';
 import type { StartPosition } from '../protocol/offsets.js';
 
 /** What the code's job contributes to a replayed plan. */

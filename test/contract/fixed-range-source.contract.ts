@@ -18,7 +18,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DataLossError } from '../../engine/errors.js';
-import type { FixedRange } from '../../engine/protocol/batch.js';
+import type { FixedRange } from '../../engine/protocol/fixed-ranges.js';
 import type { ReadResult, SourceReader, SourceRecord } from '../../engine/ports/source-reader.js';
 import { compareOffsets, type Offset, type StartPosition } from '../../engine/protocol/offsets.js';
 

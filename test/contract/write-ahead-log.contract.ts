@@ -1,67 +1,58 @@
 /**
  * The rules of engine/ports/write-ahead-log.ts, checked against any adapter. Each test
- * gets a fresh adapter from `makeAdapter`.
+ * gets a fresh adapter from `makeAdapter`, with access to what it stores.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConcurrentDriverError, InvalidArgumentError } from '../../engine/errors.js';
+import { ConcurrentDriverError, InvalidArgumentError, StateCorruptionError } from '../../engine/errors.js';
 import type { ReplayRecord, WriteAheadLog } from '../../engine/ports/write-ahead-log.js';
-import { BatchStatus, type BatchCommit, type BatchPlan } from '../../engine/protocol/batch.js';
+import { BatchStatus, type BatchCommit, type BatchPlan, type PartitionCommit } from '../../engine/protocol/batch-records.js';
+import { WAL_FORMAT_VERSION } from '../../engine/protocol/batch-record-format.js';
 import type { RangeEnd } from '../../engine/protocol/offsets.js';
+import { batchCommit, batchPlan, metrics, partitionCommit, partitionPlan } from '../support/builders.js';
 
 const SHARDS = ['shardId-000000000000', 'shardId-000000000001'];
 const OFFSET_A = '49590338271490256608559692538361571095921575989136588898';
 const OFFSET_B = '49590338271490256608559692540925702759324208523137515618';
 
 export function testPlan(jobId: string, batchId: number, epoch: number, partitions: readonly string[] = SHARDS): BatchPlan {
-  return {
+  return batchPlan({
     jobId,
     batchId,
     epoch,
     plannedAt: 1_767_225_600_000 + batchId * 1_000,
     watermarkMs: batchId === 1 ? null : 1_767_225_000_000 + batchId,
     maxEventTimeMs: batchId === 1 ? null : 1_767_225_060_000 + batchId,
-    partitions: partitions.map((partition, i) => ({
-      partition,
-      start: i % 3 === 0 ? { type: 'EARLIEST' } : i % 3 === 1 ? { type: 'AFTER', offset: OFFSET_A } : { type: 'AT_TIMESTAMP', timestamp: 1_767_225_600_000 },
-      maxRecords: 500,
-      baseStateVersion: batchId - 1,
-    })),
-    startingPosition: { type: 'EARLIEST' },
+    partitions: partitions.map((partition, i) =>
+      partitionPlan(partition, {
+        start: i % 3 === 0 ? { type: 'EARLIEST' } : i % 3 === 1 ? { type: 'AFTER', offset: OFFSET_A } : { type: 'AT_TIMESTAMP', timestamp: 1_767_225_600_000 },
+        maxRecords: 500,
+        baseStateVersion: batchId - 1,
+      }),
+    ),
     // A finished (closed, fully read) shard is carried forward with its final state version.
     finished: batchId > 1 ? { 'shardId-parent': 1 } : {},
-  };
+  });
 }
 
 export function testCommit(plan: BatchPlan, epoch = plan.epoch, committedAt = plan.plannedAt + 250): BatchCommit {
-  const partitions: Record<string, BatchCommit['partitions'][string]> = {};
+  const partitions: Record<string, PartitionCommit> = {};
   plan.partitions.forEach((p, i) => {
     const end: RangeEnd = i === 0 ? { count: 0 } : { count: 17, lastOffset: OFFSET_B };
-    partitions[p.partition] = {
+    partitions[p.partition] = partitionCommit({
       end,
       nextStart: end.count === 0 ? p.start : { type: 'AFTER', offset: OFFSET_B },
       stateVersion: i === 0 ? p.baseStateVersion : plan.batchId,
       caughtUp: i === 0,
       lagMs: i === 0 ? 0 : null,
-    };
+    });
   });
-  return {
+  return batchCommit({
     batchId: plan.batchId,
     epoch,
     committedAt,
-    maxEventTimeMs: null,
     partitions,
-    metrics: {
-      records: 17,
-      skippedOffsets: 0,
-      outputRows: 4,
-      deadLetters: 1,
-      lateRecords: 0,
-      stateRows: 9,
-      stateBytesWritten: 1_234,
-      durationMs: 250,
-      lagMs: null,
-    },
-  };
+    metrics: metrics({ records: 17, outputRows: 4, deadLetters: 1, stateRows: 9, stateBytesWritten: 1_234, durationMs: 250 }),
+  });
 }
 
 export function testReplay(jobId: string, generation: number, epoch: number, overrides: Partial<ReplayRecord> = {}): ReplayRecord {
@@ -80,11 +71,22 @@ export function testReplay(jobId: string, generation: number, epoch: number, ove
   };
 }
 
-export function describeWriteAheadLogContract(name: string, makeAdapter: () => Promise<WriteAheadLog> | WriteAheadLog): void {
+/** An adapter, and its batch records as stored: to store what code of another format wrote. */
+export interface WriteAheadLogFixture {
+  readonly wal: WriteAheadLog;
+  /** Stores a batch record exactly as given: no format version is added, no rule applies. */
+  putStoredBatch(jobId: string, batchId: number, stored: Readonly<Record<string, unknown>>): Promise<void>;
+  /** A batch record as stored (without the store's own keys), undecoded; null when there is none. */
+  getStoredBatch(jobId: string, batchId: number): Promise<unknown>;
+}
+
+export function describeWriteAheadLogContract(name: string, makeAdapter: () => Promise<WriteAheadLogFixture> | WriteAheadLogFixture): void {
   describe(`WriteAheadLog contract: ${name}`, () => {
+    let fixture: WriteAheadLogFixture;
     let wal: WriteAheadLog;
     beforeEach(async () => {
-      wal = await makeAdapter();
+      fixture = await makeAdapter();
+      wal = fixture.wal;
     });
 
     describe('driver lease', () => {
@@ -491,6 +493,70 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
         expect(await wal.supersedeBatchesAbove('job', 0, 1)).toBe(3);
         expect(await wal.getLatestBatch('job')).toBeNull();
         expect((await wal.listSupersededBatches('job', 1)).map((b) => b.record.plan.batchId)).toEqual([1, 2, 3]);
+      });
+    });
+
+    describe('the stored format (engine/protocol/batch-record-format.ts)', () => {
+      /** What absence meant in a record written before format versions (testPlan writes none of these). */
+      const upgraded = (plan: BatchPlan): BatchPlan => ({ ...plan, generation: 0, handedOver: {}, finishedJobVersions: {} });
+
+      it('writes every batch record with the current format version, and a commit keeps it', async () => {
+        const epoch = await wal.acquireEpoch('job');
+        const plan = testPlan('job', 1, epoch);
+        await wal.putPlan(plan);
+        expect(await fixture.getStoredBatch('job', 1)).toEqual({ formatVersion: WAL_FORMAT_VERSION, status: BatchStatus.PLANNED, plan });
+        await wal.commitBatch('job', testCommit(plan));
+        expect(await fixture.getStoredBatch('job', 1)).toMatchObject({ formatVersion: WAL_FORMAT_VERSION, status: BatchStatus.COMMITTED });
+      });
+
+      it('reads a record stored before format versions back upgraded, from every read, and commits it', async () => {
+        const epoch = await wal.acquireEpoch('job');
+        const one = testPlan('job', 1, epoch);
+        const two = testPlan('job', 2, epoch);
+        await fixture.putStoredBatch('job', 1, { status: BatchStatus.COMMITTED, plan: one, commit: testCommit(one) });
+        await fixture.putStoredBatch('job', 2, { status: BatchStatus.PLANNED, plan: two });
+
+        const first = { plan: upgraded(one), status: BatchStatus.COMMITTED, commit: testCommit(one) };
+        expect(await wal.getBatch('job', 1)).toEqual(first);
+        expect(await wal.getLatestBatch('job')).toEqual({ plan: upgraded(two), status: BatchStatus.PLANNED });
+        expect(await wal.listBatches('job')).toEqual([first, { plan: upgraded(two), status: BatchStatus.PLANNED }]);
+        expect((await wal.getBatch('job', 1))?.plan.jobVersion).toBeUndefined();
+
+        // The commit goes into the record as it is: it stays a record without a version.
+        expect(await wal.commitBatch('job', testCommit(two))).toBe('committed');
+        expect(await wal.getBatch('job', 2)).toEqual({ plan: upgraded(two), status: BatchStatus.COMMITTED, commit: testCommit(two) });
+        expect(await fixture.getStoredBatch('job', 2)).not.toHaveProperty('formatVersion');
+
+        // A replay moves it as it is, and reads it back upgraded.
+        await wal.beginReplay(testReplay('job', 1, epoch, { fromBatchId: 0 }));
+        expect(await wal.supersedeBatchesAbove('job', 0, 1)).toBe(2);
+        expect((await wal.listSupersededBatches('job', 1)).map((b) => b.record)).toEqual([
+          first,
+          { plan: upgraded(two), status: BatchStatus.COMMITTED, commit: testCommit(two) },
+        ]);
+      });
+
+      it('refuses a record of a newer format version, naming the job and the batch, from every read', async () => {
+        const epoch = await wal.acquireEpoch('job');
+        const plan = testPlan('job', 1, epoch);
+        await fixture.putStoredBatch('job', 1, { formatVersion: WAL_FORMAT_VERSION + 1, status: BatchStatus.PLANNED, plan });
+        const message = `job job: batch 1 of the write-ahead log has format version ${WAL_FORMAT_VERSION + 1}, and this code reads versions up to ${WAL_FORMAT_VERSION}`;
+        for (const read of [() => wal.getBatch('job', 1), () => wal.getLatestBatch('job'), () => wal.listBatches('job')]) {
+          const error = await read().catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(StateCorruptionError);
+          expect((error as Error).message).toContain(message);
+        }
+        await expect(wal.commitBatch('job', testCommit(plan))).rejects.toBeInstanceOf(StateCorruptionError);
+      });
+
+      it('refuses a malformed record, saying what is wrong with it', async () => {
+        const epoch = await wal.acquireEpoch('job');
+        const plan = testPlan('job', 1, epoch);
+        const partitions = plan.partitions.map((p, i) => (i === 1 ? { ...p, maxRecords: 'many' } : p));
+        await fixture.putStoredBatch('job', 1, { formatVersion: WAL_FORMAT_VERSION, status: BatchStatus.PLANNED, plan: { ...plan, partitions } });
+        const error = await wal.getBatch('job', 1).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StateCorruptionError);
+        expect((error as Error).message).toMatch(/^job job: batch 1 of the write-ahead log is malformed: plan\.partitions\.1\.maxRecords: /);
       });
     });
   });

@@ -1,7 +1,7 @@
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
 import { createTestWalTable, testAwsClients } from '../support/aws.js';
 import { awsScenarioWorld } from '../support/scenario-aws.js';
-import { describeChaos } from './chaos.js';
+import { describeChaos } from './chaos.scenario.js';
 
 /** The chaos suite on DynamoDB Local, kinesalite and s3rver, the registry in a WAL table. */
 describeChaos(

@@ -1,7 +1,7 @@
 import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
 import { systemClock } from '../../engine/adapters/system-clock.js';
 import { scenarioJob } from '../support/scenario.js';
-import { describeChaos, memoryRegistry } from './chaos.js';
+import { describeChaos, memoryRegistry } from './chaos.scenario.js';
 
 /** The chaos suite on the memory adapters (the state machines and handlers are the real ones). */
 describeChaos(

@@ -1,7 +1,7 @@
 import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
 import { kafkaSource } from '../../engine/job/index.js';
 import { scenarioJob } from '../support/scenario.js';
-import { describeCrashScenarios } from './crash-points.js';
+import { describeCrashScenarios } from './crash-points.scenario.js';
 
 /** The crash scenarios on the memory adapters reading a Kafka topic's twin: offsets 0, 1, 2..., ranges fixed at plan time. */
 describeCrashScenarios(

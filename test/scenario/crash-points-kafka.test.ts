@@ -7,7 +7,7 @@ import {
 } from '../support/aws.js';
 import { uniqueTopic, useKafkaMock } from '../support/kafka.js';
 import { scenarioJob } from '../support/scenario.js';
-import { describeCrashScenarios } from './crash-points.js';
+import { describeCrashScenarios } from './crash-points.scenario.js';
 
 /**
  * The crash scenarios reading a Kafka topic on librdkafka's mock cluster (3 brokers, the

@@ -1,5 +1,5 @@
 import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
-import { describeCrashScenarios } from './crash-points.js';
+import { describeCrashScenarios } from './crash-points.scenario.js';
 import { scenarioJob } from '../support/scenario.js';
 
 describeCrashScenarios(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime } from '../../local/runtime.js';
-import { BatchStatus } from '../../engine/protocol/batch.js';
+import { BatchStatus } from '../../engine/protocol/batch-records.js';
 import { silentLogger } from '../../engine/adapters/memory/index.js';
 import { DEFAULT_CLICKSTREAM, expectedCounts, generateClickstream, seededRandom } from '../../jobs/clickstream/generate.js';
 import { CLICKSTREAM_JOB, clickstreamJob } from '../../jobs/clickstream/job.js';

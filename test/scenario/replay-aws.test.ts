@@ -5,7 +5,7 @@ import {
   createTestStream,
   shardHashKeys,
 } from '../support/aws.js';
-import { describeReplayScenarios } from './replay.js';
+import { describeReplayScenarios } from './replay.scenario.js';
 
 /** The replay scenarios on kinesalite, DynamoDB Local and s3rver, through the real SDK clients. */
 describeReplayScenarios(

@@ -4,7 +4,7 @@ import { runDriver } from '../../engine/driver/run-driver.js';
 import { count, defineJob, kafkaSource, memorySink } from '../../engine/job/index.js';
 import { replayJob } from '../../engine/replay/replay-job.js';
 import { CRASH_POINTS, SimulatedCrash, withCrash } from '../support/crash.js';
-import { CAP, describeReplayScenarios, userCounts } from './replay.js';
+import { CAP, describeReplayScenarios, userCounts } from './replay.scenario.js';
 
 describeReplayScenarios(
   'memory adapters',

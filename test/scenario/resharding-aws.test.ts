@@ -9,7 +9,7 @@ import {
   splitShard,
   testAwsClients,
 } from '../support/aws.js';
-import { describeReshardScenarios, reshardCrashes } from './resharding.js';
+import { describeReshardScenarios, reshardCrashes } from './resharding.scenario.js';
 
 /**
  * The reshard scenarios on kinesalite (SplitShard, MergeShards, closed parents that end

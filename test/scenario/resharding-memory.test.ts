@@ -1,6 +1,6 @@
 import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
 import { seededRandom } from '../../jobs/clickstream/generate.js';
-import { describeReshardScenarios, reshardCrashes } from './resharding.js';
+import { describeReshardScenarios, reshardCrashes } from './resharding.scenario.js';
 
 let shardCounter = 0;
 

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { runDriver } from '../../engine/driver/run-driver.js';
 import type { JobDefinition, JobSource } from '../../engine/job/types.js';
 import type { EnginePorts } from '../../engine/ports/index.js';
-import { BatchStatus } from '../../engine/protocol/batch.js';
+import { BatchStatus } from '../../engine/protocol/batch-records.js';
 import {
   assertUnambiguous,
   expectedCounts,

@@ -3,11 +3,16 @@
  * Items of a job, all under pk = job id:
  *
  *   sk = lease                          { epoch, generation? }          the driver lease
- *   sk = batch#<batchId, 12 digits>     { batchId, status, plan, commit? }
+ *   sk = batch#<batchId, 12 digits>     { batchId, formatVersion, status, plan, commit? }
  *   sk = range#<batchId, 12 digits>#<p> { batchId, partition, count, lastOffset?, closed? }
  *   sk = replay#<generation, 6 digits>  { generation, record }          a replay (engine/replay)
  *   sk = superseded#<generation>#batch#<batchId>      a batch that replay superseded, as it was
  *   sk = superseded#<generation>#range#<batchId>#<p>  and its range ends
+ *
+ * A batch item is a batch record in the format of engine/protocol/batch-record-format.ts
+ * (plus its keys and batchId): written by encodeBatchRecord, and every read of one, the
+ * protocol's and a replay's, goes through decodeBatchRecord. A commit sets status and
+ * commit on the item and keeps its formatVersion.
  *
  * Zero-padding makes the sort key order the batch order. Every read the protocol depends
  * on is strongly consistent. The rules each method keeps are in engine/ports/write-ahead-log.ts.
@@ -20,7 +25,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentDriverError, InvalidArgumentError, TransientError } from '../../errors.js';
-import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch.js';
+import { decodeBatchRecord, encodeBatchRecord } from '../../protocol/batch-record-format.js';
+import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch-records.js';
 import type { RangeEnd } from '../../protocol/offsets.js';
 import {
   replayUnfinishedError,
@@ -116,7 +122,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
       {
         Put: {
           TableName: this.table,
-          Item: { pk: jobId, sk: batchKey(batchId), batchId, status: BatchStatus.PLANNED, plan },
+          Item: { pk: jobId, sk: batchKey(batchId), batchId, ...encodeBatchRecord({ plan, status: BatchStatus.PLANNED }) },
           ConditionExpression: ITEM_DOES_NOT_EXIST,
         },
       },
@@ -205,6 +211,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
         Update: {
           TableName: this.table,
           Key: { pk: jobId, sk: batchKey(batchId) },
+          // Status and commit only: the item keeps the format version it was created with.
           UpdateExpression: 'SET #status = :committed, #commit = :commit',
           ConditionExpression: BATCH_IS_PLANNED,
           ExpressionAttributeNames: { '#status': 'status', '#commit': 'commit' },
@@ -298,7 +305,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
     if (batchId >= MAX_ID) return 0;
     const from = Math.max(0, batchId + 1);
     const batches = (await this.queryBetween(jobId, batchKey(from), batchKey(MAX_ID), Infinity)).filter(
-      (item) => generationOf(item.plan as BatchPlan) < generation,
+      (item) => generationOf(toBatchRecord(item).plan) < generation,
     );
     if (batches.length === 0) return 0;
     const ids = new Set(batches.map((item) => item.batchId as number));
@@ -458,9 +465,10 @@ function supersededRangeKey(generation: number, batchId: number, partition: stri
   return `${supersededPrefix(generation)}${RANGE_PREFIX}${pad(batchId)}#${partition}`;
 }
 
+/** A batch item's record, decoded (the item without its keys is the stored record). */
 function toBatchRecord(item: Item): BatchRecord {
-  const record = { plan: item.plan as BatchPlan, status: item.status as BatchStatus };
-  return item.commit === undefined ? record : { ...record, commit: item.commit as BatchCommit };
+  const { pk, sk: _sk, batchId, ...stored } = item;
+  return decodeBatchRecord(stored, { jobId: String(pk), batchId: Number(batchId) });
 }
 
 function toRangeEnd(item: { count?: unknown; lastOffset?: unknown; closed?: unknown; startedAt?: unknown }): RangeEnd {

@@ -39,7 +39,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { DataLossError, InvalidArgumentError, TransientError } from '../../errors.js';
-import type { FixedRange } from '../../protocol/batch.js';
+import type { FixedRange } from '../../protocol/fixed-ranges.js';
 import { describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
 import type { PartitionInfo, RangeRequest, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
 import { checkKafkaConnection, kafkaClientConfig, resolveKafkaAuth, type KafkaClientOptions, type KafkaConnection } from './kafka-config.js';

@@ -1,5 +1,5 @@
 import { DataLossError, InvalidArgumentError, RangeMismatchError } from '../../errors.js';
-import type { FixedRange } from '../../protocol/batch.js';
+import type { FixedRange } from '../../protocol/fixed-ranges.js';
 import { hashKeyOf, inHashKeyRange, type HashKeyRange } from '../../protocol/lineage.js';
 import { compareOffsets, isAfterStart, isBeforeEnd, type Offset, type StartPosition } from '../../protocol/offsets.js';
 import type {

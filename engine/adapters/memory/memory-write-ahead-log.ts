@@ -1,5 +1,6 @@
 import { ConcurrentDriverError, InvalidArgumentError } from '../../errors.js';
-import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch.js';
+import { decodeBatchRecord, encodeBatchRecord } from '../../protocol/batch-record-format.js';
+import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch-records.js';
 import type { RangeEnd } from '../../protocol/offsets.js';
 import { replayUnfinishedError, type ReplayRecord, type SupersededBatch, type WriteAheadLog } from '../../ports/write-ahead-log.js';
 
@@ -7,11 +8,12 @@ interface JobLog {
   epoch: number;
   /** Raised by beginReplay: plans of a lower generation are refused. */
   generation: number;
-  batches: Map<number, BatchRecord>;
+  /** Batch records as stored (batch-record-format.ts): every read decodes them. */
+  batches: Map<number, unknown>;
   ranges: Map<string, RangeEnd>;
   replays: Map<number, ReplayRecord>;
-  /** Per replay generation, the batches it superseded, by id. */
-  superseded: Map<number, Map<number, SupersededBatch>>;
+  /** Per replay generation, the batches it superseded, by id: each as stored, with its range ends. */
+  superseded: Map<number, Map<number, { readonly record: unknown; readonly rangeEnds: Record<string, RangeEnd> }>>;
 }
 
 /** The WAL in memory, with the same conditional rules as the DynamoDB adapter. */
@@ -52,27 +54,24 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
         context: { jobId: plan.jobId, batchId: plan.batchId, epoch: plan.epoch },
       });
     }
-    log.batches.set(plan.batchId, clone({ plan, status: BatchStatus.PLANNED }));
+    log.batches.set(plan.batchId, clone(encodeBatchRecord({ plan, status: BatchStatus.PLANNED })));
   }
 
   async getBatch(jobId: string, batchId: number): Promise<BatchRecord | null> {
-    const record = this.jobs.get(jobId)?.batches.get(batchId);
-    return record === undefined ? null : clone(record);
+    return this.readBatch(jobId, batchId);
   }
 
   async getLatestBatch(jobId: string): Promise<BatchRecord | null> {
     const batches = this.jobs.get(jobId)?.batches;
     if (batches === undefined || batches.size === 0) return null;
-    return clone(batches.get(Math.max(...batches.keys()))!);
+    return this.readBatch(jobId, Math.max(...batches.keys()));
   }
 
   async listBatches(jobId: string, options: { fromBatchId?: number; limit?: number } = {}): Promise<BatchRecord[]> {
     const from = options.fromBatchId ?? 0;
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const batches = [...(this.jobs.get(jobId)?.batches.values() ?? [])]
-      .filter((b) => b.plan.batchId >= from)
-      .sort((a, b) => a.plan.batchId - b.plan.batchId);
-    return clone(batches.slice(0, limit));
+    const batches = [...(this.jobs.get(jobId)?.batches ?? [])].filter(([id]) => id >= from).sort(([a], [b]) => a - b);
+    return batches.slice(0, limit).map(([id, stored]) => decode(jobId, id, stored));
   }
 
   async recordRangeEnd(jobId: string, batchId: number, partition: string, end: RangeEnd): Promise<RangeEnd> {
@@ -91,8 +90,8 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
 
   async commitBatch(jobId: string, commit: BatchCommit): Promise<'committed' | 'already-committed'> {
     const log = this.job(jobId);
-    const record = log.batches.get(commit.batchId);
-    if (record === undefined) {
+    const record = this.readBatch(jobId, commit.batchId);
+    if (record === null) {
       throw new InvalidArgumentError(`batch ${commit.batchId} of job ${jobId} was never planned`, {
         context: { jobId, batchId: commit.batchId },
       });
@@ -104,7 +103,9 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
         { context: { jobId, batchId: commit.batchId, epoch: commit.epoch } },
       );
     }
-    log.batches.set(commit.batchId, clone({ plan: record.plan, status: BatchStatus.COMMITTED, commit }));
+    // The commit goes into the stored record, which keeps the format version it was created with.
+    const stored = log.batches.get(commit.batchId) as Record<string, unknown>;
+    log.batches.set(commit.batchId, clone({ ...stored, status: BatchStatus.COMMITTED, commit }));
     return 'committed';
   }
 
@@ -165,8 +166,8 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
       log.superseded.set(generation, archive);
     }
     let moved = 0;
-    for (const [id, record] of [...log.batches]) {
-      if (id <= batchId || generationOf(record.plan) >= generation) continue;
+    for (const [id, stored] of [...log.batches]) {
+      if (id <= batchId || generationOf(decode(jobId, id, stored).plan) >= generation) continue;
       const rangeEnds: Record<string, RangeEnd> = {};
       for (const [key, end] of [...log.ranges]) {
         const [keyBatch, partition] = splitRangeKey(key);
@@ -174,7 +175,7 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
         rangeEnds[partition] = end;
         log.ranges.delete(key);
       }
-      if (!archive.has(id)) archive.set(id, clone({ record, rangeEnds }));
+      if (!archive.has(id)) archive.set(id, clone({ record: stored, rangeEnds }));
       log.batches.delete(id);
       moved += 1;
     }
@@ -184,8 +185,35 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
   async listSupersededBatches(jobId: string, generation: number): Promise<SupersededBatch[]> {
     const archive = this.jobs.get(jobId)?.superseded.get(generation);
     if (archive === undefined) return [];
-    return clone([...archive.values()].sort((a, b) => a.record.plan.batchId - b.record.plan.batchId));
+    return [...archive]
+      .sort(([a], [b]) => a - b)
+      .map(([batchId, { record, rangeEnds }]) => ({ record: decode(jobId, batchId, record), rangeEnds: clone(rangeEnds) }));
   }
+
+  /**
+   * Stores a batch record exactly as given, bypassing every rule of the log: what code
+   * of another format wrote (tests of the stored format; DynamoDB items are written
+   * directly). Reads decode it like any other record.
+   */
+  putStoredBatch(jobId: string, batchId: number, stored: unknown): void {
+    this.job(jobId).batches.set(batchId, clone(stored));
+  }
+
+  /** A batch record as stored, undecoded; null when there is none. */
+  getStoredBatch(jobId: string, batchId: number): unknown {
+    const stored = this.jobs.get(jobId)?.batches.get(batchId);
+    return stored === undefined ? null : clone(stored);
+  }
+
+  private readBatch(jobId: string, batchId: number): BatchRecord | null {
+    const stored = this.jobs.get(jobId)?.batches.get(batchId);
+    return stored === undefined ? null : decode(jobId, batchId, stored);
+  }
+}
+
+/** A stored batch record, decoded into the current format (batch-record-format.ts), as a copy. */
+function decode(jobId: string, batchId: number, stored: unknown): BatchRecord {
+  return decodeBatchRecord(clone(stored), { jobId, batchId });
 }
 
 function splitRangeKey(key: string): [number, string] {

@@ -11,7 +11,8 @@ import { markStopped, startJob } from '../../../engine/driver/job-control.js';
 import { JobSpecError } from '../../../engine/errors.js';
 import type { DeadLetter } from '../../../engine/ports/dead-letter-queue.js';
 import type { DriverExecutions } from '../../../engine/ports/driver-executions.js';
-import type { BatchCommit, BatchPlan, BatchRecord } from '../../../engine/protocol/batch.js';
+import type { BatchCommit, BatchPlan, BatchRecord } from '../../../engine/protocol/batch-records.js';
+import { batchCommit, batchPlan, metrics, partitionCommit, partitionPlan } from '../../support/builders.js';
 import { clickstreamJob } from '../../../jobs/clickstream/job.js';
 import { catalog as projectCatalog } from '../../../jobs/catalog.js';
 
@@ -57,30 +58,17 @@ function fixture(): Fixture {
 const request = (over: Record<string, unknown> = {}) => parseStartJob({ jobName: 'page-views', jobId: 'j', ...over });
 
 function plan(jobId: string, batchId: number, over: Partial<BatchPlan> = {}): BatchPlan {
-  return {
-    jobId,
-    batchId,
-    epoch: 1,
-    plannedAt: 1_000 * batchId,
-    watermarkMs: null,
-    maxEventTimeMs: null,
-    partitions: [{ partition: 'p0', start: { type: 'EARLIEST' }, maxRecords: 10, baseStateVersion: 0 }],
-    startingPosition: { type: 'EARLIEST' },
-    finished: {},
-    jobVersion: 1,
-    ...over,
-  };
+  return batchPlan({ jobId, batchId, plannedAt: 1_000 * batchId, partitions: [partitionPlan('p0')], jobVersion: 1, ...over });
 }
 
 function commit(batchId: number, records: number, durationMs = 100): BatchCommit {
-  return {
+  const end = { count: records, ...(records > 0 ? { lastOffset: String(batchId * 100) } : {}) };
+  return batchCommit({
     batchId,
-    epoch: 1,
     committedAt: 1_000 * batchId + durationMs,
-    maxEventTimeMs: null,
-    partitions: { p0: { end: { count: records, ...(records > 0 ? { lastOffset: String(batchId * 100) } : {}) }, nextStart: { type: 'AFTER', offset: String(batchId * 100) }, stateVersion: 0, caughtUp: true, lagMs: 5 } },
-    metrics: { records, skippedOffsets: 0, outputRows: 0, deadLetters: 0, lateRecords: 0, stateRows: 7, stateBytesWritten: 0, durationMs, lagMs: 5 },
-  };
+    partitions: { p0: partitionCommit({ end, nextStart: { type: 'AFTER', offset: String(batchId * 100) }, lagMs: 5 }) },
+    metrics: metrics({ records, stateRows: 7, durationMs, lagMs: 5 }),
+  });
 }
 
 async function writeBatches(ports: MemoryPorts, jobId: string, count: number): Promise<void> {

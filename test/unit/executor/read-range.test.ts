@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { MemorySource, MemoryWriteAheadLog } from '../../../engine/adapters/memory/index.js';
 import { RangeMismatchError } from '../../../engine/errors.js';
 import { readRange } from '../../../engine/executor/read-range.js';
-import type { PartitionPlan } from '../../../engine/protocol/batch.js';
+import { partitionPlan } from '../../support/builders.js';
 
 function setup(records: number) {
   const source = new MemorySource();
   source.createStream('s', ['p']);
   const offsets = source.append('s', 'p', Array.from({ length: records }, (_, i) => ({ key: 'k', data: new Uint8Array([i]) })));
   const wal = new MemoryWriteAheadLog();
-  const plan: PartitionPlan = { partition: 'p', start: { type: 'EARLIEST' }, maxRecords: 5, baseStateVersion: 0 };
+  const plan = partitionPlan('p', { maxRecords: 5 });
   return { source, wal, plan, offsets, reader: source.reader('s') };
 }
 

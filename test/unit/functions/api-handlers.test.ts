@@ -10,6 +10,7 @@ import { createApiReadHandler } from '../../../functions/api-read.js';
 import { API_ROUTES, matchRoute } from '../../../functions/api-routes.js';
 import { batchRecord, emfMetrics, supervisorRecords } from '../../../functions/metrics.js';
 import { catalog } from '../../../jobs/catalog.js';
+import { metrics } from '../../support/builders.js';
 
 function event(routeKey: string, over: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
   return {
@@ -95,7 +96,7 @@ describe('metrics in the Embedded Metric Format', () => {
         committedNow,
         caughtUp: true,
         watermarkMs: null,
-        metrics: { records: 40, skippedOffsets: 0, outputRows: 4, deadLetters: 1, lateRecords: 0, stateRows: 9, stateBytesWritten: 300, durationMs: 250, lagMs },
+        metrics: metrics({ records: 40, outputRows: 4, deadLetters: 1, stateRows: 9, stateBytesWritten: 300, durationMs: 250, lagMs }),
       },
     }) satisfies FinishTaskResult;
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { count, sum, tumbling, type OutputMode } from '../../../engine/job/index.js';
-import { nextWatermark } from '../../../engine/protocol/batch.js';
+import { nextWatermark } from '../../../engine/protocol/watermark.js';
 import { job, PartitionRun, recs, rowsByKey } from './harness.js';
 
 /** Page views per 10 ms window, 5 ms allowed lateness. */

@@ -1,41 +1,32 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  BatchStatus,
-  buildCommit,
-  nextWatermark,
-  planNextBatch,
-  resolveNextBatch,
-  retentionPlan,
-  type BatchRecord,
-  type PartitionResult,
-  type PlanningSettings,
-} from '../../../engine/protocol/batch.js';
+import type { BatchRecord, PartitionResult } from '../../../engine/protocol/batch-records.js';
+import { buildCommit } from '../../../engine/protocol/commit.js';
+import { planNextBatch, resolveNextBatch, type PlanningSettings } from '../../../engine/protocol/planning.js';
+import { retentionPlan } from '../../../engine/protocol/retention.js';
+import { nextWatermark } from '../../../engine/protocol/watermark.js';
 import { JobSpecError } from '../../../engine/errors.js';
+import { batchRecord, partitionResult } from '../../support/builders.js';
 
 const settings: PlanningSettings = { startingPosition: 'EARLIEST', maxRecordsPerPartition: 100, allowedLatenessMs: 1000, jobVersion: 1 };
 
 function result(partition: string, overrides: Partial<PartitionResult> = {}): PartitionResult {
-  return {
-    partition,
+  return partitionResult(partition, {
     end: { count: 2, lastOffset: '20' },
     stateVersion: 1,
     records: 2,
     outputRows: 1,
-    deadLetters: 0,
-    lateRecords: 0,
     maxEventTimeMs: 5000,
     stateRows: 1,
     stateBytesWritten: 10,
     lagMs: 0,
-    caughtUp: true,
     ...overrides,
-  };
+  });
 }
 
 function committed(previous: BatchRecord | null, results: PartitionResult[], nowMs = 10): BatchRecord {
   const plan = planNextBatch({ jobId: 'j', epoch: 1, previous, partitions: results.map((r) => r.partition), settings, nowMs });
-  return { plan, status: BatchStatus.COMMITTED, commit: buildCommit({ plan, results, epoch: 1, nowMs: nowMs + 5 }) };
+  return batchRecord(plan, buildCommit({ plan, results, epoch: 1, nowMs: nowMs + 5 }));
 }
 
 describe('resolveNextBatch', () => {
@@ -50,7 +41,7 @@ describe('resolveNextBatch', () => {
 
   it('re-runs a planned, uncommitted batch with exactly its recorded plan', () => {
     const first = resolveNextBatch({ jobId: 'j', epoch: 1, latest: null, partitions: ['a'], settings, nowMs: 7 });
-    const latest: BatchRecord = { plan: first.plan, status: BatchStatus.PLANNED };
+    const latest = batchRecord(first.plan);
     const next = resolveNextBatch({ jobId: 'j', epoch: 2, latest, partitions: ['a', 'new'], settings, nowMs: 999 });
     expect(next).toEqual({ kind: 'resume', plan: first.plan });
   });
@@ -70,11 +61,7 @@ describe('resolveNextBatch', () => {
   it('starts a partition that appears while the job runs at the job’s own starting position', async () => {
     const latestSettings: PlanningSettings = { ...settings, startingPosition: 'LATEST' };
     const plan = planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: ['a'], settings: latestSettings, nowMs: 7 });
-    const one: BatchRecord = {
-      plan,
-      status: BatchStatus.COMMITTED,
-      commit: buildCommit({ plan, results: [result('a')], epoch: 1, nowMs: 8 }),
-    };
+    const one = batchRecord(plan, buildCommit({ plan, results: [result('a')], epoch: 1, nowMs: 8 }));
     const two = planNextBatch({ jobId: 'j', epoch: 1, previous: one, partitions: ['a', 'child'], settings: latestSettings, nowMs: 9 });
     // LATEST was fixed at the first plan's time: a later partition is read from then on, not from its own "now".
     expect(plan.startingPosition).toEqual({ type: 'AT_TIMESTAMP', timestamp: 7 });
@@ -85,7 +72,7 @@ describe('resolveNextBatch', () => {
   it('refuses to follow a batch that is not committed', () => {
     const plan = planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: ['a'], settings, nowMs: 1 });
     expect(() =>
-      planNextBatch({ jobId: 'j', epoch: 1, previous: { plan, status: BatchStatus.PLANNED }, partitions: [], settings, nowMs: 2 }),
+      planNextBatch({ jobId: 'j', epoch: 1, previous: batchRecord(plan), partitions: [], settings, nowMs: 2 }),
     ).toThrow(/not committed/);
   });
 

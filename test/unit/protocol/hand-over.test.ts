@@ -1,36 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BatchStatus,
-  buildCommit,
-  planNextBatch,
-  inheritedStates,
-  retentionPlan,
-  type BatchRecord,
-  type PartitionResult,
-  type PlanningSettings,
-} from '../../../engine/protocol/batch.js';
+import type { BatchRecord, PartitionResult } from '../../../engine/protocol/batch-records.js';
+import { buildCommit } from '../../../engine/protocol/commit.js';
+import { inheritedStates } from '../../../engine/protocol/job-versions.js';
+import { planNextBatch, type PlanningSettings } from '../../../engine/protocol/planning.js';
+import { retentionPlan } from '../../../engine/protocol/retention.js';
 import type { PartitionLineage } from '../../../engine/protocol/lineage.js';
+import { batchRecord, partitionResult } from '../../support/builders.js';
 
 const settings: PlanningSettings = { startingPosition: 'EARLIEST', maxRecordsPerPartition: 100, allowedLatenessMs: null, jobVersion: 1 };
 
 /** Runs one batch over the listed partitions: each read partition writes state version = batch id; `closing` ones reach their end. */
 function runBatch(previous: BatchRecord | null, listed: PartitionLineage[], closing: string[] = []): BatchRecord {
   const plan = planNextBatch({ jobId: 'j', epoch: 1, previous, partitions: listed, settings, nowMs: 10 });
-  const results: PartitionResult[] = plan.partitions.map((p) => ({
-    partition: p.partition,
-    end: { count: 1, lastOffset: String(plan.batchId), ...(closing.includes(p.partition) ? { closed: true } : {}) },
-    stateVersion: plan.batchId,
-    records: 1,
-    outputRows: 1,
-    deadLetters: 0,
-    lateRecords: 0,
-    maxEventTimeMs: null,
-    stateRows: 1,
-    stateBytesWritten: 1,
-    lagMs: 0,
-    caughtUp: true,
-  }));
-  return { plan, status: BatchStatus.COMMITTED, commit: buildCommit({ plan, results, epoch: 1, nowMs: 20 }) };
+  const results: PartitionResult[] = plan.partitions.map((p) =>
+    partitionResult(p.partition, {
+      end: { count: 1, lastOffset: String(plan.batchId), ...(closing.includes(p.partition) ? { closed: true } : {}) },
+      stateVersion: plan.batchId,
+      records: 1,
+      outputRows: 1,
+      stateRows: 1,
+      stateBytesWritten: 1,
+      lagMs: 0,
+    }),
+  );
+  return batchRecord(plan, buildCommit({ plan, results, epoch: 1, nowMs: 20 }));
 }
 
 const shard = (id: string, ...parentIds: string[]): PartitionLineage => ({ id, parentIds });

@@ -1,25 +1,18 @@
-/** Job versions and replay generations in the planner (engine/protocol/batch.ts). */
+/** Job versions and replay generations in the planner (engine/protocol/planning.ts, job-versions.ts). */
 import { describe, expect, it } from 'vitest';
 import { JobSpecError } from '../../../engine/errors.js';
-import {
-  BatchStatus,
-  buildCommit,
-  checkPlannedVersion,
-  generationOf,
-  planNextBatch,
-  resolveNextBatch,
-  stateMigrationFor,
-  type BatchPlan,
-  type BatchRecord,
-  type PlanningSettings,
-} from '../../../engine/protocol/batch.js';
+import { generationOf, type BatchPlan, type BatchRecord } from '../../../engine/protocol/batch-records.js';
+import { buildCommit } from '../../../engine/protocol/commit.js';
+import { checkPlannedVersion, stateMigrationFor } from '../../../engine/protocol/job-versions.js';
+import { planNextBatch, resolveNextBatch, type PlanningSettings } from '../../../engine/protocol/planning.js';
+import { batchRecord, partitionResult } from '../../support/builders.js';
 
 const v1: PlanningSettings = { startingPosition: 'EARLIEST', maxRecordsPerPartition: 10, allowedLatenessMs: null, jobVersion: 1 };
 
 function committedAfter(previous: BatchRecord | null, settings: PlanningSettings, extra: Partial<BatchPlan> = {}): BatchRecord {
   const plan = { ...planNextBatch({ jobId: 'j', epoch: 1, previous, partitions: ['a'], settings, nowMs: 1 }), ...extra };
-  const results = [{ partition: 'a', end: { count: 1, lastOffset: '5' }, stateVersion: plan.batchId, records: 1, outputRows: 1, deadLetters: 0, lateRecords: 0, maxEventTimeMs: null, stateRows: 1, stateBytesWritten: 1, lagMs: null, caughtUp: true }];
-  return { plan, status: BatchStatus.COMMITTED, commit: buildCommit({ plan, results, epoch: 1, nowMs: 2 }) };
+  const results = [partitionResult('a', { end: { count: 1, lastOffset: '5' }, stateVersion: plan.batchId, records: 1, outputRows: 1, stateRows: 1, stateBytesWritten: 1 })];
+  return batchRecord(plan, buildCommit({ plan, results, epoch: 1, nowMs: 2 }));
 }
 
 describe('job versions in plans', () => {
@@ -65,7 +58,7 @@ describe('job versions in plans', () => {
   });
 
   it('resumes a planned batch only with the version that planned it', () => {
-    const planned: BatchRecord = { plan: planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: ['a'], settings: v1, nowMs: 1 }), status: BatchStatus.PLANNED };
+    const planned = batchRecord(planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: ['a'], settings: v1, nowMs: 1 }));
     expect(resolveNextBatch({ jobId: 'j', epoch: 2, latest: planned, partitions: ['a'], settings: v1, nowMs: 2 }).kind).toBe('resume');
     const resume = () => resolveNextBatch({ jobId: 'j', epoch: 2, latest: planned, partitions: ['a'], settings: { ...v1, jobVersion: 2 }, nowMs: 2 });
     expect(resume).toThrow(JobSpecError);

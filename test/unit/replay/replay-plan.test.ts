@@ -1,30 +1,28 @@
 /** The plan of a replayed batch (engine/replay/replay-plan.ts): pure. */
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, JobSpecError } from '../../../engine/errors.js';
-import { BatchStatus, type BatchCommit, type BatchPlan, type BatchRecord } from '../../../engine/protocol/batch.js';
+import { BatchStatus, type BatchCommit, type BatchPlan, type BatchRecord } from '../../../engine/protocol/batch-records.js';
 import { readsSameRanges, replayPlanOf, stateVersionsAfter } from '../../../engine/replay/replay-plan.js';
+import { batchCommit, batchPlan, batchRecord, metrics, partitionCommit, partitionPlan } from '../../support/builders.js';
 
 const RANGE = { start: '0', end: '170141183460469231731687303715884105727' };
 
 /** Batch 8 as its first run planned it: partition a goes on, child c joins after parent p closed in batch 7. */
-const original: BatchPlan = {
-  jobId: 'job',
+const original: BatchPlan = batchPlan({
   batchId: 8,
   epoch: 3,
-  plannedAt: 1_000,
   watermarkMs: 500,
   maxEventTimeMs: 900,
   partitions: [
-    { partition: 'a', start: { type: 'AFTER', offset: '70' }, maxRecords: 10, baseStateVersion: 6 },
-    { partition: 'c', start: { type: 'EARLIEST' }, maxRecords: 10, baseStateVersion: 0, inherits: [{ partition: 'p', stateVersion: 7 }], hashKeyRange: RANGE },
-    { partition: 'k', start: { type: 'AT_OFFSET', offset: '40' }, maxRecords: 10, baseStateVersion: 5, endBefore: '50', endIsTail: true },
+    partitionPlan('a', { start: { type: 'AFTER', offset: '70' }, baseStateVersion: 6 }),
+    partitionPlan('c', { inherits: [{ partition: 'p', stateVersion: 7 }], hashKeyRange: RANGE }),
+    partitionPlan('k', { start: { type: 'AT_OFFSET', offset: '40' }, baseStateVersion: 5, endBefore: '50', endIsTail: true }),
   ],
-  startingPosition: { type: 'EARLIEST' },
   finished: { p: 7, old: 2 },
   handedOver: { p: 8 },
   jobVersion: 1,
   generation: 0,
-};
+});
 
 /** The replay's batch 7: the same ends as the first run's, other state versions and event times. */
 function replayedSeven(overrides: { a?: Partial<BatchCommit['partitions'][string]>; plan?: Partial<BatchPlan> } = {}): BatchRecord {
@@ -38,19 +36,18 @@ function replayedSeven(overrides: { a?: Partial<BatchCommit['partitions'][string
     jobVersion: 2,
     ...overrides.plan,
   };
-  const commit: BatchCommit = {
+  const commit: BatchCommit = batchCommit({
     batchId: 7,
     epoch: 9,
-    committedAt: 2_000,
     maxEventTimeMs: 1_400,
     partitions: {
-      a: { end: { count: 10, lastOffset: '70' }, nextStart: { type: 'AFTER', offset: '70' }, stateVersion: 4, caughtUp: false, lagMs: null, ...overrides.a },
-      p: { end: { count: 2, lastOffset: '9', closed: true }, nextStart: { type: 'AFTER', offset: '9' }, stateVersion: 7, caughtUp: true, lagMs: null },
-      k: { end: { count: 10, lastOffset: '39' }, nextStart: { type: 'AT_OFFSET', offset: '40' }, stateVersion: 3, caughtUp: false, lagMs: null },
+      a: partitionCommit({ end: { count: 10, lastOffset: '70' }, nextStart: { type: 'AFTER', offset: '70' }, stateVersion: 4, caughtUp: false, ...overrides.a }),
+      p: partitionCommit({ end: { count: 2, lastOffset: '9', closed: true }, nextStart: { type: 'AFTER', offset: '9' }, stateVersion: 7 }),
+      k: partitionCommit({ end: { count: 10, lastOffset: '39' }, nextStart: { type: 'AT_OFFSET', offset: '40' }, stateVersion: 3, caughtUp: false }),
     },
-    metrics: { records: 22, skippedOffsets: 0, outputRows: 3, deadLetters: 0, lateRecords: 0, stateRows: 3, stateBytesWritten: 9, durationMs: 5, lagMs: null },
-  };
-  return { plan, status: BatchStatus.COMMITTED, commit };
+    metrics: metrics({ records: 22, outputRows: 3, stateRows: 3, stateBytesWritten: 9, durationMs: 5 }),
+  });
+  return batchRecord(plan, commit);
 }
 
 const v2 = { version: 2, allowedLatenessMs: 100, migratesFrom: [1] };
@@ -128,7 +125,7 @@ describe('replayPlanOf', () => {
   });
 
   it('plans the first batch from the empty state', () => {
-    const first: BatchPlan = { ...original, batchId: 1, partitions: [{ partition: 'a', start: { type: 'EARLIEST' }, maxRecords: 10, baseStateVersion: 0 }], finished: {} };
+    const first: BatchPlan = { ...original, batchId: 1, partitions: [partitionPlan('a')], finished: {} };
     const plan = replayPlanOf({ original: first, previous: null, jobId: 'job', epoch: 1, generation: 1, nowMs: 1, job: v2 });
     expect(plan).toMatchObject({ batchId: 1, watermarkMs: null, maxEventTimeMs: null, finished: {}, generation: 1, jobVersion: 2 });
     expect(plan.partitions).toEqual(first.partitions);

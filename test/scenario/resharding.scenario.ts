@@ -3,7 +3,7 @@ import { runDriver } from '../../engine/driver/run-driver.js';
 import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/index.js';
 import type { JobDefinition } from '../../engine/job/types.js';
 import type { EnginePorts } from '../../engine/ports/index.js';
-import { BatchStatus } from '../../engine/protocol/batch.js';
+import { BatchStatus } from '../../engine/protocol/batch-records.js';
 import { replayJob } from '../../engine/replay/replay-job.js';
 import { listCheckpoints } from '../../engine/checkpoints/checkpoints.js';
 import { formatCheckpointListing } from '../../cli/format/checkpoints.js';

@@ -19,7 +19,7 @@ import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/
 import type { JobDefinition, StateMigration } from '../../engine/job/types.js';
 import type { EnginePorts } from '../../engine/ports/index.js';
 import { JobState, type JobInstance } from '../../engine/ports/job-registry.js';
-import { BatchStatus, generationOf, type BatchRecord } from '../../engine/protocol/batch.js';
+import { BatchStatus, generationOf, type BatchRecord } from '../../engine/protocol/batch-records.js';
 import { formatReplayPreview } from '../../cli/format/replay.js';
 import { previewReplay, replayJob, type ReplayRequest } from '../../engine/replay/replay-job.js';
 import { SimulatedCrash, withCrash, type CrashPoint } from '../support/crash.js';

@@ -1,0 +1,228 @@
+/**
+ * How a batch record (batch-records.ts) is stored in the write-ahead log, and read back:
+ * the one decoder both WAL adapters call on every read of a batch record.
+ *
+ * Format rules (as Spark's offset log writes its version first and checks it on read):
+ *   - Every batch record written carries `formatVersion`, WAL_FORMAT_VERSION of the code
+ *     that created it (encodeBatchRecord, at putPlan). The commit of the batch is written
+ *     into the same record by code that has read it, so it keeps that version.
+ *   - Every read decodes the stored record (decodeBatchRecord): its shape is checked
+ *     field by field, with no field unknown to the version (a writer that adds a field
+ *     raises the version), and a PLANNED record has no commit while a COMMITTED one has.
+ *   - A record without `formatVersion` was written before format versions existed: it is
+ *     read in the shape of version 1, and upgraded by filling the fields older code did
+ *     not write with what their absence meant (upgradeUnversioned, each default there).
+ *   - A version above WAL_FORMAT_VERSION was written by newer code, and a record that
+ *     does not have the shape of its version is damaged: both are refused with a
+ *     StateCorruptionError (not retryable: reading it again gives the same bytes) naming
+ *     the job, the batch and what is wrong. Nothing guesses at a record it cannot read:
+ *     recovery replays exactly what the WAL says, so a misread record would be replayed
+ *     wrong.
+ *   - A change to the stored shape raises WAL_FORMAT_VERSION and adds, here, the upgrade
+ *     of the previous version to the new one; the decoded record is always the current
+ *     shape, so no code after the decoder knows about older formats.
+ *
+ * Decoding runs on every WAL read, in the driver's and the executors' hot path: one
+ * zod parse of a record of a few partitions costs microseconds
+ * (test/unit/protocol/batch-record-format.test.ts measures it).
+ */
+import { z } from 'zod';
+import { StateCorruptionError } from '../errors.js';
+import {
+  BatchStatus,
+  type BatchCommit,
+  type BatchMetrics,
+  type BatchPlan,
+  type BatchRecord,
+  type InheritedState,
+  type PartitionCommit,
+  type PartitionPlan,
+} from './batch-records.js';
+import type { RangeEnd, StartPosition } from './offsets.js';
+
+/** The format of the batch records this code writes, and the newest it reads. */
+export const WAL_FORMAT_VERSION = 1;
+
+/** A batch record as the WAL stores it. */
+export type StoredBatchRecord = BatchRecord & { readonly formatVersion: number };
+
+/** Where a record was read from, for the error that refuses it. */
+export interface BatchRecordLocation {
+  readonly jobId: string;
+  readonly batchId: number;
+}
+
+/** The record to store for `record`: the record itself, in the current format. */
+export function encodeBatchRecord(record: BatchRecord): StoredBatchRecord {
+  return { formatVersion: WAL_FORMAT_VERSION, ...record };
+}
+
+// ── The shape of format version 1 (and of records written before versions) ───────────
+
+const int = z.int();
+const offset = z.string();
+const versionsByPartition = z.record(z.string(), int);
+
+const startPosition = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('EARLIEST') }),
+  z.strictObject({ type: z.literal('AT_TIMESTAMP'), timestamp: z.number() }),
+  z.strictObject({ type: z.literal('AFTER'), offset }),
+  z.strictObject({ type: z.literal('AT_OFFSET'), offset }),
+]);
+
+const rangeEnd = z.strictObject({
+  count: int,
+  lastOffset: offset.optional(),
+  closed: z.boolean().optional(),
+  startedAt: offset.optional(),
+});
+
+const inheritedState = z.strictObject({ partition: z.string(), stateVersion: int, jobVersion: int.optional() });
+
+const partitionPlan = z.strictObject({
+  partition: z.string(),
+  start: startPosition,
+  maxRecords: int,
+  baseStateVersion: int,
+  endBefore: offset.optional(),
+  endIsTail: z.boolean().optional(),
+  skipped: z.strictObject({ from: offset, to: offset }).optional(),
+  inherits: z.array(inheritedState).optional(),
+  hashKeyRange: z.strictObject({ start: z.string(), end: z.string() }).optional(),
+  closed: z.literal(true).optional(),
+});
+
+const batchPlan = z.strictObject({
+  jobId: z.string(),
+  batchId: int,
+  epoch: int,
+  plannedAt: z.number(),
+  watermarkMs: z.number().nullable(),
+  maxEventTimeMs: z.number().nullable(),
+  partitions: z.array(partitionPlan),
+  startingPosition: startPosition,
+  finished: versionsByPartition,
+  handedOver: versionsByPartition.optional(),
+  finishedJobVersions: versionsByPartition.optional(),
+  jobVersion: int.optional(),
+  migrateFromVersion: int.optional(),
+  generation: int.optional(),
+});
+
+const partitionCommit = z.strictObject({
+  end: rangeEnd,
+  nextStart: startPosition,
+  stateVersion: int,
+  caughtUp: z.boolean(),
+  lagMs: z.number().nullable(),
+});
+
+const batchMetrics = z.strictObject({
+  records: int,
+  skippedOffsets: int,
+  outputRows: int,
+  deadLetters: int,
+  lateRecords: int,
+  stateRows: int,
+  stateBytesWritten: int,
+  durationMs: z.number(),
+  lagMs: z.number().nullable(),
+});
+
+const batchCommit = z.strictObject({
+  batchId: int,
+  epoch: int,
+  committedAt: z.number(),
+  maxEventTimeMs: z.number().nullable(),
+  partitions: z.record(z.string(), partitionCommit),
+  metrics: batchMetrics,
+});
+
+/** The version was checked before parsing: absent (written before versions) or the current one. */
+const formatVersion = z.literal(WAL_FORMAT_VERSION).optional();
+
+const storedBatchRecord = z.discriminatedUnion('status', [
+  z.strictObject({ formatVersion, status: z.literal(BatchStatus.PLANNED), plan: batchPlan }),
+  z.strictObject({ formatVersion, status: z.literal(BatchStatus.COMMITTED), plan: batchPlan, commit: batchCommit }),
+]);
+
+// The schemas and the types of batch-records.ts cannot drift apart: these fail to compile
+// when a field is added to, or removed from, one and not the other.
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemasMatchTypes: [
+  SameKeys<z.output<typeof batchPlan>, BatchPlan>,
+  SameKeys<z.output<typeof partitionPlan>, PartitionPlan>,
+  SameKeys<z.output<typeof inheritedState>, InheritedState>,
+  SameKeys<z.output<typeof batchCommit>, BatchCommit>,
+  SameKeys<z.output<typeof partitionCommit>, PartitionCommit>,
+  SameKeys<z.output<typeof batchMetrics>, BatchMetrics>,
+  SameKeys<z.output<typeof rangeEnd>, RangeEnd>,
+  Same<z.output<typeof startPosition>, StartPosition>,
+] = [true, true, true, true, true, true, true, true];
+void schemasMatchTypes;
+
+// ── Reading ────────────────────────────────────────────────────────────────────────
+
+/**
+ * The record stored at `where`, in the current format. Throws StateCorruptionError when
+ * it was written by a newer format, or does not have the shape of its format.
+ */
+export function decodeBatchRecord(stored: unknown, where: BatchRecordLocation): BatchRecord {
+  const version = typeof stored === 'object' && stored !== null ? (stored as { formatVersion?: unknown }).formatVersion : undefined;
+  if (version !== undefined && version !== WAL_FORMAT_VERSION) {
+    if (typeof version === 'number' && Number.isSafeInteger(version) && version > WAL_FORMAT_VERSION) {
+      throw new StateCorruptionError(
+        `job ${where.jobId}: batch ${where.batchId} of the write-ahead log has format version ${version}, and this ` +
+          `code reads versions up to ${WAL_FORMAT_VERSION}: it was written by a newer release of Sluice. ` +
+          `Deploy that release (or a later one) again to run the job`,
+        { context: { jobId: where.jobId, batchId: where.batchId, formatVersion: version, readsUpTo: WAL_FORMAT_VERSION } },
+      );
+    }
+    throw malformed(where, `its format version ${JSON.stringify(version)} is not a version`);
+  }
+  const parsed = storedBatchRecord.safeParse(stored);
+  if (!parsed.success) throw malformed(where, describeIssues(parsed.error));
+  const { plan, status } = parsed.data;
+  const record: BatchRecord = parsed.data.status === BatchStatus.COMMITTED ? { plan, status, commit: parsed.data.commit } : { plan, status };
+  return version === undefined ? upgradeUnversioned(record) : record;
+}
+
+/**
+ * A record written before format versions, in the current format: each field older
+ * code did not write is filled with what its absence meant, which is what the code
+ * reading those plans has always assumed. A field present is kept as it is.
+ */
+function upgradeUnversioned(record: BatchRecord): BatchRecord {
+  const { plan } = record;
+  return {
+    ...record,
+    plan: {
+      ...plan,
+      // No replay had run: the plan belongs to the job's first replay generation, 0.
+      generation: plan.generation ?? 0,
+      // No hand-over was recorded: retention keeps every finished partition's state, as
+      // it does for partitions not handed over yet.
+      handedOver: plan.handedOver ?? {},
+      // No finished partition's version was recorded: a child inherits its parents'
+      // state without a migration, as it did then.
+      finishedJobVersions: plan.finishedJobVersions ?? {},
+      // jobVersion stays absent: a plan written before job versions were recorded has no
+      // version to fill, and its absence is what exempts it from the version checks
+      // (job-versions.ts). migrateFromVersion is absent when no migration applies.
+    },
+  };
+}
+
+function malformed(where: BatchRecordLocation, what: string): StateCorruptionError {
+  return new StateCorruptionError(`job ${where.jobId}: batch ${where.batchId} of the write-ahead log is malformed: ${what}`, {
+    context: { jobId: where.jobId, batchId: where.batchId },
+  });
+}
+
+/** The first few problems zod found, each as `path: message`. */
+function describeIssues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 3).map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : 'the record'}: ${issue.message}`);
+  const more = error.issues.length - shown.length;
+  return shown.join('; ') + (more > 0 ? ` (and ${more} more)` : '');
+}

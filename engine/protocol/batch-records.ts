@@ -1,0 +1,173 @@
+/**
+ * The records of the write-ahead log of one job (the protocol that writes and reads them
+ * is written at the top of planning.ts):
+ *
+ *   BatchPlan    the offset log entry of a batch (step 1, plan): written once, never changed
+ *   BatchCommit  the commit log entry (step 3, commit): the plan's outcome and metrics
+ *   BatchRecord  what the WAL holds per batch: the plan, its status, and its commit once
+ *                committed. How a record is stored, and read back, is batch-record-format.ts.
+ *
+ * PartitionResult is what an executor returns for one partition (step 2, execute); the
+ * driver builds the commit from the results (commit.ts).
+ */
+import type { HashKeyRange } from './lineage.js';
+import type { Offset, RangeEnd, StartPosition } from './offsets.js';
+
+export const BatchStatus = {
+  PLANNED: 'PLANNED',
+  COMMITTED: 'COMMITTED',
+} as const;
+export type BatchStatus = (typeof BatchStatus)[keyof typeof BatchStatus];
+
+/** The first batch of a job. State version 0 is the empty state every partition starts from. */
+export const FIRST_BATCH_ID = 1;
+export const EMPTY_STATE_VERSION = 0;
+
+/** A parent's final state a child shard's first batch builds on. */
+export interface InheritedState {
+  readonly partition: string;
+  readonly stateVersion: number;
+  /**
+   * The job version the parent's final state was written in, when it is not the plan's:
+   * the executor applies the job's state migration from it before dividing the state.
+   */
+  readonly jobVersion?: number;
+}
+
+export interface PartitionPlan {
+  readonly partition: string;
+  readonly start: StartPosition;
+  /** The rate limit: at most this many records are read for this partition in this batch. */
+  readonly maxRecords: number;
+  /** The state version this batch builds on: the partition's state after its last batch that changed it. */
+  readonly baseStateVersion: number;
+  /** A range fixed at plan time (Kafka): the records at offsets in [start, endBefore). */
+  readonly endBefore?: Offset;
+  /** With endBefore: the range reaches the partition's end as it was when planned. */
+  readonly endIsTail?: boolean;
+  /** Offsets [from, to) that had aged out of the source and were skipped (the job allows data loss). */
+  readonly skipped?: { readonly from: Offset; readonly to: Offset };
+  /** The first plan of a child shard: the parents' final state versions its state is built from. */
+  readonly inherits?: readonly InheritedState[];
+  /** The partition's hash key range (Kinesis), which decides which inherited keys it owns. */
+  readonly hashKeyRange?: HashKeyRange;
+  /**
+   * The source listed the partition as closed when this was planned (a Kinesis shard
+   * after a split or merge): an empty read at the tail is not its end, so the reader
+   * follows the shard until the source says it ended (readRange).
+   */
+  readonly closed?: true;
+}
+
+export interface BatchPlan {
+  readonly jobId: string;
+  readonly batchId: number;
+  /** The epoch of the driver that wrote the plan. */
+  readonly epoch: number;
+  readonly plannedAt: number;
+  /** Event-time watermark for this batch; null until the job has seen an event time. */
+  readonly watermarkMs: number | null;
+  /** Highest event time seen by committed batches before this one (carried forward). */
+  readonly maxEventTimeMs: number | null;
+  readonly partitions: readonly PartitionPlan[];
+  /** The job's starting position as resolved by its first plan; partitions that appear later start there too. */
+  readonly startingPosition: StartPosition;
+  /** Partitions read to their end (closed shards), with their final state version (carried forward). */
+  readonly finished: Readonly<Record<string, number>>;
+  /**
+   * Finished partitions whose children have built their first state from them, with the
+   * batch whose plan did (carried forward while the partition is in `finished`). Absent
+   * when there is none (the planner writes it only with entries); a record written before
+   * format versions reads back with {} (batch-record-format.ts): retention keeps the state
+   * of a finished partition with no hand-over recorded.
+   */
+  readonly handedOver?: Readonly<Record<string, number>>;
+  /**
+   * The job version each finished partition's final state was written in (the version of
+   * the plan that finished it; carried forward while the partition is in `finished`), so
+   * a child that starts under a later version migrates it. Absent when there is none; a
+   * record written before format versions reads back with {}.
+   */
+  readonly finishedJobVersions?: Readonly<Record<string, number>>;
+  /**
+   * The job version (JobDefinition.version) whose code plans and runs this batch. Absent
+   * in plans written before versions were recorded: no version check applies to those.
+   */
+  readonly jobVersion?: number;
+  /**
+   * The base state of this batch was written by this other job version: the executor
+   * applies the job's state migration from it before the batch (the first batch under a
+   * new version). Absent: the base state is already in this batch's version.
+   */
+  readonly migrateFromVersion?: number;
+  /**
+   * The job's replay generation: 0 until a replay, then the generation of the latest
+   * replay (engine/replay). Sink rows carry (generation, batchId). Absent: 0 (the planner
+   * always writes it; a record written before format versions reads back with 0). Not the
+   * driver generation of engine/ports/job-registry.ts, which counts driver executions.
+   */
+  readonly generation?: number;
+}
+
+/** A plan's replay generation; plans written before generations existed count as 0. */
+export function generationOf(plan: BatchPlan): number {
+  return plan.generation ?? 0;
+}
+
+/** What an executor returns for one partition of one batch: small and serialisable. */
+export interface PartitionResult {
+  readonly partition: string;
+  readonly end: RangeEnd;
+  /** The state version holding this partition's state after the batch (the batch id, or the base when unchanged). */
+  readonly stateVersion: number;
+  readonly records: number;
+  readonly outputRows: number;
+  readonly deadLetters: number;
+  readonly lateRecords: number;
+  readonly maxEventTimeMs: number | null;
+  readonly stateRows: number;
+  readonly stateBytesWritten: number;
+  /** Milliseconds the reader was behind the tail of the partition after reading, if known. */
+  readonly lagMs: number | null;
+  /** The reader reached the tail of the partition: there was nothing more to read right now. */
+  readonly caughtUp: boolean;
+  /** Offsets of a fixed range that aged out between its plan and its read (data loss allowed). */
+  readonly skippedOffsets?: number;
+}
+
+export interface BatchMetrics {
+  readonly records: number;
+  /** Offsets skipped because they had aged out of the source (only when the job allows data loss). */
+  readonly skippedOffsets: number;
+  readonly outputRows: number;
+  readonly deadLetters: number;
+  readonly lateRecords: number;
+  readonly stateRows: number;
+  readonly stateBytesWritten: number;
+  readonly durationMs: number;
+  readonly lagMs: number | null;
+}
+
+export interface PartitionCommit {
+  readonly end: RangeEnd;
+  readonly nextStart: StartPosition;
+  readonly stateVersion: number;
+  readonly caughtUp: boolean;
+  readonly lagMs: number | null;
+}
+
+export interface BatchCommit {
+  readonly batchId: number;
+  readonly epoch: number;
+  readonly committedAt: number;
+  /** Highest event time seen up to and including this batch. */
+  readonly maxEventTimeMs: number | null;
+  readonly partitions: Readonly<Record<string, PartitionCommit>>;
+  readonly metrics: BatchMetrics;
+}
+
+export interface BatchRecord {
+  readonly plan: BatchPlan;
+  readonly status: BatchStatus;
+  readonly commit?: BatchCommit;
+}
