@@ -7,10 +7,8 @@
  * Errors, in one middleware: an ApiError (a bad field, an unknown job, a conflicting
  * state) becomes its 4xx with `{ error, message, fields?, requestId }`; anything else is
  * logged with its stack and becomes a 500 that names the request id, so an operator can
- * find the log line. Every body is JSON. Powertools' injectLambdaContext gives the Lambda
- * logger the invocation's request id and cold start first (functions/logger.ts).
+ * find the log line. Every body is JSON.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ApiError, ApiErrorCodes, BadRequestError, NotFoundError, PayloadTooLargeError } from '../engine/api/errors.js';
@@ -18,7 +16,7 @@ import type { ApiContext, ApiResult } from '../engine/api/jobs.js';
 import { describeError } from '../engine/errors.js';
 import type { Logger } from '../engine/ports/index.js';
 import { API_ROUTES, type ApiRouteKey } from './api-routes.js';
-import { lambdaLogger, lambdaPowertools } from './logger.js';
+import { lambdaLogger } from './logger.js';
 
 /** What an API handler needs; the local runtime supplies its own. */
 export interface ApiDependencies {
@@ -49,30 +47,28 @@ export function apiHandler(name: string, operations: Partial<Record<ApiRouteKey,
       deps.api(),
     );
     return json(result.status, result.body);
-  })
-    .use(injectLambdaContext(lambdaPowertools))
-    .use({
-      name: 'sluiceApiErrors',
-      onError: (request) => {
-        const requestId = request.event?.requestContext?.requestId ?? request.context?.awsRequestId ?? 'unknown';
-        const error = request.error;
-        if (error instanceof ApiError) {
-          request.response = json(error.status, {
-            error: error.code,
-            message: error.message,
-            ...(error.fields.length > 0 ? { fields: error.fields } : {}),
-            requestId,
-          });
-          return;
-        }
-        loggerOf(deps).error(`${name} failed`, { requestId, route: request.event?.routeKey, error: describeError(error), stack: error?.stack });
-        request.response = json(500, {
-          error: ApiErrorCodes.InternalError,
-          message: `internal error: the request failed on the server (request id ${requestId}, in the API function's log)`,
+  }).use({
+    name: 'sluiceApiErrors',
+    onError: (request) => {
+      const requestId = request.event?.requestContext?.requestId ?? request.context?.awsRequestId ?? 'unknown';
+      const error = request.error;
+      if (error instanceof ApiError) {
+        request.response = json(error.status, {
+          error: error.code,
+          message: error.message,
+          ...(error.fields.length > 0 ? { fields: error.fields } : {}),
           requestId,
         });
-      },
-    });
+        return;
+      }
+      loggerOf(deps).error(`${name} failed`, { requestId, route: request.event?.routeKey, error: describeError(error), stack: error?.stack });
+      request.response = json(500, {
+        error: ApiErrorCodes.InternalError,
+        message: `internal error: the request failed on the server (request id ${requestId}, in the API function's log)`,
+        requestId,
+      });
+    },
+  });
 }
 
 export function json(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {

@@ -1,11 +1,11 @@
 /**
  * The Lambda functions' logger: Powertools for AWS Lambda's Logger behind the engine's
  * Logger port. Each entry is one JSON line in the function's log group with the level,
- * the message, the engine's fields, and, once the handler's middy chain has run
- * injectLambdaContext (functions/middleware.ts, functions/api.ts), the invocation's
- * request id, whether it was a cold start, the function's name, memory and version, and
- * the X-Ray trace id (from _X_AMZN_TRACE_ID, which Lambda sets per invocation), so a
- * log line can be found from a failed task, an API error's request id or a trace.
+ * the message, the engine's fields, and, once Powertools' injectLambdaContext has run in
+ * the handler's middy chain (withLambdaContext), the invocation's request id, whether it
+ * was a cold start, the function's name, memory and version, and the X-Ray trace id
+ * (from _X_AMZN_TRACE_ID, which Lambda sets per invocation): a log line can be found
+ * from a failed task, an API error's request id or a trace.
  *
  * The service name and the level come from POWERTOOLS_SERVICE_NAME and
  * POWERTOOLS_LOG_LEVEL, which the CDK function construct sets
@@ -13,12 +13,19 @@
  *
  * The adapter lives here, not in engine/adapters/aws, because it is only half of the
  * wiring: the request id and cold start come from the middleware that shares its
- * instance, and only the Lambda entry points build it. The engine receives a Logger
- * through its ports and never depends on Powertools. The local runtime calls the same
- * handlers with its own ports and their console logger, so nothing writes to this
- * instance there and no JSON line reaches the console.
+ * instance, and only the Lambda entry points build either. The engine receives a Logger
+ * through its ports and never depends on Powertools.
+ *
+ * Only the Lambda entry points (each handler module's `export const handler`) carry the
+ * middleware. The local runtime builds the same handlers with its own ports
+ * (createPlanTaskHandler(deps) and the like), which log one console line each, quiet
+ * unless verbose: nothing writes to the Powertools instance there, so no JSON reaches
+ * the console, and the handlers' middy chains stay as they are.
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { MiddyfiedHandler } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import type { Logger } from '../engine/ports/index.js';
 
 /**
@@ -39,3 +46,12 @@ export const lambdaPowertools = new PowertoolsLogger();
 
 /** The engine's logger on Lambda (functions/environment.ts gives it to the ports, the supervisor and the API). */
 export const lambdaLogger: Logger = powertoolsLogger(lambdaPowertools);
+
+/**
+ * A Lambda entry point: the handler with injectLambdaContext at the front of its middy
+ * chain, so every line logged during the invocation, the error middleware's included,
+ * names the request id and cold start.
+ */
+export function withLambdaContext<E, R, Err, C extends Context>(handler: MiddyfiedHandler<E, R, Err, C>): MiddyfiedHandler<E, R, Err, C> {
+  return handler.use(injectLambdaContext(lambdaPowertools));
+}

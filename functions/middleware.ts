@@ -4,17 +4,11 @@
  * (engine/errors.ts ErrorNames): a SluiceError keeps its own; anything else (an SDK
  * throttle, a socket reset) becomes a TransientError when isRetryable says a retry may
  * help. The error is logged once, with its context.
- *
- * Before that, Powertools' injectLambdaContext gives the Lambda logger the invocation's
- * request id, cold start and function (functions/logger.ts), so every line a task logs
- * carries them.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { SluiceError, TransientError, describeError, isRetryable } from '../engine/errors.js';
 import type { Logger } from '../engine/ports/index.js';
-import { lambdaPowertools } from './logger.js';
 
 export function toTaskError(error: unknown): Error {
   if (error instanceof SluiceError) return error;
@@ -24,18 +18,16 @@ export function toTaskError(error: unknown): Error {
 
 /** A handler: validate the event, call one engine function, return its (small) result. */
 export function taskHandler<E, R>(name: string, logger: () => Logger, run: (event: unknown) => Promise<R>) {
-  return middy<E, R, Error, Context>(async (event: E) => run(event))
-    .use(injectLambdaContext(lambdaPowertools))
-    .use({
-      name: 'sluiceTaskErrors',
-      onError: (request) => {
-        const mapped = toTaskError(request.error);
-        const log = mapped instanceof SluiceError && !mapped.retryable ? 'error' : 'warn';
-        logger()[log](`${name} failed`, {
-          error: describeError(mapped),
-          ...(mapped instanceof SluiceError ? { retryable: mapped.retryable, context: mapped.context } : {}),
-        });
-        request.error = mapped;
-      },
-    });
+  return middy<E, R, Error, Context>(async (event: E) => run(event)).use({
+    name: 'sluiceTaskErrors',
+    onError: (request) => {
+      const mapped = toTaskError(request.error);
+      const log = mapped instanceof SluiceError && !mapped.retryable ? 'error' : 'warn';
+      logger()[log](`${name} failed`, {
+        error: describeError(mapped),
+        ...(mapped instanceof SluiceError ? { retryable: mapped.retryable, context: mapped.context } : {}),
+      });
+      request.error = mapped;
+    },
+  });
 }

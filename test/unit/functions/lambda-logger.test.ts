@@ -1,7 +1,8 @@
 /**
  * The Lambda functions' log lines (functions/logger.ts): Powertools' JSON, with the
- * invocation's request id, cold start and X-Ray trace id added by the handlers' middy
- * chain, the service name and level from POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOG_LEVEL.
+ * invocation's request id, cold start and X-Ray trace id added by the entry points' middy
+ * chain (withLambdaContext, as each `export const handler` is built), the service name
+ * and level from POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOG_LEVEL.
  * Powertools prints through a Console on process.stdout (info) and process.stderr (warn,
  * error); the test reads what reaches them.
  */
@@ -22,7 +23,7 @@ import { DEFAULT_DRIVER_SETTINGS, DEFAULT_RESTART_POLICY } from '../../../engine
 import { createApiReadHandler } from '../../../functions/api-read.js';
 import type { FunctionDependencies } from '../../../functions/environment.js';
 import { jsonLogger } from '../../../functions/environment.js';
-import { lambdaLogger } from '../../../functions/logger.js';
+import { lambdaLogger, withLambdaContext } from '../../../functions/logger.js';
 import { createPlanTaskHandler } from '../../../functions/plan.js';
 import { catalog } from '../../../jobs/catalog.js';
 
@@ -72,7 +73,7 @@ describe('the Lambda logger', () => {
       task: () => ({ ports, registry, catalog: {}, settings: DEFAULT_DRIVER_SETTINGS }),
       supervisor: () => ({ registry, executions: { start: async () => 'started', status: async () => null }, clock: ports.clock, logger: lambdaLogger, policy: DEFAULT_RESTART_POLICY }),
     };
-    const handler = createPlanTaskHandler(deps);
+    const handler = withLambdaContext(createPlanTaskHandler(deps));
 
     await expect(handler({ driver: 'nope' }, lambdaContext('req-1'))).rejects.toThrow(/bad event/);
     await expect(handler({ driver: 'nope' }, lambdaContext('req-2'))).rejects.toThrow(/bad event/);
@@ -96,7 +97,7 @@ describe('the Lambda logger', () => {
 
   it('writes an API handler\'s error with the invocation\'s request id', async () => {
     const ports = createMemoryPorts();
-    const read = createApiReadHandler({
+    const read = withLambdaContext(createApiReadHandler({
       logger: () => lambdaLogger,
       api: () => ({
         registry: { get: async () => Promise.reject(new Error('socket hang up')), list: async () => [], put: async () => true },
@@ -106,7 +107,7 @@ describe('the Lambda logger', () => {
         clock: ports.clock,
         logger: lambdaLogger,
       }),
-    });
+    }));
     const event = {
       version: '2.0',
       routeKey: 'GET /jobs/{jobId}',
@@ -129,6 +130,19 @@ describe('the Lambda logger', () => {
         xray_trace_id: TRACE,
       }),
     ]);
+  });
+
+  it('is not in the chain of a handler the local runtime builds: nothing is added to its lines there', async () => {
+    const logged: Record<string, unknown>[] = [];
+    const ports = { ...createMemoryPorts(), logger: { info: () => {}, warn: () => {}, error: (message: string, fields?: Record<string, unknown>) => void logged.push({ message, ...fields }) } };
+    const registry = new MemoryJobRegistry();
+    const handler = createPlanTaskHandler({
+      task: () => ({ ports, registry, catalog: {}, settings: DEFAULT_DRIVER_SETTINGS }),
+      supervisor: () => ({ registry, executions: { start: async () => 'started', status: async () => null }, clock: ports.clock, logger: ports.logger, policy: DEFAULT_RESTART_POLICY }),
+    });
+    await expect(handler({ driver: 'nope' }, lambdaContext('local'))).rejects.toThrow(/bad event/);
+    expect(logged).toEqual([{ message: 'planTask failed', error: expect.stringContaining('bad event'), retryable: false, context: { field: 'driver' } }]);
+    expect(lines).toEqual([]);
   });
 
   it('keeps the engine\'s fields and levels', () => {
