@@ -25,7 +25,6 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { MiddyfiedHandler } from '@middy/core';
-import type { Context } from 'aws-lambda';
 import type { Logger } from '../engine/ports/index.js';
 
 /**
@@ -48,10 +47,11 @@ export const lambdaPowertools = new PowertoolsLogger();
 export const lambdaLogger: Logger = powertoolsLogger(lambdaPowertools);
 
 /**
- * A Lambda entry point: the handler with injectLambdaContext at the front of its middy
- * chain, so every line logged during the invocation, the error middleware's included,
- * names the request id and cold start.
+ * Makes a handler a Lambda entry point: adds injectLambdaContext to its middy chain (middy's
+ * `use` adds to the handler itself), so every line logged during the invocation, the error
+ * middleware's included, names the request id and cold start.
  */
-export function withLambdaContext<E, R, Err, C extends Context>(handler: MiddyfiedHandler<E, R, Err, C>): MiddyfiedHandler<E, R, Err, C> {
-  return handler.use(injectLambdaContext(lambdaPowertools));
+export function withLambdaContext<H extends MiddyfiedHandler>(handler: H): H {
+  handler.use(injectLambdaContext(lambdaPowertools));
+  return handler;
 }
