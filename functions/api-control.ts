@@ -3,6 +3,7 @@ import { resumeJobInstance, startJobInstance, stopJobInstance } from '../engine/
 import { parseJobId, parseResumeJob, parseStartJob } from '../engine/api/requests.js';
 import { apiHandler, type ApiDependencies } from './api.js';
 import { apiDependencies } from './environment.js';
+import { withLambdaContext } from './logger.js';
 
 export function createApiControlHandler(deps: ApiDependencies) {
   return apiHandler('apiControl', {
@@ -12,4 +13,4 @@ export function createApiControlHandler(deps: ApiDependencies) {
   }, deps);
 }
 
-export const handler = createApiControlHandler(apiDependencies('control'));
+export const handler = withLambdaContext(createApiControlHandler(apiDependencies('control')));

@@ -3,6 +3,7 @@ import { getJobStatus, listDeadLetters, listJobBatches, listJobInstances } from 
 import { parseJobId, parseListBatches, parseListDeadLetters, parseListJobs } from '../engine/api/requests.js';
 import { apiHandler, type ApiDependencies } from './api.js';
 import { apiDependencies } from './environment.js';
+import { withLambdaContext } from './logger.js';
 
 export function createApiReadHandler(deps: ApiDependencies) {
   return apiHandler('apiRead', {
@@ -13,4 +14,4 @@ export function createApiReadHandler(deps: ApiDependencies) {
   }, deps);
 }
 
-export const handler = createApiReadHandler(apiDependencies('read'));
+export const handler = withLambdaContext(createApiReadHandler(apiDependencies('read')));

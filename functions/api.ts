@@ -16,6 +16,7 @@ import type { ApiContext, ApiResult } from '../engine/api/jobs.js';
 import { describeError } from '../engine/errors.js';
 import type { Logger } from '../engine/ports/index.js';
 import { API_ROUTES, type ApiRouteKey } from './api-routes.js';
+import { lambdaLogger } from './logger.js';
 
 /** What an API handler needs; the local runtime supplies its own. */
 export interface ApiDependencies {
@@ -98,6 +99,7 @@ function loggerOf(deps: ApiDependencies): Logger {
   try {
     return deps.logger?.() ?? deps.api().logger;
   } catch {
-    return { info: console.log, warn: console.warn, error: (m, f) => console.error(JSON.stringify({ level: 'error', message: m, ...f })) };
+    // The context could not be built (a variable missing): log where the API's own lines go.
+    return lambdaLogger;
   }
 }

@@ -26,6 +26,7 @@ import { BlobStateStore } from '../engine/state/blob-state-store.js';
 import { catalog } from '../jobs/catalog.js';
 import type { ApiDependencies } from './api.js';
 import { ENV } from './env.js';
+import { lambdaLogger } from './logger.js';
 import { emfMetrics, lambdaContainerMemory, type ContainerMemory, type EngineMetrics } from './metrics.js';
 
 /** What the handlers need; the local runtime supplies its own. */
@@ -38,12 +39,8 @@ export interface FunctionDependencies {
   readonly containerMemory?: () => ContainerMemory | null;
 }
 
-/** One JSON line per log entry (CloudWatch Logs keeps them searchable). */
-export const jsonLogger: Logger = {
-  info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
-  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
-  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
-};
+/** One JSON line per log entry, with the invocation's request id (Powertools Logger, functions/logger.ts). */
+export const jsonLogger: Logger = lambdaLogger;
 
 let task: DriverTaskContext | undefined;
 let supervisor: SupervisorContext | undefined;

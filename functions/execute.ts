@@ -2,6 +2,7 @@
 import { executeTask } from '../engine/driver/tasks.js';
 import { environmentDependencies, type FunctionDependencies } from './environment.js';
 import { executeEvent } from './events.js';
+import { withLambdaContext } from './logger.js';
 import { callMemory, executorMemoryWarning } from './metrics.js';
 import { taskHandler } from './middleware.js';
 
@@ -22,4 +23,4 @@ export function createExecuteTaskHandler(deps: FunctionDependencies) {
   });
 }
 
-export const handler = createExecuteTaskHandler(environmentDependencies);
+export const handler = withLambdaContext(createExecuteTaskHandler(environmentDependencies));

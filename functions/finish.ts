@@ -2,6 +2,7 @@
 import { finishTask } from '../engine/driver/tasks.js';
 import { environmentDependencies, type FunctionDependencies } from './environment.js';
 import { finishEvent } from './events.js';
+import { withLambdaContext } from './logger.js';
 import { taskHandler } from './middleware.js';
 
 export function createFinishTaskHandler(deps: FunctionDependencies) {
@@ -13,4 +14,4 @@ export function createFinishTaskHandler(deps: FunctionDependencies) {
   });
 }
 
-export const handler = createFinishTaskHandler(environmentDependencies);
+export const handler = withLambdaContext(createFinishTaskHandler(environmentDependencies));

@@ -9,6 +9,17 @@
  * Each metric has two dimension sets: { Deployment } (every job of the stack: what the
  * alarms watch) and { Deployment, JobId } (one job: the dashboard, and for drilling down).
  * No runtime imports: CDK loads this module for the names.
+ *
+ * Why not Powertools Metrics (@aws-lambda-powertools/metrics): it would replace only
+ * emfRecord and emfMetrics, some forty lines, with as many of its own calls, and it
+ * changes what the alarms match. It adds a `service` dimension to every dimension set
+ * (POWERTOOLS_SERVICE_NAME, which the functions set for their logger, or
+ * "service_undefined"), so { Deployment } would become { service, Deployment } unless
+ * its default dimensions were cleared; it is one mutable buffer per container, published
+ * once per set of dimension values (the supervisor reports one record per job); it takes
+ * a timestamp only within two weeks of the clock, so a record could no longer be built
+ * for any given `now` (the tests pin it); and CDK, which loads this module for the names,
+ * would load it too.
  */
 import type { SuperviseOutcome } from '../engine/driver/supervisor.js';
 import type { DriverInfo, FinishTaskResult } from '../engine/driver/tasks.js';

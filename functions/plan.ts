@@ -2,10 +2,11 @@
 import { planTask } from '../engine/driver/tasks.js';
 import { environmentDependencies, type FunctionDependencies } from './environment.js';
 import { planEvent } from './events.js';
+import { withLambdaContext } from './logger.js';
 import { taskHandler } from './middleware.js';
 
 export function createPlanTaskHandler(deps: FunctionDependencies) {
   return taskHandler('planTask', () => deps.task().ports.logger, async (event) => planTask(planEvent(event), deps.task()));
 }
 
-export const handler = createPlanTaskHandler(environmentDependencies);
+export const handler = withLambdaContext(createPlanTaskHandler(environmentDependencies));

@@ -5,6 +5,7 @@
 import { onExecutionEnded, reconcile, type SuperviseOutcome } from '../engine/driver/supervisor.js';
 import { InvalidArgumentError } from '../engine/errors.js';
 import { environmentDependencies, type FunctionDependencies } from './environment.js';
+import { withLambdaContext } from './logger.js';
 import { taskHandler } from './middleware.js';
 
 /** EventBridge's "Step Functions Execution Status Change" (only the fields used). */
@@ -34,4 +35,4 @@ export function createSupervisorHandler(deps: FunctionDependencies) {
   });
 }
 
-export const handler = createSupervisorHandler(environmentDependencies);
+export const handler = withLambdaContext(createSupervisorHandler(environmentDependencies));

@@ -13,6 +13,12 @@ export type * from './source-reader.js';
 export type * from './state-store.js';
 export type * from './write-ahead-log.js';
 
+/**
+ * Where the engine logs: a message and flat fields (ids, counts, an error's description),
+ * never a secret. The engine does not know where lines go: on Lambda they are JSON lines
+ * with the invocation's request id (functions/logger.ts), locally one console line each
+ * (local/console-logger.ts), and in tests nowhere (silentLogger).
+ */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;

@@ -1,8 +1,9 @@
 /**
  * The one way a Sluice Lambda function is built (the driver's tasks, the supervisor, the
  * jobs API): Node 24 on arm64, the SDK bundled in (a faster cold start than the runtime's
- * copy, and a pinned version), X-Ray tracing, its own log group with a retention, and, for
- * the functions that read Kafka, the cluster's VPC.
+ * copy, and a pinned version), X-Ray tracing, its own log group with a retention, the
+ * Powertools Logger's service name and level (functions/logger.ts), and, for the functions
+ * that read Kafka, the cluster's VPC.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * What the functions' Powertools Logger reads (functions/logger.ts): every line names the
+ * service `sluice` (the function's name tells the functions apart), and INFO and above are
+ * written. A caller's `environment` may override either (DEBUG while investigating).
+ */
+export const FUNCTION_LOGGING_ENV = {
+  POWERTOOLS_SERVICE_NAME: 'sluice',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+} as const;
 
 export interface SluiceFunctionSpec {
   /** Handler module, from the repository root (its export is `handler`). */
@@ -50,7 +61,7 @@ export function sluiceFunction(scope: Construct, id: string, spec: SluiceFunctio
     timeout: Duration.seconds(spec.timeoutSeconds),
     tracing: lambda.Tracing.ACTIVE,
     logGroup: new logs.LogGroup(scope, options.logGroupId ?? `${id}Logs`, { retention: options.logRetention }),
-    environment: { NODE_OPTIONS: '--enable-source-maps', ...options.environment },
+    environment: { NODE_OPTIONS: '--enable-source-maps', ...FUNCTION_LOGGING_ENV, ...options.environment },
     ...(network === undefined
       ? {}
       : { vpc: network.vpc, ...(network.vpcSubnets ? { vpcSubnets: network.vpcSubnets } : {}), securityGroups: [...network.securityGroups] }),

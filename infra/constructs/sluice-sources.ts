@@ -6,7 +6,7 @@
  *   the executors are granted read on each (SluiceDriver).
  * - Kafka (Amazon MSK): the bootstrap servers of a listener, the cluster's VPC, subnets and
  *   security groups, and IAM or SCRAM authentication. The plan and execute functions run
- *   in that VPC with the SLUICE_KAFKA_* variables (engine/adapters/kafka/kafka-config.ts);
+ *   in that VPC with the SLUICE_KAFKA_* variables (engine/adapters/kafka/kafka-env.ts);
  *   with IAM, the kafka-cluster actions on the cluster and its topics; with SCRAM, read on
  *   the credentials' secret and decrypt on its key (only the secret's ARN is in the
  *   environment: the functions read the password at their first connection); and, unless
@@ -18,7 +18,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
-import { KAFKA_ENV } from '../../engine/adapters/kafka/kafka-config.js';
+// The variables' names only: kafka-config.ts would load the Kafka client into every synth.
+import { KAFKA_ENV } from '../../engine/adapters/kafka/kafka-env.js';
 import type { SluiceFunctionNetwork } from './sluice-function.js';
 
 export interface SluiceKinesisProps {

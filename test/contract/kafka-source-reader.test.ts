@@ -10,7 +10,8 @@
  * timestamp lookup inject the broker's answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaClients, KafkaSourceReader, type KafkaAdmin, type PartitionFetcher } from '../../engine/adapters/kafka/kafka-source-reader.js';
+import { KafkaClients } from '../../engine/adapters/kafka/kafka-clients.js';
+import { KafkaSourceReader, type KafkaAdmin, type PartitionFetcher } from '../../engine/adapters/kafka/kafka-source-reader.js';
 import { MemorySource } from '../../engine/adapters/memory/memory-source.js';
 import { DataLossError, InvalidArgumentError, TransientError } from '../../engine/errors.js';
 import { numbered, uniqueTopic, useKafkaMock } from '../support/kafka.js';

@@ -63,7 +63,7 @@ describe('SluiceApi', () => {
     expect(allowed(fresh, t, role).get('execute-api:Invoke')).toEqual([JSON.stringify(invokeArn)]);
   });
 
-  it('runs both functions on Node 24, arm64, with their memory and timeout', () => {
+  it('runs both functions on Node 24, arm64, with their memory, timeout and logger settings', () => {
     for (const name of Object.keys(API_FUNCTIONS) as ApiFunction[]) {
       expect(resources[fnId(name)]!.Properties, name).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -71,6 +71,7 @@ describe('SluiceApi', () => {
         MemorySize: API_FUNCTIONS[name].memoryMb,
         Timeout: API_FUNCTIONS[name].timeoutSeconds,
         TracingConfig: { Mode: 'Active' },
+        Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'sluice', POWERTOOLS_LOG_LEVEL: 'INFO' } },
       });
     }
   });

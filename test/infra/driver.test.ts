@@ -64,10 +64,12 @@ describe('SluiceDriver', () => {
     expect(retried).toContain(ErrorNames.TransientError);
   });
 
-  it('runs every function on Node 24, arm64, with the configured memory, timeout and log retention', () => {
+  it('runs every function on Node 24, arm64, with the configured memory, timeout, log retention and logger settings', () => {
     for (const [name, spec] of Object.entries(DRIVER_FUNCTIONS)) {
       const fn = resources[logicalId(stack, stack.driver.functions[name as keyof typeof DRIVER_FUNCTIONS])]!.Properties as Json;
       expect(fn, name).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: spec.memoryMb, Timeout: spec.timeoutSeconds, TracingConfig: { Mode: 'Active' } });
+      // The Powertools Logger's service name and level (functions/logger.ts).
+      expect((fn['Environment'] as { Variables: Json }).Variables, name).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'sluice', POWERTOOLS_LOG_LEVEL: 'INFO' });
     }
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
     expect(groups.length).toBeGreaterThanOrEqual(8);

@@ -1,5 +1,5 @@
 import { afterAll } from 'vitest';
-import type { KafkaClients } from '../../engine/adapters/kafka/kafka-source-reader.js';
+import type { KafkaClients } from '../../engine/adapters/kafka/kafka-clients.js';
 import { kafkaSource } from '../../engine/job/index.js';
 import {
   createTestPorts,

@@ -9,7 +9,8 @@
  * raised log start offset, a fetch below it gets the broker's real OFFSET_OUT_OF_RANGE.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { KafkaSourceReader, type KafkaAdmin, type KafkaClients } from '../../engine/adapters/kafka/kafka-source-reader.js';
+import type { KafkaClients } from '../../engine/adapters/kafka/kafka-clients.js';
+import { KafkaSourceReader, type KafkaAdmin } from '../../engine/adapters/kafka/kafka-source-reader.js';
 import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
 import { commitBatch } from '../../engine/driver/commit-batch.js';
 import { planBatch } from '../../engine/driver/plan-batch.js';

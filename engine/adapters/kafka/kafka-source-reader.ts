@@ -26,29 +26,24 @@
  * kafkajs's own cluster and broker objects (the ones its consumer uses): one request per
  * ~1 MiB, no group, no heartbeat, no offsets committed anywhere (the WAL is the only
  * offset store), and it stops exactly when the position reaches e. Those objects are
- * internal to kafkajs (2.2.x, whose development has stopped): `internalCluster` below is
+ * internal to kafkajs (2.2.x, whose development has stopped): kafkajs-internals.ts is
  * the one place that reaches them, and the contract suite runs against a real Kafka
  * protocol implementation to catch a change. Topic metadata and watermarks use the
  * public admin API.
  *
- * Clients are created once per connection (KafkaClients) and reused by every reader and
- * every read, so a warm Lambda keeps its broker connections; `close` ends them. They are
- * built on first use, after the connection's SCRAM secret, if it names one, is read
- * (resolveKafkaAuth): once per KafkaClients, so once per Lambda container.
+ * The reader is given its admin client and its fetcher; on AWS and locally they are the
+ * shared clients of the connection (kafka-clients.ts), and a test can wrap them.
  */
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { DataLossError, InvalidArgumentError, TransientError } from '../../errors.js';
 import type { FixedRange } from '../../protocol/fixed-ranges.js';
 import { describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
 import type { PartitionInfo, RangeRequest, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
-import { checkKafkaConnection, kafkaClientConfig, resolveKafkaAuth, type KafkaClientOptions, type KafkaConnection } from './kafka-config.js';
 import { minOffset, takeRange, type AbortedTransaction, type FetchedMessage } from './kafka-records.js';
 
 export type Sleep = (ms: number) => Promise<void>;
 
-/** Kafka's READ_COMMITTED isolation level (the protocol's value). */
-const READ_COMMITTED = 1;
 const PARTITION_ID = /^(0|[1-9][0-9]{0,9})$/;
 
 /** The part of the admin API the reader uses (a test can wrap the real one). */
@@ -71,136 +66,6 @@ export type PartitionFetcher = (request: {
   readonly maxWaitMs: number;
   readonly maxBytes: number;
 }) => Promise<FetchedPartition>;
-
-/**
- * The Kafka clients of one connection, shared by every reader on it: an admin client
- * (metadata, ListOffsets) and a fetcher (Fetch requests to partition leaders), each
- * connected on first use.
- */
-export class KafkaClients {
-  private kafkaClient: Promise<Kafka> | undefined;
-  private adminClient: Promise<Admin> | undefined;
-  private cluster: Promise<InternalCluster> | undefined;
-  private readonly readers = new Map<string, KafkaSourceReader>();
-  private closed = false;
-
-  constructor(
-    readonly connection: KafkaConnection,
-    private readonly options: KafkaClientOptions = {},
-  ) {
-    // A bad configuration fails here, when the ports are built; the secret is read later.
-    checkKafkaConnection(connection);
-  }
-
-  /**
-   * The kafkajs client, built on first use with the credentials resolved. A failed
-   * resolution (a throttled GetSecretValue) is forgotten, so the next call tries again.
-   */
-  kafka(): Promise<Kafka> {
-    if (this.closed) return Promise.reject(this.closedError());
-    return (this.kafkaClient ??= resolveKafkaAuth(this.connection, this.options).then(
-      (resolved) => new kafkajs.Kafka(kafkaClientConfig(resolved, this.options)),
-      (error: unknown) => {
-        this.kafkaClient = undefined;
-        throw error;
-      },
-    ));
-  }
-
-  admin(): Promise<KafkaAdmin> {
-    if (this.closed) return Promise.reject(this.closedError());
-    return (this.adminClient ??= connectOnce(
-      async () => (await this.kafka()).admin(),
-      (admin) => admin.connect(),
-      (error) => {
-        this.adminClient = undefined;
-        this.forgetCredentialsAfter(error);
-      },
-    ));
-  }
-
-  /**
-   * A broker that refuses the SCRAM credentials (a rotated password) makes the next
-   * connection read the secret again, rather than retry the old password for the life of
-   * the container.
-   */
-  private forgetCredentialsAfter(error: unknown): void {
-    if (error instanceof Error && error.name === 'KafkaJSSASLAuthenticationError') this.kafkaClient = undefined;
-  }
-
-  /** Fetch requests through kafkajs's internal cluster (see the header). */
-  readonly fetch: PartitionFetcher = async ({ topic, partition, offset, maxWaitMs, maxBytes }) => {
-    const cluster = await this.fetchCluster();
-    await cluster.addTargetTopic(topic);
-    const leaders = cluster.findLeaderForPartitions(topic, [partition]);
-    const nodeId = Object.keys(leaders)[0];
-    if (nodeId === undefined) {
-      await cluster.refreshMetadata();
-      throw new kafkajs.KafkaJSError(`no leader known for partition ${partition} of topic ${topic}`, { retriable: true });
-    }
-    const broker = await cluster.findBroker({ nodeId });
-    const response = await broker.fetch({
-      isolationLevel: READ_COMMITTED,
-      maxWaitTime: maxWaitMs,
-      minBytes: 1,
-      maxBytes,
-      topics: [{ topic, partitions: [{ partition, fetchOffset: offset, maxBytes }] }],
-    });
-    const found = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
-    if (found === undefined) throw new kafkajs.KafkaJSError(`the fetch response holds no partition ${partition} of ${topic}`, { retriable: true });
-    return found;
-  };
-
-  /** Forgets the cached metadata (after NOT_LEADER_FOR_PARTITION and the like). */
-  async refreshMetadata(): Promise<void> {
-    if (this.cluster !== undefined) await (await this.cluster).refreshMetadata();
-  }
-
-  /** The reader of a topic on this connection (one per topic, reused). */
-  reader(topic: string, options: KafkaReaderTuning = {}): KafkaSourceReader {
-    this.assertOpen();
-    let reader = this.readers.get(topic);
-    if (reader === undefined) {
-      reader = new KafkaSourceReader({ ...options, topic, admin: () => this.admin(), fetch: this.fetch, refreshMetadata: () => this.refreshMetadata() });
-      this.readers.set(topic, reader);
-    }
-    return reader;
-  }
-
-  /** Disconnects every client. Safe to call more than once; the clients cannot be used afterwards. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const admin = this.adminClient;
-    const cluster = this.cluster;
-    this.adminClient = undefined;
-    this.cluster = undefined;
-    await Promise.all([
-      admin?.then((a) => a.disconnect()).catch(() => {}),
-      cluster?.then((c) => c.disconnect()).catch(() => {}),
-    ]);
-  }
-
-  private fetchCluster(): Promise<InternalCluster> {
-    if (this.closed) return Promise.reject(this.closedError());
-    return (this.cluster ??= connectOnce(
-      async () => internalCluster(await this.kafka()),
-      (cluster) => cluster.connect(),
-      (error) => {
-        this.cluster = undefined;
-        this.forgetCredentialsAfter(error);
-      },
-    ));
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw this.closedError();
-  }
-
-  private closedError(): InvalidArgumentError {
-    return new InvalidArgumentError(`the Kafka clients of ${this.connection.brokers.join(',')} are closed`);
-  }
-}
 
 export interface KafkaReaderTuning {
   /** A read that has not reached the end of its range after this long fails with a TransientError (default 30 s). */
@@ -499,55 +364,4 @@ function describeKafkaError(error: unknown): string {
 function isNetworkError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/.test(code);
-}
-
-/** Creates and connects a client once; a failed creation or connection is forgotten so the next call tries again. */
-async function connectOnce<T>(create: () => Promise<T>, connect: (client: T) => Promise<void>, forget: (error: unknown) => void): Promise<T> {
-  try {
-    const client = await create();
-    await connect(client);
-    return client;
-  } catch (error) {
-    forget(error);
-    throw error;
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// kafkajs internals: the cluster object its consumer fetches through. kafkajs builds it
-// with a private method of its client (a Symbol described 'private:Kafka:createCluster'),
-// with the client's brokers, TLS, SASL, timeouts and socket factory.
-
-interface InternalBroker {
-  fetch(request: {
-    isolationLevel: number;
-    maxWaitTime: number;
-    minBytes: number;
-    maxBytes: number;
-    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-  }): Promise<{ responses: { topicName: string; partitions: FetchedPartition[] }[] }>;
-}
-
-interface InternalCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  addTargetTopic(topic: string): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
-  findBroker(args: { nodeId: string }): Promise<InternalBroker>;
-}
-
-function internalCluster(kafka: Kafka): InternalCluster {
-  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-  const create = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
-  if (typeof create !== 'function') {
-    throw new Error('this kafkajs has no internal createCluster: the Kafka reader is written against kafkajs 2.2.x');
-  }
-  const cluster = (create as (options: object) => InternalCluster)({ allowAutoTopicCreation: false, metadataMaxAge: 60_000 });
-  for (const method of ['connect', 'disconnect', 'addTargetTopic', 'refreshMetadata', 'findLeaderForPartitions', 'findBroker'] as const) {
-    if (typeof cluster[method] !== 'function') {
-      throw new Error(`kafkajs's internal cluster has no ${method}(): the Kafka reader is written against kafkajs 2.2.x`);
-    }
-  }
-  return cluster;
 }

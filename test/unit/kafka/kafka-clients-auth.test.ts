@@ -8,7 +8,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KafkaConnection, SecretReader } from '../../../engine/adapters/kafka/kafka-config.js';
-import { KafkaClients } from '../../../engine/adapters/kafka/kafka-source-reader.js';
+import { KafkaClients } from '../../../engine/adapters/kafka/kafka-clients.js';
 import { InvalidArgumentError } from '../../../engine/errors.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_sluice-AbCdEf';
