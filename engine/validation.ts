@@ -50,7 +50,7 @@ export interface Subject {
 export type ErrorClass = new (message: string, options: SluiceErrorOptions) => Error;
 
 export interface ParseOptions extends Subject {
-  /** Words before each problem ('bad event: ', 'environment variable '). */
+  /** Words before the problems ('bad event: ', 'environment variable '). */
   readonly prefix?: string;
   readonly error?: ErrorClass;
 }
@@ -71,11 +71,11 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, subject: S
   return problemsOf(result.error.issues, subject);
 }
 
-/** "a must be x, got 1; b is not a known field; and 2 more". */
+/** "<prefix>a must be x, got 1; b is not a known field; and 2 more". */
 export function describeProblems(checked: { readonly problems: readonly Problem[]; readonly total: number }, prefix = ''): string {
-  const listed = checked.problems.map((p) => `${prefix}${p.field} ${p.message}`).join('; ');
+  const listed = checked.problems.map((p) => `${p.field} ${p.message}`).join('; ');
   const more = checked.total - checked.problems.length;
-  return more > 0 ? `${listed}; and ${more} more` : listed;
+  return `${prefix}${listed}${more > 0 ? `; and ${more} more` : ''}`;
 }
 
 interface Expectation {
