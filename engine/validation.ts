@@ -50,8 +50,10 @@ export interface Subject {
 export type ErrorClass = new (message: string, options: SluiceErrorOptions) => Error;
 
 export interface ParseOptions extends Subject {
-  /** Words before the problems ('bad event: ', 'environment variable '). */
+  /** Words before the problems ('bad event: '). */
   readonly prefix?: string;
+  /** How a problem's field is named in the message (default: as it is; '' for none): `environment variable ${field}`. */
+  readonly label?: (field: string) => string;
   readonly error?: ErrorClass;
 }
 
@@ -61,7 +63,7 @@ export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly o
 export function parse<S extends z.ZodType>(schema: S, value: unknown, options: ParseOptions): z.output<S> {
   const checked = check(schema, value, options);
   if (checked.ok) return checked.value;
-  throw new (options.error ?? InvalidArgumentError)(describeProblems(checked, options.prefix), { context: { field: checked.problems[0]?.field ?? options.name } });
+  throw new (options.error ?? InvalidArgumentError)(describeProblems(checked, options), { context: { field: checked.problems[0]?.field ?? options.name } });
 }
 
 /** The parsed value, or its first MAX_PROBLEMS problems (unknown fields first, one per field) and how many there are. */
@@ -72,8 +74,12 @@ export function check<S extends z.ZodType>(schema: S, value: unknown, subject: S
 }
 
 /** "<prefix>a must be x, got 1; b is not a known field; and 2 more". */
-export function describeProblems(checked: { readonly problems: readonly Problem[]; readonly total: number }, prefix = ''): string {
-  const listed = checked.problems.map((p) => `${p.field} ${p.message}`).join('; ');
+export function describeProblems(
+  checked: { readonly problems: readonly Problem[]; readonly total: number },
+  options: Pick<ParseOptions, 'prefix' | 'label'> = {},
+): string {
+  const { prefix = '', label = (field: string) => field } = options;
+  const listed = checked.problems.map((p) => [label(p.field), p.message].filter((part) => part !== '').join(' ')).join('; ');
   const more = checked.total - checked.problems.length;
   return `${prefix}${listed}${more > 0 ? `; and ${more} more` : ''}`;
 }
