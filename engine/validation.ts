@@ -288,9 +288,15 @@ function valueOf(issue: RawIssue): unknown {
   return input;
 }
 
-/** Unknown fields first (a misspelt field often explains a missing one), one problem per field, at most MAX_PROBLEMS. */
+/**
+ * Unknown fields first (a misspelt field often explains a missing one), one problem per
+ * field, at most MAX_PROBLEMS. A union none of whose forms fit reports the problems of the
+ * one form the value has the kind of, if there is exactly one (an object with a bad field,
+ * among "a name or an object"); otherwise its own message.
+ */
 function problemsOf(issues: readonly z.core.$ZodIssue[], subject: Subject): { ok: false; problems: Problem[]; total: number } {
-  const ordered = [...issues.filter((i) => i.code === 'unrecognized_keys'), ...issues.filter((i) => i.code !== 'unrecognized_keys')];
+  const flat = issues.flatMap((issue) => intended(issue));
+  const ordered = [...flat.filter((i) => i.code === 'unrecognized_keys'), ...flat.filter((i) => i.code !== 'unrecognized_keys')];
   const problems: Problem[] = [];
   const seen = new Set<string>();
   let total = 0;
@@ -311,6 +317,14 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], subject: Subject): { ok
     }
   }
   return { ok: false, problems, total };
+}
+
+/** The issues of the union form the value was meant for (see problemsOf), at their full paths; or the issue itself. */
+function intended(issue: z.core.$ZodIssue, depth = 0): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || depth > 8) return [issue];
+  const fitting = issue.errors.filter((form) => form.some((i) => i.path.length > 0 || (i.code !== 'invalid_type' && i.code !== 'invalid_value')));
+  if (fitting.length !== 1) return [issue];
+  return (fitting[0] ?? []).flatMap((i) => intended({ ...i, path: [...issue.path, ...i.path] }, depth + 1));
 }
 
 /** `name` for the whole value; `a.b[2].c` inside it (after `name.` when qualified). */
