@@ -52,8 +52,8 @@ export type ErrorClass = new (message: string, options: SluiceErrorOptions) => E
 export interface ParseOptions extends Subject {
   /** Words before the problems ('bad event: '). */
   readonly prefix?: string;
-  /** How a problem's field is named in the message (default: as it is; '' for none): `environment variable ${field}`. */
-  readonly label?: (field: string) => string;
+  /** How one problem reads (default "<field> <message>"): "environment variable <field> <message>". */
+  readonly describe?: (problem: Found) => string;
   readonly error?: ErrorClass;
 }
 
@@ -61,26 +61,29 @@ export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly o
 
 /** The value as the schema parses it, or the error (`options.error`) whose message names each problem. */
 export function parse<S extends z.ZodType>(schema: S, value: unknown, options: ParseOptions): z.output<S> {
-  const checked = check(schema, value, options);
-  if (checked.ok) return checked.value;
-  throw new (options.error ?? InvalidArgumentError)(describeProblems(checked, options), { context: { field: checked.problems[0]?.field ?? options.name } });
+  const result = safeParse(schema, value, options);
+  if (result.success) return result.data;
+  const { problems, total } = problemsOf(result.error.issues, options);
+  throw new (options.error ?? InvalidArgumentError)(describeProblems(problems, total, options), { context: { field: problems[0]?.field ?? options.name } });
 }
 
 /** The parsed value, or its first MAX_PROBLEMS problems (unknown fields first, one per field) and how many there are. */
 export function check<S extends z.ZodType>(schema: S, value: unknown, subject: Subject): Checked<z.output<S>> {
-  const result = schema.safeParse(value, { error: (issue) => messageOf(issue, subject) });
+  const result = safeParse(schema, value, subject);
   if (result.success) return { ok: true, value: result.data };
-  return problemsOf(result.error.issues, subject);
+  const { problems, total } = problemsOf(result.error.issues, subject);
+  return { ok: false, problems: problems.map(({ field, message }) => ({ field, message })), total };
+}
+
+function safeParse<S extends z.ZodType>(schema: S, value: unknown, subject: Subject) {
+  return schema.safeParse(value, { error: (issue) => messageOf(issue, subject) });
 }
 
 /** "<prefix>a must be x, got 1; b is not a known field; and 2 more". */
-export function describeProblems(
-  checked: { readonly problems: readonly Problem[]; readonly total: number },
-  options: Pick<ParseOptions, 'prefix' | 'label'> = {},
-): string {
-  const { prefix = '', label = (field: string) => field } = options;
-  const listed = checked.problems.map((p) => [label(p.field), p.message].filter((part) => part !== '').join(' ')).join('; ');
-  const more = checked.total - checked.problems.length;
+function describeProblems(problems: readonly Found[], total: number, options: ParseOptions): string {
+  const { prefix = '', describe = (p: Found) => `${p.field} ${p.message}` } = options;
+  const listed = problems.map(describe).join('; ');
+  const more = total - problems.length;
   return `${prefix}${listed}${more > 0 ? `; and ${more} more` : ''}`;
 }
 
@@ -294,29 +297,34 @@ function valueOf(issue: RawIssue): unknown {
  * one form the value has the kind of, if there is exactly one (an object with a bad field,
  * among "a name or an object"); otherwise its own message.
  */
-function problemsOf(issues: readonly z.core.$ZodIssue[], subject: Subject): { ok: false; problems: Problem[]; total: number } {
+function problemsOf(issues: readonly z.core.$ZodIssue[], subject: Subject): { problems: Found[]; total: number } {
   const flat = issues.flatMap((issue) => intended(issue));
   const ordered = [...flat.filter((i) => i.code === 'unrecognized_keys'), ...flat.filter((i) => i.code !== 'unrecognized_keys')];
-  const problems: Problem[] = [];
+  const problems: Found[] = [];
   const seen = new Set<string>();
   let total = 0;
-  const add = (path: readonly PropertyKey[], message: string) => {
+  const add = (path: readonly PropertyKey[], message: string, unknown: boolean) => {
     const field = fieldOf(path, subject);
     if (seen.has(field)) return;
     seen.add(field);
     total += 1;
-    if (problems.length < MAX_PROBLEMS) problems.push({ field, message });
+    if (problems.length < MAX_PROBLEMS) problems.push({ field, message, unknown });
   };
   for (const issue of ordered) {
     if (issue.code === 'unrecognized_keys') {
       // One issue names every unknown key: thousands of them are counted, not listed.
-      for (const key of issue.keys.slice(0, MAX_PROBLEMS)) add([...issue.path, key], issue.message);
+      for (const key of issue.keys.slice(0, MAX_PROBLEMS)) add([...issue.path, key], issue.message, true);
       total += Math.max(0, issue.keys.length - MAX_PROBLEMS);
     } else {
-      add(issue.path, issue.message);
+      add(issue.path, issue.message, false);
     }
   }
-  return { ok: false, problems, total };
+  return { problems, total };
+}
+
+/** A problem, and whether its field is one the schema does not know (a typo, or a field it does not take). */
+export interface Found extends Problem {
+  readonly unknown: boolean;
 }
 
 /** The issues of the union form the value was meant for (see problemsOf), at their full paths; or the issue itself. */

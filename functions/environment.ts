@@ -121,7 +121,7 @@ export function apiDependencies(kind: 'read' | 'control'): ApiDependencies {
 }
 
 /** Problems read "environment variable SLUICE_WAL_TABLE is not set". */
-const ENVIRONMENT: ParseOptions = { name: 'the environment', label: (name) => `environment variable ${name}` };
+const ENVIRONMENT: ParseOptions = { name: 'the environment', describe: (p) => `environment variable ${p.field} ${p.message}` };
 
 /** An empty variable counts as unset (a template that leaves it blank). */
 const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);

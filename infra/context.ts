@@ -44,7 +44,7 @@ export const CONTEXT = {
 } as const;
 
 /** Problems read "context sluice:kinesisShards must be a positive integer, got "many"" and fail synthesis. */
-const CONTEXT_KEYS: ParseOptions = { name: 'context', label: (key) => `context ${key}`, error: Error };
+const CONTEXT_KEYS: ParseOptions = { name: 'context', describe: (p) => `context ${p.field} ${p.message}`, error: Error };
 
 /** Context given empty on the command line (`-c sluice:sinkTables=`) is unset. */
 function optional<S extends z.ZodType>(schema: S) {

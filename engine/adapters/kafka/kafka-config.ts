@@ -307,7 +307,7 @@ export function kafkaConnectionFromEnv(env: Readonly<Record<string, string | und
 }
 
 /** A variable names itself ("environment variable SLUICE_KAFKA_TLS must be ..."); a rule about several says which. */
-const KAFKA_ENVIRONMENT: ParseOptions = { name: '', label: (name) => (name === '' ? '' : `environment variable ${name}`) };
+const KAFKA_ENVIRONMENT: ParseOptions = { name: '', describe: (p) => (p.field === '' ? p.message : `environment variable ${p.field} ${p.message}`) };
 
 /** An empty variable counts as unset (a template that leaves it blank). */
 const variable = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
