@@ -27,7 +27,7 @@ import kafkajs from 'kafkajs';
 import { z } from 'zod';
 import { describeError, InvalidArgumentError, TransientError } from '../../errors.js';
 import type { Logger } from '../../ports/index.js';
-import { expecting, parse, show, type ParseOptions } from '../../validation.js';
+import { expecting, isPlainObject, parse, show, type ParseOptions } from '../../validation.js';
 
 export type ScramMechanism = 'scram-sha-512' | 'scram-sha-256';
 
@@ -396,15 +396,15 @@ function scramCredentialsOf(secretArn: string, secretString: string | undefined)
     // Not JSON.parse's message (nor its error as the cause): V8 quotes the text it could not parse.
     throw bad('is not JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad('is not a JSON object');
-  const { username, password } = parsed as Record<string, unknown>;
-  const missing = [
-    ...(typeof username === 'string' && username !== '' ? [] : ['username']),
-    ...(typeof password === 'string' && password !== '' ? [] : ['password']),
-  ];
-  if (missing.length > 0) throw bad(`has no non-empty string ${missing.join(' or ')}`);
-  return { username: username as string, password: password as string };
+  if (!isPlainObject(parsed)) throw bad('is not a JSON object');
+  // Not engine/validation.ts's messages: they show values, and these are credentials.
+  const credentials = ScramSecret.safeParse(parsed);
+  if (credentials.success) return credentials.data;
+  const missing = [...new Set(credentials.error.issues.map((issue) => String(issue.path[0])))];
+  throw bad(`has no non-empty string ${missing.join(' or ')}`);
 }
+
+const ScramSecret = z.object({ username: z.string().min(1), password: z.string().min(1) });
 
 function logCreatorOf(logger: Logger) {
   return () =>
