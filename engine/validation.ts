@@ -90,20 +90,19 @@ function describeProblems(problems: readonly Found[], total: number, options: Pa
 interface Expectation {
   /** What a valid value is: "an integer ≥ 1", "1 to 60 letters, digits, '-' or '_'". */
   readonly expected: string;
-  /** How a bad value is shown after "got" (default: show(value)). */
-  readonly shown?: (value: unknown) => string;
 }
 
 const expectations = z.registry<Expectation>();
 
 /**
  * The schema, with what its value must be: any problem of it reads "must be <expected>,
- * got <the value>" (or the subject's `missing` when the value is not there). A copy is
- * registered, so a schema shared by several fields is never relabelled.
+ * got <the value>" (or the subject's `missing` when the value is not there). Schemas made
+ * from it (.optional(), .min(), .refine()) keep the expectation, as zod passes registry
+ * metadata on; a copy is registered, so the schema given is never relabelled.
  */
-export function expecting<S extends z.ZodType>(expected: string, schema: S, shown?: (value: unknown) => string): S {
+export function expecting<S extends z.ZodType>(expected: string, schema: S): S {
   const copy: z.ZodType = schema.clone();
-  return copy.register(expectations, { expected, ...(shown ? { shown } : {}) }) as S;
+  return copy.register(expectations, { expected }) as S;
 }
 
 /**
@@ -244,7 +243,7 @@ function messageOf(issue: RawIssue, subject: Subject): string {
   }
   const owner = (issue as { schema?: z.core.$ZodType }).schema ?? issue.inst;
   const expectation = owner === undefined ? undefined : expectations.get(owner as z.ZodType);
-  if (expectation !== undefined) return `must be ${expectation.expected}${got(expectation.shown?.(value) ?? shownValue(value))}`;
+  if (expectation !== undefined) return `must be ${expectation.expected}${got(shownValue(value))}`;
   switch (issue.code) {
     case 'invalid_type':
       return `must be ${TYPES[issue.expected] ?? issue.expected}${got(shownValue(value))}`;
@@ -335,12 +334,17 @@ function intended(issue: z.core.$ZodIssue, depth = 0): z.core.$ZodIssue[] {
   return (fitting[0] ?? []).flatMap((i) => intended({ ...i, path: [...issue.path, ...i.path] }, depth + 1));
 }
 
+/** The longest key a field shows: an unknown key may be as long as the value it came in. */
+const MAX_KEY = 100;
+
 /** `name` for the whole value; `a.b[2].c` inside it (after `name.` when qualified). */
 function fieldOf(path: readonly PropertyKey[], subject: Subject): string {
   let field = subject.qualified || path.length === 0 ? subject.name : '';
   for (const segment of path) {
+    const key = String(segment);
+    const shown = key.length > MAX_KEY ? `${key.slice(0, MAX_KEY - 3)}...` : key;
     if (typeof segment === 'number') field += `[${segment}]`;
-    else field += field === '' ? String(segment) : `.${String(segment)}`;
+    else field += field === '' ? shown : `.${shown}`;
   }
   return field;
 }

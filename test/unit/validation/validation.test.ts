@@ -87,6 +87,11 @@ describe('parse', () => {
     expect(message.length).toBeLessThan(2_000);
   });
 
+  it('cuts a long unknown key in the field it names', () => {
+    const message = errorOf(() => parse(Body, { limit: 1, ['k'.repeat(10_000)]: 1 }, { name: 'body' })).message;
+    expect(message).toBe(`${'k'.repeat(97)}... is not a known field (known: limit, name, inner)`);
+  });
+
   it('gives a short error for a field nested thousands of levels deep', () => {
     const message = errorOf(() => parse(Body, { limit: nested(10_000) }, { name: 'body' })).message;
     expect(message).toBe(`limit must be an integer from 1 to 100, got ${'['.repeat(77)}...`);
