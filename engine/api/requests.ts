@@ -173,7 +173,7 @@ export function parseStartJob(body: unknown): StartJobInput {
 
 function defaultJobId(jobName: string): string {
   if (!JOB_ID.test(jobName)) {
-    const message = `is required: the job name ${show(jobName, { absent: 'nothing' })} is not a job id (${JOB_ID_HINT})`;
+    const message = `is required: the job name ${show(jobName)} is not a job id (${JOB_ID_HINT})`;
     badRequest(`jobId ${message}`, [{ field: 'jobId', message }]);
   }
   return jobName;
