@@ -98,7 +98,8 @@ const expectations = z.registry<Expectation>();
  * The schema, with what its value must be: any problem of it reads "must be <expected>,
  * got <the value>" (or the subject's `missing` when the value is not there). Schemas made
  * from it (.optional(), .min(), .refine()) keep the expectation, as zod passes registry
- * metadata on; a copy is registered, so the schema given is never relabelled.
+ * metadata on; a copy is registered, so the schema given is never relabelled. Give it the
+ * schema that sees the value: inside z.preprocess(), not around it.
  */
 export function expecting<S extends z.ZodType>(expected: string, schema: S): S {
   const copy: z.ZodType = schema.clone();

@@ -53,9 +53,9 @@ function optional<S extends z.ZodType>(schema: S) {
 
 /** A list: comma-separated on the command line, a JSON array in cdk.json. */
 const list = optional(
-  expecting(
-    'a comma-separated string or a list of strings',
-    z.preprocess((value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value), z.array(z.string())),
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value),
+    expecting('a comma-separated string or a list of strings', z.array(z.string())),
   ),
 );
 
@@ -93,9 +93,9 @@ const KAFKA_CONTEXT: ParseOptions = { name: 'the value', prefix: `context ${CONT
 
 const nonEmpty = () => expecting('a non-empty string', z.string().min(1));
 const strings = () =>
-  expecting(
-    'a non-empty list of strings',
-    z.preprocess((value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value), z.array(nonEmpty()).min(1)),
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value),
+    expecting('a non-empty list of strings', z.array(nonEmpty()).min(1)),
   );
 
 /** "iam", "none", or SCRAM from a Secrets Manager secret (the construct checks the ARNs). */
