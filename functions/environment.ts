@@ -5,6 +5,7 @@
  * the local runtime can import the handlers and give them its own.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
 import type { ApiContext } from '../engine/api/jobs.js';
 import { createAwsClients, createAwsPorts, DynamoDbDeadLetterQueue, DynamoDbWriteAheadLog, S3BlobStore } from '../engine/adapters/aws/index.js';
 import { kafkaConnectionFromEnv } from '../engine/adapters/kafka/kafka-config.js';
@@ -19,10 +20,10 @@ import {
 } from '../engine/driver/settings.js';
 import type { SupervisorContext } from '../engine/driver/supervisor.js';
 import type { DriverTaskContext } from '../engine/driver/tasks.js';
-import { InvalidArgumentError } from '../engine/errors.js';
 import { StateCache } from '../engine/executor/state-cache.js';
 import type { Logger } from '../engine/ports/index.js';
 import { BlobStateStore } from '../engine/state/blob-state-store.js';
+import { parse, type ParseOptions } from '../engine/validation.js';
 import { catalog } from '../jobs/catalog.js';
 import type { ApiDependencies } from './api.js';
 import { ENV } from './env.js';
@@ -116,46 +117,69 @@ export function apiDependencies(kind: 'read' | 'control'): ApiDependencies {
   };
 }
 
+/** Problems read "environment variable SLUICE_WAL_TABLE is not set". */
+const ENVIRONMENT: ParseOptions = { name: 'the environment', describe: (p) => `environment variable ${p.field} ${p.message}` };
+
+/** An empty variable counts as unset (a template that leaves it blank). */
+const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+const variable = z.preprocess(unsetWhenEmpty, z.string({ error: 'is not set' }));
+
+/** A number given as text; unset: `fallback`. */
+function numberVariable(fallback: number, kind: 'number' | 'integer' = 'number') {
+  const text = z
+    .string()
+    .refine((raw) => Number.isFinite(Number(raw)), { error: (issue) => `must be a number, got ${JSON.stringify(issue.input)}`, abort: true })
+    .refine((raw) => kind === 'number' || Number.isSafeInteger(Number(raw)), { error: (issue) => `must be an integer, got ${Number(issue.input)}` });
+  return z.preprocess(unsetWhenEmpty, text.optional()).transform((raw) => (raw === undefined ? fallback : Number(raw)));
+}
+
+const integerVariable = (fallback: number) => numberVariable(fallback, 'integer');
+
+const TaskEnvironment = z.object({
+  [ENV.walTable]: variable,
+  [ENV.deadLetterTable]: variable,
+  [ENV.checkpointBucket]: variable,
+  [ENV.childBudgetMs]: integerVariable(DEFAULT_DRIVER_SETTINGS.childBudgetMs),
+  [ENV.handBackAfterMs]: integerVariable(DEFAULT_DRIVER_SETTINGS.handBackAfterMs),
+  [ENV.childRunsPerGeneration]: integerVariable(DEFAULT_DRIVER_SETTINGS.childRunsPerGeneration),
+  [ENV.maxIdleIntervalMs]: integerVariable(DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs),
+  [ENV.idleBackoffFactor]: numberVariable(DEFAULT_DRIVER_SETTINGS.idleBackoffFactor),
+});
+
 export function readEnvironment(env: NodeJS.ProcessEnv) {
+  const e = parse(TaskEnvironment, env, ENVIRONMENT);
   return {
-    walTable: required(env, ENV.walTable),
-    deadLetterTable: required(env, ENV.deadLetterTable),
-    checkpointBucket: required(env, ENV.checkpointBucket),
+    walTable: e[ENV.walTable],
+    deadLetterTable: e[ENV.deadLetterTable],
+    checkpointBucket: e[ENV.checkpointBucket],
     settings: checkDriverSettings({
-      childBudgetMs: integer(env, ENV.childBudgetMs, DEFAULT_DRIVER_SETTINGS.childBudgetMs),
-      handBackAfterMs: integer(env, ENV.handBackAfterMs, DEFAULT_DRIVER_SETTINGS.handBackAfterMs),
-      childRunsPerGeneration: integer(env, ENV.childRunsPerGeneration, DEFAULT_DRIVER_SETTINGS.childRunsPerGeneration),
-      maxIdleIntervalMs: integer(env, ENV.maxIdleIntervalMs, DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs),
-      idleBackoffFactor: number(env, ENV.idleBackoffFactor, DEFAULT_DRIVER_SETTINGS.idleBackoffFactor),
+      childBudgetMs: e[ENV.childBudgetMs],
+      handBackAfterMs: e[ENV.handBackAfterMs],
+      childRunsPerGeneration: e[ENV.childRunsPerGeneration],
+      maxIdleIntervalMs: e[ENV.maxIdleIntervalMs],
+      idleBackoffFactor: e[ENV.idleBackoffFactor],
     }),
   };
 }
 
+const RestartEnvironment = z.object({
+  [ENV.maxRestarts]: integerVariable(DEFAULT_RESTART_POLICY.maxRestarts),
+  [ENV.restartWindowMs]: integerVariable(DEFAULT_RESTART_POLICY.windowMs),
+  [ENV.restartBackoffBaseMs]: integerVariable(DEFAULT_RESTART_POLICY.backoffBaseMs),
+  [ENV.restartBackoffMaxMs]: integerVariable(DEFAULT_RESTART_POLICY.backoffMaxMs),
+});
+
 export function readRestartPolicy(env: NodeJS.ProcessEnv) {
+  const e = parse(RestartEnvironment, env, ENVIRONMENT);
   return checkRestartPolicy({
-    maxRestarts: integer(env, ENV.maxRestarts, DEFAULT_RESTART_POLICY.maxRestarts),
-    windowMs: integer(env, ENV.restartWindowMs, DEFAULT_RESTART_POLICY.windowMs),
-    backoffBaseMs: integer(env, ENV.restartBackoffBaseMs, DEFAULT_RESTART_POLICY.backoffBaseMs),
-    backoffMaxMs: integer(env, ENV.restartBackoffMaxMs, DEFAULT_RESTART_POLICY.backoffMaxMs),
+    maxRestarts: e[ENV.maxRestarts],
+    windowMs: e[ENV.restartWindowMs],
+    backoffBaseMs: e[ENV.restartBackoffBaseMs],
+    backoffMaxMs: e[ENV.restartBackoffMaxMs],
   });
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (value === undefined || value === '') throw new InvalidArgumentError(`environment variable ${name} is not set`);
-  return value;
-}
-
-function number(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new InvalidArgumentError(`environment variable ${name} must be a number, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const value = number(env, name, fallback);
-  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(`environment variable ${name} must be an integer, got ${value}`);
-  return value;
+  return parse(variable, env[name], { ...ENVIRONMENT, name });
 }

@@ -1,104 +1,91 @@
 /**
- * Checks of the events the state machines send the functions. A bad event is a clear
- * InvalidArgumentError naming the field (not retried: the same event fails the same way).
+ * The events the state machines send the functions, as zod schemas. A bad event is a clear
+ * InvalidArgumentError naming each bad field ("bad event: driver.epoch must be an integer
+ * ≥ 1, got "one""), not retried: the same event fails the same way.
+ *
+ * Objects the driver's own tasks produced and only pass back (a planned batch, partition
+ * results) are checked where the functions rely on them, and their other fields are
+ * carried through as they came.
  */
-import type { DriverTrigger } from '../engine/driver/next-step.js';
-import type { DriverInfo, EndGenerationInput, ExecuteTaskInput, FinishTaskInput, LoopState, PlannedBatch, StartGenerationInput } from '../engine/driver/tasks.js';
-import { InvalidArgumentError } from '../engine/errors.js';
+import { z } from 'zod';
+import type { DriverInfo, EndGenerationInput, ExecuteTaskInput, FinishTaskInput, PlannedBatch, StartGenerationInput } from '../engine/driver/tasks.js';
 import type { JsonValue } from '../engine/json.js';
 import type { PartitionResult } from '../engine/protocol/batch-records.js';
+import { expecting, isPlainObject, parse, type ParseOptions } from '../engine/validation.js';
 
-type Obj = Record<string, unknown>;
+const EVENT: ParseOptions = { name: 'event', absent: 'nothing', prefix: 'bad event: ' };
+
+const nonEmpty = () => expecting('a non-empty string', z.string().min(1));
+const integer = (min: number) => expecting(`an integer ≥ ${min}`, z.number().int().min(min));
+
+const trigger = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('interval'), intervalMs: integer(1), maxIdleIntervalMs: integer(1), idleBackoffFactor: z.number() }),
+  z.looseObject({ type: z.literal('availableNow') }),
+]);
+
+const driver = z.object({
+  jobId: nonEmpty(),
+  jobName: nonEmpty(),
+  parameters: expecting('an object', z.custom<Readonly<Record<string, JsonValue>>>(isPlainObject)),
+  trigger,
+  generation: integer(1),
+  epoch: integer(1),
+});
+
+const StartGenerationEvent = z.object({ jobId: nonEmpty(), generation: integer(1) });
 
 export function startGenerationEvent(event: unknown): StartGenerationInput {
-  const e = object(event, 'event');
-  return { jobId: string(e, 'jobId'), generation: integer(e, 'generation', 1) };
+  return parse(StartGenerationEvent, event, EVENT);
 }
+
+const PlanEvent = z.object({ driver });
 
 export function planEvent(event: unknown): { driver: DriverInfo } {
-  return { driver: driver(object(event, 'event')) };
+  return parse(PlanEvent, event, EVENT);
 }
+
+const ExecuteEvent = z.object({ driver, batchId: integer(1), partition: nonEmpty() });
 
 export function executeEvent(event: unknown): ExecuteTaskInput {
-  const e = object(event, 'event');
-  return { driver: driver(e), batchId: integer(e, 'batchId', 1), partition: string(e, 'partition') };
+  return parse(ExecuteEvent, event, EVENT);
 }
+
+const FinishEvent = z.object({
+  driver,
+  // The plan task's batch, passed back: the fields Finish reads are checked, the rest carried.
+  batch: z.looseObject({ batchId: integer(1), startedAt: integer(0), resumed: z.boolean() }),
+  results: expecting('an array of partition results', z.array(z.looseObject({ partition: nonEmpty(), end: z.looseObject({}) }))),
+  loop: z.object({ idleStreak: integer(0) }),
+  childStartedAt: nonEmpty(),
+});
 
 export function finishEvent(event: unknown): FinishTaskInput {
-  const e = object(event, 'event');
-  const batch = object(e.batch, 'batch') as unknown as PlannedBatch;
-  integer(batch as unknown as Obj, 'batchId', 1, 'batch.');
-  integer(batch as unknown as Obj, 'startedAt', 0, 'batch.');
-  if (typeof batch.resumed !== 'boolean') throw bad('batch.resumed', 'a boolean', batch.resumed);
-  if (!Array.isArray(e.results)) throw bad('results', 'an array of partition results', e.results);
-  const results = e.results.map((r, i) => {
-    const result = object(r, `results[${i}]`);
-    string(result, 'partition', `results[${i}].`);
-    object(result.end, `results[${i}].end`);
-    return result as unknown as PartitionResult;
-  });
-  const loop = object(e.loop, 'loop');
-  integer(loop, 'idleStreak', 0, 'loop.');
-  return { driver: driver(e), batch, results, loop: loop as unknown as LoopState, childStartedAt: string(e, 'childStartedAt') };
+  const e = parse(FinishEvent, event, EVENT);
+  return { ...e, batch: e.batch as unknown as PlannedBatch, results: e.results as unknown as PartitionResult[] };
 }
 
+/** Absent and null are the same: the state machine writes null for a field it has no value for. */
+const optionalText = nonEmpty()
+  .nullish()
+  .transform((value) => value ?? undefined);
+
+const EndGenerationEvent = z.object({
+  jobId: nonEmpty(),
+  generation: integer(1),
+  outcome: z.enum(['stop', 'fenced', 'failed']),
+  reason: optionalText,
+  error: optionalText,
+  cause: optionalText,
+  retryable: z.boolean().optional(),
+});
+
 export function endGenerationEvent(event: unknown): EndGenerationInput {
-  const e = object(event, 'event');
-  const outcome = e.outcome;
-  if (outcome !== 'stop' && outcome !== 'fenced' && outcome !== 'failed') throw bad('outcome', '"stop", "fenced" or "failed"', outcome);
-  const optional = (name: string) => (e[name] === undefined || e[name] === null ? undefined : string(e, name));
-  const reason = optional('reason');
-  const error = optional('error');
-  const cause = optional('cause');
-  if (e.retryable !== undefined && typeof e.retryable !== 'boolean') throw bad('retryable', 'a boolean', e.retryable);
+  const { reason, error, cause, retryable, ...e } = parse(EndGenerationEvent, event, EVENT);
   return {
-    jobId: string(e, 'jobId'),
-    generation: integer(e, 'generation', 1),
-    outcome,
+    ...e,
     ...(reason === undefined ? {} : { reason }),
     ...(error === undefined ? {} : { error }),
     ...(cause === undefined ? {} : { cause }),
-    ...(typeof e.retryable === 'boolean' ? { retryable: e.retryable } : {}),
+    ...(retryable === undefined ? {} : { retryable }),
   };
-}
-
-function driver(e: Obj): DriverInfo {
-  const d = object(e.driver, 'driver');
-  const trigger = object(d.trigger, 'driver.trigger');
-  if (trigger.type !== 'interval' && trigger.type !== 'availableNow') throw bad('driver.trigger.type', '"interval" or "availableNow"', trigger.type);
-  if (trigger.type === 'interval') {
-    integer(trigger, 'intervalMs', 1, 'driver.trigger.');
-    integer(trigger, 'maxIdleIntervalMs', 1, 'driver.trigger.');
-    if (typeof trigger.idleBackoffFactor !== 'number') throw bad('driver.trigger.idleBackoffFactor', 'a number', trigger.idleBackoffFactor);
-  }
-  return {
-    jobId: string(d, 'jobId', 'driver.'),
-    jobName: string(d, 'jobName', 'driver.'),
-    parameters: object(d.parameters, 'driver.parameters') as Record<string, JsonValue>,
-    trigger: trigger as unknown as DriverTrigger,
-    generation: integer(d, 'generation', 1, 'driver.'),
-    epoch: integer(d, 'epoch', 1, 'driver.'),
-  };
-}
-
-function object(value: unknown, field: string): Obj {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad(field, 'an object', value);
-  return value as Obj;
-}
-
-function string(o: Obj, name: string, prefix = ''): string {
-  const value = o[name];
-  if (typeof value !== 'string' || value.length === 0) throw bad(`${prefix}${name}`, 'a non-empty string', value);
-  return value;
-}
-
-function integer(o: Obj, name: string, min: number, prefix = ''): number {
-  const value = o[name];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw bad(`${prefix}${name}`, `an integer ≥ ${min}`, value);
-  return value;
-}
-
-function bad(field: string, expected: string, got: unknown): InvalidArgumentError {
-  const shown = got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 200);
-  return new InvalidArgumentError(`bad event: ${field} must be ${expected}, got ${shown}`, { context: { field } });
 }

@@ -23,8 +23,10 @@
 import { Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import type { SluiceKafkaProps, SluiceKafkaScramAuth } from './constructs/sluice-sources.js';
-import type { SluiceStackProps } from './stacks/sluice-stack.js';
+import { z } from 'zod';
+import { expecting, parse, type ParseOptions } from '../engine/validation.js';
+import type { SluiceKafkaProps } from './constructs/sluice-sources.js';
+import type { SluiceStackProps } from './stacks/sluice-stack-props.js';
 
 export const CONTEXT = {
   stackName: 'sluice:stackName',
@@ -41,20 +43,100 @@ export const CONTEXT = {
   removalPolicy: 'sluice:removalPolicy',
 } as const;
 
-interface KafkaContext {
-  readonly bootstrapServers: string[];
-  readonly auth?: 'iam' | 'none' | SluiceKafkaScramAuth;
-  readonly tls?: boolean;
-  readonly clusterArn?: string;
-  readonly topics?: string[];
-  readonly vpcId: string;
-  readonly availabilityZones: string[];
-  readonly privateSubnetIds: string[];
-  readonly privateSubnetRouteTableIds?: string[];
-  readonly securityGroupIds?: string[];
-  readonly clusterSecurityGroupId?: string;
-  readonly createGatewayEndpoints?: boolean;
+/** Problems read "context sluice:kinesisShards must be a positive integer, got "many"" and fail synthesis. */
+const CONTEXT_KEYS: ParseOptions = { name: 'context', describe: (p) => `context ${p.field} ${p.message}`, error: Error };
+
+/** Context given empty on the command line (`-c sluice:sinkTables=`) is unset. */
+function optional<S extends z.ZodType>(schema: S) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 }
+
+/** A list: comma-separated on the command line, a JSON array in cdk.json. */
+const list = optional(
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value),
+    expecting('a comma-separated string or a list of strings', z.array(z.string())),
+  ),
+);
+
+const text = optional(z.string());
+
+/** A number: text on the command line, a number in cdk.json. */
+const positive = optional(
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value),
+    expecting('a positive integer', z.number().int().min(1)),
+  ),
+);
+
+const ContextSettings = z
+  .object({
+    [CONTEXT.kinesisStreams]: list,
+    [CONTEXT.createKinesisStream]: text,
+    [CONTEXT.kinesisShards]: positive,
+    [CONTEXT.sinkTables]: list,
+    [CONTEXT.createSinkTables]: list,
+    [CONTEXT.alarmTopicArn]: text,
+    [CONTEXT.batchDurationAlarmSeconds]: positive,
+    [CONTEXT.lagAlarmSeconds]: positive,
+    [CONTEXT.restartsPerHourAlarm]: positive,
+    [CONTEXT.removalPolicy]: optional(expecting('retain or destroy', z.enum(['retain', 'destroy']))),
+  })
+  .superRefine((c, ctx) => {
+    if (c[CONTEXT.kinesisShards] !== undefined && c[CONTEXT.createKinesisStream] === undefined) {
+      ctx.addIssue({ code: 'custom', path: [CONTEXT.kinesisShards], message: `goes with ${CONTEXT.createKinesisStream}` });
+    }
+  });
+
+/** Problems read "context sluice:kafka: auth.type must be ...". */
+const KAFKA_CONTEXT: ParseOptions = { name: 'the value', prefix: `context ${CONTEXT.kafka}: `, error: Error };
+
+const nonEmpty = () => expecting('a non-empty string', z.string().min(1));
+const strings = () =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value),
+    expecting('a non-empty list of strings', z.array(nonEmpty()).min(1)),
+  );
+
+/** "iam", "none", or SCRAM from a Secrets Manager secret (the construct checks the ARNs). */
+const kafkaAuth = expecting(
+  '"iam", "none" or { "type": "scram-sha-512", "secretArn": ..., "encryptionKeyArn": ... }',
+  z.union([
+    z.enum(['iam', 'none']),
+    z.strictObject(
+      {
+        type: expecting('"scram-sha-512" (the only SCRAM mechanism MSK offers)', z.literal('scram-sha-512')),
+        secretArn: nonEmpty(),
+        encryptionKeyArn: nonEmpty(),
+      },
+      { error: (issue) => (issue.code === 'unrecognized_keys' ? 'is not a SCRAM setting (type, secretArn, encryptionKeyArn)' : undefined) },
+    ),
+  ]),
+);
+
+const KAFKA_FIELDS = {
+  bootstrapServers: strings(),
+  auth: kafkaAuth.optional(),
+  tls: z.boolean().optional(),
+  clusterArn: nonEmpty().optional(),
+  topics: strings().optional(),
+  vpcId: nonEmpty(),
+  availabilityZones: strings(),
+  privateSubnetIds: strings(),
+  privateSubnetRouteTableIds: strings().optional(),
+  securityGroupIds: strings().optional(),
+  clusterSecurityGroupId: nonEmpty().optional(),
+  createGatewayEndpoints: z.boolean().optional(),
+};
+
+const KafkaContext = expecting(
+  'a JSON object',
+  z.strictObject(KAFKA_FIELDS, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `must be one of the known fields (${Object.keys(KAFKA_FIELDS).join(', ')})` : undefined),
+  }),
+);
+
+type KafkaContext = z.output<typeof KafkaContext>;
 
 /**
  * The stack props the context gives (the stack reads them: the imported VPC, security
@@ -62,42 +144,21 @@ interface KafkaContext {
  */
 export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'storage' | 'sources' | 'sinks' | 'monitoring'> {
   const node = stack.node;
-  const list = (key: string): string[] | undefined => {
-    const value: unknown = node.tryGetContext(key);
-    if (value === undefined || value === '') return undefined;
-    if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
-    throw new Error(`context ${key} must be a comma-separated string or a list of strings, got ${JSON.stringify(value)}`);
-  };
-  const text = (key: string): string | undefined => {
-    const value: unknown = node.tryGetContext(key);
-    if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string') throw new Error(`context ${key} must be a string, got ${JSON.stringify(value)}`);
-    return value;
-  };
-  const positive = (key: string): number | undefined => {
-    const value: unknown = node.tryGetContext(key);
-    if (value === undefined || value === '') return undefined;
-    const n = typeof value === 'number' ? value : Number(value);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`context ${key} must be a positive integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
-
-  const streams = list(CONTEXT.kinesisStreams);
-  const create = text(CONTEXT.createKinesisStream);
-  const shards = positive(CONTEXT.kinesisShards);
-  if (shards !== undefined && create === undefined) throw new Error(`context ${CONTEXT.kinesisShards} goes with ${CONTEXT.createKinesisStream}`);
+  const given = Object.fromEntries(Object.values(CONTEXT).map((key) => [key, node.tryGetContext(key) as unknown]));
+  const c = parse(ContextSettings, given, CONTEXT_KEYS);
+  const streams = c[CONTEXT.kinesisStreams];
+  const create = c[CONTEXT.createKinesisStream];
+  const shards = c[CONTEXT.kinesisShards];
   const kinesis = streams || create ? { ...(streams ? { streams } : {}), ...(create ? { createStream: { streamName: create, ...(shards ? { shardCount: shards } : {}) } } : {}) } : undefined;
   const kafkaContext = kafkaFromContext(node.tryGetContext(CONTEXT.kafka));
   const kafka = kafkaContext === null ? undefined : kafkaProps(stack, kafkaContext);
-  const tables = list(CONTEXT.sinkTables);
-  const createTables = list(CONTEXT.createSinkTables);
-  const topicArn = text(CONTEXT.alarmTopicArn);
-  const batchSeconds = positive(CONTEXT.batchDurationAlarmSeconds);
-  const lagSeconds = positive(CONTEXT.lagAlarmSeconds);
-  const restarts = positive(CONTEXT.restartsPerHourAlarm);
-  const removal = text(CONTEXT.removalPolicy);
-  if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') throw new Error(`context ${CONTEXT.removalPolicy} must be retain or destroy, got ${JSON.stringify(removal)}`);
+  const tables = c[CONTEXT.sinkTables];
+  const createTables = c[CONTEXT.createSinkTables];
+  const topicArn = c[CONTEXT.alarmTopicArn];
+  const batchSeconds = c[CONTEXT.batchDurationAlarmSeconds];
+  const lagSeconds = c[CONTEXT.lagAlarmSeconds];
+  const restarts = c[CONTEXT.restartsPerHourAlarm];
+  const removal = c[CONTEXT.removalPolicy];
   return {
     ...(removal === undefined ? {} : { storage: { removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN } }),
     ...(kinesis || kafka ? { sources: { ...(kinesis ? { kinesis } : {}), ...(kafka ? { kafka } : {}) } } : {}),
@@ -145,62 +206,5 @@ function kafkaFromContext(value: unknown): KafkaContext | null {
       throw new Error(`context ${CONTEXT.kafka} must be JSON: ${String(error)}`);
     }
   }
-  const bad = (field: string, expected: string) => new Error(`context ${CONTEXT.kafka}: ${field} must be ${expected}`);
-  if (typeof k !== 'object' || k === null || Array.isArray(k)) throw bad('the value', 'a JSON object');
-  const o = k as Record<string, unknown>;
-  const known = ['bootstrapServers', 'auth', 'tls', 'clusterArn', 'topics', 'vpcId', 'availabilityZones', 'privateSubnetIds', 'privateSubnetRouteTableIds', 'securityGroupIds', 'clusterSecurityGroupId', 'createGatewayEndpoints'];
-  for (const key of Object.keys(o)) if (!known.includes(key)) throw bad(key, `one of the known fields (${known.join(', ')}); it`);
-  const strings = (field: string, required: boolean): string[] | undefined => {
-    const v = o[field];
-    if (v === undefined && !required) return undefined;
-    const arr = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
-    if (!Array.isArray(arr) || arr.length === 0 || !arr.every((s) => typeof s === 'string' && s !== '')) throw bad(field, 'a non-empty list of strings');
-    return arr as string[];
-  };
-  const str = (field: string, required: boolean): string | undefined => {
-    const v = o[field];
-    if (v === undefined && !required) return undefined;
-    if (typeof v !== 'string' || v === '') throw bad(field, 'a non-empty string');
-    return v;
-  };
-  const bool = (field: string): boolean | undefined => {
-    const v = o[field];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'boolean') throw bad(field, 'true or false');
-    return v;
-  };
-  const auth = authOf(o['auth'], bad);
-  const optional = <T>(name: string, value: T | undefined) => (value === undefined ? {} : { [name]: value });
-  return {
-    bootstrapServers: strings('bootstrapServers', true)!,
-    ...optional('auth', auth),
-    ...optional('tls', bool('tls')),
-    ...optional('clusterArn', str('clusterArn', false)),
-    ...optional('topics', strings('topics', false)),
-    vpcId: str('vpcId', true)!,
-    availabilityZones: strings('availabilityZones', true)!,
-    privateSubnetIds: strings('privateSubnetIds', true)!,
-    ...optional('privateSubnetRouteTableIds', strings('privateSubnetRouteTableIds', false)),
-    ...optional('securityGroupIds', strings('securityGroupIds', false)),
-    ...optional('clusterSecurityGroupId', str('clusterSecurityGroupId', false)),
-    ...optional('createGatewayEndpoints', bool('createGatewayEndpoints')),
-  } as KafkaContext;
-}
-
-/** "iam", "none", or SCRAM from a Secrets Manager secret (the construct checks the ARNs). */
-function authOf(value: unknown, bad: (field: string, expected: string) => Error): KafkaContext['auth'] {
-  if (value === undefined || value === 'iam' || value === 'none') return value;
-  const scram = '"iam", "none" or { "type": "scram-sha-512", "secretArn": ..., "encryptionKeyArn": ... }';
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('auth', scram);
-  const a = value as Record<string, unknown>;
-  for (const key of Object.keys(a)) {
-    if (!['type', 'secretArn', 'encryptionKeyArn'].includes(key)) {
-      throw new Error(`context ${CONTEXT.kafka}: auth.${key} is not a SCRAM setting (type, secretArn, encryptionKeyArn)`);
-    }
-  }
-  if (a['type'] !== 'scram-sha-512') throw bad('auth.type', '"scram-sha-512" (the only SCRAM mechanism MSK offers)');
-  for (const field of ['secretArn', 'encryptionKeyArn']) {
-    if (typeof a[field] !== 'string' || a[field] === '') throw bad(`auth.${field}`, 'a non-empty string');
-  }
-  return { type: 'scram-sha-512', secretArn: a['secretArn'] as string, encryptionKeyArn: a['encryptionKeyArn'] as string };
+  return parse(KafkaContext, k, KAFKA_CONTEXT);
 }

@@ -1,13 +1,16 @@
 /**
- * The jobs API's requests, as schemas (engine/api/schema.ts): what each route accepts and
- * the typed value the operations in engine/api/jobs.ts get. A bad request is a 400 that
- * names every bad field.
+ * The jobs API's requests, as zod schemas: what each route accepts and the typed value the
+ * operations in engine/api/jobs.ts get. A bad request is a 400 that names every bad field
+ * (up to engine/validation.ts's MAX_PROBLEMS), in the words of engine/validation.ts:
+ * "trigger.intervalMs must be an integer from 1 to 86400000, got -5". Unknown fields are
+ * refused (a typo such as `maxRecordsPerPartiton` fails instead of being ignored).
  */
+import { z } from 'zod';
 import { ENGINE_PARAMETER_PREFIX } from '../driver/catalog.js';
 import type { JsonValue } from '../json.js';
 import { JobState, type TriggerSettings } from '../ports/job-registry.js';
+import { check, expecting, jsonObject, show, type Subject } from '../validation.js';
 import { BadRequestError } from './errors.js';
-import { integer, integerString, jsonMap, object, oneOf, optional, parse, refine, select, show, string, type Schema } from './schema.js';
 
 /** Job ids name WAL items and driver executions (engine/driver/job-control.ts checkJobId). */
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$/;
@@ -16,107 +19,127 @@ const JOB_ID_HINT = "1 to 60 letters, digits, '-' or '_', starting with a letter
 const MAX_PARAMETER_BYTES = 4_096;
 /** Kinesis returns at most 10,000 records per GetRecords; a batch may read several. */
 const MAX_RECORDS_PER_PARTITION = 1_000_000;
+const DAY_MS = 86_400_000;
 
-export const jobId: Schema<string> = string({ min: 1, max: 60, pattern: JOB_ID, hint: JOB_ID_HINT });
+const BODY: Subject = { name: 'body', absent: 'nothing', missing: 'is required' };
+const QUERY: Subject = { ...BODY, name: 'query' };
 
-/** Where a new job instance starts. */
-export type StartingPositionRequest =
-  | { readonly type: 'earliest' }
-  | { readonly type: 'latest' }
-  /** Epoch milliseconds (given as a number or an ISO 8601 time). */
-  | { readonly type: 'timestamp'; readonly timestamp: number }
-  /** Another instance's committed batch (null: its latest committed batch): its state and offsets after it. */
-  | { readonly type: 'checkpoint'; readonly jobId: string; readonly batchId: number | null };
+/** The typed request, or a 400 naming its problems. */
+function parseRequest<S extends z.ZodType>(schema: S, value: unknown, subject: Subject): z.output<S> {
+  const checked = check(schema, value, subject);
+  if (checked.ok) return checked.value;
+  const first = checked.problems[0] ?? { field: subject.name, message: 'is invalid' };
+  const more = checked.total - 1;
+  return badRequest(`${first.field} ${first.message}${more > 0 ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : ''}`, checked.problems);
+}
 
-const timestamp: Schema<number> = select((value) => {
-  if (typeof value === 'number') return integer({ min: 0 });
-  if (typeof value === 'string') {
-    return (raw: unknown, field, problems) => {
-      const ms = Date.parse(raw as string);
-      if (!/^\d{4}-\d\d-\d\dT/.test(raw as string) || Number.isNaN(ms)) {
-        problems.push({ field, message: `must be an ISO 8601 time (2026-01-31T12:00:00Z) or epoch milliseconds, got ${show(raw)}` });
-        return undefined;
-      }
-      return ms;
-    };
-  }
-  return `must be an ISO 8601 time (2026-01-31T12:00:00Z) or epoch milliseconds, got ${show(value)}`;
-});
+function badRequest(message: string, fields: BadRequestError['fields']): never {
+  throw new BadRequestError(message, fields);
+}
+
+/** A body or query: a JSON object with these fields and no others. */
+function body<S extends z.ZodRawShape>(shape: S) {
+  return expecting('a JSON object', z.strictObject(shape));
+}
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+  return expecting(range, z.number().int().min(min).max(max));
+}
+
+/** An integer given as a decimal string (a query string parameter); anything else is shown as it came. */
+function integerString(min: number, max: number) {
+  return z.preprocess((value) => (typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value), integer(min, max));
+}
+
+/** A string of `min` to `max` characters (a bad length shows the length, not the string), matching `pattern` if given. */
+function text(min: number, max: number, pattern?: { readonly regex: RegExp; readonly hint: string }) {
+  const length = min === max ? `${min} characters` : `${min} to ${max} characters`;
+  const schema = z
+    .string({
+      error: (issue) => {
+        // Not a string, or not there: the default words ("must be a string", "is required").
+        if (typeof issue.input !== 'string') return undefined;
+        // The checks' issues (length, pattern) come here too: z.string()'s own error is their fallback.
+        const code: string = issue.code;
+        if (code === 'invalid_format') return `must be ${pattern?.hint ?? 'a valid string'}, got ${show(issue.input)}`;
+        return `must be ${length}, got ${issue.input.length}`;
+      },
+    })
+    .min(min)
+    .max(max);
+  return pattern === undefined ? schema : schema.regex(pattern.regex);
+}
+
+export const jobId = text(1, 60, { regex: JOB_ID, hint: JOB_ID_HINT });
+
+const ISO_TIME = 'an ISO 8601 time (2026-01-31T12:00:00Z) or epoch milliseconds';
+
+/** Epoch milliseconds, given as a number or an ISO 8601 time. */
+const timestamp = expecting(
+  ISO_TIME,
+  z.union([
+    integer(0),
+    expecting(ISO_TIME, z.string().refine((t) => /^\d{4}-\d\d-\d\dT/.test(t) && !Number.isNaN(Date.parse(t)))).transform((t) => Date.parse(t)),
+  ]),
+);
 
 const POSITION_TYPES = ['earliest', 'latest', 'timestamp', 'checkpoint'] as const;
 
-export const startingPosition: Schema<StartingPositionRequest> = select<StartingPositionRequest>((value) => {
-  if (typeof value === 'string') {
-    const lower = value.toLowerCase();
-    if (lower === 'earliest' || lower === 'latest') return () => ({ type: lower });
-    return `must be "earliest", "latest" or an object with a type (${POSITION_TYPES.join(', ')}), got ${show(value)}`;
-  }
-  const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
-  switch (type) {
-    case 'earliest':
-    case 'latest':
-      return object({ type: oneOf(type) });
-    case 'timestamp':
-      return object({ type: oneOf('timestamp'), timestamp });
-    case 'checkpoint': {
-      const checkpoint = object({ type: oneOf('checkpoint'), jobId, batchId: optional(integer({ min: 1 })) });
-      return (raw, field, problems) => {
-        const out = checkpoint(raw, field, problems);
-        return out === undefined ? undefined : { type: 'checkpoint', jobId: out.jobId, batchId: out.batchId ?? null };
-      };
-    }
-    default:
-      return typeof value === 'object' && value !== null && !Array.isArray(value)
-        ? `.type must be one of ${POSITION_TYPES.map((t) => JSON.stringify(t)).join(', ')}, got ${show(type)}`
-        : `must be "earliest", "latest" or an object with a type (${POSITION_TYPES.join(', ')}), got ${show(value)}`;
-  }
+/** Where a new job instance starts: "earliest", "latest" (any case), or an object with a type. */
+export const startingPosition = z.preprocess(
+  (value) => (typeof value === 'string' && /^(earliest|latest)$/i.test(value) ? { type: value.toLowerCase() } : value),
+  expecting(
+    `"earliest", "latest" or an object with a type (${POSITION_TYPES.join(', ')})`,
+    z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('earliest') }),
+      z.strictObject({ type: z.literal('latest') }),
+      z.strictObject({ type: z.literal('timestamp'), timestamp }),
+      /** Another instance's committed batch (none: its latest committed batch): its state and offsets after it. */
+      z.strictObject({ type: z.literal('checkpoint'), jobId, batchId: integer(1).optional() }),
+    ]),
+  ).transform((p) => (p.type === 'checkpoint' ? { type: p.type, jobId: p.jobId, batchId: p.batchId ?? null } : p)),
+);
+
+export type StartingPositionRequest = z.output<typeof startingPosition>;
+
+export const trigger: z.ZodType<TriggerSettings> = expecting(
+  '{ "type": "interval", "intervalMs": ... } or { "type": "availableNow" }',
+  z.discriminatedUnion('type', [
+    z
+      .strictObject({ type: z.literal('interval'), intervalMs: integer(1, DAY_MS), maxIdleIntervalMs: integer(1, DAY_MS).optional() })
+      .refine((t) => !(typeof t.maxIdleIntervalMs === 'number' && typeof t.intervalMs === 'number' && t.maxIdleIntervalMs < t.intervalMs), {
+        path: ['maxIdleIntervalMs'],
+        error: (issue) => {
+          const t = issue.input as { intervalMs: number; maxIdleIntervalMs: number };
+          return `must be ≥ intervalMs (${t.intervalMs}), got ${t.maxIdleIntervalMs}`;
+        },
+      }),
+    z.strictObject({ type: z.literal('availableNow') }),
+  ]),
+);
+
+/** Catalog parameters: the job's own (never the engine's), as small JSON. */
+const parameters = jsonObject(MAX_PARAMETER_BYTES, {
+  nameProblem: (name) =>
+    name.startsWith(ENGINE_PARAMETER_PREFIX)
+      ? "is reserved for the engine (use the request's startingPosition and maxRecordsPerPartition fields)"
+      : /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(name)
+        ? null
+        : 'is not a parameter name (a letter, then up to 63 letters, digits, _ . -)',
 });
 
-export const trigger: Schema<TriggerSettings> = select<TriggerSettings>((value) => {
-  const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
-  if (type === 'availableNow') return object({ type: oneOf('availableNow') });
-  if (type === 'interval') {
-    const interval = object({
-      type: oneOf('interval'),
-      intervalMs: integer({ min: 1, max: 86_400_000 }),
-      maxIdleIntervalMs: optional(integer({ min: 1, max: 86_400_000 })),
-    });
-    return refine(interval, (t) =>
-      t.maxIdleIntervalMs !== undefined && t.maxIdleIntervalMs < t.intervalMs
-        ? { field: 'maxIdleIntervalMs', message: `must be ≥ intervalMs (${t.intervalMs}), got ${t.maxIdleIntervalMs}` }
-        : null,
-    ) as Schema<TriggerSettings>;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return `must be { "type": "interval", "intervalMs": ... } or { "type": "availableNow" }, got ${show(value)}`;
-  }
-  return `.type must be "interval" or "availableNow", got ${show(type)}`;
-});
+const token = text(1, 128, { regex: /^[A-Za-z0-9._:-]+$/, hint: '1 to 128 of A-Z a-z 0-9 . _ : -' });
+const rateLimit = integer(1, MAX_RECORDS_PER_PARTITION);
 
-const parameterName: Schema<string> = (value, field, problems) => {
-  const name = value as string;
-  if (name.startsWith(ENGINE_PARAMETER_PREFIX)) {
-    problems.push({ field, message: `is reserved for the engine (use the request's startingPosition and maxRecordsPerPartition fields)` });
-    return undefined;
-  }
-  if (!/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(name)) {
-    problems.push({ field, message: 'is not a parameter name (a letter, then up to 63 letters, digits, _ . -)' });
-    return undefined;
-  }
-  return name;
-};
-
-const token: Schema<string> = string({ min: 1, max: 128, pattern: /^[A-Za-z0-9._:-]+$/, hint: '1 to 128 of A-Z a-z 0-9 . _ : -' });
-const rateLimit = integer({ min: 1, max: MAX_RECORDS_PER_PARTITION });
-
-const StartJobBody = object({
-  jobName: string({ min: 1, max: 100 }),
-  jobId: optional(jobId),
-  parameters: optional(jsonMap({ keys: parameterName, maxBytes: MAX_PARAMETER_BYTES })),
-  trigger: optional(trigger),
-  maxRecordsPerPartition: optional(rateLimit),
-  startingPosition: optional(startingPosition),
-  idempotencyToken: optional(token),
+const StartJobBody = body({
+  jobName: text(1, 100),
+  jobId: jobId.optional(),
+  parameters: parameters.optional(),
+  trigger: trigger.optional(),
+  maxRecordsPerPartition: rateLimit.optional(),
+  startingPosition: startingPosition.optional(),
+  idempotencyToken: token.optional(),
 });
 
 export interface StartJobInput {
@@ -136,7 +159,7 @@ export interface StartJobInput {
 
 /** POST /jobs */
 export function parseStartJob(body: unknown): StartJobInput {
-  const b = parse(StartJobBody, body);
+  const b = parseRequest(StartJobBody, body, BODY);
   return {
     jobName: b.jobName,
     jobId: b.jobId ?? defaultJobId(b.jobName),
@@ -150,15 +173,16 @@ export function parseStartJob(body: unknown): StartJobInput {
 
 function defaultJobId(jobName: string): string {
   if (!JOB_ID.test(jobName)) {
-    throw BadRequestError.of([{ field: 'jobId', message: `is required: the job name ${show(jobName)} is not a job id (${JOB_ID_HINT})` }]);
+    const message = `is required: the job name ${show(jobName)} is not a job id (${JOB_ID_HINT})`;
+    badRequest(`jobId ${message}`, [{ field: 'jobId', message }]);
   }
   return jobName;
 }
 
-const ResumeJobBody = object({
-  trigger: optional(trigger),
-  maxRecordsPerPartition: optional(rateLimit),
-  idempotencyToken: optional(token),
+const ResumeJobBody = body({
+  trigger: trigger.optional(),
+  maxRecordsPerPartition: rateLimit.optional(),
+  idempotencyToken: token.optional(),
 });
 
 export interface ResumeJobInput {
@@ -171,7 +195,7 @@ export interface ResumeJobInput {
 
 /** POST /jobs/{jobId}/resume (the body is optional). */
 export function parseResumeJob(body: unknown): ResumeJobInput {
-  const b = parse(ResumeJobBody, body ?? {});
+  const b = parseRequest(ResumeJobBody, body ?? {}, BODY);
   return { trigger: b.trigger ?? null, maxRecordsPerPartition: b.maxRecordsPerPartition ?? null, idempotencyToken: b.idempotencyToken ?? null };
 }
 
@@ -180,24 +204,26 @@ export const MAX_PAGE = 100;
 export const DEFAULT_BATCH_PAGE = 20;
 export const DEFAULT_DEAD_LETTER_PAGE = 25;
 
-const pageSize = optional(integerString({ min: 1, max: MAX_PAGE }));
+const pageSize = integerString(1, MAX_PAGE).optional();
 
-const BatchesQuery = object({
+const BatchesQuery = body({
   limit: pageSize,
-  nextToken: optional(string({ min: 1, max: 200 })),
+  nextToken: text(1, 200).optional(),
 });
 
+type Query = Readonly<Record<string, string | undefined>>;
+
 /** GET /jobs/{jobId}/batches?limit=&nextToken= */
-export function parseListBatches(query: Readonly<Record<string, string | undefined>>): { limit: number; nextToken: string | null } {
-  const q = parse(BatchesQuery, definedOnly(query), 'query');
+export function parseListBatches(query: Query): { limit: number; nextToken: string | null } {
+  const q = parseRequest(BatchesQuery, definedOnly(query), QUERY);
   return { limit: q.limit ?? DEFAULT_BATCH_PAGE, nextToken: q.nextToken ?? null };
 }
 
-const DeadLettersQuery = object({
+const DeadLettersQuery = body({
   limit: pageSize,
   // The token holds a letter's id: partition, offset and a sink row's key (up to DynamoDB's 1 KiB sort key).
-  nextToken: optional(string({ min: 1, max: 4_096 })),
-  partition: optional(string({ min: 1, max: 256 })),
+  nextToken: text(1, 4_096).optional(),
+  partition: text(1, 256).optional(),
 });
 
 export interface ListDeadLettersInput {
@@ -208,24 +234,25 @@ export interface ListDeadLettersInput {
 }
 
 /** GET /jobs/{jobId}/dead-letters?limit=&nextToken=&partition= */
-export function parseListDeadLetters(query: Readonly<Record<string, string | undefined>>): ListDeadLettersInput {
-  const q = parse(DeadLettersQuery, definedOnly(query), 'query');
+export function parseListDeadLetters(query: Query): ListDeadLettersInput {
+  const q = parseRequest(DeadLettersQuery, definedOnly(query), QUERY);
   return { limit: q.limit ?? DEFAULT_DEAD_LETTER_PAGE, nextToken: q.nextToken ?? null, partition: q.partition ?? null };
 }
 
-const JobsQuery = object({ state: optional(oneOf(...Object.values(JobState))) });
+const JOB_STATES = Object.values(JobState);
+const JobsQuery = body({ state: expecting(`one of ${JOB_STATES.map((s) => JSON.stringify(s)).join(', ')}`, z.enum(JOB_STATES)).optional() });
 
 /** GET /jobs?state= */
-export function parseListJobs(query: Readonly<Record<string, string | undefined>>): { state: JobState | null } {
-  const q = parse(JobsQuery, definedOnly(query), 'query');
+export function parseListJobs(query: Query): { state: JobState | null } {
+  const q = parseRequest(JobsQuery, definedOnly(query), QUERY);
   return { state: q.state ?? null };
 }
 
 /** A job id from the path. */
 export function parseJobId(value: unknown): string {
-  return parse(jobId, value, 'jobId');
+  return parseRequest(jobId, value, { ...BODY, name: 'jobId' });
 }
 
-function definedOnly(query: Readonly<Record<string, string | undefined>>): Record<string, string> {
+function definedOnly(query: Query): Record<string, string> {
   return Object.fromEntries(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
 }

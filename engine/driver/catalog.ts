@@ -2,18 +2,43 @@
  * The jobs a deployment can run, by name: the executor bundle resolves a job instance's
  * definition from its job name and parameters (jobs/catalog.ts is the project's catalog).
  */
+import { z } from 'zod';
 import { JobSpecError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
 import type { StartingPosition } from '../protocol/offsets.js';
+import { expecting, parse, type Found } from '../validation.js';
 
+/** The parameters of a job instance, as the registry stores them. */
+export type JobParameters = Readonly<Record<string, JsonValue>>;
+
+/**
+ * A job the catalog can build. A job with parameters declares them as a zod schema
+ * (catalogEntry): resolveJob checks an instance's parameters with it (a bad or unknown one
+ * is a JobSpecError naming it) and `create` gets what the schema parsed. A job without
+ * parameters declares none, and `create` gets the parameters as they were given.
+ */
 export interface JobCatalogEntry {
   readonly description: string;
+  readonly parameters?: z.ZodType<object>;
   /** Builds the job from an instance's parameters; throws JobSpecError on a bad parameter. */
-  create(parameters: Readonly<Record<string, JsonValue>>): JobDefinition;
+  create(parameters: JobParameters): JobDefinition;
 }
 
 export type JobCatalog = Readonly<Record<string, JobCatalogEntry>>;
+
+/**
+ * An entry whose `create` gets its parameters typed by their schema:
+ * `catalogEntry({ description, parameters: z.strictObject({ ... }), create: (p) => ... })`.
+ */
+export function catalogEntry<S extends z.ZodType<object>>(entry: {
+  readonly description: string;
+  readonly parameters: S;
+  create(parameters: z.output<S>): JobDefinition;
+}): JobCatalogEntry {
+  // resolveJob gives create what `parameters` parsed (createJob).
+  return { description: entry.description, parameters: entry.parameters, create: (parameters) => entry.create(parameters as z.output<S>) };
+}
 
 /**
  * Parameters of a job instance that the engine applies itself, whatever the job: the
@@ -57,38 +82,45 @@ export function resolveJob(catalog: JobCatalog, jobName: string, parameters: Rea
   if (job === undefined) {
     const own: Record<string, JsonValue> = {};
     for (const [name, value] of Object.entries(parameters)) if (!name.startsWith(ENGINE_PARAMETER_PREFIX)) own[name] = value;
-    job = withEngineParameters(entry.create(own), parameters);
+    job = withEngineParameters(createJob(entry, jobName, own), parameters);
     if (cache.size > 64) cache.clear();
     cache.set(key, job);
   }
   return job;
 }
 
+/** The entry's job, from the parameters its schema parsed (as given when it has none). */
+function createJob(entry: JobCatalogEntry, jobName: string, parameters: JobParameters): JobDefinition {
+  if (entry.parameters === undefined) return entry.create(parameters);
+  const shape = (entry.parameters as { shape?: object }).shape;
+  const known = shape === undefined ? '' : ` (known: ${Object.keys(shape).join(', ')})`;
+  const describe = (p: Found) =>
+    p.unknown ? `job ${jobName} has no parameter ${JSON.stringify(p.field)}${known}` : `job ${jobName}: parameter ${p.field} ${p.message}`;
+  return entry.create(parse(entry.parameters, parameters, { name: 'parameters', describe, error: JobSpecError }) as JobParameters);
+}
+
+const ENGINE_PARAMETER_SCHEMA = z.strictObject({
+  [ENGINE_PARAMETERS.startingPosition]: expecting(
+    "'EARLIEST', 'LATEST' or { timestamp: epoch ms }",
+    z.union([z.enum(['EARLIEST', 'LATEST']), z.object({ timestamp: expecting('epoch milliseconds (an integer ≥ 0)', z.number().int().min(0)) })]),
+  ).optional(),
+  [ENGINE_PARAMETERS.maxRecordsPerPartition]: expecting('a positive integer', z.number().int().min(1)).optional(),
+});
+
 /** The job with the engine parameters among `parameters` applied (see ENGINE_PARAMETERS). */
-function withEngineParameters(job: JobDefinition, parameters: Readonly<Record<string, JsonValue>>): JobDefinition {
-  for (const name of Object.keys(parameters)) {
-    if (name.startsWith(ENGINE_PARAMETER_PREFIX) && !(Object.values(ENGINE_PARAMETERS) as string[]).includes(name)) {
-      throw new JobSpecError(`job ${job.name}: there is no engine parameter ${JSON.stringify(name)} (known: ${Object.values(ENGINE_PARAMETERS).join(', ')})`);
-    }
-  }
-  const position = parameters[ENGINE_PARAMETERS.startingPosition];
-  const maxRecords = parameters[ENGINE_PARAMETERS.maxRecordsPerPartition];
+function withEngineParameters(job: JobDefinition, parameters: JobParameters): JobDefinition {
+  const given = Object.fromEntries(Object.entries(parameters).filter(([name]) => name.startsWith(ENGINE_PARAMETER_PREFIX)));
+  const describe = (p: Found) =>
+    p.unknown
+      ? `job ${job.name}: there is no engine parameter ${JSON.stringify(p.field)} (known: ${Object.values(ENGINE_PARAMETERS).join(', ')})`
+      : `${p.field} ${p.message}`;
+  const engine = parse(ENGINE_PARAMETER_SCHEMA, given, { name: 'parameters', describe, error: JobSpecError });
+  const position: StartingPosition | undefined = engine[ENGINE_PARAMETERS.startingPosition];
+  const maxRecords = engine[ENGINE_PARAMETERS.maxRecordsPerPartition];
   if (position === undefined && maxRecords === undefined) return job;
   return {
     ...job,
-    ...(position === undefined ? {} : { source: { ...job.source, startingPosition: startingPositionOf(position) } }),
-    ...(maxRecords === undefined ? {} : { maxRecordsPerPartition: rateLimitOf(maxRecords) }),
+    ...(position === undefined ? {} : { source: { ...job.source, startingPosition: position } }),
+    ...(maxRecords === undefined ? {} : { maxRecordsPerPartition: maxRecords }),
   };
-}
-
-function startingPositionOf(value: JsonValue): StartingPosition {
-  if (value === 'EARLIEST' || value === 'LATEST') return value;
-  const timestamp = typeof value === 'object' && value !== null && !Array.isArray(value) ? value['timestamp'] : undefined;
-  if (typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0) return { timestamp };
-  throw new JobSpecError(`${ENGINE_PARAMETERS.startingPosition} must be 'EARLIEST', 'LATEST' or { timestamp: epoch ms }, got ${JSON.stringify(value)}`);
-}
-
-function rateLimitOf(value: JsonValue): number {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
-  throw new JobSpecError(`${ENGINE_PARAMETERS.maxRecordsPerPartition} must be a positive integer, got ${JSON.stringify(value)}`);
 }

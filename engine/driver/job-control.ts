@@ -13,6 +13,7 @@ import { InvalidArgumentError, TransientError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Clock } from '../ports/clock.js';
 import { JobState, type JobInstance, type JobRegistry, type TriggerSettings } from '../ports/job-registry.js';
+import { jsonObject, parse } from '../validation.js';
 import { checkTriggerSettings } from './next-step.js';
 import type { RestartPolicy } from './settings.js';
 
@@ -240,15 +241,11 @@ export async function mutate(
   }
 }
 
+/** Parameters cross every state of the driver: a small JSON object. */
+const Parameters = jsonObject(MAX_PARAMETER_BYTES, { why: ' (they cross every state)' });
+
 function checkParameters(parameters: unknown): Record<string, JsonValue> {
-  if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) {
-    throw new InvalidArgumentError(`parameters must be a JSON object, got ${JSON.stringify(parameters)}`);
-  }
-  const json = JSON.stringify(parameters);
-  if (Buffer.byteLength(json) > MAX_PARAMETER_BYTES) {
-    throw new InvalidArgumentError(`parameters must be at most ${MAX_PARAMETER_BYTES} bytes as JSON (they cross every state), got ${Buffer.byteLength(json)}`);
-  }
-  return JSON.parse(json) as Record<string, JsonValue>;
+  return parse(Parameters, parameters, { name: 'parameters' });
 }
 
 function notFound(jobId: string): InvalidArgumentError {

@@ -1,55 +1,48 @@
+import { z } from 'zod';
 import { JobSpecError } from '../errors.js';
+import { expecting, isPlainObject, parse, show as showValue } from '../validation.js';
 
 /**
- * Small checks shared by the job API's validation. Every failure is a JobSpecError whose
- * message starts with the field it is about ("trigger.intervalMs must be ...") and says
- * what was wrong with the value it got.
+ * Small checks shared by the job API's validation, on zod schemas (engine/validation.ts).
+ * Every failure is a JobSpecError whose message starts with the field it is about
+ * ("trigger.intervalMs must be ...") and says what was wrong with the value it got.
+ * They run when a job is defined, never per record.
  */
 
 export function specError(field: string, problem: string): JobSpecError {
   return new JobSpecError(`${field} ${problem}`, { context: { field } });
 }
 
-/** A short, safe rendering of any value for an error message. */
+/** A short, safe rendering of any value for an error message (bounded: see engine/validation.ts). */
 export function show(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'symbol') return value.toString();
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  try {
-    const text = JSON.stringify(value);
-    if (text === undefined) return String(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
+  return showValue(value);
+}
+
+const positiveInteger = expecting('a positive integer', z.number().int().min(1));
+const nonNegativeNumber = expecting('a finite number >= 0', z.number().min(0));
+const aFunction = expecting('a function', z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function'));
+const anObject = expecting('an object', z.custom<Record<string, unknown>>(isPlainObject));
+
+/** The value, or a JobSpecError naming `field`. */
+function check<S extends z.ZodType>(schema: S, field: string, value: unknown): z.output<S> {
+  return parse(schema, value, { name: field, error: JobSpecError });
 }
 
 export function requirePositiveInteger(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw specError(field, `must be a positive integer, got ${show(value)}`);
-  }
-  return value;
+  return check(positiveInteger, field, value);
 }
 
 export function requireNonNegativeNumber(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw specError(field, `must be a finite number >= 0, got ${show(value)}`);
-  }
-  return value;
+  return check(nonNegativeNumber, field, value);
 }
 
 export function requireFunction<F>(field: string, value: F): F {
-  if (typeof value !== 'function') throw specError(field, `must be a function, got ${show(value)}`);
+  check(aFunction, field, value);
   return value;
 }
 
 export function requireObject(field: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw specError(field, `must be an object, got ${show(value)}`);
-  }
-  return value as Record<string, unknown>;
+  return check(anObject, field, value);
 }
 
 /** "60s", "1m", "1500ms": durations in descriptions. */

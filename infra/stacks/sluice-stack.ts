@@ -4,62 +4,18 @@
  * Standard driver and Express batches state machines, the supervisor); the jobs API; and
  * the alarms and dashboard.
  */
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { stackPropsFromContext } from '../context.js';
-import { SluiceApi, type SluiceApiProps } from '../constructs/sluice-api.js';
-import { SluiceDriver, type SluiceDriverProps } from '../constructs/sluice-driver.js';
-import { SluiceMonitoring, type SluiceMonitoringProps } from '../constructs/sluice-monitoring.js';
+import { SluiceApi } from '../constructs/sluice-api.js';
+import { SluiceDriver } from '../constructs/sluice-driver.js';
+import { SluiceMonitoring } from '../constructs/sluice-monitoring.js';
 import { SluiceSources, type SluiceSourcesProps } from '../constructs/sluice-sources.js';
-import { SluiceStorage, sinkTable, type SluiceStorageProps } from '../constructs/sluice-storage.js';
+import { SluiceStorage, sinkTable } from '../constructs/sluice-storage.js';
+import type { SluiceStackProps } from './sluice-stack-props.js';
 
-export interface SluiceSinksProps {
-  /**
-   * Existing DynamoDB tables the jobs write, by name (the executors are granted read and write on them).
-   * @default - none
-   */
-  readonly tables?: readonly string[];
-  /**
-   * Sink tables the stack creates, by name (DynamoDbSink's key schema; on demand, encrypted,
-   * point-in-time recovery, kept when the stack is deleted unless `storage.removalPolicy` says otherwise).
-   * @default - none
-   */
-  readonly createTables?: readonly string[];
-}
-
-export interface SluiceStackProps extends StackProps {
-  /**
-   * Settings of the tables and buckets (names, removal policy, access-log bucket).
-   * @default - CloudFormation-generated names, RETAIN, a dedicated access-log bucket
-   */
-  readonly storage?: SluiceStorageProps;
-  /**
-   * Where the jobs read: Kinesis streams (existing, or one created) and an MSK cluster.
-   * @default - none (give the driver's sourceStreams instead, or both)
-   */
-  readonly sources?: SluiceSourcesProps;
-  /**
-   * The DynamoDB tables the jobs write.
-   * @default - none
-   */
-  readonly sinks?: SluiceSinksProps;
-  /**
-   * Settings of the driver (its settings, restart policy, more streams and sinks as constructs).
-   * @default - the engine's defaults
-   */
-  readonly driver?: Omit<SluiceDriverProps, 'storage' | 'kafka'>;
-  /**
-   * Settings of the jobs API (throttling, log retention).
-   * @default - 50 requests per second, bursts of 100
-   */
-  readonly api?: Omit<SluiceApiProps, 'storage' | 'driver'>;
-  /**
-   * Alarm destination and thresholds.
-   * @default - alarms without actions, the default thresholds
-   */
-  readonly monitoring?: Omit<SluiceMonitoringProps, 'deployment' | 'driver' | 'api'>;
-}
+export type { SluiceSinksProps, SluiceStackProps } from './sluice-stack-props.js';
 
 export class SluiceStack extends Stack {
   public readonly storage: SluiceStorage;

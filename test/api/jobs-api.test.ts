@@ -357,4 +357,23 @@ describe('the jobs API over HTTP on the local runtime', () => {
     expect(response.status).toBe(status);
     expect(response.body).toMatchObject({ ...body, requestId: expect.any(String) });
   });
+
+  it('answers a field nested thousands of levels deep, or thousands of unknown fields, with a short 400', async () => {
+    const deep = `${'['.repeat(4_100)}1${']'.repeat(4_100)}`;
+    for (const field of ['jobName', 'parameters', 'trigger', 'startingPosition']) {
+      const response = await call('POST', '/jobs', undefined, `{"jobName":"page-views","${field}":${deep}}`);
+      expect(response.status, field).toBe(400);
+      expect(response.body.fields, field).toEqual([{ field, message: expect.stringMatching(/^must be .*, got \[{77}\.\.\.$/) }]);
+      expect(JSON.stringify(response.body).length, field).toBeLessThan(1_000);
+    }
+    const nested = await call('POST', '/jobs', undefined, `{"jobName":"page-views","parameters":{"a":${deep}}}`);
+    expect(nested).toMatchObject({ status: 400, body: { fields: [{ field: 'parameters', message: 'must be at most 4096 bytes as JSON, got 8207' }] } });
+
+    const unknown = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`f${i}`, 0]));
+    const many = await call('POST', '/jobs', { jobName: 'page-views', ...unknown });
+    expect(many.status).toBe(400);
+    expect(many.body.message).toMatch(/^f0 is not a known field \(known: jobName, .*\) \(and 4999 more problems\)$/);
+    expect(many.body.fields).toHaveLength(10);
+    expect(JSON.stringify(many.body).length).toBeLessThan(4_096);
+  });
 });

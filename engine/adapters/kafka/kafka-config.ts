@@ -24,8 +24,10 @@ import type { ConnectionOptions } from 'node:tls';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
+import { z } from 'zod';
 import { describeError, InvalidArgumentError, TransientError } from '../../errors.js';
 import type { Logger } from '../../ports/index.js';
+import { expecting, isPlainObject, parse, show, type ParseOptions } from '../../validation.js';
 
 export type ScramMechanism = 'scram-sha-512' | 'scram-sha-256';
 
@@ -80,35 +82,102 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+):([0-9]{1,5})$/;
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
+/** Problems name their field from the connection: "kafka.brokers[1] must be host:port, got ...". */
+const KAFKA: ParseOptions = { name: 'kafka', qualified: true };
+
+/** `schema`, or `fallback` when the value is absent or null (a JSON configuration may write null). */
+function withDefault<S extends z.ZodType>(schema: S, fallback: z.input<S>) {
+  return z.preprocess((value) => value ?? undefined, schema.default(fallback as never));
+}
+
+const broker = expecting(
+  'host:port',
+  z.string().refine((value) => {
+    const match = HOST_PORT.exec(value);
+    return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65_535;
+  }),
+);
+const awsRegion = expecting('an AWS region such as eu-west-1', z.string().regex(AWS_REGION));
+const secretArn = expecting(
+  'a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+  z.string().regex(SECRET_ARN),
+);
+const SCRAM_MECHANISMS = ['scram-sha-512', 'scram-sha-256'] as const;
+const USERNAME = 'a non-empty string (or give secretArn instead)';
+
+/** SCRAM takes credentials one way: a secret, or a username and password (the password is never shown). */
+const scramAuth = z
+  .object({
+    type: z.enum(SCRAM_MECHANISMS),
+    secretArn: secretArn.optional(),
+    username: expecting(USERNAME, z.string().min(1)).optional(),
+    password: z.string({ error: 'must be a non-empty string' }).min(1).optional(),
+  })
+  .superRefine((auth, ctx) => {
+    if (auth.secretArn !== undefined) {
+      if (auth.username !== undefined || auth.password !== undefined) ctx.addIssue({ code: 'custom', message: 'takes secretArn or username and password, not both' });
+      return;
+    }
+    if (auth.username === undefined) ctx.addIssue({ code: 'custom', path: ['username'], message: `must be ${USERNAME}, got undefined` });
+    if (auth.password === undefined) ctx.addIssue({ code: 'custom', path: ['password'], message: 'must be a non-empty string' });
+  })
+  .transform(({ type, secretArn, username, password }): KafkaAuth => (secretArn !== undefined ? { type, secretArn } : { type, username: username!, password: password! }));
+
+const auth = expecting(
+  'an object with a type',
+  z.discriminatedUnion(
+    'type',
+    [z.object({ type: z.literal('none') }), scramAuth, z.object({ type: z.literal('iam'), region: awsRegion })],
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union'
+          ? `must be 'none', 'scram-sha-512', 'scram-sha-256' or 'iam', got ${show((issue.input as Record<string, unknown>)['type'])}`
+          : undefined,
+    },
+  ),
+);
+
+const tls = expecting(
+  'true, false or { ca?, servername? }',
+  z.union([
+    z.boolean(),
+    z.strictObject(
+      {
+        ca: z.string({ error: 'must be PEM certificates (-----BEGIN CERTIFICATE-----...)' }).includes('-----BEGIN CERTIFICATE-----').optional(),
+        servername: expecting('a host name', z.string().min(1)).optional(),
+      },
+      { error: (issue) => (issue.code === 'unrecognized_keys' ? 'is not a TLS setting (known: ca, servername)' : undefined) },
+    ),
+  ]),
+);
+
+const milliseconds = (fallback: number) => withDefault(expecting('a positive integer of milliseconds', z.number().int().min(1)), fallback);
+
+const KafkaConnectionSchema = expecting(
+  'an object with brokers',
+  z.object({
+    brokers: expecting('a non-empty list of host:port', z.array(broker).min(1)),
+    clientId: withDefault(expecting('1-100 of a-z A-Z 0-9 . _ -', z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/)), 'sluice'),
+    auth: withDefault(auth, { type: 'none' }),
+    tls: tls.nullish(),
+    connectionTimeoutMs: milliseconds(3_000),
+    requestTimeoutMs: milliseconds(30_000),
+  }),
+)
+  .superRefine((c, ctx) => {
+    if (c.tls === false && c.auth.type === 'iam') {
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'must not be false with IAM authentication: MSK serves IAM on its TLS listener (port 9098)' });
+    }
+  })
+  // TLS is on whenever there is authentication, unless it says otherwise.
+  .transform(({ tls: given, ...c }) => {
+    const on = given ?? c.auth.type !== 'none';
+    return { ...c, tls: on === false ? (false as const) : on === true ? {} : on };
+  });
+
 /** Checks a connection and fills in its defaults; every problem names the field. */
 export function checkKafkaConnection(value: unknown): Required<Omit<KafkaConnection, 'tls'>> & { tls: false | KafkaTls } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid('kafka', `must be an object with brokers, got ${describe(value)}`);
-  }
-  const c = value as Partial<Record<keyof KafkaConnection, unknown>>;
-  if (!Array.isArray(c.brokers) || c.brokers.length === 0) {
-    throw invalid('kafka.brokers', `must be a non-empty list of host:port, got ${describe(c.brokers)}`);
-  }
-  const brokers = c.brokers.map((broker: unknown, i) => {
-    const match = typeof broker === 'string' ? HOST_PORT.exec(broker) : null;
-    const port = match === null ? NaN : Number(match[2]);
-    if (match === null || port < 1 || port > 65_535) {
-      throw invalid(`kafka.brokers[${i}]`, `must be host:port, got ${describe(broker)}`);
-    }
-    return broker as string;
-  });
-  const clientId = c.clientId ?? 'sluice';
-  if (typeof clientId !== 'string' || !/^[a-zA-Z0-9._-]{1,100}$/.test(clientId)) {
-    throw invalid('kafka.clientId', `must be 1-100 of a-z A-Z 0-9 . _ -, got ${describe(clientId)}`);
-  }
-  const auth = checkAuth(c.auth ?? { type: 'none' });
-  const tls = checkTls(c.tls ?? auth.type !== 'none');
-  if (tls === false && auth.type === 'iam') {
-    throw invalid('kafka.tls', 'must not be false with IAM authentication: MSK serves IAM on its TLS listener (port 9098)');
-  }
-  const connectionTimeoutMs = positiveInteger('kafka.connectionTimeoutMs', c.connectionTimeoutMs ?? 3_000);
-  const requestTimeoutMs = positiveInteger('kafka.requestTimeoutMs', c.requestTimeoutMs ?? 30_000);
-  return { brokers, clientId, tls, auth, connectionTimeoutMs, requestTimeoutMs };
+  return parse(KafkaConnectionSchema, value, KAFKA);
 }
 
 /** The kafkajs configuration of a connection whose credentials are known (see resolveKafkaAuth). */
@@ -133,9 +202,7 @@ export function kafkaClientConfig(connection: KafkaConnection, options: KafkaCli
 
 /** kafkajs's `oauthbearer` provider for MSK IAM: a token signed for the region, asked for on every (re)authentication. */
 export function mskIamTokenProvider(region: string, sign: MskTokenSigner = generateMskToken): () => Promise<{ value: string }> {
-  if (typeof region !== 'string' || !AWS_REGION.test(region)) {
-    throw invalid('kafka.auth.region', `must be an AWS region such as eu-west-1, got ${describe(region)}`);
-  }
+  parse(awsRegion, region, { name: 'kafka.auth.region' });
   return async () => {
     const { token } = await sign({ region });
     return { value: token };
@@ -234,114 +301,67 @@ export const KAFKA_ENV = {
 export function kafkaConnectionFromEnv(env: Readonly<Record<string, string | undefined>>): KafkaConnection | null {
   const brokers = env[KAFKA_ENV.brokers];
   if (brokers === undefined || brokers.trim() === '') return null;
-  const type = env[KAFKA_ENV.auth] ?? 'none';
-  let auth: KafkaAuth;
-  if (type === 'none') auth = { type };
-  else if (type === 'iam') auth = { type, region: requiredEnv(env, KAFKA_ENV.region, 'with IAM authentication') };
-  else if (type === 'scram-sha-512' || type === 'scram-sha-256') {
-    const secretArn = env[KAFKA_ENV.secretArn];
-    const given = (name: string) => env[name] !== undefined && env[name] !== '';
-    if (secretArn !== undefined && secretArn !== '') {
-      if (given(KAFKA_ENV.username) || given(KAFKA_ENV.password)) {
-        throw new InvalidArgumentError(
-          `environment variables ${KAFKA_ENV.secretArn} and ${KAFKA_ENV.username}/${KAFKA_ENV.password} are both set: ` +
-            `give the SCRAM credentials one way only`,
-        );
-      }
-      auth = { type, secretArn };
-    } else if (!given(KAFKA_ENV.username) && !given(KAFKA_ENV.password)) {
-      throw new InvalidArgumentError(
-        `environment variable ${KAFKA_ENV.secretArn}, or ${KAFKA_ENV.username} and ${KAFKA_ENV.password}, must be set with ${type}`,
-      );
-    } else {
-      auth = {
-        type,
-        username: requiredEnv(env, KAFKA_ENV.username, `with ${type}`),
-        password: requiredEnv(env, KAFKA_ENV.password, `with ${type}`),
-      };
-    }
-  } else {
-    throw new InvalidArgumentError(
-      `environment variable ${KAFKA_ENV.auth} must be none, scram-sha-512, scram-sha-256 or iam, got ${JSON.stringify(type)}`,
-    );
-  }
-  const tls = env[KAFKA_ENV.tls];
-  if (tls !== undefined && tls !== 'true' && tls !== 'false') {
-    throw new InvalidArgumentError(`environment variable ${KAFKA_ENV.tls} must be true or false, got ${JSON.stringify(tls)}`);
-  }
-  const clientId = env[KAFKA_ENV.clientId];
-  const connection: KafkaConnection = {
-    brokers: brokers.split(',').map((b) => b.trim()).filter((b) => b !== ''),
-    auth,
-    ...(tls === undefined ? {} : { tls: tls === 'true' }),
-    ...(clientId === undefined || clientId === '' ? {} : { clientId }),
-  };
+  const connection = parse(KafkaEnvironment, env, KAFKA_ENVIRONMENT);
   checkKafkaConnection(connection);
   return connection;
 }
 
-function checkAuth(value: unknown): KafkaAuth {
-  if (typeof value !== 'object' || value === null) throw invalid('kafka.auth', `must be an object with a type, got ${describe(value)}`);
-  const a = value as Partial<Record<string, unknown>>;
-  switch (a['type']) {
-    case 'none':
-      return { type: 'none' };
-    case 'scram-sha-512':
-    case 'scram-sha-256': {
-      const { username, password, secretArn } = a;
-      if (secretArn !== undefined) {
-        if (username !== undefined || password !== undefined) {
-          throw invalid('kafka.auth', 'takes secretArn or username and password, not both');
-        }
-        if (typeof secretArn !== 'string' || !SECRET_ARN.test(secretArn)) {
-          throw invalid(
-            'kafka.auth.secretArn',
-            `must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got ${describe(secretArn)}`,
-          );
-        }
-        return { type: a['type'], secretArn };
-      }
-      if (typeof username !== 'string' || username === '') {
-        throw invalid('kafka.auth.username', `must be a non-empty string (or give secretArn instead), got ${describe(username)}`);
-      }
-      if (typeof password !== 'string' || password === '') {
-        throw invalid('kafka.auth.password', 'must be a non-empty string');
-      }
-      return { type: a['type'], username, password };
-    }
-    case 'iam': {
-      const region = a['region'];
-      if (typeof region !== 'string' || !AWS_REGION.test(region)) {
-        throw invalid('kafka.auth.region', `must be an AWS region such as eu-west-1, got ${describe(region)}`);
-      }
-      return { type: 'iam', region };
-    }
-    default:
-      throw invalid('kafka.auth.type', `must be 'none', 'scram-sha-512', 'scram-sha-256' or 'iam', got ${describe(a['type'])}`);
-  }
-}
+/** A variable names itself ("environment variable SLUICE_KAFKA_TLS must be ..."); a rule about several says which. */
+const KAFKA_ENVIRONMENT: ParseOptions = { name: '', describe: (p) => (p.field === '' ? p.message : `environment variable ${p.field} ${p.message}`) };
 
-function checkTls(value: unknown): false | KafkaTls {
-  if (value === false) return false;
-  if (value === true) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid('kafka.tls', `must be true, false or { ca?, servername? }, got ${describe(value)}`);
-  }
-  const t = value as Partial<Record<string, unknown>>;
-  for (const key of Object.keys(t)) {
-    if (key !== 'ca' && key !== 'servername') throw invalid(`kafka.tls.${key}`, 'is not a TLS setting (known: ca, servername)');
-  }
-  if (t['ca'] !== undefined && (typeof t['ca'] !== 'string' || !t['ca'].includes('-----BEGIN CERTIFICATE-----'))) {
-    throw invalid('kafka.tls.ca', 'must be PEM certificates (-----BEGIN CERTIFICATE-----...)');
-  }
-  if (t['servername'] !== undefined && (typeof t['servername'] !== 'string' || t['servername'] === '')) {
-    throw invalid('kafka.tls.servername', `must be a host name, got ${describe(t['servername'])}`);
-  }
-  return {
-    ...(t['ca'] === undefined ? {} : { ca: t['ca'] as string }),
-    ...(t['servername'] === undefined ? {} : { servername: t['servername'] as string }),
-  };
-}
+/** An empty variable counts as unset (a template that leaves it blank). */
+const variable = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
+
+const KafkaEnvironment = z
+  .object({
+    [KAFKA_ENV.brokers]: z.string(),
+    [KAFKA_ENV.auth]: expecting('none, scram-sha-512, scram-sha-256 or iam', z.enum(['none', ...SCRAM_MECHANISMS, 'iam'])).default('none'),
+    [KAFKA_ENV.tls]: expecting('true or false', z.enum(['true', 'false'])).optional(),
+    [KAFKA_ENV.clientId]: variable,
+    [KAFKA_ENV.secretArn]: variable,
+    [KAFKA_ENV.username]: variable,
+    [KAFKA_ENV.password]: variable,
+    [KAFKA_ENV.region]: variable,
+  })
+  .superRefine((e, ctx) => {
+    const type = e[KAFKA_ENV.auth];
+    const missing = (name: string, why: string) => ctx.addIssue({ code: 'custom', path: [name], message: `must be set ${why}` });
+    if (type === 'iam') {
+      if (e[KAFKA_ENV.region] === undefined) missing(KAFKA_ENV.region, 'with IAM authentication');
+    } else if (type !== 'none') {
+      const credentials = [KAFKA_ENV.username, KAFKA_ENV.password] as const;
+      const given = credentials.filter((name) => e[name] !== undefined);
+      if (e[KAFKA_ENV.secretArn] !== undefined && given.length > 0) {
+        const message = `environment variables ${KAFKA_ENV.secretArn} and ${KAFKA_ENV.username}/${KAFKA_ENV.password} are both set: give the SCRAM credentials one way only`;
+        ctx.addIssue({ code: 'custom', message });
+      } else if (e[KAFKA_ENV.secretArn] === undefined && given.length === 0) {
+        const message = `environment variable ${KAFKA_ENV.secretArn}, or ${KAFKA_ENV.username} and ${KAFKA_ENV.password}, must be set with ${type}`;
+        ctx.addIssue({ code: 'custom', message });
+      } else if (e[KAFKA_ENV.secretArn] === undefined) {
+        for (const name of credentials) if (e[name] === undefined) missing(name, `with ${type}`);
+      }
+    }
+  })
+  .transform((e): KafkaConnection => {
+    const type = e[KAFKA_ENV.auth];
+    const secret = e[KAFKA_ENV.secretArn];
+    const auth: KafkaAuth =
+      type === 'none'
+        ? { type }
+        : type === 'iam'
+          ? { type, region: e[KAFKA_ENV.region]! }
+          : secret !== undefined
+            ? { type, secretArn: secret }
+            : { type, username: e[KAFKA_ENV.username]!, password: e[KAFKA_ENV.password]! };
+    const tls = e[KAFKA_ENV.tls];
+    const clientId = e[KAFKA_ENV.clientId];
+    return {
+      brokers: e[KAFKA_ENV.brokers].split(',').map((b) => b.trim()).filter((b) => b !== ''),
+      auth,
+      ...(tls === undefined ? {} : { tls: tls === 'true' }),
+      ...(clientId === undefined ? {} : { clientId }),
+    };
+  });
 
 function saslOf(auth: KafkaAuth, sign: MskTokenSigner): SASLOptions | undefined {
   switch (auth.type) {
@@ -350,7 +370,11 @@ function saslOf(auth: KafkaAuth, sign: MskTokenSigner): SASLOptions | undefined 
     case 'scram-sha-512':
     case 'scram-sha-256':
       // An unread secret must never reach kafkajs (which would try SCRAM without a password).
-      if ('secretArn' in auth) throw invalid('kafka.auth.secretArn', 'names a secret that was not read: resolve the connection first (resolveKafkaAuth)');
+      if ('secretArn' in auth) {
+        throw new InvalidArgumentError('kafka.auth.secretArn names a secret that was not read: resolve the connection first (resolveKafkaAuth)', {
+          context: { field: 'kafka.auth.secretArn' },
+        });
+      }
       return { mechanism: auth.type, username: auth.username, password: auth.password };
     case 'iam':
       return { mechanism: 'oauthbearer', oauthBearerProvider: mskIamTokenProvider(auth.region, sign) };
@@ -372,15 +396,15 @@ function scramCredentialsOf(secretArn: string, secretString: string | undefined)
     // Not JSON.parse's message (nor its error as the cause): V8 quotes the text it could not parse.
     throw bad('is not JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad('is not a JSON object');
-  const { username, password } = parsed as Record<string, unknown>;
-  const missing = [
-    ...(typeof username === 'string' && username !== '' ? [] : ['username']),
-    ...(typeof password === 'string' && password !== '' ? [] : ['password']),
-  ];
-  if (missing.length > 0) throw bad(`has no non-empty string ${missing.join(' or ')}`);
-  return { username: username as string, password: password as string };
+  if (!isPlainObject(parsed)) throw bad('is not a JSON object');
+  // Not engine/validation.ts's messages: they show values, and these are credentials.
+  const credentials = ScramSecret.safeParse(parsed);
+  if (credentials.success) return credentials.data;
+  const missing = [...new Set(credentials.error.issues.map((issue) => String(issue.path[0])))];
+  throw bad(`has no non-empty string ${missing.join(' or ')}`);
 }
+
+const ScramSecret = z.object({ username: z.string().min(1), password: z.string().min(1) });
 
 function logCreatorOf(logger: Logger) {
   return () =>
@@ -390,30 +414,4 @@ function logCreatorOf(logger: Logger) {
       if (level <= kafkajs.logLevel.ERROR) logger.error(line, fields);
       else logger.warn(line, fields);
     };
-}
-
-function positiveInteger(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw invalid(field, `must be a positive integer of milliseconds, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function requiredEnv(env: Readonly<Record<string, string | undefined>>, name: string, why: string): string {
-  const value = env[name];
-  if (value === undefined || value === '') throw new InvalidArgumentError(`environment variable ${name} must be set ${why}`);
-  return value;
-}
-
-function invalid(field: string, problem: string): InvalidArgumentError {
-  return new InvalidArgumentError(`${field} ${problem}`, { context: { field } });
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }
