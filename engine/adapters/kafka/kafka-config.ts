@@ -28,6 +28,7 @@ import { z } from 'zod';
 import { describeError, InvalidArgumentError, TransientError } from '../../errors.js';
 import type { Logger } from '../../ports/index.js';
 import { expecting, isPlainObject, parse, show, type ParseOptions } from '../../validation.js';
+import { KAFKA_ENV } from './kafka-env.js';
 
 export type ScramMechanism = 'scram-sha-512' | 'scram-sha-256';
 
@@ -275,17 +276,8 @@ const SECRET_ERRORS_NOT_RETRYABLE = new Set([
 
 const readAwsSecret = awsSecretReader();
 
-/** Environment variables a Lambda reads its Kafka connection from (kafkaConnectionFromEnv). */
-export const KAFKA_ENV = {
-  brokers: 'SLUICE_KAFKA_BROKERS',
-  auth: 'SLUICE_KAFKA_AUTH',
-  secretArn: 'SLUICE_KAFKA_SECRET_ARN',
-  username: 'SLUICE_KAFKA_USERNAME',
-  password: 'SLUICE_KAFKA_PASSWORD',
-  tls: 'SLUICE_KAFKA_TLS',
-  clientId: 'SLUICE_KAFKA_CLIENT_ID',
-  region: 'AWS_REGION',
-} as const;
+/** Environment variables a Lambda reads its Kafka connection from: one list, in kafka-env.ts (CDK loads it without the Kafka client). */
+export { KAFKA_ENV };
 
 /**
  * The connection described by the environment, or null when SLUICE_KAFKA_BROKERS is not

@@ -4,8 +4,7 @@
  * functions that read Kafka (infra/constructs/sluice-sources.ts).
  *
  * No imports: CDK loads this module for the names, and must not load the Kafka client
- * with it (kafka-config.ts imports kafkajs). kafka-config.ts reads the same names; a
- * unit test (test/unit/kafka/kafka-env.test.ts) keeps the two lists equal.
+ * with it (kafka-config.ts imports kafkajs). kafka-config.ts reads its variables by these names.
  */
 export const KAFKA_ENV = {
   brokers: 'SLUICE_KAFKA_BROKERS',
