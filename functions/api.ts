@@ -4,14 +4,15 @@
  * (functions/api-routes.ts), hands it the path parameters, the query and the parsed JSON
  * body, and returns its status and body. The work is in engine/api/.
  *
- * Errors, in one middleware: an ApiError (a bad field, an unknown job, a conflicting
- * state) becomes its 4xx with `{ error, message, fields?, requestId }`; anything else is
- * logged with its stack and becomes a 500 that names the request id, so an operator can
- * find the log line. Every body is JSON.
+ * Errors, in one middleware: an error the API's status table knows (engine/api/errors.ts
+ * HTTP_ERRORS: a bad field, an unknown job, a conflicting state) becomes its 4xx with
+ * `{ error, message, fields?, requestId }`; anything else is logged with its stack and
+ * becomes a 500 that names the request id, so an operator can find the log line. Every
+ * body is JSON.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { ApiError, ApiErrorCodes, BadRequestError, NotFoundError, PayloadTooLargeError } from '../engine/api/errors.js';
+import { ApiErrorCodes, BadRequestError, NotFoundError, PayloadTooLargeError, httpErrorOf } from '../engine/api/errors.js';
 import type { ApiContext, ApiResult } from '../engine/api/jobs.js';
 import { describeError } from '../engine/errors.js';
 import type { Logger } from '../engine/ports/index.js';
@@ -51,11 +52,12 @@ export function apiHandler(name: string, operations: Partial<Record<ApiRouteKey,
     onError: (request) => {
       const requestId = request.event?.requestContext?.requestId ?? request.context?.awsRequestId ?? 'unknown';
       const error = request.error;
-      if (error instanceof ApiError) {
-        request.response = json(error.status, {
-          error: error.code,
-          message: error.message,
-          ...(error.fields.length > 0 ? { fields: error.fields } : {}),
+      const answer = httpErrorOf(error);
+      if (answer !== null) {
+        request.response = json(answer.status, {
+          error: answer.code,
+          message: answer.message,
+          ...(answer.fields.length > 0 ? { fields: answer.fields } : {}),
           requestId,
         });
         return;

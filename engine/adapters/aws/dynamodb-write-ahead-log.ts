@@ -19,7 +19,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConcurrentDriverError, InvalidArgumentError, TransientError } from '../../errors.js';
+import { ConcurrentDriverError, InvalidArgumentError, NotFoundError, TransientError } from '../../errors.js';
 import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch.js';
 import type { RangeEnd } from '../../protocol/offsets.js';
 import {
@@ -195,7 +195,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
   async commitBatch(jobId: string, commit: BatchCommit): Promise<'committed' | 'already-committed'> {
     const { batchId, epoch } = commit;
     const context = { jobId, batchId, epoch };
-    const notPlanned = () => new InvalidArgumentError(`batch ${batchId} of job ${jobId} was never planned`, { context });
+    const notPlanned = () => new NotFoundError(`batch ${batchId} of job ${jobId} was never planned`, { context });
     const existing = await this.getBatch(jobId, batchId);
     if (existing === null) throw notPlanned();
     if (existing.status === BatchStatus.COMMITTED) return 'already-committed';
@@ -274,7 +274,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
   async finishReplay(jobId: string, generation: number, finishedAt: number): Promise<void> {
     const item = await this.getItem(jobId, replayKey(generation));
     if (item === null) {
-      throw new InvalidArgumentError(`job ${jobId} has no replay of generation ${generation}`, { context: { jobId, generation } });
+      throw new NotFoundError(`job ${jobId} has no replay of generation ${generation}`, { context: { jobId, generation } });
     }
     if ((item.record as ReplayRecord).finishedAt !== null) return;
     await this.client.send(

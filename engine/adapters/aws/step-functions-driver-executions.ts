@@ -4,7 +4,7 @@
  * status check needs no listing.
  */
 import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { InvalidArgumentError } from '../../errors.js';
+import { ConfigurationError } from '../../errors.js';
 import type { DriverExecutionInput, DriverExecutions, ExecutionStatus } from '../../ports/driver-executions.js';
 import { errorName } from './dynamodb-util.js';
 
@@ -19,7 +19,7 @@ export class StepFunctionsDriverExecutions implements DriverExecutions {
 
   constructor(options: StepFunctionsDriverExecutionsOptions) {
     if (!/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(options.stateMachineArn)) {
-      throw new InvalidArgumentError(`not a state machine ARN: ${options.stateMachineArn}`);
+      throw new ConfigurationError(`not a state machine ARN: ${options.stateMachineArn}`);
     }
     this.client = options.client;
     this.stateMachineArn = options.stateMachineArn;

@@ -38,7 +38,7 @@
  */
 import type { Admin, Kafka } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import { DataLossError, InvalidArgumentError, TransientError } from '../../errors.js';
+import { DataLossError, InvalidArgumentError, InvariantError, NotFoundError, TransientError } from '../../errors.js';
 import type { FixedRange } from '../../protocol/batch.js';
 import { describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
 import type { PartitionInfo, RangeRequest, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
@@ -197,8 +197,9 @@ export class KafkaClients {
     if (this.closed) throw this.closedError();
   }
 
-  private closedError(): InvalidArgumentError {
-    return new InvalidArgumentError(`the Kafka clients of ${this.connection.brokers.join(',')} are closed`);
+  /** A call after close(): the owner closes the clients only when nothing reads any more. */
+  private closedError(): InvariantError {
+    return new InvariantError(`the Kafka clients of ${this.connection.brokers.join(',')} are closed`);
   }
 }
 
@@ -248,12 +249,12 @@ export class KafkaSourceReader implements SourceReader {
       metadata = await admin.fetchTopicMetadata({ topics: [this.topic] });
     } catch (error) {
       if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') {
-        throw new InvalidArgumentError(`Kafka topic ${this.topic} does not exist`, { cause: error, context: { topic: this.topic } });
+        throw new NotFoundError(`Kafka topic ${this.topic} does not exist`, { cause: error, context: { topic: this.topic } });
       }
       throw error;
     }
     const topic = metadata.topics.find((t) => t.name === this.topic);
-    if (topic === undefined) throw new InvalidArgumentError(`Kafka topic ${this.topic} does not exist`, { context: { topic: this.topic } });
+    if (topic === undefined) throw new NotFoundError(`Kafka topic ${this.topic} does not exist`, { context: { topic: this.topic } });
     return topic.partitions
       .map((p) => p.partitionId)
       .sort((a, b) => a - b)
@@ -541,12 +542,12 @@ function internalCluster(kafka: Kafka): InternalCluster {
   const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   const create = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
   if (typeof create !== 'function') {
-    throw new Error('this kafkajs has no internal createCluster: the Kafka reader is written against kafkajs 2.2.x');
+    throw new InvariantError('this kafkajs has no internal createCluster: the Kafka reader is written against kafkajs 2.2.x');
   }
   const cluster = (create as (options: object) => InternalCluster)({ allowAutoTopicCreation: false, metadataMaxAge: 60_000 });
   for (const method of ['connect', 'disconnect', 'addTargetTopic', 'refreshMetadata', 'findLeaderForPartitions', 'findBroker'] as const) {
     if (typeof cluster[method] !== 'function') {
-      throw new Error(`kafkajs's internal cluster has no ${method}(): the Kafka reader is written against kafkajs 2.2.x`);
+      throw new InvariantError(`kafkajs's internal cluster has no ${method}(): the Kafka reader is written against kafkajs 2.2.x`);
     }
   }
   return cluster;

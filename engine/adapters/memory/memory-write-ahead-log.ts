@@ -1,4 +1,4 @@
-import { ConcurrentDriverError, InvalidArgumentError } from '../../errors.js';
+import { ConcurrentDriverError, NotFoundError } from '../../errors.js';
 import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch.js';
 import type { RangeEnd } from '../../protocol/offsets.js';
 import { replayUnfinishedError, type ReplayRecord, type SupersededBatch, type WriteAheadLog } from '../../ports/write-ahead-log.js';
@@ -93,7 +93,7 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
     const log = this.job(jobId);
     const record = log.batches.get(commit.batchId);
     if (record === undefined) {
-      throw new InvalidArgumentError(`batch ${commit.batchId} of job ${jobId} was never planned`, {
+      throw new NotFoundError(`batch ${commit.batchId} of job ${jobId} was never planned`, {
         context: { jobId, batchId: commit.batchId },
       });
     }
@@ -146,7 +146,7 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
   async finishReplay(jobId: string, generation: number, finishedAt: number): Promise<void> {
     const replay = this.jobs.get(jobId)?.replays.get(generation);
     if (replay === undefined) {
-      throw new InvalidArgumentError(`job ${jobId} has no replay of generation ${generation}`, { context: { jobId, generation } });
+      throw new NotFoundError(`job ${jobId} has no replay of generation ${generation}`, { context: { jobId, generation } });
     }
     if (replay.finishedAt === null) this.job(jobId).replays.set(generation, { ...replay, finishedAt });
   }
