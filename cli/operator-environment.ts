@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { createAwsPorts, createSinkTable, destroyAwsClients, type AwsPorts } from '../engine/adapters/aws/index.js';
 import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
-import { errorName } from '../engine/adapters/aws/dynamodb-util.js';
+import { isNotFound } from '../engine/adapters/aws/aws-errors.js';
 import { systemClock } from '../engine/adapters/system-clock.js';
 import { resolveJob, type JobCatalog } from '../engine/driver/catalog.js';
 import { InvalidArgumentError, NotFoundError } from '../engine/errors.js';
@@ -83,7 +83,7 @@ export async function openOperatorEnvironment(
       try {
         await ports.clients.dynamodb.send(new DescribeTableCommand({ TableName: spec.tableName }));
       } catch (error) {
-        if (errorName(error) !== 'ResourceNotFoundException') throw error;
+        if (!isNotFound(error)) throw error;
         throw new NotFoundError(`the sink table ${spec.tableName} does not exist: create it first (the CDK stack, or createSinkTable)`);
       }
     },

@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeleteStreamCommand, ListShardsCommand, ResourceNotFoundException } from '@aws-sdk/client-kinesis';
+import { DeleteStreamCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { isNotFound } from '../../engine/adapters/aws/aws-errors.js';
 import { createSinkTable, createStream, putAllRecords } from '../../engine/adapters/aws/index.js';
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
 import type { FinishTaskResult } from '../../engine/driver/tasks.js';
@@ -152,7 +153,7 @@ async function ensureInput(runtime: LocalRuntime, settings: ClickstreamSettings,
   }
   const kinesis = runtime.ports.clients.kinesis;
   await kinesis.send(new DeleteStreamCommand({ StreamName: CLICKSTREAM_JOB.streamName })).catch((error: unknown) => {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
+    if (!isNotFound(error)) throw error;
   });
   await createStream(kinesis, CLICKSTREAM_JOB.streamName, settings.partitions);
   const shards = (await kinesis.send(new ListShardsCommand({ StreamName: CLICKSTREAM_JOB.streamName }))).Shards ?? [];

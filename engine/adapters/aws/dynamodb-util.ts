@@ -37,7 +37,3 @@ export async function batchWriteAll(
     }
   }
 }
-
-export function errorName(error: unknown): string | undefined {
-  return (error as { name?: string } | null)?.name;
-}

@@ -28,7 +28,8 @@ import {
   type SupersededBatch,
   type WriteAheadLog,
 } from '../../ports/write-ahead-log.js';
-import { batchWriteAll, defaultSleep, errorName, type Sleep } from './dynamodb-util.js';
+import { CONDITION_FAILED_REASON as CONDITION_FAILED, cancellationCodes, isConditionalCheckFailed, isTransactionCanceled, isTransactionConflict } from './aws-errors.js';
+import { batchWriteAll, defaultSleep, type Sleep } from './dynamodb-util.js';
 
 /** The writer's epoch is still the lease's: no other driver has acquired the job since it did. */
 const LEASE_EPOCH_IS_CURRENT = '#epoch = :epoch';
@@ -52,7 +53,6 @@ const SUPERSEDED_PREFIX = 'superseded#';
 const ID_DIGITS = 12;
 const GENERATION_DIGITS = 6;
 const MAX_ID = 10 ** ID_DIGITS - 1;
-const CONDITION_FAILED = 'ConditionalCheckFailed';
 const MAX_CONFLICT_RETRIES = 4;
 
 export interface DynamoDbWriteAheadLogOptions {
@@ -175,7 +175,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
       );
       return { ...end };
     } catch (error) {
-      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
       // The error carries the stored item in the low-level format (no document unmarshalling).
       const old = (error as { Item?: Record<string, { N?: string; S?: string; BOOL?: boolean }> }).Item;
       if (old?.count?.N !== undefined) {
@@ -344,11 +344,8 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));
         return null;
       } catch (error) {
-        if (errorName(error) !== 'TransactionCanceledException') throw error;
-        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-        const codes = reasons.map((reason) => reason.Code);
-        const conflictOnly = codes.includes('TransactionConflict') && !codes.includes(CONDITION_FAILED);
-        if (!conflictOnly || attempt >= MAX_CONFLICT_RETRIES) return { codes, error };
+        if (!isTransactionCanceled(error)) throw error;
+        if (!isTransactionConflict(error) || attempt >= MAX_CONFLICT_RETRIES) return { codes: cancellationCodes(error), error };
         await this.sleep(20 * 2 ** attempt);
       }
     }

@@ -26,7 +26,8 @@ import {
 import { DataLossError, InvalidArgumentError, RangeMismatchError, TransientError } from '../../errors.js';
 import { compareOffsets, describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
 import type { PartitionInfo, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
-import { defaultSleep, errorName, type Sleep } from './dynamodb-util.js';
+import { isExpiredIterator, isThrottling } from './aws-errors.js';
+import { defaultSleep, type Sleep } from './dynamodb-util.js';
 
 /** GetRecords returns at most 10,000 records per call. */
 const GET_RECORDS_LIMIT = 10_000;
@@ -187,7 +188,7 @@ export class KinesisSourceReader implements SourceReader {
       try {
         return await this.client.send(new GetRecordsCommand({ ShardIterator: current, Limit: Math.min(GET_RECORDS_LIMIT, remaining) }));
       } catch (error) {
-        if (errorName(error) === 'ExpiredIteratorException') {
+        if (isExpiredIterator(error)) {
           const last: Offset | undefined = read[read.length - 1]?.offset;
           const fresh = await this.iteratorAt(partition, last === undefined ? start : { type: 'AFTER', offset: last });
           if (fresh !== undefined) current = fresh;
@@ -202,9 +203,9 @@ export class KinesisSourceReader implements SourceReader {
       try {
         return await call();
       } catch (error) {
-        const name = errorName(error);
-        const retryable = name === 'ProvisionedThroughputExceededException' || name === 'ExpiredIteratorException';
+        const retryable = isThrottling(error) || isExpiredIterator(error);
         if (!retryable) throw error;
+        const { name } = error as Error;
         if (attempt >= this.maxRetries) {
           throw new TransientError(`Kinesis ${name} on shard ${partition} of ${this.streamName} after ${attempt + 1} attempts`, {
             cause: error,
