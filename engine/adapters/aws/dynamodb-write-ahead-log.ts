@@ -28,6 +28,7 @@ import {
   type SupersededBatch,
   type WriteAheadLog,
 } from '../../ports/write-ahead-log.js';
+import { retry } from '../../retry.js';
 import { CONDITION_FAILED_REASON as CONDITION_FAILED, cancellationCodes, isConditionalCheckFailed, isTransactionCanceled, isTransactionConflict } from './aws-errors.js';
 import { batchWriteAll, defaultSleep, type Sleep } from './dynamodb-util.js';
 
@@ -336,18 +337,23 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
 
   /**
    * Sends a transaction. Returns null when it went through, or why it was cancelled (one
-   * code per item). A cancellation by conflicting transactions only is retried a few times.
+   * code per item). A cancellation by conflicting transactions only is retried a few times,
+   * with equal jitter: the conflicting writers are twins of this one (a retried task, a
+   * second driver), and the same waits would make them meet again.
    */
   private async transact(items: TransactItems): Promise<Cancellation | null> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-        return null;
-      } catch (error) {
-        if (!isTransactionCanceled(error)) throw error;
-        if (!isTransactionConflict(error) || attempt >= MAX_CONFLICT_RETRIES) return { codes: cancellationCodes(error), error };
-        await this.sleep(20 * 2 ** attempt);
-      }
+    try {
+      await retry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })), {
+        attempts: MAX_CONFLICT_RETRIES + 1,
+        baseDelayMs: 20,
+        jitter: 'equal',
+        clock: { sleep: this.sleep },
+        shouldRetry: isTransactionConflict,
+      });
+      return null;
+    } catch (error) {
+      if (!isTransactionCanceled(error)) throw error;
+      return { codes: cancellationCodes(error), error };
     }
   }
 
