@@ -13,6 +13,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError, TransientError } fr
 import type { JsonValue } from '../json.js';
 import type { Clock } from '../ports/clock.js';
 import { JobState, type JobInstance, type JobRegistry, type TriggerSettings } from '../ports/job-registry.js';
+import { retry } from '../retry.js';
 import { checkTriggerSettings } from './next-step.js';
 import type { RestartPolicy } from './settings.js';
 
@@ -218,26 +219,30 @@ export async function recordRestart(
 }
 
 /**
- * Read, change, write conditionally on the revision read; again when another writer got
- * there first. `change` returns null for "nothing to write" (the current record is returned).
+ * Read, change, write conditionally on the revision read; again, at once, when another
+ * writer got there first (only then: a refused change or a failed read is the caller's).
+ * `change` returns null for "nothing to write" (the current record is returned).
  */
 export async function mutate(
   ctx: RegistryContext,
   jobId: string,
   change: (current: JobInstance | null, now: number) => JobInstance | null,
 ): Promise<JobInstance> {
-  for (let attempt = 1; ; attempt += 1) {
-    const current = await ctx.registry.get(jobId);
-    const next = change(current, ctx.clock.now());
-    if (next === null) {
-      if (current === null) throw notFound(jobId);
-      return current;
-    }
-    if (await ctx.registry.put(next, current?.revision ?? null)) return next;
-    if (attempt >= MAX_WRITE_ATTEMPTS) {
-      throw new TransientError(`job ${jobId}: the control record kept changing under ${attempt} attempts to write it`, { context: { jobId } });
-    }
-  }
+  let lostRace: TransientError | undefined;
+  return retry(
+    async (attempt) => {
+      const current = await ctx.registry.get(jobId);
+      const next = change(current, ctx.clock.now());
+      if (next === null) {
+        if (current === null) throw notFound(jobId);
+        return current;
+      }
+      if (await ctx.registry.put(next, current?.revision ?? null)) return next;
+      lostRace = new TransientError(`job ${jobId}: the control record kept changing under ${attempt} attempts to write it`, { context: { jobId } });
+      throw lostRace;
+    },
+    { attempts: MAX_WRITE_ATTEMPTS, baseDelayMs: 0, clock: ctx.clock, shouldRetry: (error) => error === lostRace },
+  );
 }
 
 function checkParameters(parameters: unknown): Record<string, JsonValue> {
