@@ -1,6 +1,7 @@
 import type { AwsPorts } from '../engine/adapters/aws/index.js';
 import { createSinkTable } from '../engine/adapters/aws/index.js';
 import { runDriver } from '../engine/driver/run-driver.js';
+import { InvalidArgumentError } from '../engine/errors.js';
 import type { JobDefinition } from '../engine/job/types.js';
 import { expectedCounts, type GeneratedEvent } from '../jobs/clickstream/generate.js';
 import type { Progress } from './environment.js';
@@ -36,7 +37,7 @@ export async function runEndToEnd(args: {
   readonly progress: Progress;
 }): Promise<EndToEndResult> {
   const { ports, job, progress } = args;
-  if (job.sink.type !== 'dynamodb') throw new TypeError('the benchmark job writes a DynamoDB sink');
+  if (job.sink.type !== 'dynamodb') throw new InvalidArgumentError('the benchmark job writes a DynamoDB sink');
   await createSinkTable(ports.clients.dynamodb, job.sink.tableName);
   const before = args.requests.snapshot();
   const batchMs: number[] = [];

@@ -28,6 +28,7 @@ import {
 } from '../engine/adapters/aws/index.js';
 import { systemClock } from '../engine/adapters/system-clock.js';
 import { runDriver } from '../engine/driver/run-driver.js';
+import { ConfigurationError, InvariantError } from '../engine/errors.js';
 import { runPartition } from '../engine/executor/run-partition.js';
 import { StateCache } from '../engine/executor/state-cache.js';
 import { count, defineJob, dynamoDbSink, kinesisSource } from '../engine/job/index.js';
@@ -221,7 +222,7 @@ const quiet: Logger = { info: () => {}, warn: () => {}, error: (message, fields)
 /** The child: batch 2 of the case's job, measured. Prints one JSON line. */
 async function measureBatch(c: StateScaleCase, endpoints: StandInEndpoints): Promise<StateScaleFigures> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('run the state-scale child with --expose-gc');
+  if (gc === undefined) throw new ConfigurationError('run the state-scale child with --expose-gc');
   const ports = createAwsPorts({ ...localAwsConfig(endpoints), ...LOCAL_RESOURCES, clock: systemClock, logger: quiet });
   const job = scaleJob(c);
   const jobId = jobIdOf(c);
@@ -246,8 +247,8 @@ async function measureBatch(c: StateScaleCase, endpoints: StandInEndpoints): Pro
   gc();
   const after = process.memoryUsage();
   const record = await ports.wal.getBatch(jobId, 2);
-  if (record?.status !== BatchStatus.COMMITTED) throw new Error(`batch 2 of ${jobId} did not commit`);
-  if (stateRowsAfter !== c.keys) throw new Error(`batch 2 of ${jobId} left ${stateRowsAfter} state rows, expected ${c.keys}`);
+  if (record?.status !== BatchStatus.COMMITTED) throw new InvariantError(`batch 2 of ${jobId} did not commit`);
+  if (stateRowsAfter !== c.keys) throw new InvariantError(`batch 2 of ${jobId} left ${stateRowsAfter} state rows, expected ${c.keys}`);
   destroyAwsClients(ports.clients);
   const mb = (bytes: number) => bytes / 2 ** 20;
   return {

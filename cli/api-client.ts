@@ -10,6 +10,8 @@ import type { StartedJob } from '../engine/api/jobs.js';
 import type { BatchView, DeadLetterView, JobStatus, JobSummary } from '../engine/api/views.js';
 import type { JsonValue } from '../engine/json.js';
 import type { TriggerSettings } from '../engine/ports/job-registry.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { retry, type Bail } from '../engine/retry.js';
 import { signRequest, type SigningOptions } from './sigv4.js';
 
 export interface ApiClientOptions {
@@ -113,31 +115,28 @@ export class ApiClient {
     const attempts = this.options.attempts ?? 3;
     const url = new URL(`${this.endpoint}${path}`);
     const text = body === undefined ? undefined : JSON.stringify(body);
-    let last: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 300 * 2 ** (attempt - 2)));
-      let response: Response;
-      try {
-        const headers = { accept: 'application/json', ...(text === undefined ? {} : { 'content-type': 'application/json' }) };
-        const signed = this.options.signing === null ? headers : await signRequest({ method, url, headers, ...(text === undefined ? {} : { body: text }) }, this.options.signing);
-        response = await (this.options.fetch ?? fetch)(url, {
-          method,
-          headers: withoutHost(signed),
-          ...(text === undefined ? {} : { body: text }),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-        });
-      } catch (error) {
-        last = error;
-        continue;
-      }
-      const parsed = await readJson(response);
-      if (RETRY_STATUSES.has(response.status) && attempt < attempts) {
-        last = new Error(`HTTP ${response.status}`);
-        continue;
-      }
+    // Every failure to get an answer is retried, and so is a retryable status but on the last attempt (it is answered as it is);
+    // a body that breaks off is thrown as it is.
+    let unreadable: unknown;
+    const send = async (attempt: number, bail: Bail): Promise<ApiResponse> => {
+      const headers = { accept: 'application/json', ...(text === undefined ? {} : { 'content-type': 'application/json' }) };
+      const signed = this.options.signing === null ? headers : await signRequest({ method, url, headers, ...(text === undefined ? {} : { body: text }) }, this.options.signing);
+      const response = await (this.options.fetch ?? fetch)(url, {
+        method,
+        headers: withoutHost(signed),
+        ...(text === undefined ? {} : { body: text }),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+      const parsed = await readJson(response).catch((error: unknown) => bail((unreadable = error)));
+      if (RETRY_STATUSES.has(response.status) && attempt < attempts) throw new Error(`HTTP ${response.status}`);
       return { status: response.status, body: parsed };
+    };
+    try {
+      return await retry(send, { attempts, baseDelayMs: 300, clock: { sleep }, shouldRetry: () => true });
+    } catch (last) {
+      if (last === unreadable) throw last;
+      throw new ApiUnreachableError(`cannot reach the jobs API at ${this.endpoint}: ${describeFetchError(last)}`, { cause: last });
     }
-    throw new ApiUnreachableError(`cannot reach the jobs API at ${this.endpoint}: ${describeFetchError(last)}`, { cause: last });
   }
 
   /** GET /jobs, of one state only when given. */

@@ -10,10 +10,10 @@ import { resolve } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { createAwsPorts, createSinkTable, destroyAwsClients, type AwsPorts } from '../engine/adapters/aws/index.js';
 import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
-import { errorName } from '../engine/adapters/aws/dynamodb-util.js';
+import { isNotFound } from '../engine/adapters/aws/aws-errors.js';
 import { systemClock } from '../engine/adapters/system-clock.js';
 import { resolveJob, type JobCatalog } from '../engine/driver/catalog.js';
-import { InvalidArgumentError } from '../engine/errors.js';
+import { InvalidArgumentError, NotFoundError } from '../engine/errors.js';
 import type { JsonValue } from '../engine/json.js';
 import type { JobDefinition } from '../engine/job/types.js';
 import { consoleLogger } from '../local/console-logger.js';
@@ -51,7 +51,7 @@ export async function openOperatorEnvironment(
   if (target.kind === 'local') {
     const dataDir = resolve(target.dataDir);
     if (!existsSync(dataDir)) {
-      throw new InvalidArgumentError(`no local runtime data in ${dataDir}: run npm start first, or pass --data-dir`);
+      throw new NotFoundError(`no local runtime data in ${dataDir}: run npm start first, or pass --data-dir`);
     }
     const runtime = await startLocalRuntime({ dataDir, logger });
     const ports = runtime.ports;
@@ -83,8 +83,8 @@ export async function openOperatorEnvironment(
       try {
         await ports.clients.dynamodb.send(new DescribeTableCommand({ TableName: spec.tableName }));
       } catch (error) {
-        if (errorName(error) !== 'ResourceNotFoundException') throw error;
-        throw new InvalidArgumentError(`the sink table ${spec.tableName} does not exist: create it first (the CDK stack, or createSinkTable)`);
+        if (!isNotFound(error)) throw error;
+        throw new NotFoundError(`the sink table ${spec.tableName} does not exist: create it first (the CDK stack, or createSinkTable)`);
       }
     },
     async close() {

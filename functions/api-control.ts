@@ -1,11 +1,12 @@
 /** The jobs API's control routes (functions/api-routes.ts): start, stop and resume jobs. */
+import { controlApiContext, type ControlApiContext } from '../engine/api/context.js';
 import { resumeJobInstance, startJobInstance, stopJobInstance } from '../engine/api/jobs.js';
 import { parseJobId, parseResumeJob, parseStartJob } from '../engine/api/requests.js';
-import { apiHandler, type ApiDependencies } from './api.js';
+import { apiHandler, narrowedApi, type ApiDependencies } from './api.js';
 import { apiDependencies } from './environment.js';
 import { withLambdaContext } from './logger.js';
 
-export function createApiControlHandler(deps: ApiDependencies) {
+export function createApiControlHandler(deps: ApiDependencies<ControlApiContext>) {
   return apiHandler('apiControl', {
     'POST /jobs': (r, ctx) => startJobInstance(parseStartJob(r.body), ctx),
     'POST /jobs/{jobId}/stop': (r, ctx) => stopJobInstance(parseJobId(r.pathParameters.jobId), ctx),
@@ -13,4 +14,4 @@ export function createApiControlHandler(deps: ApiDependencies) {
   }, deps);
 }
 
-export const handler = withLambdaContext(createApiControlHandler(apiDependencies('control')));
+export const handler = withLambdaContext(createApiControlHandler(narrowedApi(apiDependencies('control'), controlApiContext)));

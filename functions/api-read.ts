@@ -1,11 +1,12 @@
 /** The jobs API's read routes (functions/api-routes.ts): list jobs, a job's status, its batches, its dead letters. */
+import { readApiContext, type ReadApiContext } from '../engine/api/context.js';
 import { getJobStatus, listDeadLetters, listJobBatches, listJobInstances } from '../engine/api/jobs.js';
 import { parseJobId, parseListBatches, parseListDeadLetters, parseListJobs } from '../engine/api/requests.js';
-import { apiHandler, type ApiDependencies } from './api.js';
+import { apiHandler, narrowedApi, type ApiDependencies } from './api.js';
 import { apiDependencies } from './environment.js';
 import { withLambdaContext } from './logger.js';
 
-export function createApiReadHandler(deps: ApiDependencies) {
+export function createApiReadHandler(deps: ApiDependencies<ReadApiContext>) {
   return apiHandler('apiRead', {
     'GET /jobs': (r, ctx) => listJobInstances(parseListJobs(r.query), ctx),
     'GET /jobs/{jobId}': (r, ctx) => getJobStatus(parseJobId(r.pathParameters.jobId), ctx),
@@ -14,4 +15,4 @@ export function createApiReadHandler(deps: ApiDependencies) {
   }, deps);
 }
 
-export const handler = withLambdaContext(createApiReadHandler(apiDependencies('read')));
+export const handler = withLambdaContext(createApiReadHandler(narrowedApi(apiDependencies('read'), readApiContext)));

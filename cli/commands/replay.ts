@@ -3,7 +3,7 @@
  * job definition in code now (engine/replay/replay-job.ts), on the local runtime or on AWS.
  */
 import type { Command } from 'commander';
-import { InvalidArgumentError, JobSpecError, describeError } from '../../engine/errors.js';
+import { JobSpecError, describeError, isRefusal } from '../../engine/errors.js';
 import type { JsonValue } from '../../engine/json.js';
 import { previewReplay, replayJob, type ReplayContext, type ReplayRequest } from '../../engine/replay/replay-job.js';
 import { catalog } from '../../jobs/catalog.js';
@@ -70,7 +70,7 @@ export function replayCommand(name = 'replay'): Command {
         code = await replay(env, request, options);
       } catch (error) {
         // Thrown before the replay wrote anything: a refusal, or the environment failed.
-        const refused = error instanceof InvalidArgumentError || error instanceof JobSpecError;
+        const refused = isRefusal(error) || error instanceof JobSpecError;
         console.error(`replay ${refused ? 'refused' : 'failed'}: ${message(error)}`);
         code = refused ? 3 : 4;
       } finally {
@@ -129,5 +129,5 @@ async function replay(env: OperatorEnvironment, request: ReplayRequest, options:
 }
 
 function message(error: unknown): string {
-  return error instanceof InvalidArgumentError || error instanceof JobSpecError ? error.message : describeError(error);
+  return isRefusal(error) || error instanceof JobSpecError ? error.message : describeError(error);
 }

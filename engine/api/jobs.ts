@@ -3,7 +3,7 @@
  * read one's status, page through its batches and its dead letters, stop it, resume it.
  * The Lambda handlers (functions/api.ts) and the local HTTP server
  * (local/api-server.ts) call these; each returns an HTTP status and a JSON body, or
- * throws an ApiError (engine/api/errors.ts).
+ * throws an error the API's status table answers (engine/api/errors.ts HTTP_ERRORS).
  *
  * Starting, as a sequence (each step safe to repeat, so a retried request finishes a start
  * that died half way):
@@ -20,35 +20,31 @@
  */
 import { ENGINE_PARAMETERS, resolveJob, type JobCatalog } from '../driver/catalog.js';
 import { getJob, requestStop, startJob, type StartJobRequest } from '../driver/job-control.js';
-import { InvalidArgumentError, JobSpecError } from '../errors.js';
+import { ConflictError as EngineConflictError, JobSpecError, NotFoundError as EngineNotFoundError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
-import type { Clock } from '../ports/clock.js';
-import { deadLetterPartitionPrefix, type DeadLetterQueue } from '../ports/dead-letter-queue.js';
-import { driverExecutionName, type DriverExecutions } from '../ports/driver-executions.js';
-import type { Logger } from '../ports/index.js';
-import { JobState, type JobInstance, type JobRegistry } from '../ports/job-registry.js';
-import type { StateStore } from '../ports/state-store.js';
-import type { WriteAheadLog } from '../ports/write-ahead-log.js';
+import { deadLetterPartitionPrefix } from '../ports/dead-letter-queue.js';
+import { driverExecutionName } from '../ports/driver-executions.js';
+import { JobState, type JobInstance } from '../ports/job-registry.js';
 import { resolveCheckpoint, seedFromCheckpoint } from './checkpoint-start.js';
+import type {
+  ApiPorts,
+  JobStatusContext,
+  ListBatchesContext,
+  ListDeadLettersContext,
+  ListJobsContext,
+  ResumeJobContext,
+  StartJobContext,
+  StopJobContext,
+} from './context.js';
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
 import type { ListDeadLettersInput, ResumeJobInput, StartJobInput, StartingPositionRequest } from './requests.js';
 import { batchViewOf, deadLetterViewOf, jobStatusOf, jobSummaryOf, type BatchView, type DeadLetterView, type JobStatus, type JobSummary } from './views.js';
 
-export interface ApiContext {
-  readonly registry: JobRegistry;
-  readonly wal: WriteAheadLog;
-  readonly executions: DriverExecutions;
-  readonly catalog: JobCatalog;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** The state store: only a start from a checkpoint needs it (it copies state versions). */
-  readonly state?: StateStore;
-  /** The dead-letter queue: only the read routes need it (GET /jobs/{jobId}/dead-letters). */
-  readonly deadLetters?: DeadLetterQueue;
-  /** Called with the definition a job instance will run, before it starts (the local runtime creates its sink table). */
-  readonly prepareJob?: (job: JobDefinition) => Promise<void>;
-}
+export type { ApiContext } from './context.js';
+
+/** What launching a driver execution needs (a start, a resume). */
+type LaunchContext = Pick<ApiPorts, 'registry' | 'executions' | 'clock' | 'logger'>;
 
 export interface ApiResult<T> {
   readonly status: number;
@@ -67,7 +63,7 @@ export interface StartedJob {
 const STATUS_BATCHES = 10;
 
 /** POST /jobs */
-export async function startJobInstance(input: StartJobInput, ctx: ApiContext): Promise<ApiResult<StartedJob>> {
+export async function startJobInstance(input: StartJobInput, ctx: StartJobContext): Promise<ApiResult<StartedJob>> {
   const { jobId } = input;
   const parameters = withEngineParameters(input.parameters, input.startingPosition, input.maxRecordsPerPartition);
   const job = definitionOf(ctx.catalog, input.jobName, parameters);
@@ -77,7 +73,7 @@ export async function startJobInstance(input: StartJobInput, ctx: ApiContext): P
   if (existing !== null) return sameStart(existing, input.idempotencyToken, ctx) ?? conflictOnStart(existing, input.idempotencyToken);
   const position = input.startingPosition;
   const checkpoint = position?.type === 'checkpoint' ? position : null;
-  const base = checkpoint === null ? null : await resolveCheckpoint({ targetJobId: jobId, sourceJobId: checkpoint.jobId, batchId: checkpoint.batchId, job }, checkpointContext(ctx));
+  const base = checkpoint === null ? null : await resolveCheckpoint({ targetJobId: jobId, sourceJobId: checkpoint.jobId, batchId: checkpoint.batchId, job }, ctx);
   if (position !== null && checkpoint === null) {
     const latest = await ctx.wal.getLatestBatch(jobId);
     if (latest !== null) {
@@ -89,7 +85,7 @@ export async function startJobInstance(input: StartJobInput, ctx: ApiContext): P
   }
 
   // 2. seed
-  if (base !== null) await seedFromCheckpoint(jobId, base, checkpointContext(ctx));
+  if (base !== null) await seedFromCheckpoint(jobId, base, ctx);
   await ctx.prepareJob?.(job);
 
   // 3. record, 4. launch
@@ -105,7 +101,7 @@ export async function startJobInstance(input: StartJobInput, ctx: ApiContext): P
 }
 
 /** POST /jobs/{jobId}/resume: a STOPPED or FAILED instance runs again from its checkpoint. */
-export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ctx: ApiContext): Promise<ApiResult<StartedJob>> {
+export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ctx: ResumeJobContext): Promise<ApiResult<StartedJob>> {
   const existing = await requireJob(jobId, ctx);
   const same = sameStart(existing, input.idempotencyToken, ctx);
   if (same !== null) return same;
@@ -144,7 +140,7 @@ export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ct
 }
 
 /** POST /jobs/{jobId}/stop: the driver finishes the batch in flight, commits, and ends. */
-export async function stopJobInstance(jobId: string, ctx: ApiContext): Promise<ApiResult<{ job: JobSummary }>> {
+export async function stopJobInstance(jobId: string, ctx: StopJobContext): Promise<ApiResult<{ job: JobSummary }>> {
   const existing = await requireJob(jobId, ctx);
   if (existing.state !== JobState.RUNNING) return { status: existing.state === JobState.STOPPING ? 202 : 200, body: { job: jobSummaryOf(existing) } };
   const job = await requestStop(jobId, { registry: ctx.registry, clock: ctx.clock });
@@ -153,13 +149,13 @@ export async function stopJobInstance(jobId: string, ctx: ApiContext): Promise<A
 }
 
 /** GET /jobs */
-export async function listJobInstances(filter: { state: JobState | null }, ctx: ApiContext): Promise<ApiResult<{ jobs: JobSummary[] }>> {
+export async function listJobInstances(filter: { state: JobState | null }, ctx: ListJobsContext): Promise<ApiResult<{ jobs: JobSummary[] }>> {
   const jobs = (await ctx.registry.list()).filter((j) => filter.state === null || j.state === filter.state);
   return { status: 200, body: { jobs: jobs.map(jobSummaryOf) } };
 }
 
 /** GET /jobs/{jobId} */
-export async function getJobStatus(jobId: string, ctx: ApiContext): Promise<ApiResult<JobStatus>> {
+export async function getJobStatus(jobId: string, ctx: JobStatusContext): Promise<ApiResult<JobStatus>> {
   const job = await requireJob(jobId, ctx);
   const latest = await ctx.wal.getLatestBatch(jobId);
   const recent =
@@ -176,7 +172,7 @@ export async function getJobStatus(jobId: string, ctx: ApiContext): Promise<ApiR
 export async function listJobBatches(
   jobId: string,
   page: { readonly limit: number; readonly nextToken: string | null },
-  ctx: ApiContext,
+  ctx: ListBatchesContext,
 ): Promise<ApiResult<{ batches: BatchView[]; nextToken: string | null }>> {
   const before = page.nextToken === null ? null : decodeBatchToken(page.nextToken, jobId);
   const [job, latest] = await Promise.all([ctx.registry.get(jobId), ctx.wal.getLatestBatch(jobId)]);
@@ -207,13 +203,13 @@ export async function listJobBatches(
 export async function listDeadLetters(
   jobId: string,
   query: ListDeadLettersInput,
-  ctx: ApiContext,
+  ctx: ListDeadLettersContext,
 ): Promise<ApiResult<{ jobId: string; deadLetters: DeadLetterView[]; nextToken: string | null }>> {
   const after = query.nextToken === null ? null : decodeDeadLetterToken(query.nextToken, jobId, query.partition);
   const [job, latest, page] = await Promise.all([
     ctx.registry.get(jobId),
     ctx.wal.getLatestBatch(jobId),
-    deadLetterQueue(ctx).page(jobId, {
+    ctx.deadLetters.page(jobId, {
       limit: query.limit,
       ...(after === null ? {} : { after }),
       ...(query.partition === null ? {} : { partition: query.partition }),
@@ -233,13 +229,13 @@ export async function listDeadLetters(
 // ── starting ─────────────────────────────────────────────────────────────────────────
 
 /** Steps 3 and 4 of a start; a start that raced another is answered as that one. */
-async function launch(request: StartJobRequest, ctx: ApiContext, status: number): Promise<ApiResult<StartedJob>> {
+async function launch(request: StartJobRequest, ctx: LaunchContext, status: number): Promise<ApiResult<StartedJob>> {
   let started: { job: JobInstance; generation: number };
   try {
     started = await startJob(request, { registry: ctx.registry, clock: ctx.clock });
   } catch (error) {
     // Another request started the instance between our check and our write.
-    if (!(error instanceof InvalidArgumentError)) throw error;
+    if (!(error instanceof EngineConflictError)) throw error;
     const now = await ctx.registry.get(request.jobId);
     if (now === null) throw error;
     return sameStart(now, request.token ?? null, ctx) ?? conflictOnStart(now, request.token ?? null);
@@ -255,7 +251,7 @@ async function launch(request: StartJobRequest, ctx: ApiContext, status: number)
  * nothing new. If the first attempt died between recording the start and launching its
  * driver, the launch happens now (the execution name is deterministic: it starts once).
  */
-function sameStart(job: JobInstance, token: string | null, ctx: ApiContext): Promise<ApiResult<StartedJob>> | null {
+function sameStart(job: JobInstance, token: string | null, ctx: Pick<ApiPorts, 'executions'>): Promise<ApiResult<StartedJob>> | null {
   const start = job.start;
   if (token === null || start === undefined || start === null || start.token !== token) return null;
   return (async () => {
@@ -307,21 +303,11 @@ function definitionOf(catalog: JobCatalog, jobName: string, parameters: Readonly
   }
 }
 
-function deadLetterQueue(ctx: ApiContext): DeadLetterQueue {
-  if (ctx.deadLetters === undefined) throw new Error('this API function has no dead-letter queue: dead letters are read in the read function');
-  return ctx.deadLetters;
-}
-
-function checkpointContext(ctx: ApiContext) {
-  if (ctx.state === undefined) throw new Error('this API function has no state store: a checkpoint start runs in the control function');
-  return { wal: ctx.wal, state: ctx.state, registry: ctx.registry, catalog: ctx.catalog };
-}
-
-async function requireJob(jobId: string, ctx: ApiContext): Promise<JobInstance> {
+async function requireJob(jobId: string, ctx: Pick<ApiPorts, 'registry'>): Promise<JobInstance> {
   try {
     return await getJob(jobId, ctx);
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw notFound(jobId);
+    if (error instanceof EngineNotFoundError) throw notFound(jobId);
     throw error;
   }
 }

@@ -4,7 +4,7 @@
  * and size, and the batches that refer to them), and the entries of one partition's
  * state at a version. Read-only.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { StateStore, StateVersionInfo } from '../ports/state-store.js';
 import type { ReplayRecord, WriteAheadLog } from '../ports/write-ahead-log.js';
@@ -64,7 +64,7 @@ export interface CheckpointListing {
   readonly replays: readonly ReplaySummary[];
 }
 
-/** Everything kept for a job. Throws InvalidArgumentError when the job has nothing at all. */
+/** Everything kept for a job. Throws NotFoundError when the job has nothing at all. */
 export async function listCheckpoints(jobId: string, ports: CheckpointPorts): Promise<CheckpointListing> {
   const [records, replays, statePartitions] = await Promise.all([
     ports.wal.listBatches(jobId),
@@ -72,7 +72,7 @@ export async function listCheckpoints(jobId: string, ports: CheckpointPorts): Pr
     ports.state.listPartitions(jobId),
   ]);
   if (records.length === 0 && replays.length === 0 && statePartitions.length === 0) {
-    throw new InvalidArgumentError(`job ${jobId} has no checkpoints: no batches in the write-ahead log and no state`, { context: { jobId } });
+    throw new NotFoundError(`job ${jobId} has no checkpoints: no batches in the write-ahead log and no state`, { context: { jobId } });
   }
   const batches: BatchSummary[] = records.map(({ plan, status, commit }) => ({
     batchId: plan.batchId,
@@ -149,7 +149,7 @@ export interface StateView {
 
 /**
  * The entries of one partition's state at `version` (default: its state after the latest
- * committed batch). Throws InvalidArgumentError when the partition or version is unknown.
+ * committed batch). Throws NotFoundError when the partition or version is unknown.
  */
 export async function showState(
   args: { readonly jobId: string; readonly partition: string; readonly version?: number; readonly limit?: number; readonly valueChars?: number },
@@ -165,14 +165,14 @@ export async function showState(
     version = latest?.commit?.partitions[partition]?.stateVersion ?? latest?.plan.finished[partition] ?? versions.at(-1)?.version;
     if (version === undefined) {
       const known = (await ports.state.listPartitions(jobId)).join(', ') || 'none';
-      throw new InvalidArgumentError(`job ${jobId} has no state for partition ${partition} (partitions with state: ${known})`, {
+      throw new NotFoundError(`job ${jobId} has no state for partition ${partition} (partitions with state: ${known})`, {
         context: { jobId, partition },
       });
     }
   }
   const info = versions.find((v) => v.version === version) ?? null;
   if (version !== 0 && info === null) {
-    throw new InvalidArgumentError(
+    throw new NotFoundError(
       `job ${jobId}, partition ${partition}: no state version ${version} is kept (kept: ${versions.map((v) => v.version).join(', ') || 'none'})`,
       { context: { jobId, partition, version } },
     );

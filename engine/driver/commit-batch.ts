@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { BatchMetrics, PartitionResult } from '../protocol/batch-records.js';
 import { buildCommit, isCaughtUp } from '../protocol/commit.js';
 import { retentionPlan } from '../protocol/retention.js';
@@ -35,7 +35,7 @@ export async function commitBatch(input: CommitBatchInput, ctx: DriverContext): 
   const { ports, job } = ctx;
   const record = await ports.wal.getBatch(jobId, batchId);
   if (record === null) {
-    throw new InvalidArgumentError(`batch ${batchId} of job ${jobId} is not in the write-ahead log`, {
+    throw new NotFoundError(`batch ${batchId} of job ${jobId} is not in the write-ahead log`, {
       context: { jobId, batchId },
     });
   }

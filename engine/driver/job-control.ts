@@ -9,11 +9,12 @@
  *                        │  └───────────────start (again)──────────────────┤
  *                        └── non-retryable error / too many restarts ──► FAILED
  */
-import { InvalidArgumentError, TransientError } from '../errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, TransientError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Clock } from '../ports/clock.js';
 import { JobState, type JobInstance, type JobRegistry, type TriggerSettings } from '../ports/job-registry.js';
 import { jsonObject, parse } from '../validation.js';
+import { retry } from '../retry.js';
 import { checkTriggerSettings } from './next-step.js';
 import type { RestartPolicy } from './settings.js';
 
@@ -64,7 +65,7 @@ export async function startJob(request: StartJobRequest, ctx: RegistryContext): 
   const trigger = request.trigger === undefined || request.trigger === null ? null : checkTriggerSettings(request.trigger);
   const job = await mutate(ctx, jobId, (current, now) => {
     if (current !== null && (current.state === JobState.RUNNING || current.state === JobState.STOPPING)) {
-      throw new InvalidArgumentError(`job ${jobId} is ${current.state}: stop it before starting it again`, { context: { jobId } });
+      throw new ConflictError(`job ${jobId} is ${current.state}: stop it before starting it again`, { context: { jobId } });
     }
     return {
       jobId,
@@ -219,26 +220,30 @@ export async function recordRestart(
 }
 
 /**
- * Read, change, write conditionally on the revision read; again when another writer got
- * there first. `change` returns null for "nothing to write" (the current record is returned).
+ * Read, change, write conditionally on the revision read; again, at once, when another
+ * writer got there first (only then: a refused change or a failed read is the caller's).
+ * `change` returns null for "nothing to write" (the current record is returned).
  */
 export async function mutate(
   ctx: RegistryContext,
   jobId: string,
   change: (current: JobInstance | null, now: number) => JobInstance | null,
 ): Promise<JobInstance> {
-  for (let attempt = 1; ; attempt += 1) {
-    const current = await ctx.registry.get(jobId);
-    const next = change(current, ctx.clock.now());
-    if (next === null) {
-      if (current === null) throw notFound(jobId);
-      return current;
-    }
-    if (await ctx.registry.put(next, current?.revision ?? null)) return next;
-    if (attempt >= MAX_WRITE_ATTEMPTS) {
-      throw new TransientError(`job ${jobId}: the control record kept changing under ${attempt} attempts to write it`, { context: { jobId } });
-    }
-  }
+  let lostRace: TransientError | undefined;
+  return retry(
+    async (attempt) => {
+      const current = await ctx.registry.get(jobId);
+      const next = change(current, ctx.clock.now());
+      if (next === null) {
+        if (current === null) throw notFound(jobId);
+        return current;
+      }
+      if (await ctx.registry.put(next, current?.revision ?? null)) return next;
+      lostRace = new TransientError(`job ${jobId}: the control record kept changing under ${attempt} attempts to write it`, { context: { jobId } });
+      throw lostRace;
+    },
+    { attempts: MAX_WRITE_ATTEMPTS, baseDelayMs: 0, clock: ctx.clock, shouldRetry: (error) => error === lostRace },
+  );
 }
 
 /** Parameters cross every state of the driver: a small JSON object. */
@@ -248,8 +253,8 @@ function checkParameters(parameters: unknown): Record<string, JsonValue> {
   return parse(Parameters, parameters, { name: 'parameters' });
 }
 
-function notFound(jobId: string): InvalidArgumentError {
-  return new InvalidArgumentError(`no job instance ${jobId} in the registry`, { context: { jobId } });
+function notFound(jobId: string): NotFoundError {
+  return new NotFoundError(`no job instance ${jobId} in the registry`, { context: { jobId } });
 }
 
 function text(value: string): string {

@@ -3,7 +3,7 @@
  * functions read them from environment variables (functions/environment.ts), the local
  * runtime from its options; the state machines get the ones they need in their input.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 
 export interface DriverSettings {
   /**
@@ -59,13 +59,13 @@ export function checkDriverSettings(settings: DriverSettings): DriverSettings {
   positive('handBackAfterMs', settings.handBackAfterMs);
   positive('childRunsPerGeneration', settings.childRunsPerGeneration);
   if (settings.childRunsPerGeneration > MAX_CHILD_RUNS_PER_GENERATION) {
-    throw new InvalidArgumentError(
+    throw new ConfigurationError(
       `childRunsPerGeneration must be at most ${MAX_CHILD_RUNS_PER_GENERATION} (a parent's history holds 25,000 events), got ${settings.childRunsPerGeneration}`,
     );
   }
   positive('maxIdleIntervalMs', settings.maxIdleIntervalMs);
   if (!(settings.idleBackoffFactor >= 1) || !Number.isFinite(settings.idleBackoffFactor)) {
-    throw new InvalidArgumentError(`idleBackoffFactor must be a number ≥ 1, got ${settings.idleBackoffFactor}`);
+    throw new ConfigurationError(`idleBackoffFactor must be a number ≥ 1, got ${settings.idleBackoffFactor}`);
   }
   return settings;
 }
@@ -80,6 +80,6 @@ export function checkRestartPolicy(policy: RestartPolicy): RestartPolicy {
 
 function positive(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
+    throw new ConfigurationError(`${name} must be a positive integer, got ${value}`);
   }
 }

@@ -8,7 +8,7 @@
  *   Standard parent:  StartGeneration ─► [RunBatches (Express child) ─► wait?]* ─► EndGeneration
  *   Express child:    Plan ─► Execute (Map, one per partition) ─► Finish ─► wait? ─► Plan ...
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { runPartition } from '../executor/run-partition.js';
 import type { StateCache } from '../executor/state-cache.js';
 import type { JsonValue } from '../json.js';
@@ -257,5 +257,5 @@ function iso(ms: number): string {
 }
 
 function notFound(jobId: string): never {
-  throw new InvalidArgumentError(`no job instance ${jobId} in the registry`, { context: { jobId } });
+  throw new NotFoundError(`no job instance ${jobId} in the registry`, { context: { jobId } });
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, JobSpecError } from '../errors.js';
+import { JobSpecError, NotFoundError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { JobDefinition, RecordFailure, StateMigration } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
@@ -59,13 +59,13 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   const { ports, job } = ctx;
   const record = await ports.wal.getBatch(jobId, batchId);
   if (record === null) {
-    throw new InvalidArgumentError(`batch ${batchId} of job ${jobId} is not in the write-ahead log`, {
+    throw new NotFoundError(`batch ${batchId} of job ${jobId} is not in the write-ahead log`, {
       context: { jobId, batchId },
     });
   }
   const plan = record.plan.partitions.find((p) => p.partition === partition);
   if (plan === undefined) {
-    throw new InvalidArgumentError(`batch ${batchId} of job ${jobId} has no partition ${partition}`, {
+    throw new NotFoundError(`batch ${batchId} of job ${jobId} has no partition ${partition}`, {
       context: { jobId, batchId, partition },
     });
   }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { ConflictError } from '../errors.js';
 import { generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../protocol/batch-records.js';
 import type { RangeEnd } from '../protocol/offsets.js';
 
@@ -61,7 +61,7 @@ export interface WriteAheadLog {
    * Writes a new PLANNED batch. Succeeds only when no record exists for the batch and
    * `plan.epoch` is the job's current epoch; otherwise throws ConcurrentDriverError
    * (another driver planned it, or holds a newer epoch). Never overwrites. Also throws
-   * InvalidArgumentError when a replay raised the job's generation above the plan's
+   * ConflictError when a replay raised the job's generation above the plan's
    * (`beginReplay`): a driver that plans from a job whose replay is unfinished.
    */
   putPlan(plan: BatchPlan): Promise<void>;
@@ -87,7 +87,7 @@ export interface WriteAheadLog {
    * Commits a PLANNED batch, conditional on `commit.epoch` being the current epoch.
    * Returns 'committed', or 'already-committed' when the batch was committed before
    * (a retried commit). Throws ConcurrentDriverError when the epoch is stale, and
-   * InvalidArgumentError when the batch was never planned.
+   * NotFoundError when the batch was never planned.
    */
   commitBatch(jobId: string, commit: BatchCommit): Promise<'committed' | 'already-committed'>;
 
@@ -104,7 +104,7 @@ export interface WriteAheadLog {
    */
   beginReplay(record: ReplayRecord): Promise<void>;
 
-  /** Marks a replay finished (idempotent). Throws InvalidArgumentError when there is no such replay. */
+  /** Marks a replay finished (idempotent). Throws NotFoundError when there is no such replay. */
   finishReplay(jobId: string, generation: number, finishedAt: number): Promise<void>;
 
   /** The job's replays, oldest first. */
@@ -125,8 +125,8 @@ export interface WriteAheadLog {
 }
 
 /** What putPlan throws for a plan below the job's generation: a driver planning while a replay is unfinished. */
-export function replayUnfinishedError(plan: BatchPlan, jobGeneration: number): InvalidArgumentError {
-  return new InvalidArgumentError(
+export function replayUnfinishedError(plan: BatchPlan, jobGeneration: number): ConflictError {
+  return new ConflictError(
     `job ${plan.jobId} is being replayed (generation ${jobGeneration}): batch ${plan.batchId} of generation ` +
       `${generationOf(plan)} cannot be planned. Finish the replay first (run the same npm run replay command ` +
       `again; npm run checkpoints -- list --job ${plan.jobId} shows it), then start the job`,

@@ -3,6 +3,7 @@
  * from its executors' results, then written with a conditional update that checks the
  * driver's epoch.
  */
+import { InvariantError } from '../errors.js';
 import type { BatchCommit, BatchPlan, PartitionCommit, PartitionResult } from './batch-records.js';
 import { nextStart } from './offsets.js';
 
@@ -19,7 +20,7 @@ export function buildCommit(args: {
   const { plan, results } = args;
   const byPartition = new Map(results.map((r) => [r.partition, r]));
   if (byPartition.size !== results.length) {
-    throw new TypeError(`batch ${plan.batchId}: more than one result for a partition`);
+    throw new InvariantError(`batch ${plan.batchId}: more than one result for a partition`);
   }
   const partitions: Record<string, PartitionCommit> = {};
   let maxEventTimeMs = plan.maxEventTimeMs;
@@ -27,7 +28,7 @@ export function buildCommit(args: {
   const sum = { records: 0, skippedOffsets: 0, outputRows: 0, deadLetters: 0, lateRecords: 0, stateRows: 0, stateBytesWritten: 0 };
   for (const p of plan.partitions) {
     const r = byPartition.get(p.partition);
-    if (r === undefined) throw new TypeError(`batch ${plan.batchId}: no result for partition ${p.partition}`);
+    if (r === undefined) throw new InvariantError(`batch ${plan.batchId}: no result for partition ${p.partition}`);
     byPartition.delete(p.partition);
     partitions[p.partition] = {
       end: r.end,
@@ -50,7 +51,7 @@ export function buildCommit(args: {
     sum.stateBytesWritten += r.stateBytesWritten;
   }
   if (byPartition.size > 0) {
-    throw new TypeError(`batch ${plan.batchId}: results for unplanned partitions ${[...byPartition.keys()].join(', ')}`);
+    throw new InvariantError(`batch ${plan.batchId}: results for unplanned partitions ${[...byPartition.keys()].join(', ')}`);
   }
   return {
     batchId: plan.batchId,

@@ -3,6 +3,7 @@
  * partitions' ends up front (Kafka) fixes each range in the plan, [AT_OFFSET s, endBefore e),
  * before the plan is written. No range end is recorded for those at step 2.
  */
+import { InvariantError } from '../errors.js';
 import type { BatchPlan } from './batch-records.js';
 import type { Offset, StartPosition } from './offsets.js';
 
@@ -22,7 +23,7 @@ export function withFixedRanges(plan: BatchPlan, fixed: readonly FixedRange[]): 
     ...plan,
     partitions: plan.partitions.map((p) => {
       const f = byPartition.get(p.partition);
-      if (f === undefined) throw new TypeError(`the source fixed no range for partition ${p.partition}`);
+      if (f === undefined) throw new InvariantError(`the source fixed no range for partition ${p.partition}`);
       return {
         ...p,
         start: f.start,

@@ -29,6 +29,8 @@
  * AT_TIMESTAMP(time of the first plan) so that a replay of the first batch reads the same
  * records: a LATEST iterator taken again later would point somewhere else.
  */
+import { InvalidArgumentError, InvariantError } from '../errors.js';
+
 export type Offset = string;
 
 export type StartPosition =
@@ -67,7 +69,7 @@ export function isOffset(value: unknown): value is Offset {
 
 export function assertOffset(value: unknown, what = 'offset'): asserts value is Offset {
   if (!isOffset(value)) {
-    throw new TypeError(`${what} must be a non-negative decimal integer string, got ${JSON.stringify(value)}`);
+    throw new InvalidArgumentError(`${what} must be a non-negative decimal integer string, got ${JSON.stringify(value)}`);
   }
 }
 
@@ -102,7 +104,7 @@ export function nextStart(start: StartPosition, end: RangeEnd, endBefore?: Offse
   if (endBefore !== undefined) return { type: 'AT_OFFSET', offset: endBefore };
   if (end.count === 0) return start;
   if (end.lastOffset === undefined) {
-    throw new TypeError(`a range of ${end.count} records must carry its lastOffset`);
+    throw new InvariantError(`a range of ${end.count} records must carry its lastOffset`);
   }
   return { type: 'AFTER', offset: end.lastOffset };
 }

@@ -97,7 +97,7 @@
  *   retention.ts            step 4 (retentionPlan)
  *   lineage.ts, offsets.ts  partitions that change shape; offsets and ranges
  */
-import { JobSpecError } from '../errors.js';
+import { InvariantError, JobSpecError } from '../errors.js';
 import {
   BatchStatus,
   EMPTY_STATE_VERSION,
@@ -164,7 +164,7 @@ export function planNextBatch(args: {
   const { previous, settings } = args;
   validatePlanningSettings(settings);
   if (previous !== null && (previous.status !== BatchStatus.COMMITTED || previous.commit === undefined)) {
-    throw new TypeError(`batch ${previous.plan.batchId} is not committed: it must be resumed, not followed`);
+    throw new InvariantError(`batch ${previous.plan.batchId} is not committed: it must be resumed, not followed`);
   }
   const commit = previous?.commit;
   // Fixed by the first plan: a partition that appears later (a Kafka partition added, a

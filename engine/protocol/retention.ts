@@ -2,7 +2,7 @@
  * Retention, step 4 of the protocol (planning.ts): after a commit, which WAL records and
  * state versions no commit can need any more.
  */
-import { JobSpecError } from '../errors.js';
+import { InvariantError, JobSpecError } from '../errors.js';
 import { FIRST_BATCH_ID, type BatchPlan } from './batch-records.js';
 
 /**
@@ -35,7 +35,7 @@ export function retentionPlan(args: {
   const deleteBatchesBelow = committedBatchId - retainBatches + 1;
   if (deleteBatchesBelow <= FIRST_BATCH_ID || oldestKeptPlan === null) return null;
   if (oldestKeptPlan.batchId !== deleteBatchesBelow) {
-    throw new TypeError(`retention needs the plan of batch ${deleteBatchesBelow}, got ${oldestKeptPlan.batchId}`);
+    throw new InvariantError(`retention needs the plan of batch ${deleteBatchesBelow}, got ${oldestKeptPlan.batchId}`);
   }
   const keepStateFrom: Record<string, number> = {};
   for (const [partition, handedOverAt] of Object.entries(oldestKeptPlan.handedOver ?? {})) {

@@ -1,3 +1,4 @@
+import { InvariantError } from '../errors.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
 import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch-records.js';
@@ -20,7 +21,7 @@ export async function copyCheckpoint(
   const { base, targetJobId, epoch, generation } = args;
   const { wal, state } = ports;
   if (base.commit === undefined || base.status !== BatchStatus.COMMITTED) {
-    throw new TypeError(`batch ${base.plan.batchId} of job ${base.plan.jobId} is not committed: it is no checkpoint`);
+    throw new InvariantError(`batch ${base.plan.batchId} of job ${base.plan.jobId} is not committed: it is no checkpoint`);
   }
   const existing = await wal.getBatch(targetJobId, base.plan.batchId);
   if (existing?.status === BatchStatus.COMMITTED) return;

@@ -37,7 +37,7 @@
 import { copyCheckpoint } from './copy-checkpoint.js';
 import { checkJobId } from '../driver/job-control.js';
 import { commitBatch } from '../driver/commit-batch.js';
-import { InvalidArgumentError, RangeMismatchError } from '../errors.js';
+import { ConflictError, InvalidArgumentError, InvariantError, NotFoundError, RangeMismatchError } from '../errors.js';
 import { runPartition } from '../executor/run-partition.js';
 import { StateCache } from '../executor/state-cache.js';
 import type { JobDefinition } from '../job/types.js';
@@ -183,7 +183,7 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
     }
     let record = await wal.getBatch(target, batchId);
     if (record !== null && generationOf(record.plan) !== scope.generation) {
-      throw new InvalidArgumentError(
+      throw new ConflictError(
         `job ${target}: batch ${batchId} in the write-ahead log is of generation ${generationOf(record.plan)}, not the replay's ${scope.generation}`,
         { context: { jobId: target, batchId } },
       );
@@ -309,7 +309,7 @@ async function resolveReplay(request: ReplayRequest, ctx: ReplayContext): Promis
   const unfinished = replays.find((r) => r.finishedAt === null) ?? null;
   if (unfinished !== null && !continues(unfinished, request, sourceJobId)) {
     const to = unfinished.toBatchId;
-    throw new InvalidArgumentError(
+    throw new ConflictError(
       `job ${targetJobId} has an unfinished replay (generation ${unfinished.generation}, batches ` +
         `${unfinished.fromBatchId + 1}..${to} of job ${unfinished.sourceJobId}): finish it first by running it again: ` +
         `npm run replay -- --job ${unfinished.sourceJobId} --from-batch ${unfinished.fromBatchId} --to-batch ${to}` +
@@ -374,7 +374,7 @@ function continues(unfinished: ReplayRecord, request: ReplayRequest, sourceJobId
 async function checkNotRunning(jobId: string, registry: JobRegistry | undefined): Promise<void> {
   const instance = registry === undefined ? null : await registry.get(jobId);
   if (instance !== null && (instance.state === JobState.RUNNING || instance.state === JobState.STOPPING)) {
-    throw new InvalidArgumentError(
+    throw new ConflictError(
       `job ${jobId} is ${instance.state} in the job registry: stop it and wait until it is STOPPED (its driver ` +
         `finishes the batch in flight), then replay`,
       { context: { jobId, state: instance.state } },
@@ -386,7 +386,7 @@ async function checkNotRunning(jobId: string, registry: JobRegistry | undefined)
 async function checkNewJob(into: string, from: number, replays: readonly ReplayRecord[], ctx: ReplayContext): Promise<void> {
   if (replays.length > 0) {
     const last = replays[replays.length - 1]!;
-    throw new InvalidArgumentError(
+    throw new ConflictError(
       `job ${into} exists already (replayed from job ${last.sourceJobId} after batch ${last.fromBatchId}): choose another job id`,
       { context: { jobId: into } },
     );
@@ -394,7 +394,7 @@ async function checkNewJob(into: string, from: number, replays: readonly ReplayR
   const batches = await ctx.ports.wal.listBatches(into, { limit: 2 });
   const onlySeed = batches.length === 1 && batches[0]!.plan.batchId === from;
   if (batches.length > 0 && !onlySeed) {
-    throw new InvalidArgumentError(`job ${into} exists already (it has batches): choose another job id`, { context: { jobId: into } });
+    throw new ConflictError(`job ${into} exists already (it has batches): choose another job id`, { context: { jobId: into } });
   }
 }
 
@@ -435,11 +435,11 @@ async function sourceBatches(
     return { batches, toBatchId: unfinished.toBatchId, latestBatchId: unfinished.supersededUpTo ?? unfinished.toBatchId, generation };
   }
 
-  if (latest === null) throw new InvalidArgumentError(`job ${jobId} has no batches in the write-ahead log`, { context: { jobId } });
+  if (latest === null) throw new NotFoundError(`job ${jobId} has no batches in the write-ahead log`, { context: { jobId } });
   let latestCommitted = latest.plan.batchId;
   if (latest.status !== BatchStatus.COMMITTED) {
     if (!into) {
-      throw new InvalidArgumentError(
+      throw new ConflictError(
         `job ${jobId}: batch ${latest.plan.batchId} is planned but not committed: a driver is running, or stopped in ` +
           `the middle of a batch. Stop the driver (it commits the batch in flight) or let it run until batch ` +
           `${latest.plan.batchId} commits, then replay; or replay into a new job (--into), which leaves job ${jobId} as it is`,
@@ -467,7 +467,8 @@ async function requireCommitted(jobId: string, batchId: number, ctx: ReplayConte
   const record = await ctx.ports.wal.getBatch(jobId, batchId);
   if (record === null) throw missing(jobId, batchId, 'no longer in the write-ahead log (retention keeps the last checkpoint.retainBatches batches)');
   if (record.status !== BatchStatus.COMMITTED || record.commit === undefined) {
-    throw new InvalidArgumentError(`job ${jobId}: batch ${batchId} is not committed`, { context: { jobId, batchId } });
+    // Below the latest committed batch (resolveReplay checked): every batch there is committed.
+    throw new InvariantError(`job ${jobId}: batch ${batchId} is not committed`, { context: { jobId, batchId } });
   }
   return record;
 }
@@ -475,7 +476,7 @@ async function requireCommitted(jobId: string, batchId: number, ctx: ReplayConte
 function replayBatchOf(original: BatchRecord): ReplayBatch {
   const { commit } = original;
   if (original.status !== BatchStatus.COMMITTED || commit === undefined) {
-    throw new InvalidArgumentError(`batch ${original.plan.batchId} of job ${original.plan.jobId} is not committed: only committed batches are replayed`);
+    throw new InvariantError(`batch ${original.plan.batchId} of job ${original.plan.jobId} is not committed: only committed batches are replayed`);
   }
   // A committed batch's end per partition is the range its executors read (readRange).
   const rangeEnds: Record<string, RangeEnd> = {};
@@ -486,8 +487,8 @@ function replayBatchOf(original: BatchRecord): ReplayBatch {
   return { original, rangeEnds, done: false };
 }
 
-function missing(jobId: string, batchId: number, why: string): InvalidArgumentError {
-  return new InvalidArgumentError(`job ${jobId}: batch ${batchId} is ${why}`, { context: { jobId, batchId } });
+function missing(jobId: string, batchId: number, why: string): NotFoundError {
+  return new NotFoundError(`job ${jobId}: batch ${batchId} is ${why}`, { context: { jobId, batchId } });
 }
 
 function rangeMismatch(jobId: string, batchId: number, partition: string, expected: RangeEnd, got: RangeEnd): RangeMismatchError {

@@ -27,7 +27,7 @@
  * it is, since both read the same records; if not (a driver ran during an unfinished
  * replay and read other ranges), the replay ends there (engine/replay/replay-job.ts).
  */
-import { InvalidArgumentError } from '../errors.js';
+import { ConflictError, InvariantError } from '../errors.js';
 import { BatchStatus, EMPTY_STATE_VERSION, type BatchPlan, type BatchRecord, type PartitionPlan } from '../protocol/batch-records.js';
 import { finishedJobVersionsAfter, inheritedStates, stateMigrationFor } from '../protocol/job-versions.js';
 import { nextWatermark } from '../protocol/watermark.js';
@@ -56,10 +56,10 @@ export function replayPlanOf(args: {
   const { original, previous, job } = args;
   const commit = previous?.commit;
   if (previous !== null && (previous.status !== BatchStatus.COMMITTED || commit === undefined)) {
-    throw new TypeError(`batch ${previous.plan.batchId} is not committed: a replayed batch follows a committed one`);
+    throw new InvariantError(`batch ${previous.plan.batchId} is not committed: a replayed batch follows a committed one`);
   }
   if (previous !== null && previous.plan.batchId !== original.batchId - 1) {
-    throw new TypeError(`batch ${original.batchId} cannot follow batch ${previous.plan.batchId}`);
+    throw new InvariantError(`batch ${original.batchId} cannot follow batch ${previous.plan.batchId}`);
   }
   const finishedBefore = finishedAfter(previous);
   const finished: Record<string, number> = {};
@@ -174,8 +174,8 @@ function sameStart(a: StartPosition, b: StartPosition): boolean {
 }
 
 /** The replay's chain of batches does not continue the way the first run's did. */
-function overtaken(jobId: string, batchId: number, why: string): InvalidArgumentError {
-  return new InvalidArgumentError(
+function overtaken(jobId: string, batchId: number, why: string): ConflictError {
+  return new ConflictError(
     `job ${jobId}: batch ${batchId} cannot be replayed with its recorded ranges: ${why}. The write-ahead log holds ` +
       `batches the replay did not plan (a driver ran during the replay?); the job continues from them with the new logic`,
     { context: { jobId, batchId } },

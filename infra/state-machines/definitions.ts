@@ -36,12 +36,20 @@ export const LAMBDA_SERVICE_ERRORS = [
 /** Engine errors a later attempt may clear (their `retryable` is true). */
 export const RETRYABLE_ENGINE_ERRORS = [ErrorNames.TransientError, ErrorNames.RangeMismatchError] as const;
 
-/** Engine errors no retry or restart can fix: the job is left FAILED with the reason. */
+/**
+ * Engine errors no retry or restart can fix: the job is left FAILED with the reason.
+ * InvariantError (a bug or an impossible state) is here on purpose: a retry would run the
+ * same code on the same state, and a restart loop would only hide the bug.
+ */
 export const NON_RETRYABLE_ENGINE_ERRORS = [
   ErrorNames.JobSpecError,
   ErrorNames.DataLossError,
   ErrorNames.StateCorruptionError,
   ErrorNames.InvalidArgumentError,
+  ErrorNames.NotFoundError,
+  ErrorNames.ConflictError,
+  ErrorNames.ConfigurationError,
+  ErrorNames.InvariantError,
   ErrorNames.SluiceError,
 ] as const;
 

@@ -13,6 +13,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { produceRecords } from '../../engine/adapters/kafka/kafka-producer.js';
+import { ConfigurationError, ConflictError, InvariantError } from '../../engine/errors.js';
 import type { LocalRuntime } from '../runtime.js';
 import { generateClickstream, type ClickstreamSettings } from '../../jobs/clickstream/generate.js';
 
@@ -28,7 +29,7 @@ export async function assertDemoSource(dataDir: string, source: 'kinesis' | 'kaf
     () => false,
   );
   if (found) {
-    throw new Error(
+    throw new ConflictError(
       `${dataDir} holds the demo on ${source === 'kafka' ? 'Kinesis' : 'Kafka'}: start over with --reset, or use another --data-dir`,
     );
   }
@@ -41,18 +42,18 @@ export async function writeKafkaInput(
   out: (line: string) => void,
 ): Promise<void> {
   const clients = runtime.ports.kafka;
-  if (clients === null) throw new Error('the local runtime was started without Kafka (startLocalRuntime({ kafka: true }))');
+  if (clients === null) throw new ConfigurationError('the local runtime was started without Kafka (startLocalRuntime({ kafka: true }))');
   const marker = join(runtime.dataDir, INPUT_MARKER);
   const wanted = JSON.stringify({ topic, settings });
   const existing = await readFile(marker, 'utf8').catch(() => null);
   if (existing !== null && existing !== wanted) {
-    throw new Error(`${runtime.dataDir} holds the job of a different demo input; start over with --reset`);
+    throw new ConflictError(`${runtime.dataDir} holds the job of a different demo input; start over with --reset`);
   }
 
   const events = generateClickstream(settings);
   const partitions = (await (await clients.admin()).fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 0;
   if (partitions < settings.partitions) {
-    throw new Error(`topic ${topic} has ${partitions} partitions; the demo writes to ${settings.partitions}`);
+    throw new ConflictError(`topic ${topic} has ${partitions} partitions; the demo writes to ${settings.partitions}`);
   }
   out(
     `${existing === null ? 'writing' : 'writing again (the mock cluster keeps nothing between runs)'} ` +
@@ -77,7 +78,7 @@ export async function writeKafkaInput(
     const expected = events.filter((e) => e.partitionIndex === p).length;
     const end = ends.find((o) => o.partition === p);
     if (end === undefined || end.low !== '0' || end.high !== String(expected)) {
-      throw new Error(`partition ${p} of ${topic} holds offsets [${end?.low}, ${end?.high}) after writing ${expected} records`);
+      throw new InvariantError(`partition ${p} of ${topic} holds offsets [${end?.low}, ${end?.high}) after writing ${expected} records`);
     }
   }
   await writeFile(marker, wanted);

@@ -1,6 +1,8 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeleteStreamCommand, ListShardsCommand, ResourceNotFoundException } from '@aws-sdk/client-kinesis';
+import { DeleteStreamCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { isNotFound } from '../../engine/adapters/aws/aws-errors.js';
+import { ConflictError } from '../../engine/errors.js';
 import { createSinkTable, createStream, putAllRecords } from '../../engine/adapters/aws/index.js';
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
 import type { FinishTaskResult } from '../../engine/driver/tasks.js';
@@ -145,14 +147,14 @@ async function ensureInput(runtime: LocalRuntime, settings: ClickstreamSettings,
   const existing = await readFile(marker, 'utf8').catch(() => null);
   if (existing !== null) {
     if (existing !== wanted) {
-      throw new Error(`${runtime.dataDir} holds the input of a different demo run; start over with --reset`);
+      throw new ConflictError(`${runtime.dataDir} holds the input of a different demo run; start over with --reset`);
     }
     out(`input already written (${settings.events.toLocaleString('en-US')} events): resuming the job from its write-ahead log`);
     return;
   }
   const kinesis = runtime.ports.clients.kinesis;
   await kinesis.send(new DeleteStreamCommand({ StreamName: CLICKSTREAM_JOB.streamName })).catch((error: unknown) => {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
+    if (!isNotFound(error)) throw error;
   });
   await createStream(kinesis, CLICKSTREAM_JOB.streamName, settings.partitions);
   const shards = (await kinesis.send(new ListShardsCommand({ StreamName: CLICKSTREAM_JOB.streamName }))).Shards ?? [];

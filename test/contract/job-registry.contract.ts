@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../engine/adapters/memory/manual-clock.js';
 import { beginGeneration, markStopped, mutate, recordEpoch, recordFailure, recordRestart, requestStop, startJob } from '../../engine/driver/job-control.js';
-import { InvalidArgumentError } from '../../engine/errors.js';
+import { InvalidArgumentError, InvariantError } from '../../engine/errors.js';
 import { JobState, type JobInstance, type JobRegistry } from '../../engine/ports/job-registry.js';
 
 const POLICY = { maxRestarts: 2, windowMs: 60_000, backoffBaseMs: 1_000, backoffMaxMs: 3_000 };
@@ -60,7 +60,7 @@ export function describeJobRegistryContract(adapter: string, makeAdapter: () => 
 
     it('refuses a write whose revision does not follow the expected one', async () => {
       const registry = await makeAdapter();
-      await expect(registry.put(instance('a', 5), null)).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(registry.put(instance('a', 5), null)).rejects.toBeInstanceOf(InvariantError);
       expect(await registry.get('a')).toBeNull();
     });
 

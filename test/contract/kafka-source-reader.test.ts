@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaClients } from '../../engine/adapters/kafka/kafka-clients.js';
 import { KafkaSourceReader, type KafkaAdmin, type PartitionFetcher } from '../../engine/adapters/kafka/kafka-source-reader.js';
 import { MemorySource } from '../../engine/adapters/memory/memory-source.js';
-import { DataLossError, InvalidArgumentError, TransientError } from '../../engine/errors.js';
+import { DataLossError, InvalidArgumentError, NotFoundError, TransientError } from '../../engine/errors.js';
 import { numbered, uniqueTopic, useKafkaMock } from '../support/kafka.js';
 import { describeFixedRangeSourceContract } from './fixed-range-source.contract.js';
 
@@ -296,9 +296,9 @@ describe('KafkaSourceReader with a scripted admin (what the mock cannot do)', ()
     const unknown = Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
     const reader = new KafkaSourceReader({ topic: 'nowhere', admin: async () => scripted(() => [], () => unknown), fetch: unused });
     const error = await reader.listPartitions().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidArgumentError);
-    expect((error as InvalidArgumentError).message).toBe('Kafka topic nowhere does not exist');
-    expect((error as InvalidArgumentError).retryable).toBe(false);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as NotFoundError).message).toBe('Kafka topic nowhere does not exist');
+    expect((error as NotFoundError).retryable).toBe(false);
   });
 
   it('fails with a retryable error when ListOffsets does not cover a planned partition yet', async () => {

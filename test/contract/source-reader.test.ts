@@ -39,7 +39,8 @@ describeSourceReaderContract('Kinesis (kinesalite)', async () => {
 
 /** Kinesis's failure modes that kinesalite never produces, injected around the real client. */
 describe('KinesisSourceReader on a flaky Kinesis', () => {
-  const failure = (name: string) => Object.assign(new Error(`injected ${name}`), { name });
+  /** An error as the SDK throws it: its name, and its metadata (a throw the SDK did not retry). */
+  const failure = (name: string) => Object.assign(new Error(`injected ${name}`), { name, $fault: 'client', $metadata: { attempts: 1 } });
 
   async function streamWith(count: number): Promise<{ streamName: string; shard: string; offsets: string[] }> {
     const streamName = await createTestStream(1);

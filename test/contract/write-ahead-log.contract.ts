@@ -3,7 +3,7 @@
  * gets a fresh adapter from `makeAdapter`, with access to what it stores.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConcurrentDriverError, InvalidArgumentError, StateCorruptionError } from '../../engine/errors.js';
+import { ConcurrentDriverError, ConflictError, NotFoundError, StateCorruptionError } from '../../engine/errors.js';
 import type { ReplayRecord, WriteAheadLog } from '../../engine/ports/write-ahead-log.js';
 import { BatchStatus, type BatchCommit, type BatchPlan, type PartitionCommit } from '../../engine/protocol/batch-records.js';
 import { WAL_FORMAT_VERSION } from '../../engine/protocol/batch-record-format.js';
@@ -215,7 +215,7 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
       it('rejects the commit of a batch that was never planned', async () => {
         const epoch = await wal.acquireEpoch('job');
         const commit = testCommit(testPlan('job', 3, epoch));
-        await expect(wal.commitBatch('job', commit)).rejects.toBeInstanceOf(InvalidArgumentError);
+        await expect(wal.commitBatch('job', commit)).rejects.toBeInstanceOf(NotFoundError);
         expect(await wal.getBatch('job', 3)).toBeNull();
       });
     });
@@ -383,7 +383,7 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
         // A driver that plans from the old generation (the replay is unfinished) is refused.
         const driver = await wal.acquireEpoch('job');
         const error = await wal.putPlan(testPlan('job', 3, driver)).catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect(error).toBeInstanceOf(ConflictError);
         expect((error as Error).message).toMatch(/job job is being replayed \(generation 1\).*Finish the replay first/);
         expect(await wal.getBatch('job', 3)).toBeNull();
         // A stale epoch is still a ConcurrentDriverError.
@@ -430,7 +430,7 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
         await wal.finishReplay('job', 1, 1_767_225_800_000);
         await wal.finishReplay('job', 1, 1_767_225_900_000);
         expect(await wal.listReplays('job')).toEqual([testReplay('job', 1, epoch, { finishedAt: 1_767_225_800_000 })]);
-        await expect(wal.finishReplay('job', 2, 1)).rejects.toBeInstanceOf(InvalidArgumentError);
+        await expect(wal.finishReplay('job', 2, 1)).rejects.toBeInstanceOf(NotFoundError);
       });
 
       it('supersedes the batches above N with their range ends, keeping them as they were', async () => {

@@ -12,7 +12,7 @@ import { MemoryJobRegistry } from '../../engine/adapters/memory/memory-job-regis
 import { listCheckpoints, showState } from '../../engine/checkpoints/checkpoints.js';
 import { formatCheckpointListing } from '../../cli/format/checkpoints.js';
 import { runDriver } from '../../engine/driver/run-driver.js';
-import { InvalidArgumentError, JobSpecError } from '../../engine/errors.js';
+import { ConflictError, InvalidArgumentError, JobSpecError } from '../../engine/errors.js';
 import { runPartition } from '../../engine/executor/run-partition.js';
 import type { JsonValue } from '../../engine/json.js';
 import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/index.js';
@@ -381,7 +381,7 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
         // New input arrives and someone starts the driver (old code or new): it must not plan.
         await load(world, input, (p, already) => clicks(p, already, already + CAP));
         await expect(runDriver(old, world.ports, { jobId, executorAttempts: 1 })).rejects.toThrow(/being replayed \(generation 1\)/);
-        await expect(runDriver(fixed, world.ports, { jobId, executorAttempts: 1 })).rejects.toBeInstanceOf(InvalidArgumentError);
+        await expect(runDriver(fixed, world.ports, { jobId, executorAttempts: 1 })).rejects.toBeInstanceOf(ConflictError);
         // Another replay than the unfinished one is refused with the command that finishes it.
         await expect(replayJob({ jobId, fromBatchId: N + 1 }, { ports: world.ports, job: fixed })).rejects.toThrow(
           new RegExp(`unfinished replay .* --from-batch ${N} --to-batch ${before.length}`),

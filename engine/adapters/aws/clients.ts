@@ -6,6 +6,21 @@
  * - s3rver: path-style URLs, the S3RVER/S3RVER credentials, and checksums only when an
  *   operation requires them (otherwise stream bodies are stored with aws-chunked framing).
  * - any local endpoint: dummy credentials, so no credential chain is consulted.
+ *
+ * Retries: one layer per failure, so that attempts never multiply.
+ * - The SDK retries every call that fails as a whole with a throttle, a network error or
+ *   a 5xx: its defaults, left as they are (retryMode 'standard', maxAttempts 3 in all,
+ *   jittered backoff and a retry quota; AWS_MAX_ATTEMPTS and AWS_RETRY_MODE may change
+ *   them for a deployment).
+ * - Our loops (engine/retry.ts) retry only what the SDK cannot see or must not repeat on
+ *   its own: items a successful response left undone (BatchWriteItem UnprocessedItems,
+ *   failed PutRecords entries), a transaction cancelled by a conflicting one, an expired
+ *   Kinesis iterator (a new one must be taken first). A call the SDK gave up on is not
+ *   sent again by them; the one loop that also meets throttles (KinesisSourceReader)
+ *   retries a throttle only when the SDK did not (`retriedBySdk`: a client configured with
+ *   maxAttempts 1), so a throttled read costs at most the SDK's attempts.
+ * - What is left becomes a TransientError, which the state machines retry as a whole task
+ *   (infra/state-machines/definitions.ts): the outermost layer, with its own backoff.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';

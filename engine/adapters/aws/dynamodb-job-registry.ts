@@ -11,7 +11,7 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobInstance, JobRegistry } from '../../ports/job-registry.js';
 import { checkRevision } from '../memory/memory-job-registry.js';
-import { errorName } from './dynamodb-util.js';
+import { isConditionalCheckFailed } from './aws-errors.js';
 
 export const REGISTRY_PK = '#job-registry';
 const SK_PREFIX = 'job#';
@@ -79,7 +79,7 @@ export class DynamoDbJobRegistry implements JobRegistry {
       );
       return true;
     } catch (error) {
-      if (errorName(error) === 'ConditionalCheckFailedException') return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }

@@ -16,7 +16,7 @@ import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, type DynamoD
 import { InvalidArgumentError } from '../../errors.js';
 import type { JsonObject } from '../../json.js';
 import { RESERVED_ROW_FIELDS, reservedFieldOf, type Sink, type SinkRow, type SinkWrite, type StoredRow } from '../../ports/sink.js';
-import { errorName } from './dynamodb-util.js';
+import { isConditionalCheckFailed, isIdempotentParameterMismatch, isTransactionCanceled } from './aws-errors.js';
 
 /**
  * A write of generation 0 (a job never replayed) replaces the stored row when:
@@ -95,8 +95,7 @@ export class DynamoDbSink implements Sink {
         return { written: request.rows.length, skipped: 0 };
       } catch (error) {
         // Some row is newer (or a conflict): fall through to one conditional put per row.
-        const name = errorName(error);
-        if (name !== 'TransactionCanceledException' && name !== 'IdempotentParameterMismatchException') throw error;
+        if (!isTransactionCanceled(error) && !isIdempotentParameterMismatch(error)) throw error;
       }
     }
 
@@ -108,7 +107,7 @@ export class DynamoDbSink implements Sink {
         try {
           await this.client.send(new PutCommand(this.put(row, batchId, generation)));
         } catch (error) {
-          if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+          if (!isConditionalCheckFailed(error)) throw error;
           skipped += occurrences;
         }
       }

@@ -1,6 +1,7 @@
 /** Small helpers shared by the DynamoDB adapters. */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '../../errors.js';
+import { retry } from '../../retry.js';
 
 export type Sleep = (ms: number) => Promise<void>;
 
@@ -15,7 +16,8 @@ type WriteRequest = NonNullable<NonNullable<ConstructorParameters<typeof BatchWr
 /**
  * Sends the requests in BatchWriteItem calls of 25 and retries what DynamoDB returns as
  * UnprocessedItems (throttling) with exponential backoff. Every request must be safe to
- * repeat (a put of the same item, a delete).
+ * repeat (a put of the same item, a delete). A call that fails as a whole is not retried
+ * here: the SDK has retried it already (clients.ts).
  */
 export async function batchWriteAll(
   client: DynamoDBDocumentClient,
@@ -25,19 +27,17 @@ export async function batchWriteAll(
 ): Promise<void> {
   for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
     let pending: WriteRequest[] = requests.slice(i, i + BATCH_WRITE_LIMIT);
-    for (let round = 0; pending.length > 0; round += 1) {
-      if (round >= MAX_UNPROCESSED_ROUNDS) {
-        throw new TransientError(`DynamoDB left ${pending.length} writes to ${tableName} unprocessed after ${round} attempts`, {
-          context: { tableName },
-        });
-      }
-      if (round > 0) await sleep(Math.min(2_000, 25 * 2 ** round));
-      const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
-      pending = result.UnprocessedItems?.[tableName] ?? [];
-    }
+    await retry(
+      async (attempt, bail) => {
+        const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } })).catch(bail);
+        pending = result.UnprocessedItems?.[tableName] ?? [];
+        if (pending.length > 0) {
+          throw new TransientError(`DynamoDB left ${pending.length} writes to ${tableName} unprocessed after ${attempt} attempts`, {
+            context: { tableName },
+          });
+        }
+      },
+      { attempts: MAX_UNPROCESSED_ROUNDS, baseDelayMs: 50, maxDelayMs: 2_000, clock: { sleep } },
+    );
   }
-}
-
-export function errorName(error: unknown): string | undefined {
-  return (error as { name?: string } | null)?.name;
 }

@@ -24,7 +24,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConcurrentDriverError, InvalidArgumentError, TransientError } from '../../errors.js';
+import { ConcurrentDriverError, InvalidArgumentError, NotFoundError, TransientError } from '../../errors.js';
 import { decodeBatchRecord, encodeBatchRecord } from '../../protocol/batch-record-format.js';
 import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch-records.js';
 import type { RangeEnd } from '../../protocol/offsets.js';
@@ -34,7 +34,9 @@ import {
   type SupersededBatch,
   type WriteAheadLog,
 } from '../../ports/write-ahead-log.js';
-import { batchWriteAll, defaultSleep, errorName, type Sleep } from './dynamodb-util.js';
+import { retry } from '../../retry.js';
+import { CONDITION_FAILED_REASON as CONDITION_FAILED, cancellationCodes, isConditionalCheckFailed, isTransactionCanceled, isTransactionConflict } from './aws-errors.js';
+import { batchWriteAll, defaultSleep, type Sleep } from './dynamodb-util.js';
 
 /** The writer's epoch is still the lease's: no other driver has acquired the job since it did. */
 const LEASE_EPOCH_IS_CURRENT = '#epoch = :epoch';
@@ -58,7 +60,6 @@ const SUPERSEDED_PREFIX = 'superseded#';
 const ID_DIGITS = 12;
 const GENERATION_DIGITS = 6;
 const MAX_ID = 10 ** ID_DIGITS - 1;
-const CONDITION_FAILED = 'ConditionalCheckFailed';
 const MAX_CONFLICT_RETRIES = 4;
 
 export interface DynamoDbWriteAheadLogOptions {
@@ -181,7 +182,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
       );
       return { ...end };
     } catch (error) {
-      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
       // The error carries the stored item in the low-level format (no document unmarshalling).
       const old = (error as { Item?: Record<string, { N?: string; S?: string; BOOL?: boolean }> }).Item;
       if (old?.count?.N !== undefined) {
@@ -201,7 +202,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
   async commitBatch(jobId: string, commit: BatchCommit): Promise<'committed' | 'already-committed'> {
     const { batchId, epoch } = commit;
     const context = { jobId, batchId, epoch };
-    const notPlanned = () => new InvalidArgumentError(`batch ${batchId} of job ${jobId} was never planned`, { context });
+    const notPlanned = () => new NotFoundError(`batch ${batchId} of job ${jobId} was never planned`, { context });
     const existing = await this.getBatch(jobId, batchId);
     if (existing === null) throw notPlanned();
     if (existing.status === BatchStatus.COMMITTED) return 'already-committed';
@@ -281,7 +282,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
   async finishReplay(jobId: string, generation: number, finishedAt: number): Promise<void> {
     const item = await this.getItem(jobId, replayKey(generation));
     if (item === null) {
-      throw new InvalidArgumentError(`job ${jobId} has no replay of generation ${generation}`, { context: { jobId, generation } });
+      throw new NotFoundError(`job ${jobId} has no replay of generation ${generation}`, { context: { jobId, generation } });
     }
     if ((item.record as ReplayRecord).finishedAt !== null) return;
     await this.client.send(
@@ -343,21 +344,23 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
 
   /**
    * Sends a transaction. Returns null when it went through, or why it was cancelled (one
-   * code per item). A cancellation by conflicting transactions only is retried a few times.
+   * code per item). A cancellation by conflicting transactions only is retried a few times,
+   * with equal jitter: the conflicting writers are twins of this one (a retried task, a
+   * second driver), and the same waits would make them meet again.
    */
   private async transact(items: TransactItems): Promise<Cancellation | null> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-        return null;
-      } catch (error) {
-        if (errorName(error) !== 'TransactionCanceledException') throw error;
-        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-        const codes = reasons.map((reason) => reason.Code);
-        const conflictOnly = codes.includes('TransactionConflict') && !codes.includes(CONDITION_FAILED);
-        if (!conflictOnly || attempt >= MAX_CONFLICT_RETRIES) return { codes, error };
-        await this.sleep(20 * 2 ** attempt);
-      }
+    try {
+      await retry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })), {
+        attempts: MAX_CONFLICT_RETRIES + 1,
+        baseDelayMs: 20,
+        jitter: 'equal',
+        clock: { sleep: this.sleep },
+        shouldRetry: isTransactionConflict,
+      });
+      return null;
+    } catch (error) {
+      if (!isTransactionCanceled(error)) throw error;
+      return { codes: cancellationCodes(error), error };
     }
   }
 

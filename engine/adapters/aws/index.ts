@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../errors.js';
+import { ConfigurationError } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { EnginePorts, Logger } from '../../ports/index.js';
 import type { Sink, SinkSpec } from '../../ports/sink.js';
@@ -62,7 +62,7 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
           return new KinesisSourceReader({ client: clients.kinesis, streamName: spec.streamName, sleep });
         case 'kafka':
           if (kafka === null) {
-            throw new InvalidArgumentError(
+            throw new ConfigurationError(
               `the job reads Kafka topic ${spec.topic}, but these ports have no Kafka connection: ` +
                 `give createAwsPorts kafka: { brokers, auth, tls } (a Lambda reads it from SLUICE_KAFKA_BROKERS and friends)`,
             );
@@ -70,12 +70,12 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
           // One reader per topic, on clients shared across calls: a warm Lambda keeps its broker connections.
           return kafka.reader(spec.topic, { sleep });
         default:
-          throw new InvalidArgumentError(`the AWS build reads Kinesis and Kafka sources, not ${spec.type} (${sourceNameOf(spec)})`);
+          throw new ConfigurationError(`the AWS build reads Kinesis and Kafka sources, not ${spec.type} (${sourceNameOf(spec)})`);
       }
     },
     sinks: (spec: SinkSpec): Sink => {
       if (spec.type !== 'dynamodb') {
-        throw new InvalidArgumentError(`the AWS build writes DynamoDB sinks only, not ${spec.type} (${spec.name})`);
+        throw new ConfigurationError(`the AWS build writes DynamoDB sinks only, not ${spec.type} (${spec.name})`);
       }
       return new DynamoDbSink({ client: clients.dynamodb, tableName: spec.tableName });
     },

@@ -4,10 +4,12 @@
  * (throttled) are retried, in their original order, before any later record is sent, so
  * records of one key reach their shard in order unless a later record of the same key
  * succeeded in the same request as an earlier failed one (Kinesis gives no way to undo
- * that; send one record per key per call when strict order matters).
+ * that; send one record per key per call when strict order matters). A call that fails as
+ * a whole is not retried here: the SDK has retried it already (clients.ts).
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { TransientError } from '../../errors.js';
+import { retry } from '../../retry.js';
 import { defaultSleep, type Sleep } from './dynamodb-util.js';
 
 export { createStream } from './provision.js';
@@ -59,13 +61,7 @@ export async function putAllRecords(
     }
     // Send it until every entry is stored, retrying the failed ones before anything later.
     let pending = chunk;
-    for (let attempt = 1; pending.length > 0; attempt += 1) {
-      if (attempt > MAX_ATTEMPTS) {
-        throw new TransientError(`Kinesis kept refusing ${pending.length} records for ${streamName} after ${MAX_ATTEMPTS} attempts`, {
-          context: { stream: streamName },
-        });
-      }
-      if (attempt > 1) await sleep(Math.min(2_000, 50 * 2 ** (attempt - 2)));
+    await retry(async (attempt, bail) => {
       const entries: PutRecordsRequestEntry[] = pending.map((i) => {
         const r = records[i]!;
         return {
@@ -74,7 +70,7 @@ export async function putAllRecords(
           ...(r.explicitHashKey === undefined ? {} : { ExplicitHashKey: r.explicitHashKey }),
         };
       });
-      const response = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: entries }));
+      const response = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: entries })).catch(bail);
       const failed: number[] = [];
       pending.forEach((index, position) => {
         const entry = response.Records?.[position];
@@ -87,7 +83,12 @@ export async function putAllRecords(
       });
       pending = failed;
       options.onProgress?.(stored, records.length);
-    }
+      if (pending.length > 0) {
+        throw new TransientError(`Kinesis kept refusing ${pending.length} records for ${streamName} after ${attempt} attempts`, {
+          context: { stream: streamName },
+        });
+      }
+    }, { attempts: MAX_ATTEMPTS, baseDelayMs: 50, maxDelayMs: 2_000, clock: { sleep } });
   }
   return results;
 }

@@ -26,7 +26,9 @@ import {
 import { DataLossError, InvalidArgumentError, RangeMismatchError, TransientError } from '../../errors.js';
 import { compareOffsets, describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
 import type { PartitionInfo, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
-import { defaultSleep, errorName, type Sleep } from './dynamodb-util.js';
+import { retry } from '../../retry.js';
+import { isExpiredIterator, isThrottling, retriedBySdk } from './aws-errors.js';
+import { defaultSleep, type Sleep } from './dynamodb-util.js';
 
 /** GetRecords returns at most 10,000 records per call. */
 const GET_RECORDS_LIMIT = 10_000;
@@ -38,7 +40,11 @@ export interface KinesisSourceReaderOptions {
   readonly maxEmptyPolls?: number;
   /** Wait between two empty pages (default 200 ms: a shard serves 5 GetRecords calls a second). */
   readonly emptyPollDelayMs?: number;
-  /** Attempts after throttling or an expired iterator, beyond the SDK's own retries (default 5). */
+  /**
+   * Attempts after an expired iterator, or after throttling the SDK did not retry itself
+   * (a client built with maxAttempts 1): a throttle is retried by one of them, never by
+   * both (engine/adapters/aws/clients.ts). Default 5.
+   */
   readonly maxRetries?: number;
   readonly sleep?: Sleep;
 }
@@ -187,7 +193,7 @@ export class KinesisSourceReader implements SourceReader {
       try {
         return await this.client.send(new GetRecordsCommand({ ShardIterator: current, Limit: Math.min(GET_RECORDS_LIMIT, remaining) }));
       } catch (error) {
-        if (errorName(error) === 'ExpiredIteratorException') {
+        if (isExpiredIterator(error)) {
           const last: Offset | undefined = read[read.length - 1]?.offset;
           const fresh = await this.iteratorAt(partition, last === undefined ? start : { type: 'AFTER', offset: last });
           if (fresh !== undefined) current = fresh;
@@ -197,23 +203,19 @@ export class KinesisSourceReader implements SourceReader {
     });
   }
 
-  private async withRetries<T>(partition: string, call: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await call();
-      } catch (error) {
-        const name = errorName(error);
-        const retryable = name === 'ProvisionedThroughputExceededException' || name === 'ExpiredIteratorException';
-        if (!retryable) throw error;
-        if (attempt >= this.maxRetries) {
-          throw new TransientError(`Kinesis ${name} on shard ${partition} of ${this.streamName} after ${attempt + 1} attempts`, {
-            cause: error,
-            context: { stream: this.streamName, partition },
-          });
-        }
-        await this.sleep(Math.min(5_000, 100 * 2 ** attempt));
-      }
-    }
+  private withRetries<T>(partition: string, call: () => Promise<T>): Promise<T> {
+    return retry(call, {
+      attempts: this.maxRetries + 1,
+      baseDelayMs: 100,
+      maxDelayMs: 5_000,
+      clock: { sleep: this.sleep },
+      shouldRetry: (error) => isExpiredIterator(error) || (isThrottling(error) && !retriedBySdk(error)),
+      onExhausted: (error, attempts) =>
+        new TransientError(`Kinesis ${(error as Error).name} on shard ${partition} of ${this.streamName} after ${attempts} attempts`, {
+          cause: error,
+          context: { stream: this.streamName, partition },
+        }),
+    });
   }
 }
 

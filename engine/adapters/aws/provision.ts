@@ -8,6 +8,8 @@ import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransientError } from '../../errors.js';
+import { isAlreadyExists, isNotFound } from './aws-errors.js';
 import { DEAD_LETTER_TABLE_KEYS, SINK_TABLE_KEYS, WAL_TABLE_KEYS } from './table-keys.js';
 
 export { DEAD_LETTER_TABLE_KEYS, SINK_TABLE_KEYS, WAL_TABLE_KEYS };
@@ -45,7 +47,7 @@ async function createTable(
       }),
     );
   } catch (error) {
-    if (errorName(error) !== 'ResourceInUseException') throw error;
+    if (!isAlreadyExists(error)) throw error;
   }
   await waitFor(`table ${tableName}`, async () => {
     const { Table } = await (client as DynamoDBClient).send(new DescribeTableCommand({ TableName: tableName }));
@@ -64,8 +66,7 @@ export async function createBucket(client: S3Client, bucket: string): Promise<vo
       }),
     );
   } catch (error) {
-    const name = errorName(error);
-    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+    if (!isAlreadyExists(error)) throw error;
   }
 }
 
@@ -74,7 +75,7 @@ export async function createStream(client: KinesisClient, streamName: string, sh
     // With a shard count and no mode the stream is PROVISIONED (kinesalite has no other mode).
     await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
   } catch (error) {
-    if (errorName(error) !== 'ResourceInUseException') throw error;
+    if (!isAlreadyExists(error)) throw error;
   }
   await waitFor(`stream ${streamName}`, async () => {
     const { StreamDescriptionSummary } = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
@@ -89,13 +90,9 @@ async function waitFor(what: string, isReady: () => Promise<boolean>): Promise<v
       if (await isReady()) return;
     } catch (error) {
       // Just created: it may not be visible yet.
-      if (errorName(error) !== 'ResourceNotFoundException') throw error;
+      if (!isNotFound(error)) throw error;
     }
-    if (Date.now() > deadline) throw new Error(`${what} did not become ACTIVE within ${WAIT_TIMEOUT_MS / 1000} s`);
+    if (Date.now() > deadline) throw new TransientError(`${what} did not become ACTIVE within ${WAIT_TIMEOUT_MS / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-}
-
-function errorName(error: unknown): string | undefined {
-  return (error as { name?: string } | null)?.name;
 }

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { TransientError } from '../../errors.js';
 import type { BlobStore } from '../../ports/blob-store.js';
+import { isNotFound } from './aws-errors.js';
 
 /** DeleteObjects takes at most 1,000 keys. */
 const DELETE_LIMIT = 1_000;
@@ -49,7 +50,7 @@ export class S3BlobStore implements BlobStore {
       if (Body === undefined) return new Uint8Array();
       return await Body.transformToByteArray();
     } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchKey') return null;
+      if (isNotFound(error)) return null;
       throw error;
     }
   }

@@ -4,9 +4,9 @@
  * status check needs no listing.
  */
 import { DescribeExecutionCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { InvalidArgumentError } from '../../errors.js';
+import { ConfigurationError } from '../../errors.js';
 import type { DriverExecutionInput, DriverExecutions, ExecutionStatus } from '../../ports/driver-executions.js';
-import { errorName } from './dynamodb-util.js';
+import { isAlreadyExists, isNotFound } from './aws-errors.js';
 
 export interface StepFunctionsDriverExecutionsOptions {
   readonly client: SFNClient;
@@ -19,7 +19,7 @@ export class StepFunctionsDriverExecutions implements DriverExecutions {
 
   constructor(options: StepFunctionsDriverExecutionsOptions) {
     if (!/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(options.stateMachineArn)) {
-      throw new InvalidArgumentError(`not a state machine ARN: ${options.stateMachineArn}`);
+      throw new ConfigurationError(`not a state machine ARN: ${options.stateMachineArn}`);
     }
     this.client = options.client;
     this.stateMachineArn = options.stateMachineArn;
@@ -32,7 +32,7 @@ export class StepFunctionsDriverExecutions implements DriverExecutions {
       );
       return 'started';
     } catch (error) {
-      if (errorName(error) === 'ExecutionAlreadyExists') return 'exists';
+      if (isAlreadyExists(error)) return 'exists';
       throw error;
     }
   }
@@ -42,7 +42,7 @@ export class StepFunctionsDriverExecutions implements DriverExecutions {
       const { status } = await this.client.send(new DescribeExecutionCommand({ executionArn: this.executionArn(name) }));
       return (status as ExecutionStatus | undefined) ?? null;
     } catch (error) {
-      if (errorName(error) === 'ExecutionDoesNotExist') return null;
+      if (isNotFound(error)) return null;
       throw error;
     }
   }

@@ -9,7 +9,7 @@
  */
 import type { Admin, Kafka } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvariantError } from '../../errors.js';
 import { checkKafkaConnection, kafkaClientConfig, resolveKafkaAuth, type KafkaClientOptions, type KafkaConnection } from './kafka-config.js';
 import { KafkaSourceReader, type KafkaAdmin, type KafkaReaderTuning, type PartitionFetcher } from './kafka-source-reader.js';
 import { fetchFromLeader, internalCluster, type InternalCluster } from './kafkajs-internals.js';
@@ -115,8 +115,9 @@ export class KafkaClients {
     if (this.closed) throw this.closedError();
   }
 
-  private closedError(): InvalidArgumentError {
-    return new InvalidArgumentError(`the Kafka clients of ${this.connection.brokers.join(',')} are closed`);
+  /** A call after close(): the owner closes the clients only when nothing reads any more. */
+  private closedError(): InvariantError {
+    return new InvariantError(`the Kafka clients of ${this.connection.brokers.join(',')} are closed`);
   }
 }
 

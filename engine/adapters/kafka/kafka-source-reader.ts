@@ -36,11 +36,12 @@
  */
 import type { Admin } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import { DataLossError, InvalidArgumentError, TransientError } from '../../errors.js';
+import { DataLossError, InvalidArgumentError, NotFoundError, TransientError } from '../../errors.js';
 import type { FixedRange } from '../../protocol/fixed-ranges.js';
 import { describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
 import type { PartitionInfo, RangeRequest, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
 import { minOffset, takeRange, type AbortedTransaction, type FetchedMessage } from './kafka-records.js';
+import { retry } from '../../retry.js';
 
 export type Sleep = (ms: number) => Promise<void>;
 
@@ -113,12 +114,12 @@ export class KafkaSourceReader implements SourceReader {
       metadata = await admin.fetchTopicMetadata({ topics: [this.topic] });
     } catch (error) {
       if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') {
-        throw new InvalidArgumentError(`Kafka topic ${this.topic} does not exist`, { cause: error, context: { topic: this.topic } });
+        throw new NotFoundError(`Kafka topic ${this.topic} does not exist`, { cause: error, context: { topic: this.topic } });
       }
       throw error;
     }
     const topic = metadata.topics.find((t) => t.name === this.topic);
-    if (topic === undefined) throw new InvalidArgumentError(`Kafka topic ${this.topic} does not exist`, { context: { topic: this.topic } });
+    if (topic === undefined) throw new NotFoundError(`Kafka topic ${this.topic} does not exist`, { context: { topic: this.topic } });
     return topic.partitions
       .map((p) => p.partitionId)
       .sort((a, b) => a - b)
@@ -252,40 +253,43 @@ export class KafkaSourceReader implements SourceReader {
     const deadline = Date.now() + this.readTimeoutMs;
     let position = start;
     let reachedTail = false;
-    let failures = 0;
     let lastProblem = 'nothing';
+    const timedOut = () =>
+      new TransientError(
+        `partition ${id} of Kafka topic ${this.topic}: read up to ${position} of the range [${start}, ${endBefore}) ` +
+          `in ${this.readTimeoutMs} ms (last: ${lastProblem})`,
+        { context: { topic: this.topic, partition: id, offset: position.toString(), endBefore: endBefore.toString() } },
+      );
     while (position < endBefore) {
-      if (Date.now() > deadline) {
-        throw new TransientError(
-          `partition ${id} of Kafka topic ${this.topic}: read up to ${position} of the range [${start}, ${endBefore}) ` +
-            `in ${this.readTimeoutMs} ms (last: ${lastProblem})`,
-          { context: { topic: this.topic, partition: id, offset: position.toString(), endBefore: endBefore.toString() } },
-        );
-      }
-      let fetched: FetchedPartition;
-      try {
-        fetched = await this.fetchPartition({
-          topic: this.topic,
-          partition,
-          offset: position.toString(),
-          maxWaitMs: this.fetchMaxWaitMs,
-          maxBytes: this.fetchMaxBytes,
-        });
-      } catch (error) {
-        await this.checkFetchError(error, id, position, start, endBefore);
-        lastProblem = describeKafkaError(error);
-        failures += 1;
-        await this.refreshMetadata().catch(() => {});
-        await this.sleep(Math.min(2_000, 50 * 2 ** Math.min(failures, 6)));
-        continue;
-      }
+      if (Date.now() > deadline) throw timedOut();
+      // A failed fetch is tried again (with fresh metadata: the leader may have moved) until
+      // it succeeds, checkFetchError says it cannot, or the read's time is up.
+      const fetched: FetchedPartition = await retry(
+        async (attempt, bail) => {
+          if (attempt > 1 && Date.now() > deadline) bail(timedOut());
+          try {
+            return await this.fetchPartition({
+              topic: this.topic,
+              partition,
+              offset: position.toString(),
+              maxWaitMs: this.fetchMaxWaitMs,
+              maxBytes: this.fetchMaxBytes,
+            });
+          } catch (error) {
+            await this.checkFetchError(error, id, position, start, endBefore).catch(bail);
+            lastProblem = describeKafkaError(error);
+            await this.refreshMetadata().catch(() => {});
+            throw error;
+          }
+        },
+        { attempts: Number.POSITIVE_INFINITY, baseDelayMs: 100, maxDelayMs: 2_000, clock: { sleep: this.sleep }, shouldRetry: () => true },
+      );
       const taken = takeRange(fetched.messages, fetched.abortedTransactions ?? [], position, endBefore);
       for (const m of taken.messages) records.push(toSourceRecord(id, m));
       const end = BigInt(stableEnd(fetched));
       reachedTail = end <= endBefore;
       if (taken.next > position) {
         position = taken.next;
-        failures = 0;
       } else {
         // Nothing past the position: the broker's end is below the range's end (a new
         // leader catching up), or only empty batches were there. Ask again.

@@ -31,6 +31,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import kafkajs from 'kafkajs';
+import { InvariantError } from '../../errors.js';
 import type { FetchedPartition, PartitionFetcher } from './kafka-source-reader.js';
 
 /** The kafkajs version this file was written against. */
@@ -64,12 +65,12 @@ export function internalCluster(kafka: Kafka): InternalCluster {
   const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   const create = symbol === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[symbol];
   if (typeof create !== 'function') {
-    throw new Error(`this kafkajs has no internal createCluster: the Kafka reader is written against kafkajs ${KAFKAJS_VERSION}`);
+    throw new InvariantError(`this kafkajs has no internal createCluster: the Kafka reader is written against kafkajs ${KAFKAJS_VERSION}`);
   }
   const cluster = (create as (options: object) => InternalCluster)({ allowAutoTopicCreation: false, metadataMaxAge: 60_000 });
   for (const method of ['connect', 'disconnect', 'addTargetTopic', 'refreshMetadata', 'findLeaderForPartitions', 'findBroker'] as const) {
     if (typeof cluster[method] !== 'function') {
-      throw new Error(`kafkajs's internal cluster has no ${method}(): the Kafka reader is written against kafkajs ${KAFKAJS_VERSION}`);
+      throw new InvariantError(`kafkajs's internal cluster has no ${method}(): the Kafka reader is written against kafkajs ${KAFKAJS_VERSION}`);
     }
   }
   return cluster;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../errors.js';
+import { InvariantError } from '../../errors.js';
 import type { JobInstance, JobRegistry } from '../../ports/job-registry.js';
 
 /** The job registry in memory, with the same conditional rule as the DynamoDB adapter. */
@@ -25,7 +25,7 @@ export class MemoryJobRegistry implements JobRegistry {
 
 export function checkRevision(next: JobInstance, expectedRevision: number | null): void {
   if (next.revision !== (expectedRevision ?? 0) + 1) {
-    throw new InvalidArgumentError(
+    throw new InvariantError(
       `job ${next.jobId}: a write expecting revision ${expectedRevision ?? 'none'} must carry revision ${(expectedRevision ?? 0) + 1}, not ${next.revision}`,
     );
   }

@@ -1,4 +1,4 @@
-import { DataLossError, InvalidArgumentError, RangeMismatchError } from '../../errors.js';
+import { ConflictError, DataLossError, InvalidArgumentError, InvariantError, NotFoundError, RangeMismatchError } from '../../errors.js';
 import type { FixedRange } from '../../protocol/fixed-ranges.js';
 import { hashKeyOf, inHashKeyRange, type HashKeyRange } from '../../protocol/lineage.js';
 import { compareOffsets, isAfterStart, isBeforeEnd, type Offset, type StartPosition } from '../../protocol/offsets.js';
@@ -89,7 +89,7 @@ export class MemorySource {
   addPartitions(streamName: string, partitionIds: readonly string[]): void {
     const stream = this.stream(streamName);
     for (const id of partitionIds) {
-      if (stream.partitions.has(id)) throw new InvalidArgumentError(`stream ${streamName} already has a partition ${id}`);
+      if (stream.partitions.has(id)) throw new ConflictError(`stream ${streamName} already has a partition ${id}`);
       stream.partitions.set(id, this.newPartition(id, [], { start: '0', end: MAX_HASH_KEY.toString() }));
     }
   }
@@ -129,14 +129,15 @@ export class MemorySource {
     return records.map((r) => {
       const hash = r.explicitHashKey === undefined ? hashKeyOf(r.key) : BigInt(r.explicitHashKey);
       const target = [...stream.partitions.values()].find((p) => !p.closed && inHashKeyRange(p.hashKeyRange, hash));
-      if (target === undefined) throw new InvalidArgumentError(`no open partition of ${streamName} holds key ${r.key}`);
+      // The open partitions' hash key ranges cover every key (reshard hands a parent's range to its children).
+      if (target === undefined) throw new InvariantError(`no open partition of ${streamName} holds key ${r.key}`);
       return { partition: target.id, offset: this.append(streamName, target.id, [r])[0]! };
     });
   }
 
   append(streamName: string, partition: string, records: readonly AppendRecord[]): Offset[] {
     const p = this.partition(this.stream(streamName), streamName, partition);
-    if (p.closed) throw new InvalidArgumentError(`partition ${partition} of ${streamName} is closed`);
+    if (p.closed) throw new ConflictError(`partition ${partition} of ${streamName} is closed`);
     return records.map((r) => {
       const offset = p.next.toString();
       p.next += this.offsetStep;
@@ -249,13 +250,13 @@ export class MemorySource {
 
   private stream(streamName: string): MemoryStream {
     const stream = this.streams.get(streamName);
-    if (stream === undefined) throw new InvalidArgumentError(`no stream named ${streamName}`);
+    if (stream === undefined) throw new NotFoundError(`no stream named ${streamName}`);
     return stream;
   }
 
   private partition(stream: MemoryStream, streamName: string, id: string): MemoryPartition {
     const p = stream.partitions.get(id);
-    if (p === undefined) throw new InvalidArgumentError(`stream ${streamName} has no partition ${id}`);
+    if (p === undefined) throw new NotFoundError(`stream ${streamName} has no partition ${id}`);
     return p;
   }
 }

@@ -1,4 +1,4 @@
-import { ConcurrentDriverError, InvalidArgumentError } from '../../errors.js';
+import { ConcurrentDriverError, NotFoundError } from '../../errors.js';
 import { decodeBatchRecord, encodeBatchRecord } from '../../protocol/batch-record-format.js';
 import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch-records.js';
 import type { RangeEnd } from '../../protocol/offsets.js';
@@ -92,7 +92,7 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
     const log = this.job(jobId);
     const record = this.readBatch(jobId, commit.batchId);
     if (record === null) {
-      throw new InvalidArgumentError(`batch ${commit.batchId} of job ${jobId} was never planned`, {
+      throw new NotFoundError(`batch ${commit.batchId} of job ${jobId} was never planned`, {
         context: { jobId, batchId: commit.batchId },
       });
     }
@@ -147,7 +147,7 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
   async finishReplay(jobId: string, generation: number, finishedAt: number): Promise<void> {
     const replay = this.jobs.get(jobId)?.replays.get(generation);
     if (replay === undefined) {
-      throw new InvalidArgumentError(`job ${jobId} has no replay of generation ${generation}`, { context: { jobId, generation } });
+      throw new NotFoundError(`job ${jobId} has no replay of generation ${generation}`, { context: { jobId, generation } });
     }
     if (replay.finishedAt === null) this.job(jobId).replays.set(generation, { ...replay, finishedAt });
   }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryPorts, type MemoryPorts } from '../../../engine/adapters/memory/index.js';
 import { MemoryJobRegistry } from '../../../engine/adapters/memory/memory-job-registry.js';
 import { ConflictError, NotFoundError } from '../../../engine/api/errors.js';
-import { getJobStatus, listDeadLetters, listJobBatches, resumeJobInstance, startJobInstance, stopJobInstance, type ApiContext } from '../../../engine/api/jobs.js';
+import type { ControlApiContext, ReadApiContext } from '../../../engine/api/context.js';
+import { getJobStatus, listDeadLetters, listJobBatches, resumeJobInstance, startJobInstance, stopJobInstance } from '../../../engine/api/jobs.js';
 import { parseListDeadLetters, parseStartJob } from '../../../engine/api/requests.js';
 import { jobStatusOf } from '../../../engine/api/views.js';
 import { ENGINE_PARAMETERS, resolveJob, type JobCatalog } from '../../../engine/driver/catalog.js';
@@ -24,7 +25,7 @@ const catalog: JobCatalog = {
 };
 
 interface Fixture {
-  readonly ctx: ApiContext;
+  readonly ctx: ControlApiContext & ReadApiContext;
   readonly ports: MemoryPorts;
   readonly registry: MemoryJobRegistry;
   /** Every execution start asked for, in order, with what it answered. */

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createMemoryPorts } from '../../../engine/adapters/memory/index.js';
 import { MemoryJobRegistry } from '../../../engine/adapters/memory/memory-job-registry.js';
-import type { ApiContext } from '../../../engine/api/jobs.js';
+import type { ControlApiContext, ReadApiContext } from '../../../engine/api/context.js';
 import type { FinishTaskResult } from '../../../engine/driver/tasks.js';
 import { createApiControlHandler } from '../../../functions/api-control.js';
 import { createApiReadHandler } from '../../../functions/api-read.js';
@@ -25,11 +25,13 @@ function event(routeKey: string, over: Partial<APIGatewayProxyEventV2> = {}): AP
   };
 }
 
-function context(over: Partial<ApiContext> = {}): ApiContext {
+function context(over: Partial<ControlApiContext & ReadApiContext> = {}): ControlApiContext & ReadApiContext {
   const ports = createMemoryPorts();
   return {
     registry: new MemoryJobRegistry(),
     wal: ports.wal,
+    state: ports.state,
+    deadLetters: ports.deadLetters,
     executions: { start: async () => 'started', status: async () => null },
     catalog,
     clock: ports.clock,

@@ -102,6 +102,8 @@ describe('the Lambda logger', () => {
       api: () => ({
         registry: { get: async () => Promise.reject(new Error('socket hang up')), list: async () => [], put: async () => true },
         wal: ports.wal,
+        state: ports.state,
+        deadLetters: ports.deadLetters,
         executions: { start: async () => 'started', status: async () => null },
         catalog,
         clock: ports.clock,

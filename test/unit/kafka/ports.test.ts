@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAwsPorts, destroyAwsClients, KafkaSourceReader, KinesisSourceReader } from '../../../engine/adapters/aws/index.js';
 import { createMemoryPorts, silentLogger } from '../../../engine/adapters/memory/index.js';
 import { systemClock } from '../../../engine/adapters/system-clock.js';
-import { InvalidArgumentError } from '../../../engine/errors.js';
+import { ConfigurationError } from '../../../engine/errors.js';
 
 const base = {
   region: 'us-east-1',
@@ -19,7 +19,7 @@ describe('the sources factory of the AWS ports', () => {
     const ports = createAwsPorts(base);
     try {
       expect(ports.kafka).toBeNull();
-      expect(() => ports.sources({ type: 'kafka', topic: 'clicks' })).toThrow(InvalidArgumentError);
+      expect(() => ports.sources({ type: 'kafka', topic: 'clicks' })).toThrow(ConfigurationError);
       expect(() => ports.sources({ type: 'kafka', topic: 'clicks' })).toThrow(/reads Kafka topic clicks, but these ports have no Kafka connection/);
       expect(ports.sources({ type: 'kinesis', streamName: 'clicks' })).toBeInstanceOf(KinesisSourceReader);
     } finally {

@@ -1,6 +1,6 @@
 /** The plan of a replayed batch (engine/replay/replay-plan.ts): pure. */
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, JobSpecError } from '../../../engine/errors.js';
+import { ConflictError, JobSpecError } from '../../../engine/errors.js';
 import { BatchStatus, type BatchCommit, type BatchPlan, type BatchRecord } from '../../../engine/protocol/batch-records.js';
 import { readsSameRanges, replayPlanOf, stateVersionsAfter } from '../../../engine/replay/replay-plan.js';
 import { batchCommit, batchPlan, batchRecord, metrics, partitionCommit, partitionPlan } from '../../support/builders.js';
@@ -115,7 +115,7 @@ describe('replayPlanOf', () => {
 
   it('refuses a batch that does not start where the replay\'s previous batch ended', () => {
     const previous = replayedSeven({ a: { nextStart: { type: 'AFTER', offset: '71' } } });
-    expect(() => replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 })).toThrow(InvalidArgumentError);
+    expect(() => replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 })).toThrow(ConflictError);
     expect(() => replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 })).toThrow(
       /partition a starts elsewhere than batch 7 ended/,
     );
