@@ -1,4 +1,4 @@
-import type { AwsPorts } from '../engine/adapters/aws/index.js';
+import type { AwsPorts } from '../engine/adapters/deployed-ports.js';
 import { commitBatch } from '../engine/driver/commit-batch.js';
 import { planBatch } from '../engine/driver/plan-batch.js';
 import { runDriver } from '../engine/driver/run-driver.js';

@@ -1,4 +1,4 @@
-import type { AwsPorts } from '../engine/adapters/aws/index.js';
+import type { AwsPorts } from '../engine/adapters/deployed-ports.js';
 import { createSinkTable } from '../engine/adapters/aws/index.js';
 import { runDriver } from '../engine/driver/run-driver.js';
 import { InvalidArgumentError } from '../engine/errors.js';

@@ -2,15 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListShardsCommand } from '@aws-sdk/client-kinesis';
-import {
-  S3BlobStore,
-  createAwsPorts,
-  createStream,
-  destroyAwsClients,
-  localAwsConfig,
-  putAllRecords,
-  type AwsPorts,
-} from '../engine/adapters/aws/index.js';
+import { S3BlobStore, createStream, destroyAwsClients, localAwsConfig, putAllRecords } from '../engine/adapters/aws/index.js';
+import { createAwsPorts, type AwsPorts } from '../engine/adapters/deployed-ports.js';
 import { systemClock } from '../engine/adapters/system-clock.js';
 import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
 import { consoleLogger } from '../local/console-logger.js';

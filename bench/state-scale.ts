@@ -17,15 +17,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  createAwsPorts,
-  createSinkTable,
-  createStream,
-  destroyAwsClients,
-  localAwsConfig,
-  putAllRecords,
-  type AwsPorts,
-} from '../engine/adapters/aws/index.js';
+import { createSinkTable, createStream, destroyAwsClients, localAwsConfig, putAllRecords } from '../engine/adapters/aws/index.js';
+import { createAwsPorts, type AwsPorts } from '../engine/adapters/deployed-ports.js';
 import { systemClock } from '../engine/adapters/system-clock.js';
 import { runDriver } from '../engine/driver/run-driver.js';
 import { ConfigurationError, InvariantError } from '../engine/errors.js';

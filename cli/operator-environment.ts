@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { createAwsPorts, createSinkTable, destroyAwsClients, type AwsPorts } from '../engine/adapters/aws/index.js';
+import { createSinkTable, destroyAwsClients } from '../engine/adapters/aws/index.js';
+import { createAwsPorts, type AwsPorts } from '../engine/adapters/deployed-ports.js';
 import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
 import { isNotFound } from '../engine/adapters/aws/aws-errors.js';
 import { systemClock } from '../engine/adapters/system-clock.js';

@@ -7,7 +7,8 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import type { ApiContext } from '../engine/api/jobs.js';
-import { createAwsClients, createAwsPorts, DynamoDbDeadLetterQueue, DynamoDbWriteAheadLog, S3BlobStore } from '../engine/adapters/aws/index.js';
+import { createAwsClients, DynamoDbDeadLetterQueue, DynamoDbWriteAheadLog, S3BlobStore } from '../engine/adapters/aws/index.js';
+import { createAwsPorts } from '../engine/adapters/deployed-ports.js';
 import { kafkaConnectionFromEnv } from '../engine/adapters/kafka/kafka-config.js';
 import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
 import { StepFunctionsDriverExecutions } from '../engine/adapters/aws/step-functions-driver-executions.js';

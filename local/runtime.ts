@@ -1,14 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import {
-  createAwsPorts,
-  createBucket,
-  createDeadLetterTable,
-  createWalTable,
-  destroyAwsClients,
-  localAwsConfig,
-  type AwsPorts,
-} from '../engine/adapters/aws/index.js';
+import { createBucket, createDeadLetterTable, createWalTable, destroyAwsClients, localAwsConfig } from '../engine/adapters/aws/index.js';
+import { createAwsPorts, type AwsPorts } from '../engine/adapters/deployed-ports.js';
 import { systemClock } from '../engine/adapters/system-clock.js';
 import type { Logger } from '../engine/ports/index.js';
 import { consoleLogger } from './console-logger.js';

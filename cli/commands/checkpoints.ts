@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { listCheckpoints, showState } from '../../engine/checkpoints/checkpoints.js';
 import { describeError, isRefusal } from '../../engine/errors.js';
-import type { AwsPorts } from '../../engine/adapters/aws/index.js';
+import type { AwsPorts } from '../../engine/adapters/deployed-ports.js';
 import { integer, positiveInteger } from '../flag-values.js';
 import { formatCheckpointListing, formatStateView } from '../format/checkpoints.js';
 import { openOperatorEnvironment, type OperatorEnvironment } from '../operator-environment.js';

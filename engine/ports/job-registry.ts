@@ -1,3 +1,4 @@
+import { InvariantError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 
 /**
@@ -92,4 +93,17 @@ export interface JobRegistry {
    * Returns false, writing nothing, when the condition fails: another writer got there first.
    */
   put(next: JobInstance, expectedRevision: number | null): Promise<boolean>;
+}
+
+/**
+ * The revision rule every JobRegistry adapter enforces before its conditional write: a put
+ * expecting revision r (null: no record yet) carries revision r + 1. A put that breaks it is
+ * a bug in the caller, not a lost race.
+ */
+export function checkRevision(next: JobInstance, expectedRevision: number | null): void {
+  if (next.revision !== (expectedRevision ?? 0) + 1) {
+    throw new InvariantError(
+      `job ${next.jobId}: a write expecting revision ${expectedRevision ?? 'none'} must carry revision ${(expectedRevision ?? 0) + 1}, not ${next.revision}`,
+    );
+  }
 }

@@ -5,7 +5,8 @@
  * a real HTTP request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsPorts, putAllRecords, type AwsPorts } from '../../engine/adapters/aws/index.js';
+import { putAllRecords } from '../../engine/adapters/aws/index.js';
+import { createAwsPorts, type AwsPorts } from '../../engine/adapters/deployed-ports.js';
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
 import { silentLogger } from '../../engine/adapters/memory/index.js';
 import { systemClock } from '../../engine/adapters/system-clock.js';

@@ -15,7 +15,7 @@ import {
   createWalTable,
 } from '../../engine/adapters/aws/provision.js';
 import type { StandInEndpoints } from '../../local/stand-ins.js';
-import { createAwsPorts, type AwsPorts } from '../../engine/adapters/aws/index.js';
+import { createAwsPorts, type AwsPorts } from '../../engine/adapters/deployed-ports.js';
 import type { KafkaConnection } from '../../engine/adapters/kafka/kafka-config.js';
 import { silentLogger } from '../../engine/adapters/memory/index.js';
 import { systemClock } from '../../engine/adapters/system-clock.js';

@@ -9,8 +9,7 @@
  * a few writes per driver generation and one read per batch, far below a partition's limits.
  */
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { JobInstance, JobRegistry } from '../../ports/job-registry.js';
-import { checkRevision } from '../memory/memory-job-registry.js';
+import { checkRevision, type JobInstance, type JobRegistry } from '../../ports/job-registry.js';
 import { isConditionalCheckFailed } from './aws-errors.js';
 
 export const REGISTRY_PK = '#job-registry';

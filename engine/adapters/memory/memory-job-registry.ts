@@ -1,5 +1,4 @@
-import { InvariantError } from '../../errors.js';
-import type { JobInstance, JobRegistry } from '../../ports/job-registry.js';
+import { checkRevision, type JobInstance, type JobRegistry } from '../../ports/job-registry.js';
 
 /** The job registry in memory, with the same conditional rule as the DynamoDB adapter. */
 export class MemoryJobRegistry implements JobRegistry {
@@ -20,13 +19,5 @@ export class MemoryJobRegistry implements JobRegistry {
     if ((stored?.revision ?? null) !== expectedRevision) return false;
     this.records.set(next.jobId, structuredClone(next));
     return true;
-  }
-}
-
-export function checkRevision(next: JobInstance, expectedRevision: number | null): void {
-  if (next.revision !== (expectedRevision ?? 0) + 1) {
-    throw new InvariantError(
-      `job ${next.jobId}: a write expecting revision ${expectedRevision ?? 'none'} must carry revision ${(expectedRevision ?? 0) + 1}, not ${next.revision}`,
-    );
   }
 }

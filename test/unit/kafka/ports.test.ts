@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createAwsPorts, destroyAwsClients, KafkaSourceReader, KinesisSourceReader } from '../../../engine/adapters/aws/index.js';
+import { destroyAwsClients, KinesisSourceReader } from '../../../engine/adapters/aws/index.js';
+import { createAwsPorts } from '../../../engine/adapters/deployed-ports.js';
+import { KafkaSourceReader } from '../../../engine/adapters/kafka/kafka-source-reader.js';
 import { createMemoryPorts, silentLogger } from '../../../engine/adapters/memory/index.js';
 import { systemClock } from '../../../engine/adapters/system-clock.js';
 import { ConfigurationError } from '../../../engine/errors.js';
