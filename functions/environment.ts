@@ -22,6 +22,7 @@ import {
 import type { SupervisorContext } from '../engine/driver/supervisor.js';
 import type { DriverTaskContext } from '../engine/driver/tasks.js';
 import { StateCache } from '../engine/executor/state-cache.js';
+import { ConfigurationError } from '../engine/errors.js';
 import type { Logger } from '../engine/ports/index.js';
 import { BlobStateStore } from '../engine/state/blob-state-store.js';
 import { parse, type ParseOptions } from '../engine/validation.js';
@@ -119,7 +120,7 @@ export function apiDependencies(kind: 'read' | 'control'): ApiDependencies {
 }
 
 /** Problems read "environment variable SLUICE_WAL_TABLE is not set". */
-const ENVIRONMENT: ParseOptions = { name: 'the environment', describe: (p) => `environment variable ${p.field} ${p.message}` };
+const ENVIRONMENT: ParseOptions = { name: 'the environment', error: ConfigurationError, describe: (p) => `environment variable ${p.field} ${p.message}` };
 
 /** An empty variable counts as unset (a template that leaves it blank). */
 const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);

@@ -24,6 +24,7 @@ import { Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { z } from 'zod';
+import { ConfigurationError } from '../engine/errors.js';
 import { expecting, parse, type ParseOptions } from '../engine/validation.js';
 import type { SluiceKafkaProps } from './constructs/sluice-sources.js';
 import type { SluiceStackProps } from './stacks/sluice-stack-props.js';
@@ -44,7 +45,7 @@ export const CONTEXT = {
 } as const;
 
 /** Problems read "context sluice:kinesisShards must be a positive integer, got "many"" and fail synthesis. */
-const CONTEXT_KEYS: ParseOptions = { name: 'context', describe: (p) => `context ${p.field} ${p.message}`, error: Error };
+const CONTEXT_KEYS: ParseOptions = { name: 'context', describe: (p) => `context ${p.field} ${p.message}`, error: ConfigurationError };
 
 /** Context given empty on the command line (`-c sluice:sinkTables=`) is unset. */
 function optional<S extends z.ZodType>(schema: S) {
@@ -89,7 +90,7 @@ const ContextSettings = z
   });
 
 /** Problems read "context sluice:kafka: auth.type must be ...". */
-const KAFKA_CONTEXT: ParseOptions = { name: 'the value', prefix: `context ${CONTEXT.kafka}: `, error: Error };
+const KAFKA_CONTEXT: ParseOptions = { name: 'the value', prefix: `context ${CONTEXT.kafka}: `, error: ConfigurationError };
 
 const nonEmpty = () => expecting('a non-empty string', z.string().min(1));
 const strings = () =>
@@ -203,7 +204,7 @@ function kafkaFromContext(value: unknown): KafkaContext | null {
     try {
       k = JSON.parse(value);
     } catch (error) {
-      throw new Error(`context ${CONTEXT.kafka} must be JSON: ${String(error)}`);
+      throw new ConfigurationError(`context ${CONTEXT.kafka} must be JSON: ${String(error)}`);
     }
   }
   return parse(KafkaContext, k, KAFKA_CONTEXT);

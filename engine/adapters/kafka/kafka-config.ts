@@ -25,7 +25,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { z } from 'zod';
-import { describeError, InvalidArgumentError, TransientError } from '../../errors.js';
+import { ConfigurationError, describeError, InvariantError, TransientError } from '../../errors.js';
 import type { Logger } from '../../ports/index.js';
 import { expecting, isPlainObject, parse, show, type ParseOptions } from '../../validation.js';
 import { KAFKA_ENV } from './kafka-env.js';
@@ -84,7 +84,7 @@ const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]+$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
 /** Problems name their field from the connection: "kafka.brokers[1] must be host:port, got ...". */
-const KAFKA: ParseOptions = { name: 'kafka', qualified: true };
+const KAFKA: ParseOptions = { name: 'kafka', qualified: true, error: ConfigurationError };
 
 /** `schema`, or `fallback` when the value is absent or null (a JSON configuration may write null). */
 function withDefault<S extends z.ZodType>(schema: S, fallback: z.input<S>) {
@@ -203,7 +203,7 @@ export function kafkaClientConfig(connection: KafkaConnection, options: KafkaCli
 
 /** kafkajs's `oauthbearer` provider for MSK IAM: a token signed for the region, asked for on every (re)authentication. */
 export function mskIamTokenProvider(region: string, sign: MskTokenSigner = generateMskToken): () => Promise<{ value: string }> {
-  parse(awsRegion, region, { name: 'kafka.auth.region' });
+  parse(awsRegion, region, { name: 'kafka.auth.region', error: ConfigurationError });
   return async () => {
     const { token } = await sign({ region });
     return { value: token };
@@ -260,8 +260,9 @@ export function awsSecretReader(client?: SecretsManagerClient): SecretReader {
       const name = error instanceof Error ? error.name : 'Error';
       const message = `reading the Kafka SCRAM secret ${secretArn} failed: ${describeError(error)}`;
       const options = { cause: error, context: { secretArn } };
-      // A missing secret or grant, or a key Secrets Manager may not use, stays so on retry.
-      throw SECRET_ERRORS_NOT_RETRYABLE.has(name) ? new InvalidArgumentError(message, options) : new TransientError(message, options);
+      // A missing secret or grant, or a key Secrets Manager may not use, stays so on retry:
+      // the deployment's configuration is wrong.
+      throw SECRET_ERRORS_NOT_RETRYABLE.has(name) ? new ConfigurationError(message, options) : new TransientError(message, options);
     }
   };
 }
@@ -299,7 +300,7 @@ export function kafkaConnectionFromEnv(env: Readonly<Record<string, string | und
 }
 
 /** A variable names itself ("environment variable SLUICE_KAFKA_TLS must be ..."); a rule about several says which. */
-const KAFKA_ENVIRONMENT: ParseOptions = { name: '', describe: (p) => (p.field === '' ? p.message : `environment variable ${p.field} ${p.message}`) };
+const KAFKA_ENVIRONMENT: ParseOptions = { name: '', error: ConfigurationError, describe: (p) => (p.field === '' ? p.message : `environment variable ${p.field} ${p.message}`) };
 
 /** An empty variable counts as unset (a template that leaves it blank). */
 const variable = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
@@ -363,7 +364,7 @@ function saslOf(auth: KafkaAuth, sign: MskTokenSigner): SASLOptions | undefined 
     case 'scram-sha-256':
       // An unread secret must never reach kafkajs (which would try SCRAM without a password).
       if ('secretArn' in auth) {
-        throw new InvalidArgumentError('kafka.auth.secretArn names a secret that was not read: resolve the connection first (resolveKafkaAuth)', {
+        throw new InvariantError('kafka.auth.secretArn names a secret that was not read: resolve the connection first (resolveKafkaAuth)', {
           context: { field: 'kafka.auth.secretArn' },
         });
       }
@@ -376,7 +377,7 @@ function saslOf(auth: KafkaAuth, sign: MskTokenSigner): SASLOptions | undefined 
 /** The credentials in a secret's SecretString. No message quotes the content: only what is wrong with it. */
 function scramCredentialsOf(secretArn: string, secretString: string | undefined): { username: string; password: string } {
   const bad = (problem: string) =>
-    new InvalidArgumentError(
+    new ConfigurationError(
       `the Kafka SCRAM secret ${secretArn} ${problem}: its SecretString must be JSON {"username":"...","password":"..."}`,
       { context: { field: 'kafka.auth.secretArn', secretArn } },
     );

@@ -9,7 +9,7 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KafkaConnection, SecretReader } from '../../../engine/adapters/kafka/kafka-config.js';
 import { KafkaClients } from '../../../engine/adapters/kafka/kafka-clients.js';
-import { InvalidArgumentError } from '../../../engine/errors.js';
+import { ConfigurationError } from '../../../engine/errors.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_sluice-AbCdEf';
 const CREDENTIALS = JSON.stringify({ username: 'reader', password: 'hunter2' });
@@ -53,7 +53,7 @@ describe('KafkaClients with a SCRAM secret', () => {
   it('checks the connection when built, before any secret is read', () => {
     const { reader, calls } = countingReader();
     expect(() => new KafkaClients({ ...connection, auth: { type: 'scram-sha-512', secretArn: 'AmazonMSK_sluice' } }, { secrets: reader })).toThrow(
-      InvalidArgumentError,
+      ConfigurationError,
     );
     expect(calls()).toBe(0);
   });

@@ -9,7 +9,7 @@ import {
   type MskTokenSigner,
   type SecretReader,
 } from '../../../engine/adapters/kafka/kafka-config.js';
-import { InvalidArgumentError } from '../../../engine/errors.js';
+import { ConfigurationError, InvariantError } from '../../../engine/errors.js';
 
 const MSK = ['b-1.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098', 'b-2.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098'];
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -123,7 +123,7 @@ describe('kafkaClientConfig: the kafkajs configuration of a connection', () => {
       }
       return undefined;
     })();
-    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toContain(message);
   });
 
@@ -144,7 +144,7 @@ describe('kafkaClientConfig: the kafkajs configuration of a connection', () => {
 
   it('refuses a connection whose SCRAM secret was not read: it must never reach kafkajs', async () => {
     const error = await errorOf(() => kafkaClientConfig({ brokers: ['b-1:9096'], auth: { type: 'scram-sha-512', secretArn: SECRET_ARN } }));
-    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toBeInstanceOf(InvariantError);
     expect(error.message).toBe('kafka.auth.secretArn names a secret that was not read: resolve the connection first (resolveKafkaAuth)');
   });
 });
@@ -191,9 +191,9 @@ describe('resolveKafkaAuth: SCRAM credentials from their secret', () => {
     [undefined, 'holds no SecretString (a binary secret)'],
   ])('refuses the secret %j, naming it and what is wrong, never its content', async (secretString, problem) => {
     const error = await errorOf(() => resolveKafkaAuth(connection, { secrets: readerOf(secretString).reader }));
-    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toBe(`the Kafka SCRAM secret ${SECRET_ARN} ${problem}: its SecretString must be JSON {"username":"...","password":"..."}`);
-    expect(JSON.stringify({ message: error.message, context: (error as InvalidArgumentError).context, cause: String(error.cause) })).not.toMatch(
+    expect(JSON.stringify({ message: error.message, context: (error as ConfigurationError).context, cause: String(error.cause) })).not.toMatch(
       /hunter2|reader-x7|987654321/,
     );
   });
@@ -259,7 +259,7 @@ describe('kafkaConnectionFromEnv', () => {
     [{ SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_TLS: 'yes' }, 'SLUICE_KAFKA_TLS must be true or false, got "yes"'],
     [{ SLUICE_KAFKA_BROKERS: 'b:1,oops' }, 'kafka.brokers[1] must be host:port, got "oops"'],
   ])('rejects %j', (env, message) => {
-    expect(() => kafkaConnectionFromEnv(env)).toThrow(InvalidArgumentError);
+    expect(() => kafkaConnectionFromEnv(env)).toThrow(ConfigurationError);
     expect(() => kafkaConnectionFromEnv(env)).toThrow(message);
   });
 });

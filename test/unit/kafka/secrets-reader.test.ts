@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsSecretReader, resolveKafkaAuth } from '../../../engine/adapters/kafka/kafka-config.js';
-import { InvalidArgumentError, TransientError } from '../../../engine/errors.js';
+import { ConfigurationError, TransientError } from '../../../engine/errors.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_sluice-AbCdEf';
 const CREDENTIALS = JSON.stringify({ username: 'reader', password: 'hunter2' });
@@ -89,18 +89,18 @@ describe('awsSecretReader on the Secrets Manager SDK client', () => {
     ).rejects.toThrow(`the Kafka SCRAM secret ${SECRET_ARN} holds no SecretString (a binary secret)`);
   });
 
-  it('turns a missing secret into an InvalidArgumentError naming it (not retryable)', async () => {
+  it('turns a missing secret into a ConfigurationError naming it (not retryable)', async () => {
     answer = { status: 400, body: { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." } };
     const error = await awsSecretReader(client)(SECRET_ARN).then(
       () => null,
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toBe(
       `reading the Kafka SCRAM secret ${SECRET_ARN} failed: ResourceNotFoundException: Secrets Manager can't find the specified secret.`,
     );
-    expect((error as InvalidArgumentError).retryable).toBe(false);
-    expect((error as InvalidArgumentError).context).toEqual({ secretArn: SECRET_ARN });
+    expect((error as ConfigurationError).retryable).toBe(false);
+    expect((error as ConfigurationError).context).toEqual({ secretArn: SECRET_ARN });
   });
 
   it('turns a throttle into a retryable TransientError naming the secret', async () => {
