@@ -22,7 +22,17 @@ import { catalog } from '../jobs/catalog.js';
 import { measureEmptyBatches } from './empty-batch.js';
 import { startEnvironment, writeClickstream, type Progress } from './environment.js';
 import { machineInfo, type MachineInfo } from './machine.js';
-import { CostMeter, batchProfile, diffCounts, interpolate, monthlyCost, type BatchProfile, type DriverShape, type MeterCounts, type MonthlyCost } from './cost-meter.js';
+import {
+  CostMeter,
+  batchProfile,
+  diffCounts,
+  interpolate,
+  monthlyCost,
+  type BatchProfile,
+  type DriverShape,
+  type MeterCounts,
+  type MonthlyCost,
+} from './cost-meter.js';
 import { distribution, now, type Distribution } from './stats.js';
 
 /** The parent's states run once per Express child run; the others once per generation. */
@@ -61,7 +71,13 @@ export async function runCostBench(options: { batches: number; progress: Progres
     const meter = new CostMeter(env.requests);
 
     /** Runs a job instance through the state machines; returns the counts of each batch (Finish to Finish). */
-    const run = async (jobId: string, parameters: Record<string, string | number>, trigger: TriggerSettings | null, settings: Partial<DriverSettings>, stopAfter?: number) => {
+    const run = async (
+      jobId: string,
+      parameters: Record<string, string | number>,
+      trigger: TriggerSettings | null,
+      settings: Partial<DriverSettings>,
+      stopAfter?: number,
+    ) => {
       const batches: { counts: MeterCounts; records: number; at: number }[] = [];
       let last = meter.counts();
       const driver: LocalDriver = new LocalDriver({
@@ -122,11 +138,19 @@ export async function runCostBench(options: { batches: number; progress: Progres
 
     progress('3. the parent: one child run per batch, a new generation every 3 runs');
     const before = meter.counts();
-    await run('cost-1s', small, { type: 'interval', intervalMs: 1, maxIdleIntervalMs: 1 }, { childBudgetMs: 1, childRunsPerGeneration: 3 }, 9);
+    await run(
+      'cost-1s',
+      small,
+      { type: 'interval', intervalMs: 1, maxIdleIntervalMs: 1 },
+      { childBudgetMs: 1, childRunsPerGeneration: 3 },
+      9,
+    );
     const parent = diffCounts(before, meter.counts());
     const childRuns = parent.expressExecutions;
     const generations = parent.standardByState[TASK_STATES.startGeneration] ?? 1;
-    const perChild = Object.entries(parent.standardByState).filter(([s]) => CHILD_RUN_STATES.has(s)).reduce((a, [, n]) => a + n, 0);
+    const perChild = Object.entries(parent.standardByState)
+      .filter(([s]) => CHILD_RUN_STATES.has(s))
+      .reduce((a, [, n]) => a + n, 0);
     const shape: DriverShape = {
       standardPerChildRun: perChild / childRuns,
       standardPerGeneration: (parent.standardTransitions - perChild) / generations,
@@ -137,7 +161,12 @@ export async function runCostBench(options: { batches: number; progress: Progres
     const rows: CostRow[] = [];
     const maxIdleSeconds = DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs / 1000;
     for (const seconds of [1, 10, 60]) {
-      rows.push({ triggerSeconds: seconds, load: 'idle', cost: monthlyCost(idle, Math.max(seconds, maxIdleSeconds), shape), perMillionRecords: null });
+      rows.push({
+        triggerSeconds: seconds,
+        load: 'idle',
+        cost: monthlyCost(idle, Math.max(seconds, maxIdleSeconds), shape),
+        perMillionRecords: null,
+      });
       const profile = interpolate(data1s, data10s, RATE * seconds);
       const cost = monthlyCost(profile, seconds, shape);
       rows.push({ triggerSeconds: seconds, load: '4,000 records/s', cost, perMillionRecords: cost.total / ((RATE * 730 * 3600) / 1e6) });
@@ -149,7 +178,7 @@ export async function runCostBench(options: { batches: number; progress: Progres
       maxIdleIntervalMs: DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs,
       rows,
       overhead: { stateMachineMs, runDriverMs: direct.driverMs, perBatch: scaleCounts(perBatch, 1 / measured.length) },
-      naiveFormula1s: (730 * 3600) * (10 + 2 * SHARDS) * 0.000025,
+      naiveFormula1s: 730 * 3600 * (10 + 2 * SHARDS) * 0.000025,
     };
   } finally {
     await env.close(false);
@@ -170,7 +199,9 @@ function scaleCounts(c: MeterCounts, k: number): MeterCounts {
     expressTransitions: c.expressTransitions * k,
     expressExecutions: c.expressExecutions * k,
     expressBilledGbSeconds: c.expressBilledGbSeconds * k,
-    lambda: Object.fromEntries(Object.entries(c.lambda).map(([fn, l]) => [fn, { invocations: l.invocations * k, ms: l.ms * k, gbSeconds: l.gbSeconds * k }])) as MeterCounts['lambda'],
+    lambda: Object.fromEntries(
+      Object.entries(c.lambda).map(([fn, l]) => [fn, { invocations: l.invocations * k, ms: l.ms * k, gbSeconds: l.gbSeconds * k }]),
+    ) as MeterCounts['lambda'],
     requests: scale(c.requests),
     rru: c.rru * k,
     wru: c.wru * k,

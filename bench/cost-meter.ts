@@ -79,7 +79,10 @@ export class CostMeter implements StepFunctionsObserver {
 
   counts(): MeterCounts {
     const lambda = Object.fromEntries(
-      (Object.keys(DRIVER_FUNCTIONS) as DriverFunction[]).map((fn) => [fn, { ...(this.lambda.get(fn) ?? { invocations: 0, ms: 0, gbSeconds: 0 }) }]),
+      (Object.keys(DRIVER_FUNCTIONS) as DriverFunction[]).map((fn) => [
+        fn,
+        { ...(this.lambda.get(fn) ?? { invocations: 0, ms: 0, gbSeconds: 0 }) },
+      ]),
     ) as MeterCounts['lambda'];
     const { rru, wru } = this.requests.capacitySince(this.start);
     return {
@@ -99,11 +102,17 @@ export class CostMeter implements StepFunctionsObserver {
 /** b − a, field by field. */
 export function diffCounts(a: MeterCounts, b: MeterCounts): MeterCounts {
   const sub = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>) =>
-    Object.fromEntries([...new Set([...Object.keys(x), ...Object.keys(y)])].map((k) => [k, (y[k] ?? 0) - (x[k] ?? 0)]).filter(([, v]) => v !== 0));
+    Object.fromEntries(
+      [...new Set([...Object.keys(x), ...Object.keys(y)])].map((k) => [k, (y[k] ?? 0) - (x[k] ?? 0)]).filter(([, v]) => v !== 0),
+    );
   const lambda = Object.fromEntries(
     (Object.keys(b.lambda) as DriverFunction[]).map((fn) => [
       fn,
-      { invocations: b.lambda[fn].invocations - a.lambda[fn].invocations, ms: b.lambda[fn].ms - a.lambda[fn].ms, gbSeconds: b.lambda[fn].gbSeconds - a.lambda[fn].gbSeconds },
+      {
+        invocations: b.lambda[fn].invocations - a.lambda[fn].invocations,
+        ms: b.lambda[fn].ms - a.lambda[fn].ms,
+        gbSeconds: b.lambda[fn].gbSeconds - a.lambda[fn].gbSeconds,
+      },
     ]),
   ) as MeterCounts['lambda'];
   return {
@@ -143,8 +152,14 @@ export function batchProfile(samples: readonly { counts: MeterCounts; records: n
   return {
     records: samples.reduce((s, x) => s + x.records, 0) / n,
     expressTransitions: avg((c) => c.expressTransitions),
-    lambdaInvocations: { control: avg((c) => control.reduce((s, f) => s + c.lambda[f].invocations, 0)), executors: avg((c) => c.lambda.execute.invocations) },
-    lambdaGbSeconds: { control: avg((c) => control.reduce((s, f) => s + c.lambda[f].gbSeconds, 0)), executors: avg((c) => c.lambda.execute.gbSeconds) },
+    lambdaInvocations: {
+      control: avg((c) => control.reduce((s, f) => s + c.lambda[f].invocations, 0)),
+      executors: avg((c) => c.lambda.execute.invocations),
+    },
+    lambdaGbSeconds: {
+      control: avg((c) => control.reduce((s, f) => s + c.lambda[f].gbSeconds, 0)),
+      executors: avg((c) => c.lambda.execute.gbSeconds),
+    },
     awsRequests: avg((c) => Object.values(c.requests).reduce((s, v) => s + v, 0)),
     rru: avg((c) => c.rru),
     wru: avg((c) => c.wru),
@@ -160,8 +175,14 @@ export function interpolate(a: BatchProfile, b: BatchProfile, records: number): 
   return {
     records,
     expressTransitions: lerp(a.expressTransitions, b.expressTransitions),
-    lambdaInvocations: { control: lerp(a.lambdaInvocations.control, b.lambdaInvocations.control), executors: lerp(a.lambdaInvocations.executors, b.lambdaInvocations.executors) },
-    lambdaGbSeconds: { control: lerp(a.lambdaGbSeconds.control, b.lambdaGbSeconds.control), executors: lerp(a.lambdaGbSeconds.executors, b.lambdaGbSeconds.executors) },
+    lambdaInvocations: {
+      control: lerp(a.lambdaInvocations.control, b.lambdaInvocations.control),
+      executors: lerp(a.lambdaInvocations.executors, b.lambdaInvocations.executors),
+    },
+    lambdaGbSeconds: {
+      control: lerp(a.lambdaGbSeconds.control, b.lambdaGbSeconds.control),
+      executors: lerp(a.lambdaGbSeconds.executors, b.lambdaGbSeconds.executors),
+    },
     awsRequests: lerp(a.awsRequests, b.awsRequests),
     rru: lerp(a.rru, b.rru),
     wru: lerp(a.wru, b.wru),

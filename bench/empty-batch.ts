@@ -17,7 +17,12 @@ export interface EmptyBatchResult {
   /** Wall clock per batch through runDriver (interval trigger of 1 ms, so no waiting). */
   readonly driverMs: Distribution;
   /** The same batches run step by step: each step's wall clock. */
-  readonly steps: { readonly plan: Distribution; readonly executors: Distribution; readonly commit: Distribution; readonly total: Distribution };
+  readonly steps: {
+    readonly plan: Distribution;
+    readonly executors: Distribution;
+    readonly commit: Distribution;
+    readonly total: Distribution;
+  };
   /** AWS requests per empty batch (of the step-by-step run), per operation. */
   readonly requestsPerBatch: Record<string, number>;
 }

@@ -53,7 +53,9 @@ export async function runEndToEnd(args: {
       recordsOf.push(commit.metrics.records);
       engineStateBytes += commit.metrics.stateBytesWritten;
       const done = recordsOf.reduce((a, b) => a + b, 0);
-      progress(`  ${job.name}: batch ${commit.batchId}  ${commit.metrics.records} records  ${Math.round(batchMs.at(-1)!)} ms  (${done.toLocaleString('en-US')} so far)`);
+      progress(
+        `  ${job.name}: batch ${commit.batchId}  ${commit.metrics.records} records  ${Math.round(batchMs.at(-1)!)} ms  (${done.toLocaleString('en-US')} so far)`,
+      );
     },
   });
   const ms = last - started;
@@ -76,16 +78,11 @@ export async function runEndToEnd(args: {
 }
 
 /** Differences between the sink and the counts computed from the generated input alone. */
-async function checkSink(
-  ports: AwsPorts,
-  job: JobDefinition,
-  events: readonly GeneratedEvent[],
-  windowMs: number,
-): Promise<string[]> {
+async function checkSink(ports: AwsPorts, job: JobDefinition, events: readonly GeneratedEvent[], windowMs: number): Promise<string[]> {
   const expected = expectedCounts(events, windowMs).counts;
   const rows = await ports.sinks(job.sink).scan();
   const problems: string[] = [];
-  const actual = new Map(rows.map((r) => [r.key, r.value['value']]));
+  const actual = new Map(rows.map((r) => [r.key, r.value.value]));
   for (const [key, count] of expected) {
     if (actual.get(key) !== count) problems.push(`${key}: expected ${count}, sink has ${String(actual.get(key) ?? 'nothing')}`);
   }

@@ -82,7 +82,7 @@ function scaleJob(c: StateScaleCase): JobDefinition {
     name: 'state-scale',
     version: 1,
     source: kinesisSource({ streamName: STREAM }),
-    pipeline: (events) => events.keyBy((e) => userOf(Number(e['user']))).aggregate(count()),
+    pipeline: (events) => events.keyBy((e) => userOf(Number(e.user))).aggregate(count()),
     sink: dynamoDbSink({ tableName: jobIdOf(c) }),
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: c.records,
@@ -135,10 +135,13 @@ export async function runStateScale(options: {
       }
     }
     return {
-      note: 'measured on local stand-ins (s3rver, DynamoDB Local, kinesalite); memory figures are the Node process\'s own and carry over to Lambda, times do not',
+      note: "measured on local stand-ins (s3rver, DynamoDB Local, kinesalite); memory figures are the Node process's own and carry over to Lambda, times do not",
       records,
       cases,
-      keysAtExecutorMemory: keysAt(EXECUTOR_MEMORY_MB, cases.filter((c) => c.snapshot)),
+      keysAtExecutorMemory: keysAt(
+        EXECUTOR_MEMORY_MB,
+        cases.filter((c) => c.snapshot),
+      ),
     };
   } finally {
     await env.close(options.keep ?? false);
@@ -152,7 +155,15 @@ async function plantCheckpoint(ports: AwsPorts, c: StateScaleCase): Promise<numb
   const [shard] = (await ports.sources(scaleJob(c).source.spec).listPartitions()).map((p) => p.id);
   const full = new Map<string, JsonValue>();
   for (let i = 0; i < c.keys; i += 1) full.set(stateKeyOf(userOf(i)), 1);
-  const { bytesWritten } = await ports.state.write({ jobId, partition: shard!, version: 1, baseVersion: 0, changes: full, full, snapshotEvery: 1 });
+  const { bytesWritten } = await ports.state.write({
+    jobId,
+    partition: shard!,
+    version: 1,
+    baseVersion: 0,
+    changes: full,
+    full,
+    snapshotEvery: 1,
+  });
   const epoch = await ports.wal.acquireEpoch(jobId);
   const plan = planNextBatch({
     jobId,

@@ -120,7 +120,10 @@ export class ApiClient {
     let unreadable: unknown;
     const send = async (attempt: number, bail: Bail): Promise<ApiResponse> => {
       const headers = { accept: 'application/json', ...(text === undefined ? {} : { 'content-type': 'application/json' }) };
-      const signed = this.options.signing === null ? headers : await signRequest({ method, url, headers, ...(text === undefined ? {} : { body: text }) }, this.options.signing);
+      const signed =
+        this.options.signing === null
+          ? headers
+          : await signRequest({ method, url, headers, ...(text === undefined ? {} : { body: text }) }, this.options.signing);
       const response = await (this.options.fetch ?? fetch)(url, {
         method,
         headers: withoutHost(signed),
@@ -171,7 +174,10 @@ export class ApiClient {
 
   /** GET /jobs/{jobId}/dead-letters, of one partition only when given. */
   async deadLetters(jobId: string, page: PageRequest & { readonly partition?: string } = {}): Promise<DeadLetterPage> {
-    return this.call('GET', `${jobPath(jobId)}/dead-letters${query({ partition: page.partition, limit: page.limit, nextToken: page.nextToken })}`);
+    return this.call(
+      'GET',
+      `${jobPath(jobId)}/dead-letters${query({ partition: page.partition, limit: page.limit, nextToken: page.nextToken })}`,
+    );
   }
 
   /**
@@ -191,7 +197,9 @@ function jobPath(jobId: string): string {
 
 /** `?name=value&...` of the defined values, in their order; empty when none is. */
 function query(values: Readonly<Record<string, string | number | undefined>>): string {
-  const params = new URLSearchParams(Object.entries(values).flatMap(([name, value]): [string, string][] => (value === undefined ? [] : [[name, String(value)]])));
+  const params = new URLSearchParams(
+    Object.entries(values).flatMap(([name, value]): [string, string][] => (value === undefined ? [] : [[name, String(value)]])),
+  );
   return params.size > 0 ? `?${params}` : '';
 }
 

@@ -14,7 +14,7 @@ import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registr
 import { isNotFound } from '../engine/adapters/aws/aws-errors.js';
 import { systemClock } from '../engine/adapters/system-clock.js';
 import { resolveJob, type JobCatalog } from '../engine/driver/catalog.js';
-import { InvalidArgumentError, NotFoundError } from '../engine/errors.js';
+import { NotFoundError } from '../engine/errors.js';
 import type { JsonValue } from '../engine/json.js';
 import type { JobDefinition } from '../engine/job/types.js';
 import { consoleLogger } from '../local/console-logger.js';
@@ -99,17 +99,18 @@ export async function openOperatorEnvironment(
  * are the registry's record of the instance, overridden by `jobName` and `parameters`;
  * with no record and no name, the job id itself must name a catalog job.
  */
-export async function jobOfInstance(
-  args: {
-    readonly jobId: string;
-    readonly jobName?: string | undefined;
-    readonly parameters: Readonly<Record<string, JsonValue>>;
-    readonly registry: JobRegistry;
-    readonly catalog: JobCatalog;
-  },
-): Promise<{ job: JobDefinition; jobName: string; parameters: Readonly<Record<string, JsonValue>> }> {
+export async function jobOfInstance(args: {
+  readonly jobId: string;
+  readonly jobName?: string | undefined;
+  readonly parameters: Readonly<Record<string, JsonValue>>;
+  readonly registry: JobRegistry;
+  readonly catalog: JobCatalog;
+}): Promise<{ job: JobDefinition; jobName: string; parameters: Readonly<Record<string, JsonValue>> }> {
   const instance = await args.registry.get(args.jobId);
   const jobName = args.jobName ?? instance?.jobName ?? args.jobId;
-  const parameters = { ...(args.jobName === undefined || args.jobName === instance?.jobName ? (instance?.parameters ?? {}) : {}), ...args.parameters };
+  const parameters = {
+    ...(args.jobName === undefined || args.jobName === instance?.jobName ? (instance?.parameters ?? {}) : {}),
+    ...args.parameters,
+  };
   return { job: resolveJob(args.catalog, jobName, parameters), jobName, parameters };
 }

@@ -23,7 +23,10 @@ export function withOperatorTargetOptions(command: Command): Command {
   const group = `where the job lives (default: the local runtime in ${DEFAULT_DATA_DIR}):`;
   const options = [
     new Option('--data-dir <dir>', "the local runtime's data directory (its stand-ins are started on it: stop npm start first)"),
-    new Option('--aws', 'AWS instead; endpoint, region and credentials from the usual SDK configuration (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB...)'),
+    new Option(
+      '--aws',
+      'AWS instead; endpoint, region and credentials from the usual SDK configuration (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB...)',
+    ),
     new Option('--wal-table <name>', 'with --aws (or $SLUICE_WAL_TABLE)'),
     new Option('--dead-letter-table <name>', 'with --aws (or $SLUICE_DEAD_LETTER_TABLE)'),
     new Option('--bucket <name>', 'with --aws: the checkpoint bucket (or $SLUICE_CHECKPOINT_BUCKET)'),
@@ -47,7 +50,11 @@ const AWS_ONLY = [
  * The target the options name; throws InvalidArgumentError on a bad combination. The
  * environment variables are the Lambda functions' own (functions/env.ts).
  */
-export function operatorTargetOf(values: OperatorTargetValues, env: NodeJS.ProcessEnv, defaultDataDir: string = DEFAULT_DATA_DIR): OperatorTarget {
+export function operatorTargetOf(
+  values: OperatorTargetValues,
+  env: NodeJS.ProcessEnv,
+  defaultDataDir: string = DEFAULT_DATA_DIR,
+): OperatorTarget {
   const awsOnly = AWS_ONLY.filter(([key]) => values[key] !== undefined).map(([, flag]) => flag);
   if (!values.aws) {
     if (awsOnly.length > 0) throw new InvalidArgumentError(`${awsOnly[0]} needs --aws`);

@@ -18,11 +18,7 @@ export const USAGE_ERROR = 2;
 
 /** A command with the house rules; its name is how the help's usage line calls it. */
 export function newCommand(name: string): Command {
-  return new Command(name)
-    .helpOption('-h, --help', 'show this help')
-    .configureHelp(HELP)
-    .showHelpAfterError()
-    .exitOverride(exit);
+  return new Command(name).helpOption('-h, --help', 'show this help').configureHelp(HELP).showHelpAfterError().exitOverride(exit);
 }
 
 /** For a command with subcommands: `<command> help <subcommand>`. */

@@ -18,9 +18,9 @@ const program = withHelpCommand(newCommand('sluice'))
   .usage('<command> [options]')
   .description(
     [
-      'Sluice from a shell: jobs through the jobs API (the local one, npm run api, or the deployed stack\'s);',
+      "Sluice from a shell: jobs through the jobs API (the local one, npm run api, or the deployed stack's);",
       "checkpoints and replay on a job's write-ahead log directly (the local runtime's data directory, or AWS with --aws and the table and bucket names);",
-      'and the local runtime\'s demo, benchmarks, cost meter and API server.',
+      "and the local runtime's demo, benchmarks, cost meter and API server.",
     ].join(' '),
   )
   .addCommand(jobsCommand())

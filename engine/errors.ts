@@ -167,7 +167,10 @@ export function isRetryable(error: unknown): boolean {
  */
 export function isRefusal(error: unknown): error is InvalidArgumentError | NotFoundError | ConflictError | ConfigurationError {
   return (
-    error instanceof InvalidArgumentError || error instanceof NotFoundError || error instanceof ConflictError || error instanceof ConfigurationError
+    error instanceof InvalidArgumentError ||
+    error instanceof NotFoundError ||
+    error instanceof ConflictError ||
+    error instanceof ConfigurationError
   );
 }
 

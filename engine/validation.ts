@@ -57,14 +57,18 @@ export interface ParseOptions extends Subject {
   readonly error?: ErrorClass;
 }
 
-export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly Problem[]; readonly total: number };
+export type Checked<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly problems: readonly Problem[]; readonly total: number };
 
 /** The value as the schema parses it, or the error (`options.error`) whose message names each problem. */
 export function parse<S extends z.ZodType>(schema: S, value: unknown, options: ParseOptions): z.output<S> {
   const result = safeParse(schema, value, options);
   if (result.success) return result.data;
   const { problems, total } = problemsOf(result.error.issues, options);
-  throw new (options.error ?? InvalidArgumentError)(describeProblems(problems, total, options), { context: { field: problems[0]?.field ?? options.name } });
+  throw new (options.error ?? InvalidArgumentError)(describeProblems(problems, total, options), {
+    context: { field: problems[0]?.field ?? options.name },
+  });
 }
 
 /** The parsed value, or its first MAX_PROBLEMS problems (unknown fields first, one per field) and how many there are. */
@@ -126,7 +130,12 @@ export function jsonObject(
         }
       }
       const bytes = Buffer.byteLength(jsonText(value));
-      if (bytes > maxBytes) ctx.addIssue({ code: 'custom', message: `must be at most ${maxBytes} bytes as JSON${options.why ?? ''}, got ${bytes}`, input: value });
+      if (bytes > maxBytes)
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be at most ${maxBytes} bytes as JSON${options.why ?? ''}, got ${bytes}`,
+          input: value,
+        });
     })
     .transform((value) => JSON.parse(jsonText(value)) as Record<string, JsonValue>); // JSON.parse does not recurse on the stack
 }
@@ -231,7 +240,7 @@ type RawIssue = z.core.$ZodRawIssue;
 
 /** The message of an issue whose schema has no `error` of its own. */
 function messageOf(issue: RawIssue, subject: Subject): string {
-  const value = valueOf(issue);
+  const value = issueValueOf(issue);
   const got = (shown: string) => `, got ${shown}`;
   const shownValue = (v: unknown) => show(v, subject.absent === undefined ? {} : { absent: subject.absent });
   if (issue.code === 'unrecognized_keys') {
@@ -239,8 +248,8 @@ function messageOf(issue: RawIssue, subject: Subject): string {
     return shape === undefined ? 'is not a known field' : `is not a known field (known: ${Object.keys(shape).join(', ')})`;
   }
   if (value === undefined && (issue.path?.length ?? 0) > 0 && subject.missing !== undefined) return subject.missing;
-  if (issue.code === 'invalid_union' && 'discriminator' in issue && Array.isArray(issue['options'])) {
-    return `must be ${alternatives(issue['options'] as unknown[])}${got(shownValue(value))}`;
+  if (issue.code === 'invalid_union' && 'discriminator' in issue && Array.isArray(issue.options)) {
+    return `must be ${alternatives(issue.options as unknown[])}${got(shownValue(value))}`;
   }
   const owner = (issue as { schema?: z.core.$ZodType }).schema ?? issue.inst;
   const expectation = owner === undefined ? undefined : expectations.get(owner as z.ZodType);
@@ -285,9 +294,9 @@ function alternatives(values: readonly unknown[]): string {
 }
 
 /** The value an issue is about; a discriminated union reports the whole object at its discriminator's path. */
-function valueOf(issue: RawIssue): unknown {
+function issueValueOf(issue: RawIssue): unknown {
   const input = issue.input;
-  if (issue.code === 'invalid_union' && 'discriminator' in issue && isPlainObject(input)) return input[issue['discriminator'] as string];
+  if (issue.code === 'invalid_union' && 'discriminator' in issue && isPlainObject(input)) return input[issue.discriminator as string];
   return input;
 }
 
@@ -330,7 +339,9 @@ export interface Found extends Problem {
 /** The issues of the union form the value was meant for (see problemsOf), at their full paths; or the issue itself. */
 function intended(issue: z.core.$ZodIssue, depth = 0): z.core.$ZodIssue[] {
   if (issue.code !== 'invalid_union' || depth > 8) return [issue];
-  const fitting = issue.errors.filter((form) => form.some((i) => i.path.length > 0 || (i.code !== 'invalid_type' && i.code !== 'invalid_value')));
+  const fitting = issue.errors.filter((form) =>
+    form.some((i) => i.path.length > 0 || (i.code !== 'invalid_type' && i.code !== 'invalid_value')),
+  );
   if (fitting.length !== 1) return [issue];
   return (fitting[0] ?? []).flatMap((i) => intended({ ...i, path: [...issue.path, ...i.path] }, depth + 1));
 }

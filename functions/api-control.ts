@@ -7,11 +7,15 @@ import { apiDependencies } from './environment.js';
 import { withLambdaContext } from './logger.js';
 
 export function createApiControlHandler(deps: ApiDependencies<ControlApiContext>) {
-  return apiHandler('apiControl', {
-    'POST /jobs': (r, ctx) => startJobInstance(parseStartJob(r.body), ctx),
-    'POST /jobs/{jobId}/stop': (r, ctx) => stopJobInstance(parseJobId(r.pathParameters.jobId), ctx),
-    'POST /jobs/{jobId}/resume': (r, ctx) => resumeJobInstance(parseJobId(r.pathParameters.jobId), parseResumeJob(r.body), ctx),
-  }, deps);
+  return apiHandler(
+    'apiControl',
+    {
+      'POST /jobs': (r, ctx) => startJobInstance(parseStartJob(r.body), ctx),
+      'POST /jobs/{jobId}/stop': (r, ctx) => stopJobInstance(parseJobId(r.pathParameters.jobId), ctx),
+      'POST /jobs/{jobId}/resume': (r, ctx) => resumeJobInstance(parseJobId(r.pathParameters.jobId), parseResumeJob(r.body), ctx),
+    },
+    deps,
+  );
 }
 
 export const handler = withLambdaContext(createApiControlHandler(narrowedApi(apiDependencies('control'), controlApiContext)));

@@ -7,12 +7,16 @@ import { apiDependencies } from './environment.js';
 import { withLambdaContext } from './logger.js';
 
 export function createApiReadHandler(deps: ApiDependencies<ReadApiContext>) {
-  return apiHandler('apiRead', {
-    'GET /jobs': (r, ctx) => listJobInstances(parseListJobs(r.query), ctx),
-    'GET /jobs/{jobId}': (r, ctx) => getJobStatus(parseJobId(r.pathParameters.jobId), ctx),
-    'GET /jobs/{jobId}/batches': (r, ctx) => listJobBatches(parseJobId(r.pathParameters.jobId), parseListBatches(r.query), ctx),
-    'GET /jobs/{jobId}/dead-letters': (r, ctx) => listDeadLetters(parseJobId(r.pathParameters.jobId), parseListDeadLetters(r.query), ctx),
-  }, deps);
+  return apiHandler(
+    'apiRead',
+    {
+      'GET /jobs': (r, ctx) => listJobInstances(parseListJobs(r.query), ctx),
+      'GET /jobs/{jobId}': (r, ctx) => getJobStatus(parseJobId(r.pathParameters.jobId), ctx),
+      'GET /jobs/{jobId}/batches': (r, ctx) => listJobBatches(parseJobId(r.pathParameters.jobId), parseListBatches(r.query), ctx),
+      'GET /jobs/{jobId}/dead-letters': (r, ctx) => listDeadLetters(parseJobId(r.pathParameters.jobId), parseListDeadLetters(r.query), ctx),
+    },
+    deps,
+  );
 }
 
 export const handler = withLambdaContext(createApiReadHandler(narrowedApi(apiDependencies('read'), readApiContext)));

@@ -42,7 +42,11 @@ export type ApiOperation<C> = (request: ApiRequest, ctx: C) => Promise<ApiResult
 /** Bodies above this size are refused (a start request is well under 8 KiB). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export function apiHandler<C extends { readonly logger: Logger }>(name: string, operations: Partial<Record<ApiRouteKey, ApiOperation<C>>>, deps: ApiDependencies<C>) {
+export function apiHandler<C extends { readonly logger: Logger }>(
+  name: string,
+  operations: Partial<Record<ApiRouteKey, ApiOperation<C>>>,
+  deps: ApiDependencies<C>,
+) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>(async (event: APIGatewayProxyEventV2) => {
     const routeKey = event.routeKey as ApiRouteKey;
     const operation = routeKey === '$default' ? undefined : operations[routeKey];
@@ -67,7 +71,12 @@ export function apiHandler<C extends { readonly logger: Logger }>(name: string, 
         });
         return;
       }
-      loggerOf(deps).error(`${name} failed`, { requestId, route: request.event?.routeKey, error: describeError(error), stack: error?.stack });
+      loggerOf(deps).error(`${name} failed`, {
+        requestId,
+        route: request.event?.routeKey,
+        error: describeError(error),
+        stack: error?.stack,
+      });
       request.response = json(500, {
         error: ApiErrorCodes.InternalError,
         message: `internal error: the request failed on the server (request id ${requestId}, in the API function's log)`,
@@ -102,7 +111,10 @@ function noRoute(event: APIGatewayProxyEventV2): NotFoundError {
 }
 
 /** Dependencies whose context is checked, at its first use, by `narrow` (engine/api/context.ts readApiContext, controlApiContext). */
-export function narrowedApi<C extends { readonly logger: Logger }>(deps: ApiDependencies, narrow: (ctx: ApiContext) => C): ApiDependencies<C> {
+export function narrowedApi<C extends { readonly logger: Logger }>(
+  deps: ApiDependencies,
+  narrow: (ctx: ApiContext) => C,
+): ApiDependencies<C> {
   let narrowed: C | undefined;
   return { api: () => (narrowed ??= narrow(deps.api())), ...(deps.logger === undefined ? {} : { logger: deps.logger }) };
 }

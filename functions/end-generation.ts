@@ -6,7 +6,11 @@ import { withLambdaContext } from './logger.js';
 import { taskHandler } from './middleware.js';
 
 export function createEndGenerationHandler(deps: FunctionDependencies) {
-  return taskHandler('endGeneration', () => deps.task().ports.logger, async (event) => endGeneration(endGenerationEvent(event), deps.task()));
+  return taskHandler(
+    'endGeneration',
+    () => deps.task().ports.logger,
+    async (event) => endGeneration(endGenerationEvent(event), deps.task()),
+  );
 }
 
 export const handler = withLambdaContext(createEndGenerationHandler(environmentDependencies));

@@ -13,12 +13,7 @@ import { kafkaConnectionFromEnv } from '../engine/adapters/kafka/kafka-config.js
 import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
 import { StepFunctionsDriverExecutions } from '../engine/adapters/aws/step-functions-driver-executions.js';
 import { systemClock } from '../engine/adapters/system-clock.js';
-import {
-  DEFAULT_DRIVER_SETTINGS,
-  DEFAULT_RESTART_POLICY,
-  checkDriverSettings,
-  checkRestartPolicy,
-} from '../engine/driver/settings.js';
+import { DEFAULT_DRIVER_SETTINGS, DEFAULT_RESTART_POLICY, checkDriverSettings, checkRestartPolicy } from '../engine/driver/settings.js';
 import type { SupervisorContext } from '../engine/driver/supervisor.js';
 import type { DriverTaskContext } from '../engine/driver/tasks.js';
 import { StateCache } from '../engine/executor/state-cache.js';
@@ -112,7 +107,9 @@ export function apiDependencies(kind: 'read' | 'control'): ApiDependencies {
         logger: jsonLogger,
         ...(kind === 'control'
           ? { state: new BlobStateStore(new S3BlobStore({ client: clients.s3, bucket: required(process.env, ENV.checkpointBucket) })) }
-          : { deadLetters: new DynamoDbDeadLetterQueue({ client: clients.dynamodb, tableName: required(process.env, ENV.deadLetterTable) }) }),
+          : {
+              deadLetters: new DynamoDbDeadLetterQueue({ client: clients.dynamodb, tableName: required(process.env, ENV.deadLetterTable) }),
+            }),
       };
       return context;
     },
@@ -120,7 +117,11 @@ export function apiDependencies(kind: 'read' | 'control'): ApiDependencies {
 }
 
 /** Problems read "environment variable SLUICE_WAL_TABLE is not set". */
-const ENVIRONMENT: ParseOptions = { name: 'the environment', error: ConfigurationError, describe: (p) => `environment variable ${p.field} ${p.message}` };
+const ENVIRONMENT: ParseOptions = {
+  name: 'the environment',
+  error: ConfigurationError,
+  describe: (p) => `environment variable ${p.field} ${p.message}`,
+};
 
 /** An empty variable counts as unset (a template that leaves it blank). */
 const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);
@@ -131,8 +132,13 @@ const variable = z.preprocess(unsetWhenEmpty, z.string({ error: 'is not set' }))
 function numberVariable(fallback: number, kind: 'number' | 'integer' = 'number') {
   const text = z
     .string()
-    .refine((raw) => Number.isFinite(Number(raw)), { error: (issue) => `must be a number, got ${JSON.stringify(issue.input)}`, abort: true })
-    .refine((raw) => kind === 'number' || Number.isSafeInteger(Number(raw)), { error: (issue) => `must be an integer, got ${Number(issue.input)}` });
+    .refine((raw) => Number.isFinite(Number(raw)), {
+      error: (issue) => `must be a number, got ${JSON.stringify(issue.input)}`,
+      abort: true,
+    })
+    .refine((raw) => kind === 'number' || Number.isSafeInteger(Number(raw)), {
+      error: (issue) => `must be an integer, got ${Number(issue.input)}`,
+    });
   return z.preprocess(unsetWhenEmpty, text.optional()).transform((raw) => (raw === undefined ? fallback : Number(raw)));
 }
 

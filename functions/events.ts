@@ -8,7 +8,14 @@
  * carried through as they came.
  */
 import { z } from 'zod';
-import type { DriverInfo, EndGenerationInput, ExecuteTaskInput, FinishTaskInput, PlannedBatch, StartGenerationInput } from '../engine/driver/tasks.js';
+import type {
+  DriverInfo,
+  EndGenerationInput,
+  ExecuteTaskInput,
+  FinishTaskInput,
+  PlannedBatch,
+  StartGenerationInput,
+} from '../engine/driver/tasks.js';
 import type { JsonValue } from '../engine/json.js';
 import type { PartitionResult } from '../engine/protocol/batch-records.js';
 import { expecting, isPlainObject, parse, type ParseOptions } from '../engine/validation.js';

@@ -146,7 +146,11 @@ export function memoryPercent(memory: ExecutorMemory): number {
  * What the executor logs when its container's peak memory reaches the warning share:
  * null below it. Names the partition's state size, which is what grows.
  */
-export function executorMemoryWarning(driver: DriverInfo, result: PartitionResult, memory: ExecutorMemory): { message: string; fields: Record<string, unknown> } | null {
+export function executorMemoryWarning(
+  driver: DriverInfo,
+  result: PartitionResult,
+  memory: ExecutorMemory,
+): { message: string; fields: Record<string, unknown> } | null {
   const percent = memoryPercent(memory);
   if (percent < EXECUTOR_MEMORY_WARNING_PERCENT) return null;
   return {
@@ -154,20 +158,28 @@ export function executorMemoryWarning(driver: DriverInfo, result: PartitionResul
       `executor memory: running partition ${result.partition} of job ${driver.jobId} (${result.stateRows} state rows) took its container to ` +
       `${Math.round(memory.peakMb)} MB of ${memory.limitMb} MB (${percent} %), with the warm state of the other partitions it ran. ` +
       'Give the execute function more memory, or spread the keys over more partitions, before it runs out',
-    fields: { jobId: driver.jobId, partition: result.partition, stateRows: result.stateRows, peakMb: Math.round(memory.peakMb), limitMb: memory.limitMb, percent },
+    fields: {
+      jobId: driver.jobId,
+      partition: result.partition,
+      stateRows: result.stateRows,
+      peakMb: Math.round(memory.peakMb),
+      limitMb: memory.limitMb,
+      percent,
+    },
   };
 }
 
 /** The container's memory on Lambda (maxRSS is in KiB); null elsewhere (no limit to measure against). */
 export function lambdaContainerMemory(env: Readonly<Record<string, string | undefined>> = process.env): ContainerMemory | null {
-  const limitMb = Number(env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE']);
+  const limitMb = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
   if (!Number.isFinite(limitMb) || limitMb <= 0) return null;
   return { rssMb: process.memoryUsage().rss / 2 ** 20, maxRssMb: process.resourceUsage().maxRSS / 1024, limitMb };
 }
 
 export function supervisorRecords(deployment: string, outcomes: readonly SuperviseOutcome[], now: number): Record<string, unknown>[] {
   return outcomes.flatMap((o) => {
-    if (o.action === 'restarted') return [emfRecord(deployment, o.jobId, [{ name: METRIC_NAMES.driverRestarts, unit: 'Count', value: 1 }], now)];
+    if (o.action === 'restarted')
+      return [emfRecord(deployment, o.jobId, [{ name: METRIC_NAMES.driverRestarts, unit: 'Count', value: 1 }], now)];
     if (o.action === 'gave-up') return [emfRecord(deployment, o.jobId, [{ name: METRIC_NAMES.jobsGaveUp, unit: 'Count', value: 1 }], now)];
     return [];
   });

@@ -6,7 +6,11 @@ import { withLambdaContext } from './logger.js';
 import { taskHandler } from './middleware.js';
 
 export function createPlanTaskHandler(deps: FunctionDependencies) {
-  return taskHandler('planTask', () => deps.task().ports.logger, async (event) => planTask(planEvent(event), deps.task()));
+  return taskHandler(
+    'planTask',
+    () => deps.task().ports.logger,
+    async (event) => planTask(planEvent(event), deps.task()),
+  );
 }
 
 export const handler = withLambdaContext(createPlanTaskHandler(environmentDependencies));

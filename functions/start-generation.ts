@@ -6,7 +6,11 @@ import { withLambdaContext } from './logger.js';
 import { taskHandler } from './middleware.js';
 
 export function createStartGenerationHandler(deps: FunctionDependencies) {
-  return taskHandler('startGeneration', () => deps.task().ports.logger, async (event) => startGeneration(startGenerationEvent(event), deps.task()));
+  return taskHandler(
+    'startGeneration',
+    () => deps.task().ports.logger,
+    async (event) => startGeneration(startGenerationEvent(event), deps.task()),
+  );
 }
 
 export const handler = withLambdaContext(createStartGenerationHandler(environmentDependencies));

@@ -19,20 +19,29 @@ export function createSupervisorHandler(deps: FunctionDependencies) {
     deps.metrics?.supervised(outcomes);
     return outcomes;
   };
-  return taskHandler('supervisor', () => deps.supervisor().logger, async (event): Promise<SuperviseOutcome[]> => {
-    const e = (event ?? {}) as Partial<StatusChangeEvent> & { 'detail-type'?: unknown; action?: unknown };
-    if (e.source === 'aws.states') {
-      const detail = e.detail;
-      if (typeof detail?.name !== 'string' || typeof detail.status !== 'string') {
-        throw new InvalidArgumentError('bad event: an aws.states event needs detail.name and detail.status');
+  return taskHandler(
+    'supervisor',
+    () => deps.supervisor().logger,
+    async (event): Promise<SuperviseOutcome[]> => {
+      const e = (event ?? {}) as Partial<StatusChangeEvent> & { 'detail-type'?: unknown; action?: unknown };
+      if (e.source === 'aws.states') {
+        const detail = e.detail;
+        if (typeof detail?.name !== 'string' || typeof detail.status !== 'string') {
+          throw new InvalidArgumentError('bad event: an aws.states event needs detail.name and detail.status');
+        }
+        return reported([
+          await onExecutionEnded(
+            { executionName: detail.name, status: detail.status, error: detail.error ?? null, cause: detail.cause ?? null },
+            deps.supervisor(),
+          ),
+        ]);
       }
-      return reported([await onExecutionEnded({ executionName: detail.name, status: detail.status, error: detail.error ?? null, cause: detail.cause ?? null }, deps.supervisor())]);
-    }
-    if (e['detail-type'] === 'Scheduled Event' || e.action === 'reconcile') return reported(await reconcile(deps.supervisor()));
-    throw new InvalidArgumentError(
-      'bad event: expected a Step Functions status change (source aws.states), a Scheduled Event, or { "action": "reconcile" }',
-    );
-  });
+      if (e['detail-type'] === 'Scheduled Event' || e.action === 'reconcile') return reported(await reconcile(deps.supervisor()));
+      throw new InvalidArgumentError(
+        'bad event: expected a Step Functions status change (source aws.states), a Scheduled Event, or { "action": "reconcile" }',
+      );
+    },
+  );
 }
 
 export const handler = withLambdaContext(createSupervisorHandler(environmentDependencies));

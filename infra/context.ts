@@ -55,7 +55,13 @@ function optional<S extends z.ZodType>(schema: S) {
 /** A list: comma-separated on the command line, a JSON array in cdk.json. */
 const list = optional(
   z.preprocess(
-    (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value),
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '')
+        : value,
     expecting('a comma-separated string or a list of strings', z.array(z.string())),
   ),
 );
@@ -133,7 +139,8 @@ const KAFKA_FIELDS = {
 const KafkaContext = expecting(
   'a JSON object',
   z.strictObject(KAFKA_FIELDS, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `must be one of the known fields (${Object.keys(KAFKA_FIELDS).join(', ')})` : undefined),
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `must be one of the known fields (${Object.keys(KAFKA_FIELDS).join(', ')})` : undefined,
   }),
 );
 
@@ -150,7 +157,13 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
   const streams = c[CONTEXT.kinesisStreams];
   const create = c[CONTEXT.createKinesisStream];
   const shards = c[CONTEXT.kinesisShards];
-  const kinesis = streams || create ? { ...(streams ? { streams } : {}), ...(create ? { createStream: { streamName: create, ...(shards ? { shardCount: shards } : {}) } } : {}) } : undefined;
+  const kinesis =
+    streams || create
+      ? {
+          ...(streams ? { streams } : {}),
+          ...(create ? { createStream: { streamName: create, ...(shards ? { shardCount: shards } : {}) } } : {}),
+        }
+      : undefined;
   const kafkaContext = kafkaFromContext(node.tryGetContext(CONTEXT.kafka));
   const kafka = kafkaContext === null ? undefined : kafkaProps(stack, kafkaContext);
   const tables = c[CONTEXT.sinkTables];
@@ -191,8 +204,12 @@ function kafkaProps(stack: Stack, k: KafkaContext): SluiceKafkaProps {
     ...(k.clusterArn ? { clusterArn: k.clusterArn } : {}),
     ...(k.topics ? { topics: k.topics } : {}),
     vpc,
-    ...(k.securityGroupIds ? { securityGroups: k.securityGroupIds.map((id, i) => ec2.SecurityGroup.fromSecurityGroupId(stack, `KafkaClientGroup${i}`, id)) } : {}),
-    ...(k.clusterSecurityGroupId ? { clusterSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'KafkaClusterGroup', k.clusterSecurityGroupId) } : {}),
+    ...(k.securityGroupIds
+      ? { securityGroups: k.securityGroupIds.map((id, i) => ec2.SecurityGroup.fromSecurityGroupId(stack, `KafkaClientGroup${i}`, id)) }
+      : {}),
+    ...(k.clusterSecurityGroupId
+      ? { clusterSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'KafkaClusterGroup', k.clusterSecurityGroupId) }
+      : {}),
     createGatewayEndpoints: k.createGatewayEndpoints ?? k.privateSubnetRouteTableIds !== undefined,
   };
 }

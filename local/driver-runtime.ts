@@ -18,7 +18,14 @@ import { PLACEHOLDERS, batchesDefinition, driverDefinition, substitute, type Pla
 import { DRIVER_FUNCTIONS, type DriverFunction } from '../infra/state-machines/functions.js';
 import type { JobCatalog } from '../engine/driver/catalog.js';
 import { getJob, requestStop, type StartJobRequest } from '../engine/driver/job-control.js';
-import { DEFAULT_DRIVER_SETTINGS, DEFAULT_RESTART_POLICY, checkDriverSettings, checkRestartPolicy, type DriverSettings, type RestartPolicy } from '../engine/driver/settings.js';
+import {
+  DEFAULT_DRIVER_SETTINGS,
+  DEFAULT_RESTART_POLICY,
+  checkDriverSettings,
+  checkRestartPolicy,
+  type DriverSettings,
+  type RestartPolicy,
+} from '../engine/driver/settings.js';
 import { launchJob, resumeJob, type SupervisorContext, type SuperviseOutcome } from '../engine/driver/supervisor.js';
 import type { DriverTaskContext } from '../engine/driver/tasks.js';
 import { StateCache } from '../engine/executor/state-cache.js';

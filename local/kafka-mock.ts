@@ -45,11 +45,9 @@ export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<Ka
   }
   const command = options.command ?? 'kcat';
   const log = options.log ?? (() => {});
-  const child = spawn(
-    command,
-    ['-b', 'unused:9092', '-X', `test.mock.num.brokers=${brokerCount}`, '-P', '-t', '__keepalive'],
-    { stdio: ['pipe', 'ignore', 'pipe'] },
-  );
+  const child = spawn(command, ['-b', 'unused:9092', '-X', `test.mock.num.brokers=${brokerCount}`, '-P', '-t', '__keepalive'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`));
     child.once('error', (error) => resolve(`error ${error.message}`));

@@ -42,7 +42,10 @@ type Body = Record<string, unknown>;
 
 /** A 400 answer: its `__type` is the error's name the SDK throws. */
 class ServiceError extends Error {
-  constructor(readonly type: string, message: string) {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -94,9 +97,11 @@ export async function startStepFunctionsApi(runtime: LocalStepFunctions, options
     const target = /^AWSStepFunctions\.(\w+)$/.exec(String(req.headers['x-amz-target']))?.[1];
     const operation = req.method === 'POST' && target !== undefined && Object.hasOwn(operations, target) ? operations[target]! : null;
     try {
-      if (operation === null) throw new ServiceError('UnknownOperationException', `unknown operation: ${String(req.headers['x-amz-target'])}`);
+      if (operation === null)
+        throw new ServiceError('UnknownOperationException', `unknown operation: ${String(req.headers['x-amz-target'])}`);
       const body = parse(Buffer.concat(chunks).toString('utf8') || '{}', 'SerializationException');
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ServiceError('SerializationException', 'the request body must be a JSON object');
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new ServiceError('SerializationException', 'the request body must be a JSON object');
       reply(res, 200, await operation(body as Body));
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;

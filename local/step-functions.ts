@@ -17,7 +17,13 @@
  */
 import './promise-with-resolvers.js';
 import { randomUUID } from 'node:crypto';
-import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionTimeoutError,
+  StateMachine,
+  type RunOptions,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
 
 type Overrides = NonNullable<RunOptions['overrides']>;
 import type { DriverExecutionInput, DriverExecutions, ExecutionStatus } from '../engine/ports/driver-executions.js';
@@ -86,7 +92,10 @@ export class LocalStepFunctions implements DriverExecutions {
     if (this.executions.has(name)) return 'exists';
     const run = this.driver.run(input as never, {
       overrides: this.overrides(),
-      context: { Execution: { Name: name, Id: `${this.options.arns.driver.replace(':stateMachine:', ':execution:')}:${name}` }, StateMachine: { Id: this.options.arns.driver } },
+      context: {
+        Execution: { Name: name, Id: `${this.options.arns.driver.replace(':stateMachine:', ':execution:')}:${name}` },
+        StateMachine: { Id: this.options.arns.driver },
+      },
     });
     this.observe('STANDARD', name, run.eventLogs);
     const execution: Execution = {
@@ -189,7 +198,10 @@ export class LocalStepFunctions implements DriverExecutions {
     const name = `batches-${this.childCounter}-${randomUUID().slice(0, 8)}`;
     const run = this.batches.run(input as never, {
       overrides: this.overrides(),
-      context: { Execution: { Name: name, Id: `${this.options.arns.batches.replace(':stateMachine:', ':execution:')}:${name}` }, StateMachine: { Id: this.options.arns.batches } },
+      context: {
+        Execution: { Name: name, Id: `${this.options.arns.batches.replace(':stateMachine:', ':execution:')}:${name}` },
+        StateMachine: { Id: this.options.arns.batches },
+      },
     });
     this.observe('EXPRESS', name, run.eventLogs);
     const started = performance.now();
@@ -210,7 +222,10 @@ export class LocalStepFunctions implements DriverExecutions {
     if ((await this.start(Name, Input)) === 'exists') {
       throw named('StepFunctions.ExecutionAlreadyExistsException', `execution ${Name} already exists`);
     }
-    return { ExecutionArn: `${this.options.arns.driver.replace(':stateMachine:', ':execution:')}:${Name}`, StartDate: new Date().toISOString() };
+    return {
+      ExecutionArn: `${this.options.arns.driver.replace(':stateMachine:', ':execution:')}:${Name}`,
+      StartDate: new Date().toISOString(),
+    };
   }
 
   private observe(type: WorkflowType, execution: string, events: AsyncGenerator<{ type: string; state?: { name: string } }>): void {

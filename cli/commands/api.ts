@@ -34,11 +34,18 @@ export function apiCommand(name = 'api'): Command {
       ].join(' '),
     )
     .option('--data-dir <dir>', `the local runtime's data directory (default ${DEFAULT_DATA_DIR}; stop npm start first)`, DEFAULT_DATA_DIR)
-    .option('--host <host>', `the address to listen on (default ${DEFAULT_API_HOST}: this machine only; there is no authorization locally)`, DEFAULT_API_HOST)
+    .option(
+      '--host <host>',
+      `the address to listen on (default ${DEFAULT_API_HOST}: this machine only; there is no authorization locally)`,
+      DEFAULT_API_HOST,
+    )
     .option('--port <port>', `default ${DEFAULT_API_PORT}; 0 picks a free one`, integer({ min: 0, max: 65_535 }), DEFAULT_API_PORT)
     .option('--kafka', "also start librdkafka's mock Kafka cluster (kcat) for jobs reading Kafka")
     .option('--verbose', "log the engine's progress on stderr")
-    .addHelpText('after', '\nCtrl-C stops it; running jobs stay RUNNING and resume at the next start.\nexit codes: 0 stopped by a signal, 2 bad arguments, 3 could not start')
+    .addHelpText(
+      'after',
+      '\nCtrl-C stops it; running jobs stay RUNNING and resume at the next start.\nexit codes: 0 stopped by a signal, 2 bad arguments, 3 could not start',
+    )
     .action(serve);
 }
 

@@ -26,16 +26,35 @@ export function benchStateCommand(name = 'state'): Command {
         'Progress goes to stderr, the report to stdout.',
       ].join(' '),
     )
-    .option('--keys <n,n,...>', `state sizes, keys per partition (default ${STATE_SCALE_DEFAULTS.keys.join(',')})`, integerList({ min: 1 }), [...STATE_SCALE_DEFAULTS.keys])
-    .option('--records <n>', `records in the measured batch (default ${STATE_SCALE_DEFAULTS.records})`, positiveInteger, STATE_SCALE_DEFAULTS.records)
+    .option(
+      '--keys <n,n,...>',
+      `state sizes, keys per partition (default ${STATE_SCALE_DEFAULTS.keys.join(',')})`,
+      integerList({ min: 1 }),
+      [...STATE_SCALE_DEFAULTS.keys],
+    )
+    .option(
+      '--records <n>',
+      `records in the measured batch (default ${STATE_SCALE_DEFAULTS.records})`,
+      positiveInteger,
+      STATE_SCALE_DEFAULTS.records,
+    )
     .option('--keep', 'keep the temporary data directory')
     .option('--json', 'print one JSON object instead of the text report')
     .addHelpText('after', '\nexit codes: 0 done, 2 bad arguments, 3 failure');
   return command.action(async (options: BenchStateOptions) => {
     const { keys, records } = options;
-    if (records > Math.min(...keys)) usageError(command, `--records (${records}) must not exceed the smallest --keys (${Math.min(...keys)}): each record counts an existing key`);
+    if (records > Math.min(...keys))
+      usageError(
+        command,
+        `--records (${records}) must not exceed the smallest --keys (${Math.min(...keys)}): each record counts an existing key`,
+      );
     try {
-      const report = await runStateScale({ keys, records, keep: options.keep ?? false, progress: (line) => process.stderr.write(`${line}\n`) });
+      const report = await runStateScale({
+        keys,
+        records,
+        keep: options.keep ?? false,
+        progress: (line) => process.stderr.write(`${line}\n`),
+      });
       console.log(options.json ? JSON.stringify(report, null, 2) : formatStateScaleReport(report));
     } catch (error) {
       console.error(`bench:state failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -23,11 +23,21 @@ export function benchCommand(name = 'bench'): Command {
         'Progress goes to stderr, the report to stdout. These are local stand-in figures, not AWS figures.',
       ].join(' '),
     )
-    .option('--events <n>', `events to write to the 4-shard stream (default ${BENCH_DEFAULTS.events})`, positiveInteger, BENCH_DEFAULTS.events)
-    .option('--empty-batches <n>', `empty batches to time, each way (default ${BENCH_DEFAULTS.emptyBatches})`, positiveInteger, BENCH_DEFAULTS.emptyBatches)
+    .option(
+      '--events <n>',
+      `events to write to the 4-shard stream (default ${BENCH_DEFAULTS.events})`,
+      positiveInteger,
+      BENCH_DEFAULTS.events,
+    )
+    .option(
+      '--empty-batches <n>',
+      `empty batches to time, each way (default ${BENCH_DEFAULTS.emptyBatches})`,
+      positiveInteger,
+      BENCH_DEFAULTS.emptyBatches,
+    )
     .option('--keep', 'keep the temporary data directory')
     .option('--json', 'print one JSON object instead of the text report (with npm, use npm run -s bench -- --json so npm prints no header)')
-    .addHelpText('after', '\nexit codes: 0 done, 1 the job\'s sink was not exact, 2 bad arguments, 3 failure')
+    .addHelpText('after', "\nexit codes: 0 done, 1 the job's sink was not exact, 2 bad arguments, 3 failure")
     .action(async (options: BenchOptions) => {
       try {
         const report = await runBench({

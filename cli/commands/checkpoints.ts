@@ -57,7 +57,9 @@ export function checkpointsCommand(name = 'checkpoints'): Command {
   const show = newCommand('show')
     .usage('--job <id> --partition <p> [--version <v>] [--limit <n>] [options]')
     .summary("the keys and values of one partition's state at a version")
-    .description("The keys and values (cut to --value-chars) of one partition's state at a version (default: its state after the latest committed batch).")
+    .description(
+      "The keys and values (cut to --value-chars) of one partition's state at a version (default: its state after the latest committed batch).",
+    )
     .requiredOption('--partition <p>', 'the partition (a shard id)')
     .option('--version <v>', 'the state version (0 is the empty state)', integer({ min: 0 }))
     .option('--limit <n>', 'at most this many entries (default 50)', positiveInteger, 50)
@@ -66,7 +68,13 @@ export function checkpointsCommand(name = 'checkpoints'): Command {
       const options = sub.optsWithGlobals<CommonOptions & ShowOptions>();
       await run(sub, options, async (ports) => {
         const view = await showState(
-          { jobId: options.job, partition: options.partition, ...(options.version === undefined ? {} : { version: options.version }), limit: options.limit, valueChars: options.valueChars },
+          {
+            jobId: options.job,
+            partition: options.partition,
+            ...(options.version === undefined ? {} : { version: options.version }),
+            limit: options.limit,
+            valueChars: options.valueChars,
+          },
           ports,
         );
         print(options, view, () => formatStateView(view));
@@ -79,12 +87,14 @@ export function checkpointsCommand(name = 'checkpoints'): Command {
     .addCommand(show)
     .addHelpText('after', `\n${EXIT_CODES}`)
     .allowExcessArguments()
-    .action((_options: unknown, self: Command) => usageError(self, `expected one command, list or show; got ${self.args.length === 0 ? 'none' : self.args.join(' ')}`));
+    .action((_options: unknown, self: Command) =>
+      usageError(self, `expected one command, list or show; got ${self.args.length === 0 ? 'none' : self.args.join(' ')}`),
+    );
 }
 
 /** Opens where the job lives, prints, closes; exits 0, 3 (no such job, partition or version) or 4. */
 async function run(command: Command, options: CommonOptions, print: (ports: AwsPorts) => Promise<void>): Promise<never> {
-  let target;
+  let target: ReturnType<typeof operatorTargetOf>;
   try {
     target = operatorTargetOf(options, process.env);
   } catch (error) {

@@ -32,7 +32,12 @@ export function demoCommand(name = 'demo'): Command {
     )
     .option('--data-dir <dir>', `where the local stand-ins keep their data (default ${DEFAULT_DATA_DIR})`, DEFAULT_DATA_DIR)
     .option('--events <n>', `events to generate (default ${DEFAULT_CLICKSTREAM.events})`, positiveInteger, DEFAULT_CLICKSTREAM.events)
-    .option('--max-records <n>', `rate limit: records per shard per batch (default ${DEFAULT_MAX_RECORDS})`, positiveInteger, DEFAULT_MAX_RECORDS)
+    .option(
+      '--max-records <n>',
+      `rate limit: records per shard per batch (default ${DEFAULT_MAX_RECORDS})`,
+      positiveInteger,
+      DEFAULT_MAX_RECORDS,
+    )
     .addOption(
       new Option(
         '--source <s>',

@@ -26,7 +26,7 @@ interface ReplayOptions extends OperatorTargetValues {
 
 const DESCRIPTION = [
   'Re-runs the committed batches N+1..M of a job with the job definition in code now (after fixing a bug in it, say), from the state after batch N. Each batch reads exactly the records its first run read.',
-  'In place, the replayed batches replace batches N+1..M in the write-ahead log (the replaced ones are archived) and their rows replace the old rows in the sink; the job\'s driver must be stopped, and can resume after batch M. With --into, a new job instance starts from a copy of batch N and its state, and the job\'s own WAL, state and sink are left as they are.',
+  "In place, the replayed batches replace batches N+1..M in the write-ahead log (the replaced ones are archived) and their rows replace the old rows in the sink; the job's driver must be stopped, and can resume after batch M. With --into, a new job instance starts from a copy of batch N and its state, and the job's own WAL, state and sink are left as they are.",
   'A replay that fails is finished by running the same command again. docs/replay.md has the details.',
 ].join('\n\n');
 
@@ -46,7 +46,12 @@ export function replayCommand(name = 'replay'): Command {
     .option('--into <new job id>', 'replay into a new job instance instead of in place')
     .option('--dry-run', 'print what would be read and written, per batch and partition; write nothing')
     .option('--job-name <name>', "the job in jobs/catalog.ts (default: the job registry's record of the instance, else the job id itself)")
-    .option('--param <name=value>', 'a catalog parameter of the job (repeatable), e.g. --param sinkTable=other points the page-views job at another sink table', parameter, {})
+    .option(
+      '--param <name=value>',
+      'a catalog parameter of the job (repeatable), e.g. --param sinkTable=other points the page-views job at another sink table',
+      parameter,
+      {},
+    )
     .option('--verbose', "log the engine's progress on stderr");
   return withOperatorTargetOptions(command)
     .addHelpText('after', `\n${EXIT_CODES}`)
@@ -57,7 +62,7 @@ export function replayCommand(name = 'replay'): Command {
         ...(options.toBatch === undefined ? {} : { toBatchId: options.toBatch }),
         ...(options.into === undefined ? {} : { intoJobId: options.into }),
       };
-      let target;
+      let target: ReturnType<typeof operatorTargetOf>;
       try {
         target = operatorTargetOf(options, process.env);
       } catch (error) {

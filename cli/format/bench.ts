@@ -5,7 +5,11 @@ import { table as alignedTable } from './table.js';
 
 /** The report as one JSON object, fractions rounded to 3 decimals (unmeasurable figures are null). */
 export function reportJson(r: BenchReport): string {
-  return JSON.stringify(r, (_key, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1000) / 1000 : value), 2);
+  return JSON.stringify(
+    r,
+    (_key, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1000) / 1000 : value),
+    2,
+  );
 }
 
 /** The report as aligned text, one heading per measurement. */
@@ -21,10 +25,19 @@ export function formatReport(r: BenchReport): string {
   out.push(
     ...table([
       ['  machine', `node ${m.node}, ${m.platform}, ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB`],
-      ['  load', `1-minute load average ${m.loadAverageAtStart.toFixed(2)} before the benchmark started${busy(r) ? ': BUSY, other work shares the CPUs and the figures below are noisier and lower' : ''}`],
+      [
+        '  load',
+        `1-minute load average ${m.loadAverageAtStart.toFixed(2)} before the benchmark started${busy(r) ? ': BUSY, other work shares the CPUs and the figures below are noisier and lower' : ''}`,
+      ],
       ['  note', `${r.note}`],
-      ['  input', `${int(r.input.events)} events (${int(r.input.bytes)} bytes) on ${r.input.shards} shards, written in ${sec(r.input.seconds)} (${int(r.input.recordsPerSecond)} records/s)`],
-      ['  warm-up', `${int(r.warmUp.events)} events through the same job on a stream of their own (${r.warmUp.batches} batches, ${sec(r.warmUp.seconds)}), not counted below`],
+      [
+        '  input',
+        `${int(r.input.events)} events (${int(r.input.bytes)} bytes) on ${r.input.shards} shards, written in ${sec(r.input.seconds)} (${int(r.input.recordsPerSecond)} records/s)`,
+      ],
+      [
+        '  warm-up',
+        `${int(r.warmUp.events)} events through the same job on a stream of their own (${r.warmUp.batches} batches, ${sec(r.warmUp.seconds)}), not counted below`,
+      ],
       ['  total', `${sec(r.totalSeconds)} for the whole benchmark${r.dataDir ? `, data kept in ${r.dataDir}` : ''}`],
     ]),
   );
@@ -34,52 +47,90 @@ export function formatReport(r: BenchReport): string {
 
   out.push('', '2. Raw read: KinesisSourceReader from EARLIEST, shards in parallel, no WAL, decoding, state or sink');
   out.push(
-    ...table([
-      ['  records per read', 'records', 'reads', 'GetRecords', 'seconds', 'records/s', 'engine/raw'],
-      [`  ${int(jobCap.cap)} (the job's cap)`, int(jobCap.records), int(jobCap.reads), int(jobCap.requests['Kinesis.GetRecords'] ?? 0), fixed(jobCap.seconds, 2), int(jobCap.recordsPerSecond), ratio(r.ratios.engineToRawJobCap)],
-      [`  ${int(maxCap.cap)} (GetRecords max)`, int(maxCap.records), int(maxCap.reads), int(maxCap.requests['Kinesis.GetRecords'] ?? 0), fixed(maxCap.seconds, 2), int(maxCap.recordsPerSecond), ratio(r.ratios.engineToRawMaxCap)],
-    ], 'lr'),
+    ...table(
+      [
+        ['  records per read', 'records', 'reads', 'GetRecords', 'seconds', 'records/s', 'engine/raw'],
+        [
+          `  ${int(jobCap.cap)} (the job's cap)`,
+          int(jobCap.records),
+          int(jobCap.reads),
+          int(jobCap.requests['Kinesis.GetRecords'] ?? 0),
+          fixed(jobCap.seconds, 2),
+          int(jobCap.recordsPerSecond),
+          ratio(r.ratios.engineToRawJobCap),
+        ],
+        [
+          `  ${int(maxCap.cap)} (GetRecords max)`,
+          int(maxCap.records),
+          int(maxCap.reads),
+          int(maxCap.requests['Kinesis.GetRecords'] ?? 0),
+          fixed(maxCap.seconds, 2),
+          int(maxCap.recordsPerSecond),
+          ratio(r.ratios.engineToRawMaxCap),
+        ],
+      ],
+      'lr',
+    ),
   );
 
   out.push('', `3. Empty batch overhead: the caught-up job, interval trigger of 1 ms, ${eb.batches} batches each way`);
   out.push(
-    ...table([
-      ['  ms per batch', 'median', 'p95', 'max'],
-      ['  runDriver, whole batch', ...dist(eb.driverMs)],
-      ['  step by step: plan', ...dist(eb.steps.plan)],
-      ['                executors', ...dist(eb.steps.executors)],
-      ['                commit', ...dist(eb.steps.commit)],
-      ['                total', ...dist(eb.steps.total)],
-    ], 'lr'),
+    ...table(
+      [
+        ['  ms per batch', 'median', 'p95', 'max'],
+        ['  runDriver, whole batch', ...dist(eb.driverMs)],
+        ['  step by step: plan', ...dist(eb.steps.plan)],
+        ['                executors', ...dist(eb.steps.executors)],
+        ['                commit', ...dist(eb.steps.commit)],
+        ['                total', ...dist(eb.steps.total)],
+      ],
+      'lr',
+    ),
   );
   if (eb.nonEmpty > 0) out.push(`  warning: ${eb.nonEmpty} of these batches read records`);
   const perBatch = Object.entries(eb.requestsPerBatch);
   const total = perBatch.reduce((a, [, n]) => a + n, 0);
   out.push(`  AWS requests per empty batch: ${fixed(total, 1)}`);
-  out.push(...table(perBatch.map(([name, n]) => [`    ${name}`, fixed(n, 2)]), 'lr'));
+  out.push(
+    ...table(
+      perBatch.map(([name, n]) => [`    ${name}`, fixed(n, 2)]),
+      'lr',
+    ),
+  );
 
   out.push('', '4. State written to S3 per batch (BlobStateStore over a counting blob store; one state version per partition per batch)');
   out.push(
-    ...table([
-      ['  ', `snapshotEvery ${s10.snapshotEvery}`, `snapshotEvery ${s1.snapshotEvery}`],
-      ['  batches that wrote state', int(s10.batches), int(s1.batches)],
-      ['  PUTs per batch', fixed(s10.putsPerBatch, 1), fixed(s1.putsPerBatch, 1)],
-      ['  bytes per batch (all partitions)', int(s10.bytesPerBatch), int(s1.bytesPerBatch)],
-      ['  delta versions written', int(s10.delta.versions), int(s1.delta.versions)],
-      ['    avg bytes per delta (one partition)', int(s10.delta.avgObjectBytes), int(s1.delta.avgObjectBytes)],
-      ['    avg state rows at a delta', fixed(s10.delta.avgRows, 1), fixed(s1.delta.avgRows, 1)],
-      ['    avg ms per delta PUT', ms(s10.delta.avgPutMs), ms(s1.delta.avgPutMs)],
-      ['  snapshot versions written', int(s10.snapshot.versions), int(s1.snapshot.versions)],
-      ['    avg bytes per snapshot (one partition)', int(s10.snapshot.avgObjectBytes), int(s1.snapshot.avgObjectBytes)],
-      ['    avg state rows at a snapshot', fixed(s10.snapshot.avgRows, 1), fixed(s1.snapshot.avgRows, 1)],
-      ['    avg ms per snapshot PUT', ms(s10.snapshot.avgPutMs), ms(s1.snapshot.avgPutMs)],
-      ['  avg manifest bytes', int(manifestBytes(s10)), int(manifestBytes(s1))],
-      ['  total bytes', int(s10.bytes), int(s1.bytes)],
-      ['  engine metric stateBytesWritten', int(e.engineStateBytes), int(r.snapshotEveryBatchRun.engineStateBytes)],
-      ['  blob GETs / LISTs / keys deleted', `${s10.gets} / ${s10.lists} / ${s10.deletedKeys}`, `${s1.gets} / ${s1.lists} / ${s1.deletedKeys}`],
-      ['  end-to-end records/s of the run', int(e.recordsPerSecond), int(r.snapshotEveryBatchRun.recordsPerSecond)],
-      ['  batch ms median / p95 (with records)', `${ms(e.dataBatchMs.median)} / ${ms(e.dataBatchMs.p95)}`, `${ms(r.snapshotEveryBatchRun.dataBatchMs.median)} / ${ms(r.snapshotEveryBatchRun.dataBatchMs.p95)}`],
-    ], 'lr'),
+    ...table(
+      [
+        ['  ', `snapshotEvery ${s10.snapshotEvery}`, `snapshotEvery ${s1.snapshotEvery}`],
+        ['  batches that wrote state', int(s10.batches), int(s1.batches)],
+        ['  PUTs per batch', fixed(s10.putsPerBatch, 1), fixed(s1.putsPerBatch, 1)],
+        ['  bytes per batch (all partitions)', int(s10.bytesPerBatch), int(s1.bytesPerBatch)],
+        ['  delta versions written', int(s10.delta.versions), int(s1.delta.versions)],
+        ['    avg bytes per delta (one partition)', int(s10.delta.avgObjectBytes), int(s1.delta.avgObjectBytes)],
+        ['    avg state rows at a delta', fixed(s10.delta.avgRows, 1), fixed(s1.delta.avgRows, 1)],
+        ['    avg ms per delta PUT', ms(s10.delta.avgPutMs), ms(s1.delta.avgPutMs)],
+        ['  snapshot versions written', int(s10.snapshot.versions), int(s1.snapshot.versions)],
+        ['    avg bytes per snapshot (one partition)', int(s10.snapshot.avgObjectBytes), int(s1.snapshot.avgObjectBytes)],
+        ['    avg state rows at a snapshot', fixed(s10.snapshot.avgRows, 1), fixed(s1.snapshot.avgRows, 1)],
+        ['    avg ms per snapshot PUT', ms(s10.snapshot.avgPutMs), ms(s1.snapshot.avgPutMs)],
+        ['  avg manifest bytes', int(manifestBytes(s10)), int(manifestBytes(s1))],
+        ['  total bytes', int(s10.bytes), int(s1.bytes)],
+        ['  engine metric stateBytesWritten', int(e.engineStateBytes), int(r.snapshotEveryBatchRun.engineStateBytes)],
+        [
+          '  blob GETs / LISTs / keys deleted',
+          `${s10.gets} / ${s10.lists} / ${s10.deletedKeys}`,
+          `${s1.gets} / ${s1.lists} / ${s1.deletedKeys}`,
+        ],
+        ['  end-to-end records/s of the run', int(e.recordsPerSecond), int(r.snapshotEveryBatchRun.recordsPerSecond)],
+        [
+          '  batch ms median / p95 (with records)',
+          `${ms(e.dataBatchMs.median)} / ${ms(e.dataBatchMs.p95)}`,
+          `${ms(r.snapshotEveryBatchRun.dataBatchMs.median)} / ${ms(r.snapshotEveryBatchRun.dataBatchMs.p95)}`,
+        ],
+      ],
+      'lr',
+    ),
   );
   out.push('  (the two runs ran one after the other: their records/s differ by run order and machine load too, not only by snapshots)');
   return out.join('\n');
@@ -96,7 +147,12 @@ function endToEndRows(e: EndToEndResult): string[][] {
     ['  batch ms, all batches', `median ${ms(e.batchMs.median)}   p95 ${ms(e.batchMs.p95)}   max ${ms(e.batchMs.max)}`],
     ['  batch ms, with records', `median ${ms(e.dataBatchMs.median)}   p95 ${ms(e.dataBatchMs.p95)}   max ${ms(e.dataBatchMs.max)}`],
     ['  AWS requests', `${int(total)} (${fixed(total / e.batches, 1)} per batch; ${topRequests(e.requests)})`],
-    ['  sink check', e.exact ? 'exact: every row equals the count computed from the input' : `FAILED: ${e.problems.length} difference(s), e.g. ${e.problems.slice(0, 3).join('; ')}`],
+    [
+      '  sink check',
+      e.exact
+        ? 'exact: every row equals the count computed from the input'
+        : `FAILED: ${e.problems.length} difference(s), e.g. ${e.problems.slice(0, 3).join('; ')}`,
+    ],
   ];
 }
 
@@ -116,7 +172,9 @@ function topRequests(requests: Record<string, number>): string {
 function manifestBytes(s: BenchReport['stateBytes']['default']): number {
   const { delta, snapshot } = s;
   const n = delta.versions + snapshot.versions;
-  const sum = (delta.versions ? delta.avgManifestBytes * delta.versions : 0) + (snapshot.versions ? snapshot.avgManifestBytes * snapshot.versions : 0);
+  const sum =
+    (delta.versions ? delta.avgManifestBytes * delta.versions : 0) +
+    (snapshot.versions ? snapshot.avgManifestBytes * snapshot.versions : 0);
   return n === 0 ? Number.NaN : sum / n;
 }
 

@@ -15,13 +15,16 @@ export function formatBytes(bytes: number): string {
 export function formatCheckpointListing(listing: CheckpointListing): string[] {
   const out: string[] = [];
   const ids = listing.batches.map((b) => b.batchId);
-  out.push(`job ${listing.jobId}  generation ${listing.generation}  ${n(ids.length)} batches kept${ids.length > 0 ? ` (${spans(ids)})` : ''}`);
+  out.push(
+    `job ${listing.jobId}  generation ${listing.generation}  ${n(ids.length)} batches kept${ids.length > 0 ? ` (${spans(ids)})` : ''}`,
+  );
 
   if (listing.batches.length > 0) {
     out.push('', 'batches (write-ahead log)');
     const rows = [['batch', 'status', 'gen', 'version', 'partitions', 'records', 'rows', 'committed']];
     for (const b of listing.batches) {
-      const version = b.jobVersion === null ? '-' : b.migrateFromVersion === null ? String(b.jobVersion) : `${b.migrateFromVersion}->${b.jobVersion}`;
+      const version =
+        b.jobVersion === null ? '-' : b.migrateFromVersion === null ? String(b.jobVersion) : `${b.migrateFromVersion}->${b.jobVersion}`;
       rows.push([
         String(b.batchId),
         b.status,
@@ -40,21 +43,28 @@ export function formatCheckpointListing(listing: CheckpointListing): string[] {
     out.push('', 'replays');
     for (const r of listing.replays) {
       const where = r.sourceJobId === r.jobId ? 'in place' : `from job ${r.sourceJobId}`;
-      const superseded = r.supersededUpTo === null ? '' : `, superseded batches ${r.fromBatchId + 1}..${r.supersededUpTo} (${r.superseded} archived)`;
+      const superseded =
+        r.supersededUpTo === null ? '' : `, superseded batches ${r.fromBatchId + 1}..${r.supersededUpTo} (${r.superseded} archived)`;
       const state = r.finishedAt === null ? 'UNFINISHED: run the same replay again to finish it' : `finished ${time(r.finishedAt)}`;
-      out.push(`  generation ${r.generation}: ${where}, after batch ${r.fromBatchId} up to ${r.toBatchId}, version ${r.jobVersion}${superseded}; started ${time(r.startedAt)}, ${state}`);
+      out.push(
+        `  generation ${r.generation}: ${where}, after batch ${r.fromBatchId} up to ${r.toBatchId}, version ${r.jobVersion}${superseded}; started ${time(r.startedAt)}, ${state}`,
+      );
     }
   }
 
   out.push('', 'state (per partition: versions kept, oldest first)');
   if (listing.partitions.length === 0) out.push('  none');
   for (const p of listing.partitions) {
-    const current = p.handedOverAt === null ? `current v${p.current ?? '-'}` : `finished at v${p.current ?? '-'}, handed over to its children in batch ${p.handedOverAt}`;
+    const current =
+      p.handedOverAt === null
+        ? `current v${p.current ?? '-'}`
+        : `finished at v${p.current ?? '-'}, handed over to its children in batch ${p.handedOverAt}`;
     out.push(`  ${p.partition}  ${current}  ${p.versions.length} versions  ${formatBytes(p.bytes)}`);
     if (p.versions.length === 0) continue;
     const rows = [['version', 'kind', 'rows', 'bytes', 'state after', 'base of']];
     for (const v of p.versions) {
-      const note = v.stateAfter.length === 0 && v.baseOf.length === 0 ? 'no kept batch (superseded, or awaiting retention)' : spans(v.stateAfter);
+      const note =
+        v.stateAfter.length === 0 && v.baseOf.length === 0 ? 'no kept batch (superseded, or awaiting retention)' : spans(v.stateAfter);
       rows.push([String(v.version), v.kind, n(v.rows), n(v.bytes), note || '-', spans(v.baseOf) || '-']);
     }
     out.push(...table(rows, { align: 'rlrrll' }).map((l) => `    ${l}`));

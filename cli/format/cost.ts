@@ -10,11 +10,25 @@ export function formatCostReport(r: CostReport): string {
   const out: string[] = [];
   const m = r.machine;
   out.push('Sluice cost meter: the driver on Step Functions, counted on the local runtime, priced at public us-east-1 prices');
-  out.push(`  machine: node ${m.node}, ${m.cores} cores, load ${m.loadAverageAtStart.toFixed(2)}; Lambda durations are local stand-in durations (arm64 prices)`);
+  out.push(
+    `  machine: node ${m.node}, ${m.cores} cores, load ${m.loadAverageAtStart.toFixed(2)}; Lambda durations are local stand-in durations (arm64 prices)`,
+  );
   out.push('');
   out.push('Monthly cost of one always-on job (730 h), 4 shards; Kinesis itself (shard-hours) not included');
   const rows = [
-    ['  trigger', 'load', 'batches/month', 'Step Functions', 'Lambda ctl', 'Lambda exec', 'DynamoDB', 'S3', 'total', 'per 1M records', 'naive Standard loop'],
+    [
+      '  trigger',
+      'load',
+      'batches/month',
+      'Step Functions',
+      'Lambda ctl',
+      'Lambda exec',
+      'DynamoDB',
+      'S3',
+      'total',
+      'per 1M records',
+      'naive Standard loop',
+    ],
     ...r.rows.map((row) => [
       `  ${row.triggerSeconds} s`,
       row.load,
@@ -41,39 +55,74 @@ export function formatCostReport(r: CostReport): string {
   out.push('Measured per batch (averages)');
   const p = r.profiles;
   out.push(
-    ...table([
-      ['  batch', 'records', 'Express transitions', 'Lambda calls (ctl+exec)', 'Lambda GB-s (ctl+exec)', 'AWS requests', 'RRU', 'WRU', 'S3 PUT/LIST', 'S3 GET'],
-      ...([
-        ['empty', p.idle],
-        ['1,000 per shard', p.data1s],
-        ['10,000 per shard', p.data10s],
-      ] as const).map(([name, b]) => [
-        `  ${name}`,
-        Math.round(b.records).toLocaleString('en-US'),
-        fix(b.expressTransitions),
-        `${fix(b.lambdaInvocations.control)}+${fix(b.lambdaInvocations.executors)}`,
-        `${fix(b.lambdaGbSeconds.control, 3)}+${fix(b.lambdaGbSeconds.executors, 3)}`,
-        fix(b.awsRequests),
-        fix(b.rru),
-        fix(b.wru),
-        fix(b.s3Puts),
-        fix(b.s3Gets),
-      ]),
-    ], { align: 'lr' }),
+    ...table(
+      [
+        [
+          '  batch',
+          'records',
+          'Express transitions',
+          'Lambda calls (ctl+exec)',
+          'Lambda GB-s (ctl+exec)',
+          'AWS requests',
+          'RRU',
+          'WRU',
+          'S3 PUT/LIST',
+          'S3 GET',
+        ],
+        ...(
+          [
+            ['empty', p.idle],
+            ['1,000 per shard', p.data1s],
+            ['10,000 per shard', p.data10s],
+          ] as const
+        ).map(([name, b]) => [
+          `  ${name}`,
+          Math.round(b.records).toLocaleString('en-US'),
+          fix(b.expressTransitions),
+          `${fix(b.lambdaInvocations.control)}+${fix(b.lambdaInvocations.executors)}`,
+          `${fix(b.lambdaGbSeconds.control, 3)}+${fix(b.lambdaGbSeconds.executors, 3)}`,
+          fix(b.awsRequests),
+          fix(b.rru),
+          fix(b.wru),
+          fix(b.s3Puts),
+          fix(b.s3Gets),
+        ]),
+      ],
+      { align: 'lr' },
+    ),
   );
   out.push('');
   const o = r.overhead;
   out.push(`Batch overhead through the state machine (empty batches back to back, ${o.stateMachineMs.count} measured)`);
   out.push(
-    ...table([
-      ['  ms per empty batch', 'median', 'p95', 'max'],
-      ['  state machine (Plan, Map of 4 executors, Finish, Choice)', fix(o.stateMachineMs.median, 0), fix(o.stateMachineMs.p95, 0), fix(o.stateMachineMs.max, 0)],
-      ['  runDriver (the same steps called directly)', fix(o.runDriverMs.median, 0), fix(o.runDriverMs.p95, 0), fix(o.runDriverMs.max, 0)],
-    ], { align: 'lr' }),
+    ...table(
+      [
+        ['  ms per empty batch', 'median', 'p95', 'max'],
+        [
+          '  state machine (Plan, Map of 4 executors, Finish, Choice)',
+          fix(o.stateMachineMs.median, 0),
+          fix(o.stateMachineMs.p95, 0),
+          fix(o.stateMachineMs.max, 0),
+        ],
+        [
+          '  runDriver (the same steps called directly)',
+          fix(o.runDriverMs.median, 0),
+          fix(o.runDriverMs.p95, 0),
+          fix(o.runDriverMs.max, 0),
+        ],
+      ],
+      { align: 'lr' },
+    ),
   );
   out.push(`  overhead of the state machine: ${fix(o.stateMachineMs.median - o.runDriverMs.median, 0)} ms per batch (median), locally`);
-  const lambdas = Object.entries(o.perBatch.lambda).filter(([, l]) => l.invocations > 0).map(([fn, l]) => `${fn} ${fix(l.invocations)}× ${fix(l.ms / Math.max(l.invocations, 1), 0)} ms`);
+  const lambdas = Object.entries(o.perBatch.lambda)
+    .filter(([, l]) => l.invocations > 0)
+    .map(([fn, l]) => `${fn} ${fix(l.invocations)}× ${fix(l.ms / Math.max(l.invocations, 1), 0)} ms`);
   out.push(`  per empty batch: ${fix(o.perBatch.expressTransitions)} Express transitions, 0 Standard; Lambda: ${lambdas.join(', ')}`);
-  out.push(`  AWS requests: ${Object.entries(o.perBatch.requests).map(([k, v]) => `${k} ${fix(v)}`).join(', ')}; ${fix(o.perBatch.rru)} RRU, ${fix(o.perBatch.wru)} WRU`);
+  out.push(
+    `  AWS requests: ${Object.entries(o.perBatch.requests)
+      .map(([k, v]) => `${k} ${fix(v)}`)
+      .join(', ')}; ${fix(o.perBatch.rru)} RRU, ${fix(o.perBatch.wru)} WRU`,
+  );
   return out.join('\n');
 }

@@ -19,18 +19,31 @@ export function formatJobStatus(s: JobStatus): string[] {
   const last = s.lastCommittedBatch;
   const lines = [
     `job ${s.jobId} (${s.jobName})  ${s.state}${s.reason ? `: ${s.reason}` : ''}`,
-    row('driver', s.driver.execution === null ? 'not started' : `${s.driver.execution} ${s.driver.status ?? '(status unknown)'} (generation ${s.generation}, epoch ${s.epoch ?? '-'})`),
+    row(
+      'driver',
+      s.driver.execution === null
+        ? 'not started'
+        : `${s.driver.execution} ${s.driver.status ?? '(status unknown)'} (generation ${s.generation}, epoch ${s.epoch ?? '-'})`,
+    ),
     row('trigger', describeTrigger(s.trigger)),
-    row('rate limit', s.maxRecordsPerPartition === null ? "the job's own" : `${count(s.maxRecordsPerPartition)} records per partition per batch`),
-    row('started from', s.startedFrom ? `job ${s.startedFrom.jobId} after batch ${s.startedFrom.batchId}` : describePosition(s.startingPosition)),
+    row(
+      'rate limit',
+      s.maxRecordsPerPartition === null ? "the job's own" : `${count(s.maxRecordsPerPartition)} records per partition per batch`,
+    ),
+    row(
+      'started from',
+      s.startedFrom ? `job ${s.startedFrom.jobId} after batch ${s.startedFrom.batchId}` : describePosition(s.startingPosition),
+    ),
     row('parameters', Object.keys(s.parameters).length === 0 ? 'none' : JSON.stringify(s.parameters)),
     row(
       'last batch',
       last === null
         ? 'none committed yet'
-        : `${last.batchId} committed ${time(last.committedAt ?? "-")}: ${count(last.records ?? 0)} records in ${last.durationMs ?? '-'} ms, ${count(last.outputRows ?? 0)} rows, ${count(last.deadLetters ?? 0)} dead letters, ${count(last.lateRecords ?? 0)} late`,
+        : `${last.batchId} committed ${time(last.committedAt ?? '-')}: ${count(last.records ?? 0)} records in ${last.durationMs ?? '-'} ms, ${count(last.outputRows ?? 0)} rows, ${count(last.deadLetters ?? 0)} dead letters, ${count(last.lateRecords ?? 0)} late`,
     ),
-    ...(s.latestBatch !== null && s.latestBatch.status !== 'COMMITTED' ? [row('in flight', `batch ${s.latestBatch.batchId} (${s.latestBatch.status})`)] : []),
+    ...(s.latestBatch !== null && s.latestBatch.status !== 'COMMITTED'
+      ? [row('in flight', `batch ${s.latestBatch.batchId} (${s.latestBatch.status})`)]
+      : []),
     row('watermark', s.watermark ?? '-'),
     row(
       'rates',
@@ -38,14 +51,25 @@ export function formatJobStatus(s: JobStatus): string[] {
         ? '-'
         : `input ${rate(s.rates.inputRecordsPerSecond)}, processed ${rate(s.rates.processedRecordsPerSecond)} (last ${s.rates.batches} batches)`,
     ),
-    row('state', s.stateSize.rows === null ? '-' : `${count(s.stateSize.rows)} rows after the last batch (which wrote ${count(s.stateSize.bytesWritten ?? 0)} bytes of state)`),
+    row(
+      'state',
+      s.stateSize.rows === null
+        ? '-'
+        : `${count(s.stateSize.rows)} rows after the last batch (which wrote ${count(s.stateSize.bytesWritten ?? 0)} bytes of state)`,
+    ),
     row('lag', s.lag.partitions.length === 0 ? '-' : `max ${s.lag.maxMs === null ? 'unknown' : `${count(s.lag.maxMs)} ms`}`),
     ...s.lag.partitions.map(
-      (p) => `    ${p.partition.padEnd(24)} ${p.caughtUp ? 'caught up' : 'behind   '}  lag ${p.lagMs === null ? '-' : `${count(p.lagMs)} ms`}  next ${p.next}  state v${p.stateVersion}`,
+      (p) =>
+        `    ${p.partition.padEnd(24)} ${p.caughtUp ? 'caught up' : 'behind   '}  lag ${p.lagMs === null ? '-' : `${count(p.lagMs)} ms`}  next ${p.next}  state v${p.stateVersion}`,
     ),
     row('restarts', s.restarts.count === 0 ? 'none in the window' : `${s.restarts.count} in the window`),
     ...s.restarts.recent.map((r) => `    ${time(r.at)} generation ${r.generation}: ${r.reason}`),
-    row('last error', s.lastError === null ? 'none' : `${time(s.lastError.at)} generation ${s.lastError.generation}: ${s.lastError.error}: ${s.lastError.cause}`),
+    row(
+      'last error',
+      s.lastError === null
+        ? 'none'
+        : `${time(s.lastError.at)} generation ${s.lastError.generation}: ${s.lastError.error}: ${s.lastError.cause}`,
+    ),
   ];
   return lines;
 }
@@ -80,14 +104,7 @@ export function formatDeadLetters(letters: readonly DeadLetterView[]): string[] 
   return table(
     [
       ['PARTITION', 'OFFSET', 'BATCH', 'STAGE', 'REASON', 'RECORDED'],
-      ...letters.map((l) => [
-        l.partition,
-        l.offset,
-        String(l.batchId),
-        l.stage,
-        cut(l.reason, REASON_WIDTH),
-        time(l.recordedAt),
-      ]),
+      ...letters.map((l) => [l.partition, l.offset, String(l.batchId), l.stage, cut(l.reason, REASON_WIDTH), time(l.recordedAt)]),
     ],
     { align: 'llrlll' },
   );

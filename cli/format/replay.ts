@@ -18,10 +18,14 @@ export function formatReplayPreview(scope: ReplayScope, job: JobDefinition): str
   const { fromBatchId: from, toBatchId: to } = scope;
   const range = to > from ? `batches ${from + 1}..${to}` : 'no batches';
   const where = scope.mode === 'in-place' ? 'in place' : `into the new job ${scope.targetJobId}`;
-  out.push(`replay of job ${scope.sourceJobId} ${where}: ${range}, from the state after batch ${from}${from === 0 ? ' (the empty state)' : ''}`);
+  out.push(
+    `replay of job ${scope.sourceJobId} ${where}: ${range}, from the state after batch ${from}${from === 0 ? ' (the empty state)' : ''}`,
+  );
   if (scope.continuing !== null) {
     const done = scope.batches.filter((b) => b.done).map((b) => b.original.plan.batchId);
-    out.push(`  continues:   the unfinished replay of generation ${scope.generation}${done.length > 0 ? `: batches ${spans(done)} are done` : ''}`);
+    out.push(
+      `  continues:   the unfinished replay of generation ${scope.generation}${done.length > 0 ? `: batches ${spans(done)} are done` : ''}`,
+    );
   }
   out.push(`  code:        ${job.name} version ${job.version} (${job.pipeline.description})`);
   const checkpoint =
@@ -35,15 +39,21 @@ export function formatReplayPreview(scope: ReplayScope, job: JobDefinition): str
   out.push(`  checkpoint:  ${checkpoint}`);
   out.push(
     `  generation:  ${scope.previousGeneration} -> ${scope.generation}` +
-      (scope.mode === 'in-place' && to > from ? `: the rows of the replayed batches replace those of the superseded batches ${from + 1}..${scope.latestBatchId}` : ''),
+      (scope.mode === 'in-place' && to > from
+        ? `: the rows of the replayed batches replace those of the superseded batches ${from + 1}..${scope.latestBatchId}`
+        : ''),
   );
   if (scope.mode === 'in-place') {
     if (scope.latestBatchId > from) {
-      out.push(`  WAL:         batches ${from + 1}..${scope.latestBatchId} move to the archive of generation ${scope.generation}; the replayed batches take their ids`);
+      out.push(
+        `  WAL:         batches ${from + 1}..${scope.latestBatchId} move to the archive of generation ${scope.generation}; the replayed batches take their ids`,
+      );
     }
     if (scope.latestBatchId > to) out.push(`               after batch ${to}, the job's driver plans the next batches afresh`);
   } else {
-    out.push(`  WAL:         job ${scope.targetJobId} starts with a copy of batch ${from} of job ${scope.sourceJobId}, then the replayed batches`);
+    out.push(
+      `  WAL:         job ${scope.targetJobId} starts with a copy of batch ${from} of job ${scope.sourceJobId}, then the replayed batches`,
+    );
   }
   const versions = [...stateVersionsAfter(scope.base)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, v]) => `${p} v${v}`);
   out.push(`  state:       from the versions after batch ${from}: ${versions.length > 0 ? versions.join(', ') : 'empty'}`);
@@ -63,7 +73,12 @@ export function formatReplayPreview(scope: ReplayScope, job: JobDefinition): str
       const count = end?.count ?? 0;
       records += count;
       ranges += 1;
-      const endText = p.endBefore !== undefined ? `before ${p.endBefore} (fixed)` : end?.lastOffset !== undefined ? `${end.lastOffset} (recorded)` : 'empty (recorded)';
+      const endText =
+        p.endBefore !== undefined
+          ? `before ${p.endBefore} (fixed)`
+          : end?.lastOffset !== undefined
+            ? `${end.lastOffset} (recorded)`
+            : 'empty (recorded)';
       rows.push([String(plan.batchId), p.partition, describeStart(p.start), endText, n(count), batch.done ? 'done' : '']);
     }
   }
@@ -90,14 +105,20 @@ export function formatReplayOutcome(outcome: ReplayOutcome): string[] {
   const range = scope.toBatchId > scope.fromBatchId ? `batches ${scope.fromBatchId + 1}..${scope.toBatchId}` : 'no batches';
   const where = scope.mode === 'in-place' ? `job ${scope.targetJobId} in place` : `job ${scope.sourceJobId} into job ${scope.targetJobId}`;
   out.push(`replayed ${where}: ${range} at generation ${scope.generation}`);
-  out.push(`  ran ${n(outcome.replayed)} batches now (${n(outcome.records)} records, ${n(outcome.outputRows)} rows written)` +
-    (outcome.replayed < scope.batches.length ? `; ${scope.batches.length - outcome.replayed} were done before` : ''));
+  out.push(
+    `  ran ${n(outcome.replayed)} batches now (${n(outcome.records)} records, ${n(outcome.outputRows)} rows written)` +
+      (outcome.replayed < scope.batches.length ? `; ${scope.batches.length - outcome.replayed} were done before` : ''),
+  );
   if (outcome.overtakenAt !== null) {
-    out.push(`  a driver took the job over at batch ${outcome.overtakenAt} during the replay: it runs the new logic from there, so the replay ends`);
+    out.push(
+      `  a driver took the job over at batch ${outcome.overtakenAt} during the replay: it runs the new logic from there, so the replay ends`,
+    );
   }
   if (scope.mode === 'in-place') {
     if (outcome.superseded > 0 || scope.continuing !== null) {
-      out.push(`  superseded batches are kept in the WAL's archive of generation ${scope.generation} (npm run checkpoints -- list --job ${scope.targetJobId})`);
+      out.push(
+        `  superseded batches are kept in the WAL's archive of generation ${scope.generation} (npm run checkpoints -- list --job ${scope.targetJobId})`,
+      );
     }
     if (outcome.overtakenAt === null) out.push(`  the job can be resumed: its driver plans batch ${scope.toBatchId + 1} next`);
   } else {

@@ -11,19 +11,22 @@ export function formatStateScaleReport(r: StateScaleReport): string {
     `Sluice executor memory by partition state size: one batch of ${int(r.records)} records over a state of N keys (count per key)`,
     `  ${r.note}`,
     '',
-    ...table([
-      ['  keys', 'batch 2 writes', 'snapshot in S3', 'RSS before', 'peak RSS', 'warm cache heap', 'batch', 'state written'],
-      ...r.cases.map((c) => [
-        `  ${int(c.keys)}`,
-        c.snapshot ? 'snapshot' : 'delta',
-        formatBytes(c.snapshotBytes),
-        mb(c.baselineRssMb),
-        mb(c.peakRssMb),
-        mb(c.retainedHeapMb),
-        `${int(c.batchMs)} ms`,
-        formatBytes(c.stateBytesWritten),
-      ]),
-    ], { align: 'lr' }),
+    ...table(
+      [
+        ['  keys', 'batch 2 writes', 'snapshot in S3', 'RSS before', 'peak RSS', 'warm cache heap', 'batch', 'state written'],
+        ...r.cases.map((c) => [
+          `  ${int(c.keys)}`,
+          c.snapshot ? 'snapshot' : 'delta',
+          formatBytes(c.snapshotBytes),
+          mb(c.baselineRssMb),
+          mb(c.peakRssMb),
+          mb(c.retainedHeapMb),
+          `${int(c.batchMs)} ms`,
+          formatBytes(c.stateBytesWritten),
+        ]),
+      ],
+      { align: 'lr' },
+    ),
     '',
     r.keysAtExecutorMemory === null
       ? `  the peak RSS does not grow with the keys here: no estimate of the keys a ${int(EXECUTOR_MEMORY_MB)} MB executor holds`

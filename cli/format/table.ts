@@ -19,7 +19,10 @@ export function table(rows: readonly (readonly string[])[], options: TableOption
   const align = options.align ?? 'l';
   const gap = options.gap ?? '  ';
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, c) => (widths[c] = Math.max(widths[c] ?? 0, cell.length)));
+  for (const row of rows)
+    row.forEach((cell, c) => {
+      widths[c] = Math.max(widths[c] ?? 0, cell.length);
+    });
   const right = (c: number): boolean => (align[Math.min(c, align.length - 1)] ?? 'l') === 'r';
   return rows.map((row) =>
     row

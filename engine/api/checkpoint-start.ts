@@ -42,16 +42,21 @@ export async function resolveCheckpoint(
 ): Promise<BatchRecord> {
   const { targetJobId, sourceJobId, job } = args;
   const field = (name: string, message: string) => BadRequestError.of([{ field: `startingPosition.${name}`, message }]);
-  if (sourceJobId === targetJobId) throw field('jobId', `names the job being started (${targetJobId}): a checkpoint start begins a new instance from another one`);
+  if (sourceJobId === targetJobId)
+    throw field('jobId', `names the job being started (${targetJobId}): a checkpoint start begins a new instance from another one`);
   const latest = await ctx.wal.getLatestBatch(sourceJobId);
   if (latest === null) throw field('jobId', `names job ${sourceJobId}, which has no batches in the write-ahead log`);
   const latestCommitted = latest.status === BatchStatus.COMMITTED ? latest.plan.batchId : latest.plan.batchId - 1;
   const batchId = args.batchId ?? latestCommitted;
   if (batchId < 1) throw field('jobId', `names job ${sourceJobId}, which has no committed batch yet`);
-  if (batchId > latestCommitted) throw field('batchId', `must be a committed batch of job ${sourceJobId} (the latest committed is ${latestCommitted}), got ${batchId}`);
+  if (batchId > latestCommitted)
+    throw field('batchId', `must be a committed batch of job ${sourceJobId} (the latest committed is ${latestCommitted}), got ${batchId}`);
   const base = batchId === latest.plan.batchId ? latest : await ctx.wal.getBatch(sourceJobId, batchId);
   if (base === null || base.commit === undefined || base.status !== BatchStatus.COMMITTED) {
-    throw field('batchId', `names batch ${batchId} of job ${sourceJobId}, which is no longer in its write-ahead log (retention keeps the last checkpoint.retainBatches batches)`);
+    throw field(
+      'batchId',
+      `names batch ${batchId} of job ${sourceJobId}, which is no longer in its write-ahead log (retention keeps the last checkpoint.retainBatches batches)`,
+    );
   }
 
   // The offsets after batch N are offsets of the source job's input: the new job must read the same.
@@ -66,12 +71,20 @@ export async function resolveCheckpoint(
     const theirs = sourceJob === null ? null : sourceNameOf(sourceJob.source.spec);
     const ours = sourceNameOf(job.source.spec);
     if (theirs !== null && theirs !== ours) {
-      throw field('jobId', `names job ${sourceJobId}, which reads ${theirs}; job ${targetJobId} would read ${ours}: offsets of one source mean nothing in another`);
+      throw field(
+        'jobId',
+        `names job ${sourceJobId}, which reads ${theirs}; job ${targetJobId} would read ${ours}: offsets of one source mean nothing in another`,
+      );
     }
   }
   // The checkpoint's state must be readable by this code (the same version, or a declared migration).
   try {
-    stateMigrationFor({ jobId: targetJobId, checkpoint: base.plan, codeVersion: job.version, migratesFrom: job.migrations.map((m) => m.fromVersion) });
+    stateMigrationFor({
+      jobId: targetJobId,
+      checkpoint: base.plan,
+      codeVersion: job.version,
+      migratesFrom: job.migrations.map((m) => m.fromVersion),
+    });
   } catch (error) {
     if (error instanceof JobSpecError) throw new ConflictError(error.message);
     throw error;
@@ -83,7 +96,6 @@ export async function resolveCheckpoint(
 /** Writes the seed: the state after batch N and batch N itself, committed, under the new job id. */
 export async function seedFromCheckpoint(targetJobId: string, base: BatchRecord, ctx: CheckpointStartContext): Promise<void> {
   const { wal, state } = ctx;
-  const sourceJobId = base.plan.jobId;
   const existing = await wal.getBatch(targetJobId, base.plan.batchId);
   if (existing?.status === BatchStatus.COMMITTED) return;
   const epoch = await wal.acquireEpoch(targetJobId);

@@ -62,13 +62,15 @@ export type ApiContext = Omit<ApiPorts, 'state' | 'deadLetters'> & Partial<Pick<
 /** The read function's context, or a ConfigurationError when it has no dead-letter queue. */
 export function readApiContext(ctx: ApiContext): ReadApiContext {
   const { deadLetters } = ctx;
-  if (deadLetters === undefined) throw new ConfigurationError('this API function has no dead-letter queue: dead letters are read in the read function');
+  if (deadLetters === undefined)
+    throw new ConfigurationError('this API function has no dead-letter queue: dead letters are read in the read function');
   return { ...ctx, deadLetters };
 }
 
 /** The control function's context, or a ConfigurationError when it has no state store. */
 export function controlApiContext(ctx: ApiContext): ControlApiContext {
   const { state } = ctx;
-  if (state === undefined) throw new ConfigurationError('this API function has no state store: a checkpoint start runs in the control function');
+  if (state === undefined)
+    throw new ConfigurationError('this API function has no state store: a checkpoint start runs in the control function');
   return { ...ctx, state };
 }

@@ -49,7 +49,10 @@ export class BadRequestError extends InvalidArgumentError {
   static of(fields: readonly FieldProblem[]): BadRequestError {
     const first = fields[0];
     const summary = first === undefined ? 'bad request' : `${first.field} ${first.message}`;
-    return new BadRequestError(fields.length > 1 ? `${summary} (and ${fields.length - 1} more problem${fields.length > 2 ? 's' : ''})` : summary, fields);
+    return new BadRequestError(
+      fields.length > 1 ? `${summary} (and ${fields.length - 1} more problem${fields.length > 2 ? 's' : ''})` : summary,
+      fields,
+    );
   }
 
   /** The HTTP status the API answers it with (from HTTP_ERRORS). */

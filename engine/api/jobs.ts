@@ -39,7 +39,16 @@ import type {
 } from './context.js';
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
 import type { ListDeadLettersInput, ResumeJobInput, StartJobInput, StartingPositionRequest } from './requests.js';
-import { batchViewOf, deadLetterViewOf, jobStatusOf, jobSummaryOf, type BatchView, type DeadLetterView, type JobStatus, type JobSummary } from './views.js';
+import {
+  batchViewOf,
+  deadLetterViewOf,
+  jobStatusOf,
+  jobSummaryOf,
+  type BatchView,
+  type DeadLetterView,
+  type JobStatus,
+  type JobSummary,
+} from './views.js';
 
 export type { ApiContext } from './context.js';
 
@@ -73,7 +82,10 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
   if (existing !== null) return sameStart(existing, input.idempotencyToken, ctx) ?? conflictOnStart(existing, input.idempotencyToken);
   const position = input.startingPosition;
   const checkpoint = position?.type === 'checkpoint' ? position : null;
-  const base = checkpoint === null ? null : await resolveCheckpoint({ targetJobId: jobId, sourceJobId: checkpoint.jobId, batchId: checkpoint.batchId, job }, ctx);
+  const base =
+    checkpoint === null
+      ? null
+      : await resolveCheckpoint({ targetJobId: jobId, sourceJobId: checkpoint.jobId, batchId: checkpoint.batchId, job }, ctx);
   if (position !== null && checkpoint === null) {
     const latest = await ctx.wal.getLatestBatch(jobId);
     if (latest !== null) {
@@ -142,14 +154,18 @@ export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ct
 /** POST /jobs/{jobId}/stop: the driver finishes the batch in flight, commits, and ends. */
 export async function stopJobInstance(jobId: string, ctx: StopJobContext): Promise<ApiResult<{ job: JobSummary }>> {
   const existing = await requireJob(jobId, ctx);
-  if (existing.state !== JobState.RUNNING) return { status: existing.state === JobState.STOPPING ? 202 : 200, body: { job: jobSummaryOf(existing) } };
+  if (existing.state !== JobState.RUNNING)
+    return { status: existing.state === JobState.STOPPING ? 202 : 200, body: { job: jobSummaryOf(existing) } };
   const job = await requestStop(jobId, { registry: ctx.registry, clock: ctx.clock });
   ctx.logger.info('job stop requested', { jobId });
   return { status: 202, body: { job: jobSummaryOf(job) } };
 }
 
 /** GET /jobs */
-export async function listJobInstances(filter: { state: JobState | null }, ctx: ListJobsContext): Promise<ApiResult<{ jobs: JobSummary[] }>> {
+export async function listJobInstances(
+  filter: { state: JobState | null },
+  ctx: ListJobsContext,
+): Promise<ApiResult<{ jobs: JobSummary[] }>> {
   const jobs = (await ctx.registry.list()).filter((j) => filter.state === null || j.state === filter.state);
   return { status: 200, body: { jobs: jobs.map(jobSummaryOf) } };
 }
@@ -189,7 +205,10 @@ export async function listJobBatches(
   return {
     status: 200,
     body: {
-      batches: records.filter((r) => r.plan.batchId <= end).reverse().map(batchViewOf),
+      batches: records
+        .filter((r) => r.plan.batchId <= end)
+        .reverse()
+        .map(batchViewOf),
       nextToken: start > oldestId ? encodePageToken(jobId, { b: start }) : null,
     },
   };
@@ -293,12 +312,18 @@ function withEngineParameters(
 function definitionOf(catalog: JobCatalog, jobName: string, parameters: Readonly<Record<string, JsonValue>>): JobDefinition {
   if (!Object.hasOwn(catalog, jobName)) {
     const known = Object.keys(catalog).sort();
-    throw BadRequestError.of([{ field: 'jobName', message: `is not a job of this deployment's catalog (known: ${known.join(', ') || 'none'}), got ${JSON.stringify(jobName)}` }]);
+    throw BadRequestError.of([
+      {
+        field: 'jobName',
+        message: `is not a job of this deployment's catalog (known: ${known.join(', ') || 'none'}), got ${JSON.stringify(jobName)}`,
+      },
+    ]);
   }
   try {
     return resolveJob(catalog, jobName, parameters);
   } catch (error) {
-    if (error instanceof JobSpecError) throw BadRequestError.of([{ field: 'parameters', message: `are not valid for job ${jobName}: ${error.message}` }]);
+    if (error instanceof JobSpecError)
+      throw BadRequestError.of([{ field: 'parameters', message: `are not valid for job ${jobName}: ${error.message}` }]);
     throw error;
   }
 }
@@ -334,9 +359,12 @@ function decodePageToken<T>(token: string, jobId: string, what: string, read: (t
   const t = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
   const position = t === null || typeof t.j !== 'string' ? null : read(t);
   if (t === null || position === null) {
-    throw BadRequestError.of([{ field: 'nextToken', message: 'is not a token this API returned (pass the nextToken of the previous page as it is)' }]);
+    throw BadRequestError.of([
+      { field: 'nextToken', message: 'is not a token this API returned (pass the nextToken of the previous page as it is)' },
+    ]);
   }
-  if (t.j !== jobId) throw BadRequestError.of([{ field: 'nextToken', message: `is a token of job ${String(t.j)}'s ${what}, not of job ${jobId}'s` }]);
+  if (t.j !== jobId)
+    throw BadRequestError.of([{ field: 'nextToken', message: `is a token of job ${String(t.j)}'s ${what}, not of job ${jobId}'s` }]);
   return position;
 }
 
@@ -357,7 +385,10 @@ function decodeDeadLetterToken(token: string, jobId: string, partition: string |
   if (position.partition !== partition) {
     const of = (p: string | null) => (p === null ? 'every partition' : `partition ${p}`);
     throw BadRequestError.of([
-      { field: 'nextToken', message: `is a token of the dead letters of ${of(position.partition)}, not of ${of(partition)} (ask with the partition of the previous page)` },
+      {
+        field: 'nextToken',
+        message: `is a token of the dead letters of ${of(position.partition)}, not of ${of(partition)} (ask with the partition of the previous page)`,
+      },
     ]);
   }
   return position.after;

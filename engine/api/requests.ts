@@ -30,7 +30,10 @@ function parseRequest<S extends z.ZodType>(schema: S, value: unknown, subject: S
   if (checked.ok) return checked.value;
   const first = checked.problems[0] ?? { field: subject.name, message: 'is invalid' };
   const more = checked.total - 1;
-  return badRequest(`${first.field} ${first.message}${more > 0 ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : ''}`, checked.problems);
+  return badRequest(
+    `${first.field} ${first.message}${more > 0 ? ` (and ${more} more problem${more > 1 ? 's' : ''})` : ''}`,
+    checked.problems,
+  );
 }
 
 function badRequest(message: string, fields: BadRequestError['fields']): never {
@@ -80,7 +83,10 @@ const timestamp = expecting(
   ISO_TIME,
   z.union([
     integer(0),
-    expecting(ISO_TIME, z.string().refine((t) => /^\d{4}-\d\d-\d\dT/.test(t) && !Number.isNaN(Date.parse(t)))).transform((t) => Date.parse(t)),
+    expecting(
+      ISO_TIME,
+      z.string().refine((t) => /^\d{4}-\d\d-\d\dT/.test(t) && !Number.isNaN(Date.parse(t))),
+    ).transform((t) => Date.parse(t)),
   ]),
 );
 
@@ -196,7 +202,11 @@ export interface ResumeJobInput {
 /** POST /jobs/{jobId}/resume (the body is optional). */
 export function parseResumeJob(body: unknown): ResumeJobInput {
   const b = parseRequest(ResumeJobBody, body ?? {}, BODY);
-  return { trigger: b.trigger ?? null, maxRecordsPerPartition: b.maxRecordsPerPartition ?? null, idempotencyToken: b.idempotencyToken ?? null };
+  return {
+    trigger: b.trigger ?? null,
+    maxRecordsPerPartition: b.maxRecordsPerPartition ?? null,
+    idempotencyToken: b.idempotencyToken ?? null,
+  };
 }
 
 /** Items per page of the paged routes (batches, dead letters). */
@@ -240,7 +250,9 @@ export function parseListDeadLetters(query: Query): ListDeadLettersInput {
 }
 
 const JOB_STATES = Object.values(JobState);
-const JobsQuery = body({ state: expecting(`one of ${JOB_STATES.map((s) => JSON.stringify(s)).join(', ')}`, z.enum(JOB_STATES)).optional() });
+const JobsQuery = body({
+  state: expecting(`one of ${JOB_STATES.map((s) => JSON.stringify(s)).join(', ')}`, z.enum(JOB_STATES)).optional(),
+});
 
 /** GET /jobs?state= */
 export function parseListJobs(query: Query): { state: JobState | null } {

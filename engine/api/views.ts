@@ -82,11 +82,18 @@ export interface JobStatus extends JobSummary {
   readonly watermark: string | null;
   readonly lag: { readonly maxMs: number | null; readonly partitions: readonly PartitionView[] };
   /** Over the last committed batches: records arriving per second (between batch starts), and processed per second of batch time. */
-  readonly rates: { readonly inputRecordsPerSecond: number | null; readonly processedRecordsPerSecond: number | null; readonly batches: number };
+  readonly rates: {
+    readonly inputRecordsPerSecond: number | null;
+    readonly processedRecordsPerSecond: number | null;
+    readonly batches: number;
+  };
   /** Rows of state (every partition) after the last committed batch, and the bytes of state that batch wrote (`sluice checkpoints list` has every version's size). */
   readonly stateSize: { readonly rows: number | null; readonly bytesWritten: number | null };
   /** Restarts by the supervisor within its window. */
-  readonly restarts: { readonly count: number; readonly recent: readonly { readonly at: string; readonly generation: number; readonly reason: string }[] };
+  readonly restarts: {
+    readonly count: number;
+    readonly recent: readonly { readonly at: string; readonly generation: number; readonly reason: string }[];
+  };
   readonly lastError: (Omit<JobError, 'at'> & { readonly at: string }) | null;
   /** The instance began from this committed batch of another instance. */
   readonly startedFrom: { readonly jobId: string; readonly batchId: number } | null;
@@ -146,7 +153,13 @@ export function jobStatusOf(args: {
   const last = committed[committed.length - 1] ?? null;
   const partitions: PartitionView[] = Object.entries(last?.commit?.partitions ?? {})
     .filter(([, p]) => !p.end.closed)
-    .map(([partition, p]) => ({ partition, next: describeStart(p.nextStart), lagMs: p.lagMs, caughtUp: p.caughtUp, stateVersion: p.stateVersion }))
+    .map(([partition, p]) => ({
+      partition,
+      next: describeStart(p.nextStart),
+      lagMs: p.lagMs,
+      caughtUp: p.caughtUp,
+      stateVersion: p.stateVersion,
+    }))
     .sort((a, b) => a.partition.localeCompare(b.partition));
   return {
     ...jobSummaryOf(job),
@@ -157,7 +170,10 @@ export function jobStatusOf(args: {
     lag: { maxMs: last?.commit?.metrics.lagMs ?? null, partitions },
     rates: ratesOf(committed),
     stateSize: { rows: last?.commit?.metrics.stateRows ?? null, bytesWritten: last?.commit?.metrics.stateBytesWritten ?? null },
-    restarts: { count: job.restarts.length, recent: job.restarts.map((r) => ({ at: iso(r.at), generation: r.generation, reason: r.reason })) },
+    restarts: {
+      count: job.restarts.length,
+      recent: job.restarts.map((r) => ({ at: iso(r.at), generation: r.generation, reason: r.reason })),
+    },
     lastError: job.lastError === null ? null : { ...job.lastError, at: iso(job.lastError.at) },
     startedFrom: job.start?.fromCheckpoint ?? null,
   };
@@ -213,6 +229,7 @@ export function deadLetterViewOf(letter: DeadLetter): DeadLetterView {
 }
 
 /** Control characters (C0, DEL, C1) but tab, line feed and carriage return. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this pattern exists to find control characters
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
 /**
@@ -252,8 +269,8 @@ function startingPositionOf(job: JobInstance): StartingPositionRequest | null {
   const value = job.parameters[ENGINE_PARAMETERS.startingPosition];
   if (value === 'EARLIEST') return { type: 'earliest' };
   if (value === 'LATEST') return { type: 'latest' };
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value['timestamp'] === 'number') {
-    return { type: 'timestamp', timestamp: value['timestamp'] };
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value.timestamp === 'number') {
+    return { type: 'timestamp', timestamp: value.timestamp };
   }
   return null;
 }

@@ -152,7 +152,13 @@ export interface StateView {
  * committed batch). Throws NotFoundError when the partition or version is unknown.
  */
 export async function showState(
-  args: { readonly jobId: string; readonly partition: string; readonly version?: number; readonly limit?: number; readonly valueChars?: number },
+  args: {
+    readonly jobId: string;
+    readonly partition: string;
+    readonly version?: number;
+    readonly limit?: number;
+    readonly valueChars?: number;
+  },
   ports: CheckpointPorts,
 ): Promise<StateView> {
   const { jobId, partition } = args;

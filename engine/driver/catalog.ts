@@ -102,7 +102,10 @@ function createJob(entry: JobCatalogEntry, jobName: string, parameters: JobParam
 const ENGINE_PARAMETER_SCHEMA = z.strictObject({
   [ENGINE_PARAMETERS.startingPosition]: expecting(
     "'EARLIEST', 'LATEST' or { timestamp: epoch ms }",
-    z.union([z.enum(['EARLIEST', 'LATEST']), z.object({ timestamp: expecting('epoch milliseconds (an integer ≥ 0)', z.number().int().min(0)) })]),
+    z.union([
+      z.enum(['EARLIEST', 'LATEST']),
+      z.object({ timestamp: expecting('epoch milliseconds (an integer ≥ 0)', z.number().int().min(0)) }),
+    ]),
   ).optional(),
   [ENGINE_PARAMETERS.maxRecordsPerPartition]: expecting('a positive integer', z.number().int().min(1)).optional(),
 });

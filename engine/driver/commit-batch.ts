@@ -32,7 +32,7 @@ export const RETENTION_EVERY_BATCHES = 10;
  */
 export async function commitBatch(input: CommitBatchInput, ctx: DriverContext): Promise<CommitBatchResult> {
   const { jobId, epoch, batchId } = input;
-  const { ports, job } = ctx;
+  const { ports } = ctx;
   const record = await ports.wal.getBatch(jobId, batchId);
   if (record === null) {
     throw new NotFoundError(`batch ${batchId} of job ${jobId} is not in the write-ahead log`, {

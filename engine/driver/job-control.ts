@@ -202,7 +202,13 @@ export async function recordRestart(
     decision = { kind: 'not-needed', job: current };
     if (current === null || current.generation !== seenGeneration) return null;
     if (current.state === JobState.STOPPING) {
-      return { ...current, state: JobState.STOPPED, reason: 'stopped (no driver was running)', updatedAt: now, revision: current.revision + 1 };
+      return {
+        ...current,
+        state: JobState.STOPPED,
+        reason: 'stopped (no driver was running)',
+        updatedAt: now,
+        revision: current.revision + 1,
+      };
     }
     if (current.state !== JobState.RUNNING) return null;
     const recent = current.restarts.filter((r) => r.at > now - policy.windowMs);
@@ -239,7 +245,9 @@ export async function mutate(
         return current;
       }
       if (await ctx.registry.put(next, current?.revision ?? null)) return next;
-      lostRace = new TransientError(`job ${jobId}: the control record kept changing under ${attempt} attempts to write it`, { context: { jobId } });
+      lostRace = new TransientError(`job ${jobId}: the control record kept changing under ${attempt} attempts to write it`, {
+        context: { jobId },
+      });
       throw lostRace;
     },
     { attempts: MAX_WRITE_ATTEMPTS, baseDelayMs: 0, clock: ctx.clock, shouldRetry: (error) => error === lostRace },

@@ -45,8 +45,7 @@ export async function runDriver(
   const ctx = { ports, job };
   const jobId = options.jobId ?? job.name;
   const cache = new StateCache();
-  const execute: ExecutorRunner =
-    options.runExecutor ?? ((input) => runPartition(input, { ports, job, cache }));
+  const execute: ExecutorRunner = options.runExecutor ?? ((input) => runPartition(input, { ports, job, cache }));
   const attempts = options.executorAttempts ?? 4;
   const { epoch } = await startDriver({ jobId }, ctx);
   let batches = 0;

@@ -113,7 +113,11 @@ export async function superviseJob(jobId: string, reason: string, ctx: Superviso
   }
   const name = driverExecutionName(jobId, decision.generation);
   const delaySeconds = Math.round(decision.delayMs / 1000);
-  const started = await ctx.executions.start(name, { jobId, generation: decision.generation, ...(delaySeconds > 0 ? { delaySeconds } : {}) });
+  const started = await ctx.executions.start(name, {
+    jobId,
+    generation: decision.generation,
+    ...(delaySeconds > 0 ? { delaySeconds } : {}),
+  });
   ctx.logger.warn('driver restarted', { jobId, execution: name, delaySeconds, started, reason });
   return { jobId, action: 'restarted', detail: `${name} (${started}) after ${delaySeconds} s: ${reason}` };
 }

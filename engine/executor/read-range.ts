@@ -61,7 +61,10 @@ export async function readRange(args: {
     maxRecords: plan.maxRecords,
     ...(plan.closed ? { partitionClosed: true } : {}),
   });
-  const ours = rangeEndOf(read.records.map((r) => r.offset), read.closed);
+  const ours = rangeEndOf(
+    read.records.map((r) => r.offset),
+    read.closed,
+  );
   const winner = await wal.recordRangeEnd(jobId, batchId, plan.partition, ours);
   if (sameRangeEnd(winner, ours)) {
     return { records: read.records, end: ours, caughtUp: read.caughtUp, lagMs: read.lagMs };
@@ -111,7 +114,8 @@ async function readFixedRange(
   }
   const startedAt =
     recorded?.startedAt ??
-    (await wal.recordRangeEnd(jobId, batchId, plan.partition, { count: 0, startedAt: await earliestHeld(reader, plan, endBefore) })).startedAt!;
+    (await wal.recordRangeEnd(jobId, batchId, plan.partition, { count: 0, startedAt: await earliestHeld(reader, plan, endBefore) }))
+      .startedAt!;
   let from = startedAt;
   let read: RangeRead;
   try {
@@ -153,7 +157,10 @@ async function readFixed(reader: SourceReader, plan: PartitionPlan, start: Start
   }
   return {
     records: read.records,
-    end: rangeEndOf(read.records.map((r) => r.offset), read.closed),
+    end: rangeEndOf(
+      read.records.map((r) => r.offset),
+      read.closed,
+    ),
     caughtUp: plan.endIsTail ?? false,
     lagMs: read.lagMs,
   };
@@ -168,7 +175,10 @@ async function readRecorded(reader: SourceReader, plan: PartitionPlan, end: Rang
     maxRecords: end.count,
     untilOffset: end.lastOffset!,
   });
-  const got = rangeEndOf(read.records.map((r) => r.offset), end.closed ?? false);
+  const got = rangeEndOf(
+    read.records.map((r) => r.offset),
+    end.closed ?? false,
+  );
   if (got.count !== end.count || got.lastOffset !== end.lastOffset) {
     throw new RangeMismatchError(
       `partition ${plan.partition}: the recorded range holds ${end.count} records up to ${end.lastOffset}, ` +

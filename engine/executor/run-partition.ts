@@ -106,11 +106,15 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     const parents = await Promise.all(
       inherits.map(async (p) => {
         const final = await ports.state.load(jobId, p.partition, p.stateVersion, generation);
-        const state = p.jobVersion === undefined || p.jobVersion === job.version ? final : migrateEntries(final, migrationFrom(job, p.jobVersion), { jobId, batchId, partition: p.partition });
+        const state =
+          p.jobVersion === undefined || p.jobVersion === job.version
+            ? final
+            : migrateEntries(final, migrationFrom(job, p.jobVersion), { jobId, batchId, partition: p.partition });
         return { partition: p.partition, state };
       }),
     );
-    for (const [key, value] of inheritState(parents, plan.hashKeyRange, job.pipeline.groupKeyOf, job.source.hashKeyOf)) state.put(key, value);
+    for (const [key, value] of inheritState(parents, plan.hashKeyRange, job.pipeline.groupKeyOf, job.source.hashKeyOf))
+      state.put(key, value);
   }
   const outcome = job.pipeline.run({
     records: range.records,
@@ -248,9 +252,12 @@ function migrateEntries(
     }
     if (entry === null) continue;
     if (typeof entry?.key !== 'string' || entry.value === undefined) {
-      throw new JobSpecError(`the state migration from version ${migration.fromVersion} returned neither null nor { key, value } for key ${key}`, {
-        context: { ...where, key },
-      });
+      throw new JobSpecError(
+        `the state migration from version ${migration.fromVersion} returned neither null nor { key, value } for key ${key}`,
+        {
+          context: { ...where, key },
+        },
+      );
     }
     if (migrated.has(entry.key)) {
       throw new JobSpecError(`the state migration from version ${migration.fromVersion} maps two entries to key ${entry.key}`, {

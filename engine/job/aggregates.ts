@@ -22,6 +22,7 @@ export interface Aggregate<T, A extends JsonValue = JsonValue> {
 }
 
 /** What `.aggregate()` takes: one aggregate, or named aggregates. */
+// biome-ignore lint/suspicious/noExplicitAny: each aggregate keeps its own accumulator type; the spec only needs their inputs to be T
 export type AggregateSpec<T> = Aggregate<T, any> | { readonly [name: string]: Aggregate<T, any> };
 
 /** Fields of an aggregate row that a named aggregate may not use. */
@@ -145,10 +146,7 @@ export function compileAggregate(spec: unknown, field = 'aggregate()'): Aggregat
       throw specError(`${field}.${name}`, `is a reserved name: named aggregates may not be called ${reserved}`);
     }
     if (!isAggregate(aggregate)) {
-      throw specError(
-        `${field}.${name}`,
-        `must be an aggregate (count(), sum(fn), min(fn), max(fn), reduce(...)), got ${show(aggregate)}`,
-      );
+      throw specError(`${field}.${name}`, `must be an aggregate (count(), sum(fn), min(fn), max(fn), reduce(...)), got ${show(aggregate)}`);
     }
   }
   const parts = entries as [string, Aggregate<unknown, JsonValue>][];

@@ -79,8 +79,7 @@ export function compilePipeline(plan: PipelinePlan, decode: Decoder, outputMode:
 
   // Only a keyed aggregation keeps state; its state keys name their group.
   const windowed = plan.window !== undefined;
-  const groupKeyOf = (stateKey: string): string | null =>
-    plan.aggregate === undefined ? null : groupKeyOfStateKey(stateKey, windowed);
+  const groupKeyOf = (stateKey: string): string | null => (plan.aggregate === undefined ? null : groupKeyOfStateKey(stateKey, windowed));
 
   return Object.freeze({ run, allowedLatenessMs, description, groupKeyOf });
 }

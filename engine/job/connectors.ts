@@ -92,7 +92,10 @@ function checkedHashKeyOf(fn: (key: string) => unknown, field: string): (key: st
     if (typeof value === 'bigint') hash = value;
     else if (typeof value === 'string' && /^[0-9]{1,39}$/.test(value)) hash = BigInt(value);
     if (hash === null || hash < 0n || hash > MAX_HASH_KEY) {
-      throw specError(`${field}.hashKeyOf`, `must return a hash key from 0 to 2^128 - 1 (a bigint or a decimal string), got ${show(typeof value === 'bigint' ? value.toString() : value)} for key ${show(key)}`);
+      throw specError(
+        `${field}.hashKeyOf`,
+        `must return a hash key from 0 to 2^128 - 1 (a bigint or a decimal string), got ${show(typeof value === 'bigint' ? value.toString() : value)} for key ${show(key)}`,
+      );
     }
     return hash;
   };
@@ -115,7 +118,7 @@ export function memorySink(options: { readonly name: string }): SinkSpec {
 /** Validates a job source (also one written by hand) and returns a frozen copy. */
 export function checkSource(source: unknown, field: string, specField = `${field}.spec`): JobSource {
   const s = requireObject(field, source);
-  const spec = requireObject(specField, s['spec']) as Partial<Record<string, unknown>>;
+  const spec = requireObject(specField, s.spec) as Partial<Record<string, unknown>>;
   const { type } = spec;
   let checked: SourceSpec;
   if (type === 'kafka') {
@@ -139,8 +142,8 @@ export function checkSource(source: unknown, field: string, specField = `${field
   } else {
     throw specError(`${specField}.type`, `must be 'kinesis', 'kafka' or 'memory', got ${show(type)}`);
   }
-  const startingPosition = checkStartingPosition(s['startingPosition'], `${field}.startingPosition`);
-  const failOnDataLoss = s['failOnDataLoss'];
+  const startingPosition = checkStartingPosition(s.startingPosition, `${field}.startingPosition`);
+  const failOnDataLoss = s.failOnDataLoss;
   if (failOnDataLoss !== undefined) {
     if (typeof failOnDataLoss !== 'boolean') {
       throw specError(`${field}.failOnDataLoss`, `must be true or false, got ${show(failOnDataLoss)}`);
@@ -150,9 +153,10 @@ export function checkSource(source: unknown, field: string, specField = `${field
       throw specError(`${field}.failOnDataLoss`, `applies to Kafka sources only, not ${type}`);
     }
   }
-  const hashKeyOf = s['hashKeyOf'];
+  const hashKeyOf = s.hashKeyOf;
   if (hashKeyOf !== undefined) {
-    if (typeof hashKeyOf !== 'function') throw specError(`${field}.hashKeyOf`, `must be a function from a key to its hash key, got ${show(hashKeyOf)}`);
+    if (typeof hashKeyOf !== 'function')
+      throw specError(`${field}.hashKeyOf`, `must be a function from a key to its hash key, got ${show(hashKeyOf)}`);
     if (type === 'kafka') throw specError(`${field}.hashKeyOf`, 'applies to Kinesis sources only (Kafka partitions do not split)');
   }
   return Object.freeze({
@@ -178,20 +182,20 @@ function checkStartingPosition(value: unknown, field: string): StartingPosition 
 /** Validates a sink spec (also one written by hand) and returns a frozen copy. */
 export function checkSink(sink: unknown, field: string): SinkSpec {
   const s = requireObject(field, sink);
-  if (s['type'] === 'dynamodb') {
-    const tableName = s['tableName'];
+  if (s.type === 'dynamodb') {
+    const tableName = s.tableName;
     if (typeof tableName !== 'string' || !DYNAMODB_TABLE_NAME.test(tableName)) {
       const problem = `must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got ${show(tableName)}`;
       throw specError(`${field}.tableName`, problem);
     }
     return Object.freeze({ type: 'dynamodb', tableName });
   }
-  if (s['type'] === 'memory') {
-    const name = s['name'];
+  if (s.type === 'memory') {
+    const name = s.name;
     if (typeof name !== 'string' || name === '') {
       throw specError(`${field}.name`, `must be a non-empty string, got ${show(name)}`);
     }
     return Object.freeze({ type: 'memory', name });
   }
-  throw specError(`${field}.type`, `must be 'dynamodb' or 'memory', got ${show(s['type'])}`);
+  throw specError(`${field}.type`, `must be 'dynamodb' or 'memory', got ${show(s.type)}`);
 }

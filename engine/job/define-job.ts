@@ -20,6 +20,7 @@ export type PipelineInputOf<T, N> = [N] extends ['utf8'] ? string : T;
  * `T` is what a decode function returns and `N` a named decoder; both are inferred from
  * `decode` (TypeScript infers it before it types the pipeline function's parameter).
  */
+// biome-ignore lint/suspicious/noExplicitAny: T is inferred from decode; any is the default before inference, as in the DOM typings
 export interface JobSpec<T = any, N extends DecodeName = 'json'> {
   /** Lower-case letters, digits and '-', starting with a letter or digit, at most 63 characters. */
   readonly name: string;
@@ -64,9 +65,10 @@ FIELDS.add('maxRecordsPerPartition').add('checkpoint').add('migrations');
  * naming the field and what is wrong with it, prefixed with the job's name once known.
  * The pipeline function is called here, once, to build and compile the pipeline.
  */
+// biome-ignore lint/suspicious/noExplicitAny: see JobSpec
 export function defineJob<T = any, N extends DecodeName = 'json'>(spec: JobSpec<T, N>): JobDefinition {
   const fields = requireObject('defineJob()', spec);
-  const name = fields['name'];
+  const name = fields.name;
   if (typeof name !== 'string' || !JOB_NAME.test(name)) {
     const rule = "must be 1-63 lower-case letters, digits or '-', starting with a letter or digit";
     throw specError('name', `${rule}, got ${show(name)}`);
@@ -83,19 +85,19 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
   for (const key of Object.keys(fields)) {
     if (!FIELDS.has(key)) throw specError(key, `is not a job field (known fields: ${[...FIELDS].join(', ')})`);
   }
-  const version = requirePositiveInteger('version', fields['version']);
-  const source = checkSource(fields['source'], 'source');
-  const sink = checkSink(fields['sink'], 'sink');
-  const decode = compileDecode(fields['decode']);
-  const outputMode = checkOutputMode(fields['outputMode'] ?? JOB_DEFAULTS.outputMode);
-  const trigger = checkTrigger(fields['trigger'] ?? JOB_DEFAULTS.trigger);
+  const version = requirePositiveInteger('version', fields.version);
+  const source = checkSource(fields.source, 'source');
+  const sink = checkSink(fields.sink, 'sink');
+  const decode = compileDecode(fields.decode);
+  const outputMode = checkOutputMode(fields.outputMode ?? JOB_DEFAULTS.outputMode);
+  const trigger = checkTrigger(fields.trigger ?? JOB_DEFAULTS.trigger);
   const maxRecordsPerPartition = requirePositiveInteger(
     'maxRecordsPerPartition',
-    fields['maxRecordsPerPartition'] ?? JOB_DEFAULTS.maxRecordsPerPartition,
+    fields.maxRecordsPerPartition ?? JOB_DEFAULTS.maxRecordsPerPartition,
   );
-  const checkpoint = checkCheckpoint(fields['checkpoint'] ?? {});
-  const migrations = checkMigrations(fields['migrations'] ?? [], version);
-  const build = requireFunction('pipeline', fields['pipeline']) as (input: Stream<unknown>) => unknown;
+  const checkpoint = checkCheckpoint(fields.checkpoint ?? {});
+  const migrations = checkMigrations(fields.migrations ?? [], version);
+  const build = requireFunction('pipeline', fields.pipeline) as (input: Stream<unknown>) => unknown;
   const root = Symbol(name);
   let end: unknown;
   try {
@@ -129,12 +131,12 @@ function checkOutputMode(value: unknown): OutputMode {
 
 function checkTrigger(value: unknown): Trigger {
   const trigger = requireObject('trigger', value);
-  if (trigger['type'] === 'availableNow') return Object.freeze({ type: 'availableNow' });
-  if (trigger['type'] === 'interval') {
-    const intervalMs = requirePositiveInteger('trigger.intervalMs', trigger['intervalMs']);
+  if (trigger.type === 'availableNow') return Object.freeze({ type: 'availableNow' });
+  if (trigger.type === 'interval') {
+    const intervalMs = requirePositiveInteger('trigger.intervalMs', trigger.intervalMs);
     return Object.freeze({ type: 'interval', intervalMs });
   }
-  throw specError('trigger.type', `must be 'interval' or 'availableNow', got ${show(trigger['type'])}`);
+  throw specError('trigger.type', `must be 'interval' or 'availableNow', got ${show(trigger.type)}`);
 }
 
 function checkMigrations(value: unknown, version: number): readonly StateMigration[] {
@@ -146,11 +148,11 @@ function checkMigrations(value: unknown, version: number): readonly StateMigrati
     for (const key of Object.keys(migration)) {
       if (key !== 'fromVersion' && key !== 'state') throw specError(`${field}.${key}`, 'is not a migration field (fromVersion, state)');
     }
-    const fromVersion = requirePositiveInteger(`${field}.fromVersion`, migration['fromVersion']);
+    const fromVersion = requirePositiveInteger(`${field}.fromVersion`, migration.fromVersion);
     if (fromVersion === version) throw specError(`${field}.fromVersion`, `must differ from the job's own version ${version}`);
     if (seen.has(fromVersion)) throw specError(`${field}.fromVersion`, `repeats version ${fromVersion}: one migration per version`);
     seen.add(fromVersion);
-    const state = requireFunction(`${field}.state`, migration['state']) as StateMigration['state'];
+    const state = requireFunction(`${field}.state`, migration.state) as StateMigration['state'];
     return Object.freeze({ fromVersion, state });
   });
   return Object.freeze(migrations);
@@ -165,7 +167,7 @@ function checkCheckpoint(value: unknown): CheckpointSettings {
   }
   const { snapshotEvery, retainBatches } = JOB_DEFAULTS.checkpoint;
   return Object.freeze({
-    snapshotEvery: requirePositiveInteger('checkpoint.snapshotEvery', checkpoint['snapshotEvery'] ?? snapshotEvery),
-    retainBatches: requirePositiveInteger('checkpoint.retainBatches', checkpoint['retainBatches'] ?? retainBatches),
+    snapshotEvery: requirePositiveInteger('checkpoint.snapshotEvery', checkpoint.snapshotEvery ?? snapshotEvery),
+    retainBatches: requirePositiveInteger('checkpoint.retainBatches', checkpoint.retainBatches ?? retainBatches),
   });
 }

@@ -23,9 +23,7 @@ export function toJson(value: unknown, path = 'value'): JsonValue {
       const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
       throw new TypeError(`${path} is a ${kind}, which is not JSON (use a plain object)`);
     }
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, toJson(item, `${path}.${key}`)] as const),
-    );
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toJson(item, `${path}.${key}`)] as const));
   }
   throw new TypeError(`${path} is ${value === undefined ? 'undefined' : `a ${typeof value}`}, which is not JSON`);
 }

@@ -133,12 +133,7 @@ export class KeyedGroups {
     const windowEnd = group.windowStart + this.window.sizeMs;
     return {
       key: `${group.key}#${group.windowStart}`,
-      value: Object.fromEntries([
-        ['key', group.key],
-        ['windowStart', group.windowStart],
-        ['windowEnd', windowEnd],
-        ...fields,
-      ]),
+      value: Object.fromEntries([['key', group.key], ['windowStart', group.windowStart], ['windowEnd', windowEnd], ...fields]),
     };
   }
 }

@@ -20,7 +20,10 @@ export function show(value: unknown): string {
 
 const positiveInteger = expecting('a positive integer', z.number().int().min(1));
 const nonNegativeNumber = expecting('a finite number >= 0', z.number().min(0));
-const aFunction = expecting('a function', z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function'));
+const aFunction = expecting(
+  'a function',
+  z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function'),
+);
 const anObject = expecting('an object', z.custom<Record<string, unknown>>(isPlainObject));
 
 /** The value, or a JobSpecError naming `field`. */

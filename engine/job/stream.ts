@@ -192,9 +192,7 @@ function describeReturn(value: unknown): string {
 
 /** "filter > map > withWatermark(10s) > keyBy > window(tumbling 60s) > count". */
 export function describePlan(plan: PipelinePlan): string {
-  const parts = plan.stages.map((s) =>
-    s.kind === 'withWatermark' ? `withWatermark(${formatMs(s.allowedLatenessMs)})` : s.kind,
-  );
+  const parts = plan.stages.map((s) => (s.kind === 'withWatermark' ? `withWatermark(${formatMs(s.allowedLatenessMs)})` : s.kind));
   if (plan.keyBy) parts.push('keyBy');
   if (plan.window) parts.push(describeWindow(plan.window));
   if (plan.aggregate) parts.push(plan.aggregate.description);

@@ -8,9 +8,7 @@ import type { StartingPosition } from '../protocol/offsets.js';
  * - interval: a batch starts every `intervalMs` (or at once when the last one took longer).
  * - availableNow: process what the source holds, then stop once every partition is caught up.
  */
-export type Trigger =
-  | { readonly type: 'interval'; readonly intervalMs: number }
-  | { readonly type: 'availableNow' };
+export type Trigger = { readonly type: 'interval'; readonly intervalMs: number } | { readonly type: 'availableNow' };
 
 /**
  * update: every batch writes the current value of each window/key it changed.

@@ -26,7 +26,7 @@ export function tumbling(options: { readonly sizeMs: number; readonly offsetMs?:
 /** Validates a window spec (also one built by hand) and returns a frozen copy. */
 export function checkWindow(window: unknown, field: string): TumblingWindow {
   const w = requireObject(field, window);
-  if (w['type'] !== 'tumbling') throw specError(`${field}.type`, `must be 'tumbling', got ${show(w['type'])}`);
+  if (w.type !== 'tumbling') throw specError(`${field}.type`, `must be 'tumbling', got ${show(w.type)}`);
   const { sizeMs, offsetMs } = w;
   if (typeof sizeMs !== 'number' || !Number.isSafeInteger(sizeMs) || sizeMs < 1) {
     throw specError(`${field}.sizeMs`, `must be a positive integer number of milliseconds, got ${show(sizeMs)}`);

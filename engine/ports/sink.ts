@@ -38,7 +38,10 @@ export interface SinkWrite {
  * Whether a write of (generation, batchId) may replace a stored row: when its pair is not
  * older than the stored one, compared generation first (lexicographically).
  */
-export function mayReplace(stored: { readonly generation: number; readonly batchId: number }, write: { readonly generation: number; readonly batchId: number }): boolean {
+export function mayReplace(
+  stored: { readonly generation: number; readonly batchId: number },
+  write: { readonly generation: number; readonly batchId: number },
+): boolean {
   if (write.generation !== stored.generation) return write.generation > stored.generation;
   return write.batchId >= stored.batchId;
 }
@@ -62,8 +65,6 @@ export interface Sink {
   scan(): Promise<StoredRow[]>;
 }
 
-export type SinkSpec =
-  | { readonly type: 'dynamodb'; readonly tableName: string }
-  | { readonly type: 'memory'; readonly name: string };
+export type SinkSpec = { readonly type: 'dynamodb'; readonly tableName: string } | { readonly type: 'memory'; readonly name: string };
 
 export type SinkFactory = (spec: SinkSpec) => Sink;

@@ -184,7 +184,8 @@ export function decodeBatchRecord(stored: unknown, where: BatchRecordLocation): 
   const parsed = storedBatchRecord.safeParse(stored);
   if (!parsed.success) throw malformed(where, describeIssues(parsed.error));
   const { plan, status } = parsed.data;
-  const record: BatchRecord = parsed.data.status === BatchStatus.COMMITTED ? { plan, status, commit: parsed.data.commit } : { plan, status };
+  const record: BatchRecord =
+    parsed.data.status === BatchStatus.COMMITTED ? { plan, status, commit: parsed.data.commit } : { plan, status };
   return version === undefined ? upgradeUnversioned(record) : record;
 }
 
@@ -222,7 +223,9 @@ function malformed(where: BatchRecordLocation, what: string): StateCorruptionErr
 
 /** The first few problems zod found, each as `path: message`. */
 function describeIssues(error: z.ZodError): string {
-  const shown = error.issues.slice(0, 3).map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : 'the record'}: ${issue.message}`);
+  const shown = error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : 'the record'}: ${issue.message}`);
   const more = error.issues.length - shown.length;
   return shown.join('; ') + (more > 0 ? ` (and ${more} more)` : '');
 }

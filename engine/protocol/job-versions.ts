@@ -41,7 +41,15 @@ export function inheritedStates(
         `job ${args.jobId}: shard ${args.child} starts from the final state of its parent ${parent.partition}, written by job version ${written}, ` +
           `and this code is version ${args.codeVersion}, which declares no state migration from version ${written}: ` +
           `declare migrations: [{ fromVersion: ${written}, state }], or deploy version ${written} until the child has started`,
-        { context: { jobId: args.jobId, partition: args.child, parent: parent.partition, parentVersion: written, codeVersion: args.codeVersion } },
+        {
+          context: {
+            jobId: args.jobId,
+            partition: args.child,
+            parent: parent.partition,
+            parentVersion: written,
+            codeVersion: args.codeVersion,
+          },
+        },
       );
     }
     return { partition: parent.partition, stateVersion: parent.stateVersion, jobVersion: written };

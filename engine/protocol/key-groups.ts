@@ -31,7 +31,10 @@ const HASH_SPACE = 2 ** 32;
 
 /** The 32-bit hash a key's group is taken from. */
 export function keyHashOf(key: KeyGroupKey): number {
-  return createHash('md5').update(JSON.stringify([key]), 'utf8').digest().readUInt32BE(0);
+  return createHash('md5')
+    .update(JSON.stringify([key]), 'utf8')
+    .digest()
+    .readUInt32BE(0);
 }
 
 /** The key group of a key, in 0..keyGroups-1. */
@@ -52,7 +55,9 @@ export function keyGroupHashRange(group: number, keyGroups: number): { readonly 
 /** Refuses a number of key groups that is not an integer in 1..MAX_KEY_GROUPS. */
 export function checkKeyGroups(keyGroups: unknown, where = 'keyGroups'): number {
   if (typeof keyGroups !== 'number' || !Number.isInteger(keyGroups) || keyGroups < 1 || keyGroups > MAX_KEY_GROUPS) {
-    throw new JobSpecError(`${where} must be an integer from 1 to ${MAX_KEY_GROUPS}, got ${JSON.stringify(keyGroups) ?? String(keyGroups)}`);
+    throw new JobSpecError(
+      `${where} must be an integer from 1 to ${MAX_KEY_GROUPS}, got ${JSON.stringify(keyGroups) ?? String(keyGroups)}`,
+    );
   }
   return keyGroups;
 }

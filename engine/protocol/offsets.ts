@@ -40,10 +40,7 @@ export type StartPosition =
   | { readonly type: 'AT_OFFSET'; readonly offset: Offset };
 
 /** What a job may ask for when it starts. */
-export type StartingPosition =
-  | 'EARLIEST'
-  | 'LATEST'
-  | { readonly timestamp: number };
+export type StartingPosition = 'EARLIEST' | 'LATEST' | { readonly timestamp: number };
 
 export interface RangeEnd {
   /** Records in the range. 0 means the range is empty and `lastOffset` is absent. */

@@ -124,9 +124,7 @@ export interface PlanningSettings {
   readonly migratesFrom?: readonly number[];
 }
 
-export type NextBatch =
-  | { readonly kind: 'plan'; readonly plan: BatchPlan }
-  | { readonly kind: 'resume'; readonly plan: BatchPlan };
+export type NextBatch = { readonly kind: 'plan'; readonly plan: BatchPlan } | { readonly kind: 'resume'; readonly plan: BatchPlan };
 
 /**
  * Decides which batch runs next (see the recovery rules at the top of this file).
@@ -142,7 +140,12 @@ export function resolveNextBatch(args: {
 }): NextBatch {
   const { latest } = args;
   if (latest !== null && latest.status === BatchStatus.PLANNED) {
-    checkPlannedVersion({ jobId: args.jobId, plan: latest.plan, codeVersion: args.settings.jobVersion, migratesFrom: args.settings.migratesFrom ?? [] });
+    checkPlannedVersion({
+      jobId: args.jobId,
+      plan: latest.plan,
+      codeVersion: args.settings.jobVersion,
+      migratesFrom: args.settings.migratesFrom ?? [],
+    });
     return { kind: 'resume', plan: latest.plan };
   }
   return { kind: 'plan', plan: planNextBatch({ ...args, previous: latest }) };
@@ -181,7 +184,12 @@ export function planNextBatch(args: {
     // Only a child's first plan builds on its parents (and may need their migration).
     const inherits =
       done === undefined
-        ? inheritedStates(parents, finishedJobVersions, { jobId: args.jobId, child: id, codeVersion: settings.jobVersion, migratesFrom: settings.migratesFrom ?? [] })
+        ? inheritedStates(parents, finishedJobVersions, {
+            jobId: args.jobId,
+            child: id,
+            codeVersion: settings.jobVersion,
+            migratesFrom: settings.migratesFrom ?? [],
+          })
         : [];
     return {
       partition: id,
@@ -199,7 +207,12 @@ export function planNextBatch(args: {
   const migrateFromVersion =
     previous === null
       ? undefined
-      : stateMigrationFor({ jobId: args.jobId, checkpoint: previous.plan, codeVersion: settings.jobVersion, migratesFrom: settings.migratesFrom ?? [] });
+      : stateMigrationFor({
+          jobId: args.jobId,
+          checkpoint: previous.plan,
+          codeVersion: settings.jobVersion,
+          migratesFrom: settings.migratesFrom ?? [],
+        });
   return {
     jobId: args.jobId,
     batchId,

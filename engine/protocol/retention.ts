@@ -39,7 +39,8 @@ export function retentionPlan(args: {
   }
   const keepStateFrom: Record<string, number> = {};
   for (const [partition, handedOverAt] of Object.entries(oldestKeptPlan.handedOver ?? {})) {
-    if (handedOverAt < deleteBatchesBelow && oldestKeptPlan.finished[partition] !== undefined) keepStateFrom[partition] = deleteBatchesBelow;
+    if (handedOverAt < deleteBatchesBelow && oldestKeptPlan.finished[partition] !== undefined)
+      keepStateFrom[partition] = deleteBatchesBelow;
   }
   for (const p of oldestKeptPlan.partitions) keepStateFrom[p.partition] = p.baseStateVersion;
   return { deleteBatchesBelow, keepStateFrom };

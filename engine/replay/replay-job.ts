@@ -216,7 +216,8 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
       const results = await runExecutors(target, record, ctx, cache);
       for (const result of results) {
         const first = batch.original.commit!.partitions[result.partition]?.end;
-        if (first !== undefined && !sameRangeEnd(first, result.end)) throw rangeMismatch(target, batchId, result.partition, first, result.end);
+        if (first !== undefined && !sameRangeEnd(first, result.end))
+          throw rangeMismatch(target, batchId, result.partition, first, result.end);
       }
       const commit = await commitBatch({ jobId: target, epoch, batchId, results }, { ports, job: ctx.job });
       replayed += 1;
@@ -327,7 +328,8 @@ async function resolveReplay(request: ReplayRequest, ctx: ReplayContext): Promis
   // Batch N is needed to plan batch N+1 (in place, or to seed the new job) and to check
   // its job version; an interrupted run that got past N+1 needs it no more.
   const needBase = from > 0 && lastDone === from && !(unfinished !== null && batches.length === 0);
-  const base = from === 0 ? null : needBase ? await requireCommitted(sourceJobId, from, ctx) : await ctx.ports.wal.getBatch(sourceJobId, from);
+  const base =
+    from === 0 ? null : needBase ? await requireCommitted(sourceJobId, from, ctx) : await ctx.ports.wal.getBatch(sourceJobId, from);
   const generation = unfinished?.generation ?? source.generation + 1;
   return {
     mode: into === null ? 'in-place' : 'into',
@@ -450,9 +452,12 @@ async function sourceBatches(
   }
   const toBatchId = unfinished?.toBatchId ?? Math.min(to ?? latestCommitted, latestCommitted);
   if (from > latestCommitted || toBatchId > latestCommitted) {
-    throw new InvalidArgumentError(`job ${jobId}: batch ${Math.max(from, toBatchId)} is not committed (the latest committed batch is ${latestCommitted})`, {
-      context: { jobId, batchId: from },
-    });
+    throw new InvalidArgumentError(
+      `job ${jobId}: batch ${Math.max(from, toBatchId)} is not committed (the latest committed batch is ${latestCommitted})`,
+      {
+        context: { jobId, batchId: from },
+      },
+    );
   }
   const records = toBatchId > from ? await wal.listBatches(jobId, { fromBatchId: from + 1, limit: toBatchId - from }) : [];
   const batches = records.map((record, i) => {
@@ -465,7 +470,8 @@ async function sourceBatches(
 
 async function requireCommitted(jobId: string, batchId: number, ctx: ReplayContext): Promise<BatchRecord> {
   const record = await ctx.ports.wal.getBatch(jobId, batchId);
-  if (record === null) throw missing(jobId, batchId, 'no longer in the write-ahead log (retention keeps the last checkpoint.retainBatches batches)');
+  if (record === null)
+    throw missing(jobId, batchId, 'no longer in the write-ahead log (retention keeps the last checkpoint.retainBatches batches)');
   if (record.status !== BatchStatus.COMMITTED || record.commit === undefined) {
     // Below the latest committed batch (resolveReplay checked): every batch there is committed.
     throw new InvariantError(`job ${jobId}: batch ${batchId} is not committed`, { context: { jobId, batchId } });
@@ -476,7 +482,9 @@ async function requireCommitted(jobId: string, batchId: number, ctx: ReplayConte
 function replayBatchOf(original: BatchRecord): ReplayBatch {
   const { commit } = original;
   if (original.status !== BatchStatus.COMMITTED || commit === undefined) {
-    throw new InvariantError(`batch ${original.plan.batchId} of job ${original.plan.jobId} is not committed: only committed batches are replayed`);
+    throw new InvariantError(
+      `batch ${original.plan.batchId} of job ${original.plan.jobId} is not committed: only committed batches are replayed`,
+    );
   }
   // A committed batch's end per partition is the range its executors read (readRange).
   const rangeEnds: Record<string, RangeEnd> = {};

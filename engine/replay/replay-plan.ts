@@ -79,7 +79,10 @@ export function replayPlanOf(args: {
       ...(done === undefined && inherits !== undefined
         ? {
             inherits: inheritedStates(
-              inherits.map((parent) => ({ partition: parent.partition, stateVersion: finalVersion(finishedBefore, parent.partition, args.jobId, original.batchId) })),
+              inherits.map((parent) => ({
+                partition: parent.partition,
+                stateVersion: finalVersion(finishedBefore, parent.partition, args.jobId, original.batchId),
+              })),
               finishedJobVersions,
               { jobId: args.jobId, child: p.partition, codeVersion: job.version, migratesFrom: job.migratesFrom },
             ),

@@ -2,14 +2,7 @@ import { StateCorruptionError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { StateStore, StateVersionInfo, StateWrite } from '../ports/state-store.js';
-import {
-  STATE_FORMAT,
-  decodeObject,
-  encodeObject,
-  type DeltaObject,
-  type ManifestObject,
-  type SnapshotObject,
-} from './state-format.js';
+import { STATE_FORMAT, decodeObject, encodeObject, type DeltaObject, type ManifestObject, type SnapshotObject } from './state-format.js';
 
 /**
  * Versioned state of each partition, kept as objects in a blob store (S3 on AWS):

@@ -97,10 +97,16 @@ export function createTestHarness(job: JobDefinition, options: HarnessOptions = 
     ports,
     jobId,
     addRecords(values, opts) {
-      append(values.map((v) => encoder.encode(JSON.stringify(v))), opts);
+      append(
+        values.map((v) => encoder.encode(JSON.stringify(v))),
+        opts,
+      );
     },
     addRawRecords(payloads, opts) {
-      append(payloads.map((p) => (typeof p === 'string' ? encoder.encode(p) : p)), opts);
+      append(
+        payloads.map((p) => (typeof p === 'string' ? encoder.encode(p) : p)),
+        opts,
+      );
     },
     async runBatch() {
       epoch ??= (await startDriver({ jobId }, ctx)).epoch;

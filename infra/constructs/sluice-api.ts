@@ -150,11 +150,13 @@ export class SluiceApi extends Construct {
       },
       {
         id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/jobs/*]`,
-        reason: 'A start from a checkpoint copies the state objects of one job to another under jobs/<job>/state/...: keys derived at run time, under that prefix only (get and put, no delete).',
+        reason:
+          'A start from a checkpoint copies the state objects of one job to another under jobs/<job>/state/...: keys derived at run time, under that prefix only (get and put, no delete).',
       },
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stack.stackName}-driver:*]`,
-        reason: "A job's status reads the status of its driver execution, named <jobId>-<generation> at run time, of the driver state machine only.",
+        reason:
+          "A job's status reads the status of its driver execution, named <jobId>-<generation> at run time, of the driver state machine only.",
       },
     );
   }

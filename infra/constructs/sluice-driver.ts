@@ -8,7 +8,7 @@
  * resource), state machines, supervisor wiring.
  */
 import { ArnFormat, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -123,7 +123,8 @@ export class SluiceDriver extends Construct {
       }
     }
     // The engine's metrics (functions/metrics.ts): the Finish task per batch, the executor its memory, the supervisor per restart.
-    for (const fn of [functions.execute, functions.finish, functions.supervisor]) fn.addEnvironment(ENV.deployment, props.deployment ?? stack.stackName);
+    for (const fn of [functions.execute, functions.finish, functions.supervisor])
+      fn.addEnvironment(ENV.deployment, props.deployment ?? stack.stackName);
 
     // 2. State machines. The child first: the driver's definition names it.
     const substitutions: Record<string, string> = {};
@@ -145,8 +146,18 @@ export class SluiceDriver extends Construct {
     // The driver starts its next generation (continue-as-new) by its own ARN: a fixed
     // name gives that ARN without a dependency cycle.
     const driverName = `${stack.stackName}-driver`;
-    const driverArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: driverName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const driverExecutionsArn = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${driverName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const driverArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: driverName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const driverExecutionsArn = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${driverName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     this.driver = new sfn.StateMachine(this, 'Driver', {
       stateMachineName: driverName,
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -162,13 +173,22 @@ export class SluiceDriver extends Construct {
     this.driver.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${this.batches.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        resources: [
+          stack.formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: `${this.batches.stateMachineName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
     this.driver.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-        resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' })],
+        resources: [
+          stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' }),
+        ],
       }),
     );
     // ContinueAsNew: start the next generation of itself.
@@ -218,34 +238,46 @@ export class SluiceDriver extends Construct {
       },
       {
         id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/jobs/*]`,
-        reason: 'State checkpoints are objects under jobs/<job>/state/<partition>/<version>: the engine writes and deletes keys it derives at run time, under that prefix only.',
+        reason:
+          'State checkpoints are objects under jobs/<job>/state/<partition>/<version>: the engine writes and deletes keys it derives at run time, under that prefix only.',
       },
       {
         id: 'AwsSolutions-SF1',
-        reason: 'The Express batches child logs ERROR only: at a 1 s trigger, ALL would log ~10 events a second per job, more CloudWatch cost than the whole driver. The Standard driver logs ALL.',
+        reason:
+          'The Express batches child logs ERROR only: at a 1 s trigger, ALL would log ~10 events a second per job, more CloudWatch cost than the whole driver. The Standard driver logs ALL.',
       },
-      ...[this.functions.plan, this.functions.execute, this.functions.finish, this.functions.startGeneration, this.functions.endGeneration].map((fn) => ({
+      ...[
+        this.functions.plan,
+        this.functions.execute,
+        this.functions.finish,
+        this.functions.startGeneration,
+        this.functions.endGeneration,
+      ].map((fn) => ({
         id: invokeVersions(fn),
         reason: 'grantInvoke covers the function and its versions/aliases (<arn>:*): the state machines invoke these functions only.',
       })),
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stack.stackName}-driver:*]`,
-        reason: 'The supervisor describes executions of the driver state machine only; their names (<jobId>-<generation>) are known at run time.',
+        reason:
+          'The supervisor describes executions of the driver state machine only; their names (<jobId>-<generation>) are known at run time.',
       },
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${id(this.batches)}.Name>:*]`,
-        reason: 'startExecution.sync:2 polls and may stop the executions of the batches state machine only; their names are generated at run time.',
+        reason:
+          'startExecution.sync:2 polls and may stop the executions of the batches state machine only; their names are generated at run time.',
       },
       ...(kafka === null
         ? []
         : [
             {
               id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-              reason: 'The plan and execute functions run in the Kafka cluster\'s VPC: this AWS managed policy only lets Lambda create, describe and delete their network interfaces.',
+              reason:
+                "The plan and execute functions run in the Kafka cluster's VPC: this AWS managed policy only lets Lambda create, describe and delete their network interfaces.",
             },
             ...kafka.wildcardResources.map((resource) => ({
               id: `AwsSolutions-IAM5[Resource::${resource}]`,
-              reason: 'No topics were listed: the jobs may read any topic of this one cluster (kafka-cluster:DescribeTopic and ReadData on its topic ARNs); list the topics to narrow it.',
+              reason:
+                'No topics were listed: the jobs may read any topic of this one cluster (kafka-cluster:DescribeTopic and ReadData on its topic ARNs); list the topics to narrow it.',
             })),
           ]),
     ];

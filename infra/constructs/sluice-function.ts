@@ -49,7 +49,12 @@ export interface SluiceFunctionNetwork {
   readonly securityGroups: readonly ec2.ISecurityGroup[];
 }
 
-export function sluiceFunction(scope: Construct, id: string, spec: SluiceFunctionSpec, options: SluiceFunctionOptions): nodejs.NodejsFunction {
+export function sluiceFunction(
+  scope: Construct,
+  id: string,
+  spec: SluiceFunctionSpec,
+  options: SluiceFunctionOptions,
+): nodejs.NodejsFunction {
   const network = options.network;
   return new nodejs.NodejsFunction(scope, id, {
     entry: join(REPO_ROOT, spec.entry),
@@ -64,7 +69,11 @@ export function sluiceFunction(scope: Construct, id: string, spec: SluiceFunctio
     environment: { NODE_OPTIONS: '--enable-source-maps', ...FUNCTION_LOGGING_ENV, ...options.environment },
     ...(network === undefined
       ? {}
-      : { vpc: network.vpc, ...(network.vpcSubnets ? { vpcSubnets: network.vpcSubnets } : {}), securityGroups: [...network.securityGroups] }),
+      : {
+          vpc: network.vpc,
+          ...(network.vpcSubnets ? { vpcSubnets: network.vpcSubnets } : {}),
+          securityGroups: [...network.securityGroups],
+        }),
     bundling: {
       // Bundle SDK v3 (no externals): a faster cold start than the runtime's copy, and a pinned version.
       externalModules: [],

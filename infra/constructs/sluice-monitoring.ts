@@ -51,7 +51,13 @@ export class SluiceMonitoring extends Construct {
     super(scope, id);
     const { deployment, driver, api } = props;
     const engine = (metricName: string, statistic: string, period: Duration) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { [METRIC_DIMENSIONS.deployment]: deployment }, statistic, period });
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { [METRIC_DIMENSIONS.deployment]: deployment },
+        statistic,
+        period,
+      });
     const fiveMinutes = Duration.minutes(5);
     const batchDurationMs = props.batchDurationThreshold?.toMilliseconds() ?? 60_000;
     const lagMs = props.lagThreshold?.toMilliseconds() ?? 300_000;
@@ -149,8 +155,16 @@ export class SluiceMonitoring extends Construct {
           }),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'Batch duration (ms, max per job)', left: [perJob(METRIC_NAMES.batchDuration, 'Maximum')], width: 8 }),
-          new cloudwatch.GraphWidget({ title: 'Lag behind the tail (ms, max per job)', left: [perJob(METRIC_NAMES.lag, 'Maximum')], width: 8 }),
+          new cloudwatch.GraphWidget({
+            title: 'Batch duration (ms, max per job)',
+            left: [perJob(METRIC_NAMES.batchDuration, 'Maximum')],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Lag behind the tail (ms, max per job)',
+            left: [perJob(METRIC_NAMES.lag, 'Maximum')],
+            width: 8,
+          }),
           new cloudwatch.GraphWidget({ title: 'Records per minute (per job)', left: [perJob(METRIC_NAMES.records, 'Sum')], width: 8 }),
         ],
         [
@@ -179,7 +193,7 @@ export class SluiceMonitoring extends Construct {
         ],
         [
           new cloudwatch.GraphWidget({
-            title: 'Executor memory (% of the function\'s, peak per job)',
+            title: "Executor memory (% of the function's, peak per job)",
             left: [perJob(METRIC_NAMES.executorMemory, 'Maximum')],
             leftYAxis: { min: 0, max: 100 },
             leftAnnotations: [{ value: EXECUTOR_MEMORY_WARNING_PERCENT, label: 'alarm' }],
@@ -214,7 +228,11 @@ export class SluiceMonitoring extends Construct {
             ],
             width: 12,
           }),
-          new cloudwatch.GraphWidget({ title: 'Jobs API: latency (p90, ms)', left: [api.httpApi.metricLatency({ period: minute, statistic: 'p90' })], width: 12 }),
+          new cloudwatch.GraphWidget({
+            title: 'Jobs API: latency (p90, ms)',
+            left: [api.httpApi.metricLatency({ period: minute, statistic: 'p90' })],
+            width: 12,
+          }),
         ],
       ],
     });

@@ -140,7 +140,9 @@ export class SluiceSources extends Construct {
       kinesis.Stream.fromStreamArn(
         this,
         `Stream${i}`,
-        nameOrArn.startsWith('arn:') ? nameOrArn : stack.formatArn({ service: 'kinesis', resource: 'stream', resourceName: checkStreamName(nameOrArn) }),
+        nameOrArn.startsWith('arn:')
+          ? nameOrArn
+          : stack.formatArn({ service: 'kinesis', resource: 'stream', resourceName: checkStreamName(nameOrArn) }),
       ),
     );
     const create = props.kinesis?.createStream;
@@ -236,16 +238,22 @@ function checkKafka(kafka: SluiceKafkaProps): { port: number; auth: 'iam' | 'non
     if (match === null) throw new Error(`kafka.bootstrapServers: ${JSON.stringify(server)} is not host:port`);
     ports.add(Number(match[2]));
   }
-  if (ports.size !== 1) throw new Error(`kafka.bootstrapServers must be brokers of one listener (one port), got ports ${[...ports].join(', ')}`);
+  if (ports.size !== 1)
+    throw new Error(`kafka.bootstrapServers must be brokers of one listener (one port), got ports ${[...ports].join(', ')}`);
   const auth = kafka.auth ?? 'iam';
   const tls = kafka.tls ?? true;
   if (auth === 'iam') {
     if (!tls) throw new Error('kafka.tls must not be false with IAM authentication: MSK serves IAM on its TLS listener (9098)');
     if (kafka.clusterArn === undefined || (!Token.isUnresolved(kafka.clusterArn) && !CLUSTER_ARN.test(kafka.clusterArn))) {
-      throw new Error(`kafka.clusterArn must be the MSK cluster's ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>) with IAM authentication, got ${JSON.stringify(kafka.clusterArn)}`);
+      throw new Error(
+        `kafka.clusterArn must be the MSK cluster's ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>) with IAM authentication, got ${JSON.stringify(kafka.clusterArn)}`,
+      );
     }
   } else if (auth !== 'none') {
-    if (typeof auth !== 'object' || auth === null) throw new Error(`kafka.auth must be 'iam', 'none' or { type: 'scram-sha-512', secretArn, encryptionKeyArn }, got ${JSON.stringify(auth)}`);
+    if (typeof auth !== 'object' || auth === null)
+      throw new Error(
+        `kafka.auth must be 'iam', 'none' or { type: 'scram-sha-512', secretArn, encryptionKeyArn }, got ${JSON.stringify(auth)}`,
+      );
     checkScram(auth);
     if (!tls) throw new Error('kafka.tls must not be false with SCRAM authentication: MSK serves SCRAM on its TLS listener (9096)');
   }
@@ -258,22 +266,33 @@ function checkScram(scram: SluiceKafkaScramAuth): void {
   }
   const { secretArn, encryptionKeyArn } = scram;
   // An ARN that is a token (another construct's attribute) is left to CloudFormation.
-  const parsed = (arn: unknown, pattern: RegExp) => (typeof arn === 'string' && Token.isUnresolved(arn) ? undefined : pattern.exec(String(arn)));
+  const parsed = (arn: unknown, pattern: RegExp) =>
+    typeof arn === 'string' && Token.isUnresolved(arn) ? undefined : pattern.exec(String(arn));
   const secret = parsed(secretArn, SECRET_ARN);
   if (secret === null) {
-    throw new Error(`kafka.auth.secretArn must be a Secrets Manager secret's ARN (arn:aws:secretsmanager:<region>:<account>:secret:AmazonMSK_<name>-<6 characters>), got ${JSON.stringify(secretArn)}`);
+    throw new Error(
+      `kafka.auth.secretArn must be a Secrets Manager secret's ARN (arn:aws:secretsmanager:<region>:<account>:secret:AmazonMSK_<name>-<6 characters>), got ${JSON.stringify(secretArn)}`,
+    );
   }
   if (secret !== undefined && !secret[2]!.startsWith('AmazonMSK_')) {
-    throw new Error(`kafka.auth.secretArn must name a secret whose name starts with AmazonMSK_ (MSK takes no other secret), got ${JSON.stringify(secretArn)}`);
+    throw new Error(
+      `kafka.auth.secretArn must name a secret whose name starts with AmazonMSK_ (MSK takes no other secret), got ${JSON.stringify(secretArn)}`,
+    );
   }
   if (secret !== undefined && !/-[A-Za-z0-9]{6}$/.test(secret[2]!)) {
-    throw new Error(`kafka.auth.secretArn must be the secret's complete ARN, ending with the 6 characters Secrets Manager appends to its name (-AbCdEf): the grant names it exactly, got ${JSON.stringify(secretArn)}`);
+    throw new Error(
+      `kafka.auth.secretArn must be the secret's complete ARN, ending with the 6 characters Secrets Manager appends to its name (-AbCdEf): the grant names it exactly, got ${JSON.stringify(secretArn)}`,
+    );
   }
   const key = parsed(encryptionKeyArn, KEY_ARN);
   if (key === null) {
-    throw new Error(`kafka.auth.encryptionKeyArn must be the ARN of the customer managed KMS key that encrypts the secret (arn:aws:kms:<region>:<account>:key/<key-id>), got ${JSON.stringify(encryptionKeyArn)}`);
+    throw new Error(
+      `kafka.auth.encryptionKeyArn must be the ARN of the customer managed KMS key that encrypts the secret (arn:aws:kms:<region>:<account>:key/<key-id>), got ${JSON.stringify(encryptionKeyArn)}`,
+    );
   }
   if (secret !== undefined && key !== undefined && secret[1] !== key[1]) {
-    throw new Error(`kafka.auth.encryptionKeyArn must be a key of the secret's region (${secret[1]}), got ${JSON.stringify(encryptionKeyArn)}`);
+    throw new Error(
+      `kafka.auth.encryptionKeyArn must be a key of the secret's region (${secret[1]}), got ${JSON.stringify(encryptionKeyArn)}`,
+    );
   }
 }

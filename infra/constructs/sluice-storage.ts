@@ -185,7 +185,11 @@ export class SluiceStorage extends Construct {
  * A sink table for the jobs (DynamoDbSink's key schema: pk, a string), with the settings
  * every Sluice table has: on demand, encrypted, point-in-time recovery, kept by default.
  */
-export function sinkTable(scope: Construct, id: string, props: { readonly tableName: string; readonly removalPolicy?: RemovalPolicy }): dynamodb.Table {
+export function sinkTable(
+  scope: Construct,
+  id: string,
+  props: { readonly tableName: string; readonly removalPolicy?: RemovalPolicy },
+): dynamodb.Table {
   return new dynamodb.Table(scope, id, {
     ...TABLE_DEFAULTS,
     tableName: props.tableName,

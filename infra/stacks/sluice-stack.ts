@@ -63,14 +63,19 @@ export class SluiceStack extends Stack {
       deployment: this.stackName,
     });
     this.api = new SluiceApi(this, 'Api', { ...props.api, storage: this.storage, driver: this.driver });
-    this.monitoring = new SluiceMonitoring(this, 'Monitoring', { ...monitoring, deployment: this.stackName, driver: this.driver, api: this.api });
+    this.monitoring = new SluiceMonitoring(this, 'Monitoring', {
+      ...monitoring,
+      deployment: this.stackName,
+      driver: this.driver,
+      api: this.api,
+    });
 
     new CfnOutput(this, 'WalTableName', {
-      description: 'DynamoDB write-ahead-log table (the engine\'s walTable)',
+      description: "DynamoDB write-ahead-log table (the engine's walTable)",
       value: this.storage.walTable.tableName,
     });
     new CfnOutput(this, 'DeadLetterTableName', {
-      description: 'DynamoDB dead-letter table (the engine\'s deadLetterTable)',
+      description: "DynamoDB dead-letter table (the engine's deadLetterTable)",
       value: this.storage.deadLetterTable.tableName,
     });
     new CfnOutput(this, 'DriverStateMachineArn', {
@@ -78,15 +83,19 @@ export class SluiceStack extends Stack {
       value: this.driver.driver.stateMachineArn,
     });
     new CfnOutput(this, 'CheckpointBucketName', {
-      description: 'S3 bucket of state checkpoints (the engine\'s bucket)',
+      description: "S3 bucket of state checkpoints (the engine's bucket)",
       value: this.storage.checkpointBucket.bucketName,
     });
     if (this.sources.createdStream !== null) {
-      new CfnOutput(this, 'StreamName', { description: 'The Kinesis stream the stack created for the jobs', value: this.sources.createdStream.streamName });
+      new CfnOutput(this, 'StreamName', {
+        description: 'The Kinesis stream the stack created for the jobs',
+        value: this.sources.createdStream.streamName,
+      });
     }
     if (this.sources.kafkaSecurityGroup !== null) {
       new CfnOutput(this, 'KafkaClientSecurityGroupId', {
-        description: "The security group of the functions that read Kafka: the cluster's security group must admit it on the listener's port",
+        description:
+          "The security group of the functions that read Kafka: the cluster's security group must admit it on the listener's port",
         value: this.sources.kafkaSecurityGroup.securityGroupId,
       });
     }

@@ -21,7 +21,12 @@
  */
 import { ErrorNames } from '../../engine/errors.js';
 
-export type AslDefinition = { readonly Comment?: string; readonly StartAt: string; readonly States: Record<string, AslState>; readonly TimeoutSeconds?: number };
+export type AslDefinition = {
+  readonly Comment?: string;
+  readonly StartAt: string;
+  readonly States: Record<string, AslState>;
+  readonly TimeoutSeconds?: number;
+};
 export type AslState = Record<string, unknown>;
 
 /** Lambda's own failures, retried with backoff (AWS's recommended set, plus throttling). */
@@ -97,8 +102,22 @@ const ph = (name: Placeholder): string => `\${${name}}`;
 /** Retries of every Lambda task: Lambda's failures and the engine's retryable errors, with jittered backoff. */
 export function lambdaRetry(): AslState[] {
   return [
-    { ErrorEquals: [...LAMBDA_SERVICE_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' },
-    { ErrorEquals: [...RETRYABLE_ENGINE_ERRORS], IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: 'FULL' },
+    {
+      ErrorEquals: [...LAMBDA_SERVICE_ERRORS],
+      IntervalSeconds: 2,
+      MaxAttempts: 6,
+      BackoffRate: 2,
+      MaxDelaySeconds: 30,
+      JitterStrategy: 'FULL',
+    },
+    {
+      ErrorEquals: [...RETRYABLE_ENGINE_ERRORS],
+      IntervalSeconds: 1,
+      MaxAttempts: 5,
+      BackoffRate: 2,
+      MaxDelaySeconds: 20,
+      JitterStrategy: 'FULL',
+    },
   ];
 }
 
@@ -130,12 +149,16 @@ export function batchesDefinition(): AslDefinition {
     TimeoutSeconds: BATCHES_TIMEOUT_SECONDS,
     StartAt: TASK_STATES.plan,
     States: {
-      [TASK_STATES.plan]: lambdaTask(PLACEHOLDERS.planFunction, { ...driver }, {
-        Comment: 'Resume the batch in flight, or plan the next one (fenced by epoch); stop instead when the job is stopping',
-        ResultPath: '$.batch',
-        Catch: childCatch(),
-        Next: 'Planned',
-      }),
+      [TASK_STATES.plan]: lambdaTask(
+        PLACEHOLDERS.planFunction,
+        { ...driver },
+        {
+          Comment: 'Resume the batch in flight, or plan the next one (fenced by epoch); stop instead when the job is stopping',
+          ResultPath: '$.batch',
+          Catch: childCatch(),
+          Next: 'Planned',
+        },
+      ),
       Planned: {
         Type: 'Choice',
         Choices: [{ Variable: '$.batch.stop', BooleanEquals: true, Next: 'StopBeforeBatch' }],
@@ -167,7 +190,12 @@ export function batchesDefinition(): AslDefinition {
       [TASK_STATES.finish]: lambdaTask(
         PLACEHOLDERS.finishFunction,
         { ...driver, 'batch.$': '$.batch', 'results.$': '$.results', 'loop.$': '$.loop', 'childStartedAt.$': '$$.Execution.StartTime' },
-        { Comment: 'Commit (fenced by epoch), retention, then decide: continue, hand back, or stop', ResultPath: '$.loop', Catch: childCatch(), Next: 'AfterCommit' },
+        {
+          Comment: 'Commit (fenced by epoch), retention, then decide: continue, hand back, or stop',
+          ResultPath: '$.loop',
+          Catch: childCatch(),
+          Next: 'AfterCommit',
+        },
       ),
       AfterCommit: {
         Type: 'Choice',
@@ -233,7 +261,8 @@ export function driverDefinition(): AslDefinition {
     Next: TASK_STATES.recordFailure,
   });
   return {
-    Comment: 'Sluice driver (Standard): supervised; runs the Express batches child in a loop and continues as a new execution per generation',
+    Comment:
+      'Sluice driver (Standard): supervised; runs the Express batches child in a loop and continues as a new execution per generation',
     StartAt: 'HasDelay',
     States: {
       HasDelay: {
@@ -248,15 +277,19 @@ export function driverDefinition(): AslDefinition {
         Default: TASK_STATES.startGeneration,
       },
       RestartBackoff: { Type: 'Wait', SecondsPath: '$.delaySeconds', Next: TASK_STATES.startGeneration },
-      [TASK_STATES.startGeneration]: lambdaTask(PLACEHOLDERS.startGenerationFunction, { ...ids }, {
-        Comment: 'Become the current generation and take a new epoch: every older driver is fenced from here on',
-        ResultPath: '$.start',
-        Catch: [
-          { ErrorEquals: [...NON_RETRYABLE_ENGINE_ERRORS], ResultPath: '$.error', Next: 'StartFailedPermanently' },
-          { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StartFailed' },
-        ],
-        Next: 'Started',
-      }),
+      [TASK_STATES.startGeneration]: lambdaTask(
+        PLACEHOLDERS.startGenerationFunction,
+        { ...ids },
+        {
+          Comment: 'Become the current generation and take a new epoch: every older driver is fenced from here on',
+          ResultPath: '$.start',
+          Catch: [
+            { ErrorEquals: [...NON_RETRYABLE_ENGINE_ERRORS], ResultPath: '$.error', Next: 'StartFailedPermanently' },
+            { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'StartFailed' },
+          ],
+          Next: 'Started',
+        },
+      ),
       Started: {
         Type: 'Choice',
         Choices: [
@@ -279,9 +312,22 @@ export function driverDefinition(): AslDefinition {
         ResultPath: '$.child',
         TimeoutSeconds: TASK_TIMEOUT_SECONDS.child,
         Retry: [
-          { ErrorEquals: [...STEP_FUNCTIONS_SERVICE_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
+          {
+            ErrorEquals: [...STEP_FUNCTIONS_SERVICE_ERRORS],
+            IntervalSeconds: 2,
+            MaxAttempts: 6,
+            BackoffRate: 2,
+            MaxDelaySeconds: 60,
+            JitterStrategy: 'FULL',
+          },
           // The child failed as a whole (timed out, aborted): run a fresh one; the batch in flight is resumed.
-          { ErrorEquals: ['States.TaskFailed', 'States.Timeout'], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
+          {
+            ErrorEquals: ['States.TaskFailed', 'States.Timeout'],
+            IntervalSeconds: 2,
+            MaxAttempts: 3,
+            BackoffRate: 2,
+            JitterStrategy: 'FULL',
+          },
         ],
         Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ChildFailed' }],
         Next: 'ChildEnded',
@@ -337,7 +383,16 @@ export function driverDefinition(): AslDefinition {
           Input: { 'jobId.$': '$.jobId', 'generation.$': '$.next' },
         },
         ResultPath: null,
-        Retry: [{ ErrorEquals: [...STEP_FUNCTIONS_SERVICE_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' }],
+        Retry: [
+          {
+            ErrorEquals: [...STEP_FUNCTIONS_SERVICE_ERRORS],
+            IntervalSeconds: 2,
+            MaxAttempts: 6,
+            BackoffRate: 2,
+            MaxDelaySeconds: 60,
+            JitterStrategy: 'FULL',
+          },
+        ],
         Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: null, Next: 'HandedOver' }],
         Next: 'HandedOver',
       },

@@ -112,10 +112,7 @@ export function generateClickstream(settings: ClickstreamSettings = DEFAULT_CLIC
  * span less event time than the gap between the allowed lateness and the too-late lag,
  * and late events must lag less than the allowed lateness.
  */
-export function assertUnambiguous(
-  settings: ClickstreamSettings,
-  job: { maxRecordsPerPartition: number; allowedLatenessMs: number },
-): void {
+export function assertUnambiguous(settings: ClickstreamSettings, job: { maxRecordsPerPartition: number; allowedLatenessMs: number }): void {
   const batchSpanMs = job.maxRecordsPerPartition * settings.partitions * settings.spacingMs;
   if (settings.lateByMs >= job.allowedLatenessMs) {
     throw new Error(`late events (${settings.lateByMs} ms) must lag less than the allowed lateness (${job.allowedLatenessMs} ms)`);

@@ -32,7 +32,8 @@ export function clickstreamJob(overrides: ClickstreamJobOverrides = {}) {
   return defineJob({
     name: overrides.name ?? 'page-views',
     version: 1,
-    source: overrides.source ?? kinesisSource({ streamName: overrides.streamName ?? CLICKSTREAM_JOB.streamName, startingPosition: 'EARLIEST' }),
+    source:
+      overrides.source ?? kinesisSource({ streamName: overrides.streamName ?? CLICKSTREAM_JOB.streamName, startingPosition: 'EARLIEST' }),
     decode: 'json',
     pipeline: (events) =>
       events

@@ -63,7 +63,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
 
   const kafka = options.source === 'kafka';
   await assertDemoSource(options.dataDir, kafka ? 'kafka' : 'kinesis');
-  out(`starting the local runtime in ${options.dataDir} (DynamoDB Local, ${kafka ? "librdkafka's mock Kafka cluster" : 'kinesalite'}, s3rver)`);
+  out(
+    `starting the local runtime in ${options.dataDir} (DynamoDB Local, ${kafka ? "librdkafka's mock Kafka cluster" : 'kinesalite'}, s3rver)`,
+  );
   const runtime = await startLocalRuntime({ dataDir: options.dataDir, kafka });
   try {
     const events = generateClickstream(settings);
@@ -93,9 +95,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
         },
       },
     });
-    let ended;
+    let ended: Awaited<ReturnType<typeof driver.waitForJob>>;
     try {
-      const run = await driver.run({ jobId: job.name, jobName: job.name, parameters: { maxRecordsPerPartition, ...(kafka ? { topic: CLICKSTREAM_JOB.topic } : {}) } });
+      const run = await driver.run({
+        jobId: job.name,
+        jobName: job.name,
+        parameters: { maxRecordsPerPartition, ...(kafka ? { topic: CLICKSTREAM_JOB.topic } : {}) },
+      });
       out(`  driver execution ${run.executionName}${run.resumed ? ' (resuming the job from its write-ahead log)' : ''}`);
       ended = await driver.waitForJob(job.name, 30 * 60_000);
     } finally {
@@ -115,7 +121,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     const expected = expectedCounts(events, CLICKSTREAM_JOB.windowMs);
     const rows = await runtime.ports.sinks(job.sink).scan();
     const letters = await runtime.ports.deadLetters.list(job.name);
-    const problems = compare(expected.counts, new Map(rows.map((r) => [r.key, r.value['value']])));
+    const problems = compare(expected.counts, new Map(rows.map((r) => [r.key, r.value.value])));
     if (letters.length !== expected.deadLetters) {
       problems.push(`dead letters: expected ${expected.deadLetters}, found ${letters.length}`);
     }
@@ -158,9 +164,7 @@ async function ensureInput(runtime: LocalRuntime, settings: ClickstreamSettings,
   });
   await createStream(kinesis, CLICKSTREAM_JOB.streamName, settings.partitions);
   const shards = (await kinesis.send(new ListShardsCommand({ StreamName: CLICKSTREAM_JOB.streamName }))).Shards ?? [];
-  const hashKeys = shards
-    .map((s) => s.HashKeyRange!.StartingHashKey!)
-    .sort(compareOffsets);
+  const hashKeys = shards.map((s) => s.HashKeyRange!.StartingHashKey!).sort(compareOffsets);
   const events = generateClickstream(settings);
   const encoder = new TextEncoder();
   out(`writing ${events.length.toLocaleString('en-US')} events to stream ${CLICKSTREAM_JOB.streamName} (${hashKeys.length} shards)`);

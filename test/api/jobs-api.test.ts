@@ -79,19 +79,30 @@ beforeAll(async () => {
   ]);
   const encoder = new TextEncoder();
   const events = Array.from({ length: EVENTS }, (_, i) => ({ page: PAGES[i % PAGES.length]!, ts: BASE_TS + i * 250 }));
-  await putAllRecords(testAwsClients().kinesis, streamName, events.map((e) => ({ key: e.page, data: encoder.encode(JSON.stringify(e)) })));
+  await putAllRecords(
+    testAwsClients().kinesis,
+    streamName,
+    events.map((e) => ({ key: e.page, data: encoder.encode(JSON.stringify(e)) })),
+  );
 
   // Per shard, 30 records, every 7th of them bad while bad ones last: JSON cut short and a
   // click without a ts (text), bytes that are not UTF-8.
   const hashKeys = await shardHashKeys(badStreamName);
   const bad = [
-    [encoder.encode('{"page": "/home", "ts": '), encoder.encode('{"page": "/cart"}'), new Uint8Array([0xff, 0x00, 0x9c, 0x01]), encoder.encode('{"page"')],
+    [
+      encoder.encode('{"page": "/home", "ts": '),
+      encoder.encode('{"page": "/cart"}'),
+      new Uint8Array([0xff, 0x00, 0x9c, 0x01]),
+      encoder.encode('{"page"'),
+    ],
     [encoder.encode('not json at all')],
   ];
   for (const [shard, shardId] of [...hashKeys.keys()].entries()) {
     const records = Array.from({ length: 30 }, (_, i) => ({
       key: `k${i}`,
-      data: (i % 7 === 0 ? bad[shard]![i / 7] : undefined) ?? encoder.encode(JSON.stringify({ page: PAGES[i % PAGES.length]!, ts: BASE_TS + i * 250 })),
+      data:
+        (i % 7 === 0 ? bad[shard]![i / 7] : undefined) ??
+        encoder.encode(JSON.stringify({ page: PAGES[i % PAGES.length]!, ts: BASE_TS + i * 250 })),
     }));
     const offsets = await appendToShard(badStreamName, shardId, records, hashKeys);
     records.forEach((r, i) => {
@@ -131,7 +142,14 @@ describe('the jobs API over HTTP on the local runtime', () => {
     expect(started.body).toMatchObject({
       execution: 'views-1',
       alreadyStarted: false,
-      job: { jobId: 'views', jobName: 'page-views', state: 'RUNNING', parameters: { streamName, sinkTable }, maxRecordsPerPartition: 30, startingPosition: { type: 'earliest' } },
+      job: {
+        jobId: 'views',
+        jobName: 'page-views',
+        state: 'RUNNING',
+        parameters: { streamName, sinkTable },
+        maxRecordsPerPartition: 30,
+        startingPosition: { type: 'earliest' },
+      },
     });
 
     // A retried request with the same token starts nothing new; another token conflicts.
@@ -140,7 +158,10 @@ describe('the jobs API over HTTP on the local runtime', () => {
     expect(retried.body).toMatchObject({ execution: 'views-1', alreadyStarted: true, job: { jobId: 'views', state: 'RUNNING' } });
     const other = await call('POST', '/jobs', { ...request, idempotencyToken: 'someone-else' });
     expect(other.status).toBe(409);
-    expect(other.body).toMatchObject({ error: 'Conflict', message: expect.stringContaining('job views is RUNNING (started by a request with another idempotency token)') });
+    expect(other.body).toMatchObject({
+      error: 'Conflict',
+      message: expect.stringContaining('job views is RUNNING (started by a request with another idempotency token)'),
+    });
 
     // The status route shows the batches committed until every partition is drained: caught up, and an empty batch after.
     await waitFor('every partition drained', async () => {
@@ -190,7 +211,7 @@ describe('the jobs API over HTTP on the local runtime', () => {
 
     // Exactly once through the API: the counts in the sink add up to the events.
     const rows = await ports.sinks({ type: 'dynamodb', tableName: sinkTable }).scan();
-    expect(rows.reduce((sum, r) => sum + (r.value['value'] as number), 0)).toBe(EVENTS);
+    expect(rows.reduce((sum, r) => sum + (r.value.value as number), 0)).toBe(EVENTS);
 
     // A second start of the stopped job is a conflict that says to resume it; resume runs it again.
     const again = await call('POST', '/jobs', { ...request, idempotencyToken: 'start-views-2' });
@@ -199,14 +220,17 @@ describe('the jobs API over HTTP on the local runtime', () => {
     const resumed = await call('POST', '/jobs/views/resume', { idempotencyToken: 'resume-views-1' });
     expect(resumed.status).toBe(202);
     expect(resumed.body).toMatchObject({ execution: 'views-2', job: { state: 'RUNNING' } });
-    expect((await call('POST', '/jobs/views/resume', { idempotencyToken: 'resume-views-1' })).body).toMatchObject({ alreadyStarted: true, execution: 'views-2' });
+    expect((await call('POST', '/jobs/views/resume', { idempotencyToken: 'resume-views-1' })).body).toMatchObject({
+      alreadyStarted: true,
+      execution: 'views-2',
+    });
     expect((await call('POST', '/jobs/views/resume')).status).toBe(409);
     await waitFor('the resumed driver running', async () => (await call('GET', '/jobs/views')).body.generation === 2);
     expect((await call('POST', '/jobs/views/stop')).status).toBe(202);
     await waitFor('STOPPED again', async () => (await call('GET', '/jobs/views')).body.state === 'STOPPED');
   });
 
-  it('starts a new job from another job\'s checkpoint: its state and offsets after that batch', async () => {
+  it("starts a new job from another job's checkpoint: its state and offsets after that batch", async () => {
     const source = await call('GET', '/jobs/views/batches?limit=100');
     const batches = (source.body.batches as Json[]).filter((b) => b.records > 0);
     const from = batches[batches.length - 1]!.batchId as number; // the first batch that read records
@@ -228,15 +252,22 @@ describe('the jobs API over HTTP on the local runtime', () => {
     expect(copyBatches[copyBatches.length - 1]).toMatchObject({ batchId: from, status: 'COMMITTED' });
     const afterFrom = batches.filter((b) => b.batchId > from).reduce((sum, b) => sum + b.records, 0);
     expect(copyBatches.filter((b) => b.batchId > from).reduce((sum, b) => sum + b.records, 0)).toBe(afterFrom);
-    const original = new Map((await ports.sinks({ type: 'dynamodb', tableName: sinkTable }).scan()).map((r) => [r.key, r.value['value']]));
+    const original = new Map((await ports.sinks({ type: 'dynamodb', tableName: sinkTable }).scan()).map((r) => [r.key, r.value.value]));
     const copy = await ports.sinks({ type: 'dynamodb', tableName: copySinkTable }).scan();
     expect(copy.length).toBeGreaterThan(0);
-    for (const row of copy) expect(row.value['value'], row.key).toBe(original.get(row.key));
+    for (const row of copy) expect(row.value.value, row.key).toBe(original.get(row.key));
 
     // A checkpoint start needs a new job id.
-    const again = await call('POST', '/jobs', { jobName: 'page-views', jobId: 'views-copy-2', parameters: { streamName }, startingPosition: { type: 'checkpoint', jobId: 'views', batchId: 999 } });
+    const again = await call('POST', '/jobs', {
+      jobName: 'page-views',
+      jobId: 'views-copy-2',
+      parameters: { streamName },
+      startingPosition: { type: 'checkpoint', jobId: 'views', batchId: 999 },
+    });
     expect(again.status).toBe(400);
-    expect(again.body.fields).toEqual([{ field: 'startingPosition.batchId', message: expect.stringContaining('must be a committed batch of job views') }]);
+    expect(again.body.fields).toEqual([
+      { field: 'startingPosition.batchId', message: expect.stringContaining('must be a committed batch of job views') },
+    ]);
   });
 
   it('pages through the dead letters of a job: every bad record once, why it failed, its payload; one partition with ?partition=', async () => {
@@ -257,7 +288,10 @@ describe('the jobs API over HTTP on the local runtime', () => {
       let pages = 0;
       let token: string | null = null;
       do {
-        const page = await call('GET', `/jobs/bad-input/dead-letters?${query}${token === null ? '' : `&nextToken=${encodeURIComponent(token)}`}`);
+        const page = await call(
+          'GET',
+          `/jobs/bad-input/dead-letters?${query}${token === null ? '' : `&nextToken=${encodeURIComponent(token)}`}`,
+        );
         expect(page.status).toBe(200);
         expect(page.body.jobId).toBe('bad-input');
         letters.push(...(page.body.deadLetters as Json[]));
@@ -277,14 +311,20 @@ describe('the jobs API over HTTP on the local runtime', () => {
     expect(batches.reduce((sum, b) => sum + (b.deadLetters ?? 0), 0)).toBe(letters.length);
     for (const letter of letters) {
       const bytes = badRecords.get(id(letter))!;
-      expect(letter).toMatchObject({ batchId: expect.any(Number), reason: expect.any(String), recordedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
+      expect(letter).toMatchObject({
+        batchId: expect.any(Number),
+        reason: expect.any(String),
+        recordedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      });
       expect(Buffer.from(letter.payloadBase64, 'base64')).toEqual(Buffer.from(bytes));
       expect(batches.map((b) => b.batchId)).toContain(letter.batchId);
     }
     const byText = (text: string) => letters.find((l) => l.payloadText === text);
     expect(byText('{"page": "/home", "ts": ')).toMatchObject({ stage: 'decode', reason: expect.stringContaining('JSON') });
     expect(byText('{"page": "/cart"}')).toMatchObject({ stage: 'map', reason: expect.stringContaining('a click needs a page and a ts') });
-    expect(letters.filter((l) => l.payloadText === undefined)).toEqual([expect.objectContaining({ stage: 'decode', payloadBase64: '/wCcAQ==' })]);
+    expect(letters.filter((l) => l.payloadText === undefined)).toEqual([
+      expect.objectContaining({ stage: 'decode', payloadBase64: '/wCcAQ==' }),
+    ]);
 
     // One partition: its letters only, as many pages as they fill.
     const partitions = [...new Set(letters.map((l) => l.partition as string))];
@@ -294,14 +334,42 @@ describe('the jobs API over HTTP on the local runtime', () => {
       expect(one.letters, partition).toEqual(letters.filter((l) => l.partition === partition));
     }
     const first = await call('GET', '/jobs/bad-input/dead-letters?limit=1');
-    const mixed = await call('GET', `/jobs/bad-input/dead-letters?nextToken=${encodeURIComponent(first.body.nextToken)}&partition=${encodeURIComponent(partitions[0]!)}`);
-    expect(mixed).toMatchObject({ status: 400, body: { fields: [{ field: 'nextToken', message: expect.stringContaining('is a token of the dead letters of every partition, not of partition') }] } });
+    const mixed = await call(
+      'GET',
+      `/jobs/bad-input/dead-letters?nextToken=${encodeURIComponent(first.body.nextToken)}&partition=${encodeURIComponent(partitions[0]!)}`,
+    );
+    expect(mixed).toMatchObject({
+      status: 400,
+      body: {
+        fields: [
+          { field: 'nextToken', message: expect.stringContaining('is a token of the dead letters of every partition, not of partition') },
+        ],
+      },
+    });
   });
 
   it.each([
-    ['bad JSON', 'POST', '/jobs', '{"jobName": ', 400, { error: 'BadRequest', message: expect.stringContaining('the body is not JSON'), fields: [{ field: 'body', message: 'must be a JSON object' }] }],
+    [
+      'bad JSON',
+      'POST',
+      '/jobs',
+      '{"jobName": ',
+      400,
+      {
+        error: 'BadRequest',
+        message: expect.stringContaining('the body is not JSON'),
+        fields: [{ field: 'body', message: 'must be a JSON object' }],
+      },
+    ],
     ['no body', 'POST', '/jobs', undefined, 400, { fields: [{ field: 'body', message: 'must be a JSON object, got nothing' }] }],
-    ['an unknown job name', 'POST', '/jobs', '{"jobName":"page-veiws"}', 400, { fields: [{ field: 'jobName', message: expect.stringContaining('is not a job of this deployment\'s catalog (known: page-views)') }] }],
+    [
+      'an unknown job name',
+      'POST',
+      '/jobs',
+      '{"jobName":"page-veiws"}',
+      400,
+      { fields: [{ field: 'jobName', message: expect.stringContaining("is not a job of this deployment's catalog (known: page-views)") }] },
+    ],
     [
       'a bad trigger',
       'POST',
@@ -316,7 +384,9 @@ describe('the jobs API over HTTP on the local runtime', () => {
       '/jobs',
       '{"jobName":"page-views","startingPosition":"yesterday"}',
       400,
-      { fields: [{ field: 'startingPosition', message: expect.stringContaining('must be "earliest", "latest" or an object with a type') }] },
+      {
+        fields: [{ field: 'startingPosition', message: expect.stringContaining('must be "earliest", "latest" or an object with a type') }],
+      },
     ],
     [
       'a bad timestamp and an unknown field at once',
@@ -331,28 +401,124 @@ describe('the jobs API over HTTP on the local runtime', () => {
         ],
       },
     ],
-    ['a bad catalog parameter', 'POST', '/jobs', '{"jobName":"page-views","parameters":{"shards":4}}', 400, { fields: [{ field: 'parameters', message: expect.stringContaining('job page-views has no parameter "shards"') }] }],
-    ['an engine parameter', 'POST', '/jobs', '{"jobName":"page-views","parameters":{"sluice.startingPosition":"LATEST"}}', 400, { fields: [{ field: 'parameters.sluice.startingPosition', message: expect.stringContaining('is reserved') }] }],
-    ['a bad paging token', 'GET', '/jobs/views/batches?nextToken=bm9wZQ', undefined, 400, { fields: [{ field: 'nextToken', message: expect.stringContaining('is not a token this API returned') }] }],
-    ['a bad page size', 'GET', '/jobs/views/batches?limit=0', undefined, 400, { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got 0' }] }],
-    ['a dead-letter page size of 0', 'GET', '/jobs/views/dead-letters?limit=0', undefined, 400, { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got 0' }] }],
-    ['a dead-letter page size above 100', 'GET', '/jobs/views/dead-letters?limit=101', undefined, 400, { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got 101' }] }],
-    ['a dead-letter page size that is no number', 'GET', '/jobs/views/dead-letters?limit=x', undefined, 400, { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got "x"' }] }],
+    [
+      'a bad catalog parameter',
+      'POST',
+      '/jobs',
+      '{"jobName":"page-views","parameters":{"shards":4}}',
+      400,
+      { fields: [{ field: 'parameters', message: expect.stringContaining('job page-views has no parameter "shards"') }] },
+    ],
+    [
+      'an engine parameter',
+      'POST',
+      '/jobs',
+      '{"jobName":"page-views","parameters":{"sluice.startingPosition":"LATEST"}}',
+      400,
+      { fields: [{ field: 'parameters.sluice.startingPosition', message: expect.stringContaining('is reserved') }] },
+    ],
+    [
+      'a bad paging token',
+      'GET',
+      '/jobs/views/batches?nextToken=bm9wZQ',
+      undefined,
+      400,
+      { fields: [{ field: 'nextToken', message: expect.stringContaining('is not a token this API returned') }] },
+    ],
+    [
+      'a bad page size',
+      'GET',
+      '/jobs/views/batches?limit=0',
+      undefined,
+      400,
+      { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got 0' }] },
+    ],
+    [
+      'a dead-letter page size of 0',
+      'GET',
+      '/jobs/views/dead-letters?limit=0',
+      undefined,
+      400,
+      { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got 0' }] },
+    ],
+    [
+      'a dead-letter page size above 100',
+      'GET',
+      '/jobs/views/dead-letters?limit=101',
+      undefined,
+      400,
+      { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got 101' }] },
+    ],
+    [
+      'a dead-letter page size that is no number',
+      'GET',
+      '/jobs/views/dead-letters?limit=x',
+      undefined,
+      400,
+      { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got "x"' }] },
+    ],
     [
       'a bad dead-letter page size and an empty partition at once',
       'GET',
       '/jobs/views/dead-letters?limit=-1&partition=',
       undefined,
       400,
-      { fields: [{ field: 'limit', message: 'must be an integer from 1 to 100, got -1' }, { field: 'partition', message: 'must be 1 to 256 characters, got 0' }] },
+      {
+        fields: [
+          { field: 'limit', message: 'must be an integer from 1 to 100, got -1' },
+          { field: 'partition', message: 'must be 1 to 256 characters, got 0' },
+        ],
+      },
     ],
-    ['a bad dead-letter token', 'GET', '/jobs/views/dead-letters?nextToken=bm9wZQ', undefined, 400, { fields: [{ field: 'nextToken', message: expect.stringContaining('is not a token this API returned') }] }],
-    ['the dead letters of an unknown job', 'GET', '/jobs/nobody/dead-letters', undefined, 404, { error: 'NotFound', message: 'no job instance nobody (GET /jobs lists them)' }],
-    ['a bad job id', 'GET', '/jobs/no%20such', undefined, 400, { fields: [{ field: 'jobId', message: expect.stringContaining("1 to 60 letters, digits, '-' or '_'") }] }],
-    ['an unknown job', 'GET', '/jobs/nobody', undefined, 404, { error: 'NotFound', message: 'no job instance nobody (GET /jobs lists them)' }],
+    [
+      'a bad dead-letter token',
+      'GET',
+      '/jobs/views/dead-letters?nextToken=bm9wZQ',
+      undefined,
+      400,
+      { fields: [{ field: 'nextToken', message: expect.stringContaining('is not a token this API returned') }] },
+    ],
+    [
+      'the dead letters of an unknown job',
+      'GET',
+      '/jobs/nobody/dead-letters',
+      undefined,
+      404,
+      { error: 'NotFound', message: 'no job instance nobody (GET /jobs lists them)' },
+    ],
+    [
+      'a bad job id',
+      'GET',
+      '/jobs/no%20such',
+      undefined,
+      400,
+      { fields: [{ field: 'jobId', message: expect.stringContaining("1 to 60 letters, digits, '-' or '_'") }] },
+    ],
+    [
+      'an unknown job',
+      'GET',
+      '/jobs/nobody',
+      undefined,
+      404,
+      { error: 'NotFound', message: 'no job instance nobody (GET /jobs lists them)' },
+    ],
     ['stopping an unknown job', 'POST', '/jobs/nobody/stop', undefined, 404, { error: 'NotFound' }],
-    ['an unknown route', 'GET', '/jobz', undefined, 404, { error: 'NotFound', message: expect.stringContaining('no route GET /jobz (the routes: POST /jobs, GET /jobs,') }],
-    ['a method the route does not have', 'DELETE', '/jobs/views', undefined, 404, { error: 'NotFound', message: expect.stringContaining('no route DELETE /jobs/views') }],
+    [
+      'an unknown route',
+      'GET',
+      '/jobz',
+      undefined,
+      404,
+      { error: 'NotFound', message: expect.stringContaining('no route GET /jobz (the routes: POST /jobs, GET /jobs,') },
+    ],
+    [
+      'a method the route does not have',
+      'DELETE',
+      '/jobs/views',
+      undefined,
+      404,
+      { error: 'NotFound', message: expect.stringContaining('no route DELETE /jobs/views') },
+    ],
   ] as const)('answers %s with a clear JSON error', async (_what, method, path, raw, status, body) => {
     const response = await call(method, path, undefined, raw);
     expect(response.status).toBe(status);
@@ -368,7 +534,10 @@ describe('the jobs API over HTTP on the local runtime', () => {
       expect(JSON.stringify(response.body).length, field).toBeLessThan(1_000);
     }
     const nested = await call('POST', '/jobs', undefined, `{"jobName":"page-views","parameters":{"a":${deep}}}`);
-    expect(nested).toMatchObject({ status: 400, body: { fields: [{ field: 'parameters', message: 'must be at most 4096 bytes as JSON, got 8207' }] } });
+    expect(nested).toMatchObject({
+      status: 400,
+      body: { fields: [{ field: 'parameters', message: 'must be at most 4096 bytes as JSON, got 8207' }] },
+    });
 
     const unknown = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`f${i}`, 0]));
     const many = await call('POST', '/jobs', { jobName: 'page-views', ...unknown });

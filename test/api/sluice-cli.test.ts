@@ -12,7 +12,10 @@ import { catalog } from '../../jobs/catalog.js';
 
 let api: LocalApi;
 
-function sluice(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function sluice(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/sluice.js', ...args], {
       env: { ...process.env, SLUICE_ENDPOINT: api.url, ...env },
@@ -33,12 +36,29 @@ beforeAll(async () => {
   ports.source.createStream('clicks', ['p0', 'p1']);
   const encoder = new TextEncoder();
   for (const [p, partition] of ['p0', 'p1'].entries()) {
-    ports.source.append('clicks', partition, Array.from({ length: 50 }, (_, i) => ({ key: `/page-${p}`, data: encoder.encode(JSON.stringify({ page: `/page-${p}`, ts: 1_000 * i })) })));
+    ports.source.append(
+      'clicks',
+      partition,
+      Array.from({ length: 50 }, (_, i) => ({
+        key: `/page-${p}`,
+        data: encoder.encode(JSON.stringify({ page: `/page-${p}`, ts: 1_000 * i })),
+      })),
+    );
   }
   // Bad records among good ones: 3 in p1, 2 in p10 (a partition whose id starts with p1's).
   ports.source.createStream('bad-clicks', ['p1', 'p10']);
-  for (const [partition, bad] of [['p1', 3], ['p10', 2]] as const) {
-    ports.source.append('bad-clicks', partition, Array.from({ length: 10 }, (_, i) => ({ key: 'k', data: encoder.encode(i < bad ? `{"page": ${i}` : JSON.stringify({ page: '/p', ts: 1_000 * i })) })));
+  for (const [partition, bad] of [
+    ['p1', 3],
+    ['p10', 2],
+  ] as const) {
+    ports.source.append(
+      'bad-clicks',
+      partition,
+      Array.from({ length: 10 }, (_, i) => ({
+        key: 'k',
+        data: encoder.encode(i < bad ? `{"page": ${i}` : JSON.stringify({ page: '/p', ts: 1_000 * i })),
+      })),
+    );
   }
   api = await startLocalApi({ ports, registry: new MemoryJobRegistry(), catalog, port: 0, driver: { retryDelayMs: 10 } });
 });
@@ -49,7 +69,22 @@ afterAll(async () => {
 
 describe('the sluice command', () => {
   it('starts a job and follows it to the end, then shows its status, list and batches', async () => {
-    const started = await sluice(['jobs', 'start', 'page-views', '--job-id', 'cli', '--param', 'streamName=clicks', '--max-records', '20', '--trigger', 'available-now', '--from', 'earliest', '--wait']);
+    const started = await sluice([
+      'jobs',
+      'start',
+      'page-views',
+      '--job-id',
+      'cli',
+      '--param',
+      'streamName=clicks',
+      '--max-records',
+      '20',
+      '--trigger',
+      'available-now',
+      '--from',
+      'earliest',
+      '--wait',
+    ]);
     expect(started.code).toBe(0);
     expect(started.stdout).toContain('started job cli (page-views): driver execution cli-1');
     expect(started.stdout).toContain('trigger available now (stops when caught up); from earliest');
@@ -74,7 +109,17 @@ describe('the sluice command', () => {
   });
 
   it('stops a running job and waits, showing its progress', async () => {
-    const started = await sluice(['jobs', 'start', 'page-views', '--job-id', 'cli-stop', '--param', 'streamName=clicks', '--trigger', 'interval:100:200']);
+    const started = await sluice([
+      'jobs',
+      'start',
+      'page-views',
+      '--job-id',
+      'cli-stop',
+      '--param',
+      'streamName=clicks',
+      '--trigger',
+      'interval:100:200',
+    ]);
     expect(started.code).toBe(0);
     const stopped = await sluice(['jobs', 'stop', 'cli-stop', '--wait', '--timeout', '60']);
     expect(stopped.code).toBe(0);
@@ -85,7 +130,20 @@ describe('the sluice command', () => {
   });
 
   it('lists the dead letters of a job a page at a time, every page with --all, one partition with --partition', async () => {
-    const started = await sluice(['jobs', 'start', 'page-views', '--job-id', 'cli-bad', '--param', 'streamName=bad-clicks', '--trigger', 'available-now', '--from', 'earliest', '--wait']);
+    const started = await sluice([
+      'jobs',
+      'start',
+      'page-views',
+      '--job-id',
+      'cli-bad',
+      '--param',
+      'streamName=bad-clicks',
+      '--trigger',
+      'available-now',
+      '--from',
+      'earliest',
+      '--wait',
+    ]);
     expect(started.code).toBe(0);
 
     const [page, all, one, json] = await Promise.all([
@@ -104,23 +162,45 @@ describe('the sluice command', () => {
     const token = /^more: sluice jobs dead-letters cli-bad --next-token (\S+) --limit 2$/.exec(lines[3]!)?.[1];
     expect(token, lines[3]).toBeDefined();
     const next = await sluice(['jobs', 'dead-letters', 'cli-bad', '--next-token', token!, '--limit', '2']);
-    expect(next.stdout.split('\n').slice(1, 3).map((l) => l.split(/ +/)[0])).toEqual(['p1', 'p10']);
+    expect(
+      next.stdout
+        .split('\n')
+        .slice(1, 3)
+        .map((l) => l.split(/ +/)[0]),
+    ).toEqual(['p1', 'p10']);
 
     expect(all.code).toBe(0);
     const rows = all.stdout.trimEnd().split('\n');
     expect(rows.slice(1).map((l) => l.split(/ +/)[0])).toEqual(['p1', 'p1', 'p1', 'p10', 'p10']);
     expect(all.stdout).not.toContain('more:');
-    expect(one.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(/ +/)[0])).toEqual(['p1', 'p1', 'p1']);
+    expect(
+      one.stdout
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(/ +/)[0]),
+    ).toEqual(['p1', 'p1', 'p1']);
 
     const answer = JSON.parse(json.stdout);
     expect(answer).toMatchObject({ jobId: 'cli-bad', nextToken: expect.any(String) });
     expect(answer.deadLetters).toHaveLength(4);
-    expect(answer.deadLetters[0]).toMatchObject({ partition: 'p1', stage: 'decode', payloadText: '{"page": 0', payloadBase64: Buffer.from('{"page": 0').toString('base64') });
+    expect(answer.deadLetters[0]).toMatchObject({
+      partition: 'p1',
+      stage: 'decode',
+      payloadText: '{"page": 0',
+      payloadBase64: Buffer.from('{"page": 0').toString('base64'),
+    });
   });
 
   it.each([
     // What, the exit code, the error, the arguments, and whether the usage follows (a bad flag, not a 400).
-    ['a page size of 0', 2, "error: option '--limit <n>' argument '0' is invalid. Expected a positive integer.", ['cli-bad', '--limit', '0'], true],
+    [
+      'a page size of 0',
+      2,
+      "error: option '--limit <n>' argument '0' is invalid. Expected a positive integer.",
+      ['cli-bad', '--limit', '0'],
+      true,
+    ],
     ['an unknown flag', 2, "error: unknown option '--shard'", ['cli-bad', '--shard', 'p1'], true],
     ['no job id', 2, "error: missing required argument 'job-id'", [], true],
     ['a page size above 100', 2, 'error: limit must be an integer from 1 to 100, got 101', ['cli-bad', '--limit', '101'], false],
@@ -135,11 +215,20 @@ describe('the sluice command', () => {
   it.each([
     // The arguments, and the flag and value the one-line error names.
     [['start', 'page-views', '--max-records', '1e3'], "option '--max-records <n>' argument '1e3' is invalid. Expected a positive integer."],
-    [['start', 'page-views', '--wait', '--timeout', ''], "option '--timeout <seconds>' argument '' is invalid. Expected a positive integer."],
+    [
+      ['start', 'page-views', '--wait', '--timeout', ''],
+      "option '--timeout <seconds>' argument '' is invalid. Expected a positive integer.",
+    ],
     [['batches', 'cli', '--limit', '0x10'], "option '--limit <n>' argument '0x10' is invalid. Expected a positive integer."],
     [['stop', 'cli', '--timeout', '1.5'], "option '--timeout <seconds>' argument '1.5' is invalid. Expected a positive integer."],
-    [['start', 'page-views', '--param', '__proto__={"polluted":true}'], `option '--param <name=value>' argument '__proto__={"polluted":true}' is invalid. __proto__ cannot be a parameter name.`],
-    [['start', 'page-views', '--param', 'constructor=1'], "option '--param <name=value>' argument 'constructor=1' is invalid. constructor cannot be a parameter name."],
+    [
+      ['start', 'page-views', '--param', '__proto__={"polluted":true}'],
+      `option '--param <name=value>' argument '__proto__={"polluted":true}' is invalid. __proto__ cannot be a parameter name.`,
+    ],
+    [
+      ['start', 'page-views', '--param', 'constructor=1'],
+      "option '--param <name=value>' argument 'constructor=1' is invalid. constructor cannot be a parameter name.",
+    ],
   ] as const)('refuses jobs %j with exit 2, before any request', async (args, message) => {
     const result = await sluice(['jobs', ...args], { SLUICE_ENDPOINT: 'http://127.0.0.1:9' });
     expect(result.code).toBe(2);
@@ -158,8 +247,16 @@ describe('the sluice command', () => {
       sluice(['checkpoints', '--help']),
     ]);
     expect(unknownJob).toMatchObject({ code: 1, stderr: expect.stringContaining('error: no job instance nobody') });
-    expect(badFlag).toMatchObject({ code: 2, stderr: expect.stringContaining("error: option '--trigger <t>' argument 'sometimes' is invalid. Expected available-now or interval:<ms>[:<max idle ms>].") });
-    expect(badName).toMatchObject({ code: 2, stderr: expect.stringContaining("error: jobName is not a job of this deployment's catalog (known: page-views)") });
+    expect(badFlag).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        "error: option '--trigger <t>' argument 'sometimes' is invalid. Expected available-now or interval:<ms>[:<max idle ms>].",
+      ),
+    });
+    expect(badName).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("error: jobName is not a job of this deployment's catalog (known: page-views)"),
+    });
     expect(unreachable).toMatchObject({ code: 3, stderr: expect.stringContaining('cannot reach the jobs API at http://127.0.0.1:9') });
     expect(unreachable.stderr).toContain('npm run api');
     expect(noCommand).toMatchObject({ code: 2, stderr: expect.stringContaining("error: unknown command 'bogus'") });

@@ -22,7 +22,10 @@ describe('npm run bench:state', () => {
   it('measures one batch per state size and write kind in fresh processes, and reports them', async () => {
     const { code, stdout, stderr } = await runScript(['--keys', '1000,3000', '--records', '200', '--json']);
     expect(code, stderr).toBe(0);
-    const report = JSON.parse(stdout) as { records: number; cases: { keys: number; snapshot: boolean; stateRowsAfter: number; peakRssMb: number; snapshotBytes: number }[] };
+    const report = JSON.parse(stdout) as {
+      records: number;
+      cases: { keys: number; snapshot: boolean; stateRowsAfter: number; peakRssMb: number; snapshotBytes: number }[];
+    };
     expect(report.records).toBe(200);
     expect(report.cases.map((c) => [c.keys, c.snapshot])).toEqual([
       [1000, false],
@@ -41,7 +44,9 @@ describe('npm run bench:state', () => {
   it('refuses bad flags with exit code 2 and the usage', async () => {
     const bad = await runScript(['--keys', '1000,x']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("error: option '--keys <n,n,...>' argument '1000,x' is invalid. Expected positive integers separated by commas.");
+    expect(bad.stderr).toContain(
+      "error: option '--keys <n,n,...>' argument '1000,x' is invalid. Expected positive integers separated by commas.",
+    );
     const tooMany = await runScript(['--keys', '100', '--records', '500']);
     expect(tooMany.code).toBe(2);
     expect(tooMany.stderr).toContain('--records (500) must not exceed the smallest --keys (100)');

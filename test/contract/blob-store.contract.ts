@@ -37,7 +37,7 @@ export function describeBlobStoreContract(name: string, makeAdapter: () => Promi
       expect(new TextDecoder().decode((await store.get('jobs/a/text'))!)).toBe('{"format":1,"entries":[["ключ","値"]]}');
     });
 
-    it('does not share the caller\'s buffer', async () => {
+    it("does not share the caller's buffer", async () => {
       const body = bytes('before');
       await store.put('k', body);
       body.set(bytes('AFTER!'));

@@ -3,7 +3,13 @@
  * empty queue per test). A letter is identified by (jobId, partition, offset).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deadLetterId, type DeadLetter, type DeadLetterPage, type DeadLetterPageOptions, type DeadLetterQueue } from '../../engine/ports/dead-letter-queue.js';
+import {
+  deadLetterId,
+  type DeadLetter,
+  type DeadLetterPage,
+  type DeadLetterPageOptions,
+  type DeadLetterQueue,
+} from '../../engine/ports/dead-letter-queue.js';
 
 const BASE_OFFSET = 49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n;
 
@@ -22,7 +28,8 @@ function letter(n: number, overrides: Partial<DeadLetter> = {}): DeadLetter {
 }
 
 const identity = (l: DeadLetter) => `${l.jobId}|${l.partition}|${l.offset}`;
-const sorted = (letters: readonly DeadLetter[]) => [...letters].sort((a, b) => (identity(a) < identity(b) ? -1 : identity(a) > identity(b) ? 1 : 0));
+const sorted = (letters: readonly DeadLetter[]) =>
+  [...letters].sort((a, b) => (identity(a) < identity(b) ? -1 : identity(a) > identity(b) ? 1 : 0));
 /** In the order pages list them: by id (partition, then offset as a string, then row key). */
 const byId = (letters: readonly DeadLetter[]) => [...letters].sort((a, b) => (deadLetterId(a) < deadLetterId(b) ? -1 : 1));
 
@@ -104,14 +111,20 @@ export function describeDeadLetterQueueContract(name: string, makeAdapter: () =>
       expect((await queue.page('job', { limit: 100 })).letters).toEqual(byId(letters));
     });
 
-    it('pages one partition only, also when its id is a prefix of another\'s', async () => {
+    it("pages one partition only, also when its id is a prefix of another's", async () => {
       const partitions = ['shardId-1', 'shardId-10', 'shardId-2', 'shardId-100'];
       const letters = partitions.flatMap((partition) => Array.from({ length: 4 }, (_, i) => letter(i, { partition })));
       await queue.put(letters);
       for (const partition of partitions) {
         const pages = await allPages(queue, 'job', { limit: 3, partition });
-        expect(pages.flatMap((p) => p.letters), partition).toEqual(byId(letters.filter((l) => l.partition === partition)));
-        expect(pages.map((p) => p.letters.length), partition).toEqual([3, 1]);
+        expect(
+          pages.flatMap((p) => p.letters),
+          partition,
+        ).toEqual(byId(letters.filter((l) => l.partition === partition)));
+        expect(
+          pages.map((p) => p.letters.length),
+          partition,
+        ).toEqual([3, 1]);
       }
       expect(await queue.page('job', { limit: 3, partition: 'shardId-' })).toEqual({ letters: [], next: null });
       expect(await queue.page('job-2', { limit: 3, partition: 'shardId-1' })).toEqual({ letters: [], next: null });

@@ -27,7 +27,10 @@ async function ended(executions: DriverExecutions, name: string, timeoutMs = 10_
   }
 }
 
-export function describeDriverExecutionsContract(adapter: string, makeFixture: () => Promise<DriverExecutionsFixture> | DriverExecutionsFixture): void {
+export function describeDriverExecutionsContract(
+  adapter: string,
+  makeFixture: () => Promise<DriverExecutionsFixture> | DriverExecutionsFixture,
+): void {
   describe(`DriverExecutions contract (${adapter})`, () => {
     it('an execution never started has no status', async () => {
       const { executions } = await makeFixture();

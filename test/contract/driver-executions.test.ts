@@ -34,12 +34,17 @@ function steeredRuntime(): { runtime: LocalStepFunctions; release(): void } {
     if (jobId.startsWith('hold-')) await held;
     return { action: 'stop', state: JobState.STOPPED, reason: 'stopped' } satisfies StartGenerationResult;
   };
-  const unused = (fn: DriverFunction): LocalLambda => async () => {
-    throw new Error(`the ${fn} function is not on the path of these executions`);
-  };
+  const unused =
+    (fn: DriverFunction): LocalLambda =>
+    async () => {
+      throw new Error(`the ${fn} function is not on the path of these executions`);
+    };
   // The function ARNs are never called: the runtime maps each task to its function by state name.
   const arns = Object.fromEntries(
-    Object.values(PLACEHOLDERS).map((p) => [p, p === PLACEHOLDERS.batchesStateMachine ? LOCAL_ARNS.batches : `arn:aws:lambda:us-east-1:000000000000:function:${p}`]),
+    Object.values(PLACEHOLDERS).map((p) => [
+      p,
+      p === PLACEHOLDERS.batchesStateMachine ? LOCAL_ARNS.batches : `arn:aws:lambda:us-east-1:000000000000:function:${p}`,
+    ]),
   ) as Record<Placeholder, string>;
   const runtime = new LocalStepFunctions({
     definitions: { driver: substitute(driverDefinition(), arns), batches: substitute(batchesDefinition(), arns) },
@@ -77,11 +82,14 @@ describeDriverExecutionsContract('LocalStepFunctions', (): DriverExecutionsFixtu
   return { executions: runtime, release };
 });
 
-describeDriverExecutionsContract('Step Functions (SFNClient on the local Step Functions API)', async (): Promise<DriverExecutionsFixture> => {
-  const { runtime, release } = steeredRuntime();
-  const client = await sdkOnFront(runtime);
-  return { executions: new StepFunctionsDriverExecutions({ client, stateMachineArn: LOCAL_ARNS.driver }), release };
-});
+describeDriverExecutionsContract(
+  'Step Functions (SFNClient on the local Step Functions API)',
+  async (): Promise<DriverExecutionsFixture> => {
+    const { runtime, release } = steeredRuntime();
+    const client = await sdkOnFront(runtime);
+    return { executions: new StepFunctionsDriverExecutions({ client, stateMachineArn: LOCAL_ARNS.driver }), release };
+  },
+);
 
 describe('the local Step Functions API through the SDK', () => {
   it('answers an operation it does not implement with UnknownOperationException', async () => {

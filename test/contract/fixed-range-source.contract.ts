@@ -165,7 +165,15 @@ export function describeFixedRangeSourceContract(name: string, makeFixture: () =
       const end = (BigInt(offsets[49]!) + 1n).toString();
       const at = (i: number) => (i === 50 ? end : offsets[i]!);
       // Ranges that start and end inside batches, on batch boundaries, span many batches, or hold one record.
-      for (const [s, e] of [[3, 10], [7, 14], [0, 50], [48, 50], [20, 21], [13, 40], [6, 7]] as const) {
+      for (const [s, e] of [
+        [3, 10],
+        [7, 14],
+        [0, 50],
+        [48, 50],
+        [20, 21],
+        [13, 40],
+        [6, 7],
+      ] as const) {
         const got = await read(p0, at(s), at(e), e - s);
         expect(numbers(got), `[${s}, ${e})`).toEqual(range(s, e));
         expect(got.records.map((r) => r.offset)).toEqual(offsets.slice(s, e));

@@ -4,7 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../engine/adapters/memory/manual-clock.js';
-import { beginGeneration, markStopped, mutate, recordEpoch, recordFailure, recordRestart, requestStop, startJob } from '../../engine/driver/job-control.js';
+import {
+  beginGeneration,
+  markStopped,
+  mutate,
+  recordEpoch,
+  recordFailure,
+  recordRestart,
+  requestStop,
+  startJob,
+} from '../../engine/driver/job-control.js';
 import { InvalidArgumentError, InvariantError } from '../../engine/errors.js';
 import { JobState, type JobInstance, type JobRegistry } from '../../engine/ports/job-registry.js';
 
@@ -77,13 +86,18 @@ export function describeJobRegistryContract(adapter: string, makeAdapter: () => 
         const c = await ctx();
         const first = await startJob({ jobId: 'j', jobName: 'page-views', parameters: { maxRecordsPerPartition: 10 } }, c);
         expect(first).toMatchObject({ generation: 1, job: { state: JobState.RUNNING, generation: 0, trigger: null } });
-        await expect(startJob({ jobId: 'j', jobName: 'page-views' }, c)).rejects.toThrow(/job j is RUNNING: stop it before starting it again/);
+        await expect(startJob({ jobId: 'j', jobName: 'page-views' }, c)).rejects.toThrow(
+          /job j is RUNNING: stop it before starting it again/,
+        );
         await beginGeneration('j', 1, c);
         expect(await requestStop('j', c)).toMatchObject({ state: JobState.STOPPING, stopRequestedAt: c.clock.now() });
         expect(await requestStop('j', c)).toMatchObject({ state: JobState.STOPPING });
         await markStopped('j', 1, 'stopped', c);
         const again = await startJob({ jobId: 'j', jobName: 'page-views', trigger: { type: 'availableNow' } }, c);
-        expect(again).toMatchObject({ generation: 2, job: { state: JobState.RUNNING, trigger: { type: 'availableNow' }, stopRequestedAt: null } });
+        expect(again).toMatchObject({
+          generation: 2,
+          job: { state: JobState.RUNNING, trigger: { type: 'availableNow' }, stopRequestedAt: null },
+        });
       });
 
       it('rejects bad job ids, parameters and triggers with the field named', async () => {
@@ -91,8 +105,12 @@ export function describeJobRegistryContract(adapter: string, makeAdapter: () => 
         await expect(startJob({ jobId: 'has space', jobName: 'x' }, c)).rejects.toThrow(/a job id is 1 to 60 letters/);
         await expect(startJob({ jobId: '#jobs', jobName: 'x' }, c)).rejects.toThrow(InvalidArgumentError);
         await expect(startJob({ jobId: 'j', jobName: '' }, c)).rejects.toThrow(/jobName must be a non-empty string/);
-        await expect(startJob({ jobId: 'j', jobName: 'x', parameters: [] as never }, c)).rejects.toThrow(/parameters must be a JSON object/);
-        await expect(startJob({ jobId: 'j', jobName: 'x', trigger: { type: 'interval', intervalMs: -1 } }, c)).rejects.toThrow(/trigger.intervalMs/);
+        await expect(startJob({ jobId: 'j', jobName: 'x', parameters: [] as never }, c)).rejects.toThrow(
+          /parameters must be a JSON object/,
+        );
+        await expect(startJob({ jobId: 'j', jobName: 'x', trigger: { type: 'interval', intervalMs: -1 } }, c)).rejects.toThrow(
+          /trigger.intervalMs/,
+        );
         await expect(requestStop('missing', c)).rejects.toThrow(/no job instance missing/);
       });
 
@@ -105,7 +123,10 @@ export function describeJobRegistryContract(adapter: string, makeAdapter: () => 
         expect(await recordEpoch('j', 1, 7, c)).toBe(false);
         expect(await recordEpoch('j', 2, 8, c)).toBe(true);
         expect(await markStopped('j', 1, 'stopped', c)).toMatchObject({ state: JobState.RUNNING, epoch: 8 });
-        expect(await recordFailure('j', 1, { error: 'E', cause: 'c', retryable: false }, c)).toMatchObject({ state: JobState.RUNNING, lastError: null });
+        expect(await recordFailure('j', 1, { error: 'E', cause: 'c', retryable: false }, c)).toMatchObject({
+          state: JobState.RUNNING,
+          lastError: null,
+        });
       });
 
       it('a non-retryable failure leaves the job FAILED with the reason; a retryable one is recorded only', async () => {
@@ -113,7 +134,10 @@ export function describeJobRegistryContract(adapter: string, makeAdapter: () => 
         await startJob({ jobId: 'j', jobName: 'x' }, c);
         await beginGeneration('j', 1, c);
         const retryable = await recordFailure('j', 1, { error: 'TransientError', cause: 'throttled', retryable: true }, c);
-        expect(retryable).toMatchObject({ state: JobState.RUNNING, lastError: { error: 'TransientError', cause: 'throttled', generation: 1 } });
+        expect(retryable).toMatchObject({
+          state: JobState.RUNNING,
+          lastError: { error: 'TransientError', cause: 'throttled', generation: 1 },
+        });
         const final = await recordFailure('j', 1, { error: 'JobSpecError', cause: 'no job named x', retryable: false }, c);
         expect(final).toMatchObject({ state: JobState.FAILED, reason: 'JobSpecError: no job named x' });
       });

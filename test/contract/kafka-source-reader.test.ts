@@ -98,9 +98,12 @@ describe('KafkaSourceReader on the mock cluster', () => {
     const reader = clients.reader(topic);
     expect(clients.reader(topic)).toBe(reader);
     expect(await reader.listPartitions()).toEqual(['0', '1', '2', '3'].map((id) => ({ id, parentIds: [], closed: false })));
-    const fixed = await reader.fixRanges([0, 1, 2, 3].map((p) => ({ partition: String(p), start: { type: 'EARLIEST' }, maxRecords: 10 })), {
-      failOnDataLoss: true,
-    });
+    const fixed = await reader.fixRanges(
+      [0, 1, 2, 3].map((p) => ({ partition: String(p), start: { type: 'EARLIEST' }, maxRecords: 10 })),
+      {
+        failOnDataLoss: true,
+      },
+    );
     expect(fixed.map((f) => [f.partition, f.endBefore, f.endIsTail])).toEqual([
       ['0', '0', true],
       ['1', '0', true],
@@ -119,7 +122,9 @@ describe('KafkaSourceReader on the mock cluster', () => {
       { key: 'tombstone', value: null, timestampMs: 1_700_000_000_789 },
     ]);
     expect(offsets).toEqual(['0', '1', '2']);
-    const read = await clients.reader(topic).read({ partition: '2', start: { type: 'AT_OFFSET', offset: '0' }, maxRecords: 3, endBefore: '3' });
+    const read = await clients
+      .reader(topic)
+      .read({ partition: '2', start: { type: 'AT_OFFSET', offset: '0' }, maxRecords: 3, endBefore: '3' });
     expect(read.records.map((r) => ({ ...r, data: [...r.data] }))).toEqual([
       { partition: '2', offset: '0', key: 'clé-1', data: [0, 255, 7], arrivalTimeMs: 1_700_000_000_123 },
       { partition: '2', offset: '1', key: '', data: [...new TextEncoder().encode('plain')], arrivalTimeMs: 1_700_000_000_456 },
@@ -155,13 +160,15 @@ describe('KafkaSourceReader on the mock cluster', () => {
     await expect(reader.read({ partition: '0', start: { type: 'EARLIEST' }, maxRecords: 3, untilOffset: '2' })).rejects.toBeInstanceOf(
       InvalidArgumentError,
     );
-    await expect(reader.read({ partition: 'shard-0', start: { type: 'AT_OFFSET', offset: '0' }, maxRecords: 3, endBefore: '1' })).rejects.toThrow(
-      /decimal string/,
+    await expect(
+      reader.read({ partition: 'shard-0', start: { type: 'AT_OFFSET', offset: '0' }, maxRecords: 3, endBefore: '1' }),
+    ).rejects.toThrow(/decimal string/);
+    await expect(reader.read({ partition: '0', start: { type: 'AT_OFFSET', offset: '2' }, maxRecords: 3, endBefore: '1' })).rejects.toThrow(
+      /inverted/,
     );
-    await expect(reader.read({ partition: '0', start: { type: 'AT_OFFSET', offset: '2' }, maxRecords: 3, endBefore: '1' })).rejects.toThrow(/inverted/);
-    await expect(reader.fixRanges([{ partition: '0', start: { type: 'EARLIEST' }, maxRecords: 0 }], { failOnDataLoss: true })).rejects.toThrow(
-      /maxRecords/,
-    );
+    await expect(
+      reader.fixRanges([{ partition: '0', start: { type: 'EARLIEST' }, maxRecords: 0 }], { failOnDataLoss: true }),
+    ).rejects.toThrow(/maxRecords/);
   });
 
   it('fails a read the broker cannot complete with a retryable TransientError, not with fewer records', async () => {
@@ -176,7 +183,9 @@ describe('KafkaSourceReader on the mock cluster', () => {
       sleep: async (ms) => void sleeps.push(ms),
     });
     // The partition ends at 10: a range to 15 (a broker whose end went back, a new leader catching up) never completes.
-    const error = await reader.read({ partition: '0', start: { type: 'AT_OFFSET', offset: '4' }, maxRecords: 11, endBefore: '15' }).catch((e: unknown) => e);
+    const error = await reader
+      .read({ partition: '0', start: { type: 'AT_OFFSET', offset: '4' }, maxRecords: 11, endBefore: '15' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect((error as TransientError).retryable).toBe(true);
     expect((error as TransientError).context).toMatchObject({ partition: '0', offset: '10', endBefore: '15' });
@@ -187,10 +196,14 @@ describe('KafkaSourceReader on the mock cluster', () => {
     const { topic } = await topicWith(0, 20);
     const agedOut = new Map<string, bigint>();
     const reader = new KafkaSourceReader({ topic, ...retention(agedOut), sleep: async () => {} });
-    const [fixed] = await reader.fixRanges([{ partition: '0', start: { type: 'AT_OFFSET', offset: '3' }, maxRecords: 10 }], { failOnDataLoss: false });
+    const [fixed] = await reader.fixRanges([{ partition: '0', start: { type: 'AT_OFFSET', offset: '3' }, maxRecords: 10 }], {
+      failOnDataLoss: false,
+    });
     expect(fixed).toEqual({ partition: '0', start: { type: 'AT_OFFSET', offset: '3' }, endBefore: '13', endIsTail: false });
     agedOut.set('0', 8n);
-    const error = await reader.read({ partition: '0', start: fixed!.start, maxRecords: 10, endBefore: fixed!.endBefore }).catch((e: unknown) => e);
+    const error = await reader
+      .read({ partition: '0', start: fixed!.start, maxRecords: 10, endBefore: fixed!.endBefore })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataLossError);
     expect((error as DataLossError).context).toMatchObject({ topic, partition: '0', offset: '3', earliest: '8' });
   });
@@ -250,9 +263,11 @@ describe('KafkaSourceReader on the mock cluster', () => {
   it('closes its clients: a closed set refuses new readers and new connections', async () => {
     const own = new KafkaClients(kafkaCluster().connection);
     const { topic } = await topicWith(0, 2);
-    expect(numbers(await own.reader(topic).read({ partition: '0', start: { type: 'AT_OFFSET', offset: '0' } as const, maxRecords: 2, endBefore: '2' }))).toEqual([
-      0, 1,
-    ]);
+    expect(
+      numbers(
+        await own.reader(topic).read({ partition: '0', start: { type: 'AT_OFFSET', offset: '0' } as const, maxRecords: 2, endBefore: '2' }),
+      ),
+    ).toEqual([0, 1]);
     await own.close();
     await own.close();
     expect(() => own.reader(uniqueTopic())).toThrow(/closed/);
@@ -273,7 +288,19 @@ describe('KafkaSourceReader with a scripted admin (what the mock cannot do)', ()
       fetchTopicMetadata: async ({ topics } = { topics: [] }) => {
         const error = fail?.();
         if (error !== undefined) throw error;
-        return { topics: (topics ?? []).map((name) => ({ name, partitions: partitions().map((partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 })) })) };
+        return {
+          topics: (topics ?? []).map((name) => ({
+            name,
+            partitions: partitions().map((partitionId) => ({
+              partitionId,
+              leader: 1,
+              replicas: [1],
+              isr: [1],
+              offlineReplicas: [],
+              partitionErrorCode: 0,
+            })),
+          })),
+        };
       },
       fetchTopicOffsets: async () => partitions().map((partition) => ({ partition, offset: '7', high: '7', low: '2' })),
       fetchTopicOffsetsByTimestamp: async () => partitions().map((partition) => ({ partition, offset: '7' })),
@@ -294,7 +321,15 @@ describe('KafkaSourceReader with a scripted admin (what the mock cannot do)', ()
 
   it('says clearly when the topic does not exist', async () => {
     const unknown = Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION' });
-    const reader = new KafkaSourceReader({ topic: 'nowhere', admin: async () => scripted(() => [], () => unknown), fetch: unused });
+    const reader = new KafkaSourceReader({
+      topic: 'nowhere',
+      admin: async () =>
+        scripted(
+          () => [],
+          () => unknown,
+        ),
+      fetch: unused,
+    });
     const error = await reader.listPartitions().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundError);
     expect((error as NotFoundError).message).toBe('Kafka topic nowhere does not exist');
@@ -303,7 +338,9 @@ describe('KafkaSourceReader with a scripted admin (what the mock cannot do)', ()
 
   it('fails with a retryable error when ListOffsets does not cover a planned partition yet', async () => {
     const reader = new KafkaSourceReader({ topic: 't', admin: async () => scripted(() => [0]), fetch: unused });
-    const error = await reader.fixRanges([{ partition: '3', start: { type: 'EARLIEST' }, maxRecords: 3 }], { failOnDataLoss: true }).catch((e: unknown) => e);
+    const error = await reader
+      .fixRanges([{ partition: '3', start: { type: 'EARLIEST' }, maxRecords: 3 }], { failOnDataLoss: true })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
   });
 });

@@ -75,7 +75,12 @@ export function describeSinkContract(name: string, makeAdapter: () => Promise<Si
 
     it('never overwrites a row of a newer batch with an older batch, with more than 100 rows in a write', async () => {
       const newer = rows(250, 9);
-      await sink.write(write(9, newer.filter((_, i) => i % 2 === 0)));
+      await sink.write(
+        write(
+          9,
+          newer.filter((_, i) => i % 2 === 0),
+        ),
+      );
       const older = rows(250, 4, { zombie: true });
       expect(await sink.write(write(4, older))).toEqual({ written: 125, skipped: 125 });
       const all = await sink.scan();

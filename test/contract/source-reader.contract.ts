@@ -148,7 +148,12 @@ export function describeSourceReaderContract(name: string, makeFixture: () => Pr
       // whole seconds after the last record (its sequence numbers keep seconds).
       await new Promise((resolve) => setTimeout(resolve, 2_100));
       await fixture.split(p0);
-      const drained = await reader.read({ partition: p0, start: { type: 'AFTER', offset: offsets[1]! }, maxRecords: 100, partitionClosed: true });
+      const drained = await reader.read({
+        partition: p0,
+        start: { type: 'AFTER', offset: offsets[1]! },
+        maxRecords: 100,
+        partitionClosed: true,
+      });
       expect(drained).toMatchObject({ records: [], closed: true, caughtUp: true });
       const whole = await reader.read({ partition: p0, start: EARLIEST, maxRecords: 100, partitionClosed: true });
       expect(whole.records.map((r) => r.offset)).toEqual(offsets);
@@ -186,7 +191,12 @@ export function describeSourceReaderContract(name: string, makeFixture: () => Pr
     describe('a recorded range (untilOffset)', () => {
       it('reads exactly up to and including untilOffset, again and again', async () => {
         const offsets = await fixture.append(p0, records(0, 10));
-        const request = { partition: p0, start: { type: 'AFTER', offset: offsets[1]! } as StartPosition, maxRecords: 6, untilOffset: offsets[6]! };
+        const request = {
+          partition: p0,
+          start: { type: 'AFTER', offset: offsets[1]! } as StartPosition,
+          maxRecords: 6,
+          untilOffset: offsets[6]!,
+        };
         const first = await reader.read(request);
         expect(numbers(first)).toEqual([2, 3, 4, 5, 6]);
         expect(first.records[first.records.length - 1]?.offset).toBe(offsets[6]);
@@ -213,9 +223,9 @@ export function describeSourceReaderContract(name: string, makeFixture: () => Pr
 
       it('fails with RangeMismatchError when untilOffset lies beyond maxRecords', async () => {
         const offsets = await fixture.append(p0, records(0, 8));
-        await expect(
-          reader.read({ partition: p0, start: EARLIEST, maxRecords: 5, untilOffset: offsets[6]! }),
-        ).rejects.toBeInstanceOf(RangeMismatchError);
+        await expect(reader.read({ partition: p0, start: EARLIEST, maxRecords: 5, untilOffset: offsets[6]! })).rejects.toBeInstanceOf(
+          RangeMismatchError,
+        );
       });
 
       it('fails with DataLossError when the records skip past untilOffset', async () => {

@@ -154,7 +154,10 @@ describe('putAllRecords', () => {
     } as unknown as KinesisClient;
     const records = Array.from({ length: 600 }, (_, i) => ({ key: `k${i}`, data: new Uint8Array([i % 256]) }));
     const progress: number[] = [];
-    const results = await putAllRecords(client, 'stream', records, { sleep: async () => {}, onProgress: (stored) => progress.push(stored) });
+    const results = await putAllRecords(client, 'stream', records, {
+      sleep: async () => {},
+      onProgress: (stored) => progress.push(stored),
+    });
     expect(calls.map((c) => c.length)).toEqual([500, 2, 100]);
     expect(calls[1]).toEqual(['k3', 'k7']);
     expect(calls[2]![0]).toBe('k500');

@@ -66,7 +66,7 @@ export function describeStateStoreContract(name: string, makeAdapter: () => Prom
       const state = new Map<string, JsonValue>();
       const expected: Map<string, JsonValue>[] = [new Map()];
       const steps: Changes[] = [
-        { a: 1, b: { nested: [1, 'two', null, true, { deep: -0.5 }] }, 'ключ': 'значение', '': 'empty key' },
+        { a: 1, b: { nested: [1, 'two', null, true, { deep: -0.5 }] }, ключ: 'значение', '': 'empty key' },
         { a: 2, c: null, b: undefined },
         { a: undefined, d: [], e: {}, f: 'x'.repeat(2_000) },
         { a: 'back', f: undefined, '': undefined, 'window:2026-01-01T00:00:00Z|/home': { count: 3, sum: 1e21 } },
@@ -121,7 +121,12 @@ export function describeStateStoreContract(name: string, makeAdapter: () => Prom
       await writeVersion(store, state, { version: 4, baseVersion: 1, changes: { b: 2 }, snapshotEvery: 10 });
       await writeVersion(store, state, { version: 9, baseVersion: 4, changes: { a: undefined, c: 3 }, snapshotEvery: 10 });
       const reader = fixture.reopen();
-      expect(await reader.load('job', P, 9)).toEqual(new Map<string, JsonValue>([['b', 2], ['c', 3]]));
+      expect(await reader.load('job', P, 9)).toEqual(
+        new Map<string, JsonValue>([
+          ['b', 2],
+          ['c', 3],
+        ]),
+      );
       expect(await reader.load('job', P, 1)).toEqual(at1);
       expect((await reader.listVersions('job', P)).map((v) => v.version)).toEqual([1, 4, 9]);
       await expect(reader.load('job', P, 5)).rejects.toBeInstanceOf(StateCorruptionError);
@@ -135,7 +140,12 @@ export function describeStateStoreContract(name: string, makeAdapter: () => Prom
       await writeVersion(fixture.reopen(), new Map(before), { version: 2, baseVersion: 1, changes: { b: 2 }, snapshotEvery: 2 });
       await writeVersion(store, state, { version: 3, baseVersion: 2, changes: { c: 3 }, snapshotEvery: 2 });
       const reader = fixture.reopen();
-      expect(await reader.load('job', P, 2)).toEqual(new Map<string, JsonValue>([['a', 1], ['b', 2]]));
+      expect(await reader.load('job', P, 2)).toEqual(
+        new Map<string, JsonValue>([
+          ['a', 1],
+          ['b', 2],
+        ]),
+      );
       expect(await reader.load('job', P, 3)).toEqual(state);
       expect((await reader.listVersions('job', P)).map((v) => v.version)).toEqual([1, 2, 3]);
     });
@@ -151,7 +161,12 @@ export function describeStateStoreContract(name: string, makeAdapter: () => Prom
       expect(await reader.listPartitions('job-2')).toEqual([P]);
       expect(await reader.listPartitions('jo')).toEqual([]);
       for (const [i, partition] of partitions.entries()) {
-        expect(await reader.load('job', partition, 1)).toEqual(new Map<string, JsonValue>([['who', partition], ['i', i]]));
+        expect(await reader.load('job', partition, 1)).toEqual(
+          new Map<string, JsonValue>([
+            ['who', partition],
+            ['i', i],
+          ]),
+        );
       }
       expect(await reader.load('job-2', P, 1)).toEqual(new Map([['other', true]]));
       await expect(reader.load('job', P, 1)).rejects.toBeInstanceOf(StateCorruptionError);
@@ -215,7 +230,16 @@ export function describeStateStoreContract(name: string, makeAdapter: () => Prom
       // A replay (generation 1, another instance) rewrites 8 as a delta on 7, whose chain starts at snapshot 6.
       const replayed = new Map(state);
       replayed.set('k8', 'replayed');
-      await fixture.reopen().write({ jobId: 'job', partition: P, version: 8, baseVersion: 7, changes: new Map([['k8', 'replayed']]), full: replayed, snapshotEvery: 100, generation: 1 });
+      await fixture.reopen().write({
+        jobId: 'job',
+        partition: P,
+        version: 8,
+        baseVersion: 7,
+        changes: new Map([['k8', 'replayed']]),
+        full: replayed,
+        snapshotEvery: 100,
+        generation: 1,
+      });
       await store.deleteVersionsBelow('job', P, 8);
       expect(await fixture.reopen().load('job', P, 8, 1)).toEqual(replayed);
     });

@@ -24,7 +24,12 @@ export function testPlan(jobId: string, batchId: number, epoch: number, partitio
     maxEventTimeMs: batchId === 1 ? null : 1_767_225_060_000 + batchId,
     partitions: partitions.map((partition, i) =>
       partitionPlan(partition, {
-        start: i % 3 === 0 ? { type: 'EARLIEST' } : i % 3 === 1 ? { type: 'AFTER', offset: OFFSET_A } : { type: 'AT_TIMESTAMP', timestamp: 1_767_225_600_000 },
+        start:
+          i % 3 === 0
+            ? { type: 'EARLIEST' }
+            : i % 3 === 1
+              ? { type: 'AFTER', offset: OFFSET_A }
+              : { type: 'AT_TIMESTAMP', timestamp: 1_767_225_600_000 },
         maxRecords: 500,
         baseStateVersion: batchId - 1,
       }),
@@ -394,7 +399,7 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
         expect((await wal.getBatch('job', 4))?.plan.generation).toBe(2);
       });
 
-      it('begins a replay only with the current epoch, a generation above the job\'s, and once', async () => {
+      it("begins a replay only with the current epoch, a generation above the job's, and once", async () => {
         const old = await wal.acquireEpoch('job');
         const current = await wal.acquireEpoch('job');
         await expect(wal.beginReplay(testReplay('job', 1, old))).rejects.toBeInstanceOf(ConcurrentDriverError);
@@ -458,7 +463,7 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
         expect(await wal.currentEpoch('job')).toBe(epoch);
       });
 
-      it('leaves batches of the replay\'s generation alone: calling it again during the replay is harmless', async () => {
+      it("leaves batches of the replay's generation alone: calling it again during the replay is harmless", async () => {
         const epoch = await wal.acquireEpoch('job');
         await committedBatches('job', 4, epoch);
         await wal.beginReplay(testReplay('job', 1, epoch, { fromBatchId: 1, toBatchId: 4, supersededUpTo: 4 }));
@@ -553,10 +558,16 @@ export function describeWriteAheadLogContract(name: string, makeAdapter: () => P
         const epoch = await wal.acquireEpoch('job');
         const plan = testPlan('job', 1, epoch);
         const partitions = plan.partitions.map((p, i) => (i === 1 ? { ...p, maxRecords: 'many' } : p));
-        await fixture.putStoredBatch('job', 1, { formatVersion: WAL_FORMAT_VERSION, status: BatchStatus.PLANNED, plan: { ...plan, partitions } });
+        await fixture.putStoredBatch('job', 1, {
+          formatVersion: WAL_FORMAT_VERSION,
+          status: BatchStatus.PLANNED,
+          plan: { ...plan, partitions },
+        });
         const error = await wal.getBatch('job', 1).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(StateCorruptionError);
-        expect((error as Error).message).toMatch(/^job job: batch 1 of the write-ahead log is malformed: plan\.partitions\.1\.maxRecords: /);
+        expect((error as Error).message).toMatch(
+          /^job job: batch 1 of the write-ahead log is malformed: plan\.partitions\.1\.maxRecords: /,
+        );
       });
     });
   });

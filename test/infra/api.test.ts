@@ -30,7 +30,10 @@ describe('SluiceApi', () => {
   it('sends each route to the function the route table names', () => {
     const integrationOf = (id: string) => (resources[id]!.Properties as Json).IntegrationUri;
     for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
-      const { RouteKey, Target } = route.Properties as { RouteKey: keyof typeof API_ROUTES; Target: { 'Fn::Join': [string, [string, { Ref: string }]] } };
+      const { RouteKey, Target } = route.Properties as {
+        RouteKey: keyof typeof API_ROUTES;
+        Target: { 'Fn::Join': [string, [string, { Ref: string }]] };
+      };
       const integrationId = Target['Fn::Join'][1][1].Ref;
       expect(integrationOf(integrationId), RouteKey).toEqual({ 'Fn::GetAtt': [fnId(API_ROUTES[RouteKey]), 'Arn'] });
     }
@@ -48,7 +51,12 @@ describe('SluiceApi', () => {
       AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [logicalId(stack, stack.api.accessLogs), 'Arn'] } },
     });
     const format = JSON.parse(stage.AccessLogSettings.Format as string) as Json;
-    expect(format).toMatchObject({ requestId: '$context.requestId', caller: '$context.identity.userArn', routeKey: '$context.routeKey', status: '$context.status' });
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      caller: '$context.identity.userArn',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+    });
     template.hasOutput('ApiUrl', {});
   });
 
@@ -58,7 +66,22 @@ describe('SluiceApi', () => {
     fresh.api.grantInvoke(role);
     const t = Template.fromStack(fresh);
     const apiId = logicalId(fresh, fresh.api.httpApi);
-    const invokeArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', { Ref: apiId }, '/*']] };
+    const invokeArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':execute-api:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':',
+          { Ref: apiId },
+          '/*',
+        ],
+      ],
+    };
     t.hasOutput('ApiInvokeArn', { Value: invokeArn });
     expect(allowed(fresh, t, role).get('execute-api:Invoke')).toEqual([JSON.stringify(invokeArn)]);
   });
@@ -105,18 +128,27 @@ describe('SluiceApi', () => {
       [ENV.driverStateMachineArn]: { Ref: logicalId(stack, stack.driver.driver) },
     });
     const actions = allowed(stack, template, stack.api.functions.apiControl.role!);
-    expect([...actions.keys()]).toEqual(expect.arrayContaining(['dynamodb:PutItem', 's3:GetObject', 's3:PutObject', 's3:ListBucket', 'states:StartExecution']));
+    expect([...actions.keys()]).toEqual(
+      expect.arrayContaining(['dynamodb:PutItem', 's3:GetObject', 's3:PutObject', 's3:ListBucket', 'states:StartExecution']),
+    );
     expect(actions.has('s3:DeleteObject')).toBe(false);
-    expect(actions.get('s3:PutObject')).toEqual([JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, stack.storage.checkpointBucket), 'Arn'] }, '/jobs/*']] })]);
+    expect(actions.get('s3:PutObject')).toEqual([
+      JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack, stack.storage.checkpointBucket), 'Arn'] }, '/jobs/*']] }),
+    ]);
     expect(actions.get('states:StartExecution')).toEqual([JSON.stringify({ Ref: logicalId(stack, stack.driver.driver) })]);
-    expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:') && JSON.stringify(actions.get(a)).includes(logicalId(stack, stack.storage.deadLetterTable)))).toEqual([]);
+    expect(
+      [...actions.keys()].filter(
+        (a) => a.startsWith('dynamodb:') && JSON.stringify(actions.get(a)).includes(logicalId(stack, stack.storage.deadLetterTable)),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('SluiceMonitoring', () => {
   let stack: SluiceStack;
   let template: Template;
-  const alarmOf = (alarm: { node: { defaultChild?: unknown } }) => template.toJSON().Resources[logicalId(stack, alarm as never)].Properties as Json;
+  const alarmOf = (alarm: { node: { defaultChild?: unknown } }) =>
+    template.toJSON().Resources[logicalId(stack, alarm as never)].Properties as Json;
 
   beforeAll(() => {
     const app = testApp();
@@ -129,7 +161,11 @@ describe('SluiceMonitoring', () => {
     expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
     const metrics = (alarm.Metrics as Json[]).filter((m) => m.MetricStat).map((m) => m.MetricStat.Metric);
     expect(metrics.map((m) => m.MetricName).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
-    for (const m of metrics) expect(m).toMatchObject({ Namespace: 'AWS/States', Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack, stack.driver.driver) } }] });
+    for (const m of metrics)
+      expect(m).toMatchObject({
+        Namespace: 'AWS/States',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(stack, stack.driver.driver) } }],
+      });
   });
 
   it.each([
@@ -152,7 +188,9 @@ describe('SluiceMonitoring', () => {
 
   it('the execute and Finish tasks and the supervisor name the deployment their metrics are under', () => {
     for (const fn of [stack.driver.functions.execute, stack.driver.functions.finish, stack.driver.functions.supervisor]) {
-      expect(JSON.stringify(template.toJSON().Resources[logicalId(stack, fn)].Properties.Environment)).toContain(`"${ENV.deployment}":"Sluice"`);
+      expect(JSON.stringify(template.toJSON().Resources[logicalId(stack, fn)].Properties.Environment)).toContain(
+        `"${ENV.deployment}":"Sluice"`,
+      );
     }
   });
 
@@ -166,10 +204,17 @@ describe('SluiceMonitoring', () => {
     const alarmed = Template.fromStack(new SluiceStack(topicApp, 'Alarmed', {}));
     const alarms = Object.values(alarmed.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms).toHaveLength(6);
-    for (const a of alarms) expect(a.Properties).toMatchObject({ AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:ops'], OKActions: ['arn:aws:sns:eu-west-1:123456789012:ops'] });
+    for (const a of alarms)
+      expect(a.Properties).toMatchObject({
+        AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:ops'],
+        OKActions: ['arn:aws:sns:eu-west-1:123456789012:ops'],
+      });
 
     // The body is JSON inside a Fn::Join: unescape it once to read the search expressions.
-    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody).replace(/\\+"/g, '"');
+    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!.Properties.DashboardBody).replace(
+      /\\+"/g,
+      '"',
+    );
     for (const name of [METRIC_NAMES.batchDuration, METRIC_NAMES.lag, METRIC_NAMES.records, METRIC_NAMES.executorMemory]) {
       expect(body).toContain(`SEARCH('{Sluice,Deployment,JobId} MetricName="${name}" Deployment="Sluice"'`);
     }

@@ -5,7 +5,13 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorNames } from '../../engine/errors.js';
 import { ENV } from '../../functions/env.js';
-import { LAMBDA_SERVICE_ERRORS, PLACEHOLDERS, RETRYABLE_ENGINE_ERRORS, batchesDefinition, driverDefinition } from '../../infra/state-machines/definitions.js';
+import {
+  LAMBDA_SERVICE_ERRORS,
+  PLACEHOLDERS,
+  RETRYABLE_ENGINE_ERRORS,
+  batchesDefinition,
+  driverDefinition,
+} from '../../infra/state-machines/definitions.js';
 import { DRIVER_FUNCTIONS } from '../../infra/state-machines/functions.js';
 import { SluiceStack } from '../../infra/stacks/sluice-stack.js';
 
@@ -67,9 +73,18 @@ describe('SluiceDriver', () => {
   it('runs every function on Node 24, arm64, with the configured memory, timeout, log retention and logger settings', () => {
     for (const [name, spec] of Object.entries(DRIVER_FUNCTIONS)) {
       const fn = resources[logicalId(stack, stack.driver.functions[name as keyof typeof DRIVER_FUNCTIONS])]!.Properties as Json;
-      expect(fn, name).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: spec.memoryMb, Timeout: spec.timeoutSeconds, TracingConfig: { Mode: 'Active' } });
+      expect(fn, name).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: spec.memoryMb,
+        Timeout: spec.timeoutSeconds,
+        TracingConfig: { Mode: 'Active' },
+      });
       // The Powertools Logger's service name and level (functions/logger.ts).
-      expect((fn['Environment'] as { Variables: Json }).Variables, name).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'sluice', POWERTOOLS_LOG_LEVEL: 'INFO' });
+      expect((fn.Environment as { Variables: Json }).Variables, name).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'sluice',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
     }
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
     expect(groups.length).toBeGreaterThanOrEqual(8);
@@ -98,7 +113,8 @@ describe('SluiceDriver', () => {
     expect(actions.some((a) => a.startsWith('s3:'))).toBe(false);
     const start = statements.find((s) => s.Action === 'states:StartExecution')!;
     expect(JSON.stringify(start.Resource)).toContain(':stateMachine:Sluice-driver');
-    const env = (resources[logicalId(stack, stack.driver.functions.supervisor)]!.Properties as { Environment: { Variables: Json } }).Environment.Variables;
+    const env = (resources[logicalId(stack, stack.driver.functions.supervisor)]!.Properties as { Environment: { Variables: Json } })
+      .Environment.Variables;
     expect(env[ENV.driverStateMachineArn]).toEqual({ Ref: logicalId(stack, stack.driver.driver) });
   });
 
@@ -110,10 +126,20 @@ describe('SluiceDriver', () => {
         .map((r) => JSON.stringify(r));
     const arnOf = (fn: IConstruct) => JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, fn), 'Arn'] });
     const f = stack.driver.functions;
-    expect(invoked(stack.driver.batches).filter((r) => !r.includes(':*')).sort()).toEqual([f.plan, f.execute, f.finish].map(arnOf).sort());
-    expect(invoked(stack.driver.driver).filter((r) => !r.includes(':*')).sort()).toEqual([f.startGeneration, f.endGeneration].map(arnOf).sort());
+    expect(
+      invoked(stack.driver.batches)
+        .filter((r) => !r.includes(':*'))
+        .sort(),
+    ).toEqual([f.plan, f.execute, f.finish].map(arnOf).sort());
+    expect(
+      invoked(stack.driver.driver)
+        .filter((r) => !r.includes(':*'))
+        .sort(),
+    ).toEqual([f.startGeneration, f.endGeneration].map(arnOf).sort());
     const driverActions = policyStatements(stack.driver.driver.role).flatMap((s) => [s.Action].flat() as string[]);
-    expect(driverActions).toEqual(expect.arrayContaining(['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution', 'events:PutRule']));
+    expect(driverActions).toEqual(
+      expect.arrayContaining(['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution', 'events:PutRule']),
+    );
   });
 
   it('sends failed, timed-out and aborted driver executions to the supervisor, and reconciles on a schedule', () => {
@@ -133,7 +159,10 @@ describe('SluiceDriver', () => {
 
   it('logs the Standard driver fully and the Express child at ERROR only, both traced', () => {
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    expect(machines[logicalId(stack, stack.driver.driver)]!.Properties).toMatchObject({ LoggingConfiguration: { Level: 'ALL' }, TracingConfiguration: { Enabled: true } });
+    expect(machines[logicalId(stack, stack.driver.driver)]!.Properties).toMatchObject({
+      LoggingConfiguration: { Level: 'ALL' },
+      TracingConfiguration: { Enabled: true },
+    });
     expect(machines[logicalId(stack, stack.driver.batches)]!.Properties).toMatchObject({
       LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
       TracingConfiguration: { Enabled: true },

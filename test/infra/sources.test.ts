@@ -59,7 +59,12 @@ describe('sources and sinks from CDK context', () => {
   it('creates the Kinesis stream encrypted with the aws/kinesis key, kept when the stack goes', () => {
     template.hasResource('AWS::Kinesis::Stream', {
       DeletionPolicy: 'Retain',
-      Properties: { Name: 'clickstream', ShardCount: 4, StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' }, RetentionPeriodHours: 24 },
+      Properties: {
+        Name: 'clickstream',
+        ShardCount: 4,
+        StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+        RetentionPeriodHours: 24,
+      },
     });
   });
 
@@ -74,7 +79,7 @@ describe('sources and sinks from CDK context', () => {
     expect(allowed(stack, template, stack.driver.functions.finish.role!).has('kinesis:GetRecords')).toBe(false);
   });
 
-  it('creates sink tables like the engine\'s own (on demand, encrypted, point-in-time recovery, kept) and lets only the executors write them', () => {
+  it("creates sink tables like the engine's own (on demand, encrypted, point-in-time recovery, kept) and lets only the executors write them", () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: {
@@ -88,10 +93,12 @@ describe('sources and sinks from CDK context', () => {
     const execute = allowed(stack, template, stack.driver.functions.execute.role!).get('dynamodb:PutItem')!.join(' ');
     expect(execute).toContain('table/legacy-sink');
     expect(execute).toContain(logicalId(stack, stack.sinkTables[1]!));
-    expect((allowed(stack, template, stack.driver.functions.plan.role!).get('dynamodb:PutItem') ?? []).join(' ')).not.toContain('legacy-sink');
+    expect((allowed(stack, template, stack.driver.functions.plan.role!).get('dynamodb:PutItem') ?? []).join(' ')).not.toContain(
+      'legacy-sink',
+    );
   });
 
-  it('runs only the plan and execute functions in the Kafka cluster\'s VPC, with its connection and IAM grants', () => {
+  it("runs only the plan and execute functions in the Kafka cluster's VPC, with its connection and IAM grants", () => {
     const sg = { 'Fn::GetAtt': [logicalId(stack, stack.sources.kafkaSecurityGroup!), 'GroupId'] };
     for (const fn of [stack.driver.functions.plan, stack.driver.functions.execute]) {
       const props = resources[logicalId(stack, fn)]!.Properties as Json;
@@ -116,11 +123,21 @@ describe('sources and sinks from CDK context', () => {
     }
   });
 
-  it('adds gateway endpoints for DynamoDB and S3 on the subnets\' route tables, and admits the functions on the listener\'s port', () => {
+  it("adds gateway endpoints for DynamoDB and S3 on the subnets' route tables, and admits the functions on the listener's port", () => {
     const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((e) => e.Properties as Json);
     expect(endpoints).toHaveLength(2);
-    for (const e of endpoints) expect(e).toMatchObject({ VpcEndpointType: 'Gateway', VpcId: KAFKA_CONTEXT.vpcId, RouteTableIds: KAFKA_CONTEXT.privateSubnetRouteTableIds });
-    expect(endpoints.map((e) => JSON.stringify(e.ServiceName)).sort().join(' ')).toMatch(/dynamodb.*s3/);
+    for (const e of endpoints)
+      expect(e).toMatchObject({
+        VpcEndpointType: 'Gateway',
+        VpcId: KAFKA_CONTEXT.vpcId,
+        RouteTableIds: KAFKA_CONTEXT.privateSubnetRouteTableIds,
+      });
+    expect(
+      endpoints
+        .map((e) => JSON.stringify(e.ServiceName))
+        .sort()
+        .join(' '),
+    ).toMatch(/dynamodb.*s3/);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       GroupId: KAFKA_CONTEXT.clusterSecurityGroupId,
       IpProtocol: 'tcp',
@@ -132,7 +149,10 @@ describe('sources and sinks from CDK context', () => {
   });
 
   it('takes the alarm topic and thresholds from context', () => {
-    expect((resources[logicalId(stack, stack.monitoring.lag)]!.Properties as Json)).toMatchObject({ Threshold: 600_000, AlarmActions: [FULL_CONTEXT['sluice:alarmTopicArn']] });
+    expect(resources[logicalId(stack, stack.monitoring.lag)]!.Properties as Json).toMatchObject({
+      Threshold: 600_000,
+      AlarmActions: [FULL_CONTEXT['sluice:alarmTopicArn']],
+    });
   });
 
   it('lets a throwaway dev stack delete its data with it (sluice:removalPolicy=destroy)', () => {
@@ -142,16 +162,30 @@ describe('sources and sinks from CDK context', () => {
       expect(found.length, type).toBeGreaterThan(0);
       for (const r of found) expect(r, type).toMatchObject({ DeletionPolicy: 'Delete' });
     }
-    expect(() => new SluiceStack(testApp({ 'sluice:removalPolicy': 'keep' }), 'S')).toThrow('context sluice:removalPolicy must be retain or destroy, got "keep"');
+    expect(() => new SluiceStack(testApp({ 'sluice:removalPolicy': 'keep' }), 'S')).toThrow(
+      'context sluice:removalPolicy must be retain or destroy, got "keep"',
+    );
   });
 
   it('names the context key of a bad value', () => {
-    expect(() => new SluiceStack(testApp({ 'sluice:kinesisShards': '4' }), 'S')).toThrow('context sluice:kinesisShards goes with sluice:createKinesisStream');
-    expect(() => new SluiceStack(testApp({ 'sluice:createKinesisStream': 'x', 'sluice:kinesisShards': 'many' }), 'S')).toThrow('context sluice:kinesisShards must be a positive integer, got "many"');
-    expect(() => new SluiceStack(testApp({ 'sluice:kafka': '{"bootstrapServers":"b:9098"' }), 'S')).toThrow(/context sluice:kafka must be JSON/);
-    expect(() => new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, vpcID: 'x' }) }), 'S')).toThrow(/vpcID must be one of the known fields/);
-    expect(() => new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, clusterArn: undefined }) }), 'S')).toThrow(/kafka.clusterArn must be the MSK cluster's ARN/);
-    expect(() => new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, bootstrapServers: ['a:9098', 'b:9096'] }) }), 'S')).toThrow(/brokers of one listener/);
+    expect(() => new SluiceStack(testApp({ 'sluice:kinesisShards': '4' }), 'S')).toThrow(
+      'context sluice:kinesisShards goes with sluice:createKinesisStream',
+    );
+    expect(() => new SluiceStack(testApp({ 'sluice:createKinesisStream': 'x', 'sluice:kinesisShards': 'many' }), 'S')).toThrow(
+      'context sluice:kinesisShards must be a positive integer, got "many"',
+    );
+    expect(() => new SluiceStack(testApp({ 'sluice:kafka': '{"bootstrapServers":"b:9098"' }), 'S')).toThrow(
+      /context sluice:kafka must be JSON/,
+    );
+    expect(() => new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, vpcID: 'x' }) }), 'S')).toThrow(
+      /vpcID must be one of the known fields/,
+    );
+    expect(() => new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, clusterArn: undefined }) }), 'S')).toThrow(
+      /kafka.clusterArn must be the MSK cluster's ARN/,
+    );
+    expect(
+      () => new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, bootstrapServers: ['a:9098', 'b:9096'] }) }), 'S'),
+    ).toThrow(/brokers of one listener/);
   });
 
   it('takes SCRAM from a Secrets Manager secret, and names a bad SCRAM field', () => {
@@ -164,15 +198,26 @@ describe('sources and sinks from CDK context', () => {
       auth: { type: 'scram-sha-512', secretArn, encryptionKeyArn },
     };
     const withScram = new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify(scram) }), 'S');
-    const plan = Template.fromStack(withScram).toJSON().Resources[logicalId(withScram, withScram.driver.functions.plan)]!.Properties as Json;
-    expect(plan.Environment.Variables).toMatchObject({ SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_SECRET_ARN: secretArn, SLUICE_KAFKA_TLS: 'true' });
+    const plan = Template.fromStack(withScram).toJSON().Resources[logicalId(withScram, withScram.driver.functions.plan)]!
+      .Properties as Json;
+    expect(plan.Environment.Variables).toMatchObject({
+      SLUICE_KAFKA_AUTH: 'scram-sha-512',
+      SLUICE_KAFKA_SECRET_ARN: secretArn,
+      SLUICE_KAFKA_TLS: 'true',
+    });
     const bad = (auth: unknown) => () => new SluiceStack(testApp({ 'sluice:kafka': JSON.stringify({ ...scram, auth }) }), 'S');
-    expect(bad('scram')).toThrow('context sluice:kafka: auth must be "iam", "none" or { "type": "scram-sha-512", "secretArn": ..., "encryptionKeyArn": ... }');
+    expect(bad('scram')).toThrow(
+      'context sluice:kafka: auth must be "iam", "none" or { "type": "scram-sha-512", "secretArn": ..., "encryptionKeyArn": ... }',
+    );
     expect(bad({ type: 'scram-sha-256', secretArn, encryptionKeyArn })).toThrow('context sluice:kafka: auth.type must be "scram-sha-512"');
     expect(bad({ type: 'scram-sha-512', secretArn })).toThrow('context sluice:kafka: auth.encryptionKeyArn must be a non-empty string');
-    expect(bad({ type: 'scram-sha-512', secretArn, encryptionKeyArn, password: 'x' })).toThrow('context sluice:kafka: auth.password is not a SCRAM setting (type, secretArn, encryptionKeyArn)');
+    expect(bad({ type: 'scram-sha-512', secretArn, encryptionKeyArn, password: 'x' })).toThrow(
+      'context sluice:kafka: auth.password is not a SCRAM setting (type, secretArn, encryptionKeyArn)',
+    );
     // The construct checks the ARNs themselves.
-    expect(bad({ type: 'scram-sha-512', secretArn: 'AmazonMSK_x', encryptionKeyArn })).toThrow("kafka.auth.secretArn must be a Secrets Manager secret's ARN");
+    expect(bad({ type: 'scram-sha-512', secretArn: 'AmazonMSK_x', encryptionKeyArn })).toThrow(
+      "kafka.auth.secretArn must be a Secrets Manager secret's ARN",
+    );
   });
 });
 
@@ -180,7 +225,11 @@ describe('Kafka given in code', () => {
   it('uses a VPC and security groups of another stack, creates no endpoints when told the VPC has them, and grants every topic when none is listed', () => {
     const app = testApp();
     const network = new Stack(app, 'Network');
-    const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const vpc = new ec2.Vpc(network, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
     const clients = new ec2.SecurityGroup(network, 'Clients', { vpc, description: 'Kafka clients' });
     const stack = new SluiceStack(app, 'Sluice', {
       sources: {
@@ -215,9 +264,22 @@ describe('Kafka with SCRAM, the credentials in Secrets Manager', () => {
   const scramStack = (kafka: Partial<SluiceKafkaProps> = {}) => {
     const app = testApp();
     const network = new Stack(app, 'Network');
-    const vpc = new ec2.Vpc(network, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const vpc = new ec2.Vpc(network, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
     const stack = new SluiceStack(app, 'Sluice', {
-      sources: { kafka: { bootstrapServers: BROKERS, auth: SCRAM, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, createGatewayEndpoints: false, ...kafka } },
+      sources: {
+        kafka: {
+          bootstrapServers: BROKERS,
+          auth: SCRAM,
+          vpc,
+          vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+          createGatewayEndpoints: false,
+          ...kafka,
+        },
+      },
     });
     return { app, stack };
   };
@@ -230,7 +292,7 @@ describe('Kafka with SCRAM, the credentials in Secrets Manager', () => {
     template = Template.fromStack(stack);
   });
 
-  it('gives the Kafka-reading functions SCRAM-SHA-512 over TLS and the secret\'s ARN, never a user name or password', () => {
+  it("gives the Kafka-reading functions SCRAM-SHA-512 over TLS and the secret's ARN, never a user name or password", () => {
     const resources = template.toJSON().Resources;
     for (const fn of [stack.driver.functions.plan, stack.driver.functions.execute]) {
       const variables = (resources[logicalId(stack, fn)]!.Properties as Json).Environment.Variables as Json;
@@ -243,7 +305,11 @@ describe('Kafka with SCRAM, the credentials in Secrets Manager', () => {
       expect(variables).not.toHaveProperty('SLUICE_KAFKA_USERNAME');
       expect(variables).not.toHaveProperty('SLUICE_KAFKA_PASSWORD');
       // What the functions do with these variables: a connection that names the secret.
-      expect(kafkaConnectionFromEnv(variables)).toEqual({ brokers: BROKERS, auth: { type: 'scram-sha-512', secretArn: SECRET_ARN }, tls: true });
+      expect(kafkaConnectionFromEnv(variables)).toEqual({
+        brokers: BROKERS,
+        auth: { type: 'scram-sha-512', secretArn: SECRET_ARN },
+        tls: true,
+      });
     }
     for (const name of ['startGeneration', 'finish', 'endGeneration', 'supervisor'] as const) {
       expect(JSON.stringify(resources[logicalId(stack, stack.driver.functions[name])]!.Properties), name).not.toContain('SLUICE_KAFKA');
@@ -258,30 +324,58 @@ describe('Kafka with SCRAM, the credentials in Secrets Manager', () => {
       const about = statements.filter((st) => /secretsmanager:|kms:|kafka-cluster:/.test(JSON.stringify(st.Action)));
       expect(about).toEqual([
         { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRET_ARN },
-        { Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY_ARN, Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } } },
+        {
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: KEY_ARN,
+          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+        },
       ]);
     }
     for (const name of ['startGeneration', 'finish', 'endGeneration', 'supervisor'] as const) {
       const actions = [...allowed(stack, template, stack.driver.functions[name].role!).keys()];
-      expect(actions.filter((a) => /^(secretsmanager|kms):/.test(a)), name).toEqual([]);
+      expect(
+        actions.filter((a) => /^(secretsmanager|kms):/.test(a)),
+        name,
+      ).toEqual([]);
     }
   });
 
   it('reports nothing unacknowledged in cdk-nag', () => {
     const { app, stack: scram } = scramStack();
     app.synth();
-    const findings = new AwsSolutionsChecks().validateScope(scram).violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    const findings = new AwsSolutionsChecks()
+      .validateScope(scram)
+      .violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
     expect(findings).toEqual([]);
   });
 
   it.each([
-    [{ auth: { ...SCRAM, type: 'scram-sha-256' } }, "kafka.auth.type must be 'scram-sha-512' (the only SCRAM mechanism MSK supports), got \"scram-sha-256\""],
+    [
+      { auth: { ...SCRAM, type: 'scram-sha-256' } },
+      'kafka.auth.type must be \'scram-sha-512\' (the only SCRAM mechanism MSK supports), got "scram-sha-256"',
+    ],
     [{ auth: { ...SCRAM, secretArn: 'AmazonMSK_sluice' } }, "kafka.auth.secretArn must be a Secrets Manager secret's ARN"],
-    [{ auth: { ...SCRAM, secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice-AbCdEf' } }, 'kafka.auth.secretArn must name a secret whose name starts with AmazonMSK_'],
-    [{ auth: { ...SCRAM, secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_sluice' } }, "kafka.auth.secretArn must be the secret's complete ARN, ending with the 6 characters"],
-    [{ auth: { ...SCRAM, encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/aws/secretsmanager' } }, 'kafka.auth.encryptionKeyArn must be the ARN of the customer managed KMS key'],
-    [{ auth: { ...SCRAM, encryptionKeyArn: undefined } }, 'kafka.auth.encryptionKeyArn must be the ARN of the customer managed KMS key that encrypts the secret (arn:aws:kms:<region>:<account>:key/<key-id>), got undefined'],
-    [{ auth: { ...SCRAM, encryptionKeyArn: KEY_ARN.replace('eu-west-1', 'us-east-1') } }, "kafka.auth.encryptionKeyArn must be a key of the secret's region (eu-west-1)"],
+    [
+      { auth: { ...SCRAM, secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sluice-AbCdEf' } },
+      'kafka.auth.secretArn must name a secret whose name starts with AmazonMSK_',
+    ],
+    [
+      { auth: { ...SCRAM, secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_sluice' } },
+      "kafka.auth.secretArn must be the secret's complete ARN, ending with the 6 characters",
+    ],
+    [
+      { auth: { ...SCRAM, encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/aws/secretsmanager' } },
+      'kafka.auth.encryptionKeyArn must be the ARN of the customer managed KMS key',
+    ],
+    [
+      { auth: { ...SCRAM, encryptionKeyArn: undefined } },
+      'kafka.auth.encryptionKeyArn must be the ARN of the customer managed KMS key that encrypts the secret (arn:aws:kms:<region>:<account>:key/<key-id>), got undefined',
+    ],
+    [
+      { auth: { ...SCRAM, encryptionKeyArn: KEY_ARN.replace('eu-west-1', 'us-east-1') } },
+      "kafka.auth.encryptionKeyArn must be a key of the secret's region (eu-west-1)",
+    ],
     [{ tls: false }, 'kafka.tls must not be false with SCRAM authentication: MSK serves SCRAM on its TLS listener (9096)'],
     [{ auth: 'scram' }, "kafka.auth must be 'iam', 'none' or { type: 'scram-sha-512', secretArn, encryptionKeyArn }, got \"scram\""],
   ])('refuses %j with a clear error', (kafka, message) => {
@@ -294,7 +388,9 @@ describe('cdk-nag on a stack with every source, sink and the alarm topic', () =>
     const app = testApp({ ...FULL_CONTEXT, 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, topics: undefined }) });
     const { stack } = addSluiceStacks(app);
     app.synth();
-    const findings = new AwsSolutionsChecks().validateScope(app).violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    const findings = new AwsSolutionsChecks()
+      .validateScope(app)
+      .violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
     expect(findings).toEqual([]);
     expect(stack.sources.kafka!.wildcardResources).toHaveLength(1);
   });

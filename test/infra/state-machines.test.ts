@@ -17,10 +17,18 @@ import {
 } from '../../infra/state-machines/definitions.js';
 import { DRIVER_FUNCTIONS, TASK_FUNCTIONS } from '../../infra/state-machines/functions.js';
 
-const validate = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText(separator?: string): string };
+const validate = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errorsText(separator?: string): string;
+};
 
 const ARNS = Object.fromEntries(
-  Object.values(PLACEHOLDERS).map((p) => [p, p.endsWith('StateMachineArn') ? `arn:aws:states:us-east-1:123456789012:stateMachine:${p}` : `arn:aws:lambda:us-east-1:123456789012:function:${p}`]),
+  Object.values(PLACEHOLDERS).map((p) => [
+    p,
+    p.endsWith('StateMachineArn')
+      ? `arn:aws:states:us-east-1:123456789012:stateMachine:${p}`
+      : `arn:aws:lambda:us-east-1:123456789012:function:${p}`,
+  ]),
 ) as Record<(typeof PLACEHOLDERS)[keyof typeof PLACEHOLDERS], string>;
 
 /** Every state of a definition, Map iterators included, by name. */
@@ -80,7 +88,8 @@ describe('the driver state machines', () => {
         }
         // No Retry clause matches a non-retryable or fencing error, by name or by wildcard.
         const retried = retry.flatMap((r) => r.ErrorEquals);
-        for (const n of [...NON_RETRYABLE_ENGINE_ERRORS, ...FENCING_ERRORS, 'States.ALL', 'States.TaskFailed']) expect(retried).not.toContain(n);
+        for (const n of [...NON_RETRYABLE_ENGINE_ERRORS, ...FENCING_ERRORS, 'States.ALL', 'States.TaskFailed'])
+          expect(retried).not.toContain(n);
       }
     }
   });
@@ -101,7 +110,12 @@ describe('the driver state machines', () => {
 
   it('the child is one executor per partition, and only small summaries cross states', () => {
     const execute = batchesDefinition().States.Execute!;
-    expect(execute).toMatchObject({ Type: 'Map', ItemsPath: '$.batch.partitions', ResultPath: '$.results', ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' } } });
+    expect(execute).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.batch.partitions',
+      ResultPath: '$.results',
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' } },
+    });
     expect(execute.ItemSelector).toEqual({ 'driver.$': '$.driver', 'batchId.$': '$.batch.batchId', 'partition.$': '$$.Map.Item.Value' });
     expect(batchesDefinition().TimeoutSeconds).toBeLessThanOrEqual(300);
   });
@@ -114,7 +128,11 @@ describe('the driver state machines', () => {
     });
     expect(states[TASK_STATES.continueAsNew]).toMatchObject({
       Resource: 'arn:aws:states:::states:startExecution',
-      Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', 'Name.$': "States.Format('{}-{}', $.jobId, $.next)", Input: { 'jobId.$': '$.jobId', 'generation.$': '$.next' } },
+      Parameters: {
+        'StateMachineArn.$': '$$.StateMachine.Id',
+        'Name.$': "States.Format('{}-{}', $.jobId, $.next)",
+        Input: { 'jobId.$': '$.jobId', 'generation.$': '$.next' },
+      },
       Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: null, Next: 'HandedOver' }],
     });
     expect(states.NextGeneration!.Parameters).toMatchObject({ 'next.$': 'States.MathAdd($.generation, 1)' });

@@ -160,8 +160,7 @@ describe('SluiceStorage', () => {
     });
 
     it('aborts incomplete multipart uploads after a day and never expires checkpoints by age', () => {
-      const { Rules: rules } = (resource(ids.bucket).Properties as { LifecycleConfiguration: { Rules: Json[] } })
-        .LifecycleConfiguration;
+      const { Rules: rules } = (resource(ids.bucket).Properties as { LifecycleConfiguration: { Rules: Json[] } }).LifecycleConfiguration;
       expect(rules).toContainEqual(
         expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
       );
@@ -232,12 +231,9 @@ describe('SluiceStorage', () => {
     });
 
     it('grants on nothing but the two tables and the checkpoint bucket', () => {
-      const expected = [
-        arnOf(ids.wal),
-        arnOf(ids.deadLetter),
-        arnOf(ids.bucket),
-        { 'Fn::Join': ['', [arnOf(ids.bucket), '/jobs/*']] },
-      ].map((r) => JSON.stringify(r));
+      const expected = [arnOf(ids.wal), arnOf(ids.deadLetter), arnOf(ids.bucket), { 'Fn::Join': ['', [arnOf(ids.bucket), '/jobs/*']] }].map(
+        (r) => JSON.stringify(r),
+      );
       expect([...allowed.keys()].sort()).toEqual(expected.sort());
     });
   });

@@ -16,17 +16,20 @@ const loaded = (name: string) => Object.keys(require.cache).some((path) => path.
 describe('CDK synthesis', () => {
   it('synthesizes a stack that reads an MSK cluster without loading kafkajs', async () => {
     const { SluiceStack } = await import('../../infra/stacks/sluice-stack.js');
-    const stack = new SluiceStack(testApp({
-      'sluice:kafka': JSON.stringify({
-        bootstrapServers: ['b-1.events.abc123.c2.kafka.eu-west-1.amazonaws.com:9098'],
-        clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/events/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2',
-        vpcId: 'vpc-0123456789abcdef0',
-        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-        privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
-        privateSubnetRouteTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef1'],
-        clusterSecurityGroupId: 'sg-0123456789abcdef0',
+    const stack = new SluiceStack(
+      testApp({
+        'sluice:kafka': JSON.stringify({
+          bootstrapServers: ['b-1.events.abc123.c2.kafka.eu-west-1.amazonaws.com:9098'],
+          clusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/events/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2',
+          vpcId: 'vpc-0123456789abcdef0',
+          availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+          privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+          privateSubnetRouteTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef1'],
+          clusterSecurityGroupId: 'sg-0123456789abcdef0',
+        }),
       }),
-    }), 'Sluice');
+      'Sluice',
+    );
     // The plan and execute functions get the Kafka variables: the stack did use their names.
     expect(JSON.stringify(Template.fromStack(stack).toJSON())).toContain('"SLUICE_KAFKA_BROKERS"');
     expect(loaded('kafkajs')).toBe(false);

@@ -10,11 +10,18 @@ describeChaos(
     // Real time: Step Functions' clocks ($$.Execution.StartTime, Wait states) are real.
     const ports = { ...createMemoryPorts(), clock: systemClock };
     const streamName = `clicks-${name}`;
-    ports.source.createStream(streamName, Array.from({ length: partitions }, (_, p) => `p${p}`));
+    ports.source.createStream(
+      streamName,
+      Array.from({ length: partitions }, (_, p) => `p${p}`),
+    );
     const encoder = new TextEncoder();
     for (let p = 0; p < partitions; p += 1) {
       const mine = events.filter((e) => e.partitionIndex === p);
-      ports.source.append(streamName, `p${p}`, mine.map((e) => ({ key: e.page ?? 'none', data: encoder.encode(e.payload) })));
+      ports.source.append(
+        streamName,
+        `p${p}`,
+        mine.map((e) => ({ key: e.page ?? 'none', data: encoder.encode(e.payload) })),
+      );
     }
     return { ports, job: scenarioJob({ streamName, sinkTable: `sink-${name}` }), jobId: `job-${name}` };
   },

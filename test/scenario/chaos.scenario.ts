@@ -17,7 +17,12 @@ import { assertExactlyOnce, scenarioEvents, type ScenarioWorld, type WorldFactor
  * every Express child run twice, and two drivers started for the same job at once. After
  * each run the sink is exact and every batch was committed once.
  */
-export function describeChaos(adapter: string, makeWorld: WorldFactory, makeRegistry: (world: ScenarioWorld) => Promise<JobRegistry> | JobRegistry, seeds: readonly number[]): void {
+export function describeChaos(
+  adapter: string,
+  makeWorld: WorldFactory,
+  makeRegistry: (world: ScenarioWorld) => Promise<JobRegistry> | JobRegistry,
+  seeds: readonly number[],
+): void {
   const events = scenarioEvents();
   const drivers: LocalDriver[] = [];
   afterEach(async () => {
@@ -31,7 +36,10 @@ export function describeChaos(adapter: string, makeWorld: WorldFactory, makeRegi
     readonly commits: Map<number, number>;
   }
 
-  async function start(name: string, options: Partial<LocalDriverOptions> & { observe?: (driver: LocalDriver, type: string, execution: string, state: string) => void } = {}): Promise<Run> {
+  async function start(
+    name: string,
+    options: Partial<LocalDriverOptions> & { observe?: (driver: LocalDriver, type: string, execution: string, state: string) => void } = {},
+  ): Promise<Run> {
     const world = await makeWorld(events, 3, name);
     const catalog: JobCatalog = { scenario: { description: 'the scenario clickstream job', create: () => world.job } };
     const commits = new Map<number, number>();

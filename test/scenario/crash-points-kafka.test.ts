@@ -1,10 +1,7 @@
 import { afterAll } from 'vitest';
 import type { KafkaClients } from '../../engine/adapters/kafka/kafka-clients.js';
 import { kafkaSource } from '../../engine/job/index.js';
-import {
-  createTestPorts,
-  createTestSinkTable,
-} from '../support/aws.js';
+import { createTestPorts, createTestSinkTable } from '../support/aws.js';
 import { uniqueTopic, useKafkaMock } from '../support/kafka.js';
 import { scenarioJob } from '../support/scenario.js';
 import { describeCrashScenarios } from './crash-points.scenario.js';
@@ -27,10 +24,19 @@ describeCrashScenarios(
   async (events, partitions, name) => {
     const cluster = kafkaCluster();
     const topic = uniqueTopic('clicks');
-    const [ports, sinkTable] = await Promise.all([createTestPorts({ kafka: cluster.connection }), createTestSinkTable(), cluster.createTopic(topic)]);
+    const [ports, sinkTable] = await Promise.all([
+      createTestPorts({ kafka: cluster.connection }),
+      createTestSinkTable(),
+      cluster.createTopic(topic),
+    ]);
     for (let p = 0; p < partitions; p += 1) {
       const mine = events.filter((e) => e.partitionIndex === p);
-      await cluster.produce(topic, p, mine.map((e) => ({ key: e.page, value: e.payload })), { batchSize: 50 });
+      await cluster.produce(
+        topic,
+        p,
+        mine.map((e) => ({ key: e.page, value: e.payload })),
+        { batchSize: 50 },
+      );
     }
     opened.push(ports.kafka!);
     return { ports, job: scenarioJob({ sinkTable, source: kafkaSource({ topic }) }), jobId: `job-${name}` };

@@ -12,7 +12,11 @@ describeCrashScenarios(
     const encoder = new TextEncoder();
     for (let p = 0; p < partitions; p += 1) {
       const mine = events.filter((e) => e.partitionIndex === p);
-      ports.source.append('clicks', ids[p]!, mine.map((e) => ({ key: e.page ?? 'none', data: encoder.encode(e.payload) })));
+      ports.source.append(
+        'clicks',
+        ids[p]!,
+        mine.map((e) => ({ key: e.page ?? 'none', data: encoder.encode(e.payload) })),
+      );
     }
     return { ports, job, jobId: `job-${name}` };
   },

@@ -6,13 +6,7 @@ import { startDriver } from '../../engine/driver/start-driver.js';
 import { ConcurrentDriverError } from '../../engine/errors.js';
 import { runPartition } from '../../engine/executor/run-partition.js';
 import { CRASH_POINTS, SimulatedCrash, withCrash } from '../support/crash.js';
-import {
-  assertExactlyOnce,
-  committedState,
-  runToEnd,
-  scenarioEvents,
-  type WorldFactory,
-} from '../support/scenario.js';
+import { assertExactlyOnce, committedState, runToEnd, scenarioEvents, type WorldFactory } from '../support/scenario.js';
 import { expectedCounts } from '../../jobs/clickstream/generate.js';
 import { CLICKSTREAM_JOB } from '../../jobs/clickstream/job.js';
 

@@ -22,10 +22,7 @@ import { count, defineJob, dynamoDbSink, kafkaSource } from '../../engine/job/in
 import type { JobDefinition } from '../../engine/job/types.js';
 import type { EnginePorts } from '../../engine/ports/index.js';
 import { seededRandom } from '../../jobs/clickstream/generate.js';
-import {
-  createTestPorts,
-  createTestSinkTable,
-} from '../support/aws.js';
+import { createTestPorts, createTestSinkTable } from '../support/aws.js';
 import { uniqueTopic, useKafkaMock } from '../support/kafka.js';
 
 const CAP = 25;
@@ -59,7 +56,7 @@ function countsOf(views: readonly string[]): Map<string, number> {
 
 async function sinkCounts(ports: EnginePorts, job: JobDefinition): Promise<Map<string, number>> {
   const rows = await ports.sinks(job.sink).scan();
-  return new Map(rows.map((r) => [r.key, r.value['value'] as number]));
+  return new Map(rows.map((r) => [r.key, r.value.value as number]));
 }
 
 const json = (page: string) => JSON.stringify({ page });
@@ -171,7 +168,11 @@ describeDataLoss('memory twin of Kafka', async () => {
     sinkTable: 'views',
     topic,
     produce: async (partition, views) =>
-      void ports.kafka.append(topic, String(partition), views.map((page) => ({ key: page, data: new TextEncoder().encode(json(page)) }))),
+      void ports.kafka.append(
+        topic,
+        String(partition),
+        views.map((page) => ({ key: page, data: new TextEncoder().encode(json(page)) })),
+      ),
     ageOut: async (partition, before) => ports.kafka.trim(topic, String(partition), String(before - 1)),
   };
 });
@@ -185,7 +186,11 @@ afterAll(async () => {
 describeDataLoss("Kafka on librdkafka's mock cluster, retention simulated", async () => {
   const cluster = kafkaCluster();
   const topic = uniqueTopic('views');
-  const [real, sinkTable] = await Promise.all([createTestPorts({ kafka: cluster.connection }), createTestSinkTable(), cluster.createTopic(topic)]);
+  const [real, sinkTable] = await Promise.all([
+    createTestPorts({ kafka: cluster.connection }),
+    createTestSinkTable(),
+    cluster.createTopic(topic),
+  ]);
   const clients = real.kafka!;
   opened.push(clients);
   const agedOut = new Map<string, bigint>();
@@ -215,7 +220,12 @@ describeDataLoss("Kafka on librdkafka's mock cluster, retention simulated", asyn
     sinkTable,
     topic,
     produce: async (partition, views) =>
-      void (await cluster.produce(topic, partition, views.map((page) => ({ key: page, value: json(page) })), { batchSize: 30 })),
+      void (await cluster.produce(
+        topic,
+        partition,
+        views.map((page) => ({ key: page, value: json(page) })),
+        { batchSize: 30 },
+      )),
     ageOut: async (partition, before) => void agedOut.set(String(partition), BigInt(before)),
   };
 });
@@ -226,10 +236,17 @@ describe('partitions added to a topic while the job runs (memory twin of Kafka)'
     ports.kafka.createStream('clicks', ['0', '1']);
     const encoder = new TextEncoder();
     const append = (partition: number, views: readonly string[]) =>
-      ports.kafka.append('clicks', String(partition), views.map((page) => ({ key: page, data: encoder.encode(json(page)) })));
+      ports.kafka.append(
+        'clicks',
+        String(partition),
+        views.map((page) => ({ key: page, data: encoder.encode(json(page)) })),
+      );
     const job = viewsJob('clicks', 'views');
     const all: string[] = [];
-    for (const [p, n] of [[0, 60], [1, 30]] as const) {
+    for (const [p, n] of [
+      [0, 60],
+      [1, 30],
+    ] as const) {
       const views = pages(p, n, 10 + p);
       append(p, views);
       all.push(...views);
@@ -239,7 +256,11 @@ describe('partitions added to a topic while the job runs (memory twin of Kafka)'
     expect(before!.plan.partitions.map((p) => p.partition)).toEqual(['0', '1']);
 
     ports.kafka.addPartitions('clicks', ['2', '3']);
-    for (const [p, n] of [[2, 70], [3, 5], [0, 10]] as const) {
+    for (const [p, n] of [
+      [2, 70],
+      [3, 5],
+      [0, 10],
+    ] as const) {
       const views = pages(p, n, 20 + p);
       append(p, views);
       all.push(...views);

@@ -35,7 +35,18 @@ interface Run {
 function startDemo(dataDir: string): Run {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'scripts/demo.ts', '--data-dir', dataDir, '--events', String(EVENTS), '--max-records', String(MAX_RECORDS), '--no-check'],
+    [
+      '--import',
+      'tsx',
+      'scripts/demo.ts',
+      '--data-dir',
+      dataDir,
+      '--events',
+      String(EVENTS),
+      '--max-records',
+      String(MAX_RECORDS),
+      '--no-check',
+    ],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
   );
   let output = '';
@@ -105,7 +116,7 @@ describe('kill -9 of the local runtime', () => {
         const expected = expectedCounts(events, CLICKSTREAM_JOB.windowMs);
         const job = clickstreamJob({ maxRecordsPerPartition: MAX_RECORDS });
         const rows = await runtime.ports.sinks(job.sink).scan();
-        const actual = new Map(rows.map((r) => [r.key, r.value['value']]));
+        const actual = new Map(rows.map((r) => [r.key, r.value.value]));
         expect(actual.size).toBe(expected.counts.size);
         for (const [key, count] of expected.counts) expect(actual.get(key), key).toBe(count);
         expect(await runtime.ports.deadLetters.list(job.name)).toHaveLength(expected.deadLetters);

@@ -1,10 +1,4 @@
-import {
-  appendToShard,
-  createTestPorts,
-  createTestSinkTable,
-  createTestStream,
-  shardHashKeys,
-} from '../support/aws.js';
+import { appendToShard, createTestPorts, createTestSinkTable, createTestStream, shardHashKeys } from '../support/aws.js';
 import { describeReplayScenarios } from './replay.scenario.js';
 
 /** The replay scenarios on kinesalite, DynamoDB Local and s3rver, through the real SDK clients. */
@@ -19,7 +13,12 @@ describeReplayScenarios(
       ports,
       streamName,
       async append(index, payloads) {
-        await appendToShard(streamName, shards[index]!, payloads.map((p) => ({ key: 'k', data: encoder.encode(p) })), hashKeys);
+        await appendToShard(
+          streamName,
+          shards[index]!,
+          payloads.map((p) => ({ key: 'k', data: encoder.encode(p) })),
+          hashKeys,
+        );
       },
       sinkTable: () => createTestSinkTable('replay-sink'),
     };

@@ -18,7 +18,11 @@ describeReplayScenarios(
       ports,
       streamName: 'clicks',
       async append(index, payloads) {
-        ports.source.append('clicks', partitions[index]!, payloads.map((p) => ({ key: 'k', data: encoder.encode(p) })));
+        ports.source.append(
+          'clicks',
+          partitions[index]!,
+          payloads.map((p) => ({ key: 'k', data: encoder.encode(p) })),
+        );
       },
       async sinkTable() {
         tables += 1;
@@ -37,14 +41,19 @@ describe('replay of a source with ranges fixed at plan time (Kafka-style, memory
     const input: { user: string; ok: boolean }[][] = [[], []];
     for (let p = 0; p < 2; p += 1) {
       for (let i = 0; i < 45; i += 1) input[p]!.push({ user: `u${p}-${i % 3}`, ok: i % 4 !== 0 });
-      ports.kafka.append('topic', String(p), input[p]!.map((e) => ({ key: e.user, data: encoder.encode(JSON.stringify(e)) })));
+      ports.kafka.append(
+        'topic',
+        String(p),
+        input[p]!.map((e) => ({ key: e.user, data: encoder.encode(JSON.stringify(e)) })),
+      );
     }
     const job = (fixed: boolean) =>
       defineJob({
         name: 'kafka-counts',
         version: 1,
         source: kafkaSource({ topic: 'topic' }),
-        pipeline: (events) => (fixed ? events.filter((e: { ok: boolean }) => e.ok) : events).keyBy((e: { user: string }) => e.user).aggregate(count()),
+        pipeline: (events) =>
+          (fixed ? events.filter((e: { ok: boolean }) => e.ok) : events).keyBy((e: { user: string }) => e.user).aggregate(count()),
         sink: memorySink({ name: 'kafka-out' }),
         trigger: { type: 'availableNow' },
         maxRecordsPerPartition: CAP,
@@ -63,7 +72,7 @@ describe('replay of a source with ranges fixed at plan time (Kafka-style, memory
     const expected = new Map<string, number>();
     input.forEach((events) => events.forEach((e, i) => (i < 2 * CAP || e.ok) && expected.set(e.user, (expected.get(e.user) ?? 0) + 1)));
     const rows = await ports.sink({ type: 'memory', name: 'kafka-out' }).scan();
-    expect(new Map(rows.map((r) => [r.key, r.value['value']]))).toEqual(expected);
+    expect(new Map(rows.map((r) => [r.key, r.value.value]))).toEqual(expected);
   });
 });
 
@@ -73,20 +82,26 @@ describe('replay with a short retention (memory)', () => {
     ports.source.createStream('clicks', ['shard-0']);
     const encoder = new TextEncoder();
     const events = Array.from({ length: 13 * CAP }, (_, i) => ({ user: `u${i % 5}`, ok: i % 3 !== 0 }));
-    ports.source.append('clicks', 'shard-0', events.map((e) => ({ key: e.user, data: encoder.encode(JSON.stringify(e)) })));
+    ports.source.append(
+      'clicks',
+      'shard-0',
+      events.map((e) => ({ key: e.user, data: encoder.encode(JSON.stringify(e)) })),
+    );
     await runDriver(userCounts({ streamName: 'clicks', sinkTable: 'out' }), ports, { jobId: 'short', executorAttempts: 1 });
     expect((await ports.wal.listBatches('short')).map((b) => b.plan.batchId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
 
     // The fixed job keeps 2 batches: its retention at batch 10 deletes batches 3..8. The replay dies in batch 12.
     const fixed = userCounts({ streamName: 'clicks', sinkTable: 'out', fixed: true, retainBatches: 2 });
     const crashing = withCrash(ports, { point: 'after-plan', batchId: 12 });
-    await expect(replayJob({ jobId: 'short', fromBatchId: 3 }, { ports: crashing, job: fixed, executorAttempts: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
+    await expect(
+      replayJob({ jobId: 'short', fromBatchId: 3 }, { ports: crashing, job: fixed, executorAttempts: 1 }),
+    ).rejects.toBeInstanceOf(SimulatedCrash);
     expect(await ports.wal.getBatch('short', 3)).toBeNull();
     await replayJob({ jobId: 'short', fromBatchId: 3 }, { ports, job: fixed, executorAttempts: 1 });
     const expected = new Map<string, number>();
     events.forEach((e, i) => (i < 3 * CAP || e.ok) && expected.set(e.user, (expected.get(e.user) ?? 0) + 1));
     const rows = await ports.sink({ type: 'dynamodb', tableName: 'out' }).scan();
-    expect(new Map(rows.map((r) => [r.key, r.value['value']]))).toEqual(expected);
+    expect(new Map(rows.map((r) => [r.key, r.value.value]))).toEqual(expected);
     expect((await ports.wal.listReplays('short'))[0]!.finishedAt).not.toBeNull();
   });
 });

@@ -21,7 +21,7 @@ import type { EnginePorts } from '../../engine/ports/index.js';
 import { JobState, type JobInstance } from '../../engine/ports/job-registry.js';
 import { BatchStatus, generationOf, type BatchRecord } from '../../engine/protocol/batch-records.js';
 import { formatReplayPreview } from '../../cli/format/replay.js';
-import { previewReplay, replayJob, type ReplayRequest } from '../../engine/replay/replay-job.js';
+import { previewReplay, replayJob } from '../../engine/replay/replay-job.js';
 import { SimulatedCrash, withCrash, type CrashPoint } from '../support/crash.js';
 
 /** Records per partition per batch (the job's rate limit). */
@@ -61,7 +61,10 @@ async function load(world: ReplayWorld, input: Input, perPartition: (p: number, 
   for (let p = 0; p < PARTITIONS; p += 1) {
     const events = perPartition(p, input[p]?.length ?? 0);
     input[p] = [...(input[p] ?? []), ...events];
-    await world.append(p, events.map((e) => (e === null ? '{not json' : JSON.stringify(e))));
+    await world.append(
+      p,
+      events.map((e) => (e === null ? '{not json' : JSON.stringify(e))),
+    );
   }
 }
 
@@ -168,7 +171,7 @@ async function everything(world: ReplayWorld, jobIds: readonly string[], jobs: r
       state: await Promise.all(partitions.map(async (p) => [p, await ports.state.listVersions(jobId, p)])),
     };
   }
-  out['sinks'] = await Promise.all(jobs.map((job) => ports.sinks(job.sink).scan()));
+  out.sinks = await Promise.all(jobs.map((job) => ports.sinks(job.sink).scan()));
   return out;
 }
 
@@ -267,7 +270,7 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
       const rows = new Map((await world.ports.sinks(fixed.sink).scan()).map((r) => [r.key, r]));
       expect(rows.get('late-and-bad')).toMatchObject({ value: { value: 1 }, generation: 0 });
       rows.delete('late-and-bad');
-      expect(new Map([...rows].map(([k, r]) => [k, r.value['value']]))).toEqual(expectedCounts(input, N * CAP));
+      expect(new Map([...rows].map(([k, r]) => [k, r.value.value]))).toEqual(expectedCounts(input, N * CAP));
     });
 
     it('replays into a new job: its own sink gets exactly the new result, and the source job is left as it was', async () => {
@@ -277,7 +280,10 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
       const fixedInto = userCounts({ streamName: world.streamName, sinkTable: newTable, fixed: true });
       const untouched = await everything(world, [jobId], [old]);
 
-      const outcome = await replayJob({ jobId, fromBatchId: N, intoJobId: `${jobId}-fixed` }, { ports, job: fixedInto, executorAttempts: 1 });
+      const outcome = await replayJob(
+        { jobId, fromBatchId: N, intoJobId: `${jobId}-fixed` },
+        { ports, job: fixedInto, executorAttempts: 1 },
+      );
       expect(outcome.scope).toMatchObject({ mode: 'into', targetJobId: `${jobId}-fixed`, generation: 1, toBatchId: latest });
       expect(await everything(world, [jobId], [old])).toEqual(untouched);
 
@@ -296,9 +302,9 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
       await runToEnd(world, fixedInto, `${jobId}-fixed`);
       expect(await sinkCounts(world, fixedInto)).toEqual(expectedCounts(input, N * CAP));
       // Replaying into the same new job again is refused.
-      await expect(
-        replayJob({ jobId, fromBatchId: N, intoJobId: `${jobId}-fixed` }, { ports, job: fixedInto }),
-      ).rejects.toThrow(/exists already/);
+      await expect(replayJob({ jobId, fromBatchId: N, intoJobId: `${jobId}-fixed` }, { ports, job: fixedInto })).rejects.toThrow(
+        /exists already/,
+      );
     });
 
     it('replays into a new job from the latest committed batch: nothing to re-run, and the new job goes on with its driver', async () => {
@@ -306,7 +312,10 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
       const newTable = await world.sinkTable();
       const fixedInto = userCounts({ streamName: world.streamName, sinkTable: newTable, fixed: true });
       const into = `${jobId}-from-latest`;
-      const outcome = await replayJob({ jobId, fromBatchId: latest, intoJobId: into }, { ports: world.ports, job: fixedInto, executorAttempts: 1 });
+      const outcome = await replayJob(
+        { jobId, fromBatchId: latest, intoJobId: into },
+        { ports: world.ports, job: fixedInto, executorAttempts: 1 },
+      );
       expect(outcome.scope).toMatchObject({ mode: 'into', targetJobId: into });
       // New records after the checkpoint reach the new job's sink exactly once: old counts
       // (every event) up to the checkpoint, the fixed logic's after it.
@@ -357,7 +366,9 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
       it(`finishes a replay that crashed ${point} in a replayed batch when it runs again: still exact`, async () => {
         const { world, jobId, fixed, input, before, latest } = await ranOldLogic(`crash-${point}`);
         const crashing = withCrash(world.ports, { point, batchId: N + 2 });
-        await expect(replayJob({ jobId, fromBatchId: N }, { ports: crashing, job: fixed, executorAttempts: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
+        await expect(replayJob({ jobId, fromBatchId: N }, { ports: crashing, job: fixed, executorAttempts: 1 })).rejects.toBeInstanceOf(
+          SimulatedCrash,
+        );
         expect(crashing.fired()).toBe(true);
 
         const again = await replayJob({ jobId, fromBatchId: N }, { ports: world.ports, job: fixed, executorAttempts: 1 });
@@ -375,9 +386,9 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
     for (const method of ['beginReplay', 'supersedeBatchesAbove'] as const) {
       it(`refuses a driver while a replay that crashed after ${method} is unfinished, and finishes it when run again`, async () => {
         const { world, jobId, old, fixed, input, before } = await ranOldLogic(`crash-${method}`);
-        await expect(replayJob({ jobId, fromBatchId: N }, { ports: crashingAfter(world.ports, method), job: fixed })).rejects.toBeInstanceOf(
-          SimulatedCrash,
-        );
+        await expect(
+          replayJob({ jobId, fromBatchId: N }, { ports: crashingAfter(world.ports, method), job: fixed }),
+        ).rejects.toBeInstanceOf(SimulatedCrash);
         // New input arrives and someone starts the driver (old code or new): it must not plan.
         await load(world, input, (p, already) => clicks(p, already, already + CAP));
         await expect(runDriver(old, world.ports, { jobId, executorAttempts: 1 })).rejects.toThrow(/being replayed \(generation 1\)/);
@@ -395,10 +406,12 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
       });
     }
 
-    it('ends an unfinished replay that a driver took over (at the replay\'s generation, with other ranges): still exact', async () => {
+    it("ends an unfinished replay that a driver took over (at the replay's generation, with other ranges): still exact", async () => {
       const { world, jobId, sinkTable, fixed, input, latest } = await ranOldLogic('overtaken');
       const crashing = withCrash(world.ports, { point: 'after-commit', batchId: N + 1 });
-      await expect(replayJob({ jobId, fromBatchId: N }, { ports: crashing, job: fixed, executorAttempts: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(replayJob({ jobId, fromBatchId: N }, { ports: crashing, job: fixed, executorAttempts: 1 })).rejects.toBeInstanceOf(
+        SimulatedCrash,
+      );
       // The new code is deployed with a larger rate limit and its driver started before the replay was run again.
       const wider = userCounts({ streamName: world.streamName, sinkTable, fixed: true, cap: 2 * CAP + 5 });
       await runToEnd(world, wider, jobId);
@@ -476,7 +489,7 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
     });
 
     describe('job versions', () => {
-      it('resumes an older version\'s checkpoint with the new version\'s state migration', async () => {
+      it("resumes an older version's checkpoint with the new version's state migration", async () => {
         const { world, jobId, input, latest, sinkTable } = await ranOldLogic('migration');
         const v2 = userCounts({ streamName: world.streamName, sinkTable, version: 2, named: true, migrations: [FROM_NUMBER_TO_VIEWS] });
         await load(world, input, (p, already) => clicks(p, already, already + CAP));
@@ -521,7 +534,9 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
             `or start a new job instance from the last committed batch: npm run replay -- --job ${jobId} --from-batch ${latest} --into <new job id>.`,
         );
         const partition = (await world.ports.wal.getBatch(jobId, latest + 1))!.plan.partitions[0]!.partition;
-        await expect(runPartition({ jobId, batchId: latest + 1, partition }, { ports: world.ports, job: v2 })).rejects.toBeInstanceOf(JobSpecError);
+        await expect(runPartition({ jobId, batchId: latest + 1, partition }, { ports: world.ports, job: v2 })).rejects.toBeInstanceOf(
+          JobSpecError,
+        );
         await runToEnd(world, old, jobId);
         // New events for every user: version 2 rewrites every row in its layout.
         await load(world, input, (p, already) => clicks(p, already, already + CAP));
@@ -529,9 +544,16 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
         expect(await sinkCounts(world, v2, 'views')).toEqual(expectedCounts(input, Infinity));
       });
 
-      it('replays from an older version\'s checkpoint, migrating the state after batch N', async () => {
+      it("replays from an older version's checkpoint, migrating the state after batch N", async () => {
         const { world, jobId, input, sinkTable } = await ranOldLogic('replay-migration');
-        const v2 = userCounts({ streamName: world.streamName, sinkTable, version: 2, named: true, fixed: true, migrations: [FROM_NUMBER_TO_VIEWS] });
+        const v2 = userCounts({
+          streamName: world.streamName,
+          sinkTable,
+          version: 2,
+          named: true,
+          fixed: true,
+          migrations: [FROM_NUMBER_TO_VIEWS],
+        });
         const outcome = await replayJob({ jobId, fromBatchId: N }, { ports: world.ports, job: v2, executorAttempts: 1 });
         expect(outcome.scope).toMatchObject({ checkpointVersion: 1, jobVersion: 2, migrateFromVersion: 1 });
         expect((await world.ports.wal.getBatch(jobId, N + 1))?.plan).toMatchObject({ jobVersion: 2, migrateFromVersion: 1, generation: 1 });

@@ -41,7 +41,12 @@ export type Routing = 'md5' | 'explicit' | 'explicit-undeclared';
 const explicitHashKey = (page: string) => ((BigInt(PAGES.indexOf(page)) * 2n ** 128n) / BigInt(PAGES.length) + 12_345n).toString();
 
 /** Views per page over all time: state follows each page's records across a reshard. */
-function viewsJob(world: ReshardWorld, retainBatches = 50, routing: Routing = 'md5', upgrade?: Pick<JobDefinition, 'version' | 'migrations'>): JobDefinition {
+function viewsJob(
+  world: ReshardWorld,
+  retainBatches = 50,
+  routing: Routing = 'md5',
+  upgrade?: Pick<JobDefinition, 'version' | 'migrations'>,
+): JobDefinition {
   return defineJob({
     name: 'views-per-page',
     version: upgrade?.version ?? 1,
@@ -60,7 +65,11 @@ function events(seed: number, n: number, routing: Routing): { key: string; data:
   const encoder = new TextEncoder();
   return Array.from({ length: n }, () => {
     const page = PAGES[Math.floor(rnd() * PAGES.length)]!;
-    return { key: page, data: encoder.encode(JSON.stringify({ page })), ...(routing === 'md5' ? {} : { explicitHashKey: explicitHashKey(page) }) };
+    return {
+      key: page,
+      data: encoder.encode(JSON.stringify({ page })),
+      ...(routing === 'md5' ? {} : { explicitHashKey: explicitHashKey(page) }),
+    };
   });
 }
 
@@ -89,7 +98,8 @@ async function runStory(
       const crashing = withCrash(world.ports, crash);
       const run = runDriver(job, crashing, { jobId, executorAttempts: 1, ...(maxBatches ? { maxBatches } : {}) });
       const outcome = await run.catch((error: unknown) => error);
-      if (outcome instanceof SimulatedCrash) crash = null; // fired: recover with a new driver below
+      if (outcome instanceof SimulatedCrash)
+        crash = null; // fired: recover with a new driver below
       else if (outcome instanceof Error) throw outcome;
       else return;
     }
@@ -110,7 +120,7 @@ async function runStory(
   expect(crash, 'the requested crash point was never reached').toBeNull();
 
   const rows = await world.ports.sinks(job.sink).scan();
-  const actual = new Map(rows.map((r) => [r.key, r.value['value']]));
+  const actual = new Map(rows.map((r) => [r.key, r.value.value]));
   expect(actual).toEqual(expected);
 
   const batches = await world.ports.wal.listBatches(jobId);
@@ -145,7 +155,10 @@ async function runStory(
 async function runVersionChangeAcrossReshard(world: ReshardWorld): Promise<void> {
   const jobId = 'views';
   const v1 = viewsJob(world);
-  const v2 = viewsJob(world, 50, 'md5', { version: 2, migrations: [{ fromVersion: 1, state: (key, value) => ({ key, value: (value as number) + 1_000 }) }] });
+  const v2 = viewsJob(world, 50, 'md5', {
+    version: 2,
+    migrations: [{ fromVersion: 1, state: (key, value) => ({ key, value: (value as number) + 1_000 }) }],
+  });
   const first = events(1, 300, 'md5');
   expect(new Set(first.map((e) => e.key)).size, 'every page is counted before the version changes').toBe(PAGES.length);
   await world.append(first);
@@ -163,10 +176,12 @@ async function runVersionChangeAcrossReshard(world: ReshardWorld): Promise<void>
   await runDriver(v2, world.ports, { jobId, executorAttempts: 1 });
   const childPlan = (await world.ports.wal.listBatches(jobId)).find((b) => b.plan.partitions.some((p) => p.inherits !== undefined))!.plan;
   expect(childPlan.jobVersion).toBe(2);
-  expect(childPlan.partitions.flatMap((p) => p.inherits ?? [])).toEqual(expect.arrayContaining([expect.objectContaining({ partition: parent, jobVersion: 1 })]));
+  expect(childPlan.partitions.flatMap((p) => p.inherits ?? [])).toEqual(
+    expect.arrayContaining([expect.objectContaining({ partition: parent, jobVersion: 1 })]),
+  );
   const expected = new Map([...expectedCounts([...first, ...second])].map(([page, n]) => [page, n + 1_000]));
   const rows = await world.ports.sinks(v2.sink).scan();
-  expect(new Map(rows.map((r) => [r.key, r.value['value']]))).toEqual(expected);
+  expect(new Map(rows.map((r) => [r.key, r.value.value]))).toEqual(expected);
   expect(await stateCounts(world, jobId)).toEqual(expected);
 }
 
@@ -206,7 +221,9 @@ async function runStoryWithRetention(world: ReshardWorld): Promise<void> {
   for (const partition of gone) {
     const at = last.handedOver![partition]!;
     expect(listing.partitions.find((p) => p.partition === partition)).toMatchObject({ handedOverAt: at, versions: [], bytes: 0 });
-    expect(shown).toContain(`${partition}  finished at v${last.finished[partition]}, handed over to its children in batch ${at}  0 versions`);
+    expect(shown).toContain(
+      `${partition}  finished at v${last.finished[partition]}, handed over to its children in batch ${at}  0 versions`,
+    );
   }
   for (const [partition] of handedOver.filter(([, at]) => at >= oldestKept)) {
     expect((await world.ports.state.listVersions(jobId, partition)).length).toBeGreaterThan(0);
@@ -215,7 +232,7 @@ async function runStoryWithRetention(world: ReshardWorld): Promise<void> {
   // Every kept batch replays (in place, same logic): the sink and the state stay exact.
   await replayJob({ jobId, fromBatchId: oldestKept }, { ports: world.ports, job, executorAttempts: 1 });
   const rows = await world.ports.sinks(job.sink).scan();
-  expect(new Map(rows.map((r) => [r.key, r.value['value']]))).toEqual(expected);
+  expect(new Map(rows.map((r) => [r.key, r.value.value]))).toEqual(expected);
   expect(await stateCounts(world, jobId)).toEqual(expected);
 
   // A new job from the latest checkpoint copies only the state a later batch can read.
@@ -225,7 +242,11 @@ async function runStoryWithRetention(world: ReshardWorld): Promise<void> {
   for (const partition of gone) expect(await world.ports.state.listVersions(into, partition)).toEqual([]);
 }
 
-export function describeReshardScenarios(adapter: string, makeWorld: ReshardWorldFactory, crashes: readonly { point: CrashPoint; batchId: number }[]): void {
+export function describeReshardScenarios(
+  adapter: string,
+  makeWorld: ReshardWorldFactory,
+  crashes: readonly { point: CrashPoint; batchId: number }[],
+): void {
   describe(`Kinesis resharding under a running job (${adapter})`, () => {
     it('split then merge: parents are read to their end first, state follows the keys, the sink is exact', async () => {
       await runStory(await makeWorld('clean'), null);
@@ -238,14 +259,16 @@ export function describeReshardScenarios(adapter: string, makeWorld: ReshardWorl
 
     it('misplaces state when producers route with ExplicitHashKey and the job does not say how (why hashKeyOf exists)', async () => {
       const world = await makeWorld('explicit-undeclared');
-      await expect(runStory(world, null, viewsJob(world, 50, 'explicit-undeclared'), 'explicit-undeclared')).rejects.toThrow(/expected Map/);
+      await expect(runStory(world, null, viewsJob(world, 50, 'explicit-undeclared'), 'explicit-undeclared')).rejects.toThrow(
+        /expected Map/,
+      );
     });
 
-    it('migrates a parent\'s state when its children start under a newer job version', async () => {
+    it("migrates a parent's state when its children start under a newer job version", async () => {
       await runVersionChangeAcrossReshard(await makeWorld('versions'));
     });
 
-    it('deletes a parent\'s state once its hand-over is older than every kept batch; replays still work', async () => {
+    it("deletes a parent's state once its hand-over is older than every kept batch; replays still work", async () => {
       await runStoryWithRetention(await makeWorld('retention'));
     });
 

@@ -7,13 +7,7 @@ import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, Sp
 import { inject } from 'vitest';
 import { createAwsClients, localAwsConfig, type AwsClients, type AwsConfig } from '../../engine/adapters/aws/clients.js';
 import { putAllRecords, type PutResult } from '../../engine/adapters/aws/kinesis-producer.js';
-import {
-  createBucket,
-  createDeadLetterTable,
-  createSinkTable,
-  createStream,
-  createWalTable,
-} from '../../engine/adapters/aws/provision.js';
+import { createBucket, createDeadLetterTable, createSinkTable, createStream, createWalTable } from '../../engine/adapters/aws/provision.js';
 import type { StandInEndpoints } from '../../local/stand-ins.js';
 import { createAwsPorts, type AwsPorts } from '../../engine/adapters/deployed-ports.js';
 import type { KafkaConnection } from '../../engine/adapters/kafka/kafka-config.js';
@@ -49,7 +43,10 @@ export function testAwsClients(): AwsClients {
  */
 export function uniqueName(prefix: string): string {
   counter += 1;
-  const base = prefix.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 30);
+  const base = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 30);
   const random = Math.random().toString(36).slice(2, 8);
   return `${base}-${process.pid}-${counter}-${random}`;
 }
@@ -135,7 +132,10 @@ export async function splitShard(streamName: string, shardId: string): Promise<s
   await kinesis.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: shardId, NewStartingHashKey: middle.toString() }));
   await waitUntilActive(streamName);
   const after = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
-  return (after.Shards ?? []).filter((s) => s.ParentShardId === shardId).map((s) => s.ShardId!).sort();
+  return (after.Shards ?? [])
+    .filter((s) => s.ParentShardId === shardId)
+    .map((s) => s.ShardId!)
+    .sort();
 }
 
 /** Merges two adjacent shards; returns the child once the stream is ACTIVE again. */

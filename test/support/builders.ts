@@ -58,7 +58,14 @@ export function metrics(overrides: Partial<BatchMetrics> = {}): BatchMetrics {
 
 /** One partition's part of a commit: an empty range from EARLIEST, on the empty state, caught up. */
 export function partitionCommit(overrides: Partial<PartitionCommit> = {}): PartitionCommit {
-  return { end: { count: 0 }, nextStart: { type: 'EARLIEST' }, stateVersion: EMPTY_STATE_VERSION, caughtUp: true, lagMs: null, ...overrides };
+  return {
+    end: { count: 0 },
+    nextStart: { type: 'EARLIEST' },
+    stateVersion: EMPTY_STATE_VERSION,
+    caughtUp: true,
+    lagMs: null,
+    ...overrides,
+  };
 }
 
 /** A commit of batch 1 at epoch 1, committed at 2000 ms, with no partitions and empty metrics. */

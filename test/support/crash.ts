@@ -19,7 +19,10 @@ export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 /** Not a SluiceError and not retried: it stands for the whole process dying. */
 export class SimulatedCrash extends Error {
-  constructor(readonly point: CrashPoint, readonly batchId: number) {
+  constructor(
+    readonly point: CrashPoint,
+    readonly batchId: number,
+  ) {
     super(`simulated crash ${point} in batch ${batchId}`);
     this.name = 'SimulatedCrash';
   }

@@ -19,7 +19,12 @@ export interface KafkaTestCluster {
   /** Creates a topic (4 partitions, empty) by asking for it: the mock creates topics on first use. */
   createTopic(topic: string): Promise<void>;
   /** Appends records to one partition of a topic; returns their offsets. */
-  produce(topic: string, partition: number, records: readonly Omit<KafkaRecordToSend, 'partition'>[], options?: ProduceOptions): Promise<Offset[]>;
+  produce(
+    topic: string,
+    partition: number,
+    records: readonly Omit<KafkaRecordToSend, 'partition'>[],
+    options?: ProduceOptions,
+  ): Promise<Offset[]>;
 }
 
 /** Starts a mock cluster of `brokers` brokers for this test file; the returned function gives it to tests. */
@@ -52,7 +57,12 @@ export function useKafkaMock(brokers = 3): () => KafkaTestCluster {
         }
       },
       produce: (topic, partition, records, options) =>
-        produceRecords(kafka, topic, records.map((r) => ({ ...r, partition })), options),
+        produceRecords(
+          kafka,
+          topic,
+          records.map((r) => ({ ...r, partition })),
+          options,
+        ),
     };
   });
   afterAll(async () => {

@@ -1,10 +1,4 @@
-import {
-  appendToShard,
-  createTestPorts,
-  createTestSinkTable,
-  createTestStream,
-  shardHashKeys,
-} from './aws.js';
+import { appendToShard, createTestPorts, createTestSinkTable, createTestStream, shardHashKeys } from './aws.js';
 import { scenarioJob, type WorldFactory } from './scenario.js';
 
 /**
@@ -18,7 +12,12 @@ export const awsScenarioWorld: WorldFactory = async (events, partitions, name) =
   const encoder = new TextEncoder();
   for (let p = 0; p < partitions; p += 1) {
     const mine = events.filter((e) => e.partitionIndex === p);
-    await appendToShard(streamName, shards[p]!, mine.map((e) => ({ key: e.page ?? 'none', data: encoder.encode(e.payload) })), hashKeys);
+    await appendToShard(
+      streamName,
+      shards[p]!,
+      mine.map((e) => ({ key: e.page ?? 'none', data: encoder.encode(e.payload) })),
+      hashKeys,
+    );
   }
   return { ports, job: scenarioJob({ streamName, sinkTable }), jobId: `job-${name}` };
 };

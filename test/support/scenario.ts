@@ -67,7 +67,7 @@ export async function runToEnd(world: ScenarioWorld): Promise<void> {
 export async function assertExactlyOnce(world: ScenarioWorld, events: readonly GeneratedEvent[]): Promise<void> {
   const expected = expectedCounts(events, CLICKSTREAM_JOB.windowMs);
   const rows = await world.ports.sinks(world.job.sink).scan();
-  const actual = new Map(rows.map((r) => [r.key, r.value['value']]));
+  const actual = new Map(rows.map((r) => [r.key, r.value.value]));
   expect(actual.size).toBe(expected.counts.size);
   for (const [key, count] of expected.counts) expect(actual.get(key), key).toBe(count);
 
@@ -100,7 +100,10 @@ export async function committedMetrics(world: ScenarioWorld): Promise<{ records:
  * comparing a crashed run with a clean one. Compare at the same batch: a recovery may run
  * one more, empty, batch than a clean run, whose watermark evicts more windows.
  */
-export async function committedState(world: ScenarioWorld, batchId?: number): Promise<{ batchId: number; state: Record<string, Record<string, unknown>> }> {
+export async function committedState(
+  world: ScenarioWorld,
+  batchId?: number,
+): Promise<{ batchId: number; state: Record<string, Record<string, unknown>> }> {
   const record =
     batchId === undefined ? await world.ports.wal.getLatestBatch(world.jobId) : await world.ports.wal.getBatch(world.jobId, batchId);
   if (record?.commit === undefined) throw new Error(`batch ${batchId ?? 'latest'} of ${world.jobId} is not committed`);

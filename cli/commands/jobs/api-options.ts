@@ -26,9 +26,15 @@ request was invalid), 3 cannot reach the API.`;
 /** Adds the API options (after the command's own, under their heading) and the exit codes to the help. */
 export function withApiOptions(command: Command): Command {
   const options = [
-    new Option('--endpoint <url>', `the jobs API (default $SLUICE_ENDPOINT, else ${DEFAULT_ENDPOINT}: npm run api); on AWS the stack's ApiUrl output`),
+    new Option(
+      '--endpoint <url>',
+      `the jobs API (default $SLUICE_ENDPOINT, else ${DEFAULT_ENDPOINT}: npm run api); on AWS the stack's ApiUrl output`,
+    ),
     new Option('--region <region>', "for signing (default: the endpoint's, else $AWS_REGION)"),
-    new Option('--no-sign', "do not sign requests with SigV4 (requests to another host are signed with the SDK's default credentials: the routes use IAM authorization)"),
+    new Option(
+      '--no-sign',
+      "do not sign requests with SigV4 (requests to another host are signed with the SDK's default credentials: the routes use IAM authorization)",
+    ),
     new Option('--json', "print the API's JSON answer"),
   ];
   for (const option of options) command.addOption(option.helpGroup(GROUP));
@@ -47,10 +53,12 @@ export function clientOf(command: Command, options: ApiOptions): ApiClient {
   } catch {
     return usageError(command, `--endpoint must be a URL such as ${DEFAULT_ENDPOINT}, got ${JSON.stringify(endpoint)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') usageError(command, `--endpoint must be an http or https URL, got ${JSON.stringify(endpoint)}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    usageError(command, `--endpoint must be an http or https URL, got ${JSON.stringify(endpoint)}`);
   if (!options.sign || isLoopback(endpoint)) return new ApiClient({ endpoint, signing: null });
   const region = options.region ?? regionOfEndpoint(endpoint) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (region === undefined || region === '') usageError(command, `signing requests to ${url.host} needs a region: --region, or $AWS_REGION`);
+  if (region === undefined || region === '')
+    usageError(command, `signing requests to ${url.host} needs a region: --region, or $AWS_REGION`);
   return new ApiClient({ endpoint, signing: { region } });
 }
 

@@ -16,7 +16,7 @@ export function deadLettersCommand(): Command {
     .summary('the records a job could not process')
     .description(
       [
-        'The records a job could not process (GET /jobs/{jobId}/dead-letters): where each one is (partition, offset), the batch and the pipeline stage it failed in, and why (cut to fit; --json prints it whole, with the record\'s payload).',
+        "The records a job could not process (GET /jobs/{jobId}/dead-letters): where each one is (partition, offset), the batch and the pipeline stage it failed in, and why (cut to fit; --json prints it whole, with the record's payload).",
         'In partition order, then offset order as text.',
       ].join(' '),
     )

@@ -22,6 +22,7 @@ export function startingPosition(value: string): StartingPositionBody {
   if (/^\d+$/.test(value)) return { type: 'timestamp', timestamp: Number(value) };
   if (/^\d{4}-\d\d-\d\dT/.test(value)) return { type: 'timestamp', timestamp: value };
   const checkpoint = /^checkpoint:([^:]+)(?::(\d+))?$/.exec(value);
-  if (checkpoint !== null) return { type: 'checkpoint', jobId: checkpoint[1]!, ...(checkpoint[2] === undefined ? {} : { batchId: Number(checkpoint[2]) }) };
+  if (checkpoint !== null)
+    return { type: 'checkpoint', jobId: checkpoint[1]!, ...(checkpoint[2] === undefined ? {} : { batchId: Number(checkpoint[2]) }) };
   throw new InvalidArgumentError('Expected earliest, latest, an ISO 8601 time, epoch ms or checkpoint:<job-id>[:<batch>].');
 }

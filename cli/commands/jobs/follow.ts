@@ -20,12 +20,16 @@ export async function follow(client: ApiClient, jobId: string, timeoutMs: number
     const b = s.lastCommittedBatch;
     if (b !== null && b.batchId !== lastBatch) {
       if (lastBatch !== null || s.state !== 'RUNNING') {
-        progress(`  batch ${b.batchId} committed: ${(b.records ?? 0).toLocaleString('en-US')} records in ${b.durationMs ?? '-'} ms, lag ${b.lagMs === null ? '-' : `${b.lagMs} ms`}`);
+        progress(
+          `  batch ${b.batchId} committed: ${(b.records ?? 0).toLocaleString('en-US')} records in ${b.durationMs ?? '-'} ms, lag ${b.lagMs === null ? '-' : `${b.lagMs} ms`}`,
+        );
       }
       lastBatch = b.batchId;
     }
     if (s.state === 'STOPPED' || s.state === 'FAILED') {
-      console.log(`job ${jobId} is ${s.state}${s.reason ? `: ${s.reason}` : ''}${s.lastCommittedBatch ? ` (last committed batch ${s.lastCommittedBatch.batchId})` : ''}`);
+      console.log(
+        `job ${jobId} is ${s.state}${s.reason ? `: ${s.reason}` : ''}${s.lastCommittedBatch ? ` (last committed batch ${s.lastCommittedBatch.batchId})` : ''}`,
+      );
       return s.state === 'STOPPED' ? EXIT.ok : EXIT.failed;
     }
     if (timeoutMs !== null && Date.now() - started > timeoutMs) {

@@ -33,7 +33,10 @@ export async function readPages<T>(
   const items: T[] = [];
   let token = paging.nextToken ?? null;
   for (let page = 1; ; page += 1) {
-    const read = await readPage({ ...(paging.limit === undefined ? {} : { limit: paging.limit }), ...(token === null ? {} : { nextToken: token }) });
+    const read = await readPage({
+      ...(paging.limit === undefined ? {} : { limit: paging.limit }),
+      ...(token === null ? {} : { nextToken: token }),
+    });
     items.push(...read.items);
     token = read.nextToken;
     if (!paging.all || token === null) break;
@@ -44,8 +47,15 @@ export async function readPages<T>(
 }
 
 /** The line that says how to read the next page (none after the last): the same command with its token and flags. */
-export function nextPageHint(command: string, token: string | null, flags: Readonly<Record<string, string | number | undefined>>, endpointFlag: string): string[] {
+export function nextPageHint(
+  command: string,
+  token: string | null,
+  flags: Readonly<Record<string, string | number | undefined>>,
+  endpointFlag: string,
+): string[] {
   if (token === null) return [];
   const given = Object.entries(flags).filter((f): f is [string, string | number] => f[1] !== undefined);
-  return [`more: sluice jobs ${command} --next-token ${token}${given.map(([flag, value]) => ` --${flag} ${value}`).join('')}${endpointFlag}`];
+  return [
+    `more: sluice jobs ${command} --next-token ${token}${given.map(([flag, value]) => ` --${flag} ${value}`).join('')}${endpointFlag}`,
+  ];
 }

@@ -32,6 +32,7 @@ function reportFailure(client: ApiClient, error: unknown): number {
   const fields = body.fields ?? [];
   if (fields.length > 1) for (const f of fields) console.error(`  ${f.field}: ${f.message}`);
   if (status >= 500 && body.requestId) console.error(`  (request id ${body.requestId})`);
-  if (status === 403) console.error('  the API refused the signature or the caller: check the credentials, --region, and execute-api:Invoke on the API');
+  if (status === 403)
+    console.error('  the API refused the signature or the caller: check the credentials, --region, and execute-api:Invoke on the API');
   return status === 400 || status === 413 ? EXIT.usage : EXIT.failed;
 }

@@ -56,7 +56,13 @@ const NOT_FOUND: readonly ErrorClass[] = [DynamoDbResourceNotFound, KinesisResou
  * A create of something that is there already: a table or stream (ResourceInUseException,
  * also while it is being created), a bucket, an execution of the same name.
  */
-const ALREADY_EXISTS: readonly ErrorClass[] = [DynamoDbResourceInUse, KinesisResourceInUse, BucketAlreadyOwnedByYou, BucketAlreadyExists, ExecutionAlreadyExists];
+const ALREADY_EXISTS: readonly ErrorClass[] = [
+  DynamoDbResourceInUse,
+  KinesisResourceInUse,
+  BucketAlreadyOwnedByYou,
+  BucketAlreadyExists,
+  ExecutionAlreadyExists,
+];
 
 /** The reason DynamoDB gives for an item whose condition failed inside a cancelled transaction. */
 export const CONDITION_FAILED_REASON = 'ConditionalCheckFailed';

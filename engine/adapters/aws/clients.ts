@@ -55,7 +55,7 @@ export function createAwsClients(config: AwsConfig = {}): AwsClients {
   const endpoints = config.endpoints ?? {};
   const anyLocal = endpoints.dynamodb !== undefined || endpoints.kinesis !== undefined || endpoints.s3 !== undefined;
   // A local endpoint needs a region too; real AWS takes it from the environment when unset.
-  const region = config.region ?? (anyLocal ? process.env.AWS_REGION ?? LOCAL_REGION : undefined);
+  const region = config.region ?? (anyLocal ? (process.env.AWS_REGION ?? LOCAL_REGION) : undefined);
   const base = (endpoint: string | undefined, localCredentials: AwsCredentials) => ({
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),

@@ -5,7 +5,14 @@
  * partition's letters is a Query on the sort key's prefix `<partition>#`.
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { deadLetterId, deadLetterPartitionPrefix, type DeadLetter, type DeadLetterPage, type DeadLetterPageOptions, type DeadLetterQueue } from '../../ports/dead-letter-queue.js';
+import {
+  deadLetterId,
+  deadLetterPartitionPrefix,
+  type DeadLetter,
+  type DeadLetterPage,
+  type DeadLetterPageOptions,
+  type DeadLetterQueue,
+} from '../../ports/dead-letter-queue.js';
 import { batchWriteAll, defaultSleep, type Sleep } from './dynamodb-util.js';
 
 export interface DynamoDbDeadLetterQueueOptions {

@@ -88,7 +88,11 @@ export class DynamoDbSink implements Sink {
       try {
         await this.client.send(
           new TransactWriteCommand({
-            ClientRequestToken: requestToken(this.table, request, rows.map((r) => r.row)),
+            ClientRequestToken: requestToken(
+              this.table,
+              request,
+              rows.map((r) => r.row),
+            ),
             TransactItems: rows.map(({ row }) => ({ Put: this.put(row, batchId, generation) })),
           }),
         );
@@ -158,5 +162,10 @@ function requestToken(table: string, request: SinkWrite, rows: readonly SinkRow[
 
 function toStoredRow(item: Record<string, unknown>): StoredRow {
   const { [SINK_KEY_ATTRIBUTE]: key, [SINK_BATCH_ATTRIBUTE]: batchId, [SINK_GENERATION_ATTRIBUTE]: generation, ...value } = item;
-  return { key: key as string, value: value as JsonObject, batchId: batchId as number, generation: (generation as number | undefined) ?? 0 };
+  return {
+    key: key as string,
+    value: value as JsonObject,
+    batchId: batchId as number,
+    generation: (generation as number | undefined) ?? 0,
+  };
 }

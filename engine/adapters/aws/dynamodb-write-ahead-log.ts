@@ -28,14 +28,15 @@ import { ConcurrentDriverError, InvalidArgumentError, NotFoundError, TransientEr
 import { decodeBatchRecord, encodeBatchRecord } from '../../protocol/batch-record-format.js';
 import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch-records.js';
 import type { RangeEnd } from '../../protocol/offsets.js';
-import {
-  replayUnfinishedError,
-  type ReplayRecord,
-  type SupersededBatch,
-  type WriteAheadLog,
-} from '../../ports/write-ahead-log.js';
+import { replayUnfinishedError, type ReplayRecord, type SupersededBatch, type WriteAheadLog } from '../../ports/write-ahead-log.js';
 import { retry } from '../../retry.js';
-import { CONDITION_FAILED_REASON as CONDITION_FAILED, cancellationCodes, isConditionalCheckFailed, isTransactionCanceled, isTransactionConflict } from './aws-errors.js';
+import {
+  CONDITION_FAILED_REASON as CONDITION_FAILED,
+  cancellationCodes,
+  isConditionalCheckFailed,
+  isTransactionCanceled,
+  isTransactionConflict,
+} from './aws-errors.js';
 import { batchWriteAll, defaultSleep, type Sleep } from './dynamodb-util.js';
 
 /** The writer's epoch is still the lease's: no other driver has acquired the job since it did. */
@@ -44,7 +45,8 @@ const LEASE_EPOCH_IS_CURRENT = '#epoch = :epoch';
  * A plan's: the epoch is current, and no replay raised the job's generation above the
  * plan's (no generation yet: the job was never replayed, every plan qualifies).
  */
-const LEASE_EPOCH_IS_CURRENT_AND_GENERATION_NOT_ABOVE = '#epoch = :epoch AND (attribute_not_exists(#generation) OR #generation <= :generation)';
+const LEASE_EPOCH_IS_CURRENT_AND_GENERATION_NOT_ABOVE =
+  '#epoch = :epoch AND (attribute_not_exists(#generation) OR #generation <= :generation)';
 /** A replay's start: the epoch is current and the replay's generation is above the job's. */
 const LEASE_EPOCH_IS_CURRENT_AND_GENERATION_BELOW = '#epoch = :epoch AND (attribute_not_exists(#generation) OR #generation < :generation)';
 /** Nothing is stored under this key yet: the first writer wins and nothing is overwritten. */
@@ -186,7 +188,12 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
       // The error carries the stored item in the low-level format (no document unmarshalling).
       const old = (error as { Item?: Record<string, { N?: string; S?: string; BOOL?: boolean }> }).Item;
       if (old?.count?.N !== undefined) {
-        return toRangeEnd({ count: Number(old.count.N), lastOffset: old.lastOffset?.S, closed: old.closed?.BOOL, startedAt: old.startedAt?.S });
+        return toRangeEnd({
+          count: Number(old.count.N),
+          lastOffset: old.lastOffset?.S,
+          closed: old.closed?.BOOL,
+          startedAt: old.startedAt?.S,
+        });
       }
       const stored = await this.getRangeEnd(jobId, batchId, partition);
       if (stored === null) throw error;
@@ -320,7 +327,12 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
       ...batches.map((item) => ({ ...item, sk: supersededBatchKey(generation, item.batchId as number) })),
       ...ranges.map((item) => ({ ...item, sk: supersededRangeKey(generation, item.batchId as number, item.partition as string) })),
     ];
-    await batchWriteAll(this.client, this.table, copies.map((Item) => ({ PutRequest: { Item } })), this.sleep);
+    await batchWriteAll(
+      this.client,
+      this.table,
+      copies.map((Item) => ({ PutRequest: { Item } })),
+      this.sleep,
+    );
     const deletes = (items: Item[]) => items.map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
     await batchWriteAll(this.client, this.table, deletes(ranges), this.sleep);
     await batchWriteAll(this.client, this.table, deletes(batches), this.sleep);
@@ -376,22 +388,22 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
 
   private async staleEpoch(jobId: string, epoch: number, context: Record<string, string | number>): Promise<ConcurrentDriverError> {
     const current = await this.currentEpoch(jobId);
-    return new ConcurrentDriverError(
-      `driver epoch ${epoch} is stale: another driver took job ${jobId} (epoch ${current ?? 'none'})`,
-      { context },
-    );
+    return new ConcurrentDriverError(`driver epoch ${epoch} is stale: another driver took job ${jobId} (epoch ${current ?? 'none'})`, {
+      context,
+    });
   }
 
   private async getItem(jobId: string, sk: string): Promise<Item | null> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: jobId, sk }, ConsistentRead: true }),
-    );
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: jobId, sk }, ConsistentRead: true }));
     return Item ?? null;
   }
 
   /** Every item whose sort key starts with `prefix`, in key order. */
   private queryPrefix(jobId: string, prefix: string): Promise<Item[]> {
-    return this.query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': jobId, ':prefix': prefix } });
+    return this.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': jobId, ':prefix': prefix },
+    });
   }
 
   /** Items with from ≤ sk ≤ to in key order, at most `limit`. */

@@ -61,34 +61,37 @@ export async function putAllRecords(
     }
     // Send it until every entry is stored, retrying the failed ones before anything later.
     let pending = chunk;
-    await retry(async (attempt, bail) => {
-      const entries: PutRecordsRequestEntry[] = pending.map((i) => {
-        const r = records[i]!;
-        return {
-          PartitionKey: r.key,
-          Data: r.data,
-          ...(r.explicitHashKey === undefined ? {} : { ExplicitHashKey: r.explicitHashKey }),
-        };
-      });
-      const response = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: entries })).catch(bail);
-      const failed: number[] = [];
-      pending.forEach((index, position) => {
-        const entry = response.Records?.[position];
-        if (entry?.SequenceNumber !== undefined && entry.ShardId !== undefined && entry.ErrorCode === undefined) {
-          results[index] = { shardId: entry.ShardId, sequenceNumber: entry.SequenceNumber };
-          stored += 1;
-        } else {
-          failed.push(index);
-        }
-      });
-      pending = failed;
-      options.onProgress?.(stored, records.length);
-      if (pending.length > 0) {
-        throw new TransientError(`Kinesis kept refusing ${pending.length} records for ${streamName} after ${attempt} attempts`, {
-          context: { stream: streamName },
+    await retry(
+      async (attempt, bail) => {
+        const entries: PutRecordsRequestEntry[] = pending.map((i) => {
+          const r = records[i]!;
+          return {
+            PartitionKey: r.key,
+            Data: r.data,
+            ...(r.explicitHashKey === undefined ? {} : { ExplicitHashKey: r.explicitHashKey }),
+          };
         });
-      }
-    }, { attempts: MAX_ATTEMPTS, baseDelayMs: 50, maxDelayMs: 2_000, clock: { sleep } });
+        const response = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: entries })).catch(bail);
+        const failed: number[] = [];
+        pending.forEach((index, position) => {
+          const entry = response.Records?.[position];
+          if (entry?.SequenceNumber !== undefined && entry.ShardId !== undefined && entry.ErrorCode === undefined) {
+            results[index] = { shardId: entry.ShardId, sequenceNumber: entry.SequenceNumber };
+            stored += 1;
+          } else {
+            failed.push(index);
+          }
+        });
+        pending = failed;
+        options.onProgress?.(stored, records.length);
+        if (pending.length > 0) {
+          throw new TransientError(`Kinesis kept refusing ${pending.length} records for ${streamName} after ${attempt} attempts`, {
+            context: { stream: streamName },
+          });
+        }
+      },
+      { attempts: MAX_ATTEMPTS, baseDelayMs: 50, maxDelayMs: 2_000, clock: { sleep } },
+    );
   }
   return results;
 }

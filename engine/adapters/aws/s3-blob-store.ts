@@ -2,13 +2,7 @@
  * The blob store on S3: one object per key, under an optional prefix. Writes are plain
  * PUTs (last writer wins); the engine never relies on conditional object writes.
  */
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { TransientError } from '../../errors.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import { isNotFound } from './aws-errors.js';
@@ -88,9 +82,12 @@ export class S3BlobStore implements BlobStore {
       const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
       if (failed.length > 0) {
         const first = failed[0]!;
-        throw new TransientError(`S3 could not delete ${failed.length} of ${chunk.length} objects (${first.Key}: ${first.Code} ${first.Message})`, {
-          context: { bucket: this.bucket },
-        });
+        throw new TransientError(
+          `S3 could not delete ${failed.length} of ${chunk.length} objects (${first.Key}: ${first.Code} ${first.Message})`,
+          {
+            context: { bucket: this.bucket },
+          },
+        );
       }
     }
   }

@@ -27,9 +27,7 @@ export class StepFunctionsDriverExecutions implements DriverExecutions {
 
   async start(name: string, input: DriverExecutionInput): Promise<'started' | 'exists'> {
     try {
-      await this.client.send(
-        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
-      );
+      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
       return 'started';
     } catch (error) {
       if (isAlreadyExists(error)) return 'exists';

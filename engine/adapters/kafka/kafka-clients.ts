@@ -10,7 +10,13 @@
 import type { Admin, Kafka } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { InvariantError } from '../../errors.js';
-import { checkKafkaConnection, kafkaClientConfig, resolveKafkaAuth, type KafkaClientOptions, type KafkaConnection } from './kafka-config.js';
+import {
+  checkKafkaConnection,
+  kafkaClientConfig,
+  resolveKafkaAuth,
+  type KafkaClientOptions,
+  type KafkaConnection,
+} from './kafka-config.js';
 import { KafkaSourceReader, type KafkaAdmin, type KafkaReaderTuning, type PartitionFetcher } from './kafka-source-reader.js';
 import { fetchFromLeader, internalCluster, type InternalCluster } from './kafkajs-internals.js';
 
@@ -79,7 +85,13 @@ export class KafkaClients {
     this.assertOpen();
     let reader = this.readers.get(topic);
     if (reader === undefined) {
-      reader = new KafkaSourceReader({ ...options, topic, admin: () => this.admin(), fetch: this.fetch, refreshMetadata: () => this.refreshMetadata() });
+      reader = new KafkaSourceReader({
+        ...options,
+        topic,
+        admin: () => this.admin(),
+        fetch: this.fetch,
+        refreshMetadata: () => this.refreshMetadata(),
+      });
       this.readers.set(topic, reader);
     }
     return reader;
@@ -93,10 +105,7 @@ export class KafkaClients {
     const cluster = this.cluster;
     this.adminClient = undefined;
     this.cluster = undefined;
-    await Promise.all([
-      admin?.then((a) => a.disconnect()).catch(() => {}),
-      cluster?.then((c) => c.disconnect()).catch(() => {}),
-    ]);
+    await Promise.all([admin?.then((a) => a.disconnect()).catch(() => {}), cluster?.then((c) => c.disconnect()).catch(() => {})]);
   }
 
   private fetchCluster(): Promise<InternalCluster> {
@@ -122,7 +131,11 @@ export class KafkaClients {
 }
 
 /** Creates and connects a client once; a failed creation or connection is forgotten so the next call tries again. */
-async function connectOnce<T>(create: () => Promise<T>, connect: (client: T) => Promise<void>, forget: (error: unknown) => void): Promise<T> {
+async function connectOnce<T>(
+  create: () => Promise<T>,
+  connect: (client: T) => Promise<void>,
+  forget: (error: unknown) => void,
+): Promise<T> {
   try {
     const client = await create();
     await connect(client);

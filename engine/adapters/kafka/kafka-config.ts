@@ -116,13 +116,17 @@ const scramAuth = z
   })
   .superRefine((auth, ctx) => {
     if (auth.secretArn !== undefined) {
-      if (auth.username !== undefined || auth.password !== undefined) ctx.addIssue({ code: 'custom', message: 'takes secretArn or username and password, not both' });
+      if (auth.username !== undefined || auth.password !== undefined)
+        ctx.addIssue({ code: 'custom', message: 'takes secretArn or username and password, not both' });
       return;
     }
     if (auth.username === undefined) ctx.addIssue({ code: 'custom', path: ['username'], message: `must be ${USERNAME}, got undefined` });
     if (auth.password === undefined) ctx.addIssue({ code: 'custom', path: ['password'], message: 'must be a non-empty string' });
   })
-  .transform(({ type, secretArn, username, password }): KafkaAuth => (secretArn !== undefined ? { type, secretArn } : { type, username: username!, password: password! }));
+  .transform(
+    ({ type, secretArn, username, password }): KafkaAuth =>
+      secretArn !== undefined ? { type, secretArn } : { type, username: username!, password: password! },
+  );
 
 const auth = expecting(
   'an object with a type',
@@ -132,7 +136,7 @@ const auth = expecting(
     {
       error: (issue) =>
         issue.code === 'invalid_union'
-          ? `must be 'none', 'scram-sha-512', 'scram-sha-256' or 'iam', got ${show((issue.input as Record<string, unknown>)['type'])}`
+          ? `must be 'none', 'scram-sha-512', 'scram-sha-256' or 'iam', got ${show((issue.input as Record<string, unknown>).type)}`
           : undefined,
     },
   ),
@@ -144,7 +148,10 @@ const tls = expecting(
     z.boolean(),
     z.strictObject(
       {
-        ca: z.string({ error: 'must be PEM certificates (-----BEGIN CERTIFICATE-----...)' }).includes('-----BEGIN CERTIFICATE-----').optional(),
+        ca: z
+          .string({ error: 'must be PEM certificates (-----BEGIN CERTIFICATE-----...)' })
+          .includes('-----BEGIN CERTIFICATE-----')
+          .optional(),
         servername: expecting('a host name', z.string().min(1)).optional(),
       },
       { error: (issue) => (issue.code === 'unrecognized_keys' ? 'is not a TLS setting (known: ca, servername)' : undefined) },
@@ -167,7 +174,11 @@ const KafkaConnectionSchema = expecting(
 )
   .superRefine((c, ctx) => {
     if (c.tls === false && c.auth.type === 'iam') {
-      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'must not be false with IAM authentication: MSK serves IAM on its TLS listener (port 9098)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: 'must not be false with IAM authentication: MSK serves IAM on its TLS listener (port 9098)',
+      });
     }
   })
   // TLS is on whenever there is authentication, unless it says otherwise.
@@ -300,7 +311,11 @@ export function kafkaConnectionFromEnv(env: Readonly<Record<string, string | und
 }
 
 /** A variable names itself ("environment variable SLUICE_KAFKA_TLS must be ..."); a rule about several says which. */
-const KAFKA_ENVIRONMENT: ParseOptions = { name: '', error: ConfigurationError, describe: (p) => (p.field === '' ? p.message : `environment variable ${p.field} ${p.message}`) };
+const KAFKA_ENVIRONMENT: ParseOptions = {
+  name: '',
+  error: ConfigurationError,
+  describe: (p) => (p.field === '' ? p.message : `environment variable ${p.field} ${p.message}`),
+};
 
 /** An empty variable counts as unset (a template that leaves it blank). */
 const variable = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
@@ -349,7 +364,10 @@ const KafkaEnvironment = z
     const tls = e[KAFKA_ENV.tls];
     const clientId = e[KAFKA_ENV.clientId];
     return {
-      brokers: e[KAFKA_ENV.brokers].split(',').map((b) => b.trim()).filter((b) => b !== ''),
+      brokers: e[KAFKA_ENV.brokers]
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b !== ''),
       auth,
       ...(tls === undefined ? {} : { tls: tls === 'true' }),
       ...(clientId === undefined ? {} : { clientId }),

@@ -60,17 +60,26 @@ export async function produceRecords(
         messages: chunk.map((r) => ({
           partition: r.partition,
           key: r.key,
-          value: r.value === null ? null : typeof r.value === 'string' ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+          value:
+            r.value === null
+              ? null
+              : typeof r.value === 'string'
+                ? r.value
+                : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
           ...(r.timestampMs === undefined ? {} : { timestamp: String(r.timestampMs) }),
         })),
       });
       for (const [partition, indexes] of byPartition) {
         const meta = sent.find((m) => m.partition === partition && m.topicName === topic);
         if (meta?.baseOffset === undefined || meta.errorCode !== 0) {
-          throw new TransientError(`producing to partition ${partition} of ${topic} returned no base offset`, { context: { topic, partition } });
+          throw new TransientError(`producing to partition ${partition} of ${topic} returned no base offset`, {
+            context: { topic, partition },
+          });
         }
         // kafkajs groups a partition's messages into one batch, in the order given.
-        indexes.forEach((index, i) => (offsets[index] = (BigInt(meta.baseOffset!) + BigInt(i)).toString()));
+        indexes.forEach((index, i) => {
+          offsets[index] = (BigInt(meta.baseOffset!) + BigInt(i)).toString();
+        });
       }
       options.onProgress?.(Math.min(from + batchSize, records.length), records.length);
     }

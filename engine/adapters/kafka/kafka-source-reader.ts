@@ -235,7 +235,9 @@ export class KafkaSourceReader implements SourceReader {
       endBefore = BigInt(checkedOffset(request.endBefore, 'endBefore'));
       start = startOffsetOf(request.start);
       if (endBefore < start) {
-        throw new InvalidArgumentError(`the range ${describeStart(request.start)} to before ${request.endBefore} of partition ${partition} is inverted`);
+        throw new InvalidArgumentError(
+          `the range ${describeStart(request.start)} to before ${request.endBefore} of partition ${partition} is inverted`,
+        );
       }
     }
     const read = await this.readExact(id, start, endBefore);
@@ -340,7 +342,9 @@ function stableEnd(fetched: FetchedPartition): string {
 function startOffsetOf(start: StartPosition): bigint {
   if (start.type === 'AT_OFFSET') return BigInt(checkedOffset(start.offset));
   if (start.type === 'AFTER') return BigInt(checkedOffset(start.offset)) + 1n;
-  throw new InvalidArgumentError(`a Kafka range with endBefore starts at an offset, not ${describeStart(start)}: fix it with fixRanges first`);
+  throw new InvalidArgumentError(
+    `a Kafka range with endBefore starts at an offset, not ${describeStart(start)}: fix it with fixRanges first`,
+  );
 }
 
 function partitionNumber(partition: string): number {
@@ -351,7 +355,8 @@ function partitionNumber(partition: string): number {
 }
 
 function checkedOffset(value: unknown, what = 'offset'): Offset {
-  if (!isOffset(value)) throw new InvalidArgumentError(`${what} must be a non-negative decimal integer string, got ${JSON.stringify(value)}`);
+  if (!isOffset(value))
+    throw new InvalidArgumentError(`${what} must be a non-negative decimal integer string, got ${JSON.stringify(value)}`);
   return value;
 }
 

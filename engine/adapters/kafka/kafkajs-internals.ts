@@ -70,7 +70,9 @@ export function internalCluster(kafka: Kafka): InternalCluster {
   const cluster = (create as (options: object) => InternalCluster)({ allowAutoTopicCreation: false, metadataMaxAge: 60_000 });
   for (const method of ['connect', 'disconnect', 'addTargetTopic', 'refreshMetadata', 'findLeaderForPartitions', 'findBroker'] as const) {
     if (typeof cluster[method] !== 'function') {
-      throw new InvariantError(`kafkajs's internal cluster has no ${method}(): the Kafka reader is written against kafkajs ${KAFKAJS_VERSION}`);
+      throw new InvariantError(
+        `kafkajs's internal cluster has no ${method}(): the Kafka reader is written against kafkajs ${KAFKAJS_VERSION}`,
+      );
     }
   }
   return cluster;
@@ -98,6 +100,7 @@ export async function fetchFromLeader(cluster: InternalCluster, request: Paramet
     topics: [{ topic, partitions: [{ partition, fetchOffset: offset, maxBytes }] }],
   });
   const found = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
-  if (found === undefined) throw new kafkajs.KafkaJSError(`the fetch response holds no partition ${partition} of ${topic}`, { retriable: true });
+  if (found === undefined)
+    throw new kafkajs.KafkaJSError(`the fetch response holds no partition ${partition} of ${topic}`, { retriable: true });
   return found;
 }

@@ -64,4 +64,3 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
     logger: options.logger ?? silentLogger,
   };
 }
-

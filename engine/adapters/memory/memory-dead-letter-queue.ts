@@ -1,4 +1,11 @@
-import { deadLetterId, deadLetterPartitionPrefix, type DeadLetter, type DeadLetterPage, type DeadLetterPageOptions, type DeadLetterQueue } from '../../ports/dead-letter-queue.js';
+import {
+  deadLetterId,
+  deadLetterPartitionPrefix,
+  type DeadLetter,
+  type DeadLetterPage,
+  type DeadLetterPageOptions,
+  type DeadLetterQueue,
+} from '../../ports/dead-letter-queue.js';
 
 export class MemoryDeadLetterQueue implements DeadLetterQueue {
   private readonly letters = new Map<string, DeadLetter>();

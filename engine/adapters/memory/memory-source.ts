@@ -2,14 +2,7 @@ import { ConflictError, DataLossError, InvalidArgumentError, InvariantError, Not
 import type { FixedRange } from '../../protocol/fixed-ranges.js';
 import { hashKeyOf, inHashKeyRange, type HashKeyRange } from '../../protocol/lineage.js';
 import { compareOffsets, isAfterStart, isBeforeEnd, type Offset, type StartPosition } from '../../protocol/offsets.js';
-import type {
-  PartitionInfo,
-  RangeRequest,
-  ReadRequest,
-  ReadResult,
-  SourceReader,
-  SourceRecord,
-} from '../../ports/source-reader.js';
+import type { PartitionInfo, RangeRequest, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
 
 /** Kinesis's hash key space: [0, 2^128 - 1]. */
 const MAX_HASH_KEY = 2n ** 128n - 1n;
@@ -120,7 +113,9 @@ export class MemorySource {
       throw new InvalidArgumentError('reshard splits one partition into two, or merges partitions into one');
     }
     for (const parent of parents) this.partition(stream, streamName, parent).closed = true;
-    children.forEach((child, i) => stream.partitions.set(child, this.newPartition(child, [...parents], childRanges[i]!)));
+    children.forEach((child, i) => {
+      stream.partitions.set(child, this.newPartition(child, [...parents], childRanges[i]!));
+    });
   }
 
   /** Appends each record to the open partition whose hash key range holds MD5(key) (or its explicit hash key), as Kinesis routes. */

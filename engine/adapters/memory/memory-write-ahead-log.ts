@@ -43,10 +43,9 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
   async putPlan(plan: BatchPlan): Promise<void> {
     const log = this.job(plan.jobId);
     if (log.epoch !== plan.epoch) {
-      throw new ConcurrentDriverError(
-        `driver epoch ${plan.epoch} is stale: another driver took job ${plan.jobId} (epoch ${log.epoch})`,
-        { context: { jobId: plan.jobId, batchId: plan.batchId, epoch: plan.epoch } },
-      );
+      throw new ConcurrentDriverError(`driver epoch ${plan.epoch} is stale: another driver took job ${plan.jobId} (epoch ${log.epoch})`, {
+        context: { jobId: plan.jobId, batchId: plan.batchId, epoch: plan.epoch },
+      });
     }
     if (generationOf(plan) < log.generation) throw replayUnfinishedError(plan, log.generation);
     if (log.batches.has(plan.batchId)) {
@@ -98,10 +97,9 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
     }
     if (record.status === BatchStatus.COMMITTED) return 'already-committed';
     if (log.epoch !== commit.epoch) {
-      throw new ConcurrentDriverError(
-        `driver epoch ${commit.epoch} is stale: another driver took job ${jobId} (epoch ${log.epoch})`,
-        { context: { jobId, batchId: commit.batchId, epoch: commit.epoch } },
-      );
+      throw new ConcurrentDriverError(`driver epoch ${commit.epoch} is stale: another driver took job ${jobId} (epoch ${log.epoch})`, {
+        context: { jobId, batchId: commit.batchId, epoch: commit.epoch },
+      });
     }
     // The commit goes into the stored record, which keeps the format version it was created with.
     const stored = log.batches.get(commit.batchId) as Record<string, unknown>;

@@ -4,7 +4,7 @@ import { ApiClient, ApiRequestError, ApiUnreachableError, isLoopback, regionOfEn
 import { signRequest } from '../../../cli/sigv4.js';
 
 describe('signRequest', () => {
-  it('signs as AWS\'s own SigV4 test suite says (get-vanilla)', async () => {
+  it("signs as AWS's own SigV4 test suite says (get-vanilla)", async () => {
     const headers = await signRequest(
       { method: 'GET', url: new URL('https://example.amazonaws.com/'), headers: {} },
       {
@@ -23,10 +23,21 @@ describe('signRequest', () => {
 
   it('signs execute-api requests with the body, the query and the session token', async () => {
     const headers = await signRequest(
-      { method: 'POST', url: new URL('https://abc.execute-api.eu-west-1.amazonaws.com/jobs?limit=2'), headers: { 'content-type': 'application/json' }, body: '{}' },
-      { region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'token' }, now: new Date('2026-01-01T00:00:00Z') },
+      {
+        method: 'POST',
+        url: new URL('https://abc.execute-api.eu-west-1.amazonaws.com/jobs?limit=2'),
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      },
+      {
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'token' },
+        now: new Date('2026-01-01T00:00:00Z'),
+      },
     );
-    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\/20260101\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/);
+    expect(headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKID\/20260101\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/,
+    );
     expect(headers['x-amz-security-token']).toBe('token');
   });
 });
@@ -38,7 +49,8 @@ describe('ApiClient', () => {
     const fetch = (async (url: URL, init: RequestInit) => {
       calls += 1;
       seen.push(`${init.method} ${url.pathname} ${String(init.body)}`);
-      if (calls === 1) throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET' }) });
+      if (calls === 1)
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET' }) });
       if (calls === 2) return new Response('Service Unavailable', { status: 503 });
       return new Response('{"ok":true}', { status: 201 });
     }) as unknown as typeof globalThis.fetch;
@@ -46,13 +58,26 @@ describe('ApiClient', () => {
     expect(await client.request('POST', '/jobs', { idempotencyToken: 't' })).toEqual({ status: 201, body: { ok: true } });
     expect(seen).toEqual(Array(3).fill('POST /jobs {"idempotencyToken":"t"}'));
 
-    const down = new ApiClient({ endpoint: 'http://127.0.0.1:1', signing: null, attempts: 2, fetch: (async () => { throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }); }) as unknown as typeof globalThis.fetch });
+    const down = new ApiClient({
+      endpoint: 'http://127.0.0.1:1',
+      signing: null,
+      attempts: 2,
+      fetch: (async () => {
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+      }) as unknown as typeof globalThis.fetch,
+    });
     await expect(down.request('GET', '/jobs')).rejects.toThrow(ApiUnreachableError);
-    await expect(down.request('GET', '/jobs')).rejects.toThrow('cannot reach the jobs API at http://127.0.0.1:1: ECONNREFUSED (connect ECONNREFUSED)');
+    await expect(down.request('GET', '/jobs')).rejects.toThrow(
+      'cannot reach the jobs API at http://127.0.0.1:1: ECONNREFUSED (connect ECONNREFUSED)',
+    );
   });
 
   it('keeps a 4xx answer as it is, and wraps one that is not JSON', async () => {
-    const client = new ApiClient({ endpoint: 'http://localhost:1', signing: null, fetch: (async () => new Response('<html>Forbidden</html>', { status: 403 })) as unknown as typeof globalThis.fetch });
+    const client = new ApiClient({
+      endpoint: 'http://localhost:1',
+      signing: null,
+      fetch: (async () => new Response('<html>Forbidden</html>', { status: 403 })) as unknown as typeof globalThis.fetch,
+    });
     expect(await client.request('GET', '/jobs')).toEqual({ status: 403, body: { error: 'HTTP 403', message: '<html>Forbidden</html>' } });
   });
 
@@ -66,7 +91,11 @@ describe('ApiClient', () => {
     }) as unknown as typeof globalThis.fetch;
     const client = new ApiClient({ endpoint: 'http://127.0.0.1:1', signing: null, fetch });
     expect(await client.listJobs({ state: 'RUNNING' })).toEqual({ jobs: [] });
-    expect(await client.deadLetters('a b', { partition: 'p1', limit: 2, nextToken: 't' })).toEqual({ jobId: 'a b', deadLetters: [], nextToken: null });
+    expect(await client.deadLetters('a b', { partition: 'p1', limit: 2, nextToken: 't' })).toEqual({
+      jobId: 'a b',
+      deadLetters: [],
+      nextToken: null,
+    });
     await client.stopJob('a b');
     await client.startJob({ jobName: 'page-views', idempotencyToken: 't' });
     const missing = await client.jobStatus('nobody').catch((error: unknown) => error);

@@ -66,7 +66,9 @@ describe('deadLetterViewOf', () => {
     const long = `Error: ${'x'.repeat(100)}\n    at decode (job.ts:1:1)`;
     const lines = formatDeadLetters([deadLetterViewOf(letter), deadLetterViewOf({ ...letter, offset: '9', batchId: 12, reason: long })]);
     expect(lines[0]).toMatch(/^PARTITION +OFFSET +BATCH +STAGE +REASON +RECORDED$/);
-    expect(lines[1]).toMatch(/^shardId-000000000001 +49590338271490256608559692538361571095921575989136588898 +7 +map +TypeError: a click needs a page and a ts +2026-01-31 12:00:05Z$/);
+    expect(lines[1]).toMatch(
+      /^shardId-000000000001 +49590338271490256608559692538361571095921575989136588898 +7 +map +TypeError: a click needs a page and a ts +2026-01-31 12:00:05Z$/,
+    );
     expect(lines[2]).toMatch(new RegExp(`^shardId-000000000001  9 +12  map    Error: ${'x'.repeat(70)}\\.\\.\\.  2026-01-31 12:00:05Z$`));
     expect(formatDeadLetters([])).toEqual(['no dead letters']);
   });
@@ -75,7 +77,11 @@ describe('deadLetterViewOf', () => {
 describe('parseListDeadLetters', () => {
   it('defaults to a page of 25 of every partition', () => {
     expect(parseListDeadLetters({})).toEqual({ limit: 25, nextToken: null, partition: null });
-    expect(parseListDeadLetters({ limit: '100', nextToken: 't', partition: 'shardId-1' })).toEqual({ limit: 100, nextToken: 't', partition: 'shardId-1' });
+    expect(parseListDeadLetters({ limit: '100', nextToken: 't', partition: 'shardId-1' })).toEqual({
+      limit: 100,
+      nextToken: 't',
+      partition: 'shardId-1',
+    });
   });
 
   it('names every bad field', () => {
@@ -90,8 +96,14 @@ describe('parseListDeadLetters', () => {
         ],
       }),
     );
-    for (const [limit, got] of [['101', '101'], ['x', '"x"'], ['2.5', '"2.5"']] as const) {
-      expect(() => parseListDeadLetters({ limit }), limit).toThrow(expect.objectContaining({ fields: [{ field: 'limit', message: `must be an integer from 1 to 100, got ${got}` }] }));
+    for (const [limit, got] of [
+      ['101', '101'],
+      ['x', '"x"'],
+      ['2.5', '"2.5"'],
+    ] as const) {
+      expect(() => parseListDeadLetters({ limit }), limit).toThrow(
+        expect.objectContaining({ fields: [{ field: 'limit', message: `must be an integer from 1 to 100, got ${got}` }] }),
+      );
     }
   });
 });

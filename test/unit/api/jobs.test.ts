@@ -4,7 +4,14 @@ import { createMemoryPorts, type MemoryPorts } from '../../../engine/adapters/me
 import { MemoryJobRegistry } from '../../../engine/adapters/memory/memory-job-registry.js';
 import { ConflictError, NotFoundError } from '../../../engine/api/errors.js';
 import type { ControlApiContext, ReadApiContext } from '../../../engine/api/context.js';
-import { getJobStatus, listDeadLetters, listJobBatches, resumeJobInstance, startJobInstance, stopJobInstance } from '../../../engine/api/jobs.js';
+import {
+  getJobStatus,
+  listDeadLetters,
+  listJobBatches,
+  resumeJobInstance,
+  startJobInstance,
+  stopJobInstance,
+} from '../../../engine/api/jobs.js';
 import { parseListDeadLetters, parseStartJob } from '../../../engine/api/requests.js';
 import { jobStatusOf } from '../../../engine/api/views.js';
 import { ENGINE_PARAMETERS, resolveJob, type JobCatalog } from '../../../engine/driver/catalog.js';
@@ -49,7 +56,16 @@ function fixture(): Fixture {
     },
   };
   return {
-    ctx: { registry, wal: ports.wal, state: ports.state, deadLetters: ports.deadLetters, executions, catalog, clock: ports.clock, logger: ports.logger },
+    ctx: {
+      registry,
+      wal: ports.wal,
+      state: ports.state,
+      deadLetters: ports.deadLetters,
+      executions,
+      catalog,
+      clock: ports.clock,
+      logger: ports.logger,
+    },
     ports,
     registry,
     starts,
@@ -83,8 +99,18 @@ async function writeBatches(ports: MemoryPorts, jobId: string, count: number): P
 describe('startJobInstance', () => {
   it('records the job RUNNING with its token and engine parameters, and launches generation 1', async () => {
     const f = fixture();
-    const result = await startJobInstance(request({ idempotencyToken: 't1', startingPosition: 'latest', maxRecordsPerPartition: 5, parameters: { streamName: 's' } }), f.ctx);
-    expect(result).toMatchObject({ status: 201, body: { execution: 'j-1', alreadyStarted: false, job: { state: 'RUNNING', startingPosition: { type: 'latest' }, maxRecordsPerPartition: 5, parameters: { streamName: 's' } } } });
+    const result = await startJobInstance(
+      request({ idempotencyToken: 't1', startingPosition: 'latest', maxRecordsPerPartition: 5, parameters: { streamName: 's' } }),
+      f.ctx,
+    );
+    expect(result).toMatchObject({
+      status: 201,
+      body: {
+        execution: 'j-1',
+        alreadyStarted: false,
+        job: { state: 'RUNNING', startingPosition: { type: 'latest' }, maxRecordsPerPartition: 5, parameters: { streamName: 's' } },
+      },
+    });
     const record = await f.registry.get('j');
     expect(record).toMatchObject({
       parameters: { streamName: 's', [ENGINE_PARAMETERS.startingPosition]: 'LATEST', [ENGINE_PARAMETERS.maxRecordsPerPartition]: 5 },
@@ -110,12 +136,18 @@ describe('startJobInstance', () => {
 
   it('of two requests at once with one token, one starts the job and the other gets it; with two tokens the other conflicts', async () => {
     const f = fixture();
-    const same = await Promise.allSettled([startJobInstance(request({ idempotencyToken: 'a' }), f.ctx), startJobInstance(request({ idempotencyToken: 'a' }), f.ctx)]);
+    const same = await Promise.allSettled([
+      startJobInstance(request({ idempotencyToken: 'a' }), f.ctx),
+      startJobInstance(request({ idempotencyToken: 'a' }), f.ctx),
+    ]);
     expect(same.map((r) => (r.status === 'fulfilled' ? r.value.status : r.reason)).sort()).toEqual([200, 201]);
     expect(new Set(f.starts.map((s) => s.split(' ')[0]))).toEqual(new Set(['j-1']));
 
     const g = fixture();
-    const two = await Promise.allSettled([startJobInstance(request({ jobId: 'k', idempotencyToken: 'a' }), g.ctx), startJobInstance(request({ jobId: 'k', idempotencyToken: 'b' }), g.ctx)]);
+    const two = await Promise.allSettled([
+      startJobInstance(request({ jobId: 'k', idempotencyToken: 'a' }), g.ctx),
+      startJobInstance(request({ jobId: 'k', idempotencyToken: 'b' }), g.ctx),
+    ]);
     expect(two.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = two.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(rejected.reason).toBeInstanceOf(ConflictError);
@@ -127,7 +159,9 @@ describe('startJobInstance', () => {
     await startJobInstance(request(), f.ctx);
     await expect(startJobInstance(request(), f.ctx)).rejects.toThrow(/job j is RUNNING: stop it first, or choose another jobId/);
     await markStopped('j', 0, 'stopped', f.ctx);
-    await expect(startJobInstance(request({ idempotencyToken: 'new' }), f.ctx)).rejects.toThrow(/job j exists \(STOPPED: stopped\): resume it \(POST \/jobs\/j\/resume\)/);
+    await expect(startJobInstance(request({ idempotencyToken: 'new' }), f.ctx)).rejects.toThrow(
+      /job j exists \(STOPPED: stopped\): resume it \(POST \/jobs\/j\/resume\)/,
+    );
   });
 
   it('goes on from the write-ahead log a job id already has, and refuses a starting position for it', async () => {
@@ -141,7 +175,10 @@ describe('startJobInstance', () => {
 
   it('names an unknown job or a bad catalog parameter as a bad request', async () => {
     const f = fixture();
-    await expect(startJobInstance(request({ jobName: 'nope' }), f.ctx)).rejects.toMatchObject({ status: 400, fields: [{ field: 'jobName' }] });
+    await expect(startJobInstance(request({ jobName: 'nope' }), f.ctx)).rejects.toMatchObject({
+      status: 400,
+      fields: [{ field: 'jobName' }],
+    });
     await expect(startJobInstance(request({ parameters: { maxRecordsPerPartition: 'lots' } }), f.ctx)).rejects.toMatchObject({
       status: 400,
       fields: [{ field: 'parameters', message: expect.stringContaining('parameter maxRecordsPerPartition must be a positive integer') }],
@@ -152,14 +189,24 @@ describe('startJobInstance', () => {
     const f = fixture();
     await writeBatches(f.ports, 'src', 3);
     await startJob({ jobId: 'src', jobName: 'page-views' }, f.ctx);
-    const from = (jobId: string, batchId?: number) => ({ startingPosition: { type: 'checkpoint', jobId, ...(batchId === undefined ? {} : { batchId }) } });
+    const from = (jobId: string, batchId?: number) => ({
+      startingPosition: { type: 'checkpoint', jobId, ...(batchId === undefined ? {} : { batchId }) },
+    });
 
     await expect(startJobInstance(request({ jobId: 'src', ...from('src') }), f.ctx)).rejects.toMatchObject({ status: 409 });
-    await expect(startJobInstance(request(from('j')), f.ctx)).rejects.toMatchObject({ fields: [{ field: 'startingPosition.jobId', message: expect.stringContaining('names the job being started') }] });
-    await expect(startJobInstance(request(from('nobody')), f.ctx)).rejects.toMatchObject({ fields: [{ field: 'startingPosition.jobId', message: expect.stringContaining('has no batches') }] });
-    await expect(startJobInstance(request(from('src', 4)), f.ctx)).rejects.toMatchObject({ fields: [{ field: 'startingPosition.batchId', message: expect.stringContaining('the latest committed is 3') }] });
+    await expect(startJobInstance(request(from('j')), f.ctx)).rejects.toMatchObject({
+      fields: [{ field: 'startingPosition.jobId', message: expect.stringContaining('names the job being started') }],
+    });
+    await expect(startJobInstance(request(from('nobody')), f.ctx)).rejects.toMatchObject({
+      fields: [{ field: 'startingPosition.jobId', message: expect.stringContaining('has no batches') }],
+    });
+    await expect(startJobInstance(request(from('src', 4)), f.ctx)).rejects.toMatchObject({
+      fields: [{ field: 'startingPosition.batchId', message: expect.stringContaining('the latest committed is 3') }],
+    });
     await expect(startJobInstance(request({ jobName: 'other-stream', ...from('src') }), f.ctx)).rejects.toMatchObject({
-      fields: [{ field: 'startingPosition.jobId', message: expect.stringContaining('which reads clickstream; job j would read elsewhere') }],
+      fields: [
+        { field: 'startingPosition.jobId', message: expect.stringContaining('which reads clickstream; job j would read elsewhere') },
+      ],
     });
     await expect(startJobInstance(request({ jobName: 'page-views-v2', ...from('src') }), f.ctx)).rejects.toMatchObject({
       status: 409,
@@ -178,17 +225,35 @@ describe('resume, stop, status', () => {
   it('resumes a stopped job with a new trigger and rate limit, once per token; refuses a running one and one mid-replay', async () => {
     const f = fixture();
     await startJobInstance(request({ trigger: { type: 'availableNow' } }), f.ctx);
-    await expect(resumeJobInstance('j', { trigger: null, maxRecordsPerPartition: null, idempotencyToken: null }, f.ctx)).rejects.toThrow(/job j is RUNNING: there is nothing to resume/);
+    await expect(resumeJobInstance('j', { trigger: null, maxRecordsPerPartition: null, idempotencyToken: null }, f.ctx)).rejects.toThrow(
+      /job j is RUNNING: there is nothing to resume/,
+    );
     await markStopped('j', 0, 'caught-up', f.ctx);
     const input = { trigger: { type: 'interval' as const, intervalMs: 500 }, maxRecordsPerPartition: 9, idempotencyToken: 'r1' };
     const resumed = await resumeJobInstance('j', input, f.ctx);
-    expect(resumed).toMatchObject({ status: 202, body: { execution: 'j-1', job: { state: 'RUNNING', trigger: { type: 'interval', intervalMs: 500 }, maxRecordsPerPartition: 9 } } });
+    expect(resumed).toMatchObject({
+      status: 202,
+      body: { execution: 'j-1', job: { state: 'RUNNING', trigger: { type: 'interval', intervalMs: 500 }, maxRecordsPerPartition: 9 } },
+    });
     expect((await resumeJobInstance('j', input, f.ctx)).body.alreadyStarted).toBe(true);
 
     await markStopped('j', 0, 'stopped', f.ctx);
     const epoch = await f.ports.wal.acquireEpoch('j');
-    await f.ports.wal.beginReplay({ jobId: 'j', generation: 1, sourceJobId: 'j', fromBatchId: 0, toBatchId: 1, supersededUpTo: 1, jobVersion: 1, epoch, startedAt: 0, finishedAt: null });
-    await expect(resumeJobInstance('j', { ...input, idempotencyToken: 'r2' }, f.ctx)).rejects.toThrow(/has an unfinished replay \(generation 1\): finish it first/);
+    await f.ports.wal.beginReplay({
+      jobId: 'j',
+      generation: 1,
+      sourceJobId: 'j',
+      fromBatchId: 0,
+      toBatchId: 1,
+      supersededUpTo: 1,
+      jobVersion: 1,
+      epoch,
+      startedAt: 0,
+      finishedAt: null,
+    });
+    await expect(resumeJobInstance('j', { ...input, idempotencyToken: 'r2' }, f.ctx)).rejects.toThrow(
+      /has an unfinished replay \(generation 1\): finish it first/,
+    );
   });
 
   it('stops a running job (202), answers a stopped one as it is (200), and an unknown one with 404', async () => {
@@ -222,7 +287,22 @@ describe('resume, stop, status', () => {
 
   it('has no rates before two committed batches', () => {
     const status = jobStatusOf({
-      job: { jobId: 'j', jobName: 'x', parameters: {}, trigger: null, state: 'RUNNING', reason: null, generation: 1, epoch: 1, restarts: [], lastError: null, stopRequestedAt: null, createdAt: 0, updatedAt: 0, revision: 1 },
+      job: {
+        jobId: 'j',
+        jobName: 'x',
+        parameters: {},
+        trigger: null,
+        state: 'RUNNING',
+        reason: null,
+        generation: 1,
+        epoch: 1,
+        restarts: [],
+        lastError: null,
+        stopRequestedAt: null,
+        createdAt: 0,
+        updatedAt: 0,
+        revision: 1,
+      },
       execution: null,
       executionStatus: null,
       recent: [{ plan: plan('j', 1), status: 'COMMITTED', commit: commit(1, 0, 0) } satisfies BatchRecord],
@@ -247,9 +327,16 @@ describe('listJobBatches', () => {
     expect(pages).toEqual([[10, 9, 8], [7, 6, 5], [4]]);
 
     const first = await listJobBatches('j', { limit: 3, nextToken: null }, f.ctx);
-    expect(first.body.batches[0]).toMatchObject({ batchId: 10, status: 'COMMITTED', records: 100, partitions: [{ partition: 'p0', start: 'earliest', records: 100, stateVersion: 0 }] });
+    expect(first.body.batches[0]).toMatchObject({
+      batchId: 10,
+      status: 'COMMITTED',
+      records: 100,
+      partitions: [{ partition: 'p0', start: 'earliest', records: 100, stateVersion: 0 }],
+    });
     await writeBatches(f.ports, 'other', 1);
-    await expect(listJobBatches('other', { limit: 3, nextToken: first.body.nextToken }, f.ctx)).rejects.toMatchObject({ fields: [{ field: 'nextToken', message: "is a token of job j's batches, not of job other's" }] });
+    await expect(listJobBatches('other', { limit: 3, nextToken: first.body.nextToken }, f.ctx)).rejects.toMatchObject({
+      fields: [{ field: 'nextToken', message: "is a token of job j's batches, not of job other's" }],
+    });
     await expect(listJobBatches('j', { limit: 3, nextToken: 'garbage' }, f.ctx)).rejects.toMatchObject({ status: 400 });
     await expect(listJobBatches('nobody', { limit: 3, nextToken: null }, f.ctx)).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -271,7 +358,10 @@ describe('listDeadLetters', () => {
   async function withLetters() {
     const f = fixture();
     await startJobInstance(request(), f.ctx);
-    const letters = [...Array.from({ length: 7 }, (_, i) => letter('shard-1', i)), ...Array.from({ length: 3 }, (_, i) => letter('shard-10', i))];
+    const letters = [
+      ...Array.from({ length: 7 }, (_, i) => letter('shard-1', i)),
+      ...Array.from({ length: 3 }, (_, i) => letter('shard-10', i)),
+    ];
     await f.ports.deadLetters.put([...letters, letter('shard-1', 0, { jobId: 'other' })]);
     return { f, letters };
   }
@@ -280,7 +370,11 @@ describe('listDeadLetters', () => {
     const pages: string[][] = [];
     let token: string | null = null;
     do {
-      const page: Awaited<ReturnType<typeof listDeadLetters>> = await listDeadLetters('j', parseListDeadLetters({ ...query, ...(token === null ? {} : { nextToken: token }) }), f.ctx);
+      const page: Awaited<ReturnType<typeof listDeadLetters>> = await listDeadLetters(
+        'j',
+        parseListDeadLetters({ ...query, ...(token === null ? {} : { nextToken: token }) }),
+        f.ctx,
+      );
       expect(page.body.jobId).toBe('j');
       pages.push(page.body.deadLetters.map((l) => `${l.partition}#${l.offset}`));
       token = page.body.nextToken;
@@ -295,7 +389,10 @@ describe('listDeadLetters', () => {
       ['shard-1#104', 'shard-1#105', 'shard-1#106', 'shard-10#100'],
       ['shard-10#101', 'shard-10#102'],
     ]);
-    expect(await readAll(f, { limit: '4', partition: 'shard-1' })).toEqual([['shard-1#100', 'shard-1#101', 'shard-1#102', 'shard-1#103'], ['shard-1#104', 'shard-1#105', 'shard-1#106']]);
+    expect(await readAll(f, { limit: '4', partition: 'shard-1' })).toEqual([
+      ['shard-1#100', 'shard-1#101', 'shard-1#102', 'shard-1#103'],
+      ['shard-1#104', 'shard-1#105', 'shard-1#106'],
+    ]);
     expect(await readAll(f, { partition: 'shard-10' })).toEqual([['shard-10#100', 'shard-10#101', 'shard-10#102']]);
     expect(await readAll(f, { partition: 'shard-' })).toEqual([[]]);
     const first = await listDeadLetters('j', parseListDeadLetters({ limit: '1' }), f.ctx);
@@ -321,11 +418,15 @@ describe('listDeadLetters', () => {
     const one = (await page('j', { limit: '2', partition: 'shard-1' })).body.nextToken!;
     const problem = (message: unknown) => ({ status: 400, fields: [{ field: 'nextToken', message }] });
 
-    await expect(page('other', { nextToken: all })).rejects.toMatchObject(problem("is a token of job j's dead letters, not of job other's"));
+    await expect(page('other', { nextToken: all })).rejects.toMatchObject(
+      problem("is a token of job j's dead letters, not of job other's"),
+    );
     await expect(page('j', { nextToken: all, partition: 'shard-1' })).rejects.toMatchObject(
       problem('is a token of the dead letters of every partition, not of partition shard-1 (ask with the partition of the previous page)'),
     );
-    await expect(page('j', { nextToken: one })).rejects.toMatchObject(problem(expect.stringContaining('is a token of the dead letters of partition shard-1, not of every partition')));
+    await expect(page('j', { nextToken: one })).rejects.toMatchObject(
+      problem(expect.stringContaining('is a token of the dead letters of partition shard-1, not of every partition')),
+    );
     const batches = (await listJobBatches('j', { limit: 1, nextToken: null }, f.ctx)).body.nextToken;
     const notOurs = problem('is not a token this API returned (pass the nextToken of the previous page as it is)');
     const forged = Buffer.from(JSON.stringify({ j: 'j', p: 'shard-10', a: 'shard-1#105' })).toString('base64url');
@@ -333,9 +434,17 @@ describe('listDeadLetters', () => {
     const empty = Buffer.from(JSON.stringify({ j: 'j', p: null, a: '' })).toString('base64url');
     const huge = Buffer.from(JSON.stringify({ j: 'j', p: null, a: `shard-1#${'9'.repeat(1_100)}` })).toString('base64url');
     for (const token of ['garbage', 'WzFd', empty, huge, forged, ...(batches === null ? [] : [batches])]) {
-      await expect(page('j', { nextToken: token, ...(token === forged ? { partition: 'shard-10' } : {}) }), token).rejects.toMatchObject(notOurs);
+      await expect(page('j', { nextToken: token, ...(token === forged ? { partition: 'shard-10' } : {}) }), token).rejects.toMatchObject(
+        notOurs,
+      );
     }
-    expect((await page('j', { nextToken: one, partition: 'shard-1' })).body.deadLetters.map((l) => l.offset)).toEqual(['102', '103', '104', '105', '106']);
+    expect((await page('j', { nextToken: one, partition: 'shard-1' })).body.deadLetters.map((l) => l.offset)).toEqual([
+      '102',
+      '103',
+      '104',
+      '105',
+      '106',
+    ]);
     await expect(page('nobody', {})).rejects.toBeInstanceOf(NotFoundError);
   });
 
@@ -348,9 +457,15 @@ describe('listDeadLetters', () => {
 
 describe('engine parameters of a job instance (engine/driver/catalog.ts)', () => {
   it('apply the starting position and rate limit to any job, and never reach the catalog entry', () => {
-    const job = resolveJob(catalog, 'page-views', { [ENGINE_PARAMETERS.startingPosition]: { timestamp: 5 }, [ENGINE_PARAMETERS.maxRecordsPerPartition]: 3, sinkTable: 'ttt' });
+    const job = resolveJob(catalog, 'page-views', {
+      [ENGINE_PARAMETERS.startingPosition]: { timestamp: 5 },
+      [ENGINE_PARAMETERS.maxRecordsPerPartition]: 3,
+      sinkTable: 'ttt',
+    });
     expect(job).toMatchObject({ source: { startingPosition: { timestamp: 5 } }, maxRecordsPerPartition: 3, sink: { tableName: 'ttt' } });
     expect(() => resolveJob(catalog, 'page-views', { 'sluice.bogus': 1 })).toThrow(JobSpecError);
-    expect(() => resolveJob(catalog, 'page-views', { [ENGINE_PARAMETERS.maxRecordsPerPartition]: 0 })).toThrow(/must be a positive integer/);
+    expect(() => resolveJob(catalog, 'page-views', { [ENGINE_PARAMETERS.maxRecordsPerPartition]: 0 })).toThrow(
+      /must be a positive integer/,
+    );
   });
 });

@@ -1,5 +1,10 @@
 /** What an AWS SDK error means (engine/adapters/aws/aws-errors.ts): by class, by the SDK's metadata, never by a bare name. */
-import { ConditionalCheckFailedException, ResourceInUseException, ResourceNotFoundException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { ExpiredIteratorException, ProvisionedThroughputExceededException } from '@aws-sdk/client-kinesis';
 import { NoSuchKey } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
@@ -43,9 +48,15 @@ describe('AWS SDK error classification', () => {
   });
 
   it('reads throttling from the SDK trait and HTTP 429 when the class says nothing', () => {
-    expect(isThrottling(Object.assign(new Error('x'), { name: 'SlowDown', $fault: 'client', $retryable: { throttling: true }, $metadata: {} }))).toBe(true);
-    expect(isThrottling(Object.assign(new Error('x'), { name: 'Whatever', $fault: 'client', $metadata: { httpStatusCode: 429 } }))).toBe(true);
-    expect(isThrottling(Object.assign(new Error('x'), { name: 'Whatever', $fault: 'server', $metadata: { httpStatusCode: 500 } }))).toBe(false);
+    expect(
+      isThrottling(Object.assign(new Error('x'), { name: 'SlowDown', $fault: 'client', $retryable: { throttling: true }, $metadata: {} })),
+    ).toBe(true);
+    expect(isThrottling(Object.assign(new Error('x'), { name: 'Whatever', $fault: 'client', $metadata: { httpStatusCode: 429 } }))).toBe(
+      true,
+    );
+    expect(isThrottling(Object.assign(new Error('x'), { name: 'Whatever', $fault: 'server', $metadata: { httpStatusCode: 500 } }))).toBe(
+      false,
+    );
   });
 
   it('tells a transaction cancelled by a conflict from one whose condition failed', () => {

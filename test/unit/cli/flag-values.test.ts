@@ -11,10 +11,13 @@ describe('integer flags', () => {
     expect(integer({ min: 0, max: 65_535 })('65535')).toBe(65_535);
   });
 
-  it.each(['1e3', '0x10', '', '1.5', '1.0', ' 5', '5 ', '+5', '-1', 'Infinity', 'NaN', '9007199254740993', 'five'])('refuse %j', (value) => {
-    expect(() => positiveInteger(value)).toThrow(InvalidArgumentError);
-    expect(() => integer({ min: 0 })(value)).toThrow(InvalidArgumentError);
-  });
+  it.each(['1e3', '0x10', '', '1.5', '1.0', ' 5', '5 ', '+5', '-1', 'Infinity', 'NaN', '9007199254740993', 'five'])(
+    'refuse %j',
+    (value) => {
+      expect(() => positiveInteger(value)).toThrow(InvalidArgumentError);
+      expect(() => integer({ min: 0 })(value)).toThrow(InvalidArgumentError);
+    },
+  );
 
   it('refuse a value out of bounds, saying which bounds', () => {
     expect(() => positiveInteger('0')).toThrow('Expected a positive integer.');

@@ -6,8 +6,19 @@ import { InvalidArgumentError } from '../../../engine/errors.js';
 type Interval = Extract<DriverTrigger, { type: 'interval' }>;
 
 const intervalTrigger = fc
-  .record({ intervalMs: fc.integer({ min: 1, max: 120_000 }), extra: fc.integer({ min: 0, max: 3_600_000 }), factor: fc.double({ min: 1, max: 10, noNaN: true }) })
-  .map(({ intervalMs, extra, factor }): Interval => ({ type: 'interval', intervalMs, maxIdleIntervalMs: intervalMs + extra, idleBackoffFactor: factor }));
+  .record({
+    intervalMs: fc.integer({ min: 1, max: 120_000 }),
+    extra: fc.integer({ min: 0, max: 3_600_000 }),
+    factor: fc.double({ min: 1, max: 10, noNaN: true }),
+  })
+  .map(
+    ({ intervalMs, extra, factor }): Interval => ({
+      type: 'interval',
+      intervalMs,
+      maxIdleIntervalMs: intervalMs + extra,
+      idleBackoffFactor: factor,
+    }),
+  );
 
 const base = (trigger: DriverTrigger, over: Partial<NextStepInput> = {}): NextStepInput => ({
   trigger,
@@ -23,13 +34,26 @@ const base = (trigger: DriverTrigger, over: Partial<NextStepInput> = {}): NextSt
 describe('nextStep', () => {
   it('never waits longer than the idle cap, nor less than nothing', () => {
     fc.assert(
-      fc.property(intervalTrigger, fc.nat(200), fc.nat(10_000), fc.integer({ min: -5_000_000, max: 5_000_000 }), fc.nat(5), (trigger, streak, records, elapsed, _) => {
-        const step = nextStep(base(trigger, { idleStreak: streak, batch: { records, caughtUp: true, resumed: false, startedAt: 1_000_000 }, now: 1_000_000 + elapsed }));
-        expect(step.action).not.toBe('stop');
-        if (step.action === 'stop') return;
-        expect(step.waitMs).toBeGreaterThanOrEqual(0);
-        expect(step.waitMs).toBeLessThanOrEqual(trigger.maxIdleIntervalMs);
-      }),
+      fc.property(
+        intervalTrigger,
+        fc.nat(200),
+        fc.nat(10_000),
+        fc.integer({ min: -5_000_000, max: 5_000_000 }),
+        fc.nat(5),
+        (trigger, streak, records, elapsed, _) => {
+          const step = nextStep(
+            base(trigger, {
+              idleStreak: streak,
+              batch: { records, caughtUp: true, resumed: false, startedAt: 1_000_000 },
+              now: 1_000_000 + elapsed,
+            }),
+          );
+          expect(step.action).not.toBe('stop');
+          if (step.action === 'stop') return;
+          expect(step.waitMs).toBeGreaterThanOrEqual(0);
+          expect(step.waitMs).toBeLessThanOrEqual(trigger.maxIdleIntervalMs);
+        },
+      ),
     );
   });
 
@@ -48,7 +72,8 @@ describe('nextStep', () => {
           const [before, after] = [periodAfter(trigger, idleStreak), periodAfter(trigger, idleStreak + 1)];
           const unrounded = (streak: number) => trigger.intervalMs * trigger.idleBackoffFactor ** streak;
           expect(after).toBeGreaterThanOrEqual(before);
-          if (before < trigger.maxIdleIntervalMs && unrounded(idleStreak + 1) >= unrounded(idleStreak) + 1) expect(after).toBeGreaterThan(before);
+          if (before < trigger.maxIdleIntervalMs && unrounded(idleStreak + 1) >= unrounded(idleStreak) + 1)
+            expect(after).toBeGreaterThan(before);
           expect(after).toBeLessThanOrEqual(trigger.maxIdleIntervalMs);
           previous = step.waitMs;
           idleStreak = step.idleStreak;
@@ -60,7 +85,9 @@ describe('nextStep', () => {
   it('resets to the trigger interval as soon as a batch reads records', () => {
     fc.assert(
       fc.property(intervalTrigger, fc.nat(1_000), fc.integer({ min: 1, max: 100_000 }), (trigger, streak, records) => {
-        const step = nextStep(base(trigger, { idleStreak: streak, batch: { records, caughtUp: false, resumed: false, startedAt: 1_000_000 }, now: 1_000_000 }));
+        const step = nextStep(
+          base(trigger, { idleStreak: streak, batch: { records, caughtUp: false, resumed: false, startedAt: 1_000_000 }, now: 1_000_000 }),
+        );
         if (step.action === 'stop') throw new Error('unexpected stop');
         expect(step.idleStreak).toBe(0);
         expect(step.waitMs).toBe(trigger.intervalMs);
@@ -85,14 +112,18 @@ describe('nextStep', () => {
     expect(idle(5, 200_000)).toMatchObject({ action: 'continue', waitMs: 64_000 });
     expect(idle(6, 200_000)).toMatchObject({ action: 'handBack', waitMs: 128_000 });
     expect(idle(0, 1_500)).toMatchObject({ action: 'handBack', waitMs: 2_000 });
-    const availableNow = nextStep(base({ type: 'availableNow' }, { batch: { records: 5, caughtUp: false, resumed: false, startedAt: 0 }, budgetLeftMs: -1 }));
+    const availableNow = nextStep(
+      base({ type: 'availableNow' }, { batch: { records: 5, caughtUp: false, resumed: false, startedAt: 0 }, budgetLeftMs: -1 }),
+    );
     expect(availableNow).toEqual({ action: 'handBack', waitMs: 0, idleStreak: 0 });
   });
 
   it('stops on request whatever the trigger, and an available-now job once a fresh batch caught up', () => {
     fc.assert(
       fc.property(fc.oneof(intervalTrigger, fc.constant<DriverTrigger>({ type: 'availableNow' })), fc.nat(100), (trigger, records) => {
-        expect(nextStep(base(trigger, { stopRequested: true, batch: { records, caughtUp: false, resumed: false, startedAt: 0 } }))).toMatchObject({
+        expect(
+          nextStep(base(trigger, { stopRequested: true, batch: { records, caughtUp: false, resumed: false, startedAt: 0 } })),
+        ).toMatchObject({
           action: 'stop',
           reason: 'stopped',
         });
@@ -101,8 +132,14 @@ describe('nextStep', () => {
     const now = { type: 'availableNow' } as const;
     expect(nextStep(base(now))).toMatchObject({ action: 'stop', reason: 'caught-up' });
     // A resumed batch read an old range: the source may hold more.
-    expect(nextStep(base(now, { batch: { records: 0, caughtUp: true, resumed: true, startedAt: 0 } }))).toMatchObject({ action: 'continue', waitMs: 0 });
-    expect(nextStep(base(now, { batch: { records: 9, caughtUp: false, resumed: false, startedAt: 0 } }))).toMatchObject({ action: 'continue', waitMs: 0 });
+    expect(nextStep(base(now, { batch: { records: 0, caughtUp: true, resumed: true, startedAt: 0 } }))).toMatchObject({
+      action: 'continue',
+      waitMs: 0,
+    });
+    expect(nextStep(base(now, { batch: { records: 9, caughtUp: false, resumed: false, startedAt: 0 } }))).toMatchObject({
+      action: 'continue',
+      waitMs: 0,
+    });
   });
 });
 
@@ -117,7 +154,9 @@ describe('resolveTrigger', () => {
       idleBackoffFactor: 2,
     });
     expect(resolveTrigger({ type: 'interval', intervalMs: 90_000 }, undefined, settings)).toMatchObject({ maxIdleIntervalMs: 90_000 });
-    expect(resolveTrigger({ type: 'interval', intervalMs: 1_000 }, { type: 'interval', intervalMs: 10, maxIdleIntervalMs: 500 }, settings)).toMatchObject({
+    expect(
+      resolveTrigger({ type: 'interval', intervalMs: 1_000 }, { type: 'interval', intervalMs: 10, maxIdleIntervalMs: 500 }, settings),
+    ).toMatchObject({
       intervalMs: 10,
       maxIdleIntervalMs: 500,
     });
@@ -127,6 +166,8 @@ describe('resolveTrigger', () => {
     const bad = (t: unknown) => () => resolveTrigger({ type: 'availableNow' }, t as never, settings);
     expect(bad({ type: 'cron' })).toThrow(/trigger.type must be "interval" or "availableNow"/);
     expect(bad({ type: 'interval', intervalMs: 0 })).toThrow(InvalidArgumentError);
-    expect(bad({ type: 'interval', intervalMs: 1_000, maxIdleIntervalMs: 10 })).toThrow(/maxIdleIntervalMs must be an integer ≥ trigger.intervalMs/);
+    expect(bad({ type: 'interval', intervalMs: 1_000, maxIdleIntervalMs: 10 })).toThrow(
+      /maxIdleIntervalMs must be an integer ≥ trigger.intervalMs/,
+    );
   });
 });

@@ -8,7 +8,11 @@ describe('retention', () => {
     const ports = createMemoryPorts();
     ports.source.createStream('s', ['p0']);
     const enc = new TextEncoder();
-    ports.source.append('s', 'p0', Array.from({ length: 60 }, (_, i) => ({ key: 'k', data: enc.encode(JSON.stringify({ k: `k${i % 5}` })) })));
+    ports.source.append(
+      's',
+      'p0',
+      Array.from({ length: 60 }, (_, i) => ({ key: 'k', data: enc.encode(JSON.stringify({ k: `k${i % 5}` })) })),
+    );
     const job = defineJob({
       name: 'r',
       version: 1,
@@ -35,6 +39,6 @@ describe('retention', () => {
     expect(Math.min(...versions)).toBeGreaterThan(1);
     expect(Math.min(...versions)).toBeLessThanOrEqual(kept[0]!.plan.partitions[0]!.baseStateVersion);
     const rows = await ports.sink(job.sink).scan();
-    expect(rows.map((r) => r.value['value'])).toEqual([12, 12, 12, 12, 12]);
+    expect(rows.map((r) => r.value.value)).toEqual([12, 12, 12, 12, 12]);
   });
 });

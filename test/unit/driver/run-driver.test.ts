@@ -12,7 +12,11 @@ function setup(trigger: Trigger, records = 10) {
   const enc = new TextEncoder();
   for (const p of ['p0', 'p1']) {
     // A key's records share a partition (keyed state lives there): p0 holds p0-k*, p1 holds p1-k*.
-    ports.source.append('s', p, Array.from({ length: records }, (_, i) => ({ key: `${p}-k${i % 3}`, data: enc.encode(JSON.stringify({ k: `${p}-k${i % 3}` })) })));
+    ports.source.append(
+      's',
+      p,
+      Array.from({ length: records }, (_, i) => ({ key: `${p}-k${i % 3}`, data: enc.encode(JSON.stringify({ k: `${p}-k${i % 3}` })) })),
+    );
   }
   const job = defineJob({
     name: 'counts',
@@ -32,8 +36,13 @@ describe('runDriver', () => {
     const outcome = await runDriver(job, ports);
     expect(outcome).toMatchObject({ stoppedBy: 'caught-up', batches: 3 });
     const rows = await ports.sink(job.sink).scan();
-    expect(Object.fromEntries(rows.map((r) => [r.key, r.value['value']]))).toEqual({
-      'p0-k0': 4, 'p0-k1': 3, 'p0-k2': 3, 'p1-k0': 4, 'p1-k1': 3, 'p1-k2': 3,
+    expect(Object.fromEntries(rows.map((r) => [r.key, r.value.value]))).toEqual({
+      'p0-k0': 4,
+      'p0-k1': 3,
+      'p0-k2': 3,
+      'p1-k0': 4,
+      'p1-k1': 3,
+      'p1-k2': 3,
     });
   });
 
@@ -75,7 +84,7 @@ describe('runDriver', () => {
     expect(failures).toBe(2);
     expect(outcome.stoppedBy).toBe('caught-up');
     const rows = await ports.sink(job.sink).scan();
-    expect(rows.map((r) => r.value['value'])).toEqual([4, 3, 3, 4, 3, 3]);
+    expect(rows.map((r) => r.value.value)).toEqual([4, 3, 3, 4, 3, 3]);
   });
 
   it('does not retry an error that is not retryable', async () => {

@@ -7,7 +7,11 @@ import { partitionPlan } from '../../support/builders.js';
 function setup(records: number) {
   const source = new MemorySource();
   source.createStream('s', ['p']);
-  const offsets = source.append('s', 'p', Array.from({ length: records }, (_, i) => ({ key: 'k', data: new Uint8Array([i]) })));
+  const offsets = source.append(
+    's',
+    'p',
+    Array.from({ length: records }, (_, i) => ({ key: 'k', data: new Uint8Array([i]) })),
+  );
   const wal = new MemoryWriteAheadLog();
   const plan = partitionPlan('p', { maxRecords: 5 });
   return { source, wal, plan, offsets, reader: source.reader('s') };
@@ -51,11 +55,18 @@ describe('readRange', () => {
   it('follows an earlier attempt that recorded an end while this one was reading', async () => {
     const { source, wal, plan, reader } = setup(2);
     // This attempt reads 2 records; meanwhile another attempt recorded 4 (more had arrived for it).
-    const more = source.append('s', 'p', [1, 2].map((i) => ({ key: 'k', data: new Uint8Array([i]) })));
+    const more = source.append(
+      's',
+      'p',
+      [1, 2].map((i) => ({ key: 'k', data: new Uint8Array([i]) })),
+    );
     const racingWal = Object.create(wal) as MemoryWriteAheadLog;
     racingWal.recordRangeEnd = async () => ({ count: 4, lastOffset: more[1]! });
     racingWal.getRangeEnd = async () => null;
-    const slowReader = { ...reader, read: async (r: Parameters<typeof reader.read>[0]) => reader.read(r.untilOffset ? r : { ...r, maxRecords: 2 }) };
+    const slowReader = {
+      ...reader,
+      read: async (r: Parameters<typeof reader.read>[0]) => reader.read(r.untilOffset ? r : { ...r, maxRecords: 2 }),
+    };
     const read = await readRange({ wal: racingWal, reader: slowReader, jobId: 'j', batchId: 1, plan });
     expect(read.end).toEqual({ count: 4, lastOffset: more[1] });
     expect(read.records).toHaveLength(4);
@@ -71,10 +82,17 @@ describe('readRange', () => {
   it('tells the reader a partition the plan lists as closed, so an empty page at its tail is not taken for its end', async () => {
     const { wal, plan, reader } = setup(2);
     const requests: unknown[] = [];
-    const spy = { ...reader, listPartitions: () => reader.listPartitions(), read: (request: Parameters<typeof reader.read>[0]) => (requests.push(request), reader.read(request)) };
+    const spy = {
+      ...reader,
+      listPartitions: () => reader.listPartitions(),
+      read: (request: Parameters<typeof reader.read>[0]) => (requests.push(request), reader.read(request)),
+    };
     await readRange({ wal, reader: spy, jobId: 'j', batchId: 1, plan: { ...plan, closed: true } });
     await readRange({ wal, reader: spy, jobId: 'j', batchId: 2, plan });
-    expect(requests).toEqual([expect.objectContaining({ partitionClosed: true }), expect.not.objectContaining({ partitionClosed: expect.anything() })]);
+    expect(requests).toEqual([
+      expect.objectContaining({ partitionClosed: true }),
+      expect.not.objectContaining({ partitionClosed: expect.anything() }),
+    ]);
   });
 
   it('a retry of a closed partition whose first attempt stopped before the end is not caught up', async () => {
@@ -87,6 +105,9 @@ describe('readRange', () => {
     expect((await readRange({ wal, reader, jobId: 'j', batchId: 1, plan })).caughtUp).toBe(true);
     // A closed partition read to its end is caught up.
     await wal.recordRangeEnd('j', 2, 'p', { count: 0, closed: true });
-    expect((await readRange({ wal, reader, jobId: 'j', batchId: 2, plan: { ...closedPlan, start: { type: 'AFTER', offset: offsets[1]! } } })).caughtUp).toBe(true);
+    expect(
+      (await readRange({ wal, reader, jobId: 'j', batchId: 2, plan: { ...closedPlan, start: { type: 'AFTER', offset: offsets[1]! } } }))
+        .caughtUp,
+    ).toBe(true);
   });
 });

@@ -5,7 +5,10 @@ import type { JsonValue } from '../../../engine/json.js';
 
 describe('TrackedState', () => {
   it('reads its own writes and never changes the base', () => {
-    const base = new Map<string, number>([['a', 1], ['b', 2]]);
+    const base = new Map<string, number>([
+      ['a', 1],
+      ['b', 2],
+    ]);
     const state = new TrackedState(base);
     state.put('a', 10);
     state.delete('b');
@@ -13,8 +16,14 @@ describe('TrackedState', () => {
     expect(state.get('a')).toBe(10);
     expect(state.get('b')).toBeUndefined();
     expect(state.size).toBe(2);
-    expect([...state.entries()].sort()).toEqual([['a', 10], ['c', 3]]);
-    expect([...base]).toEqual([['a', 1], ['b', 2]]);
+    expect([...state.entries()].sort()).toEqual([
+      ['a', 10],
+      ['c', 3],
+    ]);
+    expect([...base]).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
   });
 
   it('materializes to the same map as applying the operations to a plain map', () => {

@@ -41,7 +41,7 @@ function context(over: Partial<ControlApiContext & ReadApiContext> = {}): Contro
 }
 
 describe('API handlers', () => {
-  it('answer with the operation\'s status and JSON body', async () => {
+  it("answer with the operation's status and JSON body", async () => {
     const ctx = context();
     const control = createApiControlHandler({ api: () => ctx });
     const started = await control(event('POST /jobs', { body: JSON.stringify({ jobName: 'page-views' }) }), {} as Context);
@@ -54,8 +54,19 @@ describe('API handlers', () => {
 
   it('turn an unexpected failure into a 500 naming the request id, and log it with its stack', async () => {
     const logged: unknown[] = [];
-    const ctx = context({ registry: { get: async () => { throw new Error('socket hang up'); }, list: async () => [], put: async () => true } });
-    const read = createApiReadHandler({ api: () => ctx, logger: () => ({ info: () => {}, warn: () => {}, error: (m, f) => logged.push({ m, ...f }) }) });
+    const ctx = context({
+      registry: {
+        get: async () => {
+          throw new Error('socket hang up');
+        },
+        list: async () => [],
+        put: async () => true,
+      },
+    });
+    const read = createApiReadHandler({
+      api: () => ctx,
+      logger: () => ({ info: () => {}, warn: () => {}, error: (m, f) => logged.push({ m, ...f }) }),
+    });
     const response = await read(event('GET /jobs/{jobId}', { pathParameters: { jobId: 'j' } }), {} as Context);
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body!)).toEqual({
@@ -63,15 +74,28 @@ describe('API handlers', () => {
       message: "internal error: the request failed on the server (request id req-1, in the API function's log)",
       requestId: 'req-1',
     });
-    expect(logged).toEqual([expect.objectContaining({ m: 'apiRead failed', requestId: 'req-1', error: 'Error: socket hang up', stack: expect.stringContaining('socket hang up') })]);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        m: 'apiRead failed',
+        requestId: 'req-1',
+        error: 'Error: socket hang up',
+        stack: expect.stringContaining('socket hang up'),
+      }),
+    ]);
   });
 
   it('refuse a body that is too large or base64 garbage', async () => {
     const control = createApiControlHandler({ api: () => context() });
     const big = await control(event('POST /jobs', { body: 'x'.repeat(70_000) }), {} as Context);
     expect(big.statusCode).toBe(413);
-    const encoded = await control(event('POST /jobs', { body: Buffer.from('{"jobName": 1}').toString('base64'), isBase64Encoded: true }), {} as Context);
-    expect(JSON.parse(encoded.body!)).toMatchObject({ error: 'BadRequest', fields: [{ field: 'jobName', message: 'must be a string, got 1' }] });
+    const encoded = await control(
+      event('POST /jobs', { body: Buffer.from('{"jobName": 1}').toString('base64'), isBase64Encoded: true }),
+      {} as Context,
+    );
+    expect(JSON.parse(encoded.body!)).toMatchObject({
+      error: 'BadRequest',
+      fields: [{ field: 'jobName', message: 'must be a string, got 1' }],
+    });
   });
 
   it('match a request to the deployed routes, with path parameters; anything else is $default', () => {
@@ -112,16 +136,25 @@ describe('metrics in the Embedded Metric Format', () => {
       BatchDurationMs: 250,
       Records: 40,
     });
-    const names = (record._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0]!.Metrics.map((m) => m.Name);
+    const names = (record._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0]!.Metrics.map(
+      (m) => m.Name,
+    );
     expect(names).not.toContain('LagMs');
     expect(batchRecord('Sluice', driver, result(true, 7), 1)).toMatchObject({ LagMs: 7 });
   });
 
   it('reports restarts and jobs given up, as one JSON line each on stdout', () => {
-    expect(supervisorRecords('S', [{ jobId: 'a', action: 'restarted', detail: '' }, { jobId: 'b', action: 'none', detail: '' }, { jobId: 'c', action: 'gave-up', detail: '' }], 5)).toEqual([
-      expect.objectContaining({ JobId: 'a', DriverRestarts: 1 }),
-      expect.objectContaining({ JobId: 'c', JobsGaveUp: 1 }),
-    ]);
+    expect(
+      supervisorRecords(
+        'S',
+        [
+          { jobId: 'a', action: 'restarted', detail: '' },
+          { jobId: 'b', action: 'none', detail: '' },
+          { jobId: 'c', action: 'gave-up', detail: '' },
+        ],
+        5,
+      ),
+    ).toEqual([expect.objectContaining({ JobId: 'a', DriverRestarts: 1 }), expect.objectContaining({ JobId: 'c', JobsGaveUp: 1 })]);
     const lines: string[] = [];
     emfMetrics('S', (line) => lines.push(line)).batchCommitted(driver, result(true, 1));
     expect(lines).toHaveLength(1);

@@ -44,10 +44,25 @@ describe('Lambda handlers', () => {
     ['start-generation', createStartGenerationHandler, { jobId: 'j' }, /bad event: generation must be an integer ≥ 1, got nothing/],
     ['start-generation', createStartGenerationHandler, 'hello', /bad event: event must be an object, got "hello"/],
     ['plan', createPlanTaskHandler, { driver: { ...driver, epoch: 'one' } }, /bad event: driver.epoch must be an integer ≥ 1, got "one"/],
-    ['plan', createPlanTaskHandler, { driver: { ...driver, trigger: { type: 'cron' } } }, /driver.trigger.type must be "interval" or "availableNow"/],
+    [
+      'plan',
+      createPlanTaskHandler,
+      { driver: { ...driver, trigger: { type: 'cron' } } },
+      /driver.trigger.type must be "interval" or "availableNow"/,
+    ],
     ['execute', createExecuteTaskHandler, { driver, batchId: 3 }, /bad event: partition must be a non-empty string, got nothing/],
-    ['finish', createFinishTaskHandler, { driver, batch: { batchId: 1, startedAt: 0, resumed: false }, results: {}, loop: { idleStreak: 0 }, childStartedAt: 'x' }, /results must be an array/],
-    ['end-generation', createEndGenerationHandler, { jobId: 'j', generation: 1, outcome: 'maybe' }, /outcome must be "stop", "fenced" or "failed"/],
+    [
+      'finish',
+      createFinishTaskHandler,
+      { driver, batch: { batchId: 1, startedAt: 0, resumed: false }, results: {}, loop: { idleStreak: 0 }, childStartedAt: 'x' },
+      /results must be an array/,
+    ],
+    [
+      'end-generation',
+      createEndGenerationHandler,
+      { jobId: 'j', generation: 1, outcome: 'maybe' },
+      /outcome must be "stop", "fenced" or "failed"/,
+    ],
     ['supervisor', createSupervisorHandler, { source: 'aws.s3' }, /expected a Step Functions status change/],
   ] as const)('%s rejects a bad event with a clear, non-retryable error', async (_name, create, event, message) => {
     const handler = (create as (d: FunctionDependencies) => (e: unknown, c: Context) => Promise<unknown>)(deps());
@@ -66,19 +81,27 @@ describe('Lambda handlers', () => {
 
   it('the executor reports the memory of each call as a metric, and warns, naming the partition, from 80 % on', async () => {
     const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
-    const logger: Logger = { info: () => {}, error: () => {}, warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }) };
+    const logger: Logger = {
+      info: () => {},
+      error: () => {},
+      warn: (message, fields) => warnings.push({ message, ...(fields ? { fields } : {}) }),
+    };
     const ports = { ...createMemoryPorts(), logger };
     const job = defineJob({
       name: 'counts',
       version: 1,
       source: memorySource({ streamName: 'in' }),
-      pipeline: (events) => events.keyBy((e) => String(e['k'])).aggregate(count()),
+      pipeline: (events) => events.keyBy((e) => String(e.k)).aggregate(count()),
       sink: memorySink({ name: 'out' }),
       trigger: { type: 'availableNow' },
     });
     const { source, name } = ports.memorySourceOf(job.source.spec);
     source.createStream(name, ['p0']);
-    source.append(name, 'p0', ['a', 'b', 'a'].map((k) => ({ key: k, data: new TextEncoder().encode(JSON.stringify({ k })) })));
+    source.append(
+      name,
+      'p0',
+      ['a', 'b', 'a'].map((k) => ({ key: k, data: new TextEncoder().encode(JSON.stringify({ k })) })),
+    );
     const { epoch } = await startDriver({ jobId: 'j' }, { ports, job });
     const { batchId } = await planBatch({ jobId: 'j', epoch }, { ports, job });
     const lines: string[] = [];
@@ -86,7 +109,12 @@ describe('Lambda handlers', () => {
     const readings: { rssMb: number; maxRssMb: number; limitMb: number }[] = [];
     const reading = (rssMb: number, maxRssMb: number) => ({ rssMb, maxRssMb, limitMb: 1024 });
     const handler = createExecuteTaskHandler({
-      task: () => ({ ports, registry: new MemoryJobRegistry(), catalog: { counts: { description: '', create: () => job } }, settings: DEFAULT_DRIVER_SETTINGS }),
+      task: () => ({
+        ports,
+        registry: new MemoryJobRegistry(),
+        catalog: { counts: { description: '', create: () => job } },
+        settings: DEFAULT_DRIVER_SETTINGS,
+      }),
       supervisor: () => {
         throw new Error('not used');
       },
@@ -98,7 +126,9 @@ describe('Lambda handlers', () => {
     // The container's highest RSS did not move: the call is charged its RSS at the end.
     readings.push(reading(300, 500), reading(400, 500));
     expect(await run()).toMatchObject({ partition: 'p0', records: 3, stateRows: 2 });
-    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ Deployment: 'S', JobId: 'j', ExecutorMemoryUsedPercent: 39.1 })]);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ Deployment: 'S', JobId: 'j', ExecutorMemoryUsedPercent: 39.1 }),
+    ]);
     expect(warnings).toEqual([]);
 
     // The call raised the container's highest RSS to 80 %: that peak is this call's.
@@ -139,10 +169,41 @@ describe('Lambda handlers', () => {
     };
     const d = deps(executions);
     const { registry, clock } = d.supervisor();
-    await registry.put({ jobId: 'j', jobName: 'x', parameters: {}, trigger: null, state: 'RUNNING', reason: null, generation: 3, epoch: 3, restarts: [], lastError: null, stopRequestedAt: null, createdAt: clock.now(), updatedAt: clock.now(), revision: 1 }, null);
+    await registry.put(
+      {
+        jobId: 'j',
+        jobName: 'x',
+        parameters: {},
+        trigger: null,
+        state: 'RUNNING',
+        reason: null,
+        generation: 3,
+        epoch: 3,
+        restarts: [],
+        lastError: null,
+        stopRequestedAt: null,
+        createdAt: clock.now(),
+        updatedAt: clock.now(),
+        revision: 1,
+      },
+      null,
+    );
     const handler = createSupervisorHandler(d);
-    const outcomes = await handler({ source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { name: 'j-3', status: 'FAILED', error: 'TransientError', cause: 'throttled' } }, context);
-    expect(outcomes).toEqual([{ jobId: 'j', action: 'restarted', detail: expect.stringContaining('j-4 (started) after 10 s: generation 3 FAILED: TransientError: throttled') }]);
+    const outcomes = await handler(
+      {
+        source: 'aws.states',
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { name: 'j-3', status: 'FAILED', error: 'TransientError', cause: 'throttled' },
+      },
+      context,
+    );
+    expect(outcomes).toEqual([
+      {
+        jobId: 'j',
+        action: 'restarted',
+        detail: expect.stringContaining('j-4 (started) after 10 s: generation 3 FAILED: TransientError: throttled'),
+      },
+    ]);
     expect(started).toEqual(['j-4']);
     const reconciled = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, context);
     expect(reconciled).toEqual([{ jobId: 'j', action: 'restarted', detail: expect.stringContaining('j-5 (started) after 20 s') }]);

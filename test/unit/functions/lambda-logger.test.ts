@@ -12,9 +12,9 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 // Powertools reads its environment when the logger is built, at import. Lambda sets
 // AWS_LAMBDA_INITIALIZATION_TYPE; without it Powertools reports no cold start.
 vi.hoisted(() => {
-  process.env['AWS_LAMBDA_INITIALIZATION_TYPE'] = 'on-demand';
-  process.env['POWERTOOLS_SERVICE_NAME'] = 'sluice';
-  process.env['POWERTOOLS_LOG_LEVEL'] = 'INFO';
+  process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+  process.env.POWERTOOLS_SERVICE_NAME = 'sluice';
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
 });
 
 import { createMemoryPorts } from '../../../engine/adapters/memory/index.js';
@@ -47,7 +47,10 @@ beforeEach(() => {
   lines = [];
   vi.stubEnv('_X_AMZN_TRACE_ID', `Root=${TRACE};Parent=53995c3f42cd8ad8;Sampled=1`);
   const capture = (chunk: unknown) => {
-    for (const line of String(chunk).split('\n').filter((l) => l.startsWith('{'))) lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of String(chunk)
+      .split('\n')
+      .filter((l) => l.startsWith('{')))
+      lines.push(JSON.parse(line) as Record<string, unknown>);
     return true;
   };
   vi.spyOn(process.stdout, 'write').mockImplementation(capture);
@@ -66,12 +69,18 @@ describe('the Lambda logger', () => {
     expect(jsonLogger).toBe(lambdaLogger);
   });
 
-  it('writes a task handler\'s lines with the request id, cold start and trace id of the invocation', async () => {
+  it("writes a task handler's lines with the request id, cold start and trace id of the invocation", async () => {
     const ports = { ...createMemoryPorts(), logger: lambdaLogger };
     const registry = new MemoryJobRegistry();
     const deps: FunctionDependencies = {
       task: () => ({ ports, registry, catalog: {}, settings: DEFAULT_DRIVER_SETTINGS }),
-      supervisor: () => ({ registry, executions: { start: async () => 'started', status: async () => null }, clock: ports.clock, logger: lambdaLogger, policy: DEFAULT_RESTART_POLICY }),
+      supervisor: () => ({
+        registry,
+        executions: { start: async () => 'started', status: async () => null },
+        clock: ports.clock,
+        logger: lambdaLogger,
+        policy: DEFAULT_RESTART_POLICY,
+      }),
     };
     const handler = withLambdaContext(createPlanTaskHandler(deps));
 
@@ -95,21 +104,23 @@ describe('the Lambda logger', () => {
     ]);
   });
 
-  it('writes an API handler\'s error with the invocation\'s request id', async () => {
+  it("writes an API handler's error with the invocation's request id", async () => {
     const ports = createMemoryPorts();
-    const read = withLambdaContext(createApiReadHandler({
-      logger: () => lambdaLogger,
-      api: () => ({
-        registry: { get: async () => Promise.reject(new Error('socket hang up')), list: async () => [], put: async () => true },
-        wal: ports.wal,
-        state: ports.state,
-        deadLetters: ports.deadLetters,
-        executions: { start: async () => 'started', status: async () => null },
-        catalog,
-        clock: ports.clock,
-        logger: lambdaLogger,
+    const read = withLambdaContext(
+      createApiReadHandler({
+        logger: () => lambdaLogger,
+        api: () => ({
+          registry: { get: async () => Promise.reject(new Error('socket hang up')), list: async () => [], put: async () => true },
+          wal: ports.wal,
+          state: ports.state,
+          deadLetters: ports.deadLetters,
+          executions: { start: async () => 'started', status: async () => null },
+          catalog,
+          clock: ports.clock,
+          logger: lambdaLogger,
+        }),
       }),
-    }));
+    );
     const event = {
       version: '2.0',
       routeKey: 'GET /jobs/{jobId}',
@@ -136,18 +147,33 @@ describe('the Lambda logger', () => {
 
   it('is not in the chain of a handler the local runtime builds: nothing is added to its lines there', async () => {
     const logged: Record<string, unknown>[] = [];
-    const ports = { ...createMemoryPorts(), logger: { info: () => {}, warn: () => {}, error: (message: string, fields?: Record<string, unknown>) => void logged.push({ message, ...fields }) } };
+    const ports = {
+      ...createMemoryPorts(),
+      logger: {
+        info: () => {},
+        warn: () => {},
+        error: (message: string, fields?: Record<string, unknown>) => void logged.push({ message, ...fields }),
+      },
+    };
     const registry = new MemoryJobRegistry();
     const handler = createPlanTaskHandler({
       task: () => ({ ports, registry, catalog: {}, settings: DEFAULT_DRIVER_SETTINGS }),
-      supervisor: () => ({ registry, executions: { start: async () => 'started', status: async () => null }, clock: ports.clock, logger: ports.logger, policy: DEFAULT_RESTART_POLICY }),
+      supervisor: () => ({
+        registry,
+        executions: { start: async () => 'started', status: async () => null },
+        clock: ports.clock,
+        logger: ports.logger,
+        policy: DEFAULT_RESTART_POLICY,
+      }),
     });
     await expect(handler({ driver: 'nope' }, lambdaContext('local'))).rejects.toThrow(/bad event/);
-    expect(logged).toEqual([{ message: 'planTask failed', error: expect.stringContaining('bad event'), retryable: false, context: { field: 'driver' } }]);
+    expect(logged).toEqual([
+      { message: 'planTask failed', error: expect.stringContaining('bad event'), retryable: false, context: { field: 'driver' } },
+    ]);
     expect(lines).toEqual([]);
   });
 
-  it('keeps the engine\'s fields and levels', () => {
+  it("keeps the engine's fields and levels", () => {
     lambdaLogger.info('planned', { jobId: 'j', batchId: 7 });
     lambdaLogger.warn('resuming');
     expect(lines).toEqual([

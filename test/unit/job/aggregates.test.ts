@@ -18,12 +18,14 @@ describe('aggregates', () => {
     ['sum', sum((o: any) => o.amount), { s1: 125, s2: 12.5 }],
     ['min', min((o: any) => o.amount), { s1: -5, s2: 12.5 }],
     ['max', max((o: any) => o.amount), { s1: 100, s2: 12.5 }],
-    ['reduce', reduce({ initial: '', add: (acc: string, o: any) => (acc ? `${acc},${o.item}` : o.item) }), { s1: 'pen,refund,desk', s2: 'ink' }],
+    [
+      'reduce',
+      reduce({ initial: '', add: (acc: string, o: any) => (acc ? `${acc},${o.item}` : o.item) }),
+      { s1: 'pen,refund,desk', s2: 'ink' },
+    ],
   ])('computes %s per key', (_name, aggregate, expected) => {
-    const outcome = new PartitionRun(job({ pipeline: (s) => s.keyBy((o) => o.shop).aggregate(aggregate) }).pipeline).batch(
-      recs(orders),
-    );
-    expect(Object.fromEntries(outcome.rows.map((r) => [r.key, r.value['value']]))).toEqual(expected);
+    const outcome = new PartitionRun(job({ pipeline: (s) => s.keyBy((o) => o.shop).aggregate(aggregate) }).pipeline).batch(recs(orders));
+    expect(Object.fromEntries(outcome.rows.map((r) => [r.key, r.value.value]))).toEqual(expected);
   });
 
   it('continues from the accumulator in state across batches', () => {
@@ -61,25 +63,27 @@ describe('aggregates', () => {
   it('lets reduce mutate its accumulator without touching the base state or earlier rows', () => {
     const pipeline = job({
       pipeline: (s) =>
-        s.keyBy((o) => o.shop).aggregate(
-          reduce({
-            initial: { items: [] as string[] },
-            add: (acc, o) => {
-              acc.items.push(o.item);
-              return acc;
-            },
-          }),
-        ),
+        s
+          .keyBy((o) => o.shop)
+          .aggregate(
+            reduce({
+              initial: { items: [] as string[] },
+              add: (acc, o) => {
+                acc.items.push(o.item);
+                return acc;
+              },
+            }),
+          ),
     }).pipeline;
     const base = new Map<string, JsonValue>([['["s1"]', { items: ['old'] }]]);
     const frozenBase = structuredClone(base);
     const state = new TrackedState(base);
     const outcome = pipeline.run({ records: recs(orders), state, watermarkMs: null, batchId: 2, partition: 'shard-0' });
     expect(base).toEqual(frozenBase);
-    expect(rowsByKey(outcome)['s1']).toEqual({ key: 's1', value: { items: ['old', 'pen', 'refund', 'desk'] } });
+    expect(rowsByKey(outcome).s1).toEqual({ key: 's1', value: { items: ['old', 'pen', 'refund', 'desk'] } });
     expect(state.get('["s2"]')).toEqual({ items: ['ink'] });
     // Rows and state do not share objects: changing one leaves the other as it was.
-    (outcome.rows[0]!.value['value'] as { items: string[] }).items.push('mutated');
+    (outcome.rows[0]!.value.value as { items: string[] }).items.push('mutated');
     expect(state.get('["s1"]')).toEqual({ items: ['old', 'pen', 'refund', 'desk'] });
   });
 
@@ -99,10 +103,13 @@ describe('aggregates', () => {
     ['max', () => max((o: any) => o.amount)],
   ])('fails the record when %s gets something that is not a finite number', (name, make) => {
     const outcome = new PartitionRun(job({ pipeline: (s) => s.keyBy((o) => o.shop).aggregate(make()) }).pipeline).batch(
-      recs([{ shop: 'x', amount: 1 }, { shop: 'x', amount: null }]),
+      recs([
+        { shop: 'x', amount: 1 },
+        { shop: 'x', amount: null },
+      ]),
     );
     expect(outcome.failures.map((f) => f.reason)).toEqual([`TypeError: ${name}() needs a finite number, the function returned null`]);
-    expect(outcome.rows[0]?.value['value']).toBe(1);
+    expect(outcome.rows[0]?.value.value).toBe(1);
   });
 
   it('fails the record when a sum overflows', () => {
@@ -110,12 +117,12 @@ describe('aggregates', () => {
       recs([{ n: Number.MAX_VALUE }, { n: Number.MAX_VALUE }]),
     );
     expect(outcome.failures.map((f) => f.reason)).toEqual(['RangeError: sum() overflowed to Infinity']);
-    expect(outcome.rows[0]?.value['value']).toBe(Number.MAX_VALUE);
+    expect(outcome.rows[0]?.value.value).toBe(Number.MAX_VALUE);
   });
 
   it('rejects named aggregates that would overwrite row fields, empty ones and non-aggregates', () => {
     const define = (aggregate: any) => () => job({ pipeline: (s) => s.keyBy((o) => o.k).aggregate(aggregate) });
-    expect(define({ key: count() })).toThrow("aggregate().key is a reserved name");
+    expect(define({ key: count() })).toThrow('aggregate().key is a reserved name');
     expect(define({ windowStart: count() })).toThrow(JobSpecError);
     expect(define({})).toThrow('aggregate() needs at least one aggregate, got {}');
     expect(define({ n: 1 })).toThrow('aggregate().n must be an aggregate (count(), sum(fn), min(fn), max(fn), reduce(...)), got 1');

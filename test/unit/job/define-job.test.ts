@@ -86,7 +86,7 @@ describe('defineJob', () => {
   });
 
   it.each([
-    [{ name: 'Page-Views' }, "name must be 1-63 lower-case letters, digits or '-', starting with a letter or digit, got \"Page-Views\""],
+    [{ name: 'Page-Views' }, 'name must be 1-63 lower-case letters, digits or \'-\', starting with a letter or digit, got "Page-Views"'],
     [{ name: '-x' }, 'name must be 1-63 lower-case letters'],
     [{ name: 'a'.repeat(64) }, 'name must be 1-63 lower-case letters'],
     [{ name: undefined }, 'got undefined'],
@@ -105,12 +105,30 @@ describe('defineJob', () => {
     [{ outputMode: 'complete' }, "job page-views: outputMode must be 'update' or 'append', got \"complete\""],
     [{ decode: 'avro' }, "decode must be 'json', 'utf8' or a function of the record, got \"avro\""],
     [{ outputmode: 'append' }, 'job page-views: outputmode is not a job field'],
-    [{ source: { spec: { type: 'pulsar', streamName: 'x' }, startingPosition: 'EARLIEST' } }, "source.spec.type must be 'kinesis', 'kafka' or 'memory', got \"pulsar\""],
-    [{ source: { spec: { type: 'kafka', streamName: 'x' }, startingPosition: 'EARLIEST' } }, "source.spec.topic must be a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -, not '.' or '..'), got undefined"],
-    [{ source: { spec: { type: 'kinesis', streamName: 'x' }, startingPosition: 'EARLIEST', failOnDataLoss: false } }, 'source.failOnDataLoss applies to Kafka sources only, not kinesis'],
-    [{ source: { spec: { type: 'kafka', topic: 'x' }, startingPosition: 'EARLIEST', failOnDataLoss: 'no' } }, 'source.failOnDataLoss must be true or false, got "no"'],
-    [{ source: { spec: { type: 'kafka', topic: 'x' }, startingPosition: 'EARLIEST', hashKeyOf: () => 1n } }, 'source.hashKeyOf applies to Kinesis sources only (Kafka partitions do not split)'],
-    [{ source: { spec: { type: 'kinesis', streamName: 'x' }, startingPosition: 'NOW' } }, "source.startingPosition must be 'EARLIEST', 'LATEST' or { timestamp }, got \"NOW\""],
+    [
+      { source: { spec: { type: 'pulsar', streamName: 'x' }, startingPosition: 'EARLIEST' } },
+      "source.spec.type must be 'kinesis', 'kafka' or 'memory', got \"pulsar\"",
+    ],
+    [
+      { source: { spec: { type: 'kafka', streamName: 'x' }, startingPosition: 'EARLIEST' } },
+      "source.spec.topic must be a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -, not '.' or '..'), got undefined",
+    ],
+    [
+      { source: { spec: { type: 'kinesis', streamName: 'x' }, startingPosition: 'EARLIEST', failOnDataLoss: false } },
+      'source.failOnDataLoss applies to Kafka sources only, not kinesis',
+    ],
+    [
+      { source: { spec: { type: 'kafka', topic: 'x' }, startingPosition: 'EARLIEST', failOnDataLoss: 'no' } },
+      'source.failOnDataLoss must be true or false, got "no"',
+    ],
+    [
+      { source: { spec: { type: 'kafka', topic: 'x' }, startingPosition: 'EARLIEST', hashKeyOf: () => 1n } },
+      'source.hashKeyOf applies to Kinesis sources only (Kafka partitions do not split)',
+    ],
+    [
+      { source: { spec: { type: 'kinesis', streamName: 'x' }, startingPosition: 'NOW' } },
+      "source.startingPosition must be 'EARLIEST', 'LATEST' or { timestamp }, got \"NOW\"",
+    ],
     [{ sink: { type: 'dynamodb', tableName: 'x' } }, 'sink.tableName must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got "x"'],
     [{ sink: { type: 's3' } }, "sink.type must be 'dynamodb' or 'memory', got \"s3\""],
     [{ sink: undefined }, 'sink must be an object, got undefined'],
@@ -131,7 +149,14 @@ describe('defineJob', () => {
   describe('pipelines', () => {
     it('rejects append mode for a windowed aggregation without a watermark, and says to add withWatermark', () => {
       expect(
-        errorOf({ outputMode: 'append', pipeline: (s: any) => s.keyBy((e: any) => e.k).window(tumbling({ sizeMs: 10 })).aggregate(count()) }),
+        errorOf({
+          outputMode: 'append',
+          pipeline: (s: any) =>
+            s
+              .keyBy((e: any) => e.k)
+              .window(tumbling({ sizeMs: 10 }))
+              .aggregate(count()),
+        }),
       ).toBe(
         "job page-views: outputMode 'append' with a windowed aggregation needs an event-time watermark to know when a window is complete: add .withWatermark(eventTimeFn, { allowedLatenessMs }) before keyBy()",
       );
@@ -141,7 +166,11 @@ describe('defineJob', () => {
       expect(
         errorOf({
           outputMode: 'append',
-          pipeline: (s: any) => s.withWatermark((e: any) => e.ts, { allowedLatenessMs: 0 }).keyBy((e: any) => e.k).aggregate(count()),
+          pipeline: (s: any) =>
+            s
+              .withWatermark((e: any) => e.ts, { allowedLatenessMs: 0 })
+              .keyBy((e: any) => e.k)
+              .aggregate(count()),
         }),
       ).toContain("outputMode 'append' needs a windowed aggregation");
     });
@@ -151,17 +180,51 @@ describe('defineJob', () => {
     });
 
     it.each([
-      ['returns nothing', () => undefined, 'pipeline must return the stream it was given, transformed (did you forget a return?), got undefined'],
+      [
+        'returns nothing',
+        () => undefined,
+        'pipeline must return the stream it was given, transformed (did you forget a return?), got undefined',
+      ],
       ['returns a plain object', () => ({ map: 1 }), 'got an object (Object)'],
-      ['ends with keyBy', (s: any) => s.keyBy((e: any) => e.k), 'pipeline ends with keyBy(): add .aggregate(...) or .window(...).aggregate(...)'],
-      ['ends with window', (s: any) => s.keyBy((e: any) => e.k).window(tumbling({ sizeMs: 5 })), 'pipeline ends with window(): add .aggregate(...)'],
+      [
+        'ends with keyBy',
+        (s: any) => s.keyBy((e: any) => e.k),
+        'pipeline ends with keyBy(): add .aggregate(...) or .window(...).aggregate(...)',
+      ],
+      [
+        'ends with window',
+        (s: any) => s.keyBy((e: any) => e.k).window(tumbling({ sizeMs: 5 })),
+        'pipeline ends with window(): add .aggregate(...)',
+      ],
       ['is not a function', 'events => events', 'pipeline must be a function, got "events => events"'],
-      ['throws', () => { throw new Error('boom'); }, 'pipeline threw while building the pipeline: boom'],
-      ['declares withWatermark twice', (s: any) => s.withWatermark(() => 1, { allowedLatenessMs: 0 }).withWatermark(() => 1, { allowedLatenessMs: 0 }), 'pipeline: withWatermark() may be declared once per pipeline'],
-      ['gives a negative lateness', (s: any) => s.withWatermark(() => 1, { allowedLatenessMs: -1 }), 'pipeline: withWatermark().allowedLatenessMs must be a finite number >= 0, got -1'],
+      [
+        'throws',
+        () => {
+          throw new Error('boom');
+        },
+        'pipeline threw while building the pipeline: boom',
+      ],
+      [
+        'declares withWatermark twice',
+        (s: any) => s.withWatermark(() => 1, { allowedLatenessMs: 0 }).withWatermark(() => 1, { allowedLatenessMs: 0 }),
+        'pipeline: withWatermark() may be declared once per pipeline',
+      ],
+      [
+        'gives a negative lateness',
+        (s: any) => s.withWatermark(() => 1, { allowedLatenessMs: -1 }),
+        'pipeline: withWatermark().allowedLatenessMs must be a finite number >= 0, got -1',
+      ],
       ['passes map a non-function', (s: any) => s.map('page'), 'pipeline: map() must be a function, got "page"'],
-      ['gives sum a non-function', (s: any) => s.keyBy((e: any) => e.k).aggregate(sum('n' as any)), 'pipeline: sum() must be a function, got "n"'],
-      ['uses a bad window', (s: any) => s.keyBy((e: any) => e.k).window({ type: 'sliding', sizeMs: 5 }), "pipeline: window().type must be 'tumbling', got \"sliding\""],
+      [
+        'gives sum a non-function',
+        (s: any) => s.keyBy((e: any) => e.k).aggregate(sum('n' as any)),
+        'pipeline: sum() must be a function, got "n"',
+      ],
+      [
+        'uses a bad window',
+        (s: any) => s.keyBy((e: any) => e.k).window({ type: 'sliding', sizeMs: 5 }),
+        'pipeline: window().type must be \'tumbling\', got "sliding"',
+      ],
     ])('rejects a pipeline function that %s', (_what, pipeline, message) => {
       expect(errorOf({ pipeline })).toContain(message);
     });
@@ -198,26 +261,59 @@ describe('sources and sinks', () => {
   });
 
   it('keeps a Kinesis routing function through defineJob, checking what it returns', () => {
-    const job = defineJob({ ...valid, source: kinesisSource({ streamName: 'clicks', hashKeyOf: (key) => (key === 'bad' ? '-1' : key === 'big' ? 2n ** 128n : `${key.length}`) }) });
+    const job = defineJob({
+      ...valid,
+      source: kinesisSource({
+        streamName: 'clicks',
+        hashKeyOf: (key) => (key === 'bad' ? '-1' : key === 'big' ? 2n ** 128n : `${key.length}`),
+      }),
+    });
     const hashKeyOf = job.source.hashKeyOf!;
     expect(hashKeyOf('abc')).toBe(3n);
-    expect(() => hashKeyOf('bad')).toThrow('kinesisSource().hashKeyOf must return a hash key from 0 to 2^128 - 1 (a bigint or a decimal string), got "-1" for key "bad"');
+    expect(() => hashKeyOf('bad')).toThrow(
+      'kinesisSource().hashKeyOf must return a hash key from 0 to 2^128 - 1 (a bigint or a decimal string), got "-1" for key "bad"',
+    );
     expect(() => hashKeyOf('big')).toThrow(JobSpecError);
-    const throwing = defineJob({ ...valid, source: kinesisSource({ streamName: 'clicks', hashKeyOf: () => { throw new RangeError('no route'); } }) });
-    expect(() => throwing.source.hashKeyOf!('k')).toThrow(expect.objectContaining({ name: 'JobSpecError', message: 'kinesisSource().hashKeyOf threw for key "k": no route' }));
+    const throwing = defineJob({
+      ...valid,
+      source: kinesisSource({
+        streamName: 'clicks',
+        hashKeyOf: () => {
+          throw new RangeError('no route');
+        },
+      }),
+    });
+    expect(() => throwing.source.hashKeyOf!('k')).toThrow(
+      expect.objectContaining({ name: 'JobSpecError', message: 'kinesisSource().hashKeyOf threw for key "k": no route' }),
+    );
     expect(defineJob({ ...valid, source: kinesisSource({ streamName: 'clicks' }) }).source).not.toHaveProperty('hashKeyOf');
   });
 
   it.each([
-    [() => kinesisSource({ streamName: 'x', hashKeyOf: 'md5' as never }), 'kinesisSource().hashKeyOf must be a function from a key to its hash key, got "md5"'],
-    [() => kinesisSource({ streamName: 'bad name' }), 'kinesisSource().streamName must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got "bad name"'],
-    [() => kinesisSource({ streamName: 'x', startingPosition: { timestamp: -1 } }), 'kinesisSource().startingPosition.timestamp must be non-negative integer epoch milliseconds, got -1'],
+    [
+      () => kinesisSource({ streamName: 'x', hashKeyOf: 'md5' as never }),
+      'kinesisSource().hashKeyOf must be a function from a key to its hash key, got "md5"',
+    ],
+    [
+      () => kinesisSource({ streamName: 'bad name' }),
+      'kinesisSource().streamName must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got "bad name"',
+    ],
+    [
+      () => kinesisSource({ streamName: 'x', startingPosition: { timestamp: -1 } }),
+      'kinesisSource().startingPosition.timestamp must be non-negative integer epoch milliseconds, got -1',
+    ],
     [() => memorySource({ streamName: '' }), 'memorySource().streamName must be a non-empty string, got ""'],
     [() => kafkaSource({ topic: 'a topic' }), 'kafkaSource().topic must be a Kafka topic name'],
     [() => kafkaSource({ topic: '..' }), 'kafkaSource().topic must be a Kafka topic name'],
     [() => kafkaSource({ topic: 'x'.repeat(250) }), 'kafkaSource().topic must be a Kafka topic name'],
-    [() => kafkaSource({ topic: 't', startingPosition: 'NOW' as 'LATEST' }), "kafkaSource().startingPosition must be 'EARLIEST', 'LATEST' or { timestamp }"],
-    [() => kafkaSource({ topic: 't', failOnDataLoss: 1 as unknown as boolean }), 'kafkaSource().failOnDataLoss must be true or false, got 1'],
+    [
+      () => kafkaSource({ topic: 't', startingPosition: 'NOW' as 'LATEST' }),
+      "kafkaSource().startingPosition must be 'EARLIEST', 'LATEST' or { timestamp }",
+    ],
+    [
+      () => kafkaSource({ topic: 't', failOnDataLoss: 1 as unknown as boolean }),
+      'kafkaSource().failOnDataLoss must be true or false, got 1',
+    ],
     [() => dynamoDbSink({ tableName: 'a/b' }), 'dynamoDbSink().tableName must be a DynamoDB table name'],
     [() => memorySink({ name: '' }), 'memorySink().name must be a non-empty string, got ""'],
   ])('rejects bad options (%#)', (make, message) => {

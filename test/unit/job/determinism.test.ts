@@ -69,7 +69,7 @@ describe('determinism', () => {
   });
 
   it('produces the same rows whatever order the state entries come in', () => {
-    const pipeline = pipelines['windowedAppend']!;
+    const pipeline = pipelines.windowedAppend!;
     const entries: [string, JsonValue][] = [
       ['["b",0]', [1]],
       ['["a",0]', [2]],

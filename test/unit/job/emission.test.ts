@@ -68,15 +68,35 @@ describe('append mode', () => {
     const run = new PartitionRun(pageViews('append'));
     const emitted: string[] = [];
     const batches: [Parameters<typeof view>[], number | null][] = [
-      [[['a', 1], ['a', 2], ['b', 3], ['a', 12]], null],
-      [[['a', 8], ['b', 14]], 7], // watermark 7: nothing closed yet
+      [
+        [
+          ['a', 1],
+          ['a', 2],
+          ['b', 3],
+          ['a', 12],
+        ],
+        null,
+      ],
+      [
+        [
+          ['a', 8],
+          ['b', 14],
+        ],
+        7,
+      ], // watermark 7: nothing closed yet
       [[['a', 27]], 9], // watermark 9: still nothing, [0, 10) ends at 10
       [[['c', 31]], 22], // watermark 22: [0, 10) and [10, 20) close
       [[], 40], // watermark 40: [20, 30) and [30, 40) close
       [[], 50], // nothing left
     ];
     const outcomes = batches.map(([views, watermark], i) =>
-      run.batch(recs(views.map(([page, ts]) => view(page, ts)), 100 * i), watermark),
+      run.batch(
+        recs(
+          views.map(([page, ts]) => view(page, ts)),
+          100 * i,
+        ),
+        watermark,
+      ),
     );
     for (const o of outcomes) emitted.push(...o.rows.map((r) => r.key));
     expect(outcomes.map((o) => o.rows.length)).toEqual([0, 0, 0, 4, 2, 0]);
@@ -118,10 +138,20 @@ describe('append mode', () => {
 describe('running aggregates per key (no window)', () => {
   it('emits { key, value } rows keyed by the key and keeps state forever', () => {
     const pipeline = job({
-      pipeline: (s) => s.withWatermark((e) => e.ts, { allowedLatenessMs: 0 }).keyBy((e) => e.user).aggregate(count()),
+      pipeline: (s) =>
+        s
+          .withWatermark((e) => e.ts, { allowedLatenessMs: 0 })
+          .keyBy((e) => e.user)
+          .aggregate(count()),
     }).pipeline;
     const run = new PartitionRun(pipeline);
-    const b1 = run.batch(recs([{ user: 'u1', ts: 1 }, { user: 42, ts: 2 }, { user: 'u1', ts: 3 }]));
+    const b1 = run.batch(
+      recs([
+        { user: 'u1', ts: 1 },
+        { user: 42, ts: 2 },
+        { user: 'u1', ts: 3 },
+      ]),
+    );
     expect(b1.rows).toEqual([
       { key: '42', value: { key: 42, value: 1 } },
       { key: 'u1', value: { key: 'u1', value: 2 } },

@@ -25,9 +25,7 @@ export const pageViews = defineJob({
 
 describe('the documented page-views job', () => {
   it('counts views per page and minute, batch after batch', () => {
-    expect(pageViews.pipeline.description).toBe(
-      'decode(json) > filter > map > withWatermark(10s) > keyBy > window(tumbling 1m) > count',
-    );
+    expect(pageViews.pipeline.description).toBe('decode(json) > filter > map > withWatermark(10s) > keyBy > window(tumbling 1m) > count');
     const run = new PartitionRun(pageViews.pipeline);
     const b1 = run.batch(
       recs([
@@ -66,7 +64,12 @@ describe('the documented page-views job', () => {
           .aggregate({ views: count(), bytes: sum((e) => e.size) }),
       sink: dynamoDbSink({ tableName: 'page-bytes' }),
     });
-    const outcome = new PartitionRun(job.pipeline).batch(recs([{ page: '/', ts: 1, size: 10 }, { page: '/', ts: 2, size: 5 }]));
+    const outcome = new PartitionRun(job.pipeline).batch(
+      recs([
+        { page: '/', ts: 1, size: 10 },
+        { page: '/', ts: 2, size: 5 },
+      ]),
+    );
     expect(outcome.rows).toEqual([{ key: '/#0', value: { key: '/', windowStart: 0, windowEnd: 60_000, views: 2, bytes: 15 } }]);
   });
 });

@@ -3,7 +3,10 @@ import { count, reduce, sum, tumbling } from '../../../engine/job/index.js';
 import { job, PartitionRun, rec, recs } from './harness.js';
 
 function failing(stage: string, reason: string | RegExp) {
-  return expect.objectContaining({ stage, reason: typeof reason === 'string' ? expect.stringContaining(reason) : expect.stringMatching(reason) });
+  return expect.objectContaining({
+    stage,
+    reason: typeof reason === 'string' ? expect.stringContaining(reason) : expect.stringMatching(reason),
+  });
 }
 
 describe('record failures', () => {
@@ -85,7 +88,13 @@ describe('record failures', () => {
   it('reports an aggregate function that fails, and leaves the group as it was', () => {
     const pipeline = job({ pipeline: (s) => s.keyBy((e) => e.k).aggregate(sum((e) => e.n)) }).pipeline;
     const run = new PartitionRun(pipeline);
-    const outcome = run.batch(recs([{ k: 'a', n: 1 }, { k: 'a', n: 'two' }, { k: 'a', n: 3 }]));
+    const outcome = run.batch(
+      recs([
+        { k: 'a', n: 1 },
+        { k: 'a', n: 'two' },
+        { k: 'a', n: 3 },
+      ]),
+    );
     expect(outcome.failures).toEqual([failing('aggregate', 'sum() needs a finite number, the function returned "two"')]);
     expect(outcome.rows).toEqual([{ key: 'a', value: { key: 'a', value: 4 } }]);
     expect(run.stateObject()).toEqual({ '["a"]': 4 });
@@ -112,7 +121,13 @@ describe('record failures', () => {
     const outcome = run.batch(
       recs([
         { parts: [{ k: 'a', n: 1 }] },
-        { parts: [{ k: 'a', n: 2 }, { k: 'b', n: 2 }, { k: 'a', n: -1 }] },
+        {
+          parts: [
+            { k: 'a', n: 2 },
+            { k: 'b', n: 2 },
+            { k: 'a', n: -1 },
+          ],
+        },
         { parts: [{ k: 'a', n: 3 }] },
       ]),
     );
@@ -150,7 +165,11 @@ describe('record failures', () => {
 
   it('never throws out of run() for bad records: a batch of only bad records yields only failures', () => {
     const pipeline = job({
-      pipeline: (s) => s.map((e) => e.a.b).keyBy((e) => e).aggregate(count()),
+      pipeline: (s) =>
+        s
+          .map((e) => e.a.b)
+          .keyBy((e) => e)
+          .aggregate(count()),
     }).pipeline;
     const outcome = new PartitionRun(pipeline).batch([rec(1, 'x'), rec(2, { a: 1 }), rec(3, { a: null })]);
     expect(outcome.rows).toEqual([]);

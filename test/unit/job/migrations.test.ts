@@ -40,11 +40,19 @@ describe('defineJob migrations', () => {
 
   it('names what is wrong with a migration', () => {
     expect(errorOf(2, {})).toBe('job counts: migrations must be an array, got {}');
-    expect(errorOf(2, [{ fromVersion: 0, state: () => null }])).toBe('job counts: migrations[0].fromVersion must be a positive integer, got 0');
-    expect(errorOf(2, [{ fromVersion: 2, state: () => null }])).toBe("job counts: migrations[0].fromVersion must differ from the job's own version 2");
-    expect(errorOf(3, [toNamed, { ...toNamed }])).toBe('job counts: migrations[1].fromVersion repeats version 1: one migration per version');
+    expect(errorOf(2, [{ fromVersion: 0, state: () => null }])).toBe(
+      'job counts: migrations[0].fromVersion must be a positive integer, got 0',
+    );
+    expect(errorOf(2, [{ fromVersion: 2, state: () => null }])).toBe(
+      "job counts: migrations[0].fromVersion must differ from the job's own version 2",
+    );
+    expect(errorOf(3, [toNamed, { ...toNamed }])).toBe(
+      'job counts: migrations[1].fromVersion repeats version 1: one migration per version',
+    );
     expect(errorOf(2, [{ fromVersion: 1 }])).toBe('job counts: migrations[0].state must be a function, got undefined');
-    expect(errorOf(2, [{ fromVersion: 1, state: () => null, to: 2 }])).toBe('job counts: migrations[0].to is not a migration field (fromVersion, state)');
+    expect(errorOf(2, [{ fromVersion: 1, state: () => null, to: 2 }])).toBe(
+      'job counts: migrations[0].to is not a migration field (fromVersion, state)',
+    );
   });
 });
 
@@ -52,7 +60,12 @@ describe('the executor applies a migration', () => {
   async function ranVersionOne() {
     const ports = createMemoryPorts();
     ports.source.createStream('in', ['p']);
-    const add = (keys: string[]) => ports.source.append('in', 'p', keys.map((k) => ({ key: k, data: new TextEncoder().encode(JSON.stringify({ k })) })));
+    const add = (keys: string[]) =>
+      ports.source.append(
+        'in',
+        'p',
+        keys.map((k) => ({ key: k, data: new TextEncoder().encode(JSON.stringify({ k })) })),
+      );
     add(['a', 'b', 'a']);
     await runDriver(defineJob(spec(1)), ports, { jobId: 'counts' });
     return { ports, add };
@@ -64,14 +77,22 @@ describe('the executor applies a migration', () => {
     const latest = (await ports.wal.getLatestBatch('counts'))!;
     expect(latest.plan).toMatchObject({ jobVersion: 2, migrateFromVersion: 1 });
     // The batch read nothing, but its state version holds the migrated state.
-    expect(latest.commit!.partitions['p']!.stateVersion).toBe(latest.plan.batchId);
-    expect(Object.fromEntries(await ports.state.load('counts', 'p', latest.plan.batchId))).toEqual({ '["a"]': { n: 2 }, '["b"]': { n: 1 } });
+    expect(latest.commit!.partitions.p!.stateVersion).toBe(latest.plan.batchId);
+    expect(Object.fromEntries(await ports.state.load('counts', 'p', latest.plan.batchId))).toEqual({
+      '["a"]': { n: 2 },
+      '["b"]': { n: 1 },
+    });
   });
 
   it('drops entries the migration returns null for, and fails the batch when it throws or merges two keys', async () => {
     const { ports, add } = await ranVersionOne();
     const dropB: StateMigration = { fromVersion: 1, state: (key, value) => (key === '["b"]' ? null : { key, value: { n: value } }) };
-    const throws: StateMigration = { fromVersion: 1, state: () => { throw new Error('boom'); } };
+    const throws: StateMigration = {
+      fromVersion: 1,
+      state: () => {
+        throw new Error('boom');
+      },
+    };
     const merges: StateMigration = { fromVersion: 1, state: (_key, value) => ({ key: '["a"]', value }) };
     await expect(runDriver(defineJob(spec(2, [throws])), ports, { jobId: 'counts', executorAttempts: 1 })).rejects.toThrow(
       'the state migration from version 1 threw for key ["a"]: Error: boom',

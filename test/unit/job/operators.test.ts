@@ -98,8 +98,6 @@ describe('pipeline description', () => {
           .window(tumbling({ sizeMs: 60_000 }))
           .aggregate(count()),
     });
-    expect(definition.pipeline.description).toBe(
-      'decode(json) > filter > map > withWatermark(10s) > keyBy > window(tumbling 1m) > count',
-    );
+    expect(definition.pipeline.description).toBe('decode(json) > filter > map > withWatermark(10s) > keyBy > window(tumbling 1m) > count');
   });
 });

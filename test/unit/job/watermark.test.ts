@@ -19,7 +19,12 @@ describe('event time and the watermark', () => {
 
   it('drops values whose event time is below the watermark and counts them as late, not as failures', () => {
     const outcome = new PartitionRun(windowed).batch(
-      recs([{ k: 'a', ts: 9_999 }, { k: 'a', ts: 10_000 }, { k: 'a', ts: 4_000 }, { k: 'b', ts: 10_500 }]),
+      recs([
+        { k: 'a', ts: 9_999 },
+        { k: 'a', ts: 10_000 },
+        { k: 'a', ts: 4_000 },
+        { k: 'b', ts: 10_500 },
+      ]),
       10_000,
     );
     expect(outcome.lateRecords).toBe(2);
@@ -31,13 +36,26 @@ describe('event time and the watermark', () => {
   });
 
   it('accepts everything while the watermark is null', () => {
-    const outcome = new PartitionRun(windowed).batch(recs([{ k: 'a', ts: -5 }, { k: 'a', ts: 0 }]), null);
+    const outcome = new PartitionRun(windowed).batch(
+      recs([
+        { k: 'a', ts: -5 },
+        { k: 'a', ts: 0 },
+      ]),
+      null,
+    );
     expect(outcome.lateRecords).toBe(0);
     expect(outcome.rows.map((r) => r.key)).toEqual(['a#-1000', 'a#0']);
   });
 
   it('reports the highest event time of accepted values only', () => {
-    const outcome = new PartitionRun(windowed).batch(recs([{ k: 'a', ts: 20_000 }, { k: 'a', ts: 3_000 }, { k: 'a', ts: 1_000 }]), 2_000);
+    const outcome = new PartitionRun(windowed).batch(
+      recs([
+        { k: 'a', ts: 20_000 },
+        { k: 'a', ts: 3_000 },
+        { k: 'a', ts: 1_000 },
+      ]),
+      2_000,
+    );
     expect(outcome.maxEventTimeMs).toBe(20_000);
     const onlyLate = new PartitionRun(windowed).batch(recs([{ k: 'a', ts: 1_000 }]), 2_000);
     expect(onlyLate.maxEventTimeMs).toBeNull();
@@ -48,7 +66,12 @@ describe('event time and the watermark', () => {
     const pipeline = job({
       pipeline: (s) => s.withWatermark((e) => e.ts, { allowedLatenessMs: 0 }).filter((e) => e.keep),
     }).pipeline;
-    const outcome = new PartitionRun(pipeline).batch(recs([{ ts: 7, keep: true }, { ts: 9, keep: false }]));
+    const outcome = new PartitionRun(pipeline).batch(
+      recs([
+        { ts: 7, keep: true },
+        { ts: 9, keep: false },
+      ]),
+    );
     expect(outcome.maxEventTimeMs).toBe(9);
     expect(outcome.rows).toHaveLength(1);
   });
@@ -91,7 +114,11 @@ describe('event time and the watermark', () => {
 
   it("windows by the record's arrival time when the pipeline has no withWatermark", () => {
     const pipeline = job({
-      pipeline: (s) => s.keyBy((e) => e.k).window(tumbling({ sizeMs: 1_000 })).aggregate(sum((e) => e.n)),
+      pipeline: (s) =>
+        s
+          .keyBy((e) => e.k)
+          .window(tumbling({ sizeMs: 1_000 }))
+          .aggregate(sum((e) => e.n)),
     }).pipeline;
     const outcome = new PartitionRun(pipeline).batch([
       rec(1, { k: 'a', n: 1 }, { arrivalTimeMs: 1_999 }),

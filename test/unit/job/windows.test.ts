@@ -27,9 +27,9 @@ describe('tumbling windows', () => {
     fc.assert(
       fc.property(
         fc.oneof(fc.integer({ min: -1e13, max: 1e13 }), fc.double({ min: -1e13, max: 1e13, noNaN: true })),
-        fc.integer({ min: 1, max: 1e9 }).chain((sizeMs) =>
-          fc.record({ sizeMs: fc.constant(sizeMs), offsetMs: fc.integer({ min: 0, max: sizeMs - 1 }) }),
-        ),
+        fc
+          .integer({ min: 1, max: 1e9 })
+          .chain((sizeMs) => fc.record({ sizeMs: fc.constant(sizeMs), offsetMs: fc.integer({ min: 0, max: sizeMs - 1 }) })),
         (t, options) => {
           const w = tumbling(options);
           const start = windowStartOf(w, t);

@@ -52,9 +52,9 @@ afterAll(async () => {
 describe('KafkaClients with a SCRAM secret', () => {
   it('checks the connection when built, before any secret is read', () => {
     const { reader, calls } = countingReader();
-    expect(() => new KafkaClients({ ...connection, auth: { type: 'scram-sha-512', secretArn: 'AmazonMSK_sluice' } }, { secrets: reader })).toThrow(
-      ConfigurationError,
-    );
+    expect(
+      () => new KafkaClients({ ...connection, auth: { type: 'scram-sha-512', secretArn: 'AmazonMSK_sluice' } }, { secrets: reader }),
+    ).toThrow(ConfigurationError);
     expect(calls()).toBe(0);
   });
 

@@ -28,18 +28,30 @@ async function errorOf(call: () => unknown): Promise<Error> {
 describe('kafkaClientConfig: the kafkajs configuration of a connection', () => {
   it('plaintext without authentication (the local mock cluster)', () => {
     const config = kafkaClientConfig({ brokers: ['127.0.0.1:40001'] });
-    expect(config).toMatchObject({ brokers: ['127.0.0.1:40001'], clientId: 'sluice', ssl: false, connectionTimeout: 3_000, requestTimeout: 30_000 });
+    expect(config).toMatchObject({
+      brokers: ['127.0.0.1:40001'],
+      clientId: 'sluice',
+      ssl: false,
+      connectionTimeout: 3_000,
+      requestTimeout: 30_000,
+    });
     expect(config).not.toHaveProperty('sasl');
   });
 
   it('TLS without authentication (MSK port 9094), with a private CA and server name when given', () => {
     expect(kafkaClientConfig({ brokers: ['b-1:9094'], tls: true }).ssl).toBe(true);
-    expect(kafkaClientConfig({ brokers: ['b-1:9094'], tls: { ca: PEM, servername: 'kafka.internal' } }).ssl).toEqual({ ca: PEM, servername: 'kafka.internal' });
+    expect(kafkaClientConfig({ brokers: ['b-1:9094'], tls: { ca: PEM, servername: 'kafka.internal' } }).ssl).toEqual({
+      ca: PEM,
+      servername: 'kafka.internal',
+    });
   });
 
   it('SASL/SCRAM (MSK port 9096): TLS on by default, off only when asked', () => {
     const scram: KafkaConnection = { brokers: ['b-1:9096'], auth: { type: 'scram-sha-512', username: 'alice', password: 's3cret' } };
-    expect(kafkaClientConfig(scram)).toMatchObject({ ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 's3cret' } });
+    expect(kafkaClientConfig(scram)).toMatchObject({
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 's3cret' },
+    });
     expect(kafkaClientConfig({ ...scram, tls: false, auth: { type: 'scram-sha-256', username: 'a', password: 'b' } })).toMatchObject({
       ssl: false,
       sasl: { mechanism: 'scram-sha-256' },
@@ -99,16 +111,40 @@ describe('kafkaClientConfig: the kafkajs configuration of a connection', () => {
     [{ brokers: ['b-1'] }, 'kafka.brokers[0] must be host:port, got "b-1"'],
     [{ brokers: ['b-1:9092', 'b-2:70000'] }, 'kafka.brokers[1] must be host:port, got "b-2:70000"'],
     [{ brokers: ['b:1'], clientId: 'has space' }, 'kafka.clientId must be 1-100 of a-z A-Z 0-9 . _ -, got "has space"'],
-    [{ brokers: ['b:1'], auth: { type: 'plain' } }, "kafka.auth.type must be 'none', 'scram-sha-512', 'scram-sha-256' or 'iam', got \"plain\""],
+    [
+      { brokers: ['b:1'], auth: { type: 'plain' } },
+      "kafka.auth.type must be 'none', 'scram-sha-512', 'scram-sha-256' or 'iam', got \"plain\"",
+    ],
     [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', username: 'a' } }, 'kafka.auth.password must be a non-empty string'],
-    [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', password: 'p' } }, 'kafka.auth.username must be a non-empty string (or give secretArn instead), got undefined'],
-    [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: SECRET_ARN, username: 'u' } }, 'kafka.auth takes secretArn or username and password, not both'],
-    [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: 'AmazonMSK_sluice' } }, 'kafka.auth.secretArn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got "AmazonMSK_sluice"'],
-    [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: 'arn:aws:secretsmanager:eu-west-1:1234:secret:AmazonMSK_x' } }, 'kafka.auth.secretArn must be a Secrets Manager secret ARN'],
-    [{ brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd' } }, 'kafka.auth.secretArn must be a Secrets Manager secret ARN'],
-    [{ brokers: ['b:1'], auth: { type: 'scram-sha-256', secretArn: 42 } }, 'kafka.auth.secretArn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got 42'],
+    [
+      { brokers: ['b:1'], auth: { type: 'scram-sha-512', password: 'p' } },
+      'kafka.auth.username must be a non-empty string (or give secretArn instead), got undefined',
+    ],
+    [
+      { brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: SECRET_ARN, username: 'u' } },
+      'kafka.auth takes secretArn or username and password, not both',
+    ],
+    [
+      { brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: 'AmazonMSK_sluice' } },
+      'kafka.auth.secretArn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got "AmazonMSK_sluice"',
+    ],
+    [
+      { brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: 'arn:aws:secretsmanager:eu-west-1:1234:secret:AmazonMSK_x' } },
+      'kafka.auth.secretArn must be a Secrets Manager secret ARN',
+    ],
+    [
+      { brokers: ['b:1'], auth: { type: 'scram-sha-512', secretArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd' } },
+      'kafka.auth.secretArn must be a Secrets Manager secret ARN',
+    ],
+    [
+      { brokers: ['b:1'], auth: { type: 'scram-sha-256', secretArn: 42 } },
+      'kafka.auth.secretArn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>), got 42',
+    ],
     [{ brokers: ['b:1'], auth: { type: 'iam' } }, 'kafka.auth.region must be an AWS region such as eu-west-1, got undefined'],
-    [{ brokers: ['b:1'], auth: { type: 'iam', region: 'Ireland' } }, 'kafka.auth.region must be an AWS region such as eu-west-1, got "Ireland"'],
+    [
+      { brokers: ['b:1'], auth: { type: 'iam', region: 'Ireland' } },
+      'kafka.auth.region must be an AWS region such as eu-west-1, got "Ireland"',
+    ],
     [{ brokers: ['b:1'], auth: { type: 'iam', region: 'eu-west-1' }, tls: false }, 'kafka.tls must not be false with IAM authentication'],
     [{ brokers: ['b:1'], tls: { ca: 'not a pem' } }, 'kafka.tls.ca must be PEM certificates'],
     [{ brokers: ['b:1'], tls: { rejectUnauthorized: false } }, 'kafka.tls.rejectUnauthorized is not a TLS setting (known: ca, servername)'],
@@ -134,7 +170,10 @@ describe('kafkaClientConfig: the kafkajs configuration of a connection', () => {
   });
 
   it('accepts SCRAM credentials named by a Secrets Manager secret, in any partition', () => {
-    for (const secretArn of [SECRET_ARN, 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:team/AmazonMSK_a+b=c.d@e-123456']) {
+    for (const secretArn of [
+      SECRET_ARN,
+      'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:team/AmazonMSK_a+b=c.d@e-123456',
+    ]) {
       expect(checkKafkaConnection({ brokers: ['b-1:9096'], auth: { type: 'scram-sha-512', secretArn } })).toMatchObject({
         auth: { type: 'scram-sha-512', secretArn },
         tls: {},
@@ -164,8 +203,15 @@ describe('resolveKafkaAuth: SCRAM credentials from their secret', () => {
     const { reader, asked } = readerOf(JSON.stringify({ username: 'alice', password: 'hunter2', engine: 'ignored' }));
     const resolved = await resolveKafkaAuth(connection, { secrets: reader });
     expect(asked).toEqual([SECRET_ARN]);
-    expect(resolved).toEqual({ brokers: ['b-1:9096'], clientId: 'views', auth: { type: 'scram-sha-512', username: 'alice', password: 'hunter2' } });
-    expect(kafkaClientConfig(resolved)).toMatchObject({ ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 'hunter2' } });
+    expect(resolved).toEqual({
+      brokers: ['b-1:9096'],
+      clientId: 'views',
+      auth: { type: 'scram-sha-512', username: 'alice', password: 'hunter2' },
+    });
+    expect(kafkaClientConfig(resolved)).toMatchObject({
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'alice', password: 'hunter2' },
+    });
   });
 
   it('leaves every other connection as it is, reading nothing', async () => {
@@ -192,13 +238,15 @@ describe('resolveKafkaAuth: SCRAM credentials from their secret', () => {
   ])('refuses the secret %j, naming it and what is wrong, never its content', async (secretString, problem) => {
     const error = await errorOf(() => resolveKafkaAuth(connection, { secrets: readerOf(secretString).reader }));
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect(error.message).toBe(`the Kafka SCRAM secret ${SECRET_ARN} ${problem}: its SecretString must be JSON {"username":"...","password":"..."}`);
-    expect(JSON.stringify({ message: error.message, context: (error as ConfigurationError).context, cause: String(error.cause) })).not.toMatch(
-      /hunter2|reader-x7|987654321/,
+    expect(error.message).toBe(
+      `the Kafka SCRAM secret ${SECRET_ARN} ${problem}: its SecretString must be JSON {"username":"...","password":"..."}`,
     );
+    expect(
+      JSON.stringify({ message: error.message, context: (error as ConfigurationError).context, cause: String(error.cause) }),
+    ).not.toMatch(/hunter2|reader-x7|987654321/);
   });
 
-  it('passes the reader\'s failure on', async () => {
+  it("passes the reader's failure on", async () => {
     const reader: SecretReader = async () => {
       throw new Error('throttled');
     };
@@ -213,7 +261,9 @@ describe('kafkaConnectionFromEnv', () => {
   });
 
   it('reads IAM with the Lambda region, SCRAM with credentials, and plain settings', () => {
-    expect(kafkaConnectionFromEnv({ SLUICE_KAFKA_BROKERS: `${MSK[0]}, ${MSK[1]}`, SLUICE_KAFKA_AUTH: 'iam', AWS_REGION: 'eu-west-1' })).toEqual({
+    expect(
+      kafkaConnectionFromEnv({ SLUICE_KAFKA_BROKERS: `${MSK[0]}, ${MSK[1]}`, SLUICE_KAFKA_AUTH: 'iam', AWS_REGION: 'eu-west-1' }),
+    ).toEqual({
       brokers: MSK,
       auth: { type: 'iam', region: 'eu-west-1' },
     });
@@ -235,11 +285,21 @@ describe('kafkaConnectionFromEnv', () => {
 
   it('reads SCRAM from a secret, named by SLUICE_KAFKA_SECRET_ARN', () => {
     expect(
-      kafkaConnectionFromEnv({ SLUICE_KAFKA_BROKERS: 'b-1:9096,b-2:9096', SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_SECRET_ARN: SECRET_ARN, SLUICE_KAFKA_TLS: 'true' }),
+      kafkaConnectionFromEnv({
+        SLUICE_KAFKA_BROKERS: 'b-1:9096,b-2:9096',
+        SLUICE_KAFKA_AUTH: 'scram-sha-512',
+        SLUICE_KAFKA_SECRET_ARN: SECRET_ARN,
+        SLUICE_KAFKA_TLS: 'true',
+      }),
     ).toEqual({ brokers: ['b-1:9096', 'b-2:9096'], auth: { type: 'scram-sha-512', secretArn: SECRET_ARN }, tls: true });
     // Empty variables count as unset (a template that leaves them blank).
     expect(
-      kafkaConnectionFromEnv({ SLUICE_KAFKA_BROKERS: 'b:9096', SLUICE_KAFKA_AUTH: 'scram-sha-256', SLUICE_KAFKA_SECRET_ARN: SECRET_ARN, SLUICE_KAFKA_USERNAME: '' }),
+      kafkaConnectionFromEnv({
+        SLUICE_KAFKA_BROKERS: 'b:9096',
+        SLUICE_KAFKA_AUTH: 'scram-sha-256',
+        SLUICE_KAFKA_SECRET_ARN: SECRET_ARN,
+        SLUICE_KAFKA_USERNAME: '',
+      }),
     ).toEqual({ brokers: ['b:9096'], auth: { type: 'scram-sha-256', secretArn: SECRET_ARN } });
   });
 
@@ -249,13 +309,27 @@ describe('kafkaConnectionFromEnv', () => {
       { SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'scram-sha-512' },
       'environment variable SLUICE_KAFKA_SECRET_ARN, or SLUICE_KAFKA_USERNAME and SLUICE_KAFKA_PASSWORD, must be set with scram-sha-512',
     ],
-    [{ SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_USERNAME: 'u' }, 'environment variable SLUICE_KAFKA_PASSWORD must be set with scram-sha-512'],
     [
-      { SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_SECRET_ARN: SECRET_ARN, SLUICE_KAFKA_PASSWORD: 'hunter2' },
+      { SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_USERNAME: 'u' },
+      'environment variable SLUICE_KAFKA_PASSWORD must be set with scram-sha-512',
+    ],
+    [
+      {
+        SLUICE_KAFKA_BROKERS: 'b:1',
+        SLUICE_KAFKA_AUTH: 'scram-sha-512',
+        SLUICE_KAFKA_SECRET_ARN: SECRET_ARN,
+        SLUICE_KAFKA_PASSWORD: 'hunter2',
+      },
       'environment variables SLUICE_KAFKA_SECRET_ARN and SLUICE_KAFKA_USERNAME/SLUICE_KAFKA_PASSWORD are both set: give the SCRAM credentials one way only',
     ],
-    [{ SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_SECRET_ARN: 'AmazonMSK_sluice' }, 'kafka.auth.secretArn must be a Secrets Manager secret ARN'],
-    [{ SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'kerberos' }, 'SLUICE_KAFKA_AUTH must be none, scram-sha-512, scram-sha-256 or iam, got "kerberos"'],
+    [
+      { SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'scram-sha-512', SLUICE_KAFKA_SECRET_ARN: 'AmazonMSK_sluice' },
+      'kafka.auth.secretArn must be a Secrets Manager secret ARN',
+    ],
+    [
+      { SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_AUTH: 'kerberos' },
+      'SLUICE_KAFKA_AUTH must be none, scram-sha-512, scram-sha-256 or iam, got "kerberos"',
+    ],
     [{ SLUICE_KAFKA_BROKERS: 'b:1', SLUICE_KAFKA_TLS: 'yes' }, 'SLUICE_KAFKA_TLS must be true or false, got "yes"'],
     [{ SLUICE_KAFKA_BROKERS: 'b:1,oops' }, 'kafka.brokers[1] must be host:port, got "oops"'],
   ])('rejects %j', (env, message) => {

@@ -92,34 +92,34 @@ describe('takeRange: one fetch response to the records of [position, endBefore)'
 
   it('property: fetching batch by batch from any start yields exactly the records in [start, end), once, in order', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 12 }),
-        fc.nat(),
-        fc.nat(),
-        (sizes, a, b) => {
-          const batches: FetchedMessage[][] = [];
-          let next = 0;
-          for (const size of sizes) {
-            batches.push(batch(next, Array.from({ length: size }, (_, i) => next + i)));
-            next += size;
-          }
-          const total = next;
-          const start = a % (total + 1);
-          const end = start + (b % (total - start + 1));
-          // A broker answers a fetch at p with the batches from the one holding p, one or two at a time.
-          const seen: number[] = [];
-          let position = BigInt(start);
-          for (let guard = 0; position < BigInt(end); guard += 1) {
-            expect(guard).toBeLessThan(100);
-            const from = batches.findIndex((bt) => BigInt(bt[bt.length - 1]!.offset) >= position);
-            const taken = takeRange(batches.slice(from, from + 1 + (guard % 2)).flat(), [], position, BigInt(end));
-            expect(taken.next).toBeGreaterThan(position);
-            seen.push(...offsetsOf(taken.messages));
-            position = taken.next;
-          }
-          expect(seen).toEqual(Array.from({ length: end - start }, (_, i) => start + i));
-        },
-      ),
+      fc.property(fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 12 }), fc.nat(), fc.nat(), (sizes, a, b) => {
+        const batches: FetchedMessage[][] = [];
+        let next = 0;
+        for (const size of sizes) {
+          batches.push(
+            batch(
+              next,
+              Array.from({ length: size }, (_, i) => next + i),
+            ),
+          );
+          next += size;
+        }
+        const total = next;
+        const start = a % (total + 1);
+        const end = start + (b % (total - start + 1));
+        // A broker answers a fetch at p with the batches from the one holding p, one or two at a time.
+        const seen: number[] = [];
+        let position = BigInt(start);
+        for (let guard = 0; position < BigInt(end); guard += 1) {
+          expect(guard).toBeLessThan(100);
+          const from = batches.findIndex((bt) => BigInt(bt[bt.length - 1]!.offset) >= position);
+          const taken = takeRange(batches.slice(from, from + 1 + (guard % 2)).flat(), [], position, BigInt(end));
+          expect(taken.next).toBeGreaterThan(position);
+          seen.push(...offsetsOf(taken.messages));
+          position = taken.next;
+        }
+        expect(seen).toEqual(Array.from({ length: end - start }, (_, i) => start + i));
+      }),
     );
   });
 });

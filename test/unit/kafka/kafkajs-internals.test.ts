@@ -12,8 +12,9 @@ import { internalCluster, KAFKAJS_VERSION } from '../../../engine/adapters/kafka
 
 const require = createRequire(import.meta.url);
 const installed = (JSON.parse(readFileSync(require.resolve('kafkajs/package.json'), 'utf8')) as { version: string }).version;
-const pinned = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> })
-  .dependencies['kafkajs'];
+const pinned = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }
+).dependencies.kafkajs;
 
 const WHAT_TO_DO =
   'engine/adapters/kafka/kafkajs-internals.ts uses kafkajs internals; read its header, check each one against the new ' +
@@ -21,11 +22,16 @@ const WHAT_TO_DO =
 
 describe('the kafkajs the Kafka reader is written against', () => {
   it('is the version installed', () => {
-    expect(installed, `kafkajs ${installed} is installed, the Kafka reader is written against ${KAFKAJS_VERSION}: ${WHAT_TO_DO}`).toBe(KAFKAJS_VERSION);
+    expect(installed, `kafkajs ${installed} is installed, the Kafka reader is written against ${KAFKAJS_VERSION}: ${WHAT_TO_DO}`).toBe(
+      KAFKAJS_VERSION,
+    );
   });
 
   it('is the version package.json pins, exactly', () => {
-    expect(pinned, `package.json asks for kafkajs "${pinned}", the Kafka reader is written against exactly ${KAFKAJS_VERSION}: ${WHAT_TO_DO}`).toBe(KAFKAJS_VERSION);
+    expect(
+      pinned,
+      `package.json asks for kafkajs "${pinned}", the Kafka reader is written against exactly ${KAFKAJS_VERSION}: ${WHAT_TO_DO}`,
+    ).toBe(KAFKAJS_VERSION);
   });
 
   it('still has the internal cluster the reader fetches through (nothing connects)', () => {

@@ -22,7 +22,9 @@ describe('the sources factory of the AWS ports', () => {
     try {
       expect(ports.kafka).toBeNull();
       expect(() => ports.sources({ type: 'kafka', topic: 'clicks' })).toThrow(ConfigurationError);
-      expect(() => ports.sources({ type: 'kafka', topic: 'clicks' })).toThrow(/reads Kafka topic clicks, but these ports have no Kafka connection/);
+      expect(() => ports.sources({ type: 'kafka', topic: 'clicks' })).toThrow(
+        /reads Kafka topic clicks, but these ports have no Kafka connection/,
+      );
       expect(ports.sources({ type: 'kinesis', streamName: 'clicks' })).toBeInstanceOf(KinesisSourceReader);
     } finally {
       destroyAwsClients(ports.clients);

@@ -61,14 +61,21 @@ describe('awsSecretReader on the Secrets Manager SDK client', () => {
   it('sends GetSecretValue for the secret and returns its SecretString', async () => {
     answer = {
       status: 200,
-      body: { ARN: SECRET_ARN, Name: 'AmazonMSK_sluice', SecretString: CREDENTIALS, VersionId: 'v-1', VersionStages: ['AWSCURRENT'], CreatedDate: 1_700_000_000 },
+      body: {
+        ARN: SECRET_ARN,
+        Name: 'AmazonMSK_sluice',
+        SecretString: CREDENTIALS,
+        VersionId: 'v-1',
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: 1_700_000_000,
+      },
     };
     expect(await awsSecretReader(client)(SECRET_ARN)).toBe(CREDENTIALS);
     expect(seen).toHaveLength(1);
     expect(seen[0]!.method).toBe('POST');
     expect(seen[0]!.headers['x-amz-target']).toBe('secretsmanager.GetSecretValue');
     expect(seen[0]!.headers['content-type']).toBe('application/x-amz-json-1.1');
-    expect(seen[0]!.headers['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=x\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request/);
+    expect(seen[0]!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=x\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request/);
     expect(seen[0]!.body).toEqual({ SecretId: SECRET_ARN });
   });
 
@@ -82,10 +89,16 @@ describe('awsSecretReader on the Secrets Manager SDK client', () => {
   });
 
   it('returns undefined for a binary secret (no SecretString), which resolveKafkaAuth refuses', async () => {
-    answer = { status: 200, body: { ARN: SECRET_ARN, Name: 'AmazonMSK_sluice', SecretBinary: Buffer.from(CREDENTIALS).toString('base64'), VersionId: 'v-1' } };
+    answer = {
+      status: 200,
+      body: { ARN: SECRET_ARN, Name: 'AmazonMSK_sluice', SecretBinary: Buffer.from(CREDENTIALS).toString('base64'), VersionId: 'v-1' },
+    };
     expect(await awsSecretReader(client)(SECRET_ARN)).toBeUndefined();
     await expect(
-      resolveKafkaAuth({ brokers: ['b-1:9096'], auth: { type: 'scram-sha-512', secretArn: SECRET_ARN } }, { secrets: awsSecretReader(client) }),
+      resolveKafkaAuth(
+        { brokers: ['b-1:9096'], auth: { type: 'scram-sha-512', secretArn: SECRET_ARN } },
+        { secrets: awsSecretReader(client) },
+      ),
     ).rejects.toThrow(`the Kafka SCRAM secret ${SECRET_ARN} holds no SecretString (a binary secret)`);
   });
 

@@ -23,7 +23,12 @@ function fullPlan(): BatchPlan {
         inherits: [{ partition: 'shardId-000000000000', stateVersion: 40, jobVersion: 1 }],
         hashKeyRange: { start: '0', end: '170141183460469231731687303715884105727' },
       }),
-      partitionPlan('7', { start: { type: 'AT_OFFSET', offset: '60' }, endBefore: '90', endIsTail: false, skipped: { from: '50', to: '60' } }),
+      partitionPlan('7', {
+        start: { type: 'AT_OFFSET', offset: '60' },
+        endBefore: '90',
+        endIsTail: false,
+        skipped: { from: '50', to: '60' },
+      }),
     ],
     finished: { 'shardId-000000000000': 40 },
     handedOver: { 'shardId-000000000000': 41 },
@@ -42,8 +47,17 @@ function committed(plan: BatchPlan = fullPlan()): BatchRecord {
       epoch: 3,
       maxEventTimeMs: 2_600,
       partitions: {
-        'shardId-000000000001': partitionCommit({ end: { count: 2, lastOffset: OFFSET, closed: true }, nextStart: { type: 'AFTER', offset: OFFSET }, stateVersion: 42 }),
-        'shardId-000000000002': partitionCommit({ end: { count: 0 }, nextStart: { type: 'AT_TIMESTAMP', timestamp: 1_000 }, caughtUp: false, lagMs: 80 }),
+        'shardId-000000000001': partitionCommit({
+          end: { count: 2, lastOffset: OFFSET, closed: true },
+          nextStart: { type: 'AFTER', offset: OFFSET },
+          stateVersion: 42,
+        }),
+        'shardId-000000000002': partitionCommit({
+          end: { count: 0 },
+          nextStart: { type: 'AT_TIMESTAMP', timestamp: 1_000 },
+          caughtUp: false,
+          lagMs: 80,
+        }),
         '7': partitionCommit({ end: { count: 0, startedAt: '65' }, nextStart: { type: 'AT_OFFSET', offset: '90' }, stateVersion: 42 }),
       },
       metrics: metrics({ records: 2, skippedOffsets: 15, outputRows: 1, stateRows: 1, stateBytesWritten: 20, durationMs: 40, lagMs: 80 }),
@@ -125,14 +139,23 @@ describe('a record this code cannot read', () => {
   });
 
   it('refuses a malformed record, saying where it is malformed', () => {
-    const good = stored(encodeBatchRecord(committed())) as { plan: { partitions: Record<string, unknown>[] }; commit: Record<string, unknown> };
+    const good = stored(encodeBatchRecord(committed())) as {
+      plan: { partitions: Record<string, unknown>[] };
+      commit: Record<string, unknown>;
+    };
     const cases: [unknown, RegExp][] = [
       [null, /malformed: the record: /],
       ['PLANNED', /malformed: the record: /],
       [{ ...good, status: 'DONE' }, /malformed: status: /],
-      [{ ...good, plan: { ...good.plan, partitions: [{ ...good.plan.partitions[0], maxRecords: '500' }] } }, /malformed: plan\.partitions\.0\.maxRecords: /],
+      [
+        { ...good, plan: { ...good.plan, partitions: [{ ...good.plan.partitions[0], maxRecords: '500' }] } },
+        /malformed: plan\.partitions\.0\.maxRecords: /,
+      ],
       [{ ...good, plan: { ...good.plan, epoch: 1.5 } }, /malformed: plan\.epoch: /],
-      [{ ...good, plan: { ...good.plan, partitions: [{ ...good.plan.partitions[0], start: { type: 'LATEST' } }] } }, /malformed: plan\.partitions\.0\.start\.type: /],
+      [
+        { ...good, plan: { ...good.plan, partitions: [{ ...good.plan.partitions[0], start: { type: 'LATEST' } }] } },
+        /malformed: plan\.partitions\.0\.start\.type: /,
+      ],
       [{ ...good, commit: { ...good.commit, metrics: undefined } }, /malformed: commit\.metrics: /],
       // A field the format does not have: a writer of another format.
       [{ ...good, plan: { ...good.plan, priority: 1 } }, /malformed: plan: .*priority/],

@@ -71,14 +71,21 @@ describe('resolveNextBatch', () => {
 
   it('refuses to follow a batch that is not committed', () => {
     const plan = planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: ['a'], settings, nowMs: 1 });
-    expect(() =>
-      planNextBatch({ jobId: 'j', epoch: 1, previous: batchRecord(plan), partitions: [], settings, nowMs: 2 }),
-    ).toThrow(/not committed/);
+    expect(() => planNextBatch({ jobId: 'j', epoch: 1, previous: batchRecord(plan), partitions: [], settings, nowMs: 2 })).toThrow(
+      /not committed/,
+    );
   });
 
   it('rejects a bad rate limit with a JobSpecError', () => {
     expect(() =>
-      planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: [], settings: { ...settings, maxRecordsPerPartition: 0 }, nowMs: 1 }),
+      planNextBatch({
+        jobId: 'j',
+        epoch: 1,
+        previous: null,
+        partitions: [],
+        settings: { ...settings, maxRecordsPerPartition: 0 },
+        nowMs: 1,
+      }),
     ).toThrow(JobSpecError);
   });
 });
@@ -86,18 +93,22 @@ describe('resolveNextBatch', () => {
 describe('nextWatermark', () => {
   it('never decreases and trails the highest event time by the allowed lateness', () => {
     fc.assert(
-      fc.property(fc.array(fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: null })), fc.integer({ min: 0, max: 1e6 }), (times, lateness) => {
-        let watermark: number | null = null;
-        let max: number | null = null;
-        for (const t of times) {
-          if (t !== null) max = max === null ? t : Math.max(max, t);
-          const next = nextWatermark(watermark, max, lateness);
-          if (watermark !== null) expect(next).not.toBeNull();
-          if (watermark !== null) expect(next!).toBeGreaterThanOrEqual(watermark);
-          if (max !== null) expect(next).toBe(Math.max(watermark ?? -Infinity, max - lateness));
-          watermark = next;
-        }
-      }),
+      fc.property(
+        fc.array(fc.option(fc.integer({ min: 0, max: 1e9 }), { nil: null })),
+        fc.integer({ min: 0, max: 1e6 }),
+        (times, lateness) => {
+          let watermark: number | null = null;
+          let max: number | null = null;
+          for (const t of times) {
+            if (t !== null) max = max === null ? t : Math.max(max, t);
+            const next = nextWatermark(watermark, max, lateness);
+            if (watermark !== null) expect(next).not.toBeNull();
+            if (watermark !== null) expect(next!).toBeGreaterThanOrEqual(watermark);
+            if (max !== null) expect(next).toBe(Math.max(watermark ?? -Infinity, max - lateness));
+            watermark = next;
+          }
+        },
+      ),
     );
   });
 
@@ -112,7 +123,10 @@ describe('buildCommit', () => {
     const plan = planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: ['a', 'b'], settings, nowMs: 100 });
     const commit = buildCommit({
       plan,
-      results: [result('a', { records: 3, maxEventTimeMs: 10, lagMs: 5 }), result('b', { records: 4, maxEventTimeMs: 30, lagMs: 9, caughtUp: false })],
+      results: [
+        result('a', { records: 3, maxEventTimeMs: 10, lagMs: 5 }),
+        result('b', { records: 4, maxEventTimeMs: 30, lagMs: 9, caughtUp: false }),
+      ],
       epoch: 2,
       nowMs: 160,
     });

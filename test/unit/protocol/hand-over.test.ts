@@ -61,19 +61,31 @@ describe('handing a finished shard state over to its children', () => {
     const v2 = { ...settings, jobVersion: 2, migratesFrom: [1] };
     const plan = planNextBatch({ jobId: 'j', epoch: 1, previous: batch, partitions: listed, settings: v2, nowMs: 1 });
     expect(plan.finishedJobVersions).toEqual({ p: 1 });
-    expect(plan.partitions.map((x) => x.inherits)).toEqual([[{ partition: 'p', stateVersion: 2, jobVersion: 1 }], [{ partition: 'p', stateVersion: 2, jobVersion: 1 }]]);
+    expect(plan.partitions.map((x) => x.inherits)).toEqual([
+      [{ partition: 'p', stateVersion: 2, jobVersion: 1 }],
+      [{ partition: 'p', stateVersion: 2, jobVersion: 1 }],
+    ]);
     // Under the version it finished in, nothing to migrate.
-    expect(planNextBatch({ jobId: 'j', epoch: 1, previous: batch, partitions: listed, settings, nowMs: 1 }).partitions[0]!.inherits).toEqual([{ partition: 'p', stateVersion: 2 }]);
+    expect(
+      planNextBatch({ jobId: 'j', epoch: 1, previous: batch, partitions: listed, settings, nowMs: 1 }).partitions[0]!.inherits,
+    ).toEqual([{ partition: 'p', stateVersion: 2 }]);
   });
 
   it('refuses to start a child from a parent written by a version the code cannot migrate from', () => {
-    expect(() => inheritedStates([{ partition: 'p', stateVersion: 4 }], { p: 1 }, { jobId: 'j', child: 'c', codeVersion: 3, migratesFrom: [2] })).toThrow(
-      /shard c starts from the final state of its parent p, written by job version 1, and this code is version 3/,
-    );
+    expect(() =>
+      inheritedStates([{ partition: 'p', stateVersion: 4 }], { p: 1 }, { jobId: 'j', child: 'c', codeVersion: 3, migratesFrom: [2] }),
+    ).toThrow(/shard c starts from the final state of its parent p, written by job version 1, and this code is version 3/);
   });
 
   it('marks a partition the source lists as closed, so its executor reads on to its end', () => {
-    const plan = planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: [{ id: 'p', parentIds: [], closed: true }, shard('q')], settings, nowMs: 1 });
+    const plan = planNextBatch({
+      jobId: 'j',
+      epoch: 1,
+      previous: null,
+      partitions: [{ id: 'p', parentIds: [], closed: true }, shard('q')],
+      settings,
+      nowMs: 1,
+    });
     expect(plan.partitions.map((p) => [p.partition, p.closed])).toEqual([
       ['p', true],
       ['q', undefined],
@@ -85,7 +97,13 @@ describe('handing a finished shard state over to its children', () => {
     const plan = planNextBatch({
       jobId: 'j',
       epoch: 1,
-      previous: { ...batch, commit: { ...batch.commit!, partitions: { p: { ...batch.commit!.partitions['p']!, end: { count: 0, closed: true }, stateVersion: 0 } } } },
+      previous: {
+        ...batch,
+        commit: {
+          ...batch.commit!,
+          partitions: { p: { ...batch.commit!.partitions.p!, end: { count: 0, closed: true }, stateVersion: 0 } },
+        },
+      },
       partitions: [shard('p'), shard('c', 'p')],
       settings,
       nowMs: 1,

@@ -76,7 +76,7 @@ describe('keyGroupHashRange', () => {
     );
   });
 
-  it('makes regrouping a re-slicing: with G′ = k·G, a key\'s new group lies inside its old one', () => {
+  it("makes regrouping a re-slicing: with G′ = k·G, a key's new group lies inside its old one", () => {
     fc.assert(
       fc.property(hash32, fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 16 }), (h, g, k) => {
         expect(Math.floor(keyGroupOfHash(h, g * k) / k)).toBe(keyGroupOfHash(h, g));

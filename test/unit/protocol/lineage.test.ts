@@ -36,10 +36,22 @@ describe('lineageOf', () => {
       { id: 'b', parentIds: [] },
       { id: 'ab', parentIds: ['b', 'a'] },
     ];
-    const one = lineageOf({ listed: merge, previousFinished: {}, committed: { a: { end: { closed: true }, stateVersion: 3 }, b: { end: {}, stateVersion: 2 } } });
+    const one = lineageOf({
+      listed: merge,
+      previousFinished: {},
+      committed: { a: { end: { closed: true }, stateVersion: 3 }, b: { end: {}, stateVersion: 2 } },
+    });
     expect(one.ready.map((p) => p.id)).toEqual(['b']);
     const two = lineageOf({ listed: merge, previousFinished: one.finished, committed: { b: { end: { closed: true }, stateVersion: 5 } } });
-    expect(two.ready).toEqual([{ id: 'ab', inherits: [{ partition: 'a', stateVersion: 3 }, { partition: 'b', stateVersion: 5 }] }]);
+    expect(two.ready).toEqual([
+      {
+        id: 'ab',
+        inherits: [
+          { partition: 'a', stateVersion: 3 },
+          { partition: 'b', stateVersion: 5 },
+        ],
+      },
+    ]);
   });
 
   it('does not wait for a parent the source no longer lists, and forgets finished partitions nobody needs', () => {
@@ -60,23 +72,26 @@ describe('lineageOf', () => {
 
 describe('inheritState', () => {
   const groupKeyOf = (stateKey: string) => (JSON.parse(stateKey) as [string])[0];
-  const stateOf = (keys: readonly string[]) =>
-    new Map<string, JsonValue>(keys.map((k, i) => [JSON.stringify([k, i]), i]));
+  const stateOf = (keys: readonly string[]) => new Map<string, JsonValue>(keys.map((k, i) => [JSON.stringify([k, i]), i]));
 
   it('a split divides a parent’s entries between its children: each entry lands in exactly one', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 60 }), fc.bigInt({ min: 1n, max: 2n ** 128n - 2n }), (keys, cut) => {
-        const parent = stateOf(keys);
-        const low = { start: '0', end: (cut - 1n).toString() };
-        const high = { start: cut.toString(), end: FULL.end };
-        const a = inheritState([{ partition: 'p', state: parent }], low, groupKeyOf);
-        const b = inheritState([{ partition: 'p', state: parent }], high, groupKeyOf);
-        expect(a.size + b.size).toBe(parent.size);
-        for (const [k, v] of parent) {
-          const owner = hashKeyOf(groupKeyOf(k)) < cut ? a : b;
-          expect(owner.get(k)).toEqual(v);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 60 }),
+        fc.bigInt({ min: 1n, max: 2n ** 128n - 2n }),
+        (keys, cut) => {
+          const parent = stateOf(keys);
+          const low = { start: '0', end: (cut - 1n).toString() };
+          const high = { start: cut.toString(), end: FULL.end };
+          const a = inheritState([{ partition: 'p', state: parent }], low, groupKeyOf);
+          const b = inheritState([{ partition: 'p', state: parent }], high, groupKeyOf);
+          expect(a.size + b.size).toBe(parent.size);
+          for (const [k, v] of parent) {
+            const owner = hashKeyOf(groupKeyOf(k)) < cut ? a : b;
+            expect(owner.get(k)).toEqual(v);
+          }
+        },
+      ),
     );
   });
 
@@ -104,7 +119,14 @@ describe('inheritState', () => {
   it('a merge unites its parents’ entries', () => {
     const a = stateOf(['x', 'y']);
     const b = new Map<string, JsonValue>([[JSON.stringify(['z', 9]), 9]]);
-    const merged = inheritState([{ partition: 'b', state: b }, { partition: 'a', state: a }], FULL, groupKeyOf);
+    const merged = inheritState(
+      [
+        { partition: 'b', state: b },
+        { partition: 'a', state: a },
+      ],
+      FULL,
+      groupKeyOf,
+    );
     expect(new Map([...merged].sort())).toEqual(new Map([...a, ...b].sort()));
   });
 

@@ -11,7 +11,10 @@ import {
 
 /** Kinesis-like sequence numbers: 56 digits, far beyond Number.MAX_SAFE_INTEGER. */
 const sequenceNumber = fc.bigInt({ min: 10n ** 55n, max: 10n ** 56n - 1n }).map((n) => n.toString());
-const anyOffset = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n }).map((n) => n.toString()), sequenceNumber);
+const anyOffset = fc.oneof(
+  fc.bigInt({ min: 0n, max: 2n ** 64n }).map((n) => n.toString()),
+  sequenceNumber,
+);
 const offsetPair = fc.oneof(
   fc.tuple(anyOffset, anyOffset),
   anyOffset.map((a) => [a, a] as [string, string]),

@@ -11,12 +11,21 @@ const v1: PlanningSettings = { startingPosition: 'EARLIEST', maxRecordsPerPartit
 
 function committedAfter(previous: BatchRecord | null, settings: PlanningSettings, extra: Partial<BatchPlan> = {}): BatchRecord {
   const plan = { ...planNextBatch({ jobId: 'j', epoch: 1, previous, partitions: ['a'], settings, nowMs: 1 }), ...extra };
-  const results = [partitionResult('a', { end: { count: 1, lastOffset: '5' }, stateVersion: plan.batchId, records: 1, outputRows: 1, stateRows: 1, stateBytesWritten: 1 })];
+  const results = [
+    partitionResult('a', {
+      end: { count: 1, lastOffset: '5' },
+      stateVersion: plan.batchId,
+      records: 1,
+      outputRows: 1,
+      stateRows: 1,
+      stateBytesWritten: 1,
+    }),
+  ];
   return batchRecord(plan, buildCommit({ plan, results, epoch: 1, nowMs: 2 }));
 }
 
 describe('job versions in plans', () => {
-  it('records the code\'s version in every plan, and generation 0 until a replay', () => {
+  it("records the code's version in every plan, and generation 0 until a replay", () => {
     const one = committedAfter(null, v1);
     expect(one.plan).toMatchObject({ jobVersion: 1, generation: 0 });
     expect(one.plan.migrateFromVersion).toBeUndefined();
@@ -36,7 +45,14 @@ describe('job versions in plans', () => {
     const v2 = { ...v1, jobVersion: 2, migratesFrom: [1] };
     const two = planNextBatch({ jobId: 'j', epoch: 1, previous: one, partitions: ['a'], settings: v2, nowMs: 3 });
     expect(two).toMatchObject({ jobVersion: 2, migrateFromVersion: 1 });
-    const three = planNextBatch({ jobId: 'j', epoch: 1, previous: { ...committedAfter(one, v2), plan: two }, partitions: ['a'], settings: v2, nowMs: 4 });
+    const three = planNextBatch({
+      jobId: 'j',
+      epoch: 1,
+      previous: { ...committedAfter(one, v2), plan: two },
+      partitions: ['a'],
+      settings: v2,
+      nowMs: 4,
+    });
     expect(three.migrateFromVersion).toBeUndefined();
     // A plan written before versions were recorded is compatible with any version.
     const { jobVersion: _, ...legacy } = one.plan;
@@ -45,9 +61,17 @@ describe('job versions in plans', () => {
     expect(stateMigrationFor({ jobId: 'j', checkpoint: two, codeVersion: 1, migratesFrom: [2] })).toBe(2);
   });
 
-  it('refuses to plan after another version\'s checkpoint without a migration, saying what to do', () => {
+  it("refuses to plan after another version's checkpoint without a migration, saying what to do", () => {
     const one = committedAfter(null, v1);
-    const plan = () => planNextBatch({ jobId: 'j', epoch: 1, previous: one, partitions: ['a'], settings: { ...v1, jobVersion: 3, migratesFrom: [2] }, nowMs: 3 });
+    const plan = () =>
+      planNextBatch({
+        jobId: 'j',
+        epoch: 1,
+        previous: one,
+        partitions: ['a'],
+        settings: { ...v1, jobVersion: 3, migratesFrom: [2] },
+        nowMs: 3,
+      });
     expect(plan).toThrow(JobSpecError);
     expect(plan).toThrow(
       'job j: its checkpoint (the state after batch 1) was written by job version 1, and this code is version 3, which ' +
@@ -60,7 +84,8 @@ describe('job versions in plans', () => {
   it('resumes a planned batch only with the version that planned it', () => {
     const planned = batchRecord(planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: ['a'], settings: v1, nowMs: 1 }));
     expect(resolveNextBatch({ jobId: 'j', epoch: 2, latest: planned, partitions: ['a'], settings: v1, nowMs: 2 }).kind).toBe('resume');
-    const resume = () => resolveNextBatch({ jobId: 'j', epoch: 2, latest: planned, partitions: ['a'], settings: { ...v1, jobVersion: 2 }, nowMs: 2 });
+    const resume = () =>
+      resolveNextBatch({ jobId: 'j', epoch: 2, latest: planned, partitions: ['a'], settings: { ...v1, jobVersion: 2 }, nowMs: 2 });
     expect(resume).toThrow(JobSpecError);
     expect(resume).toThrow(
       'job j: batch 1 was planned by job version 1 and is not committed; this code is version 2. A planned batch is ' +
@@ -75,9 +100,9 @@ describe('job versions in plans', () => {
 
   it('rejects a version that is not a positive integer', () => {
     for (const jobVersion of [0, -1, 1.5, Number.NaN]) {
-      expect(() => planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: ['a'], settings: { ...v1, jobVersion }, nowMs: 1 })).toThrow(
-        JobSpecError,
-      );
+      expect(() =>
+        planNextBatch({ jobId: 'j', epoch: 1, previous: null, partitions: ['a'], settings: { ...v1, jobVersion }, nowMs: 1 }),
+      ).toThrow(JobSpecError);
     }
   });
 });

@@ -7,10 +7,11 @@ import { mayReplace } from '../../../engine/ports/sink.js';
 const pair = fc.record({ generation: fc.integer({ min: 0, max: 4 }), batchId: fc.integer({ min: 1, max: 30 }) });
 
 describe('the order of sink writes', () => {
-  it('replaces a row exactly when the write\'s (generation, batch) is not below the stored pair, lexicographically', () => {
+  it("replaces a row exactly when the write's (generation, batch) is not below the stored pair, lexicographically", () => {
     fc.assert(
       fc.property(pair, pair, (stored, write) => {
-        const lexicographic = write.generation > stored.generation || (write.generation === stored.generation && write.batchId >= stored.batchId);
+        const lexicographic =
+          write.generation > stored.generation || (write.generation === stored.generation && write.batchId >= stored.batchId);
         expect(mayReplace(stored, write)).toBe(lexicographic);
       }),
     );

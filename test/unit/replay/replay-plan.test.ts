@@ -41,9 +41,20 @@ function replayedSeven(overrides: { a?: Partial<BatchCommit['partitions'][string
     epoch: 9,
     maxEventTimeMs: 1_400,
     partitions: {
-      a: partitionCommit({ end: { count: 10, lastOffset: '70' }, nextStart: { type: 'AFTER', offset: '70' }, stateVersion: 4, caughtUp: false, ...overrides.a }),
+      a: partitionCommit({
+        end: { count: 10, lastOffset: '70' },
+        nextStart: { type: 'AFTER', offset: '70' },
+        stateVersion: 4,
+        caughtUp: false,
+        ...overrides.a,
+      }),
       p: partitionCommit({ end: { count: 2, lastOffset: '9', closed: true }, nextStart: { type: 'AFTER', offset: '9' }, stateVersion: 7 }),
-      k: partitionCommit({ end: { count: 10, lastOffset: '39' }, nextStart: { type: 'AT_OFFSET', offset: '40' }, stateVersion: 3, caughtUp: false }),
+      k: partitionCommit({
+        end: { count: 10, lastOffset: '39' },
+        nextStart: { type: 'AT_OFFSET', offset: '40' },
+        stateVersion: 3,
+        caughtUp: false,
+      }),
     },
     metrics: metrics({ records: 22, outputRows: 3, stateRows: 3, stateBytesWritten: 9, durationMs: 5 }),
   });
@@ -53,7 +64,7 @@ function replayedSeven(overrides: { a?: Partial<BatchCommit['partitions'][string
 const v2 = { version: 2, allowedLatenessMs: 100, migratesFrom: [1] };
 
 describe('replayPlanOf', () => {
-  it('keeps the first run\'s ranges and takes state versions, watermark and event time from the replay\'s previous batch', () => {
+  it("keeps the first run's ranges and takes state versions, watermark and event time from the replay's previous batch", () => {
     const plan = replayPlanOf({ original, previous: replayedSeven(), jobId: 'job', epoch: 9, generation: 2, nowMs: 5_000, job: v2 });
     expect(plan).toEqual({
       jobId: 'job',
@@ -66,8 +77,22 @@ describe('replayPlanOf', () => {
       partitions: [
         { partition: 'a', start: { type: 'AFTER', offset: '70' }, maxRecords: 10, baseStateVersion: 4 },
         // The child inherits the parent's final state as the replay left it (7 here).
-        { partition: 'c', start: { type: 'EARLIEST' }, maxRecords: 10, baseStateVersion: 0, inherits: [{ partition: 'p', stateVersion: 7 }], hashKeyRange: RANGE },
-        { partition: 'k', start: { type: 'AT_OFFSET', offset: '40' }, maxRecords: 10, baseStateVersion: 3, endBefore: '50', endIsTail: true },
+        {
+          partition: 'c',
+          start: { type: 'EARLIEST' },
+          maxRecords: 10,
+          baseStateVersion: 0,
+          inherits: [{ partition: 'p', stateVersion: 7 }],
+          hashKeyRange: RANGE,
+        },
+        {
+          partition: 'k',
+          start: { type: 'AT_OFFSET', offset: '40' },
+          maxRecords: 10,
+          baseStateVersion: 3,
+          endBefore: '50',
+          endIsTail: true,
+        },
       ],
       startingPosition: { type: 'EARLIEST' },
       finished: { p: 7, old: 2 },
@@ -79,28 +104,47 @@ describe('replayPlanOf', () => {
     expect(readsSameRanges(plan, original)).toBe(true);
   });
 
-  it('takes a finished parent\'s final state version from the replay', () => {
+  it("takes a finished parent's final state version from the replay", () => {
     const previous = replayedSeven();
-    const p = previous.commit!.partitions['p']!;
-    const moved: BatchRecord = { ...previous, commit: { ...previous.commit!, partitions: { ...previous.commit!.partitions, p: { ...p, stateVersion: 5 } } } };
+    const p = previous.commit!.partitions.p!;
+    const moved: BatchRecord = {
+      ...previous,
+      commit: { ...previous.commit!, partitions: { ...previous.commit!.partitions, p: { ...p, stateVersion: 5 } } },
+    };
     const plan = replayPlanOf({ original, previous: moved, jobId: 'job', epoch: 9, generation: 2, nowMs: 5_000, job: v2 });
     expect(plan.partitions[1]!.inherits).toEqual([{ partition: 'p', stateVersion: 5 }]);
     expect(plan.finished).toEqual({ p: 5, old: 2 });
-    expect(stateVersionsAfter(moved)).toEqual(new Map([['old', 2], ['p', 5], ['a', 4], ['k', 3]]));
+    expect(stateVersionsAfter(moved)).toEqual(
+      new Map([
+        ['old', 2],
+        ['p', 5],
+        ['a', 4],
+        ['k', 3],
+      ]),
+    );
   });
 
   it('leaves out, after a batch, the finished partitions already handed over to their children', () => {
     const seven = replayedSeven({ plan: { finished: { old: 2, gone: 1 }, handedOver: { gone: 5 } } });
-    expect(stateVersionsAfter(seven)).toEqual(new Map([['old', 2], ['p', 7], ['a', 4], ['k', 3]]));
+    expect(stateVersionsAfter(seven)).toEqual(
+      new Map([
+        ['old', 2],
+        ['p', 7],
+        ['a', 4],
+        ['k', 3],
+      ]),
+    );
   });
 
-  it('names the version a child\'s parent finished under when it is not the code\'s, and fails without a migration from it', () => {
+  it("names the version a child's parent finished under when it is not the code's, and fails without a migration from it", () => {
     // The replay's batch 7 ran (and finished p) under version 1; the code is version 2.
     const underV1 = replayedSeven({ plan: { jobVersion: 1 } });
     const plan = replayPlanOf({ original, previous: underV1, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 });
     expect(plan.partitions[1]!.inherits).toEqual([{ partition: 'p', stateVersion: 7, jobVersion: 1 }]);
     expect(plan.finishedJobVersions).toEqual({ p: 1 });
-    expect(() => replayPlanOf({ original, previous: underV1, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: { ...v2, migratesFrom: [] } })).toThrow(
+    expect(() =>
+      replayPlanOf({ original, previous: underV1, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: { ...v2, migratesFrom: [] } }),
+    ).toThrow(
       /shard c starts from the final state of its parent p, written by job version 1, and this code is version 2, which declares no state migration from version 1/,
     );
   });
@@ -108,20 +152,28 @@ describe('replayPlanOf', () => {
   it('migrates when the previous batch was written by another version that the job migrates from', () => {
     const previous = replayedSeven({ plan: { jobVersion: 1 } });
     expect(replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 }).migrateFromVersion).toBe(1);
-    expect(() => replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: { ...v2, migratesFrom: [] } })).toThrow(
-      JobSpecError,
-    );
+    expect(() =>
+      replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: { ...v2, migratesFrom: [] } }),
+    ).toThrow(JobSpecError);
   });
 
-  it('refuses a batch that does not start where the replay\'s previous batch ended', () => {
+  it("refuses a batch that does not start where the replay's previous batch ended", () => {
     const previous = replayedSeven({ a: { nextStart: { type: 'AFTER', offset: '71' } } });
     expect(() => replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 })).toThrow(ConflictError);
     expect(() => replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 })).toThrow(
       /partition a starts elsewhere than batch 7 ended/,
     );
-    expect(() => replayPlanOf({ original, previous: { ...replayedSeven(), status: BatchStatus.PLANNED }, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job: v2 })).toThrow(
-      /not committed/,
-    );
+    expect(() =>
+      replayPlanOf({
+        original,
+        previous: { ...replayedSeven(), status: BatchStatus.PLANNED },
+        jobId: 'job',
+        epoch: 9,
+        generation: 2,
+        nowMs: 1,
+        job: v2,
+      }),
+    ).toThrow(/not committed/);
   });
 
   it('plans the first batch from the empty state', () => {

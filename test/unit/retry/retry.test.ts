@@ -40,7 +40,10 @@ describe('retry', () => {
     await expect(retry(plain.fn, options)).rejects.toThrow('boom');
     expect(plain.attempts).toEqual([1, 2, 3]);
     expect(sleeps).toHaveLength(2);
-    const wrapped = await retry(failing(10).fn, { ...options, onExhausted: (error, n) => new TransientError(`gave up after ${n}: ${String(error)}`) }).catch((e: unknown) => e);
+    const wrapped = await retry(failing(10).fn, {
+      ...options,
+      onExhausted: (error, n) => new TransientError(`gave up after ${n}: ${String(error)}`),
+    }).catch((e: unknown) => e);
     expect(wrapped).toBeInstanceOf(TransientError);
     expect((wrapped as Error).message).toBe('gave up after 3: Error: boom');
   });
@@ -57,7 +60,9 @@ describe('retry', () => {
     const { options } = recording({ attempts: 10 });
     const asked: number[] = [];
     const run = failing(10);
-    await expect(retry(run.fn, { ...options, shouldRetry: (_error, attempt) => (asked.push(attempt), attempt < 3) })).rejects.toThrow('boom');
+    await expect(retry(run.fn, { ...options, shouldRetry: (_error, attempt) => (asked.push(attempt), attempt < 3) })).rejects.toThrow(
+      'boom',
+    );
     expect(asked).toEqual([1, 2, 3]);
     expect(run.attempts).toEqual([1, 2, 3]);
   });
@@ -74,11 +79,14 @@ describe('retry', () => {
     const { options, sleeps } = recording({ attempts: 5, onExhausted: () => new Error('not this') });
     const seen: number[] = [];
     const reason = new Error('stop here');
-    const error = await retry(async (attempt, bail) => {
-      seen.push(attempt);
-      if (attempt === 2) bail(reason);
-      throw new Error('again');
-    }, { ...options, shouldRetry: () => true }).catch((e: unknown) => e);
+    const error = await retry(
+      async (attempt, bail) => {
+        seen.push(attempt);
+        if (attempt === 2) bail(reason);
+        throw new Error('again');
+      },
+      { ...options, shouldRetry: () => true },
+    ).catch((e: unknown) => e);
     expect(error).toBe(reason);
     expect(seen).toEqual([1, 2]);
     expect(sleeps).toEqual([100]);

@@ -39,14 +39,23 @@ describe('npm run replay / npm run checkpoints: arguments', () => {
     expect(help.stdout).toContain('usage: npm run replay -- --job <id> --from-batch <N>');
     expect(help.stdout).toContain('--dry-run');
     expect(noJob).toMatchObject({ code: 2, stderr: expect.stringContaining("error: required option '--job <id>' not specified") });
-    expect(badBatch).toMatchObject({ code: 2, stderr: expect.stringContaining("error: option '--from-batch <N>' argument 'three' is invalid. Expected an integer >= 0.") });
+    expect(badBatch).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("error: option '--from-batch <N>' argument 'three' is invalid. Expected an integer >= 0."),
+    });
     expect(awsOnly).toMatchObject({ code: 2, stderr: expect.stringContaining('--wal-table needs --aws') });
-    expect(awsMissing).toMatchObject({ code: 2, stderr: expect.stringContaining('--aws needs --dead-letter-table (or $SLUICE_DEAD_LETTER_TABLE)') });
+    expect(awsMissing).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--aws needs --dead-letter-table (or $SLUICE_DEAD_LETTER_TABLE)'),
+    });
     expect(noData).toMatchObject({ code: 3, stderr: expect.stringContaining(`no local runtime data in ${missingDir}`) });
     expect(cpHelp.code).toBe(0);
     expect(cpHelp.stdout).toContain('npm run checkpoints -- show --job <id> --partition <p>');
     expect(cpNoCommand).toMatchObject({ code: 2, stderr: expect.stringContaining('expected one command, list or show; got none') });
-    expect(cpNoPartition).toMatchObject({ code: 2, stderr: expect.stringContaining("error: required option '--partition <p>' not specified") });
+    expect(cpNoPartition).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("error: required option '--partition <p>' not specified"),
+    });
     expect(cpNoData).toMatchObject({ code: 3, stderr: expect.stringContaining('no local runtime data') });
   });
 
@@ -57,9 +66,18 @@ describe('npm run replay / npm run checkpoints: arguments', () => {
       run('scripts/checkpoints.ts', ['show', '--job', 'j', '--partition', 'p', '--version', '1.5']),
       run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--param', '__proto__=1']),
     ]);
-    expect(exponent).toMatchObject({ code: 2, stderr: expect.stringContaining("error: option '--from-batch <N>' argument '1e3' is invalid. Expected an integer >= 0.") });
-    expect(hex).toMatchObject({ code: 2, stderr: expect.stringContaining("error: option '--limit <n>' argument '0x10' is invalid. Expected a positive integer.") });
-    expect(fraction).toMatchObject({ code: 2, stderr: expect.stringContaining("error: option '--version <v>' argument '1.5' is invalid. Expected an integer >= 0.") });
+    expect(exponent).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("error: option '--from-batch <N>' argument '1e3' is invalid. Expected an integer >= 0."),
+    });
+    expect(hex).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("error: option '--limit <n>' argument '0x10' is invalid. Expected a positive integer."),
+    });
+    expect(fraction).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("error: option '--version <v>' argument '1.5' is invalid. Expected an integer >= 0."),
+    });
     expect(proto).toMatchObject({ code: 2, stderr: expect.stringContaining('__proto__ cannot be a parameter name') });
   });
 });

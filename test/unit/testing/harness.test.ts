@@ -39,7 +39,7 @@ describe('the test harness', () => {
     t.addRecords([{ page: '/a', ts: 8_000 }]); // behind the newest event, ahead of the watermark
     const second = await t.runBatch();
     expect(second.watermarkMs).toBe(7_000);
-    expect(second.emitted.map((r) => [r.key, r.value['value']])).toEqual([['/a#0', 3]]);
+    expect(second.emitted.map((r) => [r.key, r.value.value])).toEqual([['/a#0', 3]]);
     expect(await t.sinkValues()).toMatchObject({ '/a#0': { value: 3 }, '/b#10000': { value: 1 } });
   });
 
@@ -56,13 +56,16 @@ describe('the test harness', () => {
 
   it('append mode emits a window once, when the watermark passes its end, and evicts it', async () => {
     const t = createTestHarness(views('append'));
-    t.addRecords([{ page: '/a', ts: 1_000 }, { page: '/a', ts: 4_000 }]);
+    t.addRecords([
+      { page: '/a', ts: 1_000 },
+      { page: '/a', ts: 4_000 },
+    ]);
     expect((await t.runBatch()).emitted).toEqual([]);
     t.addRecords([{ page: '/a', ts: 16_000 }]);
     const second = await t.runBatch(); // watermark -1000: nothing closes
     expect(second.emitted).toEqual([]);
     const third = await t.runBatch(); // watermark 11000 passes the end of [0, 10000)
-    expect(third.emitted.map((r) => [r.key, r.value['value']])).toEqual([['/a#0', 2]]);
+    expect(third.emitted.map((r) => [r.key, r.value.value])).toEqual([['/a#0', 2]]);
     expect(third.stateRows).toBe(1);
     const fourth = await t.runBatch();
     expect(fourth.emitted).toEqual([]);

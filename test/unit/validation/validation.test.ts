@@ -36,7 +36,13 @@ describe('show', () => {
   });
 
   it('names what JSON cannot hold', () => {
-    expect([undefined, () => 1, 5n, Infinity, Number.NaN].map((v) => show(v))).toEqual(['undefined', 'a function', '5n', 'Infinity', 'NaN']);
+    expect([undefined, () => 1, 5n, Infinity, Number.NaN].map((v) => show(v))).toEqual([
+      'undefined',
+      'a function',
+      '5n',
+      'Infinity',
+      'NaN',
+    ]);
     expect(show(undefined, { absent: 'nothing' })).toBe('nothing');
     expect(show({ a: undefined, b: () => 1, c: [undefined], d: new Date(0) })).toBe('{"c":[null],"d":"1970-01-01T00:00:00.000Z"}');
   });
@@ -67,14 +73,18 @@ describe('parse', () => {
   });
 
   it('throws the class it is given, with its prefix, and qualified paths', () => {
-    const error = errorOf(() => parse(Body, { limit: 1, inner: { flag: 'yes' } }, { name: 'spec', qualified: true, prefix: 'bad spec: ', error: JobSpecError }));
+    const error = errorOf(() =>
+      parse(Body, { limit: 1, inner: { flag: 'yes' } }, { name: 'spec', qualified: true, prefix: 'bad spec: ', error: JobSpecError }),
+    );
     expect(error).toBeInstanceOf(JobSpecError);
     expect(error.message).toBe('bad spec: spec.inner.flag must be a boolean, got "yes"');
   });
 
   it('says a missing field as the subject words it', () => {
     expect(errorOf(() => parse(Body, {}, { name: 'body', missing: 'is required' })).message).toBe('limit is required');
-    expect(errorOf(() => parse(Body, {}, { name: 'body', absent: 'nothing' })).message).toBe('limit must be an integer from 1 to 100, got nothing');
+    expect(errorOf(() => parse(Body, {}, { name: 'body', absent: 'nothing' })).message).toBe(
+      'limit must be an integer from 1 to 100, got nothing',
+    );
   });
 
   it(`reports at most ${MAX_PROBLEMS} problems, and counts the rest`, () => {
@@ -99,8 +109,12 @@ describe('parse', () => {
 
   it('reports the problems of the union form the value was meant for', () => {
     const Position = expecting('"earliest" or { "timestamp": ... }', z.union([z.literal('earliest'), z.object({ timestamp: z.number() })]));
-    expect(errorOf(() => parse(Position, { timestamp: 'noon' }, { name: 'position' })).message).toBe('timestamp must be a number, got "noon"');
-    expect(errorOf(() => parse(Position, 'latest', { name: 'position' })).message).toBe('position must be "earliest" or { "timestamp": ... }, got "latest"');
+    expect(errorOf(() => parse(Position, { timestamp: 'noon' }, { name: 'position' })).message).toBe(
+      'timestamp must be a number, got "noon"',
+    );
+    expect(errorOf(() => parse(Position, 'latest', { name: 'position' })).message).toBe(
+      'position must be "earliest" or { "timestamp": ... }, got "latest"',
+    );
   });
 });
 
@@ -117,8 +131,8 @@ describe('jsonObject', () => {
   });
 
   it('refuses a value nested 100,000 levels deep for its size, without a stack overflow', () => {
-    expect(errorOf(() => parse(jsonObject(4_096, { why: ' (they cross every state)' }), { a: nested(100_000) }, { name: 'parameters' })).message).toBe(
-      'parameters must be at most 4096 bytes as JSON (they cross every state), got 200007',
-    );
+    expect(
+      errorOf(() => parse(jsonObject(4_096, { why: ' (they cross every state)' }), { a: nested(100_000) }, { name: 'parameters' })).message,
+    ).toBe('parameters must be at most 4096 bytes as JSON (they cross every state), got 200007');
   });
 });

@@ -1,0 +1,79 @@
+/**
+ * The ports a deployment runs on: the AWS adapters (DynamoDB WAL and dead letters, S3
+ * state, Kinesis reader, DynamoDB sink) and, for jobs that read Kafka, the Kafka adapter.
+ * The one place that puts adapters of several backends together: the adapters themselves
+ * never import each other (a rule in .dependency-cruiser.cjs).
+ */
+import { ConfigurationError } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+import type { EnginePorts, Logger } from '../ports/index.js';
+import type { Sink, SinkSpec } from '../ports/sink.js';
+import { sourceNameOf, type SourceReader, type SourceSpec } from '../ports/source-reader.js';
+import { BlobStateStore } from '../state/blob-state-store.js';
+import { createAwsClients, type AwsClients, type AwsConfig } from './aws/clients.js';
+import { DynamoDbDeadLetterQueue } from './aws/dynamodb-dead-letter-queue.js';
+import { DynamoDbSink } from './aws/dynamodb-sink.js';
+import { DynamoDbWriteAheadLog } from './aws/dynamodb-write-ahead-log.js';
+import { KinesisSourceReader } from './aws/kinesis-source-reader.js';
+import { S3BlobStore } from './aws/s3-blob-store.js';
+import { KafkaClients } from './kafka/kafka-clients.js';
+import type { KafkaConnection } from './kafka/kafka-config.js';
+
+export interface AwsPortsConfig extends AwsConfig {
+  readonly walTable: string;
+  readonly deadLetterTable: string;
+  readonly bucket: string;
+  /** Prefix of the state objects in the bucket (BlobStateStore's default when unset). */
+  readonly statePrefix?: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The Kafka cluster that `kafkaSource` jobs read (Amazon MSK, or the local mock cluster). */
+  readonly kafka?: KafkaConnection;
+}
+
+export interface AwsPorts extends EnginePorts {
+  /** The SDK clients behind the ports (destroyAwsClients closes their sockets). */
+  readonly clients: AwsClients;
+  /** The Kafka clients of `config.kafka` (null without it), shared by every Kafka reader: `close()` them on shutdown. */
+  readonly kafka: KafkaClients | null;
+}
+
+/** Every port on AWS (or on the local stand-ins, when the config names their endpoints). */
+export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
+  const clients = createAwsClients(config);
+  const sleep = (ms: number): Promise<void> => config.clock.sleep(ms);
+  const blobs = new S3BlobStore({ client: clients.s3, bucket: config.bucket });
+  const kafka = config.kafka === undefined ? null : new KafkaClients(config.kafka, { logger: config.logger });
+  return {
+    clients,
+    kafka,
+    wal: new DynamoDbWriteAheadLog({ client: clients.dynamodb, tableName: config.walTable, sleep }),
+    state: new BlobStateStore(blobs, config.statePrefix === undefined ? {} : { prefix: config.statePrefix }),
+    deadLetters: new DynamoDbDeadLetterQueue({ client: clients.dynamodb, tableName: config.deadLetterTable, sleep }),
+    sources: (spec: SourceSpec): SourceReader => {
+      switch (spec.type) {
+        case 'kinesis':
+          return new KinesisSourceReader({ client: clients.kinesis, streamName: spec.streamName, sleep });
+        case 'kafka':
+          if (kafka === null) {
+            throw new ConfigurationError(
+              `the job reads Kafka topic ${spec.topic}, but these ports have no Kafka connection: ` +
+                `give createAwsPorts kafka: { brokers, auth, tls } (a Lambda reads it from SLUICE_KAFKA_BROKERS and friends)`,
+            );
+          }
+          // One reader per topic, on clients shared across calls: a warm Lambda keeps its broker connections.
+          return kafka.reader(spec.topic, { sleep });
+        default:
+          throw new ConfigurationError(`the AWS build reads Kinesis and Kafka sources, not ${spec.type} (${sourceNameOf(spec)})`);
+      }
+    },
+    sinks: (spec: SinkSpec): Sink => {
+      if (spec.type !== 'dynamodb') {
+        throw new ConfigurationError(`the AWS build writes DynamoDB sinks only, not ${spec.type} (${spec.name})`);
+      }
+      return new DynamoDbSink({ client: clients.dynamodb, tableName: spec.tableName });
+    },
+    clock: config.clock,
+    logger: config.logger,
+  };
+}
