@@ -71,6 +71,8 @@ interface Execution {
   error: string | null;
   cause: string | null;
   abort: () => void;
+  /** StopExecution was called: the execution is ending, and a second stop is not a second abort. */
+  aborted: boolean;
   readonly done: Promise<void>;
 }
 
@@ -105,6 +107,7 @@ export class LocalStepFunctions implements DriverExecutions {
       error: null,
       cause: null,
       abort: run.abort,
+      aborted: false,
       done: run.result.then(
         (output) => {
           execution.status = 'SUCCEEDED';
@@ -128,10 +131,15 @@ export class LocalStepFunctions implements DriverExecutions {
     return this.executions.get(name)?.status ?? null;
   }
 
-  /** Stops a running driver execution (its Express child, if any, runs on). */
+  /**
+   * Stops a running driver execution (its Express child, if any, runs on). True only for
+   * the call that stopped it: until its end is recorded the execution still reads as
+   * RUNNING, and a second call must not count as a second abort.
+   */
   abort(name: string): boolean {
     const execution = this.executions.get(name);
-    if (execution?.status !== 'RUNNING') return false;
+    if (execution?.status !== 'RUNNING' || execution.aborted) return false;
+    execution.aborted = true;
     execution.abort();
     return true;
   }

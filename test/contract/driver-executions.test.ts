@@ -126,3 +126,16 @@ describe('the local Step Functions API through the SDK', () => {
     expect(runtime.describe('j-1')).toBeNull();
   });
 });
+
+describe('LocalStepFunctions.abort', () => {
+  it('stops a running execution once: a second call before its end is recorded is not a second abort', async () => {
+    const { runtime } = steeredRuntime();
+    expect(await runtime.start('hold-a-1', { jobId: 'hold-a', generation: 1 })).toBe('started');
+    expect(runtime.abort('hold-a-1')).toBe(true);
+    expect(runtime.abort('hold-a-1')).toBe(false);
+    await runtime.settled();
+    expect(runtime.describe('hold-a-1')?.status).toBe('ABORTED');
+    expect(runtime.abort('hold-a-1')).toBe(false);
+    expect(runtime.abort('no-such-execution')).toBe(false);
+  });
+});
