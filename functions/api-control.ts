@@ -1,9 +1,9 @@
 /** The jobs API's control routes (functions/api-routes.ts): start, stop and resume jobs. */
-import { controlApiContext, type ControlApiContext } from '../engine/api/context.js';
+import type { ControlApiContext } from '../engine/api/context.js';
 import { resumeJobInstance, startJobInstance, stopJobInstance } from '../engine/api/jobs.js';
 import { parseJobId, parseResumeJob, parseStartJob } from '../engine/api/requests.js';
-import { apiHandler, narrowedApi, type ApiDependencies } from './api.js';
-import { apiDependencies } from './environment.js';
+import { apiHandler, type ApiDependencies } from './api.js';
+import { controlApiDependencies } from './environment.js';
 import { withLambdaContext } from './logger.js';
 
 export function createApiControlHandler(deps: ApiDependencies<ControlApiContext>) {
@@ -18,4 +18,4 @@ export function createApiControlHandler(deps: ApiDependencies<ControlApiContext>
   );
 }
 
-export const handler = withLambdaContext(createApiControlHandler(narrowedApi(apiDependencies('control'), controlApiContext)));
+export const handler = withLambdaContext(createApiControlHandler(controlApiDependencies()));

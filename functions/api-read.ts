@@ -1,9 +1,9 @@
 /** The jobs API's read routes (functions/api-routes.ts): list jobs, a job's status, its batches, its dead letters. */
-import { readApiContext, type ReadApiContext } from '../engine/api/context.js';
+import type { ReadApiContext } from '../engine/api/context.js';
 import { getJobStatus, listDeadLetters, listJobBatches, listJobInstances } from '../engine/api/jobs.js';
 import { parseJobId, parseListBatches, parseListDeadLetters, parseListJobs } from '../engine/api/requests.js';
-import { apiHandler, narrowedApi, type ApiDependencies } from './api.js';
-import { apiDependencies } from './environment.js';
+import { apiHandler, type ApiDependencies } from './api.js';
+import { readApiDependencies } from './environment.js';
 import { withLambdaContext } from './logger.js';
 
 export function createApiReadHandler(deps: ApiDependencies<ReadApiContext>) {
@@ -19,4 +19,4 @@ export function createApiReadHandler(deps: ApiDependencies<ReadApiContext>) {
   );
 }
 
-export const handler = withLambdaContext(createApiReadHandler(narrowedApi(apiDependencies('read'), readApiContext)));
+export const handler = withLambdaContext(createApiReadHandler(readApiDependencies()));

@@ -13,7 +13,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ApiErrorCodes, BadRequestError, NotFoundError, PayloadTooLargeError, httpErrorOf } from '../engine/api/errors.js';
-import type { ApiContext } from '../engine/api/context.js';
 import type { ApiResult } from '../engine/api/jobs.js';
 import { describeError } from '../engine/errors.js';
 import type { Logger } from '../engine/ports/index.js';
@@ -24,7 +23,7 @@ import { lambdaLogger } from './logger.js';
  * What an API handler needs: the context its operations take (ReadApiContext,
  * ControlApiContext: engine/api/context.ts); the local runtime supplies its own.
  */
-export interface ApiDependencies<C extends { readonly logger: Logger } = ApiContext> {
+export interface ApiDependencies<C extends { readonly logger: Logger }> {
   api(): C;
   /** Where errors are logged (default: the context's logger). */
   logger?(): Logger;
@@ -108,15 +107,6 @@ function noRoute(event: APIGatewayProxyEventV2): NotFoundError {
   const path = event.rawPath ?? event.requestContext?.http?.path ?? '?';
   const routes = Object.keys(API_ROUTES).filter((k) => k !== '$default');
   return new NotFoundError(`no route ${method} ${path} (the routes: ${routes.join(', ')})`);
-}
-
-/** Dependencies whose context is checked, at its first use, by `narrow` (engine/api/context.ts readApiContext, controlApiContext). */
-export function narrowedApi<C extends { readonly logger: Logger }>(
-  deps: ApiDependencies,
-  narrow: (ctx: ApiContext) => C,
-): ApiDependencies<C> {
-  let narrowed: C | undefined;
-  return { api: () => (narrowed ??= narrow(deps.api())), ...(deps.logger === undefined ? {} : { logger: deps.logger }) };
 }
 
 function loggerOf<C extends { readonly logger: Logger }>(deps: ApiDependencies<C>): Logger {

@@ -6,7 +6,7 @@
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import type { ApiContext } from '../engine/api/jobs.js';
+import type { ControlApiContext, ReadApiContext } from '../engine/api/context.js';
 import { createAwsClients, DynamoDbDeadLetterQueue, DynamoDbWriteAheadLog, S3BlobStore } from '../engine/adapters/aws/index.js';
 import { createAwsPorts } from '../engine/adapters/deployed-ports.js';
 import { kafkaConnectionFromEnv } from '../engine/adapters/kafka/kafka-config.js';
@@ -89,31 +89,46 @@ export const environmentDependencies: FunctionDependencies = {
  * state store, to start a job from another's checkpoint. Each function is granted exactly
  * what its variables name (infra/constructs/sluice-api.ts).
  */
-export function apiDependencies(kind: 'read' | 'control'): ApiDependencies {
-  let context: ApiContext | undefined;
-  return {
-    logger: () => jsonLogger,
-    api() {
-      if (context !== undefined) return context;
-      const walTable = required(process.env, ENV.walTable);
-      const stateMachineArn = required(process.env, ENV.driverStateMachineArn);
-      const clients = createAwsClients({});
-      context = {
-        registry: new DynamoDbJobRegistry({ client: clients.dynamodb, tableName: walTable }),
-        wal: new DynamoDbWriteAheadLog({ client: clients.dynamodb, tableName: walTable }),
-        executions: new StepFunctionsDriverExecutions({ client: new SFNClient({}), stateMachineArn }),
-        catalog,
-        clock: systemClock,
-        logger: jsonLogger,
-        ...(kind === 'control'
-          ? { state: new BlobStateStore(new S3BlobStore({ client: clients.s3, bucket: required(process.env, ENV.checkpointBucket) })) }
-          : {
-              deadLetters: new DynamoDbDeadLetterQueue({ client: clients.dynamodb, tableName: required(process.env, ENV.deadLetterTable) }),
-            }),
-      };
-      return context;
-    },
+export function readApiDependencies(): ApiDependencies<ReadApiContext> {
+  return lazyApi(() => {
+    const { clients, common } = apiCommon();
+    return {
+      ...common,
+      deadLetters: new DynamoDbDeadLetterQueue({ client: clients.dynamodb, tableName: required(process.env, ENV.deadLetterTable) }),
+    };
+  });
+}
+
+/** The control function's context: the read function's ports but the dead letters, plus the state store. */
+export function controlApiDependencies(): ApiDependencies<ControlApiContext> {
+  return lazyApi(() => {
+    const { clients, common } = apiCommon();
+    return {
+      ...common,
+      state: new BlobStateStore(new S3BlobStore({ client: clients.s3, bucket: required(process.env, ENV.checkpointBucket) })),
+    };
+  });
+}
+
+/** Built on the first request (a bad environment is a request's 500 with the reason, not an INIT crash), then kept. */
+function lazyApi<C extends { readonly logger: Logger }>(build: () => C): ApiDependencies<C> {
+  let context: C | undefined;
+  return { logger: () => jsonLogger, api: () => (context ??= build()) };
+}
+
+function apiCommon() {
+  const walTable = required(process.env, ENV.walTable);
+  const stateMachineArn = required(process.env, ENV.driverStateMachineArn);
+  const clients = createAwsClients({});
+  const common = {
+    registry: new DynamoDbJobRegistry({ client: clients.dynamodb, tableName: walTable }),
+    wal: new DynamoDbWriteAheadLog({ client: clients.dynamodb, tableName: walTable }),
+    executions: new StepFunctionsDriverExecutions({ client: new SFNClient({}), stateMachineArn }),
+    catalog,
+    clock: systemClock,
+    logger: jsonLogger,
   };
+  return { clients, common };
 }
 
 /** Problems read "environment variable SLUICE_WAL_TABLE is not set". */

@@ -7,7 +7,6 @@
  * (infra/constructs/sluice-api.ts).
  */
 import type { JobCatalog } from '../driver/catalog.js';
-import { ConfigurationError } from '../errors.js';
 import type { JobDefinition } from '../job/types.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeadLetterQueue } from '../ports/dead-letter-queue.js';
@@ -51,26 +50,3 @@ export type ListDeadLettersContext = Pick<ApiPorts, 'registry' | 'wal' | 'deadLe
 export type ReadApiContext = ListJobsContext & JobStatusContext & ListBatchesContext & ListDeadLettersContext & Pick<ApiPorts, 'logger'>;
 /** What the control function serves start, stop and resume with. */
 export type ControlApiContext = StartJobContext & ResumeJobContext & StopJobContext;
-
-/**
- * The context as functions/environment.ts builds it for either function: the ports of
- * both, those of the other function left out. `readApiContext` and `controlApiContext`
- * check it has what their function needs.
- */
-export type ApiContext = Omit<ApiPorts, 'state' | 'deadLetters'> & Partial<Pick<ApiPorts, 'state' | 'deadLetters'>>;
-
-/** The read function's context, or a ConfigurationError when it has no dead-letter queue. */
-export function readApiContext(ctx: ApiContext): ReadApiContext {
-  const { deadLetters } = ctx;
-  if (deadLetters === undefined)
-    throw new ConfigurationError('this API function has no dead-letter queue: dead letters are read in the read function');
-  return { ...ctx, deadLetters };
-}
-
-/** The control function's context, or a ConfigurationError when it has no state store. */
-export function controlApiContext(ctx: ApiContext): ControlApiContext {
-  const { state } = ctx;
-  if (state === undefined)
-    throw new ConfigurationError('this API function has no state store: a checkpoint start runs in the control function');
-  return { ...ctx, state };
-}

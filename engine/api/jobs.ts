@@ -50,8 +50,6 @@ import {
   type JobSummary,
 } from './views.js';
 
-export type { ApiContext } from './context.js';
-
 /** What launching a driver execution needs (a start, a resume). */
 type LaunchContext = Pick<ApiPorts, 'registry' | 'executions' | 'clock' | 'logger'>;
 
