@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { JobSpecError, describeError, isRefusal } from '../../engine/errors.js';
 import type { JsonValue } from '../../engine/json.js';
-import { previewReplay, replayJob, type ReplayContext, type ReplayRequest } from '../../engine/replay/replay-job.js';
+import { previewReplay, replayJob } from '../../engine/replay/replay-job.js';
+import type { ReplayContext, ReplayRequest } from '../../engine/replay/replay-types.js';
 import { catalog } from '../../jobs/catalog.js';
 import { integer, parameter } from '../flag-values.js';
 import { describeSink, formatReplayOutcome, formatReplayPreview, formatReplayProgress } from '../format/replay.js';

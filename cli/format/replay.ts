@@ -2,7 +2,7 @@
 import type { JobDefinition } from '../../engine/job/types.js';
 import type { SinkSpec } from '../../engine/ports/sink.js';
 import { describeStart } from '../../engine/protocol/offsets.js';
-import type { ReplayOutcome, ReplayProgress, ReplayScope } from '../../engine/replay/replay-job.js';
+import type { ReplayOutcome, ReplayProgress, ReplayScope } from '../../engine/replay/replay-types.js';
 import { stateVersionsAfter } from '../../engine/replay/replay-plan.js';
 import { table } from './table.js';
 

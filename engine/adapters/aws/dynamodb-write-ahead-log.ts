@@ -21,48 +21,38 @@
  * rather than under an archive job id: they go wherever the job's items go, no job id
  * is invented that a listing of jobs could mistake for a job, and the queries of the
  * protocol (batch#, range#) never see them. Retention does not delete them.
+ *
+ * Here: the lease, the batches, their range ends and retention. The sort keys, the
+ * conditions and the decoding of items are in dynamodb-wal-items.ts, the reads, queries
+ * and writes the operations share in dynamodb-wal-table.ts, and the replay records and
+ * the archive of superseded batches in dynamodb-wal-replays.ts.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConcurrentDriverError, InvalidArgumentError, NotFoundError, TransientError } from '../../errors.js';
-import { decodeBatchRecord, encodeBatchRecord } from '../../protocol/batch-record-format.js';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentDriverError, NotFoundError } from '../../errors.js';
+import { encodeBatchRecord } from '../../protocol/batch-record-format.js';
 import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch-records.js';
 import type { RangeEnd } from '../../protocol/offsets.js';
 import { replayUnfinishedError, type ReplayRecord, type SupersededBatch, type WriteAheadLog } from '../../ports/write-ahead-log.js';
-import { retry } from '../../retry.js';
+import { CONDITION_FAILED_REASON as CONDITION_FAILED, isConditionalCheckFailed } from './aws-errors.js';
+import { defaultSleep, type Sleep } from './dynamodb-util.js';
 import {
-  CONDITION_FAILED_REASON as CONDITION_FAILED,
-  cancellationCodes,
-  isConditionalCheckFailed,
-  isTransactionCanceled,
-  isTransactionConflict,
-} from './aws-errors.js';
-import { batchWriteAll, defaultSleep, type Sleep } from './dynamodb-util.js';
-
-/** The writer's epoch is still the lease's: no other driver has acquired the job since it did. */
-const LEASE_EPOCH_IS_CURRENT = '#epoch = :epoch';
-/**
- * A plan's: the epoch is current, and no replay raised the job's generation above the
- * plan's (no generation yet: the job was never replayed, every plan qualifies).
- */
-const LEASE_EPOCH_IS_CURRENT_AND_GENERATION_NOT_ABOVE =
-  '#epoch = :epoch AND (attribute_not_exists(#generation) OR #generation <= :generation)';
-/** A replay's start: the epoch is current and the replay's generation is above the job's. */
-const LEASE_EPOCH_IS_CURRENT_AND_GENERATION_BELOW = '#epoch = :epoch AND (attribute_not_exists(#generation) OR #generation < :generation)';
-/** Nothing is stored under this key yet: the first writer wins and nothing is overwritten. */
-const ITEM_DOES_NOT_EXIST = 'attribute_not_exists(sk)';
-/** The batch is still PLANNED (it exists and is not committed): a commit never rewrites a commit. */
-const BATCH_IS_PLANNED = '#status = :planned';
-
-const LEASE_SK = 'lease';
-const BATCH_PREFIX = 'batch#';
-const RANGE_PREFIX = 'range#';
-const REPLAY_PREFIX = 'replay#';
-const SUPERSEDED_PREFIX = 'superseded#';
-const ID_DIGITS = 12;
-const GENERATION_DIGITS = 6;
-const MAX_ID = 10 ** ID_DIGITS - 1;
-const MAX_CONFLICT_RETRIES = 4;
+  BATCH_IS_PLANNED,
+  BATCH_PREFIX,
+  ITEM_DOES_NOT_EXIST,
+  LEASE_EPOCH_IS_CURRENT,
+  LEASE_EPOCH_IS_CURRENT_AND_GENERATION_NOT_ABOVE,
+  LEASE_SK,
+  MAX_ID,
+  RANGE_PREFIX,
+  batchKey,
+  pad,
+  rangeKey,
+  toBatchRecord,
+  toRangeEnd,
+} from './dynamodb-wal-items.js';
+import * as replays from './dynamodb-wal-replays.js';
+import { WalTable, cancelled } from './dynamodb-wal-table.js';
 
 export interface DynamoDbWriteAheadLogOptions {
   readonly client: DynamoDBDocumentClient;
@@ -70,29 +60,17 @@ export interface DynamoDbWriteAheadLogOptions {
   readonly sleep?: Sleep;
 }
 
-type Item = Record<string, unknown>;
-type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
-interface Cancellation {
-  /** Per item of the transaction: 'None', 'ConditionalCheckFailed', 'TransactionConflict'... */
-  readonly codes: readonly (string | undefined)[];
-  readonly error: unknown;
-}
-
 export class DynamoDbWriteAheadLog implements WriteAheadLog {
-  private readonly client: DynamoDBDocumentClient;
-  private readonly table: string;
-  private readonly sleep: Sleep;
+  private readonly table: WalTable;
 
   constructor(options: DynamoDbWriteAheadLogOptions) {
-    this.client = options.client;
-    this.table = options.tableName;
-    this.sleep = options.sleep ?? defaultSleep;
+    this.table = new WalTable(options.client, options.tableName, options.sleep ?? defaultSleep);
   }
 
   async acquireEpoch(jobId: string): Promise<number> {
-    const { Attributes } = await this.client.send(
+    const { Attributes } = await this.table.client.send(
       new UpdateCommand({
-        TableName: this.table,
+        TableName: this.table.name,
         Key: { pk: jobId, sk: LEASE_SK },
         UpdateExpression: 'ADD #epoch :one',
         ExpressionAttributeNames: { '#epoch': 'epoch' },
@@ -104,7 +82,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
   }
 
   async currentEpoch(jobId: string): Promise<number | null> {
-    const item = await this.getItem(jobId, LEASE_SK);
+    const item = await this.table.getItem(jobId, LEASE_SK);
     return item === null ? null : (item.epoch as number);
   }
 
@@ -112,10 +90,10 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
     const { jobId, batchId, epoch } = plan;
     const context = { jobId, batchId, epoch };
     const generation = generationOf(plan);
-    const failure = await this.transact([
+    const failure = await this.table.transact([
       {
         ConditionCheck: {
-          TableName: this.table,
+          TableName: this.table.name,
           Key: { pk: jobId, sk: LEASE_SK },
           ConditionExpression: LEASE_EPOCH_IS_CURRENT_AND_GENERATION_NOT_ABOVE,
           ExpressionAttributeNames: { '#epoch': 'epoch', '#generation': 'generation' },
@@ -124,7 +102,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
       },
       {
         Put: {
-          TableName: this.table,
+          TableName: this.table.name,
           Item: { pk: jobId, sk: batchKey(batchId), batchId, ...encodeBatchRecord({ plan, status: BatchStatus.PLANNED }) },
           ConditionExpression: ITEM_DOES_NOT_EXIST,
         },
@@ -133,7 +111,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
     if (failure === null) return;
     const [lease, batch] = failure.codes;
     if (lease === CONDITION_FAILED) {
-      const item = await this.getItem(jobId, LEASE_SK);
+      const item = await this.table.getItem(jobId, LEASE_SK);
       const jobGeneration = (item?.generation as number | undefined) ?? 0;
       if (item?.epoch === epoch && jobGeneration > generation) throw replayUnfinishedError(plan, jobGeneration);
       throw await this.staleEpoch(jobId, epoch, context);
@@ -145,14 +123,14 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
   }
 
   async getBatch(jobId: string, batchId: number): Promise<BatchRecord | null> {
-    const item = await this.getItem(jobId, batchKey(batchId));
+    const item = await this.table.getItem(jobId, batchKey(batchId));
     return item === null ? null : toBatchRecord(item);
   }
 
   async getLatestBatch(jobId: string): Promise<BatchRecord | null> {
-    const { Items } = await this.client.send(
+    const { Items } = await this.table.client.send(
       new QueryCommand({
-        TableName: this.table,
+        TableName: this.table.name,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': jobId, ':prefix': BATCH_PREFIX },
         ScanIndexForward: false,
@@ -168,15 +146,15 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const from = Math.max(0, options.fromBatchId ?? 0);
     if (limit <= 0 || from > MAX_ID) return [];
-    const items = await this.queryBetween(jobId, batchKey(from), batchKey(MAX_ID), limit);
+    const items = await this.table.queryBetween(jobId, batchKey(from), batchKey(MAX_ID), limit);
     return items.map(toBatchRecord);
   }
 
   async recordRangeEnd(jobId: string, batchId: number, partition: string, end: RangeEnd): Promise<RangeEnd> {
     try {
-      await this.client.send(
+      await this.table.client.send(
         new PutCommand({
-          TableName: this.table,
+          TableName: this.table.name,
           Item: { pk: jobId, sk: rangeKey(batchId, partition), batchId, partition, ...end },
           ConditionExpression: ITEM_DOES_NOT_EXIST,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -202,7 +180,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
   }
 
   async getRangeEnd(jobId: string, batchId: number, partition: string): Promise<RangeEnd | null> {
-    const item = await this.getItem(jobId, rangeKey(batchId, partition));
+    const item = await this.table.getItem(jobId, rangeKey(batchId, partition));
     return item === null ? null : toRangeEnd(item);
   }
 
@@ -213,11 +191,11 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
     const existing = await this.getBatch(jobId, batchId);
     if (existing === null) throw notPlanned();
     if (existing.status === BatchStatus.COMMITTED) return 'already-committed';
-    const failure = await this.transact([
+    const failure = await this.table.transact([
       { ConditionCheck: this.leaseCheck(jobId, epoch) },
       {
         Update: {
-          TableName: this.table,
+          TableName: this.table.name,
           Key: { pk: jobId, sk: batchKey(batchId) },
           // Status and commit only: the item keeps the format version it was created with.
           UpdateExpression: 'SET #status = :committed, #commit = :commit',
@@ -239,146 +217,37 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
   async deleteBatchesBelow(jobId: string, batchId: number): Promise<number> {
     if (batchId <= 0) return 0;
     // range#<batchId> sorts after every range#<id below batchId>#<partition> and before range#<batchId>#...
-    const ranges = await this.queryBetween(jobId, RANGE_PREFIX, `${RANGE_PREFIX}${pad(batchId)}`, Infinity, true);
-    const batches = await this.queryBetween(jobId, batchKey(0), batchKey(batchId - 1), Infinity, true);
+    const ranges = await this.table.queryBetween(jobId, RANGE_PREFIX, `${RANGE_PREFIX}${pad(batchId)}`, Infinity, true);
+    const batches = await this.table.queryBetween(jobId, batchKey(0), batchKey(batchId - 1), Infinity, true);
     // Both kinds are found by key range, so a call cut short is finished by the next one.
     const requests = [...ranges, ...batches].map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
-    await batchWriteAll(this.client, this.table, requests, this.sleep);
+    await this.table.batchWrite(requests);
     return batches.length;
   }
 
   async beginReplay(record: ReplayRecord): Promise<void> {
-    const { jobId, generation, epoch } = record;
-    const context = { jobId, generation, epoch };
-    const failure = await this.transact([
-      {
-        Update: {
-          TableName: this.table,
-          Key: { pk: jobId, sk: LEASE_SK },
-          UpdateExpression: 'SET #generation = :generation',
-          ConditionExpression: LEASE_EPOCH_IS_CURRENT_AND_GENERATION_BELOW,
-          ExpressionAttributeNames: { '#epoch': 'epoch', '#generation': 'generation' },
-          ExpressionAttributeValues: { ':epoch': epoch, ':generation': generation },
-        },
-      },
-      {
-        Put: {
-          TableName: this.table,
-          Item: { pk: jobId, sk: replayKey(generation), generation, record },
-          ConditionExpression: ITEM_DOES_NOT_EXIST,
-        },
-      },
-    ]);
-    if (failure === null) return;
-    const lease = await this.getItem(jobId, LEASE_SK);
-    if (lease?.epoch !== epoch) {
-      throw new ConcurrentDriverError(
-        `replay epoch ${epoch} is stale: another driver or replay took job ${jobId} (epoch ${String(lease?.epoch ?? 'none')})`,
-        { context },
-      );
-    }
-    if (failure.codes.includes(CONDITION_FAILED)) {
-      throw new ConcurrentDriverError(
-        `generation ${generation} of job ${jobId} is taken: the job is at generation ${String(lease.generation ?? 0)}`,
-        { context },
-      );
-    }
-    throw cancelled(`beginning replay ${generation} of job ${jobId}`, failure, context);
+    return replays.beginReplay(this.table, record);
   }
 
   async finishReplay(jobId: string, generation: number, finishedAt: number): Promise<void> {
-    const item = await this.getItem(jobId, replayKey(generation));
-    if (item === null) {
-      throw new NotFoundError(`job ${jobId} has no replay of generation ${generation}`, { context: { jobId, generation } });
-    }
-    if ((item.record as ReplayRecord).finishedAt !== null) return;
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: jobId, sk: replayKey(generation) },
-        UpdateExpression: 'SET #record.#finishedAt = :at',
-        ConditionExpression: 'attribute_exists(sk)',
-        ExpressionAttributeNames: { '#record': 'record', '#finishedAt': 'finishedAt' },
-        ExpressionAttributeValues: { ':at': finishedAt },
-      }),
-    );
+    return replays.finishReplay(this.table, jobId, generation, finishedAt);
   }
 
   async listReplays(jobId: string): Promise<ReplayRecord[]> {
-    const items = await this.queryPrefix(jobId, REPLAY_PREFIX);
-    return items.map((item) => item.record as ReplayRecord);
+    return replays.listReplays(this.table, jobId);
   }
 
   async supersedeBatchesAbove(jobId: string, batchId: number, generation: number): Promise<number> {
-    if (batchId >= MAX_ID) return 0;
-    const from = Math.max(0, batchId + 1);
-    const batches = (await this.queryBetween(jobId, batchKey(from), batchKey(MAX_ID), Infinity)).filter(
-      (item) => generationOf(toBatchRecord(item).plan) < generation,
-    );
-    if (batches.length === 0) return 0;
-    const ids = new Set(batches.map((item) => item.batchId as number));
-    // '~' sorts after '#': the bound takes every partition of the highest id.
-    const ranges = (await this.queryBetween(jobId, `${RANGE_PREFIX}${pad(from)}`, `${RANGE_PREFIX}${pad(MAX_ID)}~`, Infinity)).filter(
-      (item) => ids.has(item.batchId as number),
-    );
-    // Copy first, then delete the range ends, then the batches: a call cut short leaves
-    // every batch still in the log with its range ends, and the next call finishes it.
-    const copies = [
-      ...batches.map((item) => ({ ...item, sk: supersededBatchKey(generation, item.batchId as number) })),
-      ...ranges.map((item) => ({ ...item, sk: supersededRangeKey(generation, item.batchId as number, item.partition as string) })),
-    ];
-    await batchWriteAll(
-      this.client,
-      this.table,
-      copies.map((Item) => ({ PutRequest: { Item } })),
-      this.sleep,
-    );
-    const deletes = (items: Item[]) => items.map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } }));
-    await batchWriteAll(this.client, this.table, deletes(ranges), this.sleep);
-    await batchWriteAll(this.client, this.table, deletes(batches), this.sleep);
-    return batches.length;
+    return replays.supersedeBatchesAbove(this.table, jobId, batchId, generation);
   }
 
   async listSupersededBatches(jobId: string, generation: number): Promise<SupersededBatch[]> {
-    const [batches, ranges] = await Promise.all([
-      this.queryPrefix(jobId, `${supersededPrefix(generation)}${BATCH_PREFIX}`),
-      this.queryPrefix(jobId, `${supersededPrefix(generation)}${RANGE_PREFIX}`),
-    ]);
-    const ends = new Map<number, Record<string, RangeEnd>>();
-    for (const item of ranges) {
-      const id = item.batchId as number;
-      const forBatch = ends.get(id) ?? {};
-      forBatch[item.partition as string] = toRangeEnd(item);
-      ends.set(id, forBatch);
-    }
-    return batches.map((item) => ({ record: toBatchRecord(item), rangeEnds: ends.get(item.batchId as number) ?? {} }));
-  }
-
-  /**
-   * Sends a transaction. Returns null when it went through, or why it was cancelled (one
-   * code per item). A cancellation by conflicting transactions only is retried a few times,
-   * with equal jitter: the conflicting writers are twins of this one (a retried task, a
-   * second driver), and the same waits would make them meet again.
-   */
-  private async transact(items: TransactItems): Promise<Cancellation | null> {
-    try {
-      await retry(() => this.client.send(new TransactWriteCommand({ TransactItems: items })), {
-        attempts: MAX_CONFLICT_RETRIES + 1,
-        baseDelayMs: 20,
-        jitter: 'equal',
-        clock: { sleep: this.sleep },
-        shouldRetry: isTransactionConflict,
-      });
-      return null;
-    } catch (error) {
-      if (!isTransactionCanceled(error)) throw error;
-      return { codes: cancellationCodes(error), error };
-    }
+    return replays.listSupersededBatches(this.table, jobId, generation);
   }
 
   private leaseCheck(jobId: string, epoch: number) {
     return {
-      TableName: this.table,
+      TableName: this.table.name,
       Key: { pk: jobId, sk: LEASE_SK },
       ConditionExpression: LEASE_EPOCH_IS_CURRENT,
       ExpressionAttributeNames: { '#epoch': 'epoch' },
@@ -392,110 +261,4 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
       context,
     });
   }
-
-  private async getItem(jobId: string, sk: string): Promise<Item | null> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: jobId, sk }, ConsistentRead: true }));
-    return Item ?? null;
-  }
-
-  /** Every item whose sort key starts with `prefix`, in key order. */
-  private queryPrefix(jobId: string, prefix: string): Promise<Item[]> {
-    return this.query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': jobId, ':prefix': prefix },
-    });
-  }
-
-  /** Items with from ≤ sk ≤ to in key order, at most `limit`. */
-  private queryBetween(jobId: string, from: string, to: string, limit: number, keysOnly = false): Promise<Item[]> {
-    return this.query(
-      {
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': jobId, ':from': from, ':to': to },
-        ...(keysOnly ? { ProjectionExpression: 'pk, sk' } : {}),
-      },
-      limit,
-    );
-  }
-
-  /** A consistent Query of this table, following LastEvaluatedKey, at most `limit` items. */
-  private async query(
-    condition: { KeyConditionExpression: string; ExpressionAttributeValues: Item; ProjectionExpression?: string },
-    limit = Infinity,
-  ): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          ...condition,
-          ...(Number.isFinite(limit) ? { Limit: limit - items.length } : {}),
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && items.length < limit);
-    return items;
-  }
-}
-
-function pad(id: number): string {
-  if (!Number.isSafeInteger(id) || id < 0 || id > MAX_ID) {
-    throw new InvalidArgumentError(`a batch id must be an integer from 0 to ${MAX_ID}, got ${id}`);
-  }
-  return String(id).padStart(ID_DIGITS, '0');
-}
-
-function batchKey(batchId: number): string {
-  return `${BATCH_PREFIX}${pad(batchId)}`;
-}
-
-function rangeKey(batchId: number, partition: string): string {
-  return `${RANGE_PREFIX}${pad(batchId)}#${partition}`;
-}
-
-function padGeneration(generation: number): string {
-  if (!Number.isSafeInteger(generation) || generation < 1 || generation >= 10 ** GENERATION_DIGITS) {
-    throw new InvalidArgumentError(`a replay generation must be an integer from 1 to ${10 ** GENERATION_DIGITS - 1}, got ${generation}`);
-  }
-  return String(generation).padStart(GENERATION_DIGITS, '0');
-}
-
-function replayKey(generation: number): string {
-  return `${REPLAY_PREFIX}${padGeneration(generation)}`;
-}
-
-function supersededPrefix(generation: number): string {
-  return `${SUPERSEDED_PREFIX}${padGeneration(generation)}#`;
-}
-
-function supersededBatchKey(generation: number, batchId: number): string {
-  return `${supersededPrefix(generation)}${BATCH_PREFIX}${pad(batchId)}`;
-}
-
-function supersededRangeKey(generation: number, batchId: number, partition: string): string {
-  return `${supersededPrefix(generation)}${RANGE_PREFIX}${pad(batchId)}#${partition}`;
-}
-
-/** A batch item's record, decoded (the item without its keys is the stored record). */
-function toBatchRecord(item: Item): BatchRecord {
-  const { pk, sk: _sk, batchId, ...stored } = item;
-  return decodeBatchRecord(stored, { jobId: String(pk), batchId: Number(batchId) });
-}
-
-function toRangeEnd(item: { count?: unknown; lastOffset?: unknown; closed?: unknown; startedAt?: unknown }): RangeEnd {
-  return {
-    count: item.count as number,
-    ...(item.lastOffset === undefined ? {} : { lastOffset: item.lastOffset as string }),
-    ...(item.closed === undefined ? {} : { closed: item.closed as boolean }),
-    ...(item.startedAt === undefined ? {} : { startedAt: item.startedAt as string }),
-  };
-}
-
-/** Cancelled for another reason than a condition (a conflict that lasted, throttling): a later attempt may pass. */
-function cancelled(what: string, failure: Cancellation, context: Record<string, string | number>): TransientError {
-  return new TransientError(`${what} was cancelled (${failure.codes.join(', ')})`, { cause: failure.error, context });
 }

@@ -1,0 +1,88 @@
+/**
+ * The write-ahead log's items (their layout: dynamodb-write-ahead-log.ts): the sort keys,
+ * the conditions writes put on items, and the records read back from items.
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import { decodeBatchRecord } from '../../protocol/batch-record-format.js';
+import type { BatchRecord } from '../../protocol/batch-records.js';
+import type { RangeEnd } from '../../protocol/offsets.js';
+
+export type Item = Record<string, unknown>;
+
+/** The writer's epoch is still the lease's: no other driver has acquired the job since it did. */
+export const LEASE_EPOCH_IS_CURRENT = '#epoch = :epoch';
+/**
+ * A plan's: the epoch is current, and no replay raised the job's generation above the
+ * plan's (no generation yet: the job was never replayed, every plan qualifies).
+ */
+export const LEASE_EPOCH_IS_CURRENT_AND_GENERATION_NOT_ABOVE =
+  '#epoch = :epoch AND (attribute_not_exists(#generation) OR #generation <= :generation)';
+/** A replay's start: the epoch is current and the replay's generation is above the job's. */
+export const LEASE_EPOCH_IS_CURRENT_AND_GENERATION_BELOW =
+  '#epoch = :epoch AND (attribute_not_exists(#generation) OR #generation < :generation)';
+/** Nothing is stored under this key yet: the first writer wins and nothing is overwritten. */
+export const ITEM_DOES_NOT_EXIST = 'attribute_not_exists(sk)';
+/** The batch is still PLANNED (it exists and is not committed): a commit never rewrites a commit. */
+export const BATCH_IS_PLANNED = '#status = :planned';
+
+export const LEASE_SK = 'lease';
+export const BATCH_PREFIX = 'batch#';
+export const RANGE_PREFIX = 'range#';
+export const REPLAY_PREFIX = 'replay#';
+const SUPERSEDED_PREFIX = 'superseded#';
+const ID_DIGITS = 12;
+const GENERATION_DIGITS = 6;
+export const MAX_ID = 10 ** ID_DIGITS - 1;
+
+export function pad(id: number): string {
+  if (!Number.isSafeInteger(id) || id < 0 || id > MAX_ID) {
+    throw new InvalidArgumentError(`a batch id must be an integer from 0 to ${MAX_ID}, got ${id}`);
+  }
+  return String(id).padStart(ID_DIGITS, '0');
+}
+
+export function batchKey(batchId: number): string {
+  return `${BATCH_PREFIX}${pad(batchId)}`;
+}
+
+export function rangeKey(batchId: number, partition: string): string {
+  return `${RANGE_PREFIX}${pad(batchId)}#${partition}`;
+}
+
+function padGeneration(generation: number): string {
+  if (!Number.isSafeInteger(generation) || generation < 1 || generation >= 10 ** GENERATION_DIGITS) {
+    throw new InvalidArgumentError(`a replay generation must be an integer from 1 to ${10 ** GENERATION_DIGITS - 1}, got ${generation}`);
+  }
+  return String(generation).padStart(GENERATION_DIGITS, '0');
+}
+
+export function replayKey(generation: number): string {
+  return `${REPLAY_PREFIX}${padGeneration(generation)}`;
+}
+
+export function supersededPrefix(generation: number): string {
+  return `${SUPERSEDED_PREFIX}${padGeneration(generation)}#`;
+}
+
+export function supersededBatchKey(generation: number, batchId: number): string {
+  return `${supersededPrefix(generation)}${BATCH_PREFIX}${pad(batchId)}`;
+}
+
+export function supersededRangeKey(generation: number, batchId: number, partition: string): string {
+  return `${supersededPrefix(generation)}${RANGE_PREFIX}${pad(batchId)}#${partition}`;
+}
+
+/** A batch item's record, decoded (the item without its keys is the stored record). */
+export function toBatchRecord(item: Item): BatchRecord {
+  const { pk, sk: _sk, batchId, ...stored } = item;
+  return decodeBatchRecord(stored, { jobId: String(pk), batchId: Number(batchId) });
+}
+
+export function toRangeEnd(item: { count?: unknown; lastOffset?: unknown; closed?: unknown; startedAt?: unknown }): RangeEnd {
+  return {
+    count: item.count as number,
+    ...(item.lastOffset === undefined ? {} : { lastOffset: item.lastOffset as string }),
+    ...(item.closed === undefined ? {} : { closed: item.closed as boolean }),
+    ...(item.startedAt === undefined ? {} : { startedAt: item.startedAt as string }),
+  };
+}
