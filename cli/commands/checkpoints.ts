@@ -10,8 +10,8 @@ import { describeError, isRefusal } from '../../engine/errors.js';
 import type { AwsPorts } from '../../engine/adapters/deployed-ports.js';
 import { integer, positiveInteger } from '../flag-values.js';
 import { formatCheckpointListing, formatStateView } from '../format/checkpoints.js';
-import { openOperatorEnvironment, type OperatorEnvironment } from '../operator-environment.js';
-import { operatorTargetOf, withOperatorTargetOptions, type OperatorTargetValues } from '../operator-target-options.js';
+import { runOperatorCommand } from '../operator-command.js';
+import { withOperatorTargetOptions, type OperatorTargetValues } from '../operator-target-options.js';
 import { newCommand, usageError } from '../program.js';
 
 interface CommonOptions extends OperatorTargetValues {
@@ -94,25 +94,19 @@ export function checkpointsCommand(name = 'checkpoints'): Command {
 
 /** Opens where the job lives, prints, closes; exits 0, 3 (no such job, partition or version) or 4. */
 async function run(command: Command, options: CommonOptions, print: (ports: AwsPorts) => Promise<void>): Promise<never> {
-  let target: ReturnType<typeof operatorTargetOf>;
-  try {
-    target = operatorTargetOf(options, process.env);
-  } catch (error) {
-    return usageError(command, error instanceof Error ? error.message : String(error));
-  }
-  let env: OperatorEnvironment | undefined;
-  let code = 0;
-  try {
-    env = await openOperatorEnvironment(target, { verbose: options.verbose ?? false });
-    await print(env.ports);
-  } catch (error) {
-    const notFound = isRefusal(error);
-    console.error(`checkpoints: ${notFound ? error.message : describeError(error)}`);
-    code = notFound ? 3 : 4;
-  } finally {
-    await env?.close();
-  }
-  process.exit(code);
+  return runOperatorCommand(
+    command,
+    options,
+    async (env) => {
+      await print(env.ports);
+      return 0;
+    },
+    (error) => {
+      const notFound = isRefusal(error);
+      console.error(`checkpoints: ${notFound ? error.message : describeError(error)}`);
+      return notFound ? 3 : 4;
+    },
+  );
 }
 
 function print(options: { readonly json?: boolean }, value: unknown, text: () => string[]): void {

@@ -10,9 +10,10 @@ import type { ReplayContext, ReplayRequest } from '../../engine/replay/replay-ty
 import { catalog } from '../../jobs/catalog.js';
 import { integer, parameter } from '../flag-values.js';
 import { describeSink, formatReplayOutcome, formatReplayPreview, formatReplayProgress } from '../format/replay.js';
-import { jobOfInstance, openOperatorEnvironment, type OperatorEnvironment } from '../operator-environment.js';
-import { operatorTargetOf, withOperatorTargetOptions, type OperatorTargetValues } from '../operator-target-options.js';
-import { newCommand, usageError } from '../program.js';
+import { runOperatorCommand } from '../operator-command.js';
+import { jobOfInstance, type OperatorEnvironment } from '../operator-environment.js';
+import { withOperatorTargetOptions, type OperatorTargetValues } from '../operator-target-options.js';
+import { newCommand } from '../program.js';
 
 interface ReplayOptions extends OperatorTargetValues {
   readonly job: string;
@@ -63,26 +64,17 @@ export function replayCommand(name = 'replay'): Command {
         ...(options.toBatch === undefined ? {} : { toBatchId: options.toBatch }),
         ...(options.into === undefined ? {} : { intoJobId: options.into }),
       };
-      let target: ReturnType<typeof operatorTargetOf>;
-      try {
-        target = operatorTargetOf(options, process.env);
-      } catch (error) {
-        return usageError(command, error instanceof Error ? error.message : String(error));
-      }
-      let env: OperatorEnvironment | undefined;
-      let code = 0;
-      try {
-        env = await openOperatorEnvironment(target, { verbose: options.verbose ?? false });
-        code = await replay(env, request, options);
-      } catch (error) {
-        // Thrown before the replay wrote anything: a refusal, or the environment failed.
-        const refused = isRefusal(error) || error instanceof JobSpecError;
-        console.error(`replay ${refused ? 'refused' : 'failed'}: ${message(error)}`);
-        code = refused ? 3 : 4;
-      } finally {
-        await env?.close();
-      }
-      process.exit(code);
+      return runOperatorCommand(
+        command,
+        options,
+        (env) => replay(env, request, options),
+        (error) => {
+          // Thrown before the replay wrote anything: a refusal, or the environment failed.
+          const refused = isRefusal(error) || error instanceof JobSpecError;
+          console.error(`replay ${refused ? 'refused' : 'failed'}: ${message(error)}`);
+          return refused ? 3 : 4;
+        },
+      );
     });
 }
 
