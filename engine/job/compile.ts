@@ -7,7 +7,7 @@ import { groupKeyOfStateKey, KeyedGroups, type GroupKey } from './keyed-groups.j
 import { applyStages, attempt, StageFailure, type Element } from './record-stages.js';
 import { show, specError } from './spec-checks.js';
 import { describePlan, type PipelinePlan } from './stream.js';
-import type { CompiledPipeline, OutputMode, PipelineInput, PipelineOutcome, RecordFailure } from './types.js';
+import type { CompiledPipeline, KeyedBy, OutputMode, PipelineInput, PipelineOutcome, RecordFailure } from './types.js';
 import { windowStartOf } from './windows.js';
 
 /**
@@ -36,7 +36,13 @@ import { windowStartOf } from './windows.js';
  * run() is deterministic in (records, state, watermark): no clock, no randomness, and
  * rows sorted by key (code-unit order, not locale order).
  */
-export function compilePipeline(plan: PipelinePlan, decode: Decoder, outputMode: OutputMode): CompiledPipeline {
+export function compilePipeline(
+  plan: PipelinePlan,
+  decode: Decoder,
+  outputMode: OutputMode,
+  options: { readonly keyedBy?: KeyedBy } = {},
+): CompiledPipeline {
+  const keyIsPartitionKey = options.keyedBy === 'partitionKey';
   const watermarkStage = plan.stages.find((s) => s.kind === 'withWatermark');
   const allowedLatenessMs = watermarkStage?.kind === 'withWatermark' ? watermarkStage.allowedLatenessMs : null;
   checkOutputMode(plan, outputMode, allowedLatenessMs !== null);
@@ -55,7 +61,7 @@ export function compilePipeline(plan: PipelinePlan, decode: Decoder, outputMode:
         const decoded = attempt('decode', () => decode.fn(record));
         const result = applyStages(decoded, plan.stages, watermarkMs);
         if (groups !== undefined) {
-          for (const element of result.elements) addToGroup(groups, plan, record, element);
+          for (const element of result.elements) addToGroup(groups, plan, record, element, keyIsPartitionKey);
           groups.commitRecord();
         } else {
           for (const row of statelessRows(record, result.elements)) rows.push(row);
@@ -103,11 +109,21 @@ function checkOutputMode(plan: PipelinePlan, outputMode: OutputMode, hasWatermar
   }
 }
 
-function addToGroup(groups: KeyedGroups, plan: PipelinePlan, record: SourceRecord, element: Element): void {
+function addToGroup(groups: KeyedGroups, plan: PipelinePlan, record: SourceRecord, element: Element, keyIsPartitionKey: boolean): void {
   const keyFn = plan.keyBy as (value: unknown) => unknown;
   const key = attempt('keyBy', () => keyFn(element.value));
   if (typeof key !== 'string' && (typeof key !== 'number' || !Number.isFinite(key))) {
     throw new StageFailure('keyBy', `keyBy() must return a string or a finite number, got ${show(key)}`);
+  }
+  if (keyIsPartitionKey && String(key) !== record.key) {
+    // The declaration is what lets this key's state live in this partition: a record that
+    // breaks it would update a state another partition may hold too. It is refused, never
+    // aggregated into the wrong place.
+    throw new StageFailure(
+      'keyBy',
+      `keyBy() gave ${show(key)}, but the record's partition key is ${show(record.key)}: the job declares ` +
+        "keyedBy: 'partitionKey', so every record's key must be its partition key",
+    );
   }
   let windowStart: number | null = null;
   if (plan.window !== undefined) {

@@ -6,7 +6,7 @@ import type { SourceRecord } from '../ports/source-reader.js';
 import { compileDecode, type DecodeName } from './decode.js';
 import { requireFunction, requireObject, requirePositiveInteger, show, specError } from './spec-checks.js';
 import { planOf, rootStream, type PipelineEnd, type Stream } from './stream.js';
-import type { CheckpointSettings, JobDefinition, JobSource, OutputMode, StateMigration, Trigger } from './types.js';
+import type { CheckpointSettings, JobDefinition, JobSource, KeyedBy, OutputMode, StateMigration, Trigger } from './types.js';
 
 /** What a user writes; `defineJob` validates it and fills in the defaults. */
 /**
@@ -46,6 +46,14 @@ export interface JobSpec<T = any, N extends DecodeName = 'json'> {
    * Without one, resuming another version's checkpoint fails with JobSpecError.
    */
   readonly migrations?: readonly StateMigration[];
+  /**
+   * 'partitionKey' declares that keyBy's key is the records' partition key (the Kinesis
+   * partition key, the Kafka message key), so a key's records all arrive on one partition
+   * and its state can live there. Every record is checked: one whose key is not its
+   * partition key goes to the dead letters (stage 'keyBy') instead of into a state another
+   * partition may also hold. Only for keyed pipelines.
+   */
+  readonly keyedBy?: KeyedBy;
 }
 
 export const JOB_DEFAULTS = Object.freeze({
@@ -58,7 +66,7 @@ export const JOB_DEFAULTS = Object.freeze({
 
 const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const FIELDS = new Set(['name', 'version', 'source', 'decode', 'pipeline', 'sink', 'outputMode', 'trigger']);
-FIELDS.add('maxRecordsPerPartition').add('checkpoint').add('migrations');
+FIELDS.add('maxRecordsPerPartition').add('checkpoint').add('migrations').add('keyedBy');
 
 /**
  * Validates a job and returns its frozen JobDefinition. Every problem is a JobSpecError
@@ -109,7 +117,9 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
     const message = error instanceof Error ? error.message : show(error);
     throw specError('pipeline', `threw while building the pipeline: ${message}`);
   }
-  const pipeline = compilePipeline(planOf(end, root), decode, outputMode);
+  const plan = planOf(end, root);
+  const keyedBy = checkKeyedBy(fields.keyedBy, plan.keyBy !== undefined);
+  const pipeline = compilePipeline(plan, decode, outputMode, keyedBy === undefined ? {} : { keyedBy });
   return Object.freeze({
     name,
     version,
@@ -121,6 +131,7 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
     maxRecordsPerPartition,
     checkpoint,
     migrations,
+    ...(keyedBy === undefined ? {} : { keyedBy }),
   });
 }
 
@@ -170,4 +181,12 @@ function checkCheckpoint(value: unknown): CheckpointSettings {
     snapshotEvery: requirePositiveInteger('checkpoint.snapshotEvery', checkpoint.snapshotEvery ?? snapshotEvery),
     retainBatches: requirePositiveInteger('checkpoint.retainBatches', checkpoint.retainBatches ?? retainBatches),
   });
+}
+
+/** The co-partitioning declaration: absent, or 'partitionKey' on a keyed pipeline. */
+function checkKeyedBy(value: unknown, keyed: boolean): KeyedBy | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'partitionKey') throw specError('keyedBy', `must be 'partitionKey' or left out, got ${show(value)}`);
+  if (!keyed) throw specError('keyedBy', 'declares how keyBy keys are partitioned, but this pipeline has no keyBy()');
+  return value;
 }

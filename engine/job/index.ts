@@ -38,6 +38,7 @@ export type {
   KeyedState,
   Trigger,
   OutputMode,
+  KeyedBy,
   CheckpointSettings,
   StateMigration,
 } from './types.js';

@@ -14,6 +14,9 @@ export type Trigger = { readonly type: 'interval'; readonly intervalMs: number }
  * update: every batch writes the current value of each window/key it changed.
  * append: a window is written once, when the watermark passes its end, and never again.
  */
+/** How a keyed job's keys relate to the source's partitioning (JobSpec.keyedBy). */
+export type KeyedBy = 'partitionKey';
+
 export type OutputMode = 'update' | 'append';
 
 export interface CheckpointSettings {
@@ -123,4 +126,6 @@ export interface JobDefinition {
   readonly checkpoint: CheckpointSettings;
   /** State migrations from older versions (none by default). */
   readonly migrations: readonly StateMigration[];
+  /** Set when the job declares its keys are the source's partition keys (checked per record). */
+  readonly keyedBy?: KeyedBy;
 }
