@@ -1,5 +1,5 @@
 /**
- * The tasks of the Step Functions driver (infra/state-machines/driver.ts), one function
+ * The tasks of the Step Functions driver (infra/state-machines/definitions.ts), one function
  * each: (small serialisable input, context) -> small serialisable result. The Lambda
  * handlers in functions/ validate an event and call one of these; the local runtime calls
  * the same handlers in-process. The protocol steps themselves are startDriver, planBatch,
