@@ -9,8 +9,6 @@ import { analyseStateWrites, type StateBytesResult } from './state-bytes.js';
 /** The most records one GetRecords call returns. */
 const GET_RECORDS_MAX = 10_000;
 
-export const BENCH_DEFAULTS = { events: 60_000, emptyBatches: 20 } as const;
-
 export const STAND_IN_NOTE =
   'measured on local stand-ins (DynamoDB Local, kinesalite, s3rver on loopback), not on AWS: ' +
   'use them to compare engine changes on one machine, not to predict AWS throughput or latency';

@@ -34,12 +34,8 @@ import { planNextBatch } from '../engine/protocol/planning.js';
 import type { StandInEndpoints } from '../local/stand-ins.js';
 import { LOCAL_RESOURCES } from '../local/runtime.js';
 import { startEnvironment, type Progress } from './environment.js';
+import { EXECUTOR_MEMORY_MB } from './defaults.js';
 import { now } from './stats.js';
-
-export const STATE_SCALE_DEFAULTS = { keys: [10_000, 100_000, 1_000_000], records: 1_000 } as const;
-
-/** The executor's memory in infra/state-machines/functions.ts. */
-export const EXECUTOR_MEMORY_MB = 1_024;
 
 const STREAM = 'state-scale';
 

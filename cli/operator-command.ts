@@ -5,7 +5,7 @@
  * the body's, or, for what the body (or opening) throws, `onError`'s.
  */
 import type { Command } from 'commander';
-import { type OperatorEnvironment, openOperatorEnvironment } from './operator-environment.js';
+import type { OperatorEnvironment } from './operator-environment.js';
 import { type OperatorTargetValues, operatorTargetOf } from './operator-target-options.js';
 import { usageError } from './program.js';
 
@@ -24,6 +24,8 @@ export async function runOperatorCommand(
   let env: OperatorEnvironment | undefined;
   let code: number;
   try {
+    // Loaded here, not at the top: the help of every command stays quick to print.
+    const { openOperatorEnvironment } = await import('./operator-environment.js');
     env = await openOperatorEnvironment(target, { verbose: options.verbose ?? false });
     code = await body(env);
   } catch (error) {

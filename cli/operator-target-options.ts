@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from '../engine/errors.js';
-import { DEFAULT_DATA_DIR } from '../local/runtime.js';
+import { DEFAULT_DATA_DIR } from '../local/defaults.js';
 import type { OperatorTarget } from './operator-environment.js';
 
 export interface OperatorTargetValues {

@@ -17,10 +17,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { MAX_BODY_BYTES } from '../functions/api.js';
 import { API_FUNCTIONS, API_ROUTES, matchRoute, type ApiFunction } from '../functions/api-routes.js';
 import type { Logger } from '../engine/ports/index.js';
-
-/** Where `npm run api` listens, and where the `sluice` command looks by default. */
-export const DEFAULT_API_HOST = '127.0.0.1';
-export const DEFAULT_API_PORT = 4810;
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from './defaults.js';
 
 export type HttpLambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 

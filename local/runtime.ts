@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { DEFAULT_DATA_DIR } from './defaults.js';
 import { resolve } from 'node:path';
 import { createBucket, createDeadLetterTable, createWalTable, destroyAwsClients, localAwsConfig } from '../engine/adapters/aws/index.js';
 import { createAwsPorts, type AwsPorts } from '../engine/adapters/deployed-ports.js';
@@ -14,8 +15,6 @@ export const LOCAL_RESOURCES = {
   deadLetterTable: 'sluice-dead-letters',
   bucket: 'sluice-checkpoints',
 } as const;
-
-export const DEFAULT_DATA_DIR = '.sluice';
 
 export interface LocalRuntime {
   /** The engine's ports on the stand-ins: real SDK v3 clients over loopback. */

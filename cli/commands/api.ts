@@ -3,100 +3,42 @@
  * (local/api-runtime.ts), until a signal stops it.
  */
 import type { Command } from 'commander';
-import { createSinkTable } from '../../engine/adapters/aws/index.js';
-import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
-import { describeError } from '../../engine/errors.js';
-import { catalog } from '../../jobs/catalog.js';
-import { startLocalApi, type LocalApi } from '../../local/api-runtime.js';
-import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../local/api-server.js';
-import { consoleLogger } from '../../local/console-logger.js';
-import { DEFAULT_DATA_DIR, LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../../local/runtime.js';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../local/defaults.js';
+import { DEFAULT_DATA_DIR } from '../../local/defaults.js';
 import { integer } from '../flag-values.js';
+import type { ApiOptions } from './api-serve.js';
 import { newCommand } from '../program.js';
-
-interface ApiOptions {
-  readonly dataDir: string;
-  readonly host: string;
-  readonly port: number;
-  readonly kafka?: boolean;
-  readonly verbose?: boolean;
-}
 
 /** `name`: how the usage line calls it (api under sluice; "npm run api --" as the npm script). */
 export function apiCommand(name = 'api'): Command {
-  return newCommand(name)
-    .usage('[options]')
-    .summary('serve the jobs API over HTTP on this machine')
-    .description(
-      [
-        'Serves the jobs API over HTTP on this machine: the same Lambda handlers as on AWS, on the local runtime (DynamoDB Local, kinesalite, s3rver), with jobs run by the local driver (the driver state machines in-process).',
-        'Jobs that were running when it last stopped resume. Try it with curl, or with the sluice command (npx sluice --help).',
-      ].join(' '),
-    )
-    .option('--data-dir <dir>', `the local runtime's data directory (default ${DEFAULT_DATA_DIR}; stop npm start first)`, DEFAULT_DATA_DIR)
-    .option(
-      '--host <host>',
-      `the address to listen on (default ${DEFAULT_API_HOST}: this machine only; there is no authorization locally)`,
-      DEFAULT_API_HOST,
-    )
-    .option('--port <port>', `default ${DEFAULT_API_PORT}; 0 picks a free one`, integer({ min: 0, max: 65_535 }), DEFAULT_API_PORT)
-    .option('--kafka', "also start librdkafka's mock Kafka cluster (kcat) for jobs reading Kafka")
-    .option('--verbose', "log the engine's progress on stderr")
-    .addHelpText(
-      'after',
-      '\nCtrl-C stops it; running jobs stay RUNNING and resume at the next start.\nexit codes: 0 stopped by a signal, 2 bad arguments, 3 could not start',
-    )
-    .action(serve);
-}
-
-async function serve(options: ApiOptions): Promise<void> {
-  const kafka = options.kafka ?? false;
-  let runtime: LocalRuntime | undefined;
-  let api: LocalApi | undefined;
-  try {
-    const logger = consoleLogger({ quiet: !options.verbose });
-    console.log(`starting the local runtime in ${options.dataDir}${kafka ? " (with librdkafka's mock Kafka cluster)" : ''}`);
-    runtime = await startLocalRuntime({ dataDir: options.dataDir, logger, kafka });
-    const ports = runtime.ports;
-    api = await startLocalApi({
-      ports,
-      registry: new DynamoDbJobRegistry({ client: ports.clients.dynamodb, tableName: LOCAL_RESOURCES.walTable }),
-      catalog,
-      host: options.host,
-      port: options.port,
-      // The supervisor's reconcile schedule (every 5 minutes on AWS).
-      driver: { reconcileEveryMs: 30_000 },
-      prepareJob: async (job) => {
-        if (job.sink.type === 'dynamodb') await createSinkTable(ports.clients.dynamodb, job.sink.tableName);
-      },
-    });
-  } catch (error) {
-    console.error(`could not start the local API: ${describeError(error)}`);
-    await runtime?.stop();
-    process.exit(3);
-  }
-
-  console.log(`sluice jobs API on ${api.url} (the local runtime in ${runtime.dataDir})`);
-  for (const job of api.resumed) console.log(`  resumed job ${job.jobId}: driver execution ${job.executionName}`);
-  console.log(`  curl -s ${api.url}/jobs`);
-  console.log(`  npx sluice jobs list${api.url === `http://${DEFAULT_API_HOST}:${DEFAULT_API_PORT}` ? '' : ` --endpoint ${api.url}`}`);
-  console.log('Ctrl-C stops it (running jobs resume at the next start)');
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping the API, the driver and the local runtime`);
-    try {
-      await api?.close();
-      await runtime?.stop();
-      console.log('stopped');
-      process.exit(0);
-    } catch (error) {
-      console.error(`stopping failed: ${describeError(error)}`);
-      process.exit(1);
-    }
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return (
+    newCommand(name)
+      .usage('[options]')
+      .summary('serve the jobs API over HTTP on this machine')
+      .description(
+        [
+          'Serves the jobs API over HTTP on this machine: the same Lambda handlers as on AWS, on the local runtime (DynamoDB Local, kinesalite, s3rver), with jobs run by the local driver (the driver state machines in-process).',
+          'Jobs that were running when it last stopped resume. Try it with curl, or with the sluice command (npx sluice --help).',
+        ].join(' '),
+      )
+      .option(
+        '--data-dir <dir>',
+        `the local runtime's data directory (default ${DEFAULT_DATA_DIR}; stop npm start first)`,
+        DEFAULT_DATA_DIR,
+      )
+      .option(
+        '--host <host>',
+        `the address to listen on (default ${DEFAULT_API_HOST}: this machine only; there is no authorization locally)`,
+        DEFAULT_API_HOST,
+      )
+      .option('--port <port>', `default ${DEFAULT_API_PORT}; 0 picks a free one`, integer({ min: 0, max: 65_535 }), DEFAULT_API_PORT)
+      .option('--kafka', "also start librdkafka's mock Kafka cluster (kcat) for jobs reading Kafka")
+      .option('--verbose', "log the engine's progress on stderr")
+      .addHelpText(
+        'after',
+        '\nCtrl-C stops it; running jobs stay RUNNING and resume at the next start.\nexit codes: 0 stopped by a signal, 2 bad arguments, 3 could not start',
+      )
+      // The runtime is loaded when the command runs: the help of every command stays quick to print.
+      .action(async (options: ApiOptions) => (await import('./api-serve.js')).serve(options))
+  );
 }

@@ -3,8 +3,7 @@
  * size (bench/state-scale.ts).
  */
 import type { Command } from 'commander';
-import { runStateScale, STATE_SCALE_DEFAULTS } from '../../bench/state-scale.js';
-import { formatStateScaleReport } from '../format/state-scale.js';
+import { STATE_SCALE_DEFAULTS } from '../../bench/defaults.js';
 import { integerList, positiveInteger } from '../flag-values.js';
 import { newCommand, usageError } from '../program.js';
 
@@ -49,6 +48,9 @@ export function benchStateCommand(name = 'state'): Command {
         `--records (${records}) must not exceed the smallest --keys (${Math.min(...keys)}): each record counts an existing key`,
       );
     try {
+      // Loaded when the command runs: the help of every command stays quick to print.
+      const { runStateScale } = await import('../../bench/state-scale.js');
+      const { formatStateScaleReport } = await import('../format/state-scale.js');
       const report = await runStateScale({
         keys,
         records,

@@ -1,7 +1,7 @@
 /** `sluice bench` (and `npm run bench`): the engine's benchmark on the local runtime (bench/run-bench.ts). */
 import type { Command } from 'commander';
 import { formatReport, reportJson } from '../format/bench.js';
-import { BENCH_DEFAULTS, runBench } from '../../bench/run-bench.js';
+import { BENCH_DEFAULTS } from '../../bench/defaults.js';
 import { positiveInteger } from '../flag-values.js';
 import { newCommand } from '../program.js';
 
@@ -40,6 +40,8 @@ export function benchCommand(name = 'bench'): Command {
     .addHelpText('after', "\nexit codes: 0 done, 1 the job's sink was not exact, 2 bad arguments, 3 failure")
     .action(async (options: BenchOptions) => {
       try {
+        // Loaded when the command runs: the help of every command stays quick to print.
+        const { runBench } = await import('../../bench/run-bench.js');
         const report = await runBench({
           events: options.events,
           emptyBatches: options.emptyBatches,

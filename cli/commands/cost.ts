@@ -4,7 +4,6 @@
  * always-on job.
  */
 import type { Command } from 'commander';
-import { runCostBench } from '../../bench/cost-bench.js';
 import { formatCostReport } from '../format/cost.js';
 import { positiveInteger } from '../flag-values.js';
 import { newCommand } from '../program.js';
@@ -31,6 +30,8 @@ export function costCommand(name = 'cost'): Command {
     .addHelpText('after', '\nexit codes: 0 done, 2 bad arguments, 3 failure')
     .action(async (options: CostOptions) => {
       try {
+        // Loaded when the command runs: the help of every command stays quick to print.
+        const { runCostBench } = await import('../../bench/cost-bench.js');
         const report = await runCostBench({ batches: options.batches, progress: (line) => process.stderr.write(`${line}\n`) });
         console.log(options.json ? JSON.stringify(report, null, 2) : formatCostReport(report));
       } catch (error) {

@@ -4,9 +4,8 @@
  */
 import { Option, type Command } from 'commander';
 import { DEFAULT_CLICKSTREAM } from '../../jobs/clickstream/generate.js';
-import { CLICKSTREAM_JOB } from '../../jobs/clickstream/job.js';
-import { runDemo } from '../../local/demo/run-demo.js';
-import { DEFAULT_DATA_DIR } from '../../local/runtime.js';
+import { CLICKSTREAM_JOB } from '../../jobs/clickstream/settings.js';
+import { DEFAULT_DATA_DIR } from '../../local/defaults.js';
 import { positiveInteger } from '../flag-values.js';
 import { newCommand } from '../program.js';
 
@@ -51,6 +50,8 @@ export function demoCommand(name = 'demo'): Command {
     .addHelpText('after', '\nexit codes: 0 the sink is exact, 1 the check found differences, 2 bad arguments, 3 failure')
     .action(async (options: DemoOptions) => {
       try {
+        // Loaded when the command runs: the help of every command stays quick to print.
+        const { runDemo } = await import('../../local/demo/run-demo.js');
         const outcome = await runDemo({
           source: options.source,
           dataDir: options.dataDir,

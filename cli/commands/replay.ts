@@ -3,28 +3,14 @@
  * job definition in code now (engine/replay/replay-job.ts), on the local runtime or on AWS.
  */
 import type { Command } from 'commander';
-import { JobSpecError, describeError, isRefusal } from '../../engine/errors.js';
-import type { JsonValue } from '../../engine/json.js';
-import { previewReplay, replayJob } from '../../engine/replay/replay-job.js';
-import type { ReplayContext, ReplayRequest } from '../../engine/replay/replay-types.js';
-import { catalog } from '../../jobs/catalog.js';
+import { JobSpecError, isRefusal } from '../../engine/errors.js';
+import type { ReplayRequest } from '../../engine/replay/replay-types.js';
 import { integer, parameter } from '../flag-values.js';
-import { describeSink, formatReplayOutcome, formatReplayPreview, formatReplayProgress } from '../format/replay.js';
 import { runOperatorCommand } from '../operator-command.js';
-import { jobOfInstance, type OperatorEnvironment } from '../operator-environment.js';
-import { withOperatorTargetOptions, type OperatorTargetValues } from '../operator-target-options.js';
+import { withOperatorTargetOptions } from '../operator-target-options.js';
 import { newCommand } from '../program.js';
-
-interface ReplayOptions extends OperatorTargetValues {
-  readonly job: string;
-  readonly fromBatch: number;
-  readonly toBatch?: number;
-  readonly into?: string;
-  readonly dryRun?: boolean;
-  readonly jobName?: string;
-  readonly param: Readonly<Record<string, JsonValue>>;
-  readonly verbose?: boolean;
-}
+import { replayErrorMessage as message } from './replay-messages.js';
+import type { ReplayOptions } from './replay-run.js';
 
 const DESCRIPTION = [
   'Re-runs the committed batches N+1..M of a job with the job definition in code now (after fixing a bug in it, say), from the state after batch N. Each batch reads exactly the records its first run read.',
@@ -67,7 +53,8 @@ export function replayCommand(name = 'replay'): Command {
       return runOperatorCommand(
         command,
         options,
-        (env) => replay(env, request, options),
+        // The replay is loaded when the command runs: the help of every command stays quick to print.
+        async (env) => (await import('./replay-run.js')).replay(env, request, options),
         (error) => {
           // Thrown before the replay wrote anything: a refusal, or the environment failed.
           const refused = isRefusal(error) || error instanceof JobSpecError;
@@ -76,56 +63,4 @@ export function replayCommand(name = 'replay'): Command {
         },
       );
     });
-}
-
-async function replay(env: OperatorEnvironment, request: ReplayRequest, options: ReplayOptions): Promise<number> {
-  // The job definition the source job runs (the registry's record, else its id), with --job-name and --param.
-  const { job, jobName, parameters } = await jobOfInstance({
-    jobId: request.jobId,
-    jobName: options.jobName,
-    parameters: options.param,
-    registry: env.registry,
-    catalog,
-  });
-  let recordsSoFar = 0;
-  const tty = process.stderr.isTTY === true;
-  const ctx: ReplayContext = {
-    ports: env.ports,
-    job,
-    registry: env.registry,
-    onProgress: (progress) => {
-      recordsSoFar += progress.records;
-      const line = formatReplayProgress(progress, recordsSoFar);
-      process.stderr.write(tty ? `\r${line}${progress.index === progress.total ? '\n' : ''}` : `${line}\n`);
-    },
-  };
-  const scope = await previewReplay(request, ctx);
-  const preview = formatReplayPreview(scope, job);
-  console.log(`${options.dryRun ? 'dry run (nothing is written): ' : ''}job ${jobName} on ${env.description}`);
-  if (options.dryRun) {
-    for (const line of preview) console.log(line);
-    return 0;
-  }
-  const header = preview.indexOf('');
-  for (const line of header === -1 ? preview : preview.slice(0, header)) console.log(line);
-  console.log('');
-  await env.prepareSink(job.sink);
-  try {
-    const outcome = await replayJob(request, ctx);
-    for (const line of formatReplayOutcome(outcome)) console.log(line);
-    if (outcome.scope.mode === 'into') {
-      console.log(`  its rows went to ${describeSink(job.sink)}`);
-      console.log(`  to go on, start job ${request.intoJobId} as ${jobName} with parameters ${JSON.stringify(parameters)}`);
-    }
-    return 0;
-  } catch (error) {
-    if (tty) process.stderr.write('\n');
-    console.error(`replay failed: ${message(error)}`);
-    console.error('run the same command again (once the cause is fixed, if it needs fixing): the replay continues where it stopped');
-    return 4;
-  }
-}
-
-function message(error: unknown): string {
-  return isRefusal(error) || error instanceof JobSpecError ? error.message : describeError(error);
 }

@@ -1,6 +1,7 @@
 import { formatBytes } from './checkpoints.js';
 import { table } from './table.js';
-import { EXECUTOR_MEMORY_MB, type StateScaleReport } from '../../bench/state-scale.js';
+import { EXECUTOR_MEMORY_MB } from '../../bench/defaults.js';
+import type { StateScaleReport } from '../../bench/state-scale.js';
 
 const mb = (n: number) => `${n.toFixed(0)} MB`;
 const int = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -1,15 +1,7 @@
+import { CLICKSTREAM_JOB } from './settings.js';
 import { count, defineJob, dynamoDbSink, kinesisSource, tumbling, type JobSource } from '../../engine/job/index.js';
 
-/** Settings of the demo job; the generator's margins are checked against them (assertUnambiguous). */
-export const CLICKSTREAM_JOB = {
-  streamName: 'clickstream',
-  /** The demo's topic when it runs on Kafka (npm start -- --source kafka). */
-  topic: 'clickstream',
-  sinkTable: 'page-views',
-  windowMs: 10_000,
-  allowedLatenessMs: 30_000,
-  maxRecordsPerPartition: 1_000,
-} as const;
+export { CLICKSTREAM_JOB };
 
 interface Click {
   readonly page: string;

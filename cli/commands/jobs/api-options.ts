@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { ApiClient, isLoopback, regionOfEndpoint } from '../../api-client.js';
 import { usageError } from '../../program.js';
-import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../../local/api-server.js';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../../local/defaults.js';
 
 export const DEFAULT_ENDPOINT = `http://${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`;
 

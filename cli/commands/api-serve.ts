@@ -1,0 +1,69 @@
+/** The body of `sluice api` (cli/commands/api.ts): the local runtime and the jobs API on it, until a signal stops it. */
+import { createSinkTable } from '../../engine/adapters/aws/index.js';
+import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
+import { describeError } from '../../engine/errors.js';
+import { catalog } from '../../jobs/catalog.js';
+import { startLocalApi, type LocalApi } from '../../local/api-runtime.js';
+import { consoleLogger } from '../../local/console-logger.js';
+import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../../local/runtime.js';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../local/defaults.js';
+
+export interface ApiOptions {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly kafka?: boolean;
+  readonly verbose?: boolean;
+}
+
+export async function serve(options: ApiOptions): Promise<void> {
+  const kafka = options.kafka ?? false;
+  let runtime: LocalRuntime | undefined;
+  let api: LocalApi | undefined;
+  try {
+    const logger = consoleLogger({ quiet: !options.verbose });
+    console.log(`starting the local runtime in ${options.dataDir}${kafka ? " (with librdkafka's mock Kafka cluster)" : ''}`);
+    runtime = await startLocalRuntime({ dataDir: options.dataDir, logger, kafka });
+    const ports = runtime.ports;
+    api = await startLocalApi({
+      ports,
+      registry: new DynamoDbJobRegistry({ client: ports.clients.dynamodb, tableName: LOCAL_RESOURCES.walTable }),
+      catalog,
+      host: options.host,
+      port: options.port,
+      // The supervisor's reconcile schedule (every 5 minutes on AWS).
+      driver: { reconcileEveryMs: 30_000 },
+      prepareJob: async (job) => {
+        if (job.sink.type === 'dynamodb') await createSinkTable(ports.clients.dynamodb, job.sink.tableName);
+      },
+    });
+  } catch (error) {
+    console.error(`could not start the local API: ${describeError(error)}`);
+    await runtime?.stop();
+    process.exit(3);
+  }
+
+  console.log(`sluice jobs API on ${api.url} (the local runtime in ${runtime.dataDir})`);
+  for (const job of api.resumed) console.log(`  resumed job ${job.jobId}: driver execution ${job.executionName}`);
+  console.log(`  curl -s ${api.url}/jobs`);
+  console.log(`  npx sluice jobs list${api.url === `http://${DEFAULT_API_HOST}:${DEFAULT_API_PORT}` ? '' : ` --endpoint ${api.url}`}`);
+  console.log('Ctrl-C stops it (running jobs resume at the next start)');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the API, the driver and the local runtime`);
+    try {
+      await api?.close();
+      await runtime?.stop();
+      console.log('stopped');
+      process.exit(0);
+    } catch (error) {
+      console.error(`stopping failed: ${describeError(error)}`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
