@@ -10,13 +10,8 @@
 import type { Admin, Kafka } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { InvariantError } from '../../errors.js';
-import {
-  checkKafkaConnection,
-  kafkaClientConfig,
-  resolveKafkaAuth,
-  type KafkaClientOptions,
-  type KafkaConnection,
-} from './kafka-config.js';
+import { checkKafkaConnection, kafkaClientConfig, type KafkaClientOptions, type KafkaConnection } from './kafka-config.js';
+import { resolveKafkaAuth } from './kafka-secrets.js';
 import { KafkaSourceReader, type KafkaAdmin, type KafkaReaderTuning, type PartitionFetcher } from './kafka-source-reader.js';
 import { fetchFromLeader, internalCluster, type InternalCluster } from './kafkajs-internals.js';
 

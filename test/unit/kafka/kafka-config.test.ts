@@ -4,11 +4,11 @@ import {
   kafkaClientConfig,
   kafkaConnectionFromEnv,
   mskIamTokenProvider,
-  resolveKafkaAuth,
   type KafkaConnection,
   type MskTokenSigner,
   type SecretReader,
 } from '../../../engine/adapters/kafka/kafka-config.js';
+import { resolveKafkaAuth } from '../../../engine/adapters/kafka/kafka-secrets.js';
 import { ConfigurationError, InvariantError } from '../../../engine/errors.js';
 
 const MSK = ['b-1.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098', 'b-2.demo.abc123.c2.kafka.eu-west-1.amazonaws.com:9098'];

@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awsSecretReader, resolveKafkaAuth } from '../../../engine/adapters/kafka/kafka-config.js';
+import { awsSecretReader, resolveKafkaAuth } from '../../../engine/adapters/kafka/kafka-secrets.js';
 import { ConfigurationError, TransientError } from '../../../engine/errors.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_sluice-AbCdEf';
