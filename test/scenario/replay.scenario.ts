@@ -18,7 +18,8 @@ import type { JsonValue } from '../../engine/json.js';
 import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/index.js';
 import type { JobDefinition, StateMigration } from '../../engine/job/types.js';
 import type { EnginePorts } from '../../engine/ports/index.js';
-import { JobState, type JobInstance } from '../../engine/ports/job-registry.js';
+import { JobState } from '../../engine/ports/job-registry.js';
+import { jobInstance } from '../support/builders.js';
 import { BatchStatus, generationOf, type BatchRecord } from '../../engine/protocol/batch-records.js';
 import { formatReplayPreview } from '../../cli/format/replay.js';
 import { previewReplay, replayJob } from '../../engine/replay/replay-job.js';
@@ -429,22 +430,7 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
     it('refuses a job that is running, a batch in flight, and batches it does not keep', async () => {
       const { world, jobId, old, fixed, input, latest } = await ranOldLogic('refusals');
       const registry = new MemoryJobRegistry();
-      const instance: JobInstance = {
-        jobId,
-        jobName: 'user-counts',
-        parameters: {},
-        trigger: null,
-        state: JobState.RUNNING,
-        reason: null,
-        generation: 1,
-        epoch: 1,
-        restarts: [],
-        lastError: null,
-        stopRequestedAt: null,
-        createdAt: 0,
-        updatedAt: 0,
-        revision: 1,
-      };
+      const instance = jobInstance({ jobId, jobName: 'user-counts' });
       await registry.put(instance, null);
       const ctx = { ports: world.ports, job: fixed, registry };
       await expect(replayJob({ jobId, fromBatchId: N }, ctx)).rejects.toThrow(`job ${jobId} is RUNNING in the job registry: stop it`);

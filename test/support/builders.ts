@@ -4,8 +4,10 @@
  * values (batch 1 of job 'job', epoch 1, one partition 'p' read from EARLIEST on the
  * empty state, nothing read, nothing written), so an override is what a test depends on.
  * Optional fields (jobVersion, generation, handedOver...) are left out unless overridden:
- * tests that compare a record with what a planner wrote add them.
+ * tests that compare a record with what a planner wrote add them. jobInstance() builds the
+ * job registry's control record the same way.
  */
+import { JobState, type JobInstance } from '../../engine/ports/job-registry.js';
 import {
   BatchStatus,
   EMPTY_STATE_VERSION,
@@ -93,6 +95,27 @@ export function partitionResult(partition = 'p', overrides: Partial<PartitionRes
     stateBytesWritten: 0,
     lagMs: null,
     caughtUp: true,
+    ...overrides,
+  };
+}
+
+/** A job registry record: job 'j' of job 'x', RUNNING in generation 1 under epoch 1, revision 1. */
+export function jobInstance(overrides: Partial<JobInstance> = {}): JobInstance {
+  return {
+    jobId: 'j',
+    jobName: 'x',
+    parameters: {},
+    trigger: null,
+    state: JobState.RUNNING,
+    reason: null,
+    generation: 1,
+    epoch: 1,
+    restarts: [],
+    lastError: null,
+    stopRequestedAt: null,
+    createdAt: 0,
+    updatedAt: 0,
+    revision: 1,
     ...overrides,
   };
 }

@@ -20,7 +20,7 @@ import { JobSpecError } from '../../../engine/errors.js';
 import type { DeadLetter } from '../../../engine/ports/dead-letter-queue.js';
 import type { DriverExecutions } from '../../../engine/ports/driver-executions.js';
 import type { BatchCommit, BatchPlan, BatchRecord } from '../../../engine/protocol/batch-records.js';
-import { batchCommit, batchPlan, metrics, partitionCommit, partitionPlan } from '../../support/builders.js';
+import { batchCommit, batchPlan, jobInstance, metrics, partitionCommit, partitionPlan } from '../../support/builders.js';
 import { clickstreamJob } from '../../../jobs/clickstream/job.js';
 import { catalog as projectCatalog } from '../../../jobs/catalog.js';
 
@@ -287,22 +287,7 @@ describe('resume, stop, status', () => {
 
   it('has no rates before two committed batches', () => {
     const status = jobStatusOf({
-      job: {
-        jobId: 'j',
-        jobName: 'x',
-        parameters: {},
-        trigger: null,
-        state: 'RUNNING',
-        reason: null,
-        generation: 1,
-        epoch: 1,
-        restarts: [],
-        lastError: null,
-        stopRequestedAt: null,
-        createdAt: 0,
-        updatedAt: 0,
-        revision: 1,
-      },
+      job: jobInstance(),
       execution: null,
       executionStatus: null,
       recent: [{ plan: plan('j', 1), status: 'COMMITTED', commit: commit(1, 0, 0) } satisfies BatchRecord],

@@ -19,6 +19,7 @@ import { planBatch } from '../../../engine/driver/plan-batch.js';
 import { startDriver } from '../../../engine/driver/start-driver.js';
 import { count, defineJob, memorySink, memorySource } from '../../../engine/job/index.js';
 import type { Logger } from '../../../engine/ports/index.js';
+import { jobInstance } from '../../support/builders.js';
 
 const context = {} as Context;
 
@@ -169,25 +170,7 @@ describe('Lambda handlers', () => {
     };
     const d = deps(executions);
     const { registry, clock } = d.supervisor();
-    await registry.put(
-      {
-        jobId: 'j',
-        jobName: 'x',
-        parameters: {},
-        trigger: null,
-        state: 'RUNNING',
-        reason: null,
-        generation: 3,
-        epoch: 3,
-        restarts: [],
-        lastError: null,
-        stopRequestedAt: null,
-        createdAt: clock.now(),
-        updatedAt: clock.now(),
-        revision: 1,
-      },
-      null,
-    );
+    await registry.put(jobInstance({ generation: 3, epoch: 3, createdAt: clock.now(), updatedAt: clock.now() }), null);
     const handler = createSupervisorHandler(d);
     const outcomes = await handler(
       {
