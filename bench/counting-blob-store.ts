@@ -39,6 +39,13 @@ export class CountingBlobStore implements BlobStore {
     return body;
   }
 
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | null> {
+    const body = await this.inner.getRange(key, start, end);
+    this.gets += 1;
+    this.getBytes += body?.byteLength ?? 0;
+    return body;
+  }
+
   async list(prefix: string): Promise<string[]> {
     this.lists += 1;
     return this.inner.list(prefix);

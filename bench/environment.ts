@@ -8,6 +8,7 @@ import { systemClock } from '../engine/adapters/system-clock.js';
 import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
 import { consoleLogger } from '../local/console-logger.js';
 import { compareOffsets } from '../engine/protocol/offsets.js';
+import { BlobExchangeStore } from '../engine/state/exchange-store.js';
 import { BlobStateStore } from '../engine/state/blob-state-store.js';
 import { DEFAULT_CLICKSTREAM, generateClickstream, type GeneratedEvent } from '../jobs/clickstream/generate.js';
 import { CountingBlobStore } from './counting-blob-store.js';
@@ -51,7 +52,7 @@ export async function startEnvironment(progress: Progress): Promise<BenchEnviron
       requests.attach(base.clients);
       created.push(base);
       const blobs = new CountingBlobStore(new S3BlobStore({ client: base.clients.s3, bucket: LOCAL_RESOURCES.bucket }));
-      return { ports: { ...base, state: new BlobStateStore(blobs) }, blobs };
+      return { ports: { ...base, state: new BlobStateStore(blobs), exchange: new BlobExchangeStore(blobs) }, blobs };
     },
     async close(keep) {
       for (const ports of created) destroyAwsClients(ports.clients);

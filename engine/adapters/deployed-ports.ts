@@ -10,6 +10,7 @@ import type { EnginePorts, Logger } from '../ports/index.js';
 import type { Sink, SinkSpec } from '../ports/sink.js';
 import { sourceNameOf, type SourceReader, type SourceSpec } from '../ports/source-reader.js';
 import { BlobStateStore } from '../state/blob-state-store.js';
+import { BlobExchangeStore } from '../state/exchange-store.js';
 import { createAwsClients, type AwsClients, type AwsConfig } from './aws/clients.js';
 import { DynamoDbDeadLetterQueue } from './aws/dynamodb-dead-letter-queue.js';
 import { DynamoDbSink } from './aws/dynamodb-sink.js';
@@ -49,6 +50,7 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
     kafka,
     wal: new DynamoDbWriteAheadLog({ client: clients.dynamodb, tableName: config.walTable, sleep }),
     state: new BlobStateStore(blobs, config.statePrefix === undefined ? {} : { prefix: config.statePrefix }),
+    exchange: new BlobExchangeStore(blobs, config.statePrefix === undefined ? {} : { prefix: config.statePrefix }),
     deadLetters: new DynamoDbDeadLetterQueue({ client: clients.dynamodb, tableName: config.deadLetterTable, sleep }),
     sources: (spec: SourceSpec): SourceReader => {
       switch (spec.type) {

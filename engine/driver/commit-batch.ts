@@ -1,5 +1,5 @@
 import { NotFoundError } from '../errors.js';
-import type { BatchMetrics, PartitionResult } from '../protocol/batch-records.js';
+import type { BatchMetrics, GroupResult, PartitionResult } from '../protocol/batch-records.js';
 import { buildCommit, isCaughtUp } from '../protocol/commit.js';
 import { retentionPlan } from '../protocol/retention.js';
 import type { DriverContext } from './context.js';
@@ -9,6 +9,8 @@ export interface CommitBatchInput {
   readonly epoch: number;
   readonly batchId: number;
   readonly results: readonly PartitionResult[];
+  /** Stage 2's results, on the two-stage path. */
+  readonly groupResults?: readonly GroupResult[];
 }
 
 export interface CommitBatchResult {
@@ -39,9 +41,18 @@ export async function commitBatch(input: CommitBatchInput, ctx: DriverContext): 
       context: { jobId, batchId },
     });
   }
-  const commit = record.commit ?? buildCommit({ plan: record.plan, results: input.results, epoch, nowMs: ports.clock.now() });
+  const commit =
+    record.commit ??
+    buildCommit({
+      plan: record.plan,
+      results: input.results,
+      ...(input.groupResults === undefined ? {} : { groupResults: input.groupResults }),
+      epoch,
+      nowMs: ports.clock.now(),
+    });
   const outcome = record.commit ? 'already-committed' : await ports.wal.commitBatch(jobId, commit);
   const stored = outcome === 'committed' ? commit : ((await ports.wal.getBatch(jobId, batchId))?.commit ?? commit);
+  if (outcome === 'committed') await deleteExchange(input.results, ctx);
   if (outcome === 'committed' && batchId % RETENTION_EVERY_BATCHES === 0) {
     await applyRetention(jobId, batchId, ctx);
   }
@@ -54,6 +65,21 @@ export async function commitBatch(input: CommitBatchInput, ctx: DriverContext): 
     watermarkMs: record.plan.watermarkMs,
     metrics: stored.metrics,
   };
+}
+
+/**
+ * A committed batch's exchange objects are needed no more (a replay runs stage 1 again
+ * from the source): delete them now. A failure only logs: the objects are garbage, and
+ * the bucket's lifecycle rule on the exchange prefix expires whatever is left.
+ */
+async function deleteExchange(results: readonly PartitionResult[], ctx: DriverContext): Promise<void> {
+  const keys = results.flatMap((r) => (r.exchange?.objectKey === undefined ? [] : [r.exchange.objectKey]));
+  if (keys.length === 0) return;
+  try {
+    await ctx.ports.exchange.delete(keys);
+  } catch (error) {
+    ctx.ports.logger.warn('could not delete exchange objects; the lifecycle rule will', { keys: keys.length, error: String(error) });
+  }
 }
 
 /** Deletes WAL records and state versions older than the last `retainBatches` committed batches. */

@@ -1,6 +1,7 @@
 import { ConcurrentDriverError } from '../errors.js';
 import { withFixedRanges } from '../protocol/fixed-ranges.js';
 import { resolveNextBatch } from '../protocol/planning.js';
+import { dueGroups } from '../protocol/stage-two.js';
 import type { PartitionInfo } from '../ports/source-reader.js';
 import type { DriverContext } from './context.js';
 
@@ -13,8 +14,13 @@ export interface PlanBatchResult {
   readonly jobId: string;
   readonly epoch: number;
   readonly batchId: number;
-  /** One executor runs per partition. */
+  /** One executor runs per partition (stage 1 on the two-stage path). */
   readonly partitions: string[];
+  /** The batch runs in two stages: stage 2 runs per active key group after stage 1 (engine/protocol/stage-two.ts). */
+  readonly twoStage: boolean;
+  /** On the two-stage path: the number of key groups, and the groups that run whatever stage 1 finds (dueGroups). */
+  readonly keyGroups?: number;
+  readonly dueGroups?: number[];
   /** True when this is a planned-but-uncommitted batch being run again after a failure. */
   readonly resumed: boolean;
   readonly watermarkMs: number | null;
@@ -46,6 +52,7 @@ export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Prom
       allowedLatenessMs: job.pipeline.allowedLatenessMs,
       jobVersion: job.version,
       migratesFrom: job.migrations.map((m) => m.fromVersion),
+      ...(job.keyGroups === undefined ? {} : { keyGroups: job.keyGroups }),
     },
     nowMs: ports.clock.now(),
   });
@@ -72,6 +79,8 @@ export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Prom
     epoch,
     batchId: next.plan.batchId,
     partitions: next.plan.partitions.map((p) => p.partition),
+    twoStage: next.plan.keyGroups !== undefined,
+    ...(next.plan.keyGroups === undefined ? {} : { keyGroups: next.plan.keyGroups, dueGroups: dueGroups(next.plan) }),
     resumed: next.kind === 'resume',
     watermarkMs: next.plan.watermarkMs,
   };

@@ -1,8 +1,10 @@
+import { runKeyGroups, type KeyGroupsInput } from '../executor/run-key-groups.js';
 import { runPartition } from '../executor/run-partition.js';
 import { StateCache } from '../executor/state-cache.js';
 import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
-import type { PartitionResult } from '../protocol/batch-records.js';
+import type { GroupResult, PartitionResult } from '../protocol/batch-records.js';
+import { stageTwoSlots } from '../protocol/stage-two.js';
 import { retry } from '../retry.js';
 import { commitBatch, type CommitBatchResult } from './commit-batch.js';
 import { planBatch, type PlanBatchResult } from './plan-batch.js';
@@ -14,6 +16,7 @@ export interface BatchProgress {
 }
 
 export type ExecutorRunner = (input: { jobId: string; batchId: number; partition: string }) => Promise<PartitionResult>;
+export type KeyGroupsRunner = (input: KeyGroupsInput) => Promise<GroupResult[]>;
 
 export interface RunDriverOptions {
   /** The job instance's id in the WAL (default: the job's name). */
@@ -27,6 +30,8 @@ export interface RunDriverOptions {
   readonly executorAttempts?: number;
   /** How executors run; default: in this process, with a warm state cache. */
   readonly runExecutor?: ExecutorRunner;
+  /** How stage-2 executors run (two-stage batches); default: in this process, with a warm state cache. */
+  readonly runKeyGroups?: KeyGroupsRunner;
 }
 
 export type StopReason = 'caught-up' | 'stopped' | 'max-batches';
@@ -46,6 +51,7 @@ export async function runDriver(
   const jobId = options.jobId ?? job.name;
   const cache = new StateCache();
   const execute: ExecutorRunner = options.runExecutor ?? ((input) => runPartition(input, { ports, job, cache }));
+  const executeGroups: KeyGroupsRunner = options.runKeyGroups ?? ((input) => runKeyGroups(input, { ports, job, cache }));
   const attempts = options.executorAttempts ?? 4;
   const { epoch } = await startDriver({ jobId }, ctx);
   let batches = 0;
@@ -56,18 +62,21 @@ export async function runDriver(
     }
     const startedAt = ports.clock.now();
     const plan = await planBatch({ jobId, epoch }, ctx);
+    const retried = <R>(run: () => Promise<R>, where: Record<string, unknown>): Promise<R> =>
+      retry(run, {
+        attempts,
+        baseDelayMs: 200,
+        clock: ports.clock,
+        onRetry: (error, attempt) =>
+          ports.logger.warn('executor failed, retrying', { jobId, batchId: plan.batchId, ...where, attempt, error: String(error) }),
+      });
     const results = await Promise.all(
-      plan.partitions.map((partition) =>
-        retry(() => execute({ jobId, batchId: plan.batchId, partition }), {
-          attempts,
-          baseDelayMs: 200,
-          clock: ports.clock,
-          onRetry: (error, attempt) =>
-            ports.logger.warn('executor failed, retrying', { jobId, batchId: plan.batchId, partition, attempt, error: String(error) }),
-        }),
-      ),
+      plan.partitions.map((partition) => retried(() => execute({ jobId, batchId: plan.batchId, partition }), { partition })),
     );
-    const commit = await commitBatch({ jobId, epoch, batchId: plan.batchId, results }, ctx);
+    const groupResults = await runStageTwo(plan, results, (groups) =>
+      retried(() => executeGroups({ jobId, batchId: plan.batchId, groups, stageOne: results }), { groups: groups.join(',') }),
+    );
+    const commit = await commitBatch({ jobId, epoch, batchId: plan.batchId, results, ...groupResults }, ctx);
     batches += 1;
     options.onBatch?.({ plan, commit });
     if (job.trigger.type === 'availableNow') {
@@ -77,6 +86,20 @@ export async function runDriver(
     const wait = startedAt + job.trigger.intervalMs - ports.clock.now();
     if (wait > 0) await sleepUnlessStopped(ports, wait, options.signal);
   }
+}
+
+/**
+ * Stage 2 of a two-stage batch (engine/protocol/stage-two.ts): one call per slot of its
+ * active key groups, all at once. Nothing for a one-stage batch.
+ */
+export async function runStageTwo(
+  plan: PlanBatchResult,
+  results: readonly PartitionResult[],
+  runSlot: (groups: number[]) => Promise<GroupResult[]>,
+): Promise<{ groupResults?: GroupResult[] }> {
+  if (!plan.twoStage) return {};
+  const slots = stageTwoSlots({ keyGroups: plan.keyGroups!, dueGroups: plan.dueGroups ?? [], results, batchId: plan.batchId });
+  return { groupResults: (await Promise.all(slots.map(runSlot))).flat() };
 }
 
 async function sleepUnlessStopped(ports: EnginePorts, ms: number, signal: AbortSignal | undefined): Promise<void> {

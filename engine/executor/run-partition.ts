@@ -1,13 +1,14 @@
-import { JobSpecError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { JsonValue } from '../json.js';
-import type { JobDefinition, RecordFailure, StateMigration } from '../job/types.js';
+import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
-import type { DeadLetter } from '../ports/dead-letter-queue.js';
-import { reservedFieldOf, type SinkRow } from '../ports/sink.js';
+import { deadLetterOf, splitUnwritableRows, unwritableRowLetters } from './batch-outputs.js';
+import { applyMigration, migrateEntries, migrationFrom } from './migrate-state.js';
 import { BatchStatus, EMPTY_STATE_VERSION, generationOf, type PartitionResult } from '../protocol/batch-records.js';
 import { checkPlannedVersion } from '../protocol/job-versions.js';
 import { inheritState } from '../protocol/lineage.js';
 import { readRange } from './read-range.js';
+import { runStageOne } from './run-stage-one.js';
 import type { StateCache } from './state-cache.js';
 import { TrackedState } from './tracked-state.js';
 
@@ -24,20 +25,10 @@ export interface ExecutorContext {
   readonly cache?: StateCache;
 }
 
-/** Bytes of a bad record kept in its dead letter. */
-const DEAD_LETTER_PAYLOAD_BYTES = 4096;
-
-/**
- * A row larger than this (as JSON) is not written: DynamoDB refuses items over 400 KB, so
- * the write would fail on every retry and block the partition. It becomes a dead letter
- * (stage 'sink') instead. JSON is larger than DynamoDB's own size measure, so this errs
- * on the safe side.
- */
-export const MAX_SINK_ROW_BYTES = 400 * 1024;
-
 /**
  * Runs one partition of one planned batch (step 2 of the protocol in
- * engine/protocol/planning.ts):
+ * engine/protocol/planning.ts). On the two-stage path (the plan has key groups) this is
+ * stage 1 (run-stage-one.ts) after the read; otherwise:
  *
  *   1. read exactly the partition's range (readRange records its end first when needed)
  *   2. apply the pipeline to the records, in order, over state version `base` (or, in a
@@ -84,6 +75,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     plan,
     failOnDataLoss: job.source.failOnDataLoss ?? true,
   });
+  if (record.plan.keyGroups !== undefined) return runStageOne({ plan: record.plan, partition, range, ports, job });
 
   const inherits = plan.baseStateVersion === EMPTY_STATE_VERSION ? (plan.inherits ?? []) : [];
   const base: ReadonlyMap<string, JsonValue> =
@@ -127,20 +119,10 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   const { rows, unwritable } = splitUnwritableRows(outcome.rows);
   const lastRecord = range.records.at(-1);
   const letters = outcome.failures.map((f) => deadLetterOf(jobId, batchId, f, ports.clock.now()));
-  for (const row of unwritable) {
-    // A row has no single source record: it is filed under the range's last offset.
-    letters.push({
-      jobId,
-      partition,
-      offset: lastRecord?.offset ?? '0',
-      batchId,
-      stage: 'sink',
-      reason: `row ${row.key.slice(0, 200)}: ${row.reason}`,
-      payloadBase64: Buffer.from(row.json.slice(0, DEAD_LETTER_PAYLOAD_BYTES)).toString('base64'),
-      recordedAt: ports.clock.now(),
-      rowKey: row.key,
-    });
-  }
+  // A row has no single source record: it is filed under the range's last offset.
+  letters.push(
+    ...unwritableRowLetters(unwritable, { jobId, batchId, partition, offset: lastRecord?.offset ?? '0', now: ports.clock.now() }),
+  );
 
   // Dead letters, the state version and the sink rows are independent and idempotent, and
   // none of them counts before the commit: write them at the same time.
@@ -200,107 +182,5 @@ function alreadyCommitted(
     stateBytesWritten: 0,
     lagMs: done.lagMs,
     caughtUp: done.caughtUp,
-  };
-}
-
-function migrationFrom(job: JobDefinition, fromVersion: number): StateMigration {
-  const migration = job.migrations.find((m) => m.fromVersion === fromVersion);
-  if (migration === undefined) {
-    throw new JobSpecError(
-      `job ${job.name} version ${job.version} declares no state migration from version ${fromVersion}, ` +
-        `which the batch's plan requires: declare migrations: [{ fromVersion: ${fromVersion}, state }] or deploy the version that planned it`,
-      { context: { job: job.name, fromVersion } },
-    );
-  }
-  return migration;
-}
-
-/**
- * Applies a state migration to every entry of `base`, in key order, as changes to
- * `state`: removed keys are deleted, new or changed values put. Two entries that migrate
- * to the same key, or a migration that throws, fail the batch with JobSpecError.
- */
-function applyMigration(
-  state: TrackedState,
-  base: ReadonlyMap<string, JsonValue>,
-  migration: StateMigration,
-  where: { jobId: string; batchId: number; partition: string },
-): void {
-  const migrated = migrateEntries(base, migration, where);
-  for (const key of base.keys()) if (!migrated.has(key)) state.delete(key);
-  for (const [key, value] of migrated) {
-    if (JSON.stringify(base.get(key)) !== JSON.stringify(value)) state.put(key, value);
-  }
-}
-
-/** `base` migrated, entry by entry in key order (see applyMigration). */
-function migrateEntries(
-  base: ReadonlyMap<string, JsonValue>,
-  migration: StateMigration,
-  where: { jobId: string; batchId: number; partition: string },
-): Map<string, JsonValue> {
-  const migrated = new Map<string, JsonValue>();
-  for (const key of [...base.keys()].sort()) {
-    let entry: { readonly key: string; readonly value: JsonValue } | null;
-    try {
-      entry = migration.state(key, structuredClone(base.get(key)!));
-    } catch (error) {
-      throw new JobSpecError(`the state migration from version ${migration.fromVersion} threw for key ${key}: ${String(error)}`, {
-        cause: error,
-        context: { ...where, key },
-      });
-    }
-    if (entry === null) continue;
-    if (typeof entry?.key !== 'string' || entry.value === undefined) {
-      throw new JobSpecError(
-        `the state migration from version ${migration.fromVersion} returned neither null nor { key, value } for key ${key}`,
-        {
-          context: { ...where, key },
-        },
-      );
-    }
-    if (migrated.has(entry.key)) {
-      throw new JobSpecError(`the state migration from version ${migration.fromVersion} maps two entries to key ${entry.key}`, {
-        context: { ...where, key: entry.key },
-      });
-    }
-    migrated.set(entry.key, entry.value);
-  }
-  return migrated;
-}
-
-/** Rows no sink would ever accept (too large, or using a reserved field): retrying cannot help. */
-function splitUnwritableRows(all: readonly SinkRow[]): {
-  rows: SinkRow[];
-  unwritable: { key: string; json: string; reason: string }[];
-} {
-  const rows: SinkRow[] = [];
-  const unwritable: { key: string; json: string; reason: string }[] = [];
-  for (const row of all) {
-    const json = JSON.stringify(row.value);
-    const bytes = Buffer.byteLength(json) + Buffer.byteLength(row.key);
-    const reserved = reservedFieldOf(row);
-    if (bytes > MAX_SINK_ROW_BYTES) {
-      unwritable.push({ key: row.key, json, reason: `${bytes} bytes as JSON, above the ${MAX_SINK_ROW_BYTES}-byte limit of a sink item` });
-    } else if (reserved !== undefined) {
-      unwritable.push({ key: row.key, json, reason: `uses the reserved field name ${reserved}` });
-    } else {
-      rows.push(row);
-    }
-  }
-  return { rows, unwritable };
-}
-
-function deadLetterOf(jobId: string, batchId: number, failure: RecordFailure, now: number): DeadLetter {
-  const { record } = failure;
-  return {
-    jobId,
-    partition: record.partition,
-    offset: record.offset,
-    batchId,
-    stage: failure.stage,
-    reason: failure.reason.slice(0, 1000),
-    payloadBase64: Buffer.from(record.data.subarray(0, DEAD_LETTER_PAYLOAD_BYTES)).toString('base64'),
-    recordedAt: now,
   };
 }

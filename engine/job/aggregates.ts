@@ -19,6 +19,12 @@ export interface Aggregate<T, A extends JsonValue = JsonValue> {
   readonly add: (acc: A, value: T) => A;
   /** What the sink row holds for an accumulator. */
   readonly result: (acc: A) => JsonValue;
+  /**
+   * Two accumulators of one group as one (Spark's Aggregator.merge): lets stage 1 of a
+   * two-stage batch combine a partition's values before the exchange. Absent: the values
+   * travel to their key group one by one.
+   */
+  readonly merge?: (a: A, b: A) => A;
 }
 
 /** What `.aggregate()` takes: one aggregate, or named aggregates. */
@@ -49,7 +55,7 @@ function finiteNumber(kind: string, value: unknown): number {
 
 /** The number of values in the group. */
 export function count(): Aggregate<unknown, number> {
-  return make({ kind: 'count', initial: () => 0, add: (acc) => acc + 1, result: (acc) => acc });
+  return make({ kind: 'count', initial: () => 0, add: (acc) => acc + 1, result: (acc) => acc, merge: (a, b) => a + b });
 }
 
 /** The sum of `fn(value)`; a value for which it is not a finite number fails the record. */
@@ -64,6 +70,11 @@ export function sum<T>(fn: (value: T) => number): Aggregate<T, number> {
       return total;
     },
     result: (acc) => acc,
+    merge: (a, b) => {
+      const total = a + b;
+      if (!Number.isFinite(total)) throw new RangeError(`sum() overflowed to ${total}`);
+      return total;
+    },
   });
 }
 
@@ -78,6 +89,7 @@ export function min<T>(fn: (value: T) => number): Aggregate<T, number | null> {
       return acc === null ? v : Math.min(acc, v);
     },
     result: (acc) => acc,
+    merge: (a, b) => (a === null ? b : b === null ? a : Math.min(a, b)),
   });
 }
 
@@ -92,17 +104,26 @@ export function max<T>(fn: (value: T) => number): Aggregate<T, number | null> {
       return acc === null ? v : Math.max(acc, v);
     },
     result: (acc) => acc,
+    merge: (a, b) => (a === null ? b : b === null ? a : Math.max(a, b)),
   });
 }
 
 /**
  * A fold: the group's accumulator starts as `initial` and becomes `add(acc, value)` for
  * each value. Accumulators must be JSON (checked on every add). `add` gets its own copy
- * of the accumulator, so it may mutate and return it.
+ * of the accumulator, so it may mutate and return it. `merge(a, b)`, when given, combines
+ * two accumulators of one group: with it a two-stage batch combines each partition's
+ * values before the exchange (it must agree with add: folding values into a and into b
+ * separately, then merging, gives what folding them all into a would).
  */
-export function reduce<T, A>(spec: { readonly initial: A; readonly add: (acc: A, value: T) => A }): Aggregate<T> {
+export function reduce<T, A>(spec: {
+  readonly initial: A;
+  readonly add: (acc: A, value: T) => A;
+  readonly merge?: (a: A, b: A) => A;
+}): Aggregate<T> {
   requireObject('reduce()', spec);
   const add = requireFunction('reduce().add', spec.add);
+  const merge = spec.merge === undefined ? undefined : requireFunction('reduce().merge', spec.merge);
   let initial: JsonValue;
   try {
     initial = toJson(spec.initial, 'initial');
@@ -114,6 +135,9 @@ export function reduce<T, A>(spec: { readonly initial: A; readonly add: (acc: A,
     initial: () => cloneJson(initial),
     add: (acc, value) => toJson(add(cloneJson(acc) as A, value), "reduce()'s accumulator"),
     result: (acc) => cloneJson(acc),
+    ...(merge === undefined
+      ? {}
+      : { merge: (a: JsonValue, b: JsonValue) => toJson(merge(cloneJson(a) as A, cloneJson(b) as A), "reduce()'s accumulator") }),
   });
 }
 
@@ -124,6 +148,8 @@ export interface Aggregator {
   add(acc: JsonValue, value: unknown): JsonValue;
   /** The row fields of an accumulator: `value`, or one field per named aggregate. */
   fields(acc: JsonValue): [string, JsonValue][];
+  /** Two accumulators as one, when every aggregate has a merge (Aggregate.merge). */
+  readonly merge?: (a: JsonValue, b: JsonValue) => JsonValue;
 }
 
 /** Validates what was passed to `.aggregate()` and compiles it. */
@@ -135,6 +161,7 @@ export function compileAggregate(spec: unknown, field = 'aggregate()'): Aggregat
       initial: () => one.initial(),
       add: (acc, value) => one.add(acc, value),
       fields: (acc) => [['value', one.result(acc)]],
+      ...(one.merge === undefined ? {} : { merge: one.merge }),
     };
   }
   const named = requireObject(field, spec);
@@ -161,5 +188,11 @@ export function compileAggregate(spec: unknown, field = 'aggregate()'): Aggregat
     initial: () => Object.fromEntries(parts.map(([name, a]) => [name, a.initial()])),
     add: (acc, value) => Object.fromEntries(parts.map(([name, a]) => [name, a.add(partOf(acc, name), value)])),
     fields: (acc) => parts.map(([name, a]) => [name, a.result(partOf(acc, name))]),
+    ...(parts.every(([, a]) => a.merge !== undefined)
+      ? {
+          merge: (x: JsonValue, y: JsonValue) =>
+            Object.fromEntries(parts.map(([name, a]) => [name, a.merge!(partOf(x, name), partOf(y, name))])),
+        }
+      : {}),
   };
 }

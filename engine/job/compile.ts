@@ -3,12 +3,13 @@ import type { SinkRow } from '../ports/sink.js';
 import type { SourceRecord } from '../ports/source-reader.js';
 import type { Decoder } from './decode.js';
 import { toJson } from './json-values.js';
-import { groupKeyOfStateKey, KeyedGroups, type GroupKey } from './keyed-groups.js';
+import { compileExchangeStages } from './exchange-stages.js';
+import { groupOf } from './group-of.js';
+import { groupKeyOfStateKey, KeyedGroups } from './keyed-groups.js';
 import { applyStages, attempt, StageFailure, type Element } from './record-stages.js';
-import { show, specError } from './spec-checks.js';
+import { specError } from './spec-checks.js';
 import { describePlan, type PipelinePlan } from './stream.js';
 import type { CompiledPipeline, KeyedBy, OutputMode, PipelineInput, PipelineOutcome, RecordFailure } from './types.js';
-import { windowStartOf } from './windows.js';
 
 /**
  * Compiles a pipeline's plan into the CompiledPipeline the executor runs on one
@@ -61,7 +62,10 @@ export function compilePipeline(
         const decoded = attempt('decode', () => decode.fn(record));
         const result = applyStages(decoded, plan.stages, watermarkMs);
         if (groups !== undefined) {
-          for (const element of result.elements) addToGroup(groups, plan, record, element, keyIsPartitionKey);
+          for (const element of result.elements) {
+            const { key, windowStart } = groupOf(plan, record, element, keyIsPartitionKey);
+            groups.add(key, windowStart, element.value);
+          }
           groups.commitRecord();
         } else {
           for (const row of statelessRows(record, result.elements)) rows.push(row);
@@ -87,7 +91,10 @@ export function compilePipeline(
   const windowed = plan.window !== undefined;
   const groupKeyOf = (stateKey: string): string | null => (plan.aggregate === undefined ? null : groupKeyOfStateKey(stateKey, windowed));
 
-  return Object.freeze({ run, allowedLatenessMs, description, groupKeyOf });
+  // A keyed job whose keys are not declared to be its partition keys groups through the
+  // exchange (exchange-stages.ts); `run` stays the one-stage path of the others.
+  const exchange = plan.aggregate !== undefined && !keyIsPartitionKey ? compileExchangeStages(plan, decode, outputMode) : undefined;
+  return Object.freeze({ run, allowedLatenessMs, description, groupKeyOf, ...(exchange === undefined ? {} : { exchange }) });
 }
 
 /** Spark's output-mode rules for streaming aggregations. */
@@ -107,34 +114,6 @@ function checkOutputMode(plan: PipelinePlan, outputMode: OutputMode, hasWatermar
         'add .withWatermark(eventTimeFn, { allowedLatenessMs }) before keyBy()',
     );
   }
-}
-
-function addToGroup(groups: KeyedGroups, plan: PipelinePlan, record: SourceRecord, element: Element, keyIsPartitionKey: boolean): void {
-  const keyFn = plan.keyBy as (value: unknown) => unknown;
-  const key = attempt('keyBy', () => keyFn(element.value));
-  if (typeof key !== 'string' && (typeof key !== 'number' || !Number.isFinite(key))) {
-    throw new StageFailure('keyBy', `keyBy() must return a string or a finite number, got ${show(key)}`);
-  }
-  if (keyIsPartitionKey && String(key) !== record.key) {
-    // The declaration is what lets this key's state live in this partition: a record that
-    // breaks it would update a state another partition may hold too. It is refused, never
-    // aggregated into the wrong place.
-    throw new StageFailure(
-      'keyBy',
-      `keyBy() gave ${show(key)}, but the record's partition key is ${show(record.key)}: the job declares ` +
-        "keyedBy: 'partitionKey', so every record's key must be its partition key",
-    );
-  }
-  let windowStart: number | null = null;
-  if (plan.window !== undefined) {
-    // Without withWatermark a window groups by the record's arrival time at the source.
-    const time = element.eventTimeMs ?? record.arrivalTimeMs;
-    if (!Number.isFinite(time)) {
-      throw new StageFailure('eventTime', `the record's arrival time ${show(time)} is not a finite number`);
-    }
-    windowStart = windowStartOf(plan.window, time);
-  }
-  groups.add(key as GroupKey, windowStart, element.value);
 }
 
 /**

@@ -1,12 +1,22 @@
 import { JobSpecError } from '../errors.js';
 import type { SinkSpec } from '../ports/sink.js';
+import { checkKeyGroups } from '../protocol/key-groups.js';
 import { compilePipeline } from './compile.js';
 import { checkSink, checkSource } from './connectors.js';
 import type { SourceRecord } from '../ports/source-reader.js';
 import { compileDecode, type DecodeName } from './decode.js';
 import { requireFunction, requireObject, requirePositiveInteger, show, specError } from './spec-checks.js';
 import { planOf, rootStream, type PipelineEnd, type Stream } from './stream.js';
-import type { CheckpointSettings, JobDefinition, JobSource, KeyedBy, OutputMode, StateMigration, Trigger } from './types.js';
+import type {
+  CheckpointSettings,
+  CompiledPipeline,
+  JobDefinition,
+  JobSource,
+  KeyedBy,
+  OutputMode,
+  StateMigration,
+  Trigger,
+} from './types.js';
 
 /** What a user writes; `defineJob` validates it and fills in the defaults. */
 /**
@@ -54,6 +64,13 @@ export interface JobSpec<T = any, N extends DecodeName = 'json'> {
    * partition may also hold. Only for keyed pipelines.
    */
   readonly keyedBy?: KeyedBy;
+  /**
+   * The number of key groups a keyed job's state lives in (docs/key-groups.md): each
+   * batch then groups every key's values from all partitions in one place, whatever
+   * partition they arrived on. Fixed for the life of the job's checkpoint; 1 to 1,024.
+   * Only for keyed pipelines without keyedBy: 'partitionKey'.
+   */
+  readonly keyGroups?: number;
 }
 
 export const JOB_DEFAULTS = Object.freeze({
@@ -66,7 +83,7 @@ export const JOB_DEFAULTS = Object.freeze({
 
 const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const FIELDS = new Set(['name', 'version', 'source', 'decode', 'pipeline', 'sink', 'outputMode', 'trigger']);
-FIELDS.add('maxRecordsPerPartition').add('checkpoint').add('migrations').add('keyedBy');
+FIELDS.add('maxRecordsPerPartition').add('checkpoint').add('migrations').add('keyedBy').add('keyGroups');
 
 /**
  * Validates a job and returns its frozen JobDefinition. Every problem is a JobSpecError
@@ -120,6 +137,7 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
   const plan = planOf(end, root);
   const keyedBy = checkKeyedBy(fields.keyedBy, plan.keyBy !== undefined);
   const pipeline = compilePipeline(plan, decode, outputMode, keyedBy === undefined ? {} : { keyedBy });
+  const keyGroups = checkJobKeyGroups(fields.keyGroups, pipeline, keyedBy);
   return Object.freeze({
     name,
     version,
@@ -132,7 +150,21 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
     checkpoint,
     migrations,
     ...(keyedBy === undefined ? {} : { keyedBy }),
+    ...(keyGroups === undefined ? {} : { keyGroups }),
   });
+}
+
+/** The job's key groups: only a pipeline that groups through the exchange has them. */
+function checkJobKeyGroups(value: unknown, pipeline: CompiledPipeline, keyedBy: KeyedBy | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (pipeline.exchange === undefined) {
+    const why =
+      keyedBy === 'partitionKey'
+        ? "this job declares keyedBy: 'partitionKey', so its state lives with each partition"
+        : 'this pipeline keeps no keyed state (it has no keyBy().aggregate())';
+    throw specError('keyGroups', `sets the key groups keyed state lives in, but ${why}`);
+  }
+  return checkKeyGroups(value, 'keyGroups');
 }
 
 function checkOutputMode(value: unknown): OutputMode {

@@ -3,7 +3,7 @@ import type { JsonValue } from '../json.js';
 import type { SinkRow } from '../ports/sink.js';
 import type { Aggregator } from './aggregates.js';
 import { cloneJson } from './json-values.js';
-import { attempt } from './record-stages.js';
+import { attempt, StageFailure } from './record-stages.js';
 import type { OutputMode, KeyedState } from './types.js';
 import type { TumblingWindow } from './windows.js';
 
@@ -83,6 +83,42 @@ export class KeyedGroups {
     }
     const next = attempt('aggregate', () => this.aggregator.add(acc, value));
     this.pending.set(stateKey, { key, windowStart, acc: next });
+  }
+
+  /**
+   * Merges a partial accumulator into its group (stage 2 of a two-stage batch, where
+   * stage 1 combined a partition's values): the aggregator's merge, stage 'aggregate'.
+   */
+  merge(key: GroupKey, windowStart: number | null, partial: JsonValue): void {
+    const merge = this.aggregator.merge;
+    if (merge === undefined) throw new StageFailure('aggregate', 'this aggregate has no merge: its values cannot arrive combined');
+    const stateKey = stateKeyOf(key, windowStart);
+    const current = this.pending.get(stateKey) ?? this.touched.get(stateKey);
+    const stored = current === undefined ? this.state.get(stateKey) : undefined;
+    const next =
+      current === undefined && stored === undefined
+        ? cloneJson(partial)
+        : attempt('aggregate', () => merge(current?.acc ?? cloneJson(stored!), cloneJson(partial)));
+    this.pending.set(stateKey, { key, windowStart, acc: next });
+  }
+
+  /** The groups this batch touched so far, in the order first touched (stage 1's combined values). */
+  partials(): { key: GroupKey; windowStart: number | null; acc: JsonValue }[] {
+    return [...this.touched.values()].map(({ key, windowStart, acc }) => ({ key, windowStart, acc }));
+  }
+
+  /**
+   * After finish: the lowest watermark at which this state next has a window to evict
+   * (the earliest window end held), or null when it holds none (no window, or no state).
+   */
+  nextDueAtWatermark(): number | null {
+    if (this.window === undefined) return null;
+    let due: number | null = null;
+    for (const stateKey of this.state.entries()) {
+      const end = (parseStateKey(stateKey[0], true).windowStart as number) + this.window.sizeMs;
+      if (due === null || end < due) due = end;
+    }
+    return due;
   }
 
   commitRecord(): void {

@@ -80,6 +80,56 @@ export interface CompiledPipeline {
    * one of this pipeline's. Used to divide keyed state when a Kinesis shard splits.
    */
   groupKeyOf(stateKey: string): string | null;
+  /**
+   * The pipeline in two stages, present when it groups by key through the exchange (a
+   * keyed aggregate whose keys are not declared to be the partition keys).
+   */
+  readonly exchange?: ExchangeStages;
+}
+
+/** A value stage 2 could not apply (exchange-stages.ts): it becomes a dead letter of its record. */
+export interface ValueFailure {
+  readonly partition: string;
+  readonly offset: string;
+  readonly stage: string;
+  readonly reason: string;
+  /** The exchange row that failed, as JSON. */
+  readonly value: JsonValue;
+}
+
+export interface StageOneOutcome {
+  /** The partition's rows, each routed to its key group, in record order. */
+  readonly rows: { readonly group: number; readonly row: JsonValue }[];
+  readonly failures: RecordFailure[];
+  readonly lateRecords: number;
+  readonly maxEventTimeMs: number | null;
+}
+
+export interface StageTwoOutcome {
+  readonly rows: SinkRow[];
+  readonly failures: ValueFailure[];
+  /** The lowest watermark at which the group's state next has a window to evict; null when none. */
+  readonly dueAtWatermarkMs: number | null;
+}
+
+/**
+ * A keyed pipeline in the two stages of a batch on the exchange path (exchange-stages.ts):
+ * stage 1 on one partition's records, stage 2 on one key group's rows and state.
+ * Deterministic in their inputs, as CompiledPipeline.run is.
+ */
+export interface ExchangeStages {
+  /** Stage 1 combines each partition's values per (key, window) before the exchange (the aggregate has a merge). */
+  readonly combines: boolean;
+  stageOne(input: {
+    readonly records: readonly SourceRecord[];
+    readonly watermarkMs: number | null;
+    readonly keyGroups: number;
+  }): StageOneOutcome;
+  stageTwo(input: {
+    readonly inputs: readonly { readonly partition: string; readonly rows: readonly JsonValue[] }[];
+    readonly state: KeyedState;
+    readonly watermarkMs: number | null;
+  }): StageTwoOutcome;
 }
 
 export interface JobSource {
@@ -128,4 +178,9 @@ export interface JobDefinition {
   readonly migrations: readonly StateMigration[];
   /** Set when the job declares its keys are the source's partition keys (checked per record). */
   readonly keyedBy?: KeyedBy;
+  /**
+   * Set when the job's keyed state lives in key groups and its batches run in two
+   * stages with an exchange (pipeline.exchange is then present): their number.
+   */
+  readonly keyGroups?: number;
 }

@@ -7,6 +7,8 @@ export interface BlobStore {
   put(key: string, body: Uint8Array): Promise<void>;
   /** The object's bytes, or null when there is no such key. */
   get(key: string): Promise<Uint8Array | null>;
+  /** Bytes [start, end) of the object (a ranged GET), or null when there is no such key. */
+  getRange(key: string, start: number, end: number): Promise<Uint8Array | null>;
   /** All keys under `prefix`, in lexical order. */
   list(prefix: string): Promise<string[]>;
   /** Deletes the keys (missing keys are fine). */

@@ -3,11 +3,13 @@ import type { DeadLetterQueue } from './dead-letter-queue.js';
 import type { SinkFactory } from './sink.js';
 import type { SourceFactory } from './source-reader.js';
 import type { StateStore } from './state-store.js';
+import type { ExchangeStore } from './exchange-store.js';
 import type { WriteAheadLog } from './write-ahead-log.js';
 
 export type * from './blob-store.js';
 export type * from './clock.js';
 export type * from './dead-letter-queue.js';
+export type * from './exchange-store.js';
 export type * from './sink.js';
 export type * from './source-reader.js';
 export type * from './state-store.js';
@@ -29,6 +31,8 @@ export interface Logger {
 export interface EnginePorts {
   readonly wal: WriteAheadLog;
   readonly state: StateStore;
+  /** Stage 1's outputs too large to travel inline, on the two-stage path (engine/protocol/stage-two.ts). */
+  readonly exchange: ExchangeStore;
   readonly deadLetters: DeadLetterQueue;
   readonly sources: SourceFactory;
   readonly sinks: SinkFactory;

@@ -34,14 +34,23 @@ import {
   type BatchMetrics,
   type BatchPlan,
   type BatchRecord,
+  type GroupState,
   type InheritedState,
   type PartitionCommit,
   type PartitionPlan,
 } from './batch-records.js';
 import type { RangeEnd, StartPosition } from './offsets.js';
 
-/** The format of the batch records this code writes, and the newest it reads. */
-export const WAL_FORMAT_VERSION = 1;
+/**
+ * The format of the batch records this code writes, and the newest it reads.
+ *   1  keyed state per source partition.
+ *   2  adds key groups: a plan's `keyGroups` and `groups`, a commit's `groups`
+ *      (batch-records.ts). A version-1 record has neither and reads back as it was:
+ *      their absence means "every partition is its own state scope", the layout
+ *      version 1 wrote, so a running job keeps working (and moves to key groups only
+ *      through a replay that regroups its state).
+ */
+export const WAL_FORMAT_VERSION = 2;
 
 /** A batch record as the WAL stores it. */
 export type StoredBatchRecord = BatchRecord & { readonly formatVersion: number };
@@ -92,7 +101,7 @@ const partitionPlan = z.strictObject({
   closed: z.literal(true).optional(),
 });
 
-const batchPlan = z.strictObject({
+const batchPlanV1 = z.strictObject({
   jobId: z.string(),
   batchId: int,
   epoch: int,
@@ -129,7 +138,7 @@ const batchMetrics = z.strictObject({
   lagMs: z.number().nullable(),
 });
 
-const batchCommit = z.strictObject({
+const batchCommitV1 = z.strictObject({
   batchId: int,
   epoch: int,
   committedAt: z.number(),
@@ -138,12 +147,27 @@ const batchCommit = z.strictObject({
   metrics: batchMetrics,
 });
 
-/** The version was checked before parsing: absent (written before versions) or the current one. */
-const formatVersion = z.literal(WAL_FORMAT_VERSION).optional();
+// ── Format version 2: key groups ────────────────────────────────────────────────────
 
-const storedBatchRecord = z.discriminatedUnion('status', [
-  z.strictObject({ formatVersion, status: z.literal(BatchStatus.PLANNED), plan: batchPlan }),
-  z.strictObject({ formatVersion, status: z.literal(BatchStatus.COMMITTED), plan: batchPlan, commit: batchCommit }),
+const groupState = z.strictObject({ version: int, rows: int, dueAtWatermarkMs: z.number().optional() });
+const groupsByKeyGroup = z.record(z.string().regex(/^\d+$/), groupState);
+const batchPlan = batchPlanV1.extend({ keyGroups: int.optional(), groups: groupsByKeyGroup.optional() });
+const batchCommit = batchCommitV1.extend({ groups: groupsByKeyGroup.optional() });
+
+/** Version 1 (or none: written before versions), checked field by field as it was. */
+const storedV1 = z.discriminatedUnion('status', [
+  z.strictObject({ formatVersion: z.literal(1).optional(), status: z.literal(BatchStatus.PLANNED), plan: batchPlanV1 }),
+  z.strictObject({
+    formatVersion: z.literal(1).optional(),
+    status: z.literal(BatchStatus.COMMITTED),
+    plan: batchPlanV1,
+    commit: batchCommitV1,
+  }),
+]);
+
+const storedV2 = z.discriminatedUnion('status', [
+  z.strictObject({ formatVersion: z.literal(2), status: z.literal(BatchStatus.PLANNED), plan: batchPlan }),
+  z.strictObject({ formatVersion: z.literal(2), status: z.literal(BatchStatus.COMMITTED), plan: batchPlan, commit: batchCommit }),
 ]);
 
 // The schemas and the types of batch-records.ts cannot drift apart: these fail to compile
@@ -156,10 +180,11 @@ const schemasMatchTypes: [
   SameKeys<z.output<typeof inheritedState>, InheritedState>,
   SameKeys<z.output<typeof batchCommit>, BatchCommit>,
   SameKeys<z.output<typeof partitionCommit>, PartitionCommit>,
+  SameKeys<z.output<typeof groupState>, GroupState>,
   SameKeys<z.output<typeof batchMetrics>, BatchMetrics>,
   SameKeys<z.output<typeof rangeEnd>, RangeEnd>,
   Same<z.output<typeof startPosition>, StartPosition>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
 void schemasMatchTypes;
 
 // ── Reading ────────────────────────────────────────────────────────────────────────
@@ -170,7 +195,7 @@ void schemasMatchTypes;
  */
 export function decodeBatchRecord(stored: unknown, where: BatchRecordLocation): BatchRecord {
   const version = typeof stored === 'object' && stored !== null ? (stored as { formatVersion?: unknown }).formatVersion : undefined;
-  if (version !== undefined && version !== WAL_FORMAT_VERSION) {
+  if (version !== undefined && version !== 1 && version !== WAL_FORMAT_VERSION) {
     if (typeof version === 'number' && Number.isSafeInteger(version) && version > WAL_FORMAT_VERSION) {
       throw new StateCorruptionError(
         `job ${where.jobId}: batch ${where.batchId} of the write-ahead log has format version ${version}, and this ` +
@@ -181,11 +206,12 @@ export function decodeBatchRecord(stored: unknown, where: BatchRecordLocation): 
     }
     throw malformed(where, `its format version ${JSON.stringify(version)} is not a version`);
   }
-  const parsed = storedBatchRecord.safeParse(stored);
+  const parsed = version === WAL_FORMAT_VERSION ? storedV2.safeParse(stored) : storedV1.safeParse(stored);
   if (!parsed.success) throw malformed(where, describeIssues(parsed.error));
   const { plan, status } = parsed.data;
   const record: BatchRecord =
     parsed.data.status === BatchStatus.COMMITTED ? { plan, status, commit: parsed.data.commit } : { plan, status };
+  // Version 1 needs no upgrade to 2: no key groups is what it meant (see WAL_FORMAT_VERSION).
   return version === undefined ? upgradeUnversioned(record) : record;
 }
 

@@ -7,8 +7,9 @@
  *   BatchRecord  what the WAL holds per batch: the plan, its status, and its commit once
  *                committed. How a record is stored, and read back, is batch-record-format.ts.
  *
- * PartitionResult is what an executor returns for one partition (step 2, execute); the
- * driver builds the commit from the results (commit.ts).
+ * PartitionResult is what an executor returns for one partition (step 2, execute), and
+ * on the two-stage path GroupResult what a stage-2 executor returns for one key group;
+ * the driver builds the commit from the results (commit.ts).
  */
 import type { HashKeyRange } from './lineage.js';
 import type { Offset, RangeEnd, StartPosition } from './offsets.js';
@@ -22,6 +23,18 @@ export type BatchStatus = (typeof BatchStatus)[keyof typeof BatchStatus];
 /** The first batch of a job. State version 0 is the empty state every partition starts from. */
 export const FIRST_BATCH_ID = 1;
 export const EMPTY_STATE_VERSION = 0;
+
+/**
+ * A key group's state between batches, on the exchange path (docs/design/key-groups.md):
+ * the version holding it, its size, and the lowest watermark at which it has work due
+ * even without input (a window to evict or emit).
+ */
+export interface GroupState {
+  readonly version: number;
+  readonly rows: number;
+  /** The group has something to evict or emit once a batch's watermark reaches this; absent: nothing due. */
+  readonly dueAtWatermarkMs?: number;
+}
 
 /** A parent's final state a child shard's first batch builds on. */
 export interface InheritedState {
@@ -107,6 +120,20 @@ export interface BatchPlan {
    * driver generation of engine/ports/job-registry.ts, which counts driver executions.
    */
   readonly generation?: number;
+  /**
+   * Present when the job's keyed state lives in key groups and each batch runs in two
+   * stages with an exchange between them (docs/design/key-groups.md): the number of key
+   * groups, fixed for the life of the checkpoint. Then partitions hold no state (their
+   * base state version is 0 and they inherit nothing) and `groups` holds it. Absent:
+   * keyed state lives with each partition (the fast path, stateless jobs, and every
+   * record of WAL format 1).
+   */
+  readonly keyGroups?: number;
+  /**
+   * With keyGroups: each key group's state before this batch, from the previous commit
+   * (carried forward). A group absent here has the empty state and nothing due.
+   */
+  readonly groups?: Readonly<Record<string, GroupState>>;
 }
 
 /** A plan's replay generation; plans written before generations existed count as 0. */
@@ -133,6 +160,32 @@ export interface PartitionResult {
   readonly caughtUp: boolean;
   /** Offsets of a fixed range that aged out between its plan and its read (data loss allowed). */
   readonly skippedOffsets?: number;
+  /** Stage 1 of a two-stage batch: the partition's rows for the key groups (absent on the one-stage path). */
+  readonly exchange?: ExchangeOutput;
+}
+
+/**
+ * What stage 1 wrote for one partition of a batch (engine/protocol/exchange-format.ts):
+ * the byte range of each key group's rows, and the rows themselves, inline when small
+ * or in the checkpoint bucket under `objectKey`. Neither when the partition had no rows.
+ */
+export interface ExchangeOutput {
+  readonly index: Readonly<Record<string, readonly [number, number]>>;
+  readonly inline?: string;
+  readonly objectKey?: string;
+}
+
+/** What a stage-2 executor returns for one key group of one batch: small and serialisable. */
+export interface GroupResult {
+  readonly group: number;
+  /** The state version holding the group's state after the batch (the batch id, or the base when unchanged). */
+  readonly stateVersion: number;
+  readonly outputRows: number;
+  readonly deadLetters: number;
+  readonly stateRows: number;
+  readonly stateBytesWritten: number;
+  /** As GroupState.dueAtWatermarkMs, after the batch; null when nothing is due. */
+  readonly dueAtWatermarkMs: number | null;
 }
 
 export interface BatchMetrics {
@@ -163,6 +216,8 @@ export interface BatchCommit {
   /** Highest event time seen up to and including this batch. */
   readonly maxEventTimeMs: number | null;
   readonly partitions: Readonly<Record<string, PartitionCommit>>;
+  /** With a plan's keyGroups: every key group's state after the batch (the plan's, updated by the groups that ran). */
+  readonly groups?: Readonly<Record<string, GroupState>>;
   readonly metrics: BatchMetrics;
 }
 

@@ -4,16 +4,20 @@
  * driver's epoch.
  */
 import { InvariantError } from '../errors.js';
-import type { BatchCommit, BatchPlan, PartitionCommit, PartitionResult } from './batch-records.js';
+import type { BatchCommit, BatchPlan, GroupResult, GroupState, PartitionCommit, PartitionResult } from './batch-records.js';
 import { nextStart } from './offsets.js';
+import { commitGroups } from './stage-two.js';
 
 /**
  * Builds the commit record of a plan from its executors' results. Every planned
- * partition must have exactly one result; anything else is a driver bug and throws.
+ * partition must have exactly one result, and on the two-stage path every active key
+ * group one stage-2 result (stage-two.ts); anything else is a driver bug and throws.
  */
 export function buildCommit(args: {
   readonly plan: BatchPlan;
   readonly results: readonly PartitionResult[];
+  /** Stage 2's results, when the plan has key groups. */
+  readonly groupResults?: readonly GroupResult[];
   readonly epoch: number;
   readonly nowMs: number;
 }): BatchCommit {
@@ -53,12 +57,26 @@ export function buildCommit(args: {
   if (byPartition.size > 0) {
     throw new InvariantError(`batch ${plan.batchId}: results for unplanned partitions ${[...byPartition.keys()].join(', ')}`);
   }
+  let groups: Record<string, GroupState> | undefined;
+  if (plan.keyGroups !== undefined) {
+    groups = commitGroups(plan, results, args.groupResults ?? []);
+    for (const g of args.groupResults ?? []) {
+      sum.outputRows += g.outputRows;
+      sum.deadLetters += g.deadLetters;
+      sum.stateBytesWritten += g.stateBytesWritten;
+    }
+    // Every group's rows, those that did not run included: the job's whole state.
+    sum.stateRows = Object.values(groups).reduce((total, g) => total + g.rows, 0);
+  } else if ((args.groupResults ?? []).length > 0) {
+    throw new InvariantError(`batch ${plan.batchId} has no key groups, but stage-2 results were given`);
+  }
   return {
     batchId: plan.batchId,
     epoch: args.epoch,
     committedAt: args.nowMs,
     maxEventTimeMs,
     partitions,
+    ...(groups === undefined ? {} : { groups }),
     metrics: { ...sum, durationMs: Math.max(0, args.nowMs - plan.plannedAt), lagMs },
   };
 }

@@ -94,9 +94,15 @@ export function sliceOf(body: Buffer, index: ExchangeIndex, group: number): Buff
 
 /**
  * Where stage 1's output for (generation, batch, partition) lives in the checkpoint
- * bucket. The generation keeps a replay's exchange apart from the run it supersedes.
+ * bucket, beside the job's state (`<prefix><job>/state/`, prefix `jobs/` by default). The
+ * generation keeps a replay's exchange apart from the run it supersedes.
  */
 export function exchangeObjectKey(args: { prefix: string; jobId: string; generation: number; batchId: number; partition: string }): string {
   const { prefix, jobId, generation, batchId, partition } = args;
-  return `${prefix}jobs/${encodeURIComponent(jobId)}/exchange/g${generation}/${batchId}/${encodeURIComponent(partition)}`;
+  return `${exchangePrefixOf(prefix, jobId)}g${generation}/${batchId}/${encodeURIComponent(partition)}`;
+}
+
+/** Every exchange object of a job is under this prefix (the CDK stack's lifecycle rule expires them). */
+export function exchangePrefixOf(prefix: string, jobId: string): string {
+  return `${prefix}${encodeURIComponent(jobId)}/exchange/`;
 }

@@ -95,3 +95,17 @@ export function assignGroupsToSlots(activeGroups: readonly number[], maxSlots = 
   }
   return runs;
 }
+
+/**
+ * The state store's name for a key group's state: `keygroup-0007`. Source partitions keep
+ * their own ids (Kinesis `shardId-…`, Kafka `0`, `1`…), which never look like this.
+ */
+export function keyGroupScope(group: number): string {
+  return `keygroup-${String(group).padStart(4, '0')}`;
+}
+
+/** The key group a state scope names, or null when it names a partition. */
+export function keyGroupOfScope(scope: string): number | null {
+  const match = /^keygroup-(\d{4})$/.exec(scope);
+  return match === null ? null : Number(match[1]);
+}

@@ -82,6 +82,18 @@
  *     ordered by (generation, batch), so a replay's rows replace those of the batches
  *     it superseded, and those never replace a replay's.
  *
+ * Key groups (WAL format 2; stage-two.ts has the steps, docs/design/key-groups.md why):
+ *   - A keyed job without keyedBy: 'partitionKey' keeps its state in a fixed number of
+ *     key groups, recorded by its first plan (`keyGroups`) and checked by every later
+ *     one: the layout never changes in place (keyGroupsAfter).
+ *   - Step 2 then runs in two stages: stage 1 per partition (read, stateless operators,
+ *     combiner, rows routed to key groups), stage 2 per active key group (apply the
+ *     rows to the group's state at the version the plan names in `groups`, write
+ *     version N, sink rows and dead letters). Partitions hold no state: their base is
+ *     0 and a child shard inherits nothing, so a reshard or a new Kafka partition moves
+ *     no state. Step 3 records every group's version in the commit (`groups`), which
+ *     the next plan carries forward.
+ *
  * The watermark used by batch N is fixed in its plan from data up to N-1:
  *   watermark(N) = max(watermark(N-1), maxEventTime(up to N-1) - allowedLateness)
  * so it never decreases and a replay of N computes the same output.
@@ -95,6 +107,8 @@
  *   job-versions.ts         steps 1 and 2: job versions and state migrations
  *   commit.ts               step 3: the commit record (buildCommit)
  *   retention.ts            step 4 (retentionPlan)
+ *   stage-two.ts            step 2 on the exchange path: key groups, two stages
+ *   key-groups.ts           a key's group; exchange-format.ts: stage 1's output
  *   lineage.ts, offsets.ts  partitions that change shape; offsets and ranges
  */
 import { InvariantError, JobSpecError } from '../errors.js';
@@ -108,6 +122,7 @@ import {
   type PartitionPlan,
 } from './batch-records.js';
 import { checkPlannedVersion, finishedJobVersionsAfter, inheritedStates, stateMigrationFor } from './job-versions.js';
+import { checkKeyGroupsUnchanged } from './key-groups.js';
 import { lineageOf, type PartitionLineage } from './lineage.js';
 import { resolveStartingPosition, type StartingPosition } from './offsets.js';
 import { nextWatermark } from './watermark.js';
@@ -122,6 +137,11 @@ export interface PlanningSettings {
   readonly jobVersion: number;
   /** The versions the job declares a state migration from (JobDefinition.migrations). */
   readonly migratesFrom?: readonly number[];
+  /**
+   * The job's number of key groups when its keyed state lives in key groups (the
+   * exchange path, stage-two.ts); absent when state lives per partition or there is none.
+   */
+  readonly keyGroups?: number;
 }
 
 export type NextBatch = { readonly kind: 'plan'; readonly plan: BatchPlan } | { readonly kind: 'resume'; readonly plan: BatchPlan };
@@ -179,11 +199,13 @@ export function planNextBatch(args: {
     committed: commit?.partitions ?? {},
   });
   const finishedJobVersions = finishedJobVersionsAfter(previous, lineage.finished);
+  const keyGroups = keyGroupsAfter(args.jobId, previous, settings);
   const partitions: PartitionPlan[] = lineage.ready.map(({ id, inherits: parents, hashKeyRange, closed }) => {
     const done = commit?.partitions[id];
     // Only a child's first plan builds on its parents (and may need their migration).
+    // With key groups partitions hold no state: state follows the keys, not the shards.
     const inherits =
-      done === undefined
+      done === undefined && keyGroups === undefined
         ? inheritedStates(parents, finishedJobVersions, {
             jobId: args.jobId,
             child: id,
@@ -228,7 +250,34 @@ export function planNextBatch(args: {
     jobVersion: settings.jobVersion,
     ...(migrateFromVersion === undefined ? {} : { migrateFromVersion }),
     generation: previous === null ? 0 : generationOf(previous.plan),
+    ...(keyGroups === undefined ? {} : { keyGroups, groups: commit?.groups ?? {} }),
   };
+}
+
+/**
+ * The key groups of the plan after `previous`: those the checkpoint was started with.
+ * The layout of a checkpoint's state never changes in place (docs/design/key-groups.md):
+ * code that declares another number of key groups, or key groups for state kept per
+ * partition (or the reverse), is refused with JobSpecError naming both.
+ */
+function keyGroupsAfter(jobId: string, previous: BatchRecord | null, settings: PlanningSettings): number | undefined {
+  const declared = settings.keyGroups;
+  if (previous === null) return declared;
+  const checkpointed = previous.plan.keyGroups;
+  if (checkpointed !== undefined && declared !== undefined) {
+    checkKeyGroupsUnchanged({ jobId, checkpointed, declared });
+    return checkpointed;
+  }
+  if (checkpointed === declared) return undefined;
+  const layout = (groups: number | undefined): string =>
+    groups === undefined ? 'keeps keyed state per source partition' : `keeps keyed state in ${groups} key groups`;
+  throw new JobSpecError(
+    `job ${jobId}'s checkpoint ${layout(checkpointed)}, and this version of the job ${layout(declared)}: ` +
+      "the layout of a checkpoint's state is fixed for its life; deploy a version with the same layout, " +
+      "or move the state with a replay that regroups it (replay --regroup). A job whose keys are its source's " +
+      "partition keys may keep state per partition by declaring keyedBy: 'partitionKey'",
+    { context: { jobId, checkpointed: checkpointed ?? null, declared: declared ?? null } },
+  );
 }
 
 /** `handedOver` of the plan of `batchId`: the previous one's, plus the parents this plan's children inherit from. */

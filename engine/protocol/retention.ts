@@ -4,6 +4,7 @@
  */
 import { InvariantError, JobSpecError } from '../errors.js';
 import { FIRST_BATCH_ID, type BatchPlan } from './batch-records.js';
+import { keyGroupScope } from './key-groups.js';
 
 /**
  * Retention after batch `committedBatchId` committed, keeping the last `retainBatches`
@@ -19,6 +20,9 @@ import { FIRST_BATCH_ID, type BatchPlan } from './batch-records.js';
  *     from K, which deletes all of it, since no kept batch reads it;
  *   - a finished partition not yet handed over (or handed over in K or later): nothing
  *     is deleted; a kept batch's children, or the next plan's, read its final state;
+ *   - with key groups (K's plan has `keyGroups`): each key group K's plan lists, from its
+ *     base version there; partitions hold no state and are skipped. A group K does not
+ *     list had no state before K: nothing of it is old enough to go;
  *   - a partition K neither reads nor keeps finished is left alone. Retention lists no
  *     state (a LIST of every object, every few batches, costs more than it saves): a
  *     shard that expired before it was read to its end, or a finished one whose entry
@@ -41,6 +45,11 @@ export function retentionPlan(args: {
   for (const [partition, handedOverAt] of Object.entries(oldestKeptPlan.handedOver ?? {})) {
     if (handedOverAt < deleteBatchesBelow && oldestKeptPlan.finished[partition] !== undefined)
       keepStateFrom[partition] = deleteBatchesBelow;
+  }
+  if (oldestKeptPlan.keyGroups !== undefined) {
+    // Key groups hold the state and partitions none: each group keeps from K's base.
+    for (const [group, state] of Object.entries(oldestKeptPlan.groups ?? {})) keepStateFrom[keyGroupScope(Number(group))] = state.version;
+    return { deleteBatchesBelow, keepStateFrom };
   }
   for (const p of oldestKeptPlan.partitions) keepStateFrom[p.partition] = p.baseStateVersion;
   return { deleteBatchesBelow, keepStateFrom };

@@ -22,6 +22,8 @@
  *                      code's allowed lateness)
  *   maxEventTimeMs     the previous replayed commit's
  *   jobVersion, migrateFromVersion, generation   the code's version, the replay's generation
+ *   keyGroups, groups  the first run's number of key groups; each group's state version
+ *                      after the previous replayed batch
  *
  * A replayed batch's start must be where the previous replayed batch ended (continuesFrom):
  * it is, since both read the same records; if not (a driver ran during an unfinished
@@ -110,6 +112,8 @@ export function replayPlanOf(args: {
     jobVersion: job.version,
     ...(migrateFromVersion === undefined ? {} : { migrateFromVersion }),
     generation: args.generation,
+    // Key groups: the first run's layout, each group's state as the replay left it.
+    ...(original.keyGroups === undefined ? {} : { keyGroups: original.keyGroups, groups: commit?.groups ?? {} }),
   };
 }
 

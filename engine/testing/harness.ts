@@ -2,7 +2,10 @@ import { createMemoryPorts, type MemoryPorts } from '../adapters/memory/index.js
 import { commitBatch, type CommitBatchResult } from '../driver/commit-batch.js';
 import { planBatch } from '../driver/plan-batch.js';
 import { startDriver } from '../driver/start-driver.js';
+import { runKeyGroups } from '../executor/run-key-groups.js';
 import { runPartition } from '../executor/run-partition.js';
+import { keyGroupOfScope, keyGroupScope } from '../protocol/key-groups.js';
+import { runStageTwo } from '../driver/run-driver.js';
 import { StateCache } from '../executor/state-cache.js';
 import type { JobDefinition } from '../job/types.js';
 import type { JsonObject, JsonValue } from '../json.js';
@@ -48,7 +51,11 @@ export interface TestHarness {
   sinkRows(): Promise<StoredRow[]>;
   /** Sink rows as { key: value } for easy assertions. */
   sinkValues(): Promise<Record<string, JsonObject>>;
-  /** The committed state of a partition (or all partitions) as key/value entries. */
+  /**
+   * The committed state of a partition or key group (`keygroup-0003`) as key/value
+   * entries; without one, all of it: keys prefixed `<partition>/` when state lives per
+   * partition, plain state keys when it lives in key groups.
+   */
   state(partition?: string): Promise<Map<string, JsonValue>>;
   deadLetters(): Promise<DeadLetter[]>;
   readonly ports: MemoryPorts;
@@ -87,10 +94,12 @@ export function createTestHarness(job: JobDefinition, options: HarnessOptions = 
     );
   };
 
-  const committedState = async (partition: string): Promise<Map<string, JsonValue>> => {
+  const committedState = async (scope: string): Promise<Map<string, JsonValue>> => {
     const latest = await ports.wal.getLatestBatch(jobId);
-    const version = latest?.commit?.partitions[partition]?.stateVersion ?? 0;
-    return ports.state.load(jobId, partition, version);
+    const group = keyGroupOfScope(scope);
+    const version =
+      group === null ? (latest?.commit?.partitions[scope]?.stateVersion ?? 0) : (latest?.commit?.groups?.[group]?.version ?? 0);
+    return ports.state.load(jobId, scope, version);
   };
 
   const harness: TestHarness = {
@@ -114,7 +123,10 @@ export function createTestHarness(job: JobDefinition, options: HarnessOptions = 
       const results = await Promise.all(
         plan.partitions.map((partition) => runPartition({ jobId, batchId: plan.batchId, partition }, { ports, job, cache })),
       );
-      const commit = await commitBatch({ jobId, epoch, batchId: plan.batchId, results }, ctx);
+      const stageTwo = await runStageTwo(plan, results, (groups) =>
+        runKeyGroups({ jobId, batchId: plan.batchId, groups, stageOne: results }, { ports, job, cache }),
+      );
+      const commit = await commitBatch({ jobId, epoch, batchId: plan.batchId, results, ...stageTwo }, ctx);
       const sink = ports.sink(job.sink);
       const emitted = (await sink.scan()).filter((row) => row.batchId === plan.batchId);
       const deadLetters = (await ports.deadLetters.list(jobId)).filter((d) => d.batchId === plan.batchId);
@@ -125,7 +137,7 @@ export function createTestHarness(job: JobDefinition, options: HarnessOptions = 
         deadLetters,
         lateRecords: commit.metrics.lateRecords,
         watermarkMs: plan.watermarkMs,
-        stateRows: results.reduce((n, r) => n + r.stateRows, 0),
+        stateRows: commit.metrics.stateRows,
         commit,
       };
     },
@@ -150,6 +162,14 @@ export function createTestHarness(job: JobDefinition, options: HarnessOptions = 
     async state(partition) {
       if (partition !== undefined) return committedState(partition);
       const all = new Map<string, JsonValue>();
+      const latest = await ports.wal.getLatestBatch(jobId);
+      if (latest?.plan.keyGroups !== undefined) {
+        // Key groups: a key's state is in exactly one group, so the union has no clashes.
+        for (const group of Object.keys(latest.commit?.groups ?? {})) {
+          for (const [k, v] of await committedState(keyGroupScope(Number(group)))) all.set(k, v);
+        }
+        return all;
+      }
       for (const p of partitions) for (const [k, v] of await committedState(p)) all.set(`${p}/${k}`, v);
       return all;
     },

@@ -37,6 +37,17 @@ export function describeBlobStoreContract(name: string, makeAdapter: () => Promi
       expect(new TextDecoder().decode((await store.get('jobs/a/text'))!)).toBe('{"format":1,"entries":[["ключ","値"]]}');
     });
 
+    it('reads byte ranges [start, end) of an object, empty ones included, and null for a missing key', async () => {
+      const body = Uint8Array.from({ length: 300 }, (_, i) => i % 256);
+      await store.put('jobs/a/ranged', body);
+      expect(await store.getRange('jobs/a/ranged', 0, 300)).toEqual(body);
+      expect(await store.getRange('jobs/a/ranged', 17, 18)).toEqual(body.subarray(17, 18));
+      expect(await store.getRange('jobs/a/ranged', 100, 260)).toEqual(body.subarray(100, 260));
+      expect(await store.getRange('jobs/a/ranged', 42, 42)).toEqual(new Uint8Array());
+      expect(await store.getRange('jobs/a/missing', 0, 10)).toBeNull();
+      expect(await store.getRange('jobs/a/missing', 0, 0)).toBeNull();
+    });
+
     it("does not share the caller's buffer", async () => {
       const body = bytes('before');
       await store.put('k', body);

@@ -2,8 +2,15 @@
  * The blob store on S3: one object per key, under an optional prefix. Writes are plain
  * PUTs (last writer wins); the engine never relies on conditional object writes.
  */
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { TransientError } from '../../errors.js';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { InvariantError, TransientError } from '../../errors.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import { isNotFound } from './aws-errors.js';
 
@@ -45,6 +52,32 @@ export class S3BlobStore implements BlobStore {
       return await Body.transformToByteArray();
     } catch (error) {
       if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | null> {
+    if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && 0 <= start && start <= end)) {
+      throw new InvariantError(`a byte range is [start, end) with 0 <= start <= end, got [${start}, ${end})`);
+    }
+    if (start === end) return (await this.exists(key)) ? new Uint8Array() : null;
+    try {
+      const { Body } = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Range: `bytes=${start}-${end - 1}` }),
+      );
+      return Body === undefined ? new Uint8Array() : await Body.transformToByteArray();
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  private async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
       throw error;
     }
   }

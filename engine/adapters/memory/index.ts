@@ -2,6 +2,7 @@ import type { EnginePorts, Logger } from '../../ports/index.js';
 import type { Sink, SinkSpec } from '../../ports/sink.js';
 import type { SourceSpec } from '../../ports/source-reader.js';
 import { BlobStateStore } from '../../state/blob-state-store.js';
+import { BlobExchangeStore } from '../../state/exchange-store.js';
 import { ManualClock } from './manual-clock.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
 import { MemoryDeadLetterQueue } from './memory-dead-letter-queue.js';
@@ -50,6 +51,7 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
     wal: new MemoryWriteAheadLog(),
     blobs,
     state: new BlobStateStore(blobs),
+    exchange: new BlobExchangeStore(blobs),
     deadLetters: new MemoryDeadLetterQueue(),
     source,
     kafka,

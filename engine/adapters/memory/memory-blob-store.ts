@@ -17,6 +17,11 @@ export class MemoryBlobStore implements BlobStore {
     return body === undefined ? null : new Uint8Array(body);
   }
 
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | null> {
+    const body = this.objects.get(key);
+    return body === undefined ? null : new Uint8Array(body.subarray(start, end));
+  }
+
   async list(prefix: string): Promise<string[]> {
     return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
   }

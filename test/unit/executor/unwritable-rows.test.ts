@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineJob, memorySink, memorySource } from '../../../engine/job/index.js';
-import { MAX_SINK_ROW_BYTES } from '../../../engine/executor/run-partition.js';
+import { MAX_SINK_ROW_BYTES } from '../../../engine/executor/batch-outputs.js';
 import { createTestHarness } from '../../../engine/testing/harness.js';
 
 describe('rows no sink can accept', () => {

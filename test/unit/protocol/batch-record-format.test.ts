@@ -83,7 +83,7 @@ function refusal(value: unknown): StateCorruptionError {
 
 describe('the current format', () => {
   it('writes the format version with every record', () => {
-    expect(WAL_FORMAT_VERSION).toBe(1);
+    expect(WAL_FORMAT_VERSION).toBe(2);
     expect(encodeBatchRecord(batchRecord(fullPlan()))).toEqual({ formatVersion: WAL_FORMAT_VERSION, plan: fullPlan(), status: 'PLANNED' });
   });
 
@@ -119,15 +119,45 @@ describe('a record written before format versions', () => {
   });
 });
 
+describe('format version 2: key groups', () => {
+  const grouped = (): BatchRecord => {
+    const record = committed();
+    return {
+      ...record,
+      plan: { ...record.plan, keyGroups: 8, groups: { 3: { version: 40, rows: 12, dueAtWatermarkMs: 60_000 } } },
+      commit: { ...record.commit!, groups: { 3: { version: 42, rows: 13 } } },
+    };
+  };
+
+  it('keeps the key groups of a plan and the group states of a commit', () => {
+    expect(decodeBatchRecord(stored(encodeBatchRecord(grouped())), AT)).toEqual(grouped());
+  });
+
+  it('reads a version-1 record as it was: no key groups, state per partition', () => {
+    const record = committed();
+    expect(decodeBatchRecord({ ...(stored(record) as object), formatVersion: 1 }, AT)).toEqual(record);
+  });
+
+  it('refuses key groups in a version-1 record, which could not have written them', () => {
+    expect(refusal({ ...(stored(grouped()) as object), formatVersion: 1 }).message).toMatch(/is malformed: .*keyGroups/);
+  });
+
+  it('refuses a group table whose keys are not key groups', () => {
+    const record = grouped();
+    const bad = { ...record, commit: { ...record.commit!, groups: { x: { version: 1, rows: 1 } } } };
+    expect(refusal(stored(encodeBatchRecord(bad))).message).toMatch(/is malformed: commit\.groups/);
+  });
+});
+
 describe('a record this code cannot read', () => {
   it('refuses a newer format version, naming the job, the batch and the version', () => {
     const error = refusal({ ...encodeBatchRecord(committed()), formatVersion: WAL_FORMAT_VERSION + 1 });
     expect(error.message).toBe(
-      'job clicks: batch 42 of the write-ahead log has format version 2, and this code reads versions up to 1: it was ' +
+      'job clicks: batch 42 of the write-ahead log has format version 3, and this code reads versions up to 2: it was ' +
         'written by a newer release of Sluice. Deploy that release (or a later one) again to run the job',
     );
     expect(error.retryable).toBe(false);
-    expect(error.context).toMatchObject({ jobId: 'clicks', batchId: 42, formatVersion: 2 });
+    expect(error.context).toMatchObject({ jobId: 'clicks', batchId: 42, formatVersion: 3 });
   });
 
   it('refuses a format version that is not one', () => {

@@ -1,0 +1,86 @@
+/**
+ * What every executor does with a batch's output before writing it: rows no sink would
+ * accept become dead letters, and failures become dead letters with their payload.
+ */
+import type { RecordFailure, ValueFailure } from '../job/types.js';
+import type { DeadLetter } from '../ports/dead-letter-queue.js';
+import { reservedFieldOf, type SinkRow } from '../ports/sink.js';
+
+/** Bytes of a bad record kept in its dead letter. */
+export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
+
+/**
+ * A row larger than this (as JSON) is not written: DynamoDB refuses items over 400 KB, so
+ * the write would fail on every retry and block the partition. It becomes a dead letter
+ * (stage 'sink') instead. JSON is larger than DynamoDB's own size measure, so this errs
+ * on the safe side.
+ */
+export const MAX_SINK_ROW_BYTES = 400 * 1024;
+
+/** Rows no sink would ever accept (too large, or using a reserved field): retrying cannot help. */
+export function splitUnwritableRows(all: readonly SinkRow[]): {
+  rows: SinkRow[];
+  unwritable: { key: string; json: string; reason: string }[];
+} {
+  const rows: SinkRow[] = [];
+  const unwritable: { key: string; json: string; reason: string }[] = [];
+  for (const row of all) {
+    const json = JSON.stringify(row.value);
+    const bytes = Buffer.byteLength(json) + Buffer.byteLength(row.key);
+    const reserved = reservedFieldOf(row);
+    if (bytes > MAX_SINK_ROW_BYTES) {
+      unwritable.push({ key: row.key, json, reason: `${bytes} bytes as JSON, above the ${MAX_SINK_ROW_BYTES}-byte limit of a sink item` });
+    } else if (reserved !== undefined) {
+      unwritable.push({ key: row.key, json, reason: `uses the reserved field name ${reserved}` });
+    } else {
+      rows.push(row);
+    }
+  }
+  return { rows, unwritable };
+}
+
+export function deadLetterOf(jobId: string, batchId: number, failure: RecordFailure, now: number): DeadLetter {
+  const { record } = failure;
+  return {
+    jobId,
+    partition: record.partition,
+    offset: record.offset,
+    batchId,
+    stage: failure.stage,
+    reason: failure.reason.slice(0, 1000),
+    payloadBase64: Buffer.from(record.data.subarray(0, DEAD_LETTER_PAYLOAD_BYTES)).toString('base64'),
+    recordedAt: now,
+  };
+}
+
+/** A value stage 2 could not apply, as the dead letter of its record (payload: the exchange row). */
+export function valueDeadLetterOf(jobId: string, batchId: number, failure: ValueFailure, now: number): DeadLetter {
+  return {
+    jobId,
+    partition: failure.partition,
+    offset: failure.offset,
+    batchId,
+    stage: failure.stage,
+    reason: failure.reason.slice(0, 1000),
+    payloadBase64: Buffer.from(JSON.stringify(failure.value).slice(0, DEAD_LETTER_PAYLOAD_BYTES)).toString('base64'),
+    recordedAt: now,
+  };
+}
+
+/** Dead letters of unwritable rows: a row has no single source record, so it is filed under `partition` and `offset`. */
+export function unwritableRowLetters(
+  rows: readonly { key: string; json: string; reason: string }[],
+  where: { jobId: string; batchId: number; partition: string; offset: string; now: number },
+): DeadLetter[] {
+  return rows.map((row) => ({
+    jobId: where.jobId,
+    partition: where.partition,
+    offset: where.offset,
+    batchId: where.batchId,
+    stage: 'sink',
+    reason: `row ${row.key.slice(0, 200)}: ${row.reason}`,
+    payloadBase64: Buffer.from(row.json.slice(0, DEAD_LETTER_PAYLOAD_BYTES)).toString('base64'),
+    recordedAt: where.now,
+    rowKey: row.key,
+  }));
+}

@@ -1,0 +1,146 @@
+/**
+ * Stage 2 of a two-stage batch (engine/protocol/stage-two.ts): one executor call runs a
+ * contiguous run of the batch's active key groups. For each group:
+ *
+ *   1. its rows from every partition's stage-1 output, in the plan's partition order
+ *      (inline from the stage-1 result, or one ranged GET of the exchange object)
+ *   2. the pipeline's stage 2 over the group's state at the plan's base version (the
+ *      first batch under a new job version migrates that state first)
+ *   3. dead letters, state version N of the group (only when the batch changed it) and
+ *      the sink rows, each carrying (generation, N): all three at once
+ *
+ * Every write is deterministic in (plan, stage-1 outputs, base state), and the stage-1
+ * outputs in (plan, recorded ranges): a retry, a zombie or a replay writes the same
+ * bytes. A batch already committed is not run again: its recorded group states are
+ * returned.
+ */
+import { InvariantError, NotFoundError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import { BatchStatus, generationOf, type BatchPlan, type GroupResult, type PartitionResult } from '../protocol/batch-records.js';
+import { decodeExchangeSlice } from '../protocol/exchange-format.js';
+import { checkPlannedVersion } from '../protocol/job-versions.js';
+import { keyGroupScope } from '../protocol/key-groups.js';
+import { splitUnwritableRows, unwritableRowLetters, valueDeadLetterOf } from './batch-outputs.js';
+import { applyMigration, migrationFrom } from './migrate-state.js';
+import type { ExecutorContext } from './run-partition.js';
+import { exchangeStagesOf } from './run-stage-one.js';
+import { TrackedState } from './tracked-state.js';
+
+export interface KeyGroupsInput {
+  readonly jobId: string;
+  readonly batchId: number;
+  /** The key groups this call runs (a slot of stageTwoSlots). */
+  readonly groups: readonly number[];
+  /** Stage 1's results, one per planned partition. */
+  readonly stageOne: readonly PartitionResult[];
+}
+
+export async function runKeyGroups(input: KeyGroupsInput, ctx: ExecutorContext): Promise<GroupResult[]> {
+  const { jobId, batchId, groups } = input;
+  const { ports, job } = ctx;
+  const record = await ports.wal.getBatch(jobId, batchId);
+  if (record === null) {
+    throw new NotFoundError(`batch ${batchId} of job ${jobId} is not in the write-ahead log`, { context: { jobId, batchId } });
+  }
+  const { plan } = record;
+  if (record.status === BatchStatus.COMMITTED && record.commit !== undefined) {
+    const committed = record.commit.groups ?? {};
+    return groups.map((group) => alreadyCommitted(group, committed[group]));
+  }
+  if (plan.keyGroups === undefined) throw new InvariantError(`batch ${batchId} of job ${jobId} has no key groups: it runs in one stage`);
+  checkPlannedVersion({ jobId, plan, codeVersion: job.version, migratesFrom: job.migrations.map((m) => m.fromVersion) });
+  const outputs = stageOneInPlanOrder(plan, input.stageOne);
+  return Promise.all(groups.map((group) => runGroup(group, plan, outputs, ctx)));
+}
+
+/** Stage 1's results in the plan's partition order, each with its inline body decoded once. */
+function stageOneInPlanOrder(plan: BatchPlan, results: readonly PartitionResult[]): { result: PartitionResult; inline: Buffer | null }[] {
+  const byPartition = new Map(results.map((r) => [r.partition, r]));
+  if (byPartition.size !== results.length || results.length !== plan.partitions.length) {
+    throw new InvariantError(`batch ${plan.batchId}: stage 2 needs exactly one stage-1 result per planned partition`);
+  }
+  return plan.partitions.map((p) => {
+    const result = byPartition.get(p.partition);
+    if (result === undefined) throw new InvariantError(`batch ${plan.batchId}: no stage-1 result for partition ${p.partition}`);
+    return { result, inline: result.exchange?.inline === undefined ? null : Buffer.from(result.exchange.inline, 'utf8') };
+  });
+}
+
+async function runGroup(
+  group: number,
+  plan: BatchPlan,
+  outputs: readonly { result: PartitionResult; inline: Buffer | null }[],
+  ctx: ExecutorContext,
+): Promise<GroupResult> {
+  const { ports, job } = ctx;
+  const { jobId, batchId } = plan;
+  const generation = generationOf(plan);
+  const scope = keyGroupScope(group);
+  const inputs = await Promise.all(
+    outputs
+      .filter(({ result }) => result.exchange?.index[group] !== undefined)
+      .map(async ({ result, inline }) => {
+        const [start, end] = result.exchange!.index[group]!;
+        const slice =
+          inline !== null ? inline.subarray(start, end) : await ports.exchange.readSlice(result.exchange!.objectKey!, start, end);
+        return { partition: result.partition, rows: decodeExchangeSlice(slice) };
+      }),
+  );
+  const baseVersion = plan.groups?.[group]?.version ?? 0;
+  // A replay rewrites state versions under the same numbers: cache them per generation.
+  const cacheId = generation === 0 ? jobId : `${jobId}\u0000g${generation}`;
+  const base: ReadonlyMap<string, JsonValue> =
+    ctx.cache?.get(cacheId, scope, baseVersion) ?? (await ports.state.load(jobId, scope, baseVersion, generation));
+  const state = new TrackedState(base);
+  if (plan.migrateFromVersion !== undefined) {
+    applyMigration(state, base, migrationFrom(job, plan.migrateFromVersion), { jobId, batchId, partition: scope });
+  }
+  const outcome = exchangeStagesOf(job, plan).stageTwo({ inputs, state, watermarkMs: plan.watermarkMs });
+  const { rows, unwritable } = splitUnwritableRows(outcome.rows);
+  const now = ports.clock.now();
+  const letters = outcome.failures.map((f) => valueDeadLetterOf(jobId, batchId, f, now));
+  // A row has no single source record: it is filed under its key group and the batch.
+  letters.push(...unwritableRowLetters(unwritable, { jobId, batchId, partition: scope, offset: String(batchId), now }));
+
+  const changed = state.changed;
+  const next: ReadonlyMap<string, JsonValue> = changed ? state.materialize() : base;
+  const stateVersion = changed ? batchId : baseVersion;
+  const [, written] = await Promise.all([
+    letters.length > 0 ? ports.deadLetters.put(letters) : undefined,
+    changed
+      ? ports.state.write({
+          jobId,
+          partition: scope,
+          version: batchId,
+          baseVersion,
+          changes: state.changeSet(),
+          full: next,
+          snapshotEvery: job.checkpoint.snapshotEvery,
+          generation,
+        })
+      : undefined,
+    rows.length > 0 ? ports.sinks(job.sink).write({ jobId, batchId, generation, partition: scope, rows }) : undefined,
+  ]);
+  ctx.cache?.set(cacheId, scope, stateVersion, next);
+  return {
+    group,
+    stateVersion,
+    outputRows: rows.length,
+    deadLetters: letters.length,
+    stateRows: next.size,
+    stateBytesWritten: written?.bytesWritten ?? 0,
+    dueAtWatermarkMs: outcome.dueAtWatermarkMs,
+  };
+}
+
+function alreadyCommitted(group: number, state: { version: number; rows: number; dueAtWatermarkMs?: number } | undefined): GroupResult {
+  return {
+    group,
+    stateVersion: state?.version ?? 0,
+    outputRows: 0,
+    deadLetters: 0,
+    stateRows: state?.rows ?? 0,
+    stateBytesWritten: 0,
+    dueAtWatermarkMs: state?.dueAtWatermarkMs ?? null,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Stage 1 of a two-stage batch, for one partition (engine/protocol/stage-two.ts): the
+ * partition's range, as runPartition read it, through the pipeline's stage 1; its rows
+ * routed to key groups and written deterministically, inline in the result when small
+ * (exchangesInline) or to the exchange store; its dead letters written. No state: the
+ * partition holds none on this path.
+ */
+import { JobSpecError } from '../errors.js';
+import type { ExchangeStages, JobDefinition } from '../job/types.js';
+import type { EnginePorts } from '../ports/index.js';
+import { generationOf, type BatchPlan, type ExchangeOutput, type PartitionResult } from '../protocol/batch-records.js';
+import { encodeExchange, exchangesInline } from '../protocol/exchange-format.js';
+import { deadLetterOf } from './batch-outputs.js';
+import type { RangeRead } from './read-range.js';
+
+/** The job's two stages; a job without them cannot run a batch planned with key groups. */
+export function exchangeStagesOf(job: JobDefinition, plan: BatchPlan): ExchangeStages {
+  if (job.pipeline.exchange === undefined) {
+    throw new JobSpecError(
+      `batch ${plan.batchId} of job ${plan.jobId} was planned with ${plan.keyGroups} key groups, but job ${job.name} ` +
+        'version ' +
+        job.version +
+        " keeps no state in key groups (no keyBy().aggregate(), or keyedBy: 'partitionKey')",
+      { context: { jobId: plan.jobId, batchId: plan.batchId } },
+    );
+  }
+  return job.pipeline.exchange;
+}
+
+export async function runStageOne(args: {
+  readonly plan: BatchPlan;
+  readonly partition: string;
+  readonly range: RangeRead;
+  readonly ports: EnginePorts;
+  readonly job: JobDefinition;
+}): Promise<PartitionResult> {
+  const { plan, partition, range, ports, job } = args;
+  const { jobId, batchId } = plan;
+  const stages = exchangeStagesOf(job, plan);
+  const outcome = stages.stageOne({ records: range.records, watermarkMs: plan.watermarkMs, keyGroups: plan.keyGroups! });
+  const { body, index } = encodeExchange(outcome.rows);
+  let exchange: ExchangeOutput = { index };
+  const write: Promise<void>[] = [];
+  if (body.length > 0 && exchangesInline(body.length, plan.partitions.length)) {
+    exchange = { index, inline: body.toString('utf8') };
+  } else if (body.length > 0) {
+    const objectKey = ports.exchange.keyOf({ jobId, generation: generationOf(plan), batchId, partition });
+    exchange = { index, objectKey };
+    write.push(ports.exchange.put(objectKey, body));
+  }
+  const letters = outcome.failures.map((f) => deadLetterOf(jobId, batchId, f, ports.clock.now()));
+  if (letters.length > 0) write.push(ports.deadLetters.put(letters));
+  await Promise.all(write);
+  return {
+    partition,
+    end: range.end,
+    stateVersion: 0,
+    records: range.records.length,
+    outputRows: 0,
+    deadLetters: letters.length,
+    lateRecords: outcome.lateRecords,
+    maxEventTimeMs: outcome.maxEventTimeMs,
+    stateRows: 0,
+    stateBytesWritten: 0,
+    lagMs: range.lagMs,
+    caughtUp: range.caughtUp,
+    ...(range.skippedOffsets ? { skippedOffsets: range.skippedOffsets } : {}),
+    exchange,
+  };
+}

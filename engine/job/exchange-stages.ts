@@ -1,0 +1,129 @@
+/**
+ * A keyed pipeline split in the two stages of a batch on the exchange path
+ * (engine/protocol/stage-two.ts has the protocol, docs/design/key-groups.md the design).
+ *
+ * Stage 1, on one partition's records, in record order: decode, the stateless stages and
+ * the watermark's lateness rule exactly as the one-stage path (compile.ts), then each
+ * value's key and window (group-of.ts) and its key group (keyGroupOf). Its rows:
+ *   - with a combiner (the aggregate has a merge: count, sum, min, max, reduce with
+ *     merge, and named aggregates made of those), one row per (key, window) the
+ *     partition touched, `{ k, w, a, o }`: the partition's accumulator, built from the
+ *     initial one, and the offset of the last record that added to it. A record that
+ *     fails at any stage leaves no trace, as on the one-stage path (KeyedGroups stages
+ *     each record's values and drops them all when one fails);
+ *   - without, one row per value, `{ k, w, v, o }`: the value as JSON (a value that is
+ *     not JSON fails its record at stage 'aggregate' here, before it travels).
+ *
+ * Stage 2, for one key group: the group's rows from every partition, partition by
+ * partition in the plan's order, merged (`a`) or added (`v`) to the group's state; then
+ * the output and eviction rules of the one-stage path (KeyedGroups.finish) over the
+ * group's state. A row that fails (its aggregate throws) becomes a failure of its
+ * partition and offset; on the path without a combiner the other values of its record
+ * stand, in other key groups (a record's values are atomic within a key group only).
+ *
+ * Both are deterministic in their inputs, as the one-stage path is: no clock, no
+ * randomness, rows in record order, sink rows sorted by key.
+ */
+import type { JsonValue } from '../json.js';
+import type { SinkRow } from '../ports/sink.js';
+import { keyGroupOf } from '../protocol/key-groups.js';
+import type { Decoder } from './decode.js';
+import { groupOf } from './group-of.js';
+import { cloneJson, toJson } from './json-values.js';
+import { KeyedGroups, type GroupKey } from './keyed-groups.js';
+import { applyStages, attempt, StageFailure } from './record-stages.js';
+import type { PipelinePlan } from './stream.js';
+import type { ExchangeStages, KeyedState, OutputMode, RecordFailure, StageOneOutcome, StageTwoOutcome, ValueFailure } from './types.js';
+
+/** A row of the exchange, as stage 1 writes it and stage 2 reads it. */
+type ExchangeValue =
+  | { readonly k: GroupKey; readonly w: number | null; readonly a: JsonValue; readonly o: string }
+  | { readonly k: GroupKey; readonly w: number | null; readonly v: JsonValue; readonly o: string };
+
+/** A KeyedState with nothing in it, which stage 1 combines over. */
+const NO_STATE: KeyedState = {
+  get: () => undefined,
+  put: () => {},
+  delete: () => {},
+  entries: () => new Map<string, JsonValue>().entries(),
+  size: 0,
+};
+
+export function compileExchangeStages(plan: PipelinePlan, decode: Decoder, outputMode: OutputMode): ExchangeStages {
+  const aggregator = plan.aggregate!;
+  const combines = aggregator.merge !== undefined;
+
+  function stageOne(input: {
+    records: Parameters<ExchangeStages['stageOne']>[0]['records'];
+    watermarkMs: number | null;
+    keyGroups: number;
+  }): StageOneOutcome {
+    const { records, watermarkMs, keyGroups } = input;
+    const failures: RecordFailure[] = [];
+    const rows: { group: number; row: JsonValue }[] = [];
+    const combiner = combines ? new KeyedGroups(NO_STATE, aggregator, plan.window) : undefined;
+    const lastOffsets = new Map<string, string>();
+    let lateRecords = 0;
+    let maxEventTimeMs: number | null = null;
+    for (const record of records) {
+      const pending: { group: number; row: JsonValue }[] = [];
+      const touched: string[] = [];
+      try {
+        const decoded = attempt('decode', () => decode.fn(record));
+        const result = applyStages(decoded, plan.stages, watermarkMs);
+        for (const element of result.elements) {
+          const { key, windowStart } = groupOf(plan, record, element, false);
+          if (combiner !== undefined) {
+            combiner.add(key, windowStart, element.value);
+            touched.push(JSON.stringify([key, windowStart]));
+          } else {
+            const v = attempt('aggregate', () => toJson(element.value, 'the value sent to its key group'));
+            pending.push({ group: keyGroupOf(key, keyGroups), row: { k: key, w: windowStart, v, o: record.offset } });
+          }
+        }
+        combiner?.commitRecord();
+        for (const t of touched) lastOffsets.set(t, record.offset);
+        for (const row of pending) rows.push(row);
+        lateRecords += result.late;
+        if (result.maxEventTimeMs !== null) maxEventTimeMs = Math.max(maxEventTimeMs ?? -Infinity, result.maxEventTimeMs);
+      } catch (error) {
+        if (!(error instanceof StageFailure)) throw error;
+        combiner?.discardRecord();
+        failures.push({ record, stage: error.stage, reason: error.reason });
+      }
+    }
+    for (const { key, windowStart, acc } of combiner?.partials() ?? []) {
+      const o = lastOffsets.get(JSON.stringify([key, windowStart]))!;
+      rows.push({ group: keyGroupOf(key, keyGroups), row: { k: key, w: windowStart, a: acc, o } });
+    }
+    return { rows, failures, lateRecords, maxEventTimeMs };
+  }
+
+  function stageTwo(input: {
+    inputs: readonly { partition: string; rows: readonly JsonValue[] }[];
+    state: KeyedState;
+    watermarkMs: number | null;
+  }): StageTwoOutcome {
+    const groups = new KeyedGroups(input.state, aggregator, plan.window);
+    const failures: ValueFailure[] = [];
+    for (const { partition, rows } of input.inputs) {
+      for (const json of rows) {
+        const row = json as ExchangeValue;
+        try {
+          if ('a' in row) groups.merge(row.k, row.w, row.a);
+          else groups.add(row.k, row.w, cloneJson(row.v));
+          groups.commitRecord();
+        } catch (error) {
+          if (!(error instanceof StageFailure)) throw error;
+          groups.discardRecord();
+          failures.push({ partition, offset: row.o, stage: error.stage, reason: error.reason, value: json });
+        }
+      }
+    }
+    const rows: SinkRow[] = groups.finish(outputMode, input.watermarkMs);
+    rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { rows, failures, dueAtWatermarkMs: groups.nextDueAtWatermark() };
+  }
+
+  return Object.freeze({ combines, stageOne, stageTwo });
+}

@@ -1,0 +1,102 @@
+/**
+ * Between the two stages of a batch on the exchange path (docs/design/key-groups.md):
+ * which key groups stage 2 runs, and what the commit records for them.
+ *
+ *   stage 1   one executor per source partition (as the one-stage path): reads exactly
+ *             its range, runs the stateless operators and the combiner, and returns its
+ *             rows grouped by key group (ExchangeOutput), inline or in S3.
+ *   route     stageTwoGroups(plan, stage-1 results), then assignGroupsToSlots: at most
+ *             40 stage-2 executor calls, each a contiguous run of active groups.
+ *   stage 2   per active group: its rows from every partition, in the plan's partition
+ *             order, applied to the group's state at its base version; writes state
+ *             version N of the group, the sink rows and the dead letters.
+ *   commit    buildCommit with the stage-2 results (commitGroups): the plan's group
+ *             table, updated by the groups that ran.
+ *
+ * A group is active when it has rows from stage 1, or when the plan's watermark reaches
+ * its dueAtWatermarkMs (a window to evict or emit), or when the batch migrates the state
+ * to a new job version (every group with state runs then). Every input is in the plan or
+ * in stage 1's deterministic results, so every attempt routes the same groups the same way.
+ *
+ * Recovery: nothing here is stored. A crash anywhere before the commit resumes the batch
+ * from its plan: stage 1 runs again and writes the same bytes, stage 2 again on the same
+ * base versions and writes the same state versions and rows.
+ *
+ * Pure: no I/O.
+ */
+import { InvariantError } from '../errors.js';
+import type { BatchPlan, GroupResult, GroupState, PartitionResult } from './batch-records.js';
+import { assignGroupsToSlots } from './key-groups.js';
+
+/** The key groups stage 2 runs for a batch, ascending (see the rules above). */
+export function stageTwoGroups(plan: BatchPlan, results: readonly PartitionResult[]): number[] {
+  if (plan.keyGroups === undefined) return [];
+  return activeGroups({ keyGroups: plan.keyGroups, dueGroups: dueGroups(plan), results, batchId: plan.batchId });
+}
+
+/** The groups of a plan that run whatever stage 1 finds: work due at the plan's watermark, or a migration. */
+export function dueGroups(plan: BatchPlan): number[] {
+  const due: number[] = [];
+  for (const [group, state] of Object.entries(plan.groups ?? {})) {
+    const windowDue = state.dueAtWatermarkMs !== undefined && plan.watermarkMs !== null && plan.watermarkMs >= state.dueAtWatermarkMs;
+    if (windowDue || (plan.migrateFromVersion !== undefined && state.version > 0)) due.push(Number(group));
+  }
+  return due.sort((a, b) => a - b);
+}
+
+/** The due groups and those stage 1 sent rows to, ascending; each must be one of the plan's key groups. */
+export function activeGroups(args: {
+  readonly keyGroups: number;
+  readonly dueGroups: readonly number[];
+  readonly results: readonly PartitionResult[];
+  readonly batchId: number;
+}): number[] {
+  const active = new Set<number>(args.dueGroups);
+  for (const result of args.results) for (const group of Object.keys(result.exchange?.index ?? {})) active.add(Number(group));
+  for (const group of active) {
+    if (!Number.isInteger(group) || group < 0 || group >= args.keyGroups) {
+      throw new InvariantError(`batch ${args.batchId}: key group ${group} is outside 0..${args.keyGroups - 1}`);
+    }
+  }
+  return [...active].sort((a, b) => a - b);
+}
+
+/** The stage-2 executor calls of a batch: each a contiguous run of its active groups (assignGroupsToSlots). */
+export function stageTwoSlots(args: Parameters<typeof activeGroups>[0]): number[][] {
+  return assignGroupsToSlots(activeGroups(args));
+}
+
+/**
+ * The commit's group table: the plan's, with each group that ran replaced by its result.
+ * Every active group must have exactly one result and no other group any: anything else
+ * is a driver bug and throws.
+ */
+export function commitGroups(
+  plan: BatchPlan,
+  results: readonly PartitionResult[],
+  groupResults: readonly GroupResult[],
+): Record<string, GroupState> {
+  const expected = stageTwoGroups(plan, results);
+  const byGroup = new Map(groupResults.map((r) => [r.group, r]));
+  if (byGroup.size !== groupResults.length) throw new InvariantError(`batch ${plan.batchId}: more than one result for a key group`);
+  const missing = expected.filter((g) => !byGroup.has(g));
+  const extra = [...byGroup.keys()].filter((g) => !expected.includes(g));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new InvariantError(
+      `batch ${plan.batchId}: stage-2 results do not match the active key groups ` +
+        `(missing ${missing.join(', ') || 'none'}; unexpected ${extra.join(', ') || 'none'})`,
+    );
+  }
+  const groups: Record<string, GroupState> = { ...(plan.groups ?? {}) };
+  for (const r of groupResults) {
+    const state: GroupState = {
+      version: r.stateVersion,
+      rows: r.stateRows,
+      ...(r.dueAtWatermarkMs === null ? {} : { dueAtWatermarkMs: r.dueAtWatermarkMs }),
+    };
+    if (r.stateVersion === 0)
+      delete groups[r.group]; // never written: the empty state
+    else groups[r.group] = state;
+  }
+  return groups;
+}
