@@ -50,7 +50,7 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
     kafka,
     wal: new DynamoDbWriteAheadLog({ client: clients.dynamodb, tableName: config.walTable, sleep }),
     state: new BlobStateStore(blobs, config.statePrefix === undefined ? {} : { prefix: config.statePrefix }),
-    exchange: new BlobExchangeStore(blobs, config.statePrefix === undefined ? {} : { prefix: config.statePrefix }),
+    exchange: new BlobExchangeStore(blobs),
     deadLetters: new DynamoDbDeadLetterQueue({ client: clients.dynamodb, tableName: config.deadLetterTable, sleep }),
     sources: (spec: SourceSpec): SourceReader => {
       switch (spec.type) {

@@ -93,16 +93,17 @@ export function sliceOf(body: Buffer, index: ExchangeIndex, group: number): Buff
 }
 
 /**
+ * Every exchange object lives under this prefix of the checkpoint bucket, apart from the
+ * state (`jobs/`), so that one lifecycle rule on it expires whatever a crash left behind.
+ */
+export const EXCHANGE_PREFIX = 'exchange/';
+
+/**
  * Where stage 1's output for (generation, batch, partition) lives in the checkpoint
- * bucket, beside the job's state (`<prefix><job>/state/`, prefix `jobs/` by default). The
- * generation keeps a replay's exchange apart from the run it supersedes.
+ * bucket: `<prefix><job>/g<generation>/<batch>/<partition>`, prefix EXCHANGE_PREFIX by
+ * default. The generation keeps a replay's exchange apart from the run it supersedes.
  */
 export function exchangeObjectKey(args: { prefix: string; jobId: string; generation: number; batchId: number; partition: string }): string {
   const { prefix, jobId, generation, batchId, partition } = args;
-  return `${exchangePrefixOf(prefix, jobId)}g${generation}/${batchId}/${encodeURIComponent(partition)}`;
-}
-
-/** Every exchange object of a job is under this prefix (the CDK stack's lifecycle rule expires them). */
-export function exchangePrefixOf(prefix: string, jobId: string): string {
-  return `${prefix}${encodeURIComponent(jobId)}/exchange/`;
+  return `${prefix}${encodeURIComponent(jobId)}/g${generation}/${batchId}/${encodeURIComponent(partition)}`;
 }

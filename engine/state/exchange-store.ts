@@ -1,19 +1,19 @@
 /**
  * Where stage 1 of a two-stage batch leaves a partition's output when it is too large to
  * travel inline (engine/protocol/stage-two.ts), and where stage 2 reads its key group's
- * slice with one ranged GET. Objects sit beside the job's state in the blob store:
+ * slice with one ranged GET. Objects sit in the checkpoint bucket, apart from the state:
  *
- *   <prefix><job>/exchange/g<generation>/<batch>/<partition>
+ *   exchange/<job>/g<generation>/<batch>/<partition>
  *
  * Keys and bytes are deterministic (exchange-format.ts), so a retry, a zombie or a replay
  * of stage 1 rewrites the same object. An object is needed only until its batch commits:
  * the driver deletes a committed batch's objects, and the CDK stack's lifecycle rule on
- * `<prefix>` objects under `exchange/` expires any a crash left behind.
+ * the prefix (EXCHANGE_PREFIX) expires any a crash left behind.
  */
 import { TransientError } from '../errors.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { ExchangeStore } from '../ports/exchange-store.js';
-import { exchangeObjectKey } from '../protocol/exchange-format.js';
+import { EXCHANGE_PREFIX, exchangeObjectKey } from '../protocol/exchange-format.js';
 
 export class BlobExchangeStore implements ExchangeStore {
   private readonly prefix: string;
@@ -22,7 +22,7 @@ export class BlobExchangeStore implements ExchangeStore {
     private readonly blobs: BlobStore,
     options: { prefix?: string } = {},
   ) {
-    this.prefix = options.prefix ?? 'jobs/';
+    this.prefix = options.prefix ?? EXCHANGE_PREFIX;
   }
 
   /** The key of stage 1's output for (job, generation, batch, partition). */

@@ -100,11 +100,9 @@ describe('exchangesInline', () => {
 
 describe('exchangeObjectKey', () => {
   it('names the job, the replay generation, the batch and the partition, escaped', () => {
-    expect(exchangeObjectKey({ prefix: 'jobs/', jobId: 'page-views', generation: 0, batchId: 7, partition: 'shardId-000000000001' })).toBe(
-      'jobs/page-views/exchange/g0/7/shardId-000000000001',
-    );
-    expect(exchangeObjectKey({ prefix: 'p/jobs/', jobId: 'a/b', generation: 2, batchId: 1, partition: '0' })).toBe(
-      'p/jobs/a%2Fb/exchange/g2/1/0',
-    );
+    expect(
+      exchangeObjectKey({ prefix: 'exchange/', jobId: 'page-views', generation: 0, batchId: 7, partition: 'shardId-000000000001' }),
+    ).toBe('exchange/page-views/g0/7/shardId-000000000001');
+    expect(exchangeObjectKey({ prefix: 'p/', jobId: 'a/b', generation: 2, batchId: 1, partition: '0' })).toBe('p/a%2Fb/g2/1/0');
   });
 });
