@@ -4,34 +4,34 @@ import { runDriver } from '../../engine/driver/run-driver.js';
 import { count, defineJob, kafkaSource, memorySink } from '../../engine/job/index.js';
 import { replayJob } from '../../engine/replay/replay-job.js';
 import { CRASH_POINTS, SimulatedCrash, withCrash } from '../support/crash.js';
-import { CAP, describeReplayScenarios, userCounts } from './replay.scenario.js';
+import { describeKeyGroupReplayScenarios } from './replay-key-groups.scenario.js';
+import { CAP, describeReplayScenarios, userCounts, type ReplayWorldFactory } from './replay.scenario.js';
 
-describeReplayScenarios(
-  'memory adapters',
-  async () => {
-    const ports = createMemoryPorts();
-    const partitions = ['shard-0', 'shard-1'];
-    ports.source.createStream('clicks', partitions);
-    const encoder = new TextEncoder();
-    let tables = 0;
-    return {
-      ports,
-      streamName: 'clicks',
-      async append(index, payloads) {
-        ports.source.append(
-          'clicks',
-          partitions[index]!,
-          payloads.map((p) => ({ key: 'k', data: encoder.encode(p) })),
-        );
-      },
-      async sinkTable() {
-        tables += 1;
-        return `table-${tables}`;
-      },
-    };
-  },
-  { crashPoints: CRASH_POINTS },
-);
+const memoryWorld: ReplayWorldFactory = async () => {
+  const ports = createMemoryPorts();
+  const partitions = ['shard-0', 'shard-1'];
+  ports.source.createStream('clicks', partitions);
+  const encoder = new TextEncoder();
+  let tables = 0;
+  return {
+    ports,
+    streamName: 'clicks',
+    async append(index, payloads) {
+      ports.source.append(
+        'clicks',
+        partitions[index]!,
+        payloads.map((p) => ({ key: 'k', data: encoder.encode(p) })),
+      );
+    },
+    async sinkTable() {
+      tables += 1;
+      return `table-${tables}`;
+    },
+  };
+};
+
+describeReplayScenarios('memory adapters', memoryWorld, { crashPoints: CRASH_POINTS });
+describeKeyGroupReplayScenarios('memory adapters', memoryWorld, { crashPoints: CRASH_POINTS });
 
 describe('replay of a source with ranges fixed at plan time (Kafka-style, memory)', () => {
   it('keeps every fixed range, records no range end, and gets exactly the new result', async () => {

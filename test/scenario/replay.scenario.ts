@@ -158,7 +158,7 @@ async function assertCommittedOnce(ports: EnginePorts, jobId: string, first = 1)
 }
 
 /** A snapshot of everything a replay could write, through the ports. */
-async function everything(world: ReplayWorld, jobIds: readonly string[], jobs: readonly JobDefinition[]): Promise<unknown> {
+export async function everything(world: ReplayWorld, jobIds: readonly string[], jobs: readonly JobDefinition[]): Promise<unknown> {
   const { ports } = world;
   const out: Record<string, unknown> = {};
   for (const jobId of jobIds) {
