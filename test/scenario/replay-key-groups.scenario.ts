@@ -17,6 +17,7 @@ import type { EnginePorts } from '../../engine/ports/index.js';
 import { BatchStatus, generationOf } from '../../engine/protocol/batch-records.js';
 import { keyGroupOf, keyGroupScope } from '../../engine/protocol/key-groups.js';
 import { previewReplay, replayJob } from '../../engine/replay/replay-job.js';
+import { formatReplayPreview } from '../../cli/format/replay.js';
 import { SimulatedCrash, withCrash, type CrashPoint } from '../support/crash.js';
 import { CAP, everything, type ReplayWorld, type ReplayWorldFactory } from './replay.scenario.js';
 
@@ -218,6 +219,11 @@ export function describeKeyGroupReplayScenarios(adapter: string, makeWorld: Repl
 
       const preview = await previewReplay({ jobId, fromBatchId: N, regroup: true }, { ports, job: fixed });
       expect(preview.regroup).toMatchObject({ fromKeyGroups: null, keyGroups: 4, read: { mergedKeys: USERS, rows: USERS } });
+      const text = formatReplayPreview(preview, fixed).join('\n');
+      expect(text).toContain('layout:      regrouped (--regroup): state per source partition -> in 4 key groups');
+      expect(text).toContain(`re-sliced into 4 key groups: ${USERS} entries in`);
+      expect(text).toContain(`${USERS} keys held by several scopes merged with the aggregate's merge`);
+      expect(text).toContain(`written as version ${N} of each key group holding some, before batch ${N + 1} is planned`);
       expect(preview.regroup!.read!.scopes.map((s) => [s.version, s.rows])).toEqual([
         [N, USERS],
         [N, USERS],

@@ -38,6 +38,7 @@ describe('npm run replay / npm run checkpoints: arguments', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('usage: npm run replay -- --job <id> --from-batch <N>');
     expect(help.stdout).toContain('--dry-run');
+    expect(help.stdout).toContain('[--into <new job id>] [--regroup] [--dry-run]');
     expect(noJob).toMatchObject({ code: 2, stderr: expect.stringContaining("error: required option '--job <id>' not specified") });
     expect(badBatch).toMatchObject({
       code: 2,
@@ -60,11 +61,12 @@ describe('npm run replay / npm run checkpoints: arguments', () => {
   });
 
   it('refuse integers that are not plain digits and --param names that are not plain keys, with exit 2', async () => {
-    const [exponent, hex, fraction, proto] = await Promise.all([
+    const [exponent, hex, fraction, proto, regroupValue] = await Promise.all([
       run('scripts/replay.ts', ['--job', 'j', '--from-batch', '1e3']),
       run('scripts/checkpoints.ts', ['show', '--job', 'j', '--partition', 'p', '--limit', '0x10']),
       run('scripts/checkpoints.ts', ['show', '--job', 'j', '--partition', 'p', '--version', '1.5']),
       run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--param', '__proto__=1']),
+      run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--regroup=8']),
     ]);
     expect(exponent).toMatchObject({
       code: 2,
@@ -79,5 +81,7 @@ describe('npm run replay / npm run checkpoints: arguments', () => {
       stderr: expect.stringContaining("error: option '--version <v>' argument '1.5' is invalid. Expected an integer >= 0."),
     });
     expect(proto).toMatchObject({ code: 2, stderr: expect.stringContaining('__proto__ cannot be a parameter name') });
+    // --regroup takes no value: the number of key groups is the job's own.
+    expect(regroupValue).toMatchObject({ code: 2, stderr: expect.stringContaining("error: unknown option '--regroup=8'") });
   });
 });
