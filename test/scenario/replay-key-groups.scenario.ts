@@ -17,7 +17,10 @@ import type { EnginePorts } from '../../engine/ports/index.js';
 import { BatchStatus, generationOf } from '../../engine/protocol/batch-records.js';
 import { keyGroupOf, keyGroupScope } from '../../engine/protocol/key-groups.js';
 import { previewReplay, replayJob } from '../../engine/replay/replay-job.js';
+import { formatCheckpointListing, formatStateView } from '../../cli/format/checkpoints.js';
 import { formatReplayPreview } from '../../cli/format/replay.js';
+import { listCheckpoints } from '../../engine/checkpoints/checkpoints.js';
+import { showState } from '../../engine/checkpoints/state-view.js';
 import { SimulatedCrash, withCrash, type CrashPoint } from '../support/crash.js';
 import { CAP, everything, type ReplayWorld, type ReplayWorldFactory } from './replay.scenario.js';
 
@@ -298,6 +301,52 @@ export function describeKeyGroupReplayScenarios(adapter: string, makeWorld: Repl
       expect((await grouped.ports.wal.getLatestBatch(widened))!.plan.keyGroups).toBe(7);
       expect(await groupCounts(grouped.ports, widened)).toEqual(expectedCounts(grouped.input, N * CAP));
       expect(await sinkCounts(grouped.ports, wider)).toEqual(expectedCounts(grouped.input, N * CAP));
+    });
+
+    it('lists the checkpoints of a job in key groups: per key group, and the partitions a regroup left behind', async () => {
+      const { ports, sinkTable, jobId, latest, world } = await ranOldLogic('listing', undefined);
+      const fixed = viewCounts({ streamName: world.streamName, sinkTable, fixed: true, keyGroups: 4 });
+      await replayJob({ jobId, fromBatchId: N, regroup: true }, { ports, job: fixed, executorAttempts: 1 });
+      const listing = await listCheckpoints(jobId, ports);
+      expect(listing.keyGroups).toBe(4);
+      expect(listing.batches.map((b) => b.keyGroups)).toEqual(listing.batches.map((b) => (b.batchId <= N ? null : 4)));
+      const last = (await ports.wal.getLatestBatch(jobId))!.commit!.groups!;
+      expect(listing.groups.map((g) => g.group)).toEqual(Object.keys(last).map(Number));
+      for (const g of listing.groups) {
+        expect(g).toMatchObject({
+          scope: keyGroupScope(g.group),
+          current: last[g.group]!.version,
+          rows: last[g.group]!.rows,
+          dueAtWatermarkMs: null,
+        });
+        // Version N is the regroup's, the base of batch N+1; the latest is the state after the last batch.
+        expect(g.versions[0]).toMatchObject({ version: N, kind: 'snapshot', baseOf: [N + 1] });
+        expect(g.versions.find((v) => v.version === g.current)!.stateAfter).toContain(latest);
+      }
+      // The partitions keep their versions for batches 1..N, and no current state.
+      expect(listing.partitions).toHaveLength(PARTITIONS);
+      for (const p of listing.partitions) {
+        expect(p.current).toBeNull();
+        expect(p.versions.find((v) => v.version === N)!.stateAfter).toEqual([N]);
+      }
+      const text = formatCheckpointListing(listing).join('\n');
+      expect(text).toContain('state (per key group of 4: versions kept, oldest first)');
+      expect(text).toMatch(/keygroup-000\d \(group \d\) {2}current v\d+, \d+ rows {2}\d versions/);
+      expect(text).toContain('state per partition (of the batches before the key groups)');
+      expect(text).toContain('no state now (the latest batch keeps its state in key groups)');
+      expect(text).toContain('regrouped the state kept per partition into 4 key groups');
+
+      const group = listing.groups[0]!;
+      const view = await showState({ jobId, group: group.group, limit: 2 }, ports);
+      expect(view).toMatchObject({ partition: group.scope, keyGroup: group.group, version: group.current, rows: group.rows });
+      expect(formatStateView(view)[0]).toContain(`key group ${group.group} (${group.scope})  state version ${group.current}`);
+      expect((await showState({ jobId, partition: group.scope, version: N }, ports)).rows).toBe(group.versions[0]!.rows);
+      const partition = listing.partitions[0]!.partition;
+      expect(await showState({ jobId, partition }, ports)).toMatchObject({ keyGroup: null, version: N, rows: USERS });
+      await expect(showState({ jobId, group: 1000 }, ports)).resolves.toMatchObject({ version: 0, rows: 0 });
+      await expect(showState({ jobId, group: group.group, version: N - 1 }, ports)).rejects.toThrow(
+        `job ${jobId}, key group ${group.group} (${group.scope}): no state version ${N - 1} is kept`,
+      );
     });
 
     it('refuses what a regroup cannot do, and writes nothing', async () => {

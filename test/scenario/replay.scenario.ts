@@ -9,7 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryJobRegistry } from '../../engine/adapters/memory/memory-job-registry.js';
-import { listCheckpoints, showState } from '../../engine/checkpoints/checkpoints.js';
+import { listCheckpoints } from '../../engine/checkpoints/checkpoints.js';
+import { showState } from '../../engine/checkpoints/state-view.js';
 import { formatCheckpointListing } from '../../cli/format/checkpoints.js';
 import { runDriver } from '../../engine/driver/run-driver.js';
 import { ConflictError, InvalidArgumentError, JobSpecError } from '../../engine/errors.js';
