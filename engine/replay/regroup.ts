@@ -25,7 +25,7 @@
  * a checkpoint already in key groups: its groups' versions up to N would be overwritten),
  * and into a new job everything is written under the new job's id.
  */
-import { InvariantError } from '../errors.js';
+import { ConflictError, InvariantError } from '../errors.js';
 import { migrateEntries, migrationFrom } from '../executor/migrate-state.js';
 import type { JobDefinition } from '../job/types.js';
 import type { JsonValue } from '../json.js';
@@ -140,7 +140,8 @@ export function groupTable(regrouped: Regrouped, version: number): Record<string
  * driver's, follows a checkpoint in the new layout.
  *
  * Idempotent: the writes are deterministic, and a committed seed is left alone (the
- * regroup is then not read again).
+ * regroup is then not read again). A seed begun with other key groups (by code that
+ * declared others, in a run that died before the replay was recorded) is refused.
  */
 export async function seedRegrouped(
   args: {
@@ -160,6 +161,14 @@ export async function seedRegrouped(
     throw new InvariantError(`batch ${base.plan.batchId} of job ${base.plan.jobId} is not committed: it is no checkpoint`);
   }
   const existing = await wal.getBatch(targetJobId, base.plan.batchId);
+  if (existing !== null && existing.plan.keyGroups !== keyGroups) {
+    // A seed begun by a run whose code declared other key groups (it died before the replay was recorded).
+    throw new ConflictError(
+      `job ${targetJobId}'s copy of batch ${base.plan.batchId} was begun with ${existing.plan.keyGroups ?? 'no'} key groups, ` +
+        `and this code declares ${keyGroups}: finish it with code that declares ${existing.plan.keyGroups ?? 'none'}, or choose another job id`,
+      { context: { jobId: targetJobId, batchId: base.plan.batchId } },
+    );
+  }
   if (existing?.status === BatchStatus.COMMITTED) return;
   const { regrouped } = await readRegroup({ base, job, keyGroups }, ports);
   const groups = await writeRegroup({ regrouped, targetJobId, version: base.plan.batchId, generation }, ports);

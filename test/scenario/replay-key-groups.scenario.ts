@@ -349,6 +349,17 @@ export function describeKeyGroupReplayScenarios(adapter: string, makeWorld: Repl
       );
     });
 
+    it('replays from batch 0 with the layout the code declares: the empty state has none to keep', async () => {
+      const { ports, sinkTable, jobId, input, latest, world } = await ranOldLogic('from-zero', undefined);
+      const fixed = viewCounts({ streamName: world.streamName, sinkTable, fixed: true, keyGroups: 3 });
+      const outcome = await replayJob({ jobId, fromBatchId: 0 }, { ports, job: fixed, executorAttempts: 1 });
+      expect(outcome.scope).toMatchObject({ keyGroups: 3, regroup: null });
+      expect((await ports.wal.listBatches(jobId)).every((b) => b.plan.keyGroups === 3)).toBe(true);
+      expect(outcome.replayed).toBe(latest);
+      expect(await sinkCounts(ports, fixed)).toEqual(expectedCounts(input, 0));
+      expect(await groupCounts(ports, jobId)).toEqual(expectedCounts(input, 0));
+    });
+
     it('refuses what a regroup cannot do, and writes nothing', async () => {
       const { ports, sinkTable, jobId, old, latest, world } = await ranOldLogic('regroup-refusals', undefined);
       const untouched = await everything(world, [jobId], [old]);
@@ -396,6 +407,19 @@ export function describeKeyGroupReplayScenarios(adapter: string, makeWorld: Repl
       await replayJob({ jobId, fromBatchId: N, intoJobId: into, regroup: true }, { ports, job: fixedInto, executorAttempts: 1 });
       expect(await sinkCounts(ports, fixedInto)).toEqual(expectedCounts(input, N * CAP));
       expect(await groupCounts(ports, into)).toEqual(expectedCounts(input, N * CAP));
+
+      // A copy of batch N planned but not committed, then code declaring other key groups: refused, not mixed.
+      const other = `${jobId}-other`;
+      const crashingSeed = withCrash(ports, { point: 'after-plan', batchId: N });
+      await expect(
+        replayJob({ jobId, fromBatchId: N, intoJobId: other, regroup: true }, { ports: crashingSeed, job: fixedInto, executorAttempts: 1 }),
+      ).rejects.toBeInstanceOf(SimulatedCrash);
+      const five = viewCounts({ streamName: world.streamName, sinkTable: newTable, fixed: true, keyGroups: 5 });
+      await expect(replayJob({ jobId, fromBatchId: N, intoJobId: other, regroup: true }, { ports, job: five })).rejects.toThrow(
+        `job ${other}'s copy of batch ${N} was begun with 2 key groups, and this code declares 5`,
+      );
+      await replayJob({ jobId, fromBatchId: N, intoJobId: other, regroup: true }, { ports, job: fixedInto, executorAttempts: 1 });
+      expect(await groupCounts(ports, other)).toEqual(expectedCounts(input, N * CAP));
     });
   });
 }
