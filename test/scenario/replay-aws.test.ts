@@ -1,4 +1,5 @@
 import { appendToShard, createTestPorts, createTestSinkTable, createTestStream, shardHashKeys } from '../support/aws.js';
+import { describeRegroupScenarios } from './regroup.scenario.js';
 import { describeKeyGroupReplayScenarios } from './replay-key-groups.scenario.js';
 import { describeReplayScenarios, type ReplayWorldFactory } from './replay.scenario.js';
 
@@ -27,3 +28,4 @@ describeReplayScenarios('AWS adapters on the local stand-ins', awsWorld, {
   crashPoints: ['after-range-record', 'mid-sink-write', 'after-commit'],
 });
 describeKeyGroupReplayScenarios('AWS adapters on the local stand-ins', awsWorld, { crashPoints: ['after-state-write', 'mid-sink-write'] });
+describeRegroupScenarios('AWS adapters on the local stand-ins', awsWorld);

@@ -4,6 +4,7 @@ import { runDriver } from '../../engine/driver/run-driver.js';
 import { count, defineJob, kafkaSource, memorySink } from '../../engine/job/index.js';
 import { replayJob } from '../../engine/replay/replay-job.js';
 import { CRASH_POINTS, SimulatedCrash, withCrash } from '../support/crash.js';
+import { describeRegroupScenarios } from './regroup.scenario.js';
 import { describeKeyGroupReplayScenarios } from './replay-key-groups.scenario.js';
 import { CAP, describeReplayScenarios, userCounts, type ReplayWorldFactory } from './replay.scenario.js';
 
@@ -32,6 +33,7 @@ const memoryWorld: ReplayWorldFactory = async () => {
 
 describeReplayScenarios('memory adapters', memoryWorld, { crashPoints: CRASH_POINTS });
 describeKeyGroupReplayScenarios('memory adapters', memoryWorld, { crashPoints: CRASH_POINTS });
+describeRegroupScenarios('memory adapters', memoryWorld);
 
 describe('replay of a source with ranges fixed at plan time (Kafka-style, memory)', () => {
   it('keeps every fixed range, records no range end, and gets exactly the new result', async () => {
