@@ -60,6 +60,15 @@ export async function resolveReplay(request: ReplayRequest, ctx: ReplayContext):
   const base =
     from === 0 ? null : needBase ? await requireCommitted(sourceJobId, from, ctx) : await ctx.ports.wal.getBatch(sourceJobId, from);
   const generation = unfinished?.generation ?? source.generation + 1;
+  const migrateFromVersion =
+    base === null || !needBase
+      ? undefined
+      : stateMigrationFor({
+          jobId: sourceJobId,
+          checkpoint: base.plan,
+          codeVersion: ctx.job.version,
+          migratesFrom: ctx.job.migrations.map((m) => m.fromVersion),
+        });
   const mode = into === null ? 'in-place' : 'into';
   const layout = replayLayout({
     sourceJobId,
@@ -90,15 +99,7 @@ export async function resolveReplay(request: ReplayRequest, ctx: ReplayContext):
     batches,
     checkpointVersion: base?.plan.jobVersion,
     jobVersion: ctx.job.version,
-    migrateFromVersion:
-      base === null || !needBase
-        ? undefined
-        : stateMigrationFor({
-            jobId: sourceJobId,
-            checkpoint: base.plan,
-            codeVersion: ctx.job.version,
-            migratesFrom: ctx.job.migrations.map((m) => m.fromVersion),
-          }),
+    migrateFromVersion,
     keyGroups: layout.keyGroups,
     regroup: layout.regroup === null ? null : { ...layout.regroup, read },
   };

@@ -164,6 +164,21 @@ export function describeRegroupScenarios(adapter: string, makeWorld: ReplayWorld
       );
     });
 
+    it("migrates an older version's state before re-slicing it, and merges it with the new version's aggregate", async () => {
+      const { ports, jobId, input, latest, world } = await ranOldLogic(makeWorld, 'regroup-migration', undefined);
+      const v2 = viewCounts({ streamName: world.streamName, sinkTable: await world.sinkTable(), fixed: true, keyGroups: 4, version: 2 });
+      const outcome = await replayJob({ jobId, fromBatchId: N, regroup: true }, { ports, job: v2, executorAttempts: 1 });
+      expect(outcome.scope).toMatchObject({ checkpointVersion: 1, migrateFromVersion: 1, regroup: { read: { mergedKeys: USERS } } });
+      // The regrouped state is version 2's: batch N+1 migrates nothing.
+      expect((await ports.wal.getBatch(jobId, N + 1))!.plan).toMatchObject({ jobVersion: 2, keyGroups: 4 });
+      expect((await ports.wal.getBatch(jobId, N + 1))!.plan.migrateFromVersion).toBeUndefined();
+      const expected = new Map([...expectedCounts(input, N * CAP)].map(([user, n]) => [user, { views: n }]));
+      expect(await groupCounts(ports, jobId)).toEqual(expected);
+      const rows = await ports.sinks(v2.sink).scan();
+      expect(new Map(rows.map((r) => [r.key, { views: r.value.views }]))).toEqual(expected);
+      expect(rows.every((r) => r.batchId > N && r.batchId <= latest)).toBe(true);
+    });
+
     it('refuses what a regroup cannot do, and writes nothing', async () => {
       const { ports, sinkTable, jobId, old, latest, world } = await ranOldLogic(makeWorld, 'regroup-refusals', undefined);
       const untouched = await everything(world, [jobId], [old]);

@@ -10,7 +10,7 @@ import { expect } from 'vitest';
 import { runDriver } from '../../engine/driver/run-driver.js';
 import type { JsonValue } from '../../engine/json.js';
 import { count, defineJob, dynamoDbSink, kinesisSource, reduce } from '../../engine/job/index.js';
-import type { JobDefinition } from '../../engine/job/types.js';
+import type { JobDefinition, StateMigration } from '../../engine/job/types.js';
 import type { EnginePorts } from '../../engine/ports/index.js';
 import { generationOf } from '../../engine/protocol/batch-records.js';
 import { keyGroupOf, keyGroupScope } from '../../engine/protocol/key-groups.js';
@@ -27,23 +27,34 @@ interface View {
   readonly ok: boolean;
 }
 
-/** Counts views per user; `keyGroups` puts the state in key groups (else per partition); `mergeless` counts with a reduce that has no merge. */
+/** Version 2 keeps { views } where version 1 kept a number: its migration converts the state. */
+export const TO_VIEWS: StateMigration = { fromVersion: 1, state: (key, value) => ({ key, value: { views: value } }) };
+
+/**
+ * Counts views per user; `keyGroups` puts the state in key groups (else per partition);
+ * `mergeless` counts with a reduce that has no merge; version 2 counts under `views`
+ * and migrates version 1's state (TO_VIEWS).
+ */
 export function viewCounts(args: {
   readonly streamName: string;
   readonly sinkTable: string;
   readonly fixed?: boolean;
   readonly keyGroups?: number;
   readonly mergeless?: boolean;
+  readonly version?: 1 | 2;
 }): JobDefinition {
+  const version = args.version ?? 1;
   return defineJob({
     name: 'view-counts',
-    version: 1,
+    version,
     source: kinesisSource({ streamName: args.streamName }),
     pipeline: (views) => {
       const kept = args.fixed ? views.filter((v: View) => v.ok) : views;
+      if (version === 2) return kept.keyBy((v: View) => v.user).aggregate({ views: count() });
       const counted = args.mergeless ? reduce<View, number>({ initial: 0, add: (acc) => acc + 1 }) : count();
       return kept.keyBy((v: View) => v.user).aggregate(counted);
     },
+    ...(version === 2 ? { migrations: [TO_VIEWS] } : {}),
     sink: dynamoDbSink({ tableName: args.sinkTable }),
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: CAP,
