@@ -1,13 +1,15 @@
 /**
- * `sluice checkpoints list|show` (and `npm run checkpoints`): what a job's checkpoints keep,
- * or one partition's state (engine/checkpoints/checkpoints.ts), on the local runtime or on
- * AWS. The options both take belong to `checkpoints` itself, so that they may come before
+ * `sluice checkpoints list|show` (and `npm run checkpoints`): what a job's checkpoints keep
+ * (engine/checkpoints/checkpoints.ts), or one partition's or key group's state
+ * (engine/checkpoints/state-view.ts), on the local runtime or on AWS. The options both take belong to `checkpoints` itself, so that they may come before
  * or after list or show.
  */
 import type { Command } from 'commander';
-import { listCheckpoints, showState } from '../../engine/checkpoints/checkpoints.js';
+import { listCheckpoints } from '../../engine/checkpoints/checkpoints.js';
+import { showState } from '../../engine/checkpoints/state-view.js';
 import { describeError, isRefusal } from '../../engine/errors.js';
 import type { AwsPorts } from '../../engine/adapters/deployed-ports.js';
+import { MAX_KEY_GROUPS } from '../../engine/protocol/key-groups.js';
 import { integer, positiveInteger } from '../flag-values.js';
 import { formatCheckpointListing, formatStateView } from '../format/checkpoints.js';
 import { runOperatorCommand } from '../operator-command.js';
@@ -21,20 +23,23 @@ interface CommonOptions extends OperatorTargetValues {
 }
 
 interface ShowOptions {
-  readonly partition: string;
+  readonly partition?: string;
+  readonly group?: number;
   readonly version?: number;
   readonly limit: number;
   readonly valueChars: number;
 }
 
-const EXIT_CODES = 'exit codes: 0 printed, 2 bad arguments, 3 no such job, partition or version, 4 failure';
+const EXIT_CODES = 'exit codes: 0 printed, 2 bad arguments, 3 no such job, partition, key group or version, 4 failure';
 
 /** `name`: how the usage line calls it (checkpoints under sluice; "npm run checkpoints --" as the npm script). */
 export function checkpointsCommand(name = 'checkpoints'): Command {
   const command = newCommand(name)
-    .usage('list --job <id> [options]\nshow --job <id> --partition <p> [--version <v>] [--limit <n>] [options]')
-    .summary("what a job's checkpoints keep, or one partition's state")
-    .description("What a job's checkpoints keep, or one partition's state, read from the job's write-ahead log and state directly.")
+    .usage('list --job <id> [options]\nshow --job <id> (--partition <p> | --group <g>) [--version <v>] [--limit <n>] [options]')
+    .summary("what a job's checkpoints keep, or one partition's or key group's state")
+    .description(
+      "What a job's checkpoints keep, or one partition's or key group's state, read from the job's write-ahead log and state directly.",
+    )
     .requiredOption('--job <id>', 'the job instance (its id in the write-ahead log)')
     .option('--json', 'print JSON instead of text')
     .option('--verbose', "log the engine's progress on stderr");
@@ -44,7 +49,7 @@ export function checkpointsCommand(name = 'checkpoints'): Command {
     .usage('--job <id> [options]')
     .summary("what the job's checkpoints keep: batches, replays, state versions")
     .description(
-      "What the job's checkpoints keep: the batches in the write-ahead log (status, replay generation, job version, records), its replays and the batches they superseded, and per partition the state versions kept (delta or snapshot, rows, bytes) with the batches whose state they are and the batches that build on them.",
+      "What the job's checkpoints keep: the batches in the write-ahead log (status, replay generation, job version, key groups, records), its replays and the batches they superseded, and the state versions kept (delta or snapshot, rows, bytes) with the batches whose state they are and the batches that build on them: per key group for a job whose state lives in key groups (with each group's rows and the watermark at which a window is next due), per partition for the others.",
     )
     .action(async (_options: unknown, sub: Command) => {
       const options = sub.optsWithGlobals<CommonOptions>();
@@ -55,22 +60,31 @@ export function checkpointsCommand(name = 'checkpoints'): Command {
     });
 
   const show = newCommand('show')
-    .usage('--job <id> --partition <p> [--version <v>] [--limit <n>] [options]')
-    .summary("the keys and values of one partition's state at a version")
+    .usage('--job <id> (--partition <p> | --group <g>) [--version <v>] [--limit <n>] [options]')
+    .summary("the keys and values of one partition's or key group's state at a version")
     .description(
-      "The keys and values (cut to --value-chars) of one partition's state at a version (default: its state after the latest committed batch).",
+      "The keys and values (cut to --value-chars) of one partition's or key group's state at a version (default: its state after the latest committed batch).",
     )
-    .requiredOption('--partition <p>', 'the partition (a shard id)')
+    .option('--partition <p>', 'the partition (a shard id, a Kafka partition)')
+    .option(
+      '--group <g>',
+      'the key group, for a job whose state lives in key groups (0 to 1023)',
+      integer({ min: 0, max: MAX_KEY_GROUPS - 1 }),
+    )
     .option('--version <v>', 'the state version (0 is the empty state)', integer({ min: 0 }))
     .option('--limit <n>', 'at most this many entries (default 50)', positiveInteger, 50)
     .option('--value-chars <n>', "cut each value's JSON to this many characters (default 120)", positiveInteger, 120)
     .action(async (_options: unknown, sub: Command) => {
       const options = sub.optsWithGlobals<CommonOptions & ShowOptions>();
+      if ((options.partition === undefined) === (options.group === undefined)) {
+        usageError(sub, 'show needs one of --partition <p> and --group <g>');
+      }
       await run(sub, options, async (ports) => {
         const view = await showState(
           {
             jobId: options.job,
-            partition: options.partition,
+            ...(options.partition === undefined ? {} : { partition: options.partition }),
+            ...(options.group === undefined ? {} : { group: options.group }),
             ...(options.version === undefined ? {} : { version: options.version }),
             limit: options.limit,
             valueChars: options.valueChars,
@@ -92,7 +106,7 @@ export function checkpointsCommand(name = 'checkpoints'): Command {
     );
 }
 
-/** Opens where the job lives, prints, closes; exits 0, 3 (no such job, partition or version) or 4. */
+/** Opens where the job lives, prints, closes; exits 0, 3 (no such job, partition, key group or version) or 4. */
 async function run(command: Command, options: CommonOptions, print: (ports: AwsPorts) => Promise<void>): Promise<never> {
   return runOperatorCommand(
     command,

@@ -13,6 +13,7 @@ export interface ReplayOptions extends OperatorTargetValues {
   readonly fromBatch: number;
   readonly toBatch?: number;
   readonly into?: string;
+  readonly regroup?: boolean;
   readonly dryRun?: boolean;
   readonly jobName?: string;
   readonly param: Readonly<Record<string, JsonValue>>;

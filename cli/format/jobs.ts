@@ -57,10 +57,13 @@ export function formatJobStatus(s: JobStatus): string[] {
         ? '-'
         : `${count(s.stateSize.rows)} rows after the last batch (which wrote ${count(s.stateSize.bytesWritten ?? 0)} bytes of state)`,
     ),
+    ...keyGroupLines(s.keyGroups),
     row('lag', s.lag.partitions.length === 0 ? '-' : `max ${s.lag.maxMs === null ? 'unknown' : `${count(s.lag.maxMs)} ms`}`),
     ...s.lag.partitions.map(
       (p) =>
-        `    ${p.partition.padEnd(24)} ${p.caughtUp ? 'caught up' : 'behind   '}  lag ${p.lagMs === null ? '-' : `${count(p.lagMs)} ms`}  next ${p.next}  state v${p.stateVersion}`,
+        `    ${p.partition.padEnd(24)} ${p.caughtUp ? 'caught up' : 'behind   '}  lag ${p.lagMs === null ? '-' : `${count(p.lagMs)} ms`}  next ${p.next}` +
+        // With key groups, partitions hold no state: the groups' versions are above.
+        (s.keyGroups === null ? `  state v${p.stateVersion}` : ''),
     ),
     row('restarts', s.restarts.count === 0 ? 'none in the window' : `${s.restarts.count} in the window`),
     ...s.restarts.recent.map((r) => `    ${time(r.at)} generation ${r.generation}: ${r.reason}`),
@@ -74,11 +77,31 @@ export function formatJobStatus(s: JobStatus): string[] {
   return lines;
 }
 
+/** The most key groups the status lists one by one (checkpoints list has every one). */
+const KEY_GROUP_LINES = 16;
+
+/** Where the state lives when it lives in key groups: their number, then the groups holding state. */
+function keyGroupLines(keyGroups: JobStatus['keyGroups']): string[] {
+  if (keyGroups === null) return [];
+  const { groups } = keyGroups;
+  const lines = [row('key groups', `${count(keyGroups.count)}, ${count(groups.length)} holding state`)];
+  for (const g of groups.slice(0, KEY_GROUP_LINES)) {
+    const due = g.dueAtWatermark === null ? '' : `  window due at watermark ${time(g.dueAtWatermark)}`;
+    lines.push(`    group ${String(g.group).padEnd(4)}  state v${g.stateVersion}  ${count(g.rows)} rows${due}`);
+  }
+  if (groups.length > KEY_GROUP_LINES)
+    lines.push(`    (${count(groups.length - KEY_GROUP_LINES)} more: sluice checkpoints list has them all)`);
+  return lines;
+}
+
 export function formatBatches(batches: readonly BatchView[]): string[] {
   if (batches.length === 0) return ['no batches'];
+  // With key groups: the groups each batch wrote, of how many.
+  const grouped = batches.some((b) => b.keyGroups !== null);
+  const groups = (b: BatchView) => (b.keyGroups === null ? '-' : `${count(b.keyGroups.written.length)} of ${count(b.keyGroups.count)}`);
   return table(
     [
-      ['BATCH', 'STATUS', 'RECORDS', 'MS', 'ROWS', 'DEAD', 'LATE', 'LAG MS', 'WATERMARK', 'COMMITTED'],
+      ['BATCH', 'STATUS', 'RECORDS', 'MS', 'ROWS', 'DEAD', 'LATE', 'LAG MS', ...(grouped ? ['KEY GROUPS'] : []), 'WATERMARK', 'COMMITTED'],
       ...batches.map((b) => [
         String(b.batchId),
         b.status,
@@ -88,11 +111,12 @@ export function formatBatches(batches: readonly BatchView[]): string[] {
         b.deadLetters === null ? '-' : count(b.deadLetters),
         b.lateRecords === null ? '-' : count(b.lateRecords),
         b.lagMs === null ? '-' : count(b.lagMs),
+        ...(grouped ? [groups(b)] : []),
         b.watermark === null ? '-' : time(b.watermark),
         b.committedAt === null ? '-' : time(b.committedAt),
       ]),
     ],
-    { align: 'rlrrrrrrll' },
+    { align: grouped ? 'rlrrrrrrrll' : 'rlrrrrrrll' },
   );
 }
 

@@ -2,7 +2,7 @@
 import type { JobDefinition } from '../../engine/job/types.js';
 import type { SinkSpec } from '../../engine/ports/sink.js';
 import { describeStart } from '../../engine/protocol/offsets.js';
-import type { ReplayOutcome, ReplayProgress, ReplayScope } from '../../engine/replay/replay-types.js';
+import type { RegroupScope, ReplayOutcome, ReplayProgress, ReplayScope } from '../../engine/replay/replay-types.js';
 import { stateVersionsAfter } from '../../engine/replay/replay-plan.js';
 import { table } from './table.js';
 
@@ -34,7 +34,7 @@ export function formatReplayPreview(scope: ReplayScope, job: JobDefinition): str
       : scope.checkpointVersion === undefined
         ? 'written before job versions were recorded: no check'
         : scope.migrateFromVersion !== undefined
-          ? `written by version ${scope.checkpointVersion}: batch ${from + 1} migrates it (the job's migration from version ${scope.migrateFromVersion})`
+          ? `written by version ${scope.checkpointVersion}: ${scope.regroup === null ? `batch ${from + 1}` : 'the regroup'} migrates it (the job's migration from version ${scope.migrateFromVersion})`
           : `written by version ${scope.checkpointVersion}: no state migration`;
   out.push(`  checkpoint:  ${checkpoint}`);
   out.push(
@@ -55,10 +55,14 @@ export function formatReplayPreview(scope: ReplayScope, job: JobDefinition): str
       `  WAL:         job ${scope.targetJobId} starts with a copy of batch ${from} of job ${scope.sourceJobId}, then the replayed batches`,
     );
   }
+  out.push(`  layout:      ${describeLayout(scope)}`);
   const versions = [...stateVersionsAfter(scope.base)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, v]) => `${p} v${v}`);
   out.push(`  state:       from the versions after batch ${from}: ${versions.length > 0 ? versions.join(', ') : 'empty'}`);
-  if (scope.mode === 'into' && versions.length > 0) out.push(`               copied under job ${scope.targetJobId} (same version numbers)`);
-  if (to > from) out.push(`               each replayed batch k writes version k of the partitions whose state it changes`);
+  if (scope.regroup !== null) out.push(...describeRegroup(scope, scope.regroup).map((line) => `               ${line}`));
+  else if (scope.mode === 'into' && versions.length > 0)
+    out.push(`               copied under job ${scope.targetJobId} (same version numbers)`);
+  const scopes = scope.keyGroups === undefined ? 'partitions' : 'key groups';
+  if (to > from) out.push(`               each replayed batch k writes version k of the ${scopes} whose state it changes`);
   out.push(`  sink:        ${describeSink(job.sink)} (rows tagged generation ${scope.generation} and their batch)`);
   if (scope.batches.length === 0) return out;
 
@@ -88,6 +92,34 @@ export function formatReplayPreview(scope: ReplayScope, job: JobDefinition): str
   return out;
 }
 
+/** Where the replayed batches keep their state, and how they run. */
+function describeLayout(scope: ReplayScope): string {
+  const groups = (n: number | null | undefined) => (n === null || n === undefined ? 'per source partition' : `in ${n} key groups`);
+  const runs =
+    scope.keyGroups === undefined
+      ? 'one executor per partition'
+      : 'stage 1 per partition, then stage 2 per key group with input or work due';
+  if (scope.regroup === null) return `state ${groups(scope.keyGroups)} (each replayed batch runs ${runs})`;
+  return `regrouped (--regroup): state ${groups(scope.regroup.fromKeyGroups)} -> ${groups(scope.regroup.keyGroups)}; each replayed batch runs ${runs}`;
+}
+
+/** What a regroup reads and writes (the state line's continuation). */
+function describeRegroup(scope: ReplayScope, regroup: RegroupScope): string[] {
+  const where = scope.mode === 'in-place' ? `before batch ${scope.fromBatchId + 1} is planned` : `under job ${scope.targetJobId}`;
+  const written = `written as version ${scope.fromBatchId} of each key group holding some, ${where}`;
+  const { read } = regroup;
+  if (read === null) return [`re-sliced into ${regroup.keyGroups} key groups by the interrupted run: done`];
+  const migrated = scope.migrateFromVersion === undefined ? '' : ` after the migration from version ${scope.migrateFromVersion}`;
+  const merged =
+    read.mergedKeys === 0
+      ? 'no key is held by two scopes'
+      : `${n(read.mergedKeys)} keys held by several scopes merged with the aggregate's merge`;
+  return [
+    `re-sliced${migrated} into ${regroup.keyGroups} key groups: ${n(read.rows)} entries in ${n(read.groups)} groups (at most ${n(read.largestGroupRows)} in one); ${merged}`,
+    written,
+  ];
+}
+
 /** One line: a bar, the batch, the records so far. */
 export function formatReplayProgress(progress: ReplayProgress, recordsSoFar: number, width = 24): string {
   const filled = progress.total === 0 ? width : Math.round((progress.index / progress.total) * width);
@@ -105,6 +137,10 @@ export function formatReplayOutcome(outcome: ReplayOutcome): string[] {
   const range = scope.toBatchId > scope.fromBatchId ? `batches ${scope.fromBatchId + 1}..${scope.toBatchId}` : 'no batches';
   const where = scope.mode === 'in-place' ? `job ${scope.targetJobId} in place` : `job ${scope.sourceJobId} into job ${scope.targetJobId}`;
   out.push(`replayed ${where}: ${range} at generation ${scope.generation}`);
+  if (scope.regroup !== null) {
+    const from = scope.regroup.fromKeyGroups === null ? 'kept per source partition' : `in ${scope.regroup.fromKeyGroups} key groups`;
+    out.push(`  regrouped the state after batch ${scope.fromBatchId} (${from}) into ${scope.regroup.keyGroups} key groups`);
+  }
   out.push(
     `  ran ${n(outcome.replayed)} batches now (${n(outcome.records)} records, ${n(outcome.outputRows)} rows written)` +
       (outcome.replayed < scope.batches.length ? `; ${scope.batches.length - outcome.replayed} were done before` : ''),

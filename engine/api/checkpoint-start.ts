@@ -1,8 +1,8 @@
 /**
  * Starting a new job instance from another instance's committed batch N ("starting
  * position: a checkpoint"): the new instance's write-ahead log begins with a copy of
- * batch N, committed, and its state with a copy of the state after N (each partition's
- * version as a snapshot, under the same version numbers), so its driver plans batch N+1
+ * batch N, committed, and its state with a copy of the state after N (each partition's,
+ * or each key group's, version as a snapshot, under the same version numbers), so its driver plans batch N+1
  * from where N ended, with N's watermark, exactly as the source instance would have.
  * The source instance is only read (it may keep running).
  *
@@ -23,6 +23,7 @@ import type { WriteAheadLog } from '../ports/write-ahead-log.js';
 import { copyCheckpoint } from '../replay/copy-checkpoint.js';
 import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch-records.js';
 import { stateMigrationFor } from '../protocol/job-versions.js';
+import { checkStateLayoutUnchanged } from '../protocol/key-groups.js';
 import { BadRequestError, ConflictError } from './errors.js';
 
 export interface CheckpointStartContext {
@@ -77,7 +78,8 @@ export async function resolveCheckpoint(
       );
     }
   }
-  // The checkpoint's state must be readable by this code (the same version, or a declared migration).
+  // The checkpoint's state must be readable by this code: the same version (or a declared
+  // migration), and the same layout (a start never regroups: a replay --regroup --into does).
   try {
     stateMigrationFor({
       jobId: targetJobId,
@@ -85,6 +87,7 @@ export async function resolveCheckpoint(
       codeVersion: job.version,
       migratesFrom: job.migrations.map((m) => m.fromVersion),
     });
+    checkStateLayoutUnchanged({ jobId: targetJobId, checkpointed: base.plan.keyGroups, declared: job.keyGroups });
   } catch (error) {
     if (error instanceof JobSpecError) throw new ConflictError(error.message);
     throw error;

@@ -41,8 +41,35 @@ export interface PartitionView {
   /** How far behind the tail of the partition the last read ended (Kinesis: MillisBehindLatest), if known. */
   readonly lagMs: number | null;
   readonly caughtUp: boolean;
-  /** The state version holding the partition's state after the last committed batch. */
+  /**
+   * The state version holding the partition's state after the last committed batch; 0
+   * when the job's state lives in key groups (JobStatus.keyGroups has their versions).
+   */
   readonly stateVersion: number;
+}
+
+/** A key group's state after a committed batch, for a job whose state lives in key groups (docs/design/key-groups.md). */
+export interface KeyGroupView {
+  readonly group: number;
+  /** The state version holding the group's state. */
+  readonly stateVersion: number;
+  readonly rows: number;
+  /** The watermark at which the group next has a window to evict or emit (null: none). */
+  readonly dueAtWatermark: string | null;
+}
+
+/** A batch's key groups: their number, and the groups whose state the batch wrote. */
+export interface BatchKeyGroupsView {
+  readonly count: number;
+  /** Key groups holding state after the batch (null until committed). */
+  readonly withState: number | null;
+  /** The groups whose state this batch wrote (a new version), each with the version it built on. */
+  readonly written: readonly {
+    readonly group: number;
+    readonly baseStateVersion: number;
+    readonly stateVersion: number;
+    readonly rows: number;
+  }[];
 }
 
 export interface BatchSummary {
@@ -68,8 +95,11 @@ export interface BatchView extends BatchSummary {
     /** Records read (null until committed). */
     readonly records: number | null;
     readonly lagMs: number | null;
+    /** The partition's state version after the batch (null until committed; 0 when state lives in key groups). */
     readonly stateVersion: number | null;
   }[];
+  /** For a batch whose state lives in key groups (it ran in two stages); null when it lives per partition. */
+  readonly keyGroups: BatchKeyGroupsView | null;
 }
 
 export interface JobStatus extends JobSummary {
@@ -87,8 +117,14 @@ export interface JobStatus extends JobSummary {
     readonly processedRecordsPerSecond: number | null;
     readonly batches: number;
   };
-  /** Rows of state (every partition) after the last committed batch, and the bytes of state that batch wrote (`sluice checkpoints list` has every version's size). */
+  /** Rows of state (every partition or key group) after the last committed batch, and the bytes of state that batch wrote (`sluice checkpoints list` has every version's size). */
   readonly stateSize: { readonly rows: number | null; readonly bytesWritten: number | null };
+  /**
+   * Where the job's keyed state lives after the last committed batch, when it lives in
+   * key groups: their number and each group holding state (ascending). Null when it lives
+   * per partition (lag.partitions has each partition's version), or before a commit.
+   */
+  readonly keyGroups: { readonly count: number; readonly groups: readonly KeyGroupView[] } | null;
   /** Restarts by the supervisor within its window. */
   readonly restarts: {
     readonly count: number;
@@ -170,6 +206,7 @@ export function jobStatusOf(args: {
     lag: { maxMs: last?.commit?.metrics.lagMs ?? null, partitions },
     rates: ratesOf(committed),
     stateSize: { rows: last?.commit?.metrics.stateRows ?? null, bytesWritten: last?.commit?.metrics.stateBytesWritten ?? null },
+    keyGroups: last === null ? null : keyGroupsOf(last),
     restarts: {
       count: job.restarts.length,
       recent: job.restarts.map((r) => ({ at: iso(r.at), generation: r.generation, reason: r.reason })),
@@ -210,7 +247,38 @@ export function batchViewOf(record: BatchRecord): BatchView {
         stateVersion: done?.stateVersion ?? null,
       };
     }),
+    keyGroups: batchKeyGroupsOf(record),
   };
+}
+
+/** The key groups of a committed batch whose state lives in them; null otherwise. */
+function keyGroupsOf(record: BatchRecord): JobStatus['keyGroups'] {
+  if (record.plan.keyGroups === undefined) return null;
+  const groups = Object.entries(record.commit?.groups ?? {})
+    .map(([group, g]) => ({
+      group: Number(group),
+      stateVersion: g.version,
+      rows: g.rows,
+      dueAtWatermark: g.dueAtWatermarkMs === undefined ? null : iso(g.dueAtWatermarkMs),
+    }))
+    .sort((a, b) => a.group - b.group);
+  return { count: record.plan.keyGroups, groups };
+}
+
+/** A batch's key groups: the groups whose version is the batch's own were written by it. */
+function batchKeyGroupsOf(record: BatchRecord): BatchKeyGroupsView | null {
+  if (record.plan.keyGroups === undefined) return null;
+  const after = record.commit?.groups;
+  const written = Object.entries(after ?? {})
+    .filter(([, g]) => g.version === record.plan.batchId)
+    .map(([group, g]) => ({
+      group: Number(group),
+      baseStateVersion: record.plan.groups?.[group]?.version ?? 0,
+      stateVersion: g.version,
+      rows: g.rows,
+    }))
+    .sort((a, b) => a.group - b.group);
+  return { count: record.plan.keyGroups, withState: after === undefined ? null : Object.keys(after).length, written };
 }
 
 export function deadLetterViewOf(letter: DeadLetter): DeadLetterView {

@@ -1,14 +1,16 @@
 /**
  * Inspecting a job's checkpoints: what the WAL keeps (batches, replays and the batches
- * they superseded) and what the state store keeps per partition (versions, their kind
- * and size, and the batches that refer to them), and the entries of one partition's
- * state at a version. Read-only.
+ * they superseded) and what the state store keeps per state scope (versions, their kind
+ * and size, and the batches that refer to them): per key group for the batches whose
+ * state lives in key groups (docs/design/key-groups.md), per partition for the others
+ * (and for the partitions a regroup left behind); and the entries of one partition's or
+ * key group's state at a version (state-view.ts). Read-only.
  */
 import { NotFoundError } from '../errors.js';
-import type { JsonValue } from '../json.js';
 import type { StateStore, StateVersionInfo } from '../ports/state-store.js';
 import type { ReplayRecord, WriteAheadLog } from '../ports/write-ahead-log.js';
-import { generationOf, type BatchStatus } from '../protocol/batch-records.js';
+import { generationOf, type BatchStatus, type GroupState } from '../protocol/batch-records.js';
+import { keyGroupOfScope, keyGroupScope } from '../protocol/key-groups.js';
 
 export interface CheckpointPorts {
   readonly wal: WriteAheadLog;
@@ -27,6 +29,8 @@ export interface BatchSummary {
   readonly plannedAt: number;
   readonly committedAt: number | null;
   readonly partitions: number;
+  /** Its state lives in this many key groups; null: per partition (or none). */
+  readonly keyGroups: number | null;
   /** Records read, when committed. */
   readonly records: number | null;
   readonly outputRows: number | null;
@@ -50,6 +54,21 @@ export interface PartitionCheckpoints {
   readonly bytes: number;
 }
 
+export interface KeyGroupCheckpoints {
+  readonly group: number;
+  /** Its state scope: keygroup-0007. */
+  readonly scope: string;
+  /** Oldest first, as PartitionCheckpoints.versions. */
+  readonly versions: readonly StateVersionSummary[];
+  /** The group's state version after the latest committed batch (null: it holds no state then). */
+  readonly current: number | null;
+  /** Its rows after the latest committed batch (null: no state). */
+  readonly rows: number | null;
+  /** The watermark at which it next has a window to evict or emit (null: none). */
+  readonly dueAtWatermarkMs: number | null;
+  readonly bytes: number;
+}
+
 export interface ReplaySummary extends ReplayRecord {
   /** Batches it superseded, kept in the WAL's archive. */
   readonly superseded: number;
@@ -60,7 +79,15 @@ export interface CheckpointListing {
   /** The job's replay generation: the latest plan's. */
   readonly generation: number;
   readonly batches: readonly BatchSummary[];
+  /**
+   * Partitions with state, or that a kept batch keeping state per partition names. A
+   * partition's current version is null once the latest batch keeps state in key groups.
+   */
   readonly partitions: readonly PartitionCheckpoints[];
+  /** The latest batch's key groups; null when it keeps state per partition (or none). */
+  readonly keyGroups: number | null;
+  /** Key groups with state, or that the latest committed batch names. */
+  readonly groups: readonly KeyGroupCheckpoints[];
   readonly replays: readonly ReplaySummary[];
 }
 
@@ -84,6 +111,7 @@ export async function listCheckpoints(jobId: string, ports: CheckpointPorts): Pr
     plannedAt: plan.plannedAt,
     committedAt: commit?.committedAt ?? null,
     partitions: plan.partitions.length,
+    keyGroups: plan.keyGroups ?? null,
     records: commit?.metrics.records ?? null,
     outputRows: commit?.metrics.outputRows ?? null,
   }));
@@ -95,9 +123,25 @@ export async function listCheckpoints(jobId: string, ports: CheckpointPorts): Pr
     index.set(partition, byVersion);
     byVersion.set(version, [...(byVersion.get(version) ?? []), batchId]);
   };
+  // Per partition while batches keep state per partition; per key group once they keep it
+  // in key groups (partitions then hold none, and a regroup leaves theirs behind).
   const current = new Map<string, number>();
   const handedOver = new Map<string, number>();
+  const groupsNamed = new Set<string>();
+  let groupsAfter: Readonly<Record<string, GroupState>> = {};
   for (const { plan, commit } of records) {
+    if (plan.keyGroups !== undefined) {
+      current.clear();
+      for (const [group, g] of Object.entries(plan.groups ?? {})) note(baseOf, keyGroupScope(Number(group)), g.version, plan.batchId);
+      if (commit === undefined) continue;
+      groupsAfter = commit.groups ?? {};
+      for (const [group, g] of Object.entries(groupsAfter)) {
+        note(stateAfter, keyGroupScope(Number(group)), g.version, plan.batchId);
+        groupsNamed.add(keyGroupScope(Number(group)));
+      }
+      continue;
+    }
+    groupsAfter = {};
     for (const p of plan.partitions) note(baseOf, p.partition, p.baseStateVersion, plan.batchId);
     for (const [partition, version] of Object.entries(plan.finished)) current.set(partition, version);
     for (const [partition, at] of Object.entries(plan.handedOver ?? {})) handedOver.set(partition, at);
@@ -106,19 +150,39 @@ export async function listCheckpoints(jobId: string, ports: CheckpointPorts): Pr
       current.set(partition, p.stateVersion);
     }
   }
-  const names = [...new Set([...statePartitions, ...current.keys()])].sort();
+  const versionsOf = async (scope: string): Promise<StateVersionSummary[]> =>
+    (await ports.state.listVersions(jobId, scope)).map((info) => ({
+      ...info,
+      stateAfter: stateAfter.get(scope)?.get(info.version) ?? [],
+      baseOf: baseOf.get(scope)?.get(info.version) ?? [],
+    }));
+  const isGroup = (scope: string) => keyGroupOfScope(scope) !== null;
+  const names = [...new Set([...statePartitions.filter((s) => !isGroup(s)), ...current.keys()])].sort();
   const partitions = await Promise.all(
     names.map(async (partition): Promise<PartitionCheckpoints> => {
-      const versions = (await ports.state.listVersions(jobId, partition)).map((info) => ({
-        ...info,
-        stateAfter: stateAfter.get(partition)?.get(info.version) ?? [],
-        baseOf: baseOf.get(partition)?.get(info.version) ?? [],
-      }));
+      const versions = await versionsOf(partition);
       return {
         partition,
         versions,
         current: current.get(partition) ?? null,
         handedOverAt: handedOver.get(partition) ?? null,
+        bytes: versions.reduce((sum, v) => sum + v.bytes, 0),
+      };
+    }),
+  );
+  const scopes = [...new Set([...statePartitions.filter(isGroup), ...groupsNamed])].sort();
+  const groups = await Promise.all(
+    scopes.map(async (scope): Promise<KeyGroupCheckpoints> => {
+      const group = keyGroupOfScope(scope)!;
+      const versions = await versionsOf(scope);
+      const after = groupsAfter[group];
+      return {
+        group,
+        scope,
+        versions,
+        current: after?.version ?? null,
+        rows: after?.rows ?? null,
+        dueAtWatermarkMs: after?.dueAtWatermarkMs ?? null,
         bytes: versions.reduce((sum, v) => sum + v.bytes, 0),
       };
     }),
@@ -132,69 +196,8 @@ export async function listCheckpoints(jobId: string, ports: CheckpointPorts): Pr
     generation: Math.max(latest === undefined ? 0 : generationOf(latest.plan), ...replays.map((r) => r.generation)),
     batches,
     partitions,
+    keyGroups: latest?.plan.keyGroups ?? null,
+    groups,
     replays: summaries,
   };
-}
-
-export interface StateView {
-  readonly jobId: string;
-  readonly partition: string;
-  readonly version: number;
-  /** The version's manifest (null for version 0, the empty state). */
-  readonly info: StateVersionInfo | null;
-  readonly rows: number;
-  /** The first `limit` entries in key order, values as JSON cut to `valueChars`. */
-  readonly entries: readonly { readonly key: string; readonly value: string }[];
-}
-
-/**
- * The entries of one partition's state at `version` (default: its state after the latest
- * committed batch). Throws NotFoundError when the partition or version is unknown.
- */
-export async function showState(
-  args: {
-    readonly jobId: string;
-    readonly partition: string;
-    readonly version?: number;
-    readonly limit?: number;
-    readonly valueChars?: number;
-  },
-  ports: CheckpointPorts,
-): Promise<StateView> {
-  const { jobId, partition } = args;
-  const limit = args.limit ?? 50;
-  const valueChars = args.valueChars ?? 120;
-  const versions = await ports.state.listVersions(jobId, partition);
-  let version = args.version;
-  if (version === undefined) {
-    const latest = (await ports.wal.listBatches(jobId)).filter((b) => b.commit !== undefined).at(-1);
-    version = latest?.commit?.partitions[partition]?.stateVersion ?? latest?.plan.finished[partition] ?? versions.at(-1)?.version;
-    if (version === undefined) {
-      const known = (await ports.state.listPartitions(jobId)).join(', ') || 'none';
-      throw new NotFoundError(`job ${jobId} has no state for partition ${partition} (partitions with state: ${known})`, {
-        context: { jobId, partition },
-      });
-    }
-  }
-  const info = versions.find((v) => v.version === version) ?? null;
-  if (version !== 0 && info === null) {
-    throw new NotFoundError(
-      `job ${jobId}, partition ${partition}: no state version ${version} is kept (kept: ${versions.map((v) => v.version).join(', ') || 'none'})`,
-      { context: { jobId, partition, version } },
-    );
-  }
-  const state = await ports.state.load(jobId, partition, version);
-  const keys = [...state.keys()].sort();
-  return {
-    jobId,
-    partition,
-    version,
-    info,
-    rows: state.size,
-    entries: keys.slice(0, limit).map((key) => ({ key, value: truncate(JSON.stringify(state.get(key) as JsonValue), valueChars) })),
-  };
-}
-
-function truncate(text: string, chars: number): string {
-  return text.length <= chars ? text : `${text.slice(0, Math.max(0, chars - 1))}…`;
 }

@@ -22,10 +22,24 @@ export interface ReplayRecord {
   readonly supersededUpTo: number | null;
   /** The job version whose code runs the replayed batches. */
   readonly jobVersion: number;
+  /**
+   * The replay regroups the state after `fromBatchId` (--regroup, engine/replay/regroup.ts):
+   * from the checkpoint's layout (its number of key groups, null when it kept state per
+   * partition) into the key groups the code declares. Absent: the layout is kept.
+   */
+  readonly regroup?: ReplayRegroup;
   /** The WAL epoch the replay took when it began. */
   readonly epoch: number;
   readonly startedAt: number;
   readonly finishedAt: number | null;
+}
+
+/** A regroup's layouts (ReplayRecord.regroup). */
+export interface ReplayRegroup {
+  /** The checkpoint's key groups; null: its state was kept per source partition. */
+  readonly fromKeyGroups: number | null;
+  /** The key groups the state is re-sliced into: the code's. */
+  readonly keyGroups: number;
 }
 
 /** A batch a replay superseded, as it was: its record and the range ends recorded for it. */

@@ -78,6 +78,35 @@ export function checkKeyGroupsUnchanged(args: { jobId: string; checkpointed: num
 }
 
 /**
+ * The layout of a checkpoint's keyed state, `checkpointed`, and the layout the code
+ * declares, `declared`: a number of key groups, or undefined when state lives per source
+ * partition (or there is none). The layout never changes in place (the planner checks
+ * every plan, a replay its base): another number of key groups, or key groups for state
+ * kept per partition (or the reverse), is refused with JobSpecError naming both and the
+ * way out, a replay that regroups the state (replay --regroup).
+ */
+export function checkStateLayoutUnchanged(args: { jobId: string; checkpointed: number | undefined; declared: number | undefined }): void {
+  const { jobId, checkpointed, declared } = args;
+  if (checkpointed !== undefined && declared !== undefined) {
+    checkKeyGroupsUnchanged({ jobId, checkpointed, declared });
+    return;
+  }
+  if (checkpointed === declared) return;
+  throw new JobSpecError(
+    `job ${jobId}'s checkpoint ${describeStateLayout(checkpointed)}, and this version of the job ${describeStateLayout(declared)}: ` +
+      "the layout of a checkpoint's state is fixed for its life; deploy a version with the same layout, " +
+      "or move the state with a replay that regroups it (replay --regroup). A job whose keys are its source's " +
+      "partition keys may keep state per partition by declaring keyedBy: 'partitionKey'",
+    { context: { jobId, checkpointed: checkpointed ?? null, declared: declared ?? null } },
+  );
+}
+
+/** "keeps keyed state in 8 key groups", or "keeps keyed state per source partition" for undefined. */
+export function describeStateLayout(keyGroups: number | undefined): string {
+  return keyGroups === undefined ? 'keeps keyed state per source partition' : `keeps keyed state in ${keyGroups} key groups`;
+}
+
+/**
  * Splits a batch's active key groups (sorted, distinct) into at most `maxSlots`
  * contiguous runs, one stage-2 executor call each, as even as possible (sizes differ by
  * at most one; earlier runs take the extra). Deterministic in its inputs, so every

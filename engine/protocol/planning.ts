@@ -122,7 +122,7 @@ import {
   type PartitionPlan,
 } from './batch-records.js';
 import { checkPlannedVersion, finishedJobVersionsAfter, inheritedStates, stateMigrationFor } from './job-versions.js';
-import { checkKeyGroupsUnchanged } from './key-groups.js';
+import { checkStateLayoutUnchanged } from './key-groups.js';
 import { lineageOf, type PartitionLineage } from './lineage.js';
 import { resolveStartingPosition, type StartingPosition } from './offsets.js';
 import { nextWatermark } from './watermark.js';
@@ -258,26 +258,16 @@ export function planNextBatch(args: {
  * The key groups of the plan after `previous`: those the checkpoint was started with.
  * The layout of a checkpoint's state never changes in place (docs/design/key-groups.md):
  * code that declares another number of key groups, or key groups for state kept per
- * partition (or the reverse), is refused with JobSpecError naming both.
+ * partition (or the reverse), is refused with JobSpecError naming both
+ * (checkStateLayoutUnchanged). Only a replay that regroups the state changes it
+ * (engine/replay/regroup.ts).
  */
 function keyGroupsAfter(jobId: string, previous: BatchRecord | null, settings: PlanningSettings): number | undefined {
   const declared = settings.keyGroups;
   if (previous === null) return declared;
   const checkpointed = previous.plan.keyGroups;
-  if (checkpointed !== undefined && declared !== undefined) {
-    checkKeyGroupsUnchanged({ jobId, checkpointed, declared });
-    return checkpointed;
-  }
-  if (checkpointed === declared) return undefined;
-  const layout = (groups: number | undefined): string =>
-    groups === undefined ? 'keeps keyed state per source partition' : `keeps keyed state in ${groups} key groups`;
-  throw new JobSpecError(
-    `job ${jobId}'s checkpoint ${layout(checkpointed)}, and this version of the job ${layout(declared)}: ` +
-      "the layout of a checkpoint's state is fixed for its life; deploy a version with the same layout, " +
-      "or move the state with a replay that regroups it (replay --regroup). A job whose keys are its source's " +
-      "partition keys may keep state per partition by declaring keyedBy: 'partitionKey'",
-    { context: { jobId, checkpointed: checkpointed ?? null, declared: declared ?? null } },
-  );
+  checkStateLayoutUnchanged({ jobId, checkpointed, declared });
+  return checkpointed;
 }
 
 /** `handedOver` of the plan of `batchId`: the previous one's, plus the parents this plan's children inherit from. */

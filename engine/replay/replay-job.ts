@@ -13,42 +13,68 @@
  *                driver can resume the job and plans normally from there.
  *   into J2      a new job instance J2, whose WAL starts with a copy of the source's
  *                batch N and whose state starts as a copy of the source's state after N
- *                (same version numbers); batches N+1..M are replayed under J2 into the
- *                sink the job definition names. The source job is only read.
+ *                (same version numbers: each partition's, or each key group's);
+ *                batches N+1..M are replayed under J2 into the sink the job definition
+ *                names. The source job is only read.
+ *
+ * Layouts (replay-layout.ts): the replayed batches keep the layout of the state after N
+ * (its number of key groups, or state per partition), and code that declares another is
+ * refused before anything is written, unless the replay regroups (--regroup, regroup.ts):
+ * the state after N is then re-sliced into the key groups the code declares, written as
+ * version N of each key group, and the replayed batches (and the driver's after them)
+ * plan with the new layout. In place the first replayed plan records it; into J2, J2's
+ * copy of batch N is the regrouped checkpoint. A replayed batch with key groups runs in
+ * two stages, as the driver runs it (replay-batch.ts): stage 1 per partition on exactly
+ * the first run's ranges, stage 2 per active key group, and commits the groups' states.
  *
  * Step by step (replayJob), each step safe to repeat:
  *
  *   1. resolve    read and check everything, write nothing (previewReplay stops here):
  *                 the batches to replay and their recorded ranges, the generation, the
- *                 job version of the checkpoint and the migration it needs.
- *   2. begin      take the target job's WAL epoch; (into) seed J2; record the replay in
- *                 the WAL, which raises the job's generation: from then on a driver
+ *                 job version of the checkpoint and the migration it needs, the layout,
+ *                 and a regroup's state, read and re-sliced in memory (every refusal of
+ *                 a regroup happens here: a key held by two scopes that the aggregate
+ *                 cannot merge, a key of another shape).
+ *   2. begin      take the target job's WAL epoch; (into) seed J2 (with --regroup: the
+ *                 regrouped state as version N of each key group, then J2's batch N in
+ *                 the new layout); record the replay in the WAL (with the regroup's
+ *                 layouts), which raises the job's generation: from then on a driver
  *                 planning from the old generation is refused until the replay is done.
  *   3. supersede  (in place) archive and remove batches N+1..L.
  *   4. replay     per batch: record the first run's range ends, put the replayed plan
- *                 (engine/replay/replay-plan.ts), run every partition (runPartition),
- *                 commit (commitBatch): the protocol's own steps.
+ *                 (engine/replay/replay-plan.ts), run every partition (runPartition) and,
+ *                 with key groups, stage 2 per active key group (runKeyGroups), commit
+ *                 (commitBatch): the protocol's own steps. In place with --regroup, the
+ *                 state after N is regrouped just before batch N+1 is planned (written as
+ *                 version N of the key groups), and batch N+1's plan names it.
  *   5. finish     mark the replay finished.
  *
- * A replay that dies anywhere is finished by running it again with the same arguments:
- * the unfinished replay recorded in the WAL is continued (same generation, same batches),
- * committed batches are skipped and a planned one is resumed with its plan.
+ * A replay that dies anywhere is finished by running it again with the same arguments
+ * (--regroup included: the replay record says whether it regroups, and a run that says
+ * otherwise is refused with the command that finishes it): the unfinished replay recorded
+ * in the WAL is continued (same generation, same batches), committed batches are skipped
+ * and a planned one is resumed with its plan. A regroup cut short is done again from the
+ * start: it reads only the checkpoint, which nothing it writes overwrites, and writes the
+ * same bytes; once batch N+1 is planned (in place) or J2's batch N committed (into), the
+ * regroup is recorded and never done again.
  *
  * This file runs the steps. The rest of the replay, in this folder: replay-scope.ts
- * resolves its scope (step 1, with every check), replay-batch.ts checks a batch found in
- * the WAL and runs a replayed batch's executors, replay-plan.ts plans a replayed batch,
- * copy-checkpoint.ts seeds a new job; the request, context and outcome types are in
- * replay-types.ts and the errors more than one step builds in replay-errors.ts.
+ * resolves its scope (step 1, with every check; replay-layout.ts the layout's),
+ * replay-batch.ts checks a batch found in the WAL and runs a replayed batch's executors,
+ * replay-plan.ts plans a replayed batch, copy-checkpoint.ts seeds a new job, regroup.ts
+ * (with regroup-entries.ts) regroups the state after N; the request, context and outcome
+ * types are in replay-types.ts and the errors more than one step builds in replay-errors.ts.
  */
 import { copyCheckpoint } from './copy-checkpoint.js';
 import { commitBatch } from '../driver/commit-batch.js';
-import { ConflictError } from '../errors.js';
+import { ConflictError, InvariantError } from '../errors.js';
 import { StateCache } from '../executor/state-cache.js';
 import { BatchStatus, generationOf } from '../protocol/batch-records.js';
 import { sameRangeEnd } from '../protocol/offsets.js';
-import { readsAsFirstRun, runExecutors } from './replay-batch.js';
+import { readRegroup, seedRegrouped, writeRegroup } from './regroup.js';
+import { readsAsFirstRun, runReplayedBatch } from './replay-batch.js';
 import { missing, rangeMismatch } from './replay-errors.js';
-import { continuesFrom, replayPlanOf, type ReplayJobSettings } from './replay-plan.js';
+import { continuesFrom, replayPlanOf, type RegroupedLayout, type ReplayJobSettings } from './replay-plan.js';
 import { resolveReplay } from './replay-scope.js';
 import type { ReplayContext, ReplayOutcome, ReplayRequest, ReplayScope } from './replay-types.js';
 
@@ -79,6 +105,7 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
       toBatchId: scope.toBatchId,
       supersededUpTo: scope.mode === 'in-place' ? scope.latestBatchId : null,
       jobVersion: ctx.job.version,
+      ...(scope.regroup === null ? {} : { regroup: { fromKeyGroups: scope.regroup.fromKeyGroups, keyGroups: scope.regroup.keyGroups } }),
       epoch,
       startedAt: ports.clock.now(),
       finishedAt: null,
@@ -94,6 +121,7 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
     version: ctx.job.version,
     allowedLatenessMs: ctx.job.pipeline.allowedLatenessMs,
     migratesFrom: ctx.job.migrations.map((m) => m.fromVersion),
+    ...(ctx.job.keyGroups === undefined ? {} : { keyGroups: ctx.job.keyGroups }),
   };
   const cache = new StateCache();
   let replayed = 0;
@@ -118,6 +146,9 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
       const previous = batchId - 1 > 0 ? await wal.getBatch(target, batchId - 1) : null;
       if (batchId - 1 > 0 && previous === null) throw missing(target, batchId - 1, 'not in the write-ahead log: the replay cannot go on');
       if (!continuesFrom(previous, batch.original.plan)) return overtaken(batchId);
+      // In place, a regroup's state is written just before the plan that names it.
+      const regrouped =
+        scope.regroup !== null && scope.mode === 'in-place' && batchId === scope.fromBatchId + 1 ? await regroupInPlace() : undefined;
       const plan = replayPlanOf({
         original: batch.original.plan,
         previous,
@@ -126,6 +157,7 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
         generation: scope.generation,
         nowMs: ports.clock.now(),
         job: settings,
+        ...(regrouped === undefined ? {} : { regrouped }),
       });
       // The first run's range ends, recorded before the plan exists: every executor of the
       // replayed batch (and any retry) reads exactly those records.
@@ -138,13 +170,8 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
     }
     const skipped = record.status === BatchStatus.COMMITTED;
     if (!skipped) {
-      const results = await runExecutors(target, record, ctx, cache);
-      for (const result of results) {
-        const first = batch.original.commit!.partitions[result.partition]?.end;
-        if (first !== undefined && !sameRangeEnd(first, result.end))
-          throw rangeMismatch(target, batchId, result.partition, first, result.end);
-      }
-      const commit = await commitBatch({ jobId: target, epoch, batchId, results }, { ports, job: ctx.job });
+      const outputs = await runReplayedBatch(target, record, batch, ctx, cache);
+      const commit = await commitBatch({ jobId: target, epoch, batchId, ...outputs }, { ports, job: ctx.job });
       replayed += 1;
       records += commit.metrics.records;
       outputRows += commit.metrics.outputRows;
@@ -165,6 +192,17 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
   ports.logger.info('replay finished', { jobId: target, generation: scope.generation, replayed, records });
   return { scope, replayed, records, outputRows, superseded, overtakenAt: null };
 
+  /** The state after N (the source's batch N: in place, the job's own), regrouped and written as version N. */
+  async function regroupInPlace(): Promise<RegroupedLayout> {
+    const base = scope.base;
+    if (base === null || scope.regroup === null) throw new InvariantError(`job ${target}: a regroup needs batch ${scope.fromBatchId}`);
+    const { keyGroups } = scope.regroup;
+    const { regrouped } = await readRegroup({ base, job: ctx.job, keyGroups }, ports);
+    const groups = await writeRegroup({ regrouped, targetJobId: target, version: scope.fromBatchId, generation: scope.generation }, ports);
+    ports.logger.info('state regrouped', { jobId: target, batchId: scope.fromBatchId, keyGroups, groups: regrouped.groups.size });
+    return { keyGroups, groups };
+  }
+
   /**
    * A driver ran during the unfinished replay (at the replay's generation, the only one
    * the WAL lets it plan) and read other ranges from `batchId` on: the job already runs
@@ -177,10 +215,12 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
   }
 }
 
-/** Into a new job: the new job starts from batch N of the source, at the replay's generation. */
+/** Into a new job: the new job starts from batch N of the source (regrouped with --regroup), at the replay's generation. */
 async function seed(scope: ReplayScope, epoch: number, ctx: ReplayContext): Promise<void> {
   if (scope.base === null) return;
   // At the replay's generation: every later plan of the new job follows the seed at it,
   // even when there is nothing to replay (N = the source's latest batch).
-  await copyCheckpoint({ base: scope.base, targetJobId: scope.targetJobId, epoch, generation: scope.generation }, ctx.ports);
+  const args = { base: scope.base, targetJobId: scope.targetJobId, epoch, generation: scope.generation };
+  if (scope.regroup === null) await copyCheckpoint(args, ctx.ports);
+  else await seedRegrouped({ ...args, job: ctx.job, keyGroups: scope.regroup.keyGroups }, ctx.ports);
 }

@@ -22,16 +22,34 @@
  *                      code's allowed lateness)
  *   maxEventTimeMs     the previous replayed commit's
  *   jobVersion, migrateFromVersion, generation   the code's version, the replay's generation
- *   keyGroups, groups  the first run's number of key groups; each group's state version
- *                      after the previous replayed batch
+ *   keyGroups, groups  the layout of the previous batch's state (the first run's may
+ *                      differ: a replay that regroups), each group's state version after
+ *                      it; and for the first batch after a regroup in place, the
+ *                      regrouped layout (`regrouped`: the key groups the regroup wrote as
+ *                      version N, in the code's job version: no migration follows)
+ *
+ * The layout of the replayed plans is the one of the state they build on, never changed
+ * in place: code that declares another one is refused with JobSpecError pointing at
+ * --regroup (checkStateLayoutUnchanged), as the planner refuses it. From the empty state
+ * (batch 0) there is no layout to keep: the plans take the code's. With key groups the
+ * partitions hold no state (base version 0, no inherits, finished at version 0), as the
+ * planner plans them.
  *
  * A replayed batch's start must be where the previous replayed batch ended (continuesFrom):
  * it is, since both read the same records; if not (a driver ran during an unfinished
  * replay and read other ranges), the replay ends there (engine/replay/replay-job.ts).
  */
 import { ConflictError, InvariantError } from '../errors.js';
-import { BatchStatus, EMPTY_STATE_VERSION, type BatchPlan, type BatchRecord, type PartitionPlan } from '../protocol/batch-records.js';
+import {
+  BatchStatus,
+  EMPTY_STATE_VERSION,
+  type BatchPlan,
+  type BatchRecord,
+  type GroupState,
+  type PartitionPlan,
+} from '../protocol/batch-records.js';
 import { finishedJobVersionsAfter, inheritedStates, stateMigrationFor } from '../protocol/job-versions.js';
+import { checkStateLayoutUnchanged, keyGroupScope } from '../protocol/key-groups.js';
 import { nextWatermark } from '../protocol/watermark.js';
 import type { StartPosition } from '../protocol/offsets.js';
 
@@ -40,6 +58,14 @@ export interface ReplayJobSettings {
   readonly version: number;
   readonly allowedLatenessMs: number | null;
   readonly migratesFrom: readonly number[];
+  /** The key groups the code declares (JobDefinition.keyGroups); absent: state per partition, or none. */
+  readonly keyGroups?: number;
+}
+
+/** A regroup's outcome in place (regroup.ts): the key groups and each group's state, written as version N. */
+export interface RegroupedLayout {
+  readonly keyGroups: number;
+  readonly groups: Readonly<Record<string, GroupState>>;
 }
 
 /**
@@ -54,8 +80,10 @@ export function replayPlanOf(args: {
   readonly generation: number;
   readonly nowMs: number;
   readonly job: ReplayJobSettings;
+  /** The first batch after a regroup in place: the regrouped layout of the state after `previous`. */
+  readonly regrouped?: RegroupedLayout;
 }): BatchPlan {
-  const { original, previous, job } = args;
+  const { original, previous, job, regrouped } = args;
   const commit = previous?.commit;
   if (previous !== null && (previous.status !== BatchStatus.COMMITTED || commit === undefined)) {
     throw new InvariantError(`batch ${previous.plan.batchId} is not committed: a replayed batch follows a committed one`);
@@ -63,10 +91,14 @@ export function replayPlanOf(args: {
   if (previous !== null && previous.plan.batchId !== original.batchId - 1) {
     throw new InvariantError(`batch ${original.batchId} cannot follow batch ${previous.plan.batchId}`);
   }
+  const layout = layoutAfter(previous, regrouped, job);
+  checkStateLayoutUnchanged({ jobId: args.jobId, checkpointed: layout.keyGroups, declared: job.keyGroups });
+  const inGroups = layout.keyGroups !== undefined;
   const finishedBefore = finishedAfter(previous);
   const finished: Record<string, number> = {};
   for (const partition of Object.keys(original.finished)) {
-    finished[partition] = finalVersion(finishedBefore, partition, args.jobId, original.batchId);
+    const version = finalVersion(finishedBefore, partition, args.jobId, original.batchId);
+    finished[partition] = inGroups ? EMPTY_STATE_VERSION : version;
   }
   const finishedJobVersions = finishedJobVersionsAfter(previous, finished);
   const partitions = original.partitions.map((p): PartitionPlan => {
@@ -77,8 +109,8 @@ export function replayPlanOf(args: {
     const { inherits, ...rest } = p;
     return {
       ...rest,
-      baseStateVersion: done?.stateVersion ?? EMPTY_STATE_VERSION,
-      ...(done === undefined && inherits !== undefined
+      baseStateVersion: inGroups ? EMPTY_STATE_VERSION : (done?.stateVersion ?? EMPTY_STATE_VERSION),
+      ...(!inGroups && done === undefined && inherits !== undefined
         ? {
             inherits: inheritedStates(
               inherits.map((parent) => ({
@@ -93,7 +125,7 @@ export function replayPlanOf(args: {
     };
   });
   const migrateFromVersion =
-    previous === null
+    previous === null || regrouped !== undefined
       ? undefined
       : stateMigrationFor({ jobId: args.jobId, checkpoint: previous.plan, codeVersion: job.version, migratesFrom: job.migratesFrom });
   const maxEventTimeMs = commit?.maxEventTimeMs ?? null;
@@ -112,9 +144,20 @@ export function replayPlanOf(args: {
     jobVersion: job.version,
     ...(migrateFromVersion === undefined ? {} : { migrateFromVersion }),
     generation: args.generation,
-    // Key groups: the first run's layout, each group's state as the replay left it.
-    ...(original.keyGroups === undefined ? {} : { keyGroups: original.keyGroups, groups: commit?.groups ?? {} }),
+    // Key groups: the layout of the state the batch builds on, each group's state as the replay left it.
+    ...(layout.keyGroups === undefined ? {} : { keyGroups: layout.keyGroups, groups: layout.groups }),
   };
+}
+
+/** The layout of the state after `previous` (see the rules at the top of this file). */
+function layoutAfter(
+  previous: BatchRecord | null,
+  regrouped: RegroupedLayout | undefined,
+  job: ReplayJobSettings,
+): { keyGroups: number | undefined; groups: Readonly<Record<string, GroupState>> } {
+  if (regrouped !== undefined) return regrouped;
+  if (previous === null) return { keyGroups: job.keyGroups, groups: {} };
+  return { keyGroups: previous.plan.keyGroups, groups: previous.commit?.groups ?? {} };
 }
 
 /**
@@ -149,12 +192,16 @@ export function readsSameRanges(plan: BatchPlan, original: BatchPlan): boolean {
 }
 
 /**
- * The state version of every partition after a committed batch that a later batch may
- * read: its own partitions' and the finished ones' (carried in its plan, or finished by
- * it), except finished partitions already handed over to their children (no later batch
- * reads those, and retention may have deleted them). Empty for null.
+ * The state version of every scope after a committed batch that a later batch may read.
+ * With key groups, each key group's (its scope keygroup-0007: partitions hold none).
+ * Otherwise its own partitions' and the finished ones' (carried in its plan, or finished
+ * by it), except finished partitions already handed over to their children (no later
+ * batch reads those, and retention may have deleted them). Empty for null.
  */
 export function stateVersionsAfter(record: BatchRecord | null): Map<string, number> {
+  if (record?.plan.keyGroups !== undefined) {
+    return new Map(Object.entries(record.commit?.groups ?? {}).map(([group, state]) => [keyGroupScope(Number(group)), state.version]));
+  }
   const versions = finishedAfter(record);
   for (const partition of Object.keys(record?.plan.handedOver ?? {})) versions.delete(partition);
   for (const [partition, p] of Object.entries(record?.commit?.partitions ?? {})) versions.set(partition, p.stateVersion);

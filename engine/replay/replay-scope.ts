@@ -2,7 +2,9 @@
  * Step 1 of a replay (replay-job.ts): resolve its scope. Reads the job registry and the
  * write-ahead logs, checks everything and writes nothing: the batches to replay and the
  * range ends their first runs read, the generation, batch N and the job version of the
- * checkpoint with the migration it needs, or the unfinished replay this run continues.
+ * checkpoint with the migration it needs, the layout of the replayed batches' state and
+ * the regroup that changes it (replay-layout.ts; a regroup's state is read and checked
+ * here), or the unfinished replay this run continues.
  */
 import { checkJobId } from '../driver/job-control.js';
 import { ConflictError, InvalidArgumentError, InvariantError, NotFoundError } from '../errors.js';
@@ -11,7 +13,9 @@ import type { ReplayRecord } from '../ports/write-ahead-log.js';
 import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch-records.js';
 import { stateMigrationFor } from '../protocol/job-versions.js';
 import type { RangeEnd } from '../protocol/offsets.js';
+import { readRegroup } from './regroup.js';
 import { missing } from './replay-errors.js';
+import { replayLayout } from './replay-layout.js';
 import type { ReplayBatch, ReplayContext, ReplayRequest, ReplayScope } from './replay-types.js';
 
 /** Step 1: reads and checks; writes nothing. */
@@ -38,7 +42,8 @@ export async function resolveReplay(request: ReplayRequest, ctx: ReplayContext):
       `job ${targetJobId} has an unfinished replay (generation ${unfinished.generation}, batches ` +
         `${unfinished.fromBatchId + 1}..${to} of job ${unfinished.sourceJobId}): finish it first by running it again: ` +
         `npm run replay -- --job ${unfinished.sourceJobId} --from-batch ${unfinished.fromBatchId} --to-batch ${to}` +
-        (unfinished.sourceJobId === targetJobId ? '' : ` --into ${targetJobId}`),
+        (unfinished.sourceJobId === targetJobId ? '' : ` --into ${targetJobId}`) +
+        (unfinished.regroup === undefined ? '' : ' --regroup'),
       { context: { jobId: targetJobId, generation: unfinished.generation } },
     );
   }
@@ -55,8 +60,33 @@ export async function resolveReplay(request: ReplayRequest, ctx: ReplayContext):
   const base =
     from === 0 ? null : needBase ? await requireCommitted(sourceJobId, from, ctx) : await ctx.ports.wal.getBatch(sourceJobId, from);
   const generation = unfinished?.generation ?? source.generation + 1;
+  const migrateFromVersion =
+    base === null || !needBase
+      ? undefined
+      : stateMigrationFor({
+          jobId: sourceJobId,
+          checkpoint: base.plan,
+          codeVersion: ctx.job.version,
+          migratesFrom: ctx.job.migrations.map((m) => m.fromVersion),
+        });
+  const mode = into === null ? 'in-place' : 'into';
+  const layout = replayLayout({
+    sourceJobId,
+    mode,
+    fromBatchId: from,
+    regroup: request.regroup === true,
+    base: needBase ? base : null,
+    batches: batches.length,
+    unfinished,
+    job: ctx.job,
+  });
+  // A regroup is read (and checked: conflicting keys, keys of another shape) before anything is written.
+  const read =
+    layout.regroup !== null && needBase && base !== null
+      ? (await readRegroup({ base, job: ctx.job, keyGroups: layout.regroup.keyGroups }, ctx.ports)).summary
+      : null;
   return {
-    mode: into === null ? 'in-place' : 'into',
+    mode,
     sourceJobId,
     targetJobId,
     fromBatchId: from,
@@ -69,15 +99,9 @@ export async function resolveReplay(request: ReplayRequest, ctx: ReplayContext):
     batches,
     checkpointVersion: base?.plan.jobVersion,
     jobVersion: ctx.job.version,
-    migrateFromVersion:
-      base === null || !needBase
-        ? undefined
-        : stateMigrationFor({
-            jobId: sourceJobId,
-            checkpoint: base.plan,
-            codeVersion: ctx.job.version,
-            migratesFrom: ctx.job.migrations.map((m) => m.fromVersion),
-          }),
+    migrateFromVersion,
+    keyGroups: layout.keyGroups,
+    regroup: layout.regroup === null ? null : { ...layout.regroup, read },
   };
 }
 
@@ -88,12 +112,16 @@ async function lastReplayed(jobId: string, generation: number, from: number, ctx
   return latest.status === BatchStatus.COMMITTED ? latest.plan.batchId : latest.plan.batchId - 1;
 }
 
-/** A request continues an unfinished replay when it replays the same job from the same batch, not to an earlier one. */
+/**
+ * A request continues an unfinished replay when it replays the same job from the same
+ * batch, not to an earlier one, and regroups when it did (and only then).
+ */
 function continues(unfinished: ReplayRecord, request: ReplayRequest, sourceJobId: string): boolean {
   return (
     unfinished.sourceJobId === sourceJobId &&
     unfinished.fromBatchId === request.fromBatchId &&
-    (request.toBatchId === undefined || request.toBatchId >= unfinished.toBatchId)
+    (request.toBatchId === undefined || request.toBatchId >= unfinished.toBatchId) &&
+    (unfinished.regroup !== undefined) === (request.regroup === true)
   );
 }
 

@@ -5,7 +5,7 @@
 import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import type { JobRegistry } from '../ports/job-registry.js';
-import type { ReplayRecord } from '../ports/write-ahead-log.js';
+import type { ReplayRecord, ReplayRegroup } from '../ports/write-ahead-log.js';
 import type { BatchRecord } from '../protocol/batch-records.js';
 import type { RangeEnd } from '../protocol/offsets.js';
 
@@ -18,6 +18,11 @@ export interface ReplayRequest {
   readonly toBatchId?: number;
   /** Replay into a new job instance with this id instead of in place. */
   readonly intoJobId?: string;
+  /**
+   * Re-slice the state after batch N into the key groups the job's code declares
+   * (--regroup, regroup.ts): the only way to change the layout of a checkpoint's state.
+   */
+  readonly regroup?: boolean;
 }
 
 export interface ReplayContext {
@@ -72,6 +77,31 @@ export interface ReplayScope {
   readonly checkpointVersion: number | undefined;
   readonly jobVersion: number;
   readonly migrateFromVersion: number | undefined;
+  /** The layout of the replayed batches' state: their number of key groups; undefined: state per partition (or none). */
+  readonly keyGroups: number | undefined;
+  /** The regroup the replay does (--regroup), or null when it keeps the checkpoint's layout. */
+  readonly regroup: RegroupScope | null;
+}
+
+/** What a regroup re-slices (replay-layout.ts, regroup.ts). */
+export interface RegroupScope extends ReplayRegroup {
+  /**
+   * What it read at the base, with every check done (conflicting keys, keys of another
+   * shape); null when this run does not read it: the regroup is done (a continued replay
+   * past batch N+1, or a new job already seeded).
+   */
+  readonly read: RegroupSummary | null;
+}
+
+export interface RegroupSummary {
+  /** Every scope of the checkpoint (partition or key group) with state, in name order: its version and entries. */
+  readonly scopes: readonly { readonly scope: string; readonly version: number; readonly rows: number }[];
+  /** Entries after the regroup, the key groups holding some, and the most one holds. */
+  readonly rows: number;
+  readonly groups: number;
+  readonly largestGroupRows: number;
+  /** Keys held by more than one scope, merged with the aggregate's merge. */
+  readonly mergedKeys: number;
 }
 
 export interface ReplayOutcome {

@@ -1,37 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
 import { runDriver } from '../../engine/driver/run-driver.js';
-import { count, defineJob, kafkaSource, memorySink } from '../../engine/job/index.js';
+import { count, defineJob, kafkaSource, kinesisSource, memorySink } from '../../engine/job/index.js';
 import { replayJob } from '../../engine/replay/replay-job.js';
 import { CRASH_POINTS, SimulatedCrash, withCrash } from '../support/crash.js';
-import { CAP, describeReplayScenarios, userCounts } from './replay.scenario.js';
+import { describeRegroupScenarios } from './regroup.scenario.js';
+import { describeKeyGroupReplayScenarios } from './replay-key-groups.scenario.js';
+import { CAP, describeReplayScenarios, userCounts, type ReplayWorldFactory } from './replay.scenario.js';
 
-describeReplayScenarios(
-  'memory adapters',
-  async () => {
-    const ports = createMemoryPorts();
-    const partitions = ['shard-0', 'shard-1'];
-    ports.source.createStream('clicks', partitions);
-    const encoder = new TextEncoder();
-    let tables = 0;
-    return {
-      ports,
-      streamName: 'clicks',
-      async append(index, payloads) {
-        ports.source.append(
-          'clicks',
-          partitions[index]!,
-          payloads.map((p) => ({ key: 'k', data: encoder.encode(p) })),
-        );
-      },
-      async sinkTable() {
-        tables += 1;
-        return `table-${tables}`;
-      },
-    };
-  },
-  { crashPoints: CRASH_POINTS },
-);
+const memoryWorld: ReplayWorldFactory = async () => {
+  const ports = createMemoryPorts();
+  const partitions = ['shard-0', 'shard-1'];
+  ports.source.createStream('clicks', partitions);
+  const encoder = new TextEncoder();
+  let tables = 0;
+  return {
+    ports,
+    streamName: 'clicks',
+    async append(index, payloads) {
+      ports.source.append(
+        'clicks',
+        partitions[index]!,
+        payloads.map((p) => ({ key: 'k', data: encoder.encode(p) })),
+      );
+    },
+    async sinkTable() {
+      tables += 1;
+      return `table-${tables}`;
+    },
+  };
+};
+
+describeReplayScenarios('memory adapters', memoryWorld, { crashPoints: CRASH_POINTS });
+describeKeyGroupReplayScenarios('memory adapters', memoryWorld, { crashPoints: CRASH_POINTS });
+describeRegroupScenarios('memory adapters', memoryWorld);
 
 describe('replay of a source with ranges fixed at plan time (Kafka-style, memory)', () => {
   it('keeps every fixed range, records no range end, and gets exactly the new result', async () => {
@@ -103,5 +105,56 @@ describe('replay with a short retention (memory)', () => {
     const rows = await ports.sink({ type: 'dynamodb', tableName: 'out' }).scan();
     expect(new Map(rows.map((r) => [r.key, r.value.value]))).toEqual(expected);
     expect((await ports.wal.listReplays('short'))[0]!.finishedAt).not.toBeNull();
+  });
+});
+
+describe("regroup of a job that declared keyedBy: 'partitionKey' (memory)", () => {
+  it('moves its per-partition state into key groups, with nothing to merge, and the job goes on in them', async () => {
+    const ports = createMemoryPorts();
+    ports.source.createStream('clicks', ['shard-0', 'shard-1']);
+    const encoder = new TextEncoder();
+    // Each user's clicks on one partition, under the user as the partition key.
+    const append = (from: number, to: number) => {
+      for (let i = from; i < to; i += 1) {
+        const user = `u${i % 6}`;
+        ports.source.append('clicks', i % 6 < 3 ? 'shard-0' : 'shard-1', [
+          { key: user, data: encoder.encode(JSON.stringify({ user, ok: i % 4 !== 0 })) },
+        ]);
+      }
+    };
+    append(0, 80);
+    const job = (grouped: boolean) =>
+      defineJob({
+        name: 'keyed-clicks',
+        version: 1,
+        source: kinesisSource({ streamName: 'clicks' }),
+        pipeline: (events) =>
+          (grouped ? events.filter((e: { ok: boolean }) => e.ok) : events).keyBy((e: { user: string }) => e.user).aggregate(count()),
+        sink: memorySink({ name: 'keyed-out' }),
+        trigger: { type: 'availableNow' },
+        maxRecordsPerPartition: CAP,
+        ...(grouped ? { keyGroups: 4 } : { keyedBy: 'partitionKey' as const }),
+      });
+    await runDriver(job(false), ports, { jobId: 'k', executorAttempts: 1 });
+    expect(await ports.deadLetters.list('k')).toEqual([]);
+
+    const outcome = await replayJob({ jobId: 'k', fromBatchId: 2, regroup: true }, { ports, job: job(true), executorAttempts: 1 });
+    expect(outcome.scope.regroup).toMatchObject({ fromKeyGroups: null, keyGroups: 4, read: { mergedKeys: 0, rows: 6 } });
+    append(80, 100);
+    await runDriver(job(true), ports, { jobId: 'k', executorAttempts: 1 });
+    expect((await ports.wal.getLatestBatch('k'))!.plan.keyGroups).toBe(4);
+
+    // Every click counted up to batch 2 (10 per partition per batch), the ok ones after.
+    const expected = new Map<string, number>();
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 100; i += 1) {
+      const partition = i % 6 < 3 ? 0 : 1;
+      const position = seen.get(String(partition)) ?? 0;
+      seen.set(String(partition), position + 1);
+      const user = `u${i % 6}`;
+      if (position < 2 * CAP || i % 4 !== 0) expected.set(user, (expected.get(user) ?? 0) + 1);
+    }
+    const rows = await ports.sink({ type: 'memory', name: 'keyed-out' }).scan();
+    expect(new Map(rows.map((r) => [r.key, r.value.value]))).toEqual(expected);
   });
 });

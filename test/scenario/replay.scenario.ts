@@ -9,7 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryJobRegistry } from '../../engine/adapters/memory/memory-job-registry.js';
-import { listCheckpoints, showState } from '../../engine/checkpoints/checkpoints.js';
+import { listCheckpoints } from '../../engine/checkpoints/checkpoints.js';
+import { showState } from '../../engine/checkpoints/state-view.js';
 import { formatCheckpointListing } from '../../cli/format/checkpoints.js';
 import { runDriver } from '../../engine/driver/run-driver.js';
 import { ConflictError, InvalidArgumentError, JobSpecError } from '../../engine/errors.js';
@@ -158,7 +159,7 @@ async function assertCommittedOnce(ports: EnginePorts, jobId: string, first = 1)
 }
 
 /** A snapshot of everything a replay could write, through the ports. */
-async function everything(world: ReplayWorld, jobIds: readonly string[], jobs: readonly JobDefinition[]): Promise<unknown> {
+export async function everything(world: ReplayWorld, jobIds: readonly string[], jobs: readonly JobDefinition[]): Promise<unknown> {
   const { ports } = world;
   const out: Record<string, unknown> = {};
   for (const jobId of jobIds) {

@@ -29,6 +29,8 @@ const catalog: JobCatalog = {
   // The same job at version 2, with no state migration from version 1.
   'page-views-v2': { description: 'v2', create: () => ({ ...clickstreamJob(), version: 2 }) },
   'other-stream': { description: 'reads another stream', create: () => clickstreamJob({ streamName: 'elsewhere' }) },
+  // The same job with its state in key groups (only the layout matters here).
+  'page-views-grouped': { description: 'grouped', create: () => ({ ...clickstreamJob(), keyGroups: 8 }) },
 };
 
 interface Fixture {
@@ -211,6 +213,12 @@ describe('startJobInstance', () => {
     await expect(startJobInstance(request({ jobName: 'page-views-v2', ...from('src') }), f.ctx)).rejects.toMatchObject({
       status: 409,
       message: expect.stringContaining('written by job version 1, and this code is version 2'),
+    });
+    await expect(startJobInstance(request({ jobName: 'page-views-grouped', ...from('src') }), f.ctx)).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringContaining(
+        'keeps keyed state per source partition, and this version of the job keeps keyed state in 8 key groups',
+      ),
     });
 
     const started = await startJobInstance(request(from('src', 2)), f.ctx);

@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JobSpecError } from '../../../engine/errors.js';
+import { planNextBatch, type PlanningSettings } from '../../../engine/protocol/planning.js';
+import { batchCommit, batchPlan, batchRecord } from '../../support/builders.js';
 import {
   assignGroupsToSlots,
   checkKeyGroups,
   checkKeyGroupsUnchanged,
+  checkStateLayoutUnchanged,
   keyGroupHashRange,
   keyGroupOf,
   keyGroupOfHash,
@@ -99,6 +102,43 @@ describe('checkKeyGroups', () => {
     expect(() => checkKeyGroupsUnchanged({ jobId: 'j', checkpointed: 8, declared: 8 })).not.toThrow();
     expect(() => checkKeyGroupsUnchanged({ jobId: 'j', checkpointed: 8, declared: 16 })).toThrow(
       /job j was checkpointed with 8 key groups and now declares 16: .*replay --regroup/,
+    );
+  });
+});
+
+describe('checkStateLayoutUnchanged', () => {
+  it('refuses key groups for state kept per partition, and the reverse, naming both layouts and --regroup', () => {
+    expect(() => checkStateLayoutUnchanged({ jobId: 'j', checkpointed: undefined, declared: undefined })).not.toThrow();
+    expect(() => checkStateLayoutUnchanged({ jobId: 'j', checkpointed: 4, declared: 4 })).not.toThrow();
+    expect(() => checkStateLayoutUnchanged({ jobId: 'j', checkpointed: 4, declared: 8 })).toThrow(/checkpointed with 4 key groups/);
+    expect(() => checkStateLayoutUnchanged({ jobId: 'j', checkpointed: undefined, declared: 8 })).toThrow(
+      /job j's checkpoint keeps keyed state per source partition, and this version of the job keeps keyed state in 8 key groups: .*replay --regroup/,
+    );
+    expect(() => checkStateLayoutUnchanged({ jobId: 'j', checkpointed: 8, declared: undefined })).toThrow(JobSpecError);
+  });
+
+  it('is what the planner checks every plan with', () => {
+    const settings: PlanningSettings = {
+      startingPosition: 'EARLIEST',
+      maxRecordsPerPartition: 10,
+      allowedLatenessMs: null,
+      jobVersion: 1,
+    };
+    const plan = (previous: ReturnType<typeof batchRecord>, keyGroups?: number) =>
+      planNextBatch({
+        jobId: 'j',
+        epoch: 1,
+        previous,
+        partitions: ['p'],
+        settings: { ...settings, ...(keyGroups === undefined ? {} : { keyGroups }) },
+        nowMs: 1,
+      });
+    const perPartition = batchRecord(batchPlan({ jobVersion: 1 }), batchCommit());
+    expect(() => plan(perPartition, 8)).toThrow(/replay --regroup/);
+    const grouped = batchRecord(batchPlan({ jobVersion: 1, keyGroups: 8, groups: {} }), batchCommit({ groups: {} }));
+    expect(plan(grouped, 8)).toMatchObject({ keyGroups: 8 });
+    expect(() => plan(grouped)).toThrow(
+      /keeps keyed state in 8 key groups, and this version of the job keeps keyed state per source partition/,
     );
   });
 });

@@ -199,3 +199,87 @@ describe('readsSameRanges', () => {
     expect(readsSameRanges({ ...original, partitions: original.partitions.slice(1) }, original)).toBe(false);
   });
 });
+
+describe('replayPlanOf: the layout of the state', () => {
+  const groups = { '0': { version: 6, rows: 3 }, '2': { version: 7, rows: 1, dueAtWatermarkMs: 2_000 } };
+  /** The replay's batch 7 of a job in 4 key groups: partitions hold no state. */
+  const groupedSeven = (): BatchRecord => {
+    const seven = replayedSeven({ plan: { keyGroups: 4, groups: {} } });
+    const partitions = Object.fromEntries(Object.entries(seven.commit!.partitions).map(([p, c]) => [p, { ...c, stateVersion: 0 }]));
+    return { ...seven, commit: { ...seven.commit!, partitions, groups } };
+  };
+  const grouped: BatchPlan = {
+    ...original,
+    keyGroups: 4,
+    groups: {},
+    partitions: original.partitions.map((p) => ({ ...p, baseStateVersion: 0 })),
+  };
+
+  it("takes the previous batch's key groups and each group's state, and keeps partitions stateless", () => {
+    const plan = replayPlanOf({
+      original: grouped,
+      previous: groupedSeven(),
+      jobId: 'job',
+      epoch: 9,
+      generation: 2,
+      nowMs: 1,
+      job: { ...v2, keyGroups: 4 },
+    });
+    expect(plan).toMatchObject({ keyGroups: 4, groups, finished: { p: 0, old: 0 } });
+    expect(plan.partitions.map((p) => [p.partition, p.baseStateVersion, p.inherits])).toEqual([
+      ['a', 0, undefined],
+      ['c', 0, undefined],
+      ['k', 0, undefined],
+    ]);
+    expect(stateVersionsAfter(groupedSeven())).toEqual(
+      new Map([
+        ['keygroup-0000', 6],
+        ['keygroup-0002', 7],
+      ]),
+    );
+  });
+
+  it('refuses code that declares another layout than the state it builds on, pointing at --regroup', () => {
+    for (const [previous, keyGroups] of [
+      [groupedSeven(), 8],
+      [groupedSeven(), undefined],
+      [replayedSeven(), 4],
+    ] as const) {
+      const job = keyGroups === undefined ? v2 : { ...v2, keyGroups };
+      expect(() => replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job })).toThrow(JobSpecError);
+      expect(() => replayPlanOf({ original, previous, jobId: 'job', epoch: 9, generation: 2, nowMs: 1, job })).toThrow(/replay --regroup/);
+    }
+  });
+
+  it("plans the first batch after a regroup in place with the regrouped groups, in the code's version: no migration", () => {
+    const regrouped = { keyGroups: 8, groups: { '5': { version: 7, rows: 9 } } };
+    const underV1 = replayedSeven({ plan: { jobVersion: 1 } });
+    const plan = replayPlanOf({
+      original,
+      previous: underV1,
+      jobId: 'job',
+      epoch: 9,
+      generation: 2,
+      nowMs: 1,
+      job: { ...v2, keyGroups: 8 },
+      regrouped,
+    });
+    expect(plan).toMatchObject({ keyGroups: 8, groups: regrouped.groups, jobVersion: 2, finished: { p: 0, old: 0 } });
+    expect(plan.migrateFromVersion).toBeUndefined();
+    expect(plan.partitions.every((p) => p.baseStateVersion === 0 && p.inherits === undefined)).toBe(true);
+  });
+
+  it("plans from the empty state with the code's layout", () => {
+    const first: BatchPlan = { ...original, batchId: 1, partitions: [partitionPlan('a')], finished: {} };
+    const plan = replayPlanOf({
+      original: first,
+      previous: null,
+      jobId: 'job',
+      epoch: 1,
+      generation: 1,
+      nowMs: 1,
+      job: { ...v2, keyGroups: 16 },
+    });
+    expect(plan).toMatchObject({ keyGroups: 16, groups: {} });
+  });
+});

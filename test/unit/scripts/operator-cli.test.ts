@@ -38,6 +38,7 @@ describe('npm run replay / npm run checkpoints: arguments', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('usage: npm run replay -- --job <id> --from-batch <N>');
     expect(help.stdout).toContain('--dry-run');
+    expect(help.stdout).toContain('[--into <new job id>] [--regroup] [--dry-run]');
     expect(noJob).toMatchObject({ code: 2, stderr: expect.stringContaining("error: required option '--job <id>' not specified") });
     expect(badBatch).toMatchObject({
       code: 2,
@@ -50,21 +51,24 @@ describe('npm run replay / npm run checkpoints: arguments', () => {
     });
     expect(noData).toMatchObject({ code: 3, stderr: expect.stringContaining(`no local runtime data in ${missingDir}`) });
     expect(cpHelp.code).toBe(0);
-    expect(cpHelp.stdout).toContain('npm run checkpoints -- show --job <id> --partition <p>');
+    expect(cpHelp.stdout).toContain('npm run checkpoints -- show --job <id> (--partition <p> | --group <g>)');
     expect(cpNoCommand).toMatchObject({ code: 2, stderr: expect.stringContaining('expected one command, list or show; got none') });
     expect(cpNoPartition).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining("error: required option '--partition <p>' not specified"),
+      stderr: expect.stringContaining('error: show needs one of --partition <p> and --group <g>'),
     });
     expect(cpNoData).toMatchObject({ code: 3, stderr: expect.stringContaining('no local runtime data') });
   });
 
   it('refuse integers that are not plain digits and --param names that are not plain keys, with exit 2', async () => {
-    const [exponent, hex, fraction, proto] = await Promise.all([
+    const [exponent, hex, fraction, proto, regroupValue, bigGroup, both] = await Promise.all([
       run('scripts/replay.ts', ['--job', 'j', '--from-batch', '1e3']),
       run('scripts/checkpoints.ts', ['show', '--job', 'j', '--partition', 'p', '--limit', '0x10']),
       run('scripts/checkpoints.ts', ['show', '--job', 'j', '--partition', 'p', '--version', '1.5']),
       run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--param', '__proto__=1']),
+      run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--regroup=8']),
+      run('scripts/checkpoints.ts', ['show', '--job', 'j', '--group', '1024']),
+      run('scripts/checkpoints.ts', ['show', '--job', 'j', '--group', '3', '--partition', 'p']),
     ]);
     expect(exponent).toMatchObject({
       code: 2,
@@ -79,5 +83,12 @@ describe('npm run replay / npm run checkpoints: arguments', () => {
       stderr: expect.stringContaining("error: option '--version <v>' argument '1.5' is invalid. Expected an integer >= 0."),
     });
     expect(proto).toMatchObject({ code: 2, stderr: expect.stringContaining('__proto__ cannot be a parameter name') });
+    // --regroup takes no value: the number of key groups is the job's own.
+    expect(regroupValue).toMatchObject({ code: 2, stderr: expect.stringContaining("error: unknown option '--regroup=8'") });
+    expect(bigGroup).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("error: option '--group <g>' argument '1024' is invalid. Expected an integer from 0 to 1023."),
+    });
+    expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining('error: show needs one of --partition <p> and --group <g>') });
   });
 });
