@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import type { JobDefinition } from '../../../engine/job/types.js';
 import type { JsonValue } from '../../../engine/json.js';
 import { createTestHarness } from '../../../engine/testing/harness.js';
-import { keyGroupOf, keyGroupScope } from '../../../engine/protocol/key-groups.js';
+import { keyGroupState } from '../../support/key-group-state.js';
 
 export const STREAM = 'events';
 
@@ -91,32 +91,9 @@ export async function runPartitioned(
   return { writes, sink, letters: [...letters].sort(), lateRecords, state: await stateOf(t, job), exchangeWrites };
 }
 
-/**
- * The committed state by state key. With key groups, every group's state is loaded and
- * each of its keys must belong to it (keyGroupOf), so no key has state in two groups;
- * without, the one partition's.
- */
+/** The committed state by state key: the one partition's, or every key group's (each key in its own group only). */
 async function stateOf(t: ReturnType<typeof createTestHarness>, job: JobDefinition): Promise<Map<string, JsonValue>> {
-  const latest = await t.ports.wal.getLatestBatch(t.jobId);
-  const keyGroups = latest?.plan.keyGroups;
-  if (keyGroups === undefined) {
-    const all = await t.state();
-    return new Map([...all].map(([k, v]) => [k.slice(k.indexOf('/') + 1), v]));
-  }
-  expect(job.keyGroups).toBe(keyGroups);
-  const partitions = await t.ports.state.listPartitions(t.jobId);
-  expect(
-    partitions.filter((p) => !p.startsWith('keygroup-')),
-    'no partition holds state',
-  ).toEqual([]);
-  const state = new Map<string, JsonValue>();
-  for (const group of Object.keys(latest?.commit?.groups ?? {}).map(Number)) {
-    for (const [stateKey, value] of await t.state(keyGroupScope(group))) {
-      const key = (JSON.parse(stateKey) as [string | number])[0];
-      expect(keyGroupOf(key, keyGroups), `${stateKey} is in key group ${group}`).toBe(group);
-      expect(state.has(stateKey), `${stateKey} has state in two key groups`).toBe(false);
-      state.set(stateKey, value);
-    }
-  }
-  return state;
+  if (job.keyGroups !== undefined) return keyGroupState(t.ports, t.jobId);
+  const all = await t.state();
+  return new Map([...all].map(([k, v]) => [k.slice(k.indexOf('/') + 1), v]));
 }
