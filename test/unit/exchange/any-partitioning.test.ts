@@ -182,7 +182,7 @@ const KINDS: readonly { arbitrary: fc.Arbitrary<EventKind>; weight: number }[] =
 ];
 
 const shapeArb = fc.record({
-  k: fc.constantFrom<string | number>('a', 'b', 'c', 'd', 7),
+  k: fc.constantFrom<string | number>('a', 'b', 'é', '日本', 7),
   v: fc.integer({ min: -50, max: 50 }),
   // Event time moves on about 100 ms a batch; some values are late.
   dt: fc.integer({ min: -60, max: 160 }),
