@@ -15,7 +15,7 @@ import {
   withCrash,
   type CrashPoint,
 } from '../support/crash.js';
-import { trackExchange } from '../support/exchange-objects.js';
+import { trackExchange, type TrackedExchange } from '../support/exchange-objects.js';
 import { keyGroupState } from '../support/key-group-state.js';
 import {
   assertExactlyOnce,
@@ -65,18 +65,19 @@ export function describeCrashScenarios(
   );
   const newWorld = async (name: string) => trackExchange(await makeWorld(events, partitions, name, layout));
 
-  // One clean run gives the state every crashed run must end with (names differ, contents not).
-  let referenceRun: Promise<Awaited<ReturnType<typeof committedState>>> | undefined;
-  const reference = () =>
-    (referenceRun ??= makeWorld(events, partitions, 'reference', layout).then(async (world) => {
-      await runToEnd(world);
-      return committedState(world);
+  // One clean run, the first test's, gives the state every crashed run must end with
+  // (names differ, contents not).
+  let cleanRun: Promise<{ tracked: TrackedExchange; state: Awaited<ReturnType<typeof committedState>> }> | undefined;
+  const clean = () =>
+    (cleanRun ??= newWorld('clean').then(async (tracked) => {
+      await runToEnd(tracked.world);
+      return { tracked, state: await committedState(tracked.world) };
     }));
+  const reference = async () => (await clean()).state;
 
   describe(`exactly-once under crashes (${adapter})`, () => {
     it('a clean run writes exactly the expected counts, dead letters and metrics', async () => {
-      const { world, stored, writtenFor } = await newWorld('clean');
-      await runToEnd(world);
+      const { world, stored, writtenFor } = (await clean()).tracked;
       await assertExactlyOnce(world, events);
       if (twoStage) {
         await keyGroupState(world.ports, world.jobId);
