@@ -2,8 +2,9 @@
  * The cost meter: counts, on the local runtime, what AWS bills the driver for (Standard
  * and Express state transitions, Express executions and their duration, Lambda
  * invocations and GB-seconds at each function's configured memory, DynamoDB capacity
- * units and S3 requests), and prices an always-on job from the counts and the public
- * prices (../shared/notes/aws-limits.md; us-east-1, arm64 Lambda).
+ * units and S3 requests; a two-stage batch's Route and stage-2 executors, their
+ * transitions and the exchange's requests included), and prices an always-on job from
+ * the counts and the public prices (../shared/notes/aws-limits.md; us-east-1, arm64 Lambda).
  */
 import { DRIVER_FUNCTIONS, type DriverFunction } from '../infra/state-machines/functions.js';
 import type { StepFunctionsObserver, WorkflowType } from '../local/step-functions.js';
@@ -128,6 +129,13 @@ export function diffCounts(a: MeterCounts, b: MeterCounts): MeterCounts {
   };
 }
 
+/**
+ * How the functions are priced: the control tasks of the driver (plan, route a two-stage
+ * batch, commit) and the executors (one per partition, one per slot of key groups).
+ */
+export const CONTROL_FUNCTIONS = ['plan', 'route', 'finish'] as const satisfies readonly DriverFunction[];
+export const EXECUTOR_FUNCTIONS = ['execute', 'executeGroups'] as const satisfies readonly DriverFunction[];
+
 /** Per-batch figures: the average of a few batches' counts. */
 export interface BatchProfile {
   readonly records: number;
@@ -144,7 +152,8 @@ export interface BatchProfile {
 export function batchProfile(samples: readonly { counts: MeterCounts; records: number }[]): BatchProfile {
   const n = samples.length;
   const avg = (f: (c: MeterCounts) => number) => samples.reduce((s, x) => s + f(x.counts), 0) / n;
-  const control = ['plan', 'finish'] as const;
+  const sum = (c: MeterCounts, fns: readonly DriverFunction[], field: 'invocations' | 'gbSeconds') =>
+    fns.reduce((s, f) => s + c.lambda[f][field], 0);
   const s3 = (c: MeterCounts, get: boolean) =>
     Object.entries(c.requests)
       .filter(([k]) => k.startsWith('S3.') && (get ? k === 'S3.GetObject' : k !== 'S3.GetObject' && k !== 'S3.DeleteObjects'))
@@ -153,12 +162,12 @@ export function batchProfile(samples: readonly { counts: MeterCounts; records: n
     records: samples.reduce((s, x) => s + x.records, 0) / n,
     expressTransitions: avg((c) => c.expressTransitions),
     lambdaInvocations: {
-      control: avg((c) => control.reduce((s, f) => s + c.lambda[f].invocations, 0)),
-      executors: avg((c) => c.lambda.execute.invocations),
+      control: avg((c) => sum(c, CONTROL_FUNCTIONS, 'invocations')),
+      executors: avg((c) => sum(c, EXECUTOR_FUNCTIONS, 'invocations')),
     },
     lambdaGbSeconds: {
-      control: avg((c) => control.reduce((s, f) => s + c.lambda[f].gbSeconds, 0)),
-      executors: avg((c) => c.lambda.execute.gbSeconds),
+      control: avg((c) => sum(c, CONTROL_FUNCTIONS, 'gbSeconds')),
+      executors: avg((c) => sum(c, EXECUTOR_FUNCTIONS, 'gbSeconds')),
     },
     awsRequests: avg((c) => Object.values(c.requests).reduce((s, v) => s + v, 0)),
     rru: avg((c) => c.rru),

@@ -25,6 +25,7 @@ import { ConfigurationError, InvariantError } from '../engine/errors.js';
 import { runPartition } from '../engine/executor/run-partition.js';
 import { StateCache } from '../engine/executor/state-cache.js';
 import { count, defineJob, dynamoDbSink, kinesisSource } from '../engine/job/index.js';
+import { keyGroupScope } from '../engine/protocol/key-groups.js';
 import type { JobDefinition } from '../engine/job/types.js';
 import type { JsonValue } from '../engine/json.js';
 import type { Logger } from '../engine/ports/index.js';
@@ -67,7 +68,7 @@ export interface StateScaleReport {
   readonly note: string;
   readonly records: number;
   readonly cases: readonly StateScaleFigures[];
-  /** Keys per partition at which the snapshot batches' peak RSS reaches the executor's memory (a straight line through the two largest cases). */
+  /** Keys per key group at which the snapshot batches' peak RSS reaches the executor's memory (a straight line through the two largest cases). */
   readonly keysAtExecutorMemory: number | null;
 }
 
@@ -84,6 +85,8 @@ function scaleJob(c: StateScaleCase): JobDefinition {
     maxRecordsPerPartition: c.records,
     // A snapshot every batch, or none for a long while: batch 2 writes one or a delta.
     checkpoint: { snapshotEvery: c.snapshot ? 1 : 1_000, retainBatches: 10 },
+    // One key group: one stage-2 executor holds all N keys, the figure this measures.
+    keyGroups: 1,
   });
 }
 
@@ -144,7 +147,7 @@ export async function runStateScale(options: {
   }
 }
 
-/** Batch 1 of the case's job, committed, with a snapshot of N keys as its state version 1. */
+/** Batch 1 of the case's job, committed, with a snapshot of N keys as its key group's state version 1. */
 async function plantCheckpoint(ports: AwsPorts, c: StateScaleCase): Promise<number> {
   const jobId = jobIdOf(c);
   await createSinkTable(ports.clients.dynamodb, jobIdOf(c));
@@ -153,7 +156,7 @@ async function plantCheckpoint(ports: AwsPorts, c: StateScaleCase): Promise<numb
   for (let i = 0; i < c.keys; i += 1) full.set(stateKeyOf(userOf(i)), 1);
   const { bytesWritten } = await ports.state.write({
     jobId,
-    partition: shard!,
+    partition: keyGroupScope(0),
     version: 1,
     baseVersion: 0,
     changes: full,
@@ -166,25 +169,27 @@ async function plantCheckpoint(ports: AwsPorts, c: StateScaleCase): Promise<numb
     epoch,
     previous: null,
     partitions: [shard!],
-    settings: { startingPosition: 'EARLIEST', maxRecordsPerPartition: c.records, allowedLatenessMs: null, jobVersion: 1 },
+    settings: { startingPosition: 'EARLIEST', maxRecordsPerPartition: c.records, allowedLatenessMs: null, jobVersion: 1, keyGroups: 1 },
     nowMs: systemClock.now(),
   });
   await ports.wal.putPlan(plan);
   const result = {
     partition: shard!,
     end: { count: 0 },
-    stateVersion: 1,
+    stateVersion: 0,
     records: 0,
     outputRows: 0,
     deadLetters: 0,
     lateRecords: 0,
     maxEventTimeMs: null,
-    stateRows: full.size,
-    stateBytesWritten: bytesWritten,
+    stateRows: 0,
+    stateBytesWritten: 0,
     lagMs: null,
     caughtUp: false,
   };
-  await ports.wal.commitBatch(jobId, buildCommit({ plan, results: [result], epoch, nowMs: systemClock.now() }));
+  // Batch 1 read nothing, so no stage 2 ran: its group table is planted beside the commit.
+  const commit = buildCommit({ plan, results: [result], epoch, nowMs: systemClock.now() });
+  await ports.wal.commitBatch(jobId, { ...commit, groups: { 0: { version: 1, rows: full.size } } });
   return bytesWritten;
 }
 

@@ -11,13 +11,15 @@ import { z } from 'zod';
 import type {
   DriverInfo,
   EndGenerationInput,
+  ExecuteGroupsTaskInput,
   ExecuteTaskInput,
   FinishTaskInput,
   PlannedBatch,
+  RouteTaskInput,
   StartGenerationInput,
 } from '../engine/driver/tasks.js';
 import type { JsonValue } from '../engine/json.js';
-import type { PartitionResult } from '../engine/protocol/batch-records.js';
+import type { GroupResult, PartitionResult } from '../engine/protocol/batch-records.js';
 import { expecting, isPlainObject, parse, type ParseOptions } from '../engine/validation.js';
 
 const EVENT: ParseOptions = { name: 'event', absent: 'nothing', prefix: 'bad event: ' };
@@ -57,18 +59,70 @@ export function executeEvent(event: unknown): ExecuteTaskInput {
   return parse(ExecuteEvent, event, EVENT);
 }
 
+/** Stage 1's (or the one stage's) partition results, passed back: the fields the functions read are checked, the rest carried. */
+const partitionResults = expecting(
+  'an array of partition results',
+  z.array(
+    z.looseObject({ partition: nonEmpty(), end: z.looseObject({}), exchange: z.looseObject({ index: z.looseObject({}) }).optional() }),
+  ),
+);
+
+const keyGroup = integer(0);
+
+/** A planned batch, passed back: its id and what Finish reads are checked, the rest carried. */
+const plannedBatch = z.looseObject({ batchId: integer(1), startedAt: integer(0), resumed: z.boolean() });
+
 const FinishEvent = z.object({
   driver,
-  // The plan task's batch, passed back: the fields Finish reads are checked, the rest carried.
-  batch: z.looseObject({ batchId: integer(1), startedAt: integer(0), resumed: z.boolean() }),
-  results: expecting('an array of partition results', z.array(z.looseObject({ partition: nonEmpty(), end: z.looseObject({}) }))),
+  batch: plannedBatch,
+  results: partitionResults,
+  // Stage 2's results, one array per slot. A child started by a definition older than the
+  // two-stage path sends none: its batches run in one stage.
+  groupResults: expecting(
+    'an array of arrays of key group results',
+    z.array(z.array(z.looseObject({ group: keyGroup, stateVersion: integer(0) }))),
+  ).default([]),
   loop: z.object({ idleStreak: integer(0) }),
   childStartedAt: nonEmpty(),
 });
 
 export function finishEvent(event: unknown): FinishTaskInput {
   const e = parse(FinishEvent, event, EVENT);
+  return {
+    ...e,
+    batch: e.batch as unknown as PlannedBatch,
+    results: e.results as unknown as PartitionResult[],
+    groupResults: e.groupResults as unknown as GroupResult[][],
+  };
+}
+
+const RouteEvent = z.object({
+  driver,
+  // Route reads the plan's key groups and due groups.
+  batch: plannedBatch.extend({
+    jobId: nonEmpty(),
+    twoStage: z.boolean(),
+    keyGroups: integer(1).optional(),
+    dueGroups: expecting('an array of key groups', z.array(keyGroup)).optional(),
+  }),
+  results: partitionResults,
+});
+
+export function routeEvent(event: unknown): RouteTaskInput {
+  const e = parse(RouteEvent, event, EVENT);
   return { ...e, batch: e.batch as unknown as PlannedBatch, results: e.results as unknown as PartitionResult[] };
+}
+
+const ExecuteGroupsEvent = z.object({
+  driver,
+  batchId: integer(1),
+  groups: expecting('a non-empty array of key groups', z.array(keyGroup).min(1)),
+  stageOne: partitionResults,
+});
+
+export function executeGroupsEvent(event: unknown): ExecuteGroupsTaskInput {
+  const e = parse(ExecuteGroupsEvent, event, EVENT);
+  return { ...e, stageOne: e.stageOne as unknown as PartitionResult[] };
 }
 
 /** Absent and null are the same: the state machine writes null for a field it has no value for. */

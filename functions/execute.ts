@@ -18,7 +18,7 @@ export function createExecuteTaskHandler(deps: FunctionDependencies) {
       const after = deps.containerMemory?.() ?? null;
       if (before !== null && after !== null) {
         const memory = callMemory(before, after);
-        deps.metrics?.executorRan(input.driver, result, memory);
+        deps.metrics?.executorRan(input.driver, memory);
         const warning = executorMemoryWarning(input.driver, result, memory);
         if (warning !== null) deps.task().ports.logger.warn(warning.message, warning.fields);
       }

@@ -2,8 +2,9 @@
  * The engine's CloudWatch metrics, written as Embedded Metric Format (EMF) lines in the
  * functions' logs: CloudWatch Logs turns each line into metric data points, with no
  * PutMetricData call, permission or network round trip. The Finish task reports every
- * batch it committed; the executor how much of its memory its container has used; the
- * supervisor every restart and every job it gave up on. The
+ * batch it committed; the executors (of a partition, or of a slot of key groups) how much
+ * of its memory their container has used; the supervisor every restart and every job it
+ * gave up on. The
  * stack's alarms and dashboard (infra/constructs/sluice-monitoring.ts) read these names.
  *
  * Each metric has two dimension sets: { Deployment } (every job of the stack: what the
@@ -23,7 +24,7 @@
  */
 import type { SuperviseOutcome } from '../engine/driver/supervisor.js';
 import type { DriverInfo, FinishTaskResult } from '../engine/driver/tasks.js';
-import type { PartitionResult } from '../engine/protocol/batch-records.js';
+import type { GroupResult, PartitionResult } from '../engine/protocol/batch-records.js';
 
 export const METRICS_NAMESPACE = 'Sluice';
 
@@ -45,8 +46,9 @@ export const METRIC_NAMES = {
   jobsGaveUp: 'JobsGaveUp',
   /**
    * The memory one executor call used (callMemory), as a percentage of the function's. A
-   * partition's whole state lives in its executor's memory: near 100 % the executor is
-   * killed, retried and killed again, and the job stops at that batch.
+   * partition's whole state lives in its executor's memory (a key group's in its stage-2
+   * executor's, on a two-stage batch): near 100 % the executor is killed, retried and
+   * killed again, and the job stops at that batch.
    */
   executorMemory: 'ExecutorMemoryUsedPercent',
 } as const;
@@ -81,7 +83,8 @@ export const EXECUTOR_MEMORY_WARNING_PERCENT = 80;
 
 export interface EngineMetrics {
   batchCommitted(driver: DriverInfo, result: FinishTaskResult): void;
-  executorRan(driver: DriverInfo, result: PartitionResult, memory: ExecutorMemory): void;
+  /** An executor call (of a partition, or of a slot of key groups) ended, having used this memory. */
+  executorRan(driver: DriverInfo, memory: ExecutorMemory): void;
   supervised(outcomes: readonly SuperviseOutcome[]): void;
 }
 
@@ -169,6 +172,46 @@ export function executorMemoryWarning(
   };
 }
 
+/**
+ * What the stage-2 executor logs when its container's peak memory reaches the warning
+ * share: null below it. Names the key groups it ran and their state size, which is what grows.
+ */
+export function keyGroupsMemoryWarning(
+  driver: DriverInfo,
+  results: readonly GroupResult[],
+  memory: ExecutorMemory,
+): { message: string; fields: Record<string, unknown> } | null {
+  const percent = memoryPercent(memory);
+  if (percent < EXECUTOR_MEMORY_WARNING_PERCENT) return null;
+  const groups = results.map((r) => r.group);
+  const stateRows = results.reduce((sum, r) => sum + r.stateRows, 0);
+  const largest = results.reduce((max, r) => Math.max(max, r.stateRows), 0);
+  return {
+    message:
+      `executor memory: running key groups ${describeGroups(groups)} of job ${driver.jobId} (${stateRows} state rows, at most ` +
+      `${largest} in one group) took its container to ${Math.round(memory.peakMb)} MB of ${memory.limitMb} MB (${percent} %), ` +
+      'with the warm state of the other groups it ran. Give the execute-groups function more memory before it runs out ' +
+      '(the number of key groups is fixed once the job has state)',
+    fields: {
+      jobId: driver.jobId,
+      groups: groups.length,
+      firstGroup: groups[0] ?? null,
+      lastGroup: groups.at(-1) ?? null,
+      stateRows,
+      largestGroupStateRows: largest,
+      peakMb: Math.round(memory.peakMb),
+      limitMb: memory.limitMb,
+      percent,
+    },
+  };
+}
+
+/** A slot's groups, which are contiguous: "7", or "3 to 9". */
+function describeGroups(groups: readonly number[]): string {
+  if (groups.length === 0) return 'none';
+  return groups.length === 1 ? String(groups[0]) : `${groups[0]} to ${groups.at(-1)}`;
+}
+
 /** The container's memory on Lambda (maxRSS is in KiB); null elsewhere (no limit to measure against). */
 export function lambdaContainerMemory(env: Readonly<Record<string, string | undefined>> = process.env): ContainerMemory | null {
   const limitMb = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
@@ -196,7 +239,7 @@ export function emfMetrics(deployment: string, write: (line: string) => void = (
   };
   return {
     batchCommitted: (driver, result) => emit(batchRecord(deployment, driver, result, Date.now())),
-    executorRan: (driver, _result, memory) => emit(executorRecord(deployment, driver, memory, Date.now())),
+    executorRan: (driver, memory) => emit(executorRecord(deployment, driver, memory, Date.now())),
     supervised: (outcomes) => supervisorRecords(deployment, outcomes, Date.now()).forEach(emit),
   };
 }

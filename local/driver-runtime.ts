@@ -10,8 +10,10 @@ import type { Context } from 'aws-lambda';
 import { createEndGenerationHandler } from '../functions/end-generation.js';
 import type { FunctionDependencies } from '../functions/environment.js';
 import { createExecuteTaskHandler } from '../functions/execute.js';
+import { createExecuteGroupsTaskHandler } from '../functions/execute-groups.js';
 import { createFinishTaskHandler } from '../functions/finish.js';
 import { createPlanTaskHandler } from '../functions/plan.js';
+import { createRouteTaskHandler } from '../functions/route.js';
 import { createStartGenerationHandler } from '../functions/start-generation.js';
 import { createSupervisorHandler } from '../functions/supervisor.js';
 import { PLACEHOLDERS, batchesDefinition, driverDefinition, substitute, type Placeholder } from '../infra/state-machines/definitions.js';
@@ -92,6 +94,8 @@ export class LocalDriver {
       startGeneration: lambda('startGeneration', createStartGenerationHandler(deps)),
       plan: lambda('plan', createPlanTaskHandler(deps)),
       execute: lambda('execute', createExecuteTaskHandler(deps)),
+      route: lambda('route', createRouteTaskHandler(deps)),
+      executeGroups: lambda('executeGroups', createExecuteGroupsTaskHandler(deps)),
       finish: lambda('finish', createFinishTaskHandler(deps)),
       endGeneration: lambda('endGeneration', createEndGenerationHandler(deps)),
       supervisor: lambda('supervisor', createSupervisorHandler(deps)),

@@ -1,5 +1,5 @@
 import type { CostReport } from '../../bench/cost-bench.js';
-import { PRICES } from '../../bench/cost-meter.js';
+import { CONTROL_FUNCTIONS, EXECUTOR_FUNCTIONS, PRICES } from '../../bench/cost-meter.js';
 import { table } from './table.js';
 
 const usd = (n: number) => (n >= 100 ? `$${Math.round(n).toLocaleString('en-US')}` : n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(3)}`);
@@ -45,6 +45,7 @@ export function formatCostReport(r: CostReport): string {
   ];
   out.push(...table(rows, { align: 'lr' }));
   out.push(
+    `  Lambda ctl: ${CONTROL_FUNCTIONS.join(', ')}; Lambda exec: ${EXECUTOR_FUNCTIONS.join(', ')} (a two-stage batch's route and stage 2 included).`,
     `  idle: the idle backoff stretches the wait to ${r.maxIdleIntervalMs / 1000} s (the default cap), so an idle job runs a batch a minute whatever its trigger.`,
     `  Step Functions = the Express child alive all month (${fix(PRICES.expressMemoryGb * 1024, 0)} MB, $${PRICES.expressGbSecond}/GB-s) + a child run every ${r.shape.childBudgetMs / 1000} s`,
     `  (${fix(r.shape.standardPerChildRun)} Standard transitions each) + a new generation every ${r.shape.childRunsPerGeneration} runs (${fix(r.shape.standardPerGeneration)} transitions).`,
@@ -99,7 +100,7 @@ export function formatCostReport(r: CostReport): string {
       [
         ['  ms per empty batch', 'median', 'p95', 'max'],
         [
-          '  state machine (Plan, Map of 4 executors, Finish, Choice)',
+          '  state machine (Plan, Map of 4 executors, Route and a Map of slots if two-stage, Finish, Choices)',
           fix(o.stateMachineMs.median, 0),
           fix(o.stateMachineMs.p95, 0),
           fix(o.stateMachineMs.max, 0),

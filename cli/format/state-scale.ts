@@ -31,7 +31,7 @@ export function formatStateScaleReport(r: StateScaleReport): string {
     '',
     r.keysAtExecutorMemory === null
       ? `  the peak RSS does not grow with the keys here: no estimate of the keys a ${int(EXECUTOR_MEMORY_MB)} MB executor holds`
-      : `  a ${int(EXECUTOR_MEMORY_MB)} MB executor reaches its memory at about ${int(r.keysAtExecutorMemory)} keys per partition when it writes a snapshot ` +
+      : `  a ${int(EXECUTOR_MEMORY_MB)} MB executor reaches its memory at about ${int(r.keysAtExecutorMemory)} keys per key group when it writes a snapshot ` +
         '(a line through the two largest cases); keep partitions well below it, or give the executor more memory',
   ];
   return out.join('\n');

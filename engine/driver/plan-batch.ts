@@ -2,6 +2,7 @@ import { ConcurrentDriverError } from '../errors.js';
 import { withFixedRanges } from '../protocol/fixed-ranges.js';
 import { resolveNextBatch } from '../protocol/planning.js';
 import { dueGroups } from '../protocol/stage-two.js';
+import { checkPartitionsUnchanged } from '../protocol/key-groups.js';
 import type { PartitionInfo } from '../ports/source-reader.js';
 import type { DriverContext } from './context.js';
 
@@ -41,6 +42,14 @@ export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Prom
   const latest = await ports.wal.getLatestBatch(jobId);
   const source = ports.sources(job.source.spec);
   const partitions: PartitionInfo[] = latest !== null && latest.status === 'PLANNED' ? [] : await source.listPartitions();
+  if (job.keyedBy === 'partitionKey' && job.source.spec.type === 'kafka' && latest !== null && latest.status === 'COMMITTED') {
+    checkPartitionsUnchanged({
+      jobId,
+      topic: job.source.spec.topic,
+      planned: latest.plan.partitions.map((p) => p.partition),
+      listed: partitions.map((p) => p.id),
+    });
+  }
   let next = resolveNextBatch({
     jobId,
     epoch,

@@ -3,19 +3,23 @@
  * each: (small serialisable input, context) -> small serialisable result. The Lambda
  * handlers in functions/ validate an event and call one of these; the local runtime calls
  * the same handlers in-process. The protocol steps themselves are startDriver, planBatch,
- * runPartition and commitBatch; these add the job registry, the catalog and the loop.
+ * runPartition, runKeyGroups and commitBatch; these add the job registry, the catalog and
+ * the loop.
  *
  *   Standard parent:  StartGeneration ─► [RunBatches (Express child) ─► wait?]* ─► EndGeneration
- *   Express child:    Plan ─► Execute (Map, one per partition) ─► Finish ─► wait? ─► Plan ...
+ *   Express child:    Plan ─► Execute (Map, one per partition) ─┬──────────────────────────────────────┬─► Finish ─► wait? ─► Plan ...
+ *                     a two-stage batch's stage 2 (key groups): └─► Route ─► ExecuteGroups (Map, slots) ─┘
  */
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError, InvariantError, NotFoundError } from '../errors.js';
+import { runKeyGroups } from '../executor/run-key-groups.js';
 import { runPartition } from '../executor/run-partition.js';
 import type { StateCache } from '../executor/state-cache.js';
 import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import { JobState, type JobInstance, type JobRegistry } from '../ports/job-registry.js';
-import { BatchStatus, type BatchMetrics, type PartitionResult } from '../protocol/batch-records.js';
+import { BatchStatus, type BatchMetrics, type GroupResult, type PartitionResult } from '../protocol/batch-records.js';
+import { stageTwoSlots } from '../protocol/stage-two.js';
 import { resolveJob, type JobCatalog } from './catalog.js';
 import { commitBatch } from './commit-batch.js';
 import { beginGeneration, markStopped, recordEpoch, recordFailure } from './job-control.js';
@@ -137,12 +141,60 @@ export async function executeTask(input: ExecuteTaskInput, ctx: DriverTaskContex
   );
 }
 
+// ── Route, ExecuteGroups (child, two-stage batches) ─────────────────────────────────
+
+export interface RouteTaskInput {
+  readonly driver: DriverInfo;
+  readonly batch: PlannedBatch;
+  /** Stage 1's results, one per planned partition. */
+  readonly results: readonly PartitionResult[];
+}
+
+export interface RouteTaskResult {
+  /** The stage-2 executor calls: each a contiguous run of the batch's active key groups, at most 40 calls. */
+  readonly slots: number[][];
+}
+
+/**
+ * Between the stages of a two-stage batch: which key groups stage 2 runs, and in which
+ * executor calls (stageTwoSlots, engine/protocol/stage-two.ts). Pure: the plan's key
+ * groups and due groups and stage 1's deterministic results decide it, so a retried or
+ * resumed batch routes the same groups the same way.
+ */
+export function routeTask(input: RouteTaskInput): RouteTaskResult {
+  const { batch, results } = input;
+  if (!batch.twoStage || batch.keyGroups === undefined) {
+    throw new InvariantError(`batch ${batch.batchId} of job ${batch.jobId} runs in one stage: it has no key groups to route`);
+  }
+  return { slots: stageTwoSlots({ keyGroups: batch.keyGroups, dueGroups: batch.dueGroups ?? [], results, batchId: batch.batchId }) };
+}
+
+export interface ExecuteGroupsTaskInput {
+  readonly driver: DriverInfo;
+  readonly batchId: number;
+  /** One slot of the route: the key groups this call runs. */
+  readonly groups: readonly number[];
+  /** Stage 1's results, one per planned partition (the rows inline, or where they are in the exchange). */
+  readonly stageOne: readonly PartitionResult[];
+}
+
+/** Stage 2, one slot of key groups: the executor (runKeyGroups). Returns each group's small summary. */
+export async function executeGroupsTask(input: ExecuteGroupsTaskInput, ctx: DriverTaskContext): Promise<GroupResult[]> {
+  const { driver, batchId, groups, stageOne } = input;
+  return runKeyGroups(
+    { jobId: driver.jobId, batchId, groups, stageOne },
+    { ports: ctx.ports, job: jobOf(driver, ctx), ...(ctx.cache ? { cache: ctx.cache } : {}) },
+  );
+}
+
 // ── Finish (child): commit, then decide ─────────────────────────────────────────────
 
 export interface FinishTaskInput {
   readonly driver: DriverInfo;
   readonly batch: PlannedBatch;
   readonly results: readonly PartitionResult[];
+  /** Stage 2's results, one array per slot (the ExecuteGroups Map's output); empty on a one-stage batch. */
+  readonly groupResults: readonly (readonly GroupResult[])[];
   readonly loop: LoopState;
   /** When the Express child started (ISO 8601: `$$.Execution.StartTime`). */
   readonly childStartedAt: string;
@@ -166,7 +218,10 @@ export interface FinishTaskResult extends LoopState {
   };
 }
 
-/** Steps 3 and 4 (commit, retention), then what comes next (engine/driver/next-step.ts). */
+/**
+ * Steps 3 and 4 (commit, retention; the commit deletes the batch's exchange objects), then
+ * what comes next (engine/driver/next-step.ts).
+ */
 export async function finishTask(input: FinishTaskInput, ctx: DriverTaskContext): Promise<FinishTaskResult> {
   const { driver, batch } = input;
   const childStartedAt = Date.parse(input.childStartedAt);
@@ -174,7 +229,7 @@ export async function finishTask(input: FinishTaskInput, ctx: DriverTaskContext)
     throw new InvalidArgumentError(`childStartedAt must be an ISO 8601 time, got ${JSON.stringify(input.childStartedAt)}`);
   }
   const commit = await commitBatch(
-    { jobId: driver.jobId, epoch: driver.epoch, batchId: batch.batchId, results: input.results },
+    { jobId: driver.jobId, epoch: driver.epoch, batchId: batch.batchId, results: input.results, groupResults: input.groupResults.flat() },
     { ports: ctx.ports, job: jobOf(driver, ctx) },
   );
   const record = await ctx.registry.get(driver.jobId);

@@ -14,12 +14,13 @@
  * bytes. A batch already committed is not run again: its recorded group states are
  * returned.
  */
-import { InvariantError, NotFoundError } from '../errors.js';
+import { InvariantError, JobSpecError, NotFoundError } from '../errors.js';
+import { keyOfStateKey } from '../job/keyed-groups.js';
 import type { JsonValue } from '../json.js';
 import { BatchStatus, generationOf, type BatchPlan, type GroupResult, type PartitionResult } from '../protocol/batch-records.js';
 import { decodeExchangeSlice } from '../protocol/exchange-format.js';
 import { checkPlannedVersion } from '../protocol/job-versions.js';
-import { keyGroupScope } from '../protocol/key-groups.js';
+import { keyGroupOf, keyGroupScope } from '../protocol/key-groups.js';
 import { splitUnwritableRows, unwritableRowLetters, valueDeadLetterOf } from './batch-outputs.js';
 import { applyMigration, migrationFrom } from './migrate-state.js';
 import type { ExecutorContext } from './run-partition.js';
@@ -93,7 +94,9 @@ async function runGroup(
     ctx.cache?.get(cacheId, scope, baseVersion) ?? (await ports.state.load(jobId, scope, baseVersion, generation));
   const state = new TrackedState(base);
   if (plan.migrateFromVersion !== undefined) {
-    applyMigration(state, base, migrationFrom(job, plan.migrateFromVersion), { jobId, batchId, partition: scope });
+    const migration = migrationFrom(job, plan.migrateFromVersion);
+    applyMigration(state, base, migration, { jobId, batchId, partition: scope });
+    checkKeysStayInGroup(state, { group, keyGroups: plan.keyGroups!, fromVersion: migration.fromVersion, jobId, batchId });
   }
   const outcome = exchangeStagesOf(job, plan).stageTwo({ inputs, state, watermarkMs: plan.watermarkMs });
   const { rows, unwritable } = splitUnwritableRows(outcome.rows);
@@ -131,6 +134,29 @@ async function runGroup(
     stateBytesWritten: written?.bytesWritten ?? 0,
     dueAtWatermarkMs: outcome.dueAtWatermarkMs,
   };
+}
+
+/**
+ * A migration may change keys, but on this path a key's state must stay in the key group
+ * its key hashes to (stage 2 looks for it nowhere else): an entry migrated into another
+ * group's key fails the batch with JobSpecError, as two entries migrated to one key do.
+ */
+function checkKeysStayInGroup(
+  state: TrackedState,
+  where: { group: number; keyGroups: number; fromVersion: number; jobId: string; batchId: number },
+): void {
+  for (const [stateKey] of state.entries()) {
+    const key = keyOfStateKey(stateKey);
+    const belongs = key === null ? null : keyGroupOf(key, where.keyGroups);
+    if (belongs !== where.group) {
+      throw new JobSpecError(
+        `the state migration from version ${where.fromVersion} gives key ${stateKey}, which belongs to ` +
+          `${belongs === null ? 'no key group (it is not a state key of this pipeline)' : `key group ${belongs}`}, ` +
+          `but its entry is in key group ${where.group}: a migration may change values, and keys within their key group only`,
+        { context: { jobId: where.jobId, batchId: where.batchId, key: stateKey } },
+      );
+    }
+  }
 }
 
 function alreadyCommitted(group: number, state: { version: number; rows: number; dueAtWatermarkMs?: number } | undefined): GroupResult {

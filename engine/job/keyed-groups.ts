@@ -34,6 +34,19 @@ export function groupKeyOfStateKey(stateKey: string, windowed: boolean): string 
   }
 }
 
+/** The group key of a state key (`[key]` or `[key, windowStart]`) with its type, or null when it is not one. */
+export function keyOfStateKey(stateKey: string): GroupKey | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stateKey);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed) || parsed.length < 1 || parsed.length > 2) return null;
+  const key: unknown = parsed[0];
+  return typeof key === 'string' || typeof key === 'number' ? key : null;
+}
+
 function parseStateKey(stateKey: string, windowed: boolean): { key: GroupKey; windowStart: number | null } {
   let parsed: unknown;
   try {

@@ -34,11 +34,15 @@ export interface EncodedExchange {
 }
 
 /**
- * The most bytes of one partition's stage-1 output that travel inline in the executor's
- * result rather than through S3: the Step Functions payload limit (256 KiB, for a Map's
- * whole result) less room for the rest of the results, shared by the partitions.
+ * The most bytes of stage-1 output, all partitions together, that travel inline in the
+ * executors' results rather than through S3. Bounded by the Step Functions payload limit
+ * (256 KiB for a state's whole input or output, infra/state-machines/batches-definition.ts):
+ * in the state an inline body is a JSON string, where each quote, backslash and newline of
+ * the JSON Lines is escaped, so it takes up to twice its bytes (128 KiB), and the other
+ * 128 KiB is left for the rest of the batch's state (the plan, stage 1's indexes, the route
+ * and stage 2's results).
  */
-export const INLINE_EXCHANGE_TOTAL_BYTES = 192 * 1024;
+export const INLINE_EXCHANGE_TOTAL_BYTES = 64 * 1024;
 
 /** Whether a stage-1 output of `bytes` goes inline, for a batch of `partitions` partitions. Deterministic in its inputs. */
 export function exchangesInline(bytes: number, partitions: number): boolean {

@@ -109,3 +109,28 @@ export function keyGroupOfScope(scope: string): number | null {
   const match = /^keygroup-(\d{4})$/.exec(scope);
   return match === null ? null : Number(match[1]);
 }
+
+/**
+ * The fast path on Kafka (keyedBy: 'partitionKey'): a key's state lives with the
+ * partition its records arrive on, and Kafka's default partitioner picks that partition
+ * from the key's hash modulo the partition count. Partitions added to the topic move keys
+ * to other partitions, whose state does not hold them: the plan is refused with
+ * JobSpecError before anything is read. (Kinesis reshards keep a key's hash range, and its
+ * state follows it: engine/protocol/lineage.ts.)
+ */
+export function checkPartitionsUnchanged(args: {
+  readonly jobId: string;
+  readonly topic: string;
+  readonly planned: readonly string[];
+  readonly listed: readonly string[];
+}): void {
+  const planned = new Set(args.planned);
+  const added = args.listed.filter((p) => !planned.has(p));
+  if (planned.size === 0 || added.length === 0) return;
+  throw new JobSpecError(
+    `job ${args.jobId} declares keyedBy: 'partitionKey', so each key's state lives with its Kafka partition, ` +
+      `but topic ${args.topic} now has ${args.listed.length} partitions (was ${planned.size}; added ${added.join(', ')}): ` +
+      'Kafka re-routes existing keys to the new partitions, where their state is not. Remove keyedBy to group ' +
+      'through key groups (then replay --regroup moves the state), or recreate the topic with its old partition count',
+  );
+}

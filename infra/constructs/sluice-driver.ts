@@ -19,6 +19,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { DriverSettings, RestartPolicy } from '../../engine/driver/settings.js';
+import { EXCHANGE_PREFIX } from '../../engine/protocol/exchange-format.js';
 import { ENV } from '../../functions/env.js';
 import { PLACEHOLDERS, batchesDefinition, driverDefinition } from '../state-machines/definitions.js';
 import { DRIVER_FUNCTIONS, type DriverFunction, type FunctionSpec } from '../state-machines/functions.js';
@@ -83,8 +84,11 @@ export class SluiceDriver extends Construct {
     const { storage } = props;
     const stack = Stack.of(this);
 
-    // 1. Functions. Every task function reaches the engine's storage; the planner and the
-    //    executors the jobs' streams, the executors the jobs' sinks.
+    // 1. Functions, each with what it touches, next to the environment variable naming it:
+    //    the control tasks and the executors of partitions the engine's storage (grantEngine),
+    //    the planner and those executors the jobs' streams, every executor the jobs' sinks;
+    //    on a two-stage batch stage 1 writes the exchange, stage 2 reads it (with no more than
+    //    it needs: grantStageTwo), Route touches nothing, Finish deletes a committed batch's objects.
     const settingsEnv = environmentOf(props.settings, props.restartPolicy);
     const kafka = props.kafka ?? null;
     const readsKafka = (name: DriverFunction) => kafka !== null && (name === 'plan' || name === 'execute');
@@ -99,31 +103,41 @@ export class SluiceDriver extends Construct {
       startGeneration: make('startGeneration'),
       plan: make('plan'),
       execute: make('execute'),
+      route: make('route'),
+      executeGroups: make('executeGroups'),
       finish: make('finish'),
       endGeneration: make('endGeneration'),
       supervisor: make('supervisor'),
     };
     this.functions = functions;
-    for (const name of ['startGeneration', 'plan', 'execute', 'finish', 'endGeneration'] as const) {
+    for (const name of ['startGeneration', 'plan', 'execute', 'route', 'executeGroups', 'finish', 'endGeneration'] as const) {
+      // Every task function builds the engine's ports from these names; the grants below say what it may do.
       const fn = functions[name];
       fn.addEnvironment(ENV.walTable, storage.walTable.tableName);
       fn.addEnvironment(ENV.deadLetterTable, storage.deadLetterTable.tableName);
       fn.addEnvironment(ENV.checkpointBucket, storage.checkpointBucket.bucketName);
-      storage.grantEngine(fn);
     }
+    for (const name of ['startGeneration', 'plan', 'execute', 'finish', 'endGeneration'] as const) storage.grantEngine(functions[name]);
+    storage.grantExchange(functions.execute, 'write');
+    storage.grantStageTwo(functions.executeGroups);
+    storage.grantExchange(functions.finish, 'delete');
     for (const stream of props.sourceStreams ?? []) {
       stream.grantRead(functions.plan);
       stream.grantRead(functions.execute);
     }
-    for (const table of props.sinkTables ?? []) table.grantReadWriteData(functions.execute);
+    for (const table of props.sinkTables ?? []) {
+      table.grantReadWriteData(functions.execute);
+      // Stage 2 only puts rows (DynamoDbSink: conditional puts, alone or in a transaction).
+      table.grant(functions.executeGroups, 'dynamodb:PutItem');
+    }
     if (kafka !== null) {
       for (const fn of [functions.plan, functions.execute]) {
         for (const [name, value] of Object.entries(kafka.environment)) fn.addEnvironment(name, value);
         kafka.grantRead(fn);
       }
     }
-    // The engine's metrics (functions/metrics.ts): the Finish task per batch, the executor its memory, the supervisor per restart.
-    for (const fn of [functions.execute, functions.finish, functions.supervisor])
+    // The engine's metrics (functions/metrics.ts): the Finish task per batch, the executors their memory, the supervisor per restart.
+    for (const fn of [functions.execute, functions.executeGroups, functions.finish, functions.supervisor])
       fn.addEnvironment(ENV.deployment, props.deployment ?? stack.stackName);
 
     // 2. State machines. The child first: the driver's definition names it.
@@ -141,7 +155,7 @@ export class SluiceDriver extends Construct {
       // cost more in CloudWatch Logs than the whole driver.
       logs: { destination: this.logGroup('BatchesLogs', retention), level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
-    for (const name of ['plan', 'execute', 'finish'] as const) functions[name].grantInvoke(this.batches);
+    for (const name of ['plan', 'execute', 'route', 'executeGroups', 'finish'] as const) functions[name].grantInvoke(this.batches);
 
     // The driver starts its next generation (continue-as-new) by its own ARN: a fixed
     // name gives that ARN without a dependency cycle.
@@ -237,6 +251,11 @@ export class SluiceDriver extends Construct {
         reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
       },
       {
+        id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/${EXCHANGE_PREFIX}*]`,
+        reason:
+          'Exchange objects are exchange/<job>/g<generation>/<batch>/<partition>: stage 1 writes, stage 2 reads and the commit deletes keys derived at run time, under that prefix only, each function one action.',
+      },
+      {
         id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/jobs/*]`,
         reason:
           'State checkpoints are objects under jobs/<job>/state/<partition>/<version>: the engine writes and deletes keys it derives at run time, under that prefix only.',
@@ -249,6 +268,8 @@ export class SluiceDriver extends Construct {
       ...[
         this.functions.plan,
         this.functions.execute,
+        this.functions.route,
+        this.functions.executeGroups,
         this.functions.finish,
         this.functions.startGeneration,
         this.functions.endGeneration,

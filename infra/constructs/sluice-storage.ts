@@ -1,6 +1,7 @@
 /**
  * The engine's durable storage: the write-ahead-log table (the commit point of every
- * batch), the dead-letter table, and the bucket of state checkpoints. Every data store
+ * batch), the dead-letter table, and the bucket of state checkpoints (which also holds the
+ * exchange between the two stages of a batch, under its own prefix). Every data store
  * is encrypted, kept when the stack is deleted (unless a dev stack says otherwise) and
  * reachable over TLS only.
  *
@@ -13,12 +14,21 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DEAD_LETTER_TABLE_KEYS, SINK_TABLE_KEYS, WAL_TABLE_KEYS } from '../../engine/adapters/aws/table-keys.js';
+import { EXCHANGE_PREFIX } from '../../engine/protocol/exchange-format.js';
 
 /**
  * Where the engine keeps state objects in the checkpoint bucket: BlobStateStore's default
  * prefix (`jobs/<job>/state/<partition>/<version>.<kind>`). The engine's grant is scoped to it.
  */
 export const CHECKPOINT_PREFIX = 'jobs/';
+
+/**
+ * How long an exchange object may outlive its batch. The driver deletes a committed
+ * batch's exchange objects itself; this expires what a crash between commit and delete, a
+ * zombie executor or a superseded batch left behind. A day is far longer than any batch
+ * runs (an Express child ends at 5 minutes, and a resumed batch writes its objects again).
+ */
+export const EXCHANGE_EXPIRATION = Duration.days(1);
 
 export interface SluiceStorageProps {
   /**
@@ -67,7 +77,10 @@ export class SluiceStorage extends Construct {
   public readonly walTable: dynamodb.Table;
   /** Records that failed processing: pk = job id, sk = `<partition>#<offset>` (DynamoDbDeadLetterQueue). */
   public readonly deadLetterTable: dynamodb.Table;
-  /** State checkpoints, under {@link CHECKPOINT_PREFIX} (BlobStateStore over S3BlobStore). */
+  /**
+   * State checkpoints, under {@link CHECKPOINT_PREFIX} (BlobStateStore over S3BlobStore), and
+   * the exchange objects of two-stage batches under EXCHANGE_PREFIX (BlobExchangeStore).
+   */
   public readonly checkpointBucket: s3.Bucket;
   /** Receives the checkpoint bucket's server access logs. */
   public readonly accessLogsBucket: s3.IBucket;
@@ -108,6 +121,8 @@ export class SluiceStorage extends Construct {
         // as the job runs, however old, and the engine's retention deletes what the WAL no
         // longer references. Expiring by age would delete live checkpoints.
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // The exchange, and only it, expires by age: its objects are garbage once their batch commits.
+        { id: 'expire-exchange', prefix: EXCHANGE_PREFIX, expiration: EXCHANGE_EXPIRATION },
       ],
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'checkpoint-bucket/',
@@ -125,7 +140,7 @@ export class SluiceStorage extends Construct {
    * only to a caller allowed to list the bucket, and with AccessDenied (403) otherwise.
    * S3BlobStore.get relies on NoSuchKey to return "absent" rather than fail, and that check
    * carries no `s3:prefix`, so a prefix-conditioned grant would not be sure to count. The
-   * bucket holds nothing but checkpoints, so listing it reveals nothing else.
+   * bucket holds nothing but checkpoints and the exchange, so listing it reveals nothing else.
    */
   public grantEngine(grantee: iam.IGrantable): iam.Grant {
     return this.walTable
@@ -145,6 +160,44 @@ export class SluiceStorage extends Construct {
           resourceArns: [this.checkpointBucket.bucketArn],
         }),
       );
+  }
+
+  /**
+   * Grants one kind of access to the exchange objects under EXCHANGE_PREFIX (stage 1's
+   * outputs too large to travel inline, engine/state/exchange-store.ts), and nothing else of
+   * the bucket: `write` for stage 1 (the execute function), `read` for stage 2 (ranged GETs),
+   * `delete` for the commit (the Finish function deletes a committed batch's objects).
+   */
+  public grantExchange(grantee: iam.IGrantable, access: 'write' | 'read' | 'delete'): iam.Grant {
+    const action = { write: 's3:PutObject', read: 's3:GetObject', delete: 's3:DeleteObject' }[access];
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [action],
+      resourceArns: [this.checkpointBucket.arnForObjects(`${EXCHANGE_PREFIX}*`)],
+    });
+  }
+
+  /**
+   * Grants what stage 2 of a two-stage batch needs (engine/executor/run-key-groups.ts) and
+   * no more: read the WAL's items (the batch's plan), put dead letters (BatchWriteItem, the
+   * only call DynamoDbDeadLetterQueue.put makes), get and put the key groups' state objects
+   * under {@link CHECKPOINT_PREFIX} (no delete: retention is the driver's), list the bucket
+   * (see grantEngine: a missing key is NoSuchKey only to a caller that may list), and read
+   * the exchange. The sink tables are granted where they are known (SluiceDriver).
+   */
+  public grantStageTwo(grantee: iam.IGrantable): iam.Grant {
+    return this.walTable
+      .grantReadData(grantee)
+      .combine(this.deadLetterTable.grant(grantee, 'dynamodb:BatchWriteItem'))
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['s3:GetObject', 's3:PutObject'],
+          resourceArns: [this.checkpointBucket.arnForObjects(`${CHECKPOINT_PREFIX}*`)],
+        }),
+      )
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.checkpointBucket.bucketArn] }))
+      .combine(this.grantExchange(grantee, 'read'));
   }
 
   /**

@@ -3,7 +3,7 @@
  * (infra/constructs/sluice-driver.ts) and the local runtime's cost meter (GB-seconds at
  * the configured memory). Plain data: no aws-cdk-lib here.
  */
-import { PLACEHOLDERS, TASK_STATES, type Placeholder } from './definitions.js';
+import { PLACEHOLDERS, TASK_STATES, type Placeholder } from './asl.js';
 
 export interface FunctionSpec {
   /** Handler module, from the repository root (its export is `handler`). */
@@ -34,8 +34,23 @@ export const DRIVER_FUNCTIONS = {
     entry: 'functions/execute.ts',
     memoryMb: 1024,
     timeoutSeconds: 90,
-    description: 'Sluice executor: one partition of one batch',
+    description: 'Sluice executor: one partition of one batch (stage 1 of a two-stage batch)',
     placeholder: PLACEHOLDERS.executeFunction,
+  },
+  route: {
+    entry: 'functions/route.ts',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    description: 'Sluice driver: route a two-stage batch (its active key groups, in slots)',
+    placeholder: PLACEHOLDERS.routeFunction,
+  },
+  executeGroups: {
+    entry: 'functions/execute-groups.ts',
+    // As the executor: a key group's whole state lives in the memory of the call that runs it.
+    memoryMb: 1024,
+    timeoutSeconds: 90,
+    description: 'Sluice executor: stage 2 of a two-stage batch, one slot of key groups',
+    placeholder: PLACEHOLDERS.executeGroupsFunction,
   },
   finish: {
     entry: 'functions/finish.ts',
@@ -66,6 +81,8 @@ export const TASK_FUNCTIONS: Readonly<Record<string, DriverFunction>> = {
   [TASK_STATES.startGeneration]: 'startGeneration',
   [TASK_STATES.plan]: 'plan',
   [TASK_STATES.execute]: 'execute',
+  [TASK_STATES.route]: 'route',
+  [TASK_STATES.executeGroups]: 'executeGroups',
   [TASK_STATES.finish]: 'finish',
   [TASK_STATES.endStopped]: 'endGeneration',
   [TASK_STATES.recordFailure]: 'endGeneration',

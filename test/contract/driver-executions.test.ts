@@ -54,6 +54,8 @@ function steeredRuntime(): { runtime: LocalStepFunctions; release(): void } {
       endGeneration: async () => ({}),
       plan: unused('plan'),
       execute: unused('execute'),
+      route: unused('route'),
+      executeGroups: unused('executeGroups'),
       finish: unused('finish'),
       supervisor: unused('supervisor'),
     },

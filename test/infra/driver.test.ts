@@ -54,6 +54,8 @@ describe('SluiceDriver', () => {
     expect(batches.DefinitionSubstitutions).toMatchObject({
       [PLACEHOLDERS.planFunction]: fn('plan'),
       [PLACEHOLDERS.executeFunction]: fn('execute'),
+      [PLACEHOLDERS.routeFunction]: fn('route'),
+      [PLACEHOLDERS.executeGroupsFunction]: fn('executeGroups'),
       [PLACEHOLDERS.finishFunction]: fn('finish'),
     });
     expect(driver.DefinitionSubstitutions).toMatchObject({
@@ -130,7 +132,7 @@ describe('SluiceDriver', () => {
       invoked(stack.driver.batches)
         .filter((r) => !r.includes(':*'))
         .sort(),
-    ).toEqual([f.plan, f.execute, f.finish].map(arnOf).sort());
+    ).toEqual([f.plan, f.execute, f.route, f.executeGroups, f.finish].map(arnOf).sort());
     expect(
       invoked(stack.driver.driver)
         .filter((r) => !r.includes(':*'))

@@ -405,7 +405,7 @@ describe('npx cdk synth', () => {
       await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], { env, timeout: 120_000 });
       const template = JSON.parse(await readFile(join(out, 'Sluice.template.json'), 'utf8')) as { Resources: Record<string, Json> };
       const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-      expect(functions).toHaveLength(8);
+      expect(functions).toHaveLength(10);
       for (const fn of functions) expect(fn.Properties.Code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
     } finally {
       await rm(out, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import {
   type AslDefinition,
   type AslState,
 } from '../../infra/state-machines/definitions.js';
+import { MAX_STAGE_TWO_SLOTS } from '../../engine/protocol/key-groups.js';
 import { DRIVER_FUNCTIONS, TASK_FUNCTIONS } from '../../infra/state-machines/functions.js';
 
 const validate = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
@@ -96,7 +97,7 @@ describe('the driver state machines', () => {
 
   it('the child sends a fencing error to Fenced, a non-retryable one to FailedPermanently, anything else to Failed', () => {
     const states = allStates(batchesDefinition());
-    for (const name of [TASK_STATES.plan, 'Execute', TASK_STATES.finish]) {
+    for (const name of [TASK_STATES.plan, 'Execute', TASK_STATES.route, 'ExecuteGroups', TASK_STATES.finish]) {
       expect(states.get(name)!.Catch, name).toEqual([
         { ErrorEquals: [ErrorNames.ConcurrentDriverError], ResultPath: '$.error', Next: 'Fenced' },
         { ErrorEquals: [...NON_RETRYABLE_ENGINE_ERRORS], ResultPath: '$.error', Next: 'FailedPermanently' },
@@ -118,6 +119,45 @@ describe('the driver state machines', () => {
     });
     expect(execute.ItemSelector).toEqual({ 'driver.$': '$.driver', 'batchId.$': '$.batch.batchId', 'partition.$': '$$.Map.Item.Value' });
     expect(batchesDefinition().TimeoutSeconds).toBeLessThanOrEqual(300);
+  });
+
+  it('a two-stage batch runs Route, then one stage-2 executor per slot, before Finish; a one-stage batch goes straight on', () => {
+    const states = batchesDefinition().States;
+    expect(states.Execute!.Next).toBe('TwoStage');
+    expect(states.TwoStage).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [{ Variable: '$.batch.twoStage', BooleanEquals: true, Next: TASK_STATES.route }],
+      Default: 'OneStage',
+    });
+    expect(states[TASK_STATES.route]).toMatchObject({
+      Type: 'Task',
+      Resource: `\${${PLACEHOLDERS.routeFunction}}`,
+      Parameters: { 'driver.$': '$.driver', 'batch.$': '$.batch', 'results.$': '$.results' },
+      ResultPath: '$.route',
+      Next: 'ExecuteGroups',
+    });
+    expect(states.ExecuteGroups).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.route.slots',
+      ItemSelector: { 'driver.$': '$.driver', 'batchId.$': '$.batch.batchId', 'groups.$': '$$.Map.Item.Value', 'stageOne.$': '$.results' },
+      MaxConcurrency: MAX_STAGE_TWO_SLOTS,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: TASK_STATES.executeGroups,
+        States: { [TASK_STATES.executeGroups]: { Resource: `\${${PLACEHOLDERS.executeGroupsFunction}}`, End: true } },
+      },
+      ResultPath: '$.groupResults',
+      Next: TASK_STATES.finish,
+    });
+    // The Map's Retry and Catch are the executor's (the same clauses as Execute's).
+    const execute = allStates(batchesDefinition()).get(TASK_STATES.execute)!;
+    const executeGroups = allStates(batchesDefinition()).get(TASK_STATES.executeGroups)!;
+    expect(executeGroups.Retry).toEqual(execute.Retry);
+    expect(executeGroups.TimeoutSeconds).toBe(execute.TimeoutSeconds);
+    expect(states.ExecuteGroups!.Catch).toEqual(states.Execute!.Catch);
+    expect(states.OneStage).toMatchObject({ Type: 'Pass', Result: [], ResultPath: '$.groupResults', Next: TASK_STATES.finish });
+    expect(states[TASK_STATES.finish]!.Parameters).toMatchObject({ 'results.$': '$.results', 'groupResults.$': '$.groupResults' });
   });
 
   it('the driver runs the Express child synchronously and continues as <jobId>-<generation+1>', () => {

@@ -8,6 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_TABLE_KEYS, WAL_TABLE_KEYS } from '../../engine/adapters/aws/table-keys.js';
+import { EXCHANGE_PREFIX } from '../../engine/protocol/exchange-format.js';
 import { SluiceStack, type SluiceStackProps } from '../../infra/stacks/sluice-stack.js';
 import { addSluiceStacks } from '../../infra/sluice-app.js';
 
@@ -164,9 +165,17 @@ describe('SluiceStorage', () => {
       expect(rules).toContainEqual(
         expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
       );
-      for (const rule of rules) {
+      // Only the exchange expires by age (below): no rule without its prefix expires or moves anything.
+      for (const rule of rules.filter((r) => r.Prefix !== EXCHANGE_PREFIX)) {
         expect(Object.keys(rule).filter((key) => /Expiration|Transition/.test(key))).toEqual([]);
       }
+    });
+
+    it('expires exchange objects a day old, under the exchange prefix only (the driver deletes them first)', () => {
+      const { Rules: rules } = (resource(ids.bucket).Properties as { LifecycleConfiguration: { Rules: Json[] } }).LifecycleConfiguration;
+      const expiring = rules.filter((r) => Object.keys(r).some((key) => /Expiration/.test(key)));
+      expect(expiring).toEqual([{ Id: 'expire-exchange', Prefix: 'exchange/', ExpirationInDays: 1, Status: 'Enabled' }]);
+      expect(EXCHANGE_PREFIX).toBe('exchange/');
     });
   });
 

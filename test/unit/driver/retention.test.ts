@@ -2,16 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryPorts } from '../../../engine/adapters/memory/index.js';
 import { runDriver } from '../../../engine/driver/run-driver.js';
 import { count, defineJob, memorySink, memorySource } from '../../../engine/job/index.js';
+import type { BatchPlan } from '../../../engine/protocol/batch-records.js';
+import { keyGroupScope } from '../../../engine/protocol/key-groups.js';
+
+/** The scopes a kept batch builds on, with their base versions: its partitions', or its key groups'. */
+function basesOf(plan: BatchPlan): [string, number][] {
+  if (plan.keyGroups === undefined) return plan.partitions.map((p) => [p.partition, p.baseStateVersion]);
+  return Object.entries(plan.groups ?? {}).map(([group, state]) => [keyGroupScope(Number(group)), state.version]);
+}
 
 describe('retention', () => {
-  it('keeps the last M batches and exactly the state versions they build on', async () => {
+  it.each([
+    ['key groups', { keyGroups: 8 }],
+    ["state per partition (keyedBy: 'partitionKey')", { keyedBy: 'partitionKey' as const }],
+  ])('keeps the last M batches and exactly the state versions they build on: %s', async (_layout, extra) => {
     const ports = createMemoryPorts();
     ports.source.createStream('s', ['p0']);
     const enc = new TextEncoder();
     ports.source.append(
       's',
       'p0',
-      Array.from({ length: 60 }, (_, i) => ({ key: 'k', data: enc.encode(JSON.stringify({ k: `k${i % 5}` })) })),
+      Array.from({ length: 60 }, (_, i) => ({ key: `k${i % 5}`, data: enc.encode(JSON.stringify({ k: `k${i % 5}` })) })),
     );
     const job = defineJob({
       name: 'r',
@@ -22,6 +33,7 @@ describe('retention', () => {
       trigger: { type: 'availableNow' },
       maxRecordsPerPartition: 2,
       checkpoint: { snapshotEvery: 4, retainBatches: 5 },
+      ...extra,
     });
     const outcome = await runDriver(job, ports);
     expect(outcome.batches).toBe(30); // the 30th batch reads the last records and is caught up
@@ -31,13 +43,16 @@ describe('retention', () => {
     expect(kept.map((b) => b.plan.batchId)).toEqual([26, 27, 28, 29, 30]);
     // Every kept batch can still load its base state: nothing it needs was deleted.
     for (const b of kept) {
-      const base = b.plan.partitions[0]!.baseStateVersion;
-      await expect(ports.state.load('r', 'p0', base)).resolves.toBeInstanceOf(Map);
+      for (const [scope, base] of basesOf(b.plan)) await expect(ports.state.load('r', scope, base)).resolves.toBeInstanceOf(Map);
     }
     // And older versions are gone: only the chain from the snapshot below batch 26's base remains.
-    const versions = (await ports.state.listVersions('r', 'p0')).map((v) => v.version);
-    expect(Math.min(...versions)).toBeGreaterThan(1);
-    expect(Math.min(...versions)).toBeLessThanOrEqual(kept[0]!.plan.partitions[0]!.baseStateVersion);
+    const oldestBases = basesOf(kept[0]!.plan);
+    expect(oldestBases.length).toBeGreaterThan(0);
+    for (const [scope, base] of oldestBases) {
+      const versions = (await ports.state.listVersions('r', scope)).map((v) => v.version);
+      expect(Math.min(...versions)).toBeGreaterThan(1);
+      expect(Math.min(...versions)).toBeLessThanOrEqual(base);
+    }
     const rows = await ports.sink(job.sink).scan();
     expect(rows.map((r) => r.value.value)).toEqual([12, 12, 12, 12, 12]);
   });

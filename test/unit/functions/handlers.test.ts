@@ -95,6 +95,7 @@ describe('Lambda handlers', () => {
       pipeline: (events) => events.keyBy((e) => String(e.k)).aggregate(count()),
       sink: memorySink({ name: 'out' }),
       trigger: { type: 'availableNow' },
+      keyedBy: 'partitionKey', // one stage: the executor holds the state
     });
     const { source, name } = ports.memorySourceOf(job.source.spec);
     source.createStream(name, ['p0']);

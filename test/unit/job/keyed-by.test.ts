@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { JobSpecError } from '../../../engine/errors.js';
-import { count } from '../../../engine/job/index.js';
+import { count, defineJob, kafkaSource, memorySink } from '../../../engine/job/index.js';
+import { createTestHarness } from '../../../engine/testing/harness.js';
 import type { SourceRecord } from '../../../engine/ports/source-reader.js';
 import { job, PartitionRun, rec } from './harness.js';
 
@@ -56,5 +57,39 @@ describe("keyedBy: 'partitionKey'", () => {
     expect(() => job({ pipeline: (events) => events.keyBy((e) => e.page).aggregate(count()), keyedBy: 'userId' as never })).toThrow(
       'keyedBy must be \'partitionKey\' or left out, got "userId"',
     );
+  });
+});
+
+describe("keyedBy: 'partitionKey' on Kafka", () => {
+  const perUser = (keyedBy?: 'partitionKey') =>
+    defineJob({
+      name: 'per-user',
+      version: 1,
+      source: kafkaSource({ topic: 'clicks', startingPosition: 'EARLIEST' }),
+      sink: memorySink({ name: 'per-user' }),
+      pipeline: (events) => events.keyBy((e: { user: string }) => e.user).aggregate(count()),
+      trigger: { type: 'availableNow' },
+      ...(keyedBy === undefined ? { keyGroups: 4 } : { keyedBy }),
+    });
+
+  it('refuses to plan once the topic gained partitions: Kafka moves keys to them, away from their state', async () => {
+    const t = createTestHarness(perUser('partitionKey'), { partitions: ['0', '1'] });
+    t.addRecords([{ user: 'u1' }], { partition: '0', key: 'u1' });
+    await t.runBatch();
+    t.ports.kafka.addPartitions('clicks', ['2']);
+    await expect(t.runBatch()).rejects.toThrow(
+      "job per-user declares keyedBy: 'partitionKey', so each key's state lives with its Kafka partition, but topic clicks " +
+        'now has 3 partitions (was 2; added 2)',
+    );
+  });
+
+  it('without the declaration, groups through key groups and reads the new partition', async () => {
+    const t = createTestHarness(perUser(), { partitions: ['0', '1'] });
+    t.addRecords([{ user: 'u1' }], { partition: '0', key: 'u1' });
+    await t.runBatch();
+    t.ports.kafka.addPartitions('clicks', ['2']);
+    t.addRecords([{ user: 'u1' }], { partition: '2', key: 'u1' });
+    await t.runBatch();
+    expect((await t.sinkValues()).u1).toEqual({ key: 'u1', value: 2 });
   });
 });

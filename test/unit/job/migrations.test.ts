@@ -6,8 +6,9 @@ import { JobSpecError } from '../../../engine/errors.js';
 import { count, defineJob, memorySink, memorySource, type JobSpec } from '../../../engine/job/index.js';
 import type { StateMigration } from '../../../engine/job/types.js';
 
-function spec(version: number, migrations?: unknown): JobSpec {
+function spec(version: number, migrations?: unknown, extra: Partial<JobSpec> = {}): JobSpec {
   return {
+    ...extra,
     name: 'counts',
     version,
     source: memorySource({ streamName: 'in' }),
@@ -56,8 +57,12 @@ describe('defineJob migrations', () => {
   });
 });
 
+// The records' partition keys are their keys, so the one-stage layout (state per
+// partition, keyedBy: 'partitionKey') and the default (key groups) both apply.
+const perPartition: Partial<JobSpec> = { keyedBy: 'partitionKey' };
+
 describe('the executor applies a migration', () => {
-  async function ranVersionOne() {
+  async function ranVersionOne(extra: Partial<JobSpec> = perPartition) {
     const ports = createMemoryPorts();
     ports.source.createStream('in', ['p']);
     const add = (keys: string[]) =>
@@ -67,13 +72,13 @@ describe('the executor applies a migration', () => {
         keys.map((k) => ({ key: k, data: new TextEncoder().encode(JSON.stringify({ k })) })),
       );
     add(['a', 'b', 'a']);
-    await runDriver(defineJob(spec(1)), ports, { jobId: 'counts' });
+    await runDriver(defineJob(spec(1, undefined, extra)), ports, { jobId: 'counts' });
     return { ports, add };
   }
 
   it('to the base state of the first batch under the new version, even one with no records', async () => {
     const { ports } = await ranVersionOne();
-    await runDriver(defineJob(spec(2, [toNamed])), ports, { jobId: 'counts' });
+    await runDriver(defineJob(spec(2, [toNamed], perPartition)), ports, { jobId: 'counts' });
     const latest = (await ports.wal.getLatestBatch('counts'))!;
     expect(latest.plan).toMatchObject({ jobVersion: 2, migrateFromVersion: 1 });
     // The batch read nothing, but its state version holds the migrated state.
@@ -94,18 +99,41 @@ describe('the executor applies a migration', () => {
       },
     };
     const merges: StateMigration = { fromVersion: 1, state: (_key, value) => ({ key: '["a"]', value }) };
-    await expect(runDriver(defineJob(spec(2, [throws])), ports, { jobId: 'counts', executorAttempts: 1 })).rejects.toThrow(
+    await expect(runDriver(defineJob(spec(2, [throws], perPartition)), ports, { jobId: 'counts', executorAttempts: 1 })).rejects.toThrow(
       'the state migration from version 1 threw for key ["a"]: Error: boom',
     );
-    await expect(runDriver(defineJob(spec(2, [merges])), ports, { jobId: 'counts', executorAttempts: 1 })).rejects.toThrow(
+    await expect(runDriver(defineJob(spec(2, [merges], perPartition)), ports, { jobId: 'counts', executorAttempts: 1 })).rejects.toThrow(
       'the state migration from version 1 maps two entries to key ["a"]',
     );
     // The failed batch is still planned: it is finished with a migration that works, deterministically.
     add(['b']);
-    await runDriver(defineJob(spec(2, [dropB])), ports, { jobId: 'counts' });
+    await runDriver(defineJob(spec(2, [dropB], perPartition)), ports, { jobId: 'counts' });
     expect((await ports.sink({ type: 'memory', name: 'out' }).scan()).map((r) => [r.key, r.value])).toEqual([
       ['a', { key: 'a', value: 2 }],
       ['b', { key: 'b', n: 1 }],
     ]);
+  });
+
+  it('in key groups: to every group with state, even with no records; a key moved to another group fails the batch', async () => {
+    const { ports } = await ranVersionOne({ keyGroups: 8 });
+    const before = (await ports.wal.getLatestBatch('counts'))!.commit!.groups!;
+    expect(Object.keys(before)).toHaveLength(2); // 'a' and 'b' hash to two of the 8 groups
+    const merges: StateMigration = { fromVersion: 1, state: (_key, value) => ({ key: '["a"]', value }) };
+    await expect(
+      runDriver(defineJob(spec(2, [merges], { keyGroups: 8 })), ports, { jobId: 'counts', executorAttempts: 1 }),
+    ).rejects.toThrow(
+      /the state migration from version 1 gives key \["a"\], which belongs to key group \d, but its entry is in key group \d/,
+    );
+    // The failed batch is still planned: a migration that works finishes it.
+    await runDriver(defineJob(spec(2, [toNamed], { keyGroups: 8 })), ports, { jobId: 'counts' });
+    const latest = (await ports.wal.getBatch('counts', 2))!;
+    expect(latest.plan).toMatchObject({ jobVersion: 2, migrateFromVersion: 1 });
+    const groups = latest.commit!.groups!;
+    expect(Object.keys(groups)).toEqual(Object.keys(before));
+    const states = await Promise.all(
+      Object.entries(groups).map(([g, state]) => ports.state.load('counts', `keygroup-000${g}`, state.version)),
+    );
+    expect(Object.values(groups).map((g) => g.version)).toEqual([latest.plan.batchId, latest.plan.batchId]);
+    expect(Object.fromEntries(states.flatMap((state) => [...state]))).toEqual({ '["a"]': { n: 2 }, '["b"]': { n: 1 } });
   });
 });
