@@ -1,4 +1,5 @@
 import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
+import { systemClock } from '../../engine/adapters/system-clock.js';
 import { scenarioJob, type WorldFactory } from './scenario.js';
 
 /** A scenario world on the memory adapters: the scenario's events on the shards of a memory stream. */
@@ -17,4 +18,10 @@ export const memoryScenarioWorld: WorldFactory = async (events, partitions, name
     );
   }
   return { ports, job, jobId: `job-${name}` };
+};
+
+/** memoryScenarioWorld on the system clock, for the driver state machines, whose clocks ($$.Execution.StartTime, Wait states) are real. */
+export const realTimeMemoryScenarioWorld: WorldFactory = async (events, partitions, name, layout) => {
+  const world = await memoryScenarioWorld(events, partitions, name, layout);
+  return { ...world, ports: { ...world.ports, clock: systemClock } };
 };
