@@ -18,8 +18,12 @@
  * partition in the plan's order, merged (`a`) or added (`v`) to the group's state; then
  * the output and eviction rules of the one-stage path (KeyedGroups.finish) over the
  * group's state. A row that fails (its aggregate throws) becomes a failure of its
- * partition and offset; on the path without a combiner the other values of its record
- * stand, in other key groups (a record's values are atomic within a key group only).
+ * partition and offset. Without a combiner, a record's values in one key group stand or
+ * fail together (its consecutive `v` rows of one offset), but its values in other key
+ * groups stand: a record's values are atomic within a key group only. And stage 1 already
+ * counted its event time towards the batch's max event time (and its late values), which
+ * the one-stage path leaves out for a failed record: a record whose value fails here
+ * still moves the watermark.
  *
  * Both are deterministic in their inputs, as the one-stage path is: no clock, no
  * randomness, rows in record order, sink rows sorted by key.
@@ -107,18 +111,23 @@ export function compileExchangeStages(plan: PipelinePlan, decode: Decoder, outpu
     const groups = new KeyedGroups(input.state, aggregator, plan.window);
     const failures: ValueFailure[] = [];
     for (const { partition, rows } of input.inputs) {
-      for (const json of rows) {
+      // A record's values in this group are consecutive rows (stage 1 writes them together
+      // and the exchange keeps its order): they are applied as one, as on the one-stage path.
+      let failedOffset: string | null = null;
+      rows.forEach((json, i) => {
         const row = json as ExchangeValue;
+        if ('v' in row && row.o === failedOffset) return; // its record failed on an earlier value
         try {
           if ('a' in row) groups.merge(row.k, row.w, row.a);
           else groups.add(row.k, row.w, cloneJson(row.v));
-          groups.commitRecord();
+          if ('a' in row || !sameRecord(row, rows[i + 1])) groups.commitRecord();
         } catch (error) {
           if (!(error instanceof StageFailure)) throw error;
           groups.discardRecord();
+          failedOffset = row.o;
           failures.push({ partition, offset: row.o, stage: error.stage, reason: error.reason, value: json });
         }
-      }
+      });
     }
     const rows: SinkRow[] = groups.finish(outputMode, input.watermarkMs);
     rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -126,4 +135,9 @@ export function compileExchangeStages(plan: PipelinePlan, decode: Decoder, outpu
   }
 
   return Object.freeze({ combines, stageOne, stageTwo });
+}
+
+/** Whether the next row of a slice is another value of the same record. */
+function sameRecord(row: ExchangeValue, next: JsonValue | undefined): boolean {
+  return next !== undefined && 'v' in (next as ExchangeValue) && (next as ExchangeValue).o === row.o;
 }

@@ -38,6 +38,9 @@ export class BlobExchangeStore implements ExchangeStore {
    * Bytes [start, end) of an exchange object. A missing object was deleted because its
    * batch committed while this reader ran late (a zombie or a slow retry): the error is
    * retryable, and the retry finds the batch committed and returns its recorded result.
+   * An object shorter than the range is being written again, by a twin of its stage 1,
+   * on a store whose writes are not atomic (s3rver truncates a file and then writes it;
+   * S3 itself never shows half an object): retryable too, the twin writes the same bytes.
    */
   async readSlice(key: string, start: number, end: number): Promise<Buffer> {
     const bytes = await this.blobs.getRange(key, start, end);
@@ -45,6 +48,13 @@ export class BlobExchangeStore implements ExchangeStore {
       throw new TransientError(`exchange object ${key} is gone: its batch has committed since this executor started`, {
         context: { key },
       });
+    }
+    if (bytes.byteLength < end - start) {
+      throw new TransientError(
+        `exchange object ${key} ends at byte ${start + bytes.byteLength}, before the end of the range [${start}, ${end}) its index names: ` +
+          'it is being written again',
+        { context: { key, start, end } },
+      );
     }
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }

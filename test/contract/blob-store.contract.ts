@@ -48,6 +48,13 @@ export function describeBlobStoreContract(name: string, makeAdapter: () => Promi
       expect(await store.getRange('jobs/a/missing', 0, 0)).toBeNull();
     });
 
+    it("gives the bytes a range holds of an object shorter than it: those before the object's end, none past it", async () => {
+      await store.put('jobs/a/short', bytes('0123456789'));
+      expect(await store.getRange('jobs/a/short', 6, 20)).toEqual(bytes('6789'));
+      expect(await store.getRange('jobs/a/short', 10, 20)).toEqual(new Uint8Array());
+      expect(await store.getRange('jobs/a/short', 12, 20)).toEqual(new Uint8Array());
+    });
+
     it("does not share the caller's buffer", async () => {
       const body = bytes('before');
       await store.put('k', body);

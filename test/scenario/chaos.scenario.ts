@@ -8,7 +8,15 @@ import type { JobRegistry } from '../../engine/ports/job-registry.js';
 import { JobState } from '../../engine/ports/job-registry.js';
 import { TASK_STATES } from '../../infra/state-machines/definitions.js';
 import { seededRandom } from '../../jobs/clickstream/generate.js';
-import { assertExactlyOnce, scenarioEvents, type ScenarioWorld, type WorldFactory } from '../support/scenario.js';
+import { keyGroupState } from '../support/key-group-state.js';
+import {
+  assertExactlyOnce,
+  scenarioEvents,
+  spreadPages,
+  type ScenarioLayout,
+  type ScenarioWorld,
+  type WorldFactory,
+} from '../support/scenario.js';
 
 /**
  * The chaos suite: the scenario job run through the driver state machines on the local
@@ -22,8 +30,21 @@ export function describeChaos(
   makeWorld: WorldFactory,
   makeRegistry: (world: ScenarioWorld) => Promise<JobRegistry> | JobRegistry,
   seeds: readonly number[],
+  options: {
+    /**
+     * Where the job keeps its state (default 'partitions'). With key groups every page
+     * comes from every partition, the batches run in two stages, the chaos hits the
+     * executors of both (execute and executeGroups), and every key's state must end in
+     * its own key group only.
+     */
+    readonly layout?: ScenarioLayout;
+  } = {},
 ): void {
-  const events = scenarioEvents();
+  const layout = options.layout ?? 'partitions';
+  const twoStage = layout !== 'partitions';
+  const events = twoStage ? spreadPages(scenarioEvents()) : scenarioEvents();
+  /** The executors the chaos hits: stage 1's, and stage 2's on the two-stage path. */
+  const executes = (fn: string) => fn === 'execute' || (twoStage && fn === 'executeGroups');
   const drivers: LocalDriver[] = [];
   afterEach(async () => {
     await Promise.all(drivers.splice(0).map((d) => d.close()));
@@ -40,7 +61,7 @@ export function describeChaos(
     name: string,
     options: Partial<LocalDriverOptions> & { observe?: (driver: LocalDriver, type: string, execution: string, state: string) => void } = {},
   ): Promise<Run> {
-    const world = await makeWorld(events, 3, name);
+    const world = await makeWorld(events, 3, name, layout);
     const catalog: JobCatalog = { scenario: { description: 'the scenario clickstream job', create: () => world.job } };
     const commits = new Map<number, number>();
     const registry = await makeRegistry(world);
@@ -73,13 +94,14 @@ export function describeChaos(
     expect(job, JSON.stringify(job)).toMatchObject({ state: JobState.STOPPED, reason: 'caught-up' });
     await run.driver.stepFunctions.settled();
     await assertExactlyOnce(run.world, events);
+    if (twoStage) await keyGroupState(run.world.ports, run.world.jobId);
     // Every batch up to the last was committed exactly once (by one Finish task).
     const latest = (await run.world.ports.wal.getLatestBatch(run.world.jobId))!.plan.batchId;
     expect([...run.commits.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
     for (const [batchId, times] of run.commits) expect(times, `batch ${batchId}`).toBe(1);
   }
 
-  describe(`chaos through the driver state machines (${adapter})`, { timeout: 180_000 }, () => {
+  describe(`chaos through the driver state machines (${adapter}${twoStage ? `, ${layout}` : ''})`, { timeout: 180_000 }, () => {
     it('a clean run: one generation, every batch committed once', async () => {
       const run = await start('clean');
       await run.driver.launch({ jobId: run.world.jobId, jobName: 'scenario' });
@@ -114,7 +136,7 @@ export function describeChaos(
         let failures = 0;
         const run = await start(`fail-${seed}`, {
           wrapLambda: (fn, lambda) => async (event) => {
-            if (fn !== 'execute') return lambda(event);
+            if (!executes(fn)) return lambda(event);
             const roll = random();
             if (roll < 0.15) {
               failures += 1;
@@ -139,7 +161,7 @@ export function describeChaos(
       const run = await start('twice', {
         duplicateChildren: true,
         wrapLambda: (fn, lambda) => async (event) => {
-          if (fn !== 'execute') return lambda(event);
+          if (!executes(fn)) return lambda(event);
           executions += 2;
           const [, second] = await Promise.all([lambda(event), lambda(event)]);
           return second;

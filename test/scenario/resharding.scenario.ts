@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { runDriver } from '../../engine/driver/run-driver.js';
 import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/index.js';
 import type { JobDefinition } from '../../engine/job/types.js';
-import type { EnginePorts } from '../../engine/ports/index.js';
 import { BatchStatus } from '../../engine/protocol/batch-records.js';
 import { replayJob } from '../../engine/replay/replay-job.js';
 import { listCheckpoints } from '../../engine/checkpoints/checkpoints.js';
@@ -10,23 +9,8 @@ import { formatCheckpointListing } from '../../cli/format/checkpoints.js';
 import { RETENTION_EVERY_BATCHES } from '../../engine/driver/commit-batch.js';
 import { seededRandom } from '../../jobs/clickstream/generate.js';
 import { CRASH_POINTS, SimulatedCrash, withCrash, type CrashPoint } from '../support/crash.js';
-
-/** A stream that can change shape: the adapter under test provides it. */
-export interface ReshardWorld {
-  readonly ports: EnginePorts;
-  readonly streamName: string;
-  readonly sinkTable: string;
-  /** The stream's shards when created (two). */
-  readonly shards: readonly string[];
-  /** Appends records routed by their key, as Kinesis routes (MD5 into a shard's hash key range), or by their explicit hash key. */
-  append(records: readonly { key: string; data: Uint8Array; explicitHashKey?: string }[]): Promise<void>;
-  /** Splits a shard in the middle of its range; returns the two children. */
-  split(shard: string): Promise<string[]>;
-  /** Merges two adjacent shards; returns the child. */
-  merge(a: string, b: string): Promise<string>;
-}
-
-export type ReshardWorldFactory = (name: string) => Promise<ReshardWorld>;
+import { keyGroupState } from '../support/key-group-state.js';
+import type { ReshardWorld, ReshardWorldFactory } from '../support/reshard-world.js';
 
 const PAGES = Array.from({ length: 24 }, (_, i) => `/page-${i}`);
 const CAP = 25;
@@ -40,13 +24,20 @@ export type Routing = 'md5' | 'explicit' | 'explicit-undeclared';
 
 const explicitHashKey = (page: string) => ((BigInt(PAGES.indexOf(page)) * 2n ** 128n) / BigInt(PAGES.length) + 12_345n).toString();
 
-/** Views per page over all time: state follows each page's records across a reshard. */
-function viewsJob(
+/**
+ * Views per page over all time: state follows each page's records across a reshard, or,
+ * with `keyGroups`, stays in the page's key group whichever shard its records come from.
+ */
+export function viewsJob(
   world: ReshardWorld,
-  retainBatches = 50,
-  routing: Routing = 'md5',
-  upgrade?: Pick<JobDefinition, 'version' | 'migrations'>,
+  options: {
+    readonly retainBatches?: number;
+    readonly routing?: Routing;
+    readonly upgrade?: Pick<JobDefinition, 'version' | 'migrations'>;
+    readonly keyGroups?: number;
+  } = {},
 ): JobDefinition {
+  const { retainBatches = 50, routing = 'md5', upgrade, keyGroups } = options;
   return defineJob({
     name: 'views-per-page',
     version: upgrade?.version ?? 1,
@@ -57,6 +48,7 @@ function viewsJob(
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: CAP,
     checkpoint: { snapshotEvery: 3, retainBatches },
+    ...(keyGroups === undefined ? {} : { keyGroups }),
   });
 }
 
@@ -84,9 +76,9 @@ function expectedCounts(all: readonly { key: string }[]): Map<string, number> {
  * merge the two children; more records; run to the end. A driver may crash in the batch
  * that finishes a parent or the one that starts its children; a new driver recovers.
  * The sink must hold each page's exact count, and each page's state must live in exactly
- * one open shard.
+ * one open shard (with key groups: in its own key group, and in no shard).
  */
-async function runStory(
+export async function runStory(
   world: ReshardWorld,
   crash: { point: CrashPoint; batchId: number } | null,
   job: JobDefinition = viewsJob(world),
@@ -132,17 +124,8 @@ async function runStory(
   // Parents are retired once read to their end; the merged child and shard 1 remain.
   expect(Object.keys(last.plan.finished).sort()).toEqual([c1, c2, world.shards[0]].sort());
   expect(last.plan.partitions.map((p) => p.partition).sort()).toEqual([merged, world.shards[1]].sort());
-  // Each page's state lives in exactly one open shard, and holds its full count.
-  const owners = new Map<string, number>();
-  for (const p of last.plan.partitions) {
-    const version = last.commit!.partitions[p.partition]!.stateVersion;
-    for (const [stateKey, value] of await world.ports.state.load(jobId, p.partition, version)) {
-      const page = (JSON.parse(stateKey) as [string])[0];
-      expect(owners.has(page), `${page} has state in two shards`).toBe(false);
-      owners.set(page, value as number);
-    }
-  }
-  expect(owners).toEqual(expected);
+  // Each page's state lives in exactly one place, and holds its full count.
+  expect(await stateCounts(world, jobId)).toEqual(expected);
   return actual as Map<string, number>;
 }
 
@@ -155,9 +138,8 @@ async function runStory(
 async function runVersionChangeAcrossReshard(world: ReshardWorld): Promise<void> {
   const jobId = 'views';
   const v1 = viewsJob(world);
-  const v2 = viewsJob(world, 50, 'md5', {
-    version: 2,
-    migrations: [{ fromVersion: 1, state: (key, value) => ({ key, value: (value as number) + 1_000 }) }],
+  const v2 = viewsJob(world, {
+    upgrade: { version: 2, migrations: [{ fromVersion: 1, state: (key, value) => ({ key, value: (value as number) + 1_000 }) }] },
   });
   const first = events(1, 300, 'md5');
   expect(new Set(first.map((e) => e.key)).size, 'every page is counted before the version changes').toBe(PAGES.length);
@@ -185,13 +167,22 @@ async function runVersionChangeAcrossReshard(world: ReshardWorld): Promise<void>
   expect(await stateCounts(world, jobId)).toEqual(expected);
 }
 
-/** Each page's count in the job's open shards' state after its latest committed batch. */
+/**
+ * Each page's count in the job's state after its latest committed batch: in exactly one
+ * open shard, or, with key groups, in its own key group only (keyGroupState).
+ */
 async function stateCounts(world: ReshardWorld, jobId: string): Promise<Map<string, number>> {
-  const last = (await world.ports.wal.listBatches(jobId)).at(-1)!;
   const counts = new Map<string, number>();
+  const pageOf = (stateKey: string) => (JSON.parse(stateKey) as [string])[0];
+  const last = (await world.ports.wal.listBatches(jobId)).at(-1)!;
+  if (last.plan.keyGroups !== undefined) {
+    for (const [stateKey, value] of await keyGroupState(world.ports, jobId)) counts.set(pageOf(stateKey), value as number);
+    return counts;
+  }
   for (const p of last.plan.partitions) {
     for (const [stateKey, value] of await world.ports.state.load(jobId, p.partition, last.commit!.partitions[p.partition]!.stateVersion)) {
-      counts.set((JSON.parse(stateKey) as [string])[0], value as number);
+      expect(counts.has(pageOf(stateKey)), `${pageOf(stateKey)} has state in two shards`).toBe(false);
+      counts.set(pageOf(stateKey), value as number);
     }
   }
   return counts;
@@ -204,7 +195,7 @@ async function stateCounts(world: ReshardWorld, jobId: string): Promise<Map<stri
  */
 async function runStoryWithRetention(world: ReshardWorld): Promise<void> {
   const retainBatches = 4;
-  const job = viewsJob(world, retainBatches);
+  const job = viewsJob(world, { retainBatches });
   const expected = await runStory(world, null, job);
   const jobId = 'views';
   const batches = await world.ports.wal.listBatches(jobId);
@@ -254,12 +245,12 @@ export function describeReshardScenarios(
 
     it('follows producers that route with ExplicitHashKey when the job declares their routing', async () => {
       const world = await makeWorld('explicit');
-      await runStory(world, null, viewsJob(world, 50, 'explicit'), 'explicit');
+      await runStory(world, null, viewsJob(world, { routing: 'explicit' }), 'explicit');
     });
 
     it('misplaces state when producers route with ExplicitHashKey and the job does not say how (why hashKeyOf exists)', async () => {
       const world = await makeWorld('explicit-undeclared');
-      await expect(runStory(world, null, viewsJob(world, 50, 'explicit-undeclared'), 'explicit-undeclared')).rejects.toThrow(
+      await expect(runStory(world, null, viewsJob(world, { routing: 'explicit-undeclared' }), 'explicit-undeclared')).rejects.toThrow(
         /expected Map/,
       );
     });
@@ -280,10 +271,14 @@ export function describeReshardScenarios(
   });
 }
 
-/** Crash points around the reshard: the batches right after the split (4..6) and after the merge. */
-export function reshardCrashes(random: () => number, count: number): { point: CrashPoint; batchId: number }[] {
+/** Crash points (of `points`) around the reshard: the batches right after the split (4..6) and after the merge. */
+export function reshardCrashes(
+  random: () => number,
+  count: number,
+  points: readonly CrashPoint[] = CRASH_POINTS,
+): { point: CrashPoint; batchId: number }[] {
   return Array.from({ length: count }, () => ({
-    point: CRASH_POINTS[Math.floor(random() * CRASH_POINTS.length)]!,
+    point: points[Math.floor(random() * points.length)]!,
     batchId: 4 + Math.floor(random() * 8),
   }));
 }

@@ -1,4 +1,4 @@
-import type { EnginePorts } from '../../engine/ports/index.js';
+import type { EnginePorts, ExchangeStore } from '../../engine/ports/index.js';
 import type { Sink, SinkSpec } from '../../engine/ports/sink.js';
 
 /**
@@ -15,7 +15,32 @@ export const CRASH_POINTS = [
   'after-sink-write',
   'after-commit',
 ] as const;
-export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+/**
+ * The step boundaries of a two-stage batch (engine/protocol/stage-two.ts), in order: stage
+ * 1 reads, writes its exchange object and its dead letters; stage 2 writes each key
+ * group's state version and sink rows (a crash after the first group's write leaves the
+ * others unwritten or half written); then the commit, the deletion of the batch's exchange
+ * objects, and retention. "before-commit" dies after every stage-2 result came back and
+ * before the commit is written.
+ */
+export const TWO_STAGE_CRASH_POINTS = [
+  'after-plan',
+  'after-range-record',
+  'after-exchange-write',
+  'after-dead-letters',
+  'after-state-write',
+  'mid-sink-write',
+  'after-sink-write',
+  'before-commit',
+  'after-commit',
+  'after-exchange-delete',
+] as const;
+
+export type CrashPoint = (typeof CRASH_POINTS)[number] | (typeof TWO_STAGE_CRASH_POINTS)[number];
+
+/** The points reached only when stage 1's output goes through the exchange store (too large to go inline). */
+export const EXCHANGE_STORE_CRASH_POINTS: readonly CrashPoint[] = ['after-exchange-write', 'after-exchange-delete'];
 
 /** Not a SluiceError and not retried: it stands for the whole process dying. */
 export class SimulatedCrash extends Error {
@@ -66,7 +91,9 @@ export function withCrash(ports: EnginePorts, plan: CrashPlan): EnginePorts & { 
         };
       },
     });
-  const { wal, state, deadLetters } = ports;
+  const { wal, state, deadLetters, exchange } = ports;
+  /** The batch of an exchange object's key (`…/<batch>/<partition>`, exchangeObjectKey). */
+  const batchOfExchangeKey = (key: string): number => Number(key.split('/').at(-2));
   const sources: EnginePorts['sources'] = (spec) => guard(ports.sources(spec));
   const sinks = (spec: SinkSpec): Sink => {
     const inner = ports.sinks(spec);
@@ -112,6 +139,7 @@ export function withCrash(ports: EnginePorts, plan: CrashPlan): EnginePorts & { 
         return recorded;
       },
       async commitBatch(jobId, commit) {
+        fire('before-commit', commit.batchId);
         const outcome = await wal.commitBatch(jobId, commit);
         fire('after-commit', commit.batchId);
         return outcome;
@@ -128,6 +156,20 @@ export function withCrash(ports: EnginePorts, plan: CrashPlan): EnginePorts & { 
         return written;
       },
     }),
+    exchange: {
+      keyOf: (args) => exchange.keyOf(args),
+      ...guard<Omit<ExchangeStore, 'keyOf'>>({
+        readSlice: (key: string, start: number, end: number) => exchange.readSlice(key, start, end),
+        async put(key: string, body: Uint8Array) {
+          await exchange.put(key, body);
+          fire('after-exchange-write', batchOfExchangeKey(key));
+        },
+        async delete(keys: readonly string[]) {
+          await exchange.delete(keys);
+          if (keys.length > 0) fire('after-exchange-delete', batchOfExchangeKey(keys[0]!));
+        },
+      }),
+    },
     deadLetters: guard({
       list: (jobId) => deadLetters.list(jobId),
       page: (jobId, options) => deadLetters.page(jobId, options),

@@ -3,9 +3,9 @@ import { scenarioJob, type WorldFactory } from './scenario.js';
 
 /**
  * A scenario world on DynamoDB Local, kinesalite and s3rver, through the real SDK clients:
- * its own tables, bucket and stream, the scenario's events on their shards.
+ * its own tables, bucket and stream, the scenario's events on their shards, the job in `layout`.
  */
-export const awsScenarioWorld: WorldFactory = async (events, partitions, name) => {
+export const awsScenarioWorld: WorldFactory = async (events, partitions, name, layout) => {
   const [ports, sinkTable, streamName] = await Promise.all([createTestPorts(), createTestSinkTable(), createTestStream(partitions)]);
   const hashKeys = await shardHashKeys(streamName);
   const shards = [...hashKeys.keys()].sort();
@@ -19,5 +19,5 @@ export const awsScenarioWorld: WorldFactory = async (events, partitions, name) =
       hashKeys,
     );
   }
-  return { ports, job: scenarioJob({ streamName, sinkTable }), jobId: `job-${name}` };
+  return { ports, job: scenarioJob({ streamName, sinkTable, ...(layout === undefined ? {} : { layout }) }), jobId: `job-${name}` };
 };

@@ -11,6 +11,8 @@ import {
   type GeneratedEvent,
 } from '../../jobs/clickstream/generate.js';
 import { CLICKSTREAM_JOB, clickstreamJob } from '../../jobs/clickstream/job.js';
+import { count, defineJob, dynamoDbSink, kinesisSource, reduce, tumbling } from '../../engine/job/index.js';
+import { keyGroupScope } from '../../engine/protocol/key-groups.js';
 
 /** A small clickstream: 3 partitions, ~10 batches per partition at 40 records per batch. */
 export const SCENARIO_STREAM: ClickstreamSettings = {
@@ -29,6 +31,18 @@ export const SCENARIO_STREAM: ClickstreamSettings = {
 };
 export const SCENARIO_CAP = 40;
 
+/**
+ * Where the scenario's job keeps its keyed state. 'partitions': per partition (the
+ * one-stage path), each page on one partition. The others: in SCENARIO_KEY_GROUPS key
+ * groups (the two-stage path), every page on every partition (spreadPages); stage 1's
+ * output goes inline ('key-groups-inline': count(), one partial per page and window), or
+ * through the exchange store ('key-groups-store': a count by reduce without merge, whose
+ * values carry 2 KB each, so a partition's full batch is over the inline limit).
+ */
+export type ScenarioLayout = 'partitions' | 'key-groups-inline' | 'key-groups-store';
+export const SCENARIO_KEY_GROUPS = 4;
+const EXCHANGE_PADDING = 'x'.repeat(2_048);
+
 /** One isolated set of ports with the scenario's stream loaded. */
 export interface ScenarioWorld {
   readonly ports: EnginePorts;
@@ -36,20 +50,56 @@ export interface ScenarioWorld {
   readonly jobId: string;
 }
 
-/** Builds worlds on one kind of adapter (memory, or AWS on the local stand-ins). */
-export type WorldFactory = (events: readonly GeneratedEvent[], partitions: number, name: string) => Promise<ScenarioWorld>;
+/** Builds worlds on one kind of adapter (memory, or AWS on the local stand-ins), the job in `layout` (default 'partitions'). */
+export type WorldFactory = (
+  events: readonly GeneratedEvent[],
+  partitions: number,
+  name: string,
+  layout?: ScenarioLayout,
+) => Promise<ScenarioWorld>;
 
 export function scenarioEvents(settings: ClickstreamSettings = SCENARIO_STREAM): GeneratedEvent[] {
   assertUnambiguous(settings, { maxRecordsPerPartition: SCENARIO_CAP, allowedLatenessMs: CLICKSTREAM_JOB.allowedLatenessMs });
   return generateClickstream(settings);
 }
 
-/** The scenario's job; `source` replaces the Kinesis stream (a Kafka topic). */
-export function scenarioJob(names: { streamName?: string; sinkTable: string; source?: JobSource }): JobDefinition {
-  return clickstreamJob({
-    ...names,
-    maxRecordsPerPartition: SCENARIO_CAP,
-    checkpoint: { snapshotEvery: 3, retainBatches: 4 },
+/**
+ * Every page on every partition: the generator names a page after its partition
+ * (`/p1/page-3`); without that part (`/page-3`) each page's clicks come from all of them.
+ */
+export function spreadPages(events: readonly GeneratedEvent[]): GeneratedEvent[] {
+  return events.map((e) => ({
+    ...e,
+    page: e.page?.replace(/^\/p\d+\//, '/') ?? null,
+    payload: e.payload.replace(/"\/p\d+\/page-/g, '"/page-'),
+  }));
+}
+
+/** The scenario's job, its state laid out as `layout` says; `source` replaces the Kinesis stream (a Kafka topic). */
+export function scenarioJob(names: { streamName?: string; sinkTable: string; source?: JobSource; layout?: ScenarioLayout }): JobDefinition {
+  const { layout = 'partitions', ...rest } = names;
+  const settings = { maxRecordsPerPartition: SCENARIO_CAP, checkpoint: { snapshotEvery: 3, retainBatches: 4 } };
+  if (layout === 'partitions') return clickstreamJob({ ...rest, ...settings });
+  const { windowMs, allowedLatenessMs } = CLICKSTREAM_JOB;
+  const throughStore = layout === 'key-groups-store';
+  return defineJob({
+    name: 'page-views',
+    version: 1,
+    source: rest.source ?? kinesisSource({ streamName: rest.streamName ?? CLICKSTREAM_JOB.streamName, startingPosition: 'EARLIEST' }),
+    pipeline: (events) =>
+      events
+        .map((e: { page?: unknown; ts?: unknown }) => {
+          if (typeof e.page !== 'string' || typeof e.ts !== 'number') throw new TypeError('a click needs a page and a ts');
+          return { page: e.page, ts: e.ts, ...(throughStore ? { padding: EXCHANGE_PADDING } : {}) };
+        })
+        .withWatermark((e) => e.ts, { allowedLatenessMs })
+        .keyBy((e) => e.page)
+        .window(tumbling({ sizeMs: windowMs }))
+        .aggregate(throughStore ? reduce({ initial: 0, add: (n: number) => n + 1 }) : count()),
+    sink: dynamoDbSink({ tableName: rest.sinkTable }),
+    trigger: { type: 'availableNow' },
+    keyGroups: SCENARIO_KEY_GROUPS,
+    ...settings,
   });
 }
 
@@ -96,7 +146,7 @@ export async function committedMetrics(world: ScenarioWorld): Promise<{ records:
 }
 
 /**
- * The committed state of every partition after batch `batchId` (default: the latest), for
+ * The committed state of every partition and key group after batch `batchId` (default: the latest), for
  * comparing a crashed run with a clean one. Compare at the same batch: a recovery may run
  * one more, empty, batch than a clean run, whose watermark evicts more windows.
  */
@@ -110,6 +160,10 @@ export async function committedState(
   const out: Record<string, Record<string, unknown>> = {};
   for (const [partition, p] of Object.entries(record.commit.partitions)) {
     out[partition] = Object.fromEntries(await world.ports.state.load(world.jobId, partition, p.stateVersion));
+  }
+  for (const [group, g] of Object.entries(record.commit.groups ?? {})) {
+    const scope = keyGroupScope(Number(group));
+    out[scope] = Object.fromEntries(await world.ports.state.load(world.jobId, scope, g.version));
   }
   return { batchId: record.plan.batchId, state: out };
 }

@@ -122,6 +122,11 @@ export function isNotFound(error: unknown): boolean {
   return isAny(error, NOT_FOUND);
 }
 
+/** A GET whose byte range starts at or past the object's end (HTTP 416, InvalidRange): the object has no bytes there. */
+export function isRangeNotSatisfiable(error: unknown): boolean {
+  return metadataOf(error).$metadata?.httpStatusCode === 416;
+}
+
 /** A create found the resource there already (or being created): ResourceInUseException, BucketAlreadyOwnedByYou, ExecutionAlreadyExists... */
 export function isAlreadyExists(error: unknown): boolean {
   return isAny(error, ALREADY_EXISTS);

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { InvariantError, TransientError } from '../../errors.js';
 import type { BlobStore } from '../../ports/blob-store.js';
-import { isNotFound } from './aws-errors.js';
+import { isNotFound, isRangeNotSatisfiable } from './aws-errors.js';
 
 /** DeleteObjects takes at most 1,000 keys. */
 const DELETE_LIMIT = 1_000;
@@ -68,6 +68,8 @@ export class S3BlobStore implements BlobStore {
       return Body === undefined ? new Uint8Array() : await Body.transformToByteArray();
     } catch (error) {
       if (isNotFound(error)) return null;
+      // The object is shorter than the range's start: it holds none of its bytes (as a shorter range gives those it holds).
+      if (isRangeNotSatisfiable(error)) return new Uint8Array();
       throw error;
     }
   }

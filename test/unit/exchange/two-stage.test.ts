@@ -103,6 +103,37 @@ describe('two-stage batches (key groups and the exchange)', () => {
     expect(batch.deadLetters[0]).toMatchObject({ partition: 'p0', stage: 'aggregate', reason: expect.stringContaining('bad user') });
   });
 
+  it("applies a record's values in one key group together: when one fails, none of them counts", async () => {
+    const job = defineJob<View & { tries: number[] }>({
+      name: 'attempts',
+      version: 1,
+      source: memorySource({ streamName: 'views' }),
+      sink: memorySink({ name: 'attempts' }),
+      pipeline: (views) =>
+        views
+          .flatMap((v) => v.tries.map((n) => ({ ...v, bytes: n })))
+          .keyBy((v) => v.country)
+          .aggregate(
+            reduce<View, number>({
+              initial: 0,
+              add: (acc, v) => {
+                if (v.bytes! < 0) throw new Error('negative bytes');
+                return acc + v.bytes!;
+              },
+            }),
+          ),
+      keyGroups: 2,
+    });
+    const t = createTestHarness(job, { partitions: ['p0', 'p1'] });
+    t.addRecords([{ user: 'u1', country: 'fr', tries: [1, 2] }], { partition: 'p0' });
+    t.addRecords([{ user: 'u2', country: 'fr', tries: [10, -1, 20] }], { partition: 'p1' });
+    const batch = await t.runBatch();
+    expect(await t.sinkValues()).toEqual({ fr: { key: 'fr', value: 3 } });
+    expect(batch.deadLetters).toHaveLength(1);
+    expect(batch.deadLetters[0]).toMatchObject({ partition: 'p1', stage: 'aggregate', reason: expect.stringContaining('negative bytes') });
+    expect(batch.commit.metrics.deadLetters).toBe(1);
+  });
+
   it('emits a window in append mode once the watermark passes it, in a batch with no input for its group', async () => {
     const job = defineJob<View>({
       name: 'windows',
