@@ -20,7 +20,7 @@ describeChaos(
       ports.source.append(
         streamName,
         `p${p}`,
-        mine.map((e) => ({ key: e.page ?? 'none', data: encoder.encode(e.payload) })),
+        mine.map((e) => ({ key: e.user, data: encoder.encode(e.payload) })),
       );
     }
     return { ports, job: scenarioJob({ streamName, sinkTable: `sink-${name}` }), jobId: `job-${name}` };

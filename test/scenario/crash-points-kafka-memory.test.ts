@@ -17,7 +17,7 @@ describeCrashScenarios(
       ports.kafka.append(
         'clicks',
         ids[p]!,
-        mine.map((e) => ({ key: e.page ?? 'none', data: encoder.encode(e.payload) })),
+        mine.map((e) => ({ key: e.user, data: encoder.encode(e.payload) })),
       );
     }
     return { ports, job, jobId: `job-${name}` };

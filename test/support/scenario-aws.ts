@@ -15,7 +15,7 @@ export const awsScenarioWorld: WorldFactory = async (events, partitions, name) =
     await appendToShard(
       streamName,
       shards[p]!,
-      mine.map((e) => ({ key: e.page ?? 'none', data: encoder.encode(e.payload) })),
+      mine.map((e) => ({ key: e.user, data: encoder.encode(e.payload) })),
       hashKeys,
     );
   }

@@ -16,7 +16,8 @@ import { CLICKSTREAM_JOB, clickstreamJob } from '../../jobs/clickstream/job.js';
 export const SCENARIO_STREAM: ClickstreamSettings = {
   events: 1_200,
   partitions: 3,
-  pagesPerPartition: 3,
+  pages: 9,
+  usersPerPartition: 50,
   startMs: Date.UTC(2026, 10, 1),
   spacingMs: 200,
   seed: 7,
