@@ -3,7 +3,7 @@
 /** npm run bench: the demo's events, and the empty batches timed each way. */
 export const BENCH_DEFAULTS = { events: 60_000, emptyBatches: 20 } as const;
 
-/** npm run bench:state: the state sizes measured (keys per partition) and the records of the measured batch. */
+/** npm run bench:state: the state sizes measured (keys per key group) and the records of the measured batch. */
 export const STATE_SCALE_DEFAULTS = { keys: [10_000, 100_000, 1_000_000], records: 1_000 } as const;
 
 /** The executor's memory in infra/state-machines/functions.ts. */

@@ -35,6 +35,8 @@ export async function runEndToEnd(args: {
   readonly windowMs: number;
   readonly requests: RequestCounter;
   readonly progress: Progress;
+  /** What the job counts per window (default page): the check counts the same from the input. */
+  readonly groupBy?: 'page' | 'user';
 }): Promise<EndToEndResult> {
   const { ports, job, progress } = args;
   if (job.sink.type !== 'dynamodb') throw new InvalidArgumentError('the benchmark job writes a DynamoDB sink');
@@ -61,7 +63,7 @@ export async function runEndToEnd(args: {
   const ms = last - started;
   const records = recordsOf.reduce((a, b) => a + b, 0);
   const requests = args.requests.since(before);
-  const problems = await checkSink(ports, job, args.events, args.windowMs);
+  const problems = await checkSink(ports, job, expectedCounts(args.events, args.windowMs, args.groupBy ?? 'page').counts);
   return {
     job: job.name,
     records,
@@ -78,8 +80,7 @@ export async function runEndToEnd(args: {
 }
 
 /** Differences between the sink and the counts computed from the generated input alone. */
-async function checkSink(ports: AwsPorts, job: JobDefinition, events: readonly GeneratedEvent[], windowMs: number): Promise<string[]> {
-  const expected = expectedCounts(events, windowMs).counts;
+async function checkSink(ports: AwsPorts, job: JobDefinition, expected: ReadonlyMap<string, number>): Promise<string[]> {
   const rows = await ports.sinks(job.sink).scan();
   const problems: string[] = [];
   const actual = new Map(rows.map((r) => [r.key, r.value.value]));

@@ -86,7 +86,7 @@ export async function writeClickstream(
   const generated = generateClickstream(settings);
   const encoder = new TextEncoder();
   const records = generated.map((e) => ({
-    key: e.page ?? 'unknown',
+    key: e.user,
     data: encoder.encode(e.payload),
     explicitHashKey: hashKeys[e.partitionIndex]!,
   }));

@@ -36,6 +36,13 @@ export interface BenchReport {
   readonly stateBytes: { readonly default: StateBytesResult; readonly snapshotEveryBatch: StateBytesResult };
   /** The run with a snapshot every batch, end to end (for its records/s). */
   readonly snapshotEveryBatchRun: EndToEndResult;
+  /**
+   * One job counting views per user (the stream's partition key) run twice on the same
+   * stream: through key groups and the exchange, and on the fast path (keyedBy:
+   * 'partitionKey', one stage). `exchangeShare`: the part of the exchange run's time the
+   * fast path did not need, 1 - fastPath.seconds / exchange.seconds.
+   */
+  readonly twoStage: { readonly exchange: EndToEndResult; readonly fastPath: EndToEndResult; readonly exchangeShare: number };
   readonly totalSeconds: number;
 }
 
@@ -116,6 +123,26 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     });
     const stateEveryBatch = analyseStateWrites(second.blobs, snapshotJob.name, snapshotJob.checkpoint.snapshotEvery);
 
+    const perUser = (name: string, keyedBy?: 'partitionKey') =>
+      clickstreamJob({ name, sinkTable: `${CLICKSTREAM_JOB.sinkTable}-${name}`, groupBy: 'user', ...(keyedBy ? { keyedBy } : {}) });
+    const exchangeJob = perUser('user-views-exchange');
+    const fastPathJob = perUser('user-views-fast-path', 'partitionKey');
+    const twoStageRun = (j: typeof exchangeJob) =>
+      runEndToEnd({
+        ports: first.ports,
+        job: j,
+        events: input.events,
+        windowMs: CLICKSTREAM_JOB.windowMs,
+        requests: env.requests,
+        progress,
+        groupBy: 'user',
+      });
+    progress(
+      `5. the exchange and the fast path: ${exchangeJob.name} (${exchangeJob.keyGroups} key groups), then ${fastPathJob.name} (one stage)`,
+    );
+    const exchange = await twoStageRun(exchangeJob);
+    const fastPath = await twoStageRun(fastPathJob);
+
     return {
       machine,
       note: STAND_IN_NOTE,
@@ -137,6 +164,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       emptyBatch,
       stateBytes: { default: stateDefault, snapshotEveryBatch: stateEveryBatch },
       snapshotEveryBatchRun,
+      twoStage: { exchange, fastPath, exchangeShare: 1 - fastPath.seconds / exchange.seconds },
       totalSeconds: (performance.now() - started) / 1000,
     };
   } finally {

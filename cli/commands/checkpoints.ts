@@ -68,7 +68,7 @@ export function checkpointsCommand(name = 'checkpoints'): Command {
     .option('--partition <p>', 'the partition (a shard id, a Kafka partition)')
     .option(
       '--group <g>',
-      'the key group, for a job whose state lives in key groups (0 to 1023)',
+      `the key group, for a job whose state lives in key groups (0 to ${MAX_KEY_GROUPS - 1})`,
       integer({ min: 0, max: MAX_KEY_GROUPS - 1 }),
     )
     .option('--version <v>', 'the state version (0 is the empty state)', integer({ min: 0 }))

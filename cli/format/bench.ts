@@ -133,6 +133,29 @@ export function formatReport(r: BenchReport): string {
     ),
   );
   out.push('  (the two runs ran one after the other: their records/s differ by run order and machine load too, not only by snapshots)');
+  const { exchange: x, fastPath: f } = r.twoStage;
+  const requestsPerBatch = (run: EndToEndResult) => Object.values(run.requests).reduce((a, b) => a + b, 0) / run.batches;
+  out.push('', '5. The exchange and the fast path: views per user per window (the partition key), the same stream twice');
+  out.push(
+    ...table(
+      [
+        ['  ', `key groups (${x.job})`, `keyedBy: 'partitionKey' (${f.job})`],
+        ['  records/s', int(x.recordsPerSecond), int(f.recordsPerSecond)],
+        ['  batches', int(x.batches), int(f.batches)],
+        ['  AWS requests per batch', fixed(requestsPerBatch(x), 1), fixed(requestsPerBatch(f), 1)],
+        [
+          '  batch ms median / p95 (with records)',
+          `${ms(x.dataBatchMs.median)} / ${ms(x.dataBatchMs.p95)}`,
+          `${ms(f.dataBatchMs.median)} / ${ms(f.dataBatchMs.p95)}`,
+        ],
+        ['  sink check', x.exact ? 'exact' : `FAILED (${x.problems.length})`, f.exact ? 'exact' : `FAILED (${f.problems.length})`],
+      ],
+      'lr',
+    ),
+  );
+  out.push(
+    `  the exchange's share of the two-stage run's time: ${fixed(r.twoStage.exchangeShare * 100, 0)} % (1 - fast path seconds / exchange seconds)`,
+  );
   return out.join('\n');
 }
 

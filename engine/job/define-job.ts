@@ -1,6 +1,6 @@
 import { JobSpecError } from '../errors.js';
 import type { SinkSpec } from '../ports/sink.js';
-import { checkKeyGroups } from '../protocol/key-groups.js';
+import { checkKeyGroups, DEFAULT_KEY_GROUPS } from '../protocol/key-groups.js';
 import { compilePipeline } from './compile.js';
 import { checkSink, checkSource } from './connectors.js';
 import type { SourceRecord } from '../ports/source-reader.js';
@@ -67,8 +67,9 @@ export interface JobSpec<T = any, N extends DecodeName = 'json'> {
   /**
    * The number of key groups a keyed job's state lives in (docs/key-groups.md): each
    * batch then groups every key's values from all partitions in one place, whatever
-   * partition they arrived on. Fixed for the life of the job's checkpoint; 1 to 1,024.
-   * Only for keyed pipelines without keyedBy: 'partitionKey'.
+   * partition they arrived on. Fixed for the life of the job's checkpoint; 1 to 256,
+   * default 8. Only for keyed pipelines without keyedBy: 'partitionKey' (which keep their
+   * state with each partition instead).
    */
   readonly keyGroups?: number;
 }
@@ -154,9 +155,12 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
   });
 }
 
-/** The job's key groups: only a pipeline that groups through the exchange has them. */
+/**
+ * The job's key groups: a pipeline that groups through the exchange has them (DEFAULT_KEY_GROUPS
+ * unless it says otherwise), the others none.
+ */
 function checkJobKeyGroups(value: unknown, pipeline: CompiledPipeline, keyedBy: KeyedBy | undefined): number | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined) return pipeline.exchange === undefined ? undefined : DEFAULT_KEY_GROUPS;
   if (pipeline.exchange === undefined) {
     const why =
       keyedBy === 'partitionKey'

@@ -22,8 +22,15 @@ export type KeyGroupKey = string | number;
 
 /** The default number of key groups (the design record says why 8). */
 export const DEFAULT_KEY_GROUPS = 8;
-/** The most key groups a job may have: a plan lists its active groups, and 1,024 keeps it small. */
-export const MAX_KEY_GROUPS = 1024;
+/**
+ * The most key groups a job may have. Every active group's stage-2 result, and every
+ * (partition, group) pair of stage 1's index, travels through the Step Functions state
+ * of a batch, whose limit is 256 KiB (infra/state-machines/batches-definition.ts has the
+ * envelope): 256 groups on 8 partitions fit with room to spare, 1,024 active groups do not.
+ */
+export const MAX_KEY_GROUPS = 256;
+/** The most (partition, key group) pairs a batch may have, for the same envelope: a plan beyond it is refused. */
+export const MAX_GROUP_PARTITION_PAIRS = 2048;
 /** Stage-2 executor calls per batch at most: the inline Map's concurrency limit. */
 export const MAX_STAGE_TWO_SLOTS = 40;
 
@@ -60,6 +67,20 @@ export function checkKeyGroups(keyGroups: unknown, where = 'keyGroups'): number 
     );
   }
   return keyGroups;
+}
+
+/**
+ * A batch of `partitions` partitions over `keyGroups` key groups must fit the driver's
+ * payload envelope (MAX_GROUP_PARTITION_PAIRS): a plan that would not is refused with
+ * JobSpecError before anything runs, rather than failing inside Step Functions.
+ */
+export function checkPayloadEnvelope(args: { jobId: string; keyGroups: number; partitions: number }): void {
+  if (args.keyGroups * args.partitions <= MAX_GROUP_PARTITION_PAIRS) return;
+  throw new JobSpecError(
+    `job ${args.jobId} would run a batch over ${args.partitions} partitions and ${args.keyGroups} key groups: ` +
+      `${args.partitions * args.keyGroups} (partition, key group) pairs, above the ${MAX_GROUP_PARTITION_PAIRS} a batch's ` +
+      'state machine payload holds; use fewer key groups (replay --regroup) or fewer partitions',
+  );
 }
 
 /**

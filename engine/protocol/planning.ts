@@ -122,7 +122,7 @@ import {
   type PartitionPlan,
 } from './batch-records.js';
 import { checkPlannedVersion, finishedJobVersionsAfter, inheritedStates, stateMigrationFor } from './job-versions.js';
-import { checkStateLayoutUnchanged } from './key-groups.js';
+import { checkPayloadEnvelope, checkStateLayoutUnchanged } from './key-groups.js';
 import { lineageOf, type PartitionLineage } from './lineage.js';
 import { resolveStartingPosition, type StartingPosition } from './offsets.js';
 import { nextWatermark } from './watermark.js';
@@ -223,6 +223,7 @@ export function planNextBatch(args: {
       ...(closed ? { closed } : {}),
     };
   });
+  if (keyGroups !== undefined) checkPayloadEnvelope({ jobId: args.jobId, keyGroups, partitions: partitions.length });
   const batchId = previous ? previous.plan.batchId + 1 : FIRST_BATCH_ID;
   const handedOver = handOver(previous?.plan.handedOver ?? {}, lineage.finished, partitions, batchId);
   const maxEventTimeMs = commit?.maxEventTimeMs ?? null;

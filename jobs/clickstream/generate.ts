@@ -2,10 +2,14 @@
  * A deterministic synthetic clickstream for the demo, the benchmarks and the
  * exactly-once tests, with the expected result computed from the input alone.
  *
- * Events are spread round-robin over the partitions, each partition owning its own pages
- * (a key's records share a partition, as keyed state requires), one event every
- * `spacingMs` of event time. So every partition advances through event time at the same
- * pace, and the watermark a batch sees is never far from the event time of its records.
+ * The stream is partitioned by user, as a producer that keys records by user id would
+ * write it: event i goes to partition `i mod partitions` and its user is one of that
+ * partition's users (user index ≡ partition, mod partitions), while its page is any of the
+ * site's pages. So every page's views arrive on every partition, and counting views per
+ * page needs key groups (docs/key-groups.md), the classic group-by on a key the producer
+ * did not partition by. One event every `spacingMs` of event time, round-robin: every
+ * partition advances through event time at the same pace, and the watermark a batch sees
+ * is never far from the event time of its records.
  * That makes every event's fate independent of where batches happen to be cut:
  *
  *   ok          on time
@@ -22,6 +26,8 @@ export type EventKind = 'ok' | 'late' | 'too-late' | 'malformed' | 'no-page';
 
 export interface GeneratedEvent {
   readonly partitionIndex: number;
+  /** The record's partition key: the user the producer partitions by. */
+  readonly user: string;
   readonly page: string | null;
   readonly eventTimeMs: number;
   readonly kind: EventKind;
@@ -31,7 +37,10 @@ export interface GeneratedEvent {
 export interface ClickstreamSettings {
   readonly events: number;
   readonly partitions: number;
-  readonly pagesPerPartition: number;
+  /** Pages of the site, shared by all partitions. */
+  readonly pages: number;
+  /** Users per partition. */
+  readonly usersPerPartition: number;
   readonly startMs: number;
   readonly spacingMs: number;
   readonly seed: number;
@@ -47,7 +56,8 @@ export interface ClickstreamSettings {
 export const DEFAULT_CLICKSTREAM: ClickstreamSettings = {
   events: 60_000,
   partitions: 4,
-  pagesPerPartition: 6,
+  pages: 24,
+  usersPerPartition: 1250,
   startMs: Date.UTC(2026, 10, 1, 12, 0, 0),
   spacingMs: 5,
   seed: 42,
@@ -71,8 +81,13 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function pageName(partitionIndex: number, n: number): string {
-  return `/p${partitionIndex}/page-${n}`;
+export function pageName(n: number): string {
+  return `/page-${n}`;
+}
+
+/** User n of partition `partitionIndex`: the partition is the user's index mod the partition count. */
+export function userName(partitionIndex: number, n: number, partitions: number): string {
+  return `u${partitionIndex + n * partitions}`;
 }
 
 export function generateClickstream(settings: ClickstreamSettings = DEFAULT_CLICKSTREAM): GeneratedEvent[] {
@@ -83,8 +98,8 @@ export function generateClickstream(settings: ClickstreamSettings = DEFAULT_CLIC
   for (let i = 0; i < settings.events; i += 1) {
     const partitionIndex = i % settings.partitions;
     const now = settings.startMs + i * settings.spacingMs;
-    const page = pageName(partitionIndex, Math.floor(rnd() * settings.pagesPerPartition));
-    const user = `u${Math.floor(rnd() * 5000)}`;
+    const page = pageName(Math.floor(rnd() * settings.pages));
+    const user = userName(partitionIndex, Math.floor(rnd() * settings.usersPerPartition), settings.partitions);
     const roll = rnd();
     let kind: EventKind = 'ok';
     let eventTimeMs = now;
@@ -102,7 +117,7 @@ export function generateClickstream(settings: ClickstreamSettings = DEFAULT_CLIC
       kind === 'malformed'
         ? `{"page":"${page}","ts":${eventTimeMs}` // truncated JSON
         : JSON.stringify(kind === 'no-page' ? { user, ts: eventTimeMs } : { page, user, ts: eventTimeMs });
-    events.push({ partitionIndex, page: kind === 'no-page' || kind === 'malformed' ? null : page, eventTimeMs, kind, payload });
+    events.push({ partitionIndex, user, page: kind === 'no-page' || kind === 'malformed' ? null : page, eventTimeMs, kind, payload });
   }
   return events;
 }
@@ -134,7 +149,7 @@ export interface ExpectedResult {
 }
 
 /** The expected sink, computed from the generated events alone (no engine code involved). */
-export function expectedCounts(events: readonly GeneratedEvent[], windowMs: number): ExpectedResult {
+export function expectedCounts(events: readonly GeneratedEvent[], windowMs: number, by: 'page' | 'user' = 'page'): ExpectedResult {
   const counts = new Map<string, number>();
   let deadLetters = 0;
   let tooLate = 0;
@@ -144,7 +159,7 @@ export function expectedCounts(events: readonly GeneratedEvent[], windowMs: numb
     else if (e.kind === 'too-late') tooLate += 1;
     else {
       const windowStart = Math.floor(e.eventTimeMs / windowMs) * windowMs;
-      const key = `${e.page}#${windowStart}`;
+      const key = `${by === 'page' ? e.page : e.user}#${windowStart}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
       counted += 1;
     }

@@ -1,7 +1,7 @@
 /**
  * The demo's input on Kafka: the generated clickstream produced to a 4-partition topic of
- * librdkafka's mock cluster, event i to partition `partitionIndex` (each partition owns
- * its pages: a key's records share a partition, as keyed state requires).
+ * librdkafka's mock cluster, event i to partition `partitionIndex`, keyed by its user (the
+ * stream is partitioned by user; the job counts per page, through key groups).
  *
  * The mock keeps its records in memory only, so every start of the demo produces the
  * input again, in the same order, into a fresh mock: each partition gets the same records
@@ -63,7 +63,7 @@ export async function writeKafkaInput(
   await produceRecords(
     await clients.kafka(),
     topic,
-    events.map((e) => ({ partition: e.partitionIndex, key: e.page ?? 'unknown', value: e.payload })),
+    events.map((e) => ({ partition: e.partitionIndex, key: e.user, value: e.payload })),
     {
       onProgress: (stored, total) => {
         if (stored - shown >= 20_000 || stored === total) {

@@ -172,7 +172,7 @@ async function ensureInput(runtime: LocalRuntime, settings: ClickstreamSettings,
   await putAllRecords(
     kinesis,
     CLICKSTREAM_JOB.streamName,
-    events.map((e) => ({ key: e.page ?? 'unknown', data: encoder.encode(e.payload), explicitHashKey: hashKeys[e.partitionIndex]! })),
+    events.map((e) => ({ key: e.user, data: encoder.encode(e.payload), explicitHashKey: hashKeys[e.partitionIndex]! })),
     {
       onProgress: (stored, total) => {
         if (stored - shown >= 10_000 || stored === total) {

@@ -34,7 +34,7 @@ describeCrashScenarios(
       await cluster.produce(
         topic,
         p,
-        mine.map((e) => ({ key: e.page, value: e.payload })),
+        mine.map((e) => ({ key: e.page ?? 'none', value: e.payload })),
         { batchSize: 50 },
       );
     }

@@ -13,9 +13,11 @@ import type { KafkaClients } from '../../engine/adapters/kafka/kafka-clients.js'
 import { KafkaSourceReader, type KafkaAdmin } from '../../engine/adapters/kafka/kafka-source-reader.js';
 import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
 import { commitBatch } from '../../engine/driver/commit-batch.js';
+import { runStageTwo } from '../../engine/driver/run-driver.js';
 import { planBatch } from '../../engine/driver/plan-batch.js';
 import { runDriver } from '../../engine/driver/run-driver.js';
 import { startDriver } from '../../engine/driver/start-driver.js';
+import { runKeyGroups } from '../../engine/executor/run-key-groups.js';
 import { runPartition } from '../../engine/executor/run-partition.js';
 import { DataLossError } from '../../engine/errors.js';
 import { count, defineJob, dynamoDbSink, kafkaSource } from '../../engine/job/index.js';
@@ -143,7 +145,10 @@ function describeDataLoss(adapter: string, makeWorld: () => Promise<World>): voi
       const results = await Promise.all(
         planned.partitions.map((partition) => (partition === '0' ? first : runPartition({ ...input, partition }, ctx))),
       );
-      const commit = await commitBatch({ jobId: 'views', epoch, batchId: planned.batchId, results }, ctx);
+      const stageTwo = await runStageTwo(planned, results, (groups) =>
+        runKeyGroups({ jobId: 'views', batchId: planned.batchId, groups, stageOne: results }, ctx),
+      );
+      const commit = await commitBatch({ jobId: 'views', epoch, batchId: planned.batchId, results, ...stageTwo }, ctx);
       expect(commit.metrics.skippedOffsets).toBe(15);
       const stored = await world.ports.wal.getBatch('views', planned.batchId);
       expect(stored!.commit!.partitions['0']).toMatchObject({ end: { startedAt: '40' }, nextStart: { type: 'AT_OFFSET', offset: '50' } });

@@ -1,7 +1,7 @@
 import { appendToShard, createTestPorts, createTestSinkTable, createTestStream, shardHashKeys } from '../support/aws.js';
 import { describeRegroupScenarios } from './regroup.scenario.js';
 import { describeKeyGroupReplayScenarios } from './replay-key-groups.scenario.js';
-import { describeReplayScenarios, type ReplayWorldFactory } from './replay.scenario.js';
+import { describeReplayScenarios, userOf, type ReplayWorldFactory } from './replay.scenario.js';
 
 const awsWorld: ReplayWorldFactory = async () => {
   const [ports, streamName] = await Promise.all([createTestPorts(), createTestStream(2)]);
@@ -15,7 +15,7 @@ const awsWorld: ReplayWorldFactory = async () => {
       await appendToShard(
         streamName,
         shards[index]!,
-        payloads.map((p) => ({ key: 'k', data: encoder.encode(p) })),
+        payloads.map((p) => ({ key: userOf(p), data: encoder.encode(p) })),
         hashKeys,
       );
     },

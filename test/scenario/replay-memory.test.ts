@@ -6,7 +6,7 @@ import { replayJob } from '../../engine/replay/replay-job.js';
 import { CRASH_POINTS, SimulatedCrash, withCrash } from '../support/crash.js';
 import { describeRegroupScenarios } from './regroup.scenario.js';
 import { describeKeyGroupReplayScenarios } from './replay-key-groups.scenario.js';
-import { CAP, describeReplayScenarios, userCounts, type ReplayWorldFactory } from './replay.scenario.js';
+import { CAP, describeReplayScenarios, userCounts, userOf, type ReplayWorldFactory } from './replay.scenario.js';
 
 const memoryWorld: ReplayWorldFactory = async () => {
   const ports = createMemoryPorts();
@@ -21,7 +21,7 @@ const memoryWorld: ReplayWorldFactory = async () => {
       ports.source.append(
         'clicks',
         partitions[index]!,
-        payloads.map((p) => ({ key: 'k', data: encoder.encode(p) })),
+        payloads.map((p) => ({ key: userOf(p), data: encoder.encode(p) })),
       );
     },
     async sinkTable() {

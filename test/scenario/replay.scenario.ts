@@ -108,7 +108,20 @@ export function userCounts(args: {
     maxRecordsPerPartition: args.cap ?? CAP,
     checkpoint: { snapshotEvery: 3, retainBatches: args.retainBatches ?? 50 },
     ...(args.migrations ? { migrations: args.migrations } : {}),
+    // These scenarios replay state kept per partition (each user's clicks come on one
+    // partition, keyed by the user); replay-key-groups.scenario.ts replays key groups.
+    keyedBy: 'partitionKey',
   });
+}
+
+/** A record's partition key in these worlds: its user (the producer partitions by user), 'none' for a malformed one. */
+export function userOf(payload: string): string {
+  try {
+    const user = (JSON.parse(payload) as { user?: unknown }).user;
+    return typeof user === 'string' ? user : 'none';
+  } catch {
+    return 'none';
+  }
 }
 
 /** Version 2 keeps { views } where version 1 kept a number: its migration converts the state. */

@@ -31,7 +31,7 @@ interface View {
 export const TO_VIEWS: StateMigration = { fromVersion: 1, state: (key, value) => ({ key, value: { views: value } }) };
 
 /**
- * Counts views per user; `keyGroups` puts the state in key groups (else per partition);
+ * Counts views per user; `keyGroups` puts the state in key groups (else per partition, keyedBy: 'partitionKey');
  * `mergeless` counts with a reduce that has no merge; version 2 counts under `views`
  * and migrates version 1's state (TO_VIEWS).
  */
@@ -59,7 +59,7 @@ export function viewCounts(args: {
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: CAP,
     checkpoint: { snapshotEvery: 3, retainBatches: 50 },
-    ...(args.keyGroups === undefined ? {} : { keyGroups: args.keyGroups }),
+    ...(args.keyGroups === undefined ? { keyedBy: 'partitionKey' as const } : { keyGroups: args.keyGroups }),
   });
 }
 

@@ -18,7 +18,8 @@ import { keyGroupScope } from '../../engine/protocol/key-groups.js';
 export const SCENARIO_STREAM: ClickstreamSettings = {
   events: 1_200,
   partitions: 3,
-  pagesPerPartition: 3,
+  pages: 9,
+  usersPerPartition: 50,
   startMs: Date.UTC(2026, 10, 1),
   spacingMs: 200,
   seed: 7,
@@ -33,7 +34,7 @@ export const SCENARIO_CAP = 40;
 
 /**
  * Where the scenario's job keeps its keyed state. 'partitions': per partition (the
- * one-stage path), each page on one partition. The others: in SCENARIO_KEY_GROUPS key
+ * one-stage path, keyedBy: 'partitionKey'), each page on one partition. The others: in SCENARIO_KEY_GROUPS key
  * groups (the two-stage path), every page on every partition (spreadPages); stage 1's
  * output goes inline ('key-groups-inline': count(), one partial per page and window), or
  * through the exchange store ('key-groups-store': a count by reduce without merge, whose
@@ -58,15 +59,22 @@ export type WorldFactory = (
   layout?: ScenarioLayout,
 ) => Promise<ScenarioWorld>;
 
+/**
+ * The scenario's clickstream with each page on one partition: the generator's pages
+ * (`/page-3`) come from every partition, and these are named after theirs (`/p1/page-3`),
+ * so the one-stage layout ('partitions', keyedBy: 'partitionKey' with the page as the
+ * records' key) can keep each page's state with its partition. spreadPages undoes it.
+ */
 export function scenarioEvents(settings: ClickstreamSettings = SCENARIO_STREAM): GeneratedEvent[] {
   assertUnambiguous(settings, { maxRecordsPerPartition: SCENARIO_CAP, allowedLatenessMs: CLICKSTREAM_JOB.allowedLatenessMs });
-  return generateClickstream(settings);
+  return generateClickstream(settings).map((e) => ({
+    ...e,
+    page: e.page === null ? null : `/p${e.partitionIndex}${e.page}`,
+    payload: e.payload.replace(/"\/page-/g, `"/p${e.partitionIndex}/page-`),
+  }));
 }
 
-/**
- * Every page on every partition: the generator names a page after its partition
- * (`/p1/page-3`); without that part (`/page-3`) each page's clicks come from all of them.
- */
+/** Every page on every partition, as the generator makes them: each page's clicks come from all partitions. */
 export function spreadPages(events: readonly GeneratedEvent[]): GeneratedEvent[] {
   return events.map((e) => ({
     ...e,
@@ -79,7 +87,7 @@ export function spreadPages(events: readonly GeneratedEvent[]): GeneratedEvent[]
 export function scenarioJob(names: { streamName?: string; sinkTable: string; source?: JobSource; layout?: ScenarioLayout }): JobDefinition {
   const { layout = 'partitions', ...rest } = names;
   const settings = { maxRecordsPerPartition: SCENARIO_CAP, checkpoint: { snapshotEvery: 3, retainBatches: 4 } };
-  if (layout === 'partitions') return clickstreamJob({ ...rest, ...settings });
+  if (layout === 'partitions') return clickstreamJob({ ...rest, ...settings, keyedBy: 'partitionKey' });
   const { windowMs, allowedLatenessMs } = CLICKSTREAM_JOB;
   const throughStore = layout === 'key-groups-store';
   return defineJob({

@@ -164,6 +164,6 @@ describe('two-stage batches (key groups and the exchange)', () => {
 
   it('refuses keyGroups on a job whose state is per partition or that keeps none', () => {
     expect(() => countPerCountry({ keyedBy: 'partitionKey' })).toThrow(/keyGroups sets the key groups.*keyedBy: 'partitionKey'/);
-    expect(() => countPerCountry({ keyGroups: 0 })).toThrow(/keyGroups must be an integer from 1 to 1024, got 0/);
+    expect(() => countPerCountry({ keyGroups: 0 })).toThrow(/keyGroups must be an integer from 1 to 256, got 0/);
   });
 });

@@ -13,6 +13,7 @@ import {
   keyGroupOf,
   keyGroupOfHash,
   keyHashOf,
+  checkPayloadEnvelope,
   MAX_KEY_GROUPS,
 } from '../../../engine/protocol/key-groups.js';
 
@@ -95,7 +96,7 @@ describe('checkKeyGroups', () => {
     for (const bad of [0, -1, 1.5, MAX_KEY_GROUPS + 1, '8', null, undefined, Number.NaN]) {
       expect(() => checkKeyGroups(bad)).toThrow(JobSpecError);
     }
-    expect(() => checkKeyGroups(0)).toThrow('keyGroups must be an integer from 1 to 1024, got 0');
+    expect(() => checkKeyGroups(0)).toThrow('keyGroups must be an integer from 1 to 256, got 0');
   });
 
   it('refuses a change of the number of key groups under an existing checkpoint, naming both and the way out', () => {
@@ -167,5 +168,15 @@ describe('assignGroupsToSlots', () => {
     expect(runs[0]).toEqual([0, 1, 2]);
     expect(runs[19]).toEqual([57, 58, 59]);
     expect(runs[39]).toEqual([98, 99]);
+  });
+});
+
+describe('checkPayloadEnvelope', () => {
+  it('accepts up to 2,048 (partition, key group) pairs and refuses more, naming the numbers and what to do', () => {
+    expect(() => checkPayloadEnvelope({ jobId: 'j', keyGroups: 256, partitions: 8 })).not.toThrow();
+    expect(() => checkPayloadEnvelope({ jobId: 'j', keyGroups: 8, partitions: 256 })).not.toThrow();
+    expect(() => checkPayloadEnvelope({ jobId: 'j', keyGroups: 64, partitions: 33 })).toThrow(
+      'job j would run a batch over 33 partitions and 64 key groups: 2112 (partition, key group) pairs, above the 2048',
+    );
   });
 });
