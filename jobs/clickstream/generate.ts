@@ -57,7 +57,7 @@ export const DEFAULT_CLICKSTREAM: ClickstreamSettings = {
   events: 60_000,
   partitions: 4,
   pages: 24,
-  usersPerPartition: 1250,
+  usersPerPartition: 25,
   startMs: Date.UTC(2026, 10, 1, 12, 0, 0),
   spacingMs: 5,
   seed: 42,

@@ -48,7 +48,8 @@ export function viewsJob(
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: CAP,
     checkpoint: { snapshotEvery: 3, retainBatches },
-    ...(keyGroups === undefined ? {} : { keyGroups }),
+    // Without key groups: state per shard (the fast path; the records' partition key is the page).
+    ...(keyGroups === undefined ? { keyedBy: 'partitionKey' as const } : { keyGroups }),
   });
 }
 

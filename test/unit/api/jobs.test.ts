@@ -29,8 +29,8 @@ const catalog: JobCatalog = {
   // The same job at version 2, with no state migration from version 1.
   'page-views-v2': { description: 'v2', create: () => ({ ...clickstreamJob(), version: 2 }) },
   'other-stream': { description: 'reads another stream', create: () => clickstreamJob({ streamName: 'elsewhere' }) },
-  // The same job with its state in key groups (only the layout matters here).
-  'page-views-grouped': { description: 'grouped', create: () => ({ ...clickstreamJob(), keyGroups: 8 }) },
+  // The same job with its state per partition (only the layout matters here).
+  'page-views-per-partition': { description: 'per partition', create: () => clickstreamJob({ keyedBy: 'partitionKey' }) },
 };
 
 interface Fixture {
@@ -93,7 +93,8 @@ function commit(batchId: number, records: number, durationMs = 100): BatchCommit
 async function writeBatches(ports: MemoryPorts, jobId: string, count: number): Promise<void> {
   await ports.wal.acquireEpoch(jobId);
   for (let id = 1; id <= count; id += 1) {
-    await ports.wal.putPlan(plan(jobId, id));
+    // The catalog's page-views keeps its state in 8 key groups (the default).
+    await ports.wal.putPlan(plan(jobId, id, { keyGroups: 8, groups: {} }));
     await ports.wal.commitBatch(jobId, commit(id, 10 * id));
   }
 }
@@ -214,10 +215,10 @@ describe('startJobInstance', () => {
       status: 409,
       message: expect.stringContaining('written by job version 1, and this code is version 2'),
     });
-    await expect(startJobInstance(request({ jobName: 'page-views-grouped', ...from('src') }), f.ctx)).rejects.toMatchObject({
+    await expect(startJobInstance(request({ jobName: 'page-views-per-partition', ...from('src') }), f.ctx)).rejects.toMatchObject({
       status: 409,
       message: expect.stringContaining(
-        'keeps keyed state per source partition, and this version of the job keeps keyed state in 8 key groups',
+        'keeps keyed state in 8 key groups, and this version of the job keeps keyed state per source partition',
       ),
     });
 

@@ -23,22 +23,18 @@ const job = (keyGroups?: number) =>
         .keyBy((v) => v.country)
         .window(tumbling({ sizeMs: 1000 }))
         .aggregate(count()),
-    ...(keyGroups === undefined ? {} : { keyGroups }),
+    // Without key groups: state per partition, the records' partition keys being their countries.
+    ...(keyGroups === undefined ? { keyedBy: 'partitionKey' as const } : { keyGroups }),
   });
 
 /** Two batches: fr and de in batch 1, fr again in batch 2 (batch 2 writes fr's group only). */
 async function ran(keyGroups?: number) {
   const t = createTestHarness(job(keyGroups), { partitions: ['p0', 'p1'], jobId: 'j' });
-  t.addRecords(
-    [
-      { country: 'fr', ts: 100 },
-      { country: 'de', ts: 200 },
-    ],
-    { partition: 'p0' },
-  );
-  t.addRecords([{ country: 'fr', ts: 300 }], { partition: 'p1' });
+  t.addRecords([{ country: 'fr', ts: 100 }], { partition: 'p0', key: 'fr' });
+  t.addRecords([{ country: 'de', ts: 200 }], { partition: 'p0', key: 'de' });
+  t.addRecords([{ country: 'fr', ts: 300 }], { partition: 'p1', key: 'fr' });
   await t.runBatch();
-  t.addRecords([{ country: 'fr', ts: 400 }], { partition: 'p1' });
+  t.addRecords([{ country: 'fr', ts: 400 }], { partition: 'p1', key: 'fr' });
   await t.runBatch();
   const recent = await t.ports.wal.listBatches('j');
   return { t, recent, status: jobStatusOf({ job: jobInstance(), execution: null, executionStatus: null, recent }) };
