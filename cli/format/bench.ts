@@ -98,20 +98,23 @@ export function formatReport(r: BenchReport): string {
     ),
   );
 
-  out.push('', '4. State written to S3 per batch (BlobStateStore over a counting blob store; one state version per partition per batch)');
+  out.push(
+    '',
+    '4. State written to S3 per batch (BlobStateStore over a counting blob store; one state version per key group a batch changed)',
+  );
   out.push(
     ...table(
       [
         ['  ', `snapshotEvery ${s10.snapshotEvery}`, `snapshotEvery ${s1.snapshotEvery}`],
         ['  batches that wrote state', int(s10.batches), int(s1.batches)],
         ['  PUTs per batch', fixed(s10.putsPerBatch, 1), fixed(s1.putsPerBatch, 1)],
-        ['  bytes per batch (all partitions)', int(s10.bytesPerBatch), int(s1.bytesPerBatch)],
+        ['  bytes per batch (all key groups)', int(s10.bytesPerBatch), int(s1.bytesPerBatch)],
         ['  delta versions written', int(s10.delta.versions), int(s1.delta.versions)],
-        ['    avg bytes per delta (one partition)', int(s10.delta.avgObjectBytes), int(s1.delta.avgObjectBytes)],
+        ['    avg bytes per delta (one key group)', int(s10.delta.avgObjectBytes), int(s1.delta.avgObjectBytes)],
         ['    avg state rows at a delta', fixed(s10.delta.avgRows, 1), fixed(s1.delta.avgRows, 1)],
         ['    avg ms per delta PUT', ms(s10.delta.avgPutMs), ms(s1.delta.avgPutMs)],
         ['  snapshot versions written', int(s10.snapshot.versions), int(s1.snapshot.versions)],
-        ['    avg bytes per snapshot (one partition)', int(s10.snapshot.avgObjectBytes), int(s1.snapshot.avgObjectBytes)],
+        ['    avg bytes per snapshot (one key group)', int(s10.snapshot.avgObjectBytes), int(s1.snapshot.avgObjectBytes)],
         ['    avg state rows at a snapshot', fixed(s10.snapshot.avgRows, 1), fixed(s1.snapshot.avgRows, 1)],
         ['    avg ms per snapshot PUT', ms(s10.snapshot.avgPutMs), ms(s1.snapshot.avgPutMs)],
         ['  avg manifest bytes', int(manifestBytes(s10)), int(manifestBytes(s1))],
