@@ -15,7 +15,7 @@ import type { JobDefinition } from '../../engine/job/types.js';
 import { keyGroupScope } from '../../engine/protocol/key-groups.js';
 import { previewReplay, replayJob } from '../../engine/replay/replay-job.js';
 import { SimulatedCrash, withCrash } from '../support/crash.js';
-import { CAP, everything, type ReplayWorldFactory } from './replay.scenario.js';
+import { CAP, everything, type ReplayWorldFactory } from './replay-world.js';
 import { expectedCounts, groupCounts, load, N, PARTITIONS, ranOldLogic, runToEnd, sinkCounts, USERS, viewCounts } from './view-counts.js';
 
 export function describeRegroupScenarios(adapter: string, makeWorld: ReplayWorldFactory): void {

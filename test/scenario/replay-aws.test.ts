@@ -1,7 +1,8 @@
 import { appendToShard, createTestPorts, createTestSinkTable, createTestStream, shardHashKeys } from '../support/aws.js';
 import { describeRegroupScenarios } from './regroup.scenario.js';
 import { describeKeyGroupReplayScenarios } from './replay-key-groups.scenario.js';
-import { describeReplayScenarios, userOf, type ReplayWorldFactory } from './replay.scenario.js';
+import { describeReplayScenarios } from './replay.scenario.js';
+import { userOf, type ReplayWorldFactory } from './replay-world.js';
 
 const awsWorld: ReplayWorldFactory = async () => {
   const [ports, streamName] = await Promise.all([createTestPorts(), createTestStream(2)]);

@@ -8,7 +8,7 @@ import { BatchStatus } from '../../engine/protocol/batch-records.js';
 import { keyGroupScope } from '../../engine/protocol/key-groups.js';
 import { replayJob } from '../../engine/replay/replay-job.js';
 import { SimulatedCrash, withCrash, type CrashPoint } from '../support/crash.js';
-import { CAP, everything, type ReplayWorldFactory } from './replay.scenario.js';
+import { CAP, everything, type ReplayWorldFactory } from './replay-world.js';
 import { expectedCounts, groupCounts, load, N, ranOldLogic, runToEnd, sinkCounts, viewCounts } from './view-counts.js';
 
 export interface KeyGroupReplayOptions {

@@ -6,7 +6,8 @@ import { replayJob } from '../../engine/replay/replay-job.js';
 import { CRASH_POINTS, SimulatedCrash, withCrash } from '../support/crash.js';
 import { describeRegroupScenarios } from './regroup.scenario.js';
 import { describeKeyGroupReplayScenarios } from './replay-key-groups.scenario.js';
-import { CAP, describeReplayScenarios, userCounts, userOf, type ReplayWorldFactory } from './replay.scenario.js';
+import { describeReplayScenarios } from './replay.scenario.js';
+import { CAP, userCounts, userOf, type ReplayWorldFactory } from './replay-world.js';
 
 const memoryWorld: ReplayWorldFactory = async () => {
   const ports = createMemoryPorts();

@@ -14,7 +14,7 @@ import type { JobDefinition, StateMigration } from '../../engine/job/types.js';
 import type { EnginePorts } from '../../engine/ports/index.js';
 import { generationOf } from '../../engine/protocol/batch-records.js';
 import { keyGroupOf, keyGroupScope } from '../../engine/protocol/key-groups.js';
-import { CAP, type ReplayWorld, type ReplayWorldFactory } from './replay.scenario.js';
+import { CAP, type ReplayWorld, type ReplayWorldFactory } from './replay-world.js';
 
 export const PARTITIONS = 2;
 const RECORDS = 50;
