@@ -37,7 +37,17 @@ import { cloneJson, toJson } from './json-values.js';
 import { KeyedGroups, type GroupKey } from './keyed-groups.js';
 import { applyStages, attempt, StageFailure } from './record-stages.js';
 import type { PipelinePlan } from './stream.js';
-import type { ExchangeStages, KeyedState, OutputMode, RecordFailure, StageOneOutcome, StageTwoOutcome, ValueFailure } from './types.js';
+import type {
+  ExchangeStages,
+  KeyedState,
+  OutputMode,
+  RecordFailure,
+  StageOneInput,
+  StageOneOutcome,
+  StageTwoInput,
+  StageTwoOutcome,
+  ValueFailure,
+} from './types.js';
 
 /** A row of the exchange, as stage 1 writes it and stage 2 reads it. */
 type ExchangeValue =
@@ -57,11 +67,7 @@ export function compileExchangeStages(plan: PipelinePlan, decode: Decoder, outpu
   const aggregator = plan.aggregate!;
   const combines = aggregator.merge !== undefined;
 
-  function stageOne(input: {
-    records: Parameters<ExchangeStages['stageOne']>[0]['records'];
-    watermarkMs: number | null;
-    keyGroups: number;
-  }): StageOneOutcome {
+  function stageOne(input: StageOneInput): StageOneOutcome {
     const { records, watermarkMs, keyGroups } = input;
     const failures: RecordFailure[] = [];
     const rows: { group: number; row: JsonValue }[] = [];
@@ -103,11 +109,7 @@ export function compileExchangeStages(plan: PipelinePlan, decode: Decoder, outpu
     return { rows, failures, lateRecords, maxEventTimeMs };
   }
 
-  function stageTwo(input: {
-    inputs: readonly { partition: string; rows: readonly JsonValue[] }[];
-    state: KeyedState;
-    watermarkMs: number | null;
-  }): StageTwoOutcome {
+  function stageTwo(input: StageTwoInput): StageTwoOutcome {
     const groups = new KeyedGroups(input.state, aggregator, plan.window);
     const failures: ValueFailure[] = [];
     for (const { partition, rows } of input.inputs) {

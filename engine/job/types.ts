@@ -97,6 +97,20 @@ export interface ValueFailure {
   readonly value: JsonValue;
 }
 
+/** Stage 1's input: one partition's records of a batch. */
+export interface StageOneInput {
+  readonly records: readonly SourceRecord[];
+  readonly watermarkMs: number | null;
+  readonly keyGroups: number;
+}
+
+/** Stage 2's input: one key group's rows from every partition, in plan order, and its state. */
+export interface StageTwoInput {
+  readonly inputs: readonly { readonly partition: string; readonly rows: readonly JsonValue[] }[];
+  readonly state: KeyedState;
+  readonly watermarkMs: number | null;
+}
+
 export interface StageOneOutcome {
   /** The partition's rows, each routed to its key group, in record order. */
   readonly rows: { readonly group: number; readonly row: JsonValue }[];
@@ -120,16 +134,8 @@ export interface StageTwoOutcome {
 export interface ExchangeStages {
   /** Stage 1 combines each partition's values per (key, window) before the exchange (the aggregate has a merge). */
   readonly combines: boolean;
-  stageOne(input: {
-    readonly records: readonly SourceRecord[];
-    readonly watermarkMs: number | null;
-    readonly keyGroups: number;
-  }): StageOneOutcome;
-  stageTwo(input: {
-    readonly inputs: readonly { readonly partition: string; readonly rows: readonly JsonValue[] }[];
-    readonly state: KeyedState;
-    readonly watermarkMs: number | null;
-  }): StageTwoOutcome;
+  stageOne(input: StageOneInput): StageOneOutcome;
+  stageTwo(input: StageTwoInput): StageTwoOutcome;
 }
 
 export interface JobSource {
