@@ -17,7 +17,14 @@
 import { InvariantError, JobSpecError, NotFoundError } from '../errors.js';
 import { keyOfStateKey } from '../job/keyed-groups.js';
 import type { JsonValue } from '../json.js';
-import { BatchStatus, generationOf, type BatchPlan, type GroupResult, type PartitionResult } from '../protocol/batch-records.js';
+import {
+  BatchStatus,
+  generationOf,
+  type BatchPlan,
+  type GroupResult,
+  type GroupState,
+  type PartitionResult,
+} from '../protocol/batch-records.js';
 import { decodeExchangeSlice } from '../protocol/exchange-format.js';
 import { checkPlannedVersion } from '../protocol/job-versions.js';
 import { keyGroupOf, keyGroupScope } from '../protocol/key-groups.js';
@@ -98,7 +105,7 @@ async function runGroup(
     applyMigration(state, base, migration, { jobId, batchId, partition: scope });
     checkKeysStayInGroup(state, { group, keyGroups: plan.keyGroups!, fromVersion: migration.fromVersion, jobId, batchId });
   }
-  const outcome = exchangeStagesOf(job, plan).stageTwo({ inputs, state, watermarkMs: plan.watermarkMs });
+  const outcome = exchangeStagesOf(job, plan).stageTwo({ inputs, state, watermarkMs: plan.watermarkMs, timeMs: plan.plannedAt });
   const { rows, unwritable } = splitUnwritableRows(outcome.rows);
   const now = ports.clock.now();
   const letters = outcome.failures.map((f) => valueDeadLetterOf(jobId, batchId, f, now));
@@ -133,6 +140,7 @@ async function runGroup(
     stateRows: next.size,
     stateBytesWritten: written?.bytesWritten ?? 0,
     dueAtWatermarkMs: outcome.dueAtWatermarkMs,
+    dueAtMs: outcome.dueAtMs ?? null,
   };
 }
 
@@ -159,7 +167,7 @@ function checkKeysStayInGroup(
   }
 }
 
-function alreadyCommitted(group: number, state: { version: number; rows: number; dueAtWatermarkMs?: number } | undefined): GroupResult {
+function alreadyCommitted(group: number, state: GroupState | undefined): GroupResult {
   return {
     group,
     stateVersion: state?.version ?? 0,
@@ -168,5 +176,6 @@ function alreadyCommitted(group: number, state: { version: number; rows: number;
     stateRows: state?.rows ?? 0,
     stateBytesWritten: 0,
     dueAtWatermarkMs: state?.dueAtWatermarkMs ?? null,
+    dueAtMs: state?.dueAtMs ?? null,
   };
 }

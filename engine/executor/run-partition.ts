@@ -112,6 +112,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     records: range.records,
     state,
     watermarkMs: record.plan.watermarkMs,
+    timeMs: record.plan.plannedAt,
     batchId,
     partition,
   });

@@ -51,6 +51,11 @@ export interface PipelineInput {
   readonly state: KeyedState;
   /** The batch's watermark from its plan; null while the job has none. */
   readonly watermarkMs: number | null;
+  /**
+   * The batch's processing time: when its plan was made (BatchPlan.plannedAt), the same on
+   * every attempt. Processing-time timers and state TTLs compare with it, never with a clock.
+   */
+  readonly timeMs: number;
   readonly batchId: number;
   readonly partition: string;
 }
@@ -109,6 +114,8 @@ export interface StageTwoInput {
   readonly inputs: readonly { readonly partition: string; readonly rows: readonly JsonValue[] }[];
   readonly state: KeyedState;
   readonly watermarkMs: number | null;
+  /** As PipelineInput.timeMs: the batch plan's time. */
+  readonly timeMs: number;
 }
 
 export interface StageOneOutcome {
@@ -122,8 +129,10 @@ export interface StageOneOutcome {
 export interface StageTwoOutcome {
   readonly rows: SinkRow[];
   readonly failures: ValueFailure[];
-  /** The lowest watermark at which the group's state next has a window to evict; null when none. */
+  /** The lowest watermark at which the group's state next has work due (a window to evict, an event-time timer); null when none. */
   readonly dueAtWatermarkMs: number | null;
+  /** The lowest batch time at which the group's state next has work due (a processing-time timer, a TTL); null or absent when none. */
+  readonly dueAtMs?: number | null;
 }
 
 /**

@@ -149,7 +149,7 @@ const batchCommitV1 = z.strictObject({
 
 // ── Format version 2: key groups ────────────────────────────────────────────────────
 
-const groupState = z.strictObject({ version: int, rows: int, dueAtWatermarkMs: z.number().optional() });
+const groupState = z.strictObject({ version: int, rows: int, dueAtWatermarkMs: z.number().optional(), dueAtMs: z.number().optional() });
 const groupsByKeyGroup = z.record(z.string().regex(/^\d+$/), groupState);
 const batchPlan = batchPlanV1.extend({ keyGroups: int.optional(), groups: groupsByKeyGroup.optional() });
 const batchCommit = batchCommitV1.extend({ groups: groupsByKeyGroup.optional() });

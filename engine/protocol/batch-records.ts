@@ -26,14 +26,18 @@ export const EMPTY_STATE_VERSION = 0;
 
 /**
  * A key group's state between batches, on the exchange path (docs/design/key-groups.md):
- * the version holding it, its size, and the lowest watermark at which it has work due
- * even without input (a window to evict or emit).
+ * the version holding it, its size, and when it next has work due even without input:
+ * the lowest watermark (a window to evict or emit, an event-time timer, state that
+ * expires behind the watermark) and the lowest processing time (a processing-time timer,
+ * state whose TTL runs out), compared with a plan's `plannedAt`.
  */
 export interface GroupState {
   readonly version: number;
   readonly rows: number;
   /** The group has something to evict or emit once a batch's watermark reaches this; absent: nothing due. */
   readonly dueAtWatermarkMs?: number;
+  /** The group has something due once a batch is planned at or after this time (ms since the epoch); absent: nothing due. */
+  readonly dueAtMs?: number;
 }
 
 /** A parent's final state a child shard's first batch builds on. */
@@ -186,6 +190,8 @@ export interface GroupResult {
   readonly stateBytesWritten: number;
   /** As GroupState.dueAtWatermarkMs, after the batch; null when nothing is due. */
   readonly dueAtWatermarkMs: number | null;
+  /** As GroupState.dueAtMs, after the batch; null (or absent, from executors before it existed) when nothing is due. */
+  readonly dueAtMs?: number | null;
 }
 
 export interface BatchMetrics {

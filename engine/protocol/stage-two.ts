@@ -14,7 +14,10 @@
  *             table, updated by the groups that ran.
  *
  * A group is active when it has rows from stage 1, or when the plan's watermark reaches
- * its dueAtWatermarkMs (a window to evict or emit), or when the batch migrates the state
+ * its dueAtWatermarkMs (a window to evict or emit, an event-time timer), or when the
+ * plan's `plannedAt` reaches its dueAtMs (a processing-time timer, a state TTL: the
+ * processing time of a batch is the one its plan recorded, so every attempt and every
+ * replay of the plan sees the same due groups), or when the batch migrates the state
  * to a new job version (every group with state runs then). Every input is in the plan or
  * in stage 1's deterministic results, so every attempt routes the same groups the same way.
  *
@@ -34,12 +37,13 @@ export function stageTwoGroups(plan: BatchPlan, results: readonly PartitionResul
   return activeGroups({ keyGroups: plan.keyGroups, dueGroups: dueGroups(plan), results, batchId: plan.batchId });
 }
 
-/** The groups of a plan that run whatever stage 1 finds: work due at the plan's watermark, or a migration. */
+/** The groups of a plan that run whatever stage 1 finds: work due at the plan's watermark or time, or a migration. */
 export function dueGroups(plan: BatchPlan): number[] {
   const due: number[] = [];
   for (const [group, state] of Object.entries(plan.groups ?? {})) {
     const windowDue = state.dueAtWatermarkMs !== undefined && plan.watermarkMs !== null && plan.watermarkMs >= state.dueAtWatermarkMs;
-    if (windowDue || (plan.migrateFromVersion !== undefined && state.version > 0)) due.push(Number(group));
+    const timeDue = state.dueAtMs !== undefined && plan.plannedAt >= state.dueAtMs;
+    if (windowDue || timeDue || (plan.migrateFromVersion !== undefined && state.version > 0)) due.push(Number(group));
   }
   return due.sort((a, b) => a - b);
 }
@@ -93,6 +97,7 @@ export function commitGroups(
       version: r.stateVersion,
       rows: r.stateRows,
       ...(r.dueAtWatermarkMs === null ? {} : { dueAtWatermarkMs: r.dueAtWatermarkMs }),
+      ...(r.dueAtMs === null || r.dueAtMs === undefined ? {} : { dueAtMs: r.dueAtMs }),
     };
     if (r.stateVersion === 0)
       delete groups[r.group]; // never written: the empty state

@@ -101,7 +101,8 @@ export function regroupEntries(args: {
     const inputs = [...(merges.get(group) ?? new Map<string, JsonValue[]>())]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([partition, rows]) => ({ partition, rows }));
-    const outcome = stages.stageTwo({ inputs, state, watermarkMs: null });
+    // Re-slicing is no batch: no watermark and no time, so nothing falls due while it runs.
+    const outcome = stages.stageTwo({ inputs, state, watermarkMs: null, timeMs: Number.NEGATIVE_INFINITY });
     const failure = outcome.failures[0];
     if (failure !== undefined) {
       throw new JobSpecError(

@@ -78,7 +78,7 @@ describe('aggregates', () => {
     const base = new Map<string, JsonValue>([['["s1"]', { items: ['old'] }]]);
     const frozenBase = structuredClone(base);
     const state = new TrackedState(base);
-    const outcome = pipeline.run({ records: recs(orders), state, watermarkMs: null, batchId: 2, partition: 'shard-0' });
+    const outcome = pipeline.run({ records: recs(orders), state, watermarkMs: null, timeMs: 0, batchId: 2, partition: 'shard-0' });
     expect(base).toEqual(frozenBase);
     expect(rowsByKey(outcome).s1).toEqual({ key: 's1', value: { items: ['old', 'pen', 'refund', 'desk'] } });
     expect(state.get('["s2"]')).toEqual({ items: ['ink'] });

@@ -81,7 +81,7 @@ describe('defineJob', () => {
     let calls = 0;
     const job = defineJob({ ...valid, pipeline: (s) => (calls++, s) });
     expect(calls).toBe(1);
-    job.pipeline.run({ records: [], state: new TrackedState(new Map()), watermarkMs: null, batchId: 1, partition: 'p' });
+    job.pipeline.run({ records: [], state: new TrackedState(new Map()), watermarkMs: null, timeMs: 0, batchId: 1, partition: 'p' });
     expect(calls).toBe(1);
   });
 

@@ -42,7 +42,7 @@ const eventArb = fc.oneof(
 function runOnce(pipeline: CompiledPipeline, base: Map<string, JsonValue>, values: unknown[], watermarkMs: number | null) {
   const state = new TrackedState(base);
   const records = values.map((v, i) => rec(i + 1, v));
-  const outcome = pipeline.run({ records, state, watermarkMs, batchId: 9, partition: 'shard-0' });
+  const outcome = pipeline.run({ records, state, watermarkMs, timeMs: 0, batchId: 9, partition: 'shard-0' });
   return { outcome: JSON.stringify(outcome), changes: JSON.stringify([...state.changeSet()]), next: state.materialize() };
 }
 
@@ -75,11 +75,19 @@ describe('determinism', () => {
       ['["a",0]', [2]],
       ['[7,50]', [3]],
     ];
-    const forward = pipeline.run({ records: [], state: new TrackedState(new Map(entries)), watermarkMs: 100, batchId: 1, partition: 'p' });
+    const forward = pipeline.run({
+      records: [],
+      state: new TrackedState(new Map(entries)),
+      watermarkMs: 100,
+      timeMs: 0,
+      batchId: 1,
+      partition: 'p',
+    });
     const backward = pipeline.run({
       records: [],
       state: new TrackedState(new Map([...entries].reverse())),
       watermarkMs: 100,
+      timeMs: 0,
       batchId: 1,
       partition: 'p',
     });

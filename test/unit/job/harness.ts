@@ -49,7 +49,7 @@ export class PartitionRun {
   batch(records: readonly SourceRecord[], watermarkMs: number | null = null): PipelineOutcome {
     const tracked = new TrackedState(this.state);
     this.batchId += 1;
-    const outcome = this.pipeline.run({ records, state: tracked, watermarkMs, batchId: this.batchId, partition: 'shard-0' });
+    const outcome = this.pipeline.run({ records, state: tracked, watermarkMs, timeMs: 0, batchId: this.batchId, partition: 'shard-0' });
     this.state = tracked.materialize();
     return outcome;
   }

@@ -36,8 +36,22 @@ describe('stateless pipelines', () => {
   it('keys rows by partition, offset and index within the record, so a re-run writes the same keys', () => {
     const pipeline = job({ pipeline: (events) => events.flatMap((e) => e.items) }).pipeline;
     const records = [rec(41, { items: ['x', 'y'] }, { partition: 'shard-9' }), rec(42, { items: [] }, { partition: 'shard-9' })];
-    const first = pipeline.run({ records, state: new TrackedState(new Map()), watermarkMs: null, batchId: 3, partition: 'shard-9' });
-    const again = pipeline.run({ records, state: new TrackedState(new Map()), watermarkMs: null, batchId: 3, partition: 'shard-9' });
+    const first = pipeline.run({
+      records,
+      state: new TrackedState(new Map()),
+      watermarkMs: null,
+      timeMs: 0,
+      batchId: 3,
+      partition: 'shard-9',
+    });
+    const again = pipeline.run({
+      records,
+      state: new TrackedState(new Map()),
+      watermarkMs: null,
+      timeMs: 0,
+      batchId: 3,
+      partition: 'shard-9',
+    });
     expect(first.rows.map((r) => r.key)).toEqual(['shard-9:41:0', 'shard-9:41:1']);
     expect(again).toEqual(first);
   });
@@ -45,7 +59,7 @@ describe('stateless pipelines', () => {
   it('does not touch state', () => {
     const pipeline = job({ pipeline: (events) => events.map((e) => e) }).pipeline;
     const state = new TrackedState(new Map());
-    pipeline.run({ records: recs([{ a: 1 }]), state, watermarkMs: null, batchId: 1, partition: 'shard-0' });
+    pipeline.run({ records: recs([{ a: 1 }]), state, watermarkMs: null, timeMs: 0, batchId: 1, partition: 'shard-0' });
     expect(state.changed).toBe(false);
   });
 

@@ -124,7 +124,11 @@ describe('format version 2: key groups', () => {
     const record = committed();
     return {
       ...record,
-      plan: { ...record.plan, keyGroups: 8, groups: { 3: { version: 40, rows: 12, dueAtWatermarkMs: 60_000 } } },
+      plan: {
+        ...record.plan,
+        keyGroups: 8,
+        groups: { 3: { version: 40, rows: 12, dueAtWatermarkMs: 60_000, dueAtMs: 1_700_000_000_000 } },
+      },
       commit: { ...record.commit!, groups: { 3: { version: 42, rows: 13 } } },
     };
   };
