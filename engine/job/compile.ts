@@ -6,6 +6,7 @@ import { toJson } from './json-values.js';
 import { compileExchangeStages } from './exchange-stages.js';
 import { groupOf } from './group-of.js';
 import { groupKeyOfStateKey, KeyedGroups } from './keyed-groups.js';
+import { compileOperatorStages } from './operator-stages.js';
 import { applyStages, attempt, StageFailure, type Element } from './record-stages.js';
 import { specError } from './spec-checks.js';
 import { describePlan, type PipelinePlan } from './stream.js';
@@ -48,6 +49,15 @@ export function compilePipeline(
   const allowedLatenessMs = watermarkStage?.kind === 'withWatermark' ? watermarkStage.allowedLatenessMs : null;
   checkOutputMode(plan, outputMode, allowedLatenessMs !== null);
   const description = [`decode(${decode.name})`, describePlan(plan)].filter((s) => s !== '').join(' > ');
+
+  if (plan.operator !== undefined) {
+    // A keyed operator other than an aggregate (keyed-operator.ts): its own stages, through
+    // the exchange unless the keys are the partition keys. Its state keys are `[key]`.
+    const { run, combines, stageOne, stageTwo } = compileOperatorStages(plan, decode, { keyIsPartitionKey });
+    const groupKeyOf = (stateKey: string): string | null => groupKeyOfStateKey(stateKey, false);
+    const exchange = keyIsPartitionKey ? {} : { exchange: Object.freeze({ combines, stageOne, stageTwo }) };
+    return Object.freeze({ run, allowedLatenessMs, description, groupKeyOf, ...exchange });
+  }
 
   function run(input: PipelineInput): PipelineOutcome {
     const { records, state, watermarkMs } = input;

@@ -1,5 +1,6 @@
 import { JobSpecError } from '../errors.js';
 import { compileAggregate, type AggregateSpec, type Aggregator } from './aggregates.js';
+import type { KeyedOperator } from './keyed-operator.js';
 import { formatMs, requireFunction, requireNonNegativeNumber, requireObject, specError } from './spec-checks.js';
 import { checkWindow, describeWindow, type WindowSpec } from './windows.js';
 
@@ -9,12 +10,15 @@ import { checkWindow, describeWindow, type WindowSpec } from './windows.js';
  * and `defineJob` compiles the final one (engine/job/compile.ts).
  *
  *   Stream<T>          map, filter, flatMap, withWatermark, keyBy
- *   KeyedStream<T>     window(tumbling(...)) then aggregate(...), or aggregate(...)
+ *   KeyedStream<T>     window(tumbling(...)) then aggregate(...), or aggregate(...), or
+ *                      a keyed operator (keyed-operator.ts)
  *   WindowedStream<T>  aggregate(...)
- *   AggregatedStream   the end of a stateful pipeline
+ *   AggregatedStream   the end of an aggregation
+ *   OperatorStream     the end of a keyed operator
  *
- * A pipeline ends with a Stream (a stateless job: every value is a row) or an
- * AggregatedStream. Ending with keyBy() or window() is an error: nothing is aggregated.
+ * A pipeline ends with a Stream (a stateless job: every value is a row), an
+ * AggregatedStream or an OperatorStream. Ending with keyBy() or window() is an error:
+ * nothing is aggregated. One keyed operator per pipeline: its output is the job's rows.
  */
 
 /** One per-value stage, in the order the user chained them. */
@@ -32,10 +36,16 @@ export interface PipelinePlan {
   readonly keyBy?: (value: unknown) => unknown;
   readonly window?: WindowSpec;
   readonly aggregate?: Aggregator;
+  /** The keyed operator the pipeline ends with, when it is not an aggregate. */
+  readonly operator?: KeyedOperator;
+  /** The second input of a two-input operator (a join): its own stages and key, from the same source. */
+  readonly other?: { readonly stages: readonly Stage[]; readonly keyBy: (value: unknown) => unknown };
 }
 
 let planOfStream: (stream: Stream<unknown>) => PipelinePlan;
+let planOfKeyed: (stream: KeyedStream<unknown>) => PipelinePlan;
 let planOfAggregated: (stream: AggregatedStream) => PipelinePlan;
+let planOfOperator: (stream: OperatorStream) => PipelinePlan;
 
 export class Stream<T> {
   readonly #plan: PipelinePlan;
@@ -105,6 +115,10 @@ export class Stream<T> {
 export class KeyedStream<T> {
   readonly #plan: PipelinePlan;
 
+  static {
+    planOfKeyed = (stream) => stream.#plan;
+  }
+
   /** @internal */
   constructor(plan: PipelinePlan) {
     this.#plan = plan;
@@ -156,8 +170,48 @@ export class AggregatedStream {
   }
 }
 
+/** The end of a keyed operator (keyed-operator.ts); return it from `pipeline`. */
+export class OperatorStream {
+  readonly #plan: PipelinePlan;
+
+  static {
+    planOfOperator = (stream) => stream.#plan;
+  }
+
+  /** @internal */
+  constructor(plan: PipelinePlan) {
+    this.#plan = plan;
+  }
+}
+
+/**
+ * A keyed stream ended by `operator`; with `other`, the second input of a two-input
+ * operator, keyed by its own keyBy and derived from the same source (the same pipeline's
+ * input), with its own stages. Used by KeyedStream's operator methods.
+ */
+export function endWithOperator(keyed: KeyedStream<unknown>, operator: KeyedOperator, other?: KeyedStream<unknown>): OperatorStream {
+  const plan = planOfKeyed(keyed);
+  if (other === undefined) {
+    if (operator.inputs !== 1) throw specError(operator.description, 'takes a second keyed stream');
+    return new OperatorStream({ ...plan, operator });
+  }
+  if (!(other instanceof KeyedStream)) throw specError(operator.description, `needs a keyed stream (from keyBy()) as its second input`);
+  const second = planOfKeyed(other);
+  if (second.root !== plan.root) {
+    throw specError(operator.description, "needs a second input derived from the same pipeline's input, not one from another job");
+  }
+  const watermarkOf = (stages: readonly Stage[]) => stages.find((s) => s.kind === 'withWatermark');
+  if (watermarkOf(plan.stages) !== watermarkOf(second.stages)) {
+    throw specError(
+      operator.description,
+      'needs both inputs to share one event-time declaration: call withWatermark() once, before the streams divide',
+    );
+  }
+  return new OperatorStream({ ...plan, operator, other: { stages: second.stages, keyBy: second.keyBy! } });
+}
+
 /** What a pipeline function returns. */
-export type PipelineEnd = Stream<unknown> | AggregatedStream;
+export type PipelineEnd = Stream<unknown> | AggregatedStream | OperatorStream;
 
 /** A stream made from nothing but the root of a pipeline. */
 export function rootStream<T>(root: symbol): Stream<T> {
@@ -169,6 +223,7 @@ export function planOf(end: unknown, root: symbol): PipelinePlan {
   let plan: PipelinePlan;
   if (end instanceof Stream) plan = planOfStream(end);
   else if (end instanceof AggregatedStream) plan = planOfAggregated(end);
+  else if (end instanceof OperatorStream) plan = planOfOperator(end);
   else if (end instanceof KeyedStream) {
     throw specError('pipeline', 'ends with keyBy(): add .aggregate(...) or .window(...).aggregate(...)');
   } else if (end instanceof WindowedStream) {
@@ -196,5 +251,6 @@ export function describePlan(plan: PipelinePlan): string {
   if (plan.keyBy) parts.push('keyBy');
   if (plan.window) parts.push(describeWindow(plan.window));
   if (plan.aggregate) parts.push(plan.aggregate.description);
+  if (plan.operator) parts.push(plan.operator.description);
   return parts.join(' > ');
 }

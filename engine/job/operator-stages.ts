@@ -1,0 +1,164 @@
+/**
+ * A keyed operator (keyed-operator.ts) in the stages of a batch: stage 1 on one
+ * partition's records, stage 2 on one key group's values, and both in one executor for a
+ * job whose keys are its partition keys (`run`).
+ *
+ * Stage 1, per record in order: decode once; for each input of the operator (one, or two
+ * for a join, each with its own stages and keyBy over the same decoded value), the
+ * stateless stages and the event time exactly as on the other paths (record-stages.ts),
+ * then each value's key and the operator's lateness rule. A record that fails anywhere
+ * (decode, a stage, its key, a value that is not JSON) leaves no value behind and becomes
+ * a dead letter; its late values are counted only when it succeeds. Each surviving value
+ * travels as `{ k, v, t, o, i, s }`: key, value, event time, offset, index among the
+ * record's values, input (0 or 1).
+ *
+ * Stage 2: the group's values (the exchange keeps partition order and record order),
+ * applied by the operator to the group's state; its failures become dead letters of
+ * their partition and offset.
+ *
+ * Deterministic in their inputs: no clock, no randomness, sink rows sorted by key.
+ */
+import type { JsonValue } from '../json.js';
+import type { SinkRow } from '../ports/sink.js';
+import type { SourceRecord } from '../ports/source-reader.js';
+import { keyGroupOf } from '../protocol/key-groups.js';
+import type { Decoder } from './decode.js';
+import { toJson } from './json-values.js';
+import type { GroupKey } from './keyed-groups.js';
+import { keyOf } from './key-of.js';
+import type { KeyedOperator, KeyedValue } from './keyed-operator.js';
+import { applyStages, attempt, StageFailure } from './record-stages.js';
+import type { PipelinePlan } from './stream.js';
+import type {
+  ExchangeStages,
+  PipelineInput,
+  PipelineOutcome,
+  RecordFailure,
+  StageOneInput,
+  StageOneOutcome,
+  StageTwoInput,
+  StageTwoOutcome,
+  ValueFailure,
+} from './types.js';
+
+/** A value in the exchange, as stage 1 writes it and stage 2 reads it. */
+interface OperatorRow {
+  readonly k: GroupKey;
+  readonly v: JsonValue;
+  readonly t: number | null;
+  readonly o: string;
+  readonly i: number;
+  readonly s: 0 | 1;
+}
+
+interface StageOneValues {
+  readonly values: { readonly record: SourceRecord; readonly row: OperatorRow }[];
+  readonly failures: RecordFailure[];
+  readonly lateRecords: number;
+  readonly maxEventTimeMs: number | null;
+}
+
+export function compileOperatorStages(
+  plan: PipelinePlan,
+  decode: Decoder,
+  options: { readonly keyIsPartitionKey: boolean },
+): ExchangeStages & { run(input: PipelineInput): PipelineOutcome } {
+  const operator: KeyedOperator = plan.operator!;
+  const inputs = [{ stages: plan.stages, keyBy: plan.keyBy! }, ...(plan.other === undefined ? [] : [plan.other])];
+
+  function valuesOf(records: readonly SourceRecord[], watermarkMs: number | null, keyIsPartitionKey: boolean): StageOneValues {
+    const values: { record: SourceRecord; row: OperatorRow }[] = [];
+    const failures: RecordFailure[] = [];
+    let lateRecords = 0;
+    let maxEventTimeMs: number | null = null;
+    for (const record of records) {
+      try {
+        const decoded = attempt('decode', () => decode.fn(record));
+        const own: OperatorRow[] = [];
+        let late = 0;
+        let index = 0;
+        let recordMax: number | null = null;
+        inputs.forEach(({ stages, keyBy }, side) => {
+          const result = applyStages(decoded, stages, watermarkMs);
+          late += result.late;
+          if (result.maxEventTimeMs !== null) recordMax = Math.max(recordMax ?? -Infinity, result.maxEventTimeMs);
+          for (const element of result.elements) {
+            const k = keyOf(keyBy, element.value, record, keyIsPartitionKey);
+            if (operator.isLate?.(element.eventTimeMs, watermarkMs) === true) {
+              late += 1;
+              continue;
+            }
+            const v = attempt('output', () => toJson(element.value, 'the value sent to its key'));
+            own.push({ k, v, t: element.eventTimeMs, o: record.offset, i: index++, s: side as 0 | 1 });
+          }
+        });
+        for (const row of own) values.push({ record, row });
+        if (late > 0) lateRecords += 1;
+        if (recordMax !== null) maxEventTimeMs = Math.max(maxEventTimeMs ?? -Infinity, recordMax);
+      } catch (error) {
+        if (!(error instanceof StageFailure)) throw error;
+        failures.push({ record, stage: error.stage, reason: error.reason });
+      }
+    }
+    return { values, failures, lateRecords, maxEventTimeMs };
+  }
+
+  function stageOne(input: StageOneInput): StageOneOutcome {
+    const { values, failures, lateRecords, maxEventTimeMs } = valuesOf(input.records, input.watermarkMs, false);
+    const rows = values.map(({ row }) => ({ group: keyGroupOf(row.k, input.keyGroups), row: row as unknown as JsonValue }));
+    return { rows, failures, lateRecords, maxEventTimeMs };
+  }
+
+  function stageTwo(input: StageTwoInput): StageTwoOutcome {
+    const values: KeyedValue[] = [];
+    const rowOf = new Map<KeyedValue, JsonValue>();
+    for (const { partition, rows } of input.inputs) {
+      for (const json of rows) {
+        const row = json as unknown as OperatorRow;
+        const value: KeyedValue = { key: row.k, value: row.v, eventTimeMs: row.t, partition, offset: row.o, index: row.i, side: row.s };
+        values.push(value);
+        rowOf.set(value, json);
+      }
+    }
+    const outcome = operator.apply({ values, state: input.state, watermarkMs: input.watermarkMs, timeMs: input.timeMs });
+    const failures: ValueFailure[] = outcome.failures.map((f) => ({
+      partition: f.value.partition,
+      offset: f.value.offset,
+      stage: f.stage,
+      reason: f.reason,
+      value: rowOf.get(f.value) ?? null,
+    }));
+    return { rows: sortedRows(outcome.rows), failures, dueAtWatermarkMs: outcome.dueAtWatermarkMs, dueAtMs: outcome.dueAtMs };
+  }
+
+  /** Both stages in one executor, over the partition's own state (keyedBy: 'partitionKey'). */
+  function run(input: PipelineInput): PipelineOutcome {
+    const one = valuesOf(input.records, input.watermarkMs, options.keyIsPartitionKey);
+    const values: KeyedValue[] = one.values.map(({ row }) => ({
+      key: row.k,
+      value: row.v,
+      eventTimeMs: row.t,
+      partition: input.partition,
+      offset: row.o,
+      index: row.i,
+      side: row.s,
+    }));
+    const recordOf = new Map(one.values.map(({ record }) => [record.offset, record]));
+    const outcome = operator.apply({ values, state: input.state, watermarkMs: input.watermarkMs, timeMs: input.timeMs });
+    const failures: RecordFailure[] = [...one.failures];
+    const failed = new Set<string>();
+    for (const f of outcome.failures) {
+      if (failed.has(f.value.offset)) continue; // a record is one dead letter, however many of its values failed
+      failed.add(f.value.offset);
+      failures.push({ record: recordOf.get(f.value.offset)!, stage: f.stage, reason: f.reason });
+    }
+    return { rows: sortedRows(outcome.rows), failures, lateRecords: one.lateRecords, maxEventTimeMs: one.maxEventTimeMs };
+  }
+
+  return Object.freeze({ combines: false, stageOne, stageTwo, run });
+}
+
+/** Sink rows in code-unit order of their keys: the order never depends on the operator's. */
+function sortedRows(rows: readonly SinkRow[]): SinkRow[] {
+  return [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
