@@ -1,7 +1,5 @@
 import type { JsonValue } from '../json.js';
 import type { SinkRow } from '../ports/sink.js';
-import type { GroupKey } from './keyed-groups.js';
-import type { StageName } from './record-stages.js';
 import type { KeyedState } from './types.js';
 
 /**
@@ -56,7 +54,8 @@ export interface KeyedOperator {
 
 /** One value on its way to its key's operator. */
 export interface KeyedValue {
-  readonly key: GroupKey;
+  /** Its keyBy key (GroupKey). */
+  readonly key: string | number;
   /** The value, as JSON: it crossed the exchange (or could have). */
   readonly value: JsonValue;
   /** Its event time (withWatermark), or null when the pipeline declares none. */
@@ -81,7 +80,8 @@ export interface KeyedOperatorInput {
 
 export interface KeyedValueFailure {
   readonly value: KeyedValue;
-  readonly stage: StageName;
+  /** The stage its dead letter names: the operator's own ('process', 'deduplicate', 'join'...). */
+  readonly stage: string;
   readonly reason: string;
 }
 
