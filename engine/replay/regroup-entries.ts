@@ -21,8 +21,9 @@
  *              regrouped state is then the one a single key group would have built from
  *              the same records. Without a merge no value would be right: the regroup is
  *              refused (ConflictError) naming the first keys and the scopes holding them.
- *   due        each group's dueAtWatermarkMs (a window to evict or emit) is computed over
- *              its entries by the same stage 2, with no watermark: nothing is evicted.
+ *   due        each group's dueAtWatermarkMs (a window to evict or emit) and dueAtMs (a
+ *              processing-time timer, a TTL) are computed over its entries by the same
+ *              stage 2, with no watermark and no time: nothing is evicted or fires.
  *
  * Deterministic: the same scopes give the same groups, whatever order they come in.
  * Pure: no I/O.
@@ -43,6 +44,8 @@ export interface RegroupedGroup {
   readonly entries: ReadonlyMap<string, JsonValue>;
   /** As GroupState.dueAtWatermarkMs; null when nothing is due. */
   readonly dueAtWatermarkMs: number | null;
+  /** As GroupState.dueAtMs; null when nothing is due. */
+  readonly dueAtMs: number | null;
 }
 
 export interface Regrouped {
@@ -110,7 +113,7 @@ export function regroupEntries(args: {
         { context: { jobId, key: failure.offset, scope: failure.partition } },
       );
     }
-    groups.set(group, { entries: state.materialize(), dueAtWatermarkMs: outcome.dueAtWatermarkMs });
+    groups.set(group, { entries: state.materialize(), dueAtWatermarkMs: outcome.dueAtWatermarkMs, dueAtMs: outcome.dueAtMs ?? null });
   }
   return { keyGroups, groups, mergedKeys: conflicts.length };
 }

@@ -123,8 +123,13 @@ export async function writeRegroup(
 /** The group table (GroupState per group holding state) of a regroup written as `version`. */
 export function groupTable(regrouped: Regrouped, version: number): Record<string, GroupState> {
   const table: Record<string, GroupState> = {};
-  for (const [group, { entries, dueAtWatermarkMs }] of regrouped.groups) {
-    table[group] = { version, rows: entries.size, ...(dueAtWatermarkMs === null ? {} : { dueAtWatermarkMs }) };
+  for (const [group, { entries, dueAtWatermarkMs, dueAtMs }] of regrouped.groups) {
+    table[group] = {
+      version,
+      rows: entries.size,
+      ...(dueAtWatermarkMs === null ? {} : { dueAtWatermarkMs }),
+      ...(dueAtMs === null ? {} : { dueAtMs }),
+    };
   }
   return table;
 }
