@@ -65,7 +65,8 @@ export function formatCheckpointListing(listing: CheckpointListing): string[] {
     if (listing.groups.length === 0) out.push('  none');
     for (const g of listing.groups) {
       const current = g.current === null ? 'no state now' : `current v${g.current}, ${n(g.rows ?? 0)} rows`;
-      const due = g.dueAtWatermarkMs === null ? '' : `, a window due at watermark ${time(g.dueAtWatermarkMs)}`;
+      const dueAtWatermark = g.dueAtWatermarkMs === null ? '' : `, due at watermark ${time(g.dueAtWatermarkMs)}`;
+      const due = `${dueAtWatermark}${g.dueAtMs === null ? '' : `, due at ${time(g.dueAtMs)}`}`;
       out.push(`  ${g.scope} (group ${g.group})  ${current}${due}  ${g.versions.length} versions  ${formatBytes(g.bytes)}`);
       out.push(...versionTable(g.versions));
     }

@@ -86,7 +86,8 @@ function keyGroupLines(keyGroups: JobStatus['keyGroups']): string[] {
   const { groups } = keyGroups;
   const lines = [row('key groups', `${count(keyGroups.count)}, ${count(groups.length)} holding state`)];
   for (const g of groups.slice(0, KEY_GROUP_LINES)) {
-    const due = g.dueAtWatermark === null ? '' : `  window due at watermark ${time(g.dueAtWatermark)}`;
+    const dueAtWatermark = g.dueAtWatermark === null ? '' : `  due at watermark ${time(g.dueAtWatermark)}`;
+    const due = `${dueAtWatermark}${g.dueAt === null ? '' : `  due at ${time(g.dueAt)}`}`;
     lines.push(`    group ${String(g.group).padEnd(4)}  state v${g.stateVersion}  ${count(g.rows)} rows${due}`);
   }
   if (groups.length > KEY_GROUP_LINES)

@@ -56,6 +56,8 @@ export interface KeyGroupView {
   readonly rows: number;
   /** The watermark at which the group next has a window to evict or emit (null: none). */
   readonly dueAtWatermark: string | null;
+  /** When the group next has a processing-time timer or a state TTL due (ISO time), or null. */
+  readonly dueAt: string | null;
 }
 
 /** A batch's key groups: their number, and the groups whose state the batch wrote. */
@@ -260,6 +262,7 @@ function keyGroupsOf(record: BatchRecord): JobStatus['keyGroups'] {
       stateVersion: g.version,
       rows: g.rows,
       dueAtWatermark: g.dueAtWatermarkMs === undefined ? null : iso(g.dueAtWatermarkMs),
+      dueAt: g.dueAtMs === undefined ? null : iso(g.dueAtMs),
     }))
     .sort((a, b) => a.group - b.group);
   return { count: record.plan.keyGroups, groups };

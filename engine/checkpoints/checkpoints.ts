@@ -64,8 +64,10 @@ export interface KeyGroupCheckpoints {
   readonly current: number | null;
   /** Its rows after the latest committed batch (null: no state). */
   readonly rows: number | null;
-  /** The watermark at which it next has a window to evict or emit (null: none). */
+  /** The watermark at which it next has work due, a window to evict or emit or an event-time timer (null: none). */
   readonly dueAtWatermarkMs: number | null;
+  /** The batch time at which it next has a processing-time timer or a state TTL due (null: none). */
+  readonly dueAtMs: number | null;
   readonly bytes: number;
 }
 
@@ -183,6 +185,7 @@ export async function listCheckpoints(jobId: string, ports: CheckpointPorts): Pr
         current: after?.version ?? null,
         rows: after?.rows ?? null,
         dueAtWatermarkMs: after?.dueAtWatermarkMs ?? null,
+        dueAtMs: after?.dueAtMs ?? null,
         bytes: versions.reduce((sum, v) => sum + v.bytes, 0),
       };
     }),

@@ -52,6 +52,7 @@ describe('views of a job whose state lives in key groups', () => {
           stateVersion: g.version,
           rows: g.rows,
           dueAtWatermark: new Date(1000).toISOString(),
+          dueAt: null,
         }))
         .sort((a, b) => a.group - b.group),
     });
@@ -66,7 +67,7 @@ describe('views of a job whose state lives in key groups', () => {
 
     const text = formatJobStatus(status).join('\n');
     expect(text).toContain(`  key groups    8, ${Object.keys(groups).length} holding state`);
-    expect(text).toMatch(/ {4}group \d+ +state v2 {2}1 rows {2}window due at watermark 1970-01-01 00:00:01Z/);
+    expect(text).toMatch(/ {4}group \d+ +state v2 {2}1 rows {2}due at watermark 1970-01-01 00:00:01Z/);
     expect(text).not.toContain('state v0');
     const table = formatBatches([second!, first!]);
     expect(table[0]).toMatch(/LAG MS +KEY GROUPS +WATERMARK/);
