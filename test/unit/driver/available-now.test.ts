@@ -89,6 +89,26 @@ describe('available now runs the extra no-data batch', () => {
     expect(await rowsOf(ports)).toEqual(before);
   });
 
+  it('a resumed batch is never the last: the fresh batch after it applies the watermark and the job stops there', async () => {
+    const { ports, job } = setup({ layout: 'key-groups' });
+    const crashed = runDriver(job, ports, {
+      executorAttempts: 1,
+      runKeyGroups: async () => {
+        throw new Error('the executor died');
+      },
+    });
+    await expect(crashed).rejects.toThrow('the executor died');
+    const batches: BatchProgress[] = [];
+    const outcome = await runDriver(job, ports, { onBatch: (b) => batches.push(b) });
+    expect(outcome).toMatchObject({ stoppedBy: 'caught-up', batches: 2 });
+    // Batch 1 resumed: caught up and due, but resumed; batch 2 fresh, read nothing, nothing more due.
+    expect(batches.map((b) => [b.plan.batchId, b.plan.resumed, b.commit.noDataBatchDue])).toEqual([
+      [1, true, true],
+      [2, false, false],
+    ]);
+    expect(Object.keys(await rowsOf(ports))).toHaveLength(4);
+  });
+
   it('a job without a watermark stops after its caught-up batch, as before', async () => {
     const { ports, job } = setup({ layout: 'key-groups', outputMode: 'update', withWatermark: false });
     expect(await runDriver(job, ports)).toMatchObject({ stoppedBy: 'caught-up', batches: 1 });
