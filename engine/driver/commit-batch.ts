@@ -1,6 +1,7 @@
 import { NotFoundError } from '../errors.js';
 import type { BatchMetrics, GroupResult, PartitionResult } from '../protocol/batch-records.js';
 import { buildCommit, isCaughtUp } from '../protocol/commit.js';
+import { noDataBatchDue } from '../protocol/no-data-batch.js';
 import { retentionPlan } from '../protocol/retention.js';
 import type { DriverContext } from './context.js';
 
@@ -21,6 +22,11 @@ export interface CommitBatchResult {
   readonly committedNow: boolean;
   /** Every partition reached its tail: an available-now job is done. */
   readonly caughtUp: boolean;
+  /**
+   * The batch advanced the watermark, and a batch that reads nothing would have work at the
+   * new one (engine/protocol/no-data-batch.ts): an available-now job runs it before it stops.
+   */
+  readonly noDataBatchDue: boolean;
   readonly watermarkMs: number | null;
   readonly metrics: BatchMetrics;
 }
@@ -62,6 +68,7 @@ export async function commitBatch(input: CommitBatchInput, ctx: DriverContext): 
     batchId,
     committedNow: outcome === 'committed',
     caughtUp: isCaughtUp(stored),
+    noDataBatchDue: noDataBatchDue({ plan: record.plan, commit: stored, allowedLatenessMs: ctx.job.pipeline.allowedLatenessMs }),
     watermarkMs: record.plan.watermarkMs,
     metrics: stored.metrics,
   };

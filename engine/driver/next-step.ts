@@ -4,13 +4,17 @@
  * Functions driver calls it in its Finish task and routes on the answer:
  *
  *   stop       a stop was requested (the batch in flight has just committed), or an
- *              available-now job has caught up: the execution ends
+ *              available-now job is done (availableNowDone): the execution ends
  *   continue   wait `waitMs` in the Express child, then plan the next batch
  *   handBack   return to the Standard parent, which waits `waitMs` (cheaper there for long
  *              waits) or starts a fresh child at once (the child's budget is spent)
  *
  * Interval triggers back off while idle: every empty batch in a row multiplies the period
  * by `idleBackoffFactor`, up to `maxIdleIntervalMs`; the first batch with records resets it.
+ *
+ * Available now runs batches back to back until availableNowDone: every partition was read
+ * to its tail by a fresh batch, and no extra batch is due for the watermark that batch
+ * advanced (Spark's no-data batch under Trigger.AvailableNow: engine/protocol/no-data-batch.ts).
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Trigger } from '../job/types.js';
@@ -40,6 +44,8 @@ export interface NextStepInput {
     readonly caughtUp: boolean;
     /** It was a planned-but-uncommitted batch run again (recovery), not a fresh one. */
     readonly resumed: boolean;
+    /** It advanced the watermark and a batch reading nothing would have work at the new one (CommitBatchResult.noDataBatchDue). */
+    readonly noDataBatchDue: boolean;
     /** When the batch started (its plan), ms since the epoch. */
     readonly startedAt: number;
   };
@@ -66,7 +72,7 @@ export function nextStep(input: NextStepInput): NextStep {
   let waitMs = 0;
   let idleStreak = 0;
   if (trigger.type === 'availableNow') {
-    if (batch.caughtUp && !batch.resumed) return { action: 'stop', reason: 'caught-up', idleStreak: 0 };
+    if (availableNowDone(batch)) return { action: 'stop', reason: 'caught-up', idleStreak: 0 };
   } else {
     idleStreak = batch.records === 0 ? input.idleStreak + 1 : 0;
     const period = periodAfter(trigger, idleStreak);
@@ -74,6 +80,17 @@ export function nextStep(input: NextStepInput): NextStep {
   }
   const handBack = waitMs >= input.handBackAfterMs || waitMs >= input.budgetLeftMs;
   return { action: handBack ? 'handBack' : 'continue', waitMs, idleStreak };
+}
+
+/**
+ * An available-now job stops after this batch when it read every partition to its tail,
+ * was a fresh batch (a resumed one read a range recorded before the failure: the source
+ * may hold more since), and no extra batch is due for the watermark it advanced. The extra
+ * batch is fresh and caught up too, and it does not advance the watermark (it reads
+ * nothing), so the check after it stops.
+ */
+export function availableNowDone(batch: Pick<NextStepInput['batch'], 'caughtUp' | 'resumed' | 'noDataBatchDue'>): boolean {
+  return batch.caughtUp && !batch.resumed && !batch.noDataBatchDue;
 }
 
 /** The period between two batch starts after `idleStreak` empty batches in a row. */

@@ -7,6 +7,7 @@ import type { GroupResult, PartitionResult } from '../protocol/batch-records.js'
 import { stageTwoSlots } from '../protocol/stage-two.js';
 import { retry } from '../retry.js';
 import { commitBatch, type CommitBatchResult } from './commit-batch.js';
+import { availableNowDone } from './next-step.js';
 import { planBatch, type PlanBatchResult } from './plan-batch.js';
 import { startDriver } from './start-driver.js';
 
@@ -80,7 +81,8 @@ export async function runDriver(
     batches += 1;
     options.onBatch?.({ plan, commit });
     if (job.trigger.type === 'availableNow') {
-      if (commit.caughtUp && !plan.resumed) return { batches, stoppedBy: 'caught-up', epoch };
+      // As the state machine's Finish task decides (nextStep): caught up, and no extra batch due.
+      if (availableNowDone({ ...commit, resumed: plan.resumed })) return { batches, stoppedBy: 'caught-up', epoch };
       continue;
     }
     const wait = startedAt + job.trigger.intervalMs - ports.clock.now();

@@ -247,7 +247,13 @@ export async function finishTask(input: FinishTaskInput, ctx: DriverTaskContext)
   }
   const step = nextStep({
     trigger: driver.trigger,
-    batch: { records: commit.metrics.records, caughtUp: commit.caughtUp, resumed: batch.resumed, startedAt: batch.startedAt },
+    batch: {
+      records: commit.metrics.records,
+      caughtUp: commit.caughtUp,
+      resumed: batch.resumed,
+      noDataBatchDue: commit.noDataBatchDue,
+      startedAt: batch.startedAt,
+    },
     now,
     idleStreak: input.loop.idleStreak,
     budgetLeftMs: childStartedAt + ctx.settings.childBudgetMs - now,

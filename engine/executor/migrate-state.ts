@@ -5,6 +5,7 @@
  */
 import { JobSpecError } from '../errors.js';
 import type { JsonValue } from '../json.js';
+import { isThenable, thenableReason } from '../job/synchronous.js';
 import type { JobDefinition, StateMigration } from '../job/types.js';
 import type { TrackedState } from './tracked-state.js';
 
@@ -56,6 +57,11 @@ export function migrateEntries(
       });
     }
     if (entry === null) continue;
+    if (isThenable(entry)) {
+      throw new JobSpecError(`the state migration from version ${migration.fromVersion} ${thenableReason(entry)} (for key ${key})`, {
+        context: { ...where, key },
+      });
+    }
     if (typeof entry?.key !== 'string' || entry.value === undefined) {
       throw new JobSpecError(
         `the state migration from version ${migration.fromVersion} returned neither null nor { key, value } for key ${key}`,

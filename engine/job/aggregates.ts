@@ -1,6 +1,7 @@
 import type { JsonValue } from '../json.js';
 import { cloneJson, toJson } from './json-values.js';
 import { requireFunction, requireObject, show, specError } from './spec-checks.js';
+import { synchronousResult } from './synchronous.js';
 
 /**
  * An aggregate function over the values of one group (a key, or a key and a window).
@@ -65,7 +66,7 @@ export function sum<T>(fn: (value: T) => number): Aggregate<T, number> {
     kind: 'sum',
     initial: () => 0,
     add: (acc, value) => {
-      const total = acc + finiteNumber('sum', fn(value));
+      const total = acc + finiteNumber('sum', synchronousResult(fn(value), 'sum()'));
       if (!Number.isFinite(total)) throw new RangeError(`sum() overflowed to ${total}`);
       return total;
     },
@@ -85,7 +86,7 @@ export function min<T>(fn: (value: T) => number): Aggregate<T, number | null> {
     kind: 'min',
     initial: () => null,
     add: (acc, value) => {
-      const v = finiteNumber('min', fn(value));
+      const v = finiteNumber('min', synchronousResult(fn(value), 'min()'));
       return acc === null ? v : Math.min(acc, v);
     },
     result: (acc) => acc,
@@ -100,7 +101,7 @@ export function max<T>(fn: (value: T) => number): Aggregate<T, number | null> {
     kind: 'max',
     initial: () => null,
     add: (acc, value) => {
-      const v = finiteNumber('max', fn(value));
+      const v = finiteNumber('max', synchronousResult(fn(value), 'max()'));
       return acc === null ? v : Math.max(acc, v);
     },
     result: (acc) => acc,
@@ -133,11 +134,14 @@ export function reduce<T, A>(spec: {
   return make<T, JsonValue>({
     kind: 'reduce',
     initial: () => cloneJson(initial),
-    add: (acc, value) => toJson(add(cloneJson(acc) as A, value), "reduce()'s accumulator"),
+    add: (acc, value) => toJson(synchronousResult(add(cloneJson(acc) as A, value), 'reduce().add'), "reduce()'s accumulator"),
     result: (acc) => cloneJson(acc),
     ...(merge === undefined
       ? {}
-      : { merge: (a: JsonValue, b: JsonValue) => toJson(merge(cloneJson(a) as A, cloneJson(b) as A), "reduce()'s accumulator") }),
+      : {
+          merge: (a: JsonValue, b: JsonValue) =>
+            toJson(synchronousResult(merge(cloneJson(a) as A, cloneJson(b) as A), 'reduce().merge'), "reduce()'s accumulator"),
+        }),
   });
 }
 

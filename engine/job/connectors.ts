@@ -2,6 +2,7 @@ import type { SinkSpec } from '../ports/sink.js';
 import type { SourceSpec } from '../ports/source-reader.js';
 import type { StartingPosition } from '../protocol/offsets.js';
 import { requireObject, show, specError } from './spec-checks.js';
+import { asyncFunctionProblem, isAsyncFunction, isThenable, thenableReason } from './synchronous.js';
 import type { JobSource } from './types.js';
 
 /**
@@ -88,6 +89,7 @@ function checkedHashKeyOf(fn: (key: string) => unknown, field: string): (key: st
       // The job's own code failed: retrying the batch would fail again.
       throw specError(`${field}.hashKeyOf`, `threw for key ${show(key)}: ${error instanceof Error ? error.message : String(error)}`);
     }
+    if (isThenable(value)) throw specError(`${field}.hashKeyOf`, `${thenableReason(value)} (for key ${show(key)})`);
     let hash: bigint | null = null;
     if (typeof value === 'bigint') hash = value;
     else if (typeof value === 'string' && /^[0-9]{1,39}$/.test(value)) hash = BigInt(value);
@@ -157,6 +159,7 @@ export function checkSource(source: unknown, field: string, specField = `${field
   if (hashKeyOf !== undefined) {
     if (typeof hashKeyOf !== 'function')
       throw specError(`${field}.hashKeyOf`, `must be a function from a key to its hash key, got ${show(hashKeyOf)}`);
+    if (isAsyncFunction(hashKeyOf)) throw specError(`${field}.hashKeyOf`, asyncFunctionProblem());
     if (type === 'kafka') throw specError(`${field}.hashKeyOf`, 'applies to Kinesis sources only (Kafka partitions do not split)');
   }
   return Object.freeze({

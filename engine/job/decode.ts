@@ -1,5 +1,5 @@
 import type { SourceRecord } from '../ports/source-reader.js';
-import { show, specError } from './spec-checks.js';
+import { requireFunction, show, specError } from './spec-checks.js';
 
 /**
  * How a record's bytes become the pipeline's input values:
@@ -35,6 +35,6 @@ export function compileDecode(decode: unknown): Decoder {
     return { fn: (record) => JSON.parse(utf8.decode(record.data)) as unknown, name: 'json' };
   }
   if (decode === 'utf8') return { fn: (record) => utf8.decode(record.data), name: 'utf8' };
-  if (typeof decode === 'function') return { fn: decode as (record: SourceRecord) => unknown, name: 'custom' };
+  if (typeof decode === 'function') return { fn: requireFunction('decode', decode) as (record: SourceRecord) => unknown, name: 'custom' };
   throw specError('decode', `must be 'json', 'utf8' or a function of the record, got ${show(decode)}`);
 }

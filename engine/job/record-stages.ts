@@ -1,6 +1,7 @@
 import { describeError } from '../errors.js';
 import { show } from './spec-checks.js';
 import type { Stage } from './stream.js';
+import { isThenable, thenableReason, ThenableResult } from './synchronous.js';
 
 /** The stage names a RecordFailure carries. */
 export type StageName = 'decode' | 'map' | 'filter' | 'flatMap' | 'keyBy' | 'eventTime' | 'aggregate' | 'output';
@@ -15,13 +16,19 @@ export class StageFailure extends Error {
   }
 }
 
-/** Runs user code for a stage; anything it throws becomes that stage's failure. */
+/**
+ * Runs user code for a stage; anything it throws becomes that stage's failure, and so does
+ * a Promise or another thenable it returns ("returned a Promise: ...": synchronous.ts).
+ */
 export function attempt<R>(stage: StageName, fn: () => R): R {
+  let result: R;
   try {
-    return fn();
+    result = fn();
   } catch (error) {
-    throw new StageFailure(stage, describeError(error));
+    throw new StageFailure(stage, error instanceof ThenableResult ? error.message : describeError(error));
   }
+  if (isThenable(result)) throw new StageFailure(stage, thenableReason(result));
+  return result;
 }
 
 /** A value on its way through the stages, with the event time withWatermark gave it. */

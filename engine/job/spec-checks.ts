@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JobSpecError } from '../errors.js';
 import { expecting, isPlainObject, parse, show as showValue } from '../validation.js';
+import { asyncFunctionProblem, isAsyncFunction } from './synchronous.js';
 
 /**
  * Small checks shared by the job API's validation, on zod schemas (engine/validation.ts).
@@ -39,8 +40,10 @@ export function requireNonNegativeNumber(field: string, value: unknown): number 
   return check(nonNegativeNumber, field, value);
 }
 
+/** A function of the user's; an async one is refused (pipelines are synchronous: synchronous.ts). */
 export function requireFunction<F>(field: string, value: F): F {
   check(aFunction, field, value);
+  if (isAsyncFunction(value)) throw specError(field, asyncFunctionProblem());
   return value;
 }
 

@@ -6,7 +6,9 @@ import type { StartingPosition } from '../protocol/offsets.js';
 /**
  * When batches run.
  * - interval: a batch starts every `intervalMs` (or at once when the last one took longer).
- * - availableNow: process what the source holds, then stop once every partition is caught up.
+ * - availableNow: process what the source holds, then stop once every partition is caught up
+ *   (after one more batch that reads nothing when the last one advanced the watermark, so
+ *   that the windows it closes are emitted: engine/protocol/no-data-batch.ts).
  */
 export type Trigger = { readonly type: 'interval'; readonly intervalMs: number } | { readonly type: 'availableNow' };
 

@@ -22,7 +22,7 @@ const intervalTrigger = fc
 
 const base = (trigger: DriverTrigger, over: Partial<NextStepInput> = {}): NextStepInput => ({
   trigger,
-  batch: { records: 0, caughtUp: true, resumed: false, startedAt: 1_000_000 },
+  batch: { records: 0, caughtUp: true, resumed: false, noDataBatchDue: false, startedAt: 1_000_000 },
   now: 1_000_050,
   idleStreak: 0,
   budgetLeftMs: 10_000_000,
@@ -32,6 +32,52 @@ const base = (trigger: DriverTrigger, over: Partial<NextStepInput> = {}): NextSt
 });
 
 describe('nextStep', () => {
+  describe("available now: the extra no-data batch (Spark's MicroBatchExecution under Trigger.AvailableNow)", () => {
+    const now = { type: 'availableNow' } as const;
+    const caughtUp = { records: 40, caughtUp: true, resumed: false, noDataBatchDue: false, startedAt: 0 };
+
+    it('runs one more batch at once when the caught-up batch advanced the watermark, then stops after it', () => {
+      expect(nextStep(base(now, { batch: { ...caughtUp, noDataBatchDue: true } }))).toEqual({
+        action: 'continue',
+        waitMs: 0,
+        idleStreak: 0,
+      });
+      // The extra batch read nothing and did not advance the watermark: nothing more is due.
+      expect(nextStep(base(now, { batch: { ...caughtUp, records: 0 } }))).toEqual({ action: 'stop', reason: 'caught-up', idleStreak: 0 });
+    });
+
+    it('a resumed batch still never stops the job, due or not; a stop request wins over the extra batch', () => {
+      for (const noDataBatchDue of [false, true]) {
+        expect(nextStep(base(now, { batch: { ...caughtUp, resumed: true, noDataBatchDue } }))).toMatchObject({
+          action: 'continue',
+          waitMs: 0,
+        });
+      }
+      expect(nextStep(base(now, { stopRequested: true, batch: { ...caughtUp, noDataBatchDue: true } }))).toMatchObject({
+        action: 'stop',
+        reason: 'stopped',
+      });
+    });
+
+    it('hands back to the parent like any batch when the child has no budget left', () => {
+      expect(nextStep(base(now, { budgetLeftMs: -1, batch: { ...caughtUp, noDataBatchDue: true } }))).toEqual({
+        action: 'handBack',
+        waitMs: 0,
+        idleStreak: 0,
+      });
+    });
+
+    it('changes nothing for interval triggers: their next batch comes anyway', () => {
+      fc.assert(
+        fc.property(intervalTrigger, fc.nat(100), fc.nat(5), fc.boolean(), (trigger, records, idleStreak, caught) => {
+          const batch = { records, caughtUp: caught, resumed: false, startedAt: 1_000_000 };
+          const input = (noDataBatchDue: boolean) => base(trigger, { idleStreak, batch: { ...batch, noDataBatchDue } });
+          expect(nextStep(input(true))).toEqual(nextStep(input(false)));
+        }),
+      );
+    });
+  });
+
   it('never waits longer than the idle cap, nor less than nothing', () => {
     fc.assert(
       fc.property(
@@ -44,7 +90,7 @@ describe('nextStep', () => {
           const step = nextStep(
             base(trigger, {
               idleStreak: streak,
-              batch: { records, caughtUp: true, resumed: false, startedAt: 1_000_000 },
+              batch: { records, caughtUp: true, resumed: false, noDataBatchDue: false, startedAt: 1_000_000 },
               now: 1_000_000 + elapsed,
             }),
           );
@@ -86,7 +132,11 @@ describe('nextStep', () => {
     fc.assert(
       fc.property(intervalTrigger, fc.nat(1_000), fc.integer({ min: 1, max: 100_000 }), (trigger, streak, records) => {
         const step = nextStep(
-          base(trigger, { idleStreak: streak, batch: { records, caughtUp: false, resumed: false, startedAt: 1_000_000 }, now: 1_000_000 }),
+          base(trigger, {
+            idleStreak: streak,
+            batch: { records, caughtUp: false, resumed: false, noDataBatchDue: false, startedAt: 1_000_000 },
+            now: 1_000_000,
+          }),
         );
         if (step.action === 'stop') throw new Error('unexpected stop');
         expect(step.idleStreak).toBe(0);
@@ -97,7 +147,7 @@ describe('nextStep', () => {
 
   it('counts the batch time against the interval: a slow batch starts the next one at once', () => {
     const trigger: Interval = { type: 'interval', intervalMs: 1_000, maxIdleIntervalMs: 60_000, idleBackoffFactor: 2 };
-    const data = { records: 10, caughtUp: true, resumed: false, startedAt: 0 };
+    const data = { records: 10, caughtUp: true, resumed: false, noDataBatchDue: false, startedAt: 0 };
     expect(nextStep(base(trigger, { batch: data, now: 300 }))).toEqual({ action: 'continue', waitMs: 700, idleStreak: 0 });
     expect(nextStep(base(trigger, { batch: data, now: 1_500 }))).toEqual({ action: 'continue', waitMs: 0, idleStreak: 0 });
     expect(periodAfter(trigger, 3)).toBe(8_000);
@@ -113,7 +163,10 @@ describe('nextStep', () => {
     expect(idle(6, 200_000)).toMatchObject({ action: 'handBack', waitMs: 128_000 });
     expect(idle(0, 1_500)).toMatchObject({ action: 'handBack', waitMs: 2_000 });
     const availableNow = nextStep(
-      base({ type: 'availableNow' }, { batch: { records: 5, caughtUp: false, resumed: false, startedAt: 0 }, budgetLeftMs: -1 }),
+      base(
+        { type: 'availableNow' },
+        { batch: { records: 5, caughtUp: false, resumed: false, noDataBatchDue: false, startedAt: 0 }, budgetLeftMs: -1 },
+      ),
     );
     expect(availableNow).toEqual({ action: 'handBack', waitMs: 0, idleStreak: 0 });
   });
@@ -122,7 +175,12 @@ describe('nextStep', () => {
     fc.assert(
       fc.property(fc.oneof(intervalTrigger, fc.constant<DriverTrigger>({ type: 'availableNow' })), fc.nat(100), (trigger, records) => {
         expect(
-          nextStep(base(trigger, { stopRequested: true, batch: { records, caughtUp: false, resumed: false, startedAt: 0 } })),
+          nextStep(
+            base(trigger, {
+              stopRequested: true,
+              batch: { records, caughtUp: false, resumed: false, noDataBatchDue: false, startedAt: 0 },
+            }),
+          ),
         ).toMatchObject({
           action: 'stop',
           reason: 'stopped',
@@ -132,11 +190,15 @@ describe('nextStep', () => {
     const now = { type: 'availableNow' } as const;
     expect(nextStep(base(now))).toMatchObject({ action: 'stop', reason: 'caught-up' });
     // A resumed batch read an old range: the source may hold more.
-    expect(nextStep(base(now, { batch: { records: 0, caughtUp: true, resumed: true, startedAt: 0 } }))).toMatchObject({
+    expect(
+      nextStep(base(now, { batch: { records: 0, caughtUp: true, resumed: true, noDataBatchDue: false, startedAt: 0 } })),
+    ).toMatchObject({
       action: 'continue',
       waitMs: 0,
     });
-    expect(nextStep(base(now, { batch: { records: 9, caughtUp: false, resumed: false, startedAt: 0 } }))).toMatchObject({
+    expect(
+      nextStep(base(now, { batch: { records: 9, caughtUp: false, resumed: false, noDataBatchDue: false, startedAt: 0 } })),
+    ).toMatchObject({
       action: 'continue',
       waitMs: 0,
     });
