@@ -149,6 +149,12 @@ export function compileExchangeStages(plan: PipelinePlan, decode: Decoder, outpu
         if ('v' in row && row.o === failedOffset) return; // its record failed on an earlier value
         try {
           if (sessions !== undefined) {
+            if ('a' in row && row.w === null && row.e === undefined) {
+              // A key's stored sessions, as a regroup merges the shares partitions kept.
+              sessions.mergeStored(row.k, row.a);
+              sessions.commitRecord();
+              return;
+            }
             if (!('a' in row) || typeof row.w !== 'number' || typeof row.e !== 'number') {
               throw new StageFailure('aggregate', 'a session window takes combined sessions { k, w, e, a } from stage 1');
             }

@@ -96,6 +96,20 @@ export class SessionGroups {
     this.insert(key, { s: start, e: end, a: cloneJson(partial), touched: true });
   }
 
+  /**
+   * Merges a key's stored sessions from elsewhere (a replay's regroup, when partitions
+   * kept shares of one key: engine/replay/regroup-entries.ts), session by session.
+   */
+  mergeStored(key: GroupKey, stored: JsonValue): void {
+    let sessions: Session[];
+    try {
+      sessions = parseSessions(stateKeyOf(key, null), stored);
+    } catch (error) {
+      throw new StageFailure('aggregate', (error as Error).message);
+    }
+    for (const x of sessions) this.insert(key, { ...x, touched: true });
+  }
+
   private insert(key: GroupKey, session: Session): void {
     const stateKey = stateKeyOf(key, null);
     const current = (this.pending.get(stateKey) ?? this.touched.get(stateKey) ?? this.stored(stateKey, key)).sessions;

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JobSpecError } from '../../../engine/errors.js';
-import { count, max, reduce, session, sum, type AggregateSpec } from '../../../engine/job/index.js';
+import { count, defineJob, max, memorySink, memorySource, reduce, session, sum, type AggregateSpec } from '../../../engine/job/index.js';
+import { regroupEntries } from '../../../engine/replay/regroup-entries.js';
 import { job } from '../job/harness.js';
 import { PATHS, runOn, wordJob, type Path, type WordEvent } from './paths.js';
 
@@ -178,3 +179,61 @@ function referenceSessions(events: readonly WordEvent[], gap: number): string[] 
   }
   return out.sort();
 }
+
+describe('session windows in a regroup (a replay into key groups)', () => {
+  it("merges the sessions partitions kept of one key, as stage 2 merges partitions' sessions, and finds when they are due", () => {
+    const sessionJob = defineJob<{ user: string; ts: number }>({
+      name: 'sessions',
+      version: 1,
+      source: memorySource({ streamName: 'in' }),
+      sink: memorySink({ name: 'out' }),
+      pipeline: (s) =>
+        s
+          .withWatermark((e) => e.ts, { allowedLatenessMs: 0 })
+          .keyBy((e) => e.user)
+          .window(session({ gapMs: 10 }))
+          .aggregate(count()),
+      keyGroups: 2,
+    });
+    const regrouped = regroupEntries({
+      jobId: 'j',
+      keyGroups: 2,
+      pipeline: sessionJob.pipeline,
+      scopes: [
+        {
+          scope: 'shard-0',
+          entries: new Map([
+            [
+              '["u"]',
+              [
+                { s: 0, e: 10, a: 1 },
+                { s: 30, e: 45, a: 2 },
+              ],
+            ],
+          ]),
+        },
+        {
+          scope: 'shard-1',
+          entries: new Map([
+            [
+              '["u"]',
+              [
+                { s: 8, e: 25, a: 3 },
+                { s: 60, e: 70, a: 1 },
+              ],
+            ],
+          ]),
+        },
+      ],
+    });
+    expect(regrouped.mergedKeys).toBe(1);
+    const [group] = [...regrouped.groups.values()];
+    // [0, 10) and [8, 25) overlap: [0, 25) with 4 values; [30, 45) and [60, 70) stand apart.
+    expect(group!.entries.get('["u"]')).toEqual([
+      { s: 0, e: 25, a: 4 },
+      { s: 30, e: 45, a: 2 },
+      { s: 60, e: 70, a: 1 },
+    ]);
+    expect(group!.dueAtWatermarkMs).toBe(25);
+  });
+});
