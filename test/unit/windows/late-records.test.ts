@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobSpecError } from '../../../engine/errors.js';
 import { count, defineJob, memorySink, memorySource, session, tumbling } from '../../../engine/job/index.js';
-import { lateRowOf } from '../../../engine/executor/late-rows.js';
+import { lateOutputOf, lateRowOf } from '../../../engine/executor/late-rows.js';
 import { job } from '../job/harness.js';
 import { PATHS, runOn, wordJob, type Path } from './paths.js';
 
@@ -107,6 +107,26 @@ describe('late records: the row and the option', () => {
     const text = { ...record, data: new TextEncoder().encode('héllo') };
     expect(lateRowOf({ record: text, eventTimeMs: 1 }, 9).value).toMatchObject({ data: 'héllo' });
     expect(lateRowOf({ record: text, eventTimeMs: 1 }, 9).value).not.toHaveProperty('encoding');
+  });
+
+  it('makes a late record too large for a sink row a dead letter of stage late, filed under its own offset', () => {
+    const record = (offset: string, bytes: number) => ({
+      partition: 'p1',
+      offset,
+      key: 'k',
+      data: new TextEncoder().encode('x'.repeat(bytes)),
+      arrivalTimeMs: 5,
+    });
+    const { rows, letters } = lateOutputOf(
+      [
+        { record: record('3', 10), eventTimeMs: 1 },
+        { record: record('4', 500 * 1024), eventTimeMs: 2 },
+      ],
+      { jobId: 'j', batchId: 7, watermarkMs: 9, now: 100 },
+    );
+    expect(rows.map((r) => r.key)).toEqual(['p1:3']);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ jobId: 'j', batchId: 7, partition: 'p1', offset: '4', stage: 'late', rowKey: 'p1:4' });
   });
 
   const windowed = (s: any) =>
