@@ -1,7 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JobSpecError } from '../../../engine/errors.js';
-import { count, defineJob, max, memorySink, memorySource, reduce, session, sum, type AggregateSpec } from '../../../engine/job/index.js';
+import {
+  count,
+  defineJob,
+  max,
+  memorySink,
+  memorySource,
+  reduce,
+  session,
+  sliding,
+  sum,
+  type AggregateSpec,
+} from '../../../engine/job/index.js';
+import { keyOfStateKey } from '../../../engine/job/keyed-groups.js';
 import { regroupEntries } from '../../../engine/replay/regroup-entries.js';
 import { job } from '../job/harness.js';
 import { PATHS, runOn, wordJob, type Path, type WordEvent } from './paths.js';
@@ -235,5 +247,30 @@ describe('session windows in a regroup (a replay into key groups)', () => {
       { s: 60, e: 70, a: 1 },
     ]);
     expect(group!.dueAtWatermarkMs).toBe(25);
+  });
+});
+
+describe('state keys of windowed jobs name their group key (key-group routing, shard splits)', () => {
+  const windowed = (window: ReturnType<typeof session> | ReturnType<typeof sliding>) =>
+    job({
+      pipeline: (s) =>
+        s
+          .withWatermark((e) => e.ts, { allowedLatenessMs: 0 })
+          .keyBy((e) => e.k)
+          .window(window)
+          .aggregate(count()),
+    }).pipeline;
+
+  it('a sliding window keeps [key, windowStart] entries; a session window one [key] entry per key', () => {
+    const slidingJob = windowed(sliding({ sizeMs: 10, slideMs: 5 }));
+    expect(slidingJob.groupKeyOf('["a",5]')).toBe('a');
+    expect(slidingJob.groupKeyOf('[7,-5]')).toBe('7');
+    expect(slidingJob.groupKeyOf('["a"]')).toBeNull();
+    const sessionJob = windowed(session({ gapMs: 10 }));
+    expect(sessionJob.groupKeyOf('["a"]')).toBe('a');
+    expect(sessionJob.groupKeyOf('[7]')).toBe('7');
+    expect(sessionJob.groupKeyOf('["a",5]')).toBeNull();
+    expect(keyOfStateKey('["a"]')).toBe('a');
+    expect(keyOfStateKey('[7,5]')).toBe(7);
   });
 });
