@@ -11,6 +11,8 @@
  *   sluice:kinesisShards           its shard count (default: on-demand)
  *   sluice:sinkTables              existing DynamoDB sink tables, comma-separated
  *   sluice:createSinkTables        sink tables to create, comma-separated
+ *   sluice:lateRecordTables        existing tables for the jobs' late records (JobSpec.lateRecords), comma-separated
+ *   sluice:createLateRecordTables  late-records tables to create, comma-separated
  *   sluice:kafka                   JSON: { bootstrapServers, auth?: "iam"|"none"|{ type: "scram-sha-512",
  *                                  secretArn, encryptionKeyArn }, tls?, clusterArn?, topics?,
  *                                  vpcId, availabilityZones, privateSubnetIds, privateSubnetRouteTableIds?,
@@ -36,6 +38,8 @@ export const CONTEXT = {
   kinesisShards: 'sluice:kinesisShards',
   sinkTables: 'sluice:sinkTables',
   createSinkTables: 'sluice:createSinkTables',
+  lateRecordTables: 'sluice:lateRecordTables',
+  createLateRecordTables: 'sluice:createLateRecordTables',
   kafka: 'sluice:kafka',
   alarmTopicArn: 'sluice:alarmTopicArn',
   batchDurationAlarmSeconds: 'sluice:batchDurationAlarmSeconds',
@@ -83,6 +87,8 @@ const ContextSettings = z
     [CONTEXT.kinesisShards]: positive,
     [CONTEXT.sinkTables]: list,
     [CONTEXT.createSinkTables]: list,
+    [CONTEXT.lateRecordTables]: list,
+    [CONTEXT.createLateRecordTables]: list,
     [CONTEXT.alarmTopicArn]: text,
     [CONTEXT.batchDurationAlarmSeconds]: positive,
     [CONTEXT.lagAlarmSeconds]: positive,
@@ -168,6 +174,14 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
   const kafka = kafkaContext === null ? undefined : kafkaProps(stack, kafkaContext);
   const tables = c[CONTEXT.sinkTables];
   const createTables = c[CONTEXT.createSinkTables];
+  const lateRecordTables = c[CONTEXT.lateRecordTables];
+  const createLateRecordTables = c[CONTEXT.createLateRecordTables];
+  const sinks = {
+    ...(tables ? { tables } : {}),
+    ...(createTables ? { createTables } : {}),
+    ...(lateRecordTables ? { lateRecordTables } : {}),
+    ...(createLateRecordTables ? { createLateRecordTables } : {}),
+  };
   const topicArn = c[CONTEXT.alarmTopicArn];
   const batchSeconds = c[CONTEXT.batchDurationAlarmSeconds];
   const lagSeconds = c[CONTEXT.lagAlarmSeconds];
@@ -176,7 +190,7 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
   return {
     ...(removal === undefined ? {} : { storage: { removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN } }),
     ...(kinesis || kafka ? { sources: { ...(kinesis ? { kinesis } : {}), ...(kafka ? { kafka } : {}) } } : {}),
-    ...(tables || createTables ? { sinks: { ...(tables ? { tables } : {}), ...(createTables ? { createTables } : {}) } } : {}),
+    ...(Object.keys(sinks).length > 0 ? { sinks } : {}),
     ...(topicArn || batchSeconds || lagSeconds || restarts
       ? {
           monitoring: {

@@ -3,6 +3,7 @@ import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import { deadLetterOf, splitUnwritableRows, unwritableRowLetters } from './batch-outputs.js';
+import { lateOutputOf, writeLateRows } from './late-rows.js';
 import { applyMigration, migrateEntries, migrationFrom } from './migrate-state.js';
 import { BatchStatus, EMPTY_STATE_VERSION, generationOf, type PartitionResult } from '../protocol/batch-records.js';
 import { checkPlannedVersion } from '../protocol/job-versions.js';
@@ -35,8 +36,9 @@ export interface ExecutorContext {
  *      child shard's first batch, over its share of its parents' final states); the
  *      first batch under a new job version migrates the base state first
  *   3. dead letters for records that failed a stage (they never block the partition),
- *      state version N (only when the batch changed the state), and output rows to the
- *      sink, each carrying (generation, N) (idempotent): all three at once
+ *      state version N (only when the batch changed the state), output rows to the
+ *      sink, each carrying (generation, N) (idempotent), and late records to the job's
+ *      late-records sink when it declares one (late-rows.ts): all at once
  *
  * The plan must be of this code's job version (checkPlannedVersion): a batch planned by
  * another version fails with JobSpecError rather than mixing two versions' state.
@@ -124,6 +126,12 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   letters.push(
     ...unwritableRowLetters(unwritable, { jobId, batchId, partition, offset: lastRecord?.offset ?? '0', now: ports.clock.now() }),
   );
+  // Late records go to the job's late-records sink when it declares one (late-rows.ts).
+  const lateOutput =
+    job.lateRecords === undefined
+      ? { rows: [], letters: [] }
+      : lateOutputOf(outcome.late, { jobId, batchId, watermarkMs: record.plan.watermarkMs, now: ports.clock.now() });
+  letters.push(...lateOutput.letters);
 
   // Dead letters, the state version and the sink rows are independent and idempotent, and
   // none of them counts before the commit: write them at the same time.
@@ -145,6 +153,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
         })
       : undefined,
     rows.length > 0 ? ports.sinks(job.sink).write({ jobId, batchId, generation, partition, rows }) : undefined,
+    writeLateRows(ports, job.lateRecords, lateOutput.rows, { jobId, batchId, generation, partition }),
   ]);
   ctx.cache?.set(cacheId, partition, stateVersion, next);
   const stateBytesWritten = written?.bytesWritten ?? 0;

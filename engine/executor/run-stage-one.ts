@@ -2,8 +2,8 @@
  * Stage 1 of a two-stage batch, for one partition (engine/protocol/stage-two.ts): the
  * partition's range, as runPartition read it, through the pipeline's stage 1; its rows
  * routed to key groups and written deterministically, inline in the result when small
- * (exchangesInline) or to the exchange store; its dead letters written. No state: the
- * partition holds none on this path.
+ * (exchangesInline) or to the exchange store; its dead letters and late records written.
+ * No state: the partition holds none on this path.
  */
 import { JobSpecError } from '../errors.js';
 import type { ExchangeStages, JobDefinition } from '../job/types.js';
@@ -11,6 +11,7 @@ import type { EnginePorts } from '../ports/index.js';
 import { generationOf, type BatchPlan, type ExchangeOutput, type PartitionResult } from '../protocol/batch-records.js';
 import { encodeExchange, exchangesInline } from '../protocol/exchange-format.js';
 import { deadLetterOf } from './batch-outputs.js';
+import { lateOutputOf, writeLateRows } from './late-rows.js';
 import type { RangeRead } from './read-range.js';
 
 /** The job's two stages; a job without them cannot run a batch planned with key groups. */
@@ -49,6 +50,13 @@ export async function runStageOne(args: {
     write.push(ports.exchange.put(objectKey, body));
   }
   const letters = outcome.failures.map((f) => deadLetterOf(jobId, batchId, f, ports.clock.now()));
+  // Stage 1 decides lateness, so it writes the late records (late-rows.ts), with the
+  // batch's id and generation: a retry or a replay rewrites the same rows.
+  if (job.lateRecords !== undefined) {
+    const late = lateOutputOf(outcome.late, { jobId, batchId, watermarkMs: plan.watermarkMs, now: ports.clock.now() });
+    letters.push(...late.letters);
+    write.push(writeLateRows(ports, job.lateRecords, late.rows, { jobId, batchId, generation: generationOf(plan), partition }));
+  }
   if (letters.length > 0) write.push(ports.deadLetters.put(letters));
   await Promise.all(write);
   return {

@@ -5,12 +5,13 @@ import type { Decoder } from './decode.js';
 import { toJson } from './json-values.js';
 import { compileExchangeStages } from './exchange-stages.js';
 import { groupOf } from './group-of.js';
-import { groupKeyOfStateKey, KeyedGroups } from './keyed-groups.js';
+import { aggregationOf } from './aggregation.js';
+import { groupKeyOfStateKey } from './keyed-groups.js';
 import { compileOperatorStages } from './operator-stages.js';
 import { applyStages, attempt, StageFailure, type Element } from './record-stages.js';
 import { specError } from './spec-checks.js';
 import { describePlan, type PipelinePlan } from './stream.js';
-import type { CompiledPipeline, KeyedBy, OutputMode, PipelineInput, PipelineOutcome, RecordFailure } from './types.js';
+import type { CompiledPipeline, KeyedBy, LateRecord, OutputMode, PipelineInput, PipelineOutcome, RecordFailure } from './types.js';
 
 /**
  * Compiles a pipeline's plan into the CompiledPipeline the executor runs on one
@@ -23,16 +24,19 @@ import type { CompiledPipeline, KeyedBy, OutputMode, PipelineInput, PipelineOutc
  *   throws for a bad record.
  * - The watermark is the plan's (`input.watermarkMs`), fixed before the batch from the
  *   batches before it; nothing inside a batch moves it, so a re-run does the same.
- *   A value whose event time is < watermark is late: dropped at withWatermark and
- *   counted in lateRecords. (Spark filters late rows in its stateful operator by their
- *   window's end; dropping by event time is stricter, applies to every pipeline, and
- *   equally guarantees that a window the watermark closed never changes again.)
- * - maxEventTimeMs: the highest event time that passed withWatermark in this batch
- *   (records that failed excluded), from which the planner derives the next watermark.
- * - Stateful output (keyed-groups.ts): update mode writes every group that received a
- *   value in this batch, with its absolute value; append mode writes a window once,
- *   when the watermark passes its end and it is evicted from state. Windows whose end
- *   <= watermark are evicted in both modes; running aggregates without a window never.
+ *   withWatermark drops nothing: a value is late only when the state it would update is
+ *   final (lateness.ts, as Spark's stateful operators filter by window end): all its
+ *   windows ended at or before the watermark (a sliding window's value still goes to
+ *   those open), or its session's t + gap <= watermark. Running aggregates and
+ *   stateless pipelines never drop a value as late. A record with a late value is
+ *   counted in lateRecords and listed in `late` (its other values still count).
+ * - maxEventTimeMs: the highest event time seen at withWatermark in this batch (records
+ *   that failed excluded), from which the planner derives the next watermark.
+ * - Stateful output (keyed-groups.ts, sessions.ts): update mode writes every group that
+ *   received a value in this batch, with its absolute value; append mode writes a window
+ *   (or session) once, when the watermark passes its end and it is evicted from state.
+ *   Windows whose end <= watermark are evicted in both modes; running aggregates without
+ *   a window never.
  * - Stateless output: every value is a row keyed `${partition}:${offset}:${index}`.
  *
  * run() is deterministic in (records, state, watermark): no clock, no randomness, and
@@ -63,24 +67,26 @@ export function compilePipeline(
     const { records, state, watermarkMs } = input;
     const failures: RecordFailure[] = [];
     const rows: SinkRow[] = [];
-    const groups = plan.aggregate ? new KeyedGroups(state, plan.aggregate, plan.window) : undefined;
-    let lateRecords = 0;
+    const groups = plan.aggregate ? aggregationOf(plan, state) : undefined;
+    const late: LateRecord[] = [];
     let maxEventTimeMs: number | null = null;
 
     for (const record of records) {
       try {
         const decoded = attempt('decode', () => decode.fn(record));
-        const result = applyStages(decoded, plan.stages, watermarkMs);
+        const result = applyStages(decoded, plan.stages);
+        let lateAt: number | null = null;
         if (groups !== undefined) {
           for (const element of result.elements) {
-            const { key, windowStart } = groupOf(plan, record, element, keyIsPartitionKey);
-            groups.add(key, windowStart, element.value);
+            const valueGroups = groupOf(plan, record, element, keyIsPartitionKey, watermarkMs);
+            if (valueGroups.windowStarts.length === 0) lateAt ??= element.eventTimeMs;
+            else groups.add(valueGroups, element.value);
           }
           groups.commitRecord();
         } else {
           for (const row of statelessRows(record, result.elements)) rows.push(row);
         }
-        lateRecords += result.late;
+        if (lateAt !== null) late.push({ record, eventTimeMs: lateAt });
         if (result.maxEventTimeMs !== null) {
           maxEventTimeMs = Math.max(maxEventTimeMs ?? -Infinity, result.maxEventTimeMs);
         }
@@ -94,11 +100,12 @@ export function compilePipeline(
     // (A loop, not push(...rows): an append batch may close more windows than a call takes arguments.)
     if (groups !== undefined) for (const row of groups.finish(outputMode, watermarkMs)) rows.push(row);
     rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return { rows, failures, lateRecords, maxEventTimeMs };
+    return { rows, failures, lateRecords: late.length, late, maxEventTimeMs };
   }
 
   // Only a keyed aggregation keeps state; its state keys name their group.
-  const windowed = plan.window !== undefined;
+  // (A session window keeps one entry per key, the running aggregate's layout: sessions.ts.)
+  const windowed = plan.window !== undefined && plan.window.type !== 'session';
   const groupKeyOf = (stateKey: string): string | null => (plan.aggregate === undefined ? null : groupKeyOfStateKey(stateKey, windowed));
 
   // A keyed job whose keys are not declared to be its partition keys groups through the

@@ -13,6 +13,7 @@ import type {
   JobDefinition,
   JobSource,
   KeyedBy,
+  LateRecordsOutput,
   OutputMode,
   StateMigration,
   Trigger,
@@ -72,6 +73,14 @@ export interface JobSpec<T = any, N extends DecodeName = 'json'> {
    * state with each partition instead).
    */
   readonly keyGroups?: number;
+  /**
+   * A side output for late records (engine/job/lateness.ts): each record with a value too
+   * late for the state it would update becomes a row of this sink, keyed
+   * `${partition}:${offset}`, with its payload, arrival time, the late event time and the
+   * batch's watermark. Without it late records are dropped and counted, as in Spark.
+   * Only for pipelines with withWatermark (without a watermark nothing is late).
+   */
+  readonly lateRecords?: { readonly sink: SinkSpec };
 }
 
 export const JOB_DEFAULTS = Object.freeze({
@@ -84,7 +93,7 @@ export const JOB_DEFAULTS = Object.freeze({
 
 const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const FIELDS = new Set(['name', 'version', 'source', 'decode', 'pipeline', 'sink', 'outputMode', 'trigger']);
-FIELDS.add('maxRecordsPerPartition').add('checkpoint').add('migrations').add('keyedBy').add('keyGroups');
+FIELDS.add('maxRecordsPerPartition').add('checkpoint').add('migrations').add('keyedBy').add('keyGroups').add('lateRecords');
 
 /**
  * Validates a job and returns its frozen JobDefinition. Every problem is a JobSpecError
@@ -139,6 +148,7 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
   const keyedBy = checkKeyedBy(fields.keyedBy, plan.keyBy !== undefined);
   const pipeline = compilePipeline(plan, decode, outputMode, keyedBy === undefined ? {} : { keyedBy });
   const keyGroups = checkJobKeyGroups(fields.keyGroups, pipeline, keyedBy);
+  const lateRecords = checkLateRecords(fields.lateRecords, pipeline, sink);
   return Object.freeze({
     name,
     version,
@@ -152,6 +162,7 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
     migrations,
     ...(keyedBy === undefined ? {} : { keyedBy }),
     ...(keyGroups === undefined ? {} : { keyGroups }),
+    ...(lateRecords === undefined ? {} : { lateRecords }),
   });
 }
 
@@ -169,6 +180,26 @@ function checkJobKeyGroups(value: unknown, pipeline: CompiledPipeline, keyedBy: 
     throw specError('keyGroups', `sets the key groups keyed state lives in, but ${why}`);
   }
   return checkKeyGroups(value, 'keyGroups');
+}
+
+/** The late-records side output: absent, or `{ sink }` with a sink other than the job's own, on a pipeline with a watermark. */
+function checkLateRecords(value: unknown, pipeline: CompiledPipeline, sink: SinkSpec): LateRecordsOutput | undefined {
+  if (value === undefined) return undefined;
+  const fields = requireObject('lateRecords', value);
+  for (const key of Object.keys(fields)) {
+    if (key !== 'sink') throw specError(`lateRecords.${key}`, 'is not a lateRecords field (sink)');
+  }
+  const lateSink = checkSink(fields.sink, 'lateRecords.sink');
+  if (JSON.stringify(lateSink) === JSON.stringify(sink)) {
+    throw specError('lateRecords.sink', "must be another sink than the job's: late records' rows would mix with its results");
+  }
+  if (pipeline.allowedLatenessMs === null) {
+    throw specError(
+      'lateRecords',
+      'declares where late records go, but this pipeline has no withWatermark(): without a watermark nothing is late',
+    );
+  }
+  return Object.freeze({ sink: lateSink });
 }
 
 function checkOutputMode(value: unknown): OutputMode {

@@ -3,20 +3,35 @@ import type { GroupKey } from './keyed-groups.js';
 import { attempt, StageFailure, type Element } from './record-stages.js';
 import { show } from './spec-checks.js';
 import type { PipelinePlan } from './stream.js';
-import { windowStartOf } from './windows.js';
+import { isLate, windowLateness } from './lateness.js';
+import { windowStartsOf } from './windows.js';
+
+/** Where a value of a keyed pipeline goes. */
+export interface ValueGroups {
+  readonly key: GroupKey;
+  /**
+   * The value's windows still open at the batch's watermark (lateness.ts): [null] without
+   * a window; the starts of its tumbling or sliding windows whose end > watermark; for a
+   * session window, [t], the session the value opens. Empty: the value is late.
+   */
+  readonly windowStarts: readonly (number | null)[];
+  /** The time windows use (the event time, else the arrival time); null without a window. */
+  readonly timeMs: number | null;
+}
 
 /**
- * The group a value of a keyed pipeline belongs to: its keyBy key and, when windowed, its
- * window's start. Throws StageFailure ('keyBy', 'eventTime') for a value that has none.
- * With `keyIsPartitionKey` (keyedBy: 'partitionKey'), a key that is not the record's
- * partition key fails at 'keyBy'.
+ * The groups a value of a keyed pipeline belongs to: its keyBy key and, when windowed,
+ * the windows of its event time that the watermark has not closed. Throws StageFailure
+ * ('keyBy', 'eventTime') for a value that has none. With `keyIsPartitionKey` (keyedBy:
+ * 'partitionKey'), a key that is not the record's partition key fails at 'keyBy'.
  */
 export function groupOf(
   plan: PipelinePlan,
   record: SourceRecord,
   element: Element,
   keyIsPartitionKey: boolean,
-): { key: GroupKey; windowStart: number | null } {
+  watermarkMs: number | null,
+): ValueGroups {
   const keyFn = plan.keyBy as (value: unknown) => unknown;
   const key = attempt('keyBy', () => keyFn(element.value));
   if (typeof key !== 'string' && (typeof key !== 'number' || !Number.isFinite(key))) {
@@ -32,14 +47,17 @@ export function groupOf(
         "keyedBy: 'partitionKey', so every record's key must be its partition key",
     );
   }
-  let windowStart: number | null = null;
-  if (plan.window !== undefined) {
-    // Without withWatermark a window groups by the record's arrival time at the source.
-    const time = element.eventTimeMs ?? record.arrivalTimeMs;
-    if (!Number.isFinite(time)) {
-      throw new StageFailure('eventTime', `the record's arrival time ${show(time)} is not a finite number`);
-    }
-    windowStart = windowStartOf(plan.window, time);
+  const window = plan.window;
+  if (window === undefined) return { key, windowStarts: [null], timeMs: null };
+  // Without withWatermark a window groups by the record's arrival time at the source.
+  const time = element.eventTimeMs ?? record.arrivalTimeMs;
+  if (!Number.isFinite(time)) {
+    throw new StageFailure('eventTime', `the record's arrival time ${show(time)} is not a finite number`);
   }
-  return { key, windowStart };
+  if (isLate(windowLateness(window), element.eventTimeMs, watermarkMs)) return { key, windowStarts: [], timeMs: time };
+  if (window.type === 'session') return { key, windowStarts: [time], timeMs: time };
+  const starts = windowStartsOf(window, time);
+  // A sliding window's value still goes to its windows the watermark has not closed.
+  const open = element.eventTimeMs === null || watermarkMs === null ? starts : starts.filter((s) => s + window.sizeMs > watermarkMs);
+  return { key, windowStarts: open, timeMs: time };
 }

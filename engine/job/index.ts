@@ -26,7 +26,7 @@ export {
 } from './connectors.js';
 export type { Decode, DecodeName } from './decode.js';
 export { Stream, KeyedStream, WindowedStream, AggregatedStream, type PipelineEnd } from './stream.js';
-export { tumbling, type TumblingWindow, type WindowSpec } from './windows.js';
+export { tumbling, sliding, session, type TumblingWindow, type SlidingWindow, type SessionWindow, type WindowSpec } from './windows.js';
 export { count, sum, min, max, reduce, type Aggregate, type AggregateSpec } from './aggregates.js';
 export type {
   JobDefinition,
@@ -39,6 +39,7 @@ export type {
   Trigger,
   OutputMode,
   KeyedBy,
+  LateRecordsOutput,
   CheckpointSettings,
   StateMigration,
 } from './types.js';

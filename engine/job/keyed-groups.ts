@@ -5,7 +5,7 @@ import type { Aggregator } from './aggregates.js';
 import { cloneJson } from './json-values.js';
 import { attempt, StageFailure } from './record-stages.js';
 import type { OutputMode, KeyedState } from './types.js';
-import type { TumblingWindow } from './windows.js';
+import type { FixedWindow } from './windows.js';
 
 export type GroupKey = string | number;
 
@@ -80,7 +80,7 @@ export class KeyedGroups {
   constructor(
     private readonly state: KeyedState,
     private readonly aggregator: Aggregator,
-    private readonly window: TumblingWindow | undefined,
+    private readonly window: FixedWindow | undefined,
   ) {}
 
   /** Adds one value to its group, in the current record's scratch (stage 'aggregate'). */
@@ -149,8 +149,9 @@ export class KeyedGroups {
    * 2. update mode: one row per touched group, with its absolute value; a group that
    *    received a value is emitted even if the value came out the same, as in Spark;
    * 3. windows whose end <= the batch's watermark are evicted from state. In append
-   *    mode this is the one and only time they are emitted: late values (event time <
-   *    watermark) are dropped upstream, so a closed window can never change again.
+   *    mode this is the one and only time they are emitted: a value whose windows have
+   *    all ended is late and dropped upstream, and a sliding window's value only goes to
+   *    its windows still open (lateness.ts), so a closed window can never change again.
    * The watermark is the plan's (`watermarkMs`), never one derived inside the batch, so
    * a re-run evicts and emits exactly the same windows.
    */

@@ -31,6 +31,7 @@ import { applyStages, attempt, StageFailure } from './record-stages.js';
 import type { PipelinePlan } from './stream.js';
 import type {
   ExchangeStages,
+  LateRecord,
   PipelineInput,
   PipelineOutcome,
   RecordFailure,
@@ -54,7 +55,7 @@ interface OperatorRow {
 interface StageOneValues {
   readonly values: { readonly record: SourceRecord; readonly row: OperatorRow }[];
   readonly failures: RecordFailure[];
-  readonly lateRecords: number;
+  readonly late: LateRecord[];
   readonly maxEventTimeMs: number | null;
 }
 
@@ -69,23 +70,22 @@ export function compileOperatorStages(
   function valuesOf(records: readonly SourceRecord[], watermarkMs: number | null, keyIsPartitionKey: boolean): StageOneValues {
     const values: { record: SourceRecord; row: OperatorRow }[] = [];
     const failures: RecordFailure[] = [];
-    let lateRecords = 0;
+    const late: LateRecord[] = [];
     let maxEventTimeMs: number | null = null;
     for (const record of records) {
       try {
         const decoded = attempt('decode', () => decode.fn(record));
         const own: OperatorRow[] = [];
-        let late = 0;
+        let firstLateMs: number | null = null;
         let index = 0;
         let recordMax: number | null = null;
         inputs.forEach(({ stages, keyBy }, side) => {
-          const result = applyStages(decoded, stages, watermarkMs);
-          late += result.late;
+          const result = applyStages(decoded, stages);
           if (result.maxEventTimeMs !== null) recordMax = Math.max(recordMax ?? -Infinity, result.maxEventTimeMs);
           for (const element of result.elements) {
             const k = keyOf(keyBy, element.value, record, keyIsPartitionKey);
             if (operator.isLate?.(element.eventTimeMs, watermarkMs) === true) {
-              late += 1;
+              firstLateMs ??= element.eventTimeMs;
               continue;
             }
             const v = attempt('output', () => toJson(element.value, 'the value sent to its key'));
@@ -93,20 +93,20 @@ export function compileOperatorStages(
           }
         });
         for (const row of own) values.push({ record, row });
-        if (late > 0) lateRecords += 1;
+        if (firstLateMs !== null) late.push({ record, eventTimeMs: firstLateMs });
         if (recordMax !== null) maxEventTimeMs = Math.max(maxEventTimeMs ?? -Infinity, recordMax);
       } catch (error) {
         if (!(error instanceof StageFailure)) throw error;
         failures.push({ record, stage: error.stage, reason: error.reason });
       }
     }
-    return { values, failures, lateRecords, maxEventTimeMs };
+    return { values, failures, late, maxEventTimeMs };
   }
 
   function stageOne(input: StageOneInput): StageOneOutcome {
-    const { values, failures, lateRecords, maxEventTimeMs } = valuesOf(input.records, input.watermarkMs, false);
+    const { values, failures, late, maxEventTimeMs } = valuesOf(input.records, input.watermarkMs, false);
     const rows = values.map(({ row }) => ({ group: keyGroupOf(row.k, input.keyGroups), row: row as unknown as JsonValue }));
-    return { rows, failures, lateRecords, maxEventTimeMs };
+    return { rows, failures, lateRecords: late.length, late, maxEventTimeMs };
   }
 
   function stageTwo(input: StageTwoInput): StageTwoOutcome {
@@ -152,7 +152,7 @@ export function compileOperatorStages(
       failed.add(f.value.offset);
       failures.push({ record: recordOf.get(f.value.offset)!, stage: f.stage, reason: f.reason });
     }
-    return { rows: sortedRows(outcome.rows), failures, lateRecords: one.lateRecords, maxEventTimeMs: one.maxEventTimeMs };
+    return { rows: sortedRows(outcome.rows), failures, lateRecords: one.late.length, late: one.late, maxEventTimeMs: one.maxEventTimeMs };
   }
 
   return Object.freeze({ combines: false, stageOne, stageTwo, run });

@@ -39,9 +39,7 @@ export interface Element {
 
 export interface StagesResult {
   readonly elements: Element[];
-  /** Values dropped as late at the withWatermark stage. */
-  readonly late: number;
-  /** The highest event time that passed the withWatermark stage, or null. */
+  /** The highest event time seen at the withWatermark stage, or null. */
   readonly maxEventTimeMs: number | null;
 }
 
@@ -50,14 +48,14 @@ export interface StagesResult {
  * (filter, flatMap to []) or several (flatMap); each keeps the event time it was given.
  *
  * At withWatermark: a value whose event time is not a finite number fails the record
- * (stage 'eventTime'); a value whose event time is < the batch's watermark is late: it
- * is dropped and counted, and is not a failure. The event times of the values that pass
- * count towards the batch's max event time, like Spark's EventTimeWatermark operator,
- * which sees the values before any later filter. Throws StageFailure.
+ * (stage 'eventTime'); every other value passes with its event time, which counts towards
+ * the batch's max event time, like Spark's EventTimeWatermark operator, which sees the
+ * values before any later filter. withWatermark drops nothing: whether a value is late
+ * is the stateful operator's decision (lateness.ts), as in Spark, where the watermark
+ * only bounds state. Throws StageFailure.
  */
-export function applyStages(decoded: unknown, stages: readonly Stage[], watermarkMs: number | null): StagesResult {
+export function applyStages(decoded: unknown, stages: readonly Stage[]): StagesResult {
   let elements: Element[] = [{ value: decoded, eventTimeMs: null }];
-  let late = 0;
   let maxEventTimeMs: number | null = null;
   for (const stage of stages) {
     const next: Element[] = [];
@@ -83,10 +81,6 @@ export function applyStages(decoded: unknown, stages: readonly Stage[], watermar
             const problem = `the event time must be a finite number of epoch milliseconds, got ${show(eventTimeMs)}`;
             throw new StageFailure('eventTime', problem);
           }
-          if (watermarkMs !== null && eventTimeMs < watermarkMs) {
-            late += 1;
-            break;
-          }
           maxEventTimeMs = maxEventTimeMs === null ? eventTimeMs : Math.max(maxEventTimeMs, eventTimeMs);
           next.push({ value: element.value, eventTimeMs });
           break;
@@ -95,5 +89,5 @@ export function applyStages(decoded: unknown, stages: readonly Stage[], watermar
     }
     elements = next;
   }
-  return { elements, late, maxEventTimeMs };
+  return { elements, maxEventTimeMs };
 }

@@ -10,8 +10,8 @@ import { checkWindow, describeWindow, type WindowSpec } from './windows.js';
  * and `defineJob` compiles the final one (engine/job/compile.ts).
  *
  *   Stream<T>          map, filter, flatMap, withWatermark, keyBy
- *   KeyedStream<T>     window(tumbling(...)) then aggregate(...), or aggregate(...), or
- *                      a keyed operator (keyed-operator.ts)
+ *   KeyedStream<T>     window(tumbling(...) | sliding(...) | session(...)) then aggregate(...),
+ *                      or aggregate(...), or a keyed operator (keyed-operator.ts)
  *   WindowedStream<T>  aggregate(...)
  *   AggregatedStream   the end of an aggregation
  *   OperatorStream     the end of a keyed operator
@@ -87,9 +87,10 @@ export class Stream<T> {
    * Declares the event time of each value (epoch milliseconds) and the job's watermark
    * (Spark's `withWatermark`): the watermark of batch N is fixed in its plan as
    * max(previous watermark, max event time of batches before N - allowedLatenessMs).
-   * Values whose event time is below the batch's watermark are late: they are dropped
-   * and counted, never aggregated. The event time travels with the value through later
-   * map/flatMap stages and is what window() uses. Declare it once, before keyBy().
+   * withWatermark drops nothing itself: a value is late, dropped and counted, only when
+   * the state it would update is final, e.g. every window it falls in ended at or before
+   * the watermark (engine/job/lateness.ts). The event time travels with the value through
+   * later map/flatMap stages and is what window() uses. Declare it once, before keyBy().
    */
   withWatermark(eventTime: (value: T) => number, options: { readonly allowedLatenessMs: number }): Stream<T> {
     const fn = requireFunction('withWatermark() event time', eventTime) as (value: unknown) => unknown;
@@ -150,9 +151,21 @@ export class WindowedStream<T> {
     this.#plan = plan;
   }
 
-  /** One aggregate per (key, window). */
+  /**
+   * One aggregate per (key, window). A session window needs an aggregate with a merge
+   * (count, sum, min, max, reduce with merge, or named ones of those): sessions that a
+   * value bridges merge, and so do their accumulators.
+   */
   aggregate(aggregate: AggregateSpec<T>): AggregatedStream {
-    return new AggregatedStream({ ...this.#plan, aggregate: compileAggregate(aggregate) });
+    const compiled = compileAggregate(aggregate);
+    if (this.#plan.window?.type === 'session' && compiled.merge === undefined) {
+      throw specError(
+        'aggregate()',
+        `after a session window needs an aggregate with a merge, to combine sessions a value bridges: ${compiled.description} has none ` +
+          '(use count(), sum(), min(), max(), reduce({ initial, add, merge }), or named ones of those)',
+      );
+    }
+    return new AggregatedStream({ ...this.#plan, aggregate: compiled });
   }
 }
 

@@ -62,11 +62,22 @@ export interface PipelineInput {
   readonly partition: string;
 }
 
+/**
+ * A record with a value too late for the state it would update (engine/job/lateness.ts):
+ * its late values were dropped, and `eventTimeMs` is the first late value's event time.
+ */
+export interface LateRecord {
+  readonly record: SourceRecord;
+  readonly eventTimeMs: number;
+}
+
 export interface PipelineOutcome {
   readonly rows: SinkRow[];
   readonly failures: RecordFailure[];
-  /** Records dropped because their event time was behind the batch's watermark. */
+  /** Records with a value too late for its state (lateness.ts): late.length. */
   readonly lateRecords: number;
+  /** Those records, in record order, for the job's late-records sink. */
+  readonly late: readonly LateRecord[];
   /** Highest event time among this batch's accepted records; null when none carried one. */
   readonly maxEventTimeMs: number | null;
 }
@@ -125,6 +136,8 @@ export interface StageOneOutcome {
   readonly rows: { readonly group: number; readonly row: JsonValue }[];
   readonly failures: RecordFailure[];
   readonly lateRecords: number;
+  /** The records counted in lateRecords, in record order (stage 1 decides lateness). */
+  readonly late: readonly LateRecord[];
   readonly maxEventTimeMs: number | null;
 }
 
@@ -180,6 +193,11 @@ export interface StateMigration {
   readonly state: (key: string, value: JsonValue) => { readonly key: string; readonly value: JsonValue } | null;
 }
 
+/** The late-records side output: every late record as a row of this sink (engine/executor/late-rows.ts). */
+export interface LateRecordsOutput {
+  readonly sink: SinkSpec;
+}
+
 /** A job, as `defineJob` returns it: validated, with defaults filled in. */
 export interface JobDefinition {
   readonly name: string;
@@ -195,6 +213,8 @@ export interface JobDefinition {
   readonly migrations: readonly StateMigration[];
   /** Set when the job declares its keys are the source's partition keys (checked per record). */
   readonly keyedBy?: KeyedBy;
+  /** Where late records are written (JobSpec.lateRecords); absent: they are dropped and counted. */
+  readonly lateRecords?: LateRecordsOutput;
   /**
    * Set when the job's keyed state lives in key groups and its batches run in two
    * stages with an exchange (pipeline.exchange is then present): their number.

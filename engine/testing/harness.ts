@@ -29,6 +29,8 @@ export interface HarnessBatch {
   readonly emitted: StoredRow[];
   readonly deadLetters: DeadLetter[];
   readonly lateRecords: number;
+  /** Rows the batch wrote to the late-records sink, when the job declares one (JobSpec.lateRecords). */
+  readonly late?: StoredRow[];
   /** The watermark the batch ran with (fixed in its plan). */
   readonly watermarkMs: number | null;
   /** State rows after the batch, all partitions. */
@@ -130,12 +132,17 @@ export function createTestHarness(job: JobDefinition, options: HarnessOptions = 
       const sink = ports.sink(job.sink);
       const emitted = (await sink.scan()).filter((row) => row.batchId === plan.batchId);
       const deadLetters = (await ports.deadLetters.list(jobId)).filter((d) => d.batchId === plan.batchId);
+      const late =
+        job.lateRecords === undefined
+          ? undefined
+          : (await ports.sink(job.lateRecords.sink).scan()).filter((row) => row.batchId === plan.batchId);
       return {
         batchId: plan.batchId,
         records: commit.metrics.records,
         emitted,
         deadLetters,
         lateRecords: commit.metrics.lateRecords,
+        ...(late === undefined ? {} : { late }),
         watermarkMs: plan.watermarkMs,
         stateRows: commit.metrics.stateRows,
         commit,

@@ -46,6 +46,12 @@ export interface SluiceDriverProps {
    */
   readonly sinkTables?: readonly dynamodb.ITable[];
   /**
+   * DynamoDB tables the jobs of the catalog write late records to (JobSpec.lateRecords):
+   * stage 1 (the execute function, which also runs one-stage batches) writes them.
+   * @default - none
+   */
+  readonly lateRecordTables?: readonly dynamodb.ITable[];
+  /**
    * The Kafka cluster the jobs read (SluiceSources): the plan and execute functions run in
    * its VPC, with its connection in their environment and the kafka-cluster grants.
    * @default - no Kafka
@@ -130,6 +136,8 @@ export class SluiceDriver extends Construct {
       // Stage 2 only puts rows (DynamoDbSink: conditional puts, alone or in a transaction).
       table.grant(functions.executeGroups, 'dynamodb:PutItem');
     }
+    // Late records are decided and written by stage 1 (or a one-stage executor) only.
+    for (const table of props.lateRecordTables ?? []) table.grantReadWriteData(functions.execute);
     if (kafka !== null) {
       for (const fn of [functions.plan, functions.execute]) {
         for (const [name, value] of Object.entries(kafka.environment)) fn.addEnvironment(name, value);

@@ -22,6 +22,18 @@ export interface SluiceSinksProps {
    * @default - none
    */
   readonly createTables?: readonly string[];
+  /**
+   * Existing DynamoDB tables the jobs' late records go to (JobSpec.lateRecords), by name.
+   * Only the executors of stage 1 (and of one-stage batches) write late records: they are
+   * granted read and write, stage 2 nothing.
+   * @default - none
+   */
+  readonly lateRecordTables?: readonly string[];
+  /**
+   * Late-records tables the stack creates, by name (as `createTables`).
+   * @default - none
+   */
+  readonly createLateRecordTables?: readonly string[];
 }
 
 export interface SluiceStackProps extends StackProps {

@@ -22,6 +22,8 @@ export class SluiceStack extends Stack {
   public readonly sources: SluiceSources;
   /** The sink tables of `sinks` (existing ones imported, created ones). */
   public readonly sinkTables: readonly dynamodb.ITable[];
+  /** The late-records tables of `sinks` (existing ones imported, created ones). */
+  public readonly lateRecordTables: readonly dynamodb.ITable[];
   public readonly driver: SluiceDriver;
   public readonly api: SluiceApi;
   public readonly monitoring: SluiceMonitoring;
@@ -54,11 +56,18 @@ export class SluiceStack extends Stack {
         sinkTable(this, `CreatedSinkTable${i}`, { tableName: name, ...(removalPolicy ? { removalPolicy } : {}) }),
       ),
     ];
+    this.lateRecordTables = [
+      ...(sinks.lateRecordTables ?? []).map((name, i) => dynamodb.Table.fromTableName(this, `LateRecordTable${i}`, name)),
+      ...(sinks.createLateRecordTables ?? []).map((name, i) =>
+        sinkTable(this, `CreatedLateRecordTable${i}`, { tableName: name, ...(removalPolicy ? { removalPolicy } : {}) }),
+      ),
+    ];
     this.driver = new SluiceDriver(this, 'Driver', {
       ...props.driver,
       storage: this.storage,
       sourceStreams: [...(props.driver?.sourceStreams ?? []), ...this.sources.streams],
       sinkTables: [...(props.driver?.sinkTables ?? []), ...this.sinkTables],
+      lateRecordTables: [...(props.driver?.lateRecordTables ?? []), ...this.lateRecordTables],
       kafka: this.sources.kafka,
       deployment: this.stackName,
     });

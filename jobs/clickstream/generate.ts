@@ -125,16 +125,20 @@ export function generateClickstream(settings: ClickstreamSettings = DEFAULT_CLIC
 /**
  * Throws unless every event's fate is independent of where batches are cut: a batch must
  * span less event time than the gap between the allowed lateness and the too-late lag,
- * and late events must lag less than the allowed lateness.
+ * less a window (a value is late only once its window has ended at the watermark), and
+ * late events must lag less than the allowed lateness.
  */
-export function assertUnambiguous(settings: ClickstreamSettings, job: { maxRecordsPerPartition: number; allowedLatenessMs: number }): void {
+export function assertUnambiguous(
+  settings: ClickstreamSettings,
+  job: { maxRecordsPerPartition: number; allowedLatenessMs: number; windowMs: number },
+): void {
   const batchSpanMs = job.maxRecordsPerPartition * settings.partitions * settings.spacingMs;
   if (settings.lateByMs >= job.allowedLatenessMs) {
     throw new Error(`late events (${settings.lateByMs} ms) must lag less than the allowed lateness (${job.allowedLatenessMs} ms)`);
   }
-  if (batchSpanMs + job.allowedLatenessMs >= settings.tooLateByMs) {
+  if (batchSpanMs + job.allowedLatenessMs + job.windowMs >= settings.tooLateByMs) {
     throw new Error(
-      `a batch spans ${batchSpanMs} ms of event time: with ${job.allowedLatenessMs} ms of lateness, ` +
+      `a batch spans ${batchSpanMs} ms of event time: with ${job.allowedLatenessMs} ms of lateness and ${job.windowMs} ms windows, ` +
         `too-late events (${settings.tooLateByMs} ms) might be counted; lower maxRecordsPerPartition`,
     );
   }

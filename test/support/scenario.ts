@@ -66,7 +66,11 @@ export type WorldFactory = (
  * records' key) can keep each page's state with its partition. spreadPages undoes it.
  */
 export function scenarioEvents(settings: ClickstreamSettings = SCENARIO_STREAM): GeneratedEvent[] {
-  assertUnambiguous(settings, { maxRecordsPerPartition: SCENARIO_CAP, allowedLatenessMs: CLICKSTREAM_JOB.allowedLatenessMs });
+  assertUnambiguous(settings, {
+    maxRecordsPerPartition: SCENARIO_CAP,
+    allowedLatenessMs: CLICKSTREAM_JOB.allowedLatenessMs,
+    windowMs: CLICKSTREAM_JOB.windowMs,
+  });
   return generateClickstream(settings).map((e) => ({
     ...e,
     page: e.page === null ? null : `/p${e.partitionIndex}${e.page}`,

@@ -17,6 +17,8 @@ import {
   min,
   reduce,
   sum,
+  session,
+  sliding,
   tumbling,
   type OutputMode,
   type PipelineEnd,
@@ -78,7 +80,49 @@ const windowed = (s: Stream<TestEvent>) =>
     .keyBy((e) => e.k)
     .window(tumbling({ sizeMs: 100 }));
 
+const watermarked = (s: Stream<TestEvent>) =>
+  checked(s)
+    .withWatermark((e) => e.ts, { allowedLatenessMs: 40 })
+    .keyBy((e) => e.k);
+
 const CASES: readonly Case[] = [
+  {
+    name: 'sliding windows, update mode (combined)',
+    pipeline: (s) =>
+      watermarked(s)
+        .window(sliding({ sizeMs: 100, slideMs: 40 }))
+        .aggregate({ n: count(), total: sum(num) }),
+    oneStage: true,
+    combined: true,
+  },
+  {
+    name: 'sliding windows, append mode, reduce without merge',
+    pipeline: (s) =>
+      watermarked(s)
+        .window(sliding({ sizeMs: 100, slideMs: 50, offsetMs: 10 }))
+        .aggregate(sorted(false)),
+    outputMode: 'append',
+    oneStage: 'unless-a-value-fails',
+  },
+  {
+    name: 'session windows, update mode (combined)',
+    pipeline: (s) =>
+      watermarked(s)
+        .window(session({ gapMs: 30 }))
+        .aggregate({ n: count(), hi: max(num) }),
+    oneStage: true,
+    combined: true,
+  },
+  {
+    name: 'session windows, append mode (combined)',
+    pipeline: (s) =>
+      watermarked(s)
+        .window(session({ gapMs: 30 }))
+        .aggregate({ n: count(), total: sum(num) }),
+    outputMode: 'append',
+    oneStage: true,
+    combined: true,
+  },
   {
     name: 'count, sum, min and max, named (combined in stage 1)',
     pipeline: (s) =>

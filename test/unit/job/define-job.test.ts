@@ -222,8 +222,8 @@ describe('defineJob', () => {
       ],
       [
         'uses a bad window',
-        (s: any) => s.keyBy((e: any) => e.k).window({ type: 'sliding', sizeMs: 5 }),
-        'pipeline: window().type must be \'tumbling\', got "sliding"',
+        (s: any) => s.keyBy((e: any) => e.k).window({ type: 'hopping', sizeMs: 5 }),
+        "pipeline: window().type must be 'tumbling', 'sliding' or 'session', got \"hopping\"",
       ],
     ])('rejects a pipeline function that %s', (_what, pipeline, message) => {
       expect(errorOf({ pipeline })).toContain(message);

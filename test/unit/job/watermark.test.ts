@@ -47,7 +47,7 @@ describe('event time and the watermark', () => {
     expect(outcome.rows.map((r) => r.key)).toEqual(['a#-1000', 'a#0']);
   });
 
-  it('reports the highest event time of accepted values only', () => {
+  it('reports the highest event time of every value withWatermark saw, late ones included (as Spark)', () => {
     const outcome = new PartitionRun(windowed).batch(
       recs([
         { k: 'a', ts: 20_000 },
@@ -58,7 +58,7 @@ describe('event time and the watermark', () => {
     );
     expect(outcome.maxEventTimeMs).toBe(20_000);
     const onlyLate = new PartitionRun(windowed).batch(recs([{ k: 'a', ts: 1_000 }]), 2_000);
-    expect(onlyLate.maxEventTimeMs).toBeNull();
+    expect(onlyLate.maxEventTimeMs).toBe(1_000);
     expect(onlyLate.lateRecords).toBe(1);
   });
 
@@ -96,20 +96,43 @@ describe('event time and the watermark', () => {
     expect(outcome.rows.map((r) => r.key)).toEqual(['x#200', 'y#200']);
   });
 
-  it('counts each late value of a record that flatMap split before withWatermark', () => {
+  it('counts a record once however many of its values (split by flatMap) are late', () => {
     const pipeline = job({
-      pipeline: (s) => s.flatMap((e) => e.ts).withWatermark((ts) => ts, { allowedLatenessMs: 0 }),
+      pipeline: (s) =>
+        s
+          .flatMap((e) => e.ts)
+          .withWatermark((ts) => ts, { allowedLatenessMs: 0 })
+          .keyBy(() => 'k')
+          .window(tumbling({ sizeMs: 5 }))
+          .aggregate(count()),
     }).pipeline;
     const outcome = new PartitionRun(pipeline).batch(recs([{ ts: [1, 2, 30] }]), 10);
-    expect(outcome.lateRecords).toBe(2);
-    expect(outcome.rows).toEqual([{ key: 'shard-0:1:0', value: { value: 30 } }]);
+    expect(outcome.lateRecords).toBe(1);
+    expect(outcome.late.map((l) => l.eventTimeMs)).toEqual([1]);
+    expect(outcome.rows).toEqual([{ key: 'k#30', value: { key: 'k', windowStart: 30, windowEnd: 35, value: 1 } }]);
   });
 
-  it('drops late values in stateless pipelines too', () => {
+  it('never drops values of a stateless pipeline: the watermark only bounds state (Spark)', () => {
     const pipeline = job({ pipeline: (s) => s.withWatermark((e) => e.ts, { allowedLatenessMs: 0 }) }).pipeline;
     const outcome = new PartitionRun(pipeline).batch(recs([{ ts: 1 }, { ts: 100 }]), 50);
-    expect(outcome.lateRecords).toBe(1);
-    expect(outcome.rows).toEqual([{ key: 'shard-0:2:0', value: { ts: 100 } }]);
+    expect(outcome.lateRecords).toBe(0);
+    expect(outcome.rows).toEqual([
+      { key: 'shard-0:1:0', value: { ts: 1 } },
+      { key: 'shard-0:2:0', value: { ts: 100 } },
+    ]);
+  });
+
+  it('never drops values of a running aggregate (no window): its state never closes', () => {
+    const pipeline = job({
+      pipeline: (s) =>
+        s
+          .withWatermark((e) => e.ts, { allowedLatenessMs: 0 })
+          .keyBy((e) => e.k)
+          .aggregate(count()),
+    }).pipeline;
+    const outcome = new PartitionRun(pipeline).batch(recs([{ k: 'a', ts: 1 }]), 1_000_000);
+    expect(outcome.lateRecords).toBe(0);
+    expect(outcome.rows).toEqual([{ key: 'a', value: { key: 'a', value: 1 } }]);
   });
 
   it("windows by the record's arrival time when the pipeline has no withWatermark", () => {
