@@ -238,3 +238,37 @@ describe('intervalJoin: what defineJob refuses', () => {
     ).toThrow(/share one event-time declaration/);
   });
 });
+
+describe('intervalJoin: the example of docs/operators/dedup-and-joins.md', () => {
+  it('joins a bid on p1 with its auction on p0 in one batch, and keeps one state entry for the auction', async () => {
+    const auctionBids = defineJob({
+      name: 'auction-bids',
+      version: 1,
+      source: memorySource({ streamName: 'nexmark' }),
+      sink: memorySink({ name: 'auction-bids' }),
+      keyGroups: 4,
+      pipeline: (events) => {
+        const timed = events.withWatermark((e: { ts: number }) => e.ts, { allowedLatenessMs: 10_000 });
+        const bids = timed.filter((e: { type: string }) => e.type === 'bid');
+        const auctions = timed.filter((e: { type: string }) => e.type === 'auction');
+        return bids
+          .keyBy((b: { auction: string }) => b.auction)
+          .intervalJoin(
+            auctions.keyBy((a: { id: string }) => a.id),
+            { lowerMs: -5_000, upperMs: 10_000 },
+            (bid: JsonObject, a: JsonObject) => ({
+              auction: a.id,
+              seller: a.seller,
+              price: bid.price,
+            }),
+          );
+      },
+    });
+    const t = createTestHarness(auctionBids, { partitions: ['p0', 'p1'] });
+    t.addRecords([{ type: 'auction', id: 'a1', seller: 's1', ts: 1_000 }], { partition: 'p0', key: 'a1' });
+    t.addRecords([{ type: 'bid', auction: 'a1', price: 5, ts: 3_000 }], { partition: 'p1', key: 'a1' });
+    const batch = await t.runBatch();
+    expect(batch.emitted.map((r) => r.value)).toEqual([{ auction: 'a1', seller: 's1', price: 5 }]);
+    expect(batch.stateRows).toBe(1);
+  });
+});
