@@ -1,6 +1,7 @@
 import { isJsonObject, type JsonValue } from '../json.js';
 import type { SinkRow } from '../ports/sink.js';
 import type { KeyedOperator, KeyedValue } from './keyed-operator.js';
+import { formatMs } from './spec-checks.js';
 import type { KeyedState } from './types.js';
 
 /**
@@ -67,7 +68,7 @@ export function dropDuplicatesWithinWatermarkOperator(allowedLatenessMs: number)
  */
 export function dropDuplicatesWithTtlOperator(ttlMs: number): KeyedOperator {
   return Object.freeze<KeyedOperator>({
-    description: 'dropDuplicates(ttl)',
+    description: `dropDuplicates(ttl ${formatMs(ttlMs)})`,
     inputs: 1 as const,
     apply({ values, state, timeMs }) {
       expire(state, (expiresAt) => timeMs >= expiresAt);

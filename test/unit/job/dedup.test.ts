@@ -292,5 +292,7 @@ describe('deduplication: what defineJob refuses', () => {
     });
     expect(job.pipeline.description).toBe('decode(json) > withWatermark(10s) > keyBy > dropDuplicatesWithinWatermark');
     expect(job.keyGroups).toBe(2);
+    const ttl = defineJob<Event>({ ...base, pipeline: (events) => events.dropDuplicates((e) => e.k, { ttlMs: 15 * 60_000 }) });
+    expect(ttl.pipeline.description).toBe('decode(json) > keyBy > dropDuplicates(ttl 15m)');
   });
 });
