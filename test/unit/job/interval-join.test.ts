@@ -4,6 +4,7 @@
  * NEXMark's does), run through the test harness on both paths: key groups and the
  * exchange, and one stage per partition (keyedBy: 'partitionKey', records keyed by auction).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defineJob, memorySink, memorySource } from '../../../engine/job/index.js';
 import type { JsonObject } from '../../../engine/json.js';
@@ -270,5 +271,51 @@ describe('intervalJoin: the example of docs/operators/dedup-and-joins.md', () =>
     const batch = await t.runBatch();
     expect(batch.emitted.map((r) => r.value)).toEqual([{ auction: 'a1', seller: 's1', price: 5 }]);
     expect(batch.stateRows).toBe(1);
+  });
+});
+
+describe('intervalJoin: property', () => {
+  it('writes exactly the pairs of the values that were not late, each once: the watermark never frees a value that could still join', async () => {
+    const value = fc.record({
+      side: fc.constantFrom('bid', 'auction'),
+      k: fc.constantFrom('a', 'b'),
+      partition: fc.constantFrom('p0', 'p1'),
+      dt: fc.integer({ min: -2, max: 3 }),
+    });
+    const settings = fc.record({
+      lower: fc.integer({ min: -5, max: 5 }),
+      width: fc.integer({ min: 0, max: 8 }),
+      lateness: fc.integer({ min: 0, max: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(settings, fc.array(fc.array(value, { maxLength: 6 }), { minLength: 1, maxLength: 8 }), async (cfg, batches) => {
+        const [lowerMs, upperMs] = [cfg.lower * 1_000, (cfg.lower + cfg.width) * 1_000];
+        const t = createTestHarness(bidsWithAuctions({ lowerMs, upperMs, allowedLatenessMs: cfg.lateness * 1_000, keyedBy: undefined }), {
+          partitions: ['p0', 'p1'],
+        });
+        const accepted: Event[] = [];
+        const written: string[] = [];
+        let clock = 50;
+        let n = 0;
+        for (const values of batches) {
+          const added = values.map((v) => {
+            clock += v.dt;
+            const id = `${v.side}${n++}`;
+            return { partition: v.partition, event: v.side === 'bid' ? bid(id, v.k, clock * 1_000) : auction(id, v.k, clock * 1_000) };
+          });
+          for (const { partition, event } of added) add(t, [event], partition);
+          const batch = await t.runBatch();
+          for (const { event } of added) if (batch.watermarkMs === null || event.t >= batch.watermarkMs) accepted.push(event);
+          written.push(...pairs(batch));
+        }
+        const expected: string[] = [];
+        for (const l of accepted.filter(isBid)) {
+          for (const r of accepted.filter(isAuction))
+            if (l.auction === r.id && l.t + lowerMs <= r.t && r.t <= l.t + upperMs) expected.push(`${l.id}+${r.name}`);
+        }
+        expect(written.sort()).toEqual(expected.sort());
+      }),
+      { numRuns: 150 },
+    );
   });
 });
