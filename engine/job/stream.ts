@@ -1,7 +1,9 @@
 import { JobSpecError } from '../errors.js';
 import { compileAggregate, type AggregateSpec, type Aggregator } from './aggregates.js';
+import { dropDuplicatesWithinWatermarkOperator, dropDuplicatesWithTtlOperator } from './dedup.js';
+import { intervalJoinOperator, type JoinFunction } from './interval-join.js';
 import type { KeyedOperator } from './keyed-operator.js';
-import { formatMs, requireFunction, requireNonNegativeNumber, requireObject, specError } from './spec-checks.js';
+import { formatMs, requireFunction, requireNonNegativeNumber, requireObject, show, specError } from './spec-checks.js';
 import { checkWindow, describeWindow, type WindowSpec } from './windows.js';
 
 /**
@@ -103,6 +105,36 @@ export class Stream<T> {
   }
 
   /**
+   * Spark's dropDuplicatesWithinWatermark (engine/job/dedup.ts): the first value of each
+   * key `keyFn(value)` passes; later values of the key are dropped until the watermark
+   * reaches the first one's event time + allowedLatenessMs, when its key is forgotten.
+   * Late values are dropped as late. Needs withWatermark() before it. The passing values
+   * are the job's rows, written as a stateless job writes them.
+   */
+  dropDuplicatesWithinWatermark(keyFn: (value: T) => string | number): OperatorStream {
+    const field = 'dropDuplicatesWithinWatermark()';
+    requireFunction(field, keyFn);
+    const watermark = this.#plan.stages.find((s) => s.kind === 'withWatermark');
+    if (watermark?.kind !== 'withWatermark') {
+      throw specError(field, 'needs an event-time watermark to know when a key can be forgotten: add .withWatermark(...) before it');
+    }
+    return endWithOperator(this.keyBy(keyFn) as KeyedStream<unknown>, dropDuplicatesWithinWatermarkOperator(watermark.allowedLatenessMs));
+  }
+
+  /**
+   * Deduplication by processing time (engine/job/dedup.ts): the first value of each key
+   * `keyFn(value)` passes; later values of the key are dropped for `ttlMs` of batch time
+   * after it, then the key is forgotten. No watermark needed.
+   */
+  dropDuplicates(keyFn: (value: T) => string | number, options: { readonly ttlMs: number }): OperatorStream {
+    requireFunction('dropDuplicates()', keyFn);
+    requireObject('dropDuplicates() options', options);
+    const ttlMs = requireNonNegativeNumber('dropDuplicates().ttlMs', options.ttlMs);
+    if (ttlMs === 0) throw specError('dropDuplicates().ttlMs', 'must be > 0: the time a key is remembered');
+    return endWithOperator(this.keyBy(keyFn) as KeyedStream<unknown>, dropDuplicatesWithTtlOperator(ttlMs));
+  }
+
+  /**
    * Groups values by `fn(value)`, a string or a finite number (anything else fails the
    * record at stage 'keyBy'). 42 and "42" are different groups in state but would share
    * a row key in the sink: return one type.
@@ -123,6 +155,40 @@ export class KeyedStream<T> {
   /** @internal */
   constructor(plan: PipelinePlan) {
     this.#plan = plan;
+  }
+
+  /**
+   * Flink's interval join (engine/job/interval-join.ts): pairs each value l of this stream
+   * with each value r of `other` that has the same key and an event time within
+   * [l.t + lowerMs, l.t + upperMs] (both bounds inclusive); each pair is written once, as
+   * `join(l, r)`. An inner join. Both streams must come from this pipeline's input and
+   * share one withWatermark(), declared before they divide.
+   *
+   *   bids.keyBy((b) => b.auction).intervalJoin(auctions.keyBy((a) => a.id), { lowerMs: -5_000, upperMs: 10_000 }, (bid, auction) => ({ ... }))
+   */
+  intervalJoin<U, R>(
+    other: KeyedStream<U>,
+    bounds: { readonly lowerMs: number; readonly upperMs: number },
+    join: (left: T, right: U) => R,
+  ): OperatorStream {
+    const field = 'intervalJoin()';
+    requireObject(`${field} bounds`, bounds);
+    const { lowerMs, upperMs } = bounds;
+    for (const name of ['lowerMs', 'upperMs'] as const) {
+      const bound = bounds[name];
+      if (typeof bound !== 'number' || !Number.isFinite(bound))
+        throw specError(`${field}.${name}`, `must be a finite number, got ${show(bound)}`);
+    }
+    if (lowerMs > upperMs) throw specError(field, `needs lowerMs <= upperMs, got ${lowerMs} > ${upperMs}`);
+    requireFunction(`${field} join function`, join);
+    if (!this.#plan.stages.some((s) => s.kind === 'withWatermark')) {
+      throw specError(
+        field,
+        'needs an event-time watermark to know when a buffered value can no longer join: add .withWatermark(...) before keyBy()',
+      );
+    }
+    const operator = intervalJoinOperator({ lowerMs, upperMs }, join as JoinFunction);
+    return endWithOperator(this as KeyedStream<unknown>, operator, other as KeyedStream<unknown>);
   }
 
   /**
