@@ -61,6 +61,52 @@ describe('process() typing', () => {
     expect(job.pipeline.description).toContain('process(count, seen, perPage ttl 3600000ms)');
   });
 
+  it('compiles the example of docs/operators/process-functions.md', () => {
+    interface Click {
+      user: string;
+      page: string;
+      ts: number;
+    }
+    const sessions = defineJob<Click>({
+      name: 'sessions',
+      version: 1,
+      source: memorySource({ streamName: 'clicks' }),
+      sink: memorySink({ name: 'sessions' }),
+      keyGroups: 16,
+      pipeline: (clicks) =>
+        clicks
+          .withWatermark((c) => c.ts, { allowedLatenessMs: 10_000 })
+          .keyBy((c) => c.user)
+          .process({
+            state: {
+              session: valueState<{ start: number; end: number; clicks: number }>(),
+              pages: listState<string>(),
+              perPage: mapState<number>({ ttlMs: 3_600_000 }),
+            },
+            onValue(click, ctx) {
+              const s = ctx.state.session.get();
+              if (s !== undefined) ctx.timers.deleteEventTimeTimer(s.end + 30_000);
+              const next =
+                s === undefined
+                  ? { start: click.ts, end: click.ts, clicks: 1 }
+                  : { start: Math.min(s.start, click.ts), end: Math.max(s.end, click.ts), clicks: s.clicks + 1 };
+              ctx.state.session.set(next);
+              ctx.state.pages.add(click.page);
+              ctx.state.perPage.set(click.page, (ctx.state.perPage.get(click.page) ?? 0) + 1);
+              ctx.timers.registerEventTimeTimer(next.end + 30_000);
+            },
+            onTimer(_timer, ctx) {
+              const s = ctx.state.session.get()!;
+              ctx.emit({ user: ctx.key, ...s, pages: ctx.state.pages.get() }, { key: `${ctx.key}@${s.start}` });
+              ctx.state.session.clear();
+              ctx.state.pages.clear();
+            },
+          }),
+    });
+    expect(sessions.keyGroups).toBe(16);
+    expect(sessions.pipeline.exchange).toBeDefined();
+  });
+
   it('needs no state', () => {
     const job = defineJob<Event>({
       name: 'stateless-process',
