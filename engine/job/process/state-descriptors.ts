@@ -134,6 +134,7 @@ export function checkStateDescriptors(field: string, state: unknown): StateVaria
   const seen = new Map<object, string>();
   return entries.map(([name, descriptor]) => {
     const at = `${field}.${name}`;
+    if (name === '__proto__') throw specError(at, 'is not a usable state variable name');
     if (typeof descriptor !== 'object' || descriptor === null || !made.has(descriptor)) {
       throw specError(at, `must be valueState(), listState() or mapState(), got ${show(descriptor)}`);
     }

@@ -315,6 +315,12 @@ describe('process() at defineJob', () => {
     expect(define(fn)).toThrow(message);
   });
 
+  it('refuses __proto__ as a state variable name', () => {
+    expect(define({ onValue: () => {}, state: { ['__proto__']: valueState<number>() } })).toThrow(
+      'process().state.__proto__ is not a usable state variable name',
+    );
+  });
+
   it('refuses a state descriptor used under two names', () => {
     const shared = valueState<number>();
     expect(define({ onValue: () => {}, state: { a: shared, b: shared } })).toThrow(
