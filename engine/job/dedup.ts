@@ -1,3 +1,4 @@
+import { behindWatermark, isLate } from './lateness.js';
 import { isJsonObject, type JsonValue } from '../json.js';
 import type { SinkRow } from '../ports/sink.js';
 import type { KeyedOperator, KeyedValue } from './keyed-operator.js';
@@ -78,9 +79,9 @@ export function dropDuplicatesWithTtlOperator(ttlMs: number): KeyedOperator {
   });
 }
 
-/** The rule of the job's watermark: a value whose event time is below the batch's watermark is late. */
+/** The rule of the job's watermark (lateness.ts): a value whose event time is below the batch's watermark is late. */
 export function lateByWatermark(eventTimeMs: number | null, watermarkMs: number | null): boolean {
-  return eventTimeMs !== null && watermarkMs !== null && eventTimeMs < watermarkMs;
+  return isLate(behindWatermark, eventTimeMs, watermarkMs);
 }
 
 /** A keyed operator's state key: `[key]`, the layout of keyed-groups.ts's stateKeyOf(key, null). */

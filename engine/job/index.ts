@@ -28,6 +28,18 @@ export type { Decode, DecodeName } from './decode.js';
 export { Stream, KeyedStream, WindowedStream, AggregatedStream, type PipelineEnd } from './stream.js';
 export { tumbling, sliding, session, type TumblingWindow, type SlidingWindow, type SessionWindow, type WindowSpec } from './windows.js';
 export { count, sum, min, max, reduce, type Aggregate, type AggregateSpec } from './aggregates.js';
+export {
+  valueState,
+  listState,
+  mapState,
+  type ValueState,
+  type ListState,
+  type MapState,
+  type StateOptions,
+} from './process/state-descriptors.js';
+export type { ProcessFunction } from './process/process-function.js';
+export type { ProcessContext, EmitOptions } from './process/context.js';
+export type { Timer, TimeDomain, TimerService } from './process/timers.js';
 export type {
   JobDefinition,
   JobSource,

@@ -26,6 +26,14 @@ import { lastWindowEndOf } from './windows.js';
  */
 export type LatenessRule = (eventTimeMs: number, watermarkMs: number) => boolean;
 
+/**
+ * The rule of operators whose state for a value is final once the watermark passes the
+ * value's own event time (deduplication within the watermark, interval joins, process
+ * functions): a value whose event time is below the batch's watermark is late. Spark's
+ * rule for these operators' late rows, and Flink's for interval joins.
+ */
+export const behindWatermark: LatenessRule = (t, watermarkMs) => t < watermarkMs;
+
 /** The rule of operators whose state never closes: nothing is late. */
 export const neverLate: LatenessRule = () => false;
 

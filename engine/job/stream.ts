@@ -3,6 +3,8 @@ import { compileAggregate, type AggregateSpec, type Aggregator } from './aggrega
 import { dropDuplicatesWithinWatermarkOperator, dropDuplicatesWithTtlOperator } from './dedup.js';
 import { intervalJoinOperator, type JoinFunction } from './interval-join.js';
 import type { KeyedOperator } from './keyed-operator.js';
+import { type ProcessFunction, processOperator } from './process/process-function.js';
+import type { StateDescriptors } from './process/state-descriptors.js';
 import { formatMs, requireFunction, requireNonNegativeNumber, requireObject, show, specError } from './spec-checks.js';
 import { checkWindow, describeWindow, type WindowSpec } from './windows.js';
 
@@ -206,6 +208,15 @@ export class KeyedStream<T> {
    */
   aggregate(aggregate: AggregateSpec<T>): AggregatedStream {
     return new AggregatedStream({ ...this.#plan, aggregate: compileAggregate(aggregate) });
+  }
+
+  /**
+   * A keyed process function: per-key typed state, event-time and processing-time timers,
+   * state TTL, and the rows it emits (Flink's KeyedProcessFunction, Spark's
+   * transformWithState; engine/job/process/process-function.ts).
+   */
+  process<S extends StateDescriptors = Record<string, never>>(fn: ProcessFunction<T, S>): OperatorStream {
+    return endWithOperator(this as KeyedStream<unknown>, processOperator(fn));
   }
 }
 

@@ -151,8 +151,9 @@ function conflictError(jobId: string, conflicts: readonly (readonly [string, rea
   const more = conflicts.length > NAMED_CONFLICTS ? ` and ${conflicts.length - NAMED_CONFLICTS} more` : '';
   return new ConflictError(
     `job ${jobId}: ${conflicts.length} state ${conflicts.length === 1 ? 'key is' : 'keys are'} held by more than one scope of the ` +
-      `checkpoint: ${named}${more}. Each holds a share of the key's aggregate, and this job's aggregate has no merge to ` +
-      'combine them (declare reduce({ ..., merge }), or aggregate with count, sum, min or max), so the regroup is refused',
+      `checkpoint: ${named}${more}. Each holds a share of the key's state, and this job cannot combine the shares: ` +
+      'an aggregate can only with a merge (declare reduce({ ..., merge }), or aggregate with count, sum, min or max), ' +
+      "and a keyed operator's state (a process function's, a deduplication's, a join's) never can, so the regroup is refused",
     { context: { jobId, keys: conflicts.length } },
   );
 }
