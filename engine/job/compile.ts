@@ -6,6 +6,7 @@ import { toJson } from './json-values.js';
 import { compileExchangeStages } from './exchange-stages.js';
 import { groupOf } from './group-of.js';
 import { groupKeyOfStateKey, KeyedGroups } from './keyed-groups.js';
+import { compileLookups } from './lookup-keys.js';
 import { applyStages, attempt, StageFailure, type Element } from './record-stages.js';
 import { specError } from './spec-checks.js';
 import { describePlan, type PipelinePlan } from './stream.js';
@@ -60,7 +61,7 @@ export function compilePipeline(
     for (const record of records) {
       try {
         const decoded = attempt('decode', () => decode.fn(record));
-        const result = applyStages(decoded, plan.stages, watermarkMs);
+        const result = applyStages(decoded, plan.stages, watermarkMs, input.lookups && { values: input.lookups });
         if (groups !== undefined) {
           for (const element of result.elements) {
             const { key, windowStart } = groupOf(plan, record, element, keyIsPartitionKey);
@@ -94,7 +95,15 @@ export function compilePipeline(
   // A keyed job whose keys are not declared to be its partition keys groups through the
   // exchange (exchange-stages.ts); `run` stays the one-stage path of the others.
   const exchange = plan.aggregate !== undefined && !keyIsPartitionKey ? compileExchangeStages(plan, decode, outputMode) : undefined;
-  return Object.freeze({ run, allowedLatenessMs, description, groupKeyOf, ...(exchange === undefined ? {} : { exchange }) });
+  const lookups = compileLookups(plan, decode);
+  return Object.freeze({
+    run,
+    allowedLatenessMs,
+    description,
+    groupKeyOf,
+    ...(exchange === undefined ? {} : { exchange }),
+    ...(lookups === undefined ? {} : { lookups }),
+  });
 }
 
 /** Spark's output-mode rules for streaming aggregations. */

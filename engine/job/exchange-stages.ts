@@ -80,7 +80,7 @@ export function compileExchangeStages(plan: PipelinePlan, decode: Decoder, outpu
       const touched: string[] = [];
       try {
         const decoded = attempt('decode', () => decode.fn(record));
-        const result = applyStages(decoded, plan.stages, watermarkMs);
+        const result = applyStages(decoded, plan.stages, watermarkMs, input.lookups && { values: input.lookups });
         for (const element of result.elements) {
           const { key, windowStart } = groupOf(plan, record, element, false);
           if (combiner !== undefined) {

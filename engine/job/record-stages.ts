@@ -1,9 +1,10 @@
 import { describeError } from '../errors.js';
+import { applyLookup, type LookupContext } from './lookup.js';
 import { show } from './spec-checks.js';
 import type { Stage } from './stream.js';
 
 /** The stage names a RecordFailure carries. */
-export type StageName = 'decode' | 'map' | 'filter' | 'flatMap' | 'keyBy' | 'eventTime' | 'aggregate' | 'output';
+export type StageName = 'decode' | 'map' | 'filter' | 'flatMap' | 'keyBy' | 'eventTime' | 'aggregate' | 'output' | 'lookup';
 
 /** A record failed at a stage: it is skipped as a whole and becomes a dead letter. */
 export class StageFailure extends Error {
@@ -48,7 +49,7 @@ export interface StagesResult {
  * count towards the batch's max event time, like Spark's EventTimeWatermark operator,
  * which sees the values before any later filter. Throws StageFailure.
  */
-export function applyStages(decoded: unknown, stages: readonly Stage[], watermarkMs: number | null): StagesResult {
+export function applyStages(decoded: unknown, stages: readonly Stage[], watermarkMs: number | null, lookups?: LookupContext): StagesResult {
   let elements: Element[] = [{ value: decoded, eventTimeMs: null }];
   let late = 0;
   let maxEventTimeMs: number | null = null;
@@ -82,6 +83,13 @@ export function applyStages(decoded: unknown, stages: readonly Stage[], watermar
           }
           maxEventTimeMs = maxEventTimeMs === null ? eventTimeMs : Math.max(maxEventTimeMs, eventTimeMs);
           next.push({ value: element.value, eventTimeMs });
+          break;
+        }
+        case 'lookup': {
+          // The batch's resolved lookup values (engine/job/lookup.ts): no I/O here.
+          const result = applyLookup(stage, element.value, lookups);
+          if ('failure' in result) throw new StageFailure('lookup', result.failure);
+          for (const value of result.values) next.push({ value, eventTimeMs: element.eventTimeMs });
           break;
         }
       }

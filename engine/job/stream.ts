@@ -1,5 +1,6 @@
 import { JobSpecError } from '../errors.js';
 import { compileAggregate, type AggregateSpec, type Aggregator } from './aggregates.js';
+import { lookupStage, type LookupOptions, type LookupStage, type LookupTableRef } from './lookup.js';
 import { formatMs, requireFunction, requireNonNegativeNumber, requireObject, specError } from './spec-checks.js';
 import { checkWindow, describeWindow, type WindowSpec } from './windows.js';
 
@@ -22,7 +23,8 @@ export type Stage =
   | { readonly kind: 'map'; readonly fn: (value: unknown) => unknown }
   | { readonly kind: 'filter'; readonly fn: (value: unknown) => unknown }
   | { readonly kind: 'flatMap'; readonly fn: (value: unknown) => unknown }
-  | { readonly kind: 'withWatermark'; readonly fn: (value: unknown) => unknown; readonly allowedLatenessMs: number };
+  | { readonly kind: 'withWatermark'; readonly fn: (value: unknown) => unknown; readonly allowedLatenessMs: number }
+  | LookupStage;
 
 /** Everything a pipeline declares, as compile.ts reads it. */
 export interface PipelinePlan {
@@ -89,6 +91,16 @@ export class Stream<T> {
       throw specError('withWatermark()', 'may be declared once per pipeline');
     }
     return this.#then({ kind: 'withWatermark', fn, allowedLatenessMs });
+  }
+
+  /**
+   * Enriches each value with the item of `table` whose key is `options.key(value)`, read
+   * once per batch and recorded with it, so that retries and replays join exactly as the
+   * first run did (engine/job/lookup.ts; docs/operators/lookup-join.md). join 'inner'
+   * drops a value whose key has no item; 'left' passes undefined to `select`.
+   */
+  lookup<U>(table: LookupTableRef, options: LookupOptions<T, U>): Stream<U> {
+    return this.#then(lookupStage(table, options));
   }
 
   /**
@@ -192,7 +204,13 @@ function describeReturn(value: unknown): string {
 
 /** "filter > map > withWatermark(10s) > keyBy > window(tumbling 60s) > count". */
 export function describePlan(plan: PipelinePlan): string {
-  const parts = plan.stages.map((s) => (s.kind === 'withWatermark' ? `withWatermark(${formatMs(s.allowedLatenessMs)})` : s.kind));
+  const parts = plan.stages.map((s) =>
+    s.kind === 'withWatermark'
+      ? `withWatermark(${formatMs(s.allowedLatenessMs)})`
+      : s.kind === 'lookup'
+        ? `lookup(${s.table.tableName}, ${s.join})`
+        : s.kind,
+  );
   if (plan.keyBy) parts.push('keyBy');
   if (plan.window) parts.push(describeWindow(plan.window));
   if (plan.aggregate) parts.push(plan.aggregate.description);

@@ -2,6 +2,8 @@ import type { JsonValue } from '../json.js';
 import type { SinkRow, SinkSpec } from '../ports/sink.js';
 import type { SourceRecord, SourceSpec } from '../ports/source-reader.js';
 import type { StartingPosition } from '../protocol/offsets.js';
+import type { LookupValues } from './lookup.js';
+import type { LookupPlan } from './lookup-keys.js';
 
 /**
  * When batches run.
@@ -53,6 +55,8 @@ export interface PipelineInput {
   readonly watermarkMs: number | null;
   readonly batchId: number;
   readonly partition: string;
+  /** The values of the pipeline's lookup stages for these records (engine/executor/resolve-lookups.ts). */
+  readonly lookups?: LookupValues;
 }
 
 export interface PipelineOutcome {
@@ -85,6 +89,8 @@ export interface CompiledPipeline {
    * keyed aggregate whose keys are not declared to be the partition keys).
    */
   readonly exchange?: ExchangeStages;
+  /** The pipeline's lookup stages, present when it has some: the executor resolves their keys before it runs. */
+  readonly lookups?: LookupPlan;
 }
 
 /** A value stage 2 could not apply (exchange-stages.ts): it becomes a dead letter of its record. */
@@ -102,6 +108,8 @@ export interface StageOneInput {
   readonly records: readonly SourceRecord[];
   readonly watermarkMs: number | null;
   readonly keyGroups: number;
+  /** The values of the pipeline's lookup stages for these records. */
+  readonly lookups?: LookupValues;
 }
 
 /** Stage 2's input: one key group's rows from every partition, in plan order, and its state. */
