@@ -11,6 +11,7 @@
  *   sluice:kinesisShards           its shard count (default: on-demand)
  *   sluice:sinkTables              existing DynamoDB sink tables, comma-separated
  *   sluice:createSinkTables        sink tables to create, comma-separated
+ *   sluice:lookupTables            existing DynamoDB tables the jobs' lookup stages read, comma-separated
  *   sluice:kafka                   JSON: { bootstrapServers, auth?: "iam"|"none"|{ type: "scram-sha-512",
  *                                  secretArn, encryptionKeyArn }, tls?, clusterArn?, topics?,
  *                                  vpcId, availabilityZones, privateSubnetIds, privateSubnetRouteTableIds?,
@@ -36,6 +37,7 @@ export const CONTEXT = {
   kinesisShards: 'sluice:kinesisShards',
   sinkTables: 'sluice:sinkTables',
   createSinkTables: 'sluice:createSinkTables',
+  lookupTables: 'sluice:lookupTables',
   kafka: 'sluice:kafka',
   alarmTopicArn: 'sluice:alarmTopicArn',
   batchDurationAlarmSeconds: 'sluice:batchDurationAlarmSeconds',
@@ -83,6 +85,7 @@ const ContextSettings = z
     [CONTEXT.kinesisShards]: positive,
     [CONTEXT.sinkTables]: list,
     [CONTEXT.createSinkTables]: list,
+    [CONTEXT.lookupTables]: list,
     [CONTEXT.alarmTopicArn]: text,
     [CONTEXT.batchDurationAlarmSeconds]: positive,
     [CONTEXT.lagAlarmSeconds]: positive,
@@ -150,7 +153,7 @@ type KafkaContext = z.output<typeof KafkaContext>;
  * The stack props the context gives (the stack reads them: the imported VPC, security
  * groups and alarm topic need it as their scope). Props given in code take precedence.
  */
-export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'storage' | 'sources' | 'sinks' | 'monitoring'> {
+export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'storage' | 'sources' | 'sinks' | 'lookups' | 'monitoring'> {
   const node = stack.node;
   const given = Object.fromEntries(Object.values(CONTEXT).map((key) => [key, node.tryGetContext(key) as unknown]));
   const c = parse(ContextSettings, given, CONTEXT_KEYS);
@@ -168,6 +171,7 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
   const kafka = kafkaContext === null ? undefined : kafkaProps(stack, kafkaContext);
   const tables = c[CONTEXT.sinkTables];
   const createTables = c[CONTEXT.createSinkTables];
+  const lookupTables = c[CONTEXT.lookupTables];
   const topicArn = c[CONTEXT.alarmTopicArn];
   const batchSeconds = c[CONTEXT.batchDurationAlarmSeconds];
   const lagSeconds = c[CONTEXT.lagAlarmSeconds];
@@ -177,6 +181,7 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
     ...(removal === undefined ? {} : { storage: { removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN } }),
     ...(kinesis || kafka ? { sources: { ...(kinesis ? { kinesis } : {}), ...(kafka ? { kafka } : {}) } } : {}),
     ...(tables || createTables ? { sinks: { ...(tables ? { tables } : {}), ...(createTables ? { createTables } : {}) } } : {}),
+    ...(lookupTables ? { lookups: { tables: lookupTables } } : {}),
     ...(topicArn || batchSeconds || lagSeconds || restarts
       ? {
           monitoring: {

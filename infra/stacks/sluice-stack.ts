@@ -15,13 +15,15 @@ import { SluiceSources, type SluiceSourcesProps } from '../constructs/sluice-sou
 import { SluiceStorage, sinkTable } from '../constructs/sluice-storage.js';
 import type { SluiceStackProps } from './sluice-stack-props.js';
 
-export type { SluiceSinksProps, SluiceStackProps } from './sluice-stack-props.js';
+export type { SluiceLookupsProps, SluiceSinksProps, SluiceStackProps } from './sluice-stack-props.js';
 
 export class SluiceStack extends Stack {
   public readonly storage: SluiceStorage;
   public readonly sources: SluiceSources;
   /** The sink tables of `sinks` (existing ones imported, created ones). */
   public readonly sinkTables: readonly dynamodb.ITable[];
+  /** The lookup tables of `lookups` (imported by name). */
+  public readonly lookupTables: readonly dynamodb.ITable[];
   public readonly driver: SluiceDriver;
   public readonly api: SluiceApi;
   public readonly monitoring: SluiceMonitoring;
@@ -44,6 +46,7 @@ export class SluiceStack extends Stack {
         ? merged
         : { ...merged, kinesis: { ...merged.kinesis, createStream: { ...create, removalPolicy } } };
     const sinks = { ...context.sinks, ...props.sinks };
+    const lookups = { ...context.lookups, ...props.lookups };
     const monitoring = { ...context.monitoring, ...props.monitoring };
 
     this.storage = new SluiceStorage(this, 'Storage', storage);
@@ -54,11 +57,13 @@ export class SluiceStack extends Stack {
         sinkTable(this, `CreatedSinkTable${i}`, { tableName: name, ...(removalPolicy ? { removalPolicy } : {}) }),
       ),
     ];
+    this.lookupTables = (lookups.tables ?? []).map((name, i) => dynamodb.Table.fromTableName(this, `LookupTable${i}`, name));
     this.driver = new SluiceDriver(this, 'Driver', {
       ...props.driver,
       storage: this.storage,
       sourceStreams: [...(props.driver?.sourceStreams ?? []), ...this.sources.streams],
       sinkTables: [...(props.driver?.sinkTables ?? []), ...this.sinkTables],
+      lookupTables: [...(props.driver?.lookupTables ?? []), ...this.lookupTables],
       kafka: this.sources.kafka,
       deployment: this.stackName,
     });
