@@ -29,7 +29,6 @@ export async function resolveLookups(args: {
   const address: LookupRecordAddress = { jobId: plan.jobId, batchId: plan.batchId, generation: generationOf(plan), partition };
   const own = await ports.lookupRecords.get(address);
   const values = copyOf(own ?? (await replayedRecord(address, ports)) ?? new Map());
-  let read = 0;
   for (const stage of lookups.stages) {
     const table = stage.table.tableName;
     const keys = lookups.keysFor({ records, watermarkMs: plan.watermarkMs, values, stage });
@@ -47,12 +46,10 @@ export async function resolveLookups(args: {
     }
     const items = await ports.lookupTables(stage.table).getMany(missing);
     for (const [i, key] of missing.entries()) known.set(lookupKeyId(key), items[i] ?? null);
-    read += missing.length;
   }
   for (const [table, items] of values) if (items.size === 0) values.delete(table);
   // Before any output of the batch: from now on every run of it uses these values.
   if (own === null && values.size > 0) await ports.lookupRecords.put(address, values);
-  if (read > 0) ports.logger.info('lookup keys read', { jobId: plan.jobId, batchId: plan.batchId, partition, keys: read });
   return values;
 }
 

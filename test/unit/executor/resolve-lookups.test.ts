@@ -3,11 +3,13 @@
  * (engine/protocol/lookup-record.ts): read once, recorded before the batch's outputs,
  * reused by every later run; a record that lacks a key the pipeline needs fails the batch.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMemoryPorts } from '../../../engine/adapters/memory/index.js';
 import { applyRetention } from '../../../engine/driver/commit-batch.js';
 import { InvariantError } from '../../../engine/errors.js';
 import { resolveLookups } from '../../../engine/executor/resolve-lookups.js';
+import { TrackedState } from '../../../engine/executor/tracked-state.js';
 import { dynamoDbTable } from '../../../engine/job/index.js';
 import type { BatchPlan } from '../../../engine/protocol/batch-records.js';
 import type { JsonObject } from '../../../engine/json.js';
@@ -125,5 +127,45 @@ describe('lookup record format', () => {
     expect(Buffer.from(encodeLookupRecord(a)).toString()).toBe(Buffer.from(encodeLookupRecord(b)).toString());
     expect(decodeLookupRecord(encodeLookupRecord(a), 'k')).toEqual(b);
     expect(() => decodeLookupRecord(Buffer.from('{"format":9}'), 'k')).toThrow(InvariantError);
+  });
+});
+
+describe('resolveLookups: a property', () => {
+  const customerId = fc.oneof(fc.constantFrom('c1', 'c2', 'c3', 'c4'), fc.constantFrom(1, 2), fc.constant(null));
+  const table = fc.array(fc.record({ customerId: fc.constantFrom('c1', 'c2', 'c3', 1), tier: fc.constantFrom('gold', 'silver') }), {
+    maxLength: 6,
+  });
+
+  it('a retry after any change of the table gives the first run outcome, which is the join with the table as it was', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(customerId, { maxLength: 20 }), table, table, async (ids, before, after) => {
+        const ports = createMemoryPorts();
+        ports.lookups.put('customers', before);
+        const records = recs(ids.map((c) => ({ c })));
+        const runOnce = async () => {
+          const lookups = await resolveLookups({ job: enrich, plan: plan(1), partition: 'shard-0', records, ports });
+          const state = new TrackedState(new Map());
+          return enrich.pipeline.run({
+            records,
+            state,
+            watermarkMs: null,
+            batchId: 1,
+            partition: 'shard-0',
+            ...(lookups ? { lookups } : {}),
+          });
+        };
+        const first = await runOnce();
+        ports.lookups.delete('customers', 'customerId', 'c1');
+        ports.lookups.put('customers', after);
+        expect(await runOnce()).toEqual(first);
+
+        // The reference: the last item put for each key, before the change.
+        const tiers = new Map(before.map((item) => [JSON.stringify(item.customerId), item.tier]));
+        const expected = ids.flatMap((c, i) => (c === null ? [] : [[`shard-0:${i + 1}:0`, tiers.get(JSON.stringify(c)) ?? 'none']]));
+        expect(Object.fromEntries(first.rows.map((r) => [r.key, r.value.tier]))).toEqual(Object.fromEntries(expected));
+        expect(first.failures.length).toBe(ids.filter((c) => c === null).length);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

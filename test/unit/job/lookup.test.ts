@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { TrackedState } from '../../../engine/executor/tracked-state.js';
 import { InvariantError, JobSpecError } from '../../../engine/errors.js';
 import type { JsonObject } from '../../../engine/json.js';
-import { count, dynamoDbTable } from '../../../engine/job/index.js';
+import { count, dynamoDbTable, type Stream } from '../../../engine/job/index.js';
 import type { LookupValues } from '../../../engine/job/lookup.js';
 import type { CompiledPipeline } from '../../../engine/job/types.js';
 import { lookupKeyId, type LookupKey } from '../../../engine/ports/lookup-table.js';
@@ -291,5 +291,40 @@ describe('lookup(): the keys the executor resolves', () => {
     const outcome = run(pipeline, records, resolved);
     expect(outcome.rows.map((r) => [r.key, r.value.value])).toEqual([['gold', 2]]);
     expect(outcome.failures.map((f) => [f.stage, f.reason.slice(0, 20)])).toEqual([['keyBy', expect.any(String)]]);
+  });
+});
+
+type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(value: T): T {
+  return value;
+}
+
+// These checks run in `tsc --noEmit`: the file only compiles when inference works.
+describe('lookup(): typing', () => {
+  it('types the item by the join: JsonObject for inner, JsonObject | undefined for left; the stream by select', () => {
+    const typed = job({
+      pipeline: (events) => {
+        const orders = events.map((e: { c: string; n: number }) => e);
+        const inner = orders.lookup(customers, {
+          key: (o) => o.c,
+          join: 'inner',
+          select: (o, c) => {
+            assertType<Equal<typeof c, JsonObject>>(true);
+            return { n: o.n, tier: String(c.tier) };
+          },
+        });
+        const left = inner.lookup(customers, {
+          key: (o) => o.tier,
+          join: 'left',
+          select: (o, c) => {
+            assertType<Equal<typeof c, JsonObject | undefined>>(true);
+            return o.n;
+          },
+        });
+        assertType<Equal<typeof left, Stream<number>>>(true);
+        return left;
+      },
+    });
+    expect(typed.pipeline.description).toBe('decode(json) > map > lookup(customers, inner) > lookup(customers, left)');
   });
 });
