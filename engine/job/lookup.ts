@@ -15,9 +15,9 @@
  *   - join 'inner' drops a value whose key has no item; 'left' keeps it and select
  *     receives undefined (Flink's LEFT JOIN ... FOR SYSTEM_TIME AS OF, Spark's left outer
  *     stream-static join);
- *   - select(value, item) is the value the stage passes on; when it throws, the record
- *     fails at stage 'lookup'. It receives a copy of the item: changing it changes nothing
- *     else.
+ *   - select(value, item) is the value the stage passes on; when it throws (or returns a
+ *     Promise: it runs after the read), the record fails at stage 'lookup'. It receives a
+ *     copy of the item: changing it changes nothing else.
  */
 import { describeError, InvariantError } from '../errors.js';
 import type { JsonObject } from '../json.js';
@@ -160,9 +160,18 @@ export function applyLookup(stage: LookupStage, value: unknown, context: LookupC
     );
   }
   if (item === null && stage.join === 'inner') return NONE;
+  let selected: unknown;
   try {
-    return { values: [stage.select(value, item === null ? undefined : (cloneJson(item) as JsonObject))] };
+    selected = stage.select(value, item === null ? undefined : (cloneJson(item) as JsonObject));
   } catch (error) {
     return { failure: describeError(error) };
   }
+  if (isThenable(selected)) {
+    return { failure: 'select() returned a Promise: the item is already read when select runs, so select must be synchronous' };
+  }
+  return { values: [selected] };
+}
+
+function isThenable(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

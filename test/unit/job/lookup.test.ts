@@ -178,6 +178,15 @@ describe('lookup(): semantics over the batch resolved values', () => {
     expect(outcome.rows.map((r) => r.key)).toEqual(['shard-0:6:0']);
   });
 
+  it('a select that returns a Promise fails its record at stage lookup: the item is read before select runs', () => {
+    const pipeline = job({
+      pipeline: (events) => events.lookup(customers, { key: (o: { c: string }) => o.c, join: 'left', select: async (o) => o }),
+    }).pipeline;
+    const outcome = run(pipeline, recs([{ c: 'c1' }]), values({ customers: [['c1', null]] }));
+    expect(outcome.rows).toEqual([]);
+    expect(outcome.failures.map((f) => [f.stage, f.reason])).toEqual([['lookup', expect.stringMatching(/select\(\) returned a Promise/)]]);
+  });
+
   it('a number key and a string key are different keys, as in DynamoDB', () => {
     const pipeline = job({
       pipeline: (events) =>
