@@ -26,6 +26,10 @@ export async function resolveLookups(args: {
   const { job, plan, partition, records, ports } = args;
   const lookups = job.pipeline.lookups;
   if (lookups === undefined) return undefined;
+  // No value reaches the first lookup (no records, all filtered out, all failed): none reaches
+  // a later one either, and there is nothing to read or record. An idle batch costs no I/O.
+  const first = lookups.stages[0]!;
+  if (lookups.keysFor({ records, watermarkMs: plan.watermarkMs, values: new Map(), stage: first }).length === 0) return new Map();
   const address: LookupRecordAddress = { jobId: plan.jobId, batchId: plan.batchId, generation: generationOf(plan), partition };
   const own = await ports.lookupRecords.get(address);
   const values = copyOf(own ?? (await replayedRecord(address, ports)) ?? new Map());

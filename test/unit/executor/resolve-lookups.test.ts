@@ -62,13 +62,21 @@ describe('resolveLookups', () => {
     );
   });
 
-  it('writes no record when no value reached a lookup, and none for a job without lookups', async () => {
+  it('writes no record when no value reached a lookup, and none for a job without lookups; reads nothing', async () => {
     const ports = createMemoryPorts();
+    let gets = 0;
+    const records = ports.lookupRecords;
+    const counted = { ...ports, lookupRecords: { ...records, get: (address: never) => (gets++, records.get(address)) } };
     ports.lookups.put('customers', []);
-    await resolveLookups({ job: enrich, plan: plan(1), partition: 'p0', records: recs(['not json{']), ports });
+    await resolveLookups({ job: enrich, plan: plan(1), partition: 'p0', records: recs(['not json{']), ports: counted });
+    await resolveLookups({ job: enrich, plan: plan(2), partition: 'p0', records: [], ports: counted });
     const plain = job({ pipeline: (events) => events.map((v) => v) });
-    expect(await resolveLookups({ job: plain, plan: plan(2), partition: 'p0', records: recs([{ c: 'c1' }]), ports })).toBeUndefined();
+    expect(
+      await resolveLookups({ job: plain, plan: plan(3), partition: 'p0', records: recs([{ c: 'c1' }]), ports: counted }),
+    ).toBeUndefined();
     expect(await ports.blobs.list('lookups/')).toEqual([]);
+    expect(gets).toBe(0);
+    expect(ports.lookups.reads).toBe(0);
   });
 
   it('a missing table fails with a NotFoundError naming it, and nothing is recorded', async () => {
