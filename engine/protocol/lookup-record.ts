@@ -14,6 +14,8 @@
  * of what was read.
  *
  * Protocol, per partition of a batch, before the pipeline runs:
+ *   0. when no value reaches the first lookup stage (no records, all filtered or failed
+ *      before it), none reaches a later one: nothing is read or recorded;
  *   1. read the batch's own record (its generation's). Found: this is a retry or a zombie
  *      of a run that wrote it; every key the pipeline needs must be in it (the pipeline is
  *      deterministic in its records), and the table is not read. A key that is not is an
