@@ -13,6 +13,7 @@
  *   sluice:createSinkTables        sink tables to create, comma-separated
  *   sluice:lateRecordTables        existing tables for the jobs' late records (JobSpec.lateRecords), comma-separated
  *   sluice:createLateRecordTables  late-records tables to create, comma-separated
+ *   sluice:lookupTables            existing DynamoDB tables the jobs' lookup stages read, comma-separated
  *   sluice:kafka                   JSON: { bootstrapServers, auth?: "iam"|"none"|{ type: "scram-sha-512",
  *                                  secretArn, encryptionKeyArn }, tls?, clusterArn?, topics?,
  *                                  vpcId, availabilityZones, privateSubnetIds, privateSubnetRouteTableIds?,
@@ -40,6 +41,7 @@ export const CONTEXT = {
   createSinkTables: 'sluice:createSinkTables',
   lateRecordTables: 'sluice:lateRecordTables',
   createLateRecordTables: 'sluice:createLateRecordTables',
+  lookupTables: 'sluice:lookupTables',
   kafka: 'sluice:kafka',
   alarmTopicArn: 'sluice:alarmTopicArn',
   batchDurationAlarmSeconds: 'sluice:batchDurationAlarmSeconds',
@@ -89,6 +91,7 @@ const ContextSettings = z
     [CONTEXT.createSinkTables]: list,
     [CONTEXT.lateRecordTables]: list,
     [CONTEXT.createLateRecordTables]: list,
+    [CONTEXT.lookupTables]: list,
     [CONTEXT.alarmTopicArn]: text,
     [CONTEXT.batchDurationAlarmSeconds]: positive,
     [CONTEXT.lagAlarmSeconds]: positive,
@@ -156,7 +159,7 @@ type KafkaContext = z.output<typeof KafkaContext>;
  * The stack props the context gives (the stack reads them: the imported VPC, security
  * groups and alarm topic need it as their scope). Props given in code take precedence.
  */
-export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'storage' | 'sources' | 'sinks' | 'monitoring'> {
+export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'storage' | 'sources' | 'sinks' | 'lookups' | 'monitoring'> {
   const node = stack.node;
   const given = Object.fromEntries(Object.values(CONTEXT).map((key) => [key, node.tryGetContext(key) as unknown]));
   const c = parse(ContextSettings, given, CONTEXT_KEYS);
@@ -182,6 +185,7 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
     ...(lateRecordTables ? { lateRecordTables } : {}),
     ...(createLateRecordTables ? { createLateRecordTables } : {}),
   };
+  const lookupTables = c[CONTEXT.lookupTables];
   const topicArn = c[CONTEXT.alarmTopicArn];
   const batchSeconds = c[CONTEXT.batchDurationAlarmSeconds];
   const lagSeconds = c[CONTEXT.lagAlarmSeconds];
@@ -191,6 +195,7 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
     ...(removal === undefined ? {} : { storage: { removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN } }),
     ...(kinesis || kafka ? { sources: { ...(kinesis ? { kinesis } : {}), ...(kafka ? { kafka } : {}) } } : {}),
     ...(Object.keys(sinks).length > 0 ? { sinks } : {}),
+    ...(lookupTables ? { lookups: { tables: lookupTables } } : {}),
     ...(topicArn || batchSeconds || lagSeconds || restarts
       ? {
           monitoring: {

@@ -11,8 +11,10 @@ import type { Sink, SinkSpec } from '../ports/sink.js';
 import { sourceNameOf, type SourceReader, type SourceSpec } from '../ports/source-reader.js';
 import { BlobStateStore } from '../state/blob-state-store.js';
 import { BlobExchangeStore } from '../state/exchange-store.js';
+import { BlobLookupRecordStore } from '../state/lookup-record-store.js';
 import { createAwsClients, type AwsClients, type AwsConfig } from './aws/clients.js';
 import { DynamoDbDeadLetterQueue } from './aws/dynamodb-dead-letter-queue.js';
+import { DynamoDbLookupTable } from './aws/dynamodb-lookup-table.js';
 import { DynamoDbSink } from './aws/dynamodb-sink.js';
 import { DynamoDbWriteAheadLog } from './aws/dynamodb-write-ahead-log.js';
 import { KinesisSourceReader } from './aws/kinesis-source-reader.js';
@@ -75,6 +77,8 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
       }
       return new DynamoDbSink({ client: clients.dynamodb, tableName: spec.tableName });
     },
+    lookupTables: (spec) => new DynamoDbLookupTable({ client: clients.dynamodb, spec, sleep }),
+    lookupRecords: new BlobLookupRecordStore(blobs),
     clock: config.clock,
     logger: config.logger,
   };

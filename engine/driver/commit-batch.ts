@@ -101,6 +101,20 @@ export async function applyRetention(jobId: string, committedBatchId: number, ct
   for (const [partition, version] of Object.entries(plan.keepStateFrom)) {
     await ports.state.deleteVersionsBelow(jobId, partition, version);
   }
+  if (job.pipeline.lookups !== undefined) await deleteLookupRecords(jobId, plan.deleteBatchesBelow - 1, ctx);
   const deleted = await ports.wal.deleteBatchesBelow(jobId, plan.deleteBatchesBelow);
   if (deleted > 0) ports.logger.info('retention', { jobId, deletedBatches: deleted, keptFrom: plan.deleteBatchesBelow });
+}
+
+/**
+ * The lookup records of the batch whose WAL record retention lets go now (one a commit,
+ * as the oldest kept batch moves on; engine/protocol/lookup-record.ts): no replay can run
+ * it again. A failure only logs: the records are garbage, the next commits go on.
+ */
+async function deleteLookupRecords(jobId: string, batchId: number, ctx: DriverContext): Promise<void> {
+  try {
+    await ctx.ports.lookupRecords.deleteBatch(jobId, batchId);
+  } catch (error) {
+    ctx.ports.logger.warn('could not delete lookup records', { jobId, batchId, error: String(error) });
+  }
 }

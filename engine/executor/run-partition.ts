@@ -9,6 +9,7 @@ import { BatchStatus, EMPTY_STATE_VERSION, generationOf, type PartitionResult } 
 import { checkPlannedVersion } from '../protocol/job-versions.js';
 import { inheritState } from '../protocol/lineage.js';
 import { readRange } from './read-range.js';
+import { resolveLookups } from './resolve-lookups.js';
 import { runStageOne } from './run-stage-one.js';
 import type { StateCache } from './state-cache.js';
 import { TrackedState } from './tracked-state.js';
@@ -77,7 +78,9 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     plan,
     failOnDataLoss: job.source.failOnDataLoss ?? true,
   });
-  if (record.plan.keyGroups !== undefined) return runStageOne({ plan: record.plan, partition, range, ports, job });
+  // The lookup stages' values, from the batch's lookup record or read and recorded now (resolve-lookups.ts).
+  const lookups = await resolveLookups({ job, plan: record.plan, partition, records: range.records, ports });
+  if (record.plan.keyGroups !== undefined) return runStageOne({ plan: record.plan, partition, range, ports, job, lookups });
 
   const inherits = plan.baseStateVersion === EMPTY_STATE_VERSION ? (plan.inherits ?? []) : [];
   const base: ReadonlyMap<string, JsonValue> =
@@ -117,6 +120,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     timeMs: record.plan.plannedAt,
     batchId,
     partition,
+    ...(lookups === undefined ? {} : { lookups }),
   });
 
   const { rows, unwritable } = splitUnwritableRows(outcome.rows);

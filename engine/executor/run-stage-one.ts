@@ -6,6 +6,7 @@
  * No state: the partition holds none on this path.
  */
 import { JobSpecError } from '../errors.js';
+import type { LookupValues } from '../job/lookup.js';
 import type { ExchangeStages, JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import { generationOf, type BatchPlan, type ExchangeOutput, type PartitionResult } from '../protocol/batch-records.js';
@@ -34,11 +35,18 @@ export async function runStageOne(args: {
   readonly range: RangeRead;
   readonly ports: EnginePorts;
   readonly job: JobDefinition;
+  /** The lookup stages' values for the range's records (resolve-lookups.ts). */
+  readonly lookups?: LookupValues | undefined;
 }): Promise<PartitionResult> {
-  const { plan, partition, range, ports, job } = args;
+  const { plan, partition, range, ports, job, lookups } = args;
   const { jobId, batchId } = plan;
   const stages = exchangeStagesOf(job, plan);
-  const outcome = stages.stageOne({ records: range.records, watermarkMs: plan.watermarkMs, keyGroups: plan.keyGroups! });
+  const outcome = stages.stageOne({
+    records: range.records,
+    watermarkMs: plan.watermarkMs,
+    keyGroups: plan.keyGroups!,
+    ...(lookups === undefined ? {} : { lookups }),
+  });
   const { body, index } = encodeExchange(outcome.rows);
   let exchange: ExchangeOutput = { index };
   const write: Promise<void>[] = [];

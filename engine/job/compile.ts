@@ -7,6 +7,7 @@ import { compileExchangeStages } from './exchange-stages.js';
 import { groupOf } from './group-of.js';
 import { aggregationOf } from './aggregation.js';
 import { groupKeyOfStateKey } from './keyed-groups.js';
+import { compileLookups } from './lookup-keys.js';
 import { compileOperatorStages } from './operator-stages.js';
 import { applyStages, attempt, StageFailure, type Element } from './record-stages.js';
 import { specError } from './spec-checks.js';
@@ -54,13 +55,16 @@ export function compilePipeline(
   checkOutputMode(plan, outputMode, allowedLatenessMs !== null);
   const description = [`decode(${decode.name})`, describePlan(plan)].filter((s) => s !== '').join(' > ');
 
+  const lookups = compileLookups(plan, decode);
+  const withLookups = lookups === undefined ? {} : { lookups };
+
   if (plan.operator !== undefined) {
     // A keyed operator other than an aggregate (keyed-operator.ts): its own stages, through
     // the exchange unless the keys are the partition keys. Its state keys are `[key]`.
     const { run, combines, stageOne, stageTwo } = compileOperatorStages(plan, decode, { keyIsPartitionKey });
     const groupKeyOf = (stateKey: string): string | null => groupKeyOfStateKey(stateKey, false);
     const exchange = keyIsPartitionKey ? {} : { exchange: Object.freeze({ combines, stageOne, stageTwo }) };
-    return Object.freeze({ run, allowedLatenessMs, description, groupKeyOf, ...exchange });
+    return Object.freeze({ run, allowedLatenessMs, description, groupKeyOf, ...exchange, ...withLookups });
   }
 
   function run(input: PipelineInput): PipelineOutcome {
@@ -74,7 +78,7 @@ export function compilePipeline(
     for (const record of records) {
       try {
         const decoded = attempt('decode', () => decode.fn(record));
-        const result = applyStages(decoded, plan.stages);
+        const result = applyStages(decoded, plan.stages, input.lookups && { values: input.lookups });
         let lateAt: number | null = null;
         if (groups !== undefined) {
           for (const element of result.elements) {
@@ -111,7 +115,14 @@ export function compilePipeline(
   // A keyed job whose keys are not declared to be its partition keys groups through the
   // exchange (exchange-stages.ts); `run` stays the one-stage path of the others.
   const exchange = plan.aggregate !== undefined && !keyIsPartitionKey ? compileExchangeStages(plan, decode, outputMode) : undefined;
-  return Object.freeze({ run, allowedLatenessMs, description, groupKeyOf, ...(exchange === undefined ? {} : { exchange }) });
+  return Object.freeze({
+    run,
+    allowedLatenessMs,
+    description,
+    groupKeyOf,
+    ...(exchange === undefined ? {} : { exchange }),
+    ...withLookups,
+  });
 }
 
 /** Spark's output-mode rules for streaming aggregations. */

@@ -94,7 +94,7 @@ export function compileExchangeStages(plan: PipelinePlan, decode: Decoder, outpu
       let lateAt: number | null = null;
       try {
         const decoded = attempt('decode', () => decode.fn(record));
-        const result = applyStages(decoded, plan.stages);
+        const result = applyStages(decoded, plan.stages, input.lookups && { values: input.lookups });
         for (const element of result.elements) {
           const { key, windowStarts, timeMs } = groupOf(plan, record, element, false, watermarkMs);
           if (windowStarts.length === 0) lateAt ??= element.eventTimeMs;

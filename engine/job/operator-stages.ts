@@ -27,6 +27,7 @@ import { toJson } from './json-values.js';
 import type { GroupKey } from './keyed-groups.js';
 import { keyOf } from './key-of.js';
 import type { KeyedOperator, KeyedValue } from './keyed-operator.js';
+import type { LookupValues } from './lookup.js';
 import { applyStages, attempt, StageFailure } from './record-stages.js';
 import type { PipelinePlan } from './stream.js';
 import type {
@@ -67,7 +68,12 @@ export function compileOperatorStages(
   const operator: KeyedOperator = plan.operator!;
   const inputs = [{ stages: plan.stages, keyBy: plan.keyBy! }, ...(plan.other === undefined ? [] : [plan.other])];
 
-  function valuesOf(records: readonly SourceRecord[], watermarkMs: number | null, keyIsPartitionKey: boolean): StageOneValues {
+  function valuesOf(
+    records: readonly SourceRecord[],
+    watermarkMs: number | null,
+    keyIsPartitionKey: boolean,
+    lookups: LookupValues | undefined,
+  ): StageOneValues {
     const values: { record: SourceRecord; row: OperatorRow }[] = [];
     const failures: RecordFailure[] = [];
     const late: LateRecord[] = [];
@@ -80,7 +86,7 @@ export function compileOperatorStages(
         let index = 0;
         let recordMax: number | null = null;
         inputs.forEach(({ stages, keyBy }, side) => {
-          const result = applyStages(decoded, stages);
+          const result = applyStages(decoded, stages, lookups && { values: lookups });
           if (result.maxEventTimeMs !== null) recordMax = Math.max(recordMax ?? -Infinity, result.maxEventTimeMs);
           for (const element of result.elements) {
             const k = keyOf(keyBy, element.value, record, keyIsPartitionKey);
@@ -104,7 +110,7 @@ export function compileOperatorStages(
   }
 
   function stageOne(input: StageOneInput): StageOneOutcome {
-    const { values, failures, late, maxEventTimeMs } = valuesOf(input.records, input.watermarkMs, false);
+    const { values, failures, late, maxEventTimeMs } = valuesOf(input.records, input.watermarkMs, false, input.lookups);
     const rows = values.map(({ row }) => ({ group: keyGroupOf(row.k, input.keyGroups), row: row as unknown as JsonValue }));
     return { rows, failures, lateRecords: late.length, late, maxEventTimeMs };
   }
@@ -133,7 +139,7 @@ export function compileOperatorStages(
 
   /** Both stages in one executor, over the partition's own state (keyedBy: 'partitionKey'). */
   function run(input: PipelineInput): PipelineOutcome {
-    const one = valuesOf(input.records, input.watermarkMs, options.keyIsPartitionKey);
+    const one = valuesOf(input.records, input.watermarkMs, options.keyIsPartitionKey, input.lookups);
     const values: KeyedValue[] = one.values.map(({ row }) => ({
       key: row.k,
       value: row.v,

@@ -1,10 +1,11 @@
 import { describeError } from '../errors.js';
+import { applyLookup, type LookupContext } from './lookup.js';
 import { show } from './spec-checks.js';
 import type { Stage } from './stream.js';
 import { isThenable, thenableReason, ThenableResult } from './synchronous.js';
 
 /** The stage names a RecordFailure carries. */
-export type StageName = 'decode' | 'map' | 'filter' | 'flatMap' | 'keyBy' | 'eventTime' | 'aggregate' | 'output';
+export type StageName = 'decode' | 'map' | 'filter' | 'flatMap' | 'keyBy' | 'eventTime' | 'aggregate' | 'output' | 'lookup';
 
 /** A record failed at a stage: it is skipped as a whole and becomes a dead letter. */
 export class StageFailure extends Error {
@@ -54,7 +55,7 @@ export interface StagesResult {
  * is the stateful operator's decision (lateness.ts), as in Spark, where the watermark
  * only bounds state. Throws StageFailure.
  */
-export function applyStages(decoded: unknown, stages: readonly Stage[]): StagesResult {
+export function applyStages(decoded: unknown, stages: readonly Stage[], lookups?: LookupContext): StagesResult {
   let elements: Element[] = [{ value: decoded, eventTimeMs: null }];
   let maxEventTimeMs: number | null = null;
   for (const stage of stages) {
@@ -83,6 +84,13 @@ export function applyStages(decoded: unknown, stages: readonly Stage[]): StagesR
           }
           maxEventTimeMs = maxEventTimeMs === null ? eventTimeMs : Math.max(maxEventTimeMs, eventTimeMs);
           next.push({ value: element.value, eventTimeMs });
+          break;
+        }
+        case 'lookup': {
+          // The batch's resolved lookup values (engine/job/lookup.ts): no I/O here.
+          const result = applyLookup(stage, element.value, lookups);
+          if ('failure' in result) throw new StageFailure('lookup', result.failure);
+          for (const value of result.values) next.push({ value, eventTimeMs: element.eventTimeMs });
           break;
         }
       }

@@ -3,6 +3,7 @@ import { compileAggregate, type AggregateSpec, type Aggregator } from './aggrega
 import { dropDuplicatesWithinWatermarkOperator, dropDuplicatesWithTtlOperator } from './dedup.js';
 import { intervalJoinOperator, type JoinFunction } from './interval-join.js';
 import type { KeyedOperator } from './keyed-operator.js';
+import { lookupStage, type LookupOptions, type LookupStage, type LookupTableRef } from './lookup.js';
 import { type ProcessFunction, processOperator } from './process/process-function.js';
 import type { StateDescriptors } from './process/state-descriptors.js';
 import { formatMs, requireFunction, requireNonNegativeNumber, requireObject, show, specError } from './spec-checks.js';
@@ -30,7 +31,8 @@ export type Stage =
   | { readonly kind: 'map'; readonly fn: (value: unknown) => unknown }
   | { readonly kind: 'filter'; readonly fn: (value: unknown) => unknown }
   | { readonly kind: 'flatMap'; readonly fn: (value: unknown) => unknown }
-  | { readonly kind: 'withWatermark'; readonly fn: (value: unknown) => unknown; readonly allowedLatenessMs: number };
+  | { readonly kind: 'withWatermark'; readonly fn: (value: unknown) => unknown; readonly allowedLatenessMs: number }
+  | LookupStage;
 
 /** Everything a pipeline declares, as compile.ts reads it. */
 export interface PipelinePlan {
@@ -134,6 +136,16 @@ export class Stream<T> {
     const ttlMs = requireNonNegativeNumber('dropDuplicates().ttlMs', options.ttlMs);
     if (ttlMs === 0) throw specError('dropDuplicates().ttlMs', 'must be > 0: the time a key is remembered');
     return endWithOperator(this.keyBy(keyFn) as KeyedStream<unknown>, dropDuplicatesWithTtlOperator(ttlMs));
+  }
+
+  /**
+   * Enriches each value with the item of `table` whose key is `options.key(value)`, read
+   * once per batch and recorded with it, so that retries and replays join exactly as the
+   * first run did (engine/job/lookup.ts; docs/operators/lookup-join.md). join 'inner'
+   * drops a value whose key has no item; 'left' passes undefined to `select`.
+   */
+  lookup<U>(table: LookupTableRef, options: LookupOptions<T, U>): Stream<U> {
+    return this.#then(lookupStage(table, options));
   }
 
   /**
@@ -297,6 +309,9 @@ export function endWithOperator(keyed: KeyedStream<unknown>, operator: KeyedOper
       'needs both inputs to share one event-time declaration: call withWatermark() once, before the streams divide',
     );
   }
+  if (second.stages.some((s) => s.kind === 'lookup' && !plan.stages.includes(s))) {
+    throw specError(operator.description, 'takes no lookup() in its second input alone: look values up before the streams divide');
+  }
   return new OperatorStream({ ...plan, operator, other: { stages: second.stages, keyBy: second.keyBy! } });
 }
 
@@ -337,7 +352,13 @@ function describeReturn(value: unknown): string {
 
 /** "filter > map > withWatermark(10s) > keyBy > window(tumbling 60s) > count". */
 export function describePlan(plan: PipelinePlan): string {
-  const parts = plan.stages.map((s) => (s.kind === 'withWatermark' ? `withWatermark(${formatMs(s.allowedLatenessMs)})` : s.kind));
+  const parts = plan.stages.map((s) =>
+    s.kind === 'withWatermark'
+      ? `withWatermark(${formatMs(s.allowedLatenessMs)})`
+      : s.kind === 'lookup'
+        ? `lookup(${s.table.tableName}, ${s.join})`
+        : s.kind,
+  );
   if (plan.keyBy) parts.push('keyBy');
   if (plan.window) parts.push(describeWindow(plan.window));
   if (plan.aggregate) parts.push(plan.aggregate.description);

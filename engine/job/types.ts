@@ -2,6 +2,7 @@ import type { JsonValue } from '../json.js';
 import type { SinkRow, SinkSpec } from '../ports/sink.js';
 import type { SourceRecord, SourceSpec } from '../ports/source-reader.js';
 import type { StartingPosition } from '../protocol/offsets.js';
+import type { LookupPlan, LookupValues } from './lookup.js';
 
 /**
  * When batches run.
@@ -60,6 +61,8 @@ export interface PipelineInput {
   readonly timeMs: number;
   readonly batchId: number;
   readonly partition: string;
+  /** The values of the pipeline's lookup stages for these records (engine/executor/resolve-lookups.ts). */
+  readonly lookups?: LookupValues;
 }
 
 /**
@@ -103,6 +106,8 @@ export interface CompiledPipeline {
    * keyed aggregate whose keys are not declared to be the partition keys).
    */
   readonly exchange?: ExchangeStages;
+  /** The pipeline's lookup stages, present when it has some: the executor resolves their keys before it runs. */
+  readonly lookups?: LookupPlan;
 }
 
 /** A value stage 2 could not apply (exchange-stages.ts): it becomes a dead letter of its record. */
@@ -120,6 +125,8 @@ export interface StageOneInput {
   readonly records: readonly SourceRecord[];
   readonly watermarkMs: number | null;
   readonly keyGroups: number;
+  /** The values of the pipeline's lookup stages for these records. */
+  readonly lookups?: LookupValues;
 }
 
 /** Stage 2's input: one key group's rows from every partition, in plan order, and its state. */

@@ -4,12 +4,16 @@ import type { SinkFactory } from './sink.js';
 import type { SourceFactory } from './source-reader.js';
 import type { StateStore } from './state-store.js';
 import type { ExchangeStore } from './exchange-store.js';
+import type { LookupRecordStore } from './lookup-records.js';
+import type { LookupTableFactory } from './lookup-table.js';
 import type { WriteAheadLog } from './write-ahead-log.js';
 
 export type * from './blob-store.js';
 export type * from './clock.js';
 export type * from './dead-letter-queue.js';
 export type * from './exchange-store.js';
+export type * from './lookup-records.js';
+export type * from './lookup-table.js';
 export type * from './sink.js';
 export type * from './source-reader.js';
 export type * from './state-store.js';
@@ -36,6 +40,10 @@ export interface EnginePorts {
   readonly deadLetters: DeadLetterQueue;
   readonly sources: SourceFactory;
   readonly sinks: SinkFactory;
+  /** The tables pipelines' lookup stages read (engine/job/lookup.ts). */
+  readonly lookupTables: LookupTableFactory;
+  /** What each batch's lookups read, kept for its retries and replays (engine/protocol/lookup-record.ts). */
+  readonly lookupRecords: LookupRecordStore;
   readonly clock: Clock;
   readonly logger: Logger;
 }

@@ -73,6 +73,9 @@ export interface TestHarness {
  *   t.addRecords([{ page: 'a', ts: 1000 }]);
  *   const batch = await t.runBatch();
  *   expect(batch.emitted.map((r) => r.value)).toEqual([...]);
+ *
+ * A job with lookup stages reads the memory lookup tables, by table name, which the test
+ * sets and changes between batches: `t.ports.lookups.put('customers', [{ id: 'c1', tier: 'gold' }])`.
  */
 export function createTestHarness(job: JobDefinition, options: HarnessOptions = {}): TestHarness {
   const ports = createMemoryPorts();

@@ -20,6 +20,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { DriverSettings, RestartPolicy } from '../../engine/driver/settings.js';
 import { EXCHANGE_PREFIX } from '../../engine/protocol/exchange-format.js';
+import { LOOKUP_PREFIX } from '../../engine/protocol/lookup-record.js';
 import { ENV } from '../../functions/env.js';
 import { PLACEHOLDERS, batchesDefinition, driverDefinition } from '../state-machines/definitions.js';
 import { DRIVER_FUNCTIONS, type DriverFunction, type FunctionSpec } from '../state-machines/functions.js';
@@ -51,6 +52,12 @@ export interface SluiceDriverProps {
    * @default - none
    */
   readonly lateRecordTables?: readonly dynamodb.ITable[];
+  /**
+   * DynamoDB tables the jobs' lookup stages read (Stream.lookup): the executors are
+   * granted dynamodb:BatchGetItem on them, and nothing else.
+   * @default - none
+   */
+  readonly lookupTables?: readonly dynamodb.ITable[];
   /**
    * The Kafka cluster the jobs read (SluiceSources): the plan and execute functions run in
    * its VPC, with its connection in their environment and the kafka-cluster grants.
@@ -138,6 +145,10 @@ export class SluiceDriver extends Construct {
     }
     // Late records are decided and written by stage 1 (or a one-stage executor) only.
     for (const table of props.lateRecordTables ?? []) table.grantReadWriteData(functions.execute);
+    // Lookups: stage 1 (or the one stage) reads the tables and keeps what it read per batch; the commit's retention deletes it.
+    for (const table of props.lookupTables ?? []) table.grant(functions.execute, 'dynamodb:BatchGetItem');
+    storage.grantLookupRecords(functions.execute, 'write');
+    storage.grantLookupRecords(functions.finish, 'delete');
     if (kafka !== null) {
       for (const fn of [functions.plan, functions.execute]) {
         for (const [name, value] of Object.entries(kafka.environment)) fn.addEnvironment(name, value);
@@ -262,6 +273,11 @@ export class SluiceDriver extends Construct {
         id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/${EXCHANGE_PREFIX}*]`,
         reason:
           'Exchange objects are exchange/<job>/g<generation>/<batch>/<partition>: stage 1 writes, stage 2 reads and the commit deletes keys derived at run time, under that prefix only, each function one action.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/${LOOKUP_PREFIX}*]`,
+        reason:
+          'Lookup records are lookups/<job>/<batch>/g<generation>/<partition>: the executors get and put, the commit deletes keys derived at run time, under that prefix only.',
       },
       {
         id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/jobs/*]`,

@@ -15,6 +15,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DEAD_LETTER_TABLE_KEYS, SINK_TABLE_KEYS, WAL_TABLE_KEYS } from '../../engine/adapters/aws/table-keys.js';
 import { EXCHANGE_PREFIX } from '../../engine/protocol/exchange-format.js';
+import { LOOKUP_PREFIX } from '../../engine/protocol/lookup-record.js';
 
 /**
  * Where the engine keeps state objects in the checkpoint bucket: BlobStateStore's default
@@ -174,6 +175,20 @@ export class SluiceStorage extends Construct {
       grantee,
       actions: [action],
       resourceArns: [this.checkpointBucket.arnForObjects(`${EXCHANGE_PREFIX}*`)],
+    });
+  }
+
+  /**
+   * Grants access to the lookup records under LOOKUP_PREFIX (engine/protocol/lookup-record.ts):
+   * the executors get and put them ('write'), the commit's retention deletes a batch's
+   * ('delete'; it lists them with grantEngine's ListBucket). They expire by no lifecycle
+   * rule: retention deletes them with the WAL records of their batches.
+   */
+  public grantLookupRecords(grantee: iam.IGrantable, access: 'write' | 'delete'): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: access === 'write' ? ['s3:GetObject', 's3:PutObject'] : ['s3:DeleteObject'],
+      resourceArns: [this.checkpointBucket.arnForObjects(`${LOOKUP_PREFIX}*`)],
     });
   }
 

@@ -36,6 +36,14 @@ export interface SluiceSinksProps {
   readonly createLateRecordTables?: readonly string[];
 }
 
+export interface SluiceLookupsProps {
+  /**
+   * Existing DynamoDB tables the jobs' lookup stages read, by name (the executors are granted dynamodb:BatchGetItem on them).
+   * @default - none
+   */
+  readonly tables?: readonly string[];
+}
+
 export interface SluiceStackProps extends StackProps {
   /**
    * Settings of the tables and buckets (names, removal policy, access-log bucket).
@@ -52,6 +60,11 @@ export interface SluiceStackProps extends StackProps {
    * @default - none
    */
   readonly sinks?: SluiceSinksProps;
+  /**
+   * The DynamoDB tables the jobs look items up in (Stream.lookup).
+   * @default - none
+   */
+  readonly lookups?: SluiceLookupsProps;
   /**
    * Settings of the driver (its settings, restart policy, more streams and sinks as constructs).
    * @default - the engine's defaults

@@ -15,7 +15,7 @@ import { SluiceSources, type SluiceSourcesProps } from '../constructs/sluice-sou
 import { SluiceStorage, sinkTable } from '../constructs/sluice-storage.js';
 import type { SluiceStackProps } from './sluice-stack-props.js';
 
-export type { SluiceSinksProps, SluiceStackProps } from './sluice-stack-props.js';
+export type { SluiceLookupsProps, SluiceSinksProps, SluiceStackProps } from './sluice-stack-props.js';
 
 export class SluiceStack extends Stack {
   public readonly storage: SluiceStorage;
@@ -24,6 +24,8 @@ export class SluiceStack extends Stack {
   public readonly sinkTables: readonly dynamodb.ITable[];
   /** The late-records tables of `sinks` (existing ones imported, created ones). */
   public readonly lateRecordTables: readonly dynamodb.ITable[];
+  /** The lookup tables of `lookups` (imported by name). */
+  public readonly lookupTables: readonly dynamodb.ITable[];
   public readonly driver: SluiceDriver;
   public readonly api: SluiceApi;
   public readonly monitoring: SluiceMonitoring;
@@ -46,6 +48,7 @@ export class SluiceStack extends Stack {
         ? merged
         : { ...merged, kinesis: { ...merged.kinesis, createStream: { ...create, removalPolicy } } };
     const sinks = { ...context.sinks, ...props.sinks };
+    const lookups = { ...context.lookups, ...props.lookups };
     const monitoring = { ...context.monitoring, ...props.monitoring };
 
     this.storage = new SluiceStorage(this, 'Storage', storage);
@@ -62,12 +65,14 @@ export class SluiceStack extends Stack {
         sinkTable(this, `CreatedLateRecordTable${i}`, { tableName: name, ...(removalPolicy ? { removalPolicy } : {}) }),
       ),
     ];
+    this.lookupTables = (lookups.tables ?? []).map((name, i) => dynamodb.Table.fromTableName(this, `LookupTable${i}`, name));
     this.driver = new SluiceDriver(this, 'Driver', {
       ...props.driver,
       storage: this.storage,
       sourceStreams: [...(props.driver?.sourceStreams ?? []), ...this.sources.streams],
       sinkTables: [...(props.driver?.sinkTables ?? []), ...this.sinkTables],
       lateRecordTables: [...(props.driver?.lateRecordTables ?? []), ...this.lateRecordTables],
+      lookupTables: [...(props.driver?.lookupTables ?? []), ...this.lookupTables],
       kafka: this.sources.kafka,
       deployment: this.stackName,
     });

@@ -3,14 +3,16 @@ import type { Sink, SinkSpec } from '../../ports/sink.js';
 import type { SourceSpec } from '../../ports/source-reader.js';
 import { BlobStateStore } from '../../state/blob-state-store.js';
 import { BlobExchangeStore } from '../../state/exchange-store.js';
+import { BlobLookupRecordStore } from '../../state/lookup-record-store.js';
 import { ManualClock } from './manual-clock.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
 import { MemoryDeadLetterQueue } from './memory-dead-letter-queue.js';
+import { MemoryLookupTables } from './memory-lookup-tables.js';
 import { MemorySink } from './memory-sink.js';
 import { MemorySource } from './memory-source.js';
 import { MemoryWriteAheadLog } from './memory-write-ahead-log.js';
 
-export { ManualClock, MemoryBlobStore, MemoryDeadLetterQueue, MemorySink, MemorySource, MemoryWriteAheadLog };
+export { ManualClock, MemoryBlobStore, MemoryDeadLetterQueue, MemoryLookupTables, MemorySink, MemorySource, MemoryWriteAheadLog };
 
 export interface MemoryPorts extends EnginePorts {
   readonly wal: MemoryWriteAheadLog;
@@ -25,6 +27,8 @@ export interface MemoryPorts extends EnginePorts {
   readonly clock: ManualClock;
   /** The sink of a spec, created on first use (memory and dynamodb specs alike, keyed by name). */
   sink(spec: SinkSpec): MemorySink;
+  /** The lookup tables, by table name: a test puts and changes their items (`lookups.put('customers', [...])`). */
+  readonly lookups: MemoryLookupTables;
 }
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -47,6 +51,7 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
     }
     return s;
   };
+  const lookups = new MemoryLookupTables();
   return {
     wal: new MemoryWriteAheadLog(),
     blobs,
@@ -62,6 +67,9 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
     },
     sinks: (spec: SinkSpec): Sink => sink(spec),
     sink,
+    lookups,
+    lookupTables: (spec) => lookups.table(spec),
+    lookupRecords: new BlobLookupRecordStore(blobs),
     clock,
     logger: options.logger ?? silentLogger,
   };
