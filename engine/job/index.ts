@@ -25,7 +25,7 @@ export {
   type KafkaSourceOptions,
 } from './connectors.js';
 export type { Decode, DecodeName } from './decode.js';
-export { Stream, KeyedStream, WindowedStream, AggregatedStream, type PipelineEnd } from './stream.js';
+export { Stream, KeyedStream, WindowedStream, AggregatedStream, OperatorStream, type PipelineEnd } from './stream.js';
 export { dynamoDbTable, type LookupJoin, type LookupOptions, type LookupTableRef } from './lookup.js';
 export { tumbling, sliding, session, type TumblingWindow, type SlidingWindow, type SessionWindow, type WindowSpec } from './windows.js';
 export { count, sum, min, max, reduce, type Aggregate, type AggregateSpec } from './aggregates.js';
