@@ -105,7 +105,7 @@ async function runGroup(
     applyMigration(state, base, migration, { jobId, batchId, partition: scope });
     checkKeysStayInGroup(state, { group, keyGroups: plan.keyGroups!, fromVersion: migration.fromVersion, jobId, batchId });
   }
-  const outcome = exchangeStagesOf(job, plan).stageTwo({ inputs, state, watermarkMs: plan.watermarkMs, timeMs: plan.plannedAt });
+  const outcome = exchangeStagesOf(job, plan).stageTwo({ inputs, state, watermarkMs: plan.watermarkMs, timeMs: plan.plannedAt, scope });
   const { rows, unwritable } = splitUnwritableRows(outcome.rows);
   const now = ports.clock.now();
   const letters = outcome.failures.map((f) => valueDeadLetterOf(jobId, batchId, f, now));

@@ -85,9 +85,24 @@ export interface KeyedValueFailure {
   readonly reason: string;
 }
 
+/** A timer whose handler failed (a process function's onTimer threw): it has no record, so it is a dead letter of its own. */
+export interface KeyedTimerFailure {
+  readonly key: string | number;
+  readonly domain: 'eventTime' | 'processingTime';
+  readonly timestampMs: number;
+  readonly stage: string;
+  readonly reason: string;
+}
+
 export interface KeyedOperatorOutcome {
   readonly rows: SinkRow[];
   readonly failures: KeyedValueFailure[];
+  /**
+   * Timers whose handler failed. Each becomes a dead letter filed under the state's scope
+   * (its key group, or its partition) at offset `timer:<domain>@<timestamp>:<key as JSON>`,
+   * with the timer as its payload (operator-stages.ts).
+   */
+  readonly timerFailures?: readonly KeyedTimerFailure[];
   /** The lowest watermark at which the state next has work due without input; null when none. */
   readonly dueAtWatermarkMs: number | null;
   /** The lowest batch time at which the state next has work due without input; null when none. */

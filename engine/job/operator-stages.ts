@@ -26,7 +26,7 @@ import type { Decoder } from './decode.js';
 import { toJson } from './json-values.js';
 import type { GroupKey } from './keyed-groups.js';
 import { keyOf } from './key-of.js';
-import type { KeyedOperator, KeyedValue } from './keyed-operator.js';
+import type { KeyedOperator, KeyedTimerFailure, KeyedValue } from './keyed-operator.js';
 import type { LookupValues } from './lookup.js';
 import { applyStages, attempt, StageFailure } from './record-stages.js';
 import type { PipelinePlan } from './stream.js';
@@ -134,6 +134,10 @@ export function compileOperatorStages(
       reason: f.reason,
       value: rowOf.get(f.value) ?? null,
     }));
+    for (const t of outcome.timerFailures ?? []) {
+      const { partition, offset, payload } = timerLetter(t, input.scope ?? 'timers');
+      failures.push({ partition, offset, stage: t.stage, reason: t.reason, value: payload });
+    }
     return { rows: sortedRows(outcome.rows), failures, dueAtWatermarkMs: outcome.dueAtWatermarkMs, dueAtMs: outcome.dueAtMs };
   }
 
@@ -158,10 +162,28 @@ export function compileOperatorStages(
       failed.add(f.value.offset);
       failures.push({ record: recordOf.get(f.value.offset)!, stage: f.stage, reason: f.reason });
     }
+    for (const t of outcome.timerFailures ?? []) {
+      const { partition, offset, payload } = timerLetter(t, input.partition);
+      const data = new TextEncoder().encode(JSON.stringify(payload));
+      failures.push({
+        record: { partition, offset, key: String(t.key), data, arrivalTimeMs: input.timeMs },
+        stage: t.stage,
+        reason: t.reason,
+      });
+    }
     return { rows: sortedRows(outcome.rows), failures, lateRecords: one.late.length, late: one.late, maxEventTimeMs: one.maxEventTimeMs };
   }
 
   return Object.freeze({ combines: false, stageOne, stageTwo, run });
+}
+
+/** Where a failed timer's dead letter is filed: its state's scope, an offset naming the timer and its key, the timer as payload. */
+function timerLetter(t: KeyedTimerFailure, scope: string): { partition: string; offset: string; payload: JsonValue } {
+  return {
+    partition: scope,
+    offset: `timer:${t.domain}@${t.timestampMs}:${JSON.stringify(t.key)}`,
+    payload: { key: t.key, domain: t.domain, timestampMs: t.timestampMs },
+  };
 }
 
 /** Sink rows in code-unit order of their keys: the order never depends on the operator's. */

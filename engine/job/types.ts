@@ -136,6 +136,8 @@ export interface StageTwoInput {
   readonly watermarkMs: number | null;
   /** As PipelineInput.timeMs: the batch plan's time. */
   readonly timeMs: number;
+  /** The state's scope (`keygroup-0003`), under which failures without a record (a timer's) are filed. */
+  readonly scope?: string;
 }
 
 export interface StageOneOutcome {

@@ -35,8 +35,9 @@
  * (handlers are synchronous), stores or emits a value that is not JSON, or registers a
  * timer that is not a timestamp fails: in onValue the value fails (its record becomes a
  * dead letter at stage 'process') and the values before and after it are applied; in
- * onTimer the timer is dropped with the effects of that call (it has no record to be a
- * dead letter of, and firing it again would fail again).
+ * onTimer the timer is dropped with the effects of that call (firing it again would fail
+ * again) and becomes a dead letter of its own: filed under the state's scope at offset
+ * `timer:<domain>@<timestamp>:<key>`, the timer as its payload (operator-stages.ts).
  *
  * Output mode does not change what a process function writes: the rows it emits, in
  * either mode.
@@ -47,7 +48,7 @@
  */
 import type { JsonValue } from '../../json.js';
 import type { SinkRow } from '../../ports/sink.js';
-import type { KeyedOperator, KeyedOperatorInput, KeyedOperatorOutcome, KeyedValueFailure } from '../keyed-operator.js';
+import type { KeyedOperator, KeyedOperatorInput, KeyedOperatorOutcome, KeyedTimerFailure, KeyedValueFailure } from '../keyed-operator.js';
 import { cloneJson } from '../json-values.js';
 import { behindWatermark, isLate } from '../lateness.js';
 import { requireFunction, requireObject, specError } from '../spec-checks.js';
@@ -107,6 +108,7 @@ function applyProcess(
   };
   const rows: SinkRow[] = [];
   const failures: KeyedValueFailure[] = [];
+  const timerFailures: KeyedTimerFailure[] = [];
 
   /** Runs a handler on a copy of the key's data; keeps the copy and its rows when it succeeds. Returns the failure, or null. */
   const call = (stateKey: string, eventTimeMs: number | null, defaultKeyPrefix: string, handler: Handler): string | null => {
@@ -154,7 +156,8 @@ function applyProcess(
       const { domain, timestampMs } = timer;
       const eventTimeMs = domain === 'eventTime' ? timestampMs : null;
       const prefix = `${entry.key}#${domain}@${timestampMs}`;
-      call(timer.stateKey, eventTimeMs, prefix, (ctx) => onTimer(Object.freeze({ domain, timestampMs }), ctx));
+      const failure = call(timer.stateKey, eventTimeMs, prefix, (ctx) => onTimer(Object.freeze({ domain, timestampMs }), ctx));
+      if (failure !== null) timerFailures.push({ key: entry.key, domain, timestampMs, stage: 'process', reason: failure });
     }
     due.addDue(timer.stateKey, keys.get(timer.stateKey)!.data, watermarkMs, timeMs);
   }
@@ -175,7 +178,7 @@ function applyProcess(
       dueAtMs = min(dueAtMs, data.nextExpiry(timeMs));
     }
   }
-  return { rows: lastRowPerKey(rows), failures, dueAtWatermarkMs, dueAtMs };
+  return { rows: lastRowPerKey(rows), failures, timerFailures, dueAtWatermarkMs, dueAtMs };
 }
 
 /** The key of a `[key]` state key, or null for an entry that is not one. */

@@ -287,6 +287,38 @@ describe.each(PATHS)('a keyed process function on %s', (_path, keyedBy) => {
     expect(values(batch).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))).toEqual([{ n: 1 }, { n: 6 }]);
     expect([...(await t.state()).values()]).toEqual([{ s: { seen: [{ v: 1 }, { v: 6 }] }, e: [1_000_001, 1_000_006] }]);
   });
+
+  it('files a timer whose onTimer throws as a dead letter of its own (scope, timer, key), and keeps the job going', async () => {
+    const job = jobOf('timer-failures', keyedBy, (clicks) =>
+      clicks
+        .withWatermark((c) => c.ts, { allowedLatenessMs: 0 })
+        .keyBy((c) => c.user)
+        .process({
+          onValue(click, ctx) {
+            ctx.timers.registerEventTimeTimer(click.ts + 10);
+          },
+          onTimer(timer, ctx) {
+            if (ctx.key === 'a') throw new Error(`cannot close ${timer.timestampMs}`);
+            ctx.emit({ user: ctx.key, closedAt: timer.timestampMs });
+          },
+        }),
+    );
+    const t = createTestHarness(job, { partitions: ['p0', 'p1'] });
+    add(t, keyedBy, [
+      { user: 'a', ts: 1 },
+      { user: 'b', ts: 2 },
+      { user: 'c', ts: 100 },
+    ]);
+    await t.runBatch();
+    const second = await t.runBatch();
+    expect(values(second)).toEqual([{ user: 'b', closedAt: 12 }]);
+    expect(second.deadLetters.map((d) => [d.offset, d.stage, d.reason])).toEqual([
+      ['timer:eventTime@11:"a"', 'process', 'cannot close 11'],
+    ]);
+    const letter = second.deadLetters[0]!;
+    expect(letter.partition).toMatch(keyedBy === undefined ? /^keygroup-\d{4}$/ : /^p\d$/);
+    expect(JSON.parse(Buffer.from(letter.payloadBase64, 'base64').toString())).toEqual({ key: 'a', domain: 'eventTime', timestampMs: 11 });
+  });
 });
 
 describe('process() at defineJob', () => {

@@ -96,7 +96,7 @@ describe('process function timers', () => {
     expect(second.state.get('["a"]')).toEqual({ s: { n: { v: 2 * MAX_TIMER_FIRINGS_PER_KEY } }, e: [2 * MAX_TIMER_FIRINGS_PER_KEY] });
   });
 
-  it('drops a timer whose handler throws, with every effect of that call; the other timers fire', () => {
+  it('drops a timer whose handler throws, with every effect of that call, and reports it as a timer failure; the other timers fire', () => {
     const fn: ProcessFunction<unknown, { log: ReturnType<typeof listState<number>> }> = {
       state: { log: listState<number>() },
       onValue(_v, ctx) {
@@ -113,6 +113,7 @@ describe('process function timers', () => {
     const { outcome, state } = run(fn, { values: [value('a', 1, 1)], watermarkMs: null, timeMs: 5 });
     expect(outcome.rows).toEqual([{ key: 'a#processingTime@2:0', value: { t: 2 } }]);
     expect(outcome.failures).toEqual([]);
+    expect(outcome.timerFailures).toEqual([{ key: 'a', domain: 'processingTime', timestampMs: 1, stage: 'process', reason: 'boom' }]);
     expect(state.get('["a"]')).toEqual({ s: { log: [{ v: 2 }] }, p: [100] });
   });
 
