@@ -1,6 +1,7 @@
 import type { SourceRecord } from '../ports/source-reader.js';
 import type { GroupKey } from './keyed-groups.js';
-import { attempt, StageFailure, type Element } from './record-stages.js';
+import { keyOf } from './key-of.js';
+import { StageFailure, type Element } from './record-stages.js';
 import { show } from './spec-checks.js';
 import type { PipelinePlan } from './stream.js';
 import { isLate, windowLateness } from './lateness.js';
@@ -32,21 +33,7 @@ export function groupOf(
   keyIsPartitionKey: boolean,
   watermarkMs: number | null,
 ): ValueGroups {
-  const keyFn = plan.keyBy as (value: unknown) => unknown;
-  const key = attempt('keyBy', () => keyFn(element.value));
-  if (typeof key !== 'string' && (typeof key !== 'number' || !Number.isFinite(key))) {
-    throw new StageFailure('keyBy', `keyBy() must return a string or a finite number, got ${show(key)}`);
-  }
-  if (keyIsPartitionKey && String(key) !== record.key) {
-    // The declaration is what lets this key's state live in this partition: a record that
-    // breaks it would update a state another partition may hold too. It is refused, never
-    // aggregated into the wrong place.
-    throw new StageFailure(
-      'keyBy',
-      `keyBy() gave ${show(key)}, but the record's partition key is ${show(record.key)}: the job declares ` +
-        "keyedBy: 'partitionKey', so every record's key must be its partition key",
-    );
-  }
+  const key = keyOf(plan.keyBy!, element.value, record, keyIsPartitionKey);
   const window = plan.window;
   if (window === undefined) return { key, windowStarts: [null], timeMs: null };
   // Without withWatermark a window groups by the record's arrival time at the source.
