@@ -25,6 +25,7 @@ import {
   type GroupState,
   type PartitionResult,
 } from '../protocol/batch-records.js';
+import { putDeadLetters, routeRows, writeRows } from './sink-writes.js';
 import { decodeExchangeSlice } from '../protocol/exchange-format.js';
 import { checkPlannedVersion } from '../protocol/job-versions.js';
 import { keyGroupOf, keyGroupScope } from '../protocol/key-groups.js';
@@ -106,7 +107,10 @@ async function runGroup(
     checkKeysStayInGroup(state, { group, keyGroups: plan.keyGroups!, fromVersion: migration.fromVersion, jobId, batchId });
   }
   const outcome = exchangeStagesOf(job, plan).stageTwo({ inputs, state, watermarkMs: plan.watermarkMs, timeMs: plan.plannedAt, scope });
-  const { rows, unwritable } = splitUnwritableRows(outcome.rows);
+  const { rows: writable, unwritable } = splitUnwritableRows(outcome.rows);
+  const { writes, undeclared } = routeRows(job, writable);
+  unwritable.push(...undeclared);
+  const rows = writable.filter((row) => row.output === undefined || Object.hasOwn(job.outputs, row.output));
   const now = ports.clock.now();
   const letters = outcome.failures.map((f) => valueDeadLetterOf(jobId, batchId, f, now));
   // A row has no single source record: it is filed under its key group and the batch.
@@ -116,7 +120,7 @@ async function runGroup(
   const next: ReadonlyMap<string, JsonValue> = changed ? state.materialize() : base;
   const stateVersion = changed ? batchId : baseVersion;
   const [, written] = await Promise.all([
-    letters.length > 0 ? ports.deadLetters.put(letters) : undefined,
+    putDeadLetters(job, ports, { jobId, batchId, generation, partition: scope }, letters),
     changed
       ? ports.state.write({
           jobId,
@@ -129,7 +133,7 @@ async function runGroup(
           generation,
         })
       : undefined,
-    rows.length > 0 ? ports.sinks(job.sink).write({ jobId, batchId, generation, partition: scope, rows }) : undefined,
+    writeRows(ports, { jobId, batchId, generation, partition: scope }, writes),
   ]);
   ctx.cache?.set(cacheId, scope, stateVersion, next);
   return {

@@ -4,6 +4,7 @@ import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import { deadLetterOf, splitUnwritableRows, unwritableRowLetters } from './batch-outputs.js';
 import { lateOutputOf, writeLateRows } from './late-rows.js';
+import { putDeadLetters, routeRows, writeRows } from './sink-writes.js';
 import { applyMigration, migrateEntries, migrationFrom } from './migrate-state.js';
 import { BatchStatus, EMPTY_STATE_VERSION, generationOf, type PartitionResult } from '../protocol/batch-records.js';
 import { checkPlannedVersion } from '../protocol/job-versions.js';
@@ -123,7 +124,10 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     ...(lookups === undefined ? {} : { lookups }),
   });
 
-  const { rows, unwritable } = splitUnwritableRows(outcome.rows);
+  const { rows: writable, unwritable } = splitUnwritableRows(outcome.rows);
+  const { writes, undeclared } = routeRows(job, writable);
+  unwritable.push(...undeclared);
+  const rows = writable.filter((row) => row.output === undefined || Object.hasOwn(job.outputs, row.output));
   const lastRecord = range.records.at(-1);
   const letters = outcome.failures.map((f) => deadLetterOf(jobId, batchId, f, ports.clock.now()));
   // A row has no single source record: it is filed under the range's last offset.
@@ -143,7 +147,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   const next: ReadonlyMap<string, JsonValue> = changed ? state.materialize() : base;
   const stateVersion = changed ? batchId : plan.baseStateVersion;
   const [, written] = await Promise.all([
-    letters.length > 0 ? ports.deadLetters.put(letters) : undefined,
+    putDeadLetters(job, ports, { jobId, batchId, generation, partition }, letters),
     changed
       ? ports.state.write({
           jobId,
@@ -156,7 +160,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
           generation,
         })
       : undefined,
-    rows.length > 0 ? ports.sinks(job.sink).write({ jobId, batchId, generation, partition, rows }) : undefined,
+    writeRows(ports, { jobId, batchId, generation, partition }, writes),
     writeLateRows(ports, job.lateRecords, lateOutput.rows, { jobId, batchId, generation, partition }),
   ]);
   ctx.cache?.set(cacheId, partition, stateVersion, next);

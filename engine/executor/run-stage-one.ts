@@ -13,6 +13,7 @@ import { generationOf, type BatchPlan, type ExchangeOutput, type PartitionResult
 import { encodeExchange, exchangesInline } from '../protocol/exchange-format.js';
 import { deadLetterOf } from './batch-outputs.js';
 import { lateOutputOf, writeLateRows } from './late-rows.js';
+import { putDeadLetters } from './sink-writes.js';
 import type { RangeRead } from './read-range.js';
 
 /** The job's two stages; a job without them cannot run a batch planned with key groups. */
@@ -65,7 +66,7 @@ export async function runStageOne(args: {
     letters.push(...late.letters);
     write.push(writeLateRows(ports, job.lateRecords, late.rows, { jobId, batchId, generation: generationOf(plan), partition }));
   }
-  if (letters.length > 0) write.push(ports.deadLetters.put(letters));
+  write.push(putDeadLetters(job, ports, { jobId, batchId, generation: generationOf(plan), partition }, letters));
   await Promise.all(write);
   return {
     partition,

@@ -2,7 +2,8 @@ import { JobSpecError } from '../errors.js';
 import type { SinkSpec } from '../ports/sink.js';
 import { checkKeyGroups, DEFAULT_KEY_GROUPS } from '../protocol/key-groups.js';
 import { compilePipeline } from './compile.js';
-import { checkSink, checkSource } from './connectors.js';
+import { checkSource } from './connectors.js';
+import { checkOutputs } from './outputs.js';
 import type { SourceRecord } from '../ports/source-reader.js';
 import { compileDecode, type DecodeName } from './decode.js';
 import { requireFunction, requireObject, requirePositiveInteger, show, specError } from './spec-checks.js';
@@ -13,7 +14,6 @@ import type {
   JobDefinition,
   JobSource,
   KeyedBy,
-  LateRecordsOutput,
   OutputMode,
   StateMigration,
   Trigger,
@@ -42,7 +42,15 @@ export interface JobSpec<T = any, N extends DecodeName = 'json'> {
   readonly decode?: N | ((record: SourceRecord) => T);
   /** Builds the pipeline from the stream of decoded values; called once, by defineJob. */
   readonly pipeline: (input: Stream<PipelineInputOf<T, N>>) => PipelineEnd;
-  readonly sink: SinkSpec;
+  /** Where the job's rows go: a sink, or several, each receiving every row (engine/job/outputs.ts). */
+  readonly sink: SinkSpec | readonly SinkSpec[];
+  /**
+   * Named side outputs: a row a process function emits with `{ output: name }` goes to
+   * this output's sinks instead of the job's (engine/job/outputs.ts).
+   */
+  readonly outputs?: { readonly [name: string]: { readonly sink: SinkSpec | readonly SinkSpec[] } };
+  /** A copy of every dead letter as a row of this sink, besides the dead-letter table. */
+  readonly deadLetters?: { readonly sink: SinkSpec };
   /** Default 'update'. */
   readonly outputMode?: OutputMode;
   /** Default { type: 'interval', intervalMs: 1000 }. */
@@ -94,6 +102,7 @@ export const JOB_DEFAULTS = Object.freeze({
 const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const FIELDS = new Set(['name', 'version', 'source', 'decode', 'pipeline', 'sink', 'outputMode', 'trigger']);
 FIELDS.add('maxRecordsPerPartition').add('checkpoint').add('migrations').add('keyedBy').add('keyGroups').add('lateRecords');
+FIELDS.add('outputs').add('deadLetters');
 
 /**
  * Validates a job and returns its frozen JobDefinition. Every problem is a JobSpecError
@@ -122,7 +131,6 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
   }
   const version = requirePositiveInteger('version', fields.version);
   const source = checkSource(fields.source, 'source');
-  const sink = checkSink(fields.sink, 'sink');
   const decode = compileDecode(fields.decode);
   const outputMode = checkOutputMode(fields.outputMode ?? JOB_DEFAULTS.outputMode);
   const trigger = checkTrigger(fields.trigger ?? JOB_DEFAULTS.trigger);
@@ -148,12 +156,14 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
   const keyedBy = checkKeyedBy(fields.keyedBy, plan.keyBy !== undefined);
   const pipeline = compilePipeline(plan, decode, outputMode, keyedBy === undefined ? {} : { keyedBy });
   const keyGroups = checkJobKeyGroups(fields.keyGroups, pipeline, keyedBy);
-  const lateRecords = checkLateRecords(fields.lateRecords, pipeline, sink);
+  const { sinks, outputs, lateRecords, deadLetters } = checkOutputs(fields, pipeline);
   return Object.freeze({
     name,
     version,
     source,
-    sink,
+    sink: sinks[0]!,
+    sinks,
+    outputs,
     pipeline,
     trigger,
     outputMode,
@@ -163,6 +173,7 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
     ...(keyedBy === undefined ? {} : { keyedBy }),
     ...(keyGroups === undefined ? {} : { keyGroups }),
     ...(lateRecords === undefined ? {} : { lateRecords }),
+    ...(deadLetters === undefined ? {} : { deadLetters }),
   });
 }
 
@@ -180,26 +191,6 @@ function checkJobKeyGroups(value: unknown, pipeline: CompiledPipeline, keyedBy: 
     throw specError('keyGroups', `sets the key groups keyed state lives in, but ${why}`);
   }
   return checkKeyGroups(value, 'keyGroups');
-}
-
-/** The late-records side output: absent, or `{ sink }` with a sink other than the job's own, on a pipeline with a watermark. */
-function checkLateRecords(value: unknown, pipeline: CompiledPipeline, sink: SinkSpec): LateRecordsOutput | undefined {
-  if (value === undefined) return undefined;
-  const fields = requireObject('lateRecords', value);
-  for (const key of Object.keys(fields)) {
-    if (key !== 'sink') throw specError(`lateRecords.${key}`, 'is not a lateRecords field (sink)');
-  }
-  const lateSink = checkSink(fields.sink, 'lateRecords.sink');
-  if (JSON.stringify(lateSink) === JSON.stringify(sink)) {
-    throw specError('lateRecords.sink', "must be another sink than the job's: late records' rows would mix with its results");
-  }
-  if (pipeline.allowedLatenessMs === null) {
-    throw specError(
-      'lateRecords',
-      'declares where late records go, but this pipeline has no withWatermark(): without a watermark nothing is late',
-    );
-  }
-  return Object.freeze({ sink: lateSink });
 }
 
 function checkOutputMode(value: unknown): OutputMode {

@@ -212,7 +212,14 @@ export interface JobDefinition {
   readonly name: string;
   readonly version: number;
   readonly source: JobSource;
+  /** The job's first sink (the one the demo, the CLI and the harness read). */
   readonly sink: SinkSpec;
+  /** Every sink the job's rows go to, `sink` first (engine/job/outputs.ts). */
+  readonly sinks: readonly SinkSpec[];
+  /** Named side outputs and their sinks (rows a process function emits with `{ output }`). */
+  readonly outputs: Readonly<Record<string, readonly SinkSpec[]>>;
+  /** A copy of every dead letter as a row of this sink, besides the dead-letter table. */
+  readonly deadLetters?: { readonly sink: SinkSpec };
   readonly pipeline: CompiledPipeline;
   readonly trigger: Trigger;
   readonly outputMode: OutputMode;

@@ -16,6 +16,12 @@ export interface SinkRow {
   /** The row's identity in the sink: the same key is the same row. */
   readonly key: string;
   readonly value: JsonObject;
+  /**
+   * The job's named side output the row belongs to (JobSpec.outputs), or absent for the
+   * job's own sinks. The executor routes rows by it (engine/executor/sink-writes.ts);
+   * sinks never see it.
+   */
+  readonly output?: string;
 }
 
 export interface StoredRow extends SinkRow {

@@ -26,6 +26,11 @@ import { type TimerService, timerService } from './timers.js';
 export interface EmitOptions {
   /** The row's sink key (default: derived from the value or the timer, see above). */
   readonly key?: string;
+  /**
+   * The job's named side output the row goes to (JobSpec.outputs) instead of the job's
+   * sinks. A row for an output the job does not declare becomes a dead letter (stage 'sink').
+   */
+  readonly output?: string;
 }
 
 export interface ProcessContext<S extends StateDescriptors> {
@@ -73,17 +78,27 @@ export function contextOf<S extends StateDescriptors>(input: ContextInput): Proc
     emit(row: unknown, options?: EmitOptions): void {
       const json = toJson(row, 'the emitted row');
       const value: JsonObject = isJsonObject(json) ? json : { value: json };
-      input.rows.push({ key: rowKey(options, () => `${input.defaultKeyPrefix}:${n}`), value });
+      const output = outputOf(options);
+      input.rows.push({ key: rowKey(options, () => `${input.defaultKeyPrefix}:${n}`), value, ...(output === undefined ? {} : { output }) });
       n += 1;
     },
   });
+}
+
+function outputOf(options: EmitOptions | undefined): string | undefined {
+  const output = options?.output;
+  if (output === undefined) return undefined;
+  if (typeof output !== 'string' || output === '') {
+    throw new TypeError(`emit() output must be the name of one of the job's outputs, got ${JSON.stringify(output) ?? typeof output}`);
+  }
+  return output;
 }
 
 function rowKey(options: EmitOptions | undefined, byDefault: () => string): string {
   if (options === undefined) return byDefault();
   if (typeof options !== 'object' || options === null) throw new TypeError('emit() options must be an object: { key }');
   for (const field of Object.keys(options)) {
-    if (field !== 'key') throw new TypeError(`emit() has no option '${field}' (the one option is 'key')`);
+    if (field !== 'key' && field !== 'output') throw new TypeError(`emit() has no option '${field}' (its options are 'key' and 'output')`);
   }
   if (options.key === undefined) return byDefault();
   if (typeof options.key !== 'string' || options.key === '') {

@@ -198,8 +198,10 @@ function keyOfStateKey(stateKey: string): string | number | null {
 function lastRowPerKey(rows: readonly SinkRow[]): SinkRow[] {
   const byKey = new Map<string, SinkRow>();
   for (const row of rows) {
-    byKey.delete(row.key);
-    byKey.set(row.key, row);
+    // A row key is a row of its output's sinks: the same key in two outputs is two rows.
+    const id = JSON.stringify([row.output ?? null, row.key]);
+    byKey.delete(id);
+    byKey.set(id, row);
   }
   return [...byKey.values()];
 }

@@ -138,8 +138,8 @@ describe('late records: the row and the option', () => {
 
   it.each([
     [{ sink: { type: 'memory', name: '' } }, 'lateRecords.sink'],
-    [{ sink: memorySink({ name: 'out' }) }, "lateRecords.sink must be another sink than the job's"],
-    [{ sink: LATE, table: 'x' }, 'lateRecords.table is not a lateRecords field (sink)'],
+    [{ sink: memorySink({ name: 'out' }) }, 'lateRecords.sink is the same sink as sink: one sink serves one output'],
+    [{ sink: LATE, table: 'x' }, 'lateRecords.table is not a field of lateRecords (it has one: sink)'],
     ['late', 'lateRecords must be an object'],
   ])('refuses lateRecords: %j', (lateRecords, message) => {
     expect(() => job({ pipeline: windowed, lateRecords: lateRecords as any })).toThrow(JobSpecError);
