@@ -2,7 +2,7 @@ import { NotFoundError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
-import { deadLetterOf, splitUnwritableRows, unwritableRowLetters } from './batch-outputs.js';
+import { deadLetterOf, rejectedRowLetters, splitUnwritableRows, unwritableRowLetters } from './batch-outputs.js';
 import { lateOutputOf, writeLateRows } from './late-rows.js';
 import { applyMigration, migrateEntries, migrationFrom } from './migrate-state.js';
 import { BatchStatus, EMPTY_STATE_VERSION, generationOf, type PartitionResult } from '../protocol/batch-records.js';
@@ -142,7 +142,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   const changed = state.changed;
   const next: ReadonlyMap<string, JsonValue> = changed ? state.materialize() : base;
   const stateVersion = changed ? batchId : plan.baseStateVersion;
-  const [, written] = await Promise.all([
+  const [, written, sinkWrite] = await Promise.all([
     letters.length > 0 ? ports.deadLetters.put(letters) : undefined,
     changed
       ? ports.state.write({
@@ -159,6 +159,15 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     rows.length > 0 ? ports.sinks(job.sink).write({ jobId, batchId, generation, partition, rows }) : undefined,
     writeLateRows(ports, job.lateRecords, lateOutput.rows, { jobId, batchId, generation, partition }),
   ]);
+  // Rows the sink refused for good become dead letters, as unwritable rows do.
+  const refused = rejectedRowLetters(rows, sinkWrite, {
+    jobId,
+    batchId,
+    partition,
+    offset: lastRecord?.offset ?? '0',
+    now: ports.clock.now(),
+  });
+  if (refused.length > 0) await ports.deadLetters.put(refused);
   ctx.cache?.set(cacheId, partition, stateVersion, next);
   const stateBytesWritten = written?.bytesWritten ?? 0;
 
@@ -168,7 +177,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     stateVersion,
     records: range.records.length,
     outputRows: rows.length,
-    deadLetters: letters.length,
+    deadLetters: letters.length + refused.length,
     lateRecords: outcome.lateRecords,
     maxEventTimeMs: outcome.maxEventTimeMs,
     stateRows: next.size,
