@@ -13,11 +13,11 @@
  *
  * Errors: a SinkRejectedError (sink-rejected-error.ts) refuses rows for good: they become
  * dead letters and the batch goes on. Any other error is a transient failure of the batch:
- * it is retried with the same rows (a function that fails on every call stops the job
- * after its retries, like a sink table that is gone; it never skips rows).
+ * it is retried with the same rows (a function that fails on every call fails the driver
+ * after its retries, like a sink table that is gone; rows are never skipped).
  *
  * (Spark's foreachBatch gets a whole micro-batch once, on the driver, and is at-least-once:
- * "you can use the batchId provided to the function as a way to deduplicate the output",
+ * "you can use the batchId provided to the function as way to deduplicate the output",
  * Spark's Structured Streaming guide. Here each partition of a batch is a call of its own,
  * so the partition is part of the key; Sluice's partitions are fixed in the batch's plan,
  * so (generation, batchId, partition) names the same rows on every run, which Spark's

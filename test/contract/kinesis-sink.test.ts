@@ -2,7 +2,7 @@ import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput } f
 import { describe, expect, it } from 'vitest';
 import { KinesisSink } from '../../engine/adapters/aws/kinesis-sink.js';
 import { MemoryKinesisSink } from '../../engine/adapters/memory/memory-kinesis-sink.js';
-import { TransientError } from '../../engine/errors.js';
+import { TransientError, isRetryable } from '../../engine/errors.js';
 import type { SinkWrite } from '../../engine/ports/sink.js';
 import { envelopeOf, KINESIS_MAX_PARTITION_KEY_LENGTH, validPartitionKey } from '../../engine/sinks/kinesis-records.js';
 import { createTestStream, testAwsClients } from '../support/aws.js';
@@ -70,6 +70,21 @@ describe('KinesisSink: partial failures (a scripted client)', () => {
     const sink = new KinesisSink({ client, streamName: 's', sleep: async () => {} });
     await expect(sink.write(write(1, ['a']))).rejects.toBeInstanceOf(TransientError);
     expect(calls.length).toBeGreaterThan(1);
+  });
+
+  it('an empty batch makes no call', async () => {
+    const { client, calls } = scriptedClient([]);
+    const sink = new KinesisSink({ client, streamName: 's' });
+    expect(await sink.write(write(1, []))).toEqual({ written: 0, skipped: 0 });
+    expect(calls).toEqual([]);
+  });
+
+  it('a call that fails as a whole (throttled after the SDK retries) fails the write as retryable: the batch runs again', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded for stream s'), { name: 'ProvisionedThroughputExceededException' });
+    const client = { send: async () => Promise.reject(throttled) } as unknown as KinesisClient;
+    const error = await new KinesisSink({ client, streamName: 's', sleep: async () => {} }).write(write(1, ['a'])).catch((e: unknown) => e);
+    expect(error).toBe(throttled);
+    expect(isRetryable(error)).toBe(true);
   });
 
   it('sends 500 records per call at most', async () => {

@@ -150,4 +150,29 @@ describe('stream and user sinks under a crash between the sink write and the com
     const view = await ports.sink(spec as Extract<SinkSpec, { type: 'kinesis' }>).scan();
     expect(view.map((r) => r.value)).toEqual([{ page: 'a' }]);
   });
+
+  it('user sink: a thrown error is retried (the executor runs again) with the same rows and key, then the batch commits', async () => {
+    let failures = 0;
+    const spec = userSink({
+      name: 'flaky-api',
+      write: async (batch) => {
+        if (batch.batchId === 2 && failures < 2) {
+          failures += 1;
+          throw new Error('503 from the API');
+        }
+      },
+    });
+    const { ports, job } = world(spec);
+    expect((await runDriver(job, ports)).stoppedBy).toBe('caught-up');
+    expect(failures).toBe(2);
+    const calls = ports.sink(spec as Extract<SinkSpec, { type: 'user' }>).calls.filter((c) => c.batch.batchId === 2);
+    expect(calls.filter((c) => c.outcome === 'failed')).toHaveLength(2);
+    // Every call of a (batch, partition) got the same rows, so the same idempotency key names the same payload.
+    for (const partition of new Set(calls.map((c) => c.batch.partition))) {
+      const same = calls.filter((c) => c.batch.partition === partition);
+      expect(new Set(same.map((c) => JSON.stringify(c.batch))).size).toBe(1);
+    }
+    expect(Object.fromEntries((await ports.sink(spec).scan()).map((r) => [r.key, r.value.value]))).toEqual(FINAL);
+    expect(await ports.deadLetters.list(job.name)).toEqual([]);
+  });
 });
