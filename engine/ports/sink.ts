@@ -74,8 +74,7 @@ export interface SinkWriteResult {
  *
  * The limit of a replay in place: a row the replayed batches never write keeps the value
  * the superseded batches gave it. Replay into a new job's sink for a clean result.
- */
-/*
+ *
  * The stream and user sinks (engine/sinks/) keep this shape with weaker guarantees:
  *
  *   kinesis  at-least-once (Kinesis has no idempotent producer): every write appends its
