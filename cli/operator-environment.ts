@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { createSinkTable, destroyAwsClients } from '../engine/adapters/aws/index.js';
+import { createSinkTable, createStream, destroyAwsClients } from '../engine/adapters/aws/index.js';
 import { createAwsPorts, type AwsPorts } from '../engine/adapters/deployed-ports.js';
 import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
 import { isNotFound } from '../engine/adapters/aws/aws-errors.js';
@@ -62,6 +62,8 @@ export async function openOperatorEnvironment(
       description: `the local runtime in ${dataDir}`,
       async prepareSink(spec) {
         if (spec.type === 'dynamodb') await createSinkTable(ports.clients.dynamodb, spec.tableName);
+        // A Kinesis sink's stream on the local stand-in (one shard).
+        if (spec.type === 'kinesis') await createStream(ports.clients.kinesis, spec.streamName, 1);
       },
       close: () => runtime.stop(),
     };

@@ -13,6 +13,7 @@
  *   sluice:createSinkTables        sink tables to create, comma-separated
  *   sluice:lateRecordTables        existing tables for the jobs' late records (JobSpec.lateRecords), comma-separated
  *   sluice:createLateRecordTables  late-records tables to create, comma-separated
+ *   sluice:sinkStreams             existing Kinesis streams the jobs write (kinesisSink): names or ARNs, comma-separated
  *   sluice:lookupTables            existing DynamoDB tables the jobs' lookup stages read, comma-separated
  *   sluice:kafka                   JSON: { bootstrapServers, auth?: "iam"|"none"|{ type: "scram-sha-512",
  *                                  secretArn, encryptionKeyArn }, tls?, clusterArn?, topics?,
@@ -41,6 +42,7 @@ export const CONTEXT = {
   createSinkTables: 'sluice:createSinkTables',
   lateRecordTables: 'sluice:lateRecordTables',
   createLateRecordTables: 'sluice:createLateRecordTables',
+  sinkStreams: 'sluice:sinkStreams',
   lookupTables: 'sluice:lookupTables',
   kafka: 'sluice:kafka',
   alarmTopicArn: 'sluice:alarmTopicArn',
@@ -91,6 +93,7 @@ const ContextSettings = z
     [CONTEXT.createSinkTables]: list,
     [CONTEXT.lateRecordTables]: list,
     [CONTEXT.createLateRecordTables]: list,
+    [CONTEXT.sinkStreams]: list,
     [CONTEXT.lookupTables]: list,
     [CONTEXT.alarmTopicArn]: text,
     [CONTEXT.batchDurationAlarmSeconds]: positive,
@@ -179,11 +182,13 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
   const createTables = c[CONTEXT.createSinkTables];
   const lateRecordTables = c[CONTEXT.lateRecordTables];
   const createLateRecordTables = c[CONTEXT.createLateRecordTables];
+  const sinkStreams = c[CONTEXT.sinkStreams];
   const sinks = {
     ...(tables ? { tables } : {}),
     ...(createTables ? { createTables } : {}),
     ...(lateRecordTables ? { lateRecordTables } : {}),
     ...(createLateRecordTables ? { createLateRecordTables } : {}),
+    ...(sinkStreams ? { streams: sinkStreams } : {}),
   };
   const lookupTables = c[CONTEXT.lookupTables];
   const topicArn = c[CONTEXT.alarmTopicArn];

@@ -1,5 +1,5 @@
 /** The body of `sluice api` (cli/commands/api.ts): the local runtime and the jobs API on it, until a signal stops it. */
-import { createSinkTable } from '../../engine/adapters/aws/index.js';
+import { createSinkTable, createStream } from '../../engine/adapters/aws/index.js';
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
 import { describeError } from '../../engine/errors.js';
 import { catalog } from '../../jobs/catalog.js';
@@ -35,6 +35,7 @@ export async function serve(options: ApiOptions): Promise<void> {
       driver: { reconcileEveryMs: 30_000 },
       prepareJob: async (job) => {
         if (job.sink.type === 'dynamodb') await createSinkTable(ports.clients.dynamodb, job.sink.tableName);
+        if (job.sink.type === 'kinesis') await createStream(ports.clients.kinesis, job.sink.streamName, 1);
       },
     });
   } catch (error) {

@@ -1,6 +1,7 @@
 /**
  * The ports a deployment runs on: the AWS adapters (DynamoDB WAL and dead letters, S3
- * state, Kinesis reader, DynamoDB sink) and, for jobs that read Kafka, the Kafka adapter.
+ * state, Kinesis reader, DynamoDB and Kinesis sinks), user sinks (engine/sinks) and, for
+ * jobs that read Kafka, the Kafka adapter.
  * The one place that puts adapters of several backends together: the adapters themselves
  * never import each other (a rule in .dependency-cruiser.cjs).
  */
@@ -9,6 +10,7 @@ import type { Clock } from '../ports/clock.js';
 import type { EnginePorts, Logger } from '../ports/index.js';
 import type { Sink, SinkSpec } from '../ports/sink.js';
 import { sourceNameOf, type SourceReader, type SourceSpec } from '../ports/source-reader.js';
+import { UserSink } from '../sinks/user-sink.js';
 import { BlobStateStore } from '../state/blob-state-store.js';
 import { BlobExchangeStore } from '../state/exchange-store.js';
 import { BlobLookupRecordStore } from '../state/lookup-record-store.js';
@@ -17,6 +19,7 @@ import { DynamoDbDeadLetterQueue } from './aws/dynamodb-dead-letter-queue.js';
 import { DynamoDbLookupTable } from './aws/dynamodb-lookup-table.js';
 import { DynamoDbSink } from './aws/dynamodb-sink.js';
 import { DynamoDbWriteAheadLog } from './aws/dynamodb-write-ahead-log.js';
+import { KinesisSink } from './aws/kinesis-sink.js';
 import { KinesisSourceReader } from './aws/kinesis-source-reader.js';
 import { S3BlobStore } from './aws/s3-blob-store.js';
 import { KafkaClients } from './kafka/kafka-clients.js';
@@ -72,8 +75,17 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
       }
     },
     sinks: (spec: SinkSpec): Sink => {
+      if (spec.type === 'kinesis') {
+        return new KinesisSink({
+          client: clients.kinesis,
+          streamName: spec.streamName,
+          sleep,
+          ...(spec.partitionKey === undefined ? {} : { partitionKey: spec.partitionKey }),
+        });
+      }
+      if (spec.type === 'user') return new UserSink(spec);
       if (spec.type !== 'dynamodb') {
-        throw new ConfigurationError(`the AWS build writes DynamoDB sinks only, not ${spec.type} (${spec.name})`);
+        throw new ConfigurationError(`the AWS build writes DynamoDB, Kinesis and user sinks, not ${spec.type} (${spec.name})`);
       }
       return new DynamoDbSink({ client: clients.dynamodb, tableName: spec.tableName });
     },

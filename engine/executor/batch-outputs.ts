@@ -4,7 +4,7 @@
  */
 import type { RecordFailure, ValueFailure } from '../job/types.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
-import { reservedFieldOf, type SinkRow } from '../ports/sink.js';
+import { reservedFieldOf, type SinkRow, type SinkWriteResult } from '../ports/sink.js';
 
 /** Bytes of a bad record kept in its dead letter. */
 export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
@@ -83,4 +83,23 @@ export function unwritableRowLetters(
     recordedAt: where.now,
     rowKey: row.key,
   }));
+}
+
+/**
+ * Dead letters of the rows a sink refused for good (its write's `rejected`: a row too
+ * large for a Kinesis record, rows a user sink refused with SinkRejectedError), filed as
+ * unwritable rows are. Written after the sink write, before the commit; a re-run batch
+ * writes the same letters under the same ids.
+ */
+export function rejectedRowLetters(
+  rows: readonly SinkRow[],
+  result: SinkWriteResult | undefined,
+  where: { jobId: string; batchId: number; partition: string; offset: string; now: number },
+): DeadLetter[] {
+  if (result?.rejected === undefined || result.rejected.length === 0) return [];
+  const valueByKey = new Map(rows.map((row) => [row.key, row.value]));
+  return unwritableRowLetters(
+    result.rejected.map((r) => ({ key: r.key, json: JSON.stringify(valueByKey.get(r.key) ?? null), reason: r.reason })),
+    where,
+  );
 }

@@ -17,7 +17,7 @@ import type { LateRecord, LateRecordsOutput } from '../job/types.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
 import type { EnginePorts } from '../ports/index.js';
 import type { SinkRow } from '../ports/sink.js';
-import { splitUnwritableRows, unwritableRowLetters } from './batch-outputs.js';
+import { rejectedRowLetters, splitUnwritableRows, unwritableRowLetters } from './batch-outputs.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -70,5 +70,8 @@ export async function writeLateRows(
   write: { readonly jobId: string; readonly batchId: number; readonly generation: number; readonly partition: string },
 ): Promise<void> {
   if (output === undefined || rows.length === 0) return;
-  await ports.sinks(output.sink).write({ ...write, rows });
+  const result = await ports.sinks(output.sink).write({ ...write, rows });
+  // Rows the late-records sink refused for good (a Kinesis or user sink's `rejected`) become dead letters, filed under the batch.
+  const refused = rejectedRowLetters(rows, result, { ...write, offset: String(write.batchId), now: ports.clock.now() });
+  if (refused.length > 0) await ports.deadLetters.put(refused);
 }

@@ -29,7 +29,7 @@ import { putDeadLetters, routeRows, writeRows } from './sink-writes.js';
 import { decodeExchangeSlice } from '../protocol/exchange-format.js';
 import { checkPlannedVersion } from '../protocol/job-versions.js';
 import { keyGroupOf, keyGroupScope } from '../protocol/key-groups.js';
-import { splitUnwritableRows, unwritableRowLetters, valueDeadLetterOf } from './batch-outputs.js';
+import { rejectedRowLetters, splitUnwritableRows, unwritableRowLetters, valueDeadLetterOf } from './batch-outputs.js';
 import { applyMigration, migrationFrom } from './migrate-state.js';
 import type { ExecutorContext } from './run-partition.js';
 import { exchangeStagesOf } from './run-stage-one.js';
@@ -119,7 +119,7 @@ async function runGroup(
   const changed = state.changed;
   const next: ReadonlyMap<string, JsonValue> = changed ? state.materialize() : base;
   const stateVersion = changed ? batchId : baseVersion;
-  const [, written] = await Promise.all([
+  const [, written, sinkWrite] = await Promise.all([
     putDeadLetters(job, ports, { jobId, batchId, generation, partition: scope }, letters),
     changed
       ? ports.state.write({
@@ -135,12 +135,15 @@ async function runGroup(
       : undefined,
     writeRows(ports, { jobId, batchId, generation, partition: scope }, writes),
   ]);
+  // Rows the sink refused for good become dead letters, as unwritable rows do.
+  const refused = rejectedRowLetters(rows, sinkWrite, { jobId, batchId, partition: scope, offset: String(batchId), now });
+  await putDeadLetters(job, ports, { jobId, batchId, generation, partition: scope }, refused);
   ctx.cache?.set(cacheId, scope, stateVersion, next);
   return {
     group,
     stateVersion,
     outputRows: rows.length,
-    deadLetters: letters.length,
+    deadLetters: letters.length + refused.length,
     stateRows: next.size,
     stateBytesWritten: written?.bytesWritten ?? 0,
     dueAtWatermarkMs: outcome.dueAtWatermarkMs,

@@ -2,7 +2,7 @@ import { NotFoundError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
-import { deadLetterOf, splitUnwritableRows, unwritableRowLetters } from './batch-outputs.js';
+import { deadLetterOf, rejectedRowLetters, splitUnwritableRows, unwritableRowLetters } from './batch-outputs.js';
 import { lateOutputOf, writeLateRows } from './late-rows.js';
 import { putDeadLetters, routeRows, writeRows } from './sink-writes.js';
 import { applyMigration, migrateEntries, migrationFrom } from './migrate-state.js';
@@ -146,7 +146,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   const changed = state.changed;
   const next: ReadonlyMap<string, JsonValue> = changed ? state.materialize() : base;
   const stateVersion = changed ? batchId : plan.baseStateVersion;
-  const [, written] = await Promise.all([
+  const [, written, sinkWrite] = await Promise.all([
     putDeadLetters(job, ports, { jobId, batchId, generation, partition }, letters),
     changed
       ? ports.state.write({
@@ -163,6 +163,15 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     writeRows(ports, { jobId, batchId, generation, partition }, writes),
     writeLateRows(ports, job.lateRecords, lateOutput.rows, { jobId, batchId, generation, partition }),
   ]);
+  // Rows the sink refused for good become dead letters, as unwritable rows do.
+  const refused = rejectedRowLetters(rows, sinkWrite, {
+    jobId,
+    batchId,
+    partition,
+    offset: lastRecord?.offset ?? '0',
+    now: ports.clock.now(),
+  });
+  await putDeadLetters(job, ports, { jobId, batchId, generation, partition }, refused);
   ctx.cache?.set(cacheId, partition, stateVersion, next);
   const stateBytesWritten = written?.bytesWritten ?? 0;
 
@@ -172,7 +181,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     stateVersion,
     records: range.records.length,
     outputRows: rows.length,
-    deadLetters: letters.length,
+    deadLetters: letters.length + refused.length,
     lateRecords: outcome.lateRecords,
     maxEventTimeMs: outcome.maxEventTimeMs,
     stateRows: next.size,

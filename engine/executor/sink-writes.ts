@@ -12,7 +12,7 @@ import type { JobDefinition } from '../job/types.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
 import { deadLetterId } from '../ports/dead-letter-queue.js';
 import type { EnginePorts } from '../ports/index.js';
-import type { SinkRow, SinkSpec } from '../ports/sink.js';
+import type { SinkRow, SinkSpec, SinkWriteResult } from '../ports/sink.js';
 
 export interface SinkWhere {
   readonly jobId: string;
@@ -51,13 +51,22 @@ export function routeRows(
   return { writes, undeclared };
 }
 
-/** Writes each sink's rows (routeRows), all at once. */
+/**
+ * Writes each sink's rows (routeRows), all at once. The result adds up the sinks': the
+ * rows any of them refused for good (SinkWriteResult.rejected) become dead letters.
+ */
 export async function writeRows(
   ports: EnginePorts,
   where: SinkWhere,
   writes: readonly { sink: SinkSpec; rows: SinkRow[] }[],
-): Promise<void> {
-  await Promise.all(writes.map(({ sink, rows }) => ports.sinks(sink).write({ ...where, rows })));
+): Promise<SinkWriteResult> {
+  const results = await Promise.all(writes.map(({ sink, rows }) => ports.sinks(sink).write({ ...where, rows })));
+  const rejected = results.flatMap((r) => r.rejected ?? []);
+  return {
+    written: results.reduce((n, r) => n + r.written, 0),
+    skipped: results.reduce((n, r) => n + r.skipped, 0),
+    ...(rejected.length === 0 ? {} : { rejected }),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { SinkSpec } from '../ports/sink.js';
+import type { SinkRow, SinkSpec, UserSinkBatch } from '../ports/sink.js';
 import type { SourceSpec } from '../ports/source-reader.js';
 import type { StartingPosition } from '../protocol/offsets.js';
 import { requireObject, show, specError } from './spec-checks.js';
@@ -117,6 +117,49 @@ export function memorySink(options: { readonly name: string }): SinkSpec {
   return checkSink({ type: 'memory', name: options.name }, 'memorySink()');
 }
 
+export interface KinesisSinkOptions {
+  readonly streamName: string;
+  /**
+   * The partition key of a row's record (default: the row key), so that every version of
+   * a row reaches one shard, in order. Synchronous; a key over 256 characters (or empty)
+   * is replaced by its SHA-256; a row it throws for, or returns no string for, becomes a
+   * dead letter.
+   */
+  readonly partitionKey?: (row: SinkRow) => string;
+}
+
+/**
+ * A Kinesis data stream: each row is a record, at-least-once. Kinesis has no idempotent
+ * producer, so a retried batch, a zombie executor or a replay puts records again; every
+ * record carries a deterministic id (`sluiceId`) and its (generation, batchId), so a
+ * consumer dedupes by id and keeps, per row key, the highest (generation, batchId)
+ * (engine/sinks/kinesis-records.ts; docs/sinks/streams-and-user-sinks.md).
+ */
+export function kinesisSink(options: KinesisSinkOptions): SinkSpec {
+  requireObject('kinesisSink()', options);
+  const { streamName, partitionKey } = options;
+  return checkSink({ type: 'kinesis', streamName, ...(partitionKey === undefined ? {} : { partitionKey }) }, 'kinesisSink()');
+}
+
+export interface UserSinkOptions {
+  /** The sink's name: in errors, dead letters and metrics. */
+  readonly name: string;
+  /**
+   * Writes one partition's rows of one batch. May be async (it is I/O at the batch's end,
+   * not a pipeline function). Must be idempotent on (generation, batchId, partition): a
+   * retry, a zombie or a replay calls it again with the same rows. Throw SinkRejectedError
+   * to refuse rows for good (they become dead letters); any other error fails the batch,
+   * which is retried.
+   */
+  readonly write: (batch: UserSinkBatch) => void | Promise<void>;
+}
+
+/** The user's own writer, Spark's foreachBatch (engine/sinks/user-sink.ts has the contract). */
+export function userSink(options: UserSinkOptions): SinkSpec {
+  requireObject('userSink()', options);
+  return checkSink({ type: 'user', name: options.name, write: options.write }, 'userSink()');
+}
+
 /** Validates a job source (also one written by hand) and returns a frozen copy. */
 export function checkSource(source: unknown, field: string, specField = `${field}.spec`): JobSource {
   const s = requireObject(field, source);
@@ -200,5 +243,26 @@ export function checkSink(sink: unknown, field: string): SinkSpec {
     }
     return Object.freeze({ type: 'memory', name });
   }
-  throw specError(`${field}.type`, `must be 'dynamodb' or 'memory', got ${show(s.type)}`);
+  if (s.type === 'kinesis') {
+    const { streamName, partitionKey } = s;
+    if (typeof streamName !== 'string' || !KINESIS_STREAM_NAME.test(streamName)) {
+      throw specError(`${field}.streamName`, `must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -), got ${show(streamName)}`);
+    }
+    if (partitionKey !== undefined) {
+      if (typeof partitionKey !== 'function')
+        throw specError(`${field}.partitionKey`, `must be a function from a row to its partition key, got ${show(partitionKey)}`);
+      if (isAsyncFunction(partitionKey)) throw specError(`${field}.partitionKey`, asyncFunctionProblem());
+    }
+    return Object.freeze({ type: 'kinesis', streamName, ...(partitionKey === undefined ? {} : { partitionKey }) } as SinkSpec);
+  }
+  if (s.type === 'user') {
+    const { name, write } = s;
+    if (typeof name !== 'string' || name === '') {
+      throw specError(`${field}.name`, `must be a non-empty string, got ${show(name)}`);
+    }
+    // The one user function that may be async: it is I/O on the batch's computed rows (engine/job/synchronous.ts).
+    if (typeof write !== 'function') throw specError(`${field}.write`, `must be a function that writes a batch's rows, got ${show(write)}`);
+    return Object.freeze({ type: 'user', name, write } as SinkSpec);
+  }
+  throw specError(`${field}.type`, `must be 'dynamodb', 'memory', 'kinesis' or 'user', got ${show(s.type)}`);
 }

@@ -21,9 +21,16 @@ export {
   memorySource,
   dynamoDbSink,
   memorySink,
+  kinesisSink,
+  userSink,
   type SourceOptions,
   type KafkaSourceOptions,
+  type KinesisSinkOptions,
+  type UserSinkOptions,
 } from './connectors.js';
+export { SinkRejectedError } from '../sinks/sink-rejected-error.js';
+export { idempotentHttpSink, idempotencyKeyOf, type IdempotentHttpSinkOptions } from '../sinks/idempotent-http-sink.js';
+export type { UserSinkBatch } from '../ports/sink.js';
 export type { Decode, DecodeName } from './decode.js';
 export { Stream, KeyedStream, WindowedStream, AggregatedStream, OperatorStream, type PipelineEnd } from './stream.js';
 export { dynamoDbTable, type LookupJoin, type LookupOptions, type LookupTableRef } from './lookup.js';

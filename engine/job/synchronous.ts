@@ -13,6 +13,12 @@
  *
  * (Flink's AsyncDataStream and Spark's mapPartitions both allow I/O inside an operator;
  * Sluice does not, because its exactly-once rests on re-running batches deterministically.)
+ *
+ * The one user function that may be async is a user sink's `write` (userSink,
+ * connectors.ts; engine/sinks/user-sink.ts), as Spark's foreachBatch function may do I/O:
+ * it is not a pipeline function but the write at the batch's end, given rows the batch
+ * already computed, and it must be idempotent on (generation, batchId, partition), because
+ * a retry, a zombie or a replay calls it again with the same rows.
  */
 
 const WHY =

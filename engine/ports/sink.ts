@@ -52,6 +52,23 @@ export function mayReplace(
   return write.batchId >= stored.batchId;
 }
 
+/** A row the sink refused for good (too large for it, or refused by the destination): the executor files it as a dead letter. */
+export interface RejectedRow {
+  readonly key: string;
+  readonly reason: string;
+}
+
+/**
+ * What a write did: rows written, rows skipped (an older batch's, never newer output), and
+ * the rows refused for good, which the executor turns into dead letters (stage 'sink')
+ * instead of retrying the batch (engine/executor/batch-outputs.ts rejectedRowLetters).
+ */
+export interface SinkWriteResult {
+  readonly written: number;
+  readonly skipped: number;
+  readonly rejected?: readonly RejectedRow[];
+}
+
 /**
  * An idempotent sink. Every stored row carries the batch that wrote it and that batch's
  * replay generation; a write replaces a stored row only when its (generation, batch) is
@@ -63,14 +80,57 @@ export function mayReplace(
  *
  * The limit of a replay in place: a row the replayed batches never write keeps the value
  * the superseded batches gave it. Replay into a new job's sink for a clean result.
+ *
+ * The stream and user sinks (engine/sinks/) keep this shape with weaker guarantees:
+ *
+ *   kinesis  at-least-once (Kinesis has no idempotent producer): every write appends its
+ *            rows as records again, each with a deterministic id (sluiceId: job, generation,
+ *            batch, partition, row key), so a retry or a zombie appends duplicates that carry
+ *            the ids of the first copies. `scan()` and `get()` are what a consumer deduping
+ *            by id sees: per row key, the record of the highest (generation, batch), by
+ *            `mayReplace`. The adapters also expose the raw records (every put, duplicates
+ *            included) for tests.
+ *   user     the user's function (userSink) gets each (generation, batch, partition) and must
+ *            be idempotent on it: a retry, a zombie or a replay calls it again with the same
+ *            rows. The deployed adapter cannot read the destination back (`get` is null,
+ *            `scan` empty); the memory twin records every call, and `scan()` is the latest
+ *            (generation, batch) per row key of the calls that succeeded.
  */
 export interface Sink {
-  write(request: SinkWrite): Promise<{ written: number; skipped: number }>;
+  write(request: SinkWrite): Promise<SinkWriteResult>;
   get(key: string): Promise<StoredRow | null>;
   /** Every stored row: for checks, tests and the harness; not for the hot path. */
   scan(): Promise<StoredRow[]>;
 }
 
-export type SinkSpec = { readonly type: 'dynamodb'; readonly tableName: string } | { readonly type: 'memory'; readonly name: string };
+/** A Kinesis data stream (kinesisSink, engine/job/connectors.ts): at-least-once, deterministic record ids. */
+export interface KinesisSinkSpec {
+  readonly type: 'kinesis';
+  readonly streamName: string;
+  /** The record's partition key (default: the row key), so a row's versions reach one shard in order. */
+  readonly partitionKey?: (row: SinkRow) => string;
+}
+
+/** What a user sink's function gets: one partition's rows of one batch (Spark's foreachBatch, per partition). */
+export interface UserSinkBatch {
+  readonly jobId: string;
+  readonly generation: number;
+  readonly batchId: number;
+  readonly partition: string;
+  readonly rows: readonly SinkRow[];
+}
+
+/** The user's own writer (userSink, engine/job/connectors.ts): idempotent on (generation, batchId, partition). */
+export interface UserSinkSpec {
+  readonly type: 'user';
+  readonly name: string;
+  readonly write: (batch: UserSinkBatch) => void | Promise<void>;
+}
+
+export type SinkSpec =
+  | { readonly type: 'dynamodb'; readonly tableName: string }
+  | { readonly type: 'memory'; readonly name: string }
+  | KinesisSinkSpec
+  | UserSinkSpec;
 
 export type SinkFactory = (spec: SinkSpec) => Sink;

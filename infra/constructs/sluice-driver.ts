@@ -47,6 +47,13 @@ export interface SluiceDriverProps {
    */
   readonly sinkTables?: readonly dynamodb.ITable[];
   /**
+   * Kinesis streams the jobs of the catalog write (kinesisSink): the executors of both
+   * stages are granted kinesis:PutRecords on them (and encryption with the stream's key,
+   * when it has one), nothing else.
+   * @default - none
+   */
+  readonly sinkStreams?: readonly kinesis.IStream[];
+  /**
    * DynamoDB tables the jobs of the catalog write late records to (JobSpec.lateRecords):
    * stage 1 (the execute function, which also runs one-stage batches) writes them.
    * @default - none
@@ -142,6 +149,13 @@ export class SluiceDriver extends Construct {
       table.grantReadWriteData(functions.execute);
       // Stage 2 only puts rows (DynamoDbSink: conditional puts, alone or in a transaction).
       table.grant(functions.executeGroups, 'dynamodb:PutItem');
+    }
+    // Kinesis sinks: both stages put records (a keyed job's rows are written by stage 2), stage 1 also late records.
+    for (const stream of props.sinkStreams ?? []) {
+      for (const fn of [functions.execute, functions.executeGroups]) {
+        stream.grant(fn, 'kinesis:PutRecords');
+        stream.encryptionKey?.grantEncrypt(fn);
+      }
     }
     // Late records are decided and written by stage 1 (or a one-stage executor) only.
     for (const table of props.lateRecordTables ?? []) table.grantReadWriteData(functions.execute);

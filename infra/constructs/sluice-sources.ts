@@ -223,7 +223,7 @@ export class SluiceSources extends Construct {
   }
 }
 
-function checkStreamName(name: string): string {
+export function checkStreamName(name: string): string {
   if (!Token.isUnresolved(name) && !/^[a-zA-Z0-9_.-]{1,128}$/.test(name)) {
     throw new Error(`a Kinesis stream name is 1 to 128 of a-z A-Z 0-9 _ . -, got ${JSON.stringify(name)}`);
   }

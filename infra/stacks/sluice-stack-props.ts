@@ -34,6 +34,14 @@ export interface SluiceSinksProps {
    * @default - none
    */
   readonly createLateRecordTables?: readonly string[];
+  /**
+   * Existing Kinesis streams the jobs write (kinesisSink), each by name (in the stack's
+   * account and region) or by ARN. The executors of both stages are granted
+   * kinesis:PutRecords on them, and nothing else (a stream encrypted with a customer key
+   * also needs kms:GenerateDataKey on it: give the driver's sinkStreams as constructs).
+   * @default - none
+   */
+  readonly streams?: readonly string[];
 }
 
 export interface SluiceLookupsProps {

@@ -6,12 +6,13 @@
  */
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type { Construct } from 'constructs';
 import { stackPropsFromContext } from '../context.js';
 import { SluiceApi } from '../constructs/sluice-api.js';
 import { SluiceDriver } from '../constructs/sluice-driver.js';
 import { SluiceMonitoring } from '../constructs/sluice-monitoring.js';
-import { SluiceSources, type SluiceSourcesProps } from '../constructs/sluice-sources.js';
+import { SluiceSources, checkStreamName, type SluiceSourcesProps } from '../constructs/sluice-sources.js';
 import { SluiceStorage, sinkTable } from '../constructs/sluice-storage.js';
 import type { SluiceStackProps } from './sluice-stack-props.js';
 
@@ -24,6 +25,8 @@ export class SluiceStack extends Stack {
   public readonly sinkTables: readonly dynamodb.ITable[];
   /** The late-records tables of `sinks` (existing ones imported, created ones). */
   public readonly lateRecordTables: readonly dynamodb.ITable[];
+  /** The Kinesis streams of `sinks.streams` the jobs write (imported by name or ARN). */
+  public readonly sinkStreams: readonly kinesis.IStream[];
   /** The lookup tables of `lookups` (imported by name). */
   public readonly lookupTables: readonly dynamodb.ITable[];
   public readonly driver: SluiceDriver;
@@ -65,12 +68,22 @@ export class SluiceStack extends Stack {
         sinkTable(this, `CreatedLateRecordTable${i}`, { tableName: name, ...(removalPolicy ? { removalPolicy } : {}) }),
       ),
     ];
+    this.sinkStreams = (sinks.streams ?? []).map((nameOrArn, i) =>
+      kinesis.Stream.fromStreamArn(
+        this,
+        `SinkStream${i}`,
+        nameOrArn.startsWith('arn:')
+          ? nameOrArn
+          : this.formatArn({ service: 'kinesis', resource: 'stream', resourceName: checkStreamName(nameOrArn) }),
+      ),
+    );
     this.lookupTables = (lookups.tables ?? []).map((name, i) => dynamodb.Table.fromTableName(this, `LookupTable${i}`, name));
     this.driver = new SluiceDriver(this, 'Driver', {
       ...props.driver,
       storage: this.storage,
       sourceStreams: [...(props.driver?.sourceStreams ?? []), ...this.sources.streams],
       sinkTables: [...(props.driver?.sinkTables ?? []), ...this.sinkTables],
+      sinkStreams: [...(props.driver?.sinkStreams ?? []), ...this.sinkStreams],
       lateRecordTables: [...(props.driver?.lateRecordTables ?? []), ...this.lateRecordTables],
       lookupTables: [...(props.driver?.lookupTables ?? []), ...this.lookupTables],
       kafka: this.sources.kafka,

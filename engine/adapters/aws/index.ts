@@ -3,6 +3,7 @@ export { createAwsClients, destroyAwsClients, localAwsConfig, type AwsClients, t
 export { DynamoDbDeadLetterQueue } from './dynamodb-dead-letter-queue.js';
 export { DynamoDbSink } from './dynamodb-sink.js';
 export { DynamoDbWriteAheadLog } from './dynamodb-write-ahead-log.js';
+export { KinesisSink } from './kinesis-sink.js';
 export { KinesisSourceReader } from './kinesis-source-reader.js';
 export { putAllRecords } from './kinesis-producer.js';
 export * from './provision.js';

@@ -1,6 +1,6 @@
 /**
- * Writes records to a Kinesis stream with PutRecords: for the demo, the benchmark and
- * tests. Requests hold at most 500 records and 5 MiB. Entries a response reports as failed
+ * Writes records to a Kinesis stream with PutRecords: for the Kinesis sink (kinesis-sink.ts),
+ * the demo, the benchmark and tests. Requests hold at most 500 records and 5 MiB. Entries a response reports as failed
  * (throttled) are retried, in their original order, before any later record is sent, so
  * records of one key reach their shard in order unless a later record of the same key
  * succeeded in the same request as an earlier failed one (Kinesis gives no way to undo

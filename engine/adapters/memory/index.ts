@@ -1,5 +1,5 @@
 import type { EnginePorts, Logger } from '../../ports/index.js';
-import type { Sink, SinkSpec } from '../../ports/sink.js';
+import type { KinesisSinkSpec, Sink, SinkSpec, UserSinkSpec } from '../../ports/sink.js';
 import type { SourceSpec } from '../../ports/source-reader.js';
 import { BlobStateStore } from '../../state/blob-state-store.js';
 import { BlobExchangeStore } from '../../state/exchange-store.js';
@@ -8,11 +8,14 @@ import { ManualClock } from './manual-clock.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
 import { MemoryDeadLetterQueue } from './memory-dead-letter-queue.js';
 import { MemoryLookupTables } from './memory-lookup-tables.js';
+import { MemoryKinesisSink } from './memory-kinesis-sink.js';
 import { MemorySink } from './memory-sink.js';
 import { MemorySource } from './memory-source.js';
+import { MemoryUserSink } from './memory-user-sink.js';
 import { MemoryWriteAheadLog } from './memory-write-ahead-log.js';
 
 export { ManualClock, MemoryBlobStore, MemoryDeadLetterQueue, MemoryLookupTables, MemorySink, MemorySource, MemoryWriteAheadLog };
+export { MemoryKinesisSink, MemoryUserSink };
 
 export interface MemoryPorts extends EnginePorts {
   readonly wal: MemoryWriteAheadLog;
@@ -25,8 +28,16 @@ export interface MemoryPorts extends EnginePorts {
   memorySourceOf(spec: SourceSpec): { readonly source: MemorySource; readonly name: string };
   readonly deadLetters: MemoryDeadLetterQueue;
   readonly clock: ManualClock;
-  /** The sink of a spec, created on first use (memory and dynamodb specs alike, keyed by name). */
-  sink(spec: SinkSpec): MemorySink;
+  /**
+   * The sink of a spec, created on first use (memory and dynamodb specs alike, keyed by
+   * name). A kinesis spec gets the Kinesis sink's memory twin (every put recorded,
+   * duplicates included), by stream name; a user spec the user sink around its function,
+   * recording every call, by sink name.
+   */
+  sink(spec: KinesisSinkSpec): MemoryKinesisSink;
+  sink(spec: UserSinkSpec): MemoryUserSink;
+  sink(spec: Exclude<SinkSpec, KinesisSinkSpec | UserSinkSpec>): MemorySink;
+  sink(spec: SinkSpec): Sink;
   /** The lookup tables, by table name: a test puts and changes their items (`lookups.put('customers', [...])`). */
   readonly lookups: MemoryLookupTables;
 }
@@ -42,7 +53,25 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
   const memorySourceOf = (spec: SourceSpec) =>
     spec.type === 'kafka' ? { source: kafka, name: spec.topic } : { source, name: spec.streamName };
   const sinks = new Map<string, MemorySink>();
-  const sink = (spec: SinkSpec): MemorySink => {
+  const streamSinks = new Map<string, MemoryKinesisSink>();
+  const userSinks = new Map<string, MemoryUserSink>();
+  const sink = ((spec: SinkSpec): Sink => {
+    if (spec.type === 'kinesis') {
+      let s = streamSinks.get(spec.streamName);
+      if (s === undefined) {
+        s = new MemoryKinesisSink(spec.partitionKey);
+        streamSinks.set(spec.streamName, s);
+      }
+      return s;
+    }
+    if (spec.type === 'user') {
+      let s = userSinks.get(spec.name);
+      if (s === undefined || s.spec.write !== spec.write) {
+        s = new MemoryUserSink(spec);
+        userSinks.set(spec.name, s);
+      }
+      return s;
+    }
     const name = spec.type === 'memory' ? spec.name : spec.tableName;
     let s = sinks.get(name);
     if (s === undefined) {
@@ -50,7 +79,7 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
       sinks.set(name, s);
     }
     return s;
-  };
+  }) as MemoryPorts['sink'];
   const lookups = new MemoryLookupTables();
   return {
     wal: new MemoryWriteAheadLog(),
