@@ -26,7 +26,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { JsonObject } from '../json.js';
-import { mayReplace, type RejectedRow, type SinkRow, type SinkWrite, type StoredRow } from '../ports/sink.js';
+import { mayReplace, type RejectedRow, type SinkRow, type SinkWrite, type SinkWriteResult, type StoredRow } from '../ports/sink.js';
 
 /** PutRecords: at most 500 records and 5 MiB per call; a record (data and partition key) at most 1 MiB (Kinesis API reference). */
 export const KINESIS_MAX_RECORDS_PER_CALL = 500;
@@ -162,4 +162,14 @@ function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') return 'a Promise (it must be synchronous)';
   return typeof value;
+}
+
+/**
+ * A write's result: counts are per row given (as the DynamoDB sink's), so a refused row's
+ * earlier rows of the same key count as refused too.
+ */
+export function writeResultOf(request: SinkWrite, rejected: readonly RejectedRow[]): SinkWriteResult {
+  const refusedKeys = new Set(rejected.map((r) => r.key));
+  const refusedRows = request.rows.filter((row) => refusedKeys.has(row.key)).length;
+  return { written: request.rows.length - refusedRows, skipped: 0, ...(rejected.length > 0 ? { rejected } : {}) };
 }

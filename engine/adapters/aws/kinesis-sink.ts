@@ -30,7 +30,7 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Sink, SinkRow, SinkWrite, SinkWriteResult, StoredRow } from '../../ports/sink.js';
-import { dedupedView, envelopeOf, kinesisRecordsOf, type KinesisSinkEnvelope } from '../../sinks/kinesis-records.js';
+import { dedupedView, envelopeOf, kinesisRecordsOf, writeResultOf, type KinesisSinkEnvelope } from '../../sinks/kinesis-records.js';
 import type { Sleep } from './dynamodb-util.js';
 import { putAllRecords } from './kinesis-producer.js';
 import { KinesisSourceReader } from './kinesis-source-reader.js';
@@ -66,10 +66,7 @@ export class KinesisSink implements Sink {
         this.sleep === undefined ? {} : { sleep: this.sleep },
       );
     }
-    // Counts are per row given (as the DynamoDB sink's): a refused row's earlier rows of the same key count as refused.
-    const refusedKeys = new Set(rejected.map((r) => r.key));
-    const refusedRows = request.rows.filter((row) => refusedKeys.has(row.key)).length;
-    return { written: request.rows.length - refusedRows, skipped: 0, ...(rejected.length > 0 ? { rejected } : {}) };
+    return writeResultOf(request, rejected);
   }
 
   async get(key: string): Promise<StoredRow | null> {

@@ -1,5 +1,5 @@
 import type { Sink, SinkRow, SinkWrite, SinkWriteResult, StoredRow } from '../../ports/sink.js';
-import { dedupedView, kinesisRecordsOf, type KinesisSinkEnvelope } from '../../sinks/kinesis-records.js';
+import { dedupedView, kinesisRecordsOf, writeResultOf, type KinesisSinkEnvelope } from '../../sinks/kinesis-records.js';
 
 /** One record as the memory twin stored it: its partition key and what its data holds. */
 export interface MemoryKinesisPut {
@@ -26,9 +26,7 @@ export class MemoryKinesisSink implements Sink {
   async write(request: SinkWrite): Promise<SinkWriteResult> {
     const { records, rejected } = kinesisRecordsOf(request, this.partitionKey);
     for (const record of records) this.stored.push(structuredClone({ partitionKey: record.partitionKey, envelope: record.envelope }));
-    const refusedKeys = new Set(rejected.map((r) => r.key));
-    const refusedRows = request.rows.filter((row) => refusedKeys.has(row.key)).length;
-    return { written: request.rows.length - refusedRows, skipped: 0, ...(rejected.length > 0 ? { rejected } : {}) };
+    return writeResultOf(request, rejected);
   }
 
   async get(key: string): Promise<StoredRow | null> {
