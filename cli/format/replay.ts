@@ -9,6 +9,7 @@ import { table } from './table.js';
 const n = (value: number): string => value.toLocaleString('en-US');
 
 export function describeSink(spec: SinkSpec): string {
+  if (spec.type === 's3files') return `${spec.format} files under s3://${spec.bucket ?? '<checkpoint bucket>'}/${spec.prefix}/`;
   return spec.type === 'dynamodb' ? `DynamoDB table ${spec.tableName}` : `memory sink ${spec.name}`;
 }
 

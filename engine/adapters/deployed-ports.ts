@@ -19,6 +19,7 @@ import { DynamoDbSink } from './aws/dynamodb-sink.js';
 import { DynamoDbWriteAheadLog } from './aws/dynamodb-write-ahead-log.js';
 import { KinesisSourceReader } from './aws/kinesis-source-reader.js';
 import { S3BlobStore } from './aws/s3-blob-store.js';
+import { s3FileSinkOf } from './aws/s3-file-sinks.js';
 import { KafkaClients } from './kafka/kafka-clients.js';
 import type { KafkaConnection } from './kafka/kafka-config.js';
 
@@ -72,6 +73,7 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
       }
     },
     sinks: (spec: SinkSpec): Sink => {
+      if (spec.type === 's3files') return s3FileSinkOf(clients.s3, spec, config.bucket);
       if (spec.type !== 'dynamodb') {
         throw new ConfigurationError(`the AWS build writes DynamoDB sinks only, not ${spec.type} (${spec.name})`);
       }

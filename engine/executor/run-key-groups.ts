@@ -106,7 +106,7 @@ async function runGroup(
     checkKeysStayInGroup(state, { group, keyGroups: plan.keyGroups!, fromVersion: migration.fromVersion, jobId, batchId });
   }
   const outcome = exchangeStagesOf(job, plan).stageTwo({ inputs, state, watermarkMs: plan.watermarkMs, timeMs: plan.plannedAt, scope });
-  const { rows, unwritable } = splitUnwritableRows(outcome.rows);
+  const { rows, unwritable } = splitUnwritableRows(outcome.rows, ports.sinks(job.sink));
   const now = ports.clock.now();
   const letters = outcome.failures.map((f) => valueDeadLetterOf(jobId, batchId, f, now));
   // A row has no single source record: it is filed under its key group and the batch.

@@ -123,7 +123,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     ...(lookups === undefined ? {} : { lookups }),
   });
 
-  const { rows, unwritable } = splitUnwritableRows(outcome.rows);
+  const { rows, unwritable } = splitUnwritableRows(outcome.rows, ports.sinks(job.sink));
   const lastRecord = range.records.at(-1);
   const letters = outcome.failures.map((f) => deadLetterOf(jobId, batchId, f, ports.clock.now()));
   // A row has no single source record: it is filed under the range's last offset.
@@ -134,7 +134,13 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   const lateOutput =
     job.lateRecords === undefined
       ? { rows: [], letters: [] }
-      : lateOutputOf(outcome.late, { jobId, batchId, watermarkMs: record.plan.watermarkMs, now: ports.clock.now() });
+      : lateOutputOf(outcome.late, {
+          jobId,
+          batchId,
+          watermarkMs: record.plan.watermarkMs,
+          now: ports.clock.now(),
+          sink: ports.sinks(job.lateRecords.sink),
+        });
   letters.push(...lateOutput.letters);
 
   // Dead letters, the state version and the sink rows are independent and idempotent, and

@@ -1,6 +1,7 @@
 import type { SinkSpec } from '../ports/sink.js';
 import type { SourceSpec } from '../ports/source-reader.js';
 import type { StartingPosition } from '../protocol/offsets.js';
+import { checkFileSink } from './file-sink-spec.js';
 import { requireObject, show, specError } from './spec-checks.js';
 import { asyncFunctionProblem, isAsyncFunction, isThenable, thenableReason } from './synchronous.js';
 import type { JobSource } from './types.js';
@@ -200,5 +201,6 @@ export function checkSink(sink: unknown, field: string): SinkSpec {
     }
     return Object.freeze({ type: 'memory', name });
   }
-  throw specError(`${field}.type`, `must be 'dynamodb' or 'memory', got ${show(s.type)}`);
+  if (s.type === 's3files') return checkFileSink(s, field);
+  throw specError(`${field}.type`, `must be 'dynamodb', 'memory' or 's3files', got ${show(s.type)}`);
 }

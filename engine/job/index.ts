@@ -24,6 +24,7 @@ export {
   type SourceOptions,
   type KafkaSourceOptions,
 } from './connectors.js';
+export { s3FileSink, type S3FileSinkOptions } from './file-sink-spec.js';
 export type { Decode, DecodeName } from './decode.js';
 export { Stream, KeyedStream, WindowedStream, AggregatedStream, OperatorStream, type PipelineEnd } from './stream.js';
 export { dynamoDbTable, type LookupJoin, type LookupOptions, type LookupTableRef } from './lookup.js';

@@ -7,12 +7,22 @@ import { BlobLookupRecordStore } from '../../state/lookup-record-store.js';
 import { ManualClock } from './manual-clock.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
 import { MemoryDeadLetterQueue } from './memory-dead-letter-queue.js';
+import { MemoryFileSinks } from './memory-file-sink.js';
 import { MemoryLookupTables } from './memory-lookup-tables.js';
 import { MemorySink } from './memory-sink.js';
 import { MemorySource } from './memory-source.js';
 import { MemoryWriteAheadLog } from './memory-write-ahead-log.js';
 
-export { ManualClock, MemoryBlobStore, MemoryDeadLetterQueue, MemoryLookupTables, MemorySink, MemorySource, MemoryWriteAheadLog };
+export {
+  ManualClock,
+  MemoryBlobStore,
+  MemoryDeadLetterQueue,
+  MemoryFileSinks,
+  MemoryLookupTables,
+  MemorySink,
+  MemorySource,
+  MemoryWriteAheadLog,
+};
 
 export interface MemoryPorts extends EnginePorts {
   readonly wal: MemoryWriteAheadLog;
@@ -25,8 +35,10 @@ export interface MemoryPorts extends EnginePorts {
   memorySourceOf(spec: SourceSpec): { readonly source: MemorySource; readonly name: string };
   readonly deadLetters: MemoryDeadLetterQueue;
   readonly clock: ManualClock;
-  /** The sink of a spec, created on first use (memory and dynamodb specs alike, keyed by name). */
-  sink(spec: SinkSpec): MemorySink;
+  /** The sink of a spec, created on first use (memory and dynamodb specs alike, keyed by name; file sinks by bucket and prefix). */
+  sink(spec: SinkSpec): Sink;
+  /** The file sinks and their buckets (a spec without a bucket writes to `blobs`, the checkpoint bucket). */
+  readonly files: MemoryFileSinks;
   /** The lookup tables, by table name: a test puts and changes their items (`lookups.put('customers', [...])`). */
   readonly lookups: MemoryLookupTables;
 }
@@ -42,7 +54,9 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
   const memorySourceOf = (spec: SourceSpec) =>
     spec.type === 'kafka' ? { source: kafka, name: spec.topic } : { source, name: spec.streamName };
   const sinks = new Map<string, MemorySink>();
-  const sink = (spec: SinkSpec): MemorySink => {
+  const files = new MemoryFileSinks(blobs);
+  const sink = (spec: SinkSpec): Sink => {
+    if (spec.type === 's3files') return files.sink(spec);
     const name = spec.type === 'memory' ? spec.name : spec.tableName;
     let s = sinks.get(name);
     if (s === undefined) {
@@ -67,6 +81,7 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
     },
     sinks: (spec: SinkSpec): Sink => sink(spec),
     sink,
+    files,
     lookups,
     lookupTables: (spec) => lookups.table(spec),
     lookupRecords: new BlobLookupRecordStore(blobs),
