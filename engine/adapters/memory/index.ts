@@ -13,16 +13,8 @@ import { MemorySink } from './memory-sink.js';
 import { MemorySource } from './memory-source.js';
 import { MemoryWriteAheadLog } from './memory-write-ahead-log.js';
 
-export {
-  ManualClock,
-  MemoryBlobStore,
-  MemoryDeadLetterQueue,
-  MemoryFileSinks,
-  MemoryLookupTables,
-  MemorySink,
-  MemorySource,
-  MemoryWriteAheadLog,
-};
+export { ManualClock, MemoryBlobStore, MemoryDeadLetterQueue, MemoryLookupTables, MemorySink, MemorySource, MemoryWriteAheadLog };
+export { MemoryFileSinks };
 
 export interface MemoryPorts extends EnginePorts {
   readonly wal: MemoryWriteAheadLog;
