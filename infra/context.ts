@@ -13,6 +13,8 @@
  *   sluice:createSinkTables        sink tables to create, comma-separated
  *   sluice:lateRecordTables        existing tables for the jobs' late records (JobSpec.lateRecords), comma-separated
  *   sluice:createLateRecordTables  late-records tables to create, comma-separated
+ *   sluice:sinkFiles               the jobs' file sinks (s3FileSink): prefixes in the checkpoint bucket or
+ *                                  s3://bucket/prefix, comma-separated
  *   sluice:lookupTables            existing DynamoDB tables the jobs' lookup stages read, comma-separated
  *   sluice:kafka                   JSON: { bootstrapServers, auth?: "iam"|"none"|{ type: "scram-sha-512",
  *                                  secretArn, encryptionKeyArn }, tls?, clusterArn?, topics?,
@@ -42,6 +44,7 @@ export const CONTEXT = {
   lateRecordTables: 'sluice:lateRecordTables',
   createLateRecordTables: 'sluice:createLateRecordTables',
   lookupTables: 'sluice:lookupTables',
+  sinkFiles: 'sluice:sinkFiles',
   kafka: 'sluice:kafka',
   alarmTopicArn: 'sluice:alarmTopicArn',
   batchDurationAlarmSeconds: 'sluice:batchDurationAlarmSeconds',
@@ -92,6 +95,7 @@ const ContextSettings = z
     [CONTEXT.lateRecordTables]: list,
     [CONTEXT.createLateRecordTables]: list,
     [CONTEXT.lookupTables]: list,
+    [CONTEXT.sinkFiles]: list,
     [CONTEXT.alarmTopicArn]: text,
     [CONTEXT.batchDurationAlarmSeconds]: positive,
     [CONTEXT.lagAlarmSeconds]: positive,
@@ -179,11 +183,13 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
   const createTables = c[CONTEXT.createSinkTables];
   const lateRecordTables = c[CONTEXT.lateRecordTables];
   const createLateRecordTables = c[CONTEXT.createLateRecordTables];
+  const files = c[CONTEXT.sinkFiles];
   const sinks = {
     ...(tables ? { tables } : {}),
     ...(createTables ? { createTables } : {}),
     ...(lateRecordTables ? { lateRecordTables } : {}),
     ...(createLateRecordTables ? { createLateRecordTables } : {}),
+    ...(files ? { files } : {}),
   };
   const lookupTables = c[CONTEXT.lookupTables];
   const topicArn = c[CONTEXT.alarmTopicArn];

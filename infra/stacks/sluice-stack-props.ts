@@ -34,6 +34,13 @@ export interface SluiceSinksProps {
    * @default - none
    */
   readonly createLateRecordTables?: readonly string[];
+  /**
+   * Where the jobs' file sinks write (s3FileSink): `prefix` in the checkpoint bucket, or
+   * `s3://bucket/prefix`. The executors may put objects under it, Finish and Plan commit
+   * its log; nothing may delete its data files (the bucket's lifecycle rules do).
+   * @default - none
+   */
+  readonly files?: readonly string[];
 }
 
 export interface SluiceLookupsProps {
