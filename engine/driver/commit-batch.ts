@@ -22,7 +22,9 @@
  *   - between the WAL commit and the log entry: N is committed but invisible. A retried
  *     commit step (Finish) finds N committed and writes the entry; otherwise the next
  *     plan does, before it plans N+1 (planBatch calls commitSinks for the latest committed
- *     batch). commitBatch is idempotent: an entry already written is left alone.
+ *     batch; a resumed replay calls it for each batch its interrupted run committed,
+ *     engine/replay/replay-job.ts). The sink's commitBatch is idempotent: an entry
+ *     already written is left alone.
  *   - inside the log write (manifests put, no entry): as above; the manifests are
  *     rewritten with the same bytes.
  * The generation comes from the WAL's record of N, never from an executor, so an older

@@ -4,6 +4,7 @@ import { runDriver } from '../../engine/driver/run-driver.js';
 import type { FileSink } from '../../engine/file-sink/file-sink.js';
 import { defineJob, memorySource, s3FileSink } from '../../engine/job/index.js';
 import { replayJob } from '../../engine/replay/replay-job.js';
+import { SimulatedCrash, withCrash } from '../support/crash.js';
 
 /**
  * A replay in place (a new generation) over a file sink, on the memory adapters: the
@@ -71,6 +72,20 @@ describe('file sink: a replay in place supersedes through the log', () => {
     // The WAL archived batches 5..: their old files are history, as the log says.
     expect(await committedIds(ports)).toEqual(expectedIds(2).filter((id) => id < 4 * CAP));
     await runDriver(copies(true), ports, { executorAttempts: 1 });
+    expect(await committedIds(ports)).toEqual(expectedIds(2));
+  });
+
+  it("a replay that crashed between a batch's WAL commit and its log entry writes the entry when it is resumed", async () => {
+    const ports = world();
+    await runDriver(copies(false), ports, { executorAttempts: 1 });
+    const crashing = withCrash(ports, { point: 'after-commit', batchId: 4 });
+    await expect(
+      replayJob({ jobId: 'copies', fromBatchId: 2 }, { ports: crashing, job: copies(true), executorAttempts: 1 }),
+    ).rejects.toBeInstanceOf(SimulatedCrash);
+    const sink = ports.sink(copies(true).sink) as FileSink;
+    expect((await sink.readLog()).filter((e) => e.generation === 1).map((e) => e.batchId)).toEqual([3]);
+    await replayJob({ jobId: 'copies', fromBatchId: 2 }, { ports, job: copies(true), executorAttempts: 1 });
+    expect((await sink.readLog()).filter((e) => e.generation === 1).map((e) => e.batchId)).toEqual([3, 4, 5, 6]);
     expect(await committedIds(ports)).toEqual(expectedIds(2));
   });
 });
