@@ -27,7 +27,7 @@ export interface MemoryPorts extends EnginePorts {
   memorySourceOf(spec: SourceSpec): { readonly source: MemorySource; readonly name: string };
   readonly deadLetters: MemoryDeadLetterQueue;
   readonly clock: ManualClock;
-  /** The sink of a spec, created on first use (memory and dynamodb specs alike, keyed by name; file sinks by bucket and prefix). */
+  /** The sink of a spec, created on first use (memory and dynamodb specs alike, keyed by name; a file sink is a view of its bucket, made anew each call). */
   sink(spec: SinkSpec): Sink;
   /** The file sinks and their buckets (a spec without a bucket writes to `blobs`, the checkpoint bucket). */
   readonly files: MemoryFileSinks;

@@ -12,7 +12,6 @@ export const MEMORY_CHECKPOINT_BUCKET = 'checkpoint-bucket';
 
 export class MemoryFileSinks {
   private readonly buckets = new Map<string, MemoryBlobStore>();
-  private readonly sinks = new Map<string, FileSink>();
 
   constructor(private readonly checkpointBucket: MemoryBlobStore) {}
 
@@ -27,13 +26,11 @@ export class MemoryFileSinks {
     return blobs;
   }
 
+  /**
+   * A sink on the spec's bucket. A new one each call, as on AWS: everything it keeps is in
+   * the bucket, and the spec (its partitionBy) is the one the caller's job code gives now.
+   */
   sink(spec: FileSinkSpec): FileSink {
-    const id = `${spec.bucket ?? ''}\u0000${spec.prefix}`;
-    let sink = this.sinks.get(id);
-    if (sink === undefined) {
-      sink = new FileSink({ blobs: this.bucket(spec.bucket), bucket: spec.bucket ?? MEMORY_CHECKPOINT_BUCKET, spec });
-      this.sinks.set(id, sink);
-    }
-    return sink;
+    return new FileSink({ blobs: this.bucket(spec.bucket), bucket: spec.bucket ?? MEMORY_CHECKPOINT_BUCKET, spec });
   }
 }
