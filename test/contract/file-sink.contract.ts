@@ -34,7 +34,7 @@ export function describeFileSinkContract(name: string, factory: FileSinkFactory)
     const commit = (sink: FileSink, batchId: number, generation: number) => sink.commitBatch({ jobId: JOB, batchId, generation });
     const committed = async (sink: FileSink) => (await sink.scan()).map((r) => [r.key, r.value.n, r.batchId, r.generation]);
 
-    describe(`file sink contract: ${name}, ${format}`, () => {
+    describe(`file sink contract (as Spark's FileStreamSinkSuite holds its sink log): ${name}, ${format}`, () => {
       it('a written batch is invisible until its commit, then its rows are read through the log, sorted by key per file', async () => {
         const { sink, blobs } = await factory(spec());
         await write(
