@@ -158,7 +158,7 @@ export class FileSink implements Sink {
       await this.deleteSupersededManifests(entry);
     }
     const byPartition = new Map<string, string[]>();
-    for (const f of entry.files) byPartition.set(f.partition, [...(byPartition.get(f.partition) ?? []), `s3://${this.bucket}/${f.path}`]);
+    for (const f of entry.files) byPartition.set(f.partition, [...(byPartition.get(f.partition) ?? []), this.uriOf(f.path)]);
     await Promise.all(
       [...byPartition].map(([partition, paths]) =>
         this.blobs.put(manifestKey(prefix, partition, batchId), new TextEncoder().encode(`${paths.sort().join('\n')}\n`)),
@@ -186,6 +186,11 @@ export class FileSink implements Sink {
       }),
     );
     return entries.filter((e): e is LogEntry => e !== null).sort((a, b) => a.batchId - b.batchId || a.generation - b.generation);
+  }
+
+  /** An object key of this sink as the s3:// path readers (and Athena's manifests) use. */
+  uriOf(path: string): string {
+    return `s3://${this.bucket}/${path}`;
   }
 
   /** The committed files readers see: the files of the live log entries, in batch order. */
