@@ -12,6 +12,7 @@ import { costCommand } from './commands/cost.js';
 import { demoCommand } from './commands/demo.js';
 import { jobsCommand } from './commands/jobs.js';
 import { replayCommand } from './commands/replay.js';
+import { sinkFilesCommand } from './commands/sink-files.js';
 import { newCommand, withHelpCommand } from './program.js';
 
 const program = withHelpCommand(newCommand('sluice'))
@@ -26,6 +27,7 @@ const program = withHelpCommand(newCommand('sluice'))
   .addCommand(jobsCommand())
   .addCommand(checkpointsCommand())
   .addCommand(replayCommand())
+  .addCommand(sinkFilesCommand())
   .addCommand(demoCommand())
   .addCommand(benchCommand().addCommand(benchStateCommand()))
   .addCommand(costCommand())

@@ -14,6 +14,8 @@
  *   sluice:lateRecordTables        existing tables for the jobs' late records (JobSpec.lateRecords), comma-separated
  *   sluice:createLateRecordTables  late-records tables to create, comma-separated
  *   sluice:sinkStreams             existing Kinesis streams the jobs write (kinesisSink): names or ARNs, comma-separated
+ *   sluice:sinkFiles               the jobs' file sinks (s3FileSink): prefixes in the checkpoint bucket or
+ *                                  s3://bucket/prefix, comma-separated
  *   sluice:lookupTables            existing DynamoDB tables the jobs' lookup stages read, comma-separated
  *   sluice:kafka                   JSON: { bootstrapServers, auth?: "iam"|"none"|{ type: "scram-sha-512",
  *                                  secretArn, encryptionKeyArn }, tls?, clusterArn?, topics?,
@@ -44,6 +46,7 @@ export const CONTEXT = {
   createLateRecordTables: 'sluice:createLateRecordTables',
   sinkStreams: 'sluice:sinkStreams',
   lookupTables: 'sluice:lookupTables',
+  sinkFiles: 'sluice:sinkFiles',
   kafka: 'sluice:kafka',
   alarmTopicArn: 'sluice:alarmTopicArn',
   batchDurationAlarmSeconds: 'sluice:batchDurationAlarmSeconds',
@@ -95,6 +98,7 @@ const ContextSettings = z
     [CONTEXT.createLateRecordTables]: list,
     [CONTEXT.sinkStreams]: list,
     [CONTEXT.lookupTables]: list,
+    [CONTEXT.sinkFiles]: list,
     [CONTEXT.alarmTopicArn]: text,
     [CONTEXT.batchDurationAlarmSeconds]: positive,
     [CONTEXT.lagAlarmSeconds]: positive,
@@ -183,12 +187,14 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
   const lateRecordTables = c[CONTEXT.lateRecordTables];
   const createLateRecordTables = c[CONTEXT.createLateRecordTables];
   const sinkStreams = c[CONTEXT.sinkStreams];
+  const files = c[CONTEXT.sinkFiles];
   const sinks = {
     ...(tables ? { tables } : {}),
     ...(createTables ? { createTables } : {}),
     ...(lateRecordTables ? { lateRecordTables } : {}),
     ...(createLateRecordTables ? { createLateRecordTables } : {}),
     ...(sinkStreams ? { streams: sinkStreams } : {}),
+    ...(files ? { files } : {}),
   };
   const lookupTables = c[CONTEXT.lookupTables];
   const topicArn = c[CONTEXT.alarmTopicArn];

@@ -12,6 +12,7 @@ export function describeSink(spec: SinkSpec): string {
   if (spec.type === 'kinesis')
     return `Kinesis stream ${spec.streamName} (at-least-once: records of the replayed batches are appended again)`;
   if (spec.type === 'user') return `user sink ${spec.name} (called again for every replayed batch)`;
+  if (spec.type === 's3files') return `${spec.format} files under s3://${spec.bucket ?? '<checkpoint bucket>'}/${spec.prefix}/`;
   return spec.type === 'dynamodb' ? `DynamoDB table ${spec.tableName}` : `memory sink ${spec.name}`;
 }
 

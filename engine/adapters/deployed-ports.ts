@@ -22,6 +22,7 @@ import { DynamoDbWriteAheadLog } from './aws/dynamodb-write-ahead-log.js';
 import { KinesisSink } from './aws/kinesis-sink.js';
 import { KinesisSourceReader } from './aws/kinesis-source-reader.js';
 import { S3BlobStore } from './aws/s3-blob-store.js';
+import { s3FileSinkOf } from './aws/s3-file-sinks.js';
 import { KafkaClients } from './kafka/kafka-clients.js';
 import type { KafkaConnection } from './kafka/kafka-config.js';
 
@@ -84,6 +85,7 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
         });
       }
       if (spec.type === 'user') return new UserSink(spec);
+      if (spec.type === 's3files') return s3FileSinkOf(clients.s3, spec, config.bucket);
       if (spec.type !== 'dynamodb') {
         throw new ConfigurationError(`the AWS build writes DynamoDB, Kinesis and user sinks, not ${spec.type} (${spec.name})`);
       }

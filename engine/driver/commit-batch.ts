@@ -1,5 +1,37 @@
+/**
+ * Steps 3 and 4 of the protocol (commit, retention), and the commit of sinks that make a
+ * batch visible only once it is committed (Sink.commitBatch: the file sink,
+ * engine/file-sink/file-sink.ts, as Spark's FileStreamSink commits through its
+ * `_spark_metadata` log after the batch).
+ *
+ * The file sink's protocol, batch N of generation g:
+ *   1. executors write N's part files under deterministic names, then each scope's
+ *      staged list (write);
+ *   2. the driver commits N in the WAL (the commit point: conditional, fenced by epoch);
+ *   3. the driver writes N's log entry (commitSinks): the staged lists merged, with g,
+ *      after Athena's manifests for N; the entry is written last and marks N done.
+ * Readers follow the log: a file is committed when a live log entry lists it.
+ *
+ * Recovery, per crash point:
+ *   - inside the sink write (some parts put, no staged list, or not every scope's): the
+ *     batch is not committed; its retry (or a zombie) rewrites the same objects with the
+ *     same bytes, then the staged lists. Parts nobody lists are never read.
+ *   - between the sink write and the WAL commit: the batch is resumed with its recorded
+ *     plan and ranges and writes the same files again (a replay instead writes other
+ *     names, generation g+1); no log entry exists for N yet, so readers see nothing of N.
+ *   - between the WAL commit and the log entry: N is committed but invisible. A retried
+ *     commit step (Finish) finds N committed and writes the entry; otherwise the next
+ *     plan does, before it plans N+1 (planBatch calls commitSinks for the latest committed
+ *     batch; a resumed replay calls it for each batch its interrupted run committed,
+ *     engine/replay/replay-job.ts). The sink's commitBatch is idempotent: an entry
+ *     already written is left alone.
+ *   - inside the log write (manifests put, no entry): as above; the manifests are
+ *     rewritten with the same bytes.
+ * The generation comes from the WAL's record of N, never from an executor, so an older
+ * generation's zombie executor only ever leaves unlisted files.
+ */
 import { NotFoundError } from '../errors.js';
-import type { BatchMetrics, GroupResult, PartitionResult } from '../protocol/batch-records.js';
+import { generationOf, type BatchMetrics, type BatchRecord, type GroupResult, type PartitionResult } from '../protocol/batch-records.js';
 import { buildCommit, isCaughtUp } from '../protocol/commit.js';
 import { noDataBatchDue } from '../protocol/no-data-batch.js';
 import { retentionPlan } from '../protocol/retention.js';
@@ -35,8 +67,9 @@ export interface CommitBatchResult {
 export const RETENTION_EVERY_BATCHES = 10;
 
 /**
- * Steps 3 and 4 of the protocol: write the commit record (fenced by epoch), then apply
- * retention, which may only delete what the commit just made unnecessary.
+ * Steps 3 and 4 of the protocol: write the commit record (fenced by epoch), commit the
+ * sinks that need it (commitSinks), then apply retention, which may only delete what the
+ * commit just made unnecessary.
  */
 export async function commitBatch(input: CommitBatchInput, ctx: DriverContext): Promise<CommitBatchResult> {
   const { jobId, epoch, batchId } = input;
@@ -58,6 +91,8 @@ export async function commitBatch(input: CommitBatchInput, ctx: DriverContext): 
     });
   const outcome = record.commit ? 'already-committed' : await ports.wal.commitBatch(jobId, commit);
   const stored = outcome === 'committed' ? commit : ((await ports.wal.getBatch(jobId, batchId))?.commit ?? commit);
+  // Committed now or before (a retried Finish): make the batch visible in the sinks that wait for the commit.
+  await commitSinks(record, ctx);
   if (outcome === 'committed') await deleteExchange(input.results, ctx);
   if (outcome === 'committed' && batchId % RETENTION_EVERY_BATCHES === 0) {
     await applyRetention(jobId, batchId, ctx);
@@ -72,6 +107,18 @@ export async function commitBatch(input: CommitBatchInput, ctx: DriverContext): 
     watermarkMs: record.plan.watermarkMs,
     metrics: stored.metrics,
   };
+}
+
+/**
+ * The job's sinks' commitBatch for a committed batch (the job's sink and its late-records
+ * sink), with the generation of the batch's own plan. Idempotent; upsert sinks have none.
+ */
+export async function commitSinks(record: BatchRecord, ctx: DriverContext): Promise<void> {
+  const { ports, job } = ctx;
+  const batch = { jobId: record.plan.jobId, batchId: record.plan.batchId, generation: generationOf(record.plan) };
+  for (const spec of [job.sink, ...(job.lateRecords === undefined ? [] : [job.lateRecords.sink])]) {
+    await ports.sinks(spec).commitBatch?.(batch);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { resolveNextBatch } from '../protocol/planning.js';
 import { dueGroups } from '../protocol/stage-two.js';
 import { checkPartitionsUnchanged } from '../protocol/key-groups.js';
 import type { PartitionInfo } from '../ports/source-reader.js';
+import { commitSinks } from './commit-batch.js';
 import type { DriverContext } from './context.js';
 
 export interface PlanBatchInput {
@@ -40,6 +41,8 @@ export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Prom
   const { jobId, epoch } = input;
   const { ports, job } = ctx;
   const latest = await ports.wal.getLatestBatch(jobId);
+  // A crash between the WAL commit and a sink's commit (commit-batch.ts) is repaired here, before N+1.
+  if (latest !== null && latest.status === 'COMMITTED') await commitSinks(latest, ctx);
   const source = ports.sources(job.source.spec);
   const partitions: PartitionInfo[] = latest !== null && latest.status === 'PLANNED' ? [] : await source.listPartitions();
   if (job.keyedBy === 'partitionKey' && job.source.spec.type === 'kafka' && latest !== null && latest.status === 'COMMITTED') {

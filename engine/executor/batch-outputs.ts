@@ -4,7 +4,7 @@
  */
 import type { RecordFailure, ValueFailure } from '../job/types.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
-import { reservedFieldOf, type SinkRow, type SinkWriteResult } from '../ports/sink.js';
+import { reservedFieldOf, type Sink, type SinkRow, type SinkWriteResult } from '../ports/sink.js';
 
 /** Bytes of a bad record kept in its dead letter. */
 export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
@@ -17,8 +17,15 @@ export const DEAD_LETTER_PAYLOAD_BYTES = 4096;
  */
 export const MAX_SINK_ROW_BYTES = 400 * 1024;
 
-/** Rows no sink would ever accept (too large, or using a reserved field): retrying cannot help. */
-export function splitUnwritableRows(all: readonly SinkRow[]): {
+/**
+ * Rows no sink would ever accept (too large, or using a reserved field), or that the
+ * job's sink refuses (its rowProblem: e.g. a file sink's partition path that is no safe
+ * path segment): retrying cannot help.
+ */
+export function splitUnwritableRows(
+  all: readonly SinkRow[],
+  sink?: Pick<Sink, 'rowProblem'>,
+): {
   rows: SinkRow[];
   unwritable: { key: string; json: string; reason: string }[];
 } {
@@ -32,6 +39,8 @@ export function splitUnwritableRows(all: readonly SinkRow[]): {
       unwritable.push({ key: row.key, json, reason: `${bytes} bytes as JSON, above the ${MAX_SINK_ROW_BYTES}-byte limit of a sink item` });
     } else if (reserved !== undefined) {
       unwritable.push({ key: row.key, json, reason: `uses the reserved field name ${reserved}` });
+    } else if (sink?.rowProblem?.(row) !== undefined) {
+      unwritable.push({ key: row.key, json, reason: sink.rowProblem(row)! });
     } else {
       rows.push(row);
     }

@@ -16,7 +16,7 @@
 import type { LateRecord, LateRecordsOutput } from '../job/types.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
 import type { EnginePorts } from '../ports/index.js';
-import type { SinkRow } from '../ports/sink.js';
+import type { Sink, SinkRow } from '../ports/sink.js';
 import { rejectedRowLetters, splitUnwritableRows, unwritableRowLetters } from './batch-outputs.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -49,9 +49,19 @@ export function lateRowOf(late: LateRecord, watermarkMs: number | null): SinkRow
  */
 export function lateOutputOf(
   late: readonly LateRecord[],
-  where: { readonly jobId: string; readonly batchId: number; readonly watermarkMs: number | null; readonly now: number },
+  where: {
+    readonly jobId: string;
+    readonly batchId: number;
+    readonly watermarkMs: number | null;
+    readonly now: number;
+    /** The late-records sink, for its own row checks (Sink.rowProblem). */
+    readonly sink?: Pick<Sink, 'rowProblem'>;
+  },
 ): { rows: SinkRow[]; letters: DeadLetter[] } {
-  const { rows, unwritable } = splitUnwritableRows(late.map((l) => lateRowOf(l, where.watermarkMs)));
+  const { rows, unwritable } = splitUnwritableRows(
+    late.map((l) => lateRowOf(l, where.watermarkMs)),
+    where.sink,
+  );
   const letters = unwritable.flatMap((row) => {
     const [partition = '', offset = '0'] = [row.key.slice(0, row.key.lastIndexOf(':')), row.key.slice(row.key.lastIndexOf(':') + 1)];
     return unwritableRowLetters([row], { jobId: where.jobId, batchId: where.batchId, partition, offset, now: where.now }).map((letter) => ({

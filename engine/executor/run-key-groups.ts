@@ -108,7 +108,7 @@ async function runGroup(
   }
   const outcome = exchangeStagesOf(job, plan).stageTwo({ inputs, state, watermarkMs: plan.watermarkMs, timeMs: plan.plannedAt, scope });
   const { rows: writable, unwritable } = splitUnwritableRows(outcome.rows);
-  const { writes, undeclared } = routeRows(job, writable);
+  const { writes, undeclared } = routeRows(job, writable, (spec) => ports.sinks(spec));
   unwritable.push(...undeclared);
   const rows = writable.filter((row) => row.output === undefined || Object.hasOwn(job.outputs, row.output));
   const now = ports.clock.now();

@@ -125,7 +125,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   });
 
   const { rows: writable, unwritable } = splitUnwritableRows(outcome.rows);
-  const { writes, undeclared } = routeRows(job, writable);
+  const { writes, undeclared } = routeRows(job, writable, (spec) => ports.sinks(spec));
   unwritable.push(...undeclared);
   const rows = writable.filter((row) => row.output === undefined || Object.hasOwn(job.outputs, row.output));
   const lastRecord = range.records.at(-1);
@@ -138,7 +138,13 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   const lateOutput =
     job.lateRecords === undefined
       ? { rows: [], letters: [] }
-      : lateOutputOf(outcome.late, { jobId, batchId, watermarkMs: record.plan.watermarkMs, now: ports.clock.now() });
+      : lateOutputOf(outcome.late, {
+          jobId,
+          batchId,
+          watermarkMs: record.plan.watermarkMs,
+          now: ports.clock.now(),
+          sink: ports.sinks(job.lateRecords.sink),
+        });
   letters.push(...lateOutput.letters);
 
   // Dead letters, the state version and the sink rows are independent and idempotent, and

@@ -62,7 +62,13 @@ export async function runStageOne(args: {
   // Stage 1 decides lateness, so it writes the late records (late-rows.ts), with the
   // batch's id and generation: a retry or a replay rewrites the same rows.
   if (job.lateRecords !== undefined) {
-    const late = lateOutputOf(outcome.late, { jobId, batchId, watermarkMs: plan.watermarkMs, now: ports.clock.now() });
+    const late = lateOutputOf(outcome.late, {
+      jobId,
+      batchId,
+      watermarkMs: plan.watermarkMs,
+      now: ports.clock.now(),
+      sink: ports.sinks(job.lateRecords.sink),
+    });
     letters.push(...late.letters);
     write.push(writeLateRows(ports, job.lateRecords, late.rows, { jobId, batchId, generation: generationOf(plan), partition }));
   }

@@ -12,7 +12,7 @@ import type { JobDefinition } from '../job/types.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
 import { deadLetterId } from '../ports/dead-letter-queue.js';
 import type { EnginePorts } from '../ports/index.js';
-import type { SinkRow, SinkSpec, SinkWriteResult } from '../ports/sink.js';
+import type { Sink, SinkRow, SinkSpec, SinkWriteResult } from '../ports/sink.js';
 
 export interface SinkWhere {
   readonly jobId: string;
@@ -22,10 +22,11 @@ export interface SinkWhere {
   readonly partition: string;
 }
 
-/** The rows of each sink, and the rows whose output the job does not declare (dead letters, stage 'sink'). */
+/** The rows of each sink, and the rows no sink of theirs takes: an undeclared output, or a sink's rowProblem (dead letters, stage 'sink'). */
 export function routeRows(
   job: Pick<JobDefinition, 'sinks' | 'outputs'>,
   rows: readonly SinkRow[],
+  sinkOf?: (spec: SinkSpec) => Pick<Sink, 'rowProblem'>,
 ): { writes: { sink: SinkSpec; rows: SinkRow[] }[]; undeclared: { key: string; json: string; reason: string }[] } {
   const main: SinkRow[] = [];
   const byOutput = new Map<string, SinkRow[]>();
@@ -46,8 +47,20 @@ export function routeRows(
     }
   }
   const writes: { sink: SinkSpec; rows: SinkRow[] }[] = [];
-  if (main.length > 0) for (const sink of job.sinks) writes.push({ sink, rows: main });
-  for (const [output, list] of byOutput) for (const sink of job.outputs[output]!) writes.push({ sink, rows: list });
+  // A row one sink can never take (its rowProblem: a file sink's partition path that is no
+  // safe path segment) is a dead letter there, and still written to the others.
+  const add = (sink: SinkSpec, list: readonly SinkRow[]) => {
+    const problemOf = sinkOf?.(sink).rowProblem?.bind(sinkOf(sink));
+    const ok: SinkRow[] = [];
+    for (const row of list) {
+      const problem = problemOf?.(row);
+      if (problem === undefined) ok.push(row);
+      else undeclared.push({ key: row.key, json: JSON.stringify(row.value), reason: problem });
+    }
+    if (ok.length > 0) writes.push({ sink, rows: ok });
+  };
+  if (main.length > 0) for (const sink of job.sinks) add(sink, main);
+  for (const [output, list] of byOutput) for (const sink of job.outputs[output]!) add(sink, list);
   return { writes, undeclared };
 }
 

@@ -1,6 +1,7 @@
 import type { SinkRow, SinkSpec, UserSinkBatch } from '../ports/sink.js';
 import type { SourceSpec } from '../ports/source-reader.js';
 import type { StartingPosition } from '../protocol/offsets.js';
+import { checkFileSink } from './file-sink-spec.js';
 import { requireObject, show, specError } from './spec-checks.js';
 import { asyncFunctionProblem, isAsyncFunction, isThenable, thenableReason } from './synchronous.js';
 import type { JobSource } from './types.js';
@@ -264,5 +265,6 @@ export function checkSink(sink: unknown, field: string): SinkSpec {
     if (typeof write !== 'function') throw specError(`${field}.write`, `must be a function that writes a batch's rows, got ${show(write)}`);
     return Object.freeze({ type: 'user', name, write } as SinkSpec);
   }
-  throw specError(`${field}.type`, `must be 'dynamodb', 'memory', 'kinesis' or 'user', got ${show(s.type)}`);
+  if (s.type === 's3files') return checkFileSink(s, field);
+  throw specError(`${field}.type`, `must be 'dynamodb', 'memory', 'kinesis', 'user' or 's3files', got ${show(s.type)}`);
 }

@@ -31,6 +31,7 @@ export {
 export { SinkRejectedError } from '../sinks/sink-rejected-error.js';
 export { idempotentHttpSink, idempotencyKeyOf, type IdempotentHttpSinkOptions } from '../sinks/idempotent-http-sink.js';
 export type { UserSinkBatch } from '../ports/sink.js';
+export { s3FileSink, type S3FileSinkOptions } from './file-sink-spec.js';
 export type { Decode, DecodeName } from './decode.js';
 export { Stream, KeyedStream, WindowedStream, AggregatedStream, OperatorStream, type PipelineEnd } from './stream.js';
 export { dynamoDbTable, type LookupJoin, type LookupOptions, type LookupTableRef } from './lookup.js';

@@ -101,6 +101,23 @@ export interface Sink {
   get(key: string): Promise<StoredRow | null>;
   /** Every stored row: for checks, tests and the harness; not for the hot path. */
   scan(): Promise<StoredRow[]>;
+  /**
+   * Optional, for sinks whose writes are not visible until the batch commits (the file
+   * sink, engine/file-sink/file-sink.ts, Spark's FileStreamSink): the driver calls it after
+   * the batch's WAL commit is durable, and again for the last committed batch before it
+   * plans the next one (a crash between the two is repaired there). It must be
+   * idempotent: a second call for the same (batch, generation) changes nothing.
+   * Upsert sinks (DynamoDB, memory) have none: their rows are visible as written, and
+   * (generation, batch) ordering makes that safe.
+   */
+  commitBatch?(batch: SinkCommit): Promise<void>;
+  /**
+   * Optional: why this sink can never accept the row (undefined when it can), e.g. a
+   * partition path the row gives that is no safe path segment. The executors turn such a
+   * row into a dead letter (stage 'sink') before writing; `write` refuses it with
+   * InvalidArgumentError.
+   */
+  rowProblem?(row: SinkRow): string | undefined;
 }
 
 /** A Kinesis data stream (kinesisSink, engine/job/connectors.ts): at-least-once, deterministic record ids. */
@@ -127,10 +144,37 @@ export interface UserSinkSpec {
   readonly write: (batch: UserSinkBatch) => void | Promise<void>;
 }
 
+/** A committed batch, as the driver tells a sink's commitBatch (the generation of its plan). */
+export interface SinkCommit {
+  readonly jobId: string;
+  readonly batchId: number;
+  readonly generation: number;
+}
+
+/** The file formats of the file sink. */
+export type FileFormat = 'jsonl' | 'parquet';
+
+/**
+ * Files in S3 (engine/file-sink/file-sink.ts, docs/sinks/files.md): each batch's rows go
+ * to deterministic objects under `prefix`, and a commit log under `prefix/_sluice_log/`
+ * says which files are committed. `bucket` undefined: the deployment's checkpoint bucket.
+ */
+export interface FileSinkSpec {
+  readonly type: 's3files';
+  readonly bucket?: string;
+  readonly prefix: string;
+  readonly format: FileFormat;
+  /** A Hive-style partition path from a row's value (`dt=2026-12-02/hour=07`); none: every file under `prefix`. */
+  readonly partitionBy?: (row: JsonObject) => string;
+  /** A part file is cut when its rows' JSON would pass this many bytes. */
+  readonly maxFileBytes: number;
+}
+
 export type SinkSpec =
   | { readonly type: 'dynamodb'; readonly tableName: string }
   | { readonly type: 'memory'; readonly name: string }
   | KinesisSinkSpec
-  | UserSinkSpec;
+  | UserSinkSpec
+  | FileSinkSpec;
 
 export type SinkFactory = (spec: SinkSpec) => Sink;

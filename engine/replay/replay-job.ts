@@ -66,7 +66,7 @@
  * types are in replay-types.ts and the errors more than one step builds in replay-errors.ts.
  */
 import { copyCheckpoint } from './copy-checkpoint.js';
-import { commitBatch } from '../driver/commit-batch.js';
+import { commitBatch, commitSinks } from '../driver/commit-batch.js';
 import { ConflictError, InvariantError } from '../errors.js';
 import { StateCache } from '../executor/state-cache.js';
 import { BatchStatus, generationOf } from '../protocol/batch-records.js';
@@ -130,7 +130,10 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
   for (const [i, batch] of scope.batches.entries()) {
     const batchId = batch.original.plan.batchId;
     if (batch.done) {
-      // Committed by the interrupted run (and maybe deleted by retention since).
+      // Committed by the interrupted run (and maybe deleted by retention since). A crash
+      // between its WAL commit and its sinks' commit (a file sink's log entry) is repaired here.
+      const committed = await wal.getBatch(target, batchId);
+      if (committed?.status === BatchStatus.COMMITTED) await commitSinks(committed, { ports, job: ctx.job });
       ctx.onProgress?.({ index: i + 1, total: scope.batches.length, batchId, records: 0, outputRows: 0, skipped: true });
       continue;
     }

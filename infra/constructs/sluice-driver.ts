@@ -24,6 +24,7 @@ import { LOOKUP_PREFIX } from '../../engine/protocol/lookup-record.js';
 import { ENV } from '../../functions/env.js';
 import { PLACEHOLDERS, batchesDefinition, driverDefinition } from '../state-machines/definitions.js';
 import { DRIVER_FUNCTIONS, type DriverFunction, type FunctionSpec } from '../state-machines/functions.js';
+import { grantFileSink, type FileSinkLocation } from './file-sink-grants.js';
 import { sluiceFunction } from './sluice-function.js';
 import type { SluiceKafkaAccess } from './sluice-sources.js';
 import type { SluiceStorage } from './sluice-storage.js';
@@ -59,6 +60,12 @@ export interface SluiceDriverProps {
    * @default - none
    */
   readonly lateRecordTables?: readonly dynamodb.ITable[];
+  /**
+   * Where the jobs' file sinks (s3FileSink) write: the executors put files under each
+   * prefix, Finish and Plan commit its log (file-sink-grants.ts).
+   * @default - none
+   */
+  readonly sinkFiles?: readonly FileSinkLocation[];
   /**
    * DynamoDB tables the jobs' lookup stages read (Stream.lookup): the executors are
    * granted dynamodb:BatchGetItem on them, and nothing else.
@@ -156,6 +163,12 @@ export class SluiceDriver extends Construct {
         stream.grant(fn, 'kinesis:PutRecords');
         stream.encryptionKey?.grantEncrypt(fn);
       }
+    }
+    for (const location of props.sinkFiles ?? []) {
+      grantFileSink(location.bucket ?? storage.checkpointBucket, location.prefix, {
+        writers: [functions.execute, functions.executeGroups],
+        committers: [functions.plan, functions.finish],
+      });
     }
     // Late records are decided and written by stage 1 (or a one-stage executor) only.
     for (const table of props.lateRecordTables ?? []) table.grantReadWriteData(functions.execute);

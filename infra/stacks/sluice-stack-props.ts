@@ -42,6 +42,13 @@ export interface SluiceSinksProps {
    * @default - none
    */
   readonly streams?: readonly string[];
+  /**
+   * Where the jobs' file sinks write (s3FileSink): `prefix` in the checkpoint bucket, or
+   * `s3://bucket/prefix`. The executors may put objects under it, Finish and Plan commit
+   * its log; nothing may delete its data files (the bucket's lifecycle rules do).
+   * @default - none
+   */
+  readonly files?: readonly string[];
 }
 
 export interface SluiceLookupsProps {

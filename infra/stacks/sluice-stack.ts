@@ -7,10 +7,12 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { stackPropsFromContext } from '../context.js';
 import { SluiceApi } from '../constructs/sluice-api.js';
 import { SluiceDriver } from '../constructs/sluice-driver.js';
+import { parseFileSinkLocation, type FileSinkLocation } from '../constructs/file-sink-grants.js';
 import { SluiceMonitoring } from '../constructs/sluice-monitoring.js';
 import { SluiceSources, checkStreamName, type SluiceSourcesProps } from '../constructs/sluice-sources.js';
 import { SluiceStorage, sinkTable } from '../constructs/sluice-storage.js';
@@ -27,6 +29,8 @@ export class SluiceStack extends Stack {
   public readonly lateRecordTables: readonly dynamodb.ITable[];
   /** The Kinesis streams of `sinks.streams` the jobs write (imported by name or ARN). */
   public readonly sinkStreams: readonly kinesis.IStream[];
+  /** The file sinks' locations of `sinks.files` (another bucket imported by name; none: the checkpoint bucket). */
+  public readonly sinkFiles: readonly FileSinkLocation[];
   /** The lookup tables of `lookups` (imported by name). */
   public readonly lookupTables: readonly dynamodb.ITable[];
   public readonly driver: SluiceDriver;
@@ -77,6 +81,10 @@ export class SluiceStack extends Stack {
           : this.formatArn({ service: 'kinesis', resource: 'stream', resourceName: checkStreamName(nameOrArn) }),
       ),
     );
+    this.sinkFiles = (sinks.files ?? []).map((entry, i) => {
+      const { bucketName, prefix } = parseFileSinkLocation(entry);
+      return bucketName === undefined ? { prefix } : { bucket: s3.Bucket.fromBucketName(this, `SinkFilesBucket${i}`, bucketName), prefix };
+    });
     this.lookupTables = (lookups.tables ?? []).map((name, i) => dynamodb.Table.fromTableName(this, `LookupTable${i}`, name));
     this.driver = new SluiceDriver(this, 'Driver', {
       ...props.driver,
@@ -85,6 +93,7 @@ export class SluiceStack extends Stack {
       sinkTables: [...(props.driver?.sinkTables ?? []), ...this.sinkTables],
       sinkStreams: [...(props.driver?.sinkStreams ?? []), ...this.sinkStreams],
       lateRecordTables: [...(props.driver?.lateRecordTables ?? []), ...this.lateRecordTables],
+      sinkFiles: [...(props.driver?.sinkFiles ?? []), ...this.sinkFiles],
       lookupTables: [...(props.driver?.lookupTables ?? []), ...this.lookupTables],
       kafka: this.sources.kafka,
       deployment: this.stackName,

@@ -97,7 +97,11 @@ export function withCrash(ports: EnginePorts, plan: CrashPlan): EnginePorts & { 
   const sources: EnginePorts['sources'] = (spec) => guard(ports.sources(spec));
   const sinks = (spec: SinkSpec): Sink => {
     const inner = ports.sinks(spec);
-    return guard({
+    // A sink's optional methods pass through: commitBatch dies with the process, rowProblem is a pure check.
+    const rowProblem = inner.rowProblem?.bind(inner);
+    const commitBatch = inner.commitBatch?.bind(inner);
+    const guarded: Sink = guard<Sink>({
+      ...(commitBatch === undefined ? {} : { commitBatch }),
       get: (key) => inner.get(key),
       scan: () => inner.scan(),
       async write(request) {
@@ -110,6 +114,7 @@ export function withCrash(ports: EnginePorts, plan: CrashPlan): EnginePorts & { 
         return result;
       },
     });
+    return rowProblem === undefined ? guarded : { ...guarded, rowProblem };
   };
   return {
     ...ports,

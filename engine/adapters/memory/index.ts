@@ -1,5 +1,5 @@
 import type { EnginePorts, Logger } from '../../ports/index.js';
-import type { KinesisSinkSpec, Sink, SinkSpec, UserSinkSpec } from '../../ports/sink.js';
+import type { FileSinkSpec, KinesisSinkSpec, Sink, SinkSpec, UserSinkSpec } from '../../ports/sink.js';
 import type { SourceSpec } from '../../ports/source-reader.js';
 import { BlobStateStore } from '../../state/blob-state-store.js';
 import { BlobExchangeStore } from '../../state/exchange-store.js';
@@ -7,6 +7,7 @@ import { BlobLookupRecordStore } from '../../state/lookup-record-store.js';
 import { ManualClock } from './manual-clock.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
 import { MemoryDeadLetterQueue } from './memory-dead-letter-queue.js';
+import { MemoryFileSinks } from './memory-file-sink.js';
 import { MemoryLookupTables } from './memory-lookup-tables.js';
 import { MemoryKinesisSink } from './memory-kinesis-sink.js';
 import { MemorySink } from './memory-sink.js';
@@ -16,6 +17,7 @@ import { MemoryWriteAheadLog } from './memory-write-ahead-log.js';
 
 export { ManualClock, MemoryBlobStore, MemoryDeadLetterQueue, MemoryLookupTables, MemorySink, MemorySource, MemoryWriteAheadLog };
 export { MemoryKinesisSink, MemoryUserSink };
+export { MemoryFileSinks };
 
 export interface MemoryPorts extends EnginePorts {
   readonly wal: MemoryWriteAheadLog;
@@ -36,8 +38,10 @@ export interface MemoryPorts extends EnginePorts {
    */
   sink(spec: KinesisSinkSpec): MemoryKinesisSink;
   sink(spec: UserSinkSpec): MemoryUserSink;
-  sink(spec: Exclude<SinkSpec, KinesisSinkSpec | UserSinkSpec>): MemorySink;
+  sink(spec: Exclude<SinkSpec, KinesisSinkSpec | UserSinkSpec | FileSinkSpec>): MemorySink;
   sink(spec: SinkSpec): Sink;
+  /** The file sinks and their buckets (a spec without a bucket writes to `blobs`, the checkpoint bucket). */
+  readonly files: MemoryFileSinks;
   /** The lookup tables, by table name: a test puts and changes their items (`lookups.put('customers', [...])`). */
   readonly lookups: MemoryLookupTables;
 }
@@ -53,6 +57,7 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
   const memorySourceOf = (spec: SourceSpec) =>
     spec.type === 'kafka' ? { source: kafka, name: spec.topic } : { source, name: spec.streamName };
   const sinks = new Map<string, MemorySink>();
+  const files = new MemoryFileSinks(blobs);
   const streamSinks = new Map<string, MemoryKinesisSink>();
   const userSinks = new Map<string, MemoryUserSink>();
   const sink = ((spec: SinkSpec): Sink => {
@@ -72,6 +77,7 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
       }
       return s;
     }
+    if (spec.type === 's3files') return files.sink(spec);
     const name = spec.type === 'memory' ? spec.name : spec.tableName;
     let s = sinks.get(name);
     if (s === undefined) {
@@ -96,6 +102,7 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
     },
     sinks: (spec: SinkSpec): Sink => sink(spec),
     sink,
+    files,
     lookups,
     lookupTables: (spec) => lookups.table(spec),
     lookupRecords: new BlobLookupRecordStore(blobs),

@@ -1,0 +1,222 @@
+/**
+ * The file sink (docs/sinks/files.md): rows as JSON Lines or Parquet objects in a bucket,
+ * visible to readers only through a commit log written after the batch's WAL commit
+ * (engine/protocol/file-sink-log.ts has the layout and the supersession rule; the
+ * driver's side of the protocol is in engine/driver/commit-batch.ts).
+ *
+ * write (an executor, before the commit): the rows of one scope (a partition on the
+ * one-stage path, a key group on stage 2), last row per key, grouped by partition path,
+ * sorted by key, cut into parts of at most maxFileBytes (of JSON), each part put under
+ * its deterministic name; then the list of those files is put as the scope's staged
+ * list. Same rows, same objects, same bytes: a retry or a zombie rewrites them harmlessly.
+ *
+ * commitBatch (the driver, after the WAL commit): when the batch's log entry exists, done.
+ * Otherwise read the batch's staged lists (the generation's), delete the Athena manifests
+ * of entries this batch supersedes (a replay's first batch), put this batch's manifests,
+ * and put its log entry last: the entry marks the batch done, so a crash anywhere before
+ * it is repaired by the next call. Every batch gets an entry, an empty one too (as Spark's
+ * FileStreamSinkLog adds one per batch): a replay's empty first batch must still
+ * supersede the old generation.
+ *
+ * Nothing here deletes a data file: superseded files, and files a zombie of an
+ * old generation wrote, stay until the bucket's lifecycle rules remove them.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import {
+  reservedFieldOf,
+  type FileSinkSpec,
+  type Sink,
+  type SinkCommit,
+  type SinkRow,
+  type SinkWrite,
+  type StoredRow,
+} from '../ports/sink.js';
+import {
+  decodeLogEntry,
+  encodeLogEntry,
+  liveEntries,
+  logDir,
+  logEntryKey,
+  manifestKey,
+  parseLogEntryKey,
+  partFileKey,
+  partitionPathProblem,
+  stagedDir,
+  stagedKey,
+  type LogEntry,
+  type LogFile,
+} from '../protocol/file-sink-log.js';
+import { decodeRows, encodeRows, extensionOf, jsonLineOf } from './row-files.js';
+
+export interface FileSinkOptions {
+  /** Where the sink's objects live (the bucket, with no prefix of its own). */
+  readonly blobs: BlobStore;
+  /** The bucket's name, for the s3:// paths in Athena's manifests. */
+  readonly bucket: string;
+  readonly spec: FileSinkSpec;
+}
+
+export class FileSink implements Sink {
+  private readonly blobs: BlobStore;
+  private readonly bucket: string;
+  private readonly spec: FileSinkSpec;
+
+  constructor(options: FileSinkOptions) {
+    this.blobs = options.blobs;
+    this.bucket = options.bucket;
+    this.spec = options.spec;
+  }
+
+  /** The row's partition path, or why it has none (a dead letter). */
+  private partitionOf(row: SinkRow): { path: string } | { problem: string } {
+    const { partitionBy } = this.spec;
+    if (partitionBy === undefined) return { path: '' };
+    let path: unknown;
+    try {
+      path = partitionBy(row.value);
+    } catch (error) {
+      return { problem: `partitionBy threw: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    const problem = partitionPathProblem(path);
+    return problem === undefined ? { path: path as string } : { problem };
+  }
+
+  rowProblem(row: SinkRow): string | undefined {
+    const partition = this.partitionOf(row);
+    return 'problem' in partition ? partition.problem : undefined;
+  }
+
+  async write(request: SinkWrite): Promise<{ written: number; skipped: number }> {
+    const { jobId, batchId, generation, partition: scope } = request;
+    const { prefix, format } = this.spec;
+    // The last row of a key wins, as in the upsert sinks.
+    const byKey = new Map<string, { row: SinkRow; path: string }>();
+    for (const row of request.rows) {
+      const reserved = reservedFieldOf(row);
+      const partition = this.partitionOf(row);
+      if (reserved !== undefined || 'problem' in partition) {
+        const reason = reserved !== undefined ? `uses the reserved field name ${reserved}` : (partition as { problem: string }).problem;
+        throw new InvalidArgumentError(`sink row ${JSON.stringify(row.key)} ${reason}`, {
+          context: { jobId, batchId, partition: scope, key: row.key },
+        });
+      }
+      byKey.delete(row.key);
+      byKey.set(row.key, { row, path: partition.path });
+    }
+    const byPath = new Map<string, SinkRow[]>();
+    for (const { row, path } of byKey.values()) byPath.set(path, [...(byPath.get(path) ?? []), row]);
+    const files: LogFile[] = [];
+    const puts: Promise<void>[] = [];
+    for (const path of [...byPath.keys()].sort()) {
+      const rows = byPath.get(path)!.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      this.partsOf(rows, batchId, generation).forEach((part, n) => {
+        const key = partFileKey({ prefix, partition: path, jobId, generation, batchId, scope, n, extension: extensionOf(format) });
+        const body = encodeRows(format, { rows: part, batchId, generation });
+        files.push({ path: key, partition: path, rows: part.length, bytes: body.byteLength });
+        puts.push(this.blobs.put(key, body));
+      });
+    }
+    await Promise.all(puts);
+    if (files.length > 0) {
+      await this.blobs.put(stagedKey(prefix, generation, batchId, scope), new TextEncoder().encode(`${JSON.stringify({ files })}\n`));
+    }
+    return { written: request.rows.length, skipped: 0 };
+  }
+
+  /** Rows cut into parts whose JSON lines stay within maxFileBytes (a part holds one row at least). */
+  private partsOf(rows: readonly SinkRow[], batchId: number, generation: number): SinkRow[][] {
+    const parts: SinkRow[][] = [];
+    let current: SinkRow[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      const size = Buffer.byteLength(jsonLineOf(row, batchId, generation));
+      if (current.length > 0 && bytes + size > this.spec.maxFileBytes) {
+        parts.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(row);
+      bytes += size;
+    }
+    if (current.length > 0) parts.push(current);
+    return parts;
+  }
+
+  async commitBatch({ jobId, batchId, generation }: SinkCommit): Promise<void> {
+    const { prefix } = this.spec;
+    const entryKey = logEntryKey(prefix, batchId, generation);
+    if ((await this.blobs.get(entryKey)) !== null) return;
+    const staged = await this.blobs.list(stagedDir(prefix, generation, batchId));
+    const files: LogFile[] = [];
+    for (const key of staged) {
+      const body = await this.blobs.get(key);
+      if (body !== null) files.push(...(JSON.parse(new TextDecoder().decode(body)) as { files: LogFile[] }).files);
+    }
+    const entry: LogEntry = { version: 1, jobId, batchId, generation, files };
+    if (generation > 0 && (await this.blobs.get(logEntryKey(prefix, batchId - 1, generation))) === null) {
+      await this.deleteSupersededManifests(entry);
+    }
+    const byPartition = new Map<string, string[]>();
+    for (const f of entry.files) byPartition.set(f.partition, [...(byPartition.get(f.partition) ?? []), this.uriOf(f.path)]);
+    await Promise.all(
+      [...byPartition].map(([partition, paths]) =>
+        this.blobs.put(manifestKey(prefix, partition, batchId), new TextEncoder().encode(`${paths.sort().join('\n')}\n`)),
+      ),
+    );
+    await this.blobs.put(entryKey, encodeLogEntry(entry));
+  }
+
+  /** The first batch of a new generation: the manifests of the older generations' batches from it on go (not their files). */
+  private async deleteSupersededManifests(entry: LogEntry): Promise<void> {
+    const entries = await this.readLog();
+    const superseded = entries.filter((e) => e.generation < entry.generation && e.batchId >= entry.batchId);
+    const keys = new Set(superseded.flatMap((e) => e.files.map((f) => manifestKey(this.spec.prefix, f.partition, e.batchId))));
+    if (keys.size > 0) await this.blobs.delete([...keys].sort());
+  }
+
+  /** Every entry of the log, in (batch, generation) order. */
+  async readLog(): Promise<LogEntry[]> {
+    const { prefix } = this.spec;
+    const keys = (await this.blobs.list(logDir(prefix))).filter((key) => parseLogEntryKey(prefix, key) !== null);
+    const entries = await Promise.all(
+      keys.map(async (key) => {
+        const body = await this.blobs.get(key);
+        return body === null ? null : decodeLogEntry(body, key);
+      }),
+    );
+    return entries.filter((e): e is LogEntry => e !== null).sort((a, b) => a.batchId - b.batchId || a.generation - b.generation);
+  }
+
+  /** An object key of this sink as the s3:// path readers (and Athena's manifests) use. */
+  uriOf(path: string): string {
+    return `s3://${this.bucket}/${path}`;
+  }
+
+  /** The committed files readers see: the files of the live log entries, in batch order. */
+  async committedFiles(): Promise<LogFile[]> {
+    return liveEntries(await this.readLog()).flatMap((e) => e.files);
+  }
+
+  /** Every committed row (a key appears once per batch that wrote it), in batch order, then by file and key. */
+  async scan(): Promise<StoredRow[]> {
+    const rows: StoredRow[] = [];
+    for (const file of await this.committedFiles()) {
+      const body = await this.blobs.get(file.path);
+      if (body === null) throw new InvalidArgumentError(`the committed file ${file.path} is missing (a lifecycle rule removed it?)`);
+      rows.push(...(await decodeRows(this.spec.format, body, file.path)));
+    }
+    return rows;
+  }
+
+  /** The newest committed row of a key ((generation, batch) order, as the upsert sinks keep it). */
+  async get(key: string): Promise<StoredRow | null> {
+    let newest: StoredRow | null = null;
+    for (const row of await this.scan()) {
+      if (row.key !== key) continue;
+      if (newest === null || row.generation > newest.generation || (row.generation === newest.generation && row.batchId >= newest.batchId))
+        newest = row;
+    }
+    return newest;
+  }
+}
