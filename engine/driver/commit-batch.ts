@@ -30,6 +30,7 @@
  * The generation comes from the WAL's record of N, never from an executor, so an older
  * generation's zombie executor only ever leaves unlisted files.
  */
+import { allSinksOf } from '../job/outputs.js';
 import { NotFoundError } from '../errors.js';
 import { generationOf, type BatchMetrics, type BatchRecord, type GroupResult, type PartitionResult } from '../protocol/batch-records.js';
 import { buildCommit, isCaughtUp } from '../protocol/commit.js';
@@ -116,7 +117,7 @@ export async function commitBatch(input: CommitBatchInput, ctx: DriverContext): 
 export async function commitSinks(record: BatchRecord, ctx: DriverContext): Promise<void> {
   const { ports, job } = ctx;
   const batch = { jobId: record.plan.jobId, batchId: record.plan.batchId, generation: generationOf(record.plan) };
-  for (const spec of [job.sink, ...(job.lateRecords === undefined ? [] : [job.lateRecords.sink])]) {
+  for (const spec of allSinksOf(job)) {
     await ports.sinks(spec).commitBatch?.(batch);
   }
 }

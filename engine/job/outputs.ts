@@ -93,3 +93,13 @@ function onlySink(value: unknown, field: string): unknown {
   }
   return fields.sink;
 }
+
+/** Every sink a job writes: its sinks, its outputs', its late records' and its dead letters'. */
+export function allSinksOf(job: Pick<JobOutputs, 'sinks' | 'outputs' | 'lateRecords' | 'deadLetters'>): SinkSpec[] {
+  return [
+    ...job.sinks,
+    ...Object.values(job.outputs).flat(),
+    ...(job.lateRecords === undefined ? [] : [job.lateRecords.sink]),
+    ...(job.deadLetters === undefined ? [] : [job.deadLetters.sink]),
+  ];
+}

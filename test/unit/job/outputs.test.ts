@@ -3,7 +3,7 @@
  * sinks, named side outputs a process function emits to, and dead letters copied to a sink.
  */
 import { describe, expect, it } from 'vitest';
-import { count, defineJob, memorySink, memorySource, type JobSpec } from '../../../engine/job/index.js';
+import { count, defineJob, memorySink, memorySource, s3FileSink, type JobSpec } from '../../../engine/job/index.js';
 import { createTestHarness } from '../../../engine/testing/harness.js';
 
 interface Reading {
@@ -80,6 +80,18 @@ describe('several sinks and a dead-letters sink', () => {
       ['d2', { key: 'd2', value: 1 }],
     ]);
     expect(await t.ports.sink(COPY).scan()).toEqual(main);
+  });
+
+  it('commits the log of every file sink a job writes: its sinks and its outputs', async () => {
+    const lake = s3FileSink({ prefix: 'lake/readings', format: 'jsonl' });
+    const alertFiles = s3FileSink({ prefix: 'lake/alerts', format: 'jsonl' });
+    const t = createTestHarness(job({ sink: [MAIN, lake], outputs: { alerts: { sink: [ALERTS, alertFiles] } } }));
+    t.addRecords([{ device: 'd1', celsius: 20 }], { key: 'd1' });
+    t.addRecords([{ device: 'd2', celsius: 95 }], { key: 'd2' });
+    await t.runBatch();
+    // A file sink's scan reads its committed files through its log: rows show only once the driver committed it.
+    expect((await t.ports.sink(lake).scan()).map((r) => r.value)).toEqual([{ device: 'd1', celsius: 20 }]);
+    expect((await t.ports.sink(alertFiles).scan()).map((r) => r.value)).toEqual([{ device: 'd2', celsius: 95 }]);
   });
 
   it('copies every dead letter to the dead-letters sink, keyed by its id, without the time it was recorded (a re-run writes the same row)', async () => {
