@@ -20,6 +20,8 @@ const PageViewsParameters = z.strictObject({
   /** Read this Kafka topic instead of the Kinesis stream (the ports need a Kafka connection). */
   topic: name().optional(),
   sinkTable: name().optional(),
+  /** Write Parquet files under this prefix of the checkpoint bucket instead of the sink table. */
+  sinkFiles: name().optional(),
 });
 
 export const catalog: JobCatalog = {
@@ -32,6 +34,7 @@ export const catalog: JobCatalog = {
         ...(p.streamName === undefined ? {} : { streamName: p.streamName }),
         ...(p.topic === undefined ? {} : { source: kafkaSource({ topic: p.topic, startingPosition: 'EARLIEST' }) }),
         ...(p.sinkTable === undefined ? {} : { sinkTable: p.sinkTable }),
+        ...(p.sinkFiles === undefined ? {} : { sinkFiles: p.sinkFiles }),
       }),
   }),
 };

@@ -14,6 +14,7 @@ interface DemoOptions {
   readonly events: number;
   readonly maxRecords: number;
   readonly source: 'kinesis' | 'kafka';
+  readonly sink: 'dynamodb' | 's3';
   readonly reset?: boolean;
   /** false with --no-check. */
   readonly check: boolean;
@@ -45,6 +46,14 @@ export function demoCommand(name = 'demo'): Command {
         .choices(['kinesis', 'kafka'])
         .default('kinesis'),
     )
+    .addOption(
+      new Option(
+        '--sink <s>',
+        'dynamodb (a table on DynamoDB Local, the default) or s3 (Parquet files with a commit log on s3rver, read back with an independent Parquet reader)',
+      )
+        .choices(['dynamodb', 's3'])
+        .default('dynamodb'),
+    )
     .option('--reset', 'delete the data directory first')
     .option('--no-check', 'skip the final check')
     .addHelpText('after', '\nexit codes: 0 the sink is exact, 1 the check found differences, 2 bad arguments, 3 failure')
@@ -54,6 +63,7 @@ export function demoCommand(name = 'demo'): Command {
         const { runDemo } = await import('../../local/demo/run-demo.js');
         const outcome = await runDemo({
           source: options.source,
+          sink: options.sink,
           dataDir: options.dataDir,
           events: options.events,
           maxRecordsPerPartition: options.maxRecords,

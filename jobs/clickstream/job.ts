@@ -1,5 +1,5 @@
 import { CLICKSTREAM_JOB } from './settings.js';
-import { count, defineJob, dynamoDbSink, kinesisSource, tumbling, type JobSource } from '../../engine/job/index.js';
+import { count, defineJob, dynamoDbSink, kinesisSource, s3FileSink, tumbling, type JobSource } from '../../engine/job/index.js';
 
 export { CLICKSTREAM_JOB };
 
@@ -17,6 +17,8 @@ export interface ClickstreamJobOverrides {
   /** Read another source instead of the Kinesis stream (e.g. kafkaSource({ topic: 'clickstream' })); streamName is then unused. */
   readonly source?: JobSource;
   readonly sinkTable?: string;
+  /** Write Parquet files under this prefix of the checkpoint bucket (s3FileSink) instead of the DynamoDB table. */
+  readonly sinkFiles?: string;
   readonly checkpoint?: { snapshotEvery: number; retainBatches: number };
   /**
    * Count per page (the default: every page's views come on every partition, so they meet
@@ -44,7 +46,10 @@ export function clickstreamJob(overrides: ClickstreamJobOverrides = {}) {
         .keyBy((e) => (overrides.groupBy === 'user' ? e.user! : e.page))
         .window(tumbling({ sizeMs: CLICKSTREAM_JOB.windowMs }))
         .aggregate(count()),
-    sink: dynamoDbSink({ tableName: overrides.sinkTable ?? CLICKSTREAM_JOB.sinkTable }),
+    sink:
+      overrides.sinkFiles === undefined
+        ? dynamoDbSink({ tableName: overrides.sinkTable ?? CLICKSTREAM_JOB.sinkTable })
+        : s3FileSink({ prefix: overrides.sinkFiles, format: 'parquet' }),
     outputMode: 'update',
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: overrides.maxRecordsPerPartition ?? CLICKSTREAM_JOB.maxRecordsPerPartition,

@@ -21,6 +21,7 @@ import {
 } from '../../jobs/clickstream/generate.js';
 import { CLICKSTREAM_JOB, clickstreamJob } from '../../jobs/clickstream/job.js';
 import { assertDemoSource, writeKafkaInput } from './kafka-input.js';
+import { readCommittedParquet } from './parquet-check.js';
 
 export interface DemoOptions {
   readonly dataDir: string;
@@ -29,6 +30,11 @@ export interface DemoOptions {
   readonly maxRecordsPerPartition?: number;
   /** Read the clickstream from Kinesis (kinesalite, the default) or Kafka (librdkafka's mock cluster through kcat). */
   readonly source?: 'kinesis' | 'kafka';
+  /**
+   * Write the counts to the DynamoDB table (the default) or, with 's3', as Parquet files
+   * under FILES_PREFIX in the local checkpoint bucket (s3rver), as job page-views-files.
+   */
+  readonly sink?: 'dynamodb' | 's3';
   /** Delete the data directory first. */
   readonly reset: boolean;
   /** Skip the final check (the kill -9 test checks on its own). */
@@ -44,6 +50,9 @@ export interface DemoOutcome {
 }
 
 const INPUT_MARKER = 'clickstream-input.json';
+
+/** Where `--sink s3` writes its Parquet files, in the local checkpoint bucket. */
+export const FILES_PREFIX = 'demo/page-views';
 
 /**
  * The demo: a 4-shard Kinesis stream on the local runtime, a deterministic clickstream
@@ -73,7 +82,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     else await ensureInput(runtime, settings, out);
     await createSinkTable(runtime.ports.clients.dynamodb, CLICKSTREAM_JOB.sinkTable);
 
-    const job = clickstreamJob({ maxRecordsPerPartition });
+    const files = options.sink === 's3';
+    const job = clickstreamJob({ maxRecordsPerPartition, ...(files ? { name: 'page-views-files', sinkFiles: FILES_PREFIX } : {}) });
     out(`running job ${job.name} through the driver state machine: ${job.pipeline.description}`);
     out(`  up to ${job.maxRecordsPerPartition} records per shard per batch, trigger: available now`);
     const started = Date.now();
@@ -99,8 +109,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     try {
       const run = await driver.run({
         jobId: job.name,
-        jobName: job.name,
-        parameters: { maxRecordsPerPartition, ...(kafka ? { topic: CLICKSTREAM_JOB.topic } : {}) },
+        jobName: 'page-views',
+        parameters: {
+          maxRecordsPerPartition,
+          ...(kafka ? { topic: CLICKSTREAM_JOB.topic } : {}),
+          ...(files ? { sinkFiles: FILES_PREFIX } : {}),
+        },
       });
       out(`  driver execution ${run.executionName}${run.resumed ? ' (resuming the job from its write-ahead log)' : ''}`);
       ended = await driver.waitForJob(job.name, 30 * 60_000);
@@ -119,9 +133,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     if (!options.check) return { ok: true, batches, records, elapsedMs };
 
     const expected = expectedCounts(events, CLICKSTREAM_JOB.windowMs);
-    const rows = await runtime.ports.sinks(job.sink).scan();
+    // The files are read back by an independent Parquet reader through the commit log (parquet-check.ts).
+    const parquet = files ? await readCommittedParquet(runtime.ports.clients.s3, LOCAL_RESOURCES.bucket, FILES_PREFIX) : null;
+    const rows =
+      parquet === null
+        ? (await runtime.ports.sinks(job.sink).scan()).map((r) => [r.key, r.value.value] as const)
+        : [...parquet.rows].map(([key, row]) => [key, Number(row.value)] as const);
     const letters = await runtime.ports.deadLetters.list(job.name);
-    const problems = compare(expected.counts, new Map(rows.map((r) => [r.key, r.value.value])));
+    const problems = compare(expected.counts, new Map(rows));
     if (letters.length !== expected.deadLetters) {
       problems.push(`dead letters: expected ${expected.deadLetters}, found ${letters.length}`);
     }
@@ -130,7 +149,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     out(`counted:      ${expected.counted.toLocaleString('en-US')} (on time or within the allowed lateness)`);
     out(`dropped late: ${expected.tooLate.toLocaleString('en-US')} (behind the watermark)`);
     out(`dead letters: ${letters.length.toLocaleString('en-US')} (malformed or without a page)`);
-    out(`sink:         ${rows.length.toLocaleString('en-US')} (page, window) rows in table ${CLICKSTREAM_JOB.sinkTable}`);
+    out(
+      parquet === null
+        ? `sink:         ${rows.length.toLocaleString('en-US')} (page, window) rows in table ${CLICKSTREAM_JOB.sinkTable}`
+        : `sink:         ${rows.length.toLocaleString('en-US')} (page, window) rows in ${parquet.files} Parquet files of ` +
+            `${parquet.entries} committed batches under s3://${LOCAL_RESOURCES.bucket}/${FILES_PREFIX}/ (read back with hyparquet)`,
+    );
     if (problems.length === 0) {
       out(`check:        every row equals the count computed independently from the input: exactly once`);
     } else {
