@@ -1,5 +1,5 @@
 import type { EnginePorts, Logger } from '../../ports/index.js';
-import type { KinesisSinkSpec, Sink, SinkSpec, UserSinkSpec } from '../../ports/sink.js';
+import type { KafkaSinkSpec, KinesisSinkSpec, Sink, SinkSpec, UserSinkSpec } from '../../ports/sink.js';
 import type { SourceSpec } from '../../ports/source-reader.js';
 import { BlobStateStore } from '../../state/blob-state-store.js';
 import { BlobExchangeStore } from '../../state/exchange-store.js';
@@ -8,6 +8,7 @@ import { ManualClock } from './manual-clock.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
 import { MemoryDeadLetterQueue } from './memory-dead-letter-queue.js';
 import { MemoryLookupTables } from './memory-lookup-tables.js';
+import { MemoryKafkaSink } from './memory-kafka-sink.js';
 import { MemoryKinesisSink } from './memory-kinesis-sink.js';
 import { MemorySink } from './memory-sink.js';
 import { MemorySource } from './memory-source.js';
@@ -15,7 +16,7 @@ import { MemoryUserSink } from './memory-user-sink.js';
 import { MemoryWriteAheadLog } from './memory-write-ahead-log.js';
 
 export { ManualClock, MemoryBlobStore, MemoryDeadLetterQueue, MemoryLookupTables, MemorySink, MemorySource, MemoryWriteAheadLog };
-export { MemoryKinesisSink, MemoryUserSink };
+export { MemoryKafkaSink, MemoryKinesisSink, MemoryUserSink };
 
 export interface MemoryPorts extends EnginePorts {
   readonly wal: MemoryWriteAheadLog;
@@ -32,11 +33,13 @@ export interface MemoryPorts extends EnginePorts {
    * The sink of a spec, created on first use (memory and dynamodb specs alike, keyed by
    * name). A kinesis spec gets the Kinesis sink's memory twin (every put recorded,
    * duplicates included), by stream name; a user spec the user sink around its function,
-   * recording every call, by sink name.
+   * recording every call, by sink name. A kafka spec gets the Kafka sink's memory twin
+   * (every message sent recorded, duplicates included), by topic.
    */
   sink(spec: KinesisSinkSpec): MemoryKinesisSink;
+  sink(spec: KafkaSinkSpec): MemoryKafkaSink;
   sink(spec: UserSinkSpec): MemoryUserSink;
-  sink(spec: Exclude<SinkSpec, KinesisSinkSpec | UserSinkSpec>): MemorySink;
+  sink(spec: Exclude<SinkSpec, KinesisSinkSpec | KafkaSinkSpec | UserSinkSpec>): MemorySink;
   sink(spec: SinkSpec): Sink;
   /** The lookup tables, by table name: a test puts and changes their items (`lookups.put('customers', [...])`). */
   readonly lookups: MemoryLookupTables;
@@ -55,7 +58,19 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
   const sinks = new Map<string, MemorySink>();
   const streamSinks = new Map<string, MemoryKinesisSink>();
   const userSinks = new Map<string, MemoryUserSink>();
+  const topicSinks = new Map<string, MemoryKafkaSink>();
   const sink = ((spec: SinkSpec): Sink => {
+    if (spec.type === 'kafka') {
+      let s = topicSinks.get(spec.topic);
+      if (s === undefined) {
+        s = new MemoryKafkaSink({
+          ...(spec.key === undefined ? {} : { key: spec.key }),
+          ...(spec.maxMessageBytes === undefined ? {} : { maxMessageBytes: spec.maxMessageBytes }),
+        });
+        topicSinks.set(spec.topic, s);
+      }
+      return s;
+    }
     if (spec.type === 'kinesis') {
       let s = streamSinks.get(spec.streamName);
       if (s === undefined) {
