@@ -14,6 +14,7 @@
  *   sluice:lateRecordTables        existing tables for the jobs' late records (JobSpec.lateRecords), comma-separated
  *   sluice:createLateRecordTables  late-records tables to create, comma-separated
  *   sluice:sinkStreams             existing Kinesis streams the jobs write (kinesisSink): names or ARNs, comma-separated
+ *   sluice:sinkTopics              Kafka topics the jobs write (kafkaSink), on the sluice:kafka cluster, comma-separated
  *   sluice:lookupTables            existing DynamoDB tables the jobs' lookup stages read, comma-separated
  *   sluice:kafka                   JSON: { bootstrapServers, auth?: "iam"|"none"|{ type: "scram-sha-512",
  *                                  secretArn, encryptionKeyArn }, tls?, clusterArn?, topics?,
@@ -43,6 +44,7 @@ export const CONTEXT = {
   lateRecordTables: 'sluice:lateRecordTables',
   createLateRecordTables: 'sluice:createLateRecordTables',
   sinkStreams: 'sluice:sinkStreams',
+  sinkTopics: 'sluice:sinkTopics',
   lookupTables: 'sluice:lookupTables',
   kafka: 'sluice:kafka',
   alarmTopicArn: 'sluice:alarmTopicArn',
@@ -94,6 +96,7 @@ const ContextSettings = z
     [CONTEXT.lateRecordTables]: list,
     [CONTEXT.createLateRecordTables]: list,
     [CONTEXT.sinkStreams]: list,
+    [CONTEXT.sinkTopics]: list,
     [CONTEXT.lookupTables]: list,
     [CONTEXT.alarmTopicArn]: text,
     [CONTEXT.batchDurationAlarmSeconds]: positive,
@@ -183,12 +186,14 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
   const lateRecordTables = c[CONTEXT.lateRecordTables];
   const createLateRecordTables = c[CONTEXT.createLateRecordTables];
   const sinkStreams = c[CONTEXT.sinkStreams];
+  const sinkTopics = c[CONTEXT.sinkTopics];
   const sinks = {
     ...(tables ? { tables } : {}),
     ...(createTables ? { createTables } : {}),
     ...(lateRecordTables ? { lateRecordTables } : {}),
     ...(createLateRecordTables ? { createLateRecordTables } : {}),
     ...(sinkStreams ? { streams: sinkStreams } : {}),
+    ...(sinkTopics ? { topics: sinkTopics } : {}),
   };
   const lookupTables = c[CONTEXT.lookupTables];
   const topicArn = c[CONTEXT.alarmTopicArn];
