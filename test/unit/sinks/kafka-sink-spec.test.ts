@@ -1,10 +1,14 @@
-/** kafkaSink(): what defineJob accepts, and the clear JobSpecError for what it does not (engine/job/connectors.ts checkSink). */
+/**
+ * kafkaSink(): what defineJob accepts, and the clear JobSpecError for what it does not
+ * (engine/job/connectors.ts checkSink); the deployed ports' wiring; the user's test harness.
+ */
 import { describe, expect, it } from 'vitest';
 import { createAwsPorts } from '../../../engine/adapters/deployed-ports.js';
 import { ManualClock, silentLogger } from '../../../engine/adapters/memory/index.js';
 import { ConfigurationError, JobSpecError } from '../../../engine/errors.js';
 import { checkSink } from '../../../engine/job/connectors.js';
-import { kafkaSink } from '../../../engine/job/index.js';
+import { count, defineJob, kafkaSink, memorySource } from '../../../engine/job/index.js';
+import { createTestHarness } from '../../../engine/testing/harness.js';
 import { KafkaSink } from '../../../engine/adapters/kafka/kafka-sink.js';
 
 describe('kafkaSink()', () => {
@@ -47,5 +51,27 @@ describe('kafkaSink()', () => {
     expect(() => createAwsPorts(base).sinks(spec)).toThrow(/no Kafka connection/);
     const ports = createAwsPorts({ ...base, kafka: { brokers: ['127.0.0.1:9092'] } });
     expect(ports.sinks(spec)).toBeInstanceOf(KafkaSink);
+  });
+});
+
+describe('the test harness with a Kafka sink', () => {
+  it('shows what each batch sent to the topic, as a consumer deduping by sluice-id sees it', async () => {
+    const t = createTestHarness(
+      defineJob({
+        name: 'views',
+        version: 1,
+        source: memorySource({ streamName: 'clicks' }),
+        pipeline: (events) => events.keyBy((e) => e.page).aggregate(count()),
+        sink: kafkaSink({ topic: 'views-out' }),
+      }),
+    );
+    t.addRecords([{ page: '/a' }, { page: '/a' }, { page: '/b' }]);
+    expect((await t.runBatch()).emitted.map((r) => [r.key, r.value.value])).toEqual([
+      ['/a', 2],
+      ['/b', 1],
+    ]);
+    t.addRecords([{ page: '/a' }]);
+    expect((await t.runBatch()).emitted.map((r) => [r.key, r.value.value])).toEqual([['/a', 3]]);
+    expect(await t.sinkValues()).toEqual({ '/a': { key: '/a', value: 3 }, '/b': { key: '/b', value: 1 } });
   });
 });
