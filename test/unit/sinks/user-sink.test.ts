@@ -155,7 +155,7 @@ describe('userSink() and kinesisSink() at defineJob', () => {
     expect(() => kinesisSink({ streamName: 'out', partitionKey: (async () => 'k') as never })).toThrow(/async functions are not supported/);
   });
 
-  it('names the four sink types when the type is unknown', () => {
-    expect(() => job({ type: 's3', bucket: 'b' })).toThrow(/must be 'dynamodb', 'memory', 'kinesis' or 'user'/);
+  it('names the five sink types when the type is unknown', () => {
+    expect(() => job({ type: 's3', bucket: 'b' })).toThrow(/must be 'dynamodb', 'memory', 'kinesis', 'kafka' or 'user'/);
   });
 });
