@@ -74,7 +74,8 @@ export interface SluiceDriverProps {
   readonly lookupTables?: readonly dynamodb.ITable[];
   /**
    * The Kafka cluster the jobs read (SluiceSources): the plan and execute functions run in
-   * its VPC, with its connection in their environment and the kafka-cluster grants.
+   * its VPC, with its connection in their environment and the kafka-cluster grants; with
+   * `sinkTopics`, the execute-groups function too (it writes them).
    * @default - no Kafka
    */
   readonly kafka?: SluiceKafkaAccess | null;
