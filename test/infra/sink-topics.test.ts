@@ -5,7 +5,9 @@
  * nothing else; no other function gets write access; with SCRAM they read the secret.
  */
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { addSluiceStacks } from '../../infra/sluice-app.js';
 import { SluiceStack } from '../../infra/stacks/sluice-stack.js';
 import { allowed, logicalId, testApp, type Json } from './support.js';
 
@@ -86,5 +88,15 @@ describe('sink topics (kafkaSink)', () => {
     expect(() => stackWith({ 'sluice:kafka': JSON.stringify(KAFKA), 'sluice:sinkTopics': 'bad name' })).toThrow(
       /a Kafka topic name is 1 to 249/,
     );
+  });
+
+  it('reports nothing unacknowledged in cdk-nag with sink topics (stage 2 in the VPC)', () => {
+    const app = testApp({ 'sluice:kafka': JSON.stringify(KAFKA), 'sluice:sinkTopics': 'page-counts' });
+    addSluiceStacks(app);
+    app.synth();
+    const findings = new AwsSolutionsChecks()
+      .validateScope(app)
+      .violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings).toEqual([]);
   });
 });
