@@ -16,6 +16,7 @@
  *   sluice:sinkStreams             existing Kinesis streams the jobs write (kinesisSink): names or ARNs, comma-separated
  *   sluice:sinkFiles               the jobs' file sinks (s3FileSink): prefixes in the checkpoint bucket or
  *                                  s3://bucket/prefix, comma-separated
+ *   sluice:sinkTopics              Kafka topics the jobs write (kafkaSink), on the sluice:kafka cluster, comma-separated
  *   sluice:lookupTables            existing DynamoDB tables the jobs' lookup stages read, comma-separated
  *   sluice:kafka                   JSON: { bootstrapServers, auth?: "iam"|"none"|{ type: "scram-sha-512",
  *                                  secretArn, encryptionKeyArn }, tls?, clusterArn?, topics?,
@@ -45,6 +46,7 @@ export const CONTEXT = {
   lateRecordTables: 'sluice:lateRecordTables',
   createLateRecordTables: 'sluice:createLateRecordTables',
   sinkStreams: 'sluice:sinkStreams',
+  sinkTopics: 'sluice:sinkTopics',
   lookupTables: 'sluice:lookupTables',
   sinkFiles: 'sluice:sinkFiles',
   kafka: 'sluice:kafka',
@@ -97,6 +99,7 @@ const ContextSettings = z
     [CONTEXT.lateRecordTables]: list,
     [CONTEXT.createLateRecordTables]: list,
     [CONTEXT.sinkStreams]: list,
+    [CONTEXT.sinkTopics]: list,
     [CONTEXT.lookupTables]: list,
     [CONTEXT.sinkFiles]: list,
     [CONTEXT.alarmTopicArn]: text,
@@ -188,6 +191,7 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
   const createLateRecordTables = c[CONTEXT.createLateRecordTables];
   const sinkStreams = c[CONTEXT.sinkStreams];
   const files = c[CONTEXT.sinkFiles];
+  const sinkTopics = c[CONTEXT.sinkTopics];
   const sinks = {
     ...(tables ? { tables } : {}),
     ...(createTables ? { createTables } : {}),
@@ -195,6 +199,7 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
     ...(createLateRecordTables ? { createLateRecordTables } : {}),
     ...(sinkStreams ? { streams: sinkStreams } : {}),
     ...(files ? { files } : {}),
+    ...(sinkTopics ? { topics: sinkTopics } : {}),
   };
   const lookupTables = c[CONTEXT.lookupTables];
   const topicArn = c[CONTEXT.alarmTopicArn];

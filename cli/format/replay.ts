@@ -11,6 +11,7 @@ const n = (value: number): string => value.toLocaleString('en-US');
 export function describeSink(spec: SinkSpec): string {
   if (spec.type === 'kinesis')
     return `Kinesis stream ${spec.streamName} (at-least-once: records of the replayed batches are appended again)`;
+  if (spec.type === 'kafka') return `Kafka topic ${spec.topic} (at-least-once: messages of the replayed batches are sent again)`;
   if (spec.type === 'user') return `user sink ${spec.name} (called again for every replayed batch)`;
   if (spec.type === 's3files') return `${spec.format} files under s3://${spec.bucket ?? '<checkpoint bucket>'}/${spec.prefix}/`;
   return spec.type === 'dynamodb' ? `DynamoDB table ${spec.tableName}` : `memory sink ${spec.name}`;

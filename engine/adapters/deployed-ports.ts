@@ -24,6 +24,7 @@ import { KinesisSourceReader } from './aws/kinesis-source-reader.js';
 import { S3BlobStore } from './aws/s3-blob-store.js';
 import { s3FileSinkOf } from './aws/s3-file-sinks.js';
 import { KafkaClients } from './kafka/kafka-clients.js';
+import { KafkaSink } from './kafka/kafka-sink.js';
 import type { KafkaConnection } from './kafka/kafka-config.js';
 
 export interface AwsPortsConfig extends AwsConfig {
@@ -84,10 +85,25 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
           ...(spec.partitionKey === undefined ? {} : { partitionKey: spec.partitionKey }),
         });
       }
+      if (spec.type === 'kafka') {
+        if (kafka === null) {
+          throw new ConfigurationError(
+            `the job writes Kafka topic ${spec.topic}, but these ports have no Kafka connection: ` +
+              `give createAwsPorts kafka: { brokers, auth, tls } (a Lambda reads it from SLUICE_KAFKA_BROKERS and friends)`,
+          );
+        }
+        // The connection's one producer, shared by every write: a warm Lambda keeps its broker connections.
+        return new KafkaSink({
+          producer: () => kafka.producer(),
+          topic: spec.topic,
+          ...(spec.key === undefined ? {} : { key: spec.key }),
+          ...(spec.maxMessageBytes === undefined ? {} : { maxMessageBytes: spec.maxMessageBytes }),
+        });
+      }
       if (spec.type === 'user') return new UserSink(spec);
       if (spec.type === 's3files') return s3FileSinkOf(clients.s3, spec, config.bucket);
       if (spec.type !== 'dynamodb') {
-        throw new ConfigurationError(`the AWS build writes DynamoDB, Kinesis and user sinks, not ${spec.type} (${spec.name})`);
+        throw new ConfigurationError(`the AWS build writes DynamoDB, Kinesis, Kafka and user sinks, not ${spec.type} (${spec.name})`);
       }
       return new DynamoDbSink({ client: clients.dynamodb, tableName: spec.tableName });
     },

@@ -142,6 +142,44 @@ export function kinesisSink(options: KinesisSinkOptions): SinkSpec {
   return checkSink({ type: 'kinesis', streamName, ...(partitionKey === undefined ? {} : { partitionKey }) }, 'kinesisSink()');
 }
 
+export interface KafkaSinkOptions {
+  /** The topic, on the deployment's Kafka connection (the one Kafka sources read: SLUICE_KAFKA_BROKERS and friends). */
+  readonly topic: string;
+  /**
+   * The message key of a row (default: the row key), so that every version of a row goes
+   * to one partition, in order, and a compacted topic keeps its latest. Synchronous; a row
+   * it throws for, or returns no string for, becomes a dead letter.
+   */
+  readonly key?: (row: SinkRow) => string;
+  /**
+   * The largest message the sink sends, in bytes (key, value and headers): a larger row
+   * becomes a dead letter. Default 1 MiB (1,048,576), a broker's default message.max.bytes;
+   * raise it only with the topic's max.message.bytes.
+   */
+  readonly maxMessageBytes?: number;
+}
+
+/**
+ * A Kafka topic (Amazon MSK): each row is a message, at-least-once (acks=all). A retried
+ * batch, a zombie executor or a replay sends messages again; every message carries a
+ * deterministic id (header sluice-id, and in the value) and its (generation, batchId), so
+ * a consumer dedupes by id and keeps, per row key, the highest (generation, batchId); or
+ * reads a compacted topic keyed by row key (engine/sinks/kafka-records.ts; docs/sinks/kafka.md).
+ */
+export function kafkaSink(options: KafkaSinkOptions): SinkSpec {
+  requireObject('kafkaSink()', options);
+  const { topic, key, maxMessageBytes } = options;
+  return checkSink(
+    {
+      type: 'kafka',
+      topic,
+      ...(key === undefined ? {} : { key }),
+      ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }),
+    },
+    'kafkaSink()',
+  );
+}
+
 export interface UserSinkOptions {
   /** The sink's name: in errors, dead letters and metrics. */
   readonly name: string;
@@ -256,6 +294,25 @@ export function checkSink(sink: unknown, field: string): SinkSpec {
     }
     return Object.freeze({ type: 'kinesis', streamName, ...(partitionKey === undefined ? {} : { partitionKey }) } as SinkSpec);
   }
+  if (s.type === 'kafka') {
+    const { topic, key, maxMessageBytes } = s;
+    if (typeof topic !== 'string' || !KAFKA_TOPIC.test(topic)) {
+      throw specError(`${field}.topic`, `must be a Kafka topic name (1-249 of a-z A-Z 0-9 . _ -, not '.' or '..'), got ${show(topic)}`);
+    }
+    if (key !== undefined) {
+      if (typeof key !== 'function') throw specError(`${field}.key`, `must be a function from a row to its message key, got ${show(key)}`);
+      if (isAsyncFunction(key)) throw specError(`${field}.key`, asyncFunctionProblem());
+    }
+    if (maxMessageBytes !== undefined && !(Number.isSafeInteger(maxMessageBytes) && (maxMessageBytes as number) >= 1024)) {
+      throw specError(`${field}.maxMessageBytes`, `must be an integer of at least 1024 bytes, got ${show(maxMessageBytes)}`);
+    }
+    return Object.freeze({
+      type: 'kafka',
+      topic,
+      ...(key === undefined ? {} : { key }),
+      ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }),
+    } as SinkSpec);
+  }
   if (s.type === 'user') {
     const { name, write } = s;
     if (typeof name !== 'string' || name === '') {
@@ -266,5 +323,5 @@ export function checkSink(sink: unknown, field: string): SinkSpec {
     return Object.freeze({ type: 'user', name, write } as SinkSpec);
   }
   if (s.type === 's3files') return checkFileSink(s, field);
-  throw specError(`${field}.type`, `must be 'dynamodb', 'memory', 'kinesis', 'user' or 's3files', got ${show(s.type)}`);
+  throw specError(`${field}.type`, `must be 'dynamodb', 'memory', 'kinesis', 'kafka', 'user' or 's3files', got ${show(s.type)}`);
 }

@@ -22,10 +22,12 @@ export {
   dynamoDbSink,
   memorySink,
   kinesisSink,
+  kafkaSink,
   userSink,
   type SourceOptions,
   type KafkaSourceOptions,
   type KinesisSinkOptions,
+  type KafkaSinkOptions,
   type UserSinkOptions,
 } from './connectors.js';
 export { SinkRejectedError } from '../sinks/sink-rejected-error.js';

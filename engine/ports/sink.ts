@@ -90,6 +90,10 @@ export interface SinkWriteResult {
  *            by id sees: per row key, the record of the highest (generation, batch), by
  *            `mayReplace`. The adapters also expose the raw records (every put, duplicates
  *            included) for tests.
+ *   kafka    at-least-once like kinesis (acks=all; no idempotent or transactional producer):
+ *            the same envelope and ids, also in the headers sluice-id, sluice-generation and
+ *            sluice-batch; the message key is the row key. `scan()` and `get()` are the
+ *            deduped view (engine/sinks/kafka-records.ts).
  *   user     the user's function (userSink) gets each (generation, batch, partition) and must
  *            be idempotent on it: a retry, a zombie or a replay calls it again with the same
  *            rows. The deployed adapter cannot read the destination back (`get` is null,
@@ -126,6 +130,16 @@ export interface KinesisSinkSpec {
   readonly streamName: string;
   /** The record's partition key (default: the row key), so a row's versions reach one shard in order. */
   readonly partitionKey?: (row: SinkRow) => string;
+}
+
+/** A Kafka topic (kafkaSink, engine/job/connectors.ts), on the deployment's Kafka connection: at-least-once, deterministic ids. */
+export interface KafkaSinkSpec {
+  readonly type: 'kafka';
+  readonly topic: string;
+  /** The message key (default: the row key), so a row's versions reach one partition in order and compaction keeps the latest. */
+  readonly key?: (row: SinkRow) => string;
+  /** The largest message (key, value and headers) the sink sends; a larger row is refused (a dead letter). Default 1 MiB. */
+  readonly maxMessageBytes?: number;
 }
 
 /** What a user sink's function gets: one partition's rows of one batch (Spark's foreachBatch, per partition). */
@@ -174,6 +188,7 @@ export type SinkSpec =
   | { readonly type: 'dynamodb'; readonly tableName: string }
   | { readonly type: 'memory'; readonly name: string }
   | KinesisSinkSpec
+  | KafkaSinkSpec
   | UserSinkSpec
   | FileSinkSpec;
 

@@ -55,6 +55,13 @@ export interface SluiceDriverProps {
    */
   readonly sinkStreams?: readonly kinesis.IStream[];
   /**
+   * Kafka topics the jobs of the catalog write (kafkaSink), on the `kafka` cluster: the
+   * executors of both stages run in its VPC with its connection, and are granted what
+   * writing needs (SluiceKafkaAccess.grantWrite), nothing more.
+   * @default - none
+   */
+  readonly sinkTopics?: readonly string[];
+  /**
    * DynamoDB tables the jobs of the catalog write late records to (JobSpec.lateRecords):
    * stage 1 (the execute function, which also runs one-stage batches) writes them.
    * @default - none
@@ -74,7 +81,8 @@ export interface SluiceDriverProps {
   readonly lookupTables?: readonly dynamodb.ITable[];
   /**
    * The Kafka cluster the jobs read (SluiceSources): the plan and execute functions run in
-   * its VPC, with its connection in their environment and the kafka-cluster grants.
+   * its VPC, with its connection in their environment and the kafka-cluster grants; with
+   * `sinkTopics`, the execute-groups function too (it writes them).
    * @default - no Kafka
    */
   readonly kafka?: SluiceKafkaAccess | null;
@@ -118,7 +126,15 @@ export class SluiceDriver extends Construct {
     //    it needs: grantStageTwo), Route touches nothing, Finish deletes a committed batch's objects.
     const settingsEnv = environmentOf(props.settings, props.restartPolicy);
     const kafka = props.kafka ?? null;
-    const readsKafka = (name: DriverFunction) => kafka !== null && (name === 'plan' || name === 'execute');
+    const sinkTopics = props.sinkTopics ?? [];
+    if (sinkTopics.length > 0 && kafka === null) {
+      throw new Error(
+        `sinks.topics (${sinkTopics.join(', ')}) needs the Kafka cluster they are on: give sources.kafka (context sluice:kafka)`,
+      );
+    }
+    // Kafka sinks: both stages send messages (a keyed job's rows are written by stage 2).
+    const writesKafka = (name: DriverFunction) => sinkTopics.length > 0 && (name === 'execute' || name === 'executeGroups');
+    const readsKafka = (name: DriverFunction) => kafka !== null && (name === 'plan' || name === 'execute' || writesKafka(name));
     const make = (name: DriverFunction) =>
       sluiceFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, DRIVER_FUNCTIONS[name], {
         logRetention: retention,
@@ -180,6 +196,10 @@ export class SluiceDriver extends Construct {
       for (const fn of [functions.plan, functions.execute]) {
         for (const [name, value] of Object.entries(kafka.environment)) fn.addEnvironment(name, value);
         kafka.grantRead(fn);
+      }
+      if (sinkTopics.length > 0) {
+        for (const [name, value] of Object.entries(kafka.environment)) functions.executeGroups.addEnvironment(name, value);
+        for (const fn of [functions.execute, functions.executeGroups]) kafka.grantWrite(fn, sinkTopics);
       }
     }
     // The engine's metrics (functions/metrics.ts): the Finish task per batch, the executors their memory, the supervisor per restart.

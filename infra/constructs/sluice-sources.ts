@@ -118,6 +118,13 @@ export interface SluiceKafkaAccess {
   /** Resources granted by wildcard (every topic of the cluster, when no topics are listed): cdk-nag acknowledges them with their reason. */
   readonly wildcardResources: readonly string[];
   grantRead(grantee: iam.IGrantable): void;
+  /**
+   * What the Kafka sink (kafkaSink) needs to send to these topics: with IAM,
+   * kafka-cluster:Connect on the cluster and DescribeTopic and WriteData on the topics
+   * (no idempotent or transactional write: the sink uses neither); with SCRAM, the
+   * secret's read.
+   */
+  grantWrite(grantee: iam.IGrantable, topics: readonly string[]): void;
 }
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+):([0-9]{1,5})$/;
@@ -191,6 +198,19 @@ export class SluiceSources extends Construct {
     const topics = allTopics ? [`${topicPrefix}*`] : kafka.topics!.map((t) => `${topicPrefix}${t}`);
     const grants = auth === 'iam' && clusterArn !== undefined;
     const scram = typeof auth === 'object' ? auth : null;
+    const grantSecret = (grantee: iam.IGrantable) => {
+      if (scram === null) return;
+      // GetSecretValue only (Secret.grantRead would add DescribeSecret). Secrets Manager
+      // decrypts with the caller's permission: kms:Decrypt on the key, through Secrets Manager only.
+      iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [scram.secretArn] });
+      const region = Arn.split(scram.secretArn, ArnFormat.COLON_RESOURCE_NAME).region;
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:Decrypt'],
+        resourceArns: [scram.encryptionKeyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+      });
+    };
     this.kafka = {
       network: { vpc: kafka.vpc, ...(kafka.vpcSubnets ? { vpcSubnets: kafka.vpcSubnets } : {}), securityGroups },
       port,
@@ -203,21 +223,17 @@ export class SluiceSources extends Construct {
       },
       wildcardResources: grants && allTopics ? topics : [],
       grantRead(grantee) {
-        if (scram !== null) {
-          // GetSecretValue only (Secret.grantRead would add DescribeSecret). Secrets Manager
-          // decrypts with the caller's permission: kms:Decrypt on the key, through Secrets Manager only.
-          iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [scram.secretArn] });
-          const region = Arn.split(scram.secretArn, ArnFormat.COLON_RESOURCE_NAME).region;
-          iam.Grant.addToPrincipal({
-            grantee,
-            actions: ['kms:Decrypt'],
-            resourceArns: [scram.encryptionKeyArn],
-            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
-          });
-        }
+        grantSecret(grantee);
         if (!grants) return;
         iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:Connect'], resourceArns: [clusterArn] });
         iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], resourceArns: topics });
+      },
+      grantWrite(grantee, sinkTopics) {
+        const arns = sinkTopics.map((t) => `${topicPrefix}${checkTopicName(t)}`);
+        grantSecret(grantee);
+        if (!grants || arns.length === 0) return;
+        iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:Connect'], resourceArns: [clusterArn] });
+        iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'], resourceArns: arns });
       },
     };
   }
@@ -226,6 +242,14 @@ export class SluiceSources extends Construct {
 export function checkStreamName(name: string): string {
   if (!Token.isUnresolved(name) && !/^[a-zA-Z0-9_.-]{1,128}$/.test(name)) {
     throw new Error(`a Kinesis stream name is 1 to 128 of a-z A-Z 0-9 _ . -, got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+/** A Kafka topic name (1-249 of a-z A-Z 0-9 . _ -, not '.' or '..'), as kafkaSink() checks it. */
+export function checkTopicName(name: string): string {
+  if (!Token.isUnresolved(name) && !/^(?!\.{1,2}$)[a-zA-Z0-9._-]{1,249}$/.test(name)) {
+    throw new Error(`a Kafka topic name is 1 to 249 of a-z A-Z 0-9 . _ - (not '.' or '..'), got ${JSON.stringify(name)}`);
   }
   return name;
 }

@@ -49,6 +49,14 @@ export interface SluiceSinksProps {
    * @default - none
    */
   readonly files?: readonly string[];
+  /**
+   * Kafka topics the jobs write (kafkaSink), on the cluster of `sources.kafka` (required
+   * with them). The executors of both stages run in the cluster's VPC with its connection
+   * and, with IAM authentication, are granted kafka-cluster:Connect on the cluster and
+   * DescribeTopic and WriteData on these topics; with SCRAM, the secret's read.
+   * @default - none
+   */
+  readonly topics?: readonly string[];
 }
 
 export interface SluiceLookupsProps {

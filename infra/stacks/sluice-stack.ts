@@ -92,6 +92,7 @@ export class SluiceStack extends Stack {
       sourceStreams: [...(props.driver?.sourceStreams ?? []), ...this.sources.streams],
       sinkTables: [...(props.driver?.sinkTables ?? []), ...this.sinkTables],
       sinkStreams: [...(props.driver?.sinkStreams ?? []), ...this.sinkStreams],
+      sinkTopics: [...(props.driver?.sinkTopics ?? []), ...(sinks.topics ?? [])],
       lateRecordTables: [...(props.driver?.lateRecordTables ?? []), ...this.lateRecordTables],
       sinkFiles: [...(props.driver?.sinkFiles ?? []), ...this.sinkFiles],
       lookupTables: [...(props.driver?.lookupTables ?? []), ...this.lookupTables],

@@ -7,7 +7,7 @@
  * it names one, is read (resolveKafkaAuth): once per KafkaClients, so once per Lambda
  * container, and again after a broker refuses the credentials.
  */
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { InvariantError } from '../../errors.js';
 import { checkKafkaConnection, kafkaClientConfig, type KafkaClientOptions, type KafkaConnection } from './kafka-config.js';
@@ -20,6 +20,7 @@ export class KafkaClients {
   private kafkaClient: Promise<Kafka> | undefined;
   private adminClient: Promise<Admin> | undefined;
   private cluster: Promise<InternalCluster> | undefined;
+  private producerClient: Promise<Producer> | undefined;
   private readonly readers = new Map<string, KafkaSourceReader>();
   private closed = false;
 
@@ -67,6 +68,29 @@ export class KafkaClients {
     if (error instanceof Error && error.name === 'KafkaJSSASLAuthenticationError') this.kafkaClient = undefined;
   }
 
+  /**
+   * The producer of the Kafka sink (kafka-sink.ts), shared by every sink on this
+   * connection: acks=all per send, not idempotent (see kafka-sink.ts for why), no topic
+   * auto-creation (a misspelt sink topic is an error, not a new topic), the key's murmur2
+   * partitioner (Java's default, so a row key lands where a Java producer would put it).
+   */
+  producer(): Promise<Producer> {
+    if (this.closed) return Promise.reject(this.closedError());
+    return (this.producerClient ??= connectOnce(
+      async () =>
+        (await this.kafka()).producer({
+          allowAutoTopicCreation: false,
+          idempotent: false,
+          createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+        }),
+      (producer) => producer.connect(),
+      (error) => {
+        this.producerClient = undefined;
+        this.forgetCredentialsAfter(error);
+      },
+    ));
+  }
+
   /** Fetch requests to partition leaders, through kafkajs's internal cluster (kafkajs-internals.ts). */
   readonly fetch: PartitionFetcher = async (request) => fetchFromLeader(await this.fetchCluster(), request);
 
@@ -98,9 +122,15 @@ export class KafkaClients {
     this.closed = true;
     const admin = this.adminClient;
     const cluster = this.cluster;
+    const producer = this.producerClient;
     this.adminClient = undefined;
     this.cluster = undefined;
-    await Promise.all([admin?.then((a) => a.disconnect()).catch(() => {}), cluster?.then((c) => c.disconnect()).catch(() => {})]);
+    this.producerClient = undefined;
+    await Promise.all([
+      admin?.then((a) => a.disconnect()).catch(() => {}),
+      cluster?.then((c) => c.disconnect()).catch(() => {}),
+      producer?.then((p) => p.disconnect()).catch(() => {}),
+    ]);
   }
 
   private fetchCluster(): Promise<InternalCluster> {

@@ -1,6 +1,6 @@
 /**
  * Writes records to chosen partitions of a Kafka topic: the demo's input and the tests'.
- * Not part of the engine's read path (the engine never writes to Kafka).
+ * Not part of the engine: the Kafka sink (kafka-sink.ts) writes with the connection's own producer.
  */
 import type { CompressionTypes, Kafka, Producer } from 'kafkajs';
 import kafkajs from 'kafkajs';

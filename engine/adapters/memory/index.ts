@@ -1,5 +1,5 @@
 import type { EnginePorts, Logger } from '../../ports/index.js';
-import type { FileSinkSpec, KinesisSinkSpec, Sink, SinkSpec, UserSinkSpec } from '../../ports/sink.js';
+import type { FileSinkSpec, KafkaSinkSpec, KinesisSinkSpec, Sink, SinkSpec, UserSinkSpec } from '../../ports/sink.js';
 import type { SourceSpec } from '../../ports/source-reader.js';
 import { BlobStateStore } from '../../state/blob-state-store.js';
 import { BlobExchangeStore } from '../../state/exchange-store.js';
@@ -9,6 +9,7 @@ import { MemoryBlobStore } from './memory-blob-store.js';
 import { MemoryDeadLetterQueue } from './memory-dead-letter-queue.js';
 import { MemoryFileSinks } from './memory-file-sink.js';
 import { MemoryLookupTables } from './memory-lookup-tables.js';
+import { MemoryKafkaSink } from './memory-kafka-sink.js';
 import { MemoryKinesisSink } from './memory-kinesis-sink.js';
 import { MemorySink } from './memory-sink.js';
 import { MemorySource } from './memory-source.js';
@@ -16,7 +17,7 @@ import { MemoryUserSink } from './memory-user-sink.js';
 import { MemoryWriteAheadLog } from './memory-write-ahead-log.js';
 
 export { ManualClock, MemoryBlobStore, MemoryDeadLetterQueue, MemoryLookupTables, MemorySink, MemorySource, MemoryWriteAheadLog };
-export { MemoryKinesisSink, MemoryUserSink };
+export { MemoryKafkaSink, MemoryKinesisSink, MemoryUserSink };
 export { MemoryFileSinks };
 
 export interface MemoryPorts extends EnginePorts {
@@ -34,11 +35,13 @@ export interface MemoryPorts extends EnginePorts {
    * The sink of a spec, created on first use (memory and dynamodb specs alike, keyed by
    * name). A kinesis spec gets the Kinesis sink's memory twin (every put recorded,
    * duplicates included), by stream name; a user spec the user sink around its function,
-   * recording every call, by sink name.
+   * recording every call, by sink name. A kafka spec gets the Kafka sink's memory twin
+   * (every message sent recorded, duplicates included), by topic.
    */
   sink(spec: KinesisSinkSpec): MemoryKinesisSink;
+  sink(spec: KafkaSinkSpec): MemoryKafkaSink;
   sink(spec: UserSinkSpec): MemoryUserSink;
-  sink(spec: Exclude<SinkSpec, KinesisSinkSpec | UserSinkSpec | FileSinkSpec>): MemorySink;
+  sink(spec: Exclude<SinkSpec, KinesisSinkSpec | KafkaSinkSpec | UserSinkSpec | FileSinkSpec>): MemorySink;
   sink(spec: SinkSpec): Sink;
   /** The file sinks and their buckets (a spec without a bucket writes to `blobs`, the checkpoint bucket). */
   readonly files: MemoryFileSinks;
@@ -60,7 +63,19 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
   const files = new MemoryFileSinks(blobs);
   const streamSinks = new Map<string, MemoryKinesisSink>();
   const userSinks = new Map<string, MemoryUserSink>();
+  const topicSinks = new Map<string, MemoryKafkaSink>();
   const sink = ((spec: SinkSpec): Sink => {
+    if (spec.type === 'kafka') {
+      let s = topicSinks.get(spec.topic);
+      if (s === undefined) {
+        s = new MemoryKafkaSink({
+          ...(spec.key === undefined ? {} : { key: spec.key }),
+          ...(spec.maxMessageBytes === undefined ? {} : { maxMessageBytes: spec.maxMessageBytes }),
+        });
+        topicSinks.set(spec.topic, s);
+      }
+      return s;
+    }
     if (spec.type === 'kinesis') {
       let s = streamSinks.get(spec.streamName);
       if (s === undefined) {

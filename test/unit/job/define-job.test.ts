@@ -130,7 +130,7 @@ describe('defineJob', () => {
       "source.startingPosition must be 'EARLIEST', 'LATEST' or { timestamp }, got \"NOW\"",
     ],
     [{ sink: { type: 'dynamodb', tableName: 'x' } }, 'sink.tableName must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got "x"'],
-    [{ sink: { type: 's3' } }, "sink.type must be 'dynamodb', 'memory', 'kinesis', 'user' or 's3files', got \"s3\""],
+    [{ sink: { type: 's3' } }, "sink.type must be 'dynamodb', 'memory', 'kinesis', 'kafka', 'user' or 's3files', got \"s3\""],
     [{ sink: undefined }, 'sink must be an object, got undefined'],
   ])('rejects %j', (changes, message) => {
     expect(errorOf(changes)).toContain(message);

@@ -156,6 +156,6 @@ describe('userSink() and kinesisSink() at defineJob', () => {
   });
 
   it('names every sink type when the type is unknown', () => {
-    expect(() => job({ type: 's3', bucket: 'b' })).toThrow(/must be 'dynamodb', 'memory', 'kinesis', 'user' or 's3files'/);
+    expect(() => job({ type: 's3', bucket: 'b' })).toThrow(/must be 'dynamodb', 'memory', 'kinesis', 'kafka', 'user' or 's3files'/);
   });
 });
