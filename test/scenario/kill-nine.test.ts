@@ -3,7 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startLocalRuntime } from '../../local/runtime.js';
+import { LOCAL_RESOURCES, startLocalRuntime } from '../../local/runtime.js';
+import { FILES_PREFIX } from '../../local/demo/run-demo.js';
+import { readCommittedParquet } from '../../local/demo/parquet-check.js';
 import { BatchStatus } from '../../engine/protocol/batch-records.js';
 import { silentLogger } from '../../engine/adapters/memory/index.js';
 import { DEFAULT_CLICKSTREAM, expectedCounts, generateClickstream, seededRandom } from '../../jobs/clickstream/generate.js';
@@ -18,7 +20,12 @@ import { CLICKSTREAM_JOB, clickstreamJob } from '../../jobs/clickstream/job.js';
 const EVENTS = 12_000;
 const MAX_RECORDS = 150; // 20 batches per shard: plenty of moments to die in
 const KILLS_PER_RUN = 4;
-const SEEDS = [11, 23, 37];
+/** Two seeds on the DynamoDB sink, one on the file sink (Parquet files and their commit log). */
+const SEEDS: readonly (readonly [number, 'dynamodb' | 's3'])[] = [
+  [11, 'dynamodb'],
+  [23, 'dynamodb'],
+  [37, 's3'],
+];
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -32,7 +39,7 @@ interface Run {
   readonly output: () => string;
 }
 
-function startDemo(dataDir: string): Run {
+function startDemo(dataDir: string, sink: 'dynamodb' | 's3'): Run {
   const child = spawn(
     process.execPath,
     [
@@ -46,6 +53,8 @@ function startDemo(dataDir: string): Run {
       '--max-records',
       String(MAX_RECORDS),
       '--no-check',
+      '--sink',
+      sink,
     ],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
   );
@@ -78,15 +87,15 @@ async function until(condition: () => boolean, exited: Promise<unknown>, timeout
 }
 
 describe('kill -9 of the local runtime', () => {
-  for (const seed of SEEDS) {
-    it(`seed ${seed}: ${KILLS_PER_RUN} kills at random moments, then the sink is exact`, async () => {
+  for (const [seed, sink] of SEEDS) {
+    it(`seed ${seed}: ${KILLS_PER_RUN} kills at random moments, then the ${sink} sink is exact`, async () => {
       const dataDir = await mkdtemp(join(tmpdir(), `sluice-kill-${seed}-`));
       dirs.push(dataDir);
       const random = seededRandom(seed);
       const log: string[] = [];
 
       for (let kill = 0; kill < KILLS_PER_RUN; kill += 1) {
-        const run = startDemo(dataDir);
+        const run = startDemo(dataDir, sink);
         // Die while starting up and writing input (first kill of some seeds), or after a
         // random number of batches plus a random fraction of one.
         const afterBatches = kill === 0 && random() < 0.5 ? 0 : 1 + Math.floor(random() * 4);
@@ -104,7 +113,7 @@ describe('kill -9 of the local runtime', () => {
       expect(killedMidRun.length, log.join('\n')).toBeGreaterThanOrEqual(KILLS_PER_RUN - 1);
       console.info(`seed ${seed}\n  ${log.join('\n  ')}`);
 
-      const final = startDemo(dataDir);
+      const final = startDemo(dataDir, sink);
       const code = await final.exited;
       expect(code, `${log.join('\n')}\n${final.output()}`).toBe(0);
       expect(final.output()).toContain('caught up');
@@ -114,9 +123,20 @@ describe('kill -9 of the local runtime', () => {
       try {
         const events = generateClickstream({ ...DEFAULT_CLICKSTREAM, events: EVENTS });
         const expected = expectedCounts(events, CLICKSTREAM_JOB.windowMs);
-        const job = clickstreamJob({ maxRecordsPerPartition: MAX_RECORDS });
-        const rows = await runtime.ports.sinks(job.sink).scan();
-        const actual = new Map(rows.map((r) => [r.key, r.value.value]));
+        const files = sink === 's3';
+        const job = clickstreamJob({
+          maxRecordsPerPartition: MAX_RECORDS,
+          ...(files ? { name: 'page-views-files', sinkFiles: FILES_PREFIX } : {}),
+        });
+        // The file sink's rows are read back through its commit log by an independent Parquet reader.
+        const actual = files
+          ? new Map(
+              [...(await readCommittedParquet(runtime.ports.clients.s3, LOCAL_RESOURCES.bucket, FILES_PREFIX)).rows].map(([k, r]) => [
+                k,
+                Number(r.value),
+              ]),
+            )
+          : new Map((await runtime.ports.sinks(job.sink).scan()).map((r) => [r.key, r.value.value]));
         expect(actual.size).toBe(expected.counts.size);
         for (const [key, count] of expected.counts) expect(actual.get(key), key).toBe(count);
         expect(await runtime.ports.deadLetters.list(job.name)).toHaveLength(expected.deadLetters);
