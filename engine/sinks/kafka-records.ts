@@ -27,9 +27,9 @@
  * and suggests deduplicating on read by a unique key, which sluice-id is.)
  */
 import type { RejectedRow, SinkRow, SinkWrite } from '../ports/sink.js';
-import { type KinesisSinkEnvelope, sluiceIdOf } from './kinesis-records.js';
+import { type KinesisSinkEnvelope, lastRowPerKey, sluiceIdOf } from './kinesis-records.js';
 
-export { dedupedView, envelopeOf } from './kinesis-records.js';
+export { dedupedView, envelopeOf, writeResultOf } from './kinesis-records.js';
 
 /** A broker's default message.max.bytes (1 MiB and 12 bytes of batch header): the sink's default limit of one message. */
 export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -71,11 +71,7 @@ export function kafkaMessagesOf(
   options: { readonly keyOf?: (row: SinkRow) => string; readonly maxMessageBytes?: number } = {},
 ): { messages: KafkaSinkMessage[]; rejected: RejectedRow[] } {
   const maxBytes = options.maxMessageBytes ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
-  const last = new Map<string, SinkRow>();
-  for (const row of write.rows) {
-    last.delete(row.key);
-    last.set(row.key, row);
-  }
+  const last = lastRowPerKey(write.rows);
   const messages: KafkaSinkMessage[] = [];
   const rejected: RejectedRow[] = [];
   for (const row of last.values()) {

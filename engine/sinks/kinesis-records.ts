@@ -77,11 +77,7 @@ export function kinesisRecordsOf(
   write: SinkWrite,
   partitionKeyOf?: (row: SinkRow) => string,
 ): { records: KinesisSinkRecord[]; rejected: RejectedRow[] } {
-  const last = new Map<string, SinkRow>();
-  for (const row of write.rows) {
-    last.delete(row.key);
-    last.set(row.key, row);
-  }
+  const last = lastRowPerKey(write.rows);
   const records: KinesisSinkRecord[] = [];
   const rejected: RejectedRow[] = [];
   for (const row of last.values()) {
@@ -172,4 +168,14 @@ export function writeResultOf(request: SinkWrite, rejected: readonly RejectedRow
   const refusedKeys = new Set(rejected.map((r) => r.key));
   const refusedRows = request.rows.filter((row) => refusedKeys.has(row.key)).length;
   return { written: request.rows.length - refusedRows, skipped: 0, ...(rejected.length > 0 ? { rejected } : {}) };
+}
+
+/** A write's rows, the last of each key only (as the DynamoDB sink keeps them), in the order of their last appearance. */
+export function lastRowPerKey(rows: readonly SinkRow[]): Map<string, SinkRow> {
+  const last = new Map<string, SinkRow>();
+  for (const row of rows) {
+    last.delete(row.key);
+    last.set(row.key, row);
+  }
+  return last;
 }

@@ -44,6 +44,7 @@ import {
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   kafkaMessagesOf,
   type KafkaSinkEnvelope,
+  writeResultOf,
 } from '../../sinks/kafka-records.js';
 
 /** The part of a kafkajs Producer the sink uses. */
@@ -89,10 +90,7 @@ export class KafkaSink implements Sink {
         }
       }
     }
-    // Counts are per row given (as the DynamoDB sink's): a refused row's earlier rows of the same key count as refused.
-    const refusedKeys = new Set(rejected.map((r) => r.key));
-    const refusedRows = request.rows.filter((row) => refusedKeys.has(row.key)).length;
-    return { written: request.rows.length - refusedRows, skipped: 0, ...(rejected.length > 0 ? { rejected } : {}) };
+    return writeResultOf(request, rejected);
   }
 
   async get(key: string): Promise<StoredRow | null> {

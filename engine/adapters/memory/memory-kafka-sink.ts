@@ -1,5 +1,5 @@
 import type { Sink, SinkRow, SinkWrite, SinkWriteResult, StoredRow } from '../../ports/sink.js';
-import { dedupedView, kafkaMessagesOf, type KafkaSinkEnvelope } from '../../sinks/kafka-records.js';
+import { dedupedView, kafkaMessagesOf, type KafkaSinkEnvelope, writeResultOf } from '../../sinks/kafka-records.js';
 
 /** One message as the memory twin stored it: its key, headers and what its value holds. */
 export interface MemoryKafkaSend {
@@ -30,9 +30,7 @@ export class MemoryKafkaSink implements Sink {
       ...(this.options.maxMessageBytes === undefined ? {} : { maxMessageBytes: this.options.maxMessageBytes }),
     });
     for (const m of messages) this.stored.push(structuredClone({ key: m.key, headers: m.headers, envelope: m.envelope }));
-    const refusedKeys = new Set(rejected.map((r) => r.key));
-    const refusedRows = request.rows.filter((row) => refusedKeys.has(row.key)).length;
-    return { written: request.rows.length - refusedRows, skipped: 0, ...(rejected.length > 0 ? { rejected } : {}) };
+    return writeResultOf(request, rejected);
   }
 
   async get(key: string): Promise<StoredRow | null> {
