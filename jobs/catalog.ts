@@ -22,6 +22,8 @@ const PageViewsParameters = z.strictObject({
   sinkTable: name().optional(),
   /** Write Parquet files under this prefix of the checkpoint bucket instead of the sink table. */
   sinkFiles: name().optional(),
+  /** Write the rows as records of this Kinesis stream instead of the sink table. */
+  sinkStream: name().optional(),
 });
 
 export const catalog: JobCatalog = {
@@ -35,6 +37,7 @@ export const catalog: JobCatalog = {
         ...(p.topic === undefined ? {} : { source: kafkaSource({ topic: p.topic, startingPosition: 'EARLIEST' }) }),
         ...(p.sinkTable === undefined ? {} : { sinkTable: p.sinkTable }),
         ...(p.sinkFiles === undefined ? {} : { sinkFiles: p.sinkFiles }),
+        ...(p.sinkStream === undefined ? {} : { sinkStream: p.sinkStream }),
       }),
   }),
 };

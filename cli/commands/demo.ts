@@ -14,7 +14,7 @@ interface DemoOptions {
   readonly events: number;
   readonly maxRecords: number;
   readonly source: 'kinesis' | 'kafka';
-  readonly sink: 'dynamodb' | 's3';
+  readonly sink: 'dynamodb' | 's3' | 'kinesis';
   readonly reset?: boolean;
   /** false with --no-check. */
   readonly check: boolean;
@@ -49,9 +49,9 @@ export function demoCommand(name = 'demo'): Command {
     .addOption(
       new Option(
         '--sink <s>',
-        'dynamodb (a table on DynamoDB Local, the default) or s3 (Parquet files with a commit log on s3rver, read back with an independent Parquet reader)',
+        'dynamodb (a table on DynamoDB Local, the default), s3 (Parquet files with a commit log on s3rver, read back with an independent Parquet reader) or kinesis (records with deterministic ids on a kinesalite stream, read back and deduplicated by id)',
       )
-        .choices(['dynamodb', 's3'])
+        .choices(['dynamodb', 's3', 'kinesis'])
         .default('dynamodb'),
     )
     .option('--reset', 'delete the data directory first')

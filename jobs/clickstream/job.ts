@@ -1,5 +1,14 @@
 import { CLICKSTREAM_JOB } from './settings.js';
-import { count, defineJob, dynamoDbSink, kinesisSource, s3FileSink, tumbling, type JobSource } from '../../engine/job/index.js';
+import {
+  count,
+  defineJob,
+  dynamoDbSink,
+  kinesisSink,
+  kinesisSource,
+  s3FileSink,
+  tumbling,
+  type JobSource,
+} from '../../engine/job/index.js';
 
 export { CLICKSTREAM_JOB };
 
@@ -19,6 +28,8 @@ export interface ClickstreamJobOverrides {
   readonly sinkTable?: string;
   /** Write Parquet files under this prefix of the checkpoint bucket (s3FileSink) instead of the DynamoDB table. */
   readonly sinkFiles?: string;
+  /** Write the rows as records of this Kinesis stream (kinesisSink: at least once, deterministic ids) instead of the table. */
+  readonly sinkStream?: string;
   readonly checkpoint?: { snapshotEvery: number; retainBatches: number };
   /**
    * Count per page (the default: every page's views come on every partition, so they meet
@@ -47,9 +58,11 @@ export function clickstreamJob(overrides: ClickstreamJobOverrides = {}) {
         .window(tumbling({ sizeMs: CLICKSTREAM_JOB.windowMs }))
         .aggregate(count()),
     sink:
-      overrides.sinkFiles === undefined
-        ? dynamoDbSink({ tableName: overrides.sinkTable ?? CLICKSTREAM_JOB.sinkTable })
-        : s3FileSink({ prefix: overrides.sinkFiles, format: 'parquet' }),
+      overrides.sinkFiles !== undefined
+        ? s3FileSink({ prefix: overrides.sinkFiles, format: 'parquet' })
+        : overrides.sinkStream !== undefined
+          ? kinesisSink({ streamName: overrides.sinkStream })
+          : dynamoDbSink({ tableName: overrides.sinkTable ?? CLICKSTREAM_JOB.sinkTable }),
     outputMode: 'update',
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: overrides.maxRecordsPerPartition ?? CLICKSTREAM_JOB.maxRecordsPerPartition,

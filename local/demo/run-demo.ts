@@ -21,7 +21,8 @@ import {
 } from '../../jobs/clickstream/generate.js';
 import { CLICKSTREAM_JOB, clickstreamJob } from '../../jobs/clickstream/job.js';
 import { assertDemoSource, writeKafkaInput } from './kafka-input.js';
-import { readCommittedParquet } from './parquet-check.js';
+import { readCommittedParquet, type CommittedRows } from './parquet-check.js';
+import { readStreamedRows, type StreamedRows } from './stream-check.js';
 
 export interface DemoOptions {
   readonly dataDir: string;
@@ -32,9 +33,11 @@ export interface DemoOptions {
   readonly source?: 'kinesis' | 'kafka';
   /**
    * Write the counts to the DynamoDB table (the default) or, with 's3', as Parquet files
-   * under FILES_PREFIX in the local checkpoint bucket (s3rver), as job page-views-files.
+   * under FILES_PREFIX in the local checkpoint bucket (s3rver), as job page-views-files,
+   * or, with 'kinesis', as records of the stream SINK_STREAM (kinesalite), as job
+   * page-views-stream (at least once, every record with a deterministic id).
    */
-  readonly sink?: 'dynamodb' | 's3';
+  readonly sink?: 'dynamodb' | 's3' | 'kinesis';
   /** Delete the data directory first. */
   readonly reset: boolean;
   /** Skip the final check (the kill -9 test checks on its own). */
@@ -53,6 +56,9 @@ const INPUT_MARKER = 'clickstream-input.json';
 
 /** Where `--sink s3` writes its Parquet files, in the local checkpoint bucket. */
 export const FILES_PREFIX = 'demo/page-views';
+
+/** The stream `--sink kinesis` writes its records to, on kinesalite. */
+export const SINK_STREAM = 'page-views-out';
 
 /**
  * The demo: a 4-shard Kinesis stream on the local runtime, a deterministic clickstream
@@ -83,7 +89,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     await createSinkTable(runtime.ports.clients.dynamodb, CLICKSTREAM_JOB.sinkTable);
 
     const files = options.sink === 's3';
-    const job = clickstreamJob({ maxRecordsPerPartition, ...(files ? { name: 'page-views-files', sinkFiles: FILES_PREFIX } : {}) });
+    const stream = options.sink === 'kinesis';
+    const job = clickstreamJob({
+      maxRecordsPerPartition,
+      ...(files ? { name: 'page-views-files', sinkFiles: FILES_PREFIX } : {}),
+      ...(stream ? { name: 'page-views-stream', sinkStream: SINK_STREAM } : {}),
+    });
+    if (stream) await createStream(runtime.ports.clients.kinesis, SINK_STREAM, 2);
     out(`running job ${job.name} through the driver state machine: ${job.pipeline.description}`);
     out(`  up to ${job.maxRecordsPerPartition} records per shard per batch, trigger: available now`);
     const started = Date.now();
@@ -114,6 +126,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
           maxRecordsPerPartition,
           ...(kafka ? { topic: CLICKSTREAM_JOB.topic } : {}),
           ...(files ? { sinkFiles: FILES_PREFIX } : {}),
+          ...(stream ? { sinkStream: SINK_STREAM } : {}),
         },
       });
       out(`  driver execution ${run.executionName}${run.resumed ? ' (resuming the job from its write-ahead log)' : ''}`);
@@ -135,12 +148,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     const expected = expectedCounts(events, CLICKSTREAM_JOB.windowMs);
     // The files are read back by an independent Parquet reader through the commit log (parquet-check.ts).
     const parquet = files ? await readCommittedParquet(runtime.ports.clients.s3, LOCAL_RESOURCES.bucket, FILES_PREFIX) : null;
+    // The stream's records are read back, deduplicated by id, by stream-check.ts.
+    const streamed = stream ? await readStreamedRows(runtime.ports.clients.kinesis, SINK_STREAM) : null;
     const rows =
-      parquet === null
-        ? (await runtime.ports.sinks(job.sink).scan()).map((r) => [r.key, r.value.value] as const)
-        : [...parquet.rows].map(([key, row]) => [key, Number(row.value)] as const);
+      parquet !== null
+        ? [...parquet.rows].map(([key, row]) => [key, Number(row.value)] as const)
+        : streamed !== null
+          ? [...streamed.rows].map(([key, value]) => [key, value.value] as const)
+          : (await runtime.ports.sinks(job.sink).scan()).map((r) => [r.key, r.value.value] as const);
     const letters = await runtime.ports.deadLetters.list(job.name);
     const problems = compare(expected.counts, new Map(rows));
+    for (const id of streamed?.conflicts ?? []) problems.push(`record id ${id}: two copies with different data`);
     if (letters.length !== expected.deadLetters) {
       problems.push(`dead letters: expected ${expected.deadLetters}, found ${letters.length}`);
     }
@@ -149,14 +167,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     out(`counted:      ${expected.counted.toLocaleString('en-US')} (on time or within the allowed lateness)`);
     out(`dropped late: ${expected.tooLate.toLocaleString('en-US')} (behind the watermark)`);
     out(`dead letters: ${letters.length.toLocaleString('en-US')} (malformed or without a page)`);
-    out(
-      parquet === null
-        ? `sink:         ${rows.length.toLocaleString('en-US')} (page, window) rows in table ${CLICKSTREAM_JOB.sinkTable}`
-        : `sink:         ${rows.length.toLocaleString('en-US')} (page, window) rows in ${parquet.files} Parquet files of ` +
-            `${parquet.entries} committed batches under s3://${LOCAL_RESOURCES.bucket}/${FILES_PREFIX}/ (read back with hyparquet)`,
-    );
+    out(`sink:         ${rows.length.toLocaleString('en-US')} (page, window) rows ${sinkWhere(parquet, streamed)}`);
     if (problems.length === 0) {
-      out(`check:        every row equals the count computed independently from the input: exactly once`);
+      out(
+        streamed === null
+          ? 'check:        every row equals the count computed independently from the input: exactly once'
+          : 'check:        deduplicated by id, every row equals the count computed independently from the input ' +
+              '(the stream itself is at least once: copies carry the id and data of the first)',
+      );
     } else {
       out(`check FAILED: ${problems.length} difference(s)`);
       for (const p of problems.slice(0, 20)) out(`  ${p}`);
@@ -222,6 +240,17 @@ function formatProgress({ batch }: FinishTaskResult): string {
     `dead ${m.deadLetters}`,
     `late ${m.lateRecords}`,
   ].join('  ');
+}
+
+/** Where the demo's rows are, for its report. */
+function sinkWhere(parquet: CommittedRows | null, streamed: StreamedRows | null): string {
+  if (parquet !== null) {
+    return `in ${parquet.files} Parquet files of ${parquet.entries} committed batches under s3://${LOCAL_RESOURCES.bucket}/${FILES_PREFIX}/ (read back with hyparquet)`;
+  }
+  if (streamed !== null) {
+    return `in stream ${SINK_STREAM}: ${streamed.records.toLocaleString('en-US')} records, ${streamed.duplicates} of them copies with the id and data of an earlier one (deduplicated by id)`;
+  }
+  return `in table ${CLICKSTREAM_JOB.sinkTable}`;
 }
 
 function compare(expected: Map<string, number>, actual: Map<string, unknown>): string[] {

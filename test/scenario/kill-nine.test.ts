@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_RESOURCES, startLocalRuntime } from '../../local/runtime.js';
-import { FILES_PREFIX } from '../../local/demo/run-demo.js';
+import { FILES_PREFIX, SINK_STREAM } from '../../local/demo/run-demo.js';
+import { readStreamedRows } from '../../local/demo/stream-check.js';
 import { readCommittedParquet } from '../../local/demo/parquet-check.js';
 import { BatchStatus } from '../../engine/protocol/batch-records.js';
 import { silentLogger } from '../../engine/adapters/memory/index.js';
@@ -20,10 +21,15 @@ import { CLICKSTREAM_JOB, clickstreamJob } from '../../jobs/clickstream/job.js';
 const EVENTS = 12_000;
 const MAX_RECORDS = 150; // 20 batches per shard: plenty of moments to die in
 const KILLS_PER_RUN = 4;
-/** Two seeds on the DynamoDB sink, one on the file sink (Parquet files and their commit log). */
-const SEEDS: readonly (readonly [number, 'dynamodb' | 's3'])[] = [
+/**
+ * One seed per sink kind: the DynamoDB table (exact), the Kinesis stream (at least once:
+ * checked after deduplication by id, every copy carrying its first's data) and the file
+ * sink (Parquet files and their commit log).
+ */
+type DemoSink = 'dynamodb' | 'kinesis' | 's3';
+const SEEDS: readonly (readonly [number, DemoSink])[] = [
   [11, 'dynamodb'],
-  [23, 'dynamodb'],
+  [23, 'kinesis'],
   [37, 's3'],
 ];
 
@@ -39,7 +45,7 @@ interface Run {
   readonly output: () => string;
 }
 
-function startDemo(dataDir: string, sink: 'dynamodb' | 's3'): Run {
+function startDemo(dataDir: string, sink: DemoSink): Run {
   const child = spawn(
     process.execPath,
     [
@@ -88,7 +94,7 @@ async function until(condition: () => boolean, exited: Promise<unknown>, timeout
 
 describe('kill -9 of the local runtime', () => {
   for (const [seed, sink] of SEEDS) {
-    it(`seed ${seed}: ${KILLS_PER_RUN} kills at random moments, then the ${sink} sink is exact`, async () => {
+    it(`seed ${seed}: ${KILLS_PER_RUN} kills at random moments, then the ${sink} sink${sink === 'kinesis' ? ', deduplicated by id,' : ''} is exact`, async () => {
       const dataDir = await mkdtemp(join(tmpdir(), `sluice-kill-${seed}-`));
       dirs.push(dataDir);
       const random = seededRandom(seed);
@@ -124,19 +130,26 @@ describe('kill -9 of the local runtime', () => {
         const events = generateClickstream({ ...DEFAULT_CLICKSTREAM, events: EVENTS });
         const expected = expectedCounts(events, CLICKSTREAM_JOB.windowMs);
         const files = sink === 's3';
+        const stream = sink === 'kinesis';
         const job = clickstreamJob({
           maxRecordsPerPartition: MAX_RECORDS,
           ...(files ? { name: 'page-views-files', sinkFiles: FILES_PREFIX } : {}),
+          ...(stream ? { name: 'page-views-stream', sinkStream: SINK_STREAM } : {}),
         });
-        // The file sink's rows are read back through its commit log by an independent Parquet reader.
-        const actual = files
-          ? new Map(
-              [...(await readCommittedParquet(runtime.ports.clients.s3, LOCAL_RESOURCES.bucket, FILES_PREFIX)).rows].map(([k, r]) => [
-                k,
-                Number(r.value),
-              ]),
-            )
-          : new Map((await runtime.ports.sinks(job.sink).scan()).map((r) => [r.key, r.value.value]));
+        // The file sink's rows are read back through its commit log by an independent Parquet
+        // reader; the stream's records with the Kinesis client, deduplicated by id.
+        let actual: Map<string, unknown>;
+        if (files) {
+          const parquet = await readCommittedParquet(runtime.ports.clients.s3, LOCAL_RESOURCES.bucket, FILES_PREFIX);
+          actual = new Map([...parquet.rows].map(([k, r]) => [k, Number(r.value)]));
+        } else if (stream) {
+          const streamed = await readStreamedRows(runtime.ports.clients.kinesis, SINK_STREAM);
+          expect(streamed.conflicts).toEqual([]);
+          console.info(`seed ${seed}: ${streamed.records} records, ${streamed.duplicates} copies`);
+          actual = new Map([...streamed.rows].map(([k, v]) => [k, v.value]));
+        } else {
+          actual = new Map((await runtime.ports.sinks(job.sink).scan()).map((r) => [r.key, r.value.value]));
+        }
         expect(actual.size).toBe(expected.counts.size);
         for (const [key, count] of expected.counts) expect(actual.get(key), key).toBe(count);
         expect(await runtime.ports.deadLetters.list(job.name)).toHaveLength(expected.deadLetters);
