@@ -27,7 +27,7 @@
  * and suggests deduplicating on read by a unique key, which sluice-id is.)
  */
 import type { RejectedRow, SinkRow, SinkWrite } from '../ports/sink.js';
-import { type KinesisSinkEnvelope, lastRowPerKey, sluiceIdOf } from './kinesis-records.js';
+import { envelopeFor, type KinesisSinkEnvelope, lastRowPerKey, routingKeyOf } from './kinesis-records.js';
 
 export { dedupedView, envelopeOf, writeResultOf } from './kinesis-records.js';
 
@@ -75,28 +75,12 @@ export function kafkaMessagesOf(
   const messages: KafkaSinkMessage[] = [];
   const rejected: RejectedRow[] = [];
   for (const row of last.values()) {
-    let key: unknown = row.key;
-    if (options.keyOf !== undefined) {
-      try {
-        key = options.keyOf(row);
-      } catch (error) {
-        rejected.push({ key: row.key, reason: `key threw: ${error instanceof Error ? error.message : String(error)}` });
-        continue;
-      }
-      if (typeof key !== 'string') {
-        rejected.push({ key: row.key, reason: `key must return a string, got ${describe(key)}` });
-        continue;
-      }
+    const key = routingKeyOf(row, options.keyOf, 'key');
+    if (typeof key !== 'string') {
+      rejected.push(key);
+      continue;
     }
-    const envelope: KafkaSinkEnvelope = {
-      sluiceId: sluiceIdOf(write, row.key),
-      jobId: write.jobId,
-      generation: write.generation,
-      batchId: write.batchId,
-      partition: write.partition,
-      key: row.key,
-      value: row.value,
-    };
+    const envelope: KafkaSinkEnvelope = envelopeFor(write, row);
     const headers = {
       [SLUICE_ID_HEADER]: envelope.sluiceId,
       [SLUICE_GENERATION_HEADER]: String(write.generation),
@@ -134,10 +118,4 @@ export function chunkMessages<M extends { readonly bytes: number }>(messages: re
   }
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') return 'a Promise (it must be synchronous)';
-  return typeof value;
 }

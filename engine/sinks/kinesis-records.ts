@@ -81,29 +81,13 @@ export function kinesisRecordsOf(
   const records: KinesisSinkRecord[] = [];
   const rejected: RejectedRow[] = [];
   for (const row of last.values()) {
-    let chosen: unknown = row.key;
-    if (partitionKeyOf !== undefined) {
-      try {
-        chosen = partitionKeyOf(row);
-      } catch (error) {
-        rejected.push({ key: row.key, reason: `partitionKey threw: ${error instanceof Error ? error.message : String(error)}` });
-        continue;
-      }
-      if (typeof chosen !== 'string') {
-        rejected.push({ key: row.key, reason: `partitionKey must return a string, got ${describe(chosen)}` });
-        continue;
-      }
+    const chosen = routingKeyOf(row, partitionKeyOf, 'partitionKey');
+    if (typeof chosen !== 'string') {
+      rejected.push(chosen);
+      continue;
     }
-    const partitionKey = validPartitionKey(chosen as string);
-    const envelope: KinesisSinkEnvelope = {
-      sluiceId: sluiceIdOf(write, row.key),
-      jobId: write.jobId,
-      generation: write.generation,
-      batchId: write.batchId,
-      partition: write.partition,
-      key: row.key,
-      value: row.value,
-    };
+    const partitionKey = validPartitionKey(chosen);
+    const envelope = envelopeFor(write, row);
     const data = new TextEncoder().encode(JSON.stringify(envelope));
     const bytes = data.byteLength + Buffer.byteLength(partitionKey);
     if (bytes > KINESIS_MAX_RECORD_BYTES) {
@@ -178,4 +162,32 @@ export function lastRowPerKey(rows: readonly SinkRow[]): Map<string, SinkRow> {
     last.set(row.key, row);
   }
   return last;
+}
+
+/** A row's record envelope in a write: the same fields, and the same id, on every run of the write. */
+export function envelopeFor(write: SinkWrite, row: SinkRow): KinesisSinkEnvelope {
+  return {
+    sluiceId: sluiceIdOf(write, row.key),
+    jobId: write.jobId,
+    generation: write.generation,
+    batchId: write.batchId,
+    partition: write.partition,
+    key: row.key,
+    value: row.value,
+  };
+}
+
+/**
+ * The key a stream sink routes a row by: the row key, or what the user's function (named
+ * `label` in the reason) gives; a function that throws or gives no string refuses the row.
+ */
+export function routingKeyOf(row: SinkRow, fn: ((row: SinkRow) => string) | undefined, label: string): string | RejectedRow {
+  if (fn === undefined) return row.key;
+  let chosen: unknown;
+  try {
+    chosen = fn(row);
+  } catch (error) {
+    return { key: row.key, reason: `${label} threw: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  return typeof chosen === 'string' ? chosen : { key: row.key, reason: `${label} must return a string, got ${describe(chosen)}` };
 }
