@@ -50,7 +50,8 @@ export function routeRows(
   // A row one sink can never take (its rowProblem: a file sink's partition path that is no
   // safe path segment) is a dead letter there, and still written to the others.
   const add = (sink: SinkSpec, list: readonly SinkRow[]) => {
-    const problemOf = sinkOf?.(sink).rowProblem?.bind(sinkOf(sink));
+    const target = sinkOf?.(sink);
+    const problemOf = target?.rowProblem?.bind(target);
     const ok: SinkRow[] = [];
     for (const row of list) {
       const problem = problemOf?.(row);
