@@ -121,7 +121,7 @@ export function compileOperatorStages(
     for (const { partition, rows } of input.inputs) {
       for (const json of rows) {
         const row = json as unknown as OperatorRow;
-        const value: KeyedValue = { key: row.k, value: row.v, eventTimeMs: row.t, partition, offset: row.o, index: row.i, side: row.s };
+        const value = keyedValueOf(row, partition);
         values.push(value);
         rowOf.set(value, json);
       }
@@ -144,15 +144,7 @@ export function compileOperatorStages(
   /** Both stages in one executor, over the partition's own state (keyedBy: 'partitionKey'). */
   function run(input: PipelineInput): PipelineOutcome {
     const one = valuesOf(input.records, input.watermarkMs, options.keyIsPartitionKey, input.lookups);
-    const values: KeyedValue[] = one.values.map(({ row }) => ({
-      key: row.k,
-      value: row.v,
-      eventTimeMs: row.t,
-      partition: input.partition,
-      offset: row.o,
-      index: row.i,
-      side: row.s,
-    }));
+    const values = one.values.map(({ row }) => keyedValueOf(row, input.partition));
     const recordOf = new Map(one.values.map(({ record }) => [record.offset, record]));
     const outcome = operator.apply({ values, state: input.state, watermarkMs: input.watermarkMs, timeMs: input.timeMs });
     const failures: RecordFailure[] = [...one.failures];
@@ -175,6 +167,11 @@ export function compileOperatorStages(
   }
 
   return Object.freeze({ combines: false, stageOne, stageTwo, run });
+}
+
+/** An exchange row of `partition` as the operator's value. */
+function keyedValueOf(row: OperatorRow, partition: string): KeyedValue {
+  return { key: row.k, value: row.v, eventTimeMs: row.t, partition, offset: row.o, index: row.i, side: row.s };
 }
 
 /** Where a failed timer's dead letter is filed: its state's scope, an offset naming the timer and its key, the timer as payload. */
