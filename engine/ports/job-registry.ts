@@ -93,6 +93,33 @@ export interface JobRegistry {
    * Returns false, writing nothing, when the condition fails: another writer got there first.
    */
   put(next: JobInstance, expectedRevision: number | null): Promise<boolean>;
+
+  /** The instance that owns a sink target (SinkOwner), or null when none has claimed it. */
+  getSinkOwner(target: string): Promise<SinkOwner | null>;
+
+  /**
+   * Stores `next` as its target's owner if the stored owner is the instance
+   * `expectedOwner` (null: no owner may be stored yet). Returns false, writing nothing,
+   * when the condition fails: another claim got there first. The rules of who may claim
+   * (idempotent for the owner, forced from a stopped one) are engine/driver/sink-ownership.ts's.
+   */
+  claimSink(next: SinkOwner, expectedOwner: string | null): Promise<boolean>;
+}
+
+/**
+ * Which job instance owns a sink target (engine/job/sink-targets.ts names targets): the
+ * one whose rows the target holds. Kept after the instance stops or fails (its rows are
+ * still there); it passes to another instance only by a forced claim.
+ */
+export interface SinkOwner {
+  /** The target's id (sinkTargetOf): `dynamodb:order-totals`. */
+  readonly target: string;
+  /** The owning instance. */
+  readonly jobId: string;
+  /** When it claimed the target. */
+  readonly since: number;
+  /** The instance a forced claim took the target from; null when it was free. */
+  readonly takenFrom: string | null;
 }
 
 /**

@@ -14,10 +14,16 @@ import {
   requestStop,
   startJob,
 } from '../../engine/driver/job-control.js';
-import { InvalidArgumentError, InvariantError } from '../../engine/errors.js';
-import { JobState, type JobInstance, type JobRegistry } from '../../engine/ports/job-registry.js';
+import { claimSinks, type SinkClaimRequest } from '../../engine/driver/sink-ownership.js';
+import { ConflictError, InvalidArgumentError, InvariantError } from '../../engine/errors.js';
+import { sinkTargetOf } from '../../engine/job/sink-targets.js';
+import { JobState, type JobInstance, type JobRegistry, type SinkOwner } from '../../engine/ports/job-registry.js';
 
 const POLICY = { maxRestarts: 2, windowMs: 60_000, backoffBaseMs: 1_000, backoffMaxMs: 3_000 };
+
+function owner(target: string, jobId: string, takenFrom: string | null = null): SinkOwner {
+  return { target, jobId, since: 1_767_225_600_000, takenFrom };
+}
 
 function instance(jobId: string, revision = 1, over: Partial<JobInstance> = {}): JobInstance {
   return {
@@ -77,6 +83,101 @@ export function describeJobRegistryContract(adapter: string, makeAdapter: () => 
       const registry = await makeAdapter();
       for (const id of ['b', 'a-1', 'c_2']) await registry.put(instance(id), null);
       expect((await registry.list()).map((j) => j.jobId)).toEqual(['a-1', 'b', 'c_2']);
+    });
+
+    it("records a sink target's owner once; passes it on only from the owner the claimer read", async () => {
+      const registry = await makeAdapter();
+      expect(await registry.getSinkOwner('dynamodb:t')).toBeNull();
+      expect(await registry.claimSink(owner('dynamodb:t', 'a'), null)).toBe(true);
+      expect(await registry.getSinkOwner('dynamodb:t')).toEqual(owner('dynamodb:t', 'a'));
+      expect(await registry.claimSink(owner('dynamodb:t', 'b'), null)).toBe(false);
+      expect(await registry.claimSink(owner('dynamodb:t', 'b', 'c'), 'c')).toBe(false);
+      expect(await registry.getSinkOwner('dynamodb:t')).toEqual(owner('dynamodb:t', 'a'));
+      expect(await registry.claimSink(owner('dynamodb:t', 'b', 'a'), 'a')).toBe(true);
+      expect(await registry.getSinkOwner('dynamodb:t')).toEqual(owner('dynamodb:t', 'b', 'a'));
+      // Targets are independent, and owners are not instances: list() shows none of them.
+      expect(await registry.getSinkOwner('dynamodb:u')).toBeNull();
+      await registry.put(instance('a'), null);
+      expect((await registry.list()).map((j) => j.jobId)).toEqual(['a']);
+    });
+
+    it('lets exactly one of two concurrent claims of a free target win', async () => {
+      const registry = await makeAdapter();
+      const results = await Promise.all(['a', 'b', 'c', 'd'].map((id) => registry.claimSink(owner('s3files:/out', id), null)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await registry.getSinkOwner('s3files:/out'))?.jobId).toBe(['a', 'b', 'c', 'd'][results.indexOf(true)]);
+    });
+
+    describe('sink ownership (engine/driver/sink-ownership.ts)', () => {
+      const ctx = async () => ({ registry: await makeAdapter(), clock: new ManualClock() });
+      const table = sinkTargetOf({ type: 'dynamodb', tableName: 'order-totals' });
+      const files = sinkTargetOf({ type: 's3files', prefix: 'out', format: 'jsonl', maxFileBytes: 1_024 });
+      const stream = sinkTargetOf({ type: 'kinesis', streamName: 'totals' });
+      const claim = (jobId: string, over: Partial<SinkClaimRequest> = {}): SinkClaimRequest => ({
+        jobId,
+        targets: [table, files, stream],
+        force: false,
+        forceHint: '"force": true',
+        otherSinkHint: 'parameters that name another sink',
+        ...over,
+      });
+
+      it('claims free targets, again for the same instance (a retried start), and never a shared one', async () => {
+        const c = await ctx();
+        expect(await claimSinks(claim('a'), c)).toEqual([]);
+        expect(await claimSinks(claim('a'), c)).toEqual([]);
+        expect(await c.registry.getSinkOwner(table.id)).toEqual({ target: table.id, jobId: 'a', since: c.clock.now(), takenFrom: null });
+        expect((await c.registry.getSinkOwner(files.id))?.jobId).toBe('a');
+        expect(await c.registry.getSinkOwner(stream.id)).toBeNull();
+        // A shared target (a Kinesis stream) takes several instances.
+        expect(await claimSinks(claim('b', { targets: [stream] }), c)).toEqual([]);
+      });
+
+      it("refuses another instance, naming the owner, its state and the target; claims none of the request's targets", async () => {
+        const c = await ctx();
+        await claimSinks(claim('a', { targets: [table] }), c);
+        await startJob({ jobId: 'a', jobName: 'order-totals' }, c);
+        const refused = claimSinks(claim('b'), c);
+        await expect(refused).rejects.toBeInstanceOf(ConflictError);
+        await expect(refused).rejects.toThrow(
+          /^DynamoDB table order-totals is owned by job a \(RUNNING\): its rows are there.*Point job b at another sink \(parameters that name another sink\), or take the sink over with "force": true once job a is stopped/,
+        );
+        expect(await c.registry.getSinkOwner(files.id)).toBeNull();
+        // An owner without an instance record (a replay into it, a start cut short) is named as such.
+        await claimSinks(claim('ghost', { targets: [files] }), c);
+        await expect(claimSinks(claim('b', { targets: [files] }), c)).rejects.toThrow(
+          /files under the checkpoint bucket's out\/ is owned by job ghost \(no instance is recorded under that id/,
+        );
+      });
+
+      it('force takes targets from a stopped or failed owner and says which; never from a running one', async () => {
+        const c = await ctx();
+        await startJob({ jobId: 'a', jobName: 'order-totals' }, c);
+        await claimSinks(claim('a'), c);
+        await expect(claimSinks(claim('b', { force: true }), c)).rejects.toThrow(
+          /^DynamoDB table order-totals is owned by job a, which is RUNNING: "force": true takes a sink over only from a stopped or failed instance/,
+        );
+        await requestStop('a', c);
+        await expect(claimSinks(claim('b', { force: true }), c)).rejects.toThrow(/which is STOPPING/);
+        await markStopped('a', 0, 'stopped', c);
+        await expect(claimSinks(claim('b'), c)).rejects.toThrow(/is owned by job a \(STOPPED: stopped\)/);
+        c.clock.advance(5_000);
+        expect(await claimSinks(claim('b', { force: true }), c)).toEqual([
+          { target: table.id, description: 'DynamoDB table order-totals', fromJobId: 'a' },
+          { target: files.id, description: "files under the checkpoint bucket's out/", fromJobId: 'a' },
+        ]);
+        expect(await c.registry.getSinkOwner(table.id)).toEqual({ target: table.id, jobId: 'b', since: c.clock.now(), takenFrom: 'a' });
+        // The old owner is refused now: a resume of it would claim.
+        await expect(claimSinks(claim('a'), c)).rejects.toThrow(/is owned by job b \(no instance is recorded/);
+      });
+
+      it('of concurrent claims of a free target by two instances, one wins and the other is refused', async () => {
+        const c = await ctx();
+        const results = await Promise.allSettled(['a', 'b'].map((id) => claimSinks(claim(id, { targets: [table] }), c)));
+        expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+        const winner = results[0]!.status === 'fulfilled' ? 'a' : 'b';
+        expect((await c.registry.getSinkOwner(table.id))?.jobId).toBe(winner);
+      });
     });
 
     describe('transitions (engine/driver/job-control.ts)', () => {

@@ -1,8 +1,9 @@
-import { checkRevision, type JobInstance, type JobRegistry } from '../../ports/job-registry.js';
+import { checkRevision, type JobInstance, type JobRegistry, type SinkOwner } from '../../ports/job-registry.js';
 
 /** The job registry in memory, with the same conditional rule as the DynamoDB adapter. */
 export class MemoryJobRegistry implements JobRegistry {
   private readonly records = new Map<string, JobInstance>();
+  private readonly owners = new Map<string, SinkOwner>();
 
   async get(jobId: string): Promise<JobInstance | null> {
     const record = this.records.get(jobId);
@@ -18,6 +19,17 @@ export class MemoryJobRegistry implements JobRegistry {
     const stored = this.records.get(next.jobId);
     if ((stored?.revision ?? null) !== expectedRevision) return false;
     this.records.set(next.jobId, structuredClone(next));
+    return true;
+  }
+
+  async getSinkOwner(target: string): Promise<SinkOwner | null> {
+    const owner = this.owners.get(target);
+    return owner === undefined ? null : structuredClone(owner);
+  }
+
+  async claimSink(next: SinkOwner, expectedOwner: string | null): Promise<boolean> {
+    if ((this.owners.get(next.target)?.jobId ?? null) !== expectedOwner) return false;
+    this.owners.set(next.target, structuredClone(next));
     return true;
   }
 }

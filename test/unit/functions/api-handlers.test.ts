@@ -61,6 +61,8 @@ describe('API handlers', () => {
         },
         list: async () => [],
         put: async () => true,
+        getSinkOwner: async () => null,
+        claimSink: async () => true,
       },
     });
     const read = createApiReadHandler({

@@ -110,7 +110,13 @@ describe('the Lambda logger', () => {
       createApiReadHandler({
         logger: () => lambdaLogger,
         api: () => ({
-          registry: { get: async () => Promise.reject(new Error('socket hang up')), list: async () => [], put: async () => true },
+          registry: {
+            get: async () => Promise.reject(new Error('socket hang up')),
+            list: async () => [],
+            put: async () => true,
+            getSinkOwner: async () => null,
+            claimSink: async () => true,
+          },
           wal: ports.wal,
           state: ports.state,
           deadLetters: ports.deadLetters,
