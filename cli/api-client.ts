@@ -76,6 +76,8 @@ export interface StartJobBody {
   readonly maxRecordsPerPartition?: number;
   readonly startingPosition?: StartingPositionBody;
   readonly idempotencyToken: string;
+  /** Take the job's sinks over from the stopped or failed instance that owns them. */
+  readonly force?: boolean;
 }
 
 /** POST /jobs/{jobId}/resume (engine/api/requests.ts parseResumeJob). */
@@ -83,6 +85,8 @@ export interface ResumeJobBody {
   readonly trigger?: TriggerSettings;
   readonly maxRecordsPerPartition?: number;
   readonly idempotencyToken: string;
+  /** Take the job's sinks back from the stopped or failed instance that owns them now. */
+  readonly force?: boolean;
 }
 
 /** A page of a paged route: its size (default: the API's) and the token of the page before (none: the first page). */

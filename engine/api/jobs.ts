@@ -14,14 +14,22 @@
  *               or it conflicts (409: it runs, or it exists and should be resumed)
  *   2. seed     (starting position: a checkpoint) copy the other instance's batch N and
  *               its state into the new instance's WAL and state (checkpoint-start.ts)
- *   3. record   the control record RUNNING, with the token (job-control.ts startJob)
- *   4. launch   the driver execution `<jobId>-<generation>` (a deterministic name: a
+ *   3. claim    every sink target the job writes (engine/driver/sink-ownership.ts): one
+ *               another instance owns is a 409 naming it, unless the request forces
+ *               (from a stopped or failed owner; the response lists what it took over)
+ *   4. record   the control record RUNNING, with the token (job-control.ts startJob)
+ *   5. launch   the driver execution `<jobId>-<generation>` (a deterministic name: a
  *               second start of it finds it exists)
+ *
+ * A resume claims the same way (its instance owns its sinks already, unless a forced
+ * start of another instance took them).
  */
 import { ENGINE_PARAMETERS, resolveJob, type JobCatalog } from '../driver/catalog.js';
 import { getJob, requestStop, startJob, type StartJobRequest } from '../driver/job-control.js';
+import { claimSinks, type SinkTakeover } from '../driver/sink-ownership.js';
 import { ConflictError as EngineConflictError, JobSpecError, NotFoundError as EngineNotFoundError } from '../errors.js';
 import type { JsonValue } from '../json.js';
+import { sinkTargetsOf } from '../job/sink-targets.js';
 import type { JobDefinition } from '../job/types.js';
 import { deadLetterPartitionPrefix } from '../ports/dead-letter-queue.js';
 import { driverExecutionName } from '../ports/driver-executions.js';
@@ -64,6 +72,15 @@ export interface StartedJob {
   readonly execution: string;
   /** A start with this idempotency token happened before: nothing new was started. */
   readonly alreadyStarted: boolean;
+  /** The sinks this start took over from another (stopped or failed) instance, because it forced. */
+  readonly sinksTakenOver: readonly SinkTakeover[];
+}
+
+/** Which sinks a start or resume claims, and whether it forces (step 3). */
+interface SinkClaim {
+  readonly job: JobDefinition;
+  readonly force: boolean;
+  readonly request: 'start' | 'resume';
 }
 
 /** Recent batches read for a job's status (its rates are computed over them). */
@@ -98,7 +115,7 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
   if (base !== null) await seedFromCheckpoint(jobId, base, ctx);
   await ctx.prepareJob?.(job);
 
-  // 3. record, 4. launch
+  // 3. claim, 4. record, 5. launch
   const request: StartJobRequest = {
     jobId,
     jobName: input.jobName,
@@ -107,7 +124,7 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
     token: input.idempotencyToken,
     fromCheckpoint: base === null ? null : { jobId: base.plan.jobId, batchId: base.plan.batchId },
   };
-  return launch(request, ctx, 201);
+  return launch(request, ctx, 201, { job, force: input.force === true, request: 'start' });
 }
 
 /** POST /jobs/{jobId}/resume: a STOPPED or FAILED instance runs again from its checkpoint. */
@@ -146,6 +163,7 @@ export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ct
     },
     ctx,
     202,
+    { job, force: input.force === true, request: 'resume' },
   );
 }
 
@@ -245,8 +263,24 @@ export async function listDeadLetters(
 
 // ── starting ─────────────────────────────────────────────────────────────────────────
 
-/** Steps 3 and 4 of a start; a start that raced another is answered as that one. */
-async function launch(request: StartJobRequest, ctx: LaunchContext, status: number): Promise<ApiResult<StartedJob>> {
+/** Steps 3 to 5 of a start; a start that raced another is answered as that one. */
+async function launch(request: StartJobRequest, ctx: LaunchContext, status: number, sinks: SinkClaim): Promise<ApiResult<StartedJob>> {
+  const sinksTakenOver = await claimSinks(
+    {
+      jobId: request.jobId,
+      targets: sinkTargetsOf(sinks.job),
+      force: sinks.force,
+      forceHint: `"force": true in the ${sinks.request} request (sluice jobs ${sinks.request} --force)`,
+      otherSinkHint:
+        sinks.request === 'start'
+          ? 'start it with parameters that name another sink'
+          : 'start a new instance with parameters that name another sink',
+    },
+    ctx,
+  );
+  for (const t of sinksTakenOver) {
+    ctx.logger.warn('sink taken over', { jobId: request.jobId, target: t.target, fromJobId: t.fromJobId });
+  }
   let started: { job: JobInstance; generation: number };
   try {
     started = await startJob(request, { registry: ctx.registry, clock: ctx.clock });
@@ -260,7 +294,7 @@ async function launch(request: StartJobRequest, ctx: LaunchContext, status: numb
   const execution = driverExecutionName(request.jobId, started.generation);
   await ctx.executions.start(execution, { jobId: request.jobId, generation: started.generation });
   ctx.logger.info('job started', { jobId: request.jobId, jobName: request.jobName, execution });
-  return { status, body: { job: jobSummaryOf(started.job), execution, alreadyStarted: false } };
+  return { status, body: { job: jobSummaryOf(started.job), execution, alreadyStarted: false, sinksTakenOver } };
 }
 
 /**
@@ -276,7 +310,7 @@ function sameStart(job: JobInstance, token: string | null, ctx: Pick<ApiPorts, '
     if (job.state === JobState.RUNNING && job.generation < start.generation) {
       await ctx.executions.start(execution, { jobId: job.jobId, generation: start.generation });
     }
-    return { status: 200, body: { job: jobSummaryOf(job), execution, alreadyStarted: true } };
+    return { status: 200, body: { job: jobSummaryOf(job), execution, alreadyStarted: true, sinksTakenOver: [] } };
   })();
 }
 

@@ -146,6 +146,7 @@ const StartJobBody = body({
   maxRecordsPerPartition: rateLimit.optional(),
   startingPosition: startingPosition.optional(),
   idempotencyToken: token.optional(),
+  force: expecting('true or false', z.boolean()).optional(),
 });
 
 export interface StartJobInput {
@@ -161,6 +162,11 @@ export interface StartJobInput {
   /** null: the job definition's own. */
   readonly startingPosition: StartingPositionRequest | null;
   readonly idempotencyToken: string | null;
+  /**
+   * Take the job's sinks over from the stopped or failed instance that owns them
+   * (engine/driver/sink-ownership.ts); without it, a sink another instance owns is a 409.
+   */
+  readonly force?: boolean;
 }
 
 /** POST /jobs */
@@ -174,6 +180,7 @@ export function parseStartJob(body: unknown): StartJobInput {
     maxRecordsPerPartition: b.maxRecordsPerPartition ?? null,
     startingPosition: b.startingPosition ?? null,
     idempotencyToken: b.idempotencyToken ?? null,
+    force: b.force ?? false,
   };
 }
 
@@ -189,6 +196,7 @@ const ResumeJobBody = body({
   trigger: trigger.optional(),
   maxRecordsPerPartition: rateLimit.optional(),
   idempotencyToken: token.optional(),
+  force: expecting('true or false', z.boolean()).optional(),
 });
 
 export interface ResumeJobInput {
@@ -197,6 +205,8 @@ export interface ResumeJobInput {
   /** null: keep the instance's. */
   readonly maxRecordsPerPartition: number | null;
   readonly idempotencyToken: string | null;
+  /** Take the job's sinks back from the stopped or failed instance that owns them now. */
+  readonly force?: boolean;
 }
 
 /** POST /jobs/{jobId}/resume (the body is optional). */
@@ -206,6 +216,7 @@ export function parseResumeJob(body: unknown): ResumeJobInput {
     trigger: b.trigger ?? null,
     maxRecordsPerPartition: b.maxRecordsPerPartition ?? null,
     idempotencyToken: b.idempotencyToken ?? null,
+    force: b.force ?? false,
   };
 }
 

@@ -117,6 +117,8 @@ describe('the sluice command', () => {
       'cli-stop',
       '--param',
       'streamName=clicks',
+      '--param',
+      'sinkTable=cli-stop-views',
       '--trigger',
       'interval:100:200',
     ]);
@@ -129,6 +131,34 @@ describe('the sluice command', () => {
     expect(again).toMatchObject({ code: 0, stdout: expect.stringContaining('job cli-stop is STOPPED: stopped') });
   });
 
+  it("refuses a start into another instance's sink, naming the owner and --force; --force takes it over from a stopped owner", async () => {
+    const start = (jobId: string, ...more: string[]) =>
+      sluice([
+        'jobs',
+        'start',
+        'page-views',
+        '--job-id',
+        jobId,
+        '--param',
+        'streamName=clicks',
+        '--param',
+        'sinkTable=owned-views',
+        ...more,
+      ]);
+    const first = await start('owner', '--trigger', 'available-now', '--from', 'earliest', '--wait');
+    expect(first.code).toBe(0);
+    const refused = await start('second');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('DynamoDB table owned-views is owned by job owner (STOPPED: caught-up)');
+    expect(refused.stderr).toContain('"force": true in the start request (sluice jobs start --force)');
+    const forced = await start('second', '--force', '--trigger', 'available-now', '--wait');
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('took DynamoDB table owned-views over from job owner');
+    const resumed = await sluice(['jobs', 'resume', 'owner']);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain('DynamoDB table owned-views is owned by job second');
+  });
+
   it('lists the dead letters of a job a page at a time, every page with --all, one partition with --partition', async () => {
     const started = await sluice([
       'jobs',
@@ -138,6 +168,8 @@ describe('the sluice command', () => {
       'cli-bad',
       '--param',
       'streamName=bad-clicks',
+      '--param',
+      'sinkTable=cli-bad-views',
       '--trigger',
       'available-now',
       '--from',

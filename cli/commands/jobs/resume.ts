@@ -13,6 +13,7 @@ interface ResumeOptions extends ApiOptions {
   readonly trigger?: TriggerSettings;
   readonly maxRecords?: number;
   readonly token?: string;
+  readonly force?: boolean;
   readonly wait?: boolean;
   readonly timeout?: number;
 }
@@ -26,6 +27,7 @@ export function resumeCommand(): Command {
     .option('--trigger <t>', 'available-now, or interval:<ms>[:<max idle ms>] (default: as before)', trigger)
     .option('--max-records <n>', 'the rate limit (default: as before)', positiveInteger)
     .option('--token <t>', 'the idempotency token (default: a new one per run)')
+    .option('--force', 'take the sinks back from the stopped or failed instance that owns them now')
     .option('--wait', 'follow the job until it stops')
     .option('--timeout <seconds>', 'with --wait (default: never)', positiveInteger);
   return withApiOptions(command).action(async (jobId: string, options: ResumeOptions) => {
@@ -35,9 +37,13 @@ export function resumeCommand(): Command {
         ...(options.trigger === undefined ? {} : { trigger: options.trigger }),
         ...(options.maxRecords === undefined ? {} : { maxRecordsPerPartition: options.maxRecords }),
         idempotencyToken: options.token ?? randomUUID(),
+        ...(options.force === true ? { force: true } : {}),
       });
       if (options.json) console.log(JSON.stringify(answer, null, 2));
-      else console.log(`${answer.alreadyStarted ? 'already resumed' : 'resumed'} job ${jobId}: driver execution ${answer.execution}`);
+      else {
+        console.log(`${answer.alreadyStarted ? 'already resumed' : 'resumed'} job ${jobId}: driver execution ${answer.execution}`);
+        for (const t of answer.sinksTakenOver ?? []) console.log(`  took ${t.description} over from job ${t.fromJobId}`);
+      }
       if (!options.wait) return EXIT.ok;
       return follow(client, jobId, options.timeout === undefined ? null : options.timeout * 1000);
     });

@@ -19,6 +19,7 @@ interface StartOptions extends ApiOptions {
   readonly maxRecords?: number;
   readonly from?: StartingPositionBody;
   readonly token?: string;
+  readonly force?: boolean;
   readonly wait?: boolean;
   readonly timeout?: number;
 }
@@ -39,6 +40,10 @@ export function startCommand(): Command {
       startingPosition,
     )
     .option('--token <t>', 'the idempotency token (default: a new one per run; a retried request with the same token starts nothing new)')
+    .option(
+      '--force',
+      'take the sinks over from the stopped or failed instance that owns them (without it, a sink another instance owns is refused)',
+    )
     .option('--wait', 'follow the job until it stops (an available-now job stops when caught up)')
     .option('--timeout <seconds>', 'with --wait: give up waiting after this long (default: never)', positiveInteger);
   return withApiOptions(command).action(async (jobName: string, options: StartOptions) => {
@@ -52,6 +57,7 @@ export function startCommand(): Command {
         ...(options.maxRecords === undefined ? {} : { maxRecordsPerPartition: options.maxRecords }),
         ...(options.from === undefined ? {} : { startingPosition: options.from }),
         idempotencyToken: options.token ?? randomUUID(),
+        ...(options.force === true ? { force: true } : {}),
       });
       const job = answer.job;
       if (options.json) console.log(JSON.stringify(answer, null, 2));
@@ -62,6 +68,7 @@ export function startCommand(): Command {
             : `started job ${job.jobId} (${job.jobName}): driver execution ${answer.execution}`,
         );
         console.log(`  trigger ${describeTrigger(job.trigger)}; from ${describePosition(job.startingPosition)}`);
+        for (const t of answer.sinksTakenOver ?? []) console.log(`  took ${t.description} over from job ${t.fromJobId}`);
         if (!options.wait) console.log(`  follow it: sluice jobs status ${job.jobId}${endpointFlag(options)}`);
       }
       if (!options.wait) return EXIT.ok;
