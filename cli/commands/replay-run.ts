@@ -14,6 +14,7 @@ export interface ReplayOptions extends OperatorTargetValues {
   readonly toBatch?: number;
   readonly into?: string;
   readonly regroup?: boolean;
+  readonly force?: boolean;
   readonly dryRun?: boolean;
   readonly jobName?: string;
   readonly param: Readonly<Record<string, JsonValue>>;
@@ -55,6 +56,7 @@ export async function replay(env: OperatorEnvironment, request: ReplayRequest, o
   try {
     const outcome = await replayJob(request, ctx);
     for (const line of formatReplayOutcome(outcome)) console.log(line);
+    for (const t of outcome.sinksTakenOver ?? []) console.log(`  took ${t.description} over from job ${t.fromJobId}`);
     if (outcome.scope.mode === 'into') {
       console.log(`  its rows went to ${describeSink(job.sink)}`);
       console.log(`  to go on, start job ${request.intoJobId} as ${jobName} with parameters ${JSON.stringify(parameters)}`);

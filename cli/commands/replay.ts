@@ -16,6 +16,7 @@ const DESCRIPTION = [
   'Re-runs the committed batches N+1..M of a job with the job definition in code now (after fixing a bug in it, say), from the state after batch N. Each batch reads exactly the records its first run read.',
   "In place, the replayed batches replace batches N+1..M in the write-ahead log (the replaced ones are archived) and their rows replace the old rows in the sink; the job's driver must be stopped, and can resume after batch M. With --into, a new job instance starts from a copy of batch N and its state, and the job's own WAL, state and sink are left as they are.",
   "With --regroup, the state after batch N is re-sliced into the key groups the job's code declares (keyGroups): the only way to change the layout of a checkpoint's state, from state kept per partition, or from another number of key groups (into a new job only). A key that several partitions kept a share of is merged with the aggregate's merge; without one, the regroup is refused. Without --regroup, code that declares another layout than the checkpoint's is refused.",
+  "The instance the replay writes for (the job itself, or the new job) must own the job's sinks in the job registry: a sink another instance owns is refused, and --force takes it over from a stopped or failed one. With --into, name another sink with --param (sinkTable=... for page-views), or the new job would write the source job's sink.",
   'A replay that fails is finished by running the same command again (with --regroup when it had it). docs/replay.md has the details.',
 ].join('\n\n');
 
@@ -26,7 +27,7 @@ command again to finish it)`;
 /** `name`: how the usage line calls it (replay under sluice; "npm run replay --" as the npm script). */
 export function replayCommand(name = 'replay'): Command {
   const command = newCommand(name)
-    .usage('--job <id> --from-batch <N> [--to-batch <M>] [--into <new job id>] [--regroup] [--dry-run] [options]')
+    .usage('--job <id> --from-batch <N> [--to-batch <M>] [--into <new job id>] [--regroup] [--force] [--dry-run] [options]')
     .summary("replay a job's committed batches with the job definition in code now")
     .description(DESCRIPTION)
     .requiredOption('--job <id>', 'the job instance to replay (its id in the write-ahead log)')
@@ -36,6 +37,10 @@ export function replayCommand(name = 'replay'): Command {
     .option(
       '--regroup',
       "re-slice the state after batch N into the key groups the job declares (the only way to change a checkpoint's layout)",
+    )
+    .option(
+      '--force',
+      "take the job's sinks over from the stopped or failed instance that owns them (without it, a sink another instance owns is refused)",
     )
     .option('--dry-run', 'print what would be read and written, per batch and partition; write nothing')
     .option('--job-name <name>', "the job in jobs/catalog.ts (default: the job registry's record of the instance, else the job id itself)")
@@ -55,6 +60,7 @@ export function replayCommand(name = 'replay'): Command {
         ...(options.toBatch === undefined ? {} : { toBatchId: options.toBatch }),
         ...(options.into === undefined ? {} : { intoJobId: options.into }),
         ...(options.regroup === true ? { regroup: true } : {}),
+        ...(options.force === true ? { force: true } : {}),
       };
       return runOperatorCommand(
         command,

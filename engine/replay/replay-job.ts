@@ -35,7 +35,9 @@
  *                 and a regroup's state, read and re-sliced in memory (every refusal of
  *                 a regroup happens here: a key held by two scopes that the aggregate
  *                 cannot merge, a key of another shape).
- *   2. begin      take the target job's WAL epoch; (into) seed J2 (with --regroup: the
+ *   2. begin      claim the job's sinks for the target job (replay-sinks.ts: refused when
+ *                 another instance owns one, unless --force takes it from a stopped one);
+ *                 take the target job's WAL epoch; (into) seed J2 (with --regroup: the
  *                 regrouped state as version N of each key group, then J2's batch N in
  *                 the new layout); record the replay in the WAL (with the regroup's
  *                 layouts), which raises the job's generation: from then on a driver
@@ -67,6 +69,7 @@
  */
 import { copyCheckpoint } from './copy-checkpoint.js';
 import { commitBatch, commitSinks } from '../driver/commit-batch.js';
+import { claimSinks } from '../driver/sink-ownership.js';
 import { ConflictError, InvariantError } from '../errors.js';
 import { StateCache } from '../executor/state-cache.js';
 import { BatchStatus, generationOf } from '../protocol/batch-records.js';
@@ -76,6 +79,7 @@ import { readsAsFirstRun, runReplayedBatch } from './replay-batch.js';
 import { missing, rangeMismatch } from './replay-errors.js';
 import { continuesFrom, replayPlanOf, type RegroupedLayout, type ReplayJobSettings } from './replay-plan.js';
 import { resolveReplay } from './replay-scope.js';
+import { replaySinkClaim } from './replay-sinks.js';
 import type { ReplayContext, ReplayOutcome, ReplayRequest, ReplayScope } from './replay-types.js';
 
 /** Step 1 alone: what a replay would read and write, with every check. Writes nothing. */
@@ -93,7 +97,12 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
     return { scope, replayed: 0, records: 0, outputRows: 0, superseded: 0, overtakenAt: null };
   }
 
-  // 2. begin: the lease fences any driver of the target; then the replay is recorded.
+  // 2. begin: the sinks are the target's; the lease fences any driver of the target; then the replay is recorded.
+  const sinksTakenOver =
+    ctx.registry === undefined
+      ? []
+      : await claimSinks(replaySinkClaim(request, target, ctx.job), { registry: ctx.registry, clock: ports.clock });
+  for (const t of sinksTakenOver) ports.logger.warn('sink taken over', { jobId: target, target: t.target, fromJobId: t.fromJobId });
   const epoch = await wal.acquireEpoch(target);
   if (scope.continuing === null) {
     if (scope.mode === 'into') await seed(scope, epoch, ctx);
@@ -193,7 +202,7 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
   // 5. finish.
   await wal.finishReplay(target, scope.generation, ports.clock.now());
   ports.logger.info('replay finished', { jobId: target, generation: scope.generation, replayed, records });
-  return { scope, replayed, records, outputRows, superseded, overtakenAt: null };
+  return { scope, replayed, records, outputRows, superseded, overtakenAt: null, sinksTakenOver };
 
   /** The state after N (the source's batch N: in place, the job's own), regrouped and written as version N. */
   async function regroupInPlace(): Promise<RegroupedLayout> {
@@ -214,7 +223,7 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
   async function overtaken(batchId: number): Promise<ReplayOutcome> {
     ports.logger.warn('a driver took the job over during the replay: the replay ends', { jobId: target, batchId });
     await wal.finishReplay(target, scope.generation, ports.clock.now());
-    return { scope, replayed, records, outputRows, superseded, overtakenAt: batchId };
+    return { scope, replayed, records, outputRows, superseded, overtakenAt: batchId, sinksTakenOver };
   }
 }
 

@@ -7,6 +7,7 @@
  * here), or the unfinished replay this run continues.
  */
 import { checkJobId } from '../driver/job-control.js';
+import { checkSinkClaims } from '../driver/sink-ownership.js';
 import { ConflictError, InvalidArgumentError, InvariantError, NotFoundError } from '../errors.js';
 import { JobState, type JobRegistry } from '../ports/job-registry.js';
 import type { ReplayRecord } from '../ports/write-ahead-log.js';
@@ -16,6 +17,7 @@ import type { RangeEnd } from '../protocol/offsets.js';
 import { readRegroup } from './regroup.js';
 import { missing } from './replay-errors.js';
 import { replayLayout } from './replay-layout.js';
+import { replaySinkClaim } from './replay-sinks.js';
 import type { ReplayBatch, ReplayContext, ReplayRequest, ReplayScope } from './replay-types.js';
 
 /** Step 1: reads and checks; writes nothing. */
@@ -33,6 +35,7 @@ export async function resolveReplay(request: ReplayRequest, ctx: ReplayContext):
   if (into === sourceJobId) throw new InvalidArgumentError(`--into names the job itself (${into}): leave it out to replay in place`);
   const targetJobId = into ?? sourceJobId;
   await checkNotRunning(targetJobId, ctx.registry);
+  if (ctx.registry !== undefined) await checkSinkClaims(replaySinkClaim(request, targetJobId, ctx.job), { registry: ctx.registry });
 
   const replays = await wal.listReplays(targetJobId);
   const unfinished = replays.find((r) => r.finishedAt === null) ?? null;

@@ -2,6 +2,7 @@
  * The replay's request, context, progress, scope and outcome: what previewReplay and
  * replayJob (replay-job.ts, where the replay's protocol is described) take and return.
  */
+import type { SinkTakeover } from '../driver/sink-ownership.js';
 import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import type { JobRegistry } from '../ports/job-registry.js';
@@ -23,13 +24,21 @@ export interface ReplayRequest {
    * (--regroup, regroup.ts): the only way to change the layout of a checkpoint's state.
    */
   readonly regroup?: boolean;
+  /**
+   * Take the job's sinks over from the stopped or failed instance that owns them
+   * (replay-sinks.ts); without it, a sink another instance owns is refused.
+   */
+  readonly force?: boolean;
 }
 
 export interface ReplayContext {
   readonly ports: EnginePorts;
   /** The job definition in code now: the replayed batches run its logic. */
   readonly job: JobDefinition;
-  /** When given, a job the registry says is RUNNING or STOPPING is refused. */
+  /**
+   * When given, a job the registry says is RUNNING or STOPPING is refused, and the target
+   * job claims the job's sinks there (replay-sinks.ts).
+   */
   readonly registry?: JobRegistry;
   readonly onProgress?: (progress: ReplayProgress) => void;
   /** Attempts per executor for retryable errors (default 4). */
@@ -114,4 +123,6 @@ export interface ReplayOutcome {
   readonly superseded: number;
   /** A driver ran during the unfinished replay and took the job over from this batch on (see replayJob, replay-job.ts). */
   readonly overtakenAt: number | null;
+  /** The sinks the replay took over from another (stopped or failed) instance, because it forced. */
+  readonly sinksTakenOver?: readonly SinkTakeover[];
 }

@@ -12,7 +12,10 @@ import { MemoryJobRegistry } from '../../engine/adapters/memory/memory-job-regis
 import { listCheckpoints } from '../../engine/checkpoints/checkpoints.js';
 import { showState } from '../../engine/checkpoints/state-view.js';
 import { formatCheckpointListing } from '../../cli/format/checkpoints.js';
+import { markStopped, startJob } from '../../engine/driver/job-control.js';
 import { runDriver } from '../../engine/driver/run-driver.js';
+import { claimSinks } from '../../engine/driver/sink-ownership.js';
+import { sinkTargetsOf } from '../../engine/job/sink-targets.js';
 import { ConflictError, InvalidArgumentError, JobSpecError } from '../../engine/errors.js';
 import { runPartition } from '../../engine/executor/run-partition.js';
 import { JobState } from '../../engine/ports/job-registry.js';
@@ -294,6 +297,43 @@ export function describeReplayScenarios(adapter: string, makeWorld: ReplayWorldF
       await expect(runDriver(old, crashing, { jobId, executorAttempts: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
       await expect(previewReplay({ jobId, fromBatchId: N }, ctx)).rejects.toThrow(`batch ${latest + 1} is planned but not committed`);
       await expect(previewReplay({ jobId, fromBatchId: N, intoJobId: 'elsewhere' }, ctx)).resolves.toMatchObject({ toBatchId: latest });
+    });
+
+    it('refuses a replay into a sink another instance owns, unless --force takes it from a stopped owner', async () => {
+      const { world, jobId, fixed, latest } = await ranOldLogic('ownership');
+      const registry = new MemoryJobRegistry();
+      const control = { registry, clock: world.ports.clock };
+      // The job was started through the jobs API: its instance owns its sink.
+      await startJob({ jobId, jobName: 'user-counts' }, control);
+      await claimSinks({ jobId, targets: sinkTargetsOf(fixed), force: false, forceHint: '', otherSinkHint: '' }, control);
+      const ctx = { ports: world.ports, job: fixed, registry, executorAttempts: 1 };
+      const copy = `${jobId}-fixed`;
+      const into = { jobId, fromBatchId: N, intoJobId: copy };
+
+      // --into without another sink: the new job would write the source's own. The dry run refuses too; nothing is written.
+      const sink = fixed.sink.type === 'dynamodb' ? fixed.sink.tableName : '';
+      const owned = `DynamoDB table ${sink} is owned by job ${jobId} (RUNNING)`;
+      await expect(previewReplay(into, ctx)).rejects.toThrow(owned);
+      await expect(replayJob(into, ctx)).rejects.toThrow(
+        `Point job ${copy} at another sink (a --param that names another sink, e.g. --param sinkTable=<table> for a job that takes one), or take the sink over with replay --force once job ${jobId} is stopped`,
+      );
+      await expect(replayJob({ ...into, force: true }, ctx)).rejects.toThrow(`is owned by job ${jobId}, which is RUNNING: replay --force`);
+      expect(await world.ports.wal.listBatches(copy)).toEqual([]);
+      expect(await world.ports.wal.listReplays(copy)).toEqual([]);
+
+      // Into another sink: nothing to claim from anyone.
+      const elsewhere = userCounts({ streamName: world.streamName, sinkTable: await world.sinkTable(), fixed: true });
+      const other = await replayJob({ ...into, intoJobId: `${jobId}-other` }, { ...ctx, job: elsewhere });
+      expect(other).toMatchObject({ replayed: latest - N, sinksTakenOver: [] });
+
+      // Forced, from the stopped source: the new job owns the sink, and the source's in-place replay is refused.
+      await markStopped(jobId, 0, 'stopped', control);
+      const forced = await replayJob({ ...into, force: true }, ctx);
+      expect(forced).toMatchObject({ replayed: latest - N, sinksTakenOver: [{ description: `DynamoDB table ${sink}`, fromJobId: jobId }] });
+      expect((await registry.getSinkOwner(`dynamodb:${sink}`))?.jobId).toBe(copy);
+      await expect(previewReplay({ jobId, fromBatchId: N }, ctx)).rejects.toThrow(
+        `DynamoDB table ${sink} is owned by job ${copy} (no instance is recorded under that id: a replay into it, or a start that did not finish)`,
+      );
     });
 
     it('lists the checkpoints a replay leaves: generations, the archive, state versions and what refers to them', async () => {

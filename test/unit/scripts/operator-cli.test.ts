@@ -23,22 +23,26 @@ const missingDir = join(tmpdir(), `sluice-no-such-dir-${process.pid}`);
 
 describe('npm run replay / npm run checkpoints: arguments', () => {
   it('print their help, refuse bad flags with exit 2, and a data directory that does not exist with exit 3', async () => {
-    const [help, noJob, badBatch, awsOnly, awsMissing, noData, cpHelp, cpNoCommand, cpNoPartition, cpNoData] = await Promise.all([
-      run('scripts/replay.ts', ['--help']),
-      run('scripts/replay.ts', ['--from-batch', '3']),
-      run('scripts/replay.ts', ['--job', 'j', '--from-batch', 'three']),
-      run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--wal-table', 'w']),
-      run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--aws', '--wal-table', 'w']),
-      run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--dry-run', '--data-dir', missingDir]),
-      run('scripts/checkpoints.ts', ['-h']),
-      run('scripts/checkpoints.ts', ['--job', 'j']),
-      run('scripts/checkpoints.ts', ['show', '--job', 'j']),
-      run('scripts/checkpoints.ts', ['list', '--job', 'j', '--data-dir', missingDir]),
-    ]);
+    const [help, noJob, badBatch, awsOnly, awsMissing, noData, forced, forceValue, cpHelp, cpNoCommand, cpNoPartition, cpNoData] =
+      await Promise.all([
+        run('scripts/replay.ts', ['--help']),
+        run('scripts/replay.ts', ['--from-batch', '3']),
+        run('scripts/replay.ts', ['--job', 'j', '--from-batch', 'three']),
+        run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--wal-table', 'w']),
+        run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--aws', '--wal-table', 'w']),
+        run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--dry-run', '--data-dir', missingDir]),
+        run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--into', 'k', '--force', '--data-dir', missingDir]),
+        run('scripts/replay.ts', ['--job', 'j', '--from-batch', '3', '--force=yes']),
+        run('scripts/checkpoints.ts', ['-h']),
+        run('scripts/checkpoints.ts', ['--job', 'j']),
+        run('scripts/checkpoints.ts', ['show', '--job', 'j']),
+        run('scripts/checkpoints.ts', ['list', '--job', 'j', '--data-dir', missingDir]),
+      ]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('usage: npm run replay -- --job <id> --from-batch <N>');
     expect(help.stdout).toContain('--dry-run');
-    expect(help.stdout).toContain('[--into <new job id>] [--regroup] [--dry-run]');
+    expect(help.stdout).toContain('[--into <new job id>] [--regroup] [--force] [--dry-run]');
+    expect(help.stdout).toMatch(/--force +take the job's sinks over from the stopped or/);
     expect(noJob).toMatchObject({ code: 2, stderr: expect.stringContaining("error: required option '--job <id>' not specified") });
     expect(badBatch).toMatchObject({
       code: 2,
@@ -50,6 +54,9 @@ describe('npm run replay / npm run checkpoints: arguments', () => {
       stderr: expect.stringContaining('--aws needs --dead-letter-table (or $SLUICE_DEAD_LETTER_TABLE)'),
     });
     expect(noData).toMatchObject({ code: 3, stderr: expect.stringContaining(`no local runtime data in ${missingDir}`) });
+    // --force is a flag: accepted (the run then stops at the missing data directory), and takes no value.
+    expect(forced).toMatchObject({ code: 3, stderr: expect.stringContaining(`no local runtime data in ${missingDir}`) });
+    expect(forceValue).toMatchObject({ code: 2, stderr: expect.stringContaining("error: unknown option '--force=yes'") });
     expect(cpHelp.code).toBe(0);
     expect(cpHelp.stdout).toContain('npm run checkpoints -- show --job <id> (--partition <p> | --group <g>)');
     expect(cpNoCommand).toMatchObject({ code: 2, stderr: expect.stringContaining('expected one command, list or show; got none') });
