@@ -270,6 +270,35 @@ describe('the jobs API over HTTP on the local runtime', () => {
     ]);
   });
 
+  it("refuses a start into another instance's sink with a 409 naming it; force takes it over from the stopped owner", async () => {
+    const request = {
+      jobName: 'page-views',
+      jobId: 'views-second',
+      parameters: { streamName, sinkTable },
+      trigger: { type: 'availableNow' },
+      maxRecordsPerPartition: 1_000,
+    };
+    const refused = await call('POST', '/jobs', request);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      error: 'Conflict',
+      message: expect.stringMatching(
+        new RegExp(`^DynamoDB table ${sinkTable} is owned by job views \\(STOPPED: stopped\\): .*"force": true in the start request`),
+      ),
+    });
+    expect((await call('GET', '/jobs/views-second')).status).toBe(404);
+
+    const forced = await call('POST', '/jobs', { ...request, force: true });
+    expect(forced.status).toBe(201);
+    expect(forced.body.sinksTakenOver).toEqual([
+      { target: `dynamodb:${sinkTable}`, description: `DynamoDB table ${sinkTable}`, fromJobId: 'views' },
+    ]);
+    await waitFor('the second instance stopped', async () => (await call('GET', '/jobs/views-second')).body.state === 'STOPPED');
+    const resumed = await call('POST', '/jobs/views/resume');
+    expect(resumed.status).toBe(409);
+    expect(resumed.body.message).toContain(`DynamoDB table ${sinkTable} is owned by job views-second (STOPPED: caught-up)`);
+  });
+
   it('pages through the dead letters of a job: every bad record once, why it failed, its payload; one partition with ?partition=', async () => {
     const started = await call('POST', '/jobs', {
       jobName: 'page-views',
