@@ -5,9 +5,12 @@ import { isNotFound } from '../../engine/adapters/aws/aws-errors.js';
 import { ConflictError } from '../../engine/errors.js';
 import { createSinkTable, createStream, putAllRecords } from '../../engine/adapters/aws/index.js';
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
+import { claimSinks } from '../../engine/driver/sink-ownership.js';
 import type { FinishTaskResult } from '../../engine/driver/tasks.js';
+import { sinkTargetsOf } from '../../engine/job/sink-targets.js';
 import { LocalDriver } from '../driver-runtime.js';
-import { JobState } from '../../engine/ports/job-registry.js';
+import type { JobDefinition } from '../../engine/job/types.js';
+import { JobState, type JobRegistry } from '../../engine/ports/job-registry.js';
 import { TASK_STATES } from '../../infra/state-machines/definitions.js';
 import { catalog } from '../../jobs/catalog.js';
 import { compareOffsets } from '../../engine/protocol/offsets.js';
@@ -119,6 +122,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     });
     let ended: Awaited<ReturnType<typeof driver.waitForJob>>;
     try {
+      await claimDemoSinks(job, registry, runtime);
       const run = await driver.run({
         jobId: job.name,
         jobName: 'page-views',
@@ -189,6 +193,27 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
  * Writes the input once. The marker file is written only after every record is stored,
  * so a run killed while writing starts the stream over instead of writing records twice.
  */
+/**
+ * The demo's instance owns its sink, as an instance started through the jobs API does
+ * (engine/driver/sink-ownership.ts). Another instance that took it over (a replay --into
+ * it without another sink, an instance started through the API) is named, not silently
+ * mixed with.
+ */
+async function claimDemoSinks(job: JobDefinition, registry: JobRegistry, runtime: LocalRuntime): Promise<void> {
+  const restart = 'start over with npm start -- --reset';
+  try {
+    const claim = { jobId: job.name, targets: sinkTargetsOf(job), force: false, forceHint: '--reset', otherSinkHint: restart };
+    await claimSinks(claim, { registry, clock: runtime.ports.clock });
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    throw new ConflictError(
+      `the demo's job ${job.name} does not own its sink ${String(error.context.target)}: job ${String(error.context.owner)} ` +
+        `took it over (a replay --into it without another sink, or an instance started through the jobs API); ${restart}`,
+      { cause: error },
+    );
+  }
+}
+
 async function ensureInput(runtime: LocalRuntime, settings: ClickstreamSettings, out: (line: string) => void): Promise<void> {
   const marker = join(runtime.dataDir, INPUT_MARKER);
   const wanted = JSON.stringify(settings);
