@@ -11,7 +11,7 @@ import { ConflictError, InvalidArgumentError, InvariantError, NotFoundError } fr
 import { JobState, type JobRegistry } from '../ports/job-registry.js';
 import type { ReplayRecord } from '../ports/write-ahead-log.js';
 import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch-records.js';
-import { stateMigrationFor } from '../protocol/job-versions.js';
+import { checkStateShape, stateMigrationFor } from '../protocol/job-versions.js';
 import type { RangeEnd } from '../protocol/offsets.js';
 import { readRegroup } from './regroup.js';
 import { missing } from './replay-errors.js';
@@ -60,6 +60,16 @@ export async function resolveReplay(request: ReplayRequest, ctx: ReplayContext):
   const base =
     from === 0 ? null : needBase ? await requireCommitted(sourceJobId, from, ctx) : await ctx.ports.wal.getBatch(sourceJobId, from);
   const generation = unfinished?.generation ?? source.generation + 1;
+  // The same state shape under the same version (checkStateShape), before anything is written.
+  if (base !== null && needBase) {
+    checkStateShape({
+      jobId: sourceJobId,
+      checkpoint: base.plan,
+      codeVersion: ctx.job.version,
+      stateShape: ctx.job.stateShape,
+      description: ctx.job.pipeline.description,
+    });
+  }
   const migrateFromVersion =
     base === null || !needBase
       ? undefined
