@@ -60,16 +60,6 @@ export async function resolveReplay(request: ReplayRequest, ctx: ReplayContext):
   const base =
     from === 0 ? null : needBase ? await requireCommitted(sourceJobId, from, ctx) : await ctx.ports.wal.getBatch(sourceJobId, from);
   const generation = unfinished?.generation ?? source.generation + 1;
-  // The same state shape under the same version (checkStateShape), before anything is written.
-  if (base !== null && needBase) {
-    checkStateShape({
-      jobId: sourceJobId,
-      checkpoint: base.plan,
-      codeVersion: ctx.job.version,
-      stateShape: ctx.job.stateShape,
-      description: ctx.job.pipeline.description,
-    });
-  }
   const migrateFromVersion =
     base === null || !needBase
       ? undefined
@@ -95,6 +85,16 @@ export async function resolveReplay(request: ReplayRequest, ctx: ReplayContext):
     layout.regroup !== null && needBase && base !== null
       ? (await readRegroup({ base, job: ctx.job, keyGroups: layout.regroup.keyGroups }, ctx.ports)).summary
       : null;
+  // The same state shape under the same version (checkStateShape), before anything is written.
+  if (base !== null && needBase) {
+    checkStateShape({
+      jobId: sourceJobId,
+      checkpoint: base.plan,
+      codeVersion: ctx.job.version,
+      stateShape: ctx.job.stateShape,
+      description: ctx.job.pipeline.description,
+    });
+  }
   return {
     mode,
     sourceJobId,
