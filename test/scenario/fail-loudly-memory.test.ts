@@ -15,6 +15,9 @@ import { count, defineJob, memorySink, memorySource, sum, type JobSpec } from '.
 import type { JobDefinition } from '../../engine/job/types.js';
 import { JobState } from '../../engine/ports/job-registry.js';
 import { BatchStatus } from '../../engine/protocol/batch-records.js';
+import { runDriver } from '../../engine/driver/run-driver.js';
+import { JobSpecError } from '../../engine/errors.js';
+import { replayJob } from '../../engine/replay/replay-job.js';
 import { LocalDriver } from '../../local/driver-runtime.js';
 
 const drivers: LocalDriver[] = [];
@@ -141,5 +144,21 @@ describe('failing loudly through the driver state machines (memory adapters)', {
     await driver.launch({ jobId: 'totals', jobName: 'totals' });
     expect(await driver.waitForJob('totals', 30_000)).toMatchObject({ state: JobState.STOPPED, reason: 'caught-up' });
     expect(await memory.deadLetters.list('totals')).toHaveLength(100);
+  });
+
+  it('a replay with code of another state shape and the same version is refused before it writes anything', async () => {
+    const { memory, append } = world();
+    const ports = { ...memory, clock: systemClock };
+    const first = totals(1, 'count', { maxRecordsPerPartition: 5 });
+    append(orders(30));
+    await runDriver(first, ports, { jobId: 'totals' });
+    const before = await memory.wal.listBatches('totals');
+    expect(before.length).toBeGreaterThanOrEqual(2);
+
+    const refused = replayJob({ jobId: 'totals', fromBatchId: 1 }, { ports, job: totals(1, 'named', { maxRecordsPerPartition: 5 }) });
+    await expect(refused).rejects.toBeInstanceOf(JobSpecError);
+    await expect(refused).rejects.toThrow(/^job totals: its state shape changed at version 1: its checkpoint \(the state after batch 1\)/);
+    expect(await memory.wal.listBatches('totals')).toEqual(before);
+    expect(await memory.wal.listReplays('totals')).toEqual([]);
   });
 });
