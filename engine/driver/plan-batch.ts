@@ -65,6 +65,7 @@ export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Prom
       jobVersion: job.version,
       migratesFrom: job.migrations.map((m) => m.fromVersion),
       stateShape: job.stateShape,
+      pipelineDescription: job.pipeline.description,
       ...(job.keyGroups === undefined ? {} : { keyGroups: job.keyGroups }),
     },
     nowMs: ports.clock.now(),

@@ -148,6 +148,8 @@ export interface PlanningSettings {
    * every plan, and compared with the checkpoint's under the same version (checkStateShape).
    */
   readonly stateShape?: string;
+  /** The code's pipeline, named in the message of a refused shape ("decode(json) > keyBy > count"). */
+  readonly pipelineDescription?: string;
   /**
    * The job's number of key groups when its keyed state lives in key groups (the
    * exchange path, stage-two.ts); absent when state lives per partition or there is none.
@@ -213,7 +215,13 @@ export function planNextBatch(args: {
   const finishedJobVersions = finishedJobVersionsAfter(previous, lineage.finished);
   const keyGroups = keyGroupsAfter(args.jobId, previous, settings);
   if (previous !== null) {
-    checkStateShape({ jobId: args.jobId, checkpoint: previous.plan, codeVersion: settings.jobVersion, stateShape: settings.stateShape });
+    checkStateShape({
+      jobId: args.jobId,
+      checkpoint: previous.plan,
+      codeVersion: settings.jobVersion,
+      stateShape: settings.stateShape,
+      ...(settings.pipelineDescription === undefined ? {} : { description: settings.pipelineDescription }),
+    });
   }
   const partitions: PartitionPlan[] = lineage.ready.map(({ id, inherits: parents, hashKeyRange, closed }) => {
     const done = commit?.partitions[id];

@@ -89,7 +89,7 @@ describe('failing loudly through the driver state machines (memory adapters)', {
     const failed = await driver.waitForJob('totals', 30_000);
     expect(failed.state, JSON.stringify(failed)).toBe(JobState.FAILED);
     expect(failed.reason).toMatch(
-      /^JobSpecError: job totals: its state shape changed at version 1: its checkpoint \(the state after batch \d+\) was written with state shape [0-9a-f]{16}, and this code, also version 1, has state shape [0-9a-f]{16}; .*Bump the job's version to 2 and declare migrations/,
+      /^JobSpecError: job totals: its state shape changed at version 1: its checkpoint \(the state after batch \d+\) was written with state shape [0-9a-f]{16}, and this code, also version 1, has state shape [0-9a-f]{16} \(decode\(json\) > keyBy > aggregate\(orders: count, amount: sum\)\); .*Bump the job's version to 2 and declare migrations/,
     );
     // Nothing was planned, read or dead-lettered.
     expect((await memory.wal.getLatestBatch('totals'))?.plan.batchId).toBe(before?.plan.batchId);
