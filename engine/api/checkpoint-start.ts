@@ -25,6 +25,7 @@ import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch-r
 import { stateMigrationFor } from '../protocol/job-versions.js';
 import { checkStateLayoutUnchanged } from '../protocol/key-groups.js';
 import { BadRequestError, ConflictError } from './errors.js';
+import { refuseChangedStateShape } from './state-shape-check.js';
 
 export interface CheckpointStartContext {
   readonly wal: WriteAheadLog;
@@ -92,6 +93,7 @@ export async function resolveCheckpoint(
     if (error instanceof JobSpecError) throw new ConflictError(error.message);
     throw error;
   }
+  refuseChangedStateShape('jobName', { jobId: sourceJobId, checkpoint: base.plan, job });
   await checkNewJob(targetJobId, batchId, ctx.wal);
   return base;
 }

@@ -35,6 +35,7 @@ import { deadLetterPartitionPrefix } from '../ports/dead-letter-queue.js';
 import { driverExecutionName } from '../ports/driver-executions.js';
 import { JobState, type JobInstance } from '../ports/job-registry.js';
 import { resolveCheckpoint, seedFromCheckpoint } from './checkpoint-start.js';
+import { refuseChangedStateShape } from './state-shape-check.js';
 import type {
   ApiPorts,
   JobStatusContext,
@@ -111,6 +112,9 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
     }
   }
 
+  // A job id with batches but no instance (its record deleted) goes on from its own checkpoint.
+  if (base === null) refuseChangedStateShape('jobName', { jobId, checkpoint: (await ctx.wal.getLatestBatch(jobId))?.plan ?? null, job });
+
   // 2. seed
   if (base !== null) await seedFromCheckpoint(jobId, base, ctx);
   await ctx.prepareJob?.(job);
@@ -151,6 +155,7 @@ export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ct
     if (error instanceof JobSpecError) throw new ConflictError(`job ${jobId} cannot run with this deployment's catalog: ${error.message}`);
     throw error;
   }
+  refuseChangedStateShape('jobId', { jobId, checkpoint: (await ctx.wal.getLatestBatch(jobId))?.plan ?? null, job });
   await ctx.prepareJob?.(job);
   return launch(
     {

@@ -37,6 +37,7 @@ import { buildCommit, isCaughtUp } from '../protocol/commit.js';
 import { noDataBatchDue } from '../protocol/no-data-batch.js';
 import { retentionPlan } from '../protocol/retention.js';
 import type { DriverContext } from './context.js';
+import { deadLetterLimitReason, firstDeadLetterOf } from './dead-letter-limit.js';
 
 export interface CommitBatchInput {
   readonly jobId: string;
@@ -62,6 +63,12 @@ export interface CommitBatchResult {
   readonly noDataBatchDue: boolean;
   readonly watermarkMs: number | null;
   readonly metrics: BatchMetrics;
+  /**
+   * The reason the job fails with when the batch's dead letters passed the job's limit
+   * (dead-letter-limit.ts), judged from its stored commit; null when they did not. The
+   * batch is committed either way: the caller fails the job (the Finish task, runDriver).
+   */
+  readonly deadLetterLimit: string | null;
 }
 
 /** Retention runs after every this many batches, not after each one (it lists objects). */
@@ -107,6 +114,13 @@ export async function commitBatch(input: CommitBatchInput, ctx: DriverContext): 
     noDataBatchDue: noDataBatchDue({ plan: record.plan, commit: stored, allowedLatenessMs: ctx.job.pipeline.allowedLatenessMs }),
     watermarkMs: record.plan.watermarkMs,
     metrics: stored.metrics,
+    deadLetterLimit: deadLetterLimitReason({
+      jobId,
+      batchId,
+      metrics: stored.metrics,
+      limit: ctx.job.deadLetterLimit,
+      first: firstDeadLetterOf(input.results, input.groupResults),
+    }),
   };
 }
 

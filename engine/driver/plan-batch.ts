@@ -64,6 +64,8 @@ export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Prom
       allowedLatenessMs: job.pipeline.allowedLatenessMs,
       jobVersion: job.version,
       migratesFrom: job.migrations.map((m) => m.fromVersion),
+      stateShape: job.stateShape,
+      pipelineDescription: job.pipeline.description,
       ...(job.keyGroups === undefined ? {} : { keyGroups: job.keyGroups }),
     },
     nowMs: ports.clock.now(),

@@ -1,6 +1,7 @@
 import { runKeyGroups, type KeyGroupsInput } from '../executor/run-key-groups.js';
 import { runPartition } from '../executor/run-partition.js';
 import { StateCache } from '../executor/state-cache.js';
+import { JobSpecError } from '../errors.js';
 import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import type { GroupResult, PartitionResult } from '../protocol/batch-records.js';
@@ -80,6 +81,9 @@ export async function runDriver(
     const commit = await commitBatch({ jobId, epoch, batchId: plan.batchId, results, ...groupResults }, ctx);
     batches += 1;
     options.onBatch?.({ plan, commit });
+    // The batch is committed; its dead letters passed the job's limit (dead-letter-limit.ts).
+    if (commit.deadLetterLimit !== null)
+      throw new JobSpecError(`job ${jobId}: ${commit.deadLetterLimit}`, { context: { jobId, batchId: plan.batchId } });
     if (job.trigger.type === 'availableNow') {
       // As the state machine's Finish task decides (nextStep): caught up, and no extra batch due.
       if (availableNowDone({ ...commit, resumed: plan.resumed })) return { batches, stoppedBy: 'caught-up', epoch };

@@ -48,6 +48,9 @@ export interface DriverInfo {
   readonly epoch: number;
 }
 
+/** What a job failed by the dead-letter ratio guard records as its error, before the reason (dead-letter-limit.ts). */
+export const DEAD_LETTER_LIMIT = 'DeadLetterLimit';
+
 /** Carried from batch to batch, and from one child to the next through the parent. */
 export interface LoopState {
   /** Empty batches in a row (the idle backoff). */
@@ -202,7 +205,10 @@ export interface FinishTaskInput {
 
 export interface FinishTaskResult extends LoopState {
   readonly action: 'continue' | 'handBack' | 'stop';
-  /** Why the driver stops: 'stopped' (on request), 'caught-up' (available now), 'superseded'. */
+  /**
+   * Why the driver stops: 'stopped' (on request), 'caught-up' (available now), 'superseded',
+   * or DEAD_LETTER_LIMIT (the job was just left FAILED by the dead-letter ratio guard).
+   */
   readonly reason: string | null;
   readonly waitMs: number;
   /** When the next batch may start (ISO 8601, for a Wait state's TimestampPath). */
@@ -244,6 +250,13 @@ export async function finishTask(input: FinishTaskInput, ctx: DriverTaskContext)
   };
   if (record !== null && record.generation > driver.generation) {
     return { action: 'stop', reason: 'superseded', waitMs: 0, waitUntil: iso(now), idleStreak: input.loop.idleStreak, batch: summary };
+  }
+  if (commit.deadLetterLimit !== null) {
+    // The batch is committed (its metrics are reported as any batch's): the job is left
+    // FAILED with the reason, and the execution ends (EndGeneration keeps FAILED).
+    const failure = { error: DEAD_LETTER_LIMIT, cause: commit.deadLetterLimit, retryable: false };
+    await recordFailure(driver.jobId, driver.generation, failure, { registry: ctx.registry, clock: ctx.ports.clock });
+    return { action: 'stop', reason: DEAD_LETTER_LIMIT, waitMs: 0, waitUntil: iso(now), idleStreak: input.loop.idleStreak, batch: summary };
   }
   const step = nextStep({
     trigger: driver.trigger,

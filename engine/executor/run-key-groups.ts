@@ -14,6 +14,7 @@
  * bytes. A batch already committed is not run again: its recorded group states are
  * returned.
  */
+import { firstDeadLetterOf } from './first-dead-letter.js';
 import { InvariantError, JobSpecError, NotFoundError } from '../errors.js';
 import { keyOfStateKey } from '../job/keyed-groups.js';
 import type { JsonValue } from '../json.js';
@@ -148,6 +149,7 @@ async function runGroup(
     stateBytesWritten: written?.bytesWritten ?? 0,
     dueAtWatermarkMs: outcome.dueAtWatermarkMs,
     dueAtMs: outcome.dueAtMs ?? null,
+    ...firstDeadLetterOf([...letters, ...refused]),
   };
 }
 

@@ -1,3 +1,4 @@
+import { firstDeadLetterOf } from './first-dead-letter.js';
 import { NotFoundError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
@@ -195,6 +196,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     lagMs: range.lagMs,
     caughtUp: range.caughtUp,
     ...(range.skippedOffsets ? { skippedOffsets: range.skippedOffsets } : {}),
+    ...firstDeadLetterOf([...letters, ...refused]),
   };
 }
 

@@ -5,6 +5,7 @@
  * (exchangesInline) or to the exchange store; its dead letters and late records written.
  * No state: the partition holds none on this path.
  */
+import { firstDeadLetterOf } from './first-dead-letter.js';
 import { JobSpecError } from '../errors.js';
 import type { LookupValues } from '../job/lookup.js';
 import type { ExchangeStages, JobDefinition } from '../job/types.js';
@@ -89,5 +90,6 @@ export async function runStageOne(args: {
     caughtUp: range.caughtUp,
     ...(range.skippedOffsets ? { skippedOffsets: range.skippedOffsets } : {}),
     exchange,
+    ...firstDeadLetterOf(letters),
   };
 }

@@ -148,6 +148,12 @@ export function reduce<T, A>(spec: {
 /** An aggregate spec compiled for the runtime: one accumulator per group, any shape. */
 export interface Aggregator {
   readonly description: string;
+  /**
+   * What its accumulator holds, for the job's state-shape fingerprint (state-shape.ts): the
+   * kind of one aggregate (`'count'`), or each named aggregate's kind by name. The
+   * functions inside are not part of it: they do not change what is stored.
+   */
+  readonly shape: JsonValue;
   initial(): JsonValue;
   add(acc: JsonValue, value: unknown): JsonValue;
   /** The row fields of an accumulator: `value`, or one field per named aggregate. */
@@ -162,6 +168,7 @@ export function compileAggregate(spec: unknown, field = 'aggregate()'): Aggregat
     const one = spec as Aggregate<unknown, JsonValue>;
     return {
       description: one.kind,
+      shape: one.kind,
       initial: () => one.initial(),
       add: (acc, value) => one.add(acc, value),
       fields: (acc) => [['value', one.result(acc)]],
@@ -189,6 +196,7 @@ export function compileAggregate(spec: unknown, field = 'aggregate()'): Aggregat
   };
   return {
     description: `aggregate(${parts.map(([name, a]) => `${name}: ${a.kind}`).join(', ')})`,
+    shape: Object.fromEntries(parts.map(([name, a]) => [name, a.kind])),
     initial: () => Object.fromEntries(parts.map(([name, a]) => [name, a.initial()])),
     add: (acc, value) => Object.fromEntries(parts.map(([name, a]) => [name, a.add(partOf(acc, name), value)])),
     fields: (acc) => parts.map(([name, a]) => [name, a.result(partOf(acc, name))]),

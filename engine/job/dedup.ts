@@ -44,6 +44,7 @@ import type { KeyedState } from './types.js';
 export function dropDuplicatesWithinWatermarkOperator(allowedLatenessMs: number): KeyedOperator {
   return Object.freeze<KeyedOperator>({
     description: 'dropDuplicatesWithinWatermark',
+    stateShape: 'dropDuplicatesWithinWatermark',
     inputs: 1 as const,
     isLate: lateByWatermark,
     apply({ values, state, watermarkMs }) {
@@ -70,6 +71,7 @@ export function dropDuplicatesWithinWatermarkOperator(allowedLatenessMs: number)
 export function dropDuplicatesWithTtlOperator(ttlMs: number): KeyedOperator {
   return Object.freeze<KeyedOperator>({
     description: `dropDuplicates(ttl ${formatMs(ttlMs)})`,
+    stateShape: 'dropDuplicates',
     inputs: 1 as const,
     apply({ values, state, timeMs }) {
       expire(state, (expiresAt) => timeMs >= expiresAt);

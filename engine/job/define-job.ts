@@ -7,10 +7,12 @@ import { checkOutputs } from './outputs.js';
 import type { SourceRecord } from '../ports/source-reader.js';
 import { compileDecode, type DecodeName } from './decode.js';
 import { requireFunction, requireObject, requirePositiveInteger, show, specError } from './spec-checks.js';
+import { stateShapeFingerprint } from './state-shape.js';
 import { planOf, rootStream, type PipelineEnd, type Stream } from './stream.js';
 import type {
   CheckpointSettings,
   CompiledPipeline,
+  DeadLetterLimit,
   JobDefinition,
   JobSource,
   KeyedBy,
@@ -51,6 +53,12 @@ export interface JobSpec<T = any, N extends DecodeName = 'json'> {
   readonly outputs?: { readonly [name: string]: { readonly sink: SinkSpec | readonly SinkSpec[] } };
   /** A copy of every dead letter as a row of this sink, besides the dead-letter table. */
   readonly deadLetters?: { readonly sink: SinkSpec };
+  /**
+   * The dead-letter ratio guard: a batch of at least `minRecords` records (default 100)
+   * that dead-letters more than `maxRatio` of them (default 0.5) fails the job, with the
+   * reason, once the batch is committed. On by default; `false` turns it off.
+   */
+  readonly deadLetterLimit?: Partial<DeadLetterLimit> | false;
   /** Default 'update'. */
   readonly outputMode?: OutputMode;
   /** Default { type: 'interval', intervalMs: 1000 }. */
@@ -97,12 +105,19 @@ export const JOB_DEFAULTS = Object.freeze({
   trigger: Object.freeze({ type: 'interval', intervalMs: 1000 }),
   maxRecordsPerPartition: 10_000,
   checkpoint: Object.freeze({ snapshotEvery: 10, retainBatches: 100 }),
+  /**
+   * More than half of a batch dead-lettered is no longer a few bad records: it is a bug,
+   * a changed input format or a state the code misreads, and every later batch would do
+   * the same while the job looks healthy. 100 records keep a small batch's few bad
+   * records (or a test's) from failing a job.
+   */
+  deadLetterLimit: Object.freeze({ maxRatio: 0.5, minRecords: 100 }),
 } as const);
 
 const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const FIELDS = new Set(['name', 'version', 'source', 'decode', 'pipeline', 'sink', 'outputMode', 'trigger']);
 FIELDS.add('maxRecordsPerPartition').add('checkpoint').add('migrations').add('keyedBy').add('keyGroups').add('lateRecords');
-FIELDS.add('outputs').add('deadLetters');
+FIELDS.add('outputs').add('deadLetters').add('deadLetterLimit');
 
 /**
  * Validates a job and returns its frozen JobDefinition. Every problem is a JobSpecError
@@ -140,6 +155,7 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
   );
   const checkpoint = checkCheckpoint(fields.checkpoint ?? {});
   const migrations = checkMigrations(fields.migrations ?? [], version);
+  const deadLetterLimit = checkDeadLetterLimit(fields.deadLetterLimit ?? {});
   const build = requireFunction('pipeline', fields.pipeline) as (input: Stream<unknown>) => unknown;
   const root = Symbol(name);
   let end: unknown;
@@ -164,7 +180,9 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
     sink: sinks[0]!,
     sinks,
     outputs,
+    deadLetterLimit,
     pipeline,
+    stateShape: stateShapeFingerprint(plan),
     trigger,
     outputMode,
     maxRecordsPerPartition,
@@ -225,6 +243,23 @@ function checkMigrations(value: unknown, version: number): readonly StateMigrati
     return Object.freeze({ fromVersion, state });
   });
   return Object.freeze(migrations);
+}
+
+/** The dead-letter ratio guard: the defaults, with what the job sets; null when it sets false. */
+function checkDeadLetterLimit(value: unknown): DeadLetterLimit | null {
+  if (value === false) return null;
+  const limit = requireObject('deadLetterLimit', value);
+  for (const key of Object.keys(limit)) {
+    if (key !== 'maxRatio' && key !== 'minRecords') {
+      throw specError(`deadLetterLimit.${key}`, 'is not a dead-letter limit setting (maxRatio, minRecords), or set deadLetterLimit: false');
+    }
+  }
+  const maxRatio = limit.maxRatio ?? JOB_DEFAULTS.deadLetterLimit.maxRatio;
+  if (typeof maxRatio !== 'number' || !(maxRatio > 0 && maxRatio <= 1)) {
+    throw specError('deadLetterLimit.maxRatio', `must be a number in (0, 1] (0.5: half of a batch's records), got ${show(maxRatio)}`);
+  }
+  const minRecords = requirePositiveInteger('deadLetterLimit.minRecords', limit.minRecords ?? JOB_DEFAULTS.deadLetterLimit.minRecords);
+  return Object.freeze({ maxRatio, minRecords });
 }
 
 function checkCheckpoint(value: unknown): CheckpointSettings {

@@ -65,4 +65,5 @@ export type {
   LateRecordsOutput,
   CheckpointSettings,
   StateMigration,
+  DeadLetterLimit,
 } from './types.js';

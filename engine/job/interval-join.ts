@@ -71,6 +71,7 @@ export function intervalJoinOperator(bounds: IntervalJoinBounds, join: JoinFunct
 
   return Object.freeze<KeyedOperator>({
     description: `intervalJoin(${signed(lowerMs)}, ${signed(upperMs)})`,
+    stateShape: 'intervalJoin',
     inputs: 2 as const,
     isLate: lateByWatermark,
     apply({ values, state, watermarkMs }): KeyedOperatorOutcome {

@@ -39,6 +39,13 @@ import type { KeyedState } from './types.js';
 export interface KeyedOperator {
   /** For the pipeline's description: "process", "dropDuplicatesWithinWatermark", "intervalJoin(-5s, +10s)". */
   readonly description: string;
+  /**
+   * What it stores per key, for the job's state-shape fingerprint (state-shape.ts): the
+   * operator's kind, and a process function's state variables with their kinds. Settings
+   * that only change when state is released (a TTL, a join's bounds) are not part of it.
+   * Absent: the description stands for it.
+   */
+  readonly stateShape?: JsonValue;
   /** How many inputs the operator takes: 1, or 2 for a join (the values' `side` tells them apart). */
   readonly inputs: 1 | 2;
   /**

@@ -207,6 +207,18 @@ export interface LateRecordsOutput {
   readonly sink: SinkSpec;
 }
 
+/**
+ * The dead-letter ratio guard (JobSpec.deadLetterLimit): a batch of at least `minRecords`
+ * records that dead-letters more than `maxRatio` of them fails the job, with the reason
+ * (engine/driver/dead-letter-limit.ts).
+ */
+export interface DeadLetterLimit {
+  /** The largest share of a batch's records that may be dead-lettered, in (0, 1]. */
+  readonly maxRatio: number;
+  /** Batches with fewer records are not judged: a few bad records in a small batch are no pattern. */
+  readonly minRecords: number;
+}
+
 /** A job, as `defineJob` returns it: validated, with defaults filled in. */
 export interface JobDefinition {
   readonly name: string;
@@ -220,7 +232,14 @@ export interface JobDefinition {
   readonly outputs: Readonly<Record<string, readonly SinkSpec[]>>;
   /** A copy of every dead letter as a row of this sink, besides the dead-letter table. */
   readonly deadLetters?: { readonly sink: SinkSpec };
+  /** The dead-letter ratio guard; null when the job turned it off (deadLetterLimit: false). */
+  readonly deadLetterLimit: DeadLetterLimit | null;
   readonly pipeline: CompiledPipeline;
+  /**
+   * The fingerprint of the shape of the job's keyed state (engine/job/state-shape.ts):
+   * recorded in every batch plan, and compared with the checkpoint's under the same version.
+   */
+  readonly stateShape: string;
   readonly trigger: Trigger;
   readonly outputMode: OutputMode;
   readonly maxRecordsPerPartition: number;

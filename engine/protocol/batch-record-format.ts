@@ -49,8 +49,11 @@ import type { RangeEnd, StartPosition } from './offsets.js';
  *      their absence means "every partition is its own state scope", the layout
  *      version 1 wrote, so a running job keeps working (and moves to key groups only
  *      through a replay that regroups its state).
+ *   3  adds a plan's `stateShape`, the fingerprint of the job's state shape
+ *      (engine/job/state-shape.ts). A version-1 or -2 record has none and reads back as
+ *      it was: its absence means "written before fingerprints", which no check refuses.
  */
-export const WAL_FORMAT_VERSION = 2;
+export const WAL_FORMAT_VERSION = 3;
 
 /** A batch record as the WAL stores it. */
 export type StoredBatchRecord = BatchRecord & { readonly formatVersion: number };
@@ -151,8 +154,12 @@ const batchCommitV1 = z.strictObject({
 
 const groupState = z.strictObject({ version: int, rows: int, dueAtWatermarkMs: z.number().optional(), dueAtMs: z.number().optional() });
 const groupsByKeyGroup = z.record(z.string().regex(/^\d+$/), groupState);
-const batchPlan = batchPlanV1.extend({ keyGroups: int.optional(), groups: groupsByKeyGroup.optional() });
+const batchPlanV2 = batchPlanV1.extend({ keyGroups: int.optional(), groups: groupsByKeyGroup.optional() });
 const batchCommit = batchCommitV1.extend({ groups: groupsByKeyGroup.optional() });
+
+// ── Format version 3: the state shape's fingerprint ─────────────────────────────────
+
+const batchPlan = batchPlanV2.extend({ stateShape: z.string().optional() });
 
 /** Version 1 (or none: written before versions), checked field by field as it was. */
 const storedV1 = z.discriminatedUnion('status', [
@@ -166,8 +173,13 @@ const storedV1 = z.discriminatedUnion('status', [
 ]);
 
 const storedV2 = z.discriminatedUnion('status', [
-  z.strictObject({ formatVersion: z.literal(2), status: z.literal(BatchStatus.PLANNED), plan: batchPlan }),
-  z.strictObject({ formatVersion: z.literal(2), status: z.literal(BatchStatus.COMMITTED), plan: batchPlan, commit: batchCommit }),
+  z.strictObject({ formatVersion: z.literal(2), status: z.literal(BatchStatus.PLANNED), plan: batchPlanV2 }),
+  z.strictObject({ formatVersion: z.literal(2), status: z.literal(BatchStatus.COMMITTED), plan: batchPlanV2, commit: batchCommit }),
+]);
+
+const storedV3 = z.discriminatedUnion('status', [
+  z.strictObject({ formatVersion: z.literal(3), status: z.literal(BatchStatus.PLANNED), plan: batchPlan }),
+  z.strictObject({ formatVersion: z.literal(3), status: z.literal(BatchStatus.COMMITTED), plan: batchPlan, commit: batchCommit }),
 ]);
 
 // The schemas and the types of batch-records.ts cannot drift apart: these fail to compile
@@ -195,7 +207,7 @@ void schemasMatchTypes;
  */
 export function decodeBatchRecord(stored: unknown, where: BatchRecordLocation): BatchRecord {
   const version = typeof stored === 'object' && stored !== null ? (stored as { formatVersion?: unknown }).formatVersion : undefined;
-  if (version !== undefined && version !== 1 && version !== WAL_FORMAT_VERSION) {
+  if (version !== undefined && version !== 1 && version !== 2 && version !== WAL_FORMAT_VERSION) {
     if (typeof version === 'number' && Number.isSafeInteger(version) && version > WAL_FORMAT_VERSION) {
       throw new StateCorruptionError(
         `job ${where.jobId}: batch ${where.batchId} of the write-ahead log has format version ${version}, and this ` +
@@ -206,12 +218,13 @@ export function decodeBatchRecord(stored: unknown, where: BatchRecordLocation): 
     }
     throw malformed(where, `its format version ${JSON.stringify(version)} is not a version`);
   }
-  const parsed = version === WAL_FORMAT_VERSION ? storedV2.safeParse(stored) : storedV1.safeParse(stored);
+  const parsed =
+    version === WAL_FORMAT_VERSION ? storedV3.safeParse(stored) : version === 2 ? storedV2.safeParse(stored) : storedV1.safeParse(stored);
   if (!parsed.success) throw malformed(where, describeIssues(parsed.error));
   const { plan, status } = parsed.data;
   const record: BatchRecord =
     parsed.data.status === BatchStatus.COMMITTED ? { plan, status, commit: parsed.data.commit } : { plan, status };
-  // Version 1 needs no upgrade to 2: no key groups is what it meant (see WAL_FORMAT_VERSION).
+  // Versions 1 and 2 need no upgrade to 3: no key groups, no fingerprint is what they meant (see WAL_FORMAT_VERSION).
   return version === undefined ? upgradeUnversioned(record) : record;
 }
 

@@ -118,6 +118,17 @@ export interface BatchPlan {
    */
   readonly migrateFromVersion?: number;
   /**
+   * The fingerprint of the state shape of the code that plans and runs this batch
+   * (engine/job/state-shape.ts), recorded with its `jobVersion`: the state this batch
+   * writes has that shape. A later plan under the same job version must have the same
+   * one (job-versions.ts checkStateShape). The plan is where the engine records
+   * per-batch facts that every start reads: the next plan, a resume, a replay and a
+   * start from another instance's checkpoint (which copies the plan) all read the plan
+   * of the batch they build on. Absent in plans written before fingerprints (WAL format
+   * 3): no shape check applies to those.
+   */
+  readonly stateShape?: string;
+  /**
    * The job's replay generation: 0 until a replay, then the generation of the latest
    * replay (engine/replay). Sink rows carry (generation, batchId). Absent: 0 (the planner
    * always writes it; a record written before format versions reads back with 0). Not the
@@ -166,6 +177,8 @@ export interface PartitionResult {
   readonly skippedOffsets?: number;
   /** Stage 1 of a two-stage batch: the partition's rows for the key groups (absent on the one-stage path). */
   readonly exchange?: ExchangeOutput;
+  /** Its first dead letter, in one short line (`partition@offset stage: reason`); absent when it wrote none. */
+  readonly firstDeadLetter?: string;
 }
 
 /**
@@ -192,6 +205,8 @@ export interface GroupResult {
   readonly dueAtWatermarkMs: number | null;
   /** As GroupState.dueAtMs, after the batch; null (or absent, from executors before it existed) when nothing is due. */
   readonly dueAtMs?: number | null;
+  /** Its first dead letter, in one short line (`partition@offset stage: reason`); absent when it wrote none. */
+  readonly firstDeadLetter?: string;
 }
 
 export interface BatchMetrics {

@@ -92,9 +92,28 @@ export function checkPlannedVersion(args: {
   readonly plan: BatchPlan;
   readonly codeVersion: number;
   readonly migratesFrom?: readonly number[];
+  /** The code's state-shape fingerprint (JobDefinition.stateShape): under the planned version, it must be the plan's. */
+  readonly stateShape?: string;
 }): void {
   const { jobId, plan, codeVersion } = args;
   const planned = plan.jobVersion;
+  if (planned === codeVersion && shapeChanged(plan, args.stateShape)) {
+    throw new JobSpecError(
+      `job ${jobId}: its state shape changed at version ${codeVersion}: batch ${plan.batchId} was planned with state shape ` +
+        `${plan.stateShape} and is not committed, and this code, also version ${codeVersion}, has state shape ${args.stateShape}. ` +
+        `A planned batch is finished by the code that planned it: deploy that code again until batch ${plan.batchId} commits; ` +
+        `then ${bumpAdvice(codeVersion)}`,
+      {
+        context: {
+          jobId,
+          batchId: plan.batchId,
+          jobVersion: codeVersion,
+          plannedShape: plan.stateShape ?? null,
+          codeShape: args.stateShape ?? null,
+        },
+      },
+    );
+  }
   if (planned === undefined || planned === codeVersion) return;
   const then = (args.migratesFrom ?? []).includes(planned)
     ? `then deploy version ${codeVersion} again`
@@ -106,4 +125,58 @@ export function checkPlannedVersion(args: {
       `batch: npm run replay -- --job ${jobId} --from-batch ${plan.batchId - 1} --into <new job id>.`,
     { context: { jobId, batchId: plan.batchId, plannedVersion: planned, codeVersion } },
   );
+}
+
+/**
+ * Under one job version the state shape never changes (engine/job/state-shape.ts): code of
+ * the version that wrote `checkpoint` (the plan of the batch a new plan, a resume or a
+ * start builds on) must have the state shape recorded there, or it would misread that
+ * state and dead-letter its records one by one while the job stays RUNNING. Throws
+ * JobSpecError, saying to bump the version and declare a migration, when it does not.
+ * A checkpoint of another version is the migrations' concern (stateMigrationFor); one
+ * written before fingerprints were recorded (no `stateShape`) is accepted, and the next
+ * plan records the code's.
+ */
+export function checkStateShape(args: {
+  readonly jobId: string;
+  readonly checkpoint: BatchPlan;
+  readonly codeVersion: number;
+  /** The code's fingerprint (JobDefinition.stateShape); undefined: nothing to compare. */
+  readonly stateShape: string | undefined;
+  /** The code's pipeline, for the message ("decode(json) > keyBy > aggregate(views: count)"). */
+  readonly description?: string;
+}): void {
+  const { jobId, checkpoint, codeVersion, stateShape } = args;
+  if (checkpoint.jobVersion !== codeVersion || !shapeChanged(checkpoint, stateShape)) return;
+  const pipeline = args.description === undefined ? '' : ` (${args.description})`;
+  throw new JobSpecError(
+    `job ${jobId}: its state shape changed at version ${codeVersion}: its checkpoint (the state after batch ${checkpoint.batchId}) ` +
+      `was written with state shape ${checkpoint.stateShape}, and this code, also version ${codeVersion}, has state shape ` +
+      `${stateShape}${pipeline}; it would misread that state and dead-letter its records. ${capitalised(bumpAdvice(codeVersion))}; ` +
+      `or deploy the code that wrote it again; or start a new job instance (another job id), which begins with empty state.`,
+    {
+      context: {
+        jobId,
+        batchId: checkpoint.batchId,
+        jobVersion: codeVersion,
+        checkpointShape: checkpoint.stateShape ?? null,
+        codeShape: stateShape ?? null,
+      },
+    },
+  );
+}
+
+function shapeChanged(plan: BatchPlan, stateShape: string | undefined): boolean {
+  return plan.stateShape !== undefined && stateShape !== undefined && plan.stateShape !== stateShape;
+}
+
+function bumpAdvice(version: number): string {
+  return (
+    `bump the job's version to ${version + 1} and declare migrations: [{ fromVersion: ${version}, state: (key, value) => ({ key, value }) }], ` +
+    `converting each state entry to the new shape (docs/replay.md, "Job versions")`
+  );
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -76,6 +76,12 @@
  *     (`finishedJobVersions`): a child's first plan names that version in `inherits`
  *     when it is not the code's, and the executor migrates the parent's state first
  *     (inheritedStates).
+ *   - Every plan also records the fingerprint of its code's state shape (`stateShape`,
+ *     engine/job/state-shape.ts). Under one job version the shape never changes: a plan
+ *     (or the resume of a planned batch) by code of the checkpoint's version with another
+ *     shape fails with JobSpecError before any record is read (checkStateShape): the job
+ *     must bump its version and declare a migration. A plan without one (written before
+ *     fingerprints) is accepted.
  *   - Every plan carries the job's replay generation (`generation`): 0 until a replay
  *     (engine/replay) re-runs committed batches N+1..M with the code of the day, with
  *     their recorded ranges, at generation g+1; later plans keep it. Sink rows are
@@ -121,7 +127,7 @@ import {
   type BatchRecord,
   type PartitionPlan,
 } from './batch-records.js';
-import { checkPlannedVersion, finishedJobVersionsAfter, inheritedStates, stateMigrationFor } from './job-versions.js';
+import { checkPlannedVersion, checkStateShape, finishedJobVersionsAfter, inheritedStates, stateMigrationFor } from './job-versions.js';
 import { checkPayloadEnvelope, checkStateLayoutUnchanged } from './key-groups.js';
 import { lineageOf, type PartitionLineage } from './lineage.js';
 import { resolveStartingPosition, type StartingPosition } from './offsets.js';
@@ -137,6 +143,13 @@ export interface PlanningSettings {
   readonly jobVersion: number;
   /** The versions the job declares a state migration from (JobDefinition.migrations). */
   readonly migratesFrom?: readonly number[];
+  /**
+   * The fingerprint of the code's state shape (JobDefinition.stateShape): recorded in
+   * every plan, and compared with the checkpoint's under the same version (checkStateShape).
+   */
+  readonly stateShape?: string;
+  /** The code's pipeline, named in the message of a refused shape ("decode(json) > keyBy > count"). */
+  readonly pipelineDescription?: string;
   /**
    * The job's number of key groups when its keyed state lives in key groups (the
    * exchange path, stage-two.ts); absent when state lives per partition or there is none.
@@ -165,6 +178,7 @@ export function resolveNextBatch(args: {
       plan: latest.plan,
       codeVersion: args.settings.jobVersion,
       migratesFrom: args.settings.migratesFrom ?? [],
+      ...(args.settings.stateShape === undefined ? {} : { stateShape: args.settings.stateShape }),
     });
     return { kind: 'resume', plan: latest.plan };
   }
@@ -200,6 +214,15 @@ export function planNextBatch(args: {
   });
   const finishedJobVersions = finishedJobVersionsAfter(previous, lineage.finished);
   const keyGroups = keyGroupsAfter(args.jobId, previous, settings);
+  if (previous !== null) {
+    checkStateShape({
+      jobId: args.jobId,
+      checkpoint: previous.plan,
+      codeVersion: settings.jobVersion,
+      stateShape: settings.stateShape,
+      ...(settings.pipelineDescription === undefined ? {} : { description: settings.pipelineDescription }),
+    });
+  }
   const partitions: PartitionPlan[] = lineage.ready.map(({ id, inherits: parents, hashKeyRange, closed }) => {
     const done = commit?.partitions[id];
     // Only a child's first plan builds on its parents (and may need their migration).
@@ -250,6 +273,7 @@ export function planNextBatch(args: {
     ...(Object.keys(finishedJobVersions).length > 0 ? { finishedJobVersions } : {}),
     jobVersion: settings.jobVersion,
     ...(migrateFromVersion === undefined ? {} : { migrateFromVersion }),
+    ...(settings.stateShape === undefined ? {} : { stateShape: settings.stateShape }),
     generation: previous === null ? 0 : generationOf(previous.plan),
     ...(keyGroups === undefined ? {} : { keyGroups, groups: commit?.groups ?? {} }),
   };

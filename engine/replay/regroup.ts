@@ -177,7 +177,7 @@ export async function seedRegrouped(
   if (existing?.status === BatchStatus.COMMITTED) return;
   const { regrouped } = await readRegroup({ base, job, keyGroups }, ports);
   const groups = await writeRegroup({ regrouped, targetJobId, version: base.plan.batchId, generation }, ports);
-  const { migrateFromVersion: _migrated, ...plan } = base.plan;
+  const { migrateFromVersion: _migrated, stateShape: _shape, ...plan } = base.plan;
   const noState = (versions: Readonly<Record<string, number>>) => Object.fromEntries(Object.keys(versions).map((p) => [p, 0]));
   if (existing === null) {
     await wal.putPlan({
@@ -186,6 +186,7 @@ export async function seedRegrouped(
       epoch,
       generation,
       jobVersion: job.version,
+      stateShape: job.stateShape,
       partitions: plan.partitions.map(({ inherits: _inherits, ...p }) => ({ ...p, baseStateVersion: 0 })),
       finished: noState(plan.finished),
       keyGroups,

@@ -130,6 +130,7 @@ export async function replayJob(request: ReplayRequest, ctx: ReplayContext): Pro
     version: ctx.job.version,
     allowedLatenessMs: ctx.job.pipeline.allowedLatenessMs,
     migratesFrom: ctx.job.migrations.map((m) => m.fromVersion),
+    stateShape: ctx.job.stateShape,
     ...(ctx.job.keyGroups === undefined ? {} : { keyGroups: ctx.job.keyGroups }),
   };
   const cache = new StateCache();

@@ -58,6 +58,8 @@ export interface ReplayJobSettings {
   readonly version: number;
   readonly allowedLatenessMs: number | null;
   readonly migratesFrom: readonly number[];
+  /** The code's state-shape fingerprint (JobDefinition.stateShape), recorded in each replayed plan. */
+  readonly stateShape?: string;
   /** The key groups the code declares (JobDefinition.keyGroups); absent: state per partition, or none. */
   readonly keyGroups?: number;
 }
@@ -143,6 +145,7 @@ export function replayPlanOf(args: {
     ...(Object.keys(finishedJobVersions).length > 0 ? { finishedJobVersions } : {}),
     jobVersion: job.version,
     ...(migrateFromVersion === undefined ? {} : { migrateFromVersion }),
+    ...(job.stateShape === undefined ? {} : { stateShape: job.stateShape }),
     generation: args.generation,
     // Key groups: the layout of the state the batch builds on, each group's state as the replay left it.
     ...(layout.keyGroups === undefined ? {} : { keyGroups: layout.keyGroups, groups: layout.groups }),

@@ -12,7 +12,7 @@ import { ConflictError, InvalidArgumentError, InvariantError, NotFoundError } fr
 import { JobState, type JobRegistry } from '../ports/job-registry.js';
 import type { ReplayRecord } from '../ports/write-ahead-log.js';
 import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch-records.js';
-import { stateMigrationFor } from '../protocol/job-versions.js';
+import { checkStateShape, stateMigrationFor } from '../protocol/job-versions.js';
 import type { RangeEnd } from '../protocol/offsets.js';
 import { readRegroup } from './regroup.js';
 import { missing } from './replay-errors.js';
@@ -88,6 +88,16 @@ export async function resolveReplay(request: ReplayRequest, ctx: ReplayContext):
     layout.regroup !== null && needBase && base !== null
       ? (await readRegroup({ base, job: ctx.job, keyGroups: layout.regroup.keyGroups }, ctx.ports)).summary
       : null;
+  // The same state shape under the same version (checkStateShape), before anything is written.
+  if (base !== null && needBase) {
+    checkStateShape({
+      jobId: sourceJobId,
+      checkpoint: base.plan,
+      codeVersion: ctx.job.version,
+      stateShape: ctx.job.stateShape,
+      description: ctx.job.pipeline.description,
+    });
+  }
   return {
     mode,
     sourceJobId,

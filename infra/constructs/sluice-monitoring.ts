@@ -10,6 +10,9 @@
  *   JobGaveUp        the supervisor left a job FAILED after too many restarts
  *   BatchDuration    a batch took longer than the threshold (plan to commit)
  *   Lag              a job's reads ended far behind the tail of a partition, for 15 minutes
+ *   DeadLetters      more than a few percent of the records of every job were dead-lettered
+ *                    within 5 minutes (a job whose batch passed its own dead-letter limit
+ *                    is left FAILED with the reason: engine/driver/dead-letter-limit.ts)
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -36,7 +39,16 @@ export interface SluiceMonitoringProps {
   readonly lagThreshold?: Duration;
   /** Restarts within an hour, over every job, that raise the alarm. @default 3 */
   readonly restartsPerHour?: number;
+  /**
+   * The share of the records of every job (in percent) dead-lettered within 5 minutes,
+   * of at least DEAD_LETTER_ALARM_MIN_RECORDS records, above which the alarm is raised.
+   * @default 5
+   */
+  readonly deadLetterPercent?: number;
 }
+
+/** Fewer records than this within 5 minutes never raise the dead-letter alarm: a few bad records are no trend. */
+export const DEAD_LETTER_ALARM_MIN_RECORDS = 100;
 
 export class SluiceMonitoring extends Construct {
   public readonly driverFailures: cloudwatch.Alarm;
@@ -45,6 +57,7 @@ export class SluiceMonitoring extends Construct {
   public readonly batchDuration: cloudwatch.Alarm;
   public readonly lag: cloudwatch.Alarm;
   public readonly executorMemory: cloudwatch.Alarm;
+  public readonly deadLetters: cloudwatch.Alarm;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: SluiceMonitoringProps) {
@@ -118,7 +131,37 @@ export class SluiceMonitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const alarms = [this.driverFailures, this.driverRestarts, this.jobGaveUp, this.batchDuration, this.lag, this.executorMemory];
+    // Well below a job's own limit (half of a batch, by default), so that a rise is seen
+    // before a job fails, and a job the limit failed is seen too (its batch's metrics count).
+    const deadLetterPercent = props.deadLetterPercent ?? 5;
+    const deadLetterShare = new cloudwatch.MathExpression({
+      label: 'records dead-lettered (%)',
+      expression: `IF(records >= ${DEAD_LETTER_ALARM_MIN_RECORDS}, 100 * deadLetters / records, 0)`,
+      usingMetrics: {
+        deadLetters: engine(METRIC_NAMES.deadLetters, 'Sum', fiveMinutes),
+        records: engine(METRIC_NAMES.records, 'Sum', fiveMinutes),
+      },
+      period: fiveMinutes,
+    });
+    this.deadLetters = deadLetterShare.createAlarm(this, 'DeadLetters', {
+      alarmDescription:
+        `Sluice ${deployment}: more than ${deadLetterPercent} % of the records read within 5 minutes were dead-lettered. ` +
+        'GET /jobs/{jobId}/batches shows which job and batch; sluice jobs dead-letters <jobId> shows why. A job whose batch passed its ' +
+        'own dead-letter limit is FAILED with the reason.',
+      threshold: deadLetterPercent,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const alarms = [
+      this.driverFailures,
+      this.driverRestarts,
+      this.jobGaveUp,
+      this.batchDuration,
+      this.lag,
+      this.executorMemory,
+      this.deadLetters,
+    ];
     if (props.alarmTopic !== undefined) {
       for (const alarm of alarms) {
         alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));

@@ -203,7 +203,7 @@ describe('SluiceMonitoring', () => {
     const topicApp = testApp({ 'sluice:alarmTopicArn': 'arn:aws:sns:eu-west-1:123456789012:ops' });
     const alarmed = Template.fromStack(new SluiceStack(topicApp, 'Alarmed', {}));
     const alarms = Object.values(alarmed.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     for (const a of alarms)
       expect(a.Properties).toMatchObject({
         AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:ops'],

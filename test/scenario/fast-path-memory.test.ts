@@ -13,7 +13,7 @@ import { assertExactlyOnce, runToEnd, SCENARIO_CAP, scenarioEvents, type Scenari
 
 const events = scenarioEvents();
 
-function world(partitionKeyOf: (e: GeneratedEvent, i: number) => string): ScenarioWorld {
+function world(partitionKeyOf: (e: GeneratedEvent, i: number) => string, options: { deadLetterLimit?: false } = {}): ScenarioWorld {
   const ports = createMemoryPorts();
   const job = defineJob({
     name: 'page-views',
@@ -33,6 +33,7 @@ function world(partitionKeyOf: (e: GeneratedEvent, i: number) => string): Scenar
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: SCENARIO_CAP,
     keyedBy: 'partitionKey',
+    ...options,
   });
   const ids = ['shard-0', 'shard-1', 'shard-2'];
   ports.source.createStream('clicks', ids);
@@ -58,8 +59,18 @@ describe("the fast path, keyedBy: 'partitionKey', through the driver (memory ada
     expect((await fast.ports.state.listPartitions(fast.jobId)).sort()).toEqual(['shard-0', 'shard-1', 'shard-2']);
   });
 
-  it('keys that are not: no row, every record that reaches keyBy is a dead letter of that stage', async () => {
+  it('keys that are not: the dead-letter limit stops the job after its first batch, every record of it dead-lettered', async () => {
     const broken = world((_, i) => `user-${i}`);
+    await expect(runToEnd(broken)).rejects.toThrow(
+      /^job views: batch 1 dead-lettered (\d+) of \1 records \(100 %\), over the job's limit of 50 %; the first: shard-\d@\d+ keyBy: /,
+    );
+    const committed = await broken.ports.wal.getLatestBatch(broken.jobId);
+    expect(committed).toMatchObject({ status: 'COMMITTED', plan: { batchId: 1 } });
+    expect(await broken.ports.deadLetters.list(broken.jobId)).toHaveLength(committed!.commit!.metrics.records);
+  });
+
+  it('keys that are not, with the limit off: no row, every record that reaches keyBy is a dead letter of that stage', async () => {
+    const broken = world((_, i) => `user-${i}`, { deadLetterLimit: false });
     await runToEnd(broken);
     expect(await broken.ports.sinks(broken.job.sink).scan()).toEqual([]);
     const letters = await broken.ports.deadLetters.list(broken.jobId);

@@ -86,6 +86,7 @@ export function processOperator<T, S extends StateDescriptors>(fn: ProcessFuncti
   const names = variables.map((v) => (v.ttlMs === null ? v.name : `${v.name} ttl ${v.ttlMs}ms`));
   return Object.freeze({
     description: names.length === 0 ? 'process' : `process(${names.join(', ')})`,
+    stateShape: { process: Object.fromEntries(variables.map((v) => [v.name, v.kind])) },
     inputs: 1 as const,
     isLate: (eventTimeMs: number | null, watermarkMs: number | null) => isLate(behindWatermark, eventTimeMs, watermarkMs),
     apply: (input: KeyedOperatorInput) => applyProcess(input, variables, onValue, onTimer),

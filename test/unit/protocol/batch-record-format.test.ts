@@ -35,6 +35,7 @@ function fullPlan(): BatchPlan {
     finishedJobVersions: { 'shardId-000000000000': 1 },
     jobVersion: 2,
     migrateFromVersion: 1,
+    stateShape: '0123456789abcdef',
     generation: 3,
   });
 }
@@ -83,7 +84,7 @@ function refusal(value: unknown): StateCorruptionError {
 
 describe('the current format', () => {
   it('writes the format version with every record', () => {
-    expect(WAL_FORMAT_VERSION).toBe(2);
+    expect(WAL_FORMAT_VERSION).toBe(3);
     expect(encodeBatchRecord(batchRecord(fullPlan()))).toEqual({ formatVersion: WAL_FORMAT_VERSION, plan: fullPlan(), status: 'PLANNED' });
   });
 
@@ -103,7 +104,15 @@ describe('the current format', () => {
 
 describe('a record written before format versions', () => {
   it('is upgraded: generation 0, no hand-over, no finished partition versions; no job version, so no version check', () => {
-    const { generation: _g, handedOver: _h, finishedJobVersions: _f, jobVersion: _v, migrateFromVersion: _m, ...old } = fullPlan();
+    const {
+      generation: _g,
+      handedOver: _h,
+      finishedJobVersions: _f,
+      jobVersion: _v,
+      migrateFromVersion: _m,
+      stateShape: _s,
+      ...old
+    } = fullPlan();
     const record = committed(old);
     expect(decodeBatchRecord(stored(record), AT)).toEqual({
       ...record,
@@ -113,9 +122,10 @@ describe('a record written before format versions', () => {
   });
 
   it('keeps what it recorded', () => {
-    const record = committed();
+    const { stateShape: _s, ...plan } = fullPlan();
+    const record = committed(plan);
     expect(decodeBatchRecord(stored(record), AT)).toEqual(record);
-    expect(decodeBatchRecord(stored(batchRecord(fullPlan())), AT)).toEqual(batchRecord(fullPlan()));
+    expect(decodeBatchRecord(stored(batchRecord(plan)), AT)).toEqual(batchRecord(plan));
   });
 });
 
@@ -138,12 +148,14 @@ describe('format version 2: key groups', () => {
   });
 
   it('reads a version-1 record as it was: no key groups, state per partition', () => {
-    const record = committed();
+    const { stateShape: _s, ...plan } = fullPlan();
+    const record = committed(plan);
     expect(decodeBatchRecord({ ...(stored(record) as object), formatVersion: 1 }, AT)).toEqual(record);
   });
 
   it('refuses key groups in a version-1 record, which could not have written them', () => {
-    expect(refusal({ ...(stored(grouped()) as object), formatVersion: 1 }).message).toMatch(/is malformed: .*keyGroups/);
+    const { stateShape: _s, ...plan } = grouped().plan;
+    expect(refusal({ ...(stored({ ...grouped(), plan }) as object), formatVersion: 1 }).message).toMatch(/is malformed: .*keyGroups/);
   });
 
   it('refuses a group table whose keys are not key groups', () => {
@@ -153,15 +165,34 @@ describe('format version 2: key groups', () => {
   });
 });
 
+describe('format version 3: the state shape', () => {
+  it("keeps a plan's state-shape fingerprint", () => {
+    const decoded = decodeBatchRecord(stored(encodeBatchRecord(committed())), AT);
+    expect(decoded.plan.stateShape).toBe('0123456789abcdef');
+  });
+
+  it('reads a version-2 record as it was: no fingerprint, so no shape check applies', () => {
+    const { stateShape: _s, ...plan } = fullPlan();
+    const record = { ...committed(plan), plan: { ...plan, keyGroups: 8, groups: {} } };
+    const decoded = decodeBatchRecord({ ...(stored(record) as object), formatVersion: 2 }, AT);
+    expect(decoded).toEqual(record);
+    expect(decoded.plan).not.toHaveProperty('stateShape');
+  });
+
+  it('refuses a fingerprint in a version-2 record, which could not have written it', () => {
+    expect(refusal({ ...(stored(committed()) as object), formatVersion: 2 }).message).toMatch(/is malformed: .*stateShape/);
+  });
+});
+
 describe('a record this code cannot read', () => {
   it('refuses a newer format version, naming the job, the batch and the version', () => {
     const error = refusal({ ...encodeBatchRecord(committed()), formatVersion: WAL_FORMAT_VERSION + 1 });
     expect(error.message).toBe(
-      'job clicks: batch 42 of the write-ahead log has format version 3, and this code reads versions up to 2: it was ' +
+      'job clicks: batch 42 of the write-ahead log has format version 4, and this code reads versions up to 3: it was ' +
         'written by a newer release of Sluice. Deploy that release (or a later one) again to run the job',
     );
     expect(error.retryable).toBe(false);
-    expect(error.context).toMatchObject({ jobId: 'clicks', batchId: 42, formatVersion: 3 });
+    expect(error.context).toMatchObject({ jobId: 'clicks', batchId: 42, formatVersion: 4 });
   });
 
   it('refuses a format version that is not one', () => {
@@ -195,7 +226,7 @@ describe('a record this code cannot read', () => {
       [{ ...good, plan: { ...good.plan, priority: 1 } }, /malformed: plan: .*priority/],
       // The status and the commit disagree.
       [{ ...good, status: 'PLANNED' }, /malformed: the record: .*commit/],
-      [{ formatVersion: 1, status: 'COMMITTED', plan: good.plan }, /malformed: commit: /],
+      [{ formatVersion: 1, status: 'COMMITTED', plan: stored({ ...good.plan, stateShape: undefined }) }, /malformed: commit: /],
     ];
     for (const [value, message] of cases) {
       const error = refusal(value);
