@@ -3,7 +3,7 @@
  * repository's git-ignored .scratch/, for tests that write jobs as a user would (the
  * scaffold, the own-job page): files there resolve `#sluice/...` through the repository's
  * package.json, as files of jobs/ do. Helpers typecheck them with the repository's
- * tsconfig, check them against the formatter and run their vitest tests in a child process.
+ * tsconfig, run `biome ci` on them and run their vitest tests in a child process.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,29 +52,26 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs a command of the repository's node_modules/.bin (or node) in `cwd`, with `stdin` as its input. */
-export function run(command: string, args: readonly string[], options: { cwd?: string; stdin?: string } = {}): Promise<Run> {
+/** Runs a command of the repository's node_modules/.bin (or node) in `cwd`. */
+export function run(command: string, args: readonly string[], options: { cwd?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     // A vitest run inside a test must not take the test worker's settings for its own.
     for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'TEST') delete env[name];
     const bin = command === 'node' ? process.execPath : join(REPO, 'node_modules', '.bin', command);
-    const child = spawn(bin, [...args], { cwd: options.cwd ?? REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(bin, [...args], { cwd: options.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
   });
 }
 
-/** What the project's formatter (`npm run format`) makes of `text` as the file `asPath` of the repository. */
-export async function formatted(text: string, asPath: string): Promise<string> {
-  const result = await run('biome', ['format', `--stdin-file-path=${asPath}`], { stdin: text });
-  if (result.code !== 0) throw new Error(`biome format failed on ${asPath}: ${result.stderr}`);
-  return result.stdout;
+/** `biome ci` (what `npm test` runs: the formatter and the linter) on `files`, which the repository's ignore file would skip. */
+export function biomeCi(files: readonly string[]): Promise<Run> {
+  return run('biome', ['ci', '--vcs-use-ignore-file=false', ...files]);
 }
 
 /** Runs the vitest tests of the project's jobs (`filter`: a path under jobs/) in a child process. */
