@@ -1,7 +1,7 @@
 /**
  * docs/own-job.md, held to the code: its job and harness test are the files of
  * test/unit/docs/own-job/ (which the unit project runs), its catalog lines are what
- * `sluice new job` adds, its sample records give the rows it describes, and its sink item
+ * `sluice new job` adds, its entry with parameters is one of own-job/catalog.ts, its sample records give the rows it describes, and its sink item
  * is what the DynamoDB sink writes for the first of them.
  */
 import { readFileSync } from 'node:fs';
@@ -10,8 +10,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { withCatalogEntry } from '../../../cli/scaffold/catalog-edit.js';
 import { DynamoDbSink } from '../../../engine/adapters/aws/dynamodb-sink.js';
+import { resolveJob } from '../../../engine/driver/catalog.js';
 import { createTestHarness } from '../../../engine/testing/harness.js';
 import { REPO } from '../../support/scratch-project.js';
+import { catalog } from './own-job/catalog.js';
 import { orderTotals } from './own-job/job.js';
 
 const page = readFileSync(join(REPO, 'docs', 'own-job.md'), 'utf8');
@@ -37,6 +39,18 @@ describe('docs/own-job.md', () => {
       expect(edited).toContain(line);
     }
     expect(blocks('')[0]).toContain('new job order-totals (orderTotals): stream order-totals-input -> table order-totals-results\n');
+  });
+
+  it('shows a catalog entry with parameters that the engine checks', () => {
+    const entry = blocks('ts').find((b) => b.startsWith("'order-totals-into'"));
+    expect(entry).toBeDefined();
+    const indented = entry!.replace(/^(?=.)/gm, '  ');
+    expect(fixture('catalog.ts')).toContain(indented);
+    expect(resolveJob(catalog, 'order-totals-into', { sinkTable: 'elsewhere' }).sink).toMatchObject({ tableName: 'elsewhere' });
+    expect(() => resolveJob(catalog, 'order-totals-into', {})).toThrow(/parameter sinkTable/);
+    expect(() => resolveJob(catalog, 'order-totals', { sinkTable: 'elsewhere' })).toThrow(
+      'job order-totals has no parameters, got "sinkTable"',
+    );
   });
 
   it('gives, from its sample records, the rows it describes, stored as the item it shows', async () => {
