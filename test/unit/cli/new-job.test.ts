@@ -26,6 +26,8 @@ describe('sluice new job', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('new job order-totals (orderTotals): stream order-totals-input -> table order-totals-results');
     expect(result.stdout).toContain('wrote jobs/order-totals/job.test.ts');
+    // docs/own-job.md shows this output as it is.
+    expect(readFileSync(join(REPO, 'docs', 'own-job.md'), 'utf8')).toContain(`\n\`\`\`\n${result.stdout}\`\`\`\n`);
 
     const catalogText = file('jobs/catalog.ts');
     expect(catalogText).toContain("import { orderTotals } from './order-totals/job.js';");
