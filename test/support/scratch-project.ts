@@ -1,5 +1,5 @@
 /**
- * A throwaway copy of the project's jobs/ (the catalog and the clickstream job) under the
+ * A throwaway copy of the project's jobs/ (the catalog and its jobs) under the
  * repository's git-ignored .scratch/, for tests that write jobs as a user would (the
  * scaffold, the own-job page): files there resolve `#sluice/...` through the repository's
  * package.json, as files of jobs/ do. Helpers typecheck them with the repository's
@@ -18,13 +18,13 @@ export interface ScratchProject {
   remove(): void;
 }
 
-/** A new directory with a copy of jobs/catalog.ts and jobs/clickstream/ (its tests left out). */
+/** A new directory with a copy of jobs/ (the catalog and the jobs it imports; their tests left out). */
 export function scratchProject(prefix: string): ScratchProject {
   mkdirSync(join(REPO, '.scratch'), { recursive: true });
   const dir = mkdtempSync(join(REPO, '.scratch', `${prefix}-`));
   cpSync(join(REPO, 'jobs'), join(dir, 'jobs'), {
     recursive: true,
-    filter: (src) => !src.endsWith('.test.ts') && (src === join(REPO, 'jobs') || /jobs\/(catalog\.ts|clickstream)/.test(src)),
+    filter: (src) => !src.endsWith('.test.ts'),
   });
   // Its own vitest config, found before the repository's: its jobs' tests, no stand-ins.
   writeFileSync(join(dir, 'vitest.config.ts'), "export default { test: { include: ['jobs/**/*.test.ts'] } };\n");
