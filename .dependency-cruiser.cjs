@@ -3,7 +3,7 @@
  *   engine/    ring 1, what ships inside a Lambda: imports no outer ring
  *   functions/ infra/   ring 2: Lambda handlers and the CDK app; may import engine/
  *   local/ cli/ bench/  ring 3: the local runtime, the sluice command, benchmarks; may import rings 1-2
- *   jobs/      the job catalog and the demo job: imports engine/ only
+ *   jobs/      the job catalog and the demo job: imports engine/ only, through #sluice/... (package.json "imports")
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -45,6 +45,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^jobs/' },
       to: { path: '^(functions|infra|local|cli|bench|scripts|test)/' },
+    },
+    {
+      name: 'jobs-import-the-engine-by-package-path',
+      comment:
+        "Jobs import the engine through package.json's imports (#sluice/job, #sluice/catalog, #sluice/testing), " +
+        'never by a relative path into engine/, so a job reads the same wherever it sits.',
+      severity: 'error',
+      from: { path: '^jobs/' },
+      to: { path: '^engine/', dependencyTypesNot: ['aliased-subpath-import'] },
     },
     {
       name: 'nothing-imports-tests-or-scripts',

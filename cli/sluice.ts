@@ -11,6 +11,7 @@ import { checkpointsCommand } from './commands/checkpoints.js';
 import { costCommand } from './commands/cost.js';
 import { demoCommand } from './commands/demo.js';
 import { jobsCommand } from './commands/jobs.js';
+import { newScaffoldCommand } from './commands/new-job.js';
 import { replayCommand } from './commands/replay.js';
 import { sinkFilesCommand } from './commands/sink-files.js';
 import { newCommand, withHelpCommand } from './program.js';
@@ -32,6 +33,7 @@ const program = withHelpCommand(newCommand('sluice'))
   .addCommand(benchCommand().addCommand(benchStateCommand()))
   .addCommand(costCommand())
   .addCommand(apiCommand())
+  .addCommand(newScaffoldCommand())
   .addHelpText('after', '\n"sluice <command> --help" shows a command\'s options and exit codes (2 is always bad arguments).');
 
 await program.parseAsync();

@@ -6,9 +6,8 @@
  * `create` gets them.
  */
 import { z } from 'zod';
-import { catalogEntry, type JobCatalog } from '../engine/driver/catalog.js';
-import { kafkaSource } from '../engine/job/index.js';
-import { expecting } from '../engine/validation.js';
+import { catalogEntry, expecting, type JobCatalog } from '#sluice/catalog';
+import { kafkaSource } from '#sluice/job';
 import { clickstreamJob, CLICKSTREAM_JOB } from './clickstream/job.js';
 
 const name = () => expecting('a non-empty string', z.string().min(1));

@@ -1,6 +1,12 @@
 /**
  * The jobs a deployment can run, by name: the executor bundle resolves a job instance's
  * definition from its job name and parameters (jobs/catalog.ts is the project's catalog).
+ * Jobs import this file as `#sluice/catalog` (package.json "imports").
+ *
+ *   export const catalog: JobCatalog = {
+ *     'order-totals': orderTotals,                                  // a job without parameters
+ *     'page-views': catalogEntry({ description, parameters, create }), // a job with parameters
+ *   };
  */
 import { z } from 'zod';
 import { JobSpecError } from '../errors.js';
@@ -8,6 +14,9 @@ import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
 import type { StartingPosition } from '../protocol/offsets.js';
 import { expecting, parse, type Found } from '../validation.js';
+
+/** Parameter schemas of catalog entries name what a parameter must be with it. */
+export { expecting };
 
 /** The parameters of a job instance, as the registry stores them. */
 export type JobParameters = Readonly<Record<string, JsonValue>>;
@@ -25,7 +34,51 @@ export interface JobCatalogEntry {
   create(parameters: JobParameters): JobDefinition;
 }
 
-export type JobCatalog = Readonly<Record<string, JobCatalogEntry>>;
+/**
+ * Each job by the name instances give: a job without parameters as it is (what defineJob
+ * returned: an instance given any parameter of its own is refused), a job with parameters
+ * as a JobCatalogEntry.
+ */
+export type JobCatalog = Readonly<Record<string, JobDefinition | JobCatalogEntry>>;
+
+/**
+ * The entry of a catalog item: a JobCatalogEntry as it is; a job definition as an entry
+ * without parameters whose description is the job's name. Anything else (a spec not
+ * passed through defineJob, say) is a JobSpecError naming the catalog name.
+ */
+export function catalogEntryOf(jobName: string, item: JobDefinition | JobCatalogEntry): JobCatalogEntry {
+  if (isJobCatalogEntry(item)) return item;
+  if (!isJobDefinition(item)) {
+    throw new JobSpecError(
+      `catalog entry ${JSON.stringify(jobName)} is neither a job (what defineJob returns) nor catalogEntry({ description, parameters, create })`,
+      { context: { jobName } },
+    );
+  }
+  return {
+    description: item.name,
+    create: (parameters) => {
+      const given = Object.keys(parameters);
+      if (given.length > 0) {
+        throw new JobSpecError(
+          `job ${jobName} has no parameters, got ${given.map((n) => JSON.stringify(n)).join(', ')}: ` +
+            'start it without them, or declare them in the catalog with catalogEntry({ description, parameters: zodSchema, create })',
+          { context: { jobName, parameters: given.join(', ') } },
+        );
+      }
+      return item;
+    },
+  };
+}
+
+function isJobCatalogEntry(item: unknown): item is JobCatalogEntry {
+  return typeof item === 'object' && item !== null && typeof (item as { create?: unknown }).create === 'function';
+}
+
+function isJobDefinition(item: unknown): item is JobDefinition {
+  if (typeof item !== 'object' || item === null) return false;
+  const job = item as Partial<Record<keyof JobDefinition, unknown>>;
+  return typeof job.name === 'string' && typeof job.version === 'number' && Array.isArray(job.sinks) && typeof job.pipeline === 'object';
+}
 
 /**
  * An entry whose `create` gets its parameters typed by their schema:
@@ -66,8 +119,8 @@ const resolved = new WeakMap<JobCatalog, Map<string, JobDefinition>>();
  * a restart cannot fix them.
  */
 export function resolveJob(catalog: JobCatalog, jobName: string, parameters: Readonly<Record<string, JsonValue>>): JobDefinition {
-  const entry = Object.hasOwn(catalog, jobName) ? catalog[jobName] : undefined;
-  if (entry === undefined) {
+  const item = Object.hasOwn(catalog, jobName) ? catalog[jobName] : undefined;
+  if (item === undefined) {
     throw new JobSpecError(`no job named ${JSON.stringify(jobName)} in the catalog (known: ${Object.keys(catalog).sort().join(', ')})`, {
       context: { jobName },
     });
@@ -82,7 +135,7 @@ export function resolveJob(catalog: JobCatalog, jobName: string, parameters: Rea
   if (job === undefined) {
     const own: Record<string, JsonValue> = {};
     for (const [name, value] of Object.entries(parameters)) if (!name.startsWith(ENGINE_PARAMETER_PREFIX)) own[name] = value;
-    job = withEngineParameters(createJob(entry, jobName, own), parameters);
+    job = withEngineParameters(createJob(catalogEntryOf(jobName, item), jobName, own), parameters);
     if (cache.size > 64) cache.clear();
     cache.set(key, job);
   }

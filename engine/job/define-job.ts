@@ -114,7 +114,8 @@ export const JOB_DEFAULTS = Object.freeze({
   deadLetterLimit: Object.freeze({ maxRatio: 0.5, minRecords: 100 }),
 } as const);
 
-const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** What a job name may be (defineJob checks it; the jobs API and `sluice new job` too). */
+export const JOB_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const FIELDS = new Set(['name', 'version', 'source', 'decode', 'pipeline', 'sink', 'outputMode', 'trigger']);
 FIELDS.add('maxRecordsPerPartition').add('checkpoint').add('migrations').add('keyedBy').add('keyGroups').add('lateRecords');
 FIELDS.add('outputs').add('deadLetters').add('deadLetterLimit');

@@ -1,14 +1,5 @@
 import { CLICKSTREAM_JOB } from './settings.js';
-import {
-  count,
-  defineJob,
-  dynamoDbSink,
-  kinesisSink,
-  kinesisSource,
-  s3FileSink,
-  tumbling,
-  type JobSource,
-} from '../../engine/job/index.js';
+import { count, defineJob, dynamoDbSink, kinesisSink, kinesisSource, s3FileSink, tumbling, type JobSource } from '#sluice/job';
 
 export { CLICKSTREAM_JOB };
 

@@ -22,7 +22,9 @@ let counter = 0;
 export function standInEndpoints(): StandInEndpoints {
   const endpoints = inject('standIns');
   if (endpoints === undefined) {
-    throw new Error('the AWS stand-ins are not running: vitest.config.ts must list test/support/global-setup.ts in globalSetup');
+    throw new Error(
+      'the AWS stand-ins are not running: this test file is in the "unit" project of vitest.config.ts, which starts none; move it out of test/unit/',
+    );
   }
   return endpoints;
 }

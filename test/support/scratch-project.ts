@@ -1,0 +1,80 @@
+/**
+ * A throwaway copy of the project's jobs/ (the catalog and its jobs) under the
+ * repository's git-ignored .scratch/, for tests that write jobs as a user would (the
+ * scaffold, the own-job page): files there resolve `#sluice/...` through the repository's
+ * package.json, as files of jobs/ do. Helpers typecheck them with the repository's
+ * tsconfig, run `biome ci` on them and run their vitest tests in a child process.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface ScratchProject {
+  readonly dir: string;
+  remove(): void;
+}
+
+/** A new directory with a copy of jobs/ (the catalog and the jobs it imports; their tests left out). */
+export function scratchProject(prefix: string): ScratchProject {
+  mkdirSync(join(REPO, '.scratch'), { recursive: true });
+  const dir = mkdtempSync(join(REPO, '.scratch', `${prefix}-`));
+  cpSync(join(REPO, 'jobs'), join(dir, 'jobs'), {
+    recursive: true,
+    filter: (src) => !src.endsWith('.test.ts'),
+  });
+  // Its own vitest config, found before the repository's: its jobs' tests, no stand-ins.
+  writeFileSync(join(dir, 'vitest.config.ts'), "export default { test: { include: ['jobs/**/*.test.ts'] } };\n");
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The type errors of `files` (and what they import) under the repository's tsconfig, one a line; '' when there are none. */
+export function typeErrors(files: readonly string[]): string {
+  const config = ts.readConfigFile(join(REPO, 'tsconfig.json'), (path) => ts.sys.readFile(path));
+  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, REPO);
+  const program = ts.createProgram([...files], { ...options, noEmit: true });
+  return ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => {
+      const where =
+        d.file === undefined ? '' : `${relative(REPO, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: `;
+      return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    })
+    .join('\n');
+}
+
+export interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command of the repository's node_modules/.bin (or node) in `cwd`. */
+export function run(command: string, args: readonly string[], options: { cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    // A vitest run inside a test must not take the test worker's settings for its own.
+    for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'TEST') delete env[name];
+    const bin = command === 'node' ? process.execPath : join(REPO, 'node_modules', '.bin', command);
+    const child = spawn(bin, [...args], { cwd: options.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `biome ci` (what `npm test` runs: the formatter and the linter) on `files`, which the repository's ignore file would skip. */
+export function biomeCi(files: readonly string[]): Promise<Run> {
+  return run('biome', ['ci', '--vcs-use-ignore-file=false', ...files]);
+}
+
+/** Runs the vitest tests of the project's jobs (`filter`: a path under jobs/) in a child process. */
+export function runVitest(project: ScratchProject, filter: string): Promise<Run> {
+  return run('vitest', ['run', '--root', project.dir, '--reporter', 'verbose', filter], { cwd: project.dir });
+}
