@@ -8,12 +8,15 @@
  * Starting, as a sequence (each step safe to repeat, so a retried request finishes a start
  * that died half way):
  *
- *   1. check    the job name and parameters resolve to a job definition (400 otherwise);
+ *   1. check    the job name and parameters resolve to a job definition (400 otherwise),
+ *               which names none of the engine's own tables (400: job-targets.ts);
  *               an instance with this id either does not exist, or was started with the
  *               request's idempotency token (then nothing new starts: 200, that instance),
  *               or it conflicts (409: it runs, or it exists and should be resumed)
  *   2. seed     (starting position: a checkpoint) copy the other instance's batch N and
  *               its state into the new instance's WAL and state (checkpoint-start.ts)
+ *      targets  (after prepareJob, which may create them locally) the job's source, sinks
+ *               and lookup tables exist, where the API can tell (404 naming each missing one)
  *   3. record   the control record RUNNING, with the token (job-control.ts startJob)
  *   4. launch   the driver execution `<jobId>-<generation>` (a deterministic name: a
  *               second start of it finds it exists)
@@ -38,6 +41,7 @@ import type {
   StopJobContext,
 } from './context.js';
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
+import { refuseEngineTables, requireTargets } from './job-targets.js';
 import type { ListDeadLettersInput, ResumeJobInput, StartJobInput, StartingPositionRequest } from './requests.js';
 import {
   batchViewOf,
@@ -74,6 +78,7 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
   const { jobId } = input;
   const parameters = withEngineParameters(input.parameters, input.startingPosition, input.maxRecordsPerPartition);
   const job = definitionOf(ctx.catalog, input.jobName, parameters);
+  refuseEngineTables(job, ctx.targets);
 
   // 1. check
   const existing = await ctx.registry.get(jobId);
@@ -97,6 +102,7 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
   // 2. seed
   if (base !== null) await seedFromCheckpoint(jobId, base, ctx);
   await ctx.prepareJob?.(job);
+  await requireTargets(job, ctx.targets);
 
   // 3. record, 4. launch
   const request: StartJobRequest = {
@@ -134,7 +140,9 @@ export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ct
     if (error instanceof JobSpecError) throw new ConflictError(`job ${jobId} cannot run with this deployment's catalog: ${error.message}`);
     throw error;
   }
+  refuseEngineTables(job, ctx.targets);
   await ctx.prepareJob?.(job);
+  await requireTargets(job, ctx.targets);
   return launch(
     {
       jobId,

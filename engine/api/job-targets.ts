@@ -1,0 +1,100 @@
+/**
+ * What a start checks about the job's targets (engine/ports/job-targets.ts) before it
+ * records a RUNNING instance:
+ *
+ *   refuseEngineTables    (before anything is written) a sink, late-records, dead-letters
+ *                         or lookup table that is one of the engine's own tables: 400
+ *                         naming it (a job writing the WAL would corrupt every job)
+ *   requireTargets        (after prepareJob, which may create them locally) every target
+ *                         the API can see is there: 404 naming each missing one, with
+ *                         what to do; a target it cannot see is left to the driver
+ */
+import { allSinksOf } from '../job/outputs.js';
+import type { JobDefinition } from '../job/types.js';
+import { describeTarget, type JobTarget, type JobTargets } from '../ports/job-targets.js';
+import type { SinkSpec } from '../ports/sink.js';
+import type { SourceSpec } from '../ports/source-reader.js';
+import { BadRequestError, NotFoundError, type FieldProblem } from './errors.js';
+
+/** A target and where the job names it (`sink`, `outputs.alerts`, `lateRecords.sink`, `lookup`...). */
+export interface NamedTarget extends JobTarget {
+  readonly field: string;
+}
+
+/** Every target of the job outside the engine, each once per (field, target). */
+export function targetsOf(job: JobDefinition): NamedTarget[] {
+  const out: NamedTarget[] = [];
+  const add = (target: NamedTarget | null) => {
+    if (target === null) return;
+    const same = (t: NamedTarget) => t.field === target.field && t.type === target.type && t.name === target.name;
+    if (!out.some(same)) out.push(target);
+  };
+  add(sourceTarget(job.source.spec));
+  const sinkFields = new Map<SinkSpec, string>();
+  for (const spec of job.sinks) sinkFields.set(spec, 'sink');
+  for (const [name, specs] of Object.entries(job.outputs)) for (const spec of specs) sinkFields.set(spec, `outputs.${name}`);
+  if (job.lateRecords !== undefined) sinkFields.set(job.lateRecords.sink, 'lateRecords.sink');
+  if (job.deadLetters !== undefined) sinkFields.set(job.deadLetters.sink, 'deadLetters.sink');
+  for (const spec of allSinksOf(job)) add(sinkTarget(spec, sinkFields.get(spec) ?? 'sink'));
+  for (const stage of job.pipeline.lookups?.stages ?? []) {
+    add({ type: 'dynamodb-table', name: stage.table.tableName, role: 'lookup', field: 'lookup' });
+  }
+  return out;
+}
+
+/** 400 when the job names one of the engine's own tables as a sink or lookup table. */
+export function refuseEngineTables(job: JobDefinition, targets: JobTargets): void {
+  const problems: FieldProblem[] = [];
+  for (const target of targetsOf(job)) {
+    const use = targets.engineUse(target);
+    if (use === null) continue;
+    problems.push({
+      field: `job.${target.field}`,
+      message:
+        `${describeTarget(target)} is the engine's own table (${use}): job ${job.name} may not ` +
+        `${target.role === 'lookup' ? 'read' : 'write'} it; name another table in the job or its parameters`,
+    });
+  }
+  if (problems.length > 0) throw BadRequestError.of(problems);
+}
+
+/** 404 naming every target the deployment can see is missing; a target it cannot see is the driver's to find. */
+export async function requireTargets(job: JobDefinition, targets: JobTargets): Promise<void> {
+  const all = targetsOf(job);
+  const presence = await Promise.all(all.map((t) => targets.presence(t)));
+  const missing = all.filter((_, i) => presence[i] === 'missing');
+  if (missing.length === 0) return;
+  const what = missing.map((t) => `the ${t.role === 'lookup' ? 'lookup table' : t.field} ${describeTarget(t)}`);
+  throw new NotFoundError(
+    `${what.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist in this account and region: ` +
+      `create ${missing.length === 1 ? 'it' : 'them'}, or fix job ${job.name}'s names (or its parameters); nothing was started`,
+  );
+}
+
+function sourceTarget(spec: SourceSpec): NamedTarget {
+  switch (spec.type) {
+    case 'kinesis':
+      return { type: 'kinesis-stream', name: spec.streamName, role: 'source', field: 'source' };
+    case 'kafka':
+      return { type: 'kafka-topic', name: spec.topic, role: 'source', field: 'source' };
+    case 'memory':
+      return { type: 'memory-stream', name: spec.streamName, role: 'source', field: 'source' };
+  }
+}
+
+/** A sink's target; none for user sinks, memory sinks and files in the checkpoint bucket (always there). */
+function sinkTarget(spec: SinkSpec, field: string): NamedTarget | null {
+  switch (spec.type) {
+    case 'dynamodb':
+      return { type: 'dynamodb-table', name: spec.tableName, role: 'sink', field };
+    case 'kinesis':
+      return { type: 'kinesis-stream', name: spec.streamName, role: 'sink', field };
+    case 'kafka':
+      return { type: 'kafka-topic', name: spec.topic, role: 'sink', field };
+    case 's3files':
+      return spec.bucket === undefined ? null : { type: 's3-bucket', name: spec.bucket, role: 'sink', field };
+    case 'memory':
+    case 'user':
+      return null;
+  }
+}
