@@ -3,8 +3,10 @@
  * records a RUNNING instance:
  *
  *   refuseEngineTables    (before anything is written) a sink, late-records, dead-letters
- *                         or lookup table that is one of the engine's own tables: 400
- *                         naming it (a job writing the WAL would corrupt every job)
+ *                         or lookup table that is one of the engine's own tables, or a
+ *                         file sink in the checkpoint bucket under the engine's own
+ *                         prefixes (state, exchange, lookups): 400 naming it (a job
+ *                         writing the WAL or the state would corrupt every job)
  *   requireTargets        (after prepareJob, which may create them locally) every target
  *                         the API can see is there: 404 naming each missing one, with
  *                         what to do; a target it cannot see is left to the driver
@@ -14,6 +16,9 @@ import type { JobDefinition } from '../job/types.js';
 import { describeTarget, type JobTarget, type JobTargets } from '../ports/job-targets.js';
 import type { SinkSpec } from '../ports/sink.js';
 import type { SourceSpec } from '../ports/source-reader.js';
+import { EXCHANGE_PREFIX } from '../protocol/exchange-format.js';
+import { LOOKUP_PREFIX } from '../protocol/lookup-record.js';
+import { STATE_PREFIX } from '../state/blob-state-store.js';
 import { BadRequestError, NotFoundError, type FieldProblem } from './errors.js';
 
 /** A target and where the job names it (`sink`, `outputs.alerts`, `lateRecords.sink`, `lookup`...). */
@@ -30,12 +35,7 @@ export function targetsOf(job: JobDefinition): NamedTarget[] {
     if (!out.some(same)) out.push(target);
   };
   add(sourceTarget(job.source.spec));
-  const sinkFields = new Map<SinkSpec, string>();
-  for (const spec of job.sinks) sinkFields.set(spec, 'sink');
-  for (const [name, specs] of Object.entries(job.outputs)) for (const spec of specs) sinkFields.set(spec, `outputs.${name}`);
-  if (job.lateRecords !== undefined) sinkFields.set(job.lateRecords.sink, 'lateRecords.sink');
-  if (job.deadLetters !== undefined) sinkFields.set(job.deadLetters.sink, 'deadLetters.sink');
-  for (const spec of allSinksOf(job)) add(sinkTarget(spec, sinkFields.get(spec) ?? 'sink'));
+  for (const { spec, field } of sinksOf(job)) add(sinkTarget(spec, field));
   for (const stage of job.pipeline.lookups?.stages ?? []) {
     add({ type: 'dynamodb-table', name: stage.table.tableName, role: 'lookup', field: 'lookup' });
   }
@@ -55,7 +55,35 @@ export function refuseEngineTables(job: JobDefinition, targets: JobTargets): voi
         `${target.role === 'lookup' ? 'read' : 'write'} it; name another table in the job or its parameters`,
     });
   }
+  for (const { spec, field } of sinksOf(job)) {
+    if (spec.type !== 's3files' || spec.bucket !== undefined) continue;
+    const under = ENGINE_PREFIXES.find((p) => `${spec.prefix}/`.startsWith(p.prefix));
+    if (under === undefined) continue;
+    problems.push({
+      field: `job.${field}`,
+      message:
+        `files under ${spec.prefix}/ of the checkpoint bucket would be among the engine's own objects (${under.use}, under ` +
+        `${under.prefix}): job ${job.name} may not write there; choose a prefix outside ${ENGINE_PREFIXES.map((p) => p.prefix).join(', ')}`,
+    });
+  }
   if (problems.length > 0) throw BadRequestError.of(problems);
+}
+
+/** The engine's own objects in the checkpoint bucket, by prefix. */
+const ENGINE_PREFIXES = [
+  { prefix: STATE_PREFIX, use: "the jobs' state" },
+  { prefix: EXCHANGE_PREFIX, use: 'the exchange between the stages of a batch' },
+  { prefix: LOOKUP_PREFIX, use: 'what each batch read from its lookup tables' },
+] as const;
+
+/** Every sink of the job, with where the job names it. */
+function sinksOf(job: JobDefinition): { readonly spec: SinkSpec; readonly field: string }[] {
+  const fields = new Map<SinkSpec, string>();
+  for (const spec of job.sinks) fields.set(spec, 'sink');
+  for (const [name, specs] of Object.entries(job.outputs)) for (const spec of specs) fields.set(spec, `outputs.${name}`);
+  if (job.lateRecords !== undefined) fields.set(job.lateRecords.sink, 'lateRecords.sink');
+  if (job.deadLetters !== undefined) fields.set(job.deadLetters.sink, 'deadLetters.sink');
+  return allSinksOf(job).map((spec) => ({ spec, field: fields.get(spec) ?? 'sink' }));
 }
 
 /** 404 naming every target the deployment can see is missing; a target it cannot see is the driver's to find. */

@@ -113,6 +113,36 @@ describe('a start refuses the engine’s own tables (400)', () => {
     ]);
   });
 
+  it('as a file sink in the checkpoint bucket under the engine’s own prefixes (state, exchange, lookups)', async () => {
+    const f = fixture(
+      job({
+        sink: s3FileSink({ prefix: 'jobs/orders/files', format: 'jsonl' }),
+        deadLetters: { sink: s3FileSink({ prefix: 'exchange', format: 'jsonl' }) },
+      }),
+    );
+    f.ports.source.createStream('orders', ['p0']);
+    const refused = await startJobInstance(start, f.ctx).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 400 });
+    expect((refused as { fields: unknown[] }).fields).toEqual([
+      {
+        field: 'job.sink',
+        message:
+          "files under jobs/orders/files/ of the checkpoint bucket would be among the engine's own objects (the jobs' state, " +
+          'under jobs/): job orders may not write there; choose a prefix outside jobs/, exchange/, lookups/',
+      },
+      { field: 'job.deadLetters.sink', message: expect.stringContaining('the exchange between the stages of a batch') },
+    ]);
+    // A prefix that only begins with the same letters, or a bucket of its own, is the job's.
+    const g = fixture(
+      job({
+        sink: s3FileSink({ prefix: 'jobs-output', format: 'jsonl' }),
+        deadLetters: { sink: s3FileSink({ bucket: 'letters', prefix: 'jobs', format: 'jsonl' }) },
+      }),
+    );
+    g.ports.source.createStream('orders', ['p0']);
+    expect((await startJobInstance(start, g.ctx)).status).toBe(201);
+  });
+
   it('on resume too, before anything starts', async () => {
     const f = fixture(job({ sink: dynamoDbSink({ tableName: 'sluice-dead-letters' }) }));
     const { generation } = await startJob({ jobId: 'orders', jobName: 'orders' }, f.ctx);
