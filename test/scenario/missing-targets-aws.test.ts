@@ -3,6 +3,7 @@
  * adapters answer it with NotFoundError naming it (not retryable), so a job that meets it
  * is FAILED at once with the reason, never RUNNING through a restart loop of retried errors.
  */
+import { DeleteStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
 import { DynamoDbSink, KinesisSink, KinesisSourceReader, putAllRecords } from '../../engine/adapters/aws/index.js';
@@ -10,7 +11,7 @@ import { NotFoundError, isRetryable } from '../../engine/errors.js';
 import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/index.js';
 import { JobState } from '../../engine/ports/job-registry.js';
 import { LocalDriver } from '../../local/driver-runtime.js';
-import { createTestPorts, createTestStream, createTestWalTable, testAwsClients, uniqueName } from '../support/aws.js';
+import { createTestPorts, createTestStream, createTestWalTable, shardHashKeys, testAwsClients, uniqueName } from '../support/aws.js';
 
 const drivers: LocalDriver[] = [];
 afterEach(async () => {
@@ -38,6 +39,31 @@ describe('the AWS adapters on a missing stream or table', () => {
     );
     const read = await notFound(reader.read({ partition: 'shardId-000000000000', start: { type: 'EARLIEST' }, maxRecords: 10 }));
     expect(read.message).toMatch(new RegExp(`^source stream ${stream} or its shard shardId-000000000000 does not exist`));
+  });
+
+  it('the Kinesis reader: a stream deleted between taking the iterator and reading its records', async () => {
+    const stream = await createTestStream(1, 'deleted');
+    const [shard] = [...(await shardHashKeys(stream)).keys()];
+    // The stream goes away after the iterator was taken, before GetRecords reads with it.
+    const client = {
+      send: async (command: unknown) => {
+        if (command instanceof GetRecordsCommand) {
+          await kinesis.send(new DeleteStreamCommand({ StreamName: stream }));
+          for (let i = 0; i < 100; i += 1) {
+            const gone = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream })).then(
+              () => false,
+              () => true,
+            );
+            if (gone) break;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+        return kinesis.send(command as never);
+      },
+    } as unknown as KinesisClient;
+    const reader = new KinesisSourceReader({ client, streamName: stream });
+    const error = await notFound(reader.read({ partition: shard!, start: { type: 'EARLIEST' }, maxRecords: 10 }));
+    expect(error.message).toMatch(new RegExp(`^source stream ${stream} or its shard ${shard} does not exist`));
   });
 
   it('the DynamoDB sink and the Kinesis sink: a write to a table or stream that does not exist', async () => {

@@ -184,15 +184,20 @@ export class KinesisSourceReader implements SourceReader {
     const input = iteratorRequest(this.streamName, partition, start);
     const { ShardIterator } = await this.withRetries(partition, () => this.client.send(new GetShardIteratorCommand(input))).catch(
       (error: unknown) => {
-        throw missingAs(
-          error,
-          `source stream ${this.streamName} or its shard ${partition} does not exist in this account and region (deleted, ` +
-            `or the shard aged out of its retention): create the stream, or fix the job's streamName`,
-          { stream: this.streamName, partition },
-        );
+        throw this.missingShard(error, partition);
       },
     );
     return ShardIterator;
+  }
+
+  /** A not-found answer for a shard's iterator or records: the stream or the shard is gone (NotFoundError, not retryable). */
+  private missingShard(error: unknown, partition: string): unknown {
+    return missingAs(
+      error,
+      `source stream ${this.streamName} or its shard ${partition} does not exist in this account and region (deleted, ` +
+        `or the shard aged out of its retention): create the stream, or fix the job's streamName`,
+      { stream: this.streamName, partition },
+    );
   }
 
   /** One GetRecords call; on an expired iterator, a fresh one from the last offset read (or the start). */
@@ -215,6 +220,8 @@ export class KinesisSourceReader implements SourceReader {
         }
         throw error;
       }
+    }).catch((error: unknown) => {
+      throw this.missingShard(error, partition);
     });
   }
 
