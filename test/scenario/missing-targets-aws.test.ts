@@ -6,7 +6,7 @@
 import { DeleteStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
-import { DynamoDbSink, KinesisSink, KinesisSourceReader, putAllRecords } from '../../engine/adapters/aws/index.js';
+import { DynamoDbSink, KinesisSink, KinesisSourceReader, putAllRecords, S3BlobStore } from '../../engine/adapters/aws/index.js';
 import { NotFoundError, isRetryable } from '../../engine/errors.js';
 import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/index.js';
 import { JobState } from '../../engine/ports/job-registry.js';
@@ -64,6 +64,15 @@ describe('the AWS adapters on a missing stream or table', () => {
     const reader = new KinesisSourceReader({ client, streamName: stream });
     const error = await notFound(reader.read({ partition: shard!, start: { type: 'EARLIEST' }, maxRecords: 10 }));
     expect(error.message).toMatch(new RegExp(`^source stream ${stream} or its shard ${shard} does not exist`));
+  });
+
+  it('the S3 blob store (state, exchange, file sinks): a bucket that does not exist', async () => {
+    const bucket = uniqueName('nobucket');
+    const blobs = new S3BlobStore({ client: testAwsClients().s3, bucket });
+    const message = `S3 bucket ${bucket} does not exist in this account and region: create it, or fix the bucket name`;
+    expect((await notFound(blobs.put('a', new Uint8Array([1])))).message).toMatch(new RegExp(`^${message}`));
+    expect((await notFound(blobs.list(''))).message).toMatch(new RegExp(`^${message}`));
+    expect((await notFound(blobs.get('a'))).message).toMatch(new RegExp(`^${message}`));
   });
 
   it('the DynamoDB sink and the Kinesis sink: a write to a table or stream that does not exist', async () => {

@@ -27,7 +27,7 @@ import {
   ResourceInUseException as KinesisResourceInUse,
   ResourceNotFoundException as KinesisResourceNotFound,
 } from '@aws-sdk/client-kinesis';
-import { BucketAlreadyExists, BucketAlreadyOwnedByYou, NoSuchKey, NotFound } from '@aws-sdk/client-s3';
+import { BucketAlreadyExists, BucketAlreadyOwnedByYou, NoSuchBucket, NoSuchKey, NotFound } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
 import type { ResponseMetadata, RetryableTrait } from '@smithy/types';
 import { NotFoundError } from '../../errors.js';
@@ -131,6 +131,14 @@ export function isNotFound(error: unknown): boolean {
  */
 export function missingAs(error: unknown, message: string, context: Readonly<Record<string, string>> = {}): unknown {
   return isNotFound(error) ? new NotFoundError(message, { cause: error, context }) : error;
+}
+
+/**
+ * An S3 call on a bucket that does not exist (NoSuchBucket). Not part of isNotFound: a
+ * read of a missing object answers null, a read in a missing bucket must not.
+ */
+export function isNoSuchBucket(error: unknown): error is NoSuchBucket {
+  return error instanceof NoSuchBucket;
 }
 
 /** A GET whose byte range starts at or past the object's end (HTTP 416, InvalidRange): the object has no bytes there. */
