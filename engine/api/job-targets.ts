@@ -69,6 +69,15 @@ export function refuseEngineTables(job: JobDefinition, targets: JobTargets): voi
   if (problems.length > 0) throw BadRequestError.of(problems);
 }
 
+/** The field of a job's connector that names a target of each type. */
+const SETTING: Readonly<Record<NamedTarget['type'], string>> = {
+  'kinesis-stream': 'streamName',
+  'kafka-topic': 'topic',
+  'dynamodb-table': 'tableName',
+  's3-bucket': 'bucket',
+  'memory-stream': 'streamName',
+};
+
 /** The engine's own objects in the checkpoint bucket, by prefix. */
 const ENGINE_PREFIXES = [
   { prefix: STATE_PREFIX, use: "the jobs' state" },
@@ -93,9 +102,10 @@ export async function requireTargets(job: JobDefinition, targets: JobTargets): P
   const missing = all.filter((_, i) => presence[i] === 'missing');
   if (missing.length === 0) return;
   const what = missing.map((t) => `the ${t.role === 'lookup' ? 'lookup table' : t.field} ${describeTarget(t)}`);
+  const settings = [...new Set(missing.map((t) => SETTING[t.type]))].join(' and ');
   throw new NotFoundError(
     `${what.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist in this account and region: ` +
-      `create ${missing.length === 1 ? 'it' : 'them'}, or fix job ${job.name}'s names (or its parameters); nothing was started`,
+      `create ${missing.length === 1 ? 'it' : 'them'}, or fix job ${job.name}'s ${settings} (or the parameter that sets it); nothing was started`,
   );
 }
 

@@ -362,7 +362,7 @@ describe('the jobs API over HTTP on the local runtime', () => {
         error: 'NotFound',
         message:
           `the source Kinesis stream ${missingStream} does not exist in this account and region: create it, or fix job ` +
-          "page-views's names (or its parameters); nothing was started",
+          "page-views's streamName (or the parameter that sets it); nothing was started",
       },
     });
     const noTable = await call('POST', '/jobs', {

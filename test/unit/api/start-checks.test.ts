@@ -158,8 +158,8 @@ describe('a start refuses a source or lookup table that does not exist (404)', (
     await expect(startJobInstance(start, f.ctx)).rejects.toMatchObject({
       status: 404,
       message:
-        "the source Kinesis stream orders does not exist in this account and region: create it, or fix job orders's names " +
-        '(or its parameters); nothing was started',
+        "the source Kinesis stream orders does not exist in this account and region: create it, or fix job orders's streamName " +
+        '(or the parameter that sets it); nothing was started',
     });
     expect(await f.registry.list()).toEqual([]);
     expect(f.starts).toEqual([]);
@@ -192,7 +192,7 @@ describe('a start refuses a source or lookup table that does not exist (404)', (
     await expect(startJobInstance(start, f.ctx)).rejects.toMatchObject({
       status: 404,
       message: expect.stringMatching(
-        /^the source Kinesis stream orders, the lookup table DynamoDB table customers do not exist in this account and region: create them/,
+        /^the source Kinesis stream orders, the lookup table DynamoDB table customers do not exist in this account and region: create them, or fix job orders's streamName and tableName/,
       ),
     });
     f.ports.source.createStream('orders', ['p0']);
