@@ -42,7 +42,11 @@ export function targetsOf(job: JobDefinition): NamedTarget[] {
   return out;
 }
 
-/** 400 when the job names one of the engine's own tables as a sink or lookup table. */
+/**
+ * 400 when the job names one of the engine's own tables as a sink or lookup table, or
+ * writes files under the engine's own prefixes of the checkpoint bucket; every problem is
+ * a field of the answer.
+ */
 export function refuseEngineTables(job: JobDefinition, targets: JobTargets): void {
   const problems: FieldProblem[] = [];
   for (const target of targetsOf(job)) {
