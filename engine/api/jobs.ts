@@ -13,10 +13,11 @@
  *               an instance with this id either does not exist, or was started with the
  *               request's idempotency token (then nothing new starts: 200, that instance),
  *               or it conflicts (409: it runs, or it exists and should be resumed)
+ *      targets  (after prepareJob, which may create them locally) the job's source, sinks
+ *               and lookup tables exist, where the API can tell (404 naming each missing
+ *               one; nothing is written before it)
  *   2. seed     (starting position: a checkpoint) copy the other instance's batch N and
  *               its state into the new instance's WAL and state (checkpoint-start.ts)
- *      targets  (after prepareJob, which may create them locally) the job's source, sinks
- *               and lookup tables exist, where the API can tell (404 naming each missing one)
  *   3. record   the control record RUNNING, with the token (job-control.ts startJob)
  *   4. launch   the driver execution `<jobId>-<generation>` (a deterministic name: a
  *               second start of it finds it exists)
@@ -99,10 +100,10 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
     }
   }
 
-  // 2. seed
-  if (base !== null) await seedFromCheckpoint(jobId, base, ctx);
+  // targets (before the seed: a refused start writes nothing), 2. seed
   await ctx.prepareJob?.(job);
   await requireTargets(job, ctx.targets);
+  if (base !== null) await seedFromCheckpoint(jobId, base, ctx);
 
   // 3. record, 4. launch
   const request: StartJobRequest = {

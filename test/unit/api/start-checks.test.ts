@@ -27,6 +27,7 @@ import {
   type JobSpec,
 } from '../../../engine/job/index.js';
 import type { JobDefinition } from '../../../engine/job/types.js';
+import { batchCommit, batchPlan, metrics, partitionCommit, partitionPlan } from '../../support/builders.js';
 
 const ENGINE_TABLES = { 'sluice-wal': ENGINE_TABLE_USES.walTable, 'sluice-dead-letters': ENGINE_TABLE_USES.deadLetterTable };
 
@@ -163,6 +164,35 @@ describe('a start refuses a source or lookup table that does not exist (404)', (
     });
     expect(await f.registry.list()).toEqual([]);
     expect(f.starts).toEqual([]);
+  });
+
+  it('from a checkpoint: the 404 comes before the seed, so the new instance’s WAL stays empty', async () => {
+    const f = fixture(job());
+    // Job src committed batch 1 of the same job (8 key groups, the default).
+    await f.ports.wal.acquireEpoch('src');
+    await f.ports.wal.putPlan(
+      batchPlan({ jobId: 'src', batchId: 1, plannedAt: 1_000, partitions: [partitionPlan('p0')], jobVersion: 1, keyGroups: 8, groups: {} }),
+    );
+    const end = { count: 5, lastOffset: '100' };
+    await f.ports.wal.commitBatch(
+      'src',
+      batchCommit({
+        batchId: 1,
+        committedAt: 1_100,
+        partitions: { p0: partitionCommit({ end, nextStart: { type: 'AFTER', offset: '100' }, lagMs: 5 }) },
+        metrics: metrics({ records: 5 }),
+      }),
+    );
+    await startJob({ jobId: 'src', jobName: 'orders' }, f.ctx);
+    const copy = parseStartJob({ jobName: 'orders', jobId: 'copy', startingPosition: { type: 'checkpoint', jobId: 'src' } });
+
+    await expect(startJobInstance(copy, f.ctx)).rejects.toMatchObject({ status: 404 });
+    expect(await f.ports.wal.listBatches('copy')).toEqual([]);
+    expect(await f.registry.get('copy')).toBeNull();
+
+    f.ports.source.createStream('orders', ['p0']);
+    expect((await startJobInstance(copy, f.ctx)).status).toBe(201);
+    expect((await f.ports.wal.listBatches('copy')).map((b) => b.plan.batchId)).toEqual([1]);
   });
 
   it('checks after prepareJob, which may create the stream: then the job starts', async () => {
