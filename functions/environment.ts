@@ -8,6 +8,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import type { ControlApiContext, ReadApiContext } from '../engine/api/context.js';
 import { createAwsClients, DynamoDbDeadLetterQueue, DynamoDbWriteAheadLog, S3BlobStore } from '../engine/adapters/aws/index.js';
+import { AwsJobTargets, ENGINE_TABLE_USES } from '../engine/adapters/aws/aws-job-targets.js';
 import { createAwsPorts } from '../engine/adapters/deployed-ports.js';
 import { kafkaConnectionFromEnv } from '../engine/adapters/kafka/kafka-config.js';
 import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
@@ -99,13 +100,27 @@ export function readApiDependencies(): ApiDependencies<ReadApiContext> {
   });
 }
 
-/** The control function's context: the read function's ports but the dead letters, plus the state store. */
+/**
+ * The control function's context: the read function's ports but the dead letters, plus the
+ * state store and the job targets' check. The targets are described where the function is
+ * granted to (a target it may not describe, or a Kafka topic, is the driver's to find); the
+ * engine's own tables it refuses are the WAL table and, when its variable is set, the
+ * dead-letter table.
+ */
 export function controlApiDependencies(): ApiDependencies<ControlApiContext> {
   return lazyApi(() => {
     const { clients, common } = apiCommon();
+    const deadLetterTable = process.env[ENV.deadLetterTable];
     return {
       ...common,
       state: new BlobStateStore(new S3BlobStore({ client: clients.s3, bucket: required(process.env, ENV.checkpointBucket) })),
+      targets: new AwsJobTargets({
+        clients,
+        engineTables: {
+          [required(process.env, ENV.walTable)]: ENGINE_TABLE_USES.walTable,
+          ...(deadLetterTable ? { [deadLetterTable]: ENGINE_TABLE_USES.deadLetterTable } : {}),
+        },
+      }),
     };
   });
 }

@@ -23,12 +23,14 @@ import type { JobCatalog } from '../engine/driver/catalog.js';
 import { resumeJob } from '../engine/driver/supervisor.js';
 import type { JobDefinition } from '../engine/job/types.js';
 import type { EnginePorts } from '../engine/ports/index.js';
+import type { JobTargets } from '../engine/ports/job-targets.js';
 import { JobState, type JobRegistry } from '../engine/ports/job-registry.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { LocalDriver, type LocalDriverOptions } from './driver-runtime.js';
 
 export interface LocalApiOptions {
-  readonly ports: EnginePorts;
+  /** The engine's ports, and what the API checks a job's targets with (both the AWS and the memory ports have it). */
+  readonly ports: EnginePorts & { readonly targets: JobTargets };
   readonly registry: JobRegistry;
   readonly catalog: JobCatalog;
   /** Default 127.0.0.1. */
@@ -84,6 +86,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     catalog: options.catalog,
     clock: options.ports.clock,
     logger: options.ports.logger,
+    targets: options.ports.targets,
     ...(options.prepareJob ? { prepareJob: options.prepareJob } : {}),
   };
   const deps: ApiDependencies<ControlApiContext & ReadApiContext> = { api: () => context };

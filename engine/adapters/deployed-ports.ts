@@ -5,15 +5,17 @@
  * The one place that puts adapters of several backends together: the adapters themselves
  * never import each other (a rule in .dependency-cruiser.cjs).
  */
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, NotFoundError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { EnginePorts, Logger } from '../ports/index.js';
+import type { TargetPresence } from '../ports/job-targets.js';
 import type { Sink, SinkSpec } from '../ports/sink.js';
 import { sourceNameOf, type SourceReader, type SourceSpec } from '../ports/source-reader.js';
 import { UserSink } from '../sinks/user-sink.js';
 import { BlobStateStore } from '../state/blob-state-store.js';
 import { BlobExchangeStore } from '../state/exchange-store.js';
 import { BlobLookupRecordStore } from '../state/lookup-record-store.js';
+import { AwsJobTargets, ENGINE_TABLE_USES } from './aws/aws-job-targets.js';
 import { createAwsClients, type AwsClients, type AwsConfig } from './aws/clients.js';
 import { DynamoDbDeadLetterQueue } from './aws/dynamodb-dead-letter-queue.js';
 import { DynamoDbLookupTable } from './aws/dynamodb-lookup-table.js';
@@ -44,6 +46,8 @@ export interface AwsPorts extends EnginePorts {
   readonly clients: AwsClients;
   /** The Kafka clients of `config.kafka` (null without it), shared by every Kafka reader: `close()` them on shutdown. */
   readonly kafka: KafkaClients | null;
+  /** What the jobs API checks before a start: the job's streams, topics, tables and buckets. */
+  readonly targets: AwsJobTargets;
 }
 
 /** Every port on AWS (or on the local stand-ins, when the config names their endpoints). */
@@ -108,8 +112,23 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
       return new DynamoDbSink({ client: clients.dynamodb, tableName: spec.tableName });
     },
     lookupTables: (spec) => new DynamoDbLookupTable({ client: clients.dynamodb, spec, sleep }),
+    targets: new AwsJobTargets({
+      clients,
+      engineTables: { [config.walTable]: ENGINE_TABLE_USES.walTable, [config.deadLetterTable]: ENGINE_TABLE_USES.deadLetterTable },
+      ...(kafka === null ? {} : { topicPresence: (topic: string) => topicPresence(kafka, topic, sleep) }),
+    }),
     lookupRecords: new BlobLookupRecordStore(blobs),
     clock: config.clock,
     logger: config.logger,
   };
+}
+
+/** A topic's presence from the cluster's metadata (the Kafka reader's listPartitions): missing on NotFoundError, unknown on any other failure. */
+async function topicPresence(kafka: KafkaClients, topic: string, sleep: (ms: number) => Promise<void>): Promise<TargetPresence> {
+  try {
+    await kafka.reader(topic, { sleep }).listPartitions();
+    return 'present';
+  } catch (error) {
+    return error instanceof NotFoundError ? 'missing' : 'unknown';
+  }
 }

@@ -12,6 +12,7 @@ import type { Clock } from '../ports/clock.js';
 import type { DeadLetterQueue } from '../ports/dead-letter-queue.js';
 import type { DriverExecutions } from '../ports/driver-executions.js';
 import type { Logger } from '../ports/index.js';
+import type { JobTargets } from '../ports/job-targets.js';
 import type { JobRegistry } from '../ports/job-registry.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
@@ -29,12 +30,20 @@ export interface ApiPorts {
   readonly deadLetters: DeadLetterQueue;
   /** Called with the definition a job instance will run, before it starts (the local runtime creates its sink table). */
   readonly prepareJob?: (job: JobDefinition) => Promise<void>;
+  /** The job's streams, topics and tables: a start refuses the engine's own tables and missing targets (engine/api/job-targets.ts). */
+  readonly targets: JobTargets;
 }
 
 /** POST /jobs: a start may copy a checkpoint (state), resolves the job (catalog), records it and launches its driver. */
-export type StartJobContext = Pick<ApiPorts, 'registry' | 'wal' | 'state' | 'executions' | 'catalog' | 'clock' | 'logger' | 'prepareJob'>;
+export type StartJobContext = Pick<
+  ApiPorts,
+  'registry' | 'wal' | 'state' | 'executions' | 'catalog' | 'clock' | 'logger' | 'prepareJob' | 'targets'
+>;
 /** POST /jobs/{jobId}/resume: a start from the instance's own checkpoint (no state is copied). */
-export type ResumeJobContext = Pick<ApiPorts, 'registry' | 'wal' | 'executions' | 'catalog' | 'clock' | 'logger' | 'prepareJob'>;
+export type ResumeJobContext = Pick<
+  ApiPorts,
+  'registry' | 'wal' | 'executions' | 'catalog' | 'clock' | 'logger' | 'prepareJob' | 'targets'
+>;
 /** POST /jobs/{jobId}/stop */
 export type StopJobContext = Pick<ApiPorts, 'registry' | 'clock' | 'logger'>;
 /** GET /jobs */

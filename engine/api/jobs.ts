@@ -8,10 +8,14 @@
  * Starting, as a sequence (each step safe to repeat, so a retried request finishes a start
  * that died half way):
  *
- *   1. check    the job name and parameters resolve to a job definition (400 otherwise);
+ *   1. check    the job name and parameters resolve to a job definition (400 otherwise),
+ *               which names none of the engine's own tables (400: job-targets.ts);
  *               an instance with this id either does not exist, or was started with the
  *               request's idempotency token (then nothing new starts: 200, that instance),
  *               or it conflicts (409: it runs, or it exists and should be resumed)
+ *      targets  (after prepareJob, which may create them locally) the job's source, sinks
+ *               and lookup tables exist, where the API can tell (404 naming each missing
+ *               one; nothing is written before it)
  *   2. seed     (starting position: a checkpoint) copy the other instance's batch N and
  *               its state into the new instance's WAL and state (checkpoint-start.ts)
  *   3. claim    every sink target the job writes (engine/driver/sink-ownership.ts): one
@@ -47,6 +51,7 @@ import type {
   StopJobContext,
 } from './context.js';
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
+import { refuseEngineTables, requireTargets } from './job-targets.js';
 import type { ListDeadLettersInput, ResumeJobInput, StartJobInput, StartingPositionRequest } from './requests.js';
 import {
   batchViewOf,
@@ -92,6 +97,7 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
   const { jobId } = input;
   const parameters = withEngineParameters(input.parameters, input.startingPosition, input.maxRecordsPerPartition);
   const job = definitionOf(ctx.catalog, input.jobName, parameters);
+  refuseEngineTables(job, ctx.targets);
 
   // 1. check
   const existing = await ctx.registry.get(jobId);
@@ -115,9 +121,10 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
   // A job id with batches but no instance (its record deleted) goes on from its own checkpoint.
   if (base === null) refuseChangedStateShape('jobName', { jobId, checkpoint: (await ctx.wal.getLatestBatch(jobId))?.plan ?? null, job });
 
-  // 2. seed
-  if (base !== null) await seedFromCheckpoint(jobId, base, ctx);
+  // targets (before the seed: a refused start writes nothing), 2. seed
   await ctx.prepareJob?.(job);
+  await requireTargets(job, ctx.targets);
+  if (base !== null) await seedFromCheckpoint(jobId, base, ctx);
 
   // 3. claim, 4. record, 5. launch
   const request: StartJobRequest = {
@@ -156,7 +163,9 @@ export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ct
     throw error;
   }
   refuseChangedStateShape('jobId', { jobId, checkpoint: (await ctx.wal.getLatestBatch(jobId))?.plan ?? null, job });
+  refuseEngineTables(job, ctx.targets);
   await ctx.prepareJob?.(job);
+  await requireTargets(job, ctx.targets);
   return launch(
     {
       jobId,

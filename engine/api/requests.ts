@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ENGINE_PARAMETER_PREFIX } from '../driver/catalog.js';
 import type { JsonValue } from '../json.js';
 import { JobState, type TriggerSettings } from '../ports/job-registry.js';
+import { MAX_EPOCH_MS, parseIsoTime } from '../timestamps.js';
 import { check, expecting, jsonObject, show, type Subject } from '../validation.js';
 import { BadRequestError } from './errors.js';
 
@@ -78,15 +79,21 @@ export const jobId = text(1, 60, { regex: JOB_ID, hint: JOB_ID_HINT });
 
 const ISO_TIME = 'an ISO 8601 time (2026-01-31T12:00:00Z) or epoch milliseconds';
 
-/** Epoch milliseconds, given as a number or an ISO 8601 time. */
+/**
+ * Epoch milliseconds, given as a number (0 to MAX_EPOCH_MS) or an ISO 8601 time with a
+ * zone whose fields are a calendar time (engine/timestamps.ts: 2026-02-30 is refused, not
+ * rolled over to March 2).
+ */
 const timestamp = expecting(
   ISO_TIME,
   z.union([
-    integer(0),
-    expecting(
-      ISO_TIME,
-      z.string().refine((t) => /^\d{4}-\d\d-\d\dT/.test(t) && !Number.isNaN(Date.parse(t))),
-    ).transform((t) => Date.parse(t)),
+    integer(0, MAX_EPOCH_MS),
+    z.string().transform((t, ctx) => {
+      const parsed = parseIsoTime(t);
+      if ('ms' in parsed) return parsed.ms;
+      ctx.addIssue({ code: 'custom', message: `must be ${ISO_TIME}: ${show(t)} ${parsed.problem}`, input: t });
+      return z.NEVER;
+    }),
   ]),
 );
 

@@ -13,6 +13,7 @@ import { JobSpecError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
 import type { StartingPosition } from '../protocol/offsets.js';
+import { EPOCH_MS_HINT, MAX_EPOCH_MS } from '../timestamps.js';
 import { expecting, parse, type Found } from '../validation.js';
 
 /** Parameter schemas of catalog entries name what a parameter must be with it. */
@@ -155,10 +156,7 @@ function createJob(entry: JobCatalogEntry, jobName: string, parameters: JobParam
 const ENGINE_PARAMETER_SCHEMA = z.strictObject({
   [ENGINE_PARAMETERS.startingPosition]: expecting(
     "'EARLIEST', 'LATEST' or { timestamp: epoch ms }",
-    z.union([
-      z.enum(['EARLIEST', 'LATEST']),
-      z.object({ timestamp: expecting('epoch milliseconds (an integer ≥ 0)', z.number().int().min(0)) }),
-    ]),
+    z.union([z.enum(['EARLIEST', 'LATEST']), z.object({ timestamp: expecting(EPOCH_MS_HINT, z.number().int().min(0).max(MAX_EPOCH_MS)) })]),
   ).optional(),
   [ENGINE_PARAMETERS.maxRecordsPerPartition]: expecting('a positive integer', z.number().int().min(1)).optional(),
 });

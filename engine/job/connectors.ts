@@ -1,6 +1,7 @@
 import type { SinkRow, SinkSpec, UserSinkBatch } from '../ports/sink.js';
 import type { SourceSpec } from '../ports/source-reader.js';
 import type { StartingPosition } from '../protocol/offsets.js';
+import { EPOCH_MS_HINT, isEpochMs } from '../timestamps.js';
 import { checkFileSink } from './file-sink-spec.js';
 import { requireObject, show, specError } from './spec-checks.js';
 import { asyncFunctionProblem, isAsyncFunction, isThenable, thenableReason } from './synchronous.js';
@@ -256,10 +257,8 @@ function checkStartingPosition(value: unknown, field: string): StartingPosition 
   if (value === 'EARLIEST' || value === 'LATEST') return value;
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const { timestamp } = value as { timestamp?: unknown };
-    if (typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0) {
-      return Object.freeze({ timestamp });
-    }
-    throw specError(`${field}.timestamp`, `must be non-negative integer epoch milliseconds, got ${show(timestamp)}`);
+    if (isEpochMs(timestamp)) return Object.freeze({ timestamp });
+    throw specError(`${field}.timestamp`, `must be ${EPOCH_MS_HINT}, got ${show(timestamp)}`);
   }
   throw specError(field, `must be 'EARLIEST', 'LATEST' or { timestamp }, got ${show(value)}`);
 }

@@ -4,6 +4,9 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { StateStore, StateVersionInfo, StateWrite } from '../ports/state-store.js';
 import { STATE_FORMAT, decodeObject, encodeObject, type DeltaObject, type ManifestObject, type SnapshotObject } from './state-format.js';
 
+/** Where the state store keeps the jobs' state in its bucket, unless told otherwise. */
+export const STATE_PREFIX = 'jobs/';
+
 /**
  * Versioned state of each partition, kept as objects in a blob store (S3 on AWS):
  *
@@ -33,7 +36,7 @@ export class BlobStateStore implements StateStore {
     private readonly blobs: BlobStore,
     options: { prefix?: string } = {},
   ) {
-    this.prefix = options.prefix ?? 'jobs/';
+    this.prefix = options.prefix ?? STATE_PREFIX;
   }
 
   async load(jobId: string, partition: string, version: number, generation = 0): Promise<Map<string, JsonValue>> {

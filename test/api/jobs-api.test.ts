@@ -38,6 +38,8 @@ let copySinkTable: string;
 /** A stream with bad records among good ones, and the dead letters they make: `<shard>#<sequence number>` → the record's bytes. */
 let badStreamName: string;
 let badSinkTable: string;
+/** The engine's own WAL and registry table: no job may write it. */
+let walTable: string;
 const badRecords = new Map<string, Uint8Array>();
 
 async function call(method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: Json }> {
@@ -64,7 +66,6 @@ async function committedRecords(jobId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  let walTable: string;
   let deadLetterTable: string;
   let bucket: string;
   [walTable, deadLetterTable, bucket, sinkTable, copySinkTable, streamName, badSinkTable, badStreamName] = await Promise.all([
@@ -377,7 +378,78 @@ describe('the jobs API over HTTP on the local runtime', () => {
     });
   });
 
+  it('refuses a start whose stream or sink table does not exist (404), or whose sink is the engine’s own table (400): nothing starts', async () => {
+    const missingStream = `${streamName}-gone`;
+    const noStream = await call('POST', '/jobs', {
+      jobName: 'page-views',
+      jobId: 'no-stream',
+      parameters: { streamName: missingStream, sinkTable },
+    });
+    expect(noStream).toMatchObject({
+      status: 404,
+      body: {
+        error: 'NotFound',
+        message:
+          `the source Kinesis stream ${missingStream} does not exist in this account and region: create it, or fix job ` +
+          "page-views's streamName (or the parameter that sets it); nothing was started",
+      },
+    });
+    const noTable = await call('POST', '/jobs', {
+      jobName: 'page-views',
+      jobId: 'no-table',
+      parameters: { streamName, sinkTable: 'no-such-table' },
+    });
+    expect(noTable).toMatchObject({
+      status: 404,
+      body: {
+        error: 'NotFound',
+        message: expect.stringMatching(/^the sink DynamoDB table no-such-table does not exist in this account and region/),
+      },
+    });
+    const ownTable = await call('POST', '/jobs', {
+      jobName: 'page-views',
+      jobId: 'own-table',
+      parameters: { streamName, sinkTable: walTable },
+    });
+    expect(ownTable).toMatchObject({
+      status: 400,
+      body: {
+        error: 'BadRequest',
+        fields: [
+          {
+            field: 'job.sink',
+            message: expect.stringContaining(`DynamoDB table ${walTable} is the engine's own table (the write-ahead log and job registry)`),
+          },
+        ],
+      },
+    });
+    for (const jobId of ['no-stream', 'no-table', 'own-table']) expect((await call('GET', `/jobs/${jobId}`)).status).toBe(404);
+  });
+
   it.each([
+    [
+      'an impossible calendar date',
+      'POST',
+      '/jobs',
+      '{"jobName":"page-views","startingPosition":{"type":"timestamp","timestamp":"2026-02-30T00:00:00Z"}}',
+      400,
+      {
+        fields: [
+          {
+            field: 'startingPosition.timestamp',
+            message: expect.stringContaining('"2026-02-30T00:00:00Z" has day 30 of 2026-02, which has 28 days'),
+          },
+        ],
+      },
+    ],
+    [
+      'a timestamp past the last date JavaScript holds',
+      'POST',
+      '/jobs',
+      '{"jobName":"page-views","startingPosition":{"type":"timestamp","timestamp":8640000000000001}}',
+      400,
+      { fields: [{ field: 'startingPosition.timestamp', message: 'must be an integer from 0 to 8640000000000000, got 8640000000000001' }] },
+    ],
     [
       'bad JSON',
       'POST',

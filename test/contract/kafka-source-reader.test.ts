@@ -332,7 +332,9 @@ describe('KafkaSourceReader with a scripted admin (what the mock cannot do)', ()
     });
     const error = await reader.listPartitions().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundError);
-    expect((error as NotFoundError).message).toBe('Kafka topic nowhere does not exist');
+    expect((error as NotFoundError).message).toBe(
+      "source Kafka topic nowhere does not exist on the cluster: create it, or fix the job's topic",
+    );
     expect((error as NotFoundError).retryable).toBe(false);
   });
 

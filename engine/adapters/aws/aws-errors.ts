@@ -27,9 +27,10 @@ import {
   ResourceInUseException as KinesisResourceInUse,
   ResourceNotFoundException as KinesisResourceNotFound,
 } from '@aws-sdk/client-kinesis';
-import { BucketAlreadyExists, BucketAlreadyOwnedByYou, NoSuchKey, NotFound } from '@aws-sdk/client-s3';
+import { BucketAlreadyExists, BucketAlreadyOwnedByYou, NoSuchBucket, NoSuchKey, NotFound } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
 import type { ResponseMetadata, RetryableTrait } from '@smithy/types';
+import { NotFoundError } from '../../errors.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -120,6 +121,24 @@ export function isThrottling(error: unknown): boolean {
 /** The resource a call names does not exist: ResourceNotFoundException, NoSuchKey, NotFound, ExecutionDoesNotExist. */
 export function isNotFound(error: unknown): boolean {
   return isAny(error, NOT_FOUND);
+}
+
+/**
+ * A not-found error (isNotFound) as the engine's NotFoundError with `message`, which says
+ * what is missing and what to do; any other error as it is. NotFoundError is not retryable:
+ * a stream or table that does not exist stays missing however often a call is retried, so
+ * the driver leaves the job FAILED with the message at once instead of restarting it.
+ */
+export function missingAs(error: unknown, message: string, context: Readonly<Record<string, string>> = {}): unknown {
+  return isNotFound(error) ? new NotFoundError(message, { cause: error, context }) : error;
+}
+
+/**
+ * An S3 call on a bucket that does not exist (NoSuchBucket). Not part of isNotFound: a
+ * read of a missing object answers null, a read in a missing bucket must not.
+ */
+export function isNoSuchBucket(error: unknown): error is NoSuchBucket {
+  return error instanceof NoSuchBucket;
 }
 
 /** A GET whose byte range starts at or past the object's end (HTTP 416, InvalidRange): the object has no bytes there. */

@@ -16,7 +16,7 @@ import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, type DynamoD
 import { InvalidArgumentError } from '../../errors.js';
 import type { JsonObject } from '../../json.js';
 import { RESERVED_ROW_FIELDS, reservedFieldOf, type Sink, type SinkRow, type SinkWrite, type StoredRow } from '../../ports/sink.js';
-import { isConditionalCheckFailed, isIdempotentParameterMismatch, isTransactionCanceled } from './aws-errors.js';
+import { isConditionalCheckFailed, isIdempotentParameterMismatch, isTransactionCanceled, missingAs } from './aws-errors.js';
 
 /**
  * A write of generation 0 (a job never replayed) replaces the stored row when:
@@ -64,7 +64,19 @@ export class DynamoDbSink implements Sink {
     this.table = options.tableName;
   }
 
+  /** A table that does not exist fails the write with NotFoundError naming it (not retryable: the job fails with the reason). */
   async write(request: SinkWrite): Promise<{ written: number; skipped: number }> {
+    return this.writeRows(request).catch((error: unknown) => {
+      throw missingAs(
+        error,
+        `sink table ${this.table} does not exist in this account and region: create it (string partition key ${SINK_KEY_ATTRIBUTE}), ` +
+          "or fix the job's tableName",
+        { table: this.table },
+      );
+    });
+  }
+
+  private async writeRows(request: SinkWrite): Promise<{ written: number; skipped: number }> {
     const { batchId, generation } = request;
     if (!Number.isSafeInteger(generation) || generation < 0) {
       throw new InvalidArgumentError(`a sink write's generation must be a non-negative integer, got ${generation}`);

@@ -10,6 +10,7 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { TransientError } from '../../errors.js';
 import { retry } from '../../retry.js';
+import { missingAs } from './aws-errors.js';
 import { defaultSleep, type Sleep } from './dynamodb-util.js';
 
 export { createStream } from './provision.js';
@@ -71,7 +72,9 @@ export async function putAllRecords(
             ...(r.explicitHashKey === undefined ? {} : { ExplicitHashKey: r.explicitHashKey }),
           };
         });
-        const response = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: entries })).catch(bail);
+        const response = await client
+          .send(new PutRecordsCommand({ StreamName: streamName, Records: entries }))
+          .catch((error: unknown) => bail(missingAs(error, missingStream(streamName), { stream: streamName })));
         const failed: number[] = [];
         pending.forEach((index, position) => {
           const entry = response.Records?.[position];
@@ -94,4 +97,8 @@ export async function putAllRecords(
     );
   }
   return results;
+}
+
+function missingStream(streamName: string): string {
+  return `Kinesis stream ${streamName} does not exist in this account and region: create it, or fix the stream name the job or command gives`;
 }

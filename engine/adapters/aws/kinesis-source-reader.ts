@@ -27,7 +27,7 @@ import { DataLossError, InvalidArgumentError, RangeMismatchError, TransientError
 import { compareOffsets, describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
 import type { PartitionInfo, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
 import { retry } from '../../retry.js';
-import { isExpiredIterator, isThrottling, retriedBySdk } from './aws-errors.js';
+import { isExpiredIterator, isThrottling, missingAs, retriedBySdk } from './aws-errors.js';
 import { defaultSleep, type Sleep } from './dynamodb-util.js';
 
 /** GetRecords returns at most 10,000 records per call. */
@@ -72,9 +72,15 @@ export class KinesisSourceReader implements SourceReader {
     let nextToken: string | undefined;
     do {
       // With a NextToken, StreamName must not be sent. kinesalite ignores paging and answers everything at once.
-      const page = await this.client.send(
-        new ListShardsCommand(nextToken === undefined ? { StreamName: this.streamName } : { NextToken: nextToken }),
-      );
+      const page = await this.client
+        .send(new ListShardsCommand(nextToken === undefined ? { StreamName: this.streamName } : { NextToken: nextToken }))
+        .catch((error: unknown) => {
+          throw missingAs(
+            error,
+            `source stream ${this.streamName} does not exist in this account and region: create it, or fix the job's streamName`,
+            { stream: this.streamName },
+          );
+        });
       for (const shard of page.Shards ?? []) {
         if (shard.ShardId !== undefined && !seen.has(shard.ShardId)) {
           seen.add(shard.ShardId);
@@ -176,8 +182,22 @@ export class KinesisSourceReader implements SourceReader {
 
   private async iteratorAt(partition: string, start: StartPosition): Promise<string | undefined> {
     const input = iteratorRequest(this.streamName, partition, start);
-    const { ShardIterator } = await this.withRetries(partition, () => this.client.send(new GetShardIteratorCommand(input)));
+    const { ShardIterator } = await this.withRetries(partition, () => this.client.send(new GetShardIteratorCommand(input))).catch(
+      (error: unknown) => {
+        throw this.missingShard(error, partition);
+      },
+    );
     return ShardIterator;
+  }
+
+  /** A not-found answer for a shard's iterator or records: the stream or the shard is gone (NotFoundError, not retryable). */
+  private missingShard(error: unknown, partition: string): unknown {
+    return missingAs(
+      error,
+      `source stream ${this.streamName} or its shard ${partition} does not exist in this account and region (deleted, ` +
+        `or the shard aged out of its retention): create the stream, or fix the job's streamName`,
+      { stream: this.streamName, partition },
+    );
   }
 
   /** One GetRecords call; on an expired iterator, a fresh one from the last offset read (or the start). */
@@ -200,6 +220,8 @@ export class KinesisSourceReader implements SourceReader {
         }
         throw error;
       }
+    }).catch((error: unknown) => {
+      throw this.missingShard(error, partition);
     });
   }
 

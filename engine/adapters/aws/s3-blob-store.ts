@@ -1,6 +1,8 @@
 /**
  * The blob store on S3: one object per key, under an optional prefix. Writes are plain
- * PUTs (last writer wins); the engine never relies on conditional object writes.
+ * PUTs (last writer wins); the engine never relies on conditional object writes. A
+ * bucket that does not exist fails a put, get or list with NotFoundError naming it (not
+ * retryable: the job fails with the reason).
  */
 import {
   DeleteObjectsCommand,
@@ -10,9 +12,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { InvariantError, TransientError } from '../../errors.js';
+import { InvariantError, NotFoundError, TransientError } from '../../errors.js';
 import type { BlobStore } from '../../ports/blob-store.js';
-import { isNotFound, isRangeNotSatisfiable } from './aws-errors.js';
+import { isNoSuchBucket, isNotFound, isRangeNotSatisfiable } from './aws-errors.js';
 
 /** DeleteObjects takes at most 1,000 keys. */
 const DELETE_LIMIT = 1_000;
@@ -40,9 +42,11 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: body, ContentLength: body.byteLength }),
-    );
+    await this.client
+      .send(new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + key, Body: body, ContentLength: body.byteLength }))
+      .catch((error: unknown) => {
+        throw this.missingBucket(error);
+      });
   }
 
   async get(key: string): Promise<Uint8Array | null> {
@@ -52,7 +56,7 @@ export class S3BlobStore implements BlobStore {
       return await Body.transformToByteArray();
     } catch (error) {
       if (isNotFound(error)) return null;
-      throw error;
+      throw this.missingBucket(error);
     }
   }
 
@@ -88,14 +92,18 @@ export class S3BlobStore implements BlobStore {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: this.prefix + prefix,
-          ContinuationToken: token,
-          ...(this.pageSize === undefined ? {} : { MaxKeys: this.pageSize }),
-        }),
-      );
+      const page = await this.client
+        .send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            ContinuationToken: token,
+            ...(this.pageSize === undefined ? {} : { MaxKeys: this.pageSize }),
+          }),
+        )
+        .catch((error: unknown) => {
+          throw this.missingBucket(error);
+        });
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) keys.push(object.Key.slice(this.prefix.length));
       }
@@ -125,5 +133,14 @@ export class S3BlobStore implements BlobStore {
         );
       }
     }
+  }
+
+  private missingBucket(error: unknown): unknown {
+    if (!isNoSuchBucket(error)) return error;
+    return new NotFoundError(
+      `S3 bucket ${this.bucket} does not exist in this account and region: create it, or fix the bucket name ` +
+        "(the deployment's checkpoint bucket, or the file sink's bucket)",
+      { cause: error, context: { bucket: this.bucket } },
+    );
   }
 }

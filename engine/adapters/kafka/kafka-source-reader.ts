@@ -107,6 +107,11 @@ export class KafkaSourceReader implements SourceReader {
   }
 
   /** The topic's partitions, from fresh metadata (a partition added to the topic shows at the next call). */
+  /** Not retryable: the driver leaves the job FAILED with this reason at once. */
+  private missingTopic(): string {
+    return `source Kafka topic ${this.topic} does not exist on the cluster: create it, or fix the job's topic`;
+  }
+
   async listPartitions(): Promise<PartitionInfo[]> {
     const admin = await this.admin();
     let metadata: Awaited<ReturnType<KafkaAdmin['fetchTopicMetadata']>>;
@@ -114,12 +119,12 @@ export class KafkaSourceReader implements SourceReader {
       metadata = await admin.fetchTopicMetadata({ topics: [this.topic] });
     } catch (error) {
       if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') {
-        throw new NotFoundError(`Kafka topic ${this.topic} does not exist`, { cause: error, context: { topic: this.topic } });
+        throw new NotFoundError(this.missingTopic(), { cause: error, context: { topic: this.topic } });
       }
       throw error;
     }
     const topic = metadata.topics.find((t) => t.name === this.topic);
-    if (topic === undefined) throw new NotFoundError(`Kafka topic ${this.topic} does not exist`, { context: { topic: this.topic } });
+    if (topic === undefined) throw new NotFoundError(this.missingTopic(), { context: { topic: this.topic } });
     return topic.partitions
       .map((p) => p.partitionId)
       .sort((a, b) => a - b)

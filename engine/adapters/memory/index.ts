@@ -8,6 +8,7 @@ import { ManualClock } from './manual-clock.js';
 import { MemoryBlobStore } from './memory-blob-store.js';
 import { MemoryDeadLetterQueue } from './memory-dead-letter-queue.js';
 import { MemoryFileSinks } from './memory-file-sink.js';
+import { MemoryJobTargets } from './memory-job-targets.js';
 import { MemoryLookupTables } from './memory-lookup-tables.js';
 import { MemoryKafkaSink } from './memory-kafka-sink.js';
 import { MemoryKinesisSink } from './memory-kinesis-sink.js';
@@ -19,6 +20,7 @@ import { MemoryWriteAheadLog } from './memory-write-ahead-log.js';
 export { ManualClock, MemoryBlobStore, MemoryDeadLetterQueue, MemoryLookupTables, MemorySink, MemorySource, MemoryWriteAheadLog };
 export { MemoryKafkaSink, MemoryKinesisSink, MemoryUserSink };
 export { MemoryFileSinks };
+export { MemoryJobTargets };
 
 export interface MemoryPorts extends EnginePorts {
   readonly wal: MemoryWriteAheadLog;
@@ -47,6 +49,8 @@ export interface MemoryPorts extends EnginePorts {
   readonly files: MemoryFileSinks;
   /** The lookup tables, by table name: a test puts and changes their items (`lookups.put('customers', [...])`). */
   readonly lookups: MemoryLookupTables;
+  /** What the jobs API checks before a start: the streams, topics and lookup tables above. */
+  readonly targets: MemoryJobTargets;
 }
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -120,6 +124,7 @@ export function createMemoryPorts(options: { clock?: ManualClock; logger?: Logge
     files,
     lookups,
     lookupTables: (spec) => lookups.table(spec),
+    targets: new MemoryJobTargets({ streams: source, topics: kafka, lookups }),
     lookupRecords: new BlobLookupRecordStore(blobs),
     clock,
     logger: options.logger ?? silentLogger,

@@ -38,6 +38,11 @@ export class MemoryLookupTables {
     if (!this.tables.has(table)) this.tables.set(table, []);
   }
 
+  /** Whether the table was put or created. */
+  has(table: string): boolean {
+    return this.tables.has(table);
+  }
+
   /** The reader of a spec's table. */
   table(spec: LookupTableSpec): LookupTable {
     return {

@@ -75,6 +75,11 @@ export class MemorySource {
     this.streams.set(streamName, { partitions });
   }
 
+  /** Whether a stream of this name was created. */
+  hasStream(streamName: string): boolean {
+    return this.streams.has(streamName);
+  }
+
   /**
    * Adds partitions with no parents to an existing stream, like Kafka's CreatePartitions
    * (for Kafka-like streams: their hash key ranges mean nothing there).
@@ -245,7 +250,11 @@ export class MemorySource {
 
   private stream(streamName: string): MemoryStream {
     const stream = this.streams.get(streamName);
-    if (stream === undefined) throw new NotFoundError(`no stream named ${streamName}`);
+    if (stream === undefined) {
+      throw new NotFoundError(`stream ${streamName} does not exist: create it (createStream), or fix the job's stream name`, {
+        context: { stream: streamName },
+      });
+    }
     return stream;
   }
 

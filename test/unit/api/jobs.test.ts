@@ -43,6 +43,8 @@ interface Fixture {
 
 function fixture(): Fixture {
   const ports = createMemoryPorts();
+  // The catalog's jobs read these streams: a start checks its source exists.
+  for (const stream of ['clickstream', 'elsewhere', 's']) ports.source.createStream(stream, ['p0']);
   const registry = new MemoryJobRegistry();
   const started = new Set<string>();
   const starts: string[] = [];
@@ -67,6 +69,7 @@ function fixture(): Fixture {
       catalog,
       clock: ports.clock,
       logger: ports.logger,
+      targets: ports.targets,
     },
     ports,
     registry,

@@ -26,6 +26,7 @@ const catalog: JobCatalog = {
 
 function fixture() {
   const ports = createMemoryPorts();
+  ports.source.createStream('clickstream', ['p0']);
   const executions: DriverExecutions = { start: async () => 'started', status: async () => null };
   const ctx: ControlApiContext = {
     registry: new MemoryJobRegistry(),
@@ -35,6 +36,7 @@ function fixture() {
     catalog,
     clock: ports.clock,
     logger: ports.logger,
+    targets: ports.targets,
   };
   /** Committed batches 1..n of `jobId`, planned by code of `stateShape` (none: before fingerprints). */
   const write = async (jobId: string, n: number, stateShape: string | undefined) => {
@@ -102,7 +104,9 @@ describe('starting a job on state of another shape', () => {
     const { ctx, write } = fixture();
     await write('j', 2, SHAPE);
     expect((await startJobInstance(parseStartJob({ jobName: 'page-views', jobId: 'j' }), ctx)).status).toBe(201);
-    await write('old', 2, undefined);
-    expect((await startJobInstance(parseStartJob({ jobName: 'reshaped', jobId: 'old' }), ctx)).status).toBe(201);
+    // Another deployment (its own registry: the sink table is not j's there).
+    const other = fixture();
+    await other.write('old', 2, undefined);
+    expect((await startJobInstance(parseStartJob({ jobName: 'reshaped', jobId: 'old' }), other.ctx)).status).toBe(201);
   });
 });

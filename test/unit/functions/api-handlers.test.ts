@@ -27,6 +27,8 @@ function event(routeKey: string, over: Partial<APIGatewayProxyEventV2> = {}): AP
 
 function context(over: Partial<ControlApiContext & ReadApiContext> = {}): ControlApiContext & ReadApiContext {
   const ports = createMemoryPorts();
+  // The catalog's page-views job reads this stream: a start checks its source exists.
+  ports.source.createStream('clickstream', ['p0']);
   return {
     registry: new MemoryJobRegistry(),
     wal: ports.wal,
@@ -36,6 +38,7 @@ function context(over: Partial<ControlApiContext & ReadApiContext> = {}): Contro
     catalog,
     clock: ports.clock,
     logger: ports.logger,
+    targets: ports.targets,
     ...over,
   };
 }

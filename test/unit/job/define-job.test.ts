@@ -300,7 +300,11 @@ describe('sources and sinks', () => {
     ],
     [
       () => kinesisSource({ streamName: 'x', startingPosition: { timestamp: -1 } }),
-      'kinesisSource().startingPosition.timestamp must be non-negative integer epoch milliseconds, got -1',
+      'kinesisSource().startingPosition.timestamp must be an integer from 0 to 8640000000000000 (epoch milliseconds), got -1',
+    ],
+    [
+      () => kinesisSource({ streamName: 'x', startingPosition: { timestamp: 8_640_000_000_000_001 } }),
+      'kinesisSource().startingPosition.timestamp must be an integer from 0 to 8640000000000000 (epoch milliseconds), got 8640000000000001',
     ],
     [() => memorySource({ streamName: '' }), 'memorySource().streamName must be a non-empty string, got ""'],
     [() => kafkaSource({ topic: 'a topic' }), 'kafkaSource().topic must be a Kafka topic name'],
