@@ -84,6 +84,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     wal: options.ports.wal,
     state: options.ports.state,
     deadLetters: options.ports.deadLetters,
+    sinks: options.ports.sinks,
     executions: driver.stepFunctions,
     catalog: options.catalog,
     clock: options.ports.clock,
