@@ -62,7 +62,7 @@ function sinksOf(job: JobDefinition): SinkSpec[] {
 }
 
 /** Creates the stream when it does not exist and waits until it is ACTIVE; true when it created it. */
-async function ensureStream(client: KinesisClient, streamName: string, shards: number): Promise<boolean> {
+export async function ensureStream(client: KinesisClient, streamName: string, shards: number): Promise<boolean> {
   try {
     await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
     return false;
