@@ -14,7 +14,17 @@ import { DEFAULT_DATA_DIR } from '../../local/defaults.js';
 import { endpointsPath, readEndpointsFile, type LocalEndpoints } from '../../local/endpoints-file.js';
 import { ensureStream, LOCAL_SOURCE_SHARDS } from '../../local/prepare-job.js';
 import { InputError, parseJsonLines, type ProducedRecord } from '../produce-input.js';
-import type { ProduceOptions } from './produce.js';
+
+export interface ProduceOptions {
+  readonly file?: string;
+  readonly keyField?: string;
+  readonly kafka?: boolean;
+  readonly dataDir?: string;
+  readonly aws?: boolean;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly brokers?: string;
+}
 
 const EXIT = { ok: 0, refused: 3, partial: 4 } as const;
 /** Records per Kafka produce request. */

@@ -8,17 +8,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_DATA_DIR } from '../../local/defaults.js';
 import { newCommand, usageError } from '../program.js';
-
-export interface ProduceOptions {
-  readonly file?: string;
-  readonly keyField?: string;
-  readonly kafka?: boolean;
-  readonly dataDir?: string;
-  readonly aws?: boolean;
-  readonly region?: string;
-  readonly endpoint?: string;
-  readonly brokers?: string;
-}
+import type { ProduceOptions } from './produce-run.js';
 
 export const PRODUCE_EXIT_CODES =
   'exit codes: 0 every record written, 2 bad arguments, 3 refused before writing anything (bad input, no local runtime, no such stream), 4 failed part way (some records were written; running it again writes them again)';
