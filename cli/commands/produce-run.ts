@@ -34,6 +34,8 @@ const KAFKA_BATCH = 500;
 class Refused extends Error {}
 
 export async function produce(target: string, options: ProduceOptions): Promise<number> {
+  // As the local runtime does: the SDK's warning about Node 20 is not this command's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let records: ProducedRecord[];
   let local: LocalEndpoints | null = null;
   try {
