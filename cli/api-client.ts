@@ -7,6 +7,7 @@
  * (engine/api/views.ts) and throws ApiRequestError for a 4xx or 5xx answer.
  */
 import type { StartedJob } from '../engine/api/jobs.js';
+import type { ResultsPage } from '../engine/api/results.js';
 import type { BatchView, DeadLetterView, JobStatus, JobSummary } from '../engine/api/views.js';
 import type { JsonValue } from '../engine/json.js';
 import type { TriggerSettings } from '../engine/ports/job-registry.js';
@@ -182,6 +183,11 @@ export class ApiClient {
       'GET',
       `${jobPath(jobId)}/dead-letters${query({ partition: page.partition, limit: page.limit, nextToken: page.nextToken })}`,
     );
+  }
+
+  /** GET /jobs/{jobId}/results: a page of the rows of the job's sink. */
+  async results(jobId: string, page: PageRequest = {}): Promise<ResultsPage> {
+    return this.call('GET', `${jobPath(jobId)}/results${query({ limit: page.limit, nextToken: page.nextToken })}`);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * Where the operator commands (sluice replay, sluice checkpoints) find a job's
- * WAL, state and sink: the local runtime on a data directory (its stand-ins are started
- * on it, so no other process may be using that directory), or AWS, with the table and
+ * WAL, state and sink: the local runtime on a data directory (the stand-ins of the process
+ * that runs it, `npm run api` or `npm start`, found through `<data-dir>/endpoints.json`;
+ * when none runs, its stand-ins are started on it for the command), or AWS, with the table and
  * bucket names given and the endpoint, region and credentials from the usual SDK
  * configuration (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB, ...).
  */
@@ -18,6 +19,7 @@ import { NotFoundError } from '../engine/errors.js';
 import type { JsonValue } from '../engine/json.js';
 import type { JobDefinition } from '../engine/job/types.js';
 import { consoleLogger } from '../local/console-logger.js';
+import { readEndpointsFile, type LocalEndpoints } from '../local/endpoints-file.js';
 import { LOCAL_RESOURCES, startLocalRuntime } from '../local/runtime.js';
 import type { Logger } from '../engine/ports/index.js';
 import type { JobRegistry } from '../engine/ports/job-registry.js';
@@ -54,6 +56,8 @@ export async function openOperatorEnvironment(
     if (!existsSync(dataDir)) {
       throw new NotFoundError(`no local runtime data in ${dataDir}: run npm start first, or pass --data-dir`);
     }
+    const running = readEndpointsFile(dataDir);
+    if (running.status === 'live') return onRunningStandIns(running.endpoints, logger);
     const runtime = await startLocalRuntime({ dataDir, logger });
     const ports = runtime.ports;
     return {
@@ -92,6 +96,35 @@ export async function openOperatorEnvironment(
     },
     async close() {
       destroyAwsClients(ports.clients);
+    },
+  };
+}
+
+/**
+ * The ports on the stand-ins another process runs on the data directory (npm run api,
+ * npm start): the command works beside it, and closing only closes its own clients.
+ */
+function onRunningStandIns(endpoints: LocalEndpoints, logger: Logger): OperatorEnvironment {
+  const { resources } = endpoints;
+  const ports = createAwsPorts({
+    region: endpoints.region,
+    endpoints: { dynamodb: endpoints.dynamodb, kinesis: endpoints.kinesis, s3: endpoints.s3 },
+    ...resources,
+    clock: systemClock,
+    logger,
+    ...(endpoints.kafka === null ? {} : { kafka: { brokers: [...endpoints.kafka.brokers], clientId: 'sluice-operator' } }),
+  });
+  return {
+    ports,
+    registry: new DynamoDbJobRegistry({ client: ports.clients.dynamodb, tableName: resources.walTable }),
+    description: `the local runtime in ${endpoints.dataDir} (the stand-ins of process ${endpoints.pid}${endpoints.api === null ? '' : `, API ${endpoints.api}`})`,
+    async prepareSink(spec) {
+      if (spec.type === 'dynamodb') await createSinkTable(ports.clients.dynamodb, spec.tableName);
+      if (spec.type === 'kinesis') await createStream(ports.clients.kinesis, spec.streamName, 1);
+    },
+    async close() {
+      destroyAwsClients(ports.clients);
+      await ports.kafka?.close();
     },
   };
 }

@@ -22,7 +22,10 @@ export interface OperatorTargetValues {
 export function withOperatorTargetOptions(command: Command): Command {
   const group = `where the job lives (default: the local runtime in ${DEFAULT_DATA_DIR}):`;
   const options = [
-    new Option('--data-dir <dir>', "the local runtime's data directory (its stand-ins are started on it: stop npm start first)"),
+    new Option(
+      '--data-dir <dir>',
+      "the local runtime's data directory (the stand-ins of npm run api or npm start when one runs on it, from its endpoints.json; else they are started for the command)",
+    ),
     new Option(
       '--aws',
       'AWS instead; endpoint, region and credentials from the usual SDK configuration (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB...)',

@@ -12,6 +12,7 @@ import { costCommand } from './commands/cost.js';
 import { demoCommand } from './commands/demo.js';
 import { jobsCommand } from './commands/jobs.js';
 import { newScaffoldCommand } from './commands/new-job.js';
+import { produceCommand } from './commands/produce.js';
 import { replayCommand } from './commands/replay.js';
 import { sinkFilesCommand } from './commands/sink-files.js';
 import { newCommand, withHelpCommand } from './program.js';
@@ -26,6 +27,7 @@ const program = withHelpCommand(newCommand('sluice'))
     ].join(' '),
   )
   .addCommand(jobsCommand())
+  .addCommand(produceCommand())
   .addCommand(checkpointsCommand())
   .addCommand(replayCommand())
   .addCommand(sinkFilesCommand())

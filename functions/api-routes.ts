@@ -14,7 +14,7 @@ export const API_FUNCTIONS = {
     entry: 'functions/api-read.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
-    description: 'Sluice jobs API: list jobs, job status, batches, dead letters',
+    description: 'Sluice jobs API: list jobs, job status, batches, dead letters, results',
   },
   apiControl: {
     entry: 'functions/api-control.ts',
@@ -33,6 +33,7 @@ export const API_ROUTES = {
   'GET /jobs/{jobId}': 'apiRead',
   'GET /jobs/{jobId}/batches': 'apiRead',
   'GET /jobs/{jobId}/dead-letters': 'apiRead',
+  'GET /jobs/{jobId}/results': 'apiRead',
   'POST /jobs/{jobId}/stop': 'apiControl',
   'POST /jobs/{jobId}/resume': 'apiControl',
   $default: 'apiRead',

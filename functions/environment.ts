@@ -7,7 +7,15 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import type { ControlApiContext, ReadApiContext } from '../engine/api/context.js';
-import { createAwsClients, DynamoDbDeadLetterQueue, DynamoDbWriteAheadLog, S3BlobStore } from '../engine/adapters/aws/index.js';
+import {
+  createAwsClients,
+  DynamoDbDeadLetterQueue,
+  DynamoDbSink,
+  DynamoDbWriteAheadLog,
+  S3BlobStore,
+  type AwsClients,
+} from '../engine/adapters/aws/index.js';
+import { s3FileSinkOf } from '../engine/adapters/aws/s3-file-sinks.js';
 import { AwsJobTargets, ENGINE_TABLE_USES } from '../engine/adapters/aws/aws-job-targets.js';
 import { createAwsPorts } from '../engine/adapters/deployed-ports.js';
 import { kafkaConnectionFromEnv } from '../engine/adapters/kafka/kafka-config.js';
@@ -20,6 +28,7 @@ import type { DriverTaskContext } from '../engine/driver/tasks.js';
 import { StateCache } from '../engine/executor/state-cache.js';
 import { ConfigurationError } from '../engine/errors.js';
 import type { Logger } from '../engine/ports/index.js';
+import type { Sink, SinkSpec } from '../engine/ports/sink.js';
 import { BlobStateStore } from '../engine/state/blob-state-store.js';
 import { parse, type ParseOptions } from '../engine/validation.js';
 import { catalog } from '../jobs/catalog.js';
@@ -96,8 +105,23 @@ export function readApiDependencies(): ApiDependencies<ReadApiContext> {
     return {
       ...common,
       deadLetters: new DynamoDbDeadLetterQueue({ client: clients.dynamodb, tableName: required(process.env, ENV.deadLetterTable) }),
+      sinks: (spec: SinkSpec) => resultSink(clients, spec),
     };
   });
+}
+
+/**
+ * The sinks GET /jobs/{jobId}/results reads (engine/api/results.ts): a DynamoDB table, or
+ * files through their commit log (a file sink without a bucket of its own needs
+ * SLUICE_CHECKPOINT_BUCKET). The function needs dynamodb:Scan on the table, and s3 read
+ * and list on the files (SluiceApi.grantResultsRead).
+ */
+function resultSink(clients: AwsClients, spec: SinkSpec): Sink {
+  if (spec.type === 'dynamodb') return new DynamoDbSink({ client: clients.dynamodb, tableName: spec.tableName });
+  if (spec.type === 's3files') {
+    return s3FileSinkOf(clients.s3, spec, spec.bucket ?? required(process.env, ENV.checkpointBucket));
+  }
+  throw new ConfigurationError(`the jobs API reads DynamoDB and file sinks back, not ${spec.type} sinks`);
 }
 
 /**

@@ -5,6 +5,10 @@
  * (local/api-server.ts). A job started over HTTP here runs through the same driver
  * state machines, tasks and supervisor as on AWS.
  *
+ * A stop request (POST /jobs/{jobId}/stop) answered 202 also ends the job's idle wait in
+ * the local driver (LocalStepFunctions.interruptWaits): the stop takes effect at once,
+ * not when the wait (up to the idle backoff's cap) would have ended.
+ *
  * When it starts, every job the registry says should be running (the previous process was
  * stopped or killed while it ran) is resumed: its next driver generation starts and
  * recovers from the write-ahead log.
@@ -25,7 +29,7 @@ import type { JobDefinition } from '../engine/job/types.js';
 import type { EnginePorts } from '../engine/ports/index.js';
 import type { JobTargets } from '../engine/ports/job-targets.js';
 import { JobState, type JobRegistry } from '../engine/ports/job-registry.js';
-import { startApiServer, type ApiServer } from './api-server.js';
+import { startApiServer, type ApiServer, type HttpLambdaHandler } from './api-server.js';
 import { LocalDriver, type LocalDriverOptions } from './driver-runtime.js';
 
 export interface LocalApiOptions {
@@ -82,6 +86,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     wal: options.ports.wal,
     state: options.ports.state,
     deadLetters: options.ports.deadLetters,
+    sinks: options.ports.sinks,
     executions: driver.stepFunctions,
     catalog: options.catalog,
     clock: options.ports.clock,
@@ -99,7 +104,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       if (run !== null) resumed.push({ jobId: job.jobId, executionName: run.executionName });
     }
     server = await startApiServer({
-      handlers: { apiRead: createApiReadHandler(deps), apiControl: createApiControlHandler(deps) },
+      handlers: { apiRead: createApiReadHandler(deps), apiControl: wakeOnStop(createApiControlHandler(deps), driver) },
       ...(options.host === undefined ? {} : { host: options.host }),
       ...(options.port === undefined ? {} : { port: options.port }),
       logger: options.ports.logger,
@@ -125,6 +130,18 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       })();
       return closing;
     },
+  };
+}
+
+/** The control handler, which ends the job's idle wait after it accepted a stop. */
+function wakeOnStop(handler: HttpLambdaHandler, driver: LocalDriver): HttpLambdaHandler {
+  return async (event, context) => {
+    const result = await handler(event, context);
+    const jobId = event.pathParameters?.jobId;
+    if (event.routeKey === 'POST /jobs/{jobId}/stop' && result.statusCode === 202 && jobId !== undefined) {
+      driver.stepFunctions.interruptWaits(jobId);
+    }
+    return result;
   };
 }
 

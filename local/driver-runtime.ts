@@ -154,8 +154,11 @@ export class LocalDriver {
     return { executionName: launched.executionName, resumed: false };
   }
 
-  requestStop(jobId: string): Promise<JobInstance> {
-    return requestStop(jobId, this.supervisor);
+  /** Records the stop, then ends the job's idle wait so that its driver sees it now (local/step-functions.ts). */
+  async requestStop(jobId: string): Promise<JobInstance> {
+    const job = await requestStop(jobId, this.supervisor);
+    this.stepFunctions.interruptWaits(jobId);
+    return job;
   }
 
   /** One reconciler tick, as the supervisor's schedule runs it. */

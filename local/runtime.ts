@@ -6,6 +6,7 @@ import { createAwsPorts, type AwsPorts } from '../engine/adapters/deployed-ports
 import { systemClock } from '../engine/adapters/system-clock.js';
 import type { Logger } from '../engine/ports/index.js';
 import { consoleLogger } from './console-logger.js';
+import { removeEndpointsFile, writeEndpointsFile, type LocalEndpoints } from './endpoints-file.js';
 import { startKafkaMock, type KafkaMock } from './kafka-mock.js';
 import { startStandIns, type StandIns } from './stand-ins.js';
 
@@ -23,6 +24,10 @@ export interface LocalRuntime {
   /** librdkafka's mock Kafka cluster, when asked for (its data lives in memory only: see docs/kafka.md). */
   readonly kafka: KafkaMock | null;
   readonly dataDir: string;
+  /** What `<dataDir>/endpoints.json` says (local/endpoints-file.ts): the stand-ins, and the API once published. */
+  readonly endpoints: LocalEndpoints;
+  /** Records the jobs API's URL in endpoints.json, for the commands that look for it there. */
+  publishApi(url: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,15 +62,35 @@ export async function startLocalRuntime(
     await createWalTable(ports.clients.dynamodb, LOCAL_RESOURCES.walTable);
     await createDeadLetterTable(ports.clients.dynamodb, LOCAL_RESOURCES.deadLetterTable);
     await createBucket(ports.clients.s3, LOCAL_RESOURCES.bucket);
+    let endpoints: LocalEndpoints = {
+      version: 1,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      dataDir,
+      region: (await ports.clients.kinesis.config.region()) ?? 'us-east-1',
+      ...standIns.endpoints,
+      kafka: kafka === null ? null : { brokers: [...kafka.brokers] },
+      api: null,
+      resources: { ...LOCAL_RESOURCES },
+    };
+    await writeEndpointsFile(endpoints);
     let stopped = false;
     return {
       ports,
       standIns,
       kafka,
       dataDir,
+      get endpoints() {
+        return endpoints;
+      },
+      async publishApi(url) {
+        endpoints = { ...endpoints, api: url };
+        await writeEndpointsFile(endpoints);
+      },
       async stop() {
         if (stopped) return;
         stopped = true;
+        await removeEndpointsFile(dataDir);
         destroyAwsClients(ports.clients);
         await ports.kafka?.close();
         await kafka?.stop();

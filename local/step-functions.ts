@@ -14,6 +14,14 @@
  * rule's stand-in), and every state transition, Express execution and Lambda invocation
  * is reported to an observer (the cost meter). Aborting a parent leaves its Express child
  * running, as a zombie: the next generation's epoch fences it.
+ *
+ * Idle waits end early on a stop. The driver's waits until a timestamp (the child's
+ * WaitForTrigger, the parent's ParentWait: up to the idle backoff's cap, 60 s by default)
+ * run here as a local task that sleeps until that time or until `interruptWaits(jobId)`
+ * is called, whichever comes first; the local API calls it when a stop is requested, so
+ * the next state (Plan) sees the stop at once instead of after the wait. Ending a wait
+ * early is always safe: the next Plan or Finish reads the job's state and the trigger
+ * again. On AWS they are Wait states: a stop takes effect when the wait ends (docs/driver.md).
  */
 import './promise-with-resolvers.js';
 import { randomUUID } from 'node:crypto';
@@ -83,10 +91,28 @@ export class LocalStepFunctions implements DriverExecutions {
   private readonly batches: StateMachine;
   private childCounter = 0;
   private closed = false;
+  /** The idle waits in progress, per job: each one's wake-up. */
+  private readonly waits = new Map<string, Set<() => void>>();
+  /** The wait states made interruptible, with the path of the time each waits until. */
+  private readonly waitStates = new Map<string, string>();
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
-    this.driver = new StateMachine(options.definitions.driver as unknown as StateMachineDefinition);
-    this.batches = new StateMachine(options.definitions.batches as unknown as StateMachineDefinition);
+    this.driver = new StateMachine(this.interruptible(options.definitions.driver) as unknown as StateMachineDefinition);
+    this.batches = new StateMachine(this.interruptible(options.definitions.batches) as unknown as StateMachineDefinition);
+  }
+
+  /**
+   * Ends the idle waits of the job's executions now (every job's without a job id): the
+   * state after each one runs at once. Returns how many waits it ended.
+   */
+  interruptWaits(jobId?: string): number {
+    let ended = 0;
+    for (const [job, wakes] of this.waits) {
+      if (jobId !== undefined && job !== jobId) continue;
+      for (const wake of wakes) wake();
+      ended += wakes.size;
+    }
+    return ended;
   }
 
   async start(name: string, input: DriverExecutionInput): Promise<'started' | 'exists'> {
@@ -162,6 +188,8 @@ export class LocalStepFunctions implements DriverExecutions {
   async close(): Promise<void> {
     this.closed = true;
     for (const name of this.running()) this.abort(name);
+    // Children waiting for their next batch go on to their next task, which a halted runtime ends.
+    this.interruptWaits();
     await this.settled();
   }
 
@@ -171,6 +199,7 @@ export class LocalStepFunctions implements DriverExecutions {
     for (const [state, fn] of Object.entries(TASK_FUNCTIONS)) {
       handlers[state] = (input) => this.invoke(state, fn, input);
     }
+    for (const [state, path] of this.waitStates) handlers[state] = (input) => this.idleWait(input, path);
     handlers[TASK_STATES.runBatches] = (input) => this.runChild(input);
     handlers[TASK_STATES.continueAsNew] = (input) => this.continueAsNew(input);
     const retryIntervalOverrides: Record<string, number> = {};
@@ -178,6 +207,51 @@ export class LocalStepFunctions implements DriverExecutions {
       for (const state of Object.values(TASK_STATES)) retryIntervalOverrides[state] = this.options.retryDelayMs;
     }
     return { taskResourceLocalHandlers: handlers as unknown as Overrides['taskResourceLocalHandlers'], retryIntervalOverrides };
+  }
+
+  /**
+   * The definition with every Wait until a timestamp (TimestampPath) replaced by a local
+   * task of the same name that waits the same way but can be interrupted (see the header).
+   */
+  private interruptible(definition: AslDefinition): AslDefinition {
+    const states: Record<string, unknown> = {};
+    for (const [name, state] of Object.entries(definition.States)) {
+      const wait = state as { Type?: string; TimestampPath?: string; Next?: string; End?: boolean; Comment?: string };
+      if (wait.Type !== 'Wait' || typeof wait.TimestampPath !== 'string') {
+        states[name] = state;
+        continue;
+      }
+      this.waitStates.set(name, wait.TimestampPath);
+      states[name] = {
+        Type: 'Task',
+        Comment: `${wait.Comment ?? 'Wait'} (locally: ends early when the job is asked to stop)`,
+        Resource: LOCAL_WAIT_RESOURCE,
+        ResultPath: null,
+        ...(wait.Next === undefined ? { End: true } : { Next: wait.Next }),
+      };
+    }
+    return { ...definition, States: states as AslDefinition['States'] };
+  }
+
+  /** A Wait until the time at `path` of the input, ended early by interruptWaits. Its output is its input. */
+  private async idleWait(input: unknown, path: string): Promise<unknown> {
+    const until = Date.parse(String(valueAt(input, path)));
+    const ms = Number.isFinite(until) ? until - Date.now() : 0;
+    if (ms <= 0 || this.closed) return input;
+    const jobId = jobIdOf(input);
+    const wakes = this.waits.get(jobId) ?? new Set<() => void>();
+    this.waits.set(jobId, wakes);
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        wakes.delete(wake);
+        if (wakes.size === 0 && this.waits.get(jobId) === wakes) this.waits.delete(jobId);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      wakes.add(wake);
+    });
+    return input;
   }
 
   private async invoke(state: string, fn: DriverFunction, input: unknown): Promise<unknown> {
@@ -256,6 +330,27 @@ export class LocalStepFunctions implements DriverExecutions {
     promise.then(remove, remove);
     return promise;
   }
+}
+
+/** The resource of the local wait task: never called, its state name has a local handler. */
+const LOCAL_WAIT_RESOURCE = 'arn:aws:lambda:us-east-1:000000000000:function:sluice-local-wait';
+
+/** The value at a JSONPath of the form `$.a.b` (what the definitions' TimestampPaths are). */
+function valueAt(input: unknown, path: string): unknown {
+  let value: unknown = input;
+  for (const key of path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter((k) => k !== '')) {
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  }
+  return value;
+}
+
+/** The job of a state's input: the child's `driver.jobId`, or the parent's `jobId`. */
+function jobIdOf(input: unknown): string {
+  const jobId = valueAt(input, '$.driver.jobId') ?? valueAt(input, '$.jobId');
+  return typeof jobId === 'string' ? jobId : '';
 }
 
 function named(name: string, message: string): Error {

@@ -1,10 +1,11 @@
 /** The body of `sluice api` (cli/commands/api.ts): the local runtime and the jobs API on it, until a signal stops it. */
-import { createSinkTable, createStream } from '../../engine/adapters/aws/index.js';
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
 import { describeError } from '../../engine/errors.js';
 import { catalog } from '../../jobs/catalog.js';
 import { startLocalApi, type LocalApi } from '../../local/api-runtime.js';
 import { consoleLogger } from '../../local/console-logger.js';
+import { describeEndpoints } from '../../local/endpoints-file.js';
+import { localJobPreparer } from '../../local/prepare-job.js';
 import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../../local/runtime.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../local/defaults.js';
 
@@ -33,11 +34,10 @@ export async function serve(options: ApiOptions): Promise<void> {
       port: options.port,
       // The supervisor's reconcile schedule (every 5 minutes on AWS).
       driver: { reconcileEveryMs: 30_000 },
-      prepareJob: async (job) => {
-        if (job.sink.type === 'dynamodb') await createSinkTable(ports.clients.dynamodb, job.sink.tableName);
-        if (job.sink.type === 'kinesis') await createStream(ports.clients.kinesis, job.sink.streamName, 1);
-      },
+      // Locally only: the job's source stream or topic and its sink tables are created when missing.
+      prepareJob: localJobPreparer(ports, (line) => console.log(line)),
     });
+    await runtime.publishApi(api.url);
   } catch (error) {
     console.error(`could not start the local API: ${describeError(error)}`);
     await runtime?.stop();
@@ -45,6 +45,7 @@ export async function serve(options: ApiOptions): Promise<void> {
   }
 
   console.log(`sluice jobs API on ${api.url} (the local runtime in ${runtime.dataDir})`);
+  for (const line of describeEndpoints(runtime.endpoints)) console.log(line);
   for (const job of api.resumed) console.log(`  resumed job ${job.jobId}: driver execution ${job.executionName}`);
   console.log(`  curl -s ${api.url}/jobs`);
   console.log(`  npx sluice jobs list${api.url === `http://${DEFAULT_API_HOST}:${DEFAULT_API_PORT}` ? '' : ` --endpoint ${api.url}`}`);

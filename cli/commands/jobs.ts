@@ -5,6 +5,7 @@ import { JOBS_EXIT_CODES } from './jobs/api-options.js';
 import { batchesCommand } from './jobs/batches.js';
 import { deadLettersCommand } from './jobs/dead-letters.js';
 import { listCommand } from './jobs/list.js';
+import { resultsCommand } from './jobs/results.js';
 import { resumeCommand } from './jobs/resume.js';
 import { startCommand } from './jobs/start.js';
 import { statusCommand } from './jobs/status.js';
@@ -22,6 +23,7 @@ export function jobsCommand(): Command {
     .addCommand(statusCommand())
     .addCommand(batchesCommand())
     .addCommand(deadLettersCommand())
+    .addCommand(resultsCommand())
     .addCommand(stopCommand())
     .addCommand(resumeCommand())
     .addHelpText('after', `\n"sluice jobs <command> --help" shows a command's options.\n\n${JOBS_EXIT_CODES}`);

@@ -14,6 +14,7 @@ import type { DriverExecutions } from '../ports/driver-executions.js';
 import type { Logger } from '../ports/index.js';
 import type { JobTargets } from '../ports/job-targets.js';
 import type { JobRegistry } from '../ports/job-registry.js';
+import type { SinkFactory } from '../ports/sink.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
 
@@ -28,6 +29,8 @@ export interface ApiPorts {
   /** The state store: a start from a checkpoint copies state versions. */
   readonly state: StateStore;
   readonly deadLetters: DeadLetterQueue;
+  /** The sinks a job's results are read from (GET /jobs/{jobId}/results). */
+  readonly sinks: SinkFactory;
   /** Called with the definition a job instance will run, before it starts (the local runtime creates its sink table). */
   readonly prepareJob?: (job: JobDefinition) => Promise<void>;
   /** The job's streams, topics and tables: a start refuses the engine's own tables and missing targets (engine/api/job-targets.ts). */
@@ -55,7 +58,15 @@ export type ListBatchesContext = Pick<ApiPorts, 'registry' | 'wal'>;
 /** GET /jobs/{jobId}/dead-letters */
 export type ListDeadLettersContext = Pick<ApiPorts, 'registry' | 'wal' | 'deadLetters'>;
 
-/** What the read function serves list, status, batches and dead letters with (and logs its errors to). */
-export type ReadApiContext = ListJobsContext & JobStatusContext & ListBatchesContext & ListDeadLettersContext & Pick<ApiPorts, 'logger'>;
+/** GET /jobs/{jobId}/results: the instance's job (registry, catalog) and its primary sink. */
+export type ListResultsContext = Pick<ApiPorts, 'registry' | 'catalog' | 'sinks'>;
+
+/** What the read function serves list, status, batches, dead letters and results with (and logs its errors to). */
+export type ReadApiContext = ListJobsContext &
+  JobStatusContext &
+  ListBatchesContext &
+  ListDeadLettersContext &
+  ListResultsContext &
+  Pick<ApiPorts, 'logger'>;
 /** What the control function serves start, stop and resume with. */
 export type ControlApiContext = StartJobContext & ResumeJobContext & StopJobContext;

@@ -267,6 +267,22 @@ export function parseListDeadLetters(query: Query): ListDeadLettersInput {
   return { limit: q.limit ?? DEFAULT_DEAD_LETTER_PAGE, nextToken: q.nextToken ?? null, partition: q.partition ?? null };
 }
 
+/** Rows per page of GET /jobs/{jobId}/results. */
+export const MAX_RESULTS_PAGE = 1_000;
+export const DEFAULT_RESULTS_PAGE = 100;
+
+const ResultsQuery = body({
+  limit: integerString(1, MAX_RESULTS_PAGE).optional(),
+  // The token holds the sink's position: a DynamoDB key (up to 2 KiB) or a committed file's path.
+  nextToken: text(1, 8_192).optional(),
+});
+
+/** GET /jobs/{jobId}/results?limit=&nextToken= */
+export function parseListResults(query: Query): { limit: number; nextToken: string | null } {
+  const q = parseRequest(ResultsQuery, definedOnly(query), QUERY);
+  return { limit: q.limit ?? DEFAULT_RESULTS_PAGE, nextToken: q.nextToken ?? null };
+}
+
 const JOB_STATES = Object.values(JobState);
 const JobsQuery = body({
   state: expecting(`one of ${JOB_STATES.map((s) => JSON.stringify(s)).join(', ')}`, z.enum(JOB_STATES)).optional(),

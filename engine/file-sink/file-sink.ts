@@ -28,6 +28,8 @@ import {
   type FileSinkSpec,
   type Sink,
   type SinkCommit,
+  type SinkPage,
+  type SinkReadRequest,
   type SinkRow,
   type SinkWrite,
   type StoredRow,
@@ -209,6 +211,42 @@ export class FileSink implements Sink {
     return rows;
   }
 
+  /**
+   * A page of the committed rows in scan()'s order, read through the commit log. The
+   * position is the file and the row within it to go on from: files committed later come
+   * after it; a file that is no longer committed (a replay superseded it) is refused.
+   */
+  async readPage(request: SinkReadRequest): Promise<SinkPage> {
+    const files = await this.committedFiles();
+    let fileIndex = 0;
+    let rowIndex = 0;
+    if (request.after !== null) {
+      const position = parsePosition(request.after);
+      fileIndex = files.findIndex((f) => f.path === position?.f);
+      if (position === null || fileIndex < 0) {
+        throw new InvalidArgumentError(
+          `the position ${JSON.stringify(request.after)} is not in a committed file of ${this.spec.prefix} (a replay superseded it?): read again from the first page`,
+        );
+      }
+      rowIndex = position.r;
+    }
+    const rows: StoredRow[] = [];
+    for (; fileIndex < files.length; fileIndex += 1, rowIndex = 0) {
+      const file = files[fileIndex]!;
+      const body = await this.blobs.get(file.path);
+      if (body === null) throw new InvalidArgumentError(`the committed file ${file.path} is missing (a lifecycle rule removed it?)`);
+      const fileRows = await decodeRows(this.spec.format, body, file.path);
+      const taken = fileRows.slice(rowIndex, rowIndex + request.limit - rows.length);
+      rows.push(...taken);
+      if (rows.length === request.limit) {
+        const next = rowIndex + taken.length;
+        if (next < fileRows.length) return { rows, next: JSON.stringify({ f: file.path, r: next }) };
+        return { rows, next: fileIndex + 1 < files.length ? JSON.stringify({ f: files[fileIndex + 1]!.path, r: 0 }) : null };
+      }
+    }
+    return { rows, next: null };
+  }
+
   /** The newest committed row of a key ((generation, batch) order, as the upsert sinks keep it). */
   async get(key: string): Promise<StoredRow | null> {
     let newest: StoredRow | null = null;
@@ -218,5 +256,17 @@ export class FileSink implements Sink {
         newest = row;
     }
     return newest;
+  }
+}
+
+/** A file sink's page position: the committed file (`f`) and the row within it (`r`). */
+function parsePosition(text: string): { f: string; r: number } | null {
+  try {
+    const value = JSON.parse(text) as { f?: unknown; r?: unknown };
+    return typeof value.f === 'string' && Number.isSafeInteger(value.r) && (value.r as number) >= 0
+      ? { f: value.f, r: value.r as number }
+      : null;
+  } catch {
+    return null;
   }
 }

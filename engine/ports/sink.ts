@@ -122,6 +122,27 @@ export interface Sink {
    * InvalidArgumentError.
    */
   rowProblem?(row: SinkRow): string | undefined;
+  /**
+   * Optional: a page of the stored rows, for reading the sink back (GET /jobs/{jobId}/results).
+   * Up to `limit` rows after the position `after` (null: from the start) and the position
+   * of the next page (null: there is none). A position is the sink's own string, opaque to
+   * callers. The DynamoDB sink pages its table (a Scan), the memory sink its rows by key,
+   * the file sink its committed files through the commit log; the stream and user sinks
+   * have none (their rows are records of a stream, or the user's).
+   */
+  readPage?(request: SinkReadRequest): Promise<SinkPage>;
+}
+
+/** What Sink.readPage reads: up to `limit` rows after `after` (null: the first page). */
+export interface SinkReadRequest {
+  readonly limit: number;
+  readonly after: string | null;
+}
+
+export interface SinkPage {
+  readonly rows: readonly StoredRow[];
+  /** Where the next page begins; null after the last page. */
+  readonly next: string | null;
 }
 
 /** A Kinesis data stream (kinesisSink, engine/job/connectors.ts): at-least-once, deterministic record ids. */

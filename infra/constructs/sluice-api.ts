@@ -20,6 +20,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -133,6 +134,15 @@ export class SluiceApi extends Construct {
   /** Lets a principal call every route of the API (SigV4-signed requests). */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [this.invokeArn] });
+  }
+
+  /**
+   * GET /jobs/{jobId}/results reads a job's sink table back (engine/api/results.ts): the
+   * read function may Scan these tables and nothing else of them. Call it with every sink
+   * table of the deployment's jobs.
+   */
+  public grantResultsRead(tables: readonly dynamodb.ITable[]): void {
+    for (const table of tables) table.grant(this.functions.apiRead, 'dynamodb:Scan');
   }
 
   /** cdk-nag findings this construct accepts, each with its reason (exact bracketed ids). */

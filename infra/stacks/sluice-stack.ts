@@ -100,6 +100,7 @@ export class SluiceStack extends Stack {
       deployment: this.stackName,
     });
     this.api = new SluiceApi(this, 'Api', { ...props.api, storage: this.storage, driver: this.driver });
+    this.api.grantResultsRead([...(props.driver?.sinkTables ?? []), ...this.sinkTables]);
     this.monitoring = new SluiceMonitoring(this, 'Monitoring', {
       ...monitoring,
       deployment: this.stackName,

@@ -14,6 +14,7 @@ import { JobState, type JobRegistry } from '../../engine/ports/job-registry.js';
 import { TASK_STATES } from '../../infra/state-machines/definitions.js';
 import { catalog } from '../../jobs/catalog.js';
 import { compareOffsets } from '../../engine/protocol/offsets.js';
+import { describeEndpoints } from '../endpoints-file.js';
 import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../runtime.js';
 import {
   DEFAULT_CLICKSTREAM,
@@ -86,6 +87,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   );
   const runtime = await startLocalRuntime({ dataDir: options.dataDir, kafka });
   try {
+    for (const line of describeEndpoints(runtime.endpoints)) out(line);
     const events = generateClickstream(settings);
     if (kafka) await writeKafkaInput(runtime, CLICKSTREAM_JOB.topic, settings, out);
     else await ensureInput(runtime, settings, out);

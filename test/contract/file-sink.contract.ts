@@ -179,6 +179,27 @@ export function describeFileSinkContract(name: string, factory: FileSinkFactory)
         ).toEqual(files.map((_, i) => i));
         expect((await sink.scan()).map((r) => r.key).sort()).toEqual(rows.map((r) => r.key));
       });
+
+      it("pages through the committed rows in scan()'s order across files, and refuses a position in a superseded file", async () => {
+        const { sink } = await factory(spec());
+        await write(sink, 1, 0, rowsOf(Array.from({ length: 7 }, (_, i): [string, number] => [`/p${i}`, i])));
+        await commit(sink, 1, 0);
+        const pages: [string, unknown][][] = [];
+        let after: string | null = null;
+        let first: string | null = null;
+        do {
+          const page = await sink.readPage({ limit: 3, after });
+          pages.push(page.rows.map((r): [string, unknown] => [r.key, r.value.n]));
+          after = page.next;
+          first ??= after;
+        } while (after !== null);
+        expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+        expect(pages.flat()).toEqual((await committed(sink)).map(([key, n]) => [key, n]));
+        // A replay (generation 1) supersedes batch 1: the old position names a file no longer committed.
+        await write(sink, 1, 1, rowsOf([['/p0', 10]]));
+        await commit(sink, 1, 1);
+        await expect(sink.readPage({ limit: 3, after: first })).rejects.toThrow(/read again from the first page/);
+      });
     });
   }
 }

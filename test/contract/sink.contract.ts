@@ -167,5 +167,23 @@ export function describeSinkContract(name: string, makeAdapter: () => Promise<Si
       }
       expect(await sink.scan()).toEqual([]);
     });
+
+    it('pages through every stored row once with readPage, when the sink has it', async () => {
+      if (sink.readPage === undefined) return;
+      const given = rows(23, 4);
+      await sink.write(write(4, given));
+      const seen: StoredRow[] = [];
+      let after: string | null = null;
+      let pages = 0;
+      do {
+        const page = await sink.readPage({ limit: 10, after });
+        expect(page.rows.length).toBeLessThanOrEqual(10);
+        seen.push(...page.rows);
+        after = page.next;
+        pages += 1;
+      } while (after !== null && pages < 10);
+      expect(pages).toBeGreaterThanOrEqual(3);
+      expect(seen.sort((a, b) => (a.key < b.key ? -1 : 1))).toEqual(given.map((row) => stored(row, 4)));
+    });
   });
 }

@@ -5,7 +5,8 @@
 import { Option, type Command } from 'commander';
 import { ApiClient, isLoopback, regionOfEndpoint } from '../../api-client.js';
 import { usageError } from '../../program.js';
-import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../../local/defaults.js';
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_DATA_DIR } from '../../../local/defaults.js';
+import { readEndpointsFile } from '../../../local/endpoints-file.js';
 
 export const DEFAULT_ENDPOINT = `http://${DEFAULT_API_HOST}:${DEFAULT_API_PORT}`;
 
@@ -28,7 +29,7 @@ export function withApiOptions(command: Command): Command {
   const options = [
     new Option(
       '--endpoint <url>',
-      `the jobs API (default $SLUICE_ENDPOINT, else ${DEFAULT_ENDPOINT}: npm run api); on AWS the stack's ApiUrl output`,
+      `the jobs API (default $SLUICE_ENDPOINT, else the API that npm run api recorded in ${DEFAULT_DATA_DIR}/endpoints.json ($SLUICE_DATA_DIR/endpoints.json), else ${DEFAULT_ENDPOINT}); on AWS the stack's ApiUrl output`,
     ),
     new Option('--region <region>', "for signing (default: the endpoint's, else $AWS_REGION)"),
     new Option(
@@ -46,7 +47,12 @@ export function withApiOptions(command: Command): Command {
  * has no authorization); any other host's are, in the endpoint's region unless --region.
  */
 export function clientOf(command: Command, options: ApiOptions): ApiClient {
-  const endpoint = options.endpoint ?? process.env.SLUICE_ENDPOINT ?? DEFAULT_ENDPOINT;
+  let endpoint: string;
+  try {
+    endpoint = options.endpoint ?? process.env.SLUICE_ENDPOINT ?? localApiEndpoint() ?? DEFAULT_ENDPOINT;
+  } catch (error) {
+    return usageError(command, error instanceof Error ? error.message : String(error));
+  }
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -60,6 +66,12 @@ export function clientOf(command: Command, options: ApiOptions): ApiClient {
   if (region === undefined || region === '')
     usageError(command, `signing requests to ${url.host} needs a region: --region, or $AWS_REGION`);
   return new ApiClient({ endpoint, signing: { region } });
+}
+
+/** The URL of the jobs API running on the local data directory ($SLUICE_DATA_DIR, default .sluice), from its endpoints.json. */
+export function localApiEndpoint(dataDir: string = process.env.SLUICE_DATA_DIR ?? DEFAULT_DATA_DIR): string | null {
+  const reading = readEndpointsFile(dataDir);
+  return reading.status === 'live' ? reading.endpoints.api : null;
 }
 
 /** The answer as the API's JSON with --json, else as the text lines. */

@@ -15,7 +15,16 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InvalidArgumentError } from '../../errors.js';
 import type { JsonObject } from '../../json.js';
-import { RESERVED_ROW_FIELDS, reservedFieldOf, type Sink, type SinkRow, type SinkWrite, type StoredRow } from '../../ports/sink.js';
+import {
+  RESERVED_ROW_FIELDS,
+  reservedFieldOf,
+  type Sink,
+  type SinkPage,
+  type SinkReadRequest,
+  type SinkRow,
+  type SinkWrite,
+  type StoredRow,
+} from '../../ports/sink.js';
 import { isConditionalCheckFailed, isIdempotentParameterMismatch, isTransactionCanceled, missingAs } from './aws-errors.js';
 
 /**
@@ -148,6 +157,20 @@ export class DynamoDbSink implements Sink {
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** A page of the table in its scan order (not key order); the position is the last row's key. */
+  async readPage(request: SinkReadRequest): Promise<SinkPage> {
+    const page = await this.client.send(
+      new ScanCommand({
+        TableName: this.table,
+        Limit: request.limit,
+        ConsistentRead: true,
+        ...(request.after === null ? {} : { ExclusiveStartKey: { [SINK_KEY_ATTRIBUTE]: request.after } }),
+      }),
+    );
+    const last = page.LastEvaluatedKey?.[SINK_KEY_ATTRIBUTE];
+    return { rows: (page.Items ?? []).map(toStoredRow), next: typeof last === 'string' ? last : null };
   }
 
   private put(row: SinkRow, batchId: number, generation: number) {

@@ -1,5 +1,13 @@
 import { InvalidArgumentError } from '../../errors.js';
-import { mayReplace, reservedFieldOf, type Sink, type SinkWrite, type StoredRow } from '../../ports/sink.js';
+import {
+  mayReplace,
+  reservedFieldOf,
+  type Sink,
+  type SinkPage,
+  type SinkReadRequest,
+  type SinkWrite,
+  type StoredRow,
+} from '../../ports/sink.js';
 
 /**
  * The idempotent sink in memory: same rule as DynamoDbSink (a row is replaced only by a
@@ -39,5 +47,13 @@ export class MemorySink implements Sink {
 
   async scan(): Promise<StoredRow[]> {
     return [...this.rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((r) => structuredClone(r));
+  }
+
+  /** A page in key order; the position is the last row's key. */
+  async readPage(request: SinkReadRequest): Promise<SinkPage> {
+    const after = request.after;
+    const rest = (await this.scan()).filter((r) => after === null || r.key > after);
+    const rows = rest.slice(0, request.limit);
+    return { rows, next: rest.length > rows.length ? rows[rows.length - 1]!.key : null };
   }
 }

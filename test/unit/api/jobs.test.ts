@@ -65,6 +65,7 @@ function fixture(): Fixture {
       wal: ports.wal,
       state: ports.state,
       deadLetters: ports.deadLetters,
+      sinks: ports.sinks,
       executions,
       catalog,
       clock: ports.clock,

@@ -34,6 +34,7 @@ function context(over: Partial<ControlApiContext & ReadApiContext> = {}): Contro
     wal: ports.wal,
     state: ports.state,
     deadLetters: ports.deadLetters,
+    sinks: ports.sinks,
     executions: { start: async () => 'started', status: async () => null },
     catalog,
     clock: ports.clock,

@@ -120,6 +120,7 @@ describe('the Lambda logger', () => {
           wal: ports.wal,
           state: ports.state,
           deadLetters: ports.deadLetters,
+          sinks: ports.sinks,
           executions: { start: async () => 'started', status: async () => null },
           catalog,
           clock: ports.clock,
