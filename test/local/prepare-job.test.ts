@@ -2,14 +2,14 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
-import { createAwsPorts } from '../../../engine/adapters/deployed-ports.js';
-import { silentLogger } from '../../../engine/adapters/memory/index.js';
-import { systemClock } from '../../../engine/adapters/system-clock.js';
-import { BadRequestError } from '../../../engine/api/errors.js';
-import { resolveJob } from '../../../engine/driver/catalog.js';
-import { catalog } from '../../../jobs/catalog.js';
-import { LOCAL_SOURCE_SHARDS, localJobPreparer } from '../../../local/prepare-job.js';
-import { testAwsClients, testAwsConfig, uniqueName } from '../../support/aws.js';
+import { createAwsPorts } from '../../engine/adapters/deployed-ports.js';
+import { silentLogger } from '../../engine/adapters/memory/index.js';
+import { systemClock } from '../../engine/adapters/system-clock.js';
+import { BadRequestError } from '../../engine/api/errors.js';
+import { resolveJob } from '../../engine/driver/catalog.js';
+import { catalog } from '../../jobs/catalog.js';
+import { LOCAL_SOURCE_SHARDS, localJobPreparer } from '../../local/prepare-job.js';
+import { testAwsClients, testAwsConfig, uniqueName } from '../support/aws.js';
 
 const ports = createAwsPorts({
   ...testAwsConfig(),
