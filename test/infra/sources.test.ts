@@ -407,6 +407,11 @@ describe('npx cdk synth', () => {
       const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
       expect(functions).toHaveLength(10);
       for (const fn of functions) expect(fn.Properties.Code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
+      // One bundle (functions/handlers.ts) for all, each function its own export.
+      expect(new Set(functions.map((fn) => fn.Properties.Code.S3Key)).size).toBe(1);
+      expect(functions.map((fn) => fn.Properties.Handler)).toEqual(
+        expect.arrayContaining(['index.plan', 'index.executeGroups', 'index.apiRead']),
+      );
     } finally {
       await rm(out, { recursive: true, force: true });
     }
