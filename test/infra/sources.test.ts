@@ -385,7 +385,8 @@ describe('Kafka with SCRAM, the credentials in Secrets Manager', () => {
 
 describe('cdk-nag on a stack with every source, sink and the alarm topic', () => {
   it('reports nothing unacknowledged, and every acknowledgement has its reason', () => {
-    const app = testApp({ ...FULL_CONTEXT, 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, topics: undefined }) });
+    // With the CDK's CloudFormation validation too: every kind of resource the stack makes is here.
+    const app = testApp({ ...FULL_CONTEXT, 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, topics: undefined }) }, { validate: true });
     const { stack } = addSluiceStacks(app);
     app.synth();
     const findings = new AwsSolutionsChecks()
