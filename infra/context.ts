@@ -22,6 +22,10 @@
  *                                  secretArn, encryptionKeyArn }, tls?, clusterArn?, topics?,
  *                                  vpcId, availabilityZones, privateSubnetIds, privateSubnetRouteTableIds?,
  *                                  securityGroupIds?, clusterSecurityGroupId?, createGatewayEndpoints? }
+ *   sluice:jobParameters           JSON: { "<job>": [{ ...parameters }, ...] }, the parameter sets this deployment
+ *                                  starts each catalog job with; the stack grants what those instances read
+ *                                  and write (default: each job with its default parameters; [] for a job it
+ *                                  does not run; infra/catalog-grants.ts)
  *   sluice:alarmTopicArn           an SNS topic for the alarms
  *   sluice:batchDurationAlarmSeconds, sluice:lagAlarmSeconds, sluice:restartsPerHourAlarm   thresholds
  *   sluice:removalPolicy           retain (default) or destroy: what happens to the tables, buckets and the
@@ -33,6 +37,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { z } from 'zod';
 import { ConfigurationError } from '../engine/errors.js';
 import { expecting, parse, type ParseOptions } from '../engine/validation.js';
+import { JOB_PARAMETERS_CONTEXT, type DeployedParameters } from './catalog-grants.js';
 import type { SluiceKafkaProps } from './constructs/sluice-sources.js';
 import type { SluiceStackProps } from './stacks/sluice-stack-props.js';
 
@@ -50,6 +55,7 @@ export const CONTEXT = {
   lookupTables: 'sluice:lookupTables',
   sinkFiles: 'sluice:sinkFiles',
   kafka: 'sluice:kafka',
+  jobParameters: JOB_PARAMETERS_CONTEXT,
   alarmTopicArn: 'sluice:alarmTopicArn',
   batchDurationAlarmSeconds: 'sluice:batchDurationAlarmSeconds',
   lagAlarmSeconds: 'sluice:lagAlarmSeconds',
@@ -169,7 +175,9 @@ type KafkaContext = z.output<typeof KafkaContext>;
  * The stack props the context gives (the stack reads them: the imported VPC, security
  * groups and alarm topic need it as their scope). Props given in code take precedence.
  */
-export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'storage' | 'sources' | 'sinks' | 'lookups' | 'monitoring'> {
+export function stackPropsFromContext(
+  stack: Stack,
+): Pick<SluiceStackProps, 'storage' | 'sources' | 'sinks' | 'lookups' | 'monitoring' | 'jobParameters'> {
   const node = stack.node;
   const given = Object.fromEntries(Object.values(CONTEXT).map((key) => [key, node.tryGetContext(key) as unknown]));
   const c = parse(ContextSettings, given, CONTEXT_KEYS);
@@ -207,7 +215,9 @@ export function stackPropsFromContext(stack: Stack): Pick<SluiceStackProps, 'sto
   const lagSeconds = c[CONTEXT.lagAlarmSeconds];
   const restarts = c[CONTEXT.restartsPerHourAlarm];
   const removal = c[CONTEXT.removalPolicy];
+  const jobParameters = jobParametersFromContext(node.tryGetContext(CONTEXT.jobParameters));
   return {
+    ...(jobParameters === undefined ? {} : { jobParameters }),
     ...(removal === undefined ? {} : { storage: { removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN } }),
     ...(kinesis || kafka ? { sources: { ...(kinesis ? { kinesis } : {}), ...(kafka ? { kafka } : {}) } } : {}),
     ...(Object.keys(sinks).length > 0 ? { sinks } : {}),
@@ -260,4 +270,31 @@ function kafkaFromContext(value: unknown): KafkaContext | null {
     }
   }
   return parse(KafkaContext, k, KAFKA_CONTEXT);
+}
+
+/** Problems read "context sluice:jobParameters: page-views[0] must be an object of parameters, got 3". */
+const JOB_PARAMETERS: ParseOptions = { name: 'the value', prefix: `context ${CONTEXT.jobParameters}: `, error: ConfigurationError };
+
+const JobParametersContext = expecting(
+  'a JSON object of job names, each with a list of parameter objects',
+  z.record(
+    z.string(),
+    expecting(
+      'a list of parameter objects ([] when the deployment does not run the job)',
+      z.array(expecting('an object of parameters', z.record(z.string(), z.unknown()))),
+    ),
+  ),
+);
+
+function jobParametersFromContext(value: unknown): DeployedParameters | undefined {
+  if (value === undefined || value === '') return undefined;
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch (error) {
+      throw new ConfigurationError(`context ${CONTEXT.jobParameters} must be JSON: ${String(error)}`);
+    }
+  }
+  return parse(JobParametersContext, parsed, JOB_PARAMETERS) as DeployedParameters;
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../engine/ports/index.js';
 import { consoleLogger } from './console-logger.js';
 import { removeEndpointsFile, writeEndpointsFile, type LocalEndpoints } from './endpoints-file.js';
 import { startKafkaMock, type KafkaMock } from './kafka-mock.js';
+import { ensurePrerequisites } from './provision.js';
 import { startStandIns, type StandIns } from './stand-ins.js';
 
 /** Names of the engine's own resources on the local runtime (the CDK stack names its own). */
@@ -46,6 +47,8 @@ export async function startLocalRuntime(
     kafka?: boolean;
   } = {},
 ): Promise<LocalRuntime> {
+  // Java and, with Kafka, kcat: installed as root, else stop before anything starts (local/provision.ts).
+  ensurePrerequisites({ what: 'the local runtime', kafka: options.kafka ?? false });
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   const standIns = await startStandIns({ dataDir, ...(options.log ? { log: options.log } : {}) });

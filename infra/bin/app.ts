@@ -1,5 +1,5 @@
 /**
- * Entry point of the CDK app (cdk.json: `npx tsx infra/bin/app.ts`).
+ * Entry point of the CDK app (cdk.json: `node --import tsx infra/bin/app.ts`).
  *
  *   npx cdk synth                              # stack "Sluice"
  *   npx cdk synth -c sluice:stackName=SluiceDev

@@ -4,6 +4,8 @@
  * the other's module for it.
  */
 import type { StackProps } from 'aws-cdk-lib';
+import type { JobCatalog } from '../../engine/driver/catalog.js';
+import type { DeployedParameters } from '../catalog-grants.js';
 import type { SluiceApiProps } from '../constructs/sluice-api.js';
 import type { SluiceDriverProps } from '../constructs/sluice-driver.js';
 import type { SluiceMonitoringProps } from '../constructs/sluice-monitoring.js';
@@ -68,6 +70,17 @@ export interface SluiceLookupsProps {
 }
 
 export interface SluiceStackProps extends StackProps {
+  /**
+   * The jobs the deployment runs: each job's source, sinks and lookup tables are granted
+   * (infra/catalog-grants.ts), besides what `sources`, `sinks` and `lookups` name.
+   * @default - the project's catalog, jobs/catalog.ts
+   */
+  readonly catalog?: JobCatalog;
+  /**
+   * The parameter sets the deployment starts each catalog job with (context sluice:jobParameters).
+   * @default - each job with its default parameters
+   */
+  readonly jobParameters?: DeployedParameters;
   /**
    * Settings of the tables and buckets (names, removal policy, access-log bucket).
    * @default - CloudFormation-generated names, RETAIN, a dedicated access-log bucket

@@ -9,6 +9,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { catalog as projectCatalog } from '../../jobs/catalog.js';
+import { deriveCatalogGrants } from '../catalog-grants.js';
+import { withCatalogTargets } from '../catalog-settings.js';
 import { stackPropsFromContext } from '../context.js';
 import { SluiceApi } from '../constructs/sluice-api.js';
 import { SluiceDriver } from '../constructs/sluice-driver.js';
@@ -50,12 +53,20 @@ export class SluiceStack extends Stack {
     // A created stream goes with the stack's data unless it says otherwise.
     const merged: SluiceSourcesProps = { ...context.sources, ...props.sources };
     const create = merged.kinesis?.createStream;
-    const sources: SluiceSourcesProps =
+    const configured: SluiceSourcesProps =
       create === undefined || create.removalPolicy !== undefined || removalPolicy === undefined
         ? merged
         : { ...merged, kinesis: { ...merged.kinesis, createStream: { ...create, removalPolicy } } };
-    const sinks = { ...context.sinks, ...props.sinks };
-    const lookups = { ...context.lookups, ...props.lookups };
+    // What the catalog's jobs read and write is granted besides what the settings name (catalog-grants.ts).
+    const parameters = props.jobParameters ?? context.jobParameters;
+    const grants = deriveCatalogGrants(props.catalog ?? projectCatalog, {
+      kafka: configured.kafka !== undefined,
+      ...(parameters === undefined ? {} : { parameters }),
+    });
+    const { sources, sinks, lookups } = withCatalogTargets(
+      { sources: configured, sinks: { ...context.sinks, ...props.sinks }, lookups: { ...context.lookups, ...props.lookups } },
+      grants,
+    );
     const monitoring = { ...context.monitoring, ...props.monitoring };
 
     this.storage = new SluiceStorage(this, 'Storage', storage);

@@ -17,7 +17,8 @@ describe('SluiceDriver grants of the two-stage path', () => {
   let arns: { wal: string; deadLetters: string; bucket: string; state: string; exchange: string; sink: string };
 
   beforeAll(() => {
-    stack = new SluiceStack(testApp(), 'Sluice', { sinks: { createTables: ['counts'] } });
+    // No catalog: the one sink table is the created `counts`.
+    stack = new SluiceStack(testApp(), 'Sluice', { catalog: {}, sinks: { createTables: ['counts'] } });
     template = Template.fromStack(stack);
     const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
     const bucket = arn(logicalId(stack, stack.storage.checkpointBucket));

@@ -385,7 +385,8 @@ describe('Kafka with SCRAM, the credentials in Secrets Manager', () => {
 
 describe('cdk-nag on a stack with every source, sink and the alarm topic', () => {
   it('reports nothing unacknowledged, and every acknowledgement has its reason', () => {
-    const app = testApp({ ...FULL_CONTEXT, 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, topics: undefined }) });
+    // With the CDK's CloudFormation validation too: every kind of resource the stack makes is here.
+    const app = testApp({ ...FULL_CONTEXT, 'sluice:kafka': JSON.stringify({ ...KAFKA_CONTEXT, topics: undefined }) }, { validate: true });
     const { stack } = addSluiceStacks(app);
     app.synth();
     const findings = new AwsSolutionsChecks()
@@ -407,6 +408,11 @@ describe('npx cdk synth', () => {
       const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
       expect(functions).toHaveLength(10);
       for (const fn of functions) expect(fn.Properties.Code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
+      // One bundle (functions/handlers.ts) for all, each function its own export.
+      expect(new Set(functions.map((fn) => fn.Properties.Code.S3Key)).size).toBe(1);
+      expect(functions.map((fn) => fn.Properties.Handler)).toEqual(
+        expect.arrayContaining(['index.plan', 'index.executeGroups', 'index.apiRead']),
+      );
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -6,10 +6,19 @@ import type { IConstruct } from 'constructs';
 
 export type Json = Record<string, any>;
 
-/** The context `cdk synth` uses (cdk.json's feature flags), plus `extra`, without asset bundling. */
-export function testApp(extra: Json = {}): App {
+/**
+ * The context `cdk synth` uses (cdk.json's feature flags), plus `extra`, without asset
+ * bundling. The CDK's built-in CloudFormation validation (errors fail synthesis: cdk.json
+ * sets validateAgainstDefaultRules) costs seconds per synthesis, so it runs only where a
+ * test asks (`validate: true`: the stack with every source and sink) and in the
+ * `npx cdk synth` test (sources.test.ts).
+ */
+export function testApp(extra: Json = {}, options: { readonly validate?: boolean } = {}): App {
   const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json };
-  return new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...extra } });
+  return new App({
+    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...extra },
+    builtinCloudFormationValidation: options.validate ?? false,
+  });
 }
 
 export function logicalId(stack: Stack, construct: IConstruct): string {

@@ -4,7 +4,9 @@
  * `inject('standIns')` (test/support/aws.ts wraps it). They stop when the run ends.
  */
 import type { TestProject } from 'vitest/node';
+import { ensurePrerequisites } from '../../local/provision.js';
 import { startStandIns, type StandInEndpoints } from '../../local/stand-ins.js';
+import { testRunNeedsKafka } from './needs-kafka.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,6 +17,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Java (DynamoDB Local) and, for a run with Kafka tests, kcat: installed as root, else stop here with the command.
+  ensurePrerequisites({ what: 'the tests', kafka: testRunNeedsKafka(process.argv) });
   const standIns = await startStandIns({ dataDir: null });
   project.provide('standIns', { ...standIns.endpoints });
   return () => standIns.stop();
