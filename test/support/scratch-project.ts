@@ -31,6 +31,37 @@ export function scratchProject(prefix: string): ScratchProject {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** What a clone of the repository holds that its commands, its jobs and their tests run from (no tests, docs or dependencies). */
+const CLONE_ENTRIES = [
+  'package.json',
+  'tsconfig.json',
+  'vitest.config.ts',
+  'bench',
+  'bin',
+  'cli',
+  'engine',
+  'functions',
+  'infra',
+  'jobs',
+  'local',
+  'scripts',
+];
+
+/**
+ * A new directory with a copy of the repository's sources (CLONE_ENTRIES; the jobs' tests
+ * left out), as a user's clone of it: its `sluice` command (bin/sluice.js), its API and its
+ * jobs all use its own jobs/catalog.ts. Its dependencies are the repository's node_modules,
+ * which Node finds from .scratch/ by walking up.
+ */
+export function scratchClone(prefix: string): ScratchProject {
+  mkdirSync(join(REPO, '.scratch'), { recursive: true });
+  const dir = mkdtempSync(join(REPO, '.scratch', `${prefix}-`));
+  for (const entry of CLONE_ENTRIES) {
+    cpSync(join(REPO, entry), join(dir, entry), { recursive: true, filter: (src) => !src.endsWith('.test.ts') });
+  }
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 /** The type errors of `files` (and what they import) under the repository's tsconfig, one a line; '' when there are none. */
 export function typeErrors(files: readonly string[]): string {
   const config = ts.readConfigFile(join(REPO, 'tsconfig.json'), (path) => ts.sys.readFile(path));
