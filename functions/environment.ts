@@ -93,34 +93,36 @@ export const environmentDependencies: FunctionDependencies = {
 };
 
 /**
- * The jobs API's context on Lambda. `read` (list, status, batches, dead letters) gets the
- * registry and the WAL in the WAL table, the dead-letter table, and the driver executions'
- * status; `control` (start, stop, resume) the registry, the WAL and the executions plus the
- * state store, to start a job from another's checkpoint. Each function is granted exactly
- * what its variables name (infra/constructs/sluice-api.ts).
+ * The jobs API's context on Lambda. `read` (list, status, batches, dead letters, results)
+ * gets the registry and the WAL in the WAL table, the dead-letter table, the driver
+ * executions' status, and the jobs' sinks read back; `control` (start, stop, resume) the
+ * registry, the WAL and the executions plus the state store, to start a job from another's
+ * checkpoint, and the job targets' check. Each function is granted exactly what its
+ * variables name (infra/constructs/sluice-api.ts). Every variable is required: a missing
+ * one fails each request with a 500 naming it (ConfigurationError), never a half-working
+ * function.
  */
 export function readApiDependencies(): ApiDependencies<ReadApiContext> {
   return lazyApi(() => {
     const { clients, common } = apiCommon();
+    const checkpointBucket = required(process.env, ENV.checkpointBucket);
     return {
       ...common,
       deadLetters: new DynamoDbDeadLetterQueue({ client: clients.dynamodb, tableName: required(process.env, ENV.deadLetterTable) }),
-      sinks: (spec: SinkSpec) => resultSink(clients, spec),
+      sinks: (spec: SinkSpec) => resultSink(clients, spec, checkpointBucket),
     };
   });
 }
 
 /**
  * The sinks GET /jobs/{jobId}/results reads (engine/api/results.ts): a DynamoDB table, or
- * files through their commit log (a file sink without a bucket of its own needs
- * SLUICE_CHECKPOINT_BUCKET). The function needs dynamodb:Scan on the table, and s3 read
- * and list on the files (SluiceApi.grantResultsRead).
+ * files through their commit log (a file sink without a bucket of its own is in the
+ * checkpoint bucket). The function needs dynamodb:Scan on the table, and the log's list
+ * and the files' get under the sink's prefix (SluiceApi.grantResultsRead).
  */
-function resultSink(clients: AwsClients, spec: SinkSpec): Sink {
+function resultSink(clients: AwsClients, spec: SinkSpec, checkpointBucket: string): Sink {
   if (spec.type === 'dynamodb') return new DynamoDbSink({ client: clients.dynamodb, tableName: spec.tableName });
-  if (spec.type === 's3files') {
-    return s3FileSinkOf(clients.s3, spec, spec.bucket ?? required(process.env, ENV.checkpointBucket));
-  }
+  if (spec.type === 's3files') return s3FileSinkOf(clients.s3, spec, checkpointBucket);
   throw new ConfigurationError(`the jobs API reads DynamoDB and file sinks back, not ${spec.type} sinks`);
 }
 
@@ -128,13 +130,12 @@ function resultSink(clients: AwsClients, spec: SinkSpec): Sink {
  * The control function's context: the read function's ports but the dead letters, plus the
  * state store and the job targets' check. The targets are described where the function is
  * granted to (a target it may not describe, or a Kafka topic, is the driver's to find); the
- * engine's own tables it refuses are the WAL table and, when its variable is set, the
- * dead-letter table.
+ * engine's own tables it refuses are the WAL table and the dead-letter table, both named
+ * by its environment.
  */
 export function controlApiDependencies(): ApiDependencies<ControlApiContext> {
   return lazyApi(() => {
     const { clients, common } = apiCommon();
-    const deadLetterTable = process.env[ENV.deadLetterTable];
     return {
       ...common,
       state: new BlobStateStore(new S3BlobStore({ client: clients.s3, bucket: required(process.env, ENV.checkpointBucket) })),
@@ -142,7 +143,7 @@ export function controlApiDependencies(): ApiDependencies<ControlApiContext> {
         clients,
         engineTables: {
           [required(process.env, ENV.walTable)]: ENGINE_TABLE_USES.walTable,
-          ...(deadLetterTable ? { [deadLetterTable]: ENGINE_TABLE_USES.deadLetterTable } : {}),
+          [required(process.env, ENV.deadLetterTable)]: ENGINE_TABLE_USES.deadLetterTable,
         },
       }),
     };

@@ -5,10 +5,18 @@
  * (Finish, and Plan, which repairs a log entry a crash left unwritten) reads the staged
  * lists and the log, and writes the log and Athena's manifests (deleting superseded
  * manifests). Nothing may delete a data file: retention is the bucket's lifecycle rules.
+ * The jobs API's read function (GET /jobs/{jobId}/results) lists the log and gets the
+ * objects under the prefix, and writes nothing.
+ *
+ * Keys under a prefix are derived at run time, so each grant names `<prefix>/...*`:
+ * cdk-nag's AwsSolutions-IAM5 is acknowledged for exactly those resources, on the
+ * function granted, with the reason.
  */
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
 import { LOG_DIR, MANIFEST_DIR, STAGED_DIR } from '../../engine/protocol/file-sink-log.js';
 
 export interface FileSinkLocation {
@@ -33,17 +41,19 @@ export function grantFileSink(
   prefix: string,
   fns: { readonly writers: readonly lambda.IFunction[]; readonly committers: readonly lambda.IFunction[] },
 ): void {
+  const files = bucket.arnForObjects(`${prefix}/*`);
   for (const fn of fns.writers) {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}/*`)] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [files] }));
+    acknowledgeKeys(
+      fn,
+      [files],
+      `The file sink under ${prefix}/ writes part files and staged lists whose keys it derives per batch, under that prefix only (put, no delete).`,
+    );
   }
   const commitPrefixes = [LOG_DIR, STAGED_DIR, MANIFEST_DIR].map((dir) => `${prefix}/${dir}/`);
+  const commitObjects = commitPrefixes.map((p) => bucket.arnForObjects(`${p}*`));
   for (const fn of fns.committers) {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: commitPrefixes.map((p) => bucket.arnForObjects(`${p}*`)),
-      }),
-    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: commitObjects }));
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:ListBucket'],
@@ -51,5 +61,53 @@ export function grantFileSink(
         conditions: { StringLike: { 's3:prefix': commitPrefixes.map((p) => `${p}*`) } },
       }),
     );
+    acknowledgeKeys(
+      fn,
+      commitObjects,
+      `The commit of the file sink under ${prefix}/ reads staged lists and writes its log and Athena manifests, keys derived per batch under those prefixes only (no data file).`,
+    );
   }
+}
+
+/**
+ * What GET /jobs/{jobId}/results reads of a file sink (FileSink.readPage): it lists the
+ * commit log (`<prefix>/_sluice_log/`) and gets its entries and the committed files, all
+ * under the prefix; it writes and deletes nothing.
+ */
+export function grantFileSinkRead(bucket: s3.IBucket, prefix: string, fn: lambda.IFunction): void {
+  const objects = bucket.arnForObjects(`${prefix}/*`);
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${prefix}/${LOG_DIR}/*`] } },
+    }),
+  );
+  acknowledgeKeys(
+    fn,
+    [objects],
+    `A job's results are read back from the file sink under ${prefix}/: its commit log and the files it names, keys written per batch, under that prefix only (get, no write).`,
+  );
+}
+
+/** AwsSolutions-IAM5 acknowledged on `scope` for each resource, under the id cdk-nag gives it. */
+function acknowledgeKeys(scope: IConstruct, resources: readonly string[], reason: string): void {
+  const stack = Stack.of(scope);
+  Validations.of(scope).acknowledge(
+    ...resources.map((resource) => ({ id: `AwsSolutions-IAM5[Resource::${nagResource(stack.resolve(resource))}]`, reason })),
+  );
+}
+
+/** A resource as cdk-nag names it: `{ "Fn::GetAtt": [id, "Arn"] }` as `<id.Arn>`, `{ Ref: x }` as `<x>`, joined. */
+function nagResource(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (Array.isArray(v['Fn::Join'])) {
+    const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(nagResource).join(separator);
+  }
+  if (typeof v.Ref === 'string') return `<${v.Ref}>`;
+  if (Array.isArray(v['Fn::GetAtt'])) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
+  return JSON.stringify(value);
 }

@@ -4,12 +4,14 @@
  * execute-api:Invoke on it), in front of two Lambda functions:
  *
  *   apiRead     GET /jobs, GET /jobs/{jobId}, GET /jobs/{jobId}/batches,
- *               GET /jobs/{jobId}/dead-letters, $default (404)
+ *               GET /jobs/{jobId}/dead-letters, GET /jobs/{jobId}/results, $default (404)
  *               reads the registry and the WAL (the WAL table), queries the dead-letter
- *               table, and reads the status of driver executions
+ *               table, reads the status of driver executions, and reads the jobs' sinks
+ *               back (grantResultsRead: Scan on sink tables, the file sinks' log and files)
  *   apiControl  POST /jobs, POST /jobs/{jobId}/stop, POST /jobs/{jobId}/resume
- *               writes the registry, starts driver executions, and for a start from a
- *               checkpoint copies WAL records and state objects
+ *               writes the registry, starts driver executions, for a start from a
+ *               checkpoint copies WAL records and state objects, and checks that the
+ *               job's targets exist (grantStartChecks: describe actions only)
  *
  * Reads as a script: functions (each grant next to the environment variable naming its
  * resource), the API with its stage (access logs, throttling), the routes.
@@ -21,11 +23,14 @@ import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { API_FUNCTIONS, API_ROUTES, type ApiFunction, type ApiRouteKey } from '../../functions/api-routes.js';
 import { ENV } from '../../functions/env.js';
+import { grantFileSinkRead, type FileSinkLocation } from './file-sink-grants.js';
 import type { SluiceDriver } from './sluice-driver.js';
 import { sluiceFunction } from './sluice-function.js';
 import type { SluiceStorage } from './sluice-storage.js';
@@ -42,6 +47,16 @@ export interface SluiceApiProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** What a start or resume checks exists (engine/api/job-targets.ts): the targets of the deployment's jobs. */
+export interface StartCheckTargets {
+  /** Kinesis streams the jobs read or write: kinesis:DescribeStreamSummary. */
+  readonly streams?: readonly kinesis.IStream[];
+  /** Sink, side-output, dead-letter, late-records and lookup tables: dynamodb:DescribeTable. */
+  readonly tables?: readonly dynamodb.ITable[];
+  /** File sinks' buckets other than the checkpoint bucket: s3:ListBucket (HeadBucket). */
+  readonly buckets?: readonly s3.IBucket[];
+}
+
 export class SluiceApi extends Construct {
   public readonly functions: Readonly<Record<ApiFunction, nodejs.NodejsFunction>>;
   public readonly httpApi: apigwv2.HttpApi;
@@ -52,11 +67,13 @@ export class SluiceApi extends Construct {
   public readonly url: string;
   /** What a caller's policy allows execute-api:Invoke on: every route of this API. */
   public readonly invokeArn: string;
+  private readonly storage: SluiceStorage;
 
   constructor(scope: Construct, id: string, props: SluiceApiProps) {
     super(scope, id);
     const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const { storage, driver } = props;
+    this.storage = storage;
     const stack = Stack.of(this);
     const driverExecutions = stack.formatArn({
       service: 'states',
@@ -76,6 +93,9 @@ export class SluiceApi extends Construct {
     storage.deadLetterTable.grant(read, 'dynamodb:Query');
     read.addEnvironment(ENV.driverStateMachineArn, driver.driver.stateMachineArn);
     read.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [driverExecutions] }));
+    // File sinks without a bucket of their own are in the checkpoint bucket: the name only;
+    // grantResultsRead grants reading each sink's prefix, nothing else of the bucket.
+    read.addEnvironment(ENV.checkpointBucket, storage.checkpointBucket.bucketName);
 
     const control = make('apiControl');
     control.addEnvironment(ENV.walTable, storage.walTable.tableName);
@@ -84,6 +104,9 @@ export class SluiceApi extends Construct {
     storage.grantCheckpointCopy(control);
     control.addEnvironment(ENV.driverStateMachineArn, driver.driver.stateMachineArn);
     driver.driver.grantStartExecution(control);
+    // The name only: a start refuses a job that names the dead-letter table as one of its
+    // tables (engine/api/job-targets.ts); no grant on it. grantStartChecks grants the describes.
+    control.addEnvironment(ENV.deadLetterTable, storage.deadLetterTable.tableName);
     this.functions = { apiRead: read, apiControl: control };
 
     // 2. The API: IAM on every route, access logs in JSON, throttled.
@@ -137,12 +160,42 @@ export class SluiceApi extends Construct {
   }
 
   /**
-   * GET /jobs/{jobId}/results reads a job's sink table back (engine/api/results.ts): the
-   * read function may Scan these tables and nothing else of them. Call it with every sink
-   * table of the deployment's jobs.
+   * GET /jobs/{jobId}/results reads a job's primary sink back (engine/api/results.ts): the
+   * read function may Scan these tables and nothing else of them, and list the commit log
+   * and get the objects under each file sink's prefix (in its bucket, or the checkpoint
+   * bucket). Call it with every sink table and file sink of the deployment's jobs.
    */
-  public grantResultsRead(tables: readonly dynamodb.ITable[]): void {
+  public grantResultsRead(tables: readonly dynamodb.ITable[], files: readonly FileSinkLocation[] = []): void {
     for (const table of tables) table.grant(this.functions.apiRead, 'dynamodb:Scan');
+    for (const { bucket, prefix } of files) grantFileSinkRead(bucket ?? this.storage.checkpointBucket, prefix, this.functions.apiRead);
+  }
+
+  /**
+   * A start or resume checks the job's targets exist before it records a RUNNING instance
+   * (engine/adapters/aws/aws-job-targets.ts): the control function may describe exactly
+   * these, nothing more (no read, no write). A target it is not granted is answered
+   * AccessDenied, which the check takes as unknown and leaves to the driver; so is a Kafka
+   * topic (the function is not in the cluster's VPC), which gets nothing here.
+   */
+  public grantStartChecks(targets: StartCheckTargets): void {
+    const control = this.functions.apiControl;
+    const allow = (action: string, resources: readonly string[]) => {
+      const unique = [...new Set(resources)];
+      if (unique.length > 0) control.addToRolePolicy(new iam.PolicyStatement({ actions: [action], resources: unique }));
+    };
+    allow(
+      'kinesis:DescribeStreamSummary',
+      (targets.streams ?? []).map((s) => s.streamArn),
+    );
+    allow(
+      'dynamodb:DescribeTable',
+      (targets.tables ?? []).map((t) => t.tableArn),
+    );
+    // HeadBucket is authorized as s3:ListBucket on the bucket (no prefix to narrow it to).
+    allow(
+      's3:ListBucket',
+      (targets.buckets ?? []).map((b) => b.bucketArn),
+    );
   }
 
   /** cdk-nag findings this construct accepts, each with its reason (exact bracketed ids). */

@@ -97,21 +97,31 @@ export class SluiceStack extends Stack {
       return bucketName === undefined ? { prefix } : { bucket: s3.Bucket.fromBucketName(this, `SinkFilesBucket${i}`, bucketName), prefix };
     });
     this.lookupTables = (lookups.tables ?? []).map((name, i) => dynamodb.Table.fromTableName(this, `LookupTable${i}`, name));
-    this.driver = new SluiceDriver(this, 'Driver', {
-      ...props.driver,
-      storage: this.storage,
+    // What the jobs read and write: the settings' and the catalog's targets, and the driver props' own.
+    const jobs = {
       sourceStreams: [...(props.driver?.sourceStreams ?? []), ...this.sources.streams],
       sinkTables: [...(props.driver?.sinkTables ?? []), ...this.sinkTables],
       sinkStreams: [...(props.driver?.sinkStreams ?? []), ...this.sinkStreams],
-      sinkTopics: [...(props.driver?.sinkTopics ?? []), ...(sinks.topics ?? [])],
       lateRecordTables: [...(props.driver?.lateRecordTables ?? []), ...this.lateRecordTables],
       sinkFiles: [...(props.driver?.sinkFiles ?? []), ...this.sinkFiles],
       lookupTables: [...(props.driver?.lookupTables ?? []), ...this.lookupTables],
+    };
+    this.driver = new SluiceDriver(this, 'Driver', {
+      ...props.driver,
+      ...jobs,
+      storage: this.storage,
+      sinkTopics: [...(props.driver?.sinkTopics ?? []), ...(sinks.topics ?? [])],
       kafka: this.sources.kafka,
       deployment: this.stackName,
     });
     this.api = new SluiceApi(this, 'Api', { ...props.api, storage: this.storage, driver: this.driver });
-    this.api.grantResultsRead([...(props.driver?.sinkTables ?? []), ...this.sinkTables]);
+    // A start describes each target (Kafka topics: nothing); results read the sink tables and file sinks.
+    this.api.grantStartChecks({
+      streams: [...jobs.sourceStreams, ...jobs.sinkStreams],
+      tables: [...jobs.sinkTables, ...jobs.lateRecordTables, ...jobs.lookupTables],
+      buckets: jobs.sinkFiles.flatMap((f) => (f.bucket === undefined ? [] : [f.bucket])),
+    });
+    this.api.grantResultsRead(jobs.sinkTables, jobs.sinkFiles);
     this.monitoring = new SluiceMonitoring(this, 'Monitoring', {
       ...monitoring,
       deployment: this.stackName,
