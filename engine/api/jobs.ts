@@ -52,6 +52,7 @@ import type {
 } from './context.js';
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
 import { refuseEngineTables, requireTargets } from './job-targets.js';
+import { resumeRequestHash, startRequestHash } from './request-hash.js';
 import type { ListDeadLettersInput, ResumeJobInput, StartJobInput, StartingPositionRequest } from './requests.js';
 import {
   batchViewOf,
@@ -98,10 +99,12 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
   const parameters = withEngineParameters(input.parameters, input.startingPosition, input.maxRecordsPerPartition);
   const job = definitionOf(ctx.catalog, input.jobName, parameters);
   refuseEngineTables(job, ctx.targets);
+  const requestHash = startRequestHash(input);
 
   // 1. check
   const existing = await ctx.registry.get(jobId);
-  if (existing !== null) return sameStart(existing, input.idempotencyToken, ctx) ?? conflictOnStart(existing, input.idempotencyToken);
+  if (existing !== null)
+    return sameStart(existing, input.idempotencyToken, requestHash, ctx) ?? conflictOnStart(existing, input.idempotencyToken);
   const position = input.startingPosition;
   const checkpoint = position?.type === 'checkpoint' ? position : null;
   const base =
@@ -134,6 +137,7 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
     trigger: input.trigger,
     token: input.idempotencyToken,
     fromCheckpoint: base === null ? null : { jobId: base.plan.jobId, batchId: base.plan.batchId },
+    requestHash,
   };
   return launch(request, ctx, 201, { job, force: input.force === true, request: 'start' });
 }
@@ -141,7 +145,8 @@ export async function startJobInstance(input: StartJobInput, ctx: StartJobContex
 /** POST /jobs/{jobId}/resume: a STOPPED or FAILED instance runs again from its checkpoint. */
 export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ctx: ResumeJobContext): Promise<ApiResult<StartedJob>> {
   const existing = await requireJob(jobId, ctx);
-  const same = sameStart(existing, input.idempotencyToken, ctx);
+  const requestHash = resumeRequestHash(input);
+  const same = sameStart(existing, input.idempotencyToken, requestHash, ctx);
   if (same !== null) return same;
   if (existing.state === JobState.RUNNING || existing.state === JobState.STOPPING) {
     throw new ConflictError(`job ${jobId} is ${existing.state}: there is nothing to resume`);
@@ -174,6 +179,7 @@ export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ct
       trigger: input.trigger ?? existing.trigger,
       token: input.idempotencyToken,
       fromCheckpoint: existing.start?.fromCheckpoint ?? null,
+      requestHash,
     },
     ctx,
     202,
@@ -303,7 +309,7 @@ async function launch(request: StartJobRequest, ctx: LaunchContext, status: numb
     if (!(error instanceof EngineConflictError)) throw error;
     const now = await ctx.registry.get(request.jobId);
     if (now === null) throw error;
-    return sameStart(now, request.token ?? null, ctx) ?? conflictOnStart(now, request.token ?? null);
+    return sameStart(now, request.token ?? null, request.requestHash ?? null, ctx) ?? conflictOnStart(now, request.token ?? null);
   }
   const execution = driverExecutionName(request.jobId, started.generation);
   await ctx.executions.start(execution, { jobId: request.jobId, generation: started.generation });
@@ -315,10 +321,24 @@ async function launch(request: StartJobRequest, ctx: LaunchContext, status: numb
  * The instance was last started with this token: the request is a retry and starts
  * nothing new. If the first attempt died between recording the start and launching its
  * driver, the launch happens now (the execution name is deterministic: it starts once).
+ * The same token with another request fingerprint (engine/api/request-hash.ts) is not a
+ * retry but a reuse of the token: a 409 naming it. A start recorded without a fingerprint
+ * (before it was kept) is matched on the token alone.
  */
-function sameStart(job: JobInstance, token: string | null, ctx: Pick<ApiPorts, 'executions'>): Promise<ApiResult<StartedJob>> | null {
+function sameStart(
+  job: JobInstance,
+  token: string | null,
+  requestHash: string | null,
+  ctx: Pick<ApiPorts, 'executions'>,
+): Promise<ApiResult<StartedJob>> | null {
   const start = job.start;
   if (token === null || start === undefined || start === null || start.token !== token) return null;
+  if (typeof start.requestHash === 'string' && requestHash !== null && start.requestHash !== requestHash) {
+    throw new ConflictError(
+      `the idempotency token ${JSON.stringify(token)} was used before for another request to job ${job.jobId} (a different ` +
+        'body): a retry must send the same body; for a different request, use a new idempotency token',
+    );
+  }
   return (async () => {
     const execution = driverExecutionName(job.jobId, start.generation);
     if (job.state === JobState.RUNNING && job.generation < start.generation) {

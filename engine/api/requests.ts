@@ -216,9 +216,9 @@ export interface ResumeJobInput {
   readonly force?: boolean;
 }
 
-/** POST /jobs/{jobId}/resume (the body is optional). */
+/** POST /jobs/{jobId}/resume (the body is optional; a JSON `null` is a body, and not an object: 400). */
 export function parseResumeJob(body: unknown): ResumeJobInput {
-  const b = parseRequest(ResumeJobBody, body ?? {}, BODY);
+  const b = parseRequest(ResumeJobBody, body === undefined ? {} : body, BODY);
   return {
     trigger: b.trigger ?? null,
     maxRecordsPerPartition: b.maxRecordsPerPartition ?? null,

@@ -34,6 +34,8 @@ export interface StartJobRequest {
   readonly token?: string | null;
   /** The instance begins from another instance's committed batch (recorded in `start`; the caller seeds the WAL). */
   readonly fromCheckpoint?: { readonly jobId: string; readonly batchId: number } | null;
+  /** The fingerprint of the API request (engine/api/request-hash.ts), recorded in `start` with the token. */
+  readonly requestHash?: string | null;
 }
 
 export interface RegistryContext {
@@ -87,6 +89,7 @@ export async function startJob(request: StartJobRequest, ctx: RegistryContext): 
         generation: (current?.generation ?? 0) + 1,
         at: now,
         fromCheckpoint: request.fromCheckpoint ?? null,
+        ...(request.requestHash === undefined || request.requestHash === null ? {} : { requestHash: request.requestHash }),
       },
     };
   });

@@ -51,6 +51,11 @@ export interface StartRecord {
   readonly at: number;
   /** The instance began from this committed batch of another instance (its state and offsets after it). */
   readonly fromCheckpoint: { readonly jobId: string; readonly batchId: number } | null;
+  /**
+   * The fingerprint of the request that started it (engine/api/request-hash.ts): the same
+   * token with another fingerprint is a different request (409). Absent on older records.
+   */
+  readonly requestHash?: string | null;
 }
 
 export interface JobInstance {
