@@ -33,7 +33,8 @@ import {
   startedJobSchema,
   stoppedJobSchema,
 } from './api-responses.js';
-import { isMissingCredentials, signRequest, type SigningOptions } from './sigv4.js';
+import { isMissingCredentials } from './aws-credentials.js';
+import { signRequest, type SigningOptions } from './sigv4.js';
 
 /** To open a TCP connection to the endpoint, before the first request. */
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -108,7 +109,8 @@ export class ApiRequestError extends Error {
     readonly status: number,
     readonly body: ApiErrorBody,
   ) {
-    super(oneLine(body.message ?? body.error ?? `HTTP ${status}`));
+    // The API's own messages are one line and say what to do (some run long); another server's page is cut (readJson).
+    super(oneLine(body.message ?? body.error ?? `HTTP ${status}`, 4_000));
     this.name = 'ApiRequestError';
   }
 }
@@ -333,10 +335,10 @@ function errorBody(body: Record<string, unknown>): ApiErrorBody {
   };
 }
 
-/** On one line, at most 300 characters: a message from the answer of a server that may not be the API. */
-function oneLine(text: string): string {
+/** On one line, at most `max` characters: a message from the answer of a server that may not be the API. */
+function oneLine(text: string, max = 300): string {
   const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
 }
 
 function jobPath(jobId: string): string {
@@ -359,7 +361,7 @@ async function readJson(response: Response): Promise<{ body: Record<string, unkn
   } catch {
     // not JSON: an API Gateway error page, a proxy
   }
-  return { body: { error: `HTTP ${response.status}`, message: text.slice(0, 500) || response.statusText }, json: false };
+  return { body: { error: `HTTP ${response.status}`, message: oneLine(text.slice(0, 2_000)) || response.statusText }, json: false };
 }
 
 /** fetch computes Host itself (and refuses to be given one). */

@@ -68,11 +68,6 @@ export function defaultCredentials(): Provider<AwsCredentialIdentity> {
   return processCredentials;
 }
 
-/** True for the SDK's "no credentials" error (CredentialsProviderError: no provider of the chain had any). */
-export function isMissingCredentials(error: unknown): boolean {
-  return error instanceof Error && error.name === 'CredentialsProviderError';
-}
-
 /** SHA-256 (and HMAC-SHA-256 with a secret) for the signer, from node:crypto. */
 class NodeSha256 implements Checksum {
   private hash: Hash | Hmac;

@@ -24,7 +24,7 @@ const GROUP = 'API options (every jobs command):';
 export const JOBS_EXIT_CODES = `exit codes: 0 done, 1 the operation failed (no such job, a conflicting state, an API error,
 a job that failed or a wait that timed out), 2 bad usage (bad arguments, or the API said the
 request was invalid), 3 cannot reach the API (refused, no connection in 5 s, no answer in 45 s)
-or what answered is not the jobs API, 4 no AWS credentials to sign requests with.`;
+or what answered is not the jobs API, 5 no AWS credentials to sign requests with.`;
 
 /** Adds the API options (after the command's own, under their heading) and the exit codes to the help. */
 export function withApiOptions(command: Command): Command {

@@ -4,13 +4,14 @@
  * that says which (JOBS_EXIT_CODES in api-options.ts).
  */
 import { ApiAnswerError, ApiCredentialsError, ApiRequestError, ApiUnreachableError, isLoopback, type ApiClient } from '../../api-client.js';
+import { NO_CREDENTIALS, NO_CREDENTIALS_HINT } from '../../aws-credentials.js';
 import { USAGE_ERROR } from '../../program.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: USAGE_ERROR, unreachable: 3, noCredentials: 4 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: USAGE_ERROR, unreachable: 3, noCredentials: NO_CREDENTIALS } as const;
 
 /**
  * Runs `work` against the client's API and exits with its code; an API failure exits 3
- * (unreachable, or what answered is not the jobs API), 4 (no AWS credentials to sign
+ * (unreachable, or what answered is not the jobs API), 5 (no AWS credentials to sign
  * with), 2 (a 400 or 413) or 1. Each prints one line (and the API's field problems).
  */
 export async function runOnApi(client: ApiClient, work: () => Promise<number>): Promise<never> {
@@ -35,9 +36,7 @@ function reportFailure(client: ApiClient, error: unknown): number {
   }
   if (error instanceof ApiCredentialsError) {
     console.error(`error: ${error.message}`);
-    console.error(
-      '  set AWS_PROFILE (and aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; --no-sign sends requests unsigned',
-    );
+    console.error(NO_CREDENTIALS_HINT);
     return EXIT.noCredentials;
   }
   if (!(error instanceof ApiRequestError)) throw error;
