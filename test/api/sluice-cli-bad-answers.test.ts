@@ -119,6 +119,20 @@ describe('sluice jobs with a bad job id or number', () => {
   });
 });
 
+/** An environment in which the SDK's default chain finds no credentials (and asks no instance metadata service). */
+const NO_CREDENTIALS_ENV = {
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_SESSION_TOKEN: '',
+  AWS_PROFILE: '',
+  AWS_CONFIG_FILE: '/nonexistent/config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '',
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: '',
+  AWS_WEB_IDENTITY_TOKEN_FILE: '',
+};
+
 describe('sluice jobs without the API', () => {
   it('fails in seconds on a closed port (exit 3)', async () => {
     const closed = createServer();
@@ -137,23 +151,36 @@ describe('sluice jobs without the API', () => {
     answer = { status: 200, type: 'application/json', body: '{"jobs":[]}' };
     // An IPv4-mapped address of this machine: not a loopback name, so the request is signed.
     const url = endpoint.replace('127.0.0.1', '[::ffff:127.0.0.1]');
-    const run = await sluice(['jobs', 'list', '--endpoint', url, '--region', 'eu-west-1'], {
-      AWS_ACCESS_KEY_ID: '',
-      AWS_SECRET_ACCESS_KEY: '',
-      AWS_SESSION_TOKEN: '',
-      AWS_PROFILE: '',
-      AWS_CONFIG_FILE: '/nonexistent/config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '',
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: '',
-      AWS_WEB_IDENTITY_TOKEN_FILE: '',
-    });
+    const run = await sluice(['jobs', 'list', '--endpoint', url, '--region', 'eu-west-1'], NO_CREDENTIALS_ENV);
     expect(run.code, run.stderr).toBe(5);
     expectNoCrash(run.stderr);
     const lines = run.stderr.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^warning: signing requests to \[::ffff:7f00:1\]:\d+ over plain http/);
     expect(lines[1]).toMatch(/^error: no AWS credentials to sign requests to http:\/\/\[::ffff:127\.0\.0\.1\]:\d+ with: /);
     expect(lines[2]).toMatch(/^ {2}set AWS_PROFILE/);
+  });
+
+  it('says so for an operator command with --aws too (exit 5)', async () => {
+    const run = await sluice(
+      [
+        'checkpoints',
+        'list',
+        '--job',
+        'pv',
+        '--aws',
+        '--wal-table',
+        't',
+        '--dead-letter-table',
+        'd',
+        '--bucket',
+        'b',
+        '--region',
+        'eu-west-1',
+      ],
+      { ...NO_CREDENTIALS_ENV, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    );
+    expect(run.code, run.stderr).toBe(5);
+    expectNoCrash(run.stderr);
+    expect(run.stderr).toMatch(/^error: no AWS credentials: .*\n {2}set AWS_PROFILE/m);
   });
 });
