@@ -2,7 +2,9 @@
  * SigV4 signing of jobs API requests, for an HTTP API whose routes use IAM authorization
  * (service `execute-api`): the SDK's own signer (@smithy/signature-v4), SHA-256 from
  * node:crypto, and credentials from the SDK's default chain (environment, profile, SSO,
- * container or instance role), resolved on first use.
+ * container or instance role): one provider per process, resolved on first use and kept
+ * until the credentials expire (a `--wait` that polls for an hour asks STS once an hour,
+ * not once a request).
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
@@ -31,7 +33,7 @@ export async function signRequest(request: RequestToSign, options: SigningOption
   const signer = new SignatureV4({
     service: options.service ?? 'execute-api',
     region: options.region,
-    credentials: options.credentials ?? defaultProvider(),
+    credentials: options.credentials ?? defaultCredentials(),
     sha256: NodeSha256,
     // The payload's hash is part of the signature either way; execute-api needs no x-amz-content-sha256 header.
     applyChecksum: false,
@@ -56,6 +58,14 @@ export async function signRequest(request: RequestToSign, options: SigningOption
     options.now === undefined ? {} : { signingDate: options.now },
   );
   return signed.headers;
+}
+
+let processCredentials: Provider<AwsCredentialIdentity> | undefined;
+
+/** The SDK's default credential chain, one for the process (it caches what it resolves until it expires). */
+export function defaultCredentials(): Provider<AwsCredentialIdentity> {
+  processCredentials ??= defaultProvider();
+  return processCredentials;
 }
 
 /** SHA-256 (and HMAC-SHA-256 with a secret) for the signer, from node:crypto. */

@@ -30,7 +30,8 @@ interface ShowOptions {
   readonly valueChars: number;
 }
 
-const EXIT_CODES = 'exit codes: 0 printed, 2 bad arguments, 3 no such job, partition, key group or version, 4 failure';
+const EXIT_CODES =
+  'exit codes: 0 printed, 2 bad arguments, 3 no such job, partition, key group or version, 4 failure, 5 no AWS credentials (--aws)';
 
 /** `name`: how the usage line calls it (checkpoints under sluice; "npm run checkpoints --" as the npm script). */
 export function checkpointsCommand(name = 'checkpoints'): Command {

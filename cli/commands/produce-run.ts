@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { createAwsClients, destroyAwsClients, putAllRecords } from '../../engine/adapters/aws/index.js';
 import { isNotFound } from '../../engine/adapters/aws/aws-errors.js';
+import { isMissingCredentials, NO_CREDENTIALS, NO_CREDENTIALS_HINT } from '../aws-credentials.js';
 import { KafkaClients } from '../../engine/adapters/kafka/kafka-clients.js';
 import { describeError, NotFoundError } from '../../engine/errors.js';
 import { DEFAULT_DATA_DIR } from '../../local/defaults.js';
@@ -69,6 +70,11 @@ export async function produce(target: string, options: ProduceOptions): Promise<
     if (error instanceof Refused) {
       console.error(`produce: ${error.message}; nothing was written`);
       return EXIT.refused;
+    }
+    if (isMissingCredentials(error)) {
+      console.error(`produce: no AWS credentials: ${error instanceof Error ? error.message : String(error)}; nothing was written`);
+      console.error(NO_CREDENTIALS_HINT);
+      return NO_CREDENTIALS;
     }
     console.error(`produce: ${describeError(error)}`);
     console.error(

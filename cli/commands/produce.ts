@@ -11,7 +11,7 @@ import { newCommand, usageError } from '../program.js';
 import type { ProduceOptions } from './produce-run.js';
 
 export const PRODUCE_EXIT_CODES =
-  'exit codes: 0 every record written, 2 bad arguments, 3 refused before writing anything (bad input, no local runtime, no such stream), 4 failed part way (some records were written; running it again writes them again)';
+  'exit codes: 0 every record written, 2 bad arguments, 3 refused before writing anything (bad input, no local runtime, no such stream), 4 failed part way (some records were written; running it again writes them again), 5 no AWS credentials (--aws; nothing was written)';
 
 export function produceCommand(): Command {
   const command = newCommand('produce')

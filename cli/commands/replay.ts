@@ -22,7 +22,7 @@ const DESCRIPTION = [
 
 const EXIT_CODES = `exit codes: 0 replayed (or dry run printed), 2 bad arguments, 3 refused (the job, the batch
 or the job version does not allow it; nothing was written), 4 failed part way (run the same
-command again to finish it)`;
+command again to finish it), 5 no AWS credentials (--aws)`;
 
 /** `name`: how the usage line calls it (replay under sluice; "npm run replay --" as the npm script). */
 export function replayCommand(name = 'replay'): Command {

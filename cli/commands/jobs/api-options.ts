@@ -5,6 +5,7 @@
 import { Option, type Command } from 'commander';
 import { ApiClient, isLoopback, regionOfEndpoint } from '../../api-client.js';
 import { usageError } from '../../program.js';
+import { defaultCredentials } from '../../sigv4.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_DATA_DIR } from '../../../local/defaults.js';
 import { readEndpointsFile } from '../../../local/endpoints-file.js';
 
@@ -22,7 +23,8 @@ const GROUP = 'API options (every jobs command):';
 
 export const JOBS_EXIT_CODES = `exit codes: 0 done, 1 the operation failed (no such job, a conflicting state, an API error,
 a job that failed or a wait that timed out), 2 bad usage (bad arguments, or the API said the
-request was invalid), 3 cannot reach the API.`;
+request was invalid), 3 cannot reach the API (refused, no connection in 5 s, no answer in 45 s)
+or what answered is not the jobs API, 5 no AWS credentials to sign requests with.`;
 
 /** Adds the API options (after the command's own, under their heading) and the exit codes to the help. */
 export function withApiOptions(command: Command): Command {
@@ -65,7 +67,11 @@ export function clientOf(command: Command, options: ApiOptions): ApiClient {
   const region = options.region ?? regionOfEndpoint(endpoint) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (region === undefined || region === '')
     usageError(command, `signing requests to ${url.host} needs a region: --region, or $AWS_REGION`);
-  return new ApiClient({ endpoint, signing: { region } });
+  if (url.protocol === 'http:')
+    console.error(
+      `warning: signing requests to ${url.host} over plain http: anyone on the way can read them and replay them for 5 minutes; use https`,
+    );
+  return new ApiClient({ endpoint, signing: { region, credentials: defaultCredentials() } });
 }
 
 /** The URL of the jobs API running on the local data directory ($SLUICE_DATA_DIR, default .sluice), from its endpoints.json. */

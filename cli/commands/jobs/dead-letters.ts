@@ -4,6 +4,7 @@ import { formatDeadLetters } from '../../format/jobs.js';
 import { newCommand } from '../../program.js';
 import { clientOf, endpointFlag, printAnswer, withApiOptions, type ApiOptions } from './api-options.js';
 import { nextPageHint, readPages, withPagingOptions, type PagingOptions } from './paging.js';
+import { jobId } from './flag-values.js';
 import { EXIT, runOnApi } from './run-on-api.js';
 
 interface DeadLetterOptions extends ApiOptions, PagingOptions {
@@ -20,7 +21,7 @@ export function deadLettersCommand(): Command {
         'In partition order, then offset order as text.',
       ].join(' '),
     )
-    .argument('<job-id>')
+    .argument('<job-id>', '', jobId)
     .option('--partition <p>', "one partition's only (e.g. shardId-000000000001)");
   withPagingOptions(command, 'dead letters per page (1 to 100, default 25)');
   return withApiOptions(command).action(async (jobId: string, options: DeadLetterOptions) => {

@@ -5,6 +5,7 @@ import { formatResults } from '../../format/results.js';
 import { newCommand } from '../../program.js';
 import { clientOf, endpointFlag, printAnswer, withApiOptions, type ApiOptions } from './api-options.js';
 import { nextPageHint, readPages, withPagingOptions, type PagingOptions } from './paging.js';
+import { jobId } from './flag-values.js';
 import { EXIT, runOnApi } from './run-on-api.js';
 
 export function resultsCommand(): Command {
@@ -17,7 +18,7 @@ export function resultsCommand(): Command {
         'A DynamoDB sink in its table scan order; a file sink through its commit log. A stream sink (Kinesis, Kafka) is read from the stream itself: the command says how.',
       ].join(' '),
     )
-    .argument('<job-id>');
+    .argument('<job-id>', '', jobId);
   withPagingOptions(command, 'rows per page (1 to 1000, default 100)');
   return withApiOptions(command).action(async (jobId: string, options: ApiOptions & PagingOptions) => {
     const client = clientOf(command, options);

@@ -5,7 +5,7 @@ import { positiveInteger } from '../../flag-values.js';
 import { newCommand } from '../../program.js';
 import type { TriggerSettings } from '../../../engine/ports/job-registry.js';
 import { clientOf, withApiOptions, type ApiOptions } from './api-options.js';
-import { trigger } from './flag-values.js';
+import { jobId, trigger } from './flag-values.js';
 import { follow } from './follow.js';
 import { EXIT, runOnApi } from './run-on-api.js';
 
@@ -23,7 +23,7 @@ export function resumeCommand(): Command {
     .usage('<job-id> [options]')
     .summary('run a STOPPED or FAILED job again from its checkpoint')
     .description('Runs a STOPPED or FAILED job again from its checkpoint (POST /jobs/{jobId}/resume).')
-    .argument('<job-id>')
+    .argument('<job-id>', '', jobId)
     .option('--trigger <t>', 'available-now, or interval:<ms>[:<max idle ms>] (default: as before)', trigger)
     .option('--max-records <n>', 'the rate limit (default: as before)', positiveInteger)
     .option('--token <t>', 'the idempotency token (default: a new one per run)')

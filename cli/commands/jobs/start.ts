@@ -8,7 +8,7 @@ import type { JsonValue } from '../../../engine/json.js';
 import type { TriggerSettings } from '../../../engine/ports/job-registry.js';
 import type { StartingPositionBody } from '../../api-client.js';
 import { clientOf, endpointFlag, withApiOptions, type ApiOptions } from './api-options.js';
-import { startingPosition, trigger } from './flag-values.js';
+import { jobId, startingPosition, trigger } from './flag-values.js';
 import { follow } from './follow.js';
 import { EXIT, runOnApi } from './run-on-api.js';
 
@@ -30,7 +30,7 @@ export function startCommand(): Command {
     .summary("start an instance of a job of the deployment's catalog")
     .description("Starts an instance of a job of the deployment's catalog (POST /jobs).")
     .argument('<job-name>')
-    .option('--job-id <id>', "the instance's id (default: the job name)")
+    .option('--job-id <id>', "the instance's id (default: the job name)", jobId)
     .option('--param <name=value>', 'a catalog parameter of the job (repeatable); JSON values are parsed', parameter, {})
     .option('--trigger <t>', "available-now, or interval:<ms>[:<max idle ms>] (default: the job's own)", trigger)
     .option('--max-records <n>', "the rate limit: records per partition per batch (default: the job's own)", positiveInteger)

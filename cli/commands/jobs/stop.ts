@@ -4,6 +4,7 @@ import { positiveInteger } from '../../flag-values.js';
 import { newCommand } from '../../program.js';
 import { clientOf, withApiOptions, type ApiOptions } from './api-options.js';
 import { follow } from './follow.js';
+import { jobId } from './flag-values.js';
 import { EXIT, runOnApi } from './run-on-api.js';
 
 interface StopOptions extends ApiOptions {
@@ -18,7 +19,7 @@ export function stopCommand(): Command {
     .description(
       'Stops a job gracefully (POST /jobs/{jobId}/stop): its driver finishes the batch in flight, commits it, and ends. The job is STOPPING until then, STOPPED after.',
     )
-    .argument('<job-id>')
+    .argument('<job-id>', '', jobId)
     .option('--wait', 'wait until the job is STOPPED, showing its progress')
     .option('--timeout <seconds>', 'with --wait (default 600)', positiveInteger, 600);
   return withApiOptions(command).action(async (jobId: string, options: StopOptions) => {

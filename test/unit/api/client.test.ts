@@ -42,6 +42,23 @@ describe('signRequest', () => {
   });
 });
 
+/** A job as the API shows it (engine/api/views.ts JobSummary). */
+const SUMMARY = {
+  jobId: 'a b',
+  jobName: 'page-views',
+  state: 'STOPPING',
+  reason: null,
+  parameters: {},
+  startingPosition: null,
+  maxRecordsPerPartition: null,
+  trigger: null,
+  generation: 1,
+  epoch: 1,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  stopRequestedAt: null,
+};
+
 describe('ApiClient', () => {
   it('sends a request again after a 503 or a socket error, then gives up as unreachable', async () => {
     const seen: string[] = [];
@@ -55,7 +72,7 @@ describe('ApiClient', () => {
       return new Response('{"ok":true}', { status: 201 });
     }) as unknown as typeof globalThis.fetch;
     const client = new ApiClient({ endpoint: 'http://127.0.0.1:1/', signing: null, fetch });
-    expect(await client.request('POST', '/jobs', { idempotencyToken: 't' })).toEqual({ status: 201, body: { ok: true } });
+    expect(await client.request('POST', '/jobs', { idempotencyToken: 't' })).toEqual({ status: 201, body: { ok: true }, json: true });
     expect(seen).toEqual(Array(3).fill('POST /jobs {"idempotencyToken":"t"}'));
 
     const down = new ApiClient({
@@ -78,7 +95,11 @@ describe('ApiClient', () => {
       signing: null,
       fetch: (async () => new Response('<html>Forbidden</html>', { status: 403 })) as unknown as typeof globalThis.fetch,
     });
-    expect(await client.request('GET', '/jobs')).toEqual({ status: 403, body: { error: 'HTTP 403', message: '<html>Forbidden</html>' } });
+    expect(await client.request('GET', '/jobs')).toEqual({
+      status: 403,
+      body: { error: 'HTTP 403', message: '<html>Forbidden</html>' },
+      json: false,
+    });
   });
 
   it('offers a typed method per route: its path and query, its answer, and ApiRequestError for a 4xx', async () => {
@@ -87,6 +108,8 @@ describe('ApiClient', () => {
       seen.push(`${init.method} ${url.pathname}${url.search}${init.body === undefined ? '' : ` ${String(init.body)}`}`);
       if (url.pathname === '/jobs/nobody') return new Response('{"error":"NotFound","message":"no job instance nobody"}', { status: 404 });
       if (url.pathname.endsWith('/dead-letters')) return new Response('{"jobId":"a b","deadLetters":[],"nextToken":null}', { status: 200 });
+      if (url.pathname.endsWith('/stop')) return Response.json({ job: SUMMARY });
+      if (init.method === 'POST') return Response.json({ job: SUMMARY, execution: 'a-1', alreadyStarted: false, sinksTakenOver: [] });
       return new Response('{"jobs":[]}', { status: 200 });
     }) as unknown as typeof globalThis.fetch;
     const client = new ApiClient({ endpoint: 'http://127.0.0.1:1', signing: null, fetch });
