@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startStandIns } from '../../local/stand-ins.js';
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -99,7 +100,9 @@ async function noSurvivorsWithin(ms: number, pids: readonly number[], dataDir: s
 }
 
 describe.skipIf(!existsSync('/proc/self/stat'))('a local runtime killed with -9', () => {
-  const moments: readonly [string, number | 'ready', boolean][] = [
+  const moments: readonly [string, number | 'ready' | 'first child' | 'second child', boolean][] = [
+    ['the moment its first child (DynamoDB Local) exists', 'first child', false],
+    ['the moment its second child (s3rver) exists, before it printed its port', 'second child', false],
     ['300 ms after it started', 300, false],
     ['1 s after it started', 1_000, false],
     ['2.5 s after it started', 2_500, false],
@@ -111,7 +114,14 @@ describe.skipIf(!existsSync('/proc/self/stat'))('a local runtime killed with -9'
       const dataDir = await newDir();
       const runner = startRunner(dataDir, kafka);
       if (moment === 'ready') expect(await runner.ready, runner.stderr()).toBe(true);
-      else await new Promise((r) => setTimeout(r, moment));
+      else if (typeof moment === 'number') await new Promise((r) => setTimeout(r, moment));
+      else {
+        const wanted = moment === 'first child' ? 1 : 2;
+        const deadline = Date.now() + 60_000;
+        const children = () => processes().filter((p) => p.ppid === runner.child.pid).length;
+        while (children() < wanted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        expect(children()).toBeGreaterThanOrEqual(wanted);
+      }
       const pids = descendants(runner.child.pid!);
       if (moment === 'ready') expect(pids.length).toBeGreaterThanOrEqual(kafka ? 5 : 4); // tether + JVM, tether + s3rver (+ kcat)
       runner.child.kill('SIGKILL');
@@ -129,6 +139,16 @@ describe.skipIf(!existsSync('/proc/self/stat'))('a local runtime killed with -9'
 });
 
 describe('two runners on one data directory', () => {
+  it('two starts of the stand-ins at the same moment in one process: the second is refused at once', async () => {
+    const dataDir = await newDir();
+    const [first, second] = await Promise.allSettled([startStandIns({ dataDir }), startStandIns({ dataDir })]);
+    const won = [first, second].filter((r) => r.status === 'fulfilled');
+    const lost = [first, second].filter((r) => r.status === 'rejected');
+    for (const r of won) await r.value.stop();
+    expect(won).toHaveLength(1);
+    expect(String(lost[0]?.reason)).toContain(`stand-ins in ${dataDir} are in use by process ${process.pid}`);
+  }, 120_000);
+
   it('started at the same moment: exactly one wins, the other fails at once naming it; a third is refused too', async () => {
     const dataDir = await newDir();
     const spawnedAt = Date.now();
