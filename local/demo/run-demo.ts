@@ -85,8 +85,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   out(
     `starting the local runtime in ${options.dataDir} (DynamoDB Local, ${kafka ? "librdkafka's mock Kafka cluster" : 'kinesalite'}, s3rver)`,
   );
+  const restartedAt = Date.now();
   const runtime = await startLocalRuntime({ dataDir: options.dataDir, kafka });
+  const standInsMs = Date.now() - restartedAt;
   try {
+    out(`  stand-ins up in ${standInsMs} ms`);
     for (const line of describeEndpoints(runtime.endpoints)) out(line);
     const events = generateClickstream(settings);
     if (kafka) await writeKafkaInput(runtime, CLICKSTREAM_JOB.topic, settings, out);
@@ -118,7 +121,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
           const finished = output as FinishTaskResult;
           batches += 1;
           records += finished.batch.metrics.records;
-          out(formatProgress(finished));
+          out(formatProgress(finished, started));
+          if (batches === 1) {
+            out(`  first batch committed ${Date.now() - restartedAt} ms after this start (${standInsMs} ms of it starting the stand-ins)`);
+          }
         },
       },
     });
@@ -254,13 +260,21 @@ async function ensureInput(runtime: LocalRuntime, settings: ClickstreamSettings,
   await writeFile(marker, wanted);
 }
 
-function formatProgress({ batch }: FinishTaskResult): string {
+/**
+ * One committed batch. A batch's `durationMs` runs from its planning: for a batch planned
+ * before a kill and resumed by this process, the line shows this run's own duration (from
+ * when this process started driving) and, separately, the time since it was planned.
+ */
+function formatProgress({ batch }: FinishTaskResult, drivingSince: number): string {
   const m = batch.metrics;
+  const duration = batch.resumed
+    ? `${String(Math.min(m.durationMs, Date.now() - drivingSince)).padStart(5)} ms (planned ${m.durationMs} ms ago)`
+    : `${String(m.durationMs).padStart(5)} ms`;
   const watermark = batch.watermarkMs === null ? '-' : new Date(batch.watermarkMs).toISOString().slice(11, 19);
   return [
     `batch ${String(batch.batchId).padStart(3)}${batch.resumed ? ' (resumed)' : ''}`,
     `records ${m.records.toLocaleString('en-US').padStart(6)}`,
-    `${String(m.durationMs).padStart(5)} ms`,
+    duration,
     `lag ${m.lagMs === null ? '-' : `${m.lagMs} ms`}`,
     `watermark ${watermark}`,
     `rows ${m.outputRows}`,
