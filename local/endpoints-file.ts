@@ -28,6 +28,7 @@ import { readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../engine/errors.js';
+import { isAlive } from './process-alive.js';
 
 export const ENDPOINTS_FILE = 'endpoints.json';
 export const ENDPOINTS_VERSION = 1;
@@ -111,15 +112,6 @@ function parseEndpoints(text: string, path: string): LocalEndpoints {
     );
   }
   return value as LocalEndpoints;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The lines `npm run api` and `npm start` print. */

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError } from '../engine/errors.js';
+import { isAlive } from './process-alive.js';
 import { killGroup } from './tether.js';
 
 const PID_FILE = 'stand-ins.pid.json';
@@ -80,15 +81,6 @@ export async function killStaleChildren(dataDir: string, log: (line: string) => 
   }
   await rm(file, { force: true });
 }
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** On Linux, checks that a pid still runs our program (pids are reused); elsewhere trusts the record. */
 function commandLineHas(pid: number, marker: string): boolean {
   const path = `/proc/${pid}/cmdline`;

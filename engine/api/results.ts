@@ -19,6 +19,7 @@ import type { JsonObject } from '../json.js';
 import type { SinkSpec, StoredRow } from '../ports/sink.js';
 import type { ListResultsContext } from './context.js';
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
+import { decodePageToken, encodePageToken } from './page-tokens.js';
 import type { ApiResult } from './jobs.js';
 
 export interface ResultRowView {
@@ -66,7 +67,7 @@ export async function listJobResults(
       jobId,
       sink: { type: spec.type, name: sinkName(spec) },
       rows: read.rows.map(rowView),
-      nextToken: read.next === null ? null : Buffer.from(JSON.stringify({ j: jobId, s: read.next })).toString('base64url'),
+      nextToken: read.next === null ? null : encodePageToken(jobId, { s: read.next }),
     },
   };
 }
@@ -112,19 +113,5 @@ function rowView(row: StoredRow): ResultRowView {
 
 /** The sink's position in a token this route returned for the job; a 400 otherwise. */
 function decodeResultsToken(token: string, jobId: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    parsed = null;
-  }
-  const t = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : null;
-  if (t === null || typeof t.j !== 'string' || typeof t.s !== 'string' || t.s === '') {
-    throw BadRequestError.of([
-      { field: 'nextToken', message: 'is not a token this API returned (pass the nextToken of the previous page as it is)' },
-    ]);
-  }
-  if (t.j !== jobId)
-    throw BadRequestError.of([{ field: 'nextToken', message: `is a token of job ${t.j}'s results, not of job ${jobId}'s` }]);
-  return t.s;
+  return decodePageToken(token, jobId, 'results', (t) => (typeof t.s === 'string' && t.s !== '' ? t.s : null));
 }
