@@ -2,6 +2,7 @@ import { appendToShard, createTestPorts, createTestSinkTable, createTestStream, 
 import { describeRegroupScenarios } from './regroup.scenario.js';
 import { describeKeyGroupReplayScenarios } from './replay-key-groups.scenario.js';
 import { describeReplayScenarios } from './replay.scenario.js';
+import { describeJobVersionScenarios } from './replay-versions.scenario.js';
 import { userOf, type ReplayWorldFactory } from './replay-world.js';
 
 const awsWorld: ReplayWorldFactory = async () => {
@@ -30,3 +31,4 @@ describeReplayScenarios('AWS adapters on the local stand-ins', awsWorld, {
 });
 describeKeyGroupReplayScenarios('AWS adapters on the local stand-ins', awsWorld, { crashPoints: ['after-state-write', 'mid-sink-write'] });
 describeRegroupScenarios('AWS adapters on the local stand-ins', awsWorld);
+describeJobVersionScenarios('AWS adapters on the local stand-ins', awsWorld);

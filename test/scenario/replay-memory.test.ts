@@ -7,6 +7,7 @@ import { CRASH_POINTS, SimulatedCrash, withCrash } from '../support/crash.js';
 import { describeRegroupScenarios } from './regroup.scenario.js';
 import { describeKeyGroupReplayScenarios } from './replay-key-groups.scenario.js';
 import { describeReplayScenarios } from './replay.scenario.js';
+import { describeJobVersionScenarios } from './replay-versions.scenario.js';
 import { CAP, userCounts, userOf, type ReplayWorldFactory } from './replay-world.js';
 
 const memoryWorld: ReplayWorldFactory = async () => {
@@ -35,6 +36,7 @@ const memoryWorld: ReplayWorldFactory = async () => {
 describeReplayScenarios('memory adapters', memoryWorld, { crashPoints: CRASH_POINTS });
 describeKeyGroupReplayScenarios('memory adapters', memoryWorld, { crashPoints: CRASH_POINTS });
 describeRegroupScenarios('memory adapters', memoryWorld);
+describeJobVersionScenarios('memory adapters', memoryWorld);
 
 describe('replay of a source with ranges fixed at plan time (Kafka-style, memory)', () => {
   it('keeps every fixed range, records no range end, and gets exactly the new result', async () => {

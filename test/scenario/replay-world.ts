@@ -194,3 +194,19 @@ export function crashingAfter(ports: EnginePorts, method: 'beginReplay' | 'super
   });
   return { ...ports, wal };
 }
+
+/** A world where version 1 (every event counted) ran to the end: batches 1..latest, more than `fromBatch` + 2 of them. */
+export async function ranVersionOne(makeWorld: ReplayWorldFactory, name: string, fromBatch: number) {
+  const world = await makeWorld(name);
+  const sinkTable = await world.sinkTable();
+  const jobId = `user-counts-${name}`;
+  const old = userCounts({ streamName: world.streamName, sinkTable });
+  const fixed = userCounts({ streamName: world.streamName, sinkTable, fixed: true });
+  const input = await loadStandard(world);
+  await runToEnd(world, old, jobId);
+  const before = await world.ports.wal.listBatches(jobId);
+  const latest = before.at(-1)!.plan.batchId;
+  expect(latest).toBeGreaterThan(fromBatch + 2);
+  expect(await sinkCounts(world, old)).toEqual(expectedCounts(input, Infinity));
+  return { world, sinkTable, jobId, old, fixed, input, before, latest };
+}
