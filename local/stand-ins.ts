@@ -55,8 +55,13 @@ export interface StandInOptions {
 }
 
 const HOST = '127.0.0.1';
-const DYNAMODB_START_TIMEOUT_MS = 30_000;
-const S3_START_TIMEOUT_MS = 15_000;
+/**
+ * How long a stand-in may take to start. DynamoDB Local compiles its loopback launcher and
+ * starts a JVM: about 3 s on an idle machine, 20 s and more on a busy 2-core one, which
+ * must not fail a test run.
+ */
+const DYNAMODB_START_TIMEOUT_MS = 90_000;
+const S3_START_TIMEOUT_MS = 45_000;
 
 const require = createRequire(import.meta.url);
 // kinesalite ships no type declarations: this is the part of its API used here.

@@ -1,11 +1,3 @@
-/**
- * Running your own data through the local runtime while `npm run api` runs, with the
- * `sluice` command only: produce records (the stream is created when missing), start the
- * job, page through its results, list its checkpoints beside the running API, and stop
- * it. The API here runs on the test stand-ins and writes the data directory's
- * endpoints.json as `npm run api` does; every command finds the stand-ins and the API there.
- */
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,24 +20,14 @@ import {
   testAwsConfig,
   uniqueName,
 } from '../support/aws.js';
+import { runSluice, type Run } from '../support/child-process.js';
 
 let api: LocalApi;
 let ports: AwsPorts;
 let dataDir: string;
 
-function sluice(args: readonly string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_DATA_DIR: dataDir };
-  delete env.SLUICE_ENDPOINT;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sluice.js', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
+function sluice(args: readonly string[], stdin?: string): Promise<Run> {
+  return runSluice(args, { SLUICE_DATA_DIR: dataDir }, { stdin: stdin ?? '', unset: ['SLUICE_ENDPOINT'] });
 }
 
 async function streamShards(streamName: string): Promise<number | null> {

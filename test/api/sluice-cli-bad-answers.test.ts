@@ -1,11 +1,6 @@
-/**
- * The `sluice jobs` commands (bin/sluice.js) against what is not the jobs API: a tiny HTTP
- * server answering junk, a closed port, no AWS credentials, and bad arguments. Each ends
- * with one line on stderr and its documented exit code (JOBS_EXIT_CODES), never a stack.
- */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSluice, type Run } from '../support/child-process.js';
 
 let server: Server;
 let endpoint: string;
@@ -13,22 +8,8 @@ let endpoint: string;
 let answer = { status: 200, type: 'application/json', body: '{}' };
 const requests: string[] = [];
 
-function sluice(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sluice.js', ...args], {
-      env: { ...process.env, SLUICE_ENDPOINT: endpoint, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function sluice(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  return runSluice(args, { SLUICE_ENDPOINT: endpoint, ...env });
 }
 
 /** No stack and no TypeError: only the command's own lines. */

@@ -1,33 +1,15 @@
-/**
- * The `sluice` command (bin/sluice.js → cli/sluice.ts) against the jobs API served over
- * HTTP by the local runtime (on the memory adapters here): its output and its exit codes.
- */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
 import { MemoryJobRegistry } from '../../engine/adapters/memory/memory-job-registry.js';
 import { systemClock } from '../../engine/adapters/system-clock.js';
 import { startLocalApi, type LocalApi } from '../../local/api-runtime.js';
 import { catalog } from '../../jobs/catalog.js';
+import { runSluice, type Run } from '../support/child-process.js';
 
 let api: LocalApi;
 
-function sluice(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sluice.js', ...args], {
-      env: { ...process.env, SLUICE_ENDPOINT: api.url, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function sluice(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  return runSluice(args, { SLUICE_ENDPOINT: api.url, ...env });
 }
 
 beforeAll(async () => {

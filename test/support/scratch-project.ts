@@ -1,15 +1,8 @@
-/**
- * A throwaway copy of the project's jobs/ (the catalog and its jobs) under the
- * repository's git-ignored .scratch/, for tests that write jobs as a user would (the
- * scaffold, the own-job page): files there resolve `#sluice/...` through the repository's
- * package.json, as files of jobs/ do. Helpers typecheck them with the repository's
- * tsconfig, run `biome ci` on them and run their vitest tests in a child process.
- */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { runProcess, type Run } from './child-process.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -77,27 +70,15 @@ export function typeErrors(files: readonly string[]): string {
     .join('\n');
 }
 
-export interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { Run } from './child-process.js';
 
 /** Runs a command of the repository's node_modules/.bin (or node) in `cwd`. */
 export function run(command: string, args: readonly string[], options: { cwd?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    // A vitest run inside a test must not take the test worker's settings for its own.
-    for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'TEST') delete env[name];
-    const bin = command === 'node' ? process.execPath : join(REPO, 'node_modules', '.bin', command);
-    const child = spawn(bin, [...args], { cwd: options.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const env = { ...process.env };
+  // A vitest run inside a test must not take the test worker's settings for its own.
+  for (const name of Object.keys(env)) if (name.startsWith('VITEST') || name === 'TEST') delete env[name];
+  const bin = command === 'node' ? process.execPath : join(REPO, 'node_modules', '.bin', command);
+  return runProcess(bin, args, { cwd: options.cwd ?? REPO, env });
 }
 
 /** `biome ci` (what `npm test` runs: the formatter and the linter) on `files`, which the repository's ignore file would skip. */

@@ -1,21 +1,11 @@
-/** The command lines of scripts/replay.ts and scripts/checkpoints.ts: help, bad flags (exit 2), nothing to work on (exit 3). */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { runProcess, type Run } from '../../support/child-process.js';
 
-function run(script: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-      env: { ...process.env, SLUICE_WAL_TABLE: '', SLUICE_DEAD_LETTER_TABLE: '', SLUICE_CHECKPOINT_BUCKET: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+function run(script: string, args: readonly string[]): Promise<Run> {
+  return runProcess(process.execPath, ['--import', 'tsx', script, ...args], {
+    env: { ...process.env, SLUICE_WAL_TABLE: '', SLUICE_DEAD_LETTER_TABLE: '', SLUICE_CHECKPOINT_BUCKET: '' },
   });
 }
 
