@@ -20,7 +20,7 @@
  * only and requires price >= reserve), an auction counts from its first matching bid.
  */
 import { mapState, type ProcessContext } from '#sluice/job';
-import { isAuction, isBid, type NexmarkEvent } from './model.js';
+import { isAuction, isBid } from './model.js';
 import { nexmarkJob, timed, type NexmarkJobOptions } from './settings.js';
 
 interface OpenAuction {
@@ -59,7 +59,7 @@ const matches = (a: OpenAuction, t: number) => a.start <= t && t <= a.expires;
 export const q4Job = (options: NexmarkJobOptions = {}) =>
   nexmarkJob('q4', options, (events) =>
     timed(events)
-      .filter((e): e is NexmarkEvent => isAuction(e) || isBid(e))
+      .filter((e) => isAuction(e) || isBid(e))
       .keyBy(() => 'all')
       .process({
         state,
