@@ -36,7 +36,7 @@ import {
 import { distribution, now, type Distribution } from './stats.js';
 
 /** The parent's states run once per Express child run; the others once per generation. */
-const CHILD_RUN_STATES = new Set(['RunBatches', 'ChildEnded', 'CountRun', 'ParentWaitNeeded', 'ParentWait', 'MoreRuns']);
+export const CHILD_RUN_STATES = new Set(['RunBatches', 'ChildEnded', 'CountRun', 'ParentWaitNeeded', 'ParentWait', 'MoreRuns']);
 const RATE = 4_000;
 const SHARDS = 4;
 
