@@ -145,8 +145,7 @@ export class SluiceStorage extends Construct {
    * bucket holds nothing but checkpoints and the exchange, so listing it reveals nothing else.
    */
   public grantEngine(grantee: iam.IGrantable): iam.Grant {
-    this.acknowledgeCheckpoints(grantee, 'get, put and delete (retention)');
-    return this.walTable
+    const grant = this.walTable
       .grantReadWriteData(grantee)
       .combine(this.deadLetterTable.grantReadWriteData(grantee))
       .combine(
@@ -163,6 +162,8 @@ export class SluiceStorage extends Construct {
           resourceArns: [this.checkpointBucket.bucketArn],
         }),
       );
+    this.acknowledgeCheckpoints(grantee, 'get, put and delete (retention)');
+    return grant;
   }
 
   /**
@@ -218,8 +219,7 @@ export class SluiceStorage extends Construct {
    * the exchange. The sink tables are granted where they are known (SluiceDriver).
    */
   public grantStageTwo(grantee: iam.IGrantable): iam.Grant {
-    this.acknowledgeCheckpoints(grantee, 'get and put of the key groups');
-    return this.walTable
+    const grant = this.walTable
       .grantReadData(grantee)
       .combine(this.deadLetterTable.grant(grantee, 'dynamodb:BatchWriteItem'))
       .combine(
@@ -231,6 +231,8 @@ export class SluiceStorage extends Construct {
       )
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.checkpointBucket.bucketArn] }))
       .combine(this.grantExchange(grantee, 'read'));
+    this.acknowledgeCheckpoints(grantee, 'get and put of the key groups');
+    return grant;
   }
 
   /**
@@ -241,12 +243,13 @@ export class SluiceStorage extends Construct {
    * No delete: retention is the driver's.
    */
   public grantCheckpointCopy(grantee: iam.IGrantable): iam.Grant {
-    this.acknowledgeCheckpoints(grantee, "get and put: a start from a checkpoint copies one job's state objects to another");
-    return iam.Grant.addToPrincipal({
+    const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:GetObject', 's3:PutObject'],
       resourceArns: [this.checkpointBucket.arnForObjects(`${CHECKPOINT_PREFIX}*`)],
     }).combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.checkpointBucket.bucketArn] }));
+    this.acknowledgeCheckpoints(grantee, "get and put: a start from a checkpoint copies one job's state objects to another");
+    return grant;
   }
 
   /** The state objects' keys are derived at run time: cdk-nag's wildcard finding on `jobs/*`, acknowledged on the grantee's policy. */
