@@ -10,14 +10,13 @@
  *
  * Keys under a prefix are derived at run time, so each grant names `<prefix>/...*`:
  * cdk-nag's AwsSolutions-IAM5 is acknowledged for exactly those resources, on the
- * function granted, with the reason.
+ * policy of the function granted, with the reason.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type { IConstruct } from 'constructs';
 import { LOG_DIR, MANIFEST_DIR, STAGED_DIR } from '../../engine/protocol/file-sink-log.js';
+import { acknowledgeGranted } from './nag-acknowledgements.js';
 
 export interface FileSinkLocation {
   /** The sink's bucket (default: the checkpoint bucket, as s3FileSink() without `bucket`). */
@@ -91,23 +90,10 @@ export function grantFileSinkRead(bucket: s3.IBucket, prefix: string, fn: lambda
   );
 }
 
-/** AwsSolutions-IAM5 acknowledged on `scope` for each resource, under the id cdk-nag gives it. */
-function acknowledgeKeys(scope: IConstruct, resources: readonly string[], reason: string): void {
-  const stack = Stack.of(scope);
-  Validations.of(scope).acknowledge(
-    ...resources.map((resource) => ({ id: `AwsSolutions-IAM5[Resource::${nagResource(stack.resolve(resource))}]`, reason })),
+/** AwsSolutions-IAM5 acknowledged on the policy of `fn` for each resource. */
+function acknowledgeKeys(fn: lambda.IFunction, resources: readonly string[], reason: string): void {
+  acknowledgeGranted(
+    fn,
+    resources.map((resource) => ({ resource, reason })),
   );
-}
-
-/** A resource as cdk-nag names it: `{ "Fn::GetAtt": [id, "Arn"] }` as `<id.Arn>`, `{ Ref: x }` as `<x>`, joined. */
-function nagResource(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, unknown>;
-  if (Array.isArray(v['Fn::Join'])) {
-    const [separator, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map(nagResource).join(separator);
-  }
-  if (typeof v.Ref === 'string') return `<${v.Ref}>`;
-  if (Array.isArray(v['Fn::GetAtt'])) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
-  return JSON.stringify(value);
 }

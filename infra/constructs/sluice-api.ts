@@ -16,7 +16,7 @@
  * Reads as a script: functions (each grant next to the environment variable naming its
  * resource), the API with its stage (access logs, throttling), the routes.
  */
-import { ArnFormat, CfnOutput, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -31,6 +31,7 @@ import { Construct } from 'constructs';
 import { API_FUNCTIONS, API_ROUTES, type ApiFunction, type ApiRouteKey } from '../../functions/api-routes.js';
 import { ENV } from '../../functions/env.js';
 import { grantFileSinkRead, type FileSinkLocation } from './file-sink-grants.js';
+import { acknowledgeWildcards } from './nag-acknowledgements.js';
 import type { SluiceDriver } from './sluice-driver.js';
 import { sluiceFunction } from './sluice-function.js';
 import type { SluiceStorage } from './sluice-storage.js';
@@ -93,13 +94,20 @@ export class SluiceApi extends Construct {
     storage.deadLetterTable.grant(read, 'dynamodb:Query');
     read.addEnvironment(ENV.driverStateMachineArn, driver.driver.stateMachineArn);
     read.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [driverExecutions] }));
+    acknowledgeWildcards(read.role, [
+      {
+        resource: driverExecutions,
+        reason:
+          "A job's status reads the status of its driver execution, named <jobId>-<generation> at run time, of the driver state machine only.",
+      },
+    ]);
     // File sinks without a bucket of their own are in the checkpoint bucket: the name only;
     // grantResultsRead grants reading each sink's prefix, nothing else of the bucket.
     read.addEnvironment(ENV.checkpointBucket, storage.checkpointBucket.bucketName);
 
     const control = make('apiControl');
     control.addEnvironment(ENV.walTable, storage.walTable.tableName);
-    storage.walTable.grantReadWriteData(control);
+    storage.walTable.grant(control, ...CONTROL_WAL_ACTIONS);
     control.addEnvironment(ENV.checkpointBucket, storage.checkpointBucket.bucketName);
     storage.grantCheckpointCopy(control);
     control.addEnvironment(ENV.driverStateMachineArn, driver.driver.stateMachineArn);
@@ -151,7 +159,6 @@ export class SluiceApi extends Construct {
       description: 'Allow callers of the jobs API execute-api:Invoke on this ARN',
       value: this.invokeArn,
     });
-    this.acknowledgeFindings(storage);
   }
 
   /** Lets a principal call every route of the API (SigV4-signed requests). */
@@ -197,33 +204,35 @@ export class SluiceApi extends Construct {
       (targets.buckets ?? []).map((b) => b.bucketArn),
     );
   }
-
-  /** cdk-nag findings this construct accepts, each with its reason (exact bracketed ids). */
-  private acknowledgeFindings(storage: SluiceStorage): void {
-    const stack = Stack.of(this);
-    const id = (c: Construct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
-    Validations.of(this).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'The AWS managed basic execution role only lets a function write its own CloudWatch logs; nothing else is granted by it.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/jobs/*]`,
-        reason:
-          'A start from a checkpoint copies the state objects of one job to another under jobs/<job>/state/...: keys derived at run time, under that prefix only (get and put, no delete).',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stack.stackName}-driver:*]`,
-        reason:
-          "A job's status reads the status of its driver execution, named <jobId>-<generation> at run time, of the driver state machine only.",
-      },
-    );
-  }
 }
+
+/**
+ * The DynamoDB actions the control function calls on the WAL table (the registry's items
+ * are in it too), read from the code its routes run (functions/api-control.ts →
+ * engine/api/jobs.ts, checkpoint-start.ts, engine/driver/job-control.ts, sink-ownership.ts,
+ * engine/replay/copy-checkpoint.ts) through the adapters functions/environment.ts builds:
+ *
+ *   dynamodb:GetItem            DynamoDbJobRegistry.get, .getSinkOwner; DynamoDbWriteAheadLog.getBatch
+ *                               (a start from a checkpoint, commitBatch) and a failed plan's lease read
+ *   dynamodb:Query              DynamoDbWriteAheadLog.getLatestBatch, .listBatches, .listReplays
+ *                               (DynamoDbJobRegistry.list is GET /jobs: the read function's)
+ *   dynamodb:PutItem            DynamoDbJobRegistry.put (start, stop, resume), .claimSink;
+ *                               TransactWriteItems' Put in DynamoDbWriteAheadLog.putPlan (the seed's plan)
+ *   dynamodb:UpdateItem         DynamoDbWriteAheadLog.acquireEpoch (UpdateItem ADD epoch);
+ *                               TransactWriteItems' Update in .commitBatch (the seed's commit)
+ *   dynamodb:ConditionCheckItem TransactWriteItems' ConditionCheck of the lease in .putPlan and .commitBatch
+ *
+ * No Scan, no BatchGetItem or BatchWriteItem, no DeleteItem, no stream reads, no
+ * DescribeTable of the engine's tables (a start refuses them as targets without a call).
+ * DescribeTable on the jobs' own tables is grantStartChecks'.
+ */
+export const CONTROL_WAL_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
 
 /** `POST /jobs/{jobId}/stop` → the route key of that method and path. */
 function routeKeyOf(key: string): apigwv2.HttpRouteKey {

@@ -7,7 +7,7 @@
  * Reads as a script: functions (each grant next to the environment variable naming its
  * resource), state machines, supervisor wiring.
  */
-import { ArnFormat, Duration, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -16,15 +16,16 @@ import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { DriverSettings, RestartPolicy } from '../../engine/driver/settings.js';
-import { EXCHANGE_PREFIX } from '../../engine/protocol/exchange-format.js';
-import { LOOKUP_PREFIX } from '../../engine/protocol/lookup-record.js';
 import { ENV } from '../../functions/env.js';
 import { PLACEHOLDERS, batchesDefinition, driverDefinition } from '../state-machines/definitions.js';
 import { DRIVER_FUNCTIONS, type DriverFunction, type FunctionSpec } from '../state-machines/functions.js';
+import { eventDeadLetterQueue } from './event-dead-letter-queue.js';
 import { grantFileSink, type FileSinkLocation } from './file-sink-grants.js';
+import { acknowledgeOn, acknowledgeWildcards } from './nag-acknowledgements.js';
 import { sluiceFunction } from './sluice-function.js';
 import type { SluiceKafkaAccess } from './sluice-sources.js';
 import type { SluiceStorage } from './sluice-storage.js';
@@ -112,6 +113,8 @@ export class SluiceDriver extends Construct {
   /** Driver executions that ended FAILED, TIMED_OUT or ABORTED → the supervisor. */
   public readonly restartRule: events.Rule;
   public readonly reconcileSchedule: events.Rule;
+  /** Events of both rules that EventBridge could not deliver to the supervisor (SluiceMonitoring alarms on it). */
+  public readonly supervisorDeadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: SluiceDriverProps) {
     super(scope, id);
@@ -221,7 +224,16 @@ export class SluiceDriver extends Construct {
       // cost more in CloudWatch Logs than the whole driver.
       logs: { destination: this.logGroup('BatchesLogs', retention), level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
-    for (const name of ['plan', 'execute', 'route', 'executeGroups', 'finish'] as const) functions[name].grantInvoke(this.batches);
+    const batchesInvokes = (['plan', 'execute', 'route', 'executeGroups', 'finish'] as const).map((name) => functions[name]);
+    for (const fn of batchesInvokes) fn.grantInvoke(this.batches);
+    acknowledgeWildcards(this.batches.role, [{ resource: '*', reason: STATE_MACHINE_STAR_REASON }, ...invokeVersions(batchesInvokes)]);
+    acknowledgeOn(this.batches, [
+      {
+        id: 'AwsSolutions-SF1',
+        reason:
+          'The Express batches child logs ERROR only: at a 1 s trigger, ALL would log ~10 events a second per job, more CloudWatch cost than the whole driver. The Standard driver logs ALL.',
+      },
+    ]);
 
     // The driver starts its next generation (continue-as-new) by its own ARN: a fixed
     // name gives that ARN without a dependency cycle.
@@ -247,21 +259,18 @@ export class SluiceDriver extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup('DriverLogs', retention), level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    for (const name of ['startGeneration', 'endGeneration'] as const) functions[name].grantInvoke(this.driver);
+    const driverInvokes = [functions.startGeneration, functions.endGeneration];
+    for (const fn of driverInvokes) fn.grantInvoke(this.driver);
     // RunBatches: startExecution.sync:2 of the child (it polls through a managed EventBridge rule).
     this.batches.grantStartExecution(this.driver);
+    const batchesExecutions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.batches.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     this.driver.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [
-          stack.formatArn({
-            service: 'states',
-            resource: 'execution',
-            resourceName: `${this.batches.stateMachineName}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
+      new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [batchesExecutions] }),
     );
     this.driver.addToRolePolicy(
       new iam.PolicyStatement({
@@ -273,6 +282,15 @@ export class SluiceDriver extends Construct {
     );
     // ContinueAsNew: start the next generation of itself.
     this.driver.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [driverArn] }));
+    acknowledgeWildcards(this.driver.role, [
+      { resource: '*', reason: STATE_MACHINE_STAR_REASON },
+      ...invokeVersions(driverInvokes),
+      {
+        resource: batchesExecutions,
+        reason:
+          'startExecution.sync:2 polls and may stop the executions of the batches state machine only; their names are generated at run time.',
+      },
+    ]);
 
     // 3. Supervisor: the registry (in the WAL table) and the driver's executions.
     const supervisor = functions.supervisor;
@@ -283,6 +301,17 @@ export class SluiceDriver extends Construct {
     supervisor.addEnvironment(ENV.driverStateMachineArn, this.driver.stateMachineArn);
     supervisor.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [driverArn] }));
     supervisor.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [driverExecutionsArn] }));
+    acknowledgeWildcards(supervisor.role, [
+      {
+        resource: driverExecutionsArn,
+        reason:
+          'The supervisor describes executions of the driver state machine only; their names (<jobId>-<generation>) are known at run time.',
+      },
+    ]);
+
+    // Events EventBridge could not deliver after its retries land here, not nowhere.
+    this.supervisorDeadLetters = eventDeadLetterQueue(this, 'SupervisorDeadLetters', "the supervisor's EventBridge targets");
+    const deadLetterQueue = this.supervisorDeadLetters;
 
     this.restartRule = new events.Rule(this, 'RestartRule', {
       description: 'Sluice: a driver execution failed, timed out or was aborted: the supervisor restarts it',
@@ -291,94 +320,35 @@ export class SluiceDriver extends Construct {
         detailType: ['Step Functions Execution Status Change'],
         detail: { status: [...RESTART_ON_STATUSES], stateMachineArn: [this.driver.stateMachineArn] },
       },
-      targets: [new targets.LambdaFunction(supervisor, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+      targets: [new targets.LambdaFunction(supervisor, { retryAttempts: 8, maxEventAge: Duration.hours(2), deadLetterQueue })],
     });
     this.reconcileSchedule = new events.Rule(this, 'ReconcileSchedule', {
       description: 'Sluice: restart every job that should run and has no live driver (EventBridge delivery is best effort)',
       schedule: events.Schedule.rate(props.reconcileEvery ?? Duration.minutes(5)),
-      targets: [new targets.LambdaFunction(supervisor, { retryAttempts: 2 })],
+      targets: [new targets.LambdaFunction(supervisor, { retryAttempts: 2, deadLetterQueue })],
     });
-
-    this.acknowledgeFindings(storage, kafka);
-  }
-
-  /** cdk-nag findings this construct accepts, each with its reason (cdk-nag 3 needs the exact bracketed ids). */
-  private acknowledgeFindings(storage: SluiceStorage, kafka: SluiceKafkaAccess | null): void {
-    const stack = Stack.of(this);
-    const id = (c: Construct) => stack.getLogicalId(c.node.defaultChild as CfnElement);
-    const invokeVersions = (fn: lambda.IFunction) => `AwsSolutions-IAM5[Resource::<${id(fn as nodejs.NodejsFunction)}.Arn>:*]`;
-    const acks: { id: string; reason: string }[] = [
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'The AWS managed basic execution role only lets a function write its own CloudWatch logs; nothing else is granted by it.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/${EXCHANGE_PREFIX}*]`,
-        reason:
-          'Exchange objects are exchange/<job>/g<generation>/<batch>/<partition>: stage 1 writes, stage 2 reads and the commit deletes keys derived at run time, under that prefix only, each function one action.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/${LOOKUP_PREFIX}*]`,
-        reason:
-          'Lookup records are lookups/<job>/<batch>/g<generation>/<partition>: the executors get and put, the commit deletes keys derived at run time, under that prefix only.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::<${id(storage.checkpointBucket)}.Arn>/jobs/*]`,
-        reason:
-          'State checkpoints are objects under jobs/<job>/state/<partition>/<version>: the engine writes and deletes keys it derives at run time, under that prefix only.',
-      },
-      {
-        id: 'AwsSolutions-SF1',
-        reason:
-          'The Express batches child logs ERROR only: at a 1 s trigger, ALL would log ~10 events a second per job, more CloudWatch cost than the whole driver. The Standard driver logs ALL.',
-      },
-      ...[
-        this.functions.plan,
-        this.functions.execute,
-        this.functions.route,
-        this.functions.executeGroups,
-        this.functions.finish,
-        this.functions.startGeneration,
-        this.functions.endGeneration,
-      ].map((fn) => ({
-        id: invokeVersions(fn),
-        reason: 'grantInvoke covers the function and its versions/aliases (<arn>:*): the state machines invoke these functions only.',
-      })),
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stack.stackName}-driver:*]`,
-        reason:
-          'The supervisor describes executions of the driver state machine only; their names (<jobId>-<generation>) are known at run time.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${id(this.batches)}.Name>:*]`,
-        reason:
-          'startExecution.sync:2 polls and may stop the executions of the batches state machine only; their names are generated at run time.',
-      },
-      ...(kafka === null
-        ? []
-        : [
-            {
-              id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-              reason:
-                "The plan and execute functions run in the Kafka cluster's VPC: this AWS managed policy only lets Lambda create, describe and delete their network interfaces.",
-            },
-            ...kafka.wildcardResources.map((resource) => ({
-              id: `AwsSolutions-IAM5[Resource::${resource}]`,
-              reason:
-                'No topics were listed: the jobs may read any topic of this one cluster (kafka-cluster:DescribeTopic and ReadData on its topic ARNs); list the topics to narrow it.',
-            })),
-          ]),
-    ];
-    Validations.of(this).acknowledge(...acks);
   }
 
   private logGroup(id: string, retention: logs.RetentionDays): logs.LogGroup {
     return new logs.LogGroup(this, id, { retention });
   }
+}
+
+/**
+ * What a state machine with tracing and logging is granted on every resource (the CDK adds
+ * it): X-Ray's and CloudWatch Logs delivery's actions support no resource-level permissions.
+ */
+const STATE_MACHINE_STAR_REASON =
+  'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords, xray:GetSamplingRules, xray:GetSamplingTargets) and the delivery of ' +
+  'its execution logs to its log group (logs:CreateLogDelivery, logs:GetLogDelivery, logs:UpdateLogDelivery, logs:DeleteLogDelivery, ' +
+  'logs:ListLogDeliveries, logs:PutResourcePolicy, logs:DescribeResourcePolicies, logs:DescribeLogGroups) support no resource-level permissions.';
+
+/** grantInvoke's `<arn>:*` (the function's versions and aliases), acknowledged for each function a state machine invokes. */
+function invokeVersions(fns: readonly lambda.IFunction[]): { resource: string; reason: string }[] {
+  return fns.map((fn) => ({
+    resource: `${fn.functionArn}:*`,
+    reason: 'grantInvoke covers the function and its versions and aliases (<arn>:*): the state machine invokes this function only.',
+  }));
 }
 
 function environmentOf(settings: Partial<DriverSettings> = {}, policy: Partial<RestartPolicy> = {}): Record<string, string> {

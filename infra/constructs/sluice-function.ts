@@ -5,6 +5,12 @@
  * Powertools Logger's service name and level (functions/logger.ts), and, for the functions
  * that read Kafka, the cluster's VPC.
  *
+ * Its role is its own and starts with no AWS managed policy: AWSLambdaBasicExecutionRole
+ * would let it create and write any log group of the account. It may create streams in and
+ * write to its own log group only (created here, with its retention; no
+ * logs:CreateLogGroup), and, in a VPC, manage its network interfaces (what
+ * AWSLambdaVPCAccessExecutionRole grants, without that policy's logs:* on every group).
+ *
  * Every function runs the same bundle, functions/handlers.ts, with its own export as its
  * handler: the bundling options are the same for all, so the CDK's asset cache bundles
  * once per synthesis (one esbuild run instead of one per function) and the deployment
@@ -14,11 +20,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import * as handlers from '../../functions/handlers.js';
+import { acknowledgeWildcards, acknowledgeWildcardsOn } from './nag-acknowledgements.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -80,7 +88,14 @@ export function sluiceFunction(
   options: SluiceFunctionOptions,
 ): nodejs.NodejsFunction {
   const network = options.network;
-  return new nodejs.NodejsFunction(scope, id, {
+  const logGroup = new logs.LogGroup(scope, options.logGroupId ?? `${id}Logs`, { retention: options.logRetention });
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `${spec.description} (its own log group only)`.slice(0, 1000),
+  });
+  // The group's Arn attribute is `arn:...:log-group:<name>:*`: the group and its streams, no other group.
+  logGroup.grantWrite(role);
+  const fn = new nodejs.NodejsFunction(scope, id, {
     entry: join(REPO_ROOT, HANDLERS_ENTRY),
     handler: handlerExportOf(spec.entry),
     description: spec.description,
@@ -89,7 +104,8 @@ export function sluiceFunction(
     memorySize: spec.memoryMb,
     timeout: Duration.seconds(spec.timeoutSeconds),
     tracing: lambda.Tracing.ACTIVE,
-    logGroup: new logs.LogGroup(scope, options.logGroupId ?? `${id}Logs`, { retention: options.logRetention }),
+    role,
+    logGroup,
     environment: { NODE_OPTIONS: '--enable-source-maps', ...FUNCTION_LOGGING_ENV, ...options.environment },
     ...(network === undefined
       ? {}
@@ -108,4 +124,34 @@ export function sluiceFunction(
       target: 'node24',
     },
   });
+  // Tracing added its statement to the role's DefaultPolicy.
+  acknowledgeWildcards(role, [{ resource: '*', reason: X_RAY_REASON }]);
+  if (network !== undefined) {
+    // Lambda checks the role may manage network interfaces when the function is created: the policy comes first.
+    const interfaces = new iam.Policy(scope, `${id}NetworkInterfaces`, {
+      roles: [role],
+      statements: [new iam.PolicyStatement({ actions: [...NETWORK_INTERFACE_ACTIONS], resources: ['*'] })],
+    });
+    fn.node.addDependency(interfaces);
+    acknowledgeWildcardsOn(interfaces, [{ resource: '*', reason: NETWORK_INTERFACES_REASON }]);
+  }
+  return fn;
 }
+
+/** What Lambda does with a VPC function's role (AWSLambdaVPCAccessExecutionRole's EC2 actions). */
+export const NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
+
+const X_RAY_REASON =
+  'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; nothing else in this policy is granted on *.';
+
+const NETWORK_INTERFACES_REASON =
+  `Lambda creates, describes and deletes the network interfaces of a function in a VPC with its role (${NETWORK_INTERFACE_ACTIONS.join(', ')}): ` +
+  'the interfaces are made at run time, so their ids are unknown, and the Describe actions support no resource-level permissions. ' +
+  'These are the EC2 actions of the AWS managed AWSLambdaVPCAccessExecutionRole, without its logs actions on every log group.';

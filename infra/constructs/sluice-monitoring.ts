@@ -13,6 +13,12 @@
  *   DeadLetters      more than a few percent of the records of every job were dead-lettered
  *                    within 5 minutes (a job whose batch passed its own dead-letter limit
  *                    is left FAILED with the reason: engine/driver/dead-letter-limit.ts)
+ *   SupervisorDeadLetters  EventBridge could not deliver an event to the supervisor (a
+ *                    failed driver went unrestarted until the next reconcile)
+ *   ApiServerErrors  the jobs API answered 5xx (bad input is a 4xx: a 5xx is a fault)
+ *
+ * docs/deploy.md lists them with what to do when each fires (a test holds the list to
+ * the synthesized template).
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -58,6 +64,8 @@ export class SluiceMonitoring extends Construct {
   public readonly lag: cloudwatch.Alarm;
   public readonly executorMemory: cloudwatch.Alarm;
   public readonly deadLetters: cloudwatch.Alarm;
+  public readonly supervisorDeadLetters: cloudwatch.Alarm;
+  public readonly apiServerErrors: cloudwatch.Alarm;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: SluiceMonitoringProps) {
@@ -153,6 +161,26 @@ export class SluiceMonitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.supervisorDeadLetters = driver.supervisorDeadLetters
+      .metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' })
+      .createAlarm(this, 'SupervisorDeadLetters', {
+        alarmDescription:
+          `Sluice ${deployment}: EventBridge could not deliver an event to the supervisor after its retries (the message in the queue says which rule and why). ` +
+          'A driver that failed then may stay down until the next reconcile: check GET /jobs?state=RUNNING against the driver executions, then purge the queue.',
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    this.apiServerErrors = api.httpApi.metricServerError({ period: fiveMinutes, statistic: 'Sum' }).createAlarm(this, 'ApiServerErrors', {
+      alarmDescription:
+        `Sluice ${deployment}: the jobs API answered 5xx within 5 minutes. Bad input is answered 4xx, so a 5xx is a fault: ` +
+        "the API's access logs give the request id and integrationError, the function's log the error.",
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const alarms = [
       this.driverFailures,
       this.driverRestarts,
@@ -161,6 +189,8 @@ export class SluiceMonitoring extends Construct {
       this.lag,
       this.executorMemory,
       this.deadLetters,
+      this.supervisorDeadLetters,
+      this.apiServerErrors,
     ];
     if (props.alarmTopic !== undefined) {
       for (const alarm of alarms) {

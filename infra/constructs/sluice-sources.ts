@@ -20,6 +20,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
 // The variables' names only: kafka-config.ts would load the Kafka client into every synth.
 import { KAFKA_ENV } from '../../engine/adapters/kafka/kafka-env.js';
+import { acknowledgeGranted } from './nag-acknowledgements.js';
 import type { SluiceFunctionNetwork } from './sluice-function.js';
 
 export interface SluiceKinesisProps {
@@ -227,6 +228,14 @@ export class SluiceSources extends Construct {
         if (!grants) return;
         iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:Connect'], resourceArns: [clusterArn] });
         iam.Grant.addToPrincipal({ grantee, actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], resourceArns: topics });
+        acknowledgeGranted(
+          grantee,
+          (allTopics ? topics : []).map((resource) => ({
+            resource,
+            reason:
+              'No topics were listed: the jobs may read any topic of this one cluster (kafka-cluster:DescribeTopic and ReadData on its topic ARNs); list the topics to narrow it.',
+          })),
+        );
       },
       grantWrite(grantee, sinkTopics) {
         const arns = sinkTopics.map((t) => `${topicPrefix}${checkTopicName(t)}`);

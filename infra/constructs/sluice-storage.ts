@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { DEAD_LETTER_TABLE_KEYS, SINK_TABLE_KEYS, WAL_TABLE_KEYS } from '../../engine/adapters/aws/table-keys.js';
 import { EXCHANGE_PREFIX } from '../../engine/protocol/exchange-format.js';
 import { LOOKUP_PREFIX } from '../../engine/protocol/lookup-record.js';
+import { acknowledgeGranted } from './nag-acknowledgements.js';
 
 /**
  * Where the engine keeps state objects in the checkpoint bucket: BlobStateStore's default
@@ -144,7 +145,7 @@ export class SluiceStorage extends Construct {
    * bucket holds nothing but checkpoints and the exchange, so listing it reveals nothing else.
    */
   public grantEngine(grantee: iam.IGrantable): iam.Grant {
-    return this.walTable
+    const grant = this.walTable
       .grantReadWriteData(grantee)
       .combine(this.deadLetterTable.grantReadWriteData(grantee))
       .combine(
@@ -161,6 +162,8 @@ export class SluiceStorage extends Construct {
           resourceArns: [this.checkpointBucket.bucketArn],
         }),
       );
+    this.acknowledgeCheckpoints(grantee, 'get, put and delete (retention)');
+    return grant;
   }
 
   /**
@@ -171,11 +174,18 @@ export class SluiceStorage extends Construct {
    */
   public grantExchange(grantee: iam.IGrantable, access: 'write' | 'read' | 'delete'): iam.Grant {
     const action = { write: 's3:PutObject', read: 's3:GetObject', delete: 's3:DeleteObject' }[access];
-    return iam.Grant.addToPrincipal({
+    const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: [action],
       resourceArns: [this.checkpointBucket.arnForObjects(`${EXCHANGE_PREFIX}*`)],
     });
+    acknowledgeGranted(grantee, [
+      {
+        resource: this.checkpointBucket.arnForObjects(`${EXCHANGE_PREFIX}*`),
+        reason: `Exchange objects are ${EXCHANGE_PREFIX}<job>/g<generation>/<batch>/<partition>: keys derived at run time, under that prefix only (${action} only).`,
+      },
+    ]);
+    return grant;
   }
 
   /**
@@ -185,11 +195,19 @@ export class SluiceStorage extends Construct {
    * rule: retention deletes them with the WAL records of their batches.
    */
   public grantLookupRecords(grantee: iam.IGrantable, access: 'write' | 'delete'): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    const records = this.checkpointBucket.arnForObjects(`${LOOKUP_PREFIX}*`);
+    const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: access === 'write' ? ['s3:GetObject', 's3:PutObject'] : ['s3:DeleteObject'],
-      resourceArns: [this.checkpointBucket.arnForObjects(`${LOOKUP_PREFIX}*`)],
+      resourceArns: [records],
     });
+    acknowledgeGranted(grantee, [
+      {
+        resource: records,
+        reason: `Lookup records are ${LOOKUP_PREFIX}<job>/<batch>/g<generation>/<partition>: keys derived at run time, under that prefix only (${access === 'write' ? 'get and put' : 'delete'}).`,
+      },
+    ]);
+    return grant;
   }
 
   /**
@@ -201,7 +219,7 @@ export class SluiceStorage extends Construct {
    * the exchange. The sink tables are granted where they are known (SluiceDriver).
    */
   public grantStageTwo(grantee: iam.IGrantable): iam.Grant {
-    return this.walTable
+    const grant = this.walTable
       .grantReadData(grantee)
       .combine(this.deadLetterTable.grant(grantee, 'dynamodb:BatchWriteItem'))
       .combine(
@@ -213,6 +231,8 @@ export class SluiceStorage extends Construct {
       )
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.checkpointBucket.bucketArn] }))
       .combine(this.grantExchange(grantee, 'read'));
+    this.acknowledgeCheckpoints(grantee, 'get and put of the key groups');
+    return grant;
   }
 
   /**
@@ -223,11 +243,23 @@ export class SluiceStorage extends Construct {
    * No delete: retention is the driver's.
    */
   public grantCheckpointCopy(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    const grant = iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:GetObject', 's3:PutObject'],
       resourceArns: [this.checkpointBucket.arnForObjects(`${CHECKPOINT_PREFIX}*`)],
     }).combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.checkpointBucket.bucketArn] }));
+    this.acknowledgeCheckpoints(grantee, "get and put: a start from a checkpoint copies one job's state objects to another");
+    return grant;
+  }
+
+  /** The state objects' keys are derived at run time: cdk-nag's wildcard finding on `jobs/*`, acknowledged on the grantee's policy. */
+  private acknowledgeCheckpoints(grantee: iam.IGrantable, access: string): void {
+    acknowledgeGranted(grantee, [
+      {
+        resource: this.checkpointBucket.arnForObjects(`${CHECKPOINT_PREFIX}*`),
+        reason: `State checkpoints are objects under ${CHECKPOINT_PREFIX}<job>/state/<partition>/<version>: keys derived at run time, under that prefix only (${access}).`,
+      },
+    ]);
   }
 
   /**

@@ -17,6 +17,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SINK_TABLE_KEYS } from '../../engine/adapters/aws/table-keys.js';
 import { kafkaConnectionFromEnv } from '../../engine/adapters/kafka/kafka-config.js';
 import type { SluiceKafkaProps } from '../../infra/constructs/sluice-sources.js';
+import { NETWORK_INTERFACE_ACTIONS } from '../../infra/constructs/sluice-function.js';
 import { addSluiceStacks } from '../../infra/sluice-app.js';
 import { SluiceStack } from '../../infra/stacks/sluice-stack.js';
 import { allowed, logicalId, policyStatements, testApp, type Json } from './support.js';
@@ -114,7 +115,9 @@ describe('sources and sinks from CDK context', () => {
       expect(actions.get('kafka-cluster:DescribeTopic')).toEqual([topic]);
       expect(actions.get('kafka-cluster:ReadData')).toEqual([topic]);
       const role = resources[logicalId(stack, fn.role!)]!.Properties as Json;
-      expect(JSON.stringify(role.ManagedPolicyArns)).toContain('AWSLambdaVPCAccessExecutionRole');
+      // No AWS managed policy: the network interfaces' EC2 actions in a policy of their own (sluice-function.ts).
+      expect(role).not.toHaveProperty('ManagedPolicyArns');
+      for (const action of NETWORK_INTERFACE_ACTIONS) expect(actions.get(action), action).toEqual([JSON.stringify('*')]);
     }
     for (const name of ['startGeneration', 'finish', 'endGeneration', 'supervisor'] as const) {
       const props = resources[logicalId(stack, stack.driver.functions[name])]!.Properties as Json;
