@@ -406,7 +406,7 @@ describe('npx cdk synth', () => {
     try {
       // Bundling on, as `npx cdk synth --quiet` does on a fresh clone; no credentials, no network.
       const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', CDK_DISABLE_VERSION_CHECK: 'true' };
-      await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], { env, timeout: 120_000 });
+      await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], { env, timeout: 280_000 });
       const template = JSON.parse(await readFile(join(out, 'Sluice.template.json'), 'utf8')) as { Resources: Record<string, Json> };
       const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
       expect(functions).toHaveLength(10);
@@ -419,5 +419,5 @@ describe('npx cdk synth', () => {
     } finally {
       await rm(out, { recursive: true, force: true });
     }
-  }, 150_000);
+  }, 300_000);
 });
