@@ -15,6 +15,7 @@ import { newScaffoldCommand } from './commands/new-job.js';
 import { produceCommand } from './commands/produce.js';
 import { replayCommand } from './commands/replay.js';
 import { sinkFilesCommand } from './commands/sink-files.js';
+import { smokeCommand } from './commands/smoke.js';
 import { newCommand, withHelpCommand } from './program.js';
 
 const program = withHelpCommand(newCommand('sluice'))
@@ -31,6 +32,7 @@ const program = withHelpCommand(newCommand('sluice'))
   .addCommand(checkpointsCommand())
   .addCommand(replayCommand())
   .addCommand(sinkFilesCommand())
+  .addCommand(smokeCommand())
   .addCommand(demoCommand())
   .addCommand(benchCommand().addCommand(benchStateCommand()))
   .addCommand(costCommand())

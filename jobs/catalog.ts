@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { catalogEntry, expecting, type JobCatalog } from '#sluice/catalog';
 import { kafkaSource } from '#sluice/job';
 import { clickstreamJob, CLICKSTREAM_JOB } from './clickstream/job.js';
+import { smokeJob, SMOKE_JOB } from './smoke/job.js';
 
 const name = () => expecting('a non-empty string', z.string().min(1));
 
@@ -25,6 +26,9 @@ const PageViewsParameters = z.strictObject({
   sinkStream: name().optional(),
 });
 
+/** The smoke job's parameters: the stream it reads and the table it writes (one name for both). */
+const SmokeParameters = z.strictObject({ name: name().optional() });
+
 export const catalog: JobCatalog = {
   'page-views': catalogEntry({
     description: `views per page per ${CLICKSTREAM_JOB.windowMs / 1000}-second window of event time (the clickstream demo)`,
@@ -38,5 +42,10 @@ export const catalog: JobCatalog = {
         ...(p.sinkFiles === undefined ? {} : { sinkFiles: p.sinkFiles }),
         ...(p.sinkStream === undefined ? {} : { sinkStream: p.sinkStream }),
       }),
+  }),
+  smoke: catalogEntry({
+    description: `records per key, a running count, from stream ${SMOKE_JOB.name} to table ${SMOKE_JOB.name} (sluice smoke runs it after a deployment)`,
+    parameters: SmokeParameters,
+    create: (p) => smokeJob(p.name === undefined ? {} : { name: p.name }),
   }),
 };

@@ -6,6 +6,7 @@ import { startLocalApi, type LocalApi } from '../../local/api-runtime.js';
 import { consoleLogger } from '../../local/console-logger.js';
 import { describeEndpoints } from '../../local/endpoints-file.js';
 import { localJobPreparer } from '../../local/prepare-job.js';
+import { RecoveryTimes } from '../../local/recovery-times.js';
 import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../../local/runtime.js';
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from '../../local/defaults.js';
 
@@ -21,10 +22,16 @@ export async function serve(options: ApiOptions): Promise<void> {
   const kafka = options.kafka ?? false;
   let runtime: LocalRuntime | undefined;
   let api: LocalApi | undefined;
+  let recovery: RecoveryTimes;
   try {
     const logger = consoleLogger({ quiet: !options.verbose });
     console.log(`starting the local runtime in ${options.dataDir}${kafka ? " (with librdkafka's mock Kafka cluster)" : ''}`);
+    const startedAt = Date.now();
     runtime = await startLocalRuntime({ dataDir: options.dataDir, logger, kafka });
+    const standInsMs = Date.now() - startedAt;
+    console.log(`  stand-ins up in ${standInsMs} ms`);
+    // A job resumed below reports its recovery: this start to its first committed batch.
+    recovery = new RecoveryTimes({ startedAt, standInsMs, report: (jobId, line) => console.log(`  resumed job ${jobId}: ${line}`) });
     const ports = runtime.ports;
     api = await startLocalApi({
       ports,
@@ -33,7 +40,7 @@ export async function serve(options: ApiOptions): Promise<void> {
       host: options.host,
       port: options.port,
       // The supervisor's reconcile schedule (every 5 minutes on AWS).
-      driver: { reconcileEveryMs: 30_000 },
+      driver: { reconcileEveryMs: 30_000, observer: recovery.observer },
       // Locally only: the job's source stream or topic and its sink tables are created when missing.
       prepareJob: localJobPreparer(ports, (line) => console.log(line)),
     });
@@ -47,6 +54,7 @@ export async function serve(options: ApiOptions): Promise<void> {
   console.log(`sluice jobs API on ${api.url} (the local runtime in ${runtime.dataDir})`);
   for (const line of describeEndpoints(runtime.endpoints)) console.log(line);
   for (const job of api.resumed) console.log(`  resumed job ${job.jobId}: driver execution ${job.executionName}`);
+  recovery.report(api.resumed.map((job) => job.jobId));
   console.log(`  curl -s ${api.url}/jobs`);
   console.log(`  npx sluice jobs list${api.url === `http://${DEFAULT_API_HOST}:${DEFAULT_API_PORT}` ? '' : ` --endpoint ${api.url}`}`);
   console.log('Ctrl-C stops it (running jobs resume at the next start)');

@@ -15,6 +15,7 @@ import { TASK_STATES } from '../../infra/state-machines/definitions.js';
 import { catalog } from '../../jobs/catalog.js';
 import { compareOffsets } from '../../engine/protocol/offsets.js';
 import { describeEndpoints } from '../endpoints-file.js';
+import { describeRecovery } from '../recovery-times.js';
 import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../runtime.js';
 import {
   DEFAULT_CLICKSTREAM,
@@ -123,7 +124,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
           records += finished.batch.metrics.records;
           out(formatProgress(finished, started));
           if (batches === 1) {
-            out(`  first batch committed ${Date.now() - restartedAt} ms after this start (${standInsMs} ms of it starting the stand-ins)`);
+            out(`  ${describeRecovery(Date.now() - restartedAt, standInsMs)}`);
           }
         },
       },

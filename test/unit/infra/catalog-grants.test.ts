@@ -78,24 +78,24 @@ describe('deriveCatalogGrants', () => {
     });
   });
 
-  it("builds the project's catalog with its defaults: page-views reads clickstream and writes page-views", () => {
+  it("builds the project's catalog with its defaults: page-views reads clickstream and writes page-views; smoke reads and writes sluice-smoke", () => {
     const grants = deriveCatalogGrants(projectCatalog, NO_KAFKA);
-    expect(grants.sourceStreams).toEqual(['clickstream']);
-    expect(grants.sinkTables).toEqual(['page-views']);
-    expect(grants.instances).toEqual(['page-views']);
+    expect(grants.sourceStreams).toEqual(['clickstream', 'sluice-smoke']);
+    expect(grants.sinkTables).toEqual(['page-views', 'sluice-smoke']);
+    expect(grants.instances).toEqual(['page-views', 'smoke']);
   });
 
   it('builds each listed parameter set instead of the defaults, and none for []', () => {
     const listed = deriveCatalogGrants(projectCatalog, {
       kafka: true,
-      parameters: { 'page-views': [{ streamName: 'clicks-eu' }, { topic: 'clicks', sinkFiles: 'views/parquet' }] },
+      parameters: { 'page-views': [{ streamName: 'clicks-eu' }, { topic: 'clicks', sinkFiles: 'views/parquet' }], smoke: [] },
     });
     expect(listed.sourceStreams).toEqual(['clicks-eu']);
     expect(listed.sourceTopics).toEqual(['clicks']);
     expect(listed.sinkTables).toEqual(['page-views']);
     expect(listed.sinkFiles).toEqual(['views/parquet']);
     expect(listed.instances).toHaveLength(2);
-    const none = deriveCatalogGrants(projectCatalog, { kafka: false, parameters: { 'page-views': [] } });
+    const none = deriveCatalogGrants(projectCatalog, { kafka: false, parameters: { 'page-views': [], smoke: [] } });
     expect(none.sourceStreams).toEqual([]);
     expect(none.sinkTables).toEqual([]);
   });
@@ -139,7 +139,7 @@ describe('deriveCatalogGrants', () => {
 
   it('refuses parameters for jobs the catalog does not have, or that take none', () => {
     expect(() => deriveCatalogGrants(projectCatalog, { kafka: false, parameters: { 'page-veiws': [] } })).toThrow(
-      /sluice:jobParameters names job "page-veiws", which is not in the catalog \(known: page-views\)/,
+      /sluice:jobParameters names job "page-veiws", which is not in the catalog \(known: page-views, smoke\)/,
     );
     const plain = { 'order-totals': orderTotals() } as unknown as JobCatalog;
     expect(() => deriveCatalogGrants(plain, { kafka: false, parameters: { 'order-totals': [{ x: 1 }] } })).toThrow(
