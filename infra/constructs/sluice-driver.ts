@@ -388,6 +388,7 @@ function environmentOf(settings: Partial<DriverSettings> = {}, policy: Partial<R
     childRunsPerGeneration: ENV.childRunsPerGeneration,
     maxIdleIntervalMs: ENV.maxIdleIntervalMs,
     idleBackoffFactor: ENV.idleBackoffFactor,
+    parkAfterIdleMs: ENV.parkAfterIdleMs,
     maxRestarts: ENV.maxRestarts,
     windowMs: ENV.restartWindowMs,
     backoffBaseMs: ENV.restartBackoffBaseMs,
