@@ -18,12 +18,13 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { DriverSettings, RestartPolicy } from '../../engine/driver/settings.js';
 import { EXCHANGE_PREFIX } from '../../engine/protocol/exchange-format.js';
 import { LOOKUP_PREFIX } from '../../engine/protocol/lookup-record.js';
 import { ENV } from '../../functions/env.js';
 import { PLACEHOLDERS, batchesDefinition, driverDefinition } from '../state-machines/definitions.js';
 import { DRIVER_FUNCTIONS, type DriverFunction, type FunctionSpec } from '../state-machines/functions.js';
+import type { DriverSettings, RestartPolicy } from '../../engine/driver/settings.js';
+import { environmentOf } from './driver-environment.js';
 import { grantFileSink, type FileSinkLocation } from './file-sink-grants.js';
 import { sluiceFunction } from './sluice-function.js';
 import type { SluiceKafkaAccess } from './sluice-sources.js';
@@ -92,7 +93,8 @@ export interface SluiceDriverProps {
    */
   readonly deployment?: string;
   /**
-   * How often the supervisor reconciles (restarts a job that should run and has no live driver).
+   * How often the supervisor reconciles (restarts a job that should run and has no live driver,
+   * and wakes a parked job whose source has data: the longest wake-up delay of a parked job).
    * @default Duration.minutes(5)
    */
   readonly reconcileEvery?: Duration;
@@ -134,7 +136,9 @@ export class SluiceDriver extends Construct {
     }
     // Kafka sinks: both stages send messages (a keyed job's rows are written by stage 2).
     const writesKafka = (name: DriverFunction) => sinkTopics.length > 0 && (name === 'execute' || name === 'executeGroups');
-    const readsKafka = (name: DriverFunction) => kafka !== null && (name === 'plan' || name === 'execute' || writesKafka(name));
+    // The supervisor reads the sources of parked jobs (engine/driver/parking.ts).
+    const readers = new Set<DriverFunction>(['plan', 'execute', 'supervisor']);
+    const readsKafka = (name: DriverFunction) => kafka !== null && (readers.has(name) || writesKafka(name));
     const make = (name: DriverFunction) =>
       sluiceFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, DRIVER_FUNCTIONS[name], {
         logRetention: retention,
@@ -165,8 +169,7 @@ export class SluiceDriver extends Construct {
     storage.grantStageTwo(functions.executeGroups);
     storage.grantExchange(functions.finish, 'delete');
     for (const stream of props.sourceStreams ?? []) {
-      stream.grantRead(functions.plan);
-      stream.grantRead(functions.execute);
+      for (const fn of [functions.plan, functions.execute, functions.supervisor]) stream.grantRead(fn);
     }
     for (const table of props.sinkTables ?? []) {
       table.grantReadWriteData(functions.execute);
@@ -193,7 +196,7 @@ export class SluiceDriver extends Construct {
     storage.grantLookupRecords(functions.execute, 'write');
     storage.grantLookupRecords(functions.finish, 'delete');
     if (kafka !== null) {
-      for (const fn of [functions.plan, functions.execute]) {
+      for (const fn of [functions.plan, functions.execute, functions.supervisor]) {
         for (const [name, value] of Object.entries(kafka.environment)) fn.addEnvironment(name, value);
         kafka.grantRead(fn);
       }
@@ -379,24 +382,4 @@ export class SluiceDriver extends Construct {
   private logGroup(id: string, retention: logs.RetentionDays): logs.LogGroup {
     return new logs.LogGroup(this, id, { retention });
   }
-}
-
-function environmentOf(settings: Partial<DriverSettings> = {}, policy: Partial<RestartPolicy> = {}): Record<string, string> {
-  const names: Record<string, string> = {
-    childBudgetMs: ENV.childBudgetMs,
-    handBackAfterMs: ENV.handBackAfterMs,
-    childRunsPerGeneration: ENV.childRunsPerGeneration,
-    maxIdleIntervalMs: ENV.maxIdleIntervalMs,
-    idleBackoffFactor: ENV.idleBackoffFactor,
-    parkAfterIdleMs: ENV.parkAfterIdleMs,
-    maxRestarts: ENV.maxRestarts,
-    windowMs: ENV.restartWindowMs,
-    backoffBaseMs: ENV.restartBackoffBaseMs,
-    backoffMaxMs: ENV.restartBackoffMaxMs,
-  };
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...settings, ...policy })) {
-    if (value !== undefined) out[names[key]!] = String(value);
-  }
-  return out;
 }
