@@ -112,7 +112,9 @@ export async function wakeIfWork(
   job: JobInstance & { parked: ParkedRecord },
   ctx: { readonly executions: DriverExecutions; readonly logger: Logger } & WorkCheckContext,
 ): Promise<WakeOutcome> {
-  const why = await findWork(job, ctx);
+  // A check that cannot read the source (a Kafka cluster out of the supervisor's reach, a
+  // stream gone) wakes the job: its driver reads the source itself and reports what fails.
+  const why = await findWork(job, ctx).catch((error: unknown) => `the source check failed (${String(error)})`);
   if (why === null) return { action: 'none', detail: `parked since generation ${job.parked.generation}: no new data` };
   let generation = job.generation + 1;
   for (;;) {

@@ -136,9 +136,9 @@ export class SluiceDriver extends Construct {
     }
     // Kafka sinks: both stages send messages (a keyed job's rows are written by stage 2).
     const writesKafka = (name: DriverFunction) => sinkTopics.length > 0 && (name === 'execute' || name === 'executeGroups');
-    // The supervisor reads the sources of parked jobs (engine/driver/parking.ts).
-    const readers = new Set<DriverFunction>(['plan', 'execute', 'supervisor']);
-    const readsKafka = (name: DriverFunction) => kafka !== null && (readers.has(name) || writesKafka(name));
+    // The supervisor stays out of the Kafka VPC (it calls Step Functions, which the VPC's gateway
+    // endpoints do not reach): it checks parked Kinesis jobs' streams, and wakes parked Kafka jobs unchecked.
+    const readsKafka = (name: DriverFunction) => kafka !== null && (name === 'plan' || name === 'execute' || writesKafka(name));
     const make = (name: DriverFunction) =>
       sluiceFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, DRIVER_FUNCTIONS[name], {
         logRetention: retention,
@@ -196,7 +196,7 @@ export class SluiceDriver extends Construct {
     storage.grantLookupRecords(functions.execute, 'write');
     storage.grantLookupRecords(functions.finish, 'delete');
     if (kafka !== null) {
-      for (const fn of [functions.plan, functions.execute, functions.supervisor]) {
+      for (const fn of [functions.plan, functions.execute]) {
         for (const [name, value] of Object.entries(kafka.environment)) fn.addEnvironment(name, value);
         kafka.grantRead(fn);
       }
