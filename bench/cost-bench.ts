@@ -7,6 +7,8 @@
  *   2. empty batches, back to back (an interval of 1 ms, no backoff): the batch overhead
  *      through the state machine, against the same steps called directly (runDriver)
  *   3. the parent's own transitions: a child run per batch and a generation per 3 runs
+ *   4. parked: the job idles past parkAfterIdleMs and parks; the supervisor's reconcile
+ *      ticks that check its source (engine/driver/parking.ts), counted one by one
  */
 import { createSinkTable } from '../engine/adapters/aws/index.js';
 import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
@@ -25,6 +27,8 @@ import { machineInfo, type MachineInfo } from './machine.js';
 import {
   CostMeter,
   batchProfile,
+  combineUsage,
+  monthlyParkedCost,
   diffCounts,
   interpolate,
   monthlyCost,
@@ -60,7 +64,17 @@ export interface CostReport {
     readonly perBatch: MeterCounts;
   };
   readonly naiveFormula1s: number;
+  /** An idle job parked all month: the supervisor's tick checks its source every `tickSeconds`. */
+  readonly parked: {
+    readonly tickSeconds: number;
+    readonly check: BatchProfile;
+    readonly supervisorMs: number;
+    readonly monthly: ReturnType<typeof monthlyParkedCost>;
+  };
 }
+
+/** The supervisor's reconcile schedule (infra/constructs/sluice-driver.ts reconcileEvery default). */
+const RECONCILE_SECONDS = 300;
 
 export async function runCostBench(options: { batches: number; progress: Progress }): Promise<CostReport> {
   const { progress } = options;
@@ -105,6 +119,61 @@ export async function runCostBench(options: { batches: number; progress: Progres
         await driver.close();
       }
       return batches;
+    };
+
+    /** Runs `ticks` reconcile ticks on a parked instance of the job; the counts of one tick, on average. */
+    const measureParked = async (ticks: number) => {
+      const driver: LocalDriver = new LocalDriver({
+        ports,
+        registry,
+        catalog,
+        settings: { parkAfterIdleMs: 5 },
+        wrapLambda: (fn, call) =>
+          fn !== 'supervisor'
+            ? call
+            : async (event) => {
+                const started = now();
+                const out = await call(event);
+                meter.onLambda(fn, now() - started);
+                return out;
+              },
+      });
+      try {
+        const jobId = 'cost-parked';
+        await driver.launch({
+          jobId,
+          jobName: 'page-views',
+          parameters: small,
+          trigger: { type: 'interval', intervalMs: 1, maxIdleIntervalMs: 1 },
+        });
+        const deadline = Date.now() + 600_000;
+        while (!((await registry.get(jobId))?.parked ?? null) || driver.stepFunctions.running().length > 0) {
+          if (Date.now() > deadline) throw new Error('the parked measurement: the job did not park within 10 minutes');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        const before = meter.counts();
+        for (let i = 0; i < ticks; i += 1) await driver.reconcile();
+        const counts = diffCounts(before, meter.counts());
+        const woken = driver.supervisorOutcomes.filter((o) => o.action !== 'none');
+        if (woken.length > 0) throw new Error(`the parked measurement: the ticks did more than check: ${JSON.stringify(woken)}`);
+        await driver.requestStop(jobId);
+        const avg = (n: number) => n / ticks;
+        const tick = scaleCounts(counts, 1 / ticks);
+        const check: BatchProfile = {
+          ...batchProfile([{ counts: tick, records: 0 }]),
+          lambdaByFunction: {
+            supervisor: { invocations: avg(counts.lambda.supervisor.invocations), gbSeconds: avg(counts.lambda.supervisor.gbSeconds) },
+          },
+        };
+        return {
+          tickSeconds: RECONCILE_SECONDS,
+          check,
+          supervisorMs: avg(counts.lambda.supervisor.ms),
+          monthly: monthlyParkedCost(check, RECONCILE_SECONDS),
+        };
+      } finally {
+        await driver.close();
+      }
     };
 
     progress('writing the input streams');
@@ -158,6 +227,9 @@ export async function runCostBench(options: { batches: number; progress: Progres
       childRunsPerGeneration: DEFAULT_DRIVER_SETTINGS.childRunsPerGeneration,
     };
 
+    progress('4. parked: the job idles past parkAfterIdleMs, parks, and the reconcile ticks check its source');
+    const parked = await measureParked(options.batches);
+
     const rows: CostRow[] = [];
     const maxIdleSeconds = DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs / 1000;
     for (const seconds of [1, 10, 60]) {
@@ -179,6 +251,7 @@ export async function runCostBench(options: { batches: number; progress: Progres
       rows,
       overhead: { stateMachineMs, runDriverMs: direct.driverMs, perBatch: scaleCounts(perBatch, 1 / measured.length) },
       naiveFormula1s: 730 * 3600 * (10 + 2 * SHARDS) * 0.000025,
+      parked,
     };
   } finally {
     await env.close(false);
@@ -205,5 +278,6 @@ function scaleCounts(c: MeterCounts, k: number): MeterCounts {
     requests: scale(c.requests),
     rru: c.rru * k,
     wru: c.wru * k,
+    components: combineUsage({}, c.components, (_, y) => y * k),
   };
 }

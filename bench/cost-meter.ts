@@ -8,7 +8,7 @@
  */
 import { DRIVER_FUNCTIONS, type DriverFunction } from '../infra/state-machines/functions.js';
 import type { StepFunctionsObserver, WorkflowType } from '../local/step-functions.js';
-import type { RequestCounter } from './request-counter.js';
+import type { ComponentUsage, RequestCounter } from './request-counter.js';
 
 export const PRICES = {
   standardTransition: 0.000025,
@@ -40,6 +40,8 @@ export interface MeterCounts {
   readonly requests: Readonly<Record<string, number>>;
   readonly rru: number;
   readonly wru: number;
+  /** DynamoDB capacity per table (the job registry apart) and S3 requests per purpose. */
+  readonly components: Readonly<Record<string, ComponentUsage>>;
 }
 
 export class CostMeter implements StepFunctionsObserver {
@@ -96,6 +98,7 @@ export class CostMeter implements StepFunctionsObserver {
       requests: this.requests.since(this.start),
       rru,
       wru,
+      components: this.requests.usageSince(this.start),
     };
   }
 }
@@ -126,7 +129,25 @@ export function diffCounts(a: MeterCounts, b: MeterCounts): MeterCounts {
     requests: sub(a.requests, b.requests),
     rru: b.rru - a.rru,
     wru: b.wru - a.wru,
+    components: combineUsage(a.components, b.components, (x, y) => y - x),
   };
+}
+
+/** f(a's usage, b's usage) per component and field (a component one side lacks counts 0 there). */
+export function combineUsage(
+  a: Readonly<Record<string, ComponentUsage>>,
+  b: Readonly<Record<string, ComponentUsage>>,
+  f: (x: number, y: number) => number,
+): Record<string, ComponentUsage> {
+  const zero: ComponentUsage = { rru: 0, wru: 0, puts: 0, gets: 0 };
+  const out: Record<string, ComponentUsage> = {};
+  for (const name of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    const x = a[name] ?? zero;
+    const y = b[name] ?? zero;
+    const u = { rru: f(x.rru, y.rru), wru: f(x.wru, y.wru), puts: f(x.puts, y.puts), gets: f(x.gets, y.gets) };
+    if (Object.values(u).some((v) => v !== 0)) out[name] = u;
+  }
+  return out;
 }
 
 /**
@@ -147,7 +168,14 @@ export interface BatchProfile {
   readonly wru: number;
   readonly s3Puts: number;
   readonly s3Gets: number;
+  /** The control and executor functions one by one. */
+  readonly lambdaByFunction: Readonly<Record<string, { readonly invocations: number; readonly gbSeconds: number }>>;
+  /** DynamoDB capacity per table and S3 requests per purpose. */
+  readonly components: Readonly<Record<string, ComponentUsage>>;
 }
+
+/** The functions a batch calls: the control tasks and the executors. */
+const BATCH_FUNCTIONS: readonly DriverFunction[] = [...CONTROL_FUNCTIONS, ...EXECUTOR_FUNCTIONS];
 
 export function batchProfile(samples: readonly { counts: MeterCounts; records: number }[]): BatchProfile {
   const n = samples.length;
@@ -174,6 +202,15 @@ export function batchProfile(samples: readonly { counts: MeterCounts; records: n
     wru: avg((c) => c.wru),
     s3Puts: avg((c) => s3(c, false)),
     s3Gets: avg((c) => s3(c, true)),
+    lambdaByFunction: Object.fromEntries(
+      BATCH_FUNCTIONS.map((fn) => [
+        fn,
+        { invocations: avg((c) => c.lambda[fn].invocations), gbSeconds: avg((c) => c.lambda[fn].gbSeconds) },
+      ]),
+    ),
+    components: samples
+      .map((x) => x.counts.components)
+      .reduce((acc, u) => combineUsage(acc, u, (p, q) => p + q / n), {} as Record<string, ComponentUsage>),
   };
 }
 
@@ -197,6 +234,13 @@ export function interpolate(a: BatchProfile, b: BatchProfile, records: number): 
     wru: lerp(a.wru, b.wru),
     s3Puts: lerp(a.s3Puts, b.s3Puts),
     s3Gets: lerp(a.s3Gets, b.s3Gets),
+    lambdaByFunction: Object.fromEntries(
+      BATCH_FUNCTIONS.map((fn) => {
+        const [x, y] = [a.lambdaByFunction[fn], b.lambdaByFunction[fn]];
+        return [fn, { invocations: lerp(x?.invocations ?? 0, y?.invocations ?? 0), gbSeconds: lerp(x?.gbSeconds ?? 0, y?.gbSeconds ?? 0) }];
+      }),
+    ),
+    components: combineUsage(a.components, b.components, lerp),
   };
 }
 
@@ -210,6 +254,12 @@ export interface MonthlyCost {
   readonly total: number;
   /** The same batches driven by a loop of Standard transitions (Step Functions only). */
   readonly naiveStandardLoop: number;
+  /**
+   * The total by component, dollars a month: 'Step Functions Express', 'Step Functions
+   * Standard', 'Lambda <function>', 'DynamoDB <table>' (the job registry apart), 'S3 <purpose>'.
+   * It sums to `total`.
+   */
+  readonly breakdown: Readonly<Record<string, number>>;
 }
 
 export interface DriverShape {
@@ -241,5 +291,37 @@ export function monthlyCost(batch: BatchProfile, periodSeconds: number, shape: D
     ...parts,
     total: Object.values(parts).reduce((a, b) => a + b, 0),
     naiveStandardLoop: batches * batch.expressTransitions * PRICES.standardTransition,
+    breakdown: {
+      'Step Functions Express': express,
+      'Step Functions Standard': standard,
+      ...batchBreakdown(batch, batches),
+    },
   };
+}
+
+/** A batch's Lambda, DynamoDB and S3 dollars by component, `batches` times. */
+export function batchBreakdown(batch: BatchProfile, batches: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [fn, l] of Object.entries(batch.lambdaByFunction)) {
+    out[`Lambda ${fn}`] = batches * (l.invocations * PRICES.lambdaRequest + l.gbSeconds * PRICES.lambdaGbSecondArm64);
+  }
+  for (const [name, u] of Object.entries(batch.components)) {
+    out[name] = batches * (u.rru * PRICES.dynamoDbRru + u.wru * PRICES.dynamoDbWru + u.puts * PRICES.s3Put + u.gets * PRICES.s3Get);
+  }
+  return out;
+}
+
+/**
+ * A parked job for a month (engine/driver/parking.ts): no execution runs; the supervisor's
+ * reconcile tick checks the source every `tickSeconds` (`check`: one tick's counts, the
+ * supervisor's invocation among them). The EventBridge schedule is free; Kinesis and
+ * Kafka reads are not billed per request (provisioned streams: shard-hours).
+ */
+export function monthlyParkedCost(
+  check: BatchProfile,
+  tickSeconds: number,
+): { ticks: number; total: number; breakdown: Record<string, number> } {
+  const ticks = MONTH_SECONDS / tickSeconds;
+  const breakdown = batchBreakdown(check, ticks);
+  return { ticks, total: Object.values(breakdown).reduce((a, b) => a + b, 0), breakdown };
 }

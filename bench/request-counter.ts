@@ -4,6 +4,39 @@ import type { AwsClients } from '../engine/adapters/aws/index.js';
 const READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
+/** What a component (a DynamoDB table, the registry in the WAL table, an S3 purpose) used. */
+export interface ComponentUsage {
+  readonly rru: number;
+  readonly wru: number;
+  /** S3 PUT, COPY, POST and LIST requests. */
+  readonly puts: number;
+  readonly gets: number;
+}
+
+const USAGE_FIELDS = ['rru', 'wru', 'puts', 'gets'] as const;
+
+/** The S3 purposes, by key prefix (engine/state/blob-state-store.ts, protocol/exchange-format.ts, protocol/lookup-record.ts). */
+const S3_PURPOSES: readonly (readonly [string, string])[] = [
+  ['jobs/', 'state and checkpoints'],
+  ['exchange/', 'exchange'],
+  ['lookups/', 'lookup records'],
+];
+
+/** The DynamoDB component a request is for: its table, and the job registry apart (partition '#job-registry' of the WAL table). */
+function dynamoDbComponent(input: Record<string, unknown>, table: string | undefined): string {
+  const pk =
+    (input.Key as { pk?: unknown } | undefined)?.pk ??
+    (input.Item as { pk?: unknown } | undefined)?.pk ??
+    (input.ExpressionAttributeValues as Record<string, unknown> | undefined)?.[':pk'];
+  const registry = typeof pk === 'string' && pk.startsWith('#job-registry');
+  return `DynamoDB ${table ?? 'other'}${registry ? ' (job registry)' : ''}`;
+}
+
+function s3Component(input: Record<string, unknown>): string {
+  const key = String(input.Key ?? input.Prefix ?? (input.Delete as { Objects?: { Key?: string }[] } | undefined)?.Objects?.[0]?.Key ?? '');
+  return `S3 ${S3_PURPOSES.find(([prefix]) => key.startsWith(prefix))?.[1] ?? 'other'}`;
+}
+
 /**
  * AWS SDK requests sent per service and operation, counted by a middleware on each client,
  * and the DynamoDB capacity they consumed (each data operation asks for
@@ -14,6 +47,8 @@ export class RequestCounter {
   private readonly counts = new Map<string, number>();
   /** Consumed capacity: 'DynamoDB.RRU' and 'DynamoDB.WRU'. */
   private readonly capacity = new Map<string, number>();
+  /** Per component: 'usage:<component>:<field>'. */
+  private readonly usage = new Map<string, number>();
 
   /** Adds the counting middleware to the clients (call once per set of clients). */
   attach(clients: AwsClients): void {
@@ -29,22 +64,53 @@ export class RequestCounter {
         const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
         const name = `${service}.${operation}`;
         this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+        const input = (args as { input?: Record<string, unknown> }).input ?? {};
+        if (service === 'S3' && operation !== 'DeleteObjects' && operation !== 'DeleteObject') {
+          this.add(s3Component(input), operation === 'GetObject' ? 'gets' : 'puts', 1);
+        }
         const kind = service !== 'DynamoDB' ? null : READS.has(operation) ? 'DynamoDB.RRU' : WRITES.has(operation) ? 'DynamoDB.WRU' : null;
         if (kind === null) return next(args);
         (args as { input: Record<string, unknown> }).input.ReturnConsumedCapacity ??= 'TOTAL';
         const result = await next(args);
         const consumed = (result as { output?: { ConsumedCapacity?: unknown } }).output?.ConsumedCapacity;
-        const units = [consumed]
-          .flat()
-          .reduce((sum: number, c) => sum + ((c as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0), 0);
         const factor = operation.startsWith('Transact') ? 2 : 1;
-        this.capacity.set(kind, (this.capacity.get(kind) ?? 0) + units * factor);
+        let units = 0;
+        for (const c of [consumed].flat() as ({ CapacityUnits?: number; TableName?: string } | undefined)[]) {
+          const n = (c?.CapacityUnits ?? 0) * factor;
+          units += n;
+          this.add(
+            dynamoDbComponent(input, c?.TableName ?? (input.TableName as string | undefined)),
+            kind === 'DynamoDB.RRU' ? 'rru' : 'wru',
+            n,
+          );
+        }
+        this.capacity.set(kind, (this.capacity.get(kind) ?? 0) + units);
         return result;
       };
   }
 
+  private add(component: string, field: keyof ComponentUsage, n: number): void {
+    const key = `usage:${component}:${field}`;
+    this.usage.set(key, (this.usage.get(key) ?? 0) + n);
+  }
+
   snapshot(): Map<string, number> {
-    return new Map([...this.counts, ...[...this.capacity].map(([k, v]) => [`capacity:${k}`, v] as const)]);
+    return new Map([...this.counts, ...[...this.capacity].map(([k, v]) => [`capacity:${k}`, v] as const), ...this.usage]);
+  }
+
+  /** What each component used since `before` (a snapshot): DynamoDB capacity per table, S3 requests per purpose. */
+  usageSince(before: ReadonlyMap<string, number>): Record<string, ComponentUsage> {
+    const out: Record<string, Record<keyof ComponentUsage, number>> = {};
+    for (const [key, n] of this.usage) {
+      const at = key.lastIndexOf(':');
+      const component = key.slice('usage:'.length, at);
+      const field = key.slice(at + 1) as keyof ComponentUsage;
+      const delta = n - (before.get(key) ?? 0);
+      if (delta === 0) continue;
+      out[component] ??= Object.fromEntries(USAGE_FIELDS.map((f) => [f, 0])) as Record<keyof ComponentUsage, number>;
+      out[component][field] += delta;
+    }
+    return out;
   }
 
   /** Requests per operation since `before` (a snapshot), sorted by name. */

@@ -14,6 +14,7 @@ export const ENV = {
   childRunsPerGeneration: 'SLUICE_CHILD_RUNS_PER_GENERATION',
   maxIdleIntervalMs: 'SLUICE_MAX_IDLE_INTERVAL_MS',
   idleBackoffFactor: 'SLUICE_IDLE_BACKOFF_FACTOR',
+  parkAfterIdleMs: 'SLUICE_PARK_AFTER_IDLE_MS',
   maxRestarts: 'SLUICE_MAX_RESTARTS',
   restartWindowMs: 'SLUICE_RESTART_WINDOW_MS',
   restartBackoffBaseMs: 'SLUICE_RESTART_BACKOFF_BASE_MS',

@@ -79,7 +79,7 @@ export const environmentDependencies: FunctionDependencies = {
   },
   supervisor() {
     if (supervisor !== undefined) return supervisor;
-    const { ports, registry } = this.task();
+    const { ports, registry, catalog: jobs } = this.task();
     const stateMachineArn = required(process.env, ENV.driverStateMachineArn);
     supervisor = {
       registry,
@@ -87,6 +87,8 @@ export const environmentDependencies: FunctionDependencies = {
       clock: ports.clock,
       logger: jsonLogger,
       policy: readRestartPolicy(process.env),
+      // Parked jobs: the reconcile tick reads their sources and the WAL (engine/driver/parking.ts).
+      work: { ports, catalog: jobs },
     };
     return supervisor;
   },
@@ -208,6 +210,7 @@ const TaskEnvironment = z.object({
   [ENV.childRunsPerGeneration]: integerVariable(DEFAULT_DRIVER_SETTINGS.childRunsPerGeneration),
   [ENV.maxIdleIntervalMs]: integerVariable(DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs),
   [ENV.idleBackoffFactor]: numberVariable(DEFAULT_DRIVER_SETTINGS.idleBackoffFactor),
+  [ENV.parkAfterIdleMs]: integerVariable(DEFAULT_DRIVER_SETTINGS.parkAfterIdleMs),
 });
 
 export function readEnvironment(env: NodeJS.ProcessEnv) {
@@ -222,6 +225,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv) {
       childRunsPerGeneration: e[ENV.childRunsPerGeneration],
       maxIdleIntervalMs: e[ENV.maxIdleIntervalMs],
       idleBackoffFactor: e[ENV.idleBackoffFactor],
+      parkAfterIdleMs: e[ENV.parkAfterIdleMs],
     }),
   };
 }

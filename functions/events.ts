@@ -133,7 +133,9 @@ const optionalText = nonEmpty()
 const EndGenerationEvent = z.object({
   jobId: nonEmpty(),
   generation: integer(1),
-  outcome: z.enum(['stop', 'fenced', 'failed']),
+  outcome: z.enum(['stop', 'fenced', 'failed', 'park']),
+  /** The last committed batch, when the generation parks. */
+  batchId: integer(0).optional(),
   reason: optionalText,
   error: optionalText,
   cause: optionalText,
@@ -141,9 +143,10 @@ const EndGenerationEvent = z.object({
 });
 
 export function endGenerationEvent(event: unknown): EndGenerationInput {
-  const { reason, error, cause, retryable, ...e } = parse(EndGenerationEvent, event, EVENT);
+  const { reason, error, cause, retryable, batchId, ...e } = parse(EndGenerationEvent, event, EVENT);
   return {
     ...e,
+    ...(batchId === undefined ? {} : { batchId }),
     ...(reason === undefined ? {} : { reason }),
     ...(error === undefined ? {} : { error }),
     ...(cause === undefined ? {} : { cause }),

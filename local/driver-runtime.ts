@@ -129,6 +129,7 @@ export class LocalDriver {
       clock: options.ports.clock,
       logger: options.ports.logger,
       policy: checkRestartPolicy({ ...DEFAULT_RESTART_POLICY, ...options.restartPolicy }),
+      work: { ports: options.ports, catalog: options.catalog },
     };
     const every = options.reconcileEveryMs ?? null;
     if (every !== null) {

@@ -53,6 +53,32 @@ export function formatCostReport(r: CostReport): string {
     `  the formula of aws-limits.md, B·(10+2P)·$0.000025 at 1 s, gives ${usd(r.naiveFormula1s)}.`,
   );
   out.push('');
+  const pk = r.parked;
+  out.push(
+    `Idle, parked (the default: parkAfterIdleMs): no execution runs; the supervisor's tick every ${pk.tickSeconds / 60} minutes checks the source`,
+    `  ${usd(pk.monthly.total)} a month all in (${Math.round(pk.monthly.ticks).toLocaleString('en-US')} ticks; per tick: supervisor ${fix(pk.supervisorMs, 0)} ms locally, ${fix(pk.check.rru)} RRU, ${fix(pk.check.wru)} WRU, ${fix(pk.check.awsRequests)} AWS requests)`,
+    `  by component: ${Object.entries(pk.monthly.breakdown)
+      .map(([k, v]) => `${k} ${usd(v)}`)
+      .join(', ')}`,
+    '  the idle rows above are a job that never parks (parkAfterIdleMs 0): the Express child alive all month, a batch a minute.',
+  );
+  out.push('');
+  out.push('Where the money goes, by component ($ a month)');
+  const shown = r.rows.filter((row) => row.load !== 'idle');
+  const names = [...new Set(shown.flatMap((row) => Object.keys(row.cost.breakdown)))].sort(
+    (a, b) => (shown.at(-2)?.cost.breakdown[b] ?? 0) - (shown.at(-2)?.cost.breakdown[a] ?? 0),
+  );
+  out.push(
+    ...table(
+      [
+        ['  component', ...shown.map((row) => `${row.triggerSeconds} s, ${row.load}`)],
+        ...names.map((name) => [`  ${name}`, ...shown.map((row) => usd(row.cost.breakdown[name] ?? 0))]),
+        ['  total', ...shown.map((row) => usd(row.cost.total))],
+      ],
+      { align: 'lr' },
+    ),
+  );
+  out.push('');
   out.push('Measured per batch (averages)');
   const p = r.profiles;
   out.push(

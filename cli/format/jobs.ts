@@ -23,7 +23,9 @@ export function formatJobStatus(s: JobStatus): string[] {
       'driver',
       s.driver.execution === null
         ? 'not started'
-        : `${s.driver.execution} ${s.driver.status ?? '(status unknown)'} (generation ${s.generation}, epoch ${s.epoch ?? '-'})`,
+        : `${s.driver.execution} ${s.driver.status ?? '(status unknown)'} (generation ${s.generation}, epoch ${s.epoch ?? '-'})${
+            s.parked ? `; parked (idle) since ${s.parked.since} after batch ${s.parked.batchId}: wakes when the source has data` : ''
+          }`,
     ),
     row('trigger', describeTrigger(s.trigger)),
     row(

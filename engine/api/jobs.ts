@@ -187,14 +187,14 @@ export async function resumeJobInstance(jobId: string, input: ResumeJobInput, ct
   );
 }
 
-/** POST /jobs/{jobId}/stop: the driver finishes the batch in flight, commits, and ends. */
+/** POST /jobs/{jobId}/stop: the driver finishes the batch in flight, commits, and ends (a parked job is STOPPED at once: 200). */
 export async function stopJobInstance(jobId: string, ctx: StopJobContext): Promise<ApiResult<{ job: JobSummary }>> {
   const existing = await requireJob(jobId, ctx);
   if (existing.state !== JobState.RUNNING)
     return { status: existing.state === JobState.STOPPING ? 202 : 200, body: { job: jobSummaryOf(existing) } };
   const job = await requestStop(jobId, { registry: ctx.registry, clock: ctx.clock });
   ctx.logger.info('job stop requested', { jobId });
-  return { status: 202, body: { job: jobSummaryOf(job) } };
+  return { status: job.state === JobState.STOPPED ? 200 : 202, body: { job: jobSummaryOf(job) } };
 }
 
 /** GET /jobs */

@@ -4,6 +4,7 @@
  * Pure functions of the records read: times are ISO 8601 strings, durations milliseconds.
  */
 import { ENGINE_PARAMETERS, ENGINE_PARAMETER_PREFIX } from '../driver/catalog.js';
+import { isParked } from '../driver/job-control.js';
 import type { JsonValue } from '../json.js';
 import type { DeadLetter } from '../ports/dead-letter-queue.js';
 import type { ExecutionStatus } from '../ports/driver-executions.js';
@@ -107,6 +108,12 @@ export interface BatchView extends BatchSummary {
 export interface JobStatus extends JobSummary {
   /** The driver execution of the current (or just launched) generation, and its status on Step Functions. */
   readonly driver: { readonly execution: string | null; readonly status: ExecutionStatus | null };
+  /**
+   * A RUNNING job whose driver parked after an idle spell (no execution runs; the next
+   * generation starts when its source has data: docs/cost.md): since when, the generation
+   * that parked and the last committed batch. Null when not parked.
+   */
+  readonly parked: { readonly since: string; readonly generation: number; readonly batchId: number } | null;
   /** The newest batch in the write-ahead log, committed or in flight. */
   readonly latestBatch: { readonly batchId: number; readonly status: BatchStatus } | null;
   readonly lastCommittedBatch: BatchSummary | null;
@@ -202,6 +209,7 @@ export function jobStatusOf(args: {
   return {
     ...jobSummaryOf(job),
     driver: { execution: args.execution, status: args.executionStatus },
+    parked: isParked(job) ? { since: iso(job.parked.at), generation: job.parked.generation, batchId: job.parked.batchId } : null,
     latestBatch: latest === null ? null : { batchId: latest.plan.batchId, status: latest.status },
     lastCommittedBatch: last === null ? null : batchSummaryOf(last),
     watermark: latest?.plan.watermarkMs == null ? null : iso(latest.plan.watermarkMs),

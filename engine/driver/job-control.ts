@@ -8,11 +8,15 @@
  *                        │  ▲                                              │
  *                        │  └───────────────start (again)──────────────────┤
  *                        └── non-retryable error / too many restarts ──► FAILED
+ *
+ * A RUNNING job may be parked (no driver runs: engine/driver/parking.ts): markParked sets
+ * it, the next generation's beginGeneration clears it, and a stop request on a parked job
+ * makes it STOPPED at once (nothing is in flight to finish).
  */
 import { ConflictError, InvalidArgumentError, NotFoundError, TransientError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Clock } from '../ports/clock.js';
-import { JobState, type JobInstance, type JobRegistry, type TriggerSettings } from '../ports/job-registry.js';
+import { JobState, type JobInstance, type JobRegistry, type ParkedRecord, type TriggerSettings } from '../ports/job-registry.js';
 import { jsonObject, parse } from '../validation.js';
 import { retry } from '../retry.js';
 import { checkTriggerSettings } from './next-step.js';
@@ -81,6 +85,7 @@ export async function startJob(request: StartJobRequest, ctx: RegistryContext): 
       restarts: [],
       lastError: current?.lastError ?? null,
       stopRequestedAt: null,
+      parked: null,
       createdAt: current?.createdAt ?? now,
       updatedAt: now,
       revision: (current?.revision ?? 0) + 1,
@@ -96,13 +101,44 @@ export async function startJob(request: StartJobRequest, ctx: RegistryContext): 
   return { job, generation: job.generation + 1 };
 }
 
-/** Asks a RUNNING job to stop: its driver finishes the batch in flight, commits, and ends. Idempotent. */
+/**
+ * Asks a RUNNING job to stop: its driver finishes the batch in flight, commits, and ends.
+ * A parked job has no driver and no batch in flight: it is STOPPED at once. Idempotent.
+ */
 export async function requestStop(jobId: string, ctx: RegistryContext): Promise<JobInstance> {
   return mutate(ctx, jobId, (current, now) => {
     if (current === null) throw notFound(jobId);
     if (current.state !== JobState.RUNNING) return null;
-    return { ...current, state: JobState.STOPPING, stopRequestedAt: now, updatedAt: now, revision: current.revision + 1 };
+    const stopping = { ...current, stopRequestedAt: now, updatedAt: now, revision: current.revision + 1 };
+    if (isParked(current)) return { ...stopping, state: JobState.STOPPED, reason: 'stopped (the driver was parked)', parked: null };
+    return { ...stopping, state: JobState.STOPPING };
   });
+}
+
+/** The job's driver is parked: RUNNING with no execution until the wake-up (engine/driver/parking.ts). */
+export function isParked(job: JobInstance): job is JobInstance & { parked: ParkedRecord } {
+  return job.state === JobState.RUNNING && job.parked !== undefined && job.parked !== null;
+}
+
+/**
+ * The driver of `generation` parks after batch `batchId` committed: its execution ends and
+ * the job stays RUNNING. Nothing is written when a newer generation started or the job no
+ * longer runs (a stop request came first: the generation then ends as stopped).
+ */
+export async function markParked(
+  jobId: string,
+  generation: number,
+  batchId: number,
+  ctx: RegistryContext,
+): Promise<{ parked: boolean; job: JobInstance }> {
+  let parked = false;
+  const job = await mutate(ctx, jobId, (current, now) => {
+    if (current === null) throw notFound(jobId);
+    parked = current.generation === generation && current.state === JobState.RUNNING;
+    if (!parked || current.parked?.generation === generation) return null;
+    return { ...current, parked: { at: now, generation, batchId }, updatedAt: now, revision: current.revision + 1 };
+  });
+  return { parked, job };
 }
 
 export async function getJob(jobId: string, ctx: Pick<RegistryContext, 'registry'>): Promise<JobInstance> {
@@ -129,7 +165,8 @@ export async function beginGeneration(
     }
     outcome = 'current';
     if (current.generation === generation) return null;
-    return { ...current, generation, epoch: null, updatedAt: now, revision: current.revision + 1 };
+    // A new generation (a wake-up included) is not parked.
+    return { ...current, generation, epoch: null, parked: null, updatedAt: now, revision: current.revision + 1 };
   });
   return { outcome, job };
 }

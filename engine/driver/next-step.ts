@@ -8,6 +8,9 @@
  *   continue   wait `waitMs` in the Express child, then plan the next batch
  *   handBack   return to the Standard parent, which waits `waitMs` (cheaper there for long
  *              waits) or starts a fresh child at once (the child's budget is spent)
+ *   park       an interval job has been idle for `parkAfterIdleMs` (its empty batches'
+ *              periods, summed): the generation ends, parked, and a scheduled check of
+ *              the source starts the next one when data arrives (engine/driver/parking.ts)
  *
  * Interval triggers back off while idle: every empty batch in a row multiplies the period
  * by `idleBackoffFactor`, up to `maxIdleIntervalMs`; the first batch with records resets it.
@@ -56,6 +59,8 @@ export interface NextStepInput {
   readonly budgetLeftMs: number;
   /** Waits at least this long are handed back to the parent. */
   readonly handBackAfterMs: number;
+  /** Park after this much idle time (0: never). */
+  readonly parkAfterIdleMs: number;
   readonly stopRequested: boolean;
 }
 
@@ -64,7 +69,8 @@ export type StopReason = 'stopped' | 'caught-up';
 export type NextStep =
   | { readonly action: 'continue'; readonly waitMs: number; readonly idleStreak: number }
   | { readonly action: 'handBack'; readonly waitMs: number; readonly idleStreak: number }
-  | { readonly action: 'stop'; readonly reason: StopReason; readonly idleStreak: number };
+  | { readonly action: 'stop'; readonly reason: StopReason; readonly idleStreak: number }
+  | { readonly action: 'park'; readonly waitMs: 0; readonly idleStreak: number };
 
 export function nextStep(input: NextStepInput): NextStep {
   const { trigger, batch } = input;
@@ -75,6 +81,7 @@ export function nextStep(input: NextStepInput): NextStep {
     if (availableNowDone(batch)) return { action: 'stop', reason: 'caught-up', idleStreak: 0 };
   } else {
     idleStreak = batch.records === 0 ? input.idleStreak + 1 : 0;
+    if (shouldPark(trigger, idleStreak, batch, input.parkAfterIdleMs)) return { action: 'park', waitMs: 0, idleStreak };
     const period = periodAfter(trigger, idleStreak);
     waitMs = Math.min(period, Math.max(0, Math.ceil(batch.startedAt + period - input.now)));
   }
@@ -91,6 +98,35 @@ export function nextStep(input: NextStepInput): NextStep {
  */
 export function availableNowDone(batch: Pick<NextStepInput['batch'], 'caughtUp' | 'resumed' | 'noDataBatchDue'>): boolean {
   return batch.caughtUp && !batch.resumed && !batch.noDataBatchDue;
+}
+
+/**
+ * Past the idle backoff, the driver parks (engine/driver/parking.ts): when the empty
+ * batches in a row have spanned `parkAfterIdleMs` (the sum of their periods, so the rule
+ * is a pure function of the streak), the batch read every partition to its tail, was not
+ * a recovery, and left no extra batch due for the watermark. Available-now jobs never
+ * park (they stop when caught up); 0 turns parking off.
+ */
+export function shouldPark(
+  trigger: Extract<DriverTrigger, { type: 'interval' }>,
+  idleStreak: number,
+  batch: Pick<NextStepInput['batch'], 'records' | 'caughtUp' | 'resumed' | 'noDataBatchDue'>,
+  parkAfterIdleMs: number,
+): boolean {
+  if (parkAfterIdleMs <= 0 || batch.records > 0 || !batch.caughtUp || batch.resumed || batch.noDataBatchDue) return false;
+  return idleTimeAfter(trigger, idleStreak) >= parkAfterIdleMs;
+}
+
+/** The time `idleStreak` empty batches in a row span: the sum of their periods. */
+export function idleTimeAfter(trigger: Extract<DriverTrigger, { type: 'interval' }>, idleStreak: number): number {
+  let total = 0;
+  for (let i = 1; i <= idleStreak; i += 1) {
+    const period = periodAfter(trigger, i);
+    total += period;
+    // Past the cap every period is the cap: the rest is a product.
+    if (period >= trigger.maxIdleIntervalMs) return total + (idleStreak - i) * period;
+  }
+  return total;
 }
 
 /** The period between two batch starts after `idleStreak` empty batches in a row. */

@@ -1,6 +1,7 @@
 import { ConcurrentDriverError } from '../errors.js';
 import { withFixedRanges } from '../protocol/fixed-ranges.js';
-import { resolveNextBatch } from '../protocol/planning.js';
+import { resolveNextBatch, type PlanningSettings } from '../protocol/planning.js';
+import type { JobDefinition } from '../job/types.js';
 import { dueGroups } from '../protocol/stage-two.js';
 import { checkPartitionsUnchanged } from '../protocol/key-groups.js';
 import type { PartitionInfo } from '../ports/source-reader.js';
@@ -26,6 +27,20 @@ export interface PlanBatchResult {
   /** True when this is a planned-but-uncommitted batch being run again after a failure. */
   readonly resumed: boolean;
   readonly watermarkMs: number | null;
+}
+
+/** What the planner needs of a job definition. */
+export function planningSettingsOf(job: JobDefinition): PlanningSettings {
+  return {
+    startingPosition: job.source.startingPosition,
+    maxRecordsPerPartition: job.maxRecordsPerPartition,
+    allowedLatenessMs: job.pipeline.allowedLatenessMs,
+    jobVersion: job.version,
+    migratesFrom: job.migrations.map((m) => m.fromVersion),
+    stateShape: job.stateShape,
+    pipelineDescription: job.pipeline.description,
+    ...(job.keyGroups === undefined ? {} : { keyGroups: job.keyGroups }),
+  };
 }
 
 /**
@@ -58,16 +73,7 @@ export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Prom
     epoch,
     latest,
     partitions,
-    settings: {
-      startingPosition: job.source.startingPosition,
-      maxRecordsPerPartition: job.maxRecordsPerPartition,
-      allowedLatenessMs: job.pipeline.allowedLatenessMs,
-      jobVersion: job.version,
-      migratesFrom: job.migrations.map((m) => m.fromVersion),
-      stateShape: job.stateShape,
-      pipelineDescription: job.pipeline.description,
-      ...(job.keyGroups === undefined ? {} : { keyGroups: job.keyGroups }),
-    },
+    settings: planningSettingsOf(job),
     nowMs: ports.clock.now(),
   });
   if (next.kind === 'plan' && source.fixRanges !== undefined) {

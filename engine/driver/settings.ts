@@ -25,6 +25,12 @@ export interface DriverSettings {
   readonly maxIdleIntervalMs: number;
   /** Factor by which the interval grows with every empty batch in a row. */
   readonly idleBackoffFactor: number;
+  /**
+   * An interval job idle this long (its empty batches' periods, summed) parks: its
+   * generation ends and the supervisor's scheduled check wakes it when data arrives
+   * (engine/driver/parking.ts). 0: never park.
+   */
+  readonly parkAfterIdleMs: number;
 }
 
 export interface RestartPolicy {
@@ -42,6 +48,7 @@ export const DEFAULT_DRIVER_SETTINGS: DriverSettings = Object.freeze({
   childRunsPerGeneration: 60,
   maxIdleIntervalMs: 60_000,
   idleBackoffFactor: 2,
+  parkAfterIdleMs: 300_000,
 });
 
 export const DEFAULT_RESTART_POLICY: RestartPolicy = Object.freeze({
@@ -64,6 +71,9 @@ export function checkDriverSettings(settings: DriverSettings): DriverSettings {
     );
   }
   positive('maxIdleIntervalMs', settings.maxIdleIntervalMs);
+  if (!Number.isSafeInteger(settings.parkAfterIdleMs) || settings.parkAfterIdleMs < 0) {
+    throw new ConfigurationError(`parkAfterIdleMs must be an integer ≥ 0 (0: never park), got ${settings.parkAfterIdleMs}`);
+  }
   if (!(settings.idleBackoffFactor >= 1) || !Number.isFinite(settings.idleBackoffFactor)) {
     throw new ConfigurationError(`idleBackoffFactor must be a number ≥ 1, got ${settings.idleBackoffFactor}`);
   }

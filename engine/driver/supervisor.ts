@@ -6,6 +6,9 @@
  *   finish its stop) and has no live driver is handled the same way. EventBridge
  *   delivers status changes on a best-effort basis; the reconciler catches what it misses.
  *
+ * A parked job (engine/driver/parking.ts) has no live driver by design: the reconcile tick
+ * checks its source instead and starts the next generation when there is work.
+ *
  * A restart starts the next generation `<jobId>-<generation>` (a deterministic name: the
  * rule and the reconciler racing start it once), after a backoff that doubles with every
  * restart in the window. After `maxRestarts` restarts within the window the job is left
@@ -17,7 +20,8 @@ import type { Clock } from '../ports/clock.js';
 import { driverExecutionName, type DriverExecutions } from '../ports/driver-executions.js';
 import type { Logger } from '../ports/index.js';
 import { JobState, type JobInstance, type JobRegistry } from '../ports/job-registry.js';
-import { recordRestart, startJob, type StartJobRequest } from './job-control.js';
+import { isParked, recordRestart, startJob, type StartJobRequest } from './job-control.js';
+import { wakeIfWork, type WorkCheckContext } from './parking.js';
 import type { RestartPolicy } from './settings.js';
 
 export interface SupervisorContext {
@@ -26,6 +30,8 @@ export interface SupervisorContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly policy: RestartPolicy;
+  /** Reads the sources and the WAL for parked jobs; without it a parked job waits for a stop or a start. */
+  readonly work?: WorkCheckContext;
 }
 
 export interface ExecutionEnded {
@@ -38,7 +44,7 @@ export interface ExecutionEnded {
 
 export interface SuperviseOutcome {
   readonly jobId: string;
-  readonly action: 'none' | 'restarted' | 'gave-up' | 'stopped';
+  readonly action: 'none' | 'restarted' | 'gave-up' | 'stopped' | 'woken';
   readonly detail: string;
 }
 
@@ -100,6 +106,10 @@ export async function superviseJob(jobId: string, reason: string, ctx: Superviso
     const status = await ctx.executions.status(driverExecutionName(jobId, generation));
     if (status === 'RUNNING') return { jobId, action: 'none', detail: `generation ${generation} is running` };
     if (status !== null) next = generation + 1;
+  }
+  if (isParked(job)) {
+    if (ctx.work === undefined) return { jobId, action: 'none', detail: 'parked; no source check configured' };
+    return { jobId, ...(await wakeIfWork(job, { ...ctx.work, executions: ctx.executions, logger: ctx.logger })) };
   }
   const decision = await recordRestart(jobId, job.generation, next, reason, ctx.policy, ctx);
   if (decision.kind === 'not-needed') {

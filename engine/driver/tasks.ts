@@ -6,7 +6,7 @@
  * runPartition, runKeyGroups and commitBatch; these add the job registry, the catalog and
  * the loop.
  *
- *   Standard parent:  StartGeneration ─► [RunBatches (Express child) ─► wait?]* ─► EndGeneration
+ *   Standard parent:  StartGeneration ─► [RunBatches (Express child) ─► wait?]* ─► EndGeneration (stopped, failed or parked)
  *   Express child:    Plan ─► Execute (Map, one per partition) ─┬──────────────────────────────────────┬─► Finish ─► wait? ─► Plan ...
  *                     a two-stage batch's stage 2 (key groups): └─► Route ─► ExecuteGroups (Map, slots) ─┘
  */
@@ -22,7 +22,7 @@ import { BatchStatus, type BatchMetrics, type GroupResult, type PartitionResult 
 import { stageTwoSlots } from '../protocol/stage-two.js';
 import { resolveJob, type JobCatalog } from './catalog.js';
 import { commitBatch } from './commit-batch.js';
-import { beginGeneration, markStopped, recordEpoch, recordFailure } from './job-control.js';
+import { beginGeneration, markParked, markStopped, recordEpoch, recordFailure } from './job-control.js';
 import { nextStep, resolveTrigger, type DriverTrigger } from './next-step.js';
 import { planBatch, type PlanBatchResult } from './plan-batch.js';
 import type { DriverSettings } from './settings.js';
@@ -204,7 +204,8 @@ export interface FinishTaskInput {
 }
 
 export interface FinishTaskResult extends LoopState {
-  readonly action: 'continue' | 'handBack' | 'stop';
+  /** park: the child hands back and the parent ends the generation, parked (engine/driver/parking.ts). */
+  readonly action: 'continue' | 'handBack' | 'stop' | 'park';
   /**
    * Why the driver stops: 'stopped' (on request), 'caught-up' (available now), 'superseded',
    * or DEAD_LETTER_LIMIT (the job was just left FAILED by the dead-letter ratio guard).
@@ -271,6 +272,7 @@ export async function finishTask(input: FinishTaskInput, ctx: DriverTaskContext)
     idleStreak: input.loop.idleStreak,
     budgetLeftMs: childStartedAt + ctx.settings.childBudgetMs - now,
     handBackAfterMs: ctx.settings.handBackAfterMs,
+    parkAfterIdleMs: ctx.settings.parkAfterIdleMs,
     stopRequested: record === null || record.state !== JobState.RUNNING,
   });
   const waitMs = step.action === 'stop' ? 0 : step.waitMs;
@@ -289,8 +291,12 @@ export async function finishTask(input: FinishTaskInput, ctx: DriverTaskContext)
 export interface EndGenerationInput {
   readonly jobId: string;
   readonly generation: number;
-  /** stop: the child stopped (reason says why); fenced: a newer driver took over; failed: an error ended the child. */
-  readonly outcome: 'stop' | 'fenced' | 'failed';
+  /**
+   * stop: the child stopped (reason says why); fenced: a newer driver took over; failed: an
+   * error ended the child; park: the child parked after batch `batchId` committed.
+   */
+  readonly outcome: 'stop' | 'fenced' | 'failed' | 'park';
+  readonly batchId?: number;
   readonly reason?: string | null;
   readonly error?: string;
   readonly cause?: string;
@@ -298,8 +304,8 @@ export interface EndGenerationInput {
 }
 
 export interface EndGenerationResult {
-  /** How the execution ends: the job stopped, another generation owns it, or it failed. */
-  readonly status: 'stopped' | 'superseded' | 'failed';
+  /** How the execution ends: the job stopped, another generation owns it, it failed, or it parked. */
+  readonly status: 'stopped' | 'superseded' | 'failed' | 'parked';
   readonly state: JobState | null;
   readonly reason: string | null;
 }
@@ -313,6 +319,7 @@ export async function endGeneration(input: EndGenerationInput, ctx: DriverTaskCo
     job = (await ctx.registry.get(jobId)) ?? notFound(jobId);
     return { status: 'superseded', state: job.state, reason: `generation ${job.generation} owns the job` };
   }
+  if (input.outcome === 'park') return parkGeneration(jobId, generation, input.batchId ?? 0, reg);
   if (input.outcome === 'stop') {
     job = await markStopped(jobId, generation, input.reason ?? 'stopped', reg);
     return { status: job.generation === generation ? 'stopped' : 'superseded', state: job.state, reason: job.reason };
@@ -320,6 +327,23 @@ export async function endGeneration(input: EndGenerationInput, ctx: DriverTaskCo
   const failure = { error: input.error ?? 'UnknownError', cause: input.cause ?? '', retryable: input.retryable ?? true };
   job = await recordFailure(jobId, generation, failure, reg);
   return { status: 'failed', state: job.state, reason: job.reason ?? `${failure.error}: ${failure.cause}` };
+}
+
+/**
+ * The generation parks (engine/driver/parking.ts). A stop requested since the Finish task
+ * decided to park has no driver left to see it: the generation records STOPPED instead.
+ */
+async function parkGeneration(
+  jobId: string,
+  generation: number,
+  batchId: number,
+  reg: { registry: JobRegistry; clock: EnginePorts['clock'] },
+): Promise<EndGenerationResult> {
+  const { parked, job } = await markParked(jobId, generation, batchId, reg);
+  if (parked) return { status: 'parked', state: job.state, reason: null };
+  if (job.generation !== generation) return { status: 'superseded', state: job.state, reason: `generation ${job.generation} owns the job` };
+  const stopped = await markStopped(jobId, generation, 'stopped', reg);
+  return { status: 'stopped', state: stopped.state, reason: stopped.reason };
 }
 
 function jobOf(driver: DriverInfo, ctx: DriverTaskContext): JobDefinition {

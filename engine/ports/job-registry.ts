@@ -84,6 +84,21 @@ export interface JobInstance {
   readonly revision: number;
   /** The start that last made the instance RUNNING; absent in records written before starts were recorded. */
   readonly start?: StartRecord | null;
+  /**
+   * A RUNNING job whose driver parked after an idle spell (engine/driver/parking.ts): no
+   * execution runs; the supervisor's scheduled check starts the next generation when the
+   * source has data or a timer is due. Null or absent: not parked.
+   */
+  readonly parked?: ParkedRecord | null;
+}
+
+/** Where and when a driver parked. */
+export interface ParkedRecord {
+  readonly at: number;
+  /** The generation that parked; the wake-up starts the next one. */
+  readonly generation: number;
+  /** The last committed batch when it parked. */
+  readonly batchId: number;
 }
 
 export interface JobRegistry {

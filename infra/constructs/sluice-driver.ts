@@ -23,6 +23,7 @@ import type { DriverSettings, RestartPolicy } from '../../engine/driver/settings
 import { ENV } from '../../functions/env.js';
 import { PLACEHOLDERS, batchesDefinition, driverDefinition } from '../state-machines/definitions.js';
 import { DRIVER_FUNCTIONS, type DriverFunction, type FunctionSpec } from '../state-machines/functions.js';
+import { environmentOf } from './driver-environment.js';
 import { eventDeadLetterQueue } from './event-dead-letter-queue.js';
 import { grantFileSink, type FileSinkLocation } from './file-sink-grants.js';
 import { acknowledgeOn, acknowledgeWildcards } from './nag-acknowledgements.js';
@@ -93,7 +94,8 @@ export interface SluiceDriverProps {
    */
   readonly deployment?: string;
   /**
-   * How often the supervisor reconciles (restarts a job that should run and has no live driver).
+   * How often the supervisor reconciles (restarts a job that should run and has no live driver,
+   * and wakes a parked job whose source has data: the longest wake-up delay of a parked job).
    * @default Duration.minutes(5)
    */
   readonly reconcileEvery?: Duration;
@@ -137,6 +139,8 @@ export class SluiceDriver extends Construct {
     }
     // Kafka sinks: both stages send messages (a keyed job's rows are written by stage 2).
     const writesKafka = (name: DriverFunction) => sinkTopics.length > 0 && (name === 'execute' || name === 'executeGroups');
+    // The supervisor stays out of the Kafka VPC (it calls Step Functions, which the VPC's gateway
+    // endpoints do not reach): it checks parked Kinesis jobs' streams, and wakes parked Kafka jobs unchecked.
     const readsKafka = (name: DriverFunction) => kafka !== null && (name === 'plan' || name === 'execute' || writesKafka(name));
     const make = (name: DriverFunction) =>
       sluiceFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, DRIVER_FUNCTIONS[name], {
@@ -168,8 +172,7 @@ export class SluiceDriver extends Construct {
     storage.grantStageTwo(functions.executeGroups);
     storage.grantExchange(functions.finish, 'delete');
     for (const stream of props.sourceStreams ?? []) {
-      stream.grantRead(functions.plan);
-      stream.grantRead(functions.execute);
+      for (const fn of [functions.plan, functions.execute, functions.supervisor]) stream.grantRead(fn);
     }
     for (const table of props.sinkTables ?? []) {
       table.grantReadWriteData(functions.execute);
@@ -349,23 +352,4 @@ function invokeVersions(fns: readonly lambda.IFunction[]): { resource: string; r
     resource: `${fn.functionArn}:*`,
     reason: 'grantInvoke covers the function and its versions and aliases (<arn>:*): the state machine invokes this function only.',
   }));
-}
-
-function environmentOf(settings: Partial<DriverSettings> = {}, policy: Partial<RestartPolicy> = {}): Record<string, string> {
-  const names: Record<string, string> = {
-    childBudgetMs: ENV.childBudgetMs,
-    handBackAfterMs: ENV.handBackAfterMs,
-    childRunsPerGeneration: ENV.childRunsPerGeneration,
-    maxIdleIntervalMs: ENV.maxIdleIntervalMs,
-    idleBackoffFactor: ENV.idleBackoffFactor,
-    maxRestarts: ENV.maxRestarts,
-    windowMs: ENV.restartWindowMs,
-    backoffBaseMs: ENV.restartBackoffBaseMs,
-    backoffMaxMs: ENV.restartBackoffMaxMs,
-  };
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...settings, ...policy })) {
-    if (value !== undefined) out[names[key]!] = String(value);
-  }
-  return out;
 }

@@ -76,6 +76,7 @@ export const TASK_STATES = {
   startGeneration: 'StartGeneration',
   runBatches: 'RunBatches',
   endStopped: 'EndStopped',
+  endParked: 'EndParked',
   recordFailure: 'RecordFailure',
   continueAsNew: 'ContinueAsNew',
   plan: 'Plan',

@@ -11,7 +11,8 @@
  *     RunBatches: run the Express child (startExecution.sync:2), then wait in the parent
  *       when the child handed back a long wait; after `maxChildRuns` child runs, continue
  *       as a new execution `<jobId>-<generation+1>` long before the 25,000-event history fills
- *     EndGeneration: record stopped / failed in the job registry
+ *     EndGeneration: record stopped / failed / parked in the job registry (a parked
+ *       generation ends; the supervisor's scheduled check wakes the job: engine/driver/parking.ts)
  *
  *   Batches (Express, at most a few minutes, at-least-once: every step is idempotent;
  *   batches-definition.ts):
@@ -145,6 +146,7 @@ export function driverDefinition(): AslDefinition {
         Choices: [
           { Variable: '$.child.output.outcome', StringEquals: 'handBack', Next: 'CountRun' },
           { Variable: '$.child.output.outcome', StringEquals: 'stop', Next: TASK_STATES.endStopped },
+          { Variable: '$.child.output.outcome', StringEquals: 'park', Next: TASK_STATES.endParked },
           { Variable: '$.child.output.outcome', StringEquals: 'fenced', Next: 'Superseded' },
         ],
         Default: 'ChildReportedFailure',
@@ -207,6 +209,12 @@ export function driverDefinition(): AslDefinition {
       HandedOver: { Type: 'Succeed', Comment: 'The next generation drives the job' },
       [TASK_STATES.endStopped]: endGeneration({ outcome: 'stop', 'reason.$': '$.child.output.reason' }, 'Ended'),
       Ended: { Type: 'Succeed', OutputPath: '$.end' },
+      [TASK_STATES.endParked]: endGeneration({ outcome: 'park', 'batchId.$': '$.child.output.loop.batch.batchId' }, 'Parked'),
+      Parked: {
+        Type: 'Succeed',
+        Comment: 'Idle past the backoff: no execution runs until the supervisor finds data (or a stop ends the job at once)',
+        OutputPath: '$.end',
+      },
       ChildReportedFailure: failure('$.child.output.error', '$.child.output.cause', '$.child.output.retryable'),
       ChildFailed: failure('$.error.Error', '$.error.Cause', true),
       StartFailed: failure('$.error.Error', '$.error.Cause', true),

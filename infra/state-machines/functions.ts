@@ -85,5 +85,6 @@ export const TASK_FUNCTIONS: Readonly<Record<string, DriverFunction>> = {
   [TASK_STATES.executeGroups]: 'executeGroups',
   [TASK_STATES.finish]: 'finish',
   [TASK_STATES.endStopped]: 'endGeneration',
+  [TASK_STATES.endParked]: 'endGeneration',
   [TASK_STATES.recordFailure]: 'endGeneration',
 };

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nextStep, periodAfter, resolveTrigger, type DriverTrigger, type NextStepInput } from '../../../engine/driver/next-step.js';
+import {
+  idleTimeAfter,
+  nextStep,
+  periodAfter,
+  resolveTrigger,
+  shouldPark,
+  type DriverTrigger,
+  type NextStepInput,
+} from '../../../engine/driver/next-step.js';
 import { InvalidArgumentError } from '../../../engine/errors.js';
 
 type Interval = Extract<DriverTrigger, { type: 'interval' }>;
@@ -27,6 +35,7 @@ const base = (trigger: DriverTrigger, over: Partial<NextStepInput> = {}): NextSt
   idleStreak: 0,
   budgetLeftMs: 10_000_000,
   handBackAfterMs: 10_000_000,
+  parkAfterIdleMs: 0,
   stopRequested: false,
   ...over,
 });
@@ -231,5 +240,44 @@ describe('resolveTrigger', () => {
     expect(bad({ type: 'interval', intervalMs: 1_000, maxIdleIntervalMs: 10 })).toThrow(
       /maxIdleIntervalMs must be an integer ≥ trigger.intervalMs/,
     );
+  });
+});
+
+describe('parking past the idle backoff', () => {
+  const trigger: Interval = { type: 'interval', intervalMs: 10_000, maxIdleIntervalMs: 60_000, idleBackoffFactor: 2 };
+  const empty = { records: 0, caughtUp: true, resumed: false, noDataBatchDue: false, startedAt: 1_000_000 };
+
+  it('sums the periods of the idle streak: 20 + 40 + 60 + 60 s after four empty batches', () => {
+    expect(idleTimeAfter(trigger, 0)).toBe(0);
+    expect(idleTimeAfter(trigger, 4)).toBe(180_000);
+    expect(idleTimeAfter(trigger, 1_000)).toBe(20_000 + 40_000 + 998 * 60_000);
+  });
+
+  it('parks on the empty batch whose streak spans parkAfterIdleMs, and not one batch before', () => {
+    // 20 + 40 + 60 + 60 + 60 = 240 s after 5 empty batches; 300 s after 6.
+    const decide = (idleStreak: number) => nextStep(base(trigger, { idleStreak, parkAfterIdleMs: 300_000 }));
+    expect(decide(4)).toMatchObject({ action: 'continue', idleStreak: 5 });
+    expect(decide(5)).toEqual({ action: 'park', waitMs: 0, idleStreak: 6 });
+  });
+
+  it('never parks a batch with records, a resumed batch, a batch that left the tail unread or an extra batch due', () => {
+    for (const batch of [
+      { ...empty, records: 1 },
+      { ...empty, resumed: true },
+      { ...empty, caughtUp: false },
+      { ...empty, noDataBatchDue: true },
+    ]) {
+      expect(shouldPark(trigger, 1_000, batch, 1)).toBe(false);
+      expect(nextStep(base(trigger, { batch, idleStreak: 1_000, parkAfterIdleMs: 1 })).action).not.toBe('park');
+    }
+  });
+
+  it('never parks with parking off (0), an available-now job, or when a stop is requested', () => {
+    expect(nextStep(base(trigger, { idleStreak: 1_000, parkAfterIdleMs: 0 })).action).toBe('continue');
+    expect(nextStep(base({ type: 'availableNow' }, { idleStreak: 1_000, parkAfterIdleMs: 1 })).action).toBe('stop');
+    expect(nextStep(base(trigger, { idleStreak: 1_000, parkAfterIdleMs: 1, stopRequested: true }))).toMatchObject({
+      action: 'stop',
+      reason: 'stopped',
+    });
   });
 });

@@ -62,7 +62,7 @@ describe('Lambda handlers', () => {
       'end-generation',
       createEndGenerationHandler,
       { jobId: 'j', generation: 1, outcome: 'maybe' },
-      /outcome must be "stop", "fenced" or "failed"/,
+      /outcome must be "stop", "fenced", "failed" or "park"/,
     ],
     ['supervisor', createSupervisorHandler, { source: 'aws.s3' }, /expected a Step Functions status change/],
   ] as const)('%s rejects a bad event with a clear, non-retryable error', async (_name, create, event, message) => {
