@@ -24,6 +24,7 @@ import { DynamoDbWriteAheadLog } from './aws/dynamodb-write-ahead-log.js';
 import { KinesisSink } from './aws/kinesis-sink.js';
 import { KinesisSourceReader } from './aws/kinesis-source-reader.js';
 import { S3BlobStore } from './aws/s3-blob-store.js';
+import { ShardIteratorCache } from './aws/shard-iterator-cache.js';
 import { s3FileSinkOf } from './aws/s3-file-sinks.js';
 import { KafkaClients } from './kafka/kafka-clients.js';
 import { KafkaSink } from './kafka/kafka-sink.js';
@@ -56,6 +57,9 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
   const sleep = (ms: number): Promise<void> => config.clock.sleep(ms);
   const blobs = new S3BlobStore({ client: clients.s3, bucket: config.bucket });
   const kafka = config.kafka === undefined ? null : new KafkaClients(config.kafka, { logger: config.logger });
+  // Shared by every Kinesis reader of these ports: a warm executor's next batch of a shard reuses its iterator.
+  const now = (): number => config.clock.now();
+  const iterators = new ShardIteratorCache({ now });
   return {
     clients,
     kafka,
@@ -66,7 +70,7 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
     sources: (spec: SourceSpec): SourceReader => {
       switch (spec.type) {
         case 'kinesis':
-          return new KinesisSourceReader({ client: clients.kinesis, streamName: spec.streamName, sleep });
+          return new KinesisSourceReader({ client: clients.kinesis, streamName: spec.streamName, sleep, iterators, now });
         case 'kafka':
           if (kafka === null) {
             throw new ConfigurationError(

@@ -55,11 +55,15 @@ export function planningSettingsOf(job: JobDefinition): PlanningSettings {
 export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Promise<PlanBatchResult> {
   const { jobId, epoch } = input;
   const { ports, job } = ctx;
+  const source = ports.sources(job.source.spec);
+  // The partitions are listed while the latest batch is read (one round trip, not two).
+  // Only a new plan uses the listing: a resumed batch ignores it, and its failure.
+  const listing = source.listPartitions();
+  listing.catch(() => {});
   const latest = await ports.wal.getLatestBatch(jobId);
   // A crash between the WAL commit and a sink's commit (commit-batch.ts) is repaired here, before N+1.
   if (latest !== null && latest.status === 'COMMITTED') await commitSinks(latest, ctx);
-  const source = ports.sources(job.source.spec);
-  const partitions: PartitionInfo[] = latest !== null && latest.status === 'PLANNED' ? [] : await source.listPartitions();
+  const partitions: PartitionInfo[] = latest !== null && latest.status === 'PLANNED' ? [] : await listing;
   if (job.keyedBy === 'partitionKey' && job.source.spec.type === 'kafka' && latest !== null && latest.status === 'COMMITTED') {
     checkPartitionsUnchanged({
       jobId,

@@ -49,10 +49,21 @@ export async function readRange(args: {
   readonly plan: PartitionPlan;
   /** The job's failOnDataLoss (default true). */
   readonly failOnDataLoss?: boolean;
+  /**
+   * A read of this range end started together with the read of the batch's plan
+   * (prefetchRangeEnd), saving a round trip on a first attempt. Only its "nothing
+   * recorded" is taken as it is: recording then goes through the conditional put, which
+   * answers with whatever is stored by then. A range end it found is read again here,
+   * after the plan: between the two reads a replay may have superseded the batch (moving
+   * its range ends away) and planned it anew, and a range end is only ever taken from a
+   * read made after the plan it belongs to.
+   */
+  readonly recorded?: Promise<RangeEnd | null>;
 }): Promise<RangeRead> {
   const { wal, jobId, batchId, plan } = args;
   if (plan.endBefore !== undefined) return readFixedRange({ ...args, failOnDataLoss: args.failOnDataLoss ?? true }, plan.endBefore);
-  const recorded = await wal.getRangeEnd(jobId, batchId, plan.partition);
+  const early = args.recorded === undefined ? undefined : await args.recorded;
+  const recorded = early === null ? null : await wal.getRangeEnd(jobId, batchId, plan.partition);
   if (recorded !== null) return readRecorded(args.reader, plan, recorded);
 
   const read = await args.reader.read({
@@ -164,6 +175,23 @@ async function readFixed(reader: SourceReader, plan: PartitionPlan, start: Start
     caughtUp: plan.endIsTail ?? false,
     lagMs: read.lagMs,
   };
+}
+
+/**
+ * Starts reading a partition's range end before the batch's plan is read, for readRange's
+ * `recorded`, when the source has its ranges recorded by the executor (no fixRanges:
+ * Kinesis); undefined otherwise (a fixed range reads none). A failure is left for
+ * readRange to meet.
+ */
+export function prefetchRangeEnd(
+  wal: WriteAheadLog,
+  reader: SourceReader,
+  where: { jobId: string; batchId: number; partition: string },
+): Promise<RangeEnd | null> | undefined {
+  if (reader.fixRanges !== undefined) return undefined;
+  const read = wal.getRangeEnd(where.jobId, where.batchId, where.partition);
+  read.catch(() => {});
+  return read;
 }
 
 async function readRecorded(reader: SourceReader, plan: PartitionPlan, end: RangeEnd): Promise<RangeRead> {

@@ -10,7 +10,7 @@ import { applyMigration, migrateEntries, migrationFrom } from './migrate-state.j
 import { BatchStatus, EMPTY_STATE_VERSION, generationOf, type PartitionResult } from '../protocol/batch-records.js';
 import { checkPlannedVersion } from '../protocol/job-versions.js';
 import { inheritState } from '../protocol/lineage.js';
-import { readRange } from './read-range.js';
+import { prefetchRangeEnd, readRange } from './read-range.js';
 import { resolveLookups } from './resolve-lookups.js';
 import { runStageOne } from './run-stage-one.js';
 import type { StateCache } from './state-cache.js';
@@ -53,6 +53,9 @@ export interface ExecutorContext {
 export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): Promise<PartitionResult> {
   const { jobId, batchId, partition } = input;
   const { ports, job } = ctx;
+  const reader = ports.sources(job.source.spec);
+  // The range end is read together with the plan (readRange says when that read is used).
+  const recordedEnd = prefetchRangeEnd(ports.wal, reader, input);
   const record = await ports.wal.getBatch(jobId, batchId);
   if (record === null) {
     throw new NotFoundError(`batch ${batchId} of job ${jobId} is not in the write-ahead log`, {
@@ -74,11 +77,12 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
 
   const range = await readRange({
     wal: ports.wal,
-    reader: ports.sources(job.source.spec),
+    reader,
     jobId,
     batchId,
     plan,
     failOnDataLoss: job.source.failOnDataLoss ?? true,
+    ...(recordedEnd === undefined ? {} : { recorded: recordedEnd }),
   });
   // The lookup stages' values, from the batch's lookup record or read and recorded now (resolve-lookups.ts).
   const lookups = await resolveLookups({ job, plan: record.plan, partition, records: range.records, ports });

@@ -2,6 +2,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type Pu
 import { describe, expect, it } from 'vitest';
 import { putAllRecords } from '../../engine/adapters/aws/kinesis-producer.js';
 import { KinesisSourceReader } from '../../engine/adapters/aws/kinesis-source-reader.js';
+import { ShardIteratorCache } from '../../engine/adapters/aws/shard-iterator-cache.js';
 import { MemorySource } from '../../engine/adapters/memory/memory-source.js';
 import { RangeMismatchError, TransientError } from '../../engine/errors.js';
 import { appendToShard, createTestStream, shardHashKeys, splitShard, testAwsClients } from '../support/aws.js';
@@ -22,19 +23,105 @@ describeSourceReaderContract('memory', () => {
   };
 });
 
-describeSourceReaderContract('Kinesis (kinesalite)', async () => {
+/** A 2-shard kinesalite stream read by a KinesisSourceReader, with or without kept iterators. */
+async function kinesaliteReader(iterators?: ShardIteratorCache) {
   const streamName = await createTestStream(2);
   let hashKeys = await shardHashKeys(streamName);
   return {
-    reader: new KinesisSourceReader({ client: testAwsClients().kinesis, streamName }),
+    reader: new KinesisSourceReader({ client: testAwsClients().kinesis, streamName, ...(iterators ? { iterators } : {}) }),
     partitions: [...hashKeys.keys()],
-    append: (partition, records) => appendToShard(streamName, partition, records, hashKeys),
-    split: async (partition) => {
+    append: (partition: string, records: readonly { key: string; data: Uint8Array }[]) =>
+      appendToShard(streamName, partition, records, hashKeys),
+    split: async (partition: string) => {
       const children = await splitShard(streamName, partition);
       hashKeys = await shardHashKeys(streamName);
       return children;
     },
   };
+}
+
+describeSourceReaderContract('Kinesis (kinesalite)', () => kinesaliteReader());
+
+describeSourceReaderContract('Kinesis (kinesalite), iterators kept between reads', () =>
+  kinesaliteReader(new ShardIteratorCache({ now: () => Date.now() })),
+);
+
+/** A warm executor's kept iterators (shard-iterator-cache.ts): each read returns what a fresh iterator would. */
+describe('KinesisSourceReader with kept iterators', () => {
+  /** The real client, counting GetShardIterator calls; GetRecords call `n` (1-based) may throw instead. */
+  function counting(failOn?: (call: number) => Error | undefined): { client: KinesisClient; iteratorCalls: () => number } {
+    const real = testAwsClients().kinesis;
+    let iteratorCalls = 0;
+    let recordCalls = 0;
+    const client = {
+      send: async (command: unknown) => {
+        if (command instanceof GetShardIteratorCommand) iteratorCalls += 1;
+        if (command instanceof GetRecordsCommand) {
+          recordCalls += 1;
+          const injected = failOn?.(recordCalls);
+          if (injected !== undefined) throw injected;
+        }
+        return real.send(command as GetShardIteratorCommand);
+      },
+    } as unknown as KinesisClient;
+    return { client, iteratorCalls: () => iteratorCalls };
+  }
+  const text = (values: number[]) => values.map((i) => ({ key: `k${i}`, data: new TextEncoder().encode(String(i)) }));
+
+  it('starts the next read AFTER the last offset with the iterator the read ended with, and sees records added since', async () => {
+    const streamName = await createTestStream(1);
+    const keys = await shardHashKeys(streamName);
+    const [shard] = [...keys.keys()] as [string];
+    const first = await appendToShard(streamName, shard, text([0, 1, 2]), keys);
+    const { client, iteratorCalls } = counting();
+    const iterators = new ShardIteratorCache({ now: () => Date.now() });
+    const reader = new KinesisSourceReader({ client, streamName, iterators });
+    const one = await reader.read({ partition: shard, start: { type: 'EARLIEST' }, maxRecords: 10 });
+    expect(one.records.map((r) => r.offset)).toEqual(first);
+    // At the tail: the next read, AFTER the last record, finds nothing and keeps its iterator.
+    const empty = await reader.read({ partition: shard, start: { type: 'AFTER', offset: first[2]! }, maxRecords: 10 });
+    expect(empty).toMatchObject({ records: [], caughtUp: true });
+    const later = await appendToShard(streamName, shard, text([3, 4]), keys);
+    const two = await reader.read({ partition: shard, start: { type: 'AFTER', offset: first[2]! }, maxRecords: 10 });
+    expect(two.records.map((r) => r.offset)).toEqual(later);
+    expect(iteratorCalls()).toBe(1);
+    // Another start takes a fresh iterator.
+    const again = await reader.read({ partition: shard, start: { type: 'AFTER', offset: first[0]! }, maxRecords: 10 });
+    expect(again.records.map((r) => r.offset)).toEqual([...first.slice(1), ...later]);
+    expect(iteratorCalls()).toBe(2);
+  });
+
+  it('keeps no iterator from a page it cut short, so the next read starts right after the last record returned', async () => {
+    const streamName = await createTestStream(1);
+    const keys = await shardHashKeys(streamName);
+    const [shard] = [...keys.keys()] as [string];
+    const offsets = await appendToShard(streamName, shard, text([0, 1, 2, 3, 4, 5]), keys);
+    const iterators = new ShardIteratorCache({ now: () => Date.now() });
+    const reader = new KinesisSourceReader({ client: testAwsClients().kinesis, streamName, iterators });
+    // A recorded range: the first page holds all six records, the read stops at the third.
+    const recorded = await reader.read({ partition: shard, start: { type: 'EARLIEST' }, maxRecords: 6, untilOffset: offsets[2]! });
+    expect(recorded.records.map((r) => r.offset)).toEqual(offsets.slice(0, 3));
+    expect(iterators.size).toBe(0);
+    const next = await reader.read({ partition: shard, start: { type: 'AFTER', offset: offsets[2]! }, maxRecords: 10 });
+    expect(next.records.map((r) => r.offset)).toEqual(offsets.slice(3));
+  });
+
+  it('takes a fresh iterator at the start when a kept one has expired', async () => {
+    const streamName = await createTestStream(1);
+    const keys = await shardHashKeys(streamName);
+    const [shard] = [...keys.keys()] as [string];
+    const offsets = await appendToShard(streamName, shard, text([0, 1, 2, 3]), keys);
+    const expired = Object.assign(new Error('injected'), { name: 'ExpiredIteratorException', $fault: 'client', $metadata: {} });
+    // GetRecords 1: the first read; 2: the second read's kept iterator, expired.
+    const { client, iteratorCalls } = counting((call) => (call === 2 ? expired : undefined));
+    const iterators = new ShardIteratorCache({ now: () => Date.now() });
+    const reader = new KinesisSourceReader({ client, streamName, iterators, sleep: async () => {} });
+    await reader.read({ partition: shard, start: { type: 'EARLIEST' }, maxRecords: 2 });
+    expect(iterators.size).toBe(1);
+    const rest = await reader.read({ partition: shard, start: { type: 'AFTER', offset: offsets[1]! }, maxRecords: 10 });
+    expect(rest.records.map((r) => r.offset)).toEqual(offsets.slice(2));
+    expect(iteratorCalls()).toBe(2);
+  });
 });
 
 /** Kinesis's failure modes that kinesalite never produces, injected around the real client. */

@@ -22,8 +22,13 @@ export const LEASE_EPOCH_IS_CURRENT_AND_GENERATION_BELOW =
   '#epoch = :epoch AND (attribute_not_exists(#generation) OR #generation < :generation)';
 /** Nothing is stored under this key yet: the first writer wins and nothing is overwritten. */
 export const ITEM_DOES_NOT_EXIST = 'attribute_not_exists(sk)';
-/** The batch is still PLANNED (it exists and is not committed): a commit never rewrites a commit. */
-export const BATCH_IS_PLANNED = '#status = :planned';
+/**
+ * The batch is still PLANNED (it exists and is not committed): a commit never rewrites a
+ * commit. And its record is of a format this code reads (none: older than format
+ * versions): a commit never goes into a newer code's record, whose reads fail.
+ */
+export const BATCH_IS_PLANNED_IN_A_KNOWN_FORMAT =
+  '#status = :planned AND (attribute_not_exists(#formatVersion) OR #formatVersion <= :formatVersion)';
 
 export const LEASE_SK = 'lease';
 export const BATCH_PREFIX = 'batch#';

@@ -30,14 +30,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentDriverError, NotFoundError } from '../../errors.js';
-import { encodeBatchRecord } from '../../protocol/batch-record-format.js';
+import { WAL_FORMAT_VERSION, encodeBatchRecord } from '../../protocol/batch-record-format.js';
 import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch-records.js';
 import type { RangeEnd } from '../../protocol/offsets.js';
 import { replayUnfinishedError, type ReplayRecord, type SupersededBatch, type WriteAheadLog } from '../../ports/write-ahead-log.js';
 import { CONDITION_FAILED_REASON as CONDITION_FAILED, isConditionalCheckFailed } from './aws-errors.js';
 import { defaultSleep, type Sleep } from './dynamodb-util.js';
 import {
-  BATCH_IS_PLANNED,
+  BATCH_IS_PLANNED_IN_A_KNOWN_FORMAT,
   BATCH_PREFIX,
   ITEM_DOES_NOT_EXIST,
   LEASE_EPOCH_IS_CURRENT,
@@ -188,9 +188,9 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
     const { batchId, epoch } = commit;
     const context = { jobId, batchId, epoch };
     const notPlanned = () => new NotFoundError(`batch ${batchId} of job ${jobId} was never planned`, { context });
-    const existing = await this.getBatch(jobId, batchId);
-    if (existing === null) throw notPlanned();
-    if (existing.status === BatchStatus.COMMITTED) return 'already-committed';
+    // No read first: the transaction's conditions decide (lease epoch current, batch PLANNED
+    // in a format this code reads), and only a failed one reads the batch to say why:
+    // committed before, never planned, a stale epoch, or a newer format (the read throws).
     const failure = await this.table.transact([
       { ConditionCheck: this.leaseCheck(jobId, epoch) },
       {
@@ -199,14 +199,19 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
           Key: { pk: jobId, sk: batchKey(batchId) },
           // Status and commit only: the item keeps the format version it was created with.
           UpdateExpression: 'SET #status = :committed, #commit = :commit',
-          ConditionExpression: BATCH_IS_PLANNED,
-          ExpressionAttributeNames: { '#status': 'status', '#commit': 'commit' },
-          ExpressionAttributeValues: { ':planned': BatchStatus.PLANNED, ':committed': BatchStatus.COMMITTED, ':commit': commit },
+          ConditionExpression: BATCH_IS_PLANNED_IN_A_KNOWN_FORMAT,
+          ExpressionAttributeNames: { '#status': 'status', '#commit': 'commit', '#formatVersion': 'formatVersion' },
+          ExpressionAttributeValues: {
+            ':planned': BatchStatus.PLANNED,
+            ':committed': BatchStatus.COMMITTED,
+            ':commit': commit,
+            ':formatVersion': WAL_FORMAT_VERSION,
+          },
         },
       },
     ]);
     if (failure === null) return 'committed';
-    // A concurrent identical retry may have committed it between the read and the write.
+    // Committed before (a retried commit), or by a concurrent identical retry: not a failure.
     const now = await this.getBatch(jobId, batchId);
     if (now?.status === BatchStatus.COMMITTED && now.commit !== undefined) return 'already-committed';
     if (failure.codes[0] === CONDITION_FAILED) throw await this.staleEpoch(jobId, epoch, context);

@@ -8,3 +8,4 @@ export { KinesisSourceReader } from './kinesis-source-reader.js';
 export { putAllRecords } from './kinesis-producer.js';
 export * from './provision.js';
 export { S3BlobStore } from './s3-blob-store.js';
+export { ShardIteratorCache } from './shard-iterator-cache.js';

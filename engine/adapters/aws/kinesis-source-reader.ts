@@ -29,6 +29,7 @@ import type { PartitionInfo, ReadRequest, ReadResult, SourceReader, SourceRecord
 import { retry } from '../../retry.js';
 import { isExpiredIterator, isThrottling, missingAs, retriedBySdk } from './aws-errors.js';
 import { defaultSleep, type Sleep } from './dynamodb-util.js';
+import type { ShardIteratorCache } from './shard-iterator-cache.js';
 
 /** GetRecords returns at most 10,000 records per call. */
 const GET_RECORDS_LIMIT = 10_000;
@@ -47,6 +48,13 @@ export interface KinesisSourceReaderOptions {
    */
   readonly maxRetries?: number;
   readonly sleep?: Sleep;
+  /**
+   * A warm executor's iterators from earlier reads (shard-iterator-cache.ts): a read that
+   * starts AFTER o takes the one a read ending at o left, instead of GetShardIterator.
+   */
+  readonly iterators?: ShardIteratorCache;
+  /** The time an iterator is issued at, for the cache's expiry (default Date.now). */
+  readonly now?: () => number;
 }
 
 export class KinesisSourceReader implements SourceReader {
@@ -56,6 +64,8 @@ export class KinesisSourceReader implements SourceReader {
   private readonly emptyPollDelayMs: number;
   private readonly maxRetries: number;
   private readonly sleep: Sleep;
+  private readonly iterators: ShardIteratorCache | undefined;
+  private readonly now: () => number;
 
   constructor(options: KinesisSourceReaderOptions) {
     this.client = options.client;
@@ -64,6 +74,8 @@ export class KinesisSourceReader implements SourceReader {
     this.emptyPollDelayMs = options.emptyPollDelayMs ?? 200;
     this.maxRetries = options.maxRetries ?? 5;
     this.sleep = options.sleep ?? defaultSleep;
+    this.iterators = options.iterators;
+    this.now = options.now ?? Date.now;
   }
 
   async listPartitions(): Promise<PartitionInfo[]> {
@@ -114,9 +126,13 @@ export class KinesisSourceReader implements SourceReader {
     let closed = false;
     let reachedUntil = false;
     let emptyPolls = 0;
-    let iterator: string | undefined = maxRecords > 0 ? await this.iteratorAt(partition, start) : undefined;
+    let iterator: string | undefined = maxRecords > 0 ? await this.firstIterator(partition, start) : undefined;
+    // Whether `iterator` points just after the last record returned (or the start): false once a page is cut.
+    let iteratorAtEnd = true;
+    let issuedAtMs = 0;
 
     while (iterator !== undefined && records.length < maxRecords && !reachedUntil) {
+      issuedAtMs = this.now();
       const page: GetRecordsCommandOutput = await this.getRecords(iterator, maxRecords - records.length, partition, start, records);
       if (page.MillisBehindLatest !== undefined) lagMs = page.MillisBehindLatest;
       const fetched = (page.Records ?? []).map((r) => ({
@@ -146,7 +162,10 @@ export class KinesisSourceReader implements SourceReader {
         }
       }
       iterator = page.NextShardIterator ?? undefined;
-      if (!consumedAll) break;
+      if (!consumedAll) {
+        iteratorAtEnd = false;
+        break;
+      }
       if (iterator === undefined) {
         closed = true;
         caughtUp = true;
@@ -177,7 +196,26 @@ export class KinesisSourceReader implements SourceReader {
         { context },
       );
     }
+    if (iterator !== undefined && iteratorAtEnd) this.keepIterator(partition, start, records.at(-1)?.offset, iterator, issuedAtMs);
     return { records, caughtUp, closed, lagMs };
+  }
+
+  /** A kept iterator when the read starts AFTER an offset a previous read ended at; otherwise GetShardIterator. */
+  private async firstIterator(partition: string, start: StartPosition): Promise<string | undefined> {
+    const kept = start.type === 'AFTER' ? this.iterators?.take(this.streamName, partition, start.offset) : undefined;
+    return kept ?? this.iteratorAt(partition, start);
+  }
+
+  /** Keeps the iterator a read ended with, under the offset it reads after: the last record's, or an AFTER start's. */
+  private keepIterator(
+    partition: string,
+    start: StartPosition,
+    lastOffset: Offset | undefined,
+    iterator: string,
+    issuedAtMs: number,
+  ): void {
+    const after = lastOffset ?? (start.type === 'AFTER' ? start.offset : undefined);
+    if (after !== undefined) this.iterators?.put(this.streamName, partition, after, iterator, issuedAtMs);
   }
 
   private async iteratorAt(partition: string, start: StartPosition): Promise<string | undefined> {

@@ -110,4 +110,21 @@ describe('readRange', () => {
         .caughtUp,
     ).toBe(true);
   });
+
+  it('takes a range end read before the plan only when it found nothing; one it found is read again', async () => {
+    const { wal, plan, offsets, reader } = setup(8);
+    let reads = 0;
+    const counted = Object.create(wal) as MemoryWriteAheadLog;
+    counted.getRangeEnd = async (...args) => ((reads += 1), wal.getRangeEnd(...args));
+    // Nothing found early: no second read, the end is recorded by this read.
+    const first = await readRange({ wal: counted, reader, jobId: 'j', batchId: 1, plan, recorded: Promise.resolve(null) });
+    expect(first.end).toEqual({ count: 5, lastOffset: offsets[4] });
+    expect(reads).toBe(0);
+    // An end found early (here one a superseded batch had, before a replay moved it away) is not
+    // taken: the end stored now, read after the plan, is.
+    const stale = Promise.resolve({ count: 2, lastOffset: offsets[1]! });
+    const again = await readRange({ wal: counted, reader, jobId: 'j', batchId: 1, plan, recorded: stale });
+    expect(reads).toBe(1);
+    expect(again.records.map((r) => r.offset)).toEqual(offsets.slice(0, 5));
+  });
 });
