@@ -1,0 +1,41 @@
+/** The recovery benchmark's text report. */
+import type { RecoveryReport } from './run-recovery-bench.js';
+
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+
+export function formatRecoveryReport(r: RecoveryReport): string {
+  const m = r.machine;
+  const o = r.options;
+  const lines = [
+    'Sluice recovery time after kill -9 (npm run bench:recovery)',
+    `machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}`,
+    `load average (1 min): ${m.loadAverageAtStart} at start, ${r.loadAverageAtEnd} at the end`,
+    `note: ${r.note}`,
+    `job: views per user, one key group holding ${int(o.keys)} keys; the batch reads ${int(o.records)} records; ` +
+      `kill -9 of the runtime process when the batch enters ${o.killAt}${o.killAfterMs > 0 ? ` + ${o.killAfterMs} ms` : ''}`,
+    '',
+  ];
+  r.runs.forEach((run, i) => {
+    const f = run.figures;
+    lines.push(
+      `run ${i + 1}: killed after ${run.killedAfter.join(' → ')}`,
+      `  process start → program loaded ${int(f.loadMs)} ms; stand-ins start-up ${int(f.standInsMs)} ms (reported apart)`,
+      `  driver restart → first committed batch: ${int(f.firstCommitMs)} ms (batch ${f.batchId}${f.resumed ? ', resumed' : ''}, ` +
+        `${int(f.records)} records, ${int(f.stateRows)} state rows)`,
+      `  Lambda time until then: ${Object.entries(f.lambdaMs)
+        .map(([fn, ms]) => `${fn} ${int(ms)} ms`)
+        .join(', ')}`,
+      `  AWS requests until then: ${Object.entries(f.requests)
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', ')}`,
+      `  sink: ${f.exact ? 'every user counted exactly once' : `NOT exact: ${f.problems.join('; ')}`}`,
+    );
+  });
+  lines.push(
+    '',
+    `driver restart → first committed batch over ${r.runs.length} run(s): p50 ${int(r.firstCommitMs.p50)} ms, max ${int(r.firstCommitMs.max)} ms; ` +
+      `goal ≤ ${int(r.goalMs)} ms: ${r.firstCommitMs.max <= r.goalMs ? 'met' : 'NOT met'}`,
+    `stand-ins start-up: p50 ${int(r.standInsMs.p50)} ms, max ${int(r.standInsMs.max)} ms`,
+  );
+  return lines.join('\n');
+}
