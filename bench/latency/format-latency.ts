@@ -1,19 +1,27 @@
 /** The latency benchmark's text report. */
 import type { LatencyBenchReport } from './run-latency-bench.js';
 import { lagOf, type Percentiles } from './latency-math.js';
+import type { MachineInfo } from '../machine.js';
 import type { RateRunResult } from './run-at-rate.js';
 
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
-const ms = (p: Percentiles) => `p50 ${int(p.p50)} ms  p95 ${int(p.p95)} ms  p99 ${int(p.p99)} ms  max ${int(p.max)} ms  (${int(p.count)})`;
+export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
 
-export function formatLatencyReport(r: LatencyBenchReport): string {
+/** A report's first lines: its title, the machine, its load at the start and the end, the stand-in note. */
+export function headerLines(title: string, r: { machine: MachineInfo; loadAverageAtEnd: number; note: string }): string[] {
   const m = r.machine;
-  const o = r.options;
-  const lines = [
-    'Sluice latency under sustained load (npm run bench:latency)',
+  return [
+    title,
     `machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}`,
     `load average (1 min): ${m.loadAverageAtStart} at start, ${r.loadAverageAtEnd} at the end`,
     `note: ${r.note}`,
+  ];
+}
+const ms = (p: Percentiles) => `p50 ${int(p.p50)} ms  p95 ${int(p.p95)} ms  p99 ${int(p.p99)} ms  max ${int(p.max)} ms  (${int(p.count)})`;
+
+export function formatLatencyReport(r: LatencyBenchReport): string {
+  const o = r.options;
+  const lines = [
+    ...headerLines('Sluice latency under sustained load (npm run bench:latency)', r),
     `job: running count per key over ${o.keys} keys, ${o.shards} shards, interval trigger ${o.triggerMs} ms, ` +
       `up to ${int(o.maxRecordsPerPartition)} records per shard per batch; sink table polled every ${o.pollMs} ms`,
     '',

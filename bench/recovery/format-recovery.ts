@@ -1,16 +1,11 @@
 /** The recovery benchmark's text report. */
+import { headerLines, int } from '../latency/format-latency.js';
 import type { RecoveryReport } from './run-recovery-bench.js';
 
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
-
 export function formatRecoveryReport(r: RecoveryReport): string {
-  const m = r.machine;
   const o = r.options;
   const lines = [
-    'Sluice recovery time after kill -9 (npm run bench:recovery)',
-    `machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}`,
-    `load average (1 min): ${m.loadAverageAtStart} at start, ${r.loadAverageAtEnd} at the end`,
-    `note: ${r.note}`,
+    ...headerLines('Sluice recovery time after kill -9 (npm run bench:recovery)', r),
     `job: views per user, one key group holding ${int(o.keys)} keys; the batch reads ${int(o.records)} records; ` +
       `kill -9 of the runtime process when the batch enters ${o.killAt}${o.killAfterMs > 0 ? ` + ${o.killAfterMs} ms` : ''}`,
     '',

@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,8 @@ export interface RecoveryOptions {
 
 export interface RecoveryRun {
   readonly dataDir: string | null;
+  /** Starts of the resuming process: more than 1 when a stand-in did not come up in time (a loaded machine) and it was started again. */
+  readonly resumeStarts: number;
   /** The states the batch had entered when it was killed. */
   readonly killedAfter: readonly string[];
   readonly figures: ResumeFigures;
@@ -68,15 +70,24 @@ export async function runRecoveryBench(options: RecoveryOptions): Promise<Recove
       progress(
         `run ${i}: ${options.keys.toLocaleString('en-US')} keys planted, ${options.records.toLocaleString('en-US')} records; kill -9 in ${options.killAt}`,
       );
-      const killedAfter = await crashChild(args, options);
+      const killedAfter = await untilStarted(progress, async () => {
+        // A failed start leaves nothing to keep: each attempt starts from an empty directory.
+        await rm(dataDir, { recursive: true, force: true });
+        await mkdir(dataDir);
+        return crashChild(args, options);
+      });
       progress(`  killed after ${killedAfter.join(' → ')}; restarting on ${dataDir}`);
       await standInsGone(dataDir);
-      const figures = await resumeChild({ ...args, phase: 'resume' });
+      let resumeStarts = 0;
+      const figures = await untilStarted(progress, () => {
+        resumeStarts += 1;
+        return resumeChild({ ...args, phase: 'resume' });
+      });
       progress(
         `  stand-ins ${Math.round(figures.standInsMs)} ms, driver restart → first commit ${Math.round(figures.firstCommitMs)} ms ` +
           `(batch ${figures.batchId}${figures.resumed ? ', resumed' : ''}), sink ${figures.exact ? 'exact' : 'NOT exact'}`,
       );
-      runs.push({ dataDir: options.keep ? dataDir : null, killedAfter, figures });
+      runs.push({ dataDir: options.keep ? dataDir : null, resumeStarts, killedAfter, figures });
     } finally {
       if (!options.keep) await rm(dataDir, { recursive: true, force: true });
     }
@@ -94,6 +105,23 @@ export async function runRecoveryBench(options: RecoveryOptions): Promise<Recove
     exact: runs.every((r) => r.figures.exact),
   };
 }
+
+/** A child whose stand-ins did not come up within their start-up timeout (a loaded machine) is started again, up to 3 times. */
+async function untilStarted<T>(progress: Progress, start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof StartFailedError)) throw error;
+      progress(`  the stand-ins did not come up in time (attempt ${attempt}); starting the process again`);
+    }
+  }
+}
+
+class StartFailedError extends InvariantError {}
+
+/** What the child printed when a stand-in did not start within its timeout (local/stand-ins.ts). */
+const START_FAILED = /did not (answer|start) (at .* )?within/;
 
 function spawnChild(args: ChildArgs, onEvent: (event: { type: string } & Record<string, unknown>, kill: () => void) => void) {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], {
@@ -131,6 +159,7 @@ async function crashChild(args: ChildArgs, options: RecoveryOptions): Promise<st
   });
   const { code, signal } = await child.exited;
   if (signal !== 'SIGKILL') {
+    if (START_FAILED.test(child.stderr())) throw new StartFailedError(child.stderr());
     throw new InvariantError(`the crash child ended (${code ?? signal}) before the kill in ${options.killAt}:\n${child.stderr()}`);
   }
   return states;
@@ -142,6 +171,7 @@ async function resumeChild(args: ChildArgs): Promise<ResumeFigures> {
     if (event.type === 'figures') figures = event.figures as ResumeFigures;
   });
   const { code } = await child.exited;
+  if (code !== 0 && START_FAILED.test(child.stderr())) throw new StartFailedError(child.stderr());
   if (code !== 0 || figures === undefined) throw new InvariantError(`the resume child exited with ${code}:\n${child.stderr()}`);
   return figures;
 }
