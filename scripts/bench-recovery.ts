@@ -1,5 +1,5 @@
 /**
- * npm run bench:recovery [-- --keys 100000] [--records 2000] [--runs 3] [--kill-at ExecuteKeyGroups] [--json]
+ * npm run bench:recovery [-- --keys 100000] [--records 200] [--runs 3] [--kill-at ExecuteKeyGroups] [--json]
  * Recovery time after kill -9 of the local runtime during a batch (bench/recovery/).
  */
 import { Command } from 'commander';
@@ -21,7 +21,12 @@ await new Command('npm run bench:recovery --')
       'data, and time the driver restart to its first committed batch (stand-in start-up reported apart). Progress on stderr, the report on stdout.',
   )
   .option('--keys <n>', 'state keys in the one key group', positiveInteger, 100_000)
-  .option('--records <n>', 'records the killed batch reads', positiveInteger, 2_000)
+  .option(
+    '--records <n>',
+    'records the killed batch reads (each a sink row to write again: keep it small to time the recovery, not the sink)',
+    positiveInteger,
+    200,
+  )
   .option('--runs <n>', 'kill and restart this many times, each in a fresh directory', positiveInteger, 3)
   .option(
     '--kill-at <state>',
