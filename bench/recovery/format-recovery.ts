@@ -14,7 +14,8 @@ export function formatRecoveryReport(r: RecoveryReport): string {
     const f = run.figures;
     lines.push(
       `run ${i + 1}: killed after ${run.killedAfter.join(' → ')}`,
-      `  process start → program loaded ${int(f.loadMs)} ms; stand-ins start-up ${int(f.standInsMs)} ms (reported apart)`,
+      `  process start → program loaded ${int(f.loadMs)} ms; stand-ins start-up ${int(f.standInsMs)} ms (reported apart)` +
+        (run.resumeStarts > 1 ? `; started ${run.resumeStarts} times (stand-ins missed their start-up timeout)` : ''),
       `  driver restart → first committed batch: ${int(f.firstCommitMs)} ms (batch ${f.batchId}${f.resumed ? ', resumed' : ''}, ` +
         `${int(f.records)} records, ${int(f.stateRows)} state rows)`,
       `  Lambda time until then: ${Object.entries(f.lambdaMs)
