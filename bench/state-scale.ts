@@ -25,16 +25,14 @@ import { ConfigurationError, InvariantError } from '../engine/errors.js';
 import { runPartition } from '../engine/executor/run-partition.js';
 import { StateCache } from '../engine/executor/state-cache.js';
 import { count, defineJob, dynamoDbSink, kinesisSource } from '../engine/job/index.js';
-import { keyGroupScope } from '../engine/protocol/key-groups.js';
 import type { JobDefinition } from '../engine/job/types.js';
 import type { JsonValue } from '../engine/json.js';
 import type { Logger } from '../engine/ports/index.js';
 import { BatchStatus } from '../engine/protocol/batch-records.js';
-import { buildCommit } from '../engine/protocol/commit.js';
-import { planNextBatch } from '../engine/protocol/planning.js';
 import type { StandInEndpoints } from '../local/stand-ins.js';
 import { LOCAL_RESOURCES } from '../local/runtime.js';
 import { startEnvironment, type Progress } from './environment.js';
+import { plantCommittedBatch } from './plant-checkpoint.js';
 import { EXECUTOR_MEMORY_MB } from './defaults.js';
 import { now } from './stats.js';
 
@@ -149,48 +147,10 @@ export async function runStateScale(options: {
 
 /** Batch 1 of the case's job, committed, with a snapshot of N keys as its key group's state version 1. */
 async function plantCheckpoint(ports: AwsPorts, c: StateScaleCase): Promise<number> {
-  const jobId = jobIdOf(c);
   await createSinkTable(ports.clients.dynamodb, jobIdOf(c));
-  const [shard] = (await ports.sources(scaleJob(c).source.spec).listPartitions()).map((p) => p.id);
   const full = new Map<string, JsonValue>();
   for (let i = 0; i < c.keys; i += 1) full.set(stateKeyOf(userOf(i)), 1);
-  const { bytesWritten } = await ports.state.write({
-    jobId,
-    partition: keyGroupScope(0),
-    version: 1,
-    baseVersion: 0,
-    changes: full,
-    full,
-    snapshotEvery: 1,
-  });
-  const epoch = await ports.wal.acquireEpoch(jobId);
-  const plan = planNextBatch({
-    jobId,
-    epoch,
-    previous: null,
-    partitions: [shard!],
-    settings: { startingPosition: 'EARLIEST', maxRecordsPerPartition: c.records, allowedLatenessMs: null, jobVersion: 1, keyGroups: 1 },
-    nowMs: systemClock.now(),
-  });
-  await ports.wal.putPlan(plan);
-  const result = {
-    partition: shard!,
-    end: { count: 0 },
-    stateVersion: 0,
-    records: 0,
-    outputRows: 0,
-    deadLetters: 0,
-    lateRecords: 0,
-    maxEventTimeMs: null,
-    stateRows: 0,
-    stateBytesWritten: 0,
-    lagMs: null,
-    caughtUp: false,
-  };
-  // Batch 1 read nothing, so no stage 2 ran: its group table is planted beside the commit.
-  const commit = buildCommit({ plan, results: [result], epoch, nowMs: systemClock.now() });
-  await ports.wal.commitBatch(jobId, { ...commit, groups: { 0: { version: 1, rows: full.size } } });
-  return bytesWritten;
+  return plantCommittedBatch(ports, { jobId: jobIdOf(c), job: scaleJob(c), state: full });
 }
 
 /** Keys at which a line through the two largest cases' peak RSS reaches `mb`. */
