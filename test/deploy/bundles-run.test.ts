@@ -92,15 +92,23 @@ async function countedViews(jobId: string): Promise<number> {
   return (body.rows as Json[]).reduce((sum, row) => sum + Number(row.value.value), 0);
 }
 
-async function caughtUp(jobId: string, generation: number): Promise<boolean> {
+/**
+ * Every produced record is in a committed batch, and the last batch read nothing more
+ * (the status's last batch is the previous generation's until the resumed one commits:
+ * the records count tells them apart).
+ */
+async function committed(jobId: string, records: number): Promise<boolean> {
   const s = (await call('GET', `/jobs/${jobId}`)).body;
   if (s.state === 'FAILED') throw new Error(`job ${jobId} FAILED: ${JSON.stringify(s.lastError)}\n${deployment.logs()}`);
-  return (
-    s.generation === generation &&
-    s.lag?.partitions?.length === 2 &&
-    s.lag.partitions.every((p: Json) => p.caughtUp) &&
-    s.lastCommittedBatch?.records === 0
-  );
+  let total = 0;
+  let token: string | null = null;
+  do {
+    const query: string = token === null ? '' : `&nextToken=${encodeURIComponent(token)}`;
+    const { body } = await call('GET', `/jobs/${jobId}/batches?limit=100${query}`);
+    total += ((body.batches ?? []) as Json[]).reduce((sum, b) => sum + (b.records ?? 0), 0);
+    token = (body.nextToken as string | null) ?? null;
+  } while (token !== null);
+  return total === records && s.lastCommittedBatch?.records === 0 && s.lag?.partitions?.every((p: Json) => p.caughtUp);
 }
 
 describe('the synthesized app, bundles and template, on the stand-ins', () => {
@@ -121,7 +129,7 @@ describe('the synthesized app, bundles and template, on the stand-ins', () => {
 
       // Assess: it runs batches until both shards are drained; every record counted once.
       expect(started.status, JSON.stringify(started.body)).toBe(201);
-      await waitFor('the first 40 records committed', () => caughtUp('deployed', 1));
+      await waitFor('the first 40 records committed', () => committed('deployed', 40));
       expect(await countedViews('deployed')).toBe(40);
       const batches = await call('GET', '/jobs/deployed/batches?limit=100');
       expect(batches.status).toBe(200);
@@ -137,7 +145,8 @@ describe('the synthesized app, bundles and template, on the stand-ins', () => {
       await produce(40, 30);
       const resumed = await call('POST', '/jobs/deployed/resume');
       expect(resumed.status, JSON.stringify(resumed.body)).toBe(202);
-      await waitFor('the 30 records produced while stopped committed', () => caughtUp('deployed', 2));
+      await waitFor('the 30 records produced while stopped committed', () => committed('deployed', 70));
+      expect((await call('GET', '/jobs/deployed')).body.generation).toBe(2);
       expect(await countedViews('deployed')).toBe(70);
       expect((await call('POST', '/jobs/deployed/stop')).status).toBe(202);
       await waitFor('the job stopped again', async () => (await call('GET', '/jobs/deployed')).body.state === 'STOPPED');

@@ -97,26 +97,11 @@ export function startBundledDriver(options: {
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
     observer: {
       onTransition(_type, _execution, state) {
-        if (state === TASK_STATES.runBatches) {
-          options.record({
-            caller: driver.logicalId,
-            service: 'states',
-            operation: 'StartExecution',
-            input: { stateMachineArn: batches.arn },
-            status: 200,
-            ms: 0,
-          });
-        }
-        if (state === TASK_STATES.continueAsNew) {
-          options.record({
-            caller: driver.logicalId,
-            service: 'states',
-            operation: 'StartExecution',
-            input: { stateMachineArn: driver.arn },
-            status: 200,
-            ms: 0,
-          });
-        }
+        // RunBatches starts the Express child; ContinueAsNew the driver's next generation.
+        const started = state === TASK_STATES.runBatches ? batches.arn : state === TASK_STATES.continueAsNew ? driver.arn : null;
+        if (started === null) return;
+        const input = { stateMachineArn: started };
+        options.record({ caller: driver.logicalId, service: 'states', operation: 'StartExecution', input, status: 200, ms: 0 });
       },
       onLambda(fn) {
         // The states that call one function all call the same ARN (checked above): any of them names the caller.

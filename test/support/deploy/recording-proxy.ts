@@ -68,9 +68,14 @@ export async function startRecordingProxy(
     return response;
   };
 
-  const http1 = createServer((req, res) => {
+  /** Reads the request, handles it, writes the answer (a 502 naming the failure when forwarding failed). */
+  const serve = (
+    req: IncomingMessage | Http2ServerRequest,
+    res: { writeHead(status: number, headers: Record<string, string | string[]>): unknown; end(body: Buffer | string): unknown },
+    headers: IncomingHttpHeaders,
+  ) =>
     void readAll(req)
-      .then((body) => handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body }))
+      .then((body) => handle({ method: req.method ?? 'GET', path: req.url ?? '/', headers, body }))
       .then((r) => {
         res.writeHead(r.status, withoutHopByHop(r.headers));
         res.end(r.body);
@@ -79,19 +84,8 @@ export async function startRecordingProxy(
         res.writeHead(502, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ __type: 'ProxyError', message: String(error) }));
       });
-  });
-  const http2 = createHttp2Server((req: Http2ServerRequest, res: Http2ServerResponse) => {
-    void readAll(req)
-      .then((body) => handle({ method: req.method, path: req.url, headers: http1Headers(req.headers), body }))
-      .then((r) => {
-        res.writeHead(r.status, withoutHopByHop(r.headers));
-        res.end(r.body);
-      })
-      .catch((error: unknown) => {
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ __type: 'ProxyError', message: String(error) }));
-      });
-  });
+  const http1 = createServer((req, res) => serve(req, res, req.headers));
+  const http2 = createHttp2Server((req: Http2ServerRequest, res: Http2ServerResponse) => serve(req, res, http1Headers(req.headers)));
   const sessions = new Set<{ destroy(): void }>();
   http2.on('session', (session) => {
     sessions.add(session);
