@@ -11,6 +11,7 @@
  * policies the template gives each function's role (and each state machine's): a call the
  * role would refuse fails the test; the grants no call used are printed.
  */
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putAllRecords } from '../../engine/adapters/aws/kinesis-producer.js';
 import { createSinkTable, createStream } from '../../engine/adapters/aws/provision.js';
@@ -48,6 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await timed('close', async () => deployment?.close());
+  if (app !== undefined) await rm(app.dir, { recursive: true, force: true });
   const byService = new Map<string, { calls: number; ms: number }>();
   for (const c of deployment?.calls ?? []) {
     const s = byService.get(c.service) ?? { calls: 0, ms: 0 };
