@@ -31,6 +31,9 @@ import { sluiceFunction } from './sluice-function.js';
 import type { SluiceKafkaAccess } from './sluice-sources.js';
 import type { SluiceStorage } from './sluice-storage.js';
 
+/** What the supervisor calls on a source stream to see whether a parked job has work: KinesisSourceReader's listPartitions and a one-record read. */
+export const SUPERVISOR_STREAM_ACTIONS = ['kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'] as const;
+
 /** The statuses of a driver execution that the supervisor restarts after. */
 export const RESTART_ON_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
@@ -172,7 +175,10 @@ export class SluiceDriver extends Construct {
     storage.grantStageTwo(functions.executeGroups);
     storage.grantExchange(functions.finish, 'delete');
     for (const stream of props.sourceStreams ?? []) {
-      for (const fn of [functions.plan, functions.execute, functions.supervisor]) stream.grantRead(fn);
+      for (const fn of [functions.plan, functions.execute]) stream.grantRead(fn);
+      // The supervisor's check of a parked job (engine/driver/parking.ts): list the shards, read one record after the commit.
+      stream.grant(functions.supervisor, ...SUPERVISOR_STREAM_ACTIONS);
+      stream.encryptionKey?.grantDecrypt(functions.supervisor);
     }
     for (const table of props.sinkTables ?? []) {
       table.grantReadWriteData(functions.execute);

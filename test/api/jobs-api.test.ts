@@ -469,7 +469,11 @@ describe('the jobs API over HTTP on the local runtime', () => {
       '/jobs',
       '{"jobName":"page-veiws"}',
       400,
-      { fields: [{ field: 'jobName', message: expect.stringContaining("is not a job of this deployment's catalog (known: page-views)") }] },
+      {
+        fields: [
+          { field: 'jobName', message: expect.stringContaining("is not a job of this deployment's catalog (known: page-views, smoke)") },
+        ],
+      },
     ],
     [
       'a bad trigger',

@@ -269,7 +269,7 @@ describe('the sluice command', () => {
     });
     expect(badName).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining("error: jobName is not a job of this deployment's catalog (known: page-views)"),
+      stderr: expect.stringContaining("error: jobName is not a job of this deployment's catalog (known: page-views, smoke)"),
     });
     expect(unreachable).toMatchObject({ code: 3, stderr: expect.stringContaining('cannot reach the jobs API at http://127.0.0.1:9') });
     expect(unreachable.stderr).toContain('npm run api');

@@ -74,11 +74,12 @@ describe("a catalog job's grants", () => {
     }
   });
 
-  it('lets the planner and stage 1 read its stream, and no other function', () => {
+  it('lets the planner and stage 1 read its stream, the supervisor check it for a parked job, and no other function', () => {
     for (const name of ['plan', 'execute'] as const) {
       expect(actionsOn(name, ':stream/orders'), name).toEqual(expect.arrayContaining(['kinesis:GetRecords', 'kinesis:ListShards']));
     }
-    for (const name of ['startGeneration', 'route', 'executeGroups', 'finish', 'endGeneration', 'supervisor'] as const) {
+    expect(actionsOn('supervisor', ':stream/orders')).toEqual(['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']);
+    for (const name of ['startGeneration', 'route', 'executeGroups', 'finish', 'endGeneration'] as const) {
       expect(actionsOn(name, ':stream/orders'), name).toEqual([]);
     }
   });
