@@ -7,7 +7,8 @@
  */
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 
-interface Envelope {
+/** A sink record's envelope (Kinesis record data, Kafka message value): the fields a consumer dedupes on. */
+export interface Envelope {
   readonly sluiceId: string;
   readonly generation: number;
   readonly batchId: number;
@@ -51,15 +52,20 @@ export async function readStreamedRows(kinesis: KinesisClient, streamName: strin
           continue;
         }
         seen.set(envelope.sluiceId, text);
-        const held = newest.get(envelope.key);
-        const isNewer =
-          held === undefined ||
-          (envelope.generation !== held.generation ? envelope.generation > held.generation : envelope.batchId > held.batchId);
-        if (isNewer) newest.set(envelope.key, envelope);
+        keepNewest(newest, envelope);
       }
       if ((page.Records ?? []).length === 0 && (page.MillisBehindLatest ?? 0) === 0) break;
       iterator = page.NextShardIterator;
     }
   }
   return { rows: new Map([...newest].map(([key, e]) => [key, e.value])), records, duplicates, conflicts };
+}
+
+/** Keeps, per row key, the envelope of the highest (generation, batch): a consumer's dedupe rule (docs/sinks). */
+export function keepNewest(newest: Map<string, Envelope>, envelope: Envelope): void {
+  const held = newest.get(envelope.key);
+  const isNewer =
+    held === undefined ||
+    (envelope.generation !== held.generation ? envelope.generation > held.generation : envelope.batchId > held.batchId);
+  if (isNewer) newest.set(envelope.key, envelope);
 }
