@@ -12,6 +12,8 @@ export interface Envelope {
   readonly sluiceId: string;
   readonly generation: number;
   readonly batchId: number;
+  /** The batch's scope that wrote it (a source partition, or a key group on stage 2). */
+  readonly partition: string;
   readonly key: string;
   readonly value: Record<string, unknown>;
 }

@@ -32,6 +32,8 @@ describe('kill -9 of the local runtime, Kafka sink', () => {
     console.info(
       `seed ${SEED}: ${topicRows.messages} messages in topic ${topic}, ${topicRows.duplicates} of them copies of an earlier message's id`,
     );
+    const copies = [...topicRows.duplicatesByWrite].map(([write, n]) => `${write} ×${n}`);
+    console.info(`  copies by the write (generation/batch/scope) that sent them again: ${copies.join(', ') || 'none'}`);
     expect(topicRows.conflicts).toEqual([]);
     expect(topicRows.malformed).toEqual([]);
     const expected = kill.expectedPageViews();

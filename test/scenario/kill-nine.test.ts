@@ -68,6 +68,6 @@ describe('kill -9 of the local runtime', () => {
       } finally {
         await runtime.stop();
       }
-    }, 300_000);
+    }, 600_000);
   }
 });

@@ -15,6 +15,8 @@ export interface TopicRows {
   readonly messages: number;
   /** Messages whose `sluice-id` an earlier message carried (at-least-once copies). */
   readonly duplicates: number;
+  /** The copies by the write that sent them again: "generation/batch/scope" → copies. */
+  readonly duplicatesByWrite: Map<string, number>;
   /** Ids whose copies differ in key, headers or value. */
   readonly conflicts: string[];
   /** Messages whose headers disagree with their value's id, generation or batch. */
@@ -32,6 +34,7 @@ export async function readTopicRows(brokers: readonly string[], topic: string): 
     const malformed: string[] = [];
     let messages = 0;
     let duplicates = 0;
+    const duplicatesByWrite = new Map<string, number>();
     for (const partition of partitions) {
       for (let offset = 0n, empty = 0; ; ) {
         const fetched = await clients.fetch({ topic, partition, offset: offset.toString(), maxWaitMs: 100, maxBytes: 10_000_000 });
@@ -57,6 +60,8 @@ export async function readTopicRows(brokers: readonly string[], topic: string): 
           const earlier = firstCopy.get(id);
           if (earlier !== undefined) {
             duplicates += 1;
+            const write = `${envelope.generation}/${envelope.batchId}/${envelope.partition}`;
+            duplicatesByWrite.set(write, (duplicatesByWrite.get(write) ?? 0) + 1);
             if (earlier !== copy) conflicts.push(id);
             continue;
           }
@@ -66,7 +71,7 @@ export async function readTopicRows(brokers: readonly string[], topic: string): 
         if (page.length > 0) offset = BigInt(page.at(-1)!.offset) + 1n;
       }
     }
-    return { rows: new Map([...newest].map(([key, e]) => [key, e.value])), messages, duplicates, conflicts, malformed };
+    return { rows: new Map([...newest].map(([key, e]) => [key, e.value])), messages, duplicates, duplicatesByWrite, conflicts, malformed };
   } finally {
     await clients.close();
   }

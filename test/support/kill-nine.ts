@@ -97,7 +97,8 @@ export async function killAtRandomThenFinish(seed: number, start: () => Run): Pr
     const run = start();
     const afterBatches = kill === 0 && random() < 0.5 ? 0 : 1 + Math.floor(random() * 4);
     const extraMs = Math.floor(random() * 400);
-    const reached = await until(() => run.batchesSeen() >= afterBatches, run.exited, 60_000);
+    // Starting the runtime takes a while on a busy machine: a kill meant for the middle of the run waits for it.
+    const reached = await until(() => run.batchesSeen() >= afterBatches, run.exited, 180_000);
     if (reached) await new Promise((r) => setTimeout(r, extraMs));
     killGroup(run.child);
     const code = await run.exited;
