@@ -22,7 +22,7 @@ export interface LocalRuntime {
   /** The engine's ports on the stand-ins: real SDK v3 clients over loopback. */
   readonly ports: AwsPorts;
   readonly standIns: StandIns;
-  /** librdkafka's mock Kafka cluster, when asked for (its data lives in memory only: see docs/kafka.md). */
+  /** librdkafka's mock Kafka cluster this runtime started, when asked for (its data lives in memory only: see docs/kafka.md). */
   readonly kafka: KafkaMock | null;
   readonly dataDir: string;
   /** What `<dataDir>/endpoints.json` says (local/endpoints-file.ts): the stand-ins, and the API once published. */
@@ -43,24 +43,30 @@ export async function startLocalRuntime(
     dataDir?: string;
     logger?: Logger;
     log?: (line: string) => void;
-    /** Also start librdkafka's mock Kafka cluster (through kcat) and give the ports its connection. */
-    kafka?: boolean;
+    /**
+     * Also start librdkafka's mock Kafka cluster (through kcat) and give the ports its
+     * connection (true), or connect the ports to a cluster already running (its bootstrap
+     * brokers): one that outlives this runtime, as a real broker outlives a driver, and
+     * that this runtime does not stop.
+     */
+    kafka?: boolean | { readonly brokers: readonly string[] };
   } = {},
 ): Promise<LocalRuntime> {
   // Java and, with Kafka, kcat: installed as root, else stop before anything starts (local/provision.ts).
-  ensurePrerequisites({ what: 'the local runtime', kafka: options.kafka ?? false });
+  ensurePrerequisites({ what: 'the local runtime', kafka: options.kafka === true });
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   const standIns = await startStandIns({ dataDir, ...(options.log ? { log: options.log } : {}) });
   let kafka: KafkaMock | null = null;
   try {
-    if (options.kafka) kafka = await startKafkaMock({ ...(options.log ? { log: options.log } : {}) });
+    if (options.kafka === true) kafka = await startKafkaMock({ ...(options.log ? { log: options.log } : {}) });
+    const brokers = typeof options.kafka === 'object' ? options.kafka.brokers : kafka?.brokers;
     const ports = createAwsPorts({
       ...localAwsConfig(standIns.endpoints),
       ...LOCAL_RESOURCES,
       clock: systemClock,
       logger: options.logger ?? consoleLogger(),
-      ...(kafka === null ? {} : { kafka: { brokers: kafka.brokers, clientId: 'sluice-local' } }),
+      ...(brokers === undefined ? {} : { kafka: { brokers, clientId: 'sluice-local' } }),
     });
     await createWalTable(ports.clients.dynamodb, LOCAL_RESOURCES.walTable);
     await createDeadLetterTable(ports.clients.dynamodb, LOCAL_RESOURCES.deadLetterTable);
@@ -72,7 +78,7 @@ export async function startLocalRuntime(
       dataDir,
       region: (await ports.clients.kinesis.config.region()) ?? 'us-east-1',
       ...standIns.endpoints,
-      kafka: kafka === null ? null : { brokers: [...kafka.brokers] },
+      kafka: brokers === undefined ? null : { brokers: [...brokers] },
       api: null,
       resources: { ...LOCAL_RESOURCES },
     };

@@ -3,6 +3,9 @@ import { count, defineJob, dynamoDbSink, kinesisSink, kinesisSource, s3FileSink,
 
 export { CLICKSTREAM_JOB };
 
+/** What every sink builder of #sluice/job returns. */
+type SinkSpec = ReturnType<typeof dynamoDbSink>;
+
 interface Click {
   readonly page: string;
   readonly user?: string;
@@ -21,6 +24,8 @@ export interface ClickstreamJobOverrides {
   readonly sinkFiles?: string;
   /** Write the rows as records of this Kinesis stream (kinesisSink: at least once, deterministic ids) instead of the table. */
   readonly sinkStream?: string;
+  /** Write the rows to this sink (a Kafka topic, a user sink...) instead of the table. */
+  readonly sink?: SinkSpec;
   readonly checkpoint?: { snapshotEvery: number; retainBatches: number };
   /**
    * Count per page (the default: every page's views come on every partition, so they meet
@@ -49,11 +54,12 @@ export function clickstreamJob(overrides: ClickstreamJobOverrides = {}) {
         .window(tumbling({ sizeMs: CLICKSTREAM_JOB.windowMs }))
         .aggregate(count()),
     sink:
-      overrides.sinkFiles !== undefined
+      overrides.sink ??
+      (overrides.sinkFiles !== undefined
         ? s3FileSink({ prefix: overrides.sinkFiles, format: 'parquet' })
         : overrides.sinkStream !== undefined
           ? kinesisSink({ streamName: overrides.sinkStream })
-          : dynamoDbSink({ tableName: overrides.sinkTable ?? CLICKSTREAM_JOB.sinkTable }),
+          : dynamoDbSink({ tableName: overrides.sinkTable ?? CLICKSTREAM_JOB.sinkTable })),
     outputMode: 'update',
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: overrides.maxRecordsPerPartition ?? CLICKSTREAM_JOB.maxRecordsPerPartition,

@@ -199,10 +199,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
 }
 
 /**
- * Writes the input once. The marker file is written only after every record is stored,
- * so a run killed while writing starts the stream over instead of writing records twice.
- */
-/**
  * The demo's instance owns its sink, as an instance started through the jobs API does
  * (engine/driver/sink-ownership.ts). Another instance that took it over (a replay --into
  * it without another sink, an instance started through the API) is named, not silently
@@ -223,7 +219,11 @@ async function claimDemoSinks(job: JobDefinition, registry: JobRegistry, runtime
   }
 }
 
-async function ensureInput(runtime: LocalRuntime, settings: ClickstreamSettings, out: (line: string) => void): Promise<void> {
+/**
+ * Writes the input once. The marker file is written only after every record is stored,
+ * so a run killed while writing starts the stream over instead of writing records twice.
+ */
+export async function ensureInput(runtime: LocalRuntime, settings: ClickstreamSettings, out: (line: string) => void): Promise<void> {
   const marker = join(runtime.dataDir, INPUT_MARKER);
   const wanted = JSON.stringify(settings);
   const existing = await readFile(marker, 'utf8').catch(() => null);
@@ -266,7 +266,7 @@ async function ensureInput(runtime: LocalRuntime, settings: ClickstreamSettings,
  * before a kill and resumed by this process, the line shows this run's own duration (from
  * when this process started driving) and, separately, the time since it was planned.
  */
-function formatProgress({ batch }: FinishTaskResult, drivingSince: number): string {
+export function formatProgress({ batch }: FinishTaskResult, drivingSince: number): string {
   const m = batch.metrics;
   const duration = batch.resumed
     ? `${String(Math.min(m.durationMs, Date.now() - drivingSince)).padStart(5)} ms (planned ${m.durationMs} ms ago)`

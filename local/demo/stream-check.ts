@@ -7,10 +7,13 @@
  */
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 
-interface Envelope {
+/** A sink record's envelope (Kinesis record data, Kafka message value): the fields a consumer dedupes on. */
+export interface Envelope {
   readonly sluiceId: string;
   readonly generation: number;
   readonly batchId: number;
+  /** The batch's scope that wrote it (a source partition, or a key group on stage 2). */
+  readonly partition: string;
   readonly key: string;
   readonly value: Record<string, unknown>;
 }
@@ -51,15 +54,20 @@ export async function readStreamedRows(kinesis: KinesisClient, streamName: strin
           continue;
         }
         seen.set(envelope.sluiceId, text);
-        const held = newest.get(envelope.key);
-        const isNewer =
-          held === undefined ||
-          (envelope.generation !== held.generation ? envelope.generation > held.generation : envelope.batchId > held.batchId);
-        if (isNewer) newest.set(envelope.key, envelope);
+        keepNewest(newest, envelope);
       }
       if ((page.Records ?? []).length === 0 && (page.MillisBehindLatest ?? 0) === 0) break;
       iterator = page.NextShardIterator;
     }
   }
   return { rows: new Map([...newest].map(([key, e]) => [key, e.value])), records, duplicates, conflicts };
+}
+
+/** Keeps, per row key, the envelope of the highest (generation, batch): a consumer's dedupe rule (docs/sinks). */
+export function keepNewest(newest: Map<string, Envelope>, envelope: Envelope): void {
+  const held = newest.get(envelope.key);
+  const isNewer =
+    held === undefined ||
+    (envelope.generation !== held.generation ? envelope.generation > held.generation : envelope.batchId > held.batchId);
+  if (isNewer) newest.set(envelope.key, envelope);
 }
