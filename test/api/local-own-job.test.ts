@@ -1,29 +1,14 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
-import { createAwsPorts, type AwsPorts } from '../../engine/adapters/deployed-ports.js';
-import { silentLogger } from '../../engine/adapters/memory/index.js';
-import { systemClock } from '../../engine/adapters/system-clock.js';
-import { catalog } from '../../jobs/catalog.js';
-import { startLocalApi, type LocalApi } from '../../local/api-runtime.js';
-import { writeEndpointsFile } from '../../local/endpoints-file.js';
-import { LOCAL_SOURCE_SHARDS, localJobPreparer } from '../../local/prepare-job.js';
-import {
-  createTestBucket,
-  createTestDeadLetterTable,
-  createTestWalTable,
-  standInEndpoints,
-  testAwsClients,
-  testAwsConfig,
-  uniqueName,
-} from '../support/aws.js';
+import type { LocalApi } from '../../local/api-runtime.js';
+import { LOCAL_SOURCE_SHARDS } from '../../local/prepare-job.js';
+import { testAwsClients, uniqueName } from '../support/aws.js';
 import { runSluice, type Run } from '../support/child-process.js';
+import { startLocalApiOnStandIns } from '../support/local-api.js';
 
 let api: LocalApi;
-let ports: AwsPorts;
 let dataDir: string;
 
 function sluice(args: readonly string[], stdin?: string): Promise<Run> {
@@ -49,32 +34,7 @@ function clicks(count: number, from = 0): string {
 }
 
 beforeAll(async () => {
-  const [walTable, deadLetterTable, bucket] = await Promise.all([
-    createTestWalTable('own-wal'),
-    createTestDeadLetterTable('own-dlq'),
-    createTestBucket('own-bucket'),
-  ]);
-  ports = createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger });
-  api = await startLocalApi({
-    ports,
-    registry: new DynamoDbJobRegistry({ client: ports.clients.dynamodb, tableName: walTable }),
-    catalog,
-    port: 0,
-    prepareJob: localJobPreparer(ports),
-    driver: { retryDelayMs: 10 },
-  });
-  dataDir = await mkdtemp(join(tmpdir(), 'sluice-own-'));
-  await writeEndpointsFile({
-    version: 1,
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    dataDir,
-    region: 'us-east-1',
-    ...standInEndpoints(),
-    kafka: null,
-    api: api.url,
-    resources: { walTable, deadLetterTable, bucket },
-  });
+  ({ api, dataDir } = await startLocalApiOnStandIns('own'));
 });
 
 afterAll(async () => {
@@ -145,7 +105,7 @@ describe('your own data on the local runtime, with the sluice command', () => {
     expect(listed.stderr).toBe('');
     expect(listed.code).toBe(0);
     expect(JSON.stringify(JSON.parse(listed.stdout))).toContain('"jobId":"own"');
-  });
+  }, 180_000); // five runs of the CLI, each a Node process loading TypeScript: slow on a busy machine
 
   it('creates the source stream of a job started on a stream that does not exist yet, and stops it at once', async () => {
     const stream = uniqueName('own-new');

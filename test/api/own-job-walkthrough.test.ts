@@ -14,16 +14,11 @@
  * the start's check below fails if one ever does.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDbJobRegistry as Registry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
-import type { AwsPorts } from '../../engine/adapters/deployed-ports.js';
-import type { JobCatalog } from '../../engine/driver/catalog.js';
-import type { LocalApi, startLocalApi as StartLocalApi } from '../../local/api-runtime.js';
-import type { writeEndpointsFile as WriteEndpointsFile } from '../../local/endpoints-file.js';
-import { createTestBucket, createTestDeadLetterTable, createTestWalTable, standInEndpoints, testAwsConfig } from '../support/aws.js';
+import type { LocalApi } from '../../local/api-runtime.js';
+import { type LocalApiModules, startLocalApiOnStandIns } from '../support/local-api.js';
 import { REPO, run, scratchClone, type Run } from '../support/scratch-project.js';
 
 const page = readFileSync(join(REPO, 'docs', 'own-job.md'), 'utf8');
@@ -126,45 +121,17 @@ describe('docs/own-job.md, followed on a clone of the repository', () => {
       expect(blocks('sh')).toContain('npm run api\n');
       // npm run api: the clone's API on the clone's catalog, as `npm run api` in the clone would run it.
       const from = async <T>(path: string) => (await import(join(clone.dir, path))) as T;
-      const { catalog } = await from<{ catalog: JobCatalog }>('jobs/catalog.ts');
-      const { createAwsPorts } = await from<{ createAwsPorts: (config: object) => AwsPorts }>('engine/adapters/deployed-ports.ts');
-      const { DynamoDbJobRegistry } = await from<{ DynamoDbJobRegistry: new (o: object) => Registry }>(
-        'engine/adapters/aws/dynamodb-job-registry.ts',
-      );
-      const { silentLogger } = await from<{ silentLogger: unknown }>('engine/adapters/memory/index.ts');
-      const { systemClock } = await from<{ systemClock: unknown }>('engine/adapters/system-clock.ts');
-      const { startLocalApi } = await from<{ startLocalApi: typeof StartLocalApi }>('local/api-runtime.ts');
-      const { writeEndpointsFile } = await from<{ writeEndpointsFile: typeof WriteEndpointsFile }>('local/endpoints-file.ts');
-      const { localJobPreparer } = await from<{ localJobPreparer: (ports: AwsPorts) => (job: unknown) => Promise<void> }>(
-        'local/prepare-job.ts',
-      );
-
-      const [walTable, deadLetterTable, bucket] = await Promise.all([
-        createTestWalTable('walk-wal'),
-        createTestDeadLetterTable('walk-dlq'),
-        createTestBucket('walk-bucket'),
-      ]);
-      const ports = createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger });
-      api = await startLocalApi({
-        ports,
-        registry: new DynamoDbJobRegistry({ client: ports.clients.dynamodb, tableName: walTable }),
-        catalog,
-        port: 0,
-        prepareJob: localJobPreparer(ports),
-        driver: { retryDelayMs: 10 },
-      });
-      await mkdir(dataDir, { recursive: true });
-      await writeEndpointsFile({
-        version: 1,
-        pid: process.pid,
-        startedAt: new Date().toISOString(),
-        dataDir,
-        region: 'us-east-1',
-        ...standInEndpoints(),
-        kafka: null,
-        api: api.url,
-        resources: { walTable, deadLetterTable, bucket },
-      });
+      const modules: LocalApiModules = {
+        ...(await from<Pick<LocalApiModules, 'catalog'>>('jobs/catalog.ts')),
+        ...(await from<Pick<LocalApiModules, 'createAwsPorts'>>('engine/adapters/deployed-ports.ts')),
+        ...(await from<Pick<LocalApiModules, 'DynamoDbJobRegistry'>>('engine/adapters/aws/dynamodb-job-registry.ts')),
+        ...(await from<Pick<LocalApiModules, 'silentLogger'>>('engine/adapters/memory/index.ts')),
+        ...(await from<Pick<LocalApiModules, 'systemClock'>>('engine/adapters/system-clock.ts')),
+        ...(await from<Pick<LocalApiModules, 'startLocalApi'>>('local/api-runtime.ts')),
+        ...(await from<Pick<LocalApiModules, 'writeEndpointsFile'>>('local/endpoints-file.ts')),
+        ...(await from<Pick<LocalApiModules, 'localJobPreparer'>>('local/prepare-job.ts')),
+      };
+      ({ api } = await startLocalApiOnStandIns('walk', { modules, dataDir }));
     });
 
     it('starts the job, produces the orders, gives the rows the page states, stops', async () => {
