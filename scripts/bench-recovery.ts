@@ -1,5 +1,5 @@
 /**
- * npm run bench:recovery [-- --keys 100000] [--records 200] [--runs 3] [--kill-at ExecuteKeyGroups] [--json]
+ * npm run bench:recovery [-- --keys 100000] [--records 200] [--runs 3] [--kill-at ExecuteKeyGroups] [--warm-up] [--cpu-prof <dir>] [--json]
  * Recovery time after kill -9 of the local runtime during a batch (bench/recovery/).
  */
 import { Command } from 'commander';
@@ -12,6 +12,8 @@ interface Options {
   readonly killAt: string;
   readonly killAfterMs: number;
   readonly keep?: boolean;
+  readonly cpuProf?: string;
+  readonly warmUp?: boolean;
   readonly json?: boolean;
 }
 
@@ -35,6 +37,11 @@ await new Command('npm run bench:recovery --')
   )
   .option('--kill-after-ms <n>', 'then wait this long before the kill', integer({ min: 0 }), 0)
   .option('--keep', 'keep the data directories')
+  .option(
+    '--warm-up',
+    "warm the stand-ins up before the driver's restart (cold DynamoDB Local runs its first requests slowly); the warm-up is reported apart",
+  )
+  .option('--cpu-prof <dir>', 'write a V8 CPU profile of each resuming process into this directory (node --cpu-prof)')
   .option('--json', 'print one JSON object instead of the text report')
   .action(async (o: Options) => {
     try {
@@ -47,6 +54,8 @@ await new Command('npm run bench:recovery --')
         killAt: o.killAt,
         killAfterMs: o.killAfterMs,
         keep: o.keep ?? false,
+        warmUp: o.warmUp ?? false,
+        ...(o.cpuProf === undefined ? {} : { cpuProfDir: o.cpuProf }),
         progress: (line) => process.stderr.write(`${line}\n`),
       });
       console.log(o.json ? JSON.stringify(report, null, 2) : formatRecoveryReport(report));

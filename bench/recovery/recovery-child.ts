@@ -15,6 +15,7 @@
 import { fileURLToPath } from 'node:url';
 import { createSinkTable, createStream, putAllRecords } from '../../engine/adapters/aws/index.js';
 import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
+import type { AwsPorts } from '../../engine/adapters/deployed-ports.js';
 import type { FinishTaskResult } from '../../engine/driver/tasks.js';
 import type { Logger } from '../../engine/ports/index.js';
 import { TASK_STATES } from '../../infra/state-machines/definitions.js';
@@ -22,6 +23,8 @@ import { LocalDriver } from '../../local/driver-runtime.js';
 import { LOCAL_RESOURCES, startLocalRuntime, type LocalRuntime } from '../../local/runtime.js';
 import type { StepFunctionsObserver } from '../../local/step-functions.js';
 import { RequestCounter } from '../request-counter.js';
+import { warmUpStandIns } from './warm-up.js';
+import { emptyPhaseTimes, timedPorts, type PhaseTimes } from './phase-timing.js';
 import { plantState } from './plant.js';
 import { RECOVERY, recoveryCatalog, recoveryJob, userOf } from './recovery-job.js';
 
@@ -33,6 +36,8 @@ export interface ChildArgs {
   readonly keys: number;
   /** Records of batch 2, each counting one of the keys. */
   readonly records: number;
+  /** Warm the stand-ins up before the driver's restart (warm-up.ts). */
+  readonly warmUp?: boolean;
 }
 
 export interface ResumeFigures {
@@ -40,6 +45,8 @@ export interface ResumeFigures {
   readonly loadMs: number;
   /** Starting DynamoDB Local, kinesalite and s3rver on the kept data (startLocalRuntime). */
   readonly standInsMs: number;
+  /** The stand-ins' warm-up before the restart (warm-up.ts); null without it. */
+  readonly warmUpMs: number | null;
   /** LocalDriver.run (the driver's restart) to the first committed batch. */
   readonly firstCommitMs: number;
   readonly batchId: number;
@@ -50,6 +57,8 @@ export interface ResumeFigures {
   readonly lambdaMs: Readonly<Record<string, number>>;
   /** AWS requests per operation between the restart and the first commit. */
   readonly requests: Readonly<Record<string, number>>;
+  /** Stage 2's state load, state write and sink writes between the restart and the first commit (phase-timing.ts). */
+  readonly phases: PhaseTimes;
   /** The sink holds, for every user the batch counted, 1 (the planted count) plus its records. */
   readonly exact: boolean;
   readonly problems: readonly string[];
@@ -75,7 +84,7 @@ async function crash(args: ChildArgs, runtime: LocalRuntime): Promise<void> {
   );
   const snapshotBytes = await plantState(ports, args.keys, args.records);
   emit({ type: 'planted', keys: args.keys, snapshotBytes });
-  const driver = localDriver(runtime, args, {
+  const driver = localDriver(runtime, runtime.ports, args, {
     onTransition: (type, _execution, state) => {
       if (type === 'EXPRESS') emit({ type: 'state', state });
     },
@@ -86,6 +95,7 @@ async function crash(args: ChildArgs, runtime: LocalRuntime): Promise<void> {
 }
 
 async function resume(args: ChildArgs, runtime: LocalRuntime, standInsMs: number): Promise<ResumeFigures> {
+  const warmUpMs = args.warmUp ? await warmUpStandIns(runtime.ports, LOCAL_RESOURCES.bucket, args.records) : null;
   const requests = new RequestCounter();
   requests.attach(runtime.ports.clients);
   const lambdaMs: Record<string, number> = {};
@@ -95,7 +105,9 @@ async function resume(args: ChildArgs, runtime: LocalRuntime, standInsMs: number
   let firstCommitMs = -1;
   let requestsToCommit: Record<string, number> = {};
   const before = requests.snapshot();
-  const driver = localDriver(runtime, args, {
+  const phases = emptyPhaseTimes();
+  const ports = timedPorts(runtime.ports, LOCAL_RESOURCES.bucket, phases, () => firstCommitMs < 0);
+  const driver = localDriver(runtime, ports, args, {
     onLambda: (fn, ms) => {
       if (firstCommitMs < 0) lambdaMs[fn] = (lambdaMs[fn] ?? 0) + ms;
     },
@@ -116,6 +128,7 @@ async function resume(args: ChildArgs, runtime: LocalRuntime, standInsMs: number
   return {
     loadMs,
     standInsMs,
+    warmUpMs,
     firstCommitMs,
     batchId: batch.batchId,
     resumed: batch.resumed,
@@ -123,14 +136,15 @@ async function resume(args: ChildArgs, runtime: LocalRuntime, standInsMs: number
     stateRows: batch.metrics.stateRows,
     lambdaMs,
     requests: requestsToCommit,
+    phases,
     exact: problems.length === 0,
     problems,
   };
 }
 
-function localDriver(runtime: LocalRuntime, args: ChildArgs, observer: StepFunctionsObserver): LocalDriver {
+function localDriver(runtime: LocalRuntime, ports: AwsPorts, args: ChildArgs, observer: StepFunctionsObserver): LocalDriver {
   const registry = new DynamoDbJobRegistry({ client: runtime.ports.clients.dynamodb, tableName: LOCAL_RESOURCES.walTable });
-  return new LocalDriver({ ports: runtime.ports, registry, catalog: recoveryCatalog(args.records), observer });
+  return new LocalDriver({ ports, registry, catalog: recoveryCatalog(args.records), observer });
 }
 
 async function checkSink(runtime: LocalRuntime, args: ChildArgs): Promise<string[]> {

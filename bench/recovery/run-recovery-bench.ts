@@ -32,6 +32,10 @@ export interface RecoveryOptions {
   /** Then this long before the kill. */
   readonly killAfterMs: number;
   readonly keep: boolean;
+  /** Warm the stand-ins up before the driver's restart (warm-up.ts). */
+  readonly warmUp: boolean;
+  /** Write a V8 CPU profile of each resuming process into this directory (node --cpu-prof). */
+  readonly cpuProfDir?: string;
   readonly progress: Progress;
 }
 
@@ -81,7 +85,7 @@ export async function runRecoveryBench(options: RecoveryOptions): Promise<Recove
       let resumeStarts = 0;
       const figures = await untilStarted(progress, () => {
         resumeStarts += 1;
-        return resumeChild({ ...args, phase: 'resume' });
+        return resumeChild({ ...args, phase: 'resume', warmUp: options.warmUp }, options.cpuProfDir);
       });
       progress(
         `  stand-ins ${Math.round(figures.standInsMs)} ms, driver restart → first commit ${Math.round(figures.firstCommitMs)} ms ` +
@@ -123,8 +127,13 @@ class StartFailedError extends InvariantError {}
 /** What the child printed when a stand-in did not start within its timeout (local/stand-ins.ts). */
 const START_FAILED = /did not (answer|start) (at .* )?within/;
 
-function spawnChild(args: ChildArgs, onEvent: (event: { type: string } & Record<string, unknown>, kill: () => void) => void) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], {
+function spawnChild(
+  args: ChildArgs,
+  onEvent: (event: { type: string } & Record<string, unknown>, kill: () => void) => void,
+  cpuProfDir?: string,
+) {
+  const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', CHILD, JSON.stringify(args)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },
   });
@@ -165,11 +174,15 @@ async function crashChild(args: ChildArgs, options: RecoveryOptions): Promise<st
   return states;
 }
 
-async function resumeChild(args: ChildArgs): Promise<ResumeFigures> {
+async function resumeChild(args: ChildArgs, cpuProfDir?: string): Promise<ResumeFigures> {
   let figures: ResumeFigures | undefined;
-  const child = spawnChild(args, (event) => {
-    if (event.type === 'figures') figures = event.figures as ResumeFigures;
-  });
+  const child = spawnChild(
+    args,
+    (event) => {
+      if (event.type === 'figures') figures = event.figures as ResumeFigures;
+    },
+    cpuProfDir,
+  );
   const { code } = await child.exited;
   if (code !== 0 && START_FAILED.test(child.stderr())) throw new StartFailedError(child.stderr());
   if (code !== 0 || figures === undefined) throw new InvariantError(`the resume child exited with ${code}:\n${child.stderr()}`);

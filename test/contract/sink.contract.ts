@@ -88,6 +88,21 @@ export function describeSinkContract(name: string, makeAdapter: () => Promise<Si
       expect(all).toEqual(older.map((row, i) => (i % 2 === 0 ? stored(newer[i]!, 9) : stored(row, 4))));
     });
 
+    it('leaves the rows as if each batch wrote once when a retry after a crash mid-write races a zombie, more than 100 rows', async () => {
+      // Batch 5 crashed after writing 60 of its 150 rows; batch 6 then wrote every third key.
+      const retried = rows(150, 5);
+      await sink.write(write(5, retried.slice(0, 60)));
+      const newer = rows(150, 6, { newer: true }).filter((_, i) => i % 3 === 0);
+      await sink.write(write(6, newer));
+      // The retry of batch 5 and a zombie still running batch 4 write all 150 rows at once.
+      const zombie = rows(150, 4, { zombie: true });
+      const [retry, stale] = await Promise.all([sink.write(write(5, retried)), sink.write(write(4, zombie))]);
+      expect(retry).toEqual({ written: 100, skipped: 50 });
+      // The zombie's puts that landed before the retry's were replaced by it: none survives.
+      expect(stale.written + stale.skipped).toBe(150);
+      expect(await sink.scan()).toEqual(retried.map((row, i) => (i % 3 === 0 ? stored(newer[i / 3]!, 6) : stored(row, 5))));
+    });
+
     it('writes exactly 100 rows, and large writes of big rows in full', async () => {
       expect(await sink.write(write(1, rows(100, 1)))).toEqual({ written: 100, skipped: 0 });
       expect(await sink.scan()).toHaveLength(100);

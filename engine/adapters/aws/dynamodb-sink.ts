@@ -9,7 +9,20 @@
  * ClientRequestToken is derived from the write, so an SDK or Lambda retry within ten
  * minutes is a no-op. When the transaction is cancelled (some row is newer, a conflict),
  * the rows are written one by one and the refused ones are counted as skipped. More rows
- * are put one by one, 16 in flight.
+ * are put one by one, PUT_CONCURRENCY in flight.
+ *
+ * Why the puts may run at once and in any order: each is an independent conditional put
+ * of its own key (the rows are deduplicated by key first, the last row of a key winning),
+ * and its condition compares only that item's stored (generation, batch) with the
+ * write's. No put reads or depends on another row, so any interleaving of them, and of
+ * another writer's (a zombie's older batch, a retry of the same batch, a newer batch),
+ * leaves every item as the writes applied in (generation, batch) order would: the newest
+ * writer's value. A crash in the middle leaves some rows of the batch written and the
+ * rest as they were; the batch is not committed, so the retry writes every row again,
+ * conditionally: rows already written are rewritten with the same value, and rows a newer
+ * batch wrote meanwhile are skipped. Rows are absolute values, so rewriting is harmless.
+ * The contract suite checks it (test/contract/sink.contract.ts: a retry after a crash in
+ * the middle racing a zombie).
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
