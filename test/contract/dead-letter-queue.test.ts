@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbDeadLetterQueue } from '../../engine/adapters/aws/dynamodb-dead-letter-queue.js';
 import { MemoryDeadLetterQueue } from '../../engine/adapters/memory/memory-dead-letter-queue.js';
@@ -62,6 +62,19 @@ describe('DynamoDbDeadLetterQueue: the table layout', () => {
     for (const item of stored) expect((item.letters as Uint8Array).byteLength).toBeLessThanOrEqual(64 * 1024);
     expect(stored.reduce((n, item) => n + (item.count as number), 0)).toBe(200);
     expect(await queue.list('job')).toEqual(letters);
+  });
+
+  it('reads past an item of the layout before bundles (one letter, no bundle) without failing', async () => {
+    const tableName = await createTestDeadLetterTable();
+    const queue = new DynamoDbDeadLetterQueue({ client: testAwsClients().dynamodb, tableName });
+    const old = letter(0, 5, 'e30=');
+    await testAwsClients().dynamodb.send(
+      new PutCommand({ TableName: tableName, Item: { ...old, pk: 'job', sk: `${old.partition}#${old.offset}` } }),
+    );
+    const letters = [letter(0, 1, 'e30='), letter(0, 9, 'e30=')];
+    await queue.put(letters);
+    expect(await queue.list('job')).toEqual(letters);
+    expect((await queue.page('job', { limit: 1 })).letters).toEqual([letters[0]]);
   });
 
   it('refuses a cursor that is not one of its pages before reading the table', async () => {

@@ -105,7 +105,8 @@ export class DynamoDbDeadLetterQueue implements DeadLetterQueue {
           Limit: limit,
         }),
       );
-      for (const item of page.Items ?? []) yield toBundle(item);
+      // An item of the layout before bundles (one letter, sk `<partition>#<offset>`, no `letters`) is not read: docs/dead-letters.md.
+      for (const item of page.Items ?? []) if (item.letters instanceof Uint8Array) yield toBundle(item);
       startKey = page.LastEvaluatedKey;
       limit = Math.min(limit * 2, MAX_QUERY_LIMIT);
     } while (startKey !== undefined);
