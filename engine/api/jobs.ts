@@ -251,9 +251,9 @@ export async function listJobBatches(
 }
 
 /**
- * GET /jobs/{jobId}/dead-letters: the records that failed, in the table's order (partition,
- * then offset as a string), `limit` a page, `nextToken` from the previous page, `partition`
- * one partition's only.
+ * GET /jobs/{jobId}/dead-letters: the records that failed, each once, by partition, then
+ * offset as a number (engine/ports/dead-letter-order.ts), `limit` a page, `nextToken` from
+ * the previous page, `partition` one partition's only.
  */
 export async function listDeadLetters(
   jobId: string,

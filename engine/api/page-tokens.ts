@@ -3,7 +3,7 @@
  * page begins, so a token of one job's (or one list's) pages is refused on another's.
  */
 import type { JsonValue } from '../json.js';
-import { deadLetterPartitionPrefix } from '../ports/dead-letter-queue.js';
+import { decodeDeadLetterCursor } from '../ports/dead-letter-order.js';
 import { BadRequestError } from './errors.js';
 
 /** An opaque page token: base64url JSON of the job (`j`) and where the next page begins. */
@@ -41,13 +41,13 @@ export function decodeBatchToken(token: string, jobId: string): number {
   return decodePageToken(token, jobId, 'batches', (t) => (typeof t.b === 'number' && Number.isSafeInteger(t.b) && t.b >= 2 ? t.b : null));
 }
 
-/** The id of the letter the next page begins after; the token must be of the same partition filter. */
+/** The dead-letter queue's cursor (`next` of the page before) the next page begins at; the token must be of the same partition filter. */
 export function decodeDeadLetterToken(token: string, jobId: string, partition: string | null): string {
   const position = decodePageToken(token, jobId, 'dead letters', (t) => {
     const p = t.p === null || typeof t.p === 'string' ? t.p : undefined;
-    // A letter id is a DynamoDB sort key: 1 to 1,024 bytes (a forged one would fail the query with a 500).
-    const a = typeof t.a === 'string' && t.a !== '' && Buffer.byteLength(t.a) <= 1024 ? t.a : undefined;
-    if (p === undefined || a === undefined || (p !== null && !a.startsWith(deadLetterPartitionPrefix(p)))) return null;
+    // A cursor names a table sort key: a forged one is refused here, not by the table with a 500.
+    const a = typeof t.a === 'string' ? t.a : undefined;
+    if (p === undefined || a === undefined || decodeDeadLetterCursor(a, p ?? undefined) === null) return null;
     return { partition: p, after: a };
   });
   if (position.partition !== partition) {

@@ -29,25 +29,31 @@ export function deadLetterId(letter: DeadLetter): string {
 export interface DeadLetterPageOptions {
   /** At most this many letters (at least 1). */
   readonly limit: number;
-  /** Only the letters after this id (the `next` of the page before); with `partition`, an id of that partition. */
+  /**
+   * Only the letters after the page before: its `next`, an opaque cursor (a page with
+   * `partition` takes only a cursor of that partition's pages; decodeDeadLetterCursor checks one).
+   */
   readonly after?: string;
   /** Only this partition's letters (exactly this partition: `shardId-1` leaves out `shardId-10`). */
   readonly partition?: string;
 }
 
 export interface DeadLetterPage {
-  /** In id order (`deadLetterId`: partition, then offset as a string, then row key). */
+  /** In position order (dead-letter-order.ts: partition, then offset as a number, then row key), each letter once. */
   readonly letters: DeadLetter[];
-  /** The `after` of the next page; null when this page is the last. */
+  /** The `after` of the next page (an opaque cursor); null when this page is the last. */
   readonly next: string | null;
 }
 
 /**
  * Where bad records go instead of blocking their partition. Idempotent: a letter is
- * identified by its job and `deadLetterId`, so a re-run batch writes the same letters.
+ * identified by its job and `deadLetterId`, so a re-run batch writes the same letters, and
+ * a letter written twice (a replay with other batch boundaries) is read once, the copy
+ * recorded last. Stored in bundles (dead-letter-bundles.ts), not one item per letter.
  */
 export interface DeadLetterQueue {
   put(letters: readonly DeadLetter[]): Promise<void>;
+  /** Every letter of the job, each once, in position order. */
   list(jobId: string): Promise<DeadLetter[]>;
   /** A page of a job's letters, for an operator to read (the jobs API). */
   page(jobId: string, options: DeadLetterPageOptions): Promise<DeadLetterPage>;

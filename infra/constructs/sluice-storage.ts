@@ -77,7 +77,7 @@ export interface SluiceStorageProps {
 export class SluiceStorage extends Construct {
   /** Write-ahead log: pk = job id, sk = item kind and id (DynamoDbWriteAheadLog). */
   public readonly walTable: dynamodb.Table;
-  /** Records that failed processing: pk = job id, sk = `<partition>#<offset>` (DynamoDbDeadLetterQueue). */
+  /** Records that failed processing, in bundles: pk = job id, sk = `<partition>#<first offset>#<last offset>#<digest>` (DynamoDbDeadLetterQueue). */
   public readonly deadLetterTable: dynamodb.Table;
   /**
    * State checkpoints, under {@link CHECKPOINT_PREFIX} (BlobStateStore over S3BlobStore), and
