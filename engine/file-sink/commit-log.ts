@@ -8,7 +8,7 @@
  *   1. append: N's entry is PUT (the batch's done-marker: readers see N from here on);
  *   2. compactIfDue, when N % logCompactInterval === 0 and the log holds nothing of a newer
  *      generation (else this is a zombie of an older one) nor a compact at or after
- *      (N, g): the compact is built in memory from the latest compact before (N, g) and
+ *      (N, g) in (generation, batch) order: the compact is built in memory from the latest compact before (N, g) and
  *      every entry it does not cover, N's own among them, and PUT once under its final
  *      name. A crash before that PUT leaves the log without it; the retried commit (its
  *      entry found) comes here again and writes it;
@@ -24,7 +24,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { FileSinkSpec } from '../ports/sink.js';
 import {
   buildCompact,
-  compareLogKeys,
+  compareCompacts,
   compactKey,
   decodeCompact,
   DEFAULT_LOG_CLEANUP_DELAY_BATCHES,
@@ -71,7 +71,7 @@ export class CommitLog {
     if ((await this.blobs.get(logEntryKey(this.prefix, key.batchId, key.generation))) !== null) return true;
     if (!this.deletion) return false;
     const latest = latestCompact((await this.list()).compacts);
-    if (latest === null || compareLogKeys(latest, key) <= 0) return false;
+    if (latest === null || compareCompacts(latest, key) <= 0) return false;
     const compact = await this.getCompact(latest.key);
     return compact !== null && isCovered(compact.covers, key);
   }
@@ -91,7 +91,7 @@ export class CommitLog {
     if (!isCompactionBatch(key.batchId, this.interval)) return;
     const listing = await this.list();
     const newer = [...listing.entries, ...listing.compacts].some((k) => k.generation > key.generation);
-    if (newer || listing.compacts.some((c) => compareLogKeys(c, key) >= 0)) return;
+    if (newer || listing.compacts.some((c) => compareCompacts(c, key) >= 0)) return;
     const compact = await this.compact(listing, key);
     if (this.deletion) {
       const expired = expiredLogKeys(listing, compact, this.delayBatches);
@@ -101,7 +101,7 @@ export class CommitLog {
 
   /** Builds the compact of `key` from the latest compact before it and every entry that one does not cover; one PUT. */
   private async compact(listing: LogListing, key: LogKey & { readonly jobId: string }): Promise<CompactEntry> {
-    const baseKey = latestCompact(listing.compacts.filter((c) => compareLogKeys(c, key) < 0));
+    const baseKey = latestCompact(listing.compacts.filter((c) => compareCompacts(c, key) < 0));
     const base = baseKey === null ? null : await this.getCompact(baseKey.key);
     if (baseKey !== null && base === null) {
       throw new InvariantError(`the file sink's compact ${baseKey.key} vanished while batch ${key.batchId} compacted the log`);

@@ -12,8 +12,8 @@
  *       entries of the log so far (the supersession rule applied) and `covers`, the
  *       (generation, batch range) of every entry it folded in.
  *
- * A reader LISTs `_sluice_log/` once, takes the latest compact (the greatest (batch,
- * generation)), GETs it, then GETs only the entries it does not cover, and applies the
+ * A reader LISTs `_sluice_log/` once, takes the latest compact (the greatest (generation,
+ * batch): compareCompacts), GETs it, then GETs only the entries it does not cover, and applies the
  * supersession rule to the union. That equals the rule applied to every entry ever
  * written: dropping superseded entries loses no supersession, since whatever superseded
  * an entry is itself kept or superseded by a kept one (a newer generation starting no
@@ -104,7 +104,17 @@ export function compareLogKeys(a: LogKey, b: LogKey): number {
   return a.batchId - b.batchId || a.generation - b.generation;
 }
 
-/** A LIST of `_sluice_log/`, split into entries and compacts (other keys ignored), each in (batch, generation) order. */
+/**
+ * The order in which compacts succeed each other: (generation, batch). A newer
+ * generation's compact is built on the latest compact before it, whatever its batch, so
+ * a replay from an early batch compacts from its first compaction batch on, and a
+ * compact a zombie of an older generation writes late is never the latest.
+ */
+export function compareCompacts(a: LogKey, b: LogKey): number {
+  return a.generation - b.generation || a.batchId - b.batchId;
+}
+
+/** A LIST of `_sluice_log/`, split into entries (in (batch, generation) order) and compacts (in compareCompacts order); other keys ignored. */
 export interface LogListing {
   readonly entries: readonly (LogKey & { readonly key: string })[];
   readonly compacts: readonly (LogKey & { readonly key: string })[];
@@ -119,12 +129,12 @@ export function parseLogListing(prefix: string, keys: readonly string[]): LogLis
     const compact = parseCompactKey(prefix, key);
     if (compact !== null) compacts.push({ ...compact, key });
   }
-  return { entries: entries.sort(compareLogKeys), compacts: compacts.sort(compareLogKeys) };
+  return { entries: entries.sort(compareLogKeys), compacts: compacts.sort(compareCompacts) };
 }
 
-/** The compact a reader starts from: the greatest (batch, generation) in the listing, or null. */
+/** The compact a reader starts from: the last in compareCompacts order, or null. */
 export function latestCompact<K extends LogKey>(compacts: readonly K[]): K | null {
-  return [...compacts].sort(compareLogKeys).at(-1) ?? null;
+  return [...compacts].sort(compareCompacts).at(-1) ?? null;
 }
 
 export function isCovered(covers: readonly CoveredRange[], key: LogKey): boolean {
@@ -186,7 +196,7 @@ export function entriesOfLog(compact: CompactEntry | null, uncovered: readonly L
 export function expiredLogKeys(listing: LogListing, compact: CompactEntry, delayBatches: number): string[] {
   const horizon = compact.batchId - delayBatches;
   const entries = listing.entries.filter((e) => e.batchId <= horizon && isCovered(compact.covers, e));
-  const compacts = listing.compacts.filter((c) => c.batchId <= horizon && compareLogKeys(c, compact) < 0);
+  const compacts = listing.compacts.filter((c) => c.batchId <= horizon && compareCompacts(c, compact) < 0);
   return [...entries, ...compacts].map((k) => k.key).sort();
 }
 
