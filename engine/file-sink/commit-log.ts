@@ -8,9 +8,9 @@
  *   1. append: N's entry is PUT (the batch's done-marker: readers see N from here on);
  *   2. compactIfDue, when N % logCompactInterval === 0 and the log holds nothing of a newer
  *      generation (else this is a zombie of an older one) nor a compact at or after
- *      (N, g) in (generation, batch) order: the compact is built in memory from the latest compact before (N, g) and
- *      every entry it does not cover, N's own among them, and PUT once under its final
- *      name. A crash before that PUT leaves the log without it; the retried commit (its
+ *      (N, g) in (generation, batch) order: the compact is built in memory from the
+ *      latest compact before (N, g) and every entry it does not cover, N's own among
+ *      them, and PUT once under its final name. A crash before that PUT leaves the log without it; the retried commit (its
  *      entry found) comes here again and writes it;
  *   3. after a compact, with logDeletion on, the covered entries and the older compacts at
  *      least logCleanupDelayBatches old are deleted.
