@@ -10,11 +10,12 @@
  * its deterministic name; then the list of those files is put as the scope's staged
  * list. Same rows, same objects, same bytes: a retry or a zombie rewrites them harmlessly.
  *
- * commitBatch (the driver, after the WAL commit): when the batch's log entry exists, done.
+ * commitBatch (the driver, after the WAL commit): when the batch is in the log, done.
  * Otherwise read the batch's staged lists (the generation's), delete the Athena manifests
  * of entries this batch supersedes (a replay's first batch), put this batch's manifests,
  * and put its log entry last: the entry marks the batch done, so a crash anywhere before
- * it is repaired by the next call. Every batch gets an entry, an empty one too (as Spark's
+ * it is repaired by the next call. Every logCompactInterval batches the log then gets a
+ * compact (engine/file-sink/commit-log.ts), written again by a retry that finds it missing. Every batch gets an entry, an empty one too (as Spark's
  * FileStreamSinkLog adds one per batch): a replay's empty first batch must still
  * supersede the old generation.
  *
@@ -35,13 +36,9 @@ import {
   type StoredRow,
 } from '../ports/sink.js';
 import {
-  decodeLogEntry,
-  encodeLogEntry,
   liveEntries,
-  logDir,
   logEntryKey,
   manifestKey,
-  parseLogEntryKey,
   partFileKey,
   partitionPathProblem,
   stagedDir,
@@ -49,6 +46,7 @@ import {
   type LogEntry,
   type LogFile,
 } from '../protocol/file-sink-log.js';
+import { CommitLog } from './commit-log.js';
 import { decodeRows, encodeRows, extensionOf, jsonLineOf } from './row-files.js';
 
 export interface FileSinkOptions {
@@ -63,11 +61,13 @@ export class FileSink implements Sink {
   private readonly blobs: BlobStore;
   private readonly bucket: string;
   private readonly spec: FileSinkSpec;
+  private readonly log: CommitLog;
 
   constructor(options: FileSinkOptions) {
     this.blobs = options.blobs;
     this.bucket = options.bucket;
     this.spec = options.spec;
+    this.log = new CommitLog(options.blobs, options.spec);
   }
 
   /** The row's partition path, or why it has none (a dead letter). */
@@ -146,9 +146,13 @@ export class FileSink implements Sink {
   }
 
   async commitBatch({ jobId, batchId, generation }: SinkCommit): Promise<void> {
+    if (!(await this.log.has({ batchId, generation }))) await this.appendEntry({ jobId, batchId, generation });
+    await this.log.compactIfDue({ jobId, batchId, generation });
+  }
+
+  /** The batch's manifests, then its log entry (the staged lists merged). */
+  private async appendEntry({ jobId, batchId, generation }: SinkCommit): Promise<void> {
     const { prefix } = this.spec;
-    const entryKey = logEntryKey(prefix, batchId, generation);
-    if ((await this.blobs.get(entryKey)) !== null) return;
     const staged = await this.blobs.list(stagedDir(prefix, generation, batchId));
     const files: LogFile[] = [];
     for (const key of staged) {
@@ -166,7 +170,7 @@ export class FileSink implements Sink {
         this.blobs.put(manifestKey(prefix, partition, batchId), new TextEncoder().encode(`${paths.sort().join('\n')}\n`)),
       ),
     );
-    await this.blobs.put(entryKey, encodeLogEntry(entry));
+    await this.log.append(entry);
   }
 
   /** The first batch of a new generation: the manifests of the older generations' batches from it on go (not their files). */
@@ -177,17 +181,13 @@ export class FileSink implements Sink {
     if (keys.size > 0) await this.blobs.delete([...keys].sort());
   }
 
-  /** Every entry of the log, in (batch, generation) order. */
+  /**
+   * The log as a reader reads it, in (batch, generation) order: the latest compact's
+   * entries and the entries it does not cover (engine/file-sink/commit-log.ts);
+   * liveEntries() of them is what is committed.
+   */
   async readLog(): Promise<LogEntry[]> {
-    const { prefix } = this.spec;
-    const keys = (await this.blobs.list(logDir(prefix))).filter((key) => parseLogEntryKey(prefix, key) !== null);
-    const entries = await Promise.all(
-      keys.map(async (key) => {
-        const body = await this.blobs.get(key);
-        return body === null ? null : decodeLogEntry(body, key);
-      }),
-    );
-    return entries.filter((e): e is LogEntry => e !== null).sort((a, b) => a.batchId - b.batchId || a.generation - b.generation);
+    return this.log.read();
   }
 
   /** An object key of this sink as the s3:// path readers (and Athena's manifests) use. */

@@ -203,6 +203,11 @@ export interface FileSinkSpec {
   readonly partitionBy?: (row: JsonObject) => string;
   /** A part file is cut when its rows' JSON would pass this many bytes. */
   readonly maxFileBytes: number;
+  /** Every this many batches the log gets a compact of its live entries (default 10; engine/protocol/file-sink-compaction.ts). */
+  readonly logCompactInterval?: number;
+  /** Whether log objects a compact covers are deleted (default true), once this many batches old (default 100). */
+  readonly logDeletion?: boolean;
+  readonly logCleanupDelayBatches?: number;
 }
 
 export type SinkSpec =

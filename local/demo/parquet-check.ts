@@ -1,12 +1,18 @@
 /**
  * The demo's check of its Parquet files (`npm start -- --sink s3`), independent of the
- * engine's file sink code: it lists the commit log's entries in the bucket with the S3
- * client, reads every file they name with hyparquet (a Parquet reader the engine does not
- * use to write), and keeps, per row key, the row of the newest (generation, batch): what
+ * engine's file sink code: it lists the commit log in the bucket with the S3 client, reads
+ * the latest compact and the entries it does not cover, reads every file they name with
+ * hyparquet (a Parquet reader the engine does not use to write), and keeps, per row key, the row of the newest (generation, batch): what
  * Athena or Spark would read through the log (docs/sinks/files.md).
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
+
+interface Covered {
+  readonly generation: number;
+  readonly from: number;
+  readonly to: number;
+}
 
 export interface CommittedRows {
   /** Row key (`pk`) → the newest row's fields. */
@@ -16,16 +22,35 @@ export interface CommittedRows {
 }
 
 export async function readCommittedParquet(s3: S3Client, bucket: string, prefix: string): Promise<CommittedRows> {
-  const entries: { files: { path: string }[] }[] = [];
+  const keys: string[] = [];
   let token: string | undefined;
   do {
     const page = await s3.send(
       new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/_sluice_log/`, ...(token ? { ContinuationToken: token } : {}) }),
     );
-    for (const object of page.Contents ?? [])
-      entries.push(JSON.parse(await text(s3, bucket, object.Key!)) as { files: { path: string }[] });
+    for (const object of page.Contents ?? []) keys.push(object.Key!);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
+
+  // The latest compact (greatest generation, then batch) holds the entries it covers; the other entries are read one by one.
+  const name = (key: string) => /(\d{12})-g(\d{6})(\.compact)?\.json$/.exec(key);
+  const order = (a: string, b: string) => Number(name(a)![2]) - Number(name(b)![2]) || Number(name(a)![1]) - Number(name(b)![1]);
+  const compactKey = keys
+    .filter((k) => name(k)?.[3] !== undefined)
+    .sort(order)
+    .at(-1);
+  const compact =
+    compactKey === undefined
+      ? { covers: [], entries: [] }
+      : (JSON.parse(await text(s3, bucket, compactKey)) as { covers: Covered[]; entries: { files: { path: string }[] }[] });
+  const entries = [...compact.entries];
+  for (const key of keys) {
+    const match = name(key);
+    if (match === null || match[3] !== undefined) continue;
+    const [batch, generation] = [Number(match[1]), Number(match[2])];
+    if (compact.covers.some((c) => c.generation === generation && c.from <= batch && batch <= c.to)) continue;
+    entries.push(JSON.parse(await text(s3, bucket, key)) as { files: { path: string }[] });
+  }
 
   const rows = new Map<string, Record<string, unknown>>();
   let files = 0;

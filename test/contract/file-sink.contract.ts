@@ -27,7 +27,7 @@ async function objects(blobs: BlobStore, prefix: string): Promise<Record<string,
  */
 export function describeFileSinkContract(name: string, factory: FileSinkFactory): void {
   for (const format of ['jsonl', 'parquet'] as const satisfies readonly FileFormat[]) {
-    const spec = (extra: { maxFileBytes?: number } = {}) =>
+    const spec = (extra: { maxFileBytes?: number; logCompactInterval?: number; logCleanupDelayBatches?: number } = {}) =>
       s3FileSink({ prefix: 'lake/clicks', format, partitionBy: (row) => `day=${row.day}`, ...extra });
     const write = (sink: FileSink, batchId: number, generation: number, rows: SinkRow[], partition = 'shard-0') =>
       sink.write({ jobId: JOB, batchId, generation, partition, rows });
@@ -178,6 +178,48 @@ export function describeFileSinkContract(name: string, factory: FileSinkFactory)
             .sort((a, b) => a - b),
         ).toEqual(files.map((_, i) => i));
         expect((await sink.scan()).map((r) => r.key).sort()).toEqual(rows.map((r) => r.key));
+      });
+
+      it('compacts its log every logCompactInterval batches: readers see what a reader of every entry sees, through a retry, a replay and a zombie', async () => {
+        const plain = await factory(spec());
+        const compacting = await factory(spec({ logCompactInterval: 2, logCleanupDelayBatches: 2 }));
+        const run = async (batchId: number, generation: number) => {
+          for (const { sink } of [plain, compacting]) {
+            await write(sink, batchId, generation, rowsOf([[`/b${batchId}`, batchId * 10 + generation]]));
+            await commit(sink, batchId, generation);
+          }
+        };
+        for (const batch of [1, 2, 3, 4, 5, 6]) await run(batch, 0);
+        await run(6, 0); // a retried batch: its compact is there, nothing changes
+        const logOf = async (blobs: BlobStore) =>
+          (await blobs.list('lake/clicks/_sluice_log/')).map((k) => k.slice('lake/clicks/_sluice_log/'.length));
+        // Compact 6 covers batches 1-6; the entries and compacts 2 or more batches older are deleted.
+        expect(await logOf(compacting.blobs)).toEqual([
+          '000000000005-g000000.json',
+          '000000000006-g000000.compact.json',
+          '000000000006-g000000.json',
+        ]);
+        expect(await committed(compacting.sink)).toEqual(await committed(plain.sink));
+        // A replay in generation 1 from batch 4, after the compaction: its entries supersede the compacted ones.
+        for (const batch of [4, 5, 6, 7]) await run(batch, 1);
+        // A zombie of generation 0 finishing batch 5 (entry there) and batch 2 (entry deleted, covered): nothing changes.
+        await commit(compacting.sink, 5, 0);
+        await commit(compacting.sink, 2, 0);
+        expect((await committed(compacting.sink)).map((r) => r.slice(0, 3))).toEqual([
+          ['/b1', 10, 1],
+          ['/b2', 20, 2],
+          ['/b3', 30, 3],
+          ['/b4', 41, 4],
+          ['/b5', 51, 5],
+          ['/b6', 61, 6],
+          ['/b7', 71, 7],
+        ]);
+        expect(await committed(compacting.sink)).toEqual(await committed(plain.sink));
+        // Generation 1 compacted at 4 and 6 (built on generation 0's compact 6); compact 4 is 2 batches old now.
+        expect((await logOf(compacting.blobs)).filter((k) => k.endsWith('.compact.json'))).toEqual([
+          '000000000006-g000000.compact.json',
+          '000000000006-g000001.compact.json',
+        ]);
       });
 
       it("pages through the committed rows in scan()'s order across files, and refuses a position in a superseded file", async () => {

@@ -38,7 +38,8 @@ describe('file sink on the AWS adapters (s3rver)', () => {
           .map((e: { user: string; region: string }) => e)
           .keyBy((e) => e.user)
           .aggregate(count()),
-      sink: s3FileSink({ bucket, prefix: 'lake/users', format: 'parquet', partitionBy: (row) => `user=${row.key}` }),
+      // The log is compacted every 2 batches: the sink's reader goes through the compacts, the one below through every entry.
+      sink: s3FileSink({ bucket, prefix: 'lake/users', format: 'parquet', partitionBy: (row) => `user=${row.key}`, logCompactInterval: 2 }),
       trigger: { type: 'availableNow' },
       maxRecordsPerPartition: 10,
       keyGroups: 2,
@@ -65,6 +66,9 @@ describe('file sink on the AWS adapters (s3rver)', () => {
       }
     }
     expect(Object.fromEntries([...newest].map(([k, v]) => [k, v.value]))).toEqual({ u0: 15, u1: 15, u2: 15, u3: 15 });
-    expect((await (ports.sinks(job.sink) as FileSink).committedFiles()).every((f) => f.path.startsWith('lake/users/user=u'))).toBe(true);
+    const viaCompacts = await (ports.sinks(job.sink) as FileSink).committedFiles();
+    expect(viaCompacts.every((f) => f.path.startsWith('lake/users/user=u'))).toBe(true);
+    expect((await blobs.list('lake/users/_sluice_log/')).some((k) => k.endsWith('.compact.json'))).toBe(true);
+    expect(viaCompacts.map((f) => f.path)).toEqual(liveEntries(entries).flatMap((e) => e.files.map((f) => f.path)));
   });
 });
