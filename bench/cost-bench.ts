@@ -4,8 +4,9 @@
  *
  *   1. data batches of 1,000 and 10,000 records per shard (4 shards): 1 s and 10 s of a
  *      4,000 records/s stream; 60 s (60,000 per shard) is extrapolated linearly
- *   2. empty batches, back to back (an interval of 1 ms, no backoff): the batch overhead
- *      through the state machine, against the same steps called directly (runDriver)
+ *   2. empty triggers, back to back (an interval of 1 ms, no backoff): a caught-up job's
+ *      trigger finds nothing and plans nothing (engine/protocol/empty-trigger.ts); its
+ *      overhead through the state machine, against runDriver (and runDriver's forced empty batch)
  *   3. the parent's own transitions: a child run per batch and a generation per 3 runs
  *   4. parked: the job idles past parkAfterIdleMs and parks; the supervisor's reconcile
  *      ticks that check its source (engine/driver/parking.ts), counted one by one
@@ -15,7 +16,7 @@ import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registr
 import { resolveJob } from '../engine/driver/catalog.js';
 import type { DriverSettings } from '../engine/driver/settings.js';
 import { DEFAULT_DRIVER_SETTINGS } from '../engine/driver/settings.js';
-import type { FinishTaskResult } from '../engine/driver/tasks.js';
+import type { FinishTaskResult, PlanTaskResult } from '../engine/driver/tasks.js';
 import { LocalDriver } from '../local/driver-runtime.js';
 import { LOCAL_RESOURCES } from '../local/runtime.js';
 import type { TriggerSettings } from '../engine/ports/job-registry.js';
@@ -104,9 +105,12 @@ export async function runCostBench(options: { batches: number; progress: Progres
           onExpressExecution: (ms) => meter.onExpressExecution(ms),
           onLambda: (fn, ms) => meter.onLambda(fn, ms),
           onTaskResult: (state, _input, output) => {
-            if (state !== TASK_STATES.finish) return;
+            // A trigger ends at Finish, or at Plan when it was skipped (engine/protocol/empty-trigger.ts).
+            const skipped = state === TASK_STATES.plan && (output as PlanTaskResult).idle;
+            if (state !== TASK_STATES.finish && !skipped) return;
             const counts = meter.counts();
-            batches.push({ counts: diffCounts(last, counts), records: (output as FinishTaskResult).batch.metrics.records, at: now() });
+            const records = skipped ? 0 : (output as FinishTaskResult).batch.metrics.records;
+            batches.push({ counts: diffCounts(last, counts), records, at: now() });
             last = counts;
             if (stopAfter !== undefined && batches.length === stopAfter) void driver.requestStop(jobId);
           },
@@ -190,13 +194,13 @@ export async function runCostBench(options: { batches: number; progress: Progres
     const data1s = batchProfile(smallBatches.slice(1).filter((b) => b.records > 0));
     const data10s = batchProfile(largeBatches.slice(1).filter((b) => b.records > 0));
 
-    progress(`2. ${options.batches} empty batches back to back through the state machines`);
+    progress(`2. ${options.batches} empty triggers back to back through the state machines (each skipped: no batch)`);
     const idleBatches = await run('cost-1s', small, { type: 'interval', intervalMs: 1, maxIdleIntervalMs: 1 }, {}, options.batches + 2);
     const measured = idleBatches.slice(2);
     const idle = batchProfile(measured);
     const stateMachineMs = distribution(measured.map((b, i) => b.at - idleBatches[i + 1]!.at));
     const perBatch = measured.map((b) => b.counts).reduce((a, b) => addCounts(a, b));
-    progress('   the same empty batches through runDriver (steps called directly)');
+    progress('   the same empty triggers through runDriver, and forced empty batches (steps called directly)');
     const direct = await measureEmptyBatches({
       ports,
       job: { ...resolveJob(catalog, 'page-views', small), name: 'cost-1s' },

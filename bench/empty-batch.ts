@@ -11,10 +11,20 @@ import type { RequestCounter } from './request-counter.js';
 import { distribution, now, type Distribution } from './stats.js';
 
 export interface EmptyBatchResult {
+  /**
+   * The caught-up job's trigger that finds nothing (engine/protocol/empty-trigger.ts): it
+   * plans no batch. Wall clock from one skipped trigger to the next through runDriver, and
+   * the AWS requests of each, per operation.
+   */
+  readonly idleTrigger: {
+    readonly triggers: number;
+    readonly ms: Distribution;
+    readonly requestsPerTrigger: Record<string, number>;
+  };
   readonly batches: number;
   /** Batches that found records after all (should be 0: the job had caught up). */
   readonly nonEmpty: number;
-  /** Wall clock per batch through runDriver (interval trigger of 1 ms, so no waiting). */
+  /** Wall clock per forced empty batch through runDriver (forceEmptyBatches; interval trigger of 1 ms, so no waiting). */
   readonly driverMs: Distribution;
   /** The same batches run step by step: each step's wall clock. */
   readonly steps: {
@@ -28,9 +38,11 @@ export interface EmptyBatchResult {
 }
 
 /**
- * The fixed cost of a batch that reads nothing: the job, caught up, run again with an
- * interval trigger of 1 ms, first through runDriver, then by calling the driver and
- * executor steps directly to time plan, executors and commit separately.
+ * The fixed cost of a trigger that finds nothing: the job, caught up, run again with an
+ * interval trigger of 1 ms through runDriver, which skips every trigger (plans nothing).
+ * Then what such a trigger cost before it was skipped, a batch that reads nothing, forced
+ * (forceEmptyBatches): through runDriver, then by calling the driver and executor steps
+ * directly to time plan, executors and commit separately.
  */
 export async function measureEmptyBatches(args: {
   readonly ports: AwsPorts;
@@ -45,17 +57,37 @@ export async function measureEmptyBatches(args: {
   const job: JobDefinition = Object.freeze({ ...args.job, trigger: Object.freeze({ type: 'interval', intervalMs: 1 }) });
   let nonEmpty = 0;
 
-  // 1. runDriver: one extra batch first, so every measured interval runs from one commit to the next.
+  // 0. The skipped trigger: runDriver as a caught-up job runs it; one extra trigger first.
+  const idleStamps: number[] = [];
+  let idleFrom = args.requests.snapshot();
+  const stopIdle = new AbortController();
+  const idleRun = await runDriver(job, ports, {
+    signal: stopIdle.signal,
+    onIdle: () => {
+      idleStamps.push(now());
+      if (idleStamps.length === 1) idleFrom = args.requests.snapshot();
+      if (idleStamps.length === batches + 1) stopIdle.abort();
+    },
+  });
+  const idleCounted = args.requests.since(idleFrom);
+  nonEmpty += idleRun.batches;
+  const idleMs = idleStamps.slice(1).map((t, i) => t - idleStamps[i]!);
+  const requestsPerTrigger: Record<string, number> = {};
+  for (const [name, n] of Object.entries(idleCounted)) requestsPerTrigger[name] = n / Math.max(1, idleMs.length);
+  progress(`  runDriver: ${idleMs.length} skipped triggers, median ${Math.round(distribution(idleMs).median)} ms`);
+
+  // 1. runDriver, forced: one extra batch first, so every measured interval runs from one commit to the next.
   const stamps: number[] = [];
   await runDriver(job, ports, {
     maxBatches: batches + 1,
+    forceEmptyBatches: true,
     onBatch: ({ commit }) => {
       stamps.push(now());
       if (commit.metrics.records > 0) nonEmpty += 1;
     },
   });
   const driverMs = stamps.slice(1).map((t, i) => t - stamps[i]!);
-  progress(`  runDriver: ${driverMs.length} empty batches, median ${Math.round(distribution(driverMs).median)} ms`);
+  progress(`  runDriver, forced: ${driverMs.length} empty batches, median ${Math.round(distribution(driverMs).median)} ms`);
 
   // 2. The steps one by one, as runDriver calls them (executors in parallel, a warm state cache).
   //    Requests are counted here only.
@@ -94,6 +126,7 @@ export async function measureEmptyBatches(args: {
   for (const [name, n] of Object.entries(counted)) requestsPerBatch[name] = n / batches;
   progress(`  step by step: ${batches} empty batches, median ${Math.round(distribution(total).median)} ms`);
   return {
+    idleTrigger: { triggers: idleMs.length, ms: distribution(idleMs), requestsPerTrigger },
     batches,
     nonEmpty,
     driverMs: distribution(driverMs),

@@ -9,12 +9,12 @@
  */
 import { z } from 'zod';
 import type {
-  DriverInfo,
   EndGenerationInput,
   ExecuteGroupsTaskInput,
   ExecuteTaskInput,
   FinishTaskInput,
   PlannedBatch,
+  PlanTaskInput,
   RouteTaskInput,
   StartGenerationInput,
 } from '../engine/driver/tasks.js';
@@ -47,9 +47,14 @@ export function startGenerationEvent(event: unknown): StartGenerationInput {
   return parse(StartGenerationEvent, event, EVENT);
 }
 
-const PlanEvent = z.object({ driver });
+// The loop and the child's start let Plan skip an empty trigger; a child of an older definition sends neither.
+const PlanEvent = z.object({
+  driver,
+  loop: z.looseObject({ idleStreak: integer(0) }).optional(),
+  childStartedAt: nonEmpty().optional(),
+});
 
-export function planEvent(event: unknown): { driver: DriverInfo } {
+export function planEvent(event: unknown): PlanTaskInput {
   return parse(PlanEvent, event, EVENT);
 }
 

@@ -73,12 +73,13 @@ export function formatReport(r: BenchReport): string {
     ),
   );
 
-  out.push('', `3. Empty batch overhead: the caught-up job, interval trigger of 1 ms, ${eb.batches} batches each way`);
+  out.push('', `3. Empty batch overhead: the caught-up job, interval trigger of 1 ms, ${eb.batches} triggers or batches each way`);
   out.push(
     ...table(
       [
-        ['  ms per batch', 'median', 'p95', 'max'],
-        ['  runDriver, whole batch', ...dist(eb.driverMs)],
+        ['  ms per trigger or batch', 'median', 'p95', 'max'],
+        ['  runDriver, skipped trigger', ...dist(eb.idleTrigger.ms)],
+        ['  runDriver, forced empty batch', ...dist(eb.driverMs)],
         ['  step by step: plan', ...dist(eb.steps.plan)],
         ['                executors', ...dist(eb.steps.executors)],
         ['                commit', ...dist(eb.steps.commit)],
@@ -88,9 +89,16 @@ export function formatReport(r: BenchReport): string {
     ),
   );
   if (eb.nonEmpty > 0) out.push(`  warning: ${eb.nonEmpty} of these batches read records`);
+  const perTrigger = Object.entries(eb.idleTrigger.requestsPerTrigger);
+  out.push(
+    `  AWS requests per skipped trigger (nothing written): ${fixed(
+      perTrigger.reduce((a, [, n]) => a + n, 0),
+      1,
+    )} (${perTrigger.map(([name, n]) => `${name} ${fixed(n, 1)}`).join(', ')})`,
+  );
   const perBatch = Object.entries(eb.requestsPerBatch);
   const total = perBatch.reduce((a, [, n]) => a + n, 0);
-  out.push(`  AWS requests per empty batch: ${fixed(total, 1)}`);
+  out.push(`  AWS requests per forced empty batch: ${fixed(total, 1)}`);
   out.push(
     ...table(
       perBatch.map(([name, n]) => [`    ${name}`, fixed(n, 2)]),

@@ -47,10 +47,11 @@ import type { EnginePorts, Logger } from '../ports/index.js';
 import type { JobInstance, ParkedRecord } from '../ports/job-registry.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
 import { BatchStatus } from '../protocol/batch-records.js';
-import { compareOffsets } from '../protocol/offsets.js';
+import { reasonToPlan } from '../protocol/empty-trigger.js';
 import { resolveNextBatch } from '../protocol/planning.js';
 import { resolveJob, type JobCatalog } from './catalog.js';
 import { planningSettingsOf } from './plan-batch.js';
+import { partitionWithRecords } from './source-probe.js';
 
 /** What the check needs beyond the supervisor's context: the ports that read sources and the WAL, and the catalog. */
 export interface WorkCheckContext {
@@ -59,44 +60,33 @@ export interface WorkCheckContext {
 }
 
 /**
- * Why a parked job should run now, or null when it has nothing to do: a batch in flight
- * (a twin planned one), a key group's timer due, or records after the committed batch in
- * some partition (a partition the last plan did not have counts: it is read from its start).
+ * Why a parked job should run now, or null when it has nothing to do: the same check a
+ * trigger makes before it plans (engine/protocol/empty-trigger.ts reasonToPlan: a batch in
+ * flight, a key group's timer due, a no-data batch due, the partitions changed), then
+ * records after the committed batch in some partition (partitionWithRecords; a partition
+ * the last plan did not have counts: it is read from its start).
  */
 export async function findWork(job: JobInstance, ctx: WorkCheckContext): Promise<string | null> {
   const { ports } = ctx;
   const latest = await ports.wal.getLatestBatch(job.jobId);
   if (latest === null) return 'no batch was committed yet';
-  if (latest.status !== BatchStatus.COMMITTED) return `batch ${latest.plan.batchId} is in flight`;
   const now = ports.clock.now();
-  const due = Object.entries(latest.commit?.groups ?? {}).find(([, g]) => g.dueAtMs !== undefined && g.dueAtMs <= now);
-  if (due !== undefined) return `key group ${due[0]} has a timer due`;
   const definition = resolveJob(ctx.catalog, job.jobName, job.parameters);
   const source = ports.sources(definition.source.spec);
+  const listed = latest.status === BatchStatus.COMMITTED ? await source.listPartitions() : [];
+  const facts = { latest, allowedLatenessMs: definition.pipeline.allowedLatenessMs, pipelineDescription: definition.pipeline.description };
+  if (latest.status !== BatchStatus.COMMITTED) return reasonToPlan({ ...facts, nextPartitions: [], nowMs: now, stopRequested: false });
   const next = resolveNextBatch({
     jobId: job.jobId,
     epoch: job.epoch ?? 0,
     latest,
-    partitions: await source.listPartitions(),
+    partitions: listed,
     settings: planningSettingsOf(definition),
     nowMs: now,
   });
   const partitions = next.plan.partitions;
-  if (source.fixRanges !== undefined) {
-    // Kafka: the latest offsets against the committed ones, one ListOffsets.
-    const ranges = await source.fixRanges(
-      partitions.map(({ partition, start }) => ({ partition, start, maxRecords: 1 })),
-      { failOnDataLoss: false },
-    );
-    const ready = ranges.find((r) => r.start.type !== 'AT_OFFSET' || compareOffsets(r.start.offset, r.endBefore) < 0);
-    return ready === undefined ? null : `partition ${ready.partition} has records`;
-  }
-  // Kinesis: one record read after the committed end of each shard.
-  for (const { partition, start } of partitions) {
-    const read = await source.read({ partition, start, maxRecords: 1 });
-    if (read.records.length > 0) return `partition ${partition} has records`;
-  }
-  return null;
+  const reason = reasonToPlan({ ...facts, nextPartitions: partitions.map((p) => p.partition), nowMs: now, stopRequested: false });
+  return reason ?? (await partitionWithRecords(source, partitions));
 }
 
 export interface WakeOutcome {

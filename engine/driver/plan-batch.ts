@@ -1,12 +1,14 @@
-import { ConcurrentDriverError } from '../errors.js';
+import { ConcurrentDriverError, InvariantError } from '../errors.js';
 import { withFixedRanges } from '../protocol/fixed-ranges.js';
 import { resolveNextBatch, type PlanningSettings } from '../protocol/planning.js';
 import type { JobDefinition } from '../job/types.js';
 import { dueGroups } from '../protocol/stage-two.js';
+import { reasonToPlan } from '../protocol/empty-trigger.js';
 import { checkPartitionsUnchanged } from '../protocol/key-groups.js';
 import type { PartitionInfo } from '../ports/source-reader.js';
 import { commitSinks } from './commit-batch.js';
 import type { DriverContext } from './context.js';
+import { partitionWithRecords } from './source-probe.js';
 
 export interface PlanBatchInput {
   readonly jobId: string;
@@ -53,6 +55,31 @@ export function planningSettingsOf(job: JobDefinition): PlanningSettings {
  * second driver: the batch it planned is then resumed, exactly as after a crash.
  */
 export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Promise<PlanBatchResult> {
+  const planned = await planOrSkip(input, ctx, { skipEmpty: false });
+  if (planned.idle) throw new InvariantError(`job ${input.jobId}: a plan that may not skip was skipped`);
+  const { idle: _, ...plan } = planned;
+  return plan;
+}
+
+/** A trigger that planned nothing: the job is caught up and nothing is due (engine/protocol/empty-trigger.ts). */
+export interface IdleTrigger {
+  readonly idle: true;
+  readonly jobId: string;
+  readonly epoch: number;
+  /** The latest batch, committed: the position the job stays at. */
+  readonly committedBatchId: number;
+}
+
+/**
+ * planBatch, or, when `skipEmpty` is set and the batch it would plan would read nothing and
+ * have nothing due (reasonToPlan, then the source's probe), nothing at all: the trigger is
+ * skipped and the WAL is left as it was (engine/protocol/empty-trigger.ts has the rules).
+ */
+export async function planOrSkip(
+  input: PlanBatchInput & { readonly stopRequested?: boolean },
+  ctx: DriverContext,
+  options: { readonly skipEmpty: boolean },
+): Promise<(PlanBatchResult & { readonly idle: false }) | IdleTrigger> {
   const { jobId, epoch } = input;
   const { ports, job } = ctx;
   const source = ports.sources(job.source.spec);
@@ -72,14 +99,21 @@ export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Prom
       listed: partitions.map((p) => p.id),
     });
   }
-  let next = resolveNextBatch({
-    jobId,
-    epoch,
-    latest,
-    partitions,
-    settings: planningSettingsOf(job),
-    nowMs: ports.clock.now(),
-  });
+  const nowMs = ports.clock.now();
+  let next = resolveNextBatch({ jobId, epoch, latest, partitions, settings: planningSettingsOf(job), nowMs });
+  if (options.skipEmpty && latest !== null && next.kind === 'plan') {
+    const reason = reasonToPlan({
+      latest,
+      nextPartitions: next.plan.partitions.map((p) => p.partition),
+      allowedLatenessMs: job.pipeline.allowedLatenessMs,
+      pipelineDescription: job.pipeline.description,
+      nowMs,
+      stopRequested: input.stopRequested ?? false,
+    });
+    if (reason === null && (await partitionWithRecords(source, next.plan.partitions)) === null) {
+      return { idle: true, jobId, epoch, committedBatchId: latest.plan.batchId };
+    }
+  }
   if (next.kind === 'plan' && source.fixRanges !== undefined) {
     const fixed = await source.fixRanges(
       next.plan.partitions.map(({ partition, start, maxRecords }) => ({ partition, start, maxRecords })),
@@ -93,12 +127,13 @@ export async function planBatch(input: PlanBatchInput, ctx: DriverContext): Prom
     } catch (error) {
       if (error instanceof ConcurrentDriverError && (await ports.wal.currentEpoch(jobId)) === epoch) {
         ports.logger.info('batch planned by a twin of this driver: resuming it', { jobId, batchId: next.plan.batchId, epoch });
-        return planBatch(input, ctx);
+        return planOrSkip(input, ctx, { skipEmpty: false });
       }
       throw error;
     }
   } else ports.logger.warn('resuming uncommitted batch', { jobId, batchId: next.plan.batchId, epoch });
   return {
+    idle: false,
     jobId,
     epoch,
     batchId: next.plan.batchId,

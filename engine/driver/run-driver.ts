@@ -9,7 +9,7 @@ import { stageTwoSlots } from '../protocol/stage-two.js';
 import { retry } from '../retry.js';
 import { commitBatch, type CommitBatchResult } from './commit-batch.js';
 import { availableNowDone } from './next-step.js';
-import { planBatch, type PlanBatchResult } from './plan-batch.js';
+import { planOrSkip, type IdleTrigger, type PlanBatchResult } from './plan-batch.js';
 import { startDriver } from './start-driver.js';
 
 export interface BatchProgress {
@@ -26,6 +26,10 @@ export interface RunDriverOptions {
   /** Graceful stop: the batch in flight finishes and commits, then the driver returns. */
   readonly signal?: AbortSignal;
   readonly onBatch?: (progress: BatchProgress) => void;
+  /** A trigger was skipped: the job was caught up with nothing due (engine/protocol/empty-trigger.ts). */
+  readonly onIdle?: (idle: IdleTrigger) => void;
+  /** Plan a batch on every trigger, even one that reads nothing (benchmarks: what an empty batch costs). */
+  readonly forceEmptyBatches?: boolean;
   /** Stop after this many batches (tests, benchmarks). */
   readonly maxBatches?: number;
   /** Attempts per executor for retryable errors (the in-process stand-in for a Step Functions Retry). */
@@ -40,7 +44,9 @@ export type StopReason = 'caught-up' | 'stopped' | 'max-batches';
 
 /**
  * The in-process driver: the same steps the Step Functions state machine runs
- * (start → loop { plan → executors per partition → commit → wait }), called directly.
+ * (start → loop { plan or skip → executors per partition → commit → wait }), called directly.
+ * A trigger of a caught-up job with nothing due plans nothing (planOrSkip): an interval
+ * job waits for its next trigger, an available-now job is done.
  * Used by the local runtime and the harness; the state machine replaces the loop, not
  * the steps.
  */
@@ -48,7 +54,7 @@ export async function runDriver(
   job: JobDefinition,
   ports: EnginePorts,
   options: RunDriverOptions = {},
-): Promise<{ batches: number; stoppedBy: StopReason; epoch: number }> {
+): Promise<{ batches: number; skipped: number; stoppedBy: StopReason; epoch: number }> {
   const ctx = { ports, job };
   const jobId = options.jobId ?? job.name;
   const cache = new StateCache();
@@ -57,13 +63,22 @@ export async function runDriver(
   const attempts = options.executorAttempts ?? 4;
   const { epoch } = await startDriver({ jobId }, ctx);
   let batches = 0;
+  let skipped = 0;
   for (;;) {
-    if (options.signal?.aborted) return { batches, stoppedBy: 'stopped', epoch };
+    if (options.signal?.aborted) return { batches, skipped, stoppedBy: 'stopped', epoch };
     if (options.maxBatches !== undefined && batches >= options.maxBatches) {
-      return { batches, stoppedBy: 'max-batches', epoch };
+      return { batches, skipped, stoppedBy: 'max-batches', epoch };
     }
     const startedAt = ports.clock.now();
-    const plan = await planBatch({ jobId, epoch }, ctx);
+    const planned = await planOrSkip({ jobId, epoch }, ctx, { skipEmpty: options.forceEmptyBatches !== true });
+    if (planned.idle) {
+      skipped += 1;
+      options.onIdle?.(planned);
+      if (job.trigger.type === 'availableNow') return { batches, skipped, stoppedBy: 'caught-up', epoch };
+      await waitForTrigger(ports, startedAt + job.trigger.intervalMs - ports.clock.now(), options.signal);
+      continue;
+    }
+    const plan: PlanBatchResult = planned;
     const retried = <R>(run: () => Promise<R>, where: Record<string, unknown>): Promise<R> =>
       retry(run, {
         attempts,
@@ -86,12 +101,15 @@ export async function runDriver(
       throw new JobSpecError(`job ${jobId}: ${commit.deadLetterLimit}`, { context: { jobId, batchId: plan.batchId } });
     if (job.trigger.type === 'availableNow') {
       // As the state machine's Finish task decides (nextStep): caught up, and no extra batch due.
-      if (availableNowDone({ ...commit, resumed: plan.resumed })) return { batches, stoppedBy: 'caught-up', epoch };
+      if (availableNowDone({ ...commit, resumed: plan.resumed })) return { batches, skipped, stoppedBy: 'caught-up', epoch };
       continue;
     }
-    const wait = startedAt + job.trigger.intervalMs - ports.clock.now();
-    if (wait > 0) await sleepUnlessStopped(ports, wait, options.signal);
+    await waitForTrigger(ports, startedAt + job.trigger.intervalMs - ports.clock.now(), options.signal);
   }
+}
+
+async function waitForTrigger(ports: EnginePorts, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms > 0) await sleepUnlessStopped(ports, ms, signal);
 }
 
 /**

@@ -2,10 +2,18 @@
  * The Express child of the driver (definitions.ts has the Standard parent): micro-batches
  * for a few minutes, then it hands back.
  *
- *   Plan ─► Execute (Map: one executor per partition; stage 1 on a two-stage batch) ─► TwoStage?
+ *   Plan ─► Planned? stop: StopBeforeBatch; idle: Idle ─► AfterCommit; else
+ *   Execute (Map: one executor per partition; stage 1 on a two-stage batch) ─► TwoStage?
  *     yes: Route ─► ExecuteGroups (Map: stage 2, one executor per slot of key groups) ─► Finish
  *     no:  OneStage (no stage-2 results) ─► Finish
- *   Finish (commit + decide) ─► Wait? ─► Plan ...
+ *   Finish (commit + decide) ─► AfterCommit ─► Wait? ─► Plan ...
+ *
+ * A skipped trigger (engine/protocol/empty-trigger.ts: the job is caught up, nothing is
+ * due) writes nothing: Plan returns the loop decision Finish would make after an empty
+ * batch (nextStep: the idle streak grows, the backoff and parking count it), and the Idle
+ * state puts it where Finish puts its own, so AfterCommit routes both alike (wait, plan
+ * again, or hand back: a long wait, the child's budget spent, a park, an available-now
+ * job done). It costs one Lambda call and three transitions instead of a whole batch.
  *
  * Express runs at least once: every step is idempotent, and a retried task may race its
  * first attempt. Route is pure (the plan and stage 1's deterministic results decide it), so
@@ -113,9 +121,11 @@ export function batchesDefinition(): AslDefinition {
     States: {
       [TASK_STATES.plan]: lambdaTask(
         PLACEHOLDERS.planFunction,
-        { ...driver },
+        { ...driver, 'loop.$': '$.loop', 'childStartedAt.$': '$$.Execution.StartTime' },
         {
-          Comment: 'Resume the batch in flight, or plan the next one (fenced by epoch); stop instead when the job is stopping',
+          Comment:
+            'Resume the batch in flight, or plan the next one (fenced by epoch), or skip a trigger that would read nothing ' +
+            'with nothing due (writes nothing); stop instead when the job is stopping',
           ResultPath: '$.batch',
           Catch: childCatch(),
           Next: 'Planned',
@@ -123,8 +133,19 @@ export function batchesDefinition(): AslDefinition {
       ),
       Planned: {
         Type: 'Choice',
-        Choices: [{ Variable: '$.batch.stop', BooleanEquals: true, Next: 'StopBeforeBatch' }],
+        Choices: [
+          { Variable: '$.batch.stop', BooleanEquals: true, Next: 'StopBeforeBatch' },
+          { Variable: '$.batch.idle', BooleanEquals: true, Next: 'Idle' },
+        ],
         Default: 'Execute',
+      },
+      Idle: {
+        Type: 'Pass',
+        Comment:
+          'A skipped trigger (engine/protocol/empty-trigger.ts): no batch; the loop decision Plan made as Finish would after an empty batch',
+        InputPath: '$.batch.loop',
+        ResultPath: '$.loop',
+        Next: 'AfterCommit',
       },
       Execute: executorMap({
         comment: 'One executor per partition (stage 1 on a two-stage batch); each returns a small summary, never records',

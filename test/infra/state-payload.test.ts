@@ -32,6 +32,7 @@ function largestState(args: { partitions: number; keyGroups: number; inlineTotal
   };
   const ids = Array.from({ length: partitions }, (_, p) => `shardId-${String(p).padStart(12, '0')}`);
   const batch: PlannedBatch = {
+    idle: false,
     jobId: driver.jobId,
     epoch: WIDE,
     batchId: WIDE,

@@ -1,7 +1,7 @@
 /**
  * Parking through the driver state machines on the local runtime (the Standard driver,
  * its Express child, the Lambda handlers in-process) on the memory adapters: an idle
- * interval job parks (its generation ends SUCCEEDED, the job stays RUNNING, parked), the
+ * interval job skips its empty triggers (no batch is planned) and parks (its generation ends SUCCEEDED, the job stays RUNNING, parked), the
  * supervisor's reconcile tick leaves it parked while the source is empty, wakes it when
  * records arrive (the next generation counts them exactly once and parks again), and a
  * stop ends a parked job at once.
@@ -11,7 +11,7 @@ import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
 import { MemoryJobRegistry } from '../../engine/adapters/memory/memory-job-registry.js';
 import { systemClock } from '../../engine/adapters/system-clock.js';
 import { isParked } from '../../engine/driver/job-control.js';
-import type { FinishTaskResult } from '../../engine/driver/tasks.js';
+import type { FinishTaskResult, PlanTaskResult } from '../../engine/driver/tasks.js';
 import { count, defineJob, memorySink, memorySource } from '../../engine/job/index.js';
 import { JobState, type JobInstance } from '../../engine/ports/job-registry.js';
 import { TASK_STATES } from '../../infra/state-machines/definitions.js';
@@ -53,7 +53,8 @@ describe('parking through the driver state machines (memory adapters)', { timeou
       trigger: { type: 'interval', intervalMs: 1 },
     });
     const registry = new MemoryJobRegistry();
-    const finishes: FinishTaskResult[] = [];
+    // The loop decisions: Finish's after a batch, Plan's after a skipped trigger (no batch).
+    const decisions: { action: string; after: 'batch' | 'skipped trigger'; records: number }[] = [];
     const driver = new LocalDriver({
       ports,
       registry,
@@ -62,7 +63,13 @@ describe('parking through the driver state machines (memory adapters)', { timeou
       settings: { parkAfterIdleMs: 20 },
       observer: {
         onTaskResult: (state, _input, output) => {
-          if (state === TASK_STATES.finish) finishes.push(output as FinishTaskResult);
+          if (state === TASK_STATES.finish) {
+            const f = output as FinishTaskResult;
+            decisions.push({ action: f.action, after: 'batch', records: f.batch.metrics.records });
+          }
+          const planned = output as PlanTaskResult;
+          if (state === TASK_STATES.plan && planned.idle)
+            decisions.push({ action: planned.loop.action, after: 'skipped trigger', records: 0 });
         },
       },
     });
@@ -75,8 +82,12 @@ describe('parking through the driver state machines (memory adapters)', { timeou
     await driver.launch({ jobId: 'views', jobName: 'views', trigger: { type: 'interval', intervalMs: 1, maxIdleIntervalMs: 4 } });
     await until('the driver parks', async () => isParked(await record()) && live().length === 0);
     expect(await record()).toMatchObject({ state: JobState.RUNNING, generation: 1, parked: { generation: 1 } });
-    expect(finishes.at(-1)).toMatchObject({ action: 'park', batch: { metrics: { records: 0 } } });
-    expect(finishes.filter((f) => f.action === 'park')).toHaveLength(1);
+    // One batch read the records; every trigger after it was skipped, and the idle time they spanned parked the job.
+    expect(decisions[0]).toEqual({ action: 'continue', after: 'batch', records: 4 });
+    expect(decisions.slice(1).every((d) => d.after === 'skipped trigger')).toBe(true);
+    expect(decisions.at(-1)).toEqual({ action: 'park', after: 'skipped trigger', records: 0 });
+    expect(decisions.filter((d) => d.action === 'park')).toHaveLength(1);
+    expect((await memory.wal.listBatches('views')).map((b) => [b.plan.batchId, b.status])).toEqual([[1, 'COMMITTED']]);
     expect(await counts()).toEqual({ a: 2, b: 1, c: 1 });
 
     // Nothing new: the tick leaves it parked and starts nothing.
@@ -92,6 +103,7 @@ describe('parking through the driver state machines (memory adapters)', { timeou
       return isParked(r) && r.parked.generation === 2 && live().length === 0;
     });
     expect(await counts()).toEqual({ a: 3, b: 1, c: 1, d: 1 });
+    expect((await memory.wal.listBatches('views')).map((b) => b.plan.batchId)).toEqual([1, 2]);
 
     // A stop on a parked job: STOPPED at once, no driver to wait for.
     const stopped = await driver.requestStop('views');

@@ -80,12 +80,14 @@ describe('available now runs the extra no-data batch', () => {
     },
   );
 
-  it('the next run emits nothing twice: its first batch reads nothing and the job stops after it', async () => {
+  it('the next run emits nothing twice: it finds nothing to read or due, plans no batch and stops', async () => {
     const { ports, job } = setup({ layout: 'key-groups' });
     await runDriver(job, ports);
     const before = await rowsOf(ports);
+    const walBefore = await ports.wal.listBatches(job.name);
     const again = await runDriver(job, ports);
-    expect(again).toMatchObject({ stoppedBy: 'caught-up', batches: 1 });
+    expect(again).toMatchObject({ stoppedBy: 'caught-up', batches: 0, skipped: 1 });
+    expect(await ports.wal.listBatches(job.name)).toEqual(walBefore);
     expect(await rowsOf(ports)).toEqual(before);
   });
 

@@ -71,7 +71,7 @@ async function setup(options: { cache?: boolean; keyGroups?: number } = {}) {
 /** One batch, task by task, as the batches state machine runs it. */
 async function runBatch(driver: DriverInfo, ctx: DriverTaskContext) {
   const planned = await planTask({ driver }, ctx);
-  if (planned.stop) throw new Error('the plan task stopped the driver');
+  if (planned.stop || planned.idle) throw new Error('the plan task stopped the driver or skipped the trigger');
   const batch: PlannedBatch = planned;
   const results: PartitionResult[] = await Promise.all(
     batch.partitions.map((partition) => executeTask({ driver, batchId: batch.batchId, partition }, ctx)),

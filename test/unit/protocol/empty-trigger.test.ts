@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { dueTimerGroup, reasonToPlan, type TriggerFacts } from '../../../engine/protocol/empty-trigger.js';
+import { batchCommit, batchPlan, batchRecord, partitionPlan } from '../../support/builders.js';
+
+const LATENESS = 10_000;
+
+/** A caught-up job on two partitions whose last batch moved nothing and left nothing due. */
+function facts(overrides: Partial<TriggerFacts> = {}): TriggerFacts {
+  const plan = batchPlan({
+    batchId: 7,
+    watermarkMs: 40_000,
+    maxEventTimeMs: 50_000,
+    keyGroups: 4,
+    partitions: [partitionPlan('p0'), partitionPlan('p1')],
+  });
+  const commit = batchCommit({ batchId: 7, maxEventTimeMs: 50_000, groups: { 0: { version: 3, rows: 2, dueAtMs: 90_000 } } });
+  return {
+    latest: batchRecord(plan, commit),
+    nextPartitions: ['p0', 'p1'],
+    allowedLatenessMs: LATENESS,
+    pipelineDescription: 'decode(json) > keyBy > window(tumbling 10s) > count',
+    nowMs: 60_000,
+    stopRequested: false,
+    ...overrides,
+  };
+}
+
+describe('whether a trigger must plan a batch (reasonToPlan)', () => {
+  it('leaves it to the source when the job is caught up with nothing due', () => {
+    expect(reasonToPlan(facts())).toBeNull();
+    expect(reasonToPlan(facts({ nextPartitions: ['p1', 'p0'] }))).toBeNull();
+  });
+
+  it('plans the first batch, and resumes a batch in flight', () => {
+    expect(reasonToPlan(facts({ latest: null }))).toBe('no batch was committed yet');
+    expect(reasonToPlan(facts({ latest: batchRecord(batchPlan({ batchId: 8 })) }))).toBe('batch 8 is in flight');
+  });
+
+  it('does not skip when a stop was requested', () => {
+    expect(reasonToPlan(facts({ stopRequested: true }))).toBe('a stop was requested');
+  });
+
+  it("plans when a key group's processing-time timer is due at the trigger's time, not before", () => {
+    expect(reasonToPlan(facts({ nowMs: 89_999 }))).toBeNull();
+    expect(reasonToPlan(facts({ nowMs: 90_000 }))).toBe('key group 0 has a timer due');
+  });
+
+  it('plans the no-data batch the last batch left due (it advanced the watermark, a group is due at the new one)', () => {
+    const plan = batchPlan({ batchId: 7, watermarkMs: 40_000, keyGroups: 4, partitions: [partitionPlan('p0')] });
+    const commit = batchCommit({ batchId: 7, maxEventTimeMs: 70_000, groups: { 2: { version: 3, rows: 1, dueAtWatermarkMs: 50_000 } } });
+    expect(reasonToPlan(facts({ latest: batchRecord(plan, commit), nextPartitions: ['p0'] }))).toBe(
+      'batch 7 advanced the watermark: a no-data batch is due',
+    );
+  });
+
+  it('plans when the partitions changed: a shard split, finished or added', () => {
+    expect(reasonToPlan(facts({ nextPartitions: ['p0', 'p2', 'p3'] }))).toBe('the partitions changed since batch 7 (p0,p1 -> p0,p2,p3)');
+    expect(reasonToPlan(facts({ nextPartitions: ['p0'] }))).toMatch(/^the partitions changed/);
+    expect(reasonToPlan(facts({ nextPartitions: ['p0', 'p1', 'p2'] }))).toMatch(/^the partitions changed/);
+  });
+
+  it('never skips a one-stage job that may hold processing-time timers or a TTL (no due time is recorded there)', () => {
+    const oneStage = (description: string) => {
+      const plan = batchPlan({ batchId: 7, partitions: [partitionPlan('p0')] });
+      return facts({ latest: batchRecord(plan, batchCommit({ batchId: 7 })), nextPartitions: ['p0'], pipelineDescription: description });
+    };
+    expect(reasonToPlan(oneStage('decode(json) > keyBy > process(last)'))).toMatch(/processing-time/);
+    expect(reasonToPlan(oneStage('decode(json) > keyBy > dropDuplicates(ttl 15m)'))).toMatch(/processing-time/);
+    expect(reasonToPlan(oneStage('decode(json) > keyBy > dropDuplicatesWithinWatermark'))).toBeNull();
+    expect(reasonToPlan(oneStage('decode(json) > map'))).toBeNull();
+  });
+
+  it('dueTimerGroup names the group due, or null', () => {
+    const commit = batchCommit({ groups: { 1: { version: 1, rows: 1 }, 5: { version: 1, rows: 1, dueAtMs: 10 } } });
+    expect(dueTimerGroup(commit, 9)).toBeNull();
+    expect(dueTimerGroup(commit, 10)).toBe('5');
+    expect(dueTimerGroup(undefined, 10)).toBeNull();
+  });
+});
