@@ -253,7 +253,7 @@ export async function runCostBench(options: { batches: number; progress: Progres
       shape,
       maxIdleIntervalMs: DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs,
       rows,
-      overhead: { stateMachineMs, runDriverMs: direct.driverMs, perBatch: scaleCounts(perBatch, 1 / measured.length) },
+      overhead: { stateMachineMs, runDriverMs: direct.idleTrigger.ms, perBatch: scaleCounts(perBatch, 1 / measured.length) },
       naiveFormula1s: 730 * 3600 * (10 + 2 * SHARDS) * 0.000025,
       parked,
     };

@@ -120,19 +120,21 @@ export function formatCostReport(r: CostReport): string {
   );
   out.push('');
   const o = r.overhead;
-  out.push(`Batch overhead through the state machine (empty batches back to back, ${o.stateMachineMs.count} measured)`);
+  out.push(
+    `Trigger overhead through the state machine (a caught-up job's empty triggers back to back, each skipped: no batch; ${o.stateMachineMs.count} measured)`,
+  );
   out.push(
     ...table(
       [
-        ['  ms per empty batch', 'median', 'p95', 'max'],
+        ['  ms per empty trigger', 'median', 'p95', 'max'],
         [
-          '  state machine (Plan, Map of 4 executors, Route and a Map of slots if two-stage, Finish, Choices)',
+          '  state machine (Plan, Planned?, Idle, AfterCommit, Wait of 1 ms)',
           fix(o.stateMachineMs.median, 0),
           fix(o.stateMachineMs.p95, 0),
           fix(o.stateMachineMs.max, 0),
         ],
         [
-          '  runDriver (the same steps called directly)',
+          '  runDriver (the same skipped trigger, Plan called directly)',
           fix(o.runDriverMs.median, 0),
           fix(o.runDriverMs.p95, 0),
           fix(o.runDriverMs.max, 0),
@@ -141,11 +143,11 @@ export function formatCostReport(r: CostReport): string {
       { align: 'lr' },
     ),
   );
-  out.push(`  overhead of the state machine: ${fix(o.stateMachineMs.median - o.runDriverMs.median, 0)} ms per batch (median), locally`);
+  out.push(`  overhead of the state machine: ${fix(o.stateMachineMs.median - o.runDriverMs.median, 0)} ms per trigger (median), locally`);
   const lambdas = Object.entries(o.perBatch.lambda)
     .filter(([, l]) => l.invocations > 0)
     .map(([fn, l]) => `${fn} ${fix(l.invocations)}× ${fix(l.ms / Math.max(l.invocations, 1), 0)} ms`);
-  out.push(`  per empty batch: ${fix(o.perBatch.expressTransitions)} Express transitions, 0 Standard; Lambda: ${lambdas.join(', ')}`);
+  out.push(`  per empty trigger: ${fix(o.perBatch.expressTransitions)} Express transitions, 0 Standard; Lambda: ${lambdas.join(', ')}`);
   out.push(
     `  AWS requests: ${Object.entries(o.perBatch.requests)
       .map(([k, v]) => `${k} ${fix(v)}`)
