@@ -49,7 +49,7 @@ export function formatCostReport(r: CostReport): string {
     `  idle: the idle backoff stretches the wait to ${r.maxIdleIntervalMs / 1000} s (the default cap), so an idle job runs a batch a minute whatever its trigger.`,
     `  Step Functions = the Express child alive all month (${fix(PRICES.expressMemoryGb * 1024, 0)} MB, $${PRICES.expressGbSecond}/GB-s) + a child run every ${r.shape.childBudgetMs / 1000} s`,
     `  (${fix(r.shape.standardPerChildRun)} Standard transitions each) + a new generation every ${r.shape.childRunsPerGeneration} runs (${fix(r.shape.standardPerGeneration)} transitions).`,
-    `  naive Standard loop: the same batches with the child's transitions (${fix(r.profiles.idle.expressTransitions)} per empty batch) billed as Standard ones;`,
+    `  naive Standard loop: the same batches with the child's transitions (${fix(r.profiles.idle.expressTransitions)} per empty trigger) billed as Standard ones;`,
     `  the formula of aws-limits.md, B·(10+2P)·$0.000025 at 1 s, gives ${usd(r.naiveFormula1s)}.`,
   );
   out.push('');
