@@ -74,7 +74,11 @@ export async function findWork(job: JobInstance, ctx: WorkCheckContext): Promise
   const definition = resolveJob(ctx.catalog, job.jobName, job.parameters);
   const source = ports.sources(definition.source.spec);
   const listed = latest.status === BatchStatus.COMMITTED ? await source.listPartitions() : [];
-  const facts = { latest, allowedLatenessMs: definition.pipeline.allowedLatenessMs, pipelineDescription: definition.pipeline.description };
+  const facts = {
+    latest,
+    allowedLatenessMs: definition.pipeline.allowedLatenessMs,
+    firesByProcessingTime: definition.pipeline.firesByProcessingTime === true,
+  };
   if (latest.status !== BatchStatus.COMMITTED) return reasonToPlan({ ...facts, nextPartitions: [], nowMs: now, stopRequested: false });
   const next = resolveNextBatch({
     jobId: job.jobId,

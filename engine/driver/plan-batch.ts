@@ -106,7 +106,7 @@ export async function planOrSkip(
       latest,
       nextPartitions: next.plan.partitions.map((p) => p.partition),
       allowedLatenessMs: job.pipeline.allowedLatenessMs,
-      pipelineDescription: job.pipeline.description,
+      firesByProcessingTime: job.pipeline.firesByProcessingTime === true,
       nowMs,
       stopRequested: input.stopRequested ?? false,
     });

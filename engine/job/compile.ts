@@ -64,7 +64,8 @@ export function compilePipeline(
     const { run, combines, stageOne, stageTwo } = compileOperatorStages(plan, decode, { keyIsPartitionKey });
     const groupKeyOf = (stateKey: string): string | null => groupKeyOfStateKey(stateKey, false);
     const exchange = keyIsPartitionKey ? {} : { exchange: Object.freeze({ combines, stageOne, stageTwo }) };
-    return Object.freeze({ run, allowedLatenessMs, description, groupKeyOf, ...exchange, ...withLookups });
+    const firesByProcessingTime = plan.operator.firesByProcessingTime === true;
+    return Object.freeze({ run, allowedLatenessMs, description, firesByProcessingTime, groupKeyOf, ...exchange, ...withLookups });
   }
 
   function run(input: PipelineInput): PipelineOutcome {

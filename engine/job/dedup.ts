@@ -72,6 +72,7 @@ export function dropDuplicatesWithTtlOperator(ttlMs: number): KeyedOperator {
   return Object.freeze<KeyedOperator>({
     description: `dropDuplicates(ttl ${formatMs(ttlMs)})`,
     stateShape: 'dropDuplicates',
+    firesByProcessingTime: true,
     inputs: 1 as const,
     apply({ values, state, timeMs }) {
       expire(state, (expiresAt) => timeMs >= expiresAt);

@@ -46,6 +46,13 @@ export interface KeyedOperator {
    * Absent: the description stands for it.
    */
   readonly stateShape?: JsonValue;
+  /**
+   * Whether work may fall due by processing time alone, with no input: a process
+   * function's processing-time timers, a TTL's expiry. A caught-up job whose operator may
+   * fire so is never skipped on the one-stage path, where no due time is recorded
+   * (engine/protocol/empty-trigger.ts). Absent: false.
+   */
+  readonly firesByProcessingTime?: boolean;
   /** How many inputs the operator takes: 1, or 2 for a join (the values' `side` tells them apart). */
   readonly inputs: 1 | 2;
   /**

@@ -96,6 +96,8 @@ export interface CompiledPipeline {
   readonly allowedLatenessMs: number | null;
   /** A short description of the operators, for logs and docs ("decode > map > window(60s) > count"). */
   readonly description: string;
+  /** Its keyed operator may have work due by processing time alone (KeyedOperator.firesByProcessingTime). Absent: false. */
+  readonly firesByProcessingTime?: boolean;
   /**
    * The group key (as a string) a state key belongs to, or null when the state key is not
    * one of this pipeline's. Used to divide keyed state when a Kinesis shard splits.

@@ -57,8 +57,8 @@ export interface TriggerFacts {
   /** The partitions the next plan would read (resolveNextBatch on the current listing). */
   readonly nextPartitions: readonly string[];
   readonly allowedLatenessMs: number | null;
-  /** The pipeline's description (CompiledPipeline.description): tells a one-stage job with processing-time timers. */
-  readonly pipelineDescription: string;
+  /** The pipeline's keyed operator may have work due by processing time alone (CompiledPipeline.firesByProcessingTime). */
+  readonly firesByProcessingTime: boolean;
   readonly nowMs: number;
   readonly stopRequested: boolean;
 }
@@ -74,7 +74,7 @@ export function reasonToPlan(facts: TriggerFacts): string | null {
   if (facts.stopRequested) return 'a stop was requested';
   const timer = dueTimerGroup(latest.commit, facts.nowMs);
   if (timer !== null) return `key group ${timer} has a timer due`;
-  if (latest.plan.keyGroups === undefined && mayHoldProcessingTimers(facts.pipelineDescription)) {
+  if (latest.plan.keyGroups === undefined && facts.firesByProcessingTime) {
     return 'a one-stage job with processing-time timers or a TTL runs every trigger';
   }
   if (noDataBatchDue({ plan: latest.plan, commit: latest.commit, allowedLatenessMs: facts.allowedLatenessMs })) {
@@ -91,11 +91,6 @@ export function reasonToPlan(facts: TriggerFacts): string | null {
 export function dueTimerGroup(commit: BatchCommit | undefined, nowMs: number): string | null {
   const due = Object.entries(commit?.groups ?? {}).find(([, g]) => g.dueAtMs !== undefined && g.dueAtMs <= nowMs);
   return due === undefined ? null : due[0];
-}
-
-/** A process function or a deduplication with a TTL: operators whose work may fall due by processing time. */
-function mayHoldProcessingTimers(pipelineDescription: string): boolean {
-  return /\bprocess\b|dropDuplicates\(ttl/.test(pipelineDescription);
 }
 
 function samePartitions(a: readonly string[], b: readonly string[]): boolean {

@@ -87,6 +87,7 @@ export function processOperator<T, S extends StateDescriptors>(fn: ProcessFuncti
   return Object.freeze({
     description: names.length === 0 ? 'process' : `process(${names.join(', ')})`,
     stateShape: { process: Object.fromEntries(variables.map((v) => [v.name, v.kind])) },
+    firesByProcessingTime: true,
     inputs: 1 as const,
     isLate: (eventTimeMs: number | null, watermarkMs: number | null) => isLate(behindWatermark, eventTimeMs, watermarkMs),
     apply: (input: KeyedOperatorInput) => applyProcess(input, variables, onValue, onTimer),

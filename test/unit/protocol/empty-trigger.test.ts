@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { dueTimerGroup, reasonToPlan, type TriggerFacts } from '../../../engine/protocol/empty-trigger.js';
+import { defineJob, memorySink, memorySource, type JobDefinition, type Stream } from '../../../engine/job/index.js';
 import { batchCommit, batchPlan, batchRecord, partitionPlan } from '../../support/builders.js';
+
+interface Click {
+  readonly page: string;
+  readonly ts: number;
+}
 
 const LATENESS = 10_000;
 
@@ -18,7 +24,7 @@ function facts(overrides: Partial<TriggerFacts> = {}): TriggerFacts {
     latest: batchRecord(plan, commit),
     nextPartitions: ['p0', 'p1'],
     allowedLatenessMs: LATENESS,
-    pipelineDescription: 'decode(json) > keyBy > window(tumbling 10s) > count',
+    firesByProcessingTime: false,
     nowMs: 60_000,
     stopRequested: false,
     ...overrides,
@@ -59,15 +65,36 @@ describe('whether a trigger must plan a batch (reasonToPlan)', () => {
     expect(reasonToPlan(facts({ nextPartitions: ['p0', 'p1', 'p2'] }))).toMatch(/^the partitions changed/);
   });
 
-  it('never skips a one-stage job that may hold processing-time timers or a TTL (no due time is recorded there)', () => {
-    const oneStage = (description: string) => {
+  it('never skips a one-stage job whose operator may fire by processing time (no due time is recorded there)', () => {
+    const oneStage = (job: JobDefinition) => {
       const plan = batchPlan({ batchId: 7, partitions: [partitionPlan('p0')] });
-      return facts({ latest: batchRecord(plan, batchCommit({ batchId: 7 })), nextPartitions: ['p0'], pipelineDescription: description });
+      return facts({
+        latest: batchRecord(plan, batchCommit({ batchId: 7 })),
+        nextPartitions: ['p0'],
+        firesByProcessingTime: job.pipeline.firesByProcessingTime === true,
+      });
     };
-    expect(reasonToPlan(oneStage('decode(json) > keyBy > process(last)'))).toMatch(/processing-time/);
-    expect(reasonToPlan(oneStage('decode(json) > keyBy > dropDuplicates(ttl 15m)'))).toMatch(/processing-time/);
-    expect(reasonToPlan(oneStage('decode(json) > keyBy > dropDuplicatesWithinWatermark'))).toBeNull();
-    expect(reasonToPlan(oneStage('decode(json) > map'))).toBeNull();
+    const job = (name: string, pipeline: (e: Stream<Click>) => unknown, keyed = true) =>
+      defineJob<Click>({
+        name,
+        version: 1,
+        source: memorySource({ streamName: 'clicks' }),
+        sink: memorySink({ name }),
+        ...(keyed ? { keyedBy: 'partitionKey' as const } : {}),
+        pipeline: pipeline as any,
+      });
+    const process = job('process', (e) =>
+      e.keyBy((c) => c.page).process({ onValue: (c, ctx) => ctx.emit({ page: c.page }, { key: c.page }) }),
+    );
+    const ttl = job('ttl', (e) => e.dropDuplicates((c) => c.page, { ttlMs: 60_000 }));
+    const watermark = job('watermark', (e) =>
+      e.withWatermark((c) => c.ts, { allowedLatenessMs: 0 }).dropDuplicatesWithinWatermark((c) => c.page),
+    );
+    const stateless = job('stateless', (e) => e.map((c) => ({ page: c.page })), false);
+    expect(reasonToPlan(oneStage(process))).toMatch(/processing-time/);
+    expect(reasonToPlan(oneStage(ttl))).toMatch(/processing-time/);
+    expect(reasonToPlan(oneStage(watermark))).toBeNull();
+    expect(reasonToPlan(oneStage(stateless))).toBeNull();
   });
 
   it('dueTimerGroup names the group due, or null', () => {
