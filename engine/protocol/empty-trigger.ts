@@ -24,7 +24,11 @@
  *      work at the new one (no-data-batch.ts);
  *   5. the next plan's partitions differ from the last plan's (a shard split, merged or
  *      read to its end, a Kafka partition added): the plan that records it runs;
- *   6. the source holds a record after the committed position of some partition (the
+ *   6. the last batch did not see the tail of every partition (a partition's read stopped
+ *      at maxRecordsPerPartition, so its `caughtUp` is false even when nothing followed):
+ *      one batch more looks, so that the WAL's last commit says caught up (the jobs API's
+ *      lag, availableNowDone) before triggers are skipped;
+ *   7. the source holds a record after the committed position of some partition (the
  *      driver's probe: one record per Kinesis shard, the latest offsets of a Kafka topic,
  *      the memory source's read; engine/driver/parking.ts partitionWithRecords).
  * Otherwise the trigger is skipped.
@@ -49,6 +53,7 @@
  *     unchanged: a skipped trigger is fresh and caught up by construction.
  */
 import { BatchStatus, type BatchCommit, type BatchRecord } from './batch-records.js';
+import { isCaughtUp } from './commit.js';
 import { noDataBatchDue } from './no-data-batch.js';
 
 export interface TriggerFacts {
@@ -64,8 +69,8 @@ export interface TriggerFacts {
 }
 
 /**
- * Why this trigger must plan a batch without asking the source (rules 1 to 5 above), or
- * null when only the source can say (rule 6).
+ * Why this trigger must plan a batch without asking the source (rules 1 to 6 above), or
+ * null when only the source can say (rule 7).
  */
 export function reasonToPlan(facts: TriggerFacts): string | null {
   const { latest } = facts;
@@ -84,6 +89,7 @@ export function reasonToPlan(facts: TriggerFacts): string | null {
   if (!samePartitions(last, facts.nextPartitions)) {
     return `the partitions changed since batch ${latest.plan.batchId} (${last.join(',')} -> ${facts.nextPartitions.join(',')})`;
   }
+  if (!isCaughtUp(latest.commit)) return `batch ${latest.plan.batchId} did not reach the tail of every partition`;
   return null;
 }
 

@@ -135,7 +135,14 @@ export function batchesDefinition(): AslDefinition {
         Type: 'Choice',
         Choices: [
           { Variable: '$.batch.stop', BooleanEquals: true, Next: 'StopBeforeBatch' },
-          { Variable: '$.batch.idle', BooleanEquals: true, Next: 'Idle' },
+          // IsPresent first: a Choice on a path the input lacks fails the execution (States.Runtime).
+          {
+            And: [
+              { Variable: '$.batch.idle', IsPresent: true },
+              { Variable: '$.batch.idle', BooleanEquals: true },
+            ],
+            Next: 'Idle',
+          },
         ],
         Default: 'Execute',
       },

@@ -41,6 +41,19 @@ describe('RecoveryTimes', () => {
     expect(lines).toEqual(['early: first batch committed 1200 ms after this start (400 ms of it starting the stand-ins)']);
   });
 
+  it('reports a caught-up job at its first skipped trigger, once, and not again at a later batch', () => {
+    const { times, lines, finish, setNow } = setUp();
+    times.report(['idle']);
+    times.observer.onTaskResult!(TASK_STATES.plan, { driver: { jobId: 'idle' } }, { stop: false, idle: false, batchId: 1 });
+    expect(lines).toEqual([]);
+    setNow(1_900);
+    times.observer.onTaskResult!(TASK_STATES.plan, { driver: { jobId: 'idle' } }, { stop: false, idle: true });
+    finish('idle', 5_000);
+    expect(lines).toEqual([
+      'idle: caught up, first trigger found nothing to run 900 ms after this start (400 ms of it starting the stand-ins)',
+    ]);
+  });
+
   it('reports no job it was not asked about, and ignores other tasks', () => {
     const { times, lines, finish } = setUp();
     times.observer.onTaskResult!(TASK_STATES.plan, { driver: { jobId: 'a' } }, {});

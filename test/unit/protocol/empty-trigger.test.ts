@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dueTimerGroup, reasonToPlan, type TriggerFacts } from '../../../engine/protocol/empty-trigger.js';
 import { defineJob, memorySink, memorySource, type JobDefinition, type Stream } from '../../../engine/job/index.js';
-import { batchCommit, batchPlan, batchRecord, partitionPlan } from '../../support/builders.js';
+import { batchCommit, batchPlan, batchRecord, partitionCommit, partitionPlan } from '../../support/builders.js';
 
 interface Click {
   readonly page: string;
@@ -57,6 +57,16 @@ describe('whether a trigger must plan a batch (reasonToPlan)', () => {
     expect(reasonToPlan(facts({ latest: batchRecord(plan, commit), nextPartitions: ['p0'] }))).toBe(
       'batch 7 advanced the watermark: a no-data batch is due',
     );
+  });
+
+  it('plans once more when the last batch stopped at its cap on some partition: only a batch that reached the tail says caught up', () => {
+    const capped = (caughtUp: boolean) => {
+      const base = facts();
+      const commit = { ...base.latest!.commit!, partitions: { p0: partitionCommit(), p1: partitionCommit({ caughtUp }) } };
+      return facts({ latest: batchRecord(base.latest!.plan, commit) });
+    };
+    expect(reasonToPlan(capped(false))).toBe('batch 7 did not reach the tail of every partition');
+    expect(reasonToPlan(capped(true))).toBeNull();
   });
 
   it('plans when the partitions changed: a shard split, finished or added', () => {
