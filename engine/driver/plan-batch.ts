@@ -107,6 +107,7 @@ export async function planOrSkip(
       nextPartitions: next.plan.partitions.map((p) => p.partition),
       allowedLatenessMs: job.pipeline.allowedLatenessMs,
       firesByProcessingTime: job.pipeline.firesByProcessingTime === true,
+      migrationDue: next.plan.migrateFromVersion !== undefined,
       nowMs,
       stopRequested: input.stopRequested ?? false,
     });

@@ -16,7 +16,9 @@
  * A trigger must plan a batch when (reasonToPlan, in this order):
  *   1. the WAL holds no batch (the first plan), or its latest batch is PLANNED (a batch in
  *      flight is resumed, never skipped);
- *   2. a stop was requested (the driver stops rather than wait; it plans nothing either);
+ *   2. a stop was requested (the driver stops rather than wait; it plans nothing either),
+ *      or the job version changed (the first batch under it migrates the state, even
+ *      with no records);
  *   3. a key group's processing-time timer or state expiry is due at this trigger's time
  *      (the commit's GroupState.dueAtMs); on the one-stage path no due time is recorded,
  *      so a pipeline that may hold processing-time timers or a TTL never skips;
@@ -66,6 +68,8 @@ export interface TriggerFacts {
   readonly firesByProcessingTime: boolean;
   readonly nowMs: number;
   readonly stopRequested: boolean;
+  /** The next plan migrates state from another job version (BatchPlan.migrateFromVersion): the first batch under a new version runs, records or not. */
+  readonly migrationDue?: boolean;
 }
 
 /**
@@ -77,6 +81,7 @@ export function reasonToPlan(facts: TriggerFacts): string | null {
   if (latest === null) return 'no batch was committed yet';
   if (latest.status !== BatchStatus.COMMITTED || latest.commit === undefined) return `batch ${latest.plan.batchId} is in flight`;
   if (facts.stopRequested) return 'a stop was requested';
+  if (facts.migrationDue === true) return 'the job version changed: the first batch under it migrates the state';
   const timer = dueTimerGroup(latest.commit, facts.nowMs);
   if (timer !== null) return `key group ${timer} has a timer due`;
   if (latest.plan.keyGroups === undefined && facts.firesByProcessingTime) {
