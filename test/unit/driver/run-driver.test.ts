@@ -50,8 +50,10 @@ describe('runDriver', () => {
     const { ports, job } = setup({ type: 'interval', intervalMs: 1_000 });
     const started = ports.clock.now();
     const plannedAt: number[] = [];
+    // The fourth batch finds nothing: forced, or a caught-up trigger would plan none (skipped triggers are not batches).
     const outcome = await runDriver(job, ports, {
       maxBatches: 4,
+      forceEmptyBatches: true,
       onBatch: ({ plan }) => plannedAt.push(plan.batchId),
     });
     expect(outcome).toMatchObject({ stoppedBy: 'max-batches', batches: 4 });
