@@ -5,13 +5,15 @@ import { mean } from './stats.js';
 export interface VersionKindFigures {
   /** State versions of this kind written, over all partitions. */
   readonly versions: number;
-  /** Average bytes of one partition's delta or snapshot object. */
+  /** Of them, versions whose body went inside the manifest (engine/state/state-format.ts): one PUT, not two. */
+  readonly inline: number;
+  /** Average bytes of one partition's delta or snapshot body, its own object or inside the manifest. */
   readonly avgObjectBytes: number;
   /** Average bytes of the manifest written with it. */
   readonly avgManifestBytes: number;
   /** Average state rows of the partition at that version (from the manifest). */
   readonly avgRows: number;
-  /** Average milliseconds of the object's PUT. */
+  /** Average milliseconds of the body's PUT (the manifest's, for an inline body). */
   readonly avgPutMs: number;
 }
 
@@ -38,7 +40,7 @@ export interface StateBytesResult {
  */
 export function analyseStateWrites(blobs: CountingBlobStore, job: string, snapshotEvery: number): StateBytesResult {
   const marker = `${job}/state/`;
-  const objects = new Map<string, { kind: string; bytes: number; ms: number }>();
+  const objects = new Map<string, { kind: string; bytes: number; ms: number; inline: boolean }>();
   const manifests = new Map<string, { bytes: number; manifest: ManifestObject }>();
   const versions = new Set<number>();
   let puts = 0;
@@ -53,15 +55,18 @@ export function analyseStateWrites(blobs: CountingBlobStore, job: string, snapsh
     puts += 1;
     bytes += put.bytes;
     if (kind === 'manifest' && put.body !== undefined) {
-      manifests.set(id, { bytes: put.bytes, manifest: decodeObject<ManifestObject>(put.body, put.key) });
+      const manifest = decodeObject<ManifestObject>(put.body, put.key);
+      manifests.set(id, { bytes: put.bytes, manifest });
+      if (manifest.body !== undefined) objects.set(id, { kind: manifest.kind, bytes: manifest.bytes, ms: put.ms, inline: true });
     } else {
-      objects.set(id, { kind, bytes: put.bytes, ms: put.ms });
+      objects.set(id, { kind, bytes: put.bytes, ms: put.ms, inline: false });
     }
   }
   const figures = (kind: 'delta' | 'snapshot'): VersionKindFigures => {
     const ids = [...objects].filter(([, o]) => o.kind === kind).map(([id]) => id);
     return {
       versions: ids.length,
+      inline: ids.filter((id) => objects.get(id)!.inline).length,
       avgObjectBytes: mean(ids.map((id) => objects.get(id)!.bytes)),
       avgManifestBytes: mean(ids.map((id) => manifests.get(id)?.bytes ?? Number.NaN)),
       avgRows: mean(ids.map((id) => manifests.get(id)?.manifest.rows ?? Number.NaN)),

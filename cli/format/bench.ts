@@ -117,11 +117,11 @@ export function formatReport(r: BenchReport): string {
         ['  batches that wrote state', int(s10.batches), int(s1.batches)],
         ['  PUTs per batch', fixed(s10.putsPerBatch, 1), fixed(s1.putsPerBatch, 1)],
         ['  bytes per batch (all key groups)', int(s10.bytesPerBatch), int(s1.bytesPerBatch)],
-        ['  delta versions written', int(s10.delta.versions), int(s1.delta.versions)],
+        ['  delta versions written (inline in the manifest)', inlineOf(s10.delta), inlineOf(s1.delta)],
         ['    avg bytes per delta (one key group)', int(s10.delta.avgObjectBytes), int(s1.delta.avgObjectBytes)],
         ['    avg state rows at a delta', fixed(s10.delta.avgRows, 1), fixed(s1.delta.avgRows, 1)],
         ['    avg ms per delta PUT', ms(s10.delta.avgPutMs), ms(s1.delta.avgPutMs)],
-        ['  snapshot versions written', int(s10.snapshot.versions), int(s1.snapshot.versions)],
+        ['  snapshot versions written (inline in the manifest)', inlineOf(s10.snapshot), inlineOf(s1.snapshot)],
         ['    avg bytes per snapshot (one key group)', int(s10.snapshot.avgObjectBytes), int(s1.snapshot.avgObjectBytes)],
         ['    avg state rows at a snapshot', fixed(s10.snapshot.avgRows, 1), fixed(s1.snapshot.avgRows, 1)],
         ['    avg ms per snapshot PUT', ms(s10.snapshot.avgPutMs), ms(s1.snapshot.avgPutMs)],
@@ -201,6 +201,10 @@ function topRequests(requests: Record<string, number>): string {
     .slice(0, 4)
     .map(([name, n]) => `${name} ${int(n)}`)
     .join(', ');
+}
+
+function inlineOf(figures: BenchReport['stateBytes']['default']['delta']): string {
+  return `${int(figures.versions)} (${int(figures.inline)})`;
 }
 
 function manifestBytes(s: BenchReport['stateBytes']['default']): number {

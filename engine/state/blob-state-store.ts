@@ -2,7 +2,16 @@ import { StateCorruptionError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { StateStore, StateVersionInfo, StateWrite } from '../ports/state-store.js';
-import { STATE_FORMAT, decodeObject, encodeObject, type DeltaObject, type ManifestObject, type SnapshotObject } from './state-format.js';
+import {
+  INLINE_BODY_MAX_BYTES,
+  MANIFEST_FORMAT,
+  STATE_FORMAT,
+  decodeObject,
+  encodeObject,
+  type DeltaObject,
+  type ManifestObject,
+  type SnapshotObject,
+} from './state-format.js';
 
 /** Where the state store keeps the jobs' state in its bucket, unless told otherwise. */
 export const STATE_PREFIX = 'jobs/';
@@ -14,7 +23,9 @@ export const STATE_PREFIX = 'jobs/';
  *
  * Version N is written by batch N before it commits: a delta (the batch's puts and
  * deletes) or, when the chain since the last snapshot reaches `snapshotEvery`, a full
- * snapshot; then the manifest, which names the chain to load. Keys are deterministic and
+ * snapshot; then the manifest, which names the chain to load. A small body (the usual
+ * case: state-format.ts, INLINE_BODY_MAX_BYTES) goes inside the manifest, so the version is
+ * one PUT, and a crash leaves it whole or absent. Keys are deterministic and
  * the content is a function of (base state, batch input), so a retried or zombie write of
  * version N rewrites the same bytes: no rename, no conditional object write needed. The
  * version only becomes the partition's state when the WAL commit names it.
@@ -44,13 +55,11 @@ export class BlobStateStore implements StateStore {
     if (version === 0) return state;
     const manifest = await this.requireManifest(jobId, partition, version, generation);
     if (manifest.snapshotVersion > 0) {
-      const key = this.key(jobId, partition, manifest.snapshotVersion, 'snapshot');
-      const snapshot = decodeObject<SnapshotObject>(await this.require(key), key);
+      const snapshot = await this.body<SnapshotObject>(jobId, partition, manifest, manifest.snapshotVersion, 'snapshot');
       for (const [k, v] of snapshot.entries) state.set(k, v);
     }
     for (const deltaVersion of manifest.deltaVersions) {
-      const key = this.key(jobId, partition, deltaVersion, 'delta');
-      const delta = decodeObject<DeltaObject>(await this.require(key), key);
+      const delta = await this.body<DeltaObject>(jobId, partition, manifest, deltaVersion, 'delta');
       for (const [k, v] of delta.puts) state.set(k, v);
       for (const k of delta.deletes) state.delete(k);
     }
@@ -66,14 +75,9 @@ export class BlobStateStore implements StateStore {
     const base = baseVersion === 0 ? null : await this.requireManifest(jobId, partition, baseVersion, generation);
     const chain = base === null ? [] : base.deltaVersions;
     const snapshotDue = chain.length + 1 >= Math.max(1, request.snapshotEvery);
-    let bytes: number;
-    let manifest: ManifestObject;
+    let body: DeltaObject | SnapshotObject;
     if (snapshotDue) {
-      const snapshot: SnapshotObject = { format: STATE_FORMAT, version, entries: [...full].sort(byKey) };
-      const body = encodeObject(snapshot);
-      await this.blobs.put(this.key(jobId, partition, version, 'snapshot'), body);
-      bytes = body.byteLength;
-      manifest = manifestOf(version, 'snapshot', version, [], full.size, bytes);
+      body = { format: STATE_FORMAT, version, entries: [...full].sort(byKey) } satisfies SnapshotObject;
     } else {
       const puts: [string, JsonValue][] = [];
       const deletes: string[] = [];
@@ -81,16 +85,29 @@ export class BlobStateStore implements StateStore {
         if (v === undefined) deletes.push(k);
         else puts.push([k, v]);
       }
-      const delta: DeltaObject = { format: STATE_FORMAT, version, base: baseVersion, puts: puts.sort(byKey), deletes: deletes.sort() };
-      const body = encodeObject(delta);
-      await this.blobs.put(this.key(jobId, partition, version, 'delta'), body);
-      bytes = body.byteLength;
-      manifest = manifestOf(version, 'delta', base?.snapshotVersion ?? 0, [...chain, version], full.size, bytes);
+      body = { format: STATE_FORMAT, version, base: baseVersion, puts: puts.sort(byKey), deletes: deletes.sort() } satisfies DeltaObject;
     }
+    const kind = snapshotDue ? 'snapshot' : 'delta';
+    const encoded = encodeObject(body);
+    const inline = encoded.byteLength <= INLINE_BODY_MAX_BYTES;
+    // A body of its own is written before the manifest that names it (the manifest marks the version complete).
+    if (!inline) await this.blobs.put(this.key(jobId, partition, version, kind), encoded);
+    const inlineBefore = snapshotDue ? [] : (base?.inlineVersions ?? []);
+    const manifest: ManifestObject = {
+      format: MANIFEST_FORMAT,
+      version,
+      kind,
+      snapshotVersion: snapshotDue ? version : (base?.snapshotVersion ?? 0),
+      deltaVersions: snapshotDue ? [] : [...chain, version],
+      rows: full.size,
+      bytes: encoded.byteLength,
+      inlineVersions: inline ? [...inlineBefore, version] : inlineBefore,
+      ...(inline ? { body } : {}),
+    };
     const manifestBody = encodeObject(manifest);
     await this.blobs.put(this.key(jobId, partition, version, 'manifest'), manifestBody);
     this.remember(jobId, partition, manifest, generation);
-    return { bytesWritten: bytes + manifestBody.byteLength, kind: manifest.kind };
+    return { bytesWritten: inline ? manifestBody.byteLength : encoded.byteLength + manifestBody.byteLength, kind };
   }
 
   async listVersions(jobId: string, partition: string): Promise<StateVersionInfo[]> {
@@ -131,6 +148,33 @@ export class BlobStateStore implements StateStore {
     return doomed.length;
   }
 
+  /**
+   * The body of `version`, a link of `head`'s chain: inside that version's manifest when
+   * the chain says so (read from the store: the cache keeps manifests without bodies), else
+   * its own object.
+   */
+  private async body<T extends DeltaObject | SnapshotObject>(
+    jobId: string,
+    partition: string,
+    head: ManifestObject,
+    version: number,
+    kind: 'delta' | 'snapshot',
+  ): Promise<T> {
+    if (head.version === version && head.body !== undefined) return head.body as T;
+    if (!(head.inlineVersions ?? []).includes(version)) {
+      const key = this.key(jobId, partition, version, kind);
+      return decodeObject<T>(await this.require(key), key);
+    }
+    const manifest = await this.storedManifest(jobId, partition, version);
+    if (manifest.body === undefined || manifest.body.version !== version || manifest.kind !== kind) {
+      throw new StateCorruptionError(
+        `state version ${version} of partition ${partition} of job ${jobId} should hold its ${kind} in its manifest and does not`,
+        { context: { jobId, partition, version } },
+      );
+    }
+    return manifest.body as T;
+  }
+
   private async requireManifest(jobId: string, partition: string, version: number, generation = 0): Promise<ManifestObject> {
     const manifest = await this.manifest(jobId, partition, version, generation);
     if (manifest === null) {
@@ -163,9 +207,11 @@ export class BlobStateStore implements StateStore {
     return manifest;
   }
 
+  /** Caches a manifest without its body: a warm executor keeps the state itself (executor/state-cache.ts). */
   private remember(jobId: string, partition: string, manifest: ManifestObject, generation: number): void {
     if (this.manifests.size >= 1024) this.manifests.delete(this.manifests.keys().next().value!);
-    this.manifests.set(cacheKey(this.key(jobId, partition, manifest.version, 'manifest'), generation), manifest);
+    const { body: _body, ...withoutBody } = manifest;
+    this.manifests.set(cacheKey(this.key(jobId, partition, manifest.version, 'manifest'), generation), withoutBody);
   }
 
   private async require(key: string): Promise<Uint8Array> {
@@ -181,17 +227,6 @@ export class BlobStateStore implements StateStore {
   private key(jobId: string, partition: string, version: number, kind: 'delta' | 'snapshot' | 'manifest'): string {
     return `${this.partitionPrefix(jobId, partition)}${String(version).padStart(20, '0')}.${kind}`;
   }
-}
-
-function manifestOf(
-  version: number,
-  kind: 'delta' | 'snapshot',
-  snapshotVersion: number,
-  deltaVersions: number[],
-  rows: number,
-  bytes: number,
-): ManifestObject {
-  return { format: STATE_FORMAT, version, kind, snapshotVersion, deltaVersions, rows, bytes };
 }
 
 function cacheKey(objectKey: string, generation: number): string {

@@ -7,12 +7,25 @@ import type { JsonValue } from '../json.js';
  *
  *   <version>.delta     { format, version, base, puts: [[key, value]...], deletes: [key...] }
  *   <version>.snapshot  { format, version, entries: [[key, value]...] }
- *   <version>.manifest  { format, version, kind, snapshotVersion, deltaVersions, rows, bytes }
+ *   <version>.manifest  { format, version, kind, snapshotVersion, deltaVersions, rows, bytes,
+ *                         inlineVersions?, body? }
  *
  * The manifest is written last: a version whose manifest exists is complete. Loading
  * version V reads V's manifest, then its snapshot and the deltas after it, in order.
+ *
+ * A body (the delta or snapshot) of at most INLINE_BODY_MAX_BYTES is not written as an
+ * object of its own but inside its version's manifest (`body`), so a batch writes one
+ * object per key group instead of two. `inlineVersions` names the versions of the chain
+ * whose bodies are inside their manifests; a reader GETs those manifests for them. A
+ * manifest with either field is of MANIFEST_FORMAT (2), which an older engine refuses
+ * rather than looking for body objects that were never written.
  */
 export const STATE_FORMAT = 1;
+export const MANIFEST_FORMAT = 2;
+/** Formats this engine reads: bodies of STATE_FORMAT, manifests of either. */
+const READABLE_FORMATS: readonly number[] = [STATE_FORMAT, MANIFEST_FORMAT];
+/** Bodies up to this size go inside their manifest (docs/key-groups.md: the demo's are under 1 KB). */
+export const INLINE_BODY_MAX_BYTES = 64 * 1024;
 
 export interface DeltaObject {
   readonly format: number;
@@ -37,7 +50,12 @@ export interface ManifestObject {
   /** Deltas after the snapshot, in order, ending with this version when it is a delta. */
   readonly deltaVersions: number[];
   readonly rows: number;
+  /** Bytes of the version's body (the delta or snapshot encoded), wherever it is stored. */
   readonly bytes: number;
+  /** Versions of the chain (snapshotVersion, deltaVersions) whose bodies are in their own manifests; absent: none. */
+  readonly inlineVersions?: readonly number[];
+  /** This version's body, when it is inline (its version is in inlineVersions). */
+  readonly body?: DeltaObject | SnapshotObject;
 }
 
 const encoder = new TextEncoder();
@@ -55,10 +73,13 @@ export function decodeObject<T extends { format: number }>(bytes: Uint8Array, ke
     throw new StateCorruptionError(`state object ${key} is not valid JSON`, { cause: error, context: { key } });
   }
   const format = (parsed as { format?: unknown } | null)?.format;
-  if (format !== STATE_FORMAT) {
-    throw new StateCorruptionError(`state object ${key} has format ${String(format)}; this engine reads format ${STATE_FORMAT}`, {
-      context: { key },
-    });
+  if (typeof format !== 'number' || !READABLE_FORMATS.includes(format)) {
+    throw new StateCorruptionError(
+      `state object ${key} has format ${String(format)}; this engine reads formats ${READABLE_FORMATS.join(' and ')}`,
+      {
+        context: { key },
+      },
+    );
   }
   return parsed as T;
 }
