@@ -18,6 +18,8 @@ import type { DriverSettings } from '../engine/driver/settings.js';
 import { DEFAULT_DRIVER_SETTINGS } from '../engine/driver/settings.js';
 import type { FinishTaskResult, PlanTaskResult } from '../engine/driver/tasks.js';
 import { LocalDriver } from '../local/driver-runtime.js';
+import type { LocalLambda } from '../local/step-functions.js';
+import type { DriverFunction } from '../infra/state-machines/functions.js';
 import { LOCAL_RESOURCES } from '../local/runtime.js';
 import type { TriggerSettings } from '../engine/ports/job-registry.js';
 import { TASK_STATES } from '../infra/state-machines/definitions.js';
@@ -55,6 +57,7 @@ export interface CostRow {
 
 export interface CostReport {
   readonly machine: MachineInfo;
+  readonly lambdaTiming: LambdaTiming;
   readonly profiles: { readonly idle: BatchProfile; readonly data1s: BatchProfile; readonly data10s: BatchProfile };
   readonly shape: DriverShape;
   readonly maxIdleIntervalMs: number;
@@ -77,12 +80,41 @@ export interface CostReport {
 /** The supervisor's reconcile schedule (infra/constructs/sluice-driver.ts reconcileEvery default). */
 const RECONCILE_SECONDS = 300;
 
-export async function runCostBench(options: { batches: number; progress: Progress }): Promise<CostReport> {
+/**
+ * How Lambda durations are measured. The handlers run in this process: executors the
+ * driver runs at once (a Map state's iterations) share one event loop and the machine's
+ * cores, so each call's wall time also holds the others' work, which Lambda, one
+ * environment per call, would not bill. 'one-at-a-time' (the default) runs the calls one
+ * after another and times each alone; 'at-once' times them as the driver runs them.
+ */
+export type LambdaTiming = 'one-at-a-time' | 'at-once';
+
+/** Wraps the in-process Lambda calls so that they run one at a time; each reports its own duration. */
+export function oneAtATime(onLambda: (fn: DriverFunction, ms: number) => void): (fn: DriverFunction, call: LocalLambda) => LocalLambda {
+  let queue: Promise<unknown> = Promise.resolve();
+  return (fn, call) => (event) => {
+    const turn = queue.then(async () => {
+      const started = now();
+      try {
+        return await call(event);
+      } finally {
+        onLambda(fn, now() - started);
+      }
+    });
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
+}
+
+export async function runCostBench(options: { batches: number; progress: Progress; lambdaTiming?: LambdaTiming }): Promise<CostReport> {
   const { progress } = options;
+  const lambdaTiming = options.lambdaTiming ?? 'one-at-a-time';
   const env = await startEnvironment(progress);
   try {
     const { ports } = env.countingPorts();
     const registry = new DynamoDbJobRegistry({ client: ports.clients.dynamodb, tableName: LOCAL_RESOURCES.walTable });
+    // The bench's own polls for a job's end go through uncounted clients: they are not the job's cost.
+    const watcher = new DynamoDbJobRegistry({ client: env.runtime.ports.clients.dynamodb, tableName: LOCAL_RESOURCES.walTable });
     const meter = new CostMeter(env.requests);
 
     /** Runs a job instance through the state machines; returns the counts of each batch (Finish to Finish). */
@@ -100,10 +132,11 @@ export async function runCostBench(options: { batches: number; progress: Progres
         registry,
         catalog,
         settings,
+        ...(lambdaTiming === 'one-at-a-time' ? { wrapLambda: oneAtATime((fn, ms) => meter.onLambda(fn, ms)) } : {}),
         observer: {
           onTransition: (t, e, s) => meter.onTransition(t, e, s),
           onExpressExecution: (ms) => meter.onExpressExecution(ms),
-          onLambda: (fn, ms) => meter.onLambda(fn, ms),
+          ...(lambdaTiming === 'at-once' ? { onLambda: (fn: DriverFunction, ms: number) => meter.onLambda(fn, ms) } : {}),
           onTaskResult: (state, _input, output) => {
             // A trigger ends at Finish, or at Plan when it was skipped (engine/protocol/empty-trigger.ts).
             const skipped = state === TASK_STATES.plan && (output as PlanTaskResult).idle;
@@ -118,7 +151,7 @@ export async function runCostBench(options: { batches: number; progress: Progres
       });
       try {
         await driver.launch({ jobId, jobName: 'page-views', parameters, trigger });
-        await driver.waitForJob(jobId, 600_000);
+        await driver.waitForJob(jobId, 600_000, watcher);
       } finally {
         await driver.close();
       }
@@ -151,7 +184,7 @@ export async function runCostBench(options: { batches: number; progress: Progres
           trigger: { type: 'interval', intervalMs: 1, maxIdleIntervalMs: 1 },
         });
         const deadline = Date.now() + 600_000;
-        while (!((await registry.get(jobId))?.parked ?? null) || driver.stepFunctions.running().length > 0) {
+        while (!((await watcher.get(jobId))?.parked ?? null) || driver.stepFunctions.running().length > 0) {
           if (Date.now() > deadline) throw new Error('the parked measurement: the job did not park within 10 minutes');
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
@@ -249,6 +282,7 @@ export async function runCostBench(options: { batches: number; progress: Progres
     }
     return {
       machine: machineInfo(),
+      lambdaTiming,
       profiles: { idle, data1s, data10s },
       shape,
       maxIdleIntervalMs: DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs,

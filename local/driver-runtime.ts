@@ -171,10 +171,14 @@ export class LocalDriver {
    * Resolves when the job is STOPPED or FAILED and none of its driver executions runs;
    * rejects after `timeoutMs`.
    */
-  async waitForJob(jobId: string, timeoutMs = 300_000): Promise<JobInstance> {
+  /**
+   * Polls until the job has ended (every 25 ms). `watcher`: the registry to poll through,
+   * when the driver's own is counted (bench/cost-bench.ts must not bill the polls).
+   */
+  async waitForJob(jobId: string, timeoutMs = 300_000, watcher?: JobRegistry): Promise<JobInstance> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const job = await getJob(jobId, this.supervisor);
+      const job = await getJob(jobId, watcher === undefined ? this.supervisor : { registry: watcher });
       const live = this.stepFunctions.running().filter((name) => name.startsWith(`${jobId}-`));
       if ((job.state === JobState.STOPPED || job.state === JobState.FAILED) && live.length === 0 && this.supervising.size === 0) return job;
       if (Date.now() > deadline) {

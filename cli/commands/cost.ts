@@ -11,6 +11,7 @@ import { newCommand } from '../program.js';
 interface CostOptions {
   readonly batches: number;
   readonly json?: boolean;
+  readonly lambdasAtOnce?: boolean;
 }
 
 /** `name`: how the usage line calls it (cost under sluice; "npm run cost --" as the npm script). */
@@ -27,12 +28,20 @@ export function costCommand(name = 'cost'): Command {
     )
     .option('--batches <n>', 'empty batches to measure (default 20)', positiveInteger, 20)
     .option('--json', 'print one JSON object instead of the text report')
+    .option(
+      '--lambdas-at-once',
+      'time the in-process Lambda calls as the driver runs them, executors at once on one event loop (by default each runs alone, as on Lambda)',
+    )
     .addHelpText('after', '\nexit codes: 0 done, 2 bad arguments, 3 failure')
     .action(async (options: CostOptions) => {
       try {
         // Loaded when the command runs: the help of every command stays quick to print.
         const { runCostBench } = await import('../../bench/cost-bench.js');
-        const report = await runCostBench({ batches: options.batches, progress: (line) => process.stderr.write(`${line}\n`) });
+        const report = await runCostBench({
+          batches: options.batches,
+          progress: (line) => process.stderr.write(`${line}\n`),
+          lambdaTiming: options.lambdasAtOnce ? 'at-once' : 'one-at-a-time',
+        });
         console.log(options.json ? JSON.stringify(report, null, 2) : formatCostReport(report));
       } catch (error) {
         console.error(`cost failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -13,6 +13,11 @@ export function formatCostReport(r: CostReport): string {
   out.push(
     `  machine: node ${m.node}, ${m.cores} cores, load ${m.loadAverageAtStart.toFixed(2)}; Lambda durations are local stand-in durations (arm64 prices)`,
   );
+  out.push(
+    r.lambdaTiming === 'one-at-a-time'
+      ? "  Lambda calls timed one at a time (each alone, as on Lambda; --lambdas-at-once for the driver's own concurrency)"
+      : "  Lambda calls timed as the driver runs them: executors at once share one event loop, so each also holds the others' work",
+  );
   out.push('');
   out.push('Monthly cost of one always-on job (730 h), 4 shards; Kinesis itself (shard-hours) not included');
   const rows = [
