@@ -4,9 +4,9 @@
  * winning bids, as `{ seller, price, auction }` under the closed auction's id: one row
  * per winning bid, as Beam emits a SellerPrice per winning bid (a global window per
  * seller firing on every element) and Flink SQL q6 a row per winning bid (AVG OVER the
- * seller's 10 preceding rows). "Last" and the average are Beam's MovingMeanSellingPrice:
- * the seller's winning bids ordered by (bid time, price), the latest 10 kept, the mean
- * rounded to whole cents.
+ * seller's 10 preceding rows and the current one; the Flink suite cannot run it). "Last"
+ * and the average are Beam's MovingMeanSellingPrice: the seller's winning bids ordered by
+ * (bid time, price), the latest 10 kept, the mean rounded to whole cents.
  *
  * Beam re-keys the winning bids by seller, a second keyed stage; a Sluice pipeline ends
  * with one keyed operator, and a bid does not carry its auction's seller, so no key
