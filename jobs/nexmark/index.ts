@@ -10,8 +10,10 @@ import { q2Job } from './q2.js';
 import { q3Job } from './q3.js';
 import { q4Job } from './q4.js';
 import { q5Job } from './q5.js';
+import { q6Job } from './q6.js';
 import { q7Job } from './q7.js';
 import { q8Job } from './q8.js';
+import { q9Job } from './q9.js';
 import { q11Job } from './q11.js';
 import type { NexmarkJobOptions } from './settings.js';
 
@@ -22,8 +24,10 @@ export const NEXMARK_QUERIES = {
   q3: q3Job,
   q4: q4Job,
   q5: q5Job,
+  q6: q6Job,
   q7: q7Job,
   q8: q8Job,
+  q9: q9Job,
   q11: q11Job,
 } as const satisfies Record<string, (options?: NexmarkJobOptions) => JobDefinition>;
 
