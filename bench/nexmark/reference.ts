@@ -4,7 +4,8 @@
  * query job has read every event. Each follows the query's definition (jobs/nexmark/q*.ts
  * says which: Flink SQL's, as bounded input at its end, where Beam's differs), not the
  * job's way of computing it: q3 is an unbounded join, q4 a join then a grouping, q5 counts
- * then a maximum, q11 sorts each bidder's bids; q6 and q9 are in reference-winning.ts.
+ * then a maximum, q11 sorts each bidder's bids; q6 and q9 are in reference-winning.ts, q10,
+ * q12, q13 and q14 in reference-more.ts.
  *
  * Windowed queries run in update mode, so the sink holds every window's final value,
  * closed or not; nothing is late (event times never decrease and the tests assert it).
@@ -13,6 +14,7 @@ import { NEXMARK } from '../../jobs/nexmark/settings.js';
 import type { Auction, Bid, NexmarkEvent, Person } from '../../jobs/nexmark/model.js';
 import type { NexmarkQuery } from '../../jobs/nexmark/index.js';
 import { WINNING_REFERENCE } from './reference-winning.js';
+import { MORE_REFERENCE } from './reference-more.js';
 
 export type Row = Record<string, unknown>;
 
@@ -146,4 +148,5 @@ export const REFERENCE: Record<NexmarkQuery, (events: readonly NexmarkEvent[]) =
   },
 
   ...WINNING_REFERENCE,
+  ...MORE_REFERENCE,
 };

@@ -2,7 +2,16 @@
  * What every NEXMark query job shares: the parameters of Beam's NexmarkConfiguration the
  * queries use, and one way to build a query job on the `nexmark` stream.
  */
-import { defineJob, dynamoDbSink, kinesisSource, type JobDefinition, type OutputMode, type PipelineEnd, type Stream } from '#sluice/job';
+import {
+  defineJob,
+  dynamoDbSink,
+  kinesisSource,
+  type JobDefinition,
+  type JobSpec,
+  type OutputMode,
+  type PipelineEnd,
+  type Stream,
+} from '#sluice/job';
 import type { NexmarkEvent } from './model.js';
 
 export const NEXMARK = {
@@ -40,12 +49,13 @@ export interface NexmarkJobOptions {
   readonly eventsPerSecond?: number;
 }
 
-/** A query job: the nexmark stream as JSON events, the query's pipeline, a DynamoDB sink, available-now. */
+/** A query job: the nexmark stream as JSON events, the query's pipeline, a DynamoDB sink (or `sink`), available-now. */
 export function nexmarkJob(
   query: string,
   options: NexmarkJobOptions,
   pipeline: (events: Stream<NexmarkEvent>) => PipelineEnd,
   outputMode: OutputMode = 'update',
+  sink?: JobSpec<NexmarkEvent>['sink'],
 ): JobDefinition {
   const name = options.name ?? `nexmark-${query}`;
   return defineJob<NexmarkEvent>({
@@ -54,7 +64,7 @@ export function nexmarkJob(
     source: kinesisSource({ streamName: options.streamName ?? NEXMARK.streamName, startingPosition: 'EARLIEST' }),
     decode: 'json',
     pipeline,
-    sink: dynamoDbSink({ tableName: options.sinkTable ?? name }),
+    sink: sink ?? dynamoDbSink({ tableName: options.sinkTable ?? name }),
     outputMode,
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: options.maxRecordsPerPartition ?? NEXMARK.maxRecordsPerPartition,

@@ -10,35 +10,17 @@
  * events: windows, joins and process functions see every event-time timer due at it fire.
  */
 import { expect } from 'vitest';
-import { createTestHarness } from '#sluice/testing';
 import { NEXMARK_QUERIES, type NexmarkQuery } from '../../../jobs/nexmark/index.js';
 import type { NexmarkEvent } from '../../../jobs/nexmark/model.js';
 import { compareRows } from '../../../bench/nexmark/compare.js';
-import { byPartition } from '../../../bench/nexmark/partitions.js';
 import { REFERENCE } from '../../../bench/nexmark/reference.js';
+import { runNexmarkOnHarness, type NexmarkRun } from '../../support/nexmark-harness.js';
 
-export const PARTITIONS = 4;
 export const MAX_RECORDS_PER_PARTITION = 150;
 
-export interface HarnessRun {
-  readonly batches: number;
-  readonly late: number;
-  readonly deadLetters: number;
-  readonly rows: unknown[];
-}
-
 /** Runs `query` over `events` generated at `eventsPerSecond` until it is idle. */
-export async function runQuery(query: NexmarkQuery, events: readonly NexmarkEvent[], eventsPerSecond: number): Promise<HarnessRun> {
-  const job = NEXMARK_QUERIES[query]({ eventsPerSecond, maxRecordsPerPartition: MAX_RECORDS_PER_PARTITION });
-  const t = createTestHarness(job, { partitions: byPartition([], PARTITIONS).map((p) => `p${p.partition}`) });
-  for (const { partition, events: mine } of byPartition(events, PARTITIONS)) t.addRecords(mine, { partition: `p${partition}` });
-  const batches = await t.runUntilIdle();
-  return {
-    batches: batches.length,
-    late: batches.reduce((n, b) => n + b.lateRecords, 0),
-    deadLetters: (await t.deadLetters()).length,
-    rows: (await t.sinkRows()).map((r) => r.value),
-  };
+export function runQuery(query: NexmarkQuery, events: readonly NexmarkEvent[], eventsPerSecond: number): Promise<NexmarkRun> {
+  return runNexmarkOnHarness(NEXMARK_QUERIES[query]({ eventsPerSecond, maxRecordsPerPartition: MAX_RECORDS_PER_PARTITION }), events);
 }
 
 /**
