@@ -4,6 +4,7 @@ import { runDriver } from '../engine/driver/run-driver.js';
 import { InvalidArgumentError } from '../engine/errors.js';
 import type { JobDefinition } from '../engine/job/types.js';
 import { expectedCounts, type GeneratedEvent } from '../jobs/clickstream/generate.js';
+import { BatchPhaseTimer, type BatchPhases } from './batch-phases.js';
 import type { Progress } from './environment.js';
 import type { RequestCounter } from './request-counter.js';
 import { distribution, now, perSecond, type Distribution } from './stats.js';
@@ -18,6 +19,8 @@ export interface EndToEndResult {
   readonly batchMs: Distribution;
   /** The same, for the batches that read records only (the last, empty one left out). */
   readonly dataBatchMs: Distribution;
+  /** The data batches' steps (bench/batch-phases.ts). */
+  readonly dataBatchPhases: BatchPhases;
   /** Sum of the engine's own per-batch stateBytesWritten metric. */
   readonly engineStateBytes: number;
   /** AWS requests the run sent, per operation. */
@@ -47,8 +50,11 @@ export async function runEndToEnd(args: {
   let engineStateBytes = 0;
   const started = now();
   let last = started;
+  const phases = new BatchPhaseTimer();
   const outcome = await runDriver(job, ports, {
+    ...phases.runners(ports, job),
     onBatch: ({ commit }) => {
+      phases.batchEnded(last, commit.metrics.records > 0);
       const t = now();
       batchMs.push(t - last);
       last = t;
@@ -72,6 +78,7 @@ export async function runEndToEnd(args: {
     recordsPerSecond: perSecond(records, ms),
     batchMs: distribution(batchMs),
     dataBatchMs: distribution(batchMs.filter((_, i) => recordsOf[i]! > 0)),
+    dataBatchPhases: phases.result(),
     engineStateBytes,
     requests,
     exact: problems.length === 0,

@@ -172,6 +172,7 @@ export function formatReport(r: BenchReport): string {
 
 function endToEndRows(e: EndToEndResult): string[][] {
   const data = e.dataBatchMs.count;
+  const p = e.dataBatchPhases;
   const total = Object.values(e.requests).reduce((a, b) => a + b, 0);
   return [
     ['  records', int(e.records)],
@@ -180,6 +181,14 @@ function endToEndRows(e: EndToEndResult): string[][] {
     ['  records/s', int(e.recordsPerSecond)],
     ['  batch ms, all batches', `median ${ms(e.batchMs.median)}   p95 ${ms(e.batchMs.p95)}   max ${ms(e.batchMs.max)}`],
     ['  batch ms, with records', `median ${ms(e.dataBatchMs.median)}   p95 ${ms(e.dataBatchMs.p95)}   max ${ms(e.dataBatchMs.max)}`],
+    [
+      '  its steps, median ms',
+      `plan ${ms(p.planMs.median)}   stage 1 ${ms(p.stageOneMs.median)}   stage 2 ${ms(p.stageTwoMs.median)}   commit ${ms(p.commitMs.median)}`,
+    ],
+    [
+      '  with stage 1 of N+1 beside stage 2 and commit of N',
+      `median ${ms(p.overlapBoundMs.median)} a batch (arithmetic on the steps above, not measured)`,
+    ],
     ['  AWS requests', `${int(total)} (${fixed(total / e.batches, 1)} per batch; ${topRequests(e.requests)})`],
     [
       '  sink check',
