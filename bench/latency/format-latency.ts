@@ -56,6 +56,9 @@ function formatRun(run: RateRunResult, title: string): string[] {
     `  produced ${int(run.produced)}, committed ${int(run.committed)}, visible in the sink ${int(run.visible)}, ${run.batches} batches`,
     `  event arrival → sink row visible: ${ms(run.latencyMs)}`,
     `  batch time (records > 0):         ${ms(run.batchMs)}`,
+    `  Lambda calls while producing, p50 ms (calls): ${Object.entries(run.lambdaMs)
+      .map(([fn, p]) => `${fn} ${int(p.p50)} (${p.count})`)
+      .join(', ')}`,
     `  sink scan (resolution: poll + scan): ${ms(run.scanMs)}`,
     `  lag (records produced − committed), every second: ${run.lag.map((s) => int(lagOf(s))).join(' ')}`,
     `  lag growth ${run.verdict.growthPerS.toFixed(1)}/s over ${run.verdict.samplesJudged} samples: ${run.verdict.sustainable ? 'sustainable' : 'NOT sustainable'}`,

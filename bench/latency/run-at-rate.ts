@@ -58,6 +58,8 @@ export interface RateRunResult {
   readonly verdict: LagVerdict;
   /** Duration (plan to commit) of the batches that read records. */
   readonly batchMs: Percentiles;
+  /** Each driver function's calls while the producer ran (in-process, at once as the driver runs them): where a batch's time goes. */
+  readonly lambdaMs: Readonly<Record<string, Percentiles>>;
   readonly batches: number;
   /** The scans' own time: with the poll interval, the resolution of a visible time. */
   readonly scanMs: Percentiles;
@@ -82,6 +84,8 @@ export async function runAtRate(o: RateRunOptions): Promise<RateRunResult> {
   let committed = 0;
   let batches = 0;
   const batchMs: number[] = [];
+  const lambdaCalls: Record<string, number[]> = {};
+  let measuring = false;
   let firstCommit: () => void = () => {};
   const started = new Promise<void>((resolve) => (firstCommit = resolve));
   const registry = new DynamoDbJobRegistry({ client: ports.clients.dynamodb, tableName: o.registryTable });
@@ -90,6 +94,9 @@ export async function runAtRate(o: RateRunOptions): Promise<RateRunResult> {
     registry,
     catalog: latencyCatalog,
     observer: {
+      onLambda: (fn, ms) => {
+        if (measuring) (lambdaCalls[fn] ??= []).push(ms);
+      },
       onTaskResult: (state, input, output) => {
         if (state !== TASK_STATES.finish || (input as FinishTaskInput).driver.jobId !== o.name) return;
         const { batch } = output as FinishTaskResult;
@@ -116,9 +123,11 @@ export async function runAtRate(o: RateRunOptions): Promise<RateRunResult> {
     await started; // the first (empty) batch: the driver is up before the clock starts
     progress(`  ${o.name}: ${o.rate.toLocaleString('en-US')} records/s for ${o.seconds} s, trigger ${o.triggerMs} ms`);
     watcher.start();
+    measuring = true;
     const t0 = Date.now();
     sampler = setInterval(() => lag.push({ atS: (Date.now() - t0) / 1000, produced: producer.produced, committed }), 1000);
     await producer.run(o.seconds);
+    measuring = false;
     const producedS = (Date.now() - t0) / 1000;
     const during = lag.filter((s) => s.atS <= producedS);
     let drainS: number | null = null;
@@ -160,6 +169,7 @@ export async function runAtRate(o: RateRunOptions): Promise<RateRunResult> {
       lag,
       verdict: judgeLag(during, o.rate, settleSeconds(o.triggerMs)),
       batchMs: percentiles(batchMs),
+      lambdaMs: Object.fromEntries(Object.entries(lambdaCalls).map(([fn, calls]) => [fn, percentiles(calls)])),
       batches,
       scanMs: percentiles(watcher.scanMs),
       drainS,
