@@ -16,13 +16,13 @@ import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registr
 import { resolveJob } from '../engine/driver/catalog.js';
 import type { DriverSettings } from '../engine/driver/settings.js';
 import { DEFAULT_DRIVER_SETTINGS } from '../engine/driver/settings.js';
-import type { FinishTaskResult, PlanTaskResult } from '../engine/driver/tasks.js';
 import { LocalDriver } from '../local/driver-runtime.js';
 import { LOCAL_RESOURCES } from '../local/runtime.js';
 import type { TriggerSettings } from '../engine/ports/job-registry.js';
 import { TASK_STATES } from '../infra/state-machines/definitions.js';
 import { catalog } from '../jobs/catalog.js';
 import { measureEmptyBatches } from './empty-batch.js';
+import { meteredTriggers } from './metered-triggers.js';
 import { startEnvironment, writeClickstream, type Progress } from './environment.js';
 import { machineInfo, type MachineInfo } from './machine.js';
 import {
@@ -94,27 +94,19 @@ export async function runCostBench(options: { batches: number; progress: Progres
       stopAfter?: number,
     ) => {
       const batches: { counts: MeterCounts; records: number; at: number }[] = [];
-      let last = meter.counts();
       const driver: LocalDriver = new LocalDriver({
         ports,
         registry,
         catalog,
         settings,
-        observer: {
-          onTransition: (t, e, s) => meter.onTransition(t, e, s),
-          onExpressExecution: (ms) => meter.onExpressExecution(ms),
-          onLambda: (fn, ms) => meter.onLambda(fn, ms),
-          onTaskResult: (state, _input, output) => {
-            // A trigger ends at Finish, or at Plan when it was skipped (engine/protocol/empty-trigger.ts).
-            const skipped = state === TASK_STATES.plan && (output as PlanTaskResult).idle;
-            if (state !== TASK_STATES.finish && !skipped) return;
-            const counts = meter.counts();
-            const records = skipped ? 0 : (output as FinishTaskResult).batch.metrics.records;
-            batches.push({ counts: diffCounts(last, counts), records, at: now() });
-            last = counts;
+        observer: meteredTriggers(
+          meter,
+          ({ counts, batch }) => {
+            batches.push({ counts, records: batch?.metrics.records ?? 0, at: now() });
             if (stopAfter !== undefined && batches.length === stopAfter) void driver.requestStop(jobId);
           },
-        },
+          { skippedTriggers: true },
+        ),
       });
       try {
         await driver.launch({ jobId, jobName: 'page-views', parameters, trigger });
