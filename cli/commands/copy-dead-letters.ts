@@ -5,7 +5,7 @@
  * running it again finishes the copy, with no letter lost or listed twice.
  */
 import type { Command } from 'commander';
-import { describeError } from '../../engine/errors.js';
+import { describeError, isRefusal } from '../../engine/errors.js';
 import { positiveInteger } from '../flag-values.js';
 import { runOperatorCommand } from '../operator-command.js';
 import { operatorTargetOf, withOperatorTargetOptions, type OperatorTargetValues } from '../operator-target-options.js';
@@ -23,8 +23,9 @@ const DESCRIPTION = [
   'An old item is deleted only after the bundle that holds its letter is written: if the copy stops part way (killed, throttled, no network), run the same command again; no letter is lost, and none is listed twice. Items of the old layout that are not letters are left as they are and listed.',
 ].join('\n\n');
 
-const EXIT_CODES = `exit codes: 0 copied (or dry run printed), 2 bad arguments, 4 failed part way (run the same
-command again to finish), 5 no AWS credentials (--aws)`;
+const EXIT_CODES = `exit codes: 0 copied (or dry run printed), 2 bad arguments, 3 refused (no local runtime data
+in the data directory; nothing was copied), 4 failed part way (run the same command again to finish),
+5 no AWS credentials (--aws)`;
 
 /** `name`: how the usage line calls it (copy-dead-letters under sluice; "npm run copy-dead-letters --" as the npm script). */
 export function copyDeadLettersCommand(name = 'copy-dead-letters'): Command {
@@ -68,6 +69,10 @@ export function copyDeadLettersCommand(name = 'copy-dead-letters'): Command {
           return 0;
         },
         (error) => {
+          if (isRefusal(error)) {
+            console.error(`copy-dead-letters refused: ${error.message}`);
+            return 3;
+          }
           console.error(`copy-dead-letters failed: ${describeError(error)}; run the same command again to finish the copy`);
           return 4;
         },
