@@ -16,15 +16,13 @@ import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registr
 import { resolveJob } from '../engine/driver/catalog.js';
 import type { DriverSettings } from '../engine/driver/settings.js';
 import { DEFAULT_DRIVER_SETTINGS } from '../engine/driver/settings.js';
-import type { FinishTaskResult, PlanTaskResult } from '../engine/driver/tasks.js';
 import { LocalDriver } from '../local/driver-runtime.js';
-import type { LocalLambda } from '../local/step-functions.js';
-import type { DriverFunction } from '../infra/state-machines/functions.js';
 import { LOCAL_RESOURCES } from '../local/runtime.js';
 import type { TriggerSettings } from '../engine/ports/job-registry.js';
 import { TASK_STATES } from '../infra/state-machines/definitions.js';
 import { catalog } from '../jobs/catalog.js';
 import { measureEmptyBatches } from './empty-batch.js';
+import { meteredLambdas, meteredTriggers, type LambdaTiming } from './metered-triggers.js';
 import { startEnvironment, writeClickstream, type Progress } from './environment.js';
 import { machineInfo, type MachineInfo } from './machine.js';
 import {
@@ -80,32 +78,6 @@ export interface CostReport {
 /** The supervisor's reconcile schedule (infra/constructs/sluice-driver.ts reconcileEvery default). */
 const RECONCILE_SECONDS = 300;
 
-/**
- * How Lambda durations are measured. The handlers run in this process: executors the
- * driver runs at once (a Map state's iterations) share one event loop and the machine's
- * cores, so each call's wall time also holds the others' work, which Lambda, one
- * environment per call, would not bill. 'one-at-a-time' (the default) runs the calls one
- * after another and times each alone; 'at-once' times them as the driver runs them.
- */
-export type LambdaTiming = 'one-at-a-time' | 'at-once';
-
-/** Wraps the in-process Lambda calls so that they run one at a time; each reports its own duration. */
-export function oneAtATime(onLambda: (fn: DriverFunction, ms: number) => void): (fn: DriverFunction, call: LocalLambda) => LocalLambda {
-  let queue: Promise<unknown> = Promise.resolve();
-  return (fn, call) => (event) => {
-    const turn = queue.then(async () => {
-      const started = now();
-      try {
-        return await call(event);
-      } finally {
-        onLambda(fn, now() - started);
-      }
-    });
-    queue = turn.catch(() => undefined);
-    return turn;
-  };
-}
-
 export async function runCostBench(options: { batches: number; progress: Progress; lambdaTiming?: LambdaTiming }): Promise<CostReport> {
   const { progress } = options;
   const lambdaTiming = options.lambdaTiming ?? 'one-at-a-time';
@@ -126,28 +98,20 @@ export async function runCostBench(options: { batches: number; progress: Progres
       stopAfter?: number,
     ) => {
       const batches: { counts: MeterCounts; records: number; at: number }[] = [];
-      let last = meter.counts();
       const driver: LocalDriver = new LocalDriver({
         ports,
         registry,
         catalog,
         settings,
-        ...(lambdaTiming === 'one-at-a-time' ? { wrapLambda: oneAtATime((fn, ms) => meter.onLambda(fn, ms)) } : {}),
-        observer: {
-          onTransition: (t, e, s) => meter.onTransition(t, e, s),
-          onExpressExecution: (ms) => meter.onExpressExecution(ms),
-          ...(lambdaTiming === 'at-once' ? { onLambda: (fn: DriverFunction, ms: number) => meter.onLambda(fn, ms) } : {}),
-          onTaskResult: (state, _input, output) => {
-            // A trigger ends at Finish, or at Plan when it was skipped (engine/protocol/empty-trigger.ts).
-            const skipped = state === TASK_STATES.plan && (output as PlanTaskResult).idle;
-            if (state !== TASK_STATES.finish && !skipped) return;
-            const counts = meter.counts();
-            const records = skipped ? 0 : (output as FinishTaskResult).batch.metrics.records;
-            batches.push({ counts: diffCounts(last, counts), records, at: now() });
-            last = counts;
+        ...meteredLambdas(meter, lambdaTiming),
+        observer: meteredTriggers(
+          meter,
+          ({ counts, batch }) => {
+            batches.push({ counts, records: batch?.metrics.records ?? 0, at: now() });
             if (stopAfter !== undefined && batches.length === stopAfter) void driver.requestStop(jobId);
           },
-        },
+          { skippedTriggers: true, lambdaTiming },
+        ),
       });
       try {
         await driver.launch({ jobId, jobName: 'page-views', parameters, trigger });

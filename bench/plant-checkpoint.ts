@@ -9,6 +9,7 @@ import type { AwsPorts } from '../engine/adapters/deployed-ports.js';
 import { systemClock } from '../engine/adapters/system-clock.js';
 import type { JobDefinition } from '../engine/job/types.js';
 import type { JsonValue } from '../engine/json.js';
+import { nothingReadResult } from '../engine/protocol/batch-records.js';
 import { buildCommit } from '../engine/protocol/commit.js';
 import { keyGroupScope } from '../engine/protocol/key-groups.js';
 import { planNextBatch } from '../engine/protocol/planning.js';
@@ -45,20 +46,9 @@ export async function plantCommittedBatch(
     nowMs: systemClock.now(),
   });
   await ports.wal.putPlan(plan);
-  const results = partitions.map((partition) => ({
-    partition,
-    end: { count: 0 },
-    stateVersion: 0,
-    records: 0,
-    outputRows: 0,
-    deadLetters: 0,
-    lateRecords: 0,
-    maxEventTimeMs: null,
-    stateRows: 0,
-    stateBytesWritten: 0,
-    lagMs: null,
-    caughtUp: false,
-  }));
+  const results = partitions.map((partition) =>
+    nothingReadResult(partition, { end: { count: 0 }, stateVersion: 0, caughtUp: false, lagMs: null }),
+  );
   // Batch 1 read nothing, so no stage 2 ran: its group table is planted beside the commit.
   const commit = buildCommit({ plan, results, epoch, nowMs: systemClock.now() });
   await ports.wal.commitBatch(jobId, { ...commit, groups: { 0: { version: 1, rows: state.size } } });

@@ -8,6 +8,7 @@ import { apiCommand } from './commands/api.js';
 import { benchStateCommand } from './commands/bench-state.js';
 import { benchCommand } from './commands/bench.js';
 import { checkpointsCommand } from './commands/checkpoints.js';
+import { copyDeadLettersCommand } from './commands/copy-dead-letters.js';
 import { costCommand } from './commands/cost.js';
 import { demoCommand } from './commands/demo.js';
 import { jobsCommand } from './commands/jobs.js';
@@ -31,6 +32,7 @@ const program = withHelpCommand(newCommand('sluice'))
   .addCommand(produceCommand())
   .addCommand(checkpointsCommand())
   .addCommand(replayCommand())
+  .addCommand(copyDeadLettersCommand())
   .addCommand(sinkFilesCommand())
   .addCommand(smokeCommand())
   .addCommand(demoCommand())

@@ -18,6 +18,12 @@ import type { SinkFactory } from '../ports/sink.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
 
+/** What every operation answers: an HTTP status and a JSON body. */
+export interface ApiResult<T> {
+  readonly status: number;
+  readonly body: T;
+}
+
 /** Every dependency an API operation may have; the context types below pick from it. */
 export interface ApiPorts {
   readonly registry: JobRegistry;

@@ -26,14 +26,13 @@
  *               second start of it finds it exists)
  *
  * A resume claims the same way (its instance owns its sinks already, unless a forced
- * start of another instance took them).
+ * start of another instance took them). Steps 3 to 5, and the answer to a repeated start,
+ * are in launch.ts.
  */
 import { ENGINE_PARAMETERS, resolveJob, type JobCatalog } from '../driver/catalog.js';
-import { getJob, requestStop, startJob, type StartJobRequest } from '../driver/job-control.js';
-import { claimSinks, type SinkTakeover } from '../driver/sink-ownership.js';
-import { ConflictError as EngineConflictError, JobSpecError, NotFoundError as EngineNotFoundError } from '../errors.js';
+import { getJob, requestStop, type StartJobRequest } from '../driver/job-control.js';
+import { JobSpecError, NotFoundError as EngineNotFoundError } from '../errors.js';
 import type { JsonValue } from '../json.js';
-import { sinkTargetsOf } from '../job/sink-targets.js';
 import type { JobDefinition } from '../job/types.js';
 import { driverExecutionName } from '../ports/driver-executions.js';
 import { JobState, type JobInstance } from '../ports/job-registry.js';
@@ -41,6 +40,7 @@ import { resolveCheckpoint, seedFromCheckpoint } from './checkpoint-start.js';
 import { refuseChangedStateShape } from './state-shape-check.js';
 import type {
   ApiPorts,
+  ApiResult,
   JobStatusContext,
   ListBatchesContext,
   ListDeadLettersContext,
@@ -51,6 +51,7 @@ import type {
 } from './context.js';
 import { BadRequestError, ConflictError, NotFoundError } from './errors.js';
 import { refuseEngineTables, requireTargets } from './job-targets.js';
+import { conflictOnStart, launch, sameStart, type StartedJob } from './launch.js';
 import { decodeBatchToken, decodeDeadLetterToken, encodePageToken } from './page-tokens.js';
 import { resumeRequestHash, startRequestHash } from './request-hash.js';
 import type { ListDeadLettersInput, ResumeJobInput, StartJobInput, StartingPositionRequest } from './requests.js';
@@ -65,30 +66,9 @@ import {
   type JobSummary,
 } from './views.js';
 
-/** What launching a driver execution needs (a start, a resume). */
-type LaunchContext = Pick<ApiPorts, 'registry' | 'executions' | 'clock' | 'logger'>;
-
-export interface ApiResult<T> {
-  readonly status: number;
-  readonly body: T;
-}
-
-export interface StartedJob {
-  readonly job: JobSummary;
-  /** The driver execution this start launched (or launched before, when alreadyStarted). */
-  readonly execution: string;
-  /** A start with this idempotency token happened before: nothing new was started. */
-  readonly alreadyStarted: boolean;
-  /** The sinks this start took over from another (stopped or failed) instance, because it forced. */
-  readonly sinksTakenOver: readonly SinkTakeover[];
-}
-
-/** Which sinks a start or resume claims, and whether it forces (step 3). */
-interface SinkClaim {
-  readonly job: JobDefinition;
-  readonly force: boolean;
-  readonly request: 'start' | 'resume';
-}
+// Launching has its own file; the API's importers read its answers' types here too.
+export type { ApiResult } from './context.js';
+export type { StartedJob } from './launch.js';
 
 /** Recent batches read for a job's status (its rates are computed over them). */
 const STATUS_BATCHES = 10;
@@ -279,84 +259,6 @@ export async function listDeadLetters(
       nextToken: page.next === null ? null : encodePageToken(jobId, { p: query.partition, a: page.next }),
     },
   };
-}
-
-// ── starting ─────────────────────────────────────────────────────────────────────────
-
-/** Steps 3 to 5 of a start; a start that raced another is answered as that one. */
-async function launch(request: StartJobRequest, ctx: LaunchContext, status: number, sinks: SinkClaim): Promise<ApiResult<StartedJob>> {
-  const sinksTakenOver = await claimSinks(
-    {
-      jobId: request.jobId,
-      targets: sinkTargetsOf(sinks.job),
-      force: sinks.force,
-      forceHint: `"force": true in the ${sinks.request} request (sluice jobs ${sinks.request} --force)`,
-      otherSinkHint:
-        sinks.request === 'start'
-          ? 'start it with parameters that name another sink'
-          : 'start a new instance with parameters that name another sink',
-    },
-    ctx,
-  );
-  for (const t of sinksTakenOver) {
-    ctx.logger.warn('sink taken over', { jobId: request.jobId, target: t.target, fromJobId: t.fromJobId });
-  }
-  let started: { job: JobInstance; generation: number };
-  try {
-    started = await startJob(request, { registry: ctx.registry, clock: ctx.clock });
-  } catch (error) {
-    // Another request started the instance between our check and our write.
-    if (!(error instanceof EngineConflictError)) throw error;
-    const now = await ctx.registry.get(request.jobId);
-    if (now === null) throw error;
-    return sameStart(now, request.token ?? null, request.requestHash ?? null, ctx) ?? conflictOnStart(now, request.token ?? null);
-  }
-  const execution = driverExecutionName(request.jobId, started.generation);
-  await ctx.executions.start(execution, { jobId: request.jobId, generation: started.generation });
-  ctx.logger.info('job started', { jobId: request.jobId, jobName: request.jobName, execution });
-  return { status, body: { job: jobSummaryOf(started.job), execution, alreadyStarted: false, sinksTakenOver } };
-}
-
-/**
- * The instance was last started with this token: the request is a retry and starts
- * nothing new. If the first attempt died between recording the start and launching its
- * driver, the launch happens now (the execution name is deterministic: it starts once).
- * The same token with another request fingerprint (engine/api/request-hash.ts) is not a
- * retry but a reuse of the token: a 409 naming it. A start recorded without a fingerprint
- * (before it was kept) is matched on the token alone.
- */
-function sameStart(
-  job: JobInstance,
-  token: string | null,
-  requestHash: string | null,
-  ctx: Pick<ApiPorts, 'executions'>,
-): Promise<ApiResult<StartedJob>> | null {
-  const start = job.start;
-  if (token === null || start === undefined || start === null || start.token !== token) return null;
-  if (typeof start.requestHash === 'string' && requestHash !== null && start.requestHash !== requestHash) {
-    throw new ConflictError(
-      `the idempotency token ${JSON.stringify(token)} was used before for another request to job ${job.jobId} (a different ` +
-        'body): a retry must send the same body; for a different request, use a new idempotency token',
-    );
-  }
-  return (async () => {
-    const execution = driverExecutionName(job.jobId, start.generation);
-    if (job.state === JobState.RUNNING && job.generation < start.generation) {
-      await ctx.executions.start(execution, { jobId: job.jobId, generation: start.generation });
-    }
-    return { status: 200, body: { job: jobSummaryOf(job), execution, alreadyStarted: true, sinksTakenOver: [] } };
-  })();
-}
-
-function conflictOnStart(job: JobInstance, token: string | null): never {
-  const other = token === null ? '' : ' (started by a request with another idempotency token)';
-  if (job.state === JobState.RUNNING || job.state === JobState.STOPPING) {
-    throw new ConflictError(`job ${job.jobId} is ${job.state}${other}: stop it first, or choose another jobId`);
-  }
-  throw new ConflictError(
-    `job ${job.jobId} exists (${job.state}${job.reason ? `: ${job.reason}` : ''}): resume it (POST /jobs/${job.jobId}/resume) to go ` +
-      `on from its checkpoint, or choose another jobId`,
-  );
 }
 
 /** The instance's parameters: the catalog's own, plus the engine's (engine/driver/catalog.ts ENGINE_PARAMETERS). */

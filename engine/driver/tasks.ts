@@ -14,51 +14,31 @@
 import { InvalidArgumentError, InvariantError, NotFoundError } from '../errors.js';
 import { runKeyGroups } from '../executor/run-key-groups.js';
 import { runPartition } from '../executor/run-partition.js';
-import type { StateCache } from '../executor/state-cache.js';
-import type { JsonValue } from '../json.js';
-import type { JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import { JobState, type JobInstance, type JobRegistry } from '../ports/job-registry.js';
-import { BatchStatus, type BatchMetrics, type GroupResult, type PartitionResult } from '../protocol/batch-records.js';
+import type { BatchMetrics, GroupResult, PartitionResult } from '../protocol/batch-records.js';
 import { stageTwoSlots } from '../protocol/stage-two.js';
-import { resolveJob, type JobCatalog } from './catalog.js';
+import { resolveJob } from './catalog.js';
 import { commitBatch } from './commit-batch.js';
 import { beginGeneration, markParked, markStopped, recordEpoch, recordFailure } from './job-control.js';
-import { nextStep, resolveTrigger, type DriverTrigger } from './next-step.js';
-import { planOrSkip, type PlanBatchResult } from './plan-batch.js';
-import type { DriverSettings } from './settings.js';
+import { nextStep, resolveTrigger } from './next-step.js';
+import type { PlannedBatch } from './plan-task.js';
 import { startDriver } from './start-driver.js';
+import { INITIAL_LOOP, iso, jobOf, type DriverInfo, type DriverTaskContext, type LoopState } from './task-context.js';
 
-/** Everything a task needs besides its input: built once per Lambda container (or per local runtime). */
-export interface DriverTaskContext {
-  readonly ports: EnginePorts;
-  readonly registry: JobRegistry;
-  readonly catalog: JobCatalog;
-  readonly settings: DriverSettings;
-  /** A warm executor's state cache. */
-  readonly cache?: StateCache;
-}
-
-/** Who is driving: fixed for one parent generation, passed to every task of its children. */
-export interface DriverInfo {
-  readonly jobId: string;
-  readonly jobName: string;
-  readonly parameters: Readonly<Record<string, JsonValue>>;
-  readonly trigger: DriverTrigger;
-  readonly generation: number;
-  readonly epoch: number;
-}
+// The Plan task and the context every task shares have their own files; their importers read them here too.
+export {
+  type IdleLoop,
+  type IdleTriggerResult,
+  type PlannedBatch,
+  type PlanTaskInput,
+  type PlanTaskResult,
+  planTask,
+} from './plan-task.js';
+export { type DriverInfo, type DriverTaskContext, INITIAL_LOOP, type LoopState } from './task-context.js';
 
 /** What a job failed by the dead-letter ratio guard records as its error, before the reason (dead-letter-limit.ts). */
 export const DEAD_LETTER_LIMIT = 'DeadLetterLimit';
-
-/** Carried from batch to batch, and from one child to the next through the parent. */
-export interface LoopState {
-  /** Empty batches in a row (the idle backoff). */
-  readonly idleStreak: number;
-}
-
-export const INITIAL_LOOP: LoopState = Object.freeze({ idleStreak: 0 });
 
 // ── StartGeneration (parent) ────────────────────────────────────────────────────────
 
@@ -100,98 +80,7 @@ export async function startGeneration(input: StartGenerationInput, ctx: DriverTa
   };
 }
 
-// ── Plan, Execute (child) ───────────────────────────────────────────────────────────
-
-/** A batch to run: the plan's summary and when the batch started. */
-export interface PlannedBatch extends PlanBatchResult {
-  readonly stop: false;
-  readonly idle: false;
-  /** When this batch started (the trigger's interval runs from batch start to batch start). */
-  readonly startedAt: number;
-}
-
-/**
- * What comes after a skipped trigger (engine/protocol/empty-trigger.ts): the same decision
- * Finish makes after an empty batch (nextStep), which the child routes on the same way.
- */
-export interface IdleLoop extends LoopState {
-  readonly action: 'continue' | 'handBack' | 'stop' | 'park';
-  readonly reason: string | null;
-  readonly waitMs: number;
-  readonly waitUntil: string;
-  /** The committed batch the job stays at (a parked generation records it). */
-  readonly batch: { readonly batchId: number; readonly idle: true };
-}
-
-/** A skipped trigger: nothing was planned or written; `loop` says what the driver does next. */
-export interface IdleTriggerResult {
-  readonly stop: false;
-  readonly idle: true;
-  readonly startedAt: number;
-  readonly loop: IdleLoop;
-}
-
-/** The batch to run, a skipped trigger, or, when the job is stopping and no batch is in flight, the order to stop. */
-export type PlanTaskResult =
-  | PlannedBatch
-  | IdleTriggerResult
-  | { readonly stop: true; readonly idle: false; readonly reason: 'stopped' | 'superseded' };
-
-export interface PlanTaskInput {
-  readonly driver: DriverInfo;
-  /**
-   * The loop so far and when the Express child started (`$$.Execution.StartTime`): with
-   * both, a trigger that would plan an empty batch is skipped (the child's definition sends
-   * them; without them, as from an older definition, every trigger plans).
-   */
-  readonly loop?: LoopState;
-  readonly childStartedAt?: string;
-}
-
-/**
- * Step 1: plan the next batch, resume the one in flight, or skip the trigger when the job
- * is caught up with nothing due (planOrSkip). A stop requested while the driver waited (no
- * batch in flight) stops it before another batch; a batch in flight is always finished first.
- */
-export async function planTask(input: PlanTaskInput, ctx: DriverTaskContext): Promise<PlanTaskResult> {
-  const startedAt = ctx.ports.clock.now();
-  const { jobId, epoch, generation } = input.driver;
-  const record = await ctx.registry.get(jobId);
-  const superseded = record !== null && record.generation > generation;
-  const stopRequested = record === null || record.state !== JobState.RUNNING || superseded;
-  if (stopRequested) {
-    const latest = await ctx.ports.wal.getLatestBatch(jobId);
-    if (latest === null || latest.status === BatchStatus.COMMITTED) {
-      return { stop: true, idle: false, reason: superseded ? 'superseded' : 'stopped' };
-    }
-  }
-  const childStartedAt = input.childStartedAt === undefined ? Number.NaN : Date.parse(input.childStartedAt);
-  const skipEmpty = input.loop !== undefined && !Number.isNaN(childStartedAt);
-  const plan = await planOrSkip({ jobId, epoch, stopRequested }, { ports: ctx.ports, job: jobOf(input.driver, ctx) }, { skipEmpty });
-  if (!plan.idle) return { ...plan, stop: false, startedAt };
-  const now = ctx.ports.clock.now();
-  // A skipped trigger is an empty batch that read every partition to its tail, fresh, with no extra batch due.
-  const step = nextStep({
-    trigger: input.driver.trigger,
-    batch: { records: 0, caughtUp: true, resumed: false, noDataBatchDue: false, startedAt },
-    now,
-    idleStreak: input.loop?.idleStreak ?? 0,
-    budgetLeftMs: childStartedAt + ctx.settings.childBudgetMs - now,
-    handBackAfterMs: ctx.settings.handBackAfterMs,
-    parkAfterIdleMs: ctx.settings.parkAfterIdleMs,
-    stopRequested,
-  });
-  const waitMs = step.action === 'stop' ? 0 : step.waitMs;
-  const loop: IdleLoop = {
-    action: step.action,
-    reason: step.action === 'stop' ? step.reason : null,
-    waitMs,
-    waitUntil: iso(now + waitMs),
-    idleStreak: step.idleStreak,
-    batch: { batchId: plan.committedBatchId, idle: true },
-  };
-  return { stop: false, idle: true, startedAt, loop };
-}
+// ── Execute (child) ───────────────────────────────────────────────────────────────────
 
 export interface ExecuteTaskInput {
   readonly driver: DriverInfo;
@@ -408,14 +297,6 @@ async function parkGeneration(
   if (job.generation !== generation) return { status: 'superseded', state: job.state, reason: `generation ${job.generation} owns the job` };
   const stopped = await markStopped(jobId, generation, 'stopped', reg);
   return { status: 'stopped', state: stopped.state, reason: stopped.reason };
-}
-
-function jobOf(driver: DriverInfo, ctx: DriverTaskContext): JobDefinition {
-  return resolveJob(ctx.catalog, driver.jobName, driver.parameters);
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
 
 function notFound(jobId: string): never {

@@ -7,7 +7,7 @@ import { deadLetterOf, rejectedRowLetters, splitUnwritableRows, unwritableRowLet
 import { lateOutputOf, writeLateRows } from './late-rows.js';
 import { putDeadLetters, routeRows, writeRows } from './sink-writes.js';
 import { applyMigration, migrateEntries, migrationFrom } from './migrate-state.js';
-import { BatchStatus, EMPTY_STATE_VERSION, generationOf, type PartitionResult } from '../protocol/batch-records.js';
+import { BatchStatus, EMPTY_STATE_VERSION, generationOf, nothingReadResult, type PartitionResult } from '../protocol/batch-records.js';
 import { checkPlannedVersion } from '../protocol/job-versions.js';
 import { inheritState } from '../protocol/lineage.js';
 import { prefetchRangeEnd, readRange } from './read-range.js';
@@ -69,7 +69,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     });
   }
   const done = record.status === BatchStatus.COMMITTED ? record.commit?.partitions[partition] : undefined;
-  if (done !== undefined) return alreadyCommitted(partition, done);
+  if (done !== undefined) return nothingReadResult(partition, done);
   checkPlannedVersion({ jobId, plan: record.plan, codeVersion: job.version, migratesFrom: job.migrations.map((m) => m.fromVersion) });
   const generation = generationOf(record.plan);
   // A replay rewrites state versions under the same numbers: cache them per generation.
@@ -201,25 +201,5 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     caughtUp: range.caughtUp,
     ...(range.skippedOffsets ? { skippedOffsets: range.skippedOffsets } : {}),
     ...firstDeadLetterOf([...letters, ...refused]),
-  };
-}
-
-function alreadyCommitted(
-  partition: string,
-  done: { end: PartitionResult['end']; stateVersion: number; caughtUp: boolean; lagMs: number | null },
-): PartitionResult {
-  return {
-    partition,
-    end: done.end,
-    stateVersion: done.stateVersion,
-    records: 0,
-    outputRows: 0,
-    deadLetters: 0,
-    lateRecords: 0,
-    maxEventTimeMs: null,
-    stateRows: 0,
-    stateBytesWritten: 0,
-    lagMs: done.lagMs,
-    caughtUp: done.caughtUp,
   };
 }

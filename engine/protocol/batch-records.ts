@@ -182,6 +182,31 @@ export interface PartitionResult {
 }
 
 /**
+ * A partition's result when its executor read nothing: where the partition's range ended
+ * and its state version (a batch committed already, whose results a retried executor
+ * returns again; a batch planted by a benchmark), every count 0.
+ */
+export function nothingReadResult(
+  partition: string,
+  at: { readonly end: RangeEnd; readonly stateVersion: number; readonly caughtUp: boolean; readonly lagMs: number | null },
+): PartitionResult {
+  return {
+    partition,
+    end: at.end,
+    stateVersion: at.stateVersion,
+    records: 0,
+    outputRows: 0,
+    deadLetters: 0,
+    lateRecords: 0,
+    maxEventTimeMs: null,
+    stateRows: 0,
+    stateBytesWritten: 0,
+    lagMs: at.lagMs,
+    caughtUp: at.caughtUp,
+  };
+}
+
+/**
  * What stage 1 wrote for one partition of a batch (engine/protocol/exchange-format.ts):
  * the byte range of each key group's rows, and the rows themselves, inline when small
  * or in the checkpoint bucket under `objectKey`. Neither when the partition had no rows.

@@ -6,23 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putAllRecords } from '../../engine/adapters/aws/index.js';
-import { createAwsPorts, type AwsPorts } from '../../engine/adapters/deployed-ports.js';
-import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
-import { silentLogger } from '../../engine/adapters/memory/index.js';
-import { systemClock } from '../../engine/adapters/system-clock.js';
+import type { AwsPorts } from '../../engine/adapters/deployed-ports.js';
 import { startLocalApi, type LocalApi } from '../../local/api-runtime.js';
 import { catalog } from '../../jobs/catalog.js';
-import {
-  appendToShard,
-  createTestBucket,
-  createTestDeadLetterTable,
-  createTestSinkTable,
-  createTestStream,
-  createTestWalTable,
-  shardHashKeys,
-  testAwsClients,
-  testAwsConfig,
-} from '../support/aws.js';
+import { appendToShard, createTestSinkTable, createTestStream, shardHashKeys, testAwsClients } from '../support/aws.js';
+import { createAwsJobWorld, type AwsJobWorld } from '../support/job-world-aws.js';
 
 type Json = Record<string, any>;
 
@@ -66,18 +54,14 @@ async function committedRecords(jobId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  let deadLetterTable: string;
-  let bucket: string;
-  [walTable, deadLetterTable, bucket, sinkTable, copySinkTable, streamName, badSinkTable, badStreamName] = await Promise.all([
-    createTestWalTable('api-wal'),
-    createTestDeadLetterTable('api-dlq'),
-    createTestBucket('api-bucket'),
-    createTestSinkTable('api-sink'),
+  let world: AwsJobWorld;
+  [world, copySinkTable, badSinkTable, badStreamName] = await Promise.all([
+    createAwsJobWorld({ shards: 2, prefix: 'api', registryInWalTable: true }),
     createTestSinkTable('api-copy'),
-    createTestStream(2, 'api-stream'),
     createTestSinkTable('api-bad-sink'),
     createTestStream(2, 'api-bad-stream'),
   ]);
+  ({ ports, walTable, sinkTable, streamName } = world);
   const encoder = new TextEncoder();
   const events = Array.from({ length: EVENTS }, (_, i) => ({ page: PAGES[i % PAGES.length]!, ts: BASE_TS + i * 250 }));
   await putAllRecords(
@@ -110,10 +94,9 @@ beforeAll(async () => {
       if (bad[shard]!.includes(r.data)) badRecords.set(`${shardId}#${offsets[i]}`, r.data);
     });
   }
-  ports = createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger });
   api = await startLocalApi({
     ports,
-    registry: new DynamoDbJobRegistry({ client: testAwsClients().dynamodb, tableName: walTable }),
+    registry: world.registry,
     catalog,
     port: 0,
     driver: { retryDelayMs: 20 },

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryPorts, type MemoryPorts } from '../../engine/adapters/memory/index.js';
+import type { MemoryPorts } from '../../engine/adapters/memory/index.js';
 import { runDriver } from '../../engine/driver/run-driver.js';
 import type { FileSink } from '../../engine/file-sink/file-sink.js';
-import { defineJob, memorySource, s3FileSink } from '../../engine/job/index.js';
 import { replayJob } from '../../engine/replay/replay-job.js';
 import { SimulatedCrash, withCrash } from '../support/crash.js';
+import { CAP, copiesJob, copiesWorld, EVENTS } from '../support/file-sink-copies.js';
 
 /**
  * A replay in place (a new generation) over a file sink, on the memory adapters: the
@@ -12,30 +12,7 @@ import { SimulatedCrash, withCrash } from '../support/crash.js';
  * replayed batch on, and the old files stay in the bucket (unlisted).
  */
 
-const CAP = 10;
-const EVENTS = Array.from({ length: 6 * CAP }, (_, i) => ({ id: i, ok: i % 3 !== 0 }));
-
-const copies = (fixed: boolean) =>
-  defineJob({
-    name: 'copies',
-    version: 1,
-    source: memorySource({ streamName: 'events' }),
-    pipeline: (events) => (fixed ? events.filter((e: { ok: boolean }) => e.ok) : events).map((e: { id: number }) => ({ id: e.id })),
-    sink: s3FileSink({ prefix: 'lake/copies', format: 'parquet' }),
-    trigger: { type: 'availableNow' },
-    maxRecordsPerPartition: CAP,
-  });
-
-function world(): MemoryPorts {
-  const ports = createMemoryPorts();
-  ports.source.createStream('events', ['shard-0']);
-  ports.source.append(
-    'events',
-    'shard-0',
-    EVENTS.map((e) => ({ key: String(e.id), data: new TextEncoder().encode(JSON.stringify(e)) })),
-  );
-  return ports;
-}
+const copies = (fixed: boolean) => copiesJob(fixed, { prefix: 'lake/copies', format: 'parquet' });
 
 const committedIds = async (ports: MemoryPorts) =>
   (await (ports.sink(copies(true).sink) as FileSink).scan()).map((r) => r.value.id as number).sort((a, b) => a - b);
@@ -45,7 +22,7 @@ const expectedIds = (from: number) => EVENTS.filter((e) => e.id < from * CAP || 
 
 describe('file sink: a replay in place supersedes through the log', () => {
   it('replays batches 3.. in generation 1: readers see the fixed rows from batch 3 on, the old files stay unlisted', async () => {
-    const ports = world();
+    const ports = copiesWorld();
     await runDriver(copies(false), ports, { executorAttempts: 1 });
     expect(await committedIds(ports)).toEqual(EVENTS.map((e) => e.id));
     const before = await ports.blobs.list('lake/copies/');
@@ -66,7 +43,7 @@ describe('file sink: a replay in place supersedes through the log', () => {
   });
 
   it('a replay of batches 3..4 hides the old batches 5.. until the job resumes and runs them again in generation 1', async () => {
-    const ports = world();
+    const ports = copiesWorld();
     await runDriver(copies(false), ports, { executorAttempts: 1 });
     await replayJob({ jobId: 'copies', fromBatchId: 2, toBatchId: 4 }, { ports, job: copies(true), executorAttempts: 1 });
     // The WAL archived batches 5..: their old files are history, as the log says.
@@ -76,7 +53,7 @@ describe('file sink: a replay in place supersedes through the log', () => {
   });
 
   it("a replay that crashed between a batch's WAL commit and its log entry writes the entry when it is resumed", async () => {
-    const ports = world();
+    const ports = copiesWorld();
     await runDriver(copies(false), ports, { executorAttempts: 1 });
     const crashing = withCrash(ports, { point: 'after-commit', batchId: 4 });
     await expect(

@@ -6,26 +6,13 @@
  * and a stop ends the idle job. The WAL holds only batches that read records.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
-import { createAwsPorts } from '../../engine/adapters/deployed-ports.js';
-import { silentLogger } from '../../engine/adapters/memory/index.js';
-import { systemClock } from '../../engine/adapters/system-clock.js';
 import type { FinishTaskResult, PlanTaskResult } from '../../engine/driver/tasks.js';
 import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/index.js';
 import { JobState } from '../../engine/ports/job-registry.js';
 import { TASK_STATES } from '../../infra/state-machines/definitions.js';
 import { LocalDriver } from '../../local/driver-runtime.js';
-import {
-  appendToShard,
-  createTestBucket,
-  createTestDeadLetterTable,
-  createTestSinkTable,
-  createTestStream,
-  createTestWalTable,
-  shardHashKeys,
-  testAwsClients,
-  testAwsConfig,
-} from '../support/aws.js';
+import { appendToShard, shardHashKeys } from '../support/aws.js';
+import { createAwsJobWorld } from '../support/job-world-aws.js';
 
 const drivers: LocalDriver[] = [];
 afterEach(async () => {
@@ -42,15 +29,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>): Pro
 
 describe('the skipped trigger through the driver state machines (AWS adapters on the local stand-ins)', { timeout: 120_000 }, () => {
   it('skips the triggers of a caught-up job, writing nothing, and reads records that arrive on the next one', async () => {
-    const [walTable, deadLetterTable, bucket, sinkTable, registryTable, streamName] = await Promise.all([
-      createTestWalTable(),
-      createTestDeadLetterTable(),
-      createTestBucket(),
-      createTestSinkTable(),
-      createTestWalTable('registry'),
-      createTestStream(2),
-    ]);
-    const ports = createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger });
+    const { ports, registry, sinkTable, streamName } = await createAwsJobWorld({ shards: 2 });
     const hashKeys = await shardHashKeys(streamName);
     const shards = [...hashKeys.keys()].sort();
     const enc = new TextEncoder();
@@ -76,7 +55,7 @@ describe('the skipped trigger through the driver state machines (AWS adapters on
     const trail: string[] = [];
     const driver = new LocalDriver({
       ports,
-      registry: new DynamoDbJobRegistry({ client: testAwsClients().dynamodb, tableName: registryTable }),
+      registry,
       catalog: { 'skip-counts': { description: 'a count per key', create: () => job } },
       retryDelayMs: 1,
       // No parking here: the job idles in its Express loop.

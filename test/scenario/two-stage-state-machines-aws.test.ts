@@ -8,10 +8,6 @@
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
-import { createAwsPorts } from '../../engine/adapters/deployed-ports.js';
-import { silentLogger } from '../../engine/adapters/memory/index.js';
-import { systemClock } from '../../engine/adapters/system-clock.js';
 import type { FinishTaskResult, RouteTaskResult } from '../../engine/driver/tasks.js';
 import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/index.js';
 import { JobState } from '../../engine/ports/job-registry.js';
@@ -21,17 +17,8 @@ import { CostMeter } from '../../bench/cost-meter.js';
 import { RequestCounter } from '../../bench/request-counter.js';
 import { TASK_STATES } from '../../infra/state-machines/definitions.js';
 import { LocalDriver } from '../../local/driver-runtime.js';
-import {
-  appendToShard,
-  createTestBucket,
-  createTestDeadLetterTable,
-  createTestSinkTable,
-  createTestStream,
-  createTestWalTable,
-  shardHashKeys,
-  testAwsClients,
-  testAwsConfig,
-} from '../support/aws.js';
+import { appendToShard, shardHashKeys, testAwsClients } from '../support/aws.js';
+import { createAwsJobWorld } from '../support/job-world-aws.js';
 
 const SHARDS = 4;
 const KEY_GROUPS = 64;
@@ -47,15 +34,7 @@ afterEach(async () => {
 
 describe('a two-stage job through the driver state machines (AWS adapters on the local stand-ins)', { timeout: 180_000 }, () => {
   it('counts every key exactly, with more than 40 key groups active in slots of several groups', async () => {
-    const [walTable, deadLetterTable, bucket, sinkTable, registryTable, streamName] = await Promise.all([
-      createTestWalTable(),
-      createTestDeadLetterTable(),
-      createTestBucket(),
-      createTestSinkTable(),
-      createTestWalTable('registry'),
-      createTestStream(SHARDS),
-    ]);
-    const ports = createAwsPorts({ ...testAwsConfig(), walTable, deadLetterTable, bucket, clock: systemClock, logger: silentLogger });
+    const { ports, registry, bucket, sinkTable, streamName } = await createAwsJobWorld({ shards: SHARDS });
 
     // Key i has 2 to 4 records, each on another shard.
     const hashKeys = await shardHashKeys(streamName);
@@ -91,7 +70,7 @@ describe('a two-stage job through the driver state machines (AWS adapters on the
     const commits = new Map<number, number>();
     const driver = new LocalDriver({
       ports,
-      registry: new DynamoDbJobRegistry({ client: testAwsClients().dynamodb, tableName: registryTable }),
+      registry,
       catalog: { 'two-stage-counts': { description: 'a count per key in 64 key groups', create: () => job } },
       retryDelayMs: 1,
       observer: {

@@ -12,6 +12,7 @@ import {
   BatchStatus,
   EMPTY_STATE_VERSION,
   FIRST_BATCH_ID,
+  nothingReadResult,
   type BatchCommit,
   type BatchMetrics,
   type BatchPlan,
@@ -83,18 +84,7 @@ export function batchRecord(plan: BatchPlan = batchPlan(), commit?: BatchCommit)
 /** What an executor returns for `partition`: an empty range on the empty state, caught up, nothing written. */
 export function partitionResult(partition = 'p', overrides: Partial<PartitionResult> = {}): PartitionResult {
   return {
-    partition,
-    end: { count: 0 },
-    stateVersion: EMPTY_STATE_VERSION,
-    records: 0,
-    outputRows: 0,
-    deadLetters: 0,
-    lateRecords: 0,
-    maxEventTimeMs: null,
-    stateRows: 0,
-    stateBytesWritten: 0,
-    lagMs: null,
-    caughtUp: true,
+    ...nothingReadResult(partition, { end: { count: 0 }, stateVersion: EMPTY_STATE_VERSION, caughtUp: true, lagMs: null }),
     ...overrides,
   };
 }

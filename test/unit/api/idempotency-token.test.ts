@@ -15,6 +15,7 @@ import { parseResumeJob, parseStartJob } from '../../../engine/api/requests.js';
 import { markStopped, startJob } from '../../../engine/driver/job-control.js';
 import type { DriverExecutions } from '../../../engine/ports/driver-executions.js';
 import { catalog } from '../../../jobs/catalog.js';
+import { memoryApiContext } from '../../support/api-context.js';
 
 function fixture(): { ctx: ControlApiContext; registry: MemoryJobRegistry; starts: string[] } {
   const ports = createMemoryPorts();
@@ -30,18 +31,7 @@ function fixture(): { ctx: ControlApiContext; registry: MemoryJobRegistry; start
       return 'RUNNING';
     },
   } as DriverExecutions;
-  const ctx = {
-    registry,
-    wal: ports.wal,
-    state: ports.state,
-    deadLetters: ports.deadLetters,
-    sinks: ports.sinks,
-    executions,
-    catalog,
-    clock: ports.clock,
-    logger: ports.logger,
-    targets: ports.targets,
-  } as ControlApiContext;
+  const ctx = memoryApiContext(ports, { registry, executions, catalog });
   return { ctx, registry, starts };
 }
 

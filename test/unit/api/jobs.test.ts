@@ -23,6 +23,7 @@ import type { BatchCommit, BatchPlan, BatchRecord } from '../../../engine/protoc
 import { batchCommit, batchPlan, jobInstance, metrics, partitionCommit, partitionPlan } from '../../support/builders.js';
 import { clickstreamJob } from '../../../jobs/clickstream/job.js';
 import { catalog as projectCatalog } from '../../../jobs/catalog.js';
+import { memoryApiContext } from '../../support/api-context.js';
 
 const catalog: JobCatalog = {
   ...projectCatalog,
@@ -60,18 +61,7 @@ function fixture(): Fixture {
     },
   };
   return {
-    ctx: {
-      registry,
-      wal: ports.wal,
-      state: ports.state,
-      deadLetters: ports.deadLetters,
-      sinks: ports.sinks,
-      executions,
-      catalog,
-      clock: ports.clock,
-      logger: ports.logger,
-      targets: ports.targets,
-    },
+    ctx: memoryApiContext(ports, { registry, executions, catalog }),
     ports,
     registry,
     starts,

@@ -14,6 +14,7 @@ import { markStopped, startJob } from '../../../engine/driver/job-control.js';
 import type { DriverExecutions } from '../../../engine/ports/driver-executions.js';
 import { batchCommit, batchPlan, metrics, partitionCommit, partitionPlan } from '../../support/builders.js';
 import { clickstreamJob } from '../../../jobs/clickstream/job.js';
+import { memoryApiContext } from '../../support/api-context.js';
 
 const SHAPE = clickstreamJob().stateShape;
 const OTHER = 'ffffffffffffffff';
@@ -28,16 +29,7 @@ function fixture() {
   const ports = createMemoryPorts();
   ports.source.createStream('clickstream', ['p0']);
   const executions: DriverExecutions = { start: async () => 'started', status: async () => null };
-  const ctx: ControlApiContext = {
-    registry: new MemoryJobRegistry(),
-    wal: ports.wal,
-    state: ports.state,
-    executions,
-    catalog,
-    clock: ports.clock,
-    logger: ports.logger,
-    targets: ports.targets,
-  };
+  const ctx: ControlApiContext = memoryApiContext(ports, { registry: new MemoryJobRegistry(), executions, catalog });
   /** Committed batches 1..n of `jobId`, planned by code of `stateShape` (none: before fingerprints). */
   const write = async (jobId: string, n: number, stateShape: string | undefined) => {
     await ports.wal.acquireEpoch(jobId);

@@ -4,8 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMemoryPorts } from '../../../engine/adapters/memory/index.js';
-import { MemoryJobRegistry } from '../../../engine/adapters/memory/memory-job-registry.js';
-import { DEFAULT_DRIVER_SETTINGS } from '../../../engine/driver/settings.js';
 import {
   INITIAL_LOOP,
   executeGroupsTask,
@@ -13,18 +11,15 @@ import {
   finishTask,
   planTask,
   routeTask,
-  startGeneration,
   type DriverInfo,
   type DriverTaskContext,
   type PlannedBatch,
 } from '../../../engine/driver/tasks.js';
 import { InvariantError } from '../../../engine/errors.js';
-import { StateCache } from '../../../engine/executor/state-cache.js';
-import { count, defineJob, memorySink, memorySource } from '../../../engine/job/index.js';
 import type { GroupResult, PartitionResult } from '../../../engine/protocol/batch-records.js';
 import { keyGroupOf } from '../../../engine/protocol/key-groups.js';
 import { stageTwoSlots } from '../../../engine/protocol/stage-two.js';
-import { jobInstance } from '../../support/builders.js';
+import { startedKeyedCount } from '../../support/keyed-count-tasks.js';
 
 const PARTITIONS = ['p0', 'p1', 'p2'];
 const KEY_GROUPS = 16;
@@ -33,26 +28,7 @@ const KEY_GROUPS = 16;
 async function setup(options: { cache?: boolean; keyGroups?: number } = {}) {
   const ports = createMemoryPorts();
   ports.source.createStream('s', PARTITIONS);
-  const job = defineJob<{ k: string }>({
-    name: 'counts',
-    version: 1,
-    source: memorySource({ streamName: 's' }),
-    pipeline: (s) => s.keyBy((e) => e.k).aggregate(count()),
-    sink: memorySink({ name: 'out' }),
-    trigger: { type: 'availableNow' },
-    ...(options.keyGroups === undefined ? { keyGroups: KEY_GROUPS } : { keyGroups: options.keyGroups }),
-  });
-  const registry = new MemoryJobRegistry();
-  await registry.put(jobInstance({ jobName: 'counts' }), null);
-  const ctx: DriverTaskContext = {
-    ports,
-    registry,
-    catalog: { counts: { description: 'a keyed count', create: () => job } },
-    settings: DEFAULT_DRIVER_SETTINGS,
-    ...(options.cache ? { cache: new StateCache() } : {}),
-  };
-  const started = await startGeneration({ jobId: 'j', generation: 1 }, ctx);
-  if (started.action !== 'run') throw new Error(`the generation did not start: ${JSON.stringify(started)}`);
+  const { ctx, driver } = await startedKeyedCount(ports, { keyGroups: options.keyGroups ?? KEY_GROUPS, cache: options.cache === true });
   const produced = new Map<string, number>();
   const append = (keys: number, times: number) => {
     const enc = new TextEncoder();
@@ -65,7 +41,7 @@ async function setup(options: { cache?: boolean; keyGroups?: number } = {}) {
       }
     }
   };
-  return { ports, ctx, driver: started.driver, produced, append };
+  return { ports, ctx, driver, produced, append };
 }
 
 /** One batch, task by task, as the batches state machine runs it. */

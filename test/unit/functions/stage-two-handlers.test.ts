@@ -4,9 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryPorts } from '../../../engine/adapters/memory/index.js';
 import { MemoryJobRegistry } from '../../../engine/adapters/memory/memory-job-registry.js';
 import { DEFAULT_DRIVER_SETTINGS } from '../../../engine/driver/settings.js';
-import { executeTask, planTask, startGeneration, type DriverTaskContext, type PlannedBatch } from '../../../engine/driver/tasks.js';
+import { executeTask, planTask, type PlannedBatch } from '../../../engine/driver/tasks.js';
 import { InvalidArgumentError } from '../../../engine/errors.js';
-import { count, defineJob, memorySink, memorySource } from '../../../engine/job/index.js';
 import type { Logger } from '../../../engine/ports/index.js';
 import type { GroupResult } from '../../../engine/protocol/batch-records.js';
 import type { FunctionDependencies } from '../../../functions/environment.js';
@@ -14,7 +13,7 @@ import { finishEvent } from '../../../functions/events.js';
 import { createExecuteGroupsTaskHandler } from '../../../functions/execute-groups.js';
 import { EXECUTOR_MEMORY_WARNING_PERCENT, emfMetrics } from '../../../functions/metrics.js';
 import { createRouteTaskHandler } from '../../../functions/route.js';
-import { jobInstance } from '../../support/builders.js';
+import { startedKeyedCount } from '../../support/keyed-count-tasks.js';
 
 const context = {} as Context;
 const driver = { jobId: 'j', jobName: 'counts', parameters: {}, trigger: { type: 'availableNow' }, generation: 1, epoch: 1 };
@@ -35,30 +34,12 @@ async function stageOneDone(logger?: Logger) {
       keys.map((k) => ({ key: k, data: enc.encode(JSON.stringify({ k })) })),
     );
   }
-  const job = defineJob<{ k: string }>({
-    name: 'counts',
-    version: 1,
-    source: memorySource({ streamName: 's' }),
-    pipeline: (s) => s.keyBy((e) => e.k).aggregate(count()),
-    sink: memorySink({ name: 'out' }),
-    trigger: { type: 'availableNow' },
-    keyGroups: 8,
-  });
-  const registry = new MemoryJobRegistry();
-  await registry.put(jobInstance({ jobName: 'counts' }), null);
-  const task: DriverTaskContext = {
-    ports,
-    registry,
-    catalog: { counts: { description: '', create: () => job } },
-    settings: DEFAULT_DRIVER_SETTINGS,
-  };
-  const started = await startGeneration({ jobId: 'j', generation: 1 }, task);
-  if (started.action !== 'run') throw new Error('not started');
-  const planned = (await planTask({ driver: started.driver }, task)) as PlannedBatch;
+  const { ctx: task, driver: startedDriver } = await startedKeyedCount(ports, { keyGroups: 8 });
+  const planned = (await planTask({ driver: startedDriver }, task)) as PlannedBatch;
   const results = await Promise.all(
-    planned.partitions.map((partition) => executeTask({ driver: started.driver, batchId: planned.batchId, partition }, task)),
+    planned.partitions.map((partition) => executeTask({ driver: startedDriver, batchId: planned.batchId, partition }, task)),
   );
-  return { task, driver: started.driver, batch: planned, results };
+  return { task, driver: startedDriver, batch: planned, results };
 }
 
 const noSupervisor = () => {

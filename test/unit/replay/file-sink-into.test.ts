@@ -6,38 +6,15 @@
  * is resumed by running the replay again.
  */
 import { describe, expect, it } from 'vitest';
-import { createMemoryPorts, type MemoryPorts } from '../../../engine/adapters/memory/index.js';
+import type { MemoryPorts } from '../../../engine/adapters/memory/index.js';
 import { runDriver } from '../../../engine/driver/run-driver.js';
 import type { FileSink } from '../../../engine/file-sink/file-sink.js';
-import { defineJob, memorySource, s3FileSink } from '../../../engine/job/index.js';
 import { replayJob } from '../../../engine/replay/replay-job.js';
 import { SimulatedCrash, withCrash } from '../../support/crash.js';
-
-const CAP = 10;
-const EVENTS = Array.from({ length: 6 * CAP }, (_, i) => ({ id: i, ok: i % 3 !== 0 }));
+import { CAP, copiesJob, copiesWorld, EVENTS } from '../../support/file-sink-copies.js';
 
 /** The first logic copies every event; the fixed one only the ok ones, to its own prefix. */
-const copies = (fixed: boolean) =>
-  defineJob({
-    name: 'copies',
-    version: 1,
-    source: memorySource({ streamName: 'events' }),
-    pipeline: (events) => (fixed ? events.filter((e: { ok: boolean }) => e.ok) : events).map((e: { id: number }) => ({ id: e.id })),
-    sink: s3FileSink({ prefix: fixed ? 'lake/copies-fixed' : 'lake/copies', format: 'jsonl' }),
-    trigger: { type: 'availableNow' },
-    maxRecordsPerPartition: CAP,
-  });
-
-function world(): MemoryPorts {
-  const ports = createMemoryPorts();
-  ports.source.createStream('events', ['shard-0']);
-  ports.source.append(
-    'events',
-    'shard-0',
-    EVENTS.map((e) => ({ key: String(e.id), data: new TextEncoder().encode(JSON.stringify(e)) })),
-  );
-  return ports;
-}
+const copies = (fixed: boolean) => copiesJob(fixed, { prefix: fixed ? 'lake/copies-fixed' : 'lake/copies', format: 'jsonl' });
 
 const sinkOf = (ports: MemoryPorts, fixed: boolean) => ports.sink(copies(fixed).sink) as FileSink;
 const committedIds = async (ports: MemoryPorts, fixed: boolean) =>
@@ -53,7 +30,7 @@ async function snapshot(ports: MemoryPorts, prefix: string): Promise<Map<string,
 
 describe('file sink: replay --into a new job', () => {
   it("writes the new job's files under its own prefix and log, and leaves the source job's files and log as they were", async () => {
-    const ports = world();
+    const ports = copiesWorld();
     await runDriver(copies(false), ports, { executorAttempts: 1 });
     const source = await snapshot(ports, 'lake/copies');
 
@@ -72,7 +49,7 @@ describe('file sink: replay --into a new job', () => {
   });
 
   it("a replay into a new job that crashed between a batch's WAL commit and its log entry completes the log when run again", async () => {
-    const ports = world();
+    const ports = copiesWorld();
     await runDriver(copies(false), ports, { executorAttempts: 1 });
     const request = { jobId: 'copies', fromBatchId: 2, intoJobId: 'copies-fixed' };
     await expect(
