@@ -44,8 +44,19 @@ export interface LatencyBenchReport {
     readonly sustainableRate: number | null;
   } | null;
   readonly measured: RateRunResult;
-  /** The goal: p99 within one trigger interval plus one batch time (the measured run's median batch). */
-  readonly goal: { readonly p99Ms: number; readonly boundMs: number; readonly met: boolean };
+  /**
+   * The goal: p99 within one trigger interval plus one batch time. `boundMs` takes the
+   * measured run's median batch (as if every batch took as long); `tailBoundMs` its p99
+   * batch, the same percentile as the latency it bounds: a record waits at most one
+   * interval for the next batch, then that batch, whichever it is.
+   */
+  readonly goal: {
+    readonly p99Ms: number;
+    readonly boundMs: number;
+    readonly met: boolean;
+    readonly tailBoundMs: number;
+    readonly metAtTail: boolean;
+  };
   readonly totalSeconds: number;
 }
 
@@ -99,6 +110,7 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Lat
     const measured = await run(measuredRate, { drain: true });
     const loadAverageAtEnd = Math.round(loadavg()[0]! * 100) / 100;
     const boundMs = options.triggerMs + measured.batchMs.p50;
+    const tailBoundMs = options.triggerMs + measured.batchMs.p99;
     return {
       machine,
       loadAverageAtEnd,
@@ -106,7 +118,13 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Lat
       options: settingsOf(options),
       search,
       measured,
-      goal: { p99Ms: measured.latencyMs.p99, boundMs, met: measured.latencyMs.p99 <= boundMs },
+      goal: {
+        p99Ms: measured.latencyMs.p99,
+        boundMs,
+        met: measured.latencyMs.p99 <= boundMs,
+        tailBoundMs,
+        metAtTail: measured.latencyMs.p99 <= tailBoundMs,
+      },
       totalSeconds: (performance.now() - started) / 1000,
     };
   } finally {
