@@ -52,8 +52,14 @@ import type { RangeEnd, StartPosition } from './offsets.js';
  *   3  adds a plan's `stateShape`, the fingerprint of the job's state shape
  *      (engine/job/state-shape.ts). A version-1 or -2 record has none and reads back as
  *      it was: its absence means "written before fingerprints", which no check refuses.
+ *   4  the shape of version 3; the DynamoDB adapter stores the plan and the commit
+ *      gzip'd (engine/adapters/aws/dynamodb-wal-items.ts, `planZ` and `commitZ`), so a
+ *      committed batch item is about a third of its size. The version is raised so that
+ *      an engine that reads only plain attributes refuses such an item as newer instead
+ *      of calling it damaged, and does not commit into it. A version-3 item reads back as
+ *      it was, and a commit into one is stored gzip'd beside its plain plan.
  */
-export const WAL_FORMAT_VERSION = 3;
+export const WAL_FORMAT_VERSION = 4;
 
 /** A batch record as the WAL stores it. */
 export type StoredBatchRecord = BatchRecord & { readonly formatVersion: number };
@@ -177,9 +183,15 @@ const storedV2 = z.discriminatedUnion('status', [
   z.strictObject({ formatVersion: z.literal(2), status: z.literal(BatchStatus.COMMITTED), plan: batchPlanV2, commit: batchCommit }),
 ]);
 
+/** Versions 3 and 4 (the same shape; 4 only changes how the DynamoDB adapter stores it). */
 const storedV3 = z.discriminatedUnion('status', [
-  z.strictObject({ formatVersion: z.literal(3), status: z.literal(BatchStatus.PLANNED), plan: batchPlan }),
-  z.strictObject({ formatVersion: z.literal(3), status: z.literal(BatchStatus.COMMITTED), plan: batchPlan, commit: batchCommit }),
+  z.strictObject({ formatVersion: z.union([z.literal(3), z.literal(4)]), status: z.literal(BatchStatus.PLANNED), plan: batchPlan }),
+  z.strictObject({
+    formatVersion: z.union([z.literal(3), z.literal(4)]),
+    status: z.literal(BatchStatus.COMMITTED),
+    plan: batchPlan,
+    commit: batchCommit,
+  }),
 ]);
 
 // The schemas and the types of batch-records.ts cannot drift apart: these fail to compile
@@ -207,7 +219,7 @@ void schemasMatchTypes;
  */
 export function decodeBatchRecord(stored: unknown, where: BatchRecordLocation): BatchRecord {
   const version = typeof stored === 'object' && stored !== null ? (stored as { formatVersion?: unknown }).formatVersion : undefined;
-  if (version !== undefined && version !== 1 && version !== 2 && version !== WAL_FORMAT_VERSION) {
+  if (version !== undefined && version !== 1 && version !== 2 && version !== 3 && version !== WAL_FORMAT_VERSION) {
     if (typeof version === 'number' && Number.isSafeInteger(version) && version > WAL_FORMAT_VERSION) {
       throw new StateCorruptionError(
         `job ${where.jobId}: batch ${where.batchId} of the write-ahead log has format version ${version}, and this ` +
@@ -219,12 +231,16 @@ export function decodeBatchRecord(stored: unknown, where: BatchRecordLocation): 
     throw malformed(where, `its format version ${JSON.stringify(version)} is not a version`);
   }
   const parsed =
-    version === WAL_FORMAT_VERSION ? storedV3.safeParse(stored) : version === 2 ? storedV2.safeParse(stored) : storedV1.safeParse(stored);
+    version === 3 || version === WAL_FORMAT_VERSION
+      ? storedV3.safeParse(stored)
+      : version === 2
+        ? storedV2.safeParse(stored)
+        : storedV1.safeParse(stored);
   if (!parsed.success) throw malformed(where, describeIssues(parsed.error));
   const { plan, status } = parsed.data;
   const record: BatchRecord =
     parsed.data.status === BatchStatus.COMMITTED ? { plan, status, commit: parsed.data.commit } : { plan, status };
-  // Versions 1 and 2 need no upgrade to 3: no key groups, no fingerprint is what they meant (see WAL_FORMAT_VERSION).
+  // Versions 1 to 3 need no upgrade to 4: no key groups, no fingerprint is what they meant (see WAL_FORMAT_VERSION).
   return version === undefined ? upgradeUnversioned(record) : record;
 }
 

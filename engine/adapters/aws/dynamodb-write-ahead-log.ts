@@ -3,16 +3,17 @@
  * Items of a job, all under pk = job id:
  *
  *   sk = lease                          { epoch, generation? }          the driver lease
- *   sk = batch#<batchId, 12 digits>     { batchId, formatVersion, status, plan, commit? }
+ *   sk = batch#<batchId, 12 digits>     { batchId, formatVersion, status, planZ, commitZ? } (gzip'd JSON)
  *   sk = range#<batchId, 12 digits>#<p> { batchId, partition, count, lastOffset?, closed? }
  *   sk = replay#<generation, 6 digits>  { generation, record }          a replay (engine/replay)
  *   sk = superseded#<generation>#batch#<batchId>      a batch that replay superseded, as it was
  *   sk = superseded#<generation>#range#<batchId>#<p>  and its range ends
  *
  * A batch item is a batch record in the format of engine/protocol/batch-record-format.ts
- * (plus its keys and batchId): written by encodeBatchRecord, and every read of one, the
+ * (plus its keys and batchId): written by encodeBatchRecord, the plan and the commit
+ * gzip'd (batchItemAttributes in dynamodb-wal-items.ts), and every read of one, the
  * protocol's and a replay's, goes through decodeBatchRecord. A commit sets status and
- * commit on the item and keeps its formatVersion.
+ * commitZ on the item and keeps its formatVersion.
  *
  * Zero-padding makes the sort key order the batch order. Every read the protocol depends
  * on is strongly consistent. The rules each method keeps are in engine/ports/write-ahead-log.ts.
@@ -45,7 +46,9 @@ import {
   LEASE_SK,
   MAX_ID,
   RANGE_PREFIX,
+  batchItemAttributes,
   batchKey,
+  commitAttribute,
   pad,
   rangeKey,
   toBatchRecord,
@@ -103,7 +106,12 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
       {
         Put: {
           TableName: this.table.name,
-          Item: { pk: jobId, sk: batchKey(batchId), batchId, ...encodeBatchRecord({ plan, status: BatchStatus.PLANNED }) },
+          Item: {
+            pk: jobId,
+            sk: batchKey(batchId),
+            batchId,
+            ...batchItemAttributes(encodeBatchRecord({ plan, status: BatchStatus.PLANNED })),
+          },
           ConditionExpression: ITEM_DOES_NOT_EXIST,
         },
       },
@@ -198,13 +206,13 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
           TableName: this.table.name,
           Key: { pk: jobId, sk: batchKey(batchId) },
           // Status and commit only: the item keeps the format version it was created with.
-          UpdateExpression: 'SET #status = :committed, #commit = :commit',
+          UpdateExpression: 'SET #status = :committed, #commitZ = :commitZ',
           ConditionExpression: BATCH_IS_PLANNED_IN_A_KNOWN_FORMAT,
-          ExpressionAttributeNames: { '#status': 'status', '#commit': 'commit', '#formatVersion': 'formatVersion' },
+          ExpressionAttributeNames: { '#status': 'status', '#commitZ': 'commitZ', '#formatVersion': 'formatVersion' },
           ExpressionAttributeValues: {
             ':planned': BatchStatus.PLANNED,
             ':committed': BatchStatus.COMMITTED,
-            ':commit': commit,
+            ':commitZ': commitAttribute(commit),
             ':formatVersion': WAL_FORMAT_VERSION,
           },
         },
