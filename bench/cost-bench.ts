@@ -19,6 +19,7 @@ import { DEFAULT_DRIVER_SETTINGS } from '../engine/driver/settings.js';
 import { LocalDriver } from '../local/driver-runtime.js';
 import { LOCAL_RESOURCES } from '../local/runtime.js';
 import type { TriggerSettings } from '../engine/ports/job-registry.js';
+import type { DynamoDbSinkWrites } from '../engine/ports/sink.js';
 import { TASK_STATES } from '../infra/state-machines/definitions.js';
 import { catalog } from '../jobs/catalog.js';
 import { measureEmptyBatches } from './empty-batch.js';
@@ -56,6 +57,8 @@ export interface CostRow {
 export interface CostReport {
   readonly machine: MachineInfo;
   readonly lambdaTiming: LambdaTiming;
+  /** How the demo's sink rows were sent (its `sinkWrites` parameter). */
+  readonly sinkWrites: DynamoDbSinkWrites;
   readonly profiles: { readonly idle: BatchProfile; readonly data1s: BatchProfile; readonly data10s: BatchProfile };
   readonly shape: DriverShape;
   readonly maxIdleIntervalMs: number;
@@ -78,9 +81,15 @@ export interface CostReport {
 /** The supervisor's reconcile schedule (infra/constructs/sluice-driver.ts reconcileEvery default). */
 const RECONCILE_SECONDS = 300;
 
-export async function runCostBench(options: { batches: number; progress: Progress; lambdaTiming?: LambdaTiming }): Promise<CostReport> {
+export async function runCostBench(options: {
+  batches: number;
+  progress: Progress;
+  lambdaTiming?: LambdaTiming;
+  sinkWrites?: DynamoDbSinkWrites;
+}): Promise<CostReport> {
   const { progress } = options;
   const lambdaTiming = options.lambdaTiming ?? 'one-at-a-time';
+  const sinkWrites = options.sinkWrites ?? 'transactions';
   const env = await startEnvironment(progress);
   try {
     const { ports } = env.countingPorts();
@@ -181,8 +190,8 @@ export async function runCostBench(options: { batches: number; progress: Progres
     await writeClickstream(env.runtime, 'cost-small', 3 * SHARDS * 1_000, progress);
     await writeClickstream(env.runtime, 'cost-large', 2 * SHARDS * 10_000, progress);
     for (const table of ['cost-small', 'cost-large']) await createSinkTable(ports.clients.dynamodb, table);
-    const small = { streamName: 'cost-small', sinkTable: 'cost-small', maxRecordsPerPartition: 1_000 };
-    const large = { streamName: 'cost-large', sinkTable: 'cost-large', maxRecordsPerPartition: 10_000 };
+    const small = { streamName: 'cost-small', sinkTable: 'cost-small', sinkWrites, maxRecordsPerPartition: 1_000 };
+    const large = { streamName: 'cost-large', sinkTable: 'cost-large', sinkWrites, maxRecordsPerPartition: 10_000 };
 
     progress('1. data batches: 1,000 and 10,000 records per shard, through the state machines');
     const smallBatches = await run('cost-1s', small, null, {});
@@ -247,6 +256,7 @@ export async function runCostBench(options: { batches: number; progress: Progres
     return {
       machine: machineInfo(),
       lambdaTiming,
+      sinkWrites,
       profiles: { idle, data1s, data10s },
       shape,
       maxIdleIntervalMs: DEFAULT_DRIVER_SETTINGS.maxIdleIntervalMs,

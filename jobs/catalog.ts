@@ -20,6 +20,8 @@ const PageViewsParameters = z.strictObject({
   /** Read this Kafka topic instead of the Kinesis stream (the ports need a Kafka connection). */
   topic: name().optional(),
   sinkTable: name().optional(),
+  /** How rows go to the sink table: 'transactions' (the default) or conditional 'puts' (half the WRU). */
+  sinkWrites: expecting("'transactions' or 'puts'", z.enum(['transactions', 'puts'])).optional(),
   /** Write Parquet files under this prefix of the checkpoint bucket instead of the sink table. */
   sinkFiles: name().optional(),
   /** Write the rows as records of this Kinesis stream instead of the sink table. */
@@ -39,6 +41,7 @@ export const catalog: JobCatalog = {
         ...(p.streamName === undefined ? {} : { streamName: p.streamName }),
         ...(p.topic === undefined ? {} : { source: kafkaSource({ topic: p.topic, startingPosition: 'EARLIEST' }) }),
         ...(p.sinkTable === undefined ? {} : { sinkTable: p.sinkTable }),
+        ...(p.sinkWrites === undefined ? {} : { sinkWrites: p.sinkWrites }),
         ...(p.sinkFiles === undefined ? {} : { sinkFiles: p.sinkFiles }),
         ...(p.sinkStream === undefined ? {} : { sinkStream: p.sinkStream }),
       }),

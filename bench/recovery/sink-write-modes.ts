@@ -1,18 +1,22 @@
 /**
- * What the resumed batch's sink writes cost on DynamoDB Local, by how they are sent:
- * `npx tsx bench/recovery/sink-write-modes.ts [rows] [rounds]`. The same conditional puts
- * as DynamoDbSink (GENERATION_ZERO_MAY_REPLACE), 1, 16 and 32 in flight, and the same rows
- * as conditional TransactWriteItems of 100 (each chunk at once): the alternative that
- * sends 2 requests instead of 200 and costs 2 WRU a row on DynamoDB instead of 1. Each
- * mode writes `rows` rows `rounds` times (a newer batch each round) after one round that
- * warms DynamoDB Local's JVM up; prints each mode's median and the machine's load.
+ * What a batch's sink writes take on DynamoDB Local, by how they are sent:
+ * `npx tsx bench/recovery/sink-write-modes.ts [rows] [rounds]`. DynamoDbSink itself in its
+ * two ways (`writes: 'puts'`, one conditional put a row, 16 in flight, 1 WRU a row on
+ * DynamoDB; and `'transactions'`, the default, TransactWriteItems of 100 rows, 2 WRU a
+ * row), beside the same conditional puts sent by hand 1 and 32 in flight. Each mode writes
+ * `rows` rows `rounds` times (a newer batch each round) after one round that warms
+ * DynamoDB Local's JVM up; prints each mode's median and the machine's load. DynamoDB
+ * Local runs a put several times slower than DynamoDB does, so only the ratios carry over,
+ * and those only roughly.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbSink } from '../../engine/adapters/aws/dynamodb-sink.js';
 import { createSinkTable } from '../../engine/adapters/aws/index.js';
+import type { DynamoDbSinkWrites } from '../../engine/ports/sink.js';
 import { startLocalRuntime } from '../../local/runtime.js';
 import { percentiles } from '../latency/latency-math.js';
 
@@ -26,17 +30,20 @@ const put = (table: string, row: Row, batchId: number) => ({
   ExpressionAttributeValues: { ':batchId': batchId, ':gen': 0 },
 });
 
+const sinkWrite = (writes: DynamoDbSinkWrites) => (client: DynamoDBDocumentClient, table: string, rows: readonly Row[], batchId: number) =>
+  new DynamoDbSink({ client, tableName: table, writes }).write({
+    jobId: 'sink-modes',
+    batchId,
+    generation: 0,
+    partition: 'p',
+    rows: rows.map((row) => ({ key: row.key, value: { value: row.value } })),
+  });
+
 const MODES: Record<string, (client: DynamoDBDocumentClient, table: string, rows: readonly Row[], batchId: number) => Promise<unknown>> = {
-  'puts, 1 in flight': (c, t, r, b) => putsInFlight(c, t, r, b, 1),
-  'puts, 16 in flight (the sink)': (c, t, r, b) => putsInFlight(c, t, r, b, 16),
-  'puts, 32 in flight': (c, t, r, b) => putsInFlight(c, t, r, b, 32),
-  'transactions of 100, at once': (c, t, r, b) => {
-    const chunks: Row[][] = [];
-    for (let i = 0; i < r.length; i += 100) chunks.push(r.slice(i, i + 100));
-    return Promise.all(
-      chunks.map((chunk) => c.send(new TransactWriteCommand({ TransactItems: chunk.map((row) => ({ Put: put(t, row, b) })) }))),
-    );
-  },
+  'puts by hand, 1 in flight': (c, t, r, b) => putsInFlight(c, t, r, b, 1),
+  "the sink, writes: 'puts' (16)": sinkWrite('puts'),
+  'puts by hand, 32 in flight': (c, t, r, b) => putsInFlight(c, t, r, b, 32),
+  "the sink, 'transactions'": sinkWrite('transactions'),
 };
 
 async function putsInFlight(client: DynamoDBDocumentClient, table: string, rows: readonly Row[], batchId: number, inFlight: number) {

@@ -3,7 +3,8 @@
  * driver state machines bill on the local runtime and prints the monthly cost of an
  * always-on job.
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { DYNAMODB_SINK_WRITES, type DynamoDbSinkWrites } from '../../engine/ports/sink.js';
 import { formatCostReport } from '../format/cost.js';
 import { positiveInteger } from '../flag-values.js';
 import { newCommand } from '../program.js';
@@ -12,6 +13,7 @@ interface CostOptions {
   readonly batches: number;
   readonly json?: boolean;
   readonly lambdasAtOnce?: boolean;
+  readonly sinkWrites: DynamoDbSinkWrites;
 }
 
 /** `name`: how the usage line calls it (cost under sluice; "npm run cost --" as the npm script). */
@@ -32,6 +34,14 @@ export function costCommand(name = 'cost'): Command {
       '--lambdas-at-once',
       'time the in-process Lambda calls as the driver runs them, executors at once on one event loop (by default each runs alone, as on Lambda)',
     )
+    .addOption(
+      new Option(
+        '--sink-writes <mode>',
+        "how the demo's rows go to its sink table: transactions (the default; 2 WRU a row, a round trip per 100 rows) or puts (one conditional put a row, 1 WRU)",
+      )
+        .choices(DYNAMODB_SINK_WRITES)
+        .default('transactions'),
+    )
     .addHelpText('after', '\nexit codes: 0 done, 2 bad arguments, 3 failure')
     .action(async (options: CostOptions) => {
       try {
@@ -41,6 +51,7 @@ export function costCommand(name = 'cost'): Command {
           batches: options.batches,
           progress: (line) => process.stderr.write(`${line}\n`),
           lambdaTiming: options.lambdasAtOnce ? 'at-once' : 'one-at-a-time',
+          sinkWrites: options.sinkWrites,
         });
         console.log(options.json ? JSON.stringify(report, null, 2) : formatCostReport(report));
       } catch (error) {

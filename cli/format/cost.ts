@@ -18,6 +18,11 @@ export function formatCostReport(r: CostReport): string {
       ? "  Lambda calls timed one at a time (each alone, as on Lambda; --lambdas-at-once for the driver's own concurrency)"
       : "  Lambda calls timed as the driver runs them: executors at once share one event loop, so each also holds the others' work",
   );
+  out.push(
+    r.sinkWrites === 'puts'
+      ? "  the demo's sink rows sent as conditional puts (1 WRU a row; --sink-writes)"
+      : "  the demo's sink rows sent in transactions of up to 100 (2 WRU a row; --sink-writes puts for 1)",
+  );
   out.push('');
   out.push('Monthly cost of one always-on job (730 h), 4 shards; Kinesis itself (shard-hours) not included');
   const rows = [

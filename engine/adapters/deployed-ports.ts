@@ -113,7 +113,11 @@ export function createAwsPorts(config: AwsPortsConfig): AwsPorts {
       if (spec.type !== 'dynamodb') {
         throw new ConfigurationError(`the AWS build writes DynamoDB, Kinesis, Kafka and user sinks, not ${spec.type} (${spec.name})`);
       }
-      return new DynamoDbSink({ client: clients.dynamodb, tableName: spec.tableName });
+      return new DynamoDbSink({
+        client: clients.dynamodb,
+        tableName: spec.tableName,
+        ...(spec.writes === undefined ? {} : { writes: spec.writes }),
+      });
     },
     lookupTables: (spec) => new DynamoDbLookupTable({ client: clients.dynamodb, spec, sleep }),
     targets: new AwsJobTargets({

@@ -1,4 +1,4 @@
-import type { SinkRow, SinkSpec, UserSinkBatch } from '../ports/sink.js';
+import { DYNAMODB_SINK_WRITES, type DynamoDbSinkWrites, type SinkRow, type SinkSpec, type UserSinkBatch } from '../ports/sink.js';
 import type { SourceSpec } from '../ports/source-reader.js';
 import type { StartingPosition } from '../protocol/offsets.js';
 import { EPOCH_MS_HINT, isEpochMs } from '../timestamps.js';
@@ -107,10 +107,20 @@ function checkedHashKeyOf(fn: (key: string) => unknown, field: string): (key: st
   return checked;
 }
 
+export interface DynamoDbSinkOptions {
+  readonly tableName: string;
+  /**
+   * How rows are sent: 'transactions' (the default; up to 100 rows a round trip, 2 WRU a
+   * row) or conditional 'puts' (one request a row, 1 WRU a row: half the price).
+   * Exactly-once either way (docs/sinks/README.md).
+   */
+  readonly writes?: DynamoDbSinkWrites;
+}
+
 /** A DynamoDB table; each row is an item keyed by the row key. */
-export function dynamoDbSink(options: { readonly tableName: string }): SinkSpec {
-  requireObject('dynamoDbSink()', options);
-  return checkSink({ type: 'dynamodb', tableName: options.tableName }, 'dynamoDbSink()');
+export function dynamoDbSink(options: DynamoDbSinkOptions): SinkSpec {
+  const o = requireObject('dynamoDbSink()', options);
+  return checkSink({ ...o, type: 'dynamodb' }, 'dynamoDbSink()');
 }
 
 /** An in-memory table of the test harness. */
@@ -263,6 +273,8 @@ function checkStartingPosition(value: unknown, field: string): StartingPosition 
   throw specError(field, `must be 'EARLIEST', 'LATEST' or { timestamp }, got ${show(value)}`);
 }
 
+const DYNAMODB_SINK_FIELDS = ['type', 'tableName', 'writes'];
+
 /** Validates a sink spec (also one written by hand) and returns a frozen copy. */
 export function checkSink(sink: unknown, field: string): SinkSpec {
   const s = requireObject(field, sink);
@@ -272,7 +284,16 @@ export function checkSink(sink: unknown, field: string): SinkSpec {
       const problem = `must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -), got ${show(tableName)}`;
       throw specError(`${field}.tableName`, problem);
     }
-    return Object.freeze({ type: 'dynamodb', tableName });
+    for (const key of Object.keys(s)) {
+      if (!DYNAMODB_SINK_FIELDS.includes(key)) {
+        throw specError(`${field}.${key}`, `is not a DynamoDB sink field (${DYNAMODB_SINK_FIELDS.slice(1).join(', ')})`);
+      }
+    }
+    const { writes } = s;
+    if (writes !== undefined && !DYNAMODB_SINK_WRITES.includes(writes as DynamoDbSinkWrites)) {
+      throw specError(`${field}.writes`, `must be ${DYNAMODB_SINK_WRITES.map((w) => `'${w}'`).join(' or ')}, got ${show(writes)}`);
+    }
+    return Object.freeze({ type: 'dynamodb', tableName, ...(writes === undefined ? {} : { writes: writes as DynamoDbSinkWrites }) });
   }
   if (s.type === 'memory') {
     const name = s.name;

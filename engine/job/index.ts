@@ -26,6 +26,7 @@ export {
   userSink,
   type SourceOptions,
   type KafkaSourceOptions,
+  type DynamoDbSinkOptions,
   type KinesisSinkOptions,
   type KafkaSinkOptions,
   type UserSinkOptions,

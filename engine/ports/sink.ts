@@ -210,8 +210,16 @@ export interface FileSinkSpec {
   readonly logCleanupDelayBatches?: number;
 }
 
+/**
+ * How the DynamoDB sink sends rows (engine/adapters/aws/dynamodb-sink.ts): 'transactions'
+ * (the default) of up to 100 rows, 2 WRU a row, a round trip per 100 rows; or conditional
+ * 'puts', 1 WRU a row, a request per row. Exactly-once either way.
+ */
+export type DynamoDbSinkWrites = 'transactions' | 'puts';
+export const DYNAMODB_SINK_WRITES: readonly DynamoDbSinkWrites[] = ['transactions', 'puts'];
+
 export type SinkSpec =
-  | { readonly type: 'dynamodb'; readonly tableName: string }
+  | { readonly type: 'dynamodb'; readonly tableName: string; readonly writes?: DynamoDbSinkWrites }
   | { readonly type: 'memory'; readonly name: string }
   | KinesisSinkSpec
   | KafkaSinkSpec

@@ -5,6 +5,8 @@
  */
 import { createTestHarness } from '#sluice/testing';
 import { describe, expect, it } from 'vitest';
+import { resolveJob } from '#sluice/catalog';
+import { catalog } from '../catalog.js';
 import { clickstreamJob } from './job.js';
 
 describe('the page-views job', () => {
@@ -53,5 +55,15 @@ describe('the page-views job', () => {
     expect(batch.watermarkMs).toBe(70_000);
     expect(batch.lateRecords).toBe(1);
     expect(batch.emitted.map((r) => r.value)).toEqual([{ key: '/a', windowStart: 70_000, windowEnd: 80_000, value: 1 }]);
+  });
+
+  it("sends its sink rows as the catalog's sinkWrites parameter says, and refuses another mode", () => {
+    expect(resolveJob(catalog, 'page-views', {}).sink).toEqual({ type: 'dynamodb', tableName: 'page-views' });
+    expect(resolveJob(catalog, 'page-views', { sinkWrites: 'puts' }).sink).toEqual({
+      type: 'dynamodb',
+      tableName: 'page-views',
+      writes: 'puts',
+    });
+    expect(() => resolveJob(catalog, 'page-views', { sinkWrites: 'batch' })).toThrow(/parameter sinkWrites/);
   });
 });

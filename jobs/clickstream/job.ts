@@ -20,6 +20,8 @@ export interface ClickstreamJobOverrides {
   /** Read another source instead of the Kinesis stream (e.g. kafkaSource({ topic: 'clickstream' })); streamName is then unused. */
   readonly source?: JobSource;
   readonly sinkTable?: string;
+  /** How rows go to the sink table: 'transactions' (the default) or conditional 'puts' (half the WRU; docs/sinks/README.md). */
+  readonly sinkWrites?: 'transactions' | 'puts';
   /** Write Parquet files under this prefix of the checkpoint bucket (s3FileSink) instead of the DynamoDB table. */
   readonly sinkFiles?: string;
   /** Write the rows as records of this Kinesis stream (kinesisSink: at least once, deterministic ids) instead of the table. */
@@ -59,7 +61,10 @@ export function clickstreamJob(overrides: ClickstreamJobOverrides = {}) {
         ? s3FileSink({ prefix: overrides.sinkFiles, format: 'parquet' })
         : overrides.sinkStream !== undefined
           ? kinesisSink({ streamName: overrides.sinkStream })
-          : dynamoDbSink({ tableName: overrides.sinkTable ?? CLICKSTREAM_JOB.sinkTable })),
+          : dynamoDbSink({
+              tableName: overrides.sinkTable ?? CLICKSTREAM_JOB.sinkTable,
+              ...(overrides.sinkWrites === undefined ? {} : { writes: overrides.sinkWrites }),
+            })),
     outputMode: 'update',
     trigger: { type: 'availableNow' },
     maxRecordsPerPartition: overrides.maxRecordsPerPartition ?? CLICKSTREAM_JOB.maxRecordsPerPartition,

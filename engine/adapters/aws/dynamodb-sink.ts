@@ -5,30 +5,39 @@
  * (GENERATION_ZERO_MAY_REPLACE, LATER_GENERATION_MAY_REPLACE), so a retried or zombie
  * batch can never move a row backwards, and a replay's rows replace the superseded ones.
  *
- * Up to 100 rows go in one TransactWriteItems (all visible at once, one round trip); its
- * ClientRequestToken is derived from the write, so an SDK or Lambda retry within ten
- * minutes is a no-op. When the transaction is cancelled (some row is newer, a conflict),
- * the rows are written one by one and the refused ones are counted as skipped. More rows
- * are put one by one, PUT_CONCURRENCY in flight.
+ * Two ways to send a write's rows (the sink spec's `writes`), with the same conditions and
+ * so the same outcome; they differ in price and round trips:
+ *   - 'transactions' (the default): TransactWriteItems of up to 100 rows (and 3 MB), up to
+ *     TRANSACTIONS_IN_FLIGHT at once. A chunk's rows become visible together, in one round
+ *     trip, and its ClientRequestToken is derived from the chunk, so an SDK or Lambda retry
+ *     within ten minutes is a no-op. DynamoDB bills a transactional write twice: 2 WRU a row
+ *     of up to 1 KB. A chunk the transaction refuses (some row is newer, a conflict) is
+ *     written row by row, as below, and the refused rows are counted as skipped.
+ *   - 'puts': one conditional PutItem per row, PUT_CONCURRENCY in flight: 1 WRU a row, half
+ *     the price, one request a row; readers may see a batch's rows appear one by one.
+ * A write of more than 100 rows is never atomic as a whole, in either way: what makes the
+ * sink exactly-once is the conditions, not the transactions.
  *
- * Why the puts may run at once and in any order: each is an independent conditional put
- * of its own key (the rows are deduplicated by key first, the last row of a key winning),
- * and its condition compares only that item's stored (generation, batch) with the
- * write's. No put reads or depends on another row, so any interleaving of them, and of
- * another writer's (a zombie's older batch, a retry of the same batch, a newer batch),
- * leaves every item as the writes applied in (generation, batch) order would: the newest
- * writer's value. A crash in the middle leaves some rows of the batch written and the
- * rest as they were; the batch is not committed, so the retry writes every row again,
- * conditionally: rows already written are rewritten with the same value, and rows a newer
- * batch wrote meanwhile are skipped. Rows are absolute values, so rewriting is harmless.
- * The contract suite checks it (test/contract/sink.contract.ts: a retry after a crash in
- * the middle racing a zombie).
+ * Why the puts and the chunks may run at once and in any order: each put is an independent
+ * conditional put of its own key (the rows are deduplicated by key first, the last row of
+ * a key winning), and its condition compares only that item's stored (generation, batch)
+ * with the write's; a chunk is such puts applied together. No put reads or depends on
+ * another row, so any interleaving of them, and of another writer's (a zombie's older
+ * batch, a retry of the same batch, a newer batch), leaves every item as the writes
+ * applied in (generation, batch) order would: the newest writer's value. A crash in the
+ * middle leaves some rows (or chunks) of the batch written and the rest as they were; the
+ * batch is not committed, so the retry writes every row again, conditionally: rows already
+ * written are rewritten with the same value, and rows a newer batch wrote meanwhile are
+ * skipped. Rows are absolute values, so rewriting is harmless. The contract suite checks
+ * it in both ways (test/contract/sink.contract.ts: a retry after a crash in the middle
+ * racing a zombie).
  */
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { InvalidArgumentError } from '../../errors.js';
 import type { JsonObject } from '../../json.js';
 import {
+  type DynamoDbSinkWrites,
   RESERVED_ROW_FIELDS,
   reservedFieldOf,
   type Sink,
@@ -70,20 +79,27 @@ export const SINK_GENERATION_ATTRIBUTE = RESERVED_ROW_FIELDS[2]!;
 /** TransactWriteItems takes at most 100 items and 4 MB; stay well under the size. */
 const TRANSACTION_MAX_ITEMS = 100;
 const TRANSACTION_MAX_BYTES = 3 * 1024 * 1024;
+const TRANSACTIONS_IN_FLIGHT = 4;
 const PUT_CONCURRENCY = 16;
 
 export interface DynamoDbSinkOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** How rows are sent (see the header); default 'transactions'. */
+  readonly writes?: DynamoDbSinkWrites;
 }
+
+type KeyedRow = { readonly row: SinkRow; readonly occurrences: number };
 
 export class DynamoDbSink implements Sink {
   private readonly client: DynamoDBDocumentClient;
   private readonly table: string;
+  private readonly writes: DynamoDbSinkWrites;
 
   constructor(options: DynamoDbSinkOptions) {
     this.client = options.client;
     this.table = options.tableName;
+    this.writes = options.writes ?? 'transactions';
   }
 
   /** A table that does not exist fails the write with NotFoundError naming it (not retryable: the job fails with the reason). */
@@ -116,42 +132,47 @@ export class DynamoDbSink implements Sink {
     }
     const rows = [...byKey.values()];
     if (rows.length === 0) return { written: 0, skipped: 0 };
-
-    const bytes = rows.reduce((sum, { row }) => sum + Buffer.byteLength(row.key) + JSON.stringify(row.value).length, 0);
-    if (rows.length <= TRANSACTION_MAX_ITEMS && bytes <= TRANSACTION_MAX_BYTES) {
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            ClientRequestToken: requestToken(
-              this.table,
-              request,
-              rows.map((r) => r.row),
-            ),
-            TransactItems: rows.map(({ row }) => ({ Put: this.put(row, batchId, generation) })),
-          }),
-        );
-        return { written: request.rows.length, skipped: 0 };
-      } catch (error) {
-        // Some row is newer (or a conflict): fall through to one conditional put per row.
-        if (!isTransactionCanceled(error) && !isIdempotentParameterMismatch(error)) throw error;
-      }
-    }
-
-    let skipped = 0;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < rows.length) {
-        const { row, occurrences } = rows[next++]!;
-        try {
-          await this.client.send(new PutCommand(this.put(row, batchId, generation)));
-        } catch (error) {
-          if (!isConditionalCheckFailed(error)) throw error;
-          skipped += occurrences;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, rows.length) }, worker));
+    const chunks = this.writes === 'puts' ? [] : transactionChunks(rows);
+    const skipped =
+      this.writes === 'puts'
+        ? await this.putEach(rows, request)
+        : (await inFlight(chunks, TRANSACTIONS_IN_FLIGHT, (chunk) => this.transact(chunk, request))).reduce((a, b) => a + b, 0);
     return { written: request.rows.length - skipped, skipped };
+  }
+
+  /** One chunk in one transaction; when it is refused, row by row. Returns the rows skipped. */
+  private async transact(chunk: readonly KeyedRow[], request: SinkWrite): Promise<number> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          ClientRequestToken: requestToken(
+            this.table,
+            request,
+            chunk.map((r) => r.row),
+          ),
+          TransactItems: chunk.map(({ row }) => ({ Put: this.put(row, request.batchId, request.generation) })),
+        }),
+      );
+      return 0;
+    } catch (error) {
+      // Some row is newer (or a conflict): fall through to one conditional put per row.
+      if (!isTransactionCanceled(error) && !isIdempotentParameterMismatch(error)) throw error;
+      return this.putEach(chunk, request);
+    }
+  }
+
+  /** One conditional put per row, PUT_CONCURRENCY in flight. Returns the rows skipped (a newer row is stored). */
+  private async putEach(rows: readonly KeyedRow[], request: SinkWrite): Promise<number> {
+    const skipped = await inFlight(rows, PUT_CONCURRENCY, async ({ row, occurrences }) => {
+      try {
+        await this.client.send(new PutCommand(this.put(row, request.batchId, request.generation)));
+        return 0;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+        return occurrences;
+      }
+    });
+    return skipped.reduce((a, b) => a + b, 0);
   }
 
   async get(key: string): Promise<StoredRow | null> {
@@ -195,6 +216,39 @@ export class DynamoDbSink implements Sink {
       ExpressionAttributeValues: { ':batchId': batchId, ':gen': generation },
     };
   }
+}
+
+/** The rows in order, cut into transactions of at most TRANSACTION_MAX_ITEMS rows and TRANSACTION_MAX_BYTES. */
+export function transactionChunks<T extends { readonly row: SinkRow }>(rows: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const keyed of rows) {
+    const size = Buffer.byteLength(keyed.row.key) + Buffer.byteLength(JSON.stringify(keyed.row.value));
+    if (chunk.length === TRANSACTION_MAX_ITEMS || (chunk.length > 0 && bytes + size > TRANSACTION_MAX_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(keyed);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/** Maps the items with at most `limit` calls of `task` in flight; the results in the items' order. */
+async function inFlight<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /**

@@ -245,6 +245,8 @@ describe('sources and sinks', () => {
     });
     expect(memorySource({ streamName: 'in' }).startingPosition).toBe('EARLIEST');
     expect(memorySink({ name: 'out' })).toEqual({ type: 'memory', name: 'out' });
+    expect(dynamoDbSink({ tableName: 'views' })).toEqual({ type: 'dynamodb', tableName: 'views' });
+    expect(dynamoDbSink({ tableName: 'views', writes: 'puts' })).toEqual({ type: 'dynamodb', tableName: 'views', writes: 'puts' });
     expect(kafkaSource({ topic: 'clicks.v1' })).toEqual({ spec: { type: 'kafka', topic: 'clicks.v1' }, startingPosition: 'EARLIEST' });
     expect(kafkaSource({ topic: 'clicks', startingPosition: { timestamp: 5 }, failOnDataLoss: false })).toEqual({
       spec: { type: 'kafka', topic: 'clicks' },
@@ -319,6 +321,14 @@ describe('sources and sinks', () => {
       'kafkaSource().failOnDataLoss must be true or false, got 1',
     ],
     [() => dynamoDbSink({ tableName: 'a/b' }), 'dynamoDbSink().tableName must be a DynamoDB table name'],
+    [
+      () => dynamoDbSink({ tableName: 'views', writes: 'batch' as 'puts' }),
+      `dynamoDbSink().writes must be 'transactions' or 'puts', got "batch"`,
+    ],
+    [
+      () => dynamoDbSink({ tableName: 'views', write: 'puts' } as unknown as { tableName: string }),
+      'dynamoDbSink().write is not a DynamoDB sink field (tableName, writes)',
+    ],
     [() => memorySink({ name: '' }), 'memorySink().name must be a non-empty string, got ""'],
   ])('rejects bad options (%#)', (make, message) => {
     expect(make).toThrow(JobSpecError);
