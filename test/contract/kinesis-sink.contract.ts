@@ -1,137 +1,24 @@
 /**
- * The Kinesis sink's rules (engine/sinks/kinesis-records.ts, engine/ports/sink.ts), checked
- * against the adapter on kinesalite and its memory twin: at-least-once, every record with
- * a deterministic id, and a deduped view (`scan`) that keeps per row key the record of the
- * highest (generation, batch).
+ * The Kinesis sink's rules (engine/sinks/kinesis-records.ts, engine/ports/sink.ts) are the
+ * stream sink contract (./stream-sink.contract.ts): at-least-once, every record with a
+ * deterministic id, and a deduped view (`scan`) that keeps per row key the record of the
+ * highest (generation, batch). What is the Kinesis sink's own: a record of at most 1 MiB
+ * (a Kinesis limit, not a setting), and 500 records per PutRecords call.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Sink, SinkRow, SinkWrite } from '../../engine/ports/sink.js';
-import { KINESIS_MAX_RECORD_BYTES, type KinesisSinkEnvelope, sluiceIdOf } from '../../engine/sinks/kinesis-records.js';
+import { KINESIS_MAX_RECORD_BYTES, KINESIS_MAX_RECORDS_PER_CALL } from '../../engine/sinks/kinesis-records.js';
+import { describeStreamSinkContract, type StreamSinkUnderTest } from './stream-sink.contract.js';
 
-export interface KinesisSinkUnderTest {
-  readonly sink: Sink;
-  /** Every record in the stream (or the twin's list), in order, duplicates included. */
-  records(): Promise<readonly KinesisSinkEnvelope[]>;
-}
-
-const rows = (count: number, tag: string): SinkRow[] =>
-  Array.from({ length: count }, (_, i) => ({ key: `page-${i}`, value: { count: i, tag } }));
-
-const write = (batchId: number, sinkRows: readonly SinkRow[], generation = 0, partition = 'shardId-000000000000'): SinkWrite => ({
-  jobId: 'job',
-  batchId,
-  generation,
-  partition,
-  rows: sinkRows,
-});
-
-export function describeKinesisSinkContract(name: string, make: () => Promise<KinesisSinkUnderTest>): void {
-  describe(`Kinesis sink contract: ${name}`, () => {
-    let t: KinesisSinkUnderTest;
-    beforeEach(async () => {
-      t = await make();
-    });
-
-    it('writes one record per row, each with its deterministic id, its (generation, batch) and its value', async () => {
-      const given = rows(3, 'a');
-      expect(await t.sink.write(write(5, given))).toEqual({ written: 3, skipped: 0 });
-      const records = await t.records();
-      expect(records).toHaveLength(3);
-      for (const row of given) {
-        const record = records.find((r) => r.key === row.key)!;
-        expect(record).toEqual({
-          sluiceId: sluiceIdOf({ jobId: 'job', generation: 0, batchId: 5, partition: 'shardId-000000000000' }, row.key),
-          jobId: 'job',
-          generation: 0,
-          batchId: 5,
-          partition: 'shardId-000000000000',
-          key: row.key,
-          value: row.value,
-        });
-      }
-      expect(await t.sink.scan()).toEqual(given.map((row) => ({ key: row.key, value: row.value, batchId: 5, generation: 0 })));
-      expect(await t.sink.get('page-1')).toEqual({ key: 'page-1', value: { count: 1, tag: 'a' }, batchId: 5, generation: 0 });
-      expect(await t.sink.get('nothing')).toBeNull();
-    });
-
-    it('rewriting the same batch (a retry) appends duplicates with the same ids: the deduped view is exact', async () => {
-      const given = rows(4, 'a');
-      await t.sink.write(write(7, given));
-      await t.sink.write(write(7, given));
-      const records = await t.records();
-      expect(records).toHaveLength(8);
-      const ids = records.map((r) => r.sluiceId);
-      expect(new Set(ids).size).toBe(4);
-      // Every duplicate is identical to its first copy.
-      for (const r of records)
-        expect(records.filter((o) => o.sluiceId === r.sluiceId).every((o) => JSON.stringify(o) === JSON.stringify(r))).toBe(true);
-      expect(await t.sink.scan()).toEqual(given.map((row) => ({ key: row.key, value: row.value, batchId: 7, generation: 0 })));
-    });
-
-    it('a zombie write of an older batch after a newer one: the deduped view keeps the newer', async () => {
-      await t.sink.write(write(9, rows(3, 'newer')));
-      await t.sink.write(write(8, rows(3, 'zombie')));
-      expect(await t.records()).toHaveLength(6);
-      expect((await t.sink.scan()).map((r) => [r.key, r.value.tag, r.batchId])).toEqual([
-        ['page-0', 'newer', 9],
-        ['page-1', 'newer', 9],
-        ['page-2', 'newer', 9],
-      ]);
-    });
-
-    it('a newer generation (a replay) wins over later batches of an older one, and an older generation never wins', async () => {
-      await t.sink.write(write(12, rows(2, 'superseded'), 0));
-      await t.sink.write(write(8, rows(2, 'replayed'), 1));
-      await t.sink.write(write(40, rows(2, 'old-zombie'), 0));
-      const view = await t.sink.scan();
-      expect(view.map((r) => [r.key, r.value.tag, r.generation, r.batchId])).toEqual([
-        ['page-0', 'replayed', 1, 8],
-        ['page-1', 'replayed', 1, 8],
-      ]);
-      // A replay's records have ids of their own: a consumer never drops them as duplicates.
-      const ids = (await t.records()).map((r) => r.sluiceId);
-      expect(new Set(ids).size).toBe(6);
-    });
-
-    it('lets the last row of a key win within one write: one record per key', async () => {
-      const result = await t.sink.write(
-        write(3, [
-          { key: 'k', value: { n: 1 } },
-          { key: 'other', value: { n: 5 } },
-          { key: 'k', value: { n: 2 } },
-        ]),
-      );
-      expect(result).toEqual({ written: 3, skipped: 0 });
-      expect((await t.records()).map((r) => [r.key, r.value])).toEqual(
-        expect.arrayContaining([
-          ['k', { n: 2 }],
-          ['other', { n: 5 }],
-        ]),
-      );
-      expect(await t.records()).toHaveLength(2);
-    });
-
-    it('an empty batch puts nothing', async () => {
-      expect(await t.sink.write(write(1, []))).toEqual({ written: 0, skipped: 0 });
-      expect(await t.records()).toEqual([]);
-    });
-
-    it('a row too large for a Kinesis record is refused (a dead letter), the others are written', async () => {
-      const big = { key: 'big', value: { padding: 'x'.repeat(KINESIS_MAX_RECORD_BYTES) } };
-      const result = await t.sink.write(write(2, [...rows(2, 'ok'), big]));
-      expect(result.written).toBe(2);
-      expect(result.rejected).toHaveLength(1);
-      expect(result.rejected![0]!.key).toBe('big');
-      expect(result.rejected![0]!.reason).toMatch(/above the 1048576-byte limit/);
-      expect((await t.sink.scan()).map((r) => r.key)).toEqual(['page-0', 'page-1']);
-    });
-
-    it('writes more than 500 rows (several PutRecords calls)', async () => {
-      const many = rows(620, 'many');
-      expect(await t.sink.write(write(4, many))).toEqual({ written: 620, skipped: 0 });
-      const view = await t.sink.scan();
-      expect(view).toHaveLength(620);
-      expect(new Set((await t.records()).map((r) => r.sluiceId)).size).toBe(620);
-    });
-  });
+export function describeKinesisSinkContract(name: string, make: () => Promise<StreamSinkUnderTest>): void {
+  describeStreamSinkContract(
+    {
+      title: 'Kinesis sink',
+      unit: 'record',
+      // A shard of the source stream: the scope of a batch's rows.
+      partition: 'shardId-000000000000',
+      tooLarge: { bytes: KINESIS_MAX_RECORD_BYTES, reason: /above the 1048576-byte limit/, title: 'a Kinesis record' },
+      requests: { perRequest: KINESIS_MAX_RECORDS_PER_CALL, rows: 620, title: 'PutRecords calls' },
+    },
+    name,
+    make,
+  );
 }
