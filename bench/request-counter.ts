@@ -1,4 +1,5 @@
 import type { AwsClients } from '../engine/adapters/aws/index.js';
+import { failedWriteUnits, transactionUnits } from './dynamodb-item-size.js';
 
 /** DynamoDB operations that read (RRU) and those that write (WRU). */
 const READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
@@ -39,9 +40,11 @@ function s3Component(input: Record<string, unknown>): string {
 
 /**
  * AWS SDK requests sent per service and operation, counted by a middleware on each client,
- * and the DynamoDB capacity they consumed (each data operation asks for
- * ReturnConsumedCapacity). DynamoDB Local reports a transaction's items at the plain rate;
- * DynamoDB charges transactions double, so transactional units are doubled here.
+ * and the DynamoDB capacity they consumed: what DynamoDB Local reports (each data
+ * operation asks for ReturnConsumedCapacity), except where it does not report what
+ * DynamoDB bills (bench/dynamodb-item-size.ts): a TransactWriteItems is counted from its
+ * items, 2 WRU per KB of each, and a write whose condition failed at the size it would
+ * have written.
  */
 export class RequestCounter {
   private readonly counts = new Map<string, number>();
@@ -71,20 +74,29 @@ export class RequestCounter {
         const kind = service !== 'DynamoDB' ? null : READS.has(operation) ? 'DynamoDB.RRU' : WRITES.has(operation) ? 'DynamoDB.WRU' : null;
         if (kind === null) return next(args);
         (args as { input: Record<string, unknown> }).input.ReturnConsumedCapacity ??= 'TOTAL';
-        const result = await next(args);
-        const consumed = (result as { output?: { ConsumedCapacity?: unknown } }).output?.ConsumedCapacity;
-        const factor = operation.startsWith('Transact') ? 2 : 1;
-        let units = 0;
-        for (const c of [consumed].flat() as ({ CapacityUnits?: number; TableName?: string } | undefined)[]) {
-          const n = (c?.CapacityUnits ?? 0) * factor;
-          units += n;
-          this.add(
-            dynamoDbComponent(input, c?.TableName ?? (input.TableName as string | undefined)),
-            kind === 'DynamoDB.RRU' ? 'rru' : 'wru',
-            n,
-          );
+        const charge = (table: string | undefined, itemInput: Record<string, unknown>, n: number) => {
+          this.add(dynamoDbComponent(itemInput, table), kind === 'DynamoDB.RRU' ? 'rru' : 'wru', n);
+          this.capacity.set(kind, (this.capacity.get(kind) ?? 0) + n);
+        };
+        let result: R;
+        try {
+          result = await next(args);
+        } catch (error) {
+          // A write whose condition failed is billed too; DynamoDB Local reports nothing for it.
+          if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+            charge(input.TableName as string | undefined, input, failedWriteUnits(operation, input));
+          }
+          throw error;
         }
-        this.capacity.set(kind, (this.capacity.get(kind) ?? 0) + units);
+        if (operation === 'TransactWriteItems') {
+          // DynamoDB Local reports a flat 2 units for any transaction: count its items instead.
+          for (const item of transactionUnits(input)) charge(item.tableName, item.input, item.wru);
+          return result;
+        }
+        const consumed = (result as { output?: { ConsumedCapacity?: unknown } }).output?.ConsumedCapacity;
+        for (const c of [consumed].flat() as ({ CapacityUnits?: number; TableName?: string } | undefined)[]) {
+          charge(c?.TableName ?? (input.TableName as string | undefined), input, c?.CapacityUnits ?? 0);
+        }
         return result;
       };
   }
