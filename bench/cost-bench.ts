@@ -44,6 +44,11 @@ import { distribution, now, type Distribution } from './stats.js';
 /** The parent's states run once per Express child run; the others once per generation. */
 export const CHILD_RUN_STATES = new Set(['RunBatches', 'ChildEnded', 'CountRun', 'ParentWaitNeeded', 'ParentWait', 'MoreRuns']);
 const RATE = 4_000;
+/**
+ * The stream the bill is for: RATE records a second of event time (so a 10 s batch spans
+ * 10 s of it, and changes the rows of about two 10 s windows), each about 1 KB.
+ */
+const STREAM = { spacingMs: 1_000 / RATE, payloadBytes: 1_024 } as const;
 const SHARDS = 4;
 
 export interface CostRow {
@@ -187,8 +192,8 @@ export async function runCostBench(options: {
     };
 
     progress('writing the input streams');
-    await writeClickstream(env.runtime, 'cost-small', 3 * SHARDS * 1_000, progress);
-    await writeClickstream(env.runtime, 'cost-large', 2 * SHARDS * 10_000, progress);
+    await writeClickstream(env.runtime, 'cost-small', 3 * SHARDS * 1_000, progress, STREAM);
+    await writeClickstream(env.runtime, 'cost-large', 2 * SHARDS * 10_000, progress, STREAM);
     for (const table of ['cost-small', 'cost-large']) await createSinkTable(ports.clients.dynamodb, table);
     const small = { streamName: 'cost-small', sinkTable: 'cost-small', sinkWrites, maxRecordsPerPartition: 1_000 };
     const large = { streamName: 'cost-large', sinkTable: 'cost-large', sinkWrites, maxRecordsPerPartition: 10_000 };

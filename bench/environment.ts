@@ -10,7 +10,7 @@ import { consoleLogger } from '../local/console-logger.js';
 import { compareOffsets } from '../engine/protocol/offsets.js';
 import { BlobExchangeStore } from '../engine/state/exchange-store.js';
 import { BlobStateStore } from '../engine/state/blob-state-store.js';
-import { DEFAULT_CLICKSTREAM, generateClickstream, type GeneratedEvent } from '../jobs/clickstream/generate.js';
+import { DEFAULT_CLICKSTREAM, generateClickstream, type ClickstreamSettings, type GeneratedEvent } from '../jobs/clickstream/generate.js';
 import { CountingBlobStore } from './counting-blob-store.js';
 import { RequestCounter } from './request-counter.js';
 import { now, perSecond } from './stats.js';
@@ -77,8 +77,9 @@ export async function writeClickstream(
   streamName: string,
   events: number,
   progress: Progress,
+  overrides: Partial<ClickstreamSettings> = {},
 ): Promise<InputWritten> {
-  const settings = { ...DEFAULT_CLICKSTREAM, events };
+  const settings = { ...DEFAULT_CLICKSTREAM, ...overrides, events };
   const kinesis = runtime.ports.clients.kinesis;
   await createStream(kinesis, streamName, settings.partitions);
   const shards = (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];

@@ -42,7 +42,13 @@ export interface ClickstreamSettings {
   /** Users per partition. */
   readonly usersPerPartition: number;
   readonly startMs: number;
+  /** Event time between consecutive events (a fraction is fine: 0.25 is 4,000 events a second). */
   readonly spacingMs: number;
+  /**
+   * Pad each well-formed record with a `pad` field to about this many bytes of JSON (a
+   * stream of 1 KB records, as the cost meter's load); none when absent or smaller.
+   */
+  readonly payloadBytes?: number;
   readonly seed: number;
   readonly lateByMs: number;
   readonly tooLateByMs: number;
@@ -97,7 +103,7 @@ export function generateClickstream(settings: ClickstreamSettings = DEFAULT_CLIC
   const tooLateFrom = settings.startMs + settings.tooLateByMs;
   for (let i = 0; i < settings.events; i += 1) {
     const partitionIndex = i % settings.partitions;
-    const now = settings.startMs + i * settings.spacingMs;
+    const now = settings.startMs + Math.floor(i * settings.spacingMs);
     const page = pageName(Math.floor(rnd() * settings.pages));
     const user = userName(partitionIndex, Math.floor(rnd() * settings.usersPerPartition), settings.partitions);
     const roll = rnd();
@@ -116,10 +122,17 @@ export function generateClickstream(settings: ClickstreamSettings = DEFAULT_CLIC
     const payload =
       kind === 'malformed'
         ? `{"page":"${page}","ts":${eventTimeMs}` // truncated JSON
-        : JSON.stringify(kind === 'no-page' ? { user, ts: eventTimeMs } : { page, user, ts: eventTimeMs });
+        : padded(kind === 'no-page' ? { user, ts: eventTimeMs } : { page, user, ts: eventTimeMs }, settings.payloadBytes ?? 0);
     events.push({ partitionIndex, user, page: kind === 'no-page' || kind === 'malformed' ? null : page, eventTimeMs, kind, payload });
   }
   return events;
+}
+
+/** The record as JSON, with a `pad` field that brings it to `bytes` when it is shorter. */
+function padded(record: Record<string, unknown>, bytes: number): string {
+  const json = JSON.stringify(record);
+  const room = bytes - json.length - ',"pad":""'.length;
+  return room > 0 ? JSON.stringify({ ...record, pad: 'x'.repeat(room) }) : json;
 }
 
 /**
