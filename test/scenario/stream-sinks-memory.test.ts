@@ -7,64 +7,17 @@
  * become dead letters.
  */
 import { describe, expect, it } from 'vitest';
-import { createMemoryPorts } from '../../engine/adapters/memory/index.js';
 import { runDriver } from '../../engine/driver/run-driver.js';
-import {
-  SinkRejectedError,
-  count,
-  defineJob,
-  idempotencyKeyOf,
-  kinesisSink,
-  memorySource,
-  userSink,
-  type UserSinkBatch,
-} from '../../engine/job/index.js';
+import { SinkRejectedError, idempotencyKeyOf, kinesisSink, userSink, type UserSinkBatch } from '../../engine/job/index.js';
 import type { SinkSpec } from '../../engine/ports/sink.js';
-import { SimulatedCrash, withCrash } from '../support/crash.js';
-
-const PARTITIONS = ['p0', 'p1'];
-
-function world(sink: SinkSpec) {
-  const ports = createMemoryPorts();
-  ports.source.createStream('clicks', PARTITIONS);
-  const enc = new TextEncoder();
-  for (const p of PARTITIONS) {
-    ports.source.append(
-      'clicks',
-      p,
-      Array.from({ length: 10 }, (_, i) => ({ key: `${p}-k${i % 3}`, data: enc.encode(JSON.stringify({ page: `${p}-k${i % 3}` })) })),
-    );
-  }
-  const job = defineJob({
-    name: 'page-counts',
-    version: 1,
-    source: memorySource({ streamName: 'clicks' }),
-    pipeline: (s) => s.keyBy((e) => e.page).aggregate(count()),
-    sink,
-    trigger: { type: 'availableNow' },
-    maxRecordsPerPartition: 4,
-  });
-  return { ports, job };
-}
-
-/** The final counts: 10 records per partition over 3 keys. */
-const FINAL = { 'p0-k0': 4, 'p0-k1': 3, 'p0-k2': 3, 'p1-k0': 4, 'p1-k1': 3, 'p1-k2': 3 };
-
-async function crashThenRecover(sink: SinkSpec) {
-  const { ports, job } = world(sink);
-  const crashing = withCrash(ports, { point: 'after-sink-write', batchId: 1 });
-  await expect(runDriver(job, crashing, { executorAttempts: 1 })).rejects.toBeInstanceOf(SimulatedCrash);
-  expect(crashing.fired()).toBe(true);
-  expect(await ports.wal.getLatestBatch(job.name)).toMatchObject({ status: 'PLANNED', plan: { batchId: 1 } });
-  const outcome = await runDriver(job, ports);
-  expect(outcome.stoppedBy).toBe('caught-up');
-  return { ports, job };
-}
+import { crashAfterSinkWrite, FINAL_COUNTS, pageCountsWorld, pagesWorld, runToCaughtUp } from '../support/stream-sink-world-memory.js';
 
 describe('stream and user sinks under a crash between the sink write and the commit (memory adapters)', () => {
   it('Kinesis sink: batch 1 is put again, every duplicate carries the id and data of its first copy, the deduped view is exact', async () => {
     const spec = kinesisSink({ streamName: 'page-counts-out' });
-    const { ports } = await crashThenRecover(spec);
+    const crashed = await crashAfterSinkWrite(spec);
+    await runToCaughtUp(crashed);
+    const { ports } = crashed;
     const sink = ports.sink(spec as Extract<SinkSpec, { type: 'kinesis' }>);
     const puts = sink.puts;
     const byId = new Map<string, string[]>();
@@ -76,7 +29,7 @@ describe('stream and user sinks under a crash between the sink write and the com
     expect(puts.filter((p) => byId.get(p.envelope.sluiceId)!.length > 1).every((p) => p.envelope.batchId === 1)).toBe(true);
     // Records are routed by the row key.
     expect(puts.every((p) => p.partitionKey === p.envelope.key)).toBe(true);
-    expect(Object.fromEntries((await sink.scan()).map((r) => [r.key, r.value.value]))).toEqual(FINAL);
+    expect(Object.fromEntries((await sink.scan()).map((r) => [r.key, r.value.value]))).toEqual(FINAL_COUNTS);
   });
 
   it('user sink: the function is called again for batch 1 with the same rows and the same idempotency key', async () => {
@@ -87,7 +40,9 @@ describe('stream and user sinks under a crash between the sink write and the com
         keys.push({ batch: structuredClone(batch), key: idempotencyKeyOf(batch) });
       },
     });
-    const { ports } = await crashThenRecover(spec);
+    const crashed = await crashAfterSinkWrite(spec);
+    await runToCaughtUp(crashed);
+    const { ports } = crashed;
     const calls = ports.sink(spec as Extract<SinkSpec, { type: 'user' }>).calls;
     const first = calls.filter((c) => c.batch.batchId === 1);
     // The crashed run called it for at least one partition (here: key-group scope) of batch 1; the recovery for every one.
@@ -100,7 +55,7 @@ describe('stream and user sinks under a crash between the sink write and the com
       expect(new Set(same.map((k) => k.key)).size).toBe(1);
     }
     expect(calls.every((c) => c.outcome === 'written')).toBe(true);
-    expect(Object.fromEntries((await ports.sink(spec).scan()).map((r) => [r.key, r.value.value]))).toEqual(FINAL);
+    expect(Object.fromEntries((await ports.sink(spec).scan()).map((r) => [r.key, r.value.value]))).toEqual(FINAL_COUNTS);
   });
 
   it('user sink: rows refused with SinkRejectedError become dead letters (stage sink), the batch commits and the job goes on', async () => {
@@ -111,39 +66,26 @@ describe('stream and user sinks under a crash between the sink write and the com
         if (bad.length > 0) throw new SinkRejectedError('tenant p1-k2 is closed', { keys: bad });
       },
     });
-    const { ports, job } = world(spec);
+    const { ports, job } = pageCountsWorld(spec);
     expect((await runDriver(job, ports)).stoppedBy).toBe('caught-up');
     const letters = await ports.deadLetters.list(job.name);
     expect(letters.length).toBeGreaterThan(0);
     expect(letters.every((l) => l.stage === 'sink' && l.rowKey === 'p1-k2' && l.reason.includes('tenant p1-k2 is closed'))).toBe(true);
-    const { 'p1-k2': _refused, ...rest } = FINAL;
+    const { 'p1-k2': _refused, ...rest } = FINAL_COUNTS;
     expect(Object.fromEntries((await ports.sink(spec).scan()).map((r) => [r.key, r.value.value]))).toEqual(rest);
     const batches = await ports.wal.listBatches(job.name);
     expect(batches.every((b) => b.status === 'COMMITTED')).toBe(true);
   });
 
   it('Kinesis sink on the one-stage path: a row its partitionKey cannot route becomes a dead letter (stage sink), the rest is written', async () => {
-    const ports = createMemoryPorts();
-    ports.source.createStream('clicks', ['p0']);
-    const enc = new TextEncoder();
-    ports.source.append('clicks', 'p0', [
-      { key: 'a', data: enc.encode(JSON.stringify({ page: 'a', pad: 0 })) },
-      { key: 'b', data: enc.encode(JSON.stringify({ page: 'b', pad: 1 })) },
-    ]);
     const spec = kinesisSink({
       streamName: 'pages-out',
       // A partition key function that refuses one row: the row, not the partition, pays for it.
       partitionKey: (row) => (row.value.page === 'b' ? (undefined as unknown as string) : String(row.value.page)),
     });
-    const job = defineJob({
-      name: 'pages',
-      version: 1,
-      source: memorySource({ streamName: 'clicks' }),
-      pipeline: (s) => s.map((e) => ({ page: e.page })),
-      sink: spec,
-      trigger: { type: 'availableNow' },
-    });
-    expect((await runDriver(job, ports)).stoppedBy).toBe('caught-up');
+    const world = pagesWorld(spec, [{ page: 'a' }, { page: 'b' }]);
+    const { ports } = world;
+    await runToCaughtUp(world);
     const letters = await ports.deadLetters.list('pages');
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ stage: 'sink', reason: expect.stringContaining('partitionKey must return a string') });
@@ -162,7 +104,7 @@ describe('stream and user sinks under a crash between the sink write and the com
         }
       },
     });
-    const { ports, job } = world(spec);
+    const { ports, job } = pageCountsWorld(spec);
     expect((await runDriver(job, ports)).stoppedBy).toBe('caught-up');
     expect(failures).toBe(2);
     const calls = ports.sink(spec as Extract<SinkSpec, { type: 'user' }>).calls.filter((c) => c.batch.batchId === 2);
@@ -172,7 +114,7 @@ describe('stream and user sinks under a crash between the sink write and the com
       const same = calls.filter((c) => c.batch.partition === partition);
       expect(new Set(same.map((c) => JSON.stringify(c.batch))).size).toBe(1);
     }
-    expect(Object.fromEntries((await ports.sink(spec).scan()).map((r) => [r.key, r.value.value]))).toEqual(FINAL);
+    expect(Object.fromEntries((await ports.sink(spec).scan()).map((r) => [r.key, r.value.value]))).toEqual(FINAL_COUNTS);
     expect(await ports.deadLetters.list(job.name)).toEqual([]);
   });
 });

@@ -26,15 +26,16 @@
  *
  * `get` and `scan` read the whole stream from its trim horizon (for tests and checks, not
  * the hot path; the executors are granted kinesis:PutRecords only); `records()` gives the
- * raw records, duplicates included.
+ * raw records, duplicates included, read as the Kafka sink reads its topic
+ * (engine/sinks/stream-sink-readback.ts).
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Sink, SinkRow, SinkWrite, SinkWriteResult, StoredRow } from '../../ports/sink.js';
-import { dedupedView, envelopeOf, kinesisRecordsOf, writeResultOf, type KinesisSinkEnvelope } from '../../sinks/kinesis-records.js';
+import { dedupedView, kinesisRecordsOf, writeResultOf, type KinesisSinkEnvelope } from '../../sinks/kinesis-records.js';
+import { readSinkEnvelopes } from '../../sinks/stream-sink-readback.js';
 import type { Sleep } from './dynamodb-util.js';
 import { putAllRecords } from './kinesis-producer.js';
 import { KinesisSourceReader } from './kinesis-source-reader.js';
-import type { StartPosition } from '../../protocol/offsets.js';
 
 export interface KinesisSinkOptions {
   readonly client: KinesisClient;
@@ -79,27 +80,14 @@ export class KinesisSink implements Sink {
 
   /** Every record of this sink in the stream, shard by shard in sequence order: duplicates included. */
   async records(): Promise<KinesisSinkEnvelope[]> {
-    const reader = new KinesisSourceReader({
-      client: this.client,
-      streamName: this.streamName,
-      maxEmptyPolls: 3,
-      emptyPollDelayMs: 50,
-      ...(this.sleep === undefined ? {} : { sleep: this.sleep }),
-    });
-    const out: KinesisSinkEnvelope[] = [];
-    for (const shard of await reader.listPartitions()) {
-      let start: StartPosition = { type: 'EARLIEST' };
-      for (;;) {
-        const page = await reader.read({ partition: shard.id, start, maxRecords: 10_000, partitionClosed: shard.closed });
-        for (const record of page.records) {
-          const envelope = envelopeOf(record.data);
-          if (envelope !== null) out.push(envelope);
-        }
-        const last = page.records.at(-1);
-        if (page.caughtUp || page.closed || last === undefined) break;
-        start = { type: 'AFTER', offset: last.offset };
-      }
-    }
-    return out;
+    return readSinkEnvelopes(
+      new KinesisSourceReader({
+        client: this.client,
+        streamName: this.streamName,
+        maxEmptyPolls: 3,
+        emptyPollDelayMs: 50,
+        ...(this.sleep === undefined ? {} : { sleep: this.sleep }),
+      }),
+    );
   }
 }

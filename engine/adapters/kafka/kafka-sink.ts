@@ -29,23 +29,23 @@
  *
  * `get` and `scan` read the whole topic back through a source reader when one is given
  * (tests and checks; the executors are granted WriteData only); `records()` gives the raw
- * messages, duplicates included.
+ * messages, duplicates included, read as the Kinesis sink reads its stream
+ * (engine/sinks/stream-sink-readback.ts).
  */
 import type { Producer } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { TransientError } from '../../errors.js';
 import type { Sink, SinkRow, SinkWrite, SinkWriteResult, StoredRow } from '../../ports/sink.js';
 import type { SourceReader } from '../../ports/source-reader.js';
-import type { StartPosition } from '../../protocol/offsets.js';
 import {
   chunkMessages,
   dedupedView,
-  envelopeOf,
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   kafkaMessagesOf,
   type KafkaSinkEnvelope,
   writeResultOf,
 } from '../../sinks/kafka-records.js';
+import { readSinkEnvelopes } from '../../sinks/stream-sink-readback.js';
 
 /** The part of a kafkajs Producer the sink uses. */
 export type KafkaSinkProducer = Pick<Producer, 'send'>;
@@ -103,23 +103,7 @@ export class KafkaSink implements Sink {
 
   /** Every message of this sink in the topic, partition by partition in offset order: duplicates included. Needs `reader`. */
   async records(): Promise<KafkaSinkEnvelope[]> {
-    const reader = this.options.reader;
-    if (reader === undefined) return [];
-    const out: KafkaSinkEnvelope[] = [];
-    for (const partition of await reader.listPartitions()) {
-      let start: StartPosition = { type: 'EARLIEST' };
-      for (;;) {
-        const page = await reader.read({ partition: partition.id, start, maxRecords: 10_000 });
-        for (const record of page.records) {
-          const envelope = envelopeOf(record.data);
-          if (envelope !== null) out.push(envelope);
-        }
-        const last = page.records.at(-1);
-        if (page.caughtUp || page.closed || last === undefined) break;
-        start = { type: 'AFTER', offset: last.offset };
-      }
-    }
-    return out;
+    return this.options.reader === undefined ? [] : readSinkEnvelopes(this.options.reader);
   }
 }
 
