@@ -1,3 +1,8 @@
+/**
+ * The write-ahead log contract (write-ahead-log.contract.ts and its parts) on the memory
+ * adapter and on the DynamoDB adapter over DynamoDB Local, and the DynamoDB adapter's
+ * batch item as it lies on the table.
+ */
 import { gunzipSync } from 'node:zlib';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -6,16 +11,21 @@ import { MemoryWriteAheadLog } from '../../engine/adapters/memory/memory-write-a
 import { StateCorruptionError } from '../../engine/errors.js';
 import { BatchStatus } from '../../engine/protocol/batch-records.js';
 import { createTestWalTable, testAwsClients } from '../support/aws.js';
-import { describeWriteAheadLogContract, testCommit, testPlan } from './write-ahead-log.contract.js';
+import { describeWriteAheadLogBatches } from './write-ahead-log-batches.contract.js';
+import { describeWriteAheadLogFormat } from './write-ahead-log-format.contract.js';
+import { describeWriteAheadLogLease } from './write-ahead-log-lease.contract.js';
+import { describeWriteAheadLogRangeEnds } from './write-ahead-log-range-ends.contract.js';
+import { describeWriteAheadLogReplays } from './write-ahead-log-replays.contract.js';
+import { type MakeWriteAheadLog, testCommit, testPlan } from './write-ahead-log.contract.js';
 
-describeWriteAheadLogContract('memory', () => {
+const memory: MakeWriteAheadLog = () => {
   const wal = new MemoryWriteAheadLog();
   return {
     wal,
     putStoredBatch: async (jobId, batchId, stored) => wal.putStoredBatch(jobId, batchId, stored),
     getStoredBatch: async (jobId, batchId) => wal.getStoredBatch(jobId, batchId),
   };
-});
+};
 
 // A batch item's key, as the adapter lays it out (engine/adapters/aws/dynamodb-write-ahead-log.ts).
 const key = (jobId: string, batchId: number) => ({ pk: jobId, sk: `batch#${String(batchId).padStart(12, '0')}` });
@@ -26,7 +36,7 @@ async function storedItem(tableName: string, jobId: string, batchId: number): Pr
   return (await client.send(new GetCommand({ TableName: tableName, Key: key(jobId, batchId), ConsistentRead: true }))).Item;
 }
 
-describeWriteAheadLogContract('DynamoDB (DynamoDB Local)', async () => {
+const dynamodb: MakeWriteAheadLog = async () => {
   const tableName = await createTestWalTable();
   const client = testAwsClients().dynamodb;
   return {
@@ -46,7 +56,19 @@ describeWriteAheadLogContract('DynamoDB (DynamoDB Local)', async () => {
       };
     },
   };
-});
+};
+
+// The contract (write-ahead-log.contract.ts), every part of it on every adapter.
+for (const describePart of [
+  describeWriteAheadLogLease,
+  describeWriteAheadLogBatches,
+  describeWriteAheadLogRangeEnds,
+  describeWriteAheadLogReplays,
+  describeWriteAheadLogFormat,
+]) {
+  describePart('memory', memory);
+  describePart('DynamoDB (DynamoDB Local)', dynamodb);
+}
 
 describe('DynamoDbWriteAheadLog: the batch item on the table', () => {
   it("stores the plan and the commit gzip'd, status and format version plain: a 64-shard batch in under half the bytes", async () => {
