@@ -1,3 +1,5 @@
+import { JOB_DEFAULTS } from '../engine/job/define-job.js';
+import { assertUnambiguous, DEFAULT_CLICKSTREAM } from '../jobs/clickstream/generate.js';
 import { CLICKSTREAM_JOB, clickstreamJob } from '../jobs/clickstream/job.js';
 import { measureEmptyBatches, type EmptyBatchResult } from './empty-batch.js';
 import { runEndToEnd, type EndToEndResult } from './end-to-end.js';
@@ -9,8 +11,22 @@ import { analyseStateWrites, type StateBytesResult } from './state-bytes.js';
 /** The most records one GetRecords call returns. */
 const GET_RECORDS_MAX = 10_000;
 
-/** Full batches of the untimed warm-up job before the measurements. */
-const WARM_UP_BATCHES = 10;
+/**
+ * Events of the untimed warm-up job before the measurements: at least WARM_UP_EVENTS, and
+ * at least WARM_UP_BATCHES full batches.
+ */
+const WARM_UP_EVENTS = 40_000;
+const WARM_UP_BATCHES = 3;
+
+/**
+ * Event time between two events of the bench's streams: the demo's 5 ms, or less when the
+ * job's batches are so large that a batch would span more event time than the generator's
+ * margins allow (assertUnambiguous): a batch of `cap` records per shard then spans at most
+ * 50 s of event time.
+ */
+export function benchSpacingMs(cap: number): number {
+  return Math.min(DEFAULT_CLICKSTREAM.spacingMs, 50_000 / (cap * DEFAULT_CLICKSTREAM.partitions));
+}
 
 export const STAND_IN_NOTE =
   'measured on local stand-ins (DynamoDB Local, kinesalite, s3rver on loopback), not on AWS: ' +
@@ -18,6 +34,11 @@ export const STAND_IN_NOTE =
 
 export interface BenchOptions {
   readonly events: number;
+  /**
+   * The measured job's maxRecordsPerPartition (default: the engine's, 10,000, GetRecords'
+   * maximum). The demo job's own 1,000 is measured too, as the second run of section 1.
+   */
+  readonly recordsPerPartition?: number;
   readonly emptyBatches: number;
   /** Keep the temporary data directory. */
   readonly keep: boolean;
@@ -32,9 +53,12 @@ export interface BenchReport {
   /** The untimed warm-up job run before the measurements. */
   readonly warmUp: { events: number; batches: number; seconds: number };
   readonly endToEnd: EndToEndResult;
-  readonly rawRead: { readonly jobCap: RawReadResult; readonly maxCap: RawReadResult };
-  /** Engine records/s over raw read records/s. */
-  readonly ratios: { readonly engineToRawJobCap: number; readonly engineToRawMaxCap: number };
+  /** The same job at the demo's own cap (CLICKSTREAM_JOB.maxRecordsPerPartition), on the same stream. */
+  readonly demoCapRun: EndToEndResult;
+  /** The stream read raw at the job's cap and at the demo's. */
+  readonly rawRead: { readonly jobCap: RawReadResult; readonly demoCap: RawReadResult };
+  /** Engine records/s over raw read records/s, each run against the raw read at its own cap. */
+  readonly ratios: { readonly engineToRawJobCap: number; readonly engineToRawDemoCap: number };
   readonly emptyBatch: EmptyBatchResult;
   readonly stateBytes: { readonly default: StateBytesResult; readonly snapshotEveryBatch: StateBytesResult };
   /** The run with a snapshot every batch, end to end (for its records/s). */
@@ -48,6 +72,8 @@ export interface BenchReport {
   readonly twoStage: { readonly exchange: EndToEndResult; readonly fastPath: EndToEndResult; readonly exchangeShare: number };
   readonly totalSeconds: number;
 }
+
+const int = (n: number): string => n.toLocaleString('en-US');
 
 /** Runs every measurement once, on one local runtime in a fresh temporary directory. */
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
@@ -66,21 +92,28 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   try {
     const runtime = env.runtime;
     const first = env.countingPorts();
-    const input = await writeClickstream(runtime, CLICKSTREAM_JOB.streamName, options.events, progress);
+    const cap = options.recordsPerPartition ?? JOB_DEFAULTS.maxRecordsPerPartition;
+    const stream = { spacingMs: benchSpacingMs(Math.max(cap, CLICKSTREAM_JOB.maxRecordsPerPartition)) };
+    const job = clickstreamJob({ maxRecordsPerPartition: cap });
+    // Both runs of section 1 read this stream: it must suit the larger of the two caps.
+    assertUnambiguous(
+      { ...DEFAULT_CLICKSTREAM, ...stream },
+      { ...CLICKSTREAM_JOB, maxRecordsPerPartition: Math.max(cap, CLICKSTREAM_JOB.maxRecordsPerPartition) },
+    );
+    const input = await writeClickstream(runtime, CLICKSTREAM_JOB.streamName, options.events, progress, stream);
 
-    const job = clickstreamJob();
     // Warm-up: the same job on a stream of its own, so the JVM behind DynamoDB Local, the
     // JIT and the SDK clients' connections are warm before anything is timed. One batch was
     // not enough: the measured run's first batches took twice its last ones (DynamoDB Local's
     // JIT), so the figure mixed start-up with the steady state the raw read (run later, warm)
-    // is measured in. WARM_UP_BATCHES full batches bring the first measured batch to its last.
+    // is measured in. Ten batches of 4,000 brought the first measured batch to its last.
     const warmUpName = 'bench-warm-up';
-    const warmUpEvents = job.maxRecordsPerPartition * input.shards * WARM_UP_BATCHES;
+    const warmUpEvents = Math.max(WARM_UP_EVENTS, job.maxRecordsPerPartition * input.shards * WARM_UP_BATCHES);
     progress(`warm-up: ${warmUpEvents.toLocaleString('en-US')} events through job ${warmUpName} on stream ${warmUpName}`);
-    const warmInput = await writeClickstream(runtime, warmUpName, warmUpEvents, () => {});
+    const warmInput = await writeClickstream(runtime, warmUpName, warmUpEvents, () => {}, stream);
     const warmUp = await runEndToEnd({
       ports: first.ports,
-      job: clickstreamJob({ name: warmUpName, streamName: warmUpName, sinkTable: warmUpName }),
+      job: clickstreamJob({ name: warmUpName, streamName: warmUpName, sinkTable: warmUpName, maxRecordsPerPartition: cap }),
       events: warmInput.events,
       windowMs: CLICKSTREAM_JOB.windowMs,
       requests: env.requests,
@@ -92,7 +125,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const rawArgs = { client: first.ports.clients.kinesis, streamName: CLICKSTREAM_JOB.streamName, requests: env.requests, progress };
     await rawRead({ ...rawArgs, cap: GET_RECORDS_MAX, progress: () => {} });
 
-    progress(`1. end to end: ${job.name}, snapshotEvery ${job.checkpoint.snapshotEvery}`);
+    progress(`1. end to end: ${job.name}, ${int(cap)} records per shard per batch, snapshotEvery ${job.checkpoint.snapshotEvery}`);
     const endToEnd = await runEndToEnd({
       ports: first.ports,
       job,
@@ -103,9 +136,20 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     });
     const stateDefault = analyseStateWrites(first.blobs, job.name, job.checkpoint.snapshotEvery);
 
+    const demoCapJob = clickstreamJob({ name: `${job.name}-demo-cap`, sinkTable: `${CLICKSTREAM_JOB.sinkTable}-demo-cap` });
+    progress(`   the same job at the demo's ${int(demoCapJob.maxRecordsPerPartition)} records per shard per batch: ${demoCapJob.name}`);
+    const demoCapRun = await runEndToEnd({
+      ports: first.ports,
+      job: demoCapJob,
+      events: input.events,
+      windowMs: CLICKSTREAM_JOB.windowMs,
+      requests: env.requests,
+      progress,
+    });
+
     progress('2. raw read through KinesisSourceReader');
     const jobCap = await rawRead({ ...rawArgs, cap: job.maxRecordsPerPartition });
-    const maxCap = await rawRead({ ...rawArgs, cap: GET_RECORDS_MAX });
+    const demoCap = await rawRead({ ...rawArgs, cap: demoCapJob.maxRecordsPerPartition });
 
     progress(`3. empty batches: ${options.emptyBatches} through runDriver, ${options.emptyBatches} step by step`);
     const emptyBatch = await measureEmptyBatches({
@@ -120,6 +164,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       name: `${job.name}-snapshot-every-batch`,
       sinkTable: `${CLICKSTREAM_JOB.sinkTable}-snapshot-every-batch`,
       checkpoint: { snapshotEvery: 1, retainBatches: job.checkpoint.retainBatches },
+      maxRecordsPerPartition: cap,
     });
     progress(`4. state bytes: ${snapshotJob.name}, snapshotEvery ${snapshotJob.checkpoint.snapshotEvery}`);
     const second = env.countingPorts();
@@ -134,7 +179,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const stateEveryBatch = analyseStateWrites(second.blobs, snapshotJob.name, snapshotJob.checkpoint.snapshotEvery);
 
     const perUser = (name: string, keyedBy?: 'partitionKey') =>
-      clickstreamJob({ name, sinkTable: `${CLICKSTREAM_JOB.sinkTable}-${name}`, groupBy: 'user', ...(keyedBy ? { keyedBy } : {}) });
+      clickstreamJob({
+        name,
+        sinkTable: `${CLICKSTREAM_JOB.sinkTable}-${name}`,
+        groupBy: 'user',
+        maxRecordsPerPartition: cap,
+        ...(keyedBy ? { keyedBy } : {}),
+      });
     const exchangeJob = perUser('user-views-exchange');
     const fastPathJob = perUser('user-views-fast-path', 'partitionKey');
     const twoStageRun = (j: typeof exchangeJob) =>
@@ -166,10 +217,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       },
       warmUp: { events: warmUp.records, batches: warmUp.batches, seconds: warmUp.seconds },
       endToEnd,
-      rawRead: { jobCap, maxCap },
+      demoCapRun,
+      rawRead: { jobCap, demoCap },
       ratios: {
         engineToRawJobCap: endToEnd.recordsPerSecond / jobCap.recordsPerSecond,
-        engineToRawMaxCap: endToEnd.recordsPerSecond / maxCap.recordsPerSecond,
+        engineToRawDemoCap: demoCapRun.recordsPerSecond / demoCap.recordsPerSecond,
       },
       emptyBatch,
       stateBytes: { default: stateDefault, snapshotEveryBatch: stateEveryBatch },

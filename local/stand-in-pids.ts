@@ -23,13 +23,15 @@ export interface PidFile {
 /** Marks in a process's command line that tell our children apart from a reused pid. */
 const DYNAMODB_MARKER = 'DynamoDBLocal.jar';
 export const S3_MARKER = 'sluice-s3rver';
+export const KINESIS_MARKER = 'sluice-kinesalite';
 
-export async function writePidFile(dataDir: string, java: ChildProcess, s3?: ChildProcess): Promise<void> {
+export async function writePidFile(dataDir: string, java: ChildProcess, s3?: ChildProcess, kinesis?: ChildProcess): Promise<void> {
   const content: PidFile = {
     ownerPid: process.pid,
     children: [
       { name: 'dynamodb-local', pid: java.pid ?? -1, marker: DYNAMODB_MARKER },
       { name: 's3rver', pid: s3?.pid ?? -1, marker: S3_MARKER },
+      { name: 'kinesalite', pid: kinesis?.pid ?? -1, marker: KINESIS_MARKER },
     ].filter((c) => c.pid > 0),
   };
   await writeFile(join(dataDir, PID_FILE), JSON.stringify(content, null, 2));

@@ -1,7 +1,7 @@
 /**
  * Local stand-ins for the AWS services the engine uses, all on 127.0.0.1 with ephemeral
- * ports: DynamoDB Local (AWS's own jar, a Java child process), kinesalite (in process) and
- * s3rver (a Node child process, see below). With a `dataDir` their data survives a
+ * ports: DynamoDB Local (AWS's own jar, a Java child process), kinesalite and s3rver (Node
+ * child processes, see below). With a `dataDir` their data survives a
  * restart; with `dataDir: null` everything lives in memory or in a fresh temp directory.
  *
  * One runner at a time per data directory: it is taken with an exclusive lock the
@@ -20,10 +20,15 @@
  *   with `--openssl-legacy-provider`: in this process every truncated listing (more than
  *   1,000 keys, or MaxKeys) would fail with a 500. So s3rver runs in a child Node process
  *   started with that flag (through a tether too).
+ * - kinesalite runs in a child Node process too. In the engine's process its CPU (its
+ *   sequence-number arithmetic in bignumber.js and LevelDB are most of a local run's CPU)
+ *   and the engine's shared one event loop, so every millisecond the engine spent decoding
+ *   records was a millisecond the source could not serve: on AWS, Kinesis is never in the
+ *   executor's process. Measured in docs/performance.md ("kinesalite in its own process").
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,7 +38,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { retry } from '../engine/retry.js';
 import { spawnLoopbackDynamoDbLocal } from './dynamodb-local-loopback.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { inUse, killStaleChildren, removePidFile, S3_MARKER, writePidFile } from './stand-in-pids.js';
+import { inUse, KINESIS_MARKER, killStaleChildren, removePidFile, S3_MARKER, writePidFile } from './stand-in-pids.js';
 import { killGroup, spawnTethered } from './tether.js';
 
 export interface StandInEndpoints {
@@ -64,15 +69,6 @@ const DYNAMODB_START_TIMEOUT_MS = 90_000;
 const S3_START_TIMEOUT_MS = 45_000;
 
 const require = createRequire(import.meta.url);
-// kinesalite ships no type declarations: this is the part of its API used here.
-const kinesalite = require('kinesalite') as (options: {
-  path?: string;
-  createStreamMs?: number;
-  deleteStreamMs?: number;
-  updateStreamMs?: number;
-  shardLimit?: number;
-}) => Server;
-
 /**
  * The child that runs s3rver (under a tether, which stops it when this process dies):
  * argv = [s3rver module, directory, marker]. Prints its port. A write to a parent that has
@@ -87,6 +83,23 @@ server.run().then(
   (address) => process.stdout.write(JSON.stringify({ port: address.port }) + '\\n'),
   (error) => { process.stderr.write(String(error && error.stack || error) + '\\n'); process.exit(1); },
 );
+`;
+
+/**
+ * The child that runs kinesalite (under a tether): argv = [kinesalite module, LevelDB path
+ * or '' for memory, marker]. Prints its port; exits as the s3rver child does on EPIPE.
+ * Stream creation and deletion are immediate; the shard quota is Kinesis's per-account one
+ * raised, as the test suite's many small streams need more than 100.
+ */
+const KINESALITE_CHILD = `
+const [kinesaliteModule, path] = process.argv.slice(1);
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => process.exit(0));
+const kinesalite = require(kinesaliteModule);
+const options = { createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 10000 };
+const server = kinesalite(path === '' ? options : { ...options, path });
+server.once('error', (error) => { process.stderr.write(String(error && error.stack || error) + '\\n'); process.exit(1); });
+server.listen(0, '${HOST}', () => process.stdout.write(JSON.stringify({ port: server.address().port }) + '\\n'));
+process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeAllConnections(); });
 `;
 
 export async function startStandIns(options: StandInOptions): Promise<StandIns> {
@@ -128,7 +141,8 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
 
     if (dataDir !== null) cleanups.push(() => removePidFile(dataDir));
     // The pid file is written as soon as each child exists, so a kill -9 at any point leaves a record.
-    const recordPids = (java: ChildProcess, s3?: ChildProcess) => (dataDir === null ? Promise.resolve() : writePidFile(dataDir, java, s3));
+    const recordPids = (java: ChildProcess, s3?: ChildProcess, kinesis?: ChildProcess) =>
+      dataDir === null ? Promise.resolve() : writePidFile(dataDir, java, s3, kinesis);
     const dynamo = await startDynamoDbLocal(dynamoDir, log, (java) => recordPids(java));
     cleanups.push(() => stopChild(dynamo.child, dynamo.exited));
 
@@ -145,24 +159,18 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     cleanups.push(() => stopChild(s3Child, s3.exited));
     await recordPids(dynamo.child, s3Child);
 
-    // kinesalite, in this process.
-    const kinesis = kinesalite({
-      createStreamMs: 0,
-      deleteStreamMs: 0,
-      updateStreamMs: 0,
-      // Kinesis's per-account shard quota; the test suite's many small streams need more than 100.
-      shardLimit: 10_000,
-      ...(kinesisDir === undefined ? {} : { path: kinesisDir }),
-    });
-    await new Promise<void>((resolve, reject) => {
-      kinesis.once('error', reject);
-      kinesis.listen(0, HOST, () => {
-        kinesis.off('error', reject);
-        resolve();
-      });
-    });
-    cleanups.push(() => closeServer(kinesis));
-    const kinesisPort = (kinesis.address() as AddressInfo).port;
+    // kinesalite: a Node child too (see the header).
+    const kinesisChild = spawnTethered(process.execPath, [
+      '-e',
+      KINESALITE_CHILD,
+      require.resolve('kinesalite'),
+      kinesisDir ?? '',
+      KINESIS_MARKER,
+    ]);
+    const kinesis = watchChild(kinesisChild, 'kinesalite', log);
+    cleanups.push(() => stopChild(kinesisChild, kinesis.exited));
+    await recordPids(dynamo.child, s3Child, kinesisChild);
+    const kinesisPort = await kinesis.firstLine(S3_START_TIMEOUT_MS).then((line) => (JSON.parse(line) as { port: number }).port);
 
     const s3Port = await s3.firstLine(S3_START_TIMEOUT_MS).then((line) => (JSON.parse(line) as { port: number }).port);
     const endpoints: StandInEndpoints = {
@@ -331,14 +339,6 @@ async function stopChild(child: ChildProcess, exited: Promise<string>): Promise<
     killGroup(child.pid, 'SIGKILL');
     await exited;
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // Keep-alive sockets of SDK clients would hold close() open.
-    server.closeAllConnections();
-  });
 }
 
 /** A port that was free a moment ago: listen on port 0, note the port, close. */

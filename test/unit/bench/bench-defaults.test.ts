@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { BENCH_DEFAULTS } from '../../../bench/defaults.js';
+import { benchSpacingMs } from '../../../bench/run-bench.js';
+import { JOB_DEFAULTS } from '../../../engine/job/define-job.js';
+import { assertUnambiguous, DEFAULT_CLICKSTREAM } from '../../../jobs/clickstream/generate.js';
+import { CLICKSTREAM_JOB } from '../../../jobs/clickstream/settings.js';
+
+describe("npm run bench's defaults", () => {
+  it("measure the job at the engine's default cap and at the demo job's own", () => {
+    expect(BENCH_DEFAULTS.recordsPerPartition).toBe(JOB_DEFAULTS.maxRecordsPerPartition);
+    expect(BENCH_DEFAULTS.demoRecordsPerPartition).toBe(CLICKSTREAM_JOB.maxRecordsPerPartition);
+  });
+
+  it("space the stream's events so that every batch size the bench may run keeps the generator's margins", () => {
+    expect(benchSpacingMs(CLICKSTREAM_JOB.maxRecordsPerPartition)).toBe(DEFAULT_CLICKSTREAM.spacingMs);
+    for (const cap of [1, 1_000, 2_500, 10_000, 100_000]) {
+      const settings = { ...DEFAULT_CLICKSTREAM, spacingMs: benchSpacingMs(cap) };
+      expect(() => assertUnambiguous(settings, { ...CLICKSTREAM_JOB, maxRecordsPerPartition: cap })).not.toThrow();
+      // Three times the cap would not fit at this spacing: the spacing is no smaller than it must be.
+      if (cap >= 10_000)
+        expect(() => assertUnambiguous(settings, { ...CLICKSTREAM_JOB, maxRecordsPerPartition: 3 * cap })).toThrow(
+          /lower maxRecordsPerPartition/,
+        );
+    }
+  });
+});
