@@ -6,7 +6,7 @@ import type { JobDefinition } from '../engine/job/types.js';
 import { expectedCounts, type GeneratedEvent } from '../jobs/clickstream/generate.js';
 import { BatchPhaseTimer, type BatchPhases } from './batch-phases.js';
 import type { Progress } from './environment.js';
-import type { RequestCounter } from './request-counter.js';
+import type { RequestCounter, RequestTimes } from './request-counter.js';
 import { distribution, now, perSecond, type Distribution } from './stats.js';
 
 export interface EndToEndResult {
@@ -25,6 +25,8 @@ export interface EndToEndResult {
   readonly engineStateBytes: number;
   /** AWS requests the run sent, per operation. */
   readonly requests: Record<string, number>;
+  /** How long they took, and how many requests to the same service each found in flight. */
+  readonly requestTimes: Record<string, RequestTimes>;
   /** The sink equals the counts computed from the input alone. */
   readonly exact: boolean;
   readonly problems: string[];
@@ -69,6 +71,7 @@ export async function runEndToEnd(args: {
   const ms = last - started;
   const records = recordsOf.reduce((a, b) => a + b, 0);
   const requests = args.requests.since(before);
+  const requestTimes = args.requests.timesSince(before);
   const problems = await checkSink(ports, job, expectedCounts(args.events, args.windowMs, args.groupBy ?? 'page').counts);
   return {
     job: job.name,
@@ -81,6 +84,7 @@ export async function runEndToEnd(args: {
     dataBatchPhases: phases.result(),
     engineStateBytes,
     requests,
+    requestTimes,
     exact: problems.length === 0,
     problems,
   };

@@ -1,5 +1,6 @@
 import type { AwsClients } from '../engine/adapters/aws/index.js';
 import { failedWriteUnits, transactionUnits } from './dynamodb-item-size.js';
+import { distribution, now, type Distribution } from './stats.js';
 
 /** DynamoDB operations that read (RRU) and those that write (WRU). */
 const READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
@@ -15,6 +16,16 @@ export interface ComponentUsage {
 }
 
 const USAGE_FIELDS = ['rru', 'wru', 'puts', 'gets'] as const;
+
+/** How long an operation's requests took, and how many requests to the same service each found in flight when sent. */
+export interface RequestTimes {
+  readonly ms: Distribution;
+  /** Requests to the same service already in flight when each was sent (0: it went alone). */
+  readonly inFlight: Distribution;
+}
+
+/** The key of a snapshot that says how many requests had been timed. */
+const TIMED = 'timed';
 
 /** The S3 purposes, by key prefix (engine/state/blob-state-store.ts, protocol/exchange-format.ts, protocol/lookup-record.ts). */
 const S3_PURPOSES: readonly (readonly [string, string])[] = [
@@ -52,6 +63,9 @@ export class RequestCounter {
   private readonly capacity = new Map<string, number>();
   /** Per component: 'usage:<component>:<field>'. */
   private readonly usage = new Map<string, number>();
+  /** Every request's operation, duration (failed ones too) and the service's requests in flight when it was sent. */
+  private readonly timed: { name: string; ms: number; inFlight: number }[] = [];
+  private readonly inFlight = new Map<string, number>();
 
   /** Adds the counting middleware to the clients (call once per set of clients). */
   attach(clients: AwsClients): void {
@@ -67,38 +81,51 @@ export class RequestCounter {
         const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
         const name = `${service}.${operation}`;
         this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
-        const input = (args as { input?: Record<string, unknown> }).input ?? {};
-        if (service === 'S3' && operation !== 'DeleteObjects' && operation !== 'DeleteObject') {
-          this.add(s3Component(input), operation === 'GetObject' ? 'gets' : 'puts', 1);
-        }
-        const kind = service !== 'DynamoDB' ? null : READS.has(operation) ? 'DynamoDB.RRU' : WRITES.has(operation) ? 'DynamoDB.WRU' : null;
-        if (kind === null) return next(args);
-        (args as { input: Record<string, unknown> }).input.ReturnConsumedCapacity ??= 'TOTAL';
-        const charge = (table: string | undefined, itemInput: Record<string, unknown>, n: number) => {
-          this.add(dynamoDbComponent(itemInput, table), kind === 'DynamoDB.RRU' ? 'rru' : 'wru', n);
-          this.capacity.set(kind, (this.capacity.get(kind) ?? 0) + n);
-        };
-        let result: R;
+        const inFlight = this.inFlight.get(service) ?? 0;
+        this.inFlight.set(service, inFlight + 1);
+        const sent = now();
         try {
-          result = await next(args);
-        } catch (error) {
-          // A write whose condition failed is billed too; DynamoDB Local reports nothing for it.
-          if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
-            charge(input.TableName as string | undefined, input, failedWriteUnits(operation, input));
-          }
-          throw error;
+          return await this.count(service, operation, args, next);
+        } finally {
+          this.inFlight.set(service, (this.inFlight.get(service) ?? 1) - 1);
+          this.timed.push({ name, ms: now() - sent, inFlight });
         }
-        if (operation === 'TransactWriteItems') {
-          // DynamoDB Local reports a flat 2 units for any transaction: count its items instead.
-          for (const item of transactionUnits(input)) charge(item.tableName, item.input, item.wru);
-          return result;
-        }
-        const consumed = (result as { output?: { ConsumedCapacity?: unknown } }).output?.ConsumedCapacity;
-        for (const c of [consumed].flat() as ({ CapacityUnits?: number; TableName?: string } | undefined)[]) {
-          charge(c?.TableName ?? (input.TableName as string | undefined), input, c?.CapacityUnits ?? 0);
-        }
-        return result;
       };
+  }
+
+  /** Counts one request's capacity and S3 usage around `next`. */
+  private async count<A, R>(service: string, operation: string, args: A, next: (args: A) => Promise<R>): Promise<R> {
+    const input = (args as { input?: Record<string, unknown> }).input ?? {};
+    if (service === 'S3' && operation !== 'DeleteObjects' && operation !== 'DeleteObject') {
+      this.add(s3Component(input), operation === 'GetObject' ? 'gets' : 'puts', 1);
+    }
+    const kind = service !== 'DynamoDB' ? null : READS.has(operation) ? 'DynamoDB.RRU' : WRITES.has(operation) ? 'DynamoDB.WRU' : null;
+    if (kind === null) return next(args);
+    (args as { input: Record<string, unknown> }).input.ReturnConsumedCapacity ??= 'TOTAL';
+    const charge = (table: string | undefined, itemInput: Record<string, unknown>, n: number) => {
+      this.add(dynamoDbComponent(itemInput, table), kind === 'DynamoDB.RRU' ? 'rru' : 'wru', n);
+      this.capacity.set(kind, (this.capacity.get(kind) ?? 0) + n);
+    };
+    let result: R;
+    try {
+      result = await next(args);
+    } catch (error) {
+      // A write whose condition failed is billed too; DynamoDB Local reports nothing for it.
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+        charge(input.TableName as string | undefined, input, failedWriteUnits(operation, input));
+      }
+      throw error;
+    }
+    if (operation === 'TransactWriteItems') {
+      // DynamoDB Local reports a flat 2 units for any transaction: count its items instead.
+      for (const item of transactionUnits(input)) charge(item.tableName, item.input, item.wru);
+      return result;
+    }
+    const consumed = (result as { output?: { ConsumedCapacity?: unknown } }).output?.ConsumedCapacity;
+    for (const c of [consumed].flat() as ({ CapacityUnits?: number; TableName?: string } | undefined)[]) {
+      charge(c?.TableName ?? (input.TableName as string | undefined), input, c?.CapacityUnits ?? 0);
+    }
+    return result;
   }
 
   private add(component: string, field: keyof ComponentUsage, n: number): void {
@@ -107,7 +134,28 @@ export class RequestCounter {
   }
 
   snapshot(): Map<string, number> {
-    return new Map([...this.counts, ...[...this.capacity].map(([k, v]) => [`capacity:${k}`, v] as const), ...this.usage]);
+    return new Map([
+      ...this.counts,
+      ...[...this.capacity].map(([k, v]) => [`capacity:${k}`, v] as const),
+      ...this.usage,
+      [TIMED, this.timed.length],
+    ]);
+  }
+
+  /** The requests sent since `before` (a snapshot) that have ended, timed per operation, sorted by name. */
+  timesSince(before: ReadonlyMap<string, number>): Record<string, RequestTimes> {
+    const byName = new Map<string, { ms: number[]; inFlight: number[] }>();
+    for (const t of this.timed.slice(before.get(TIMED) ?? 0)) {
+      const entry = byName.get(t.name) ?? { ms: [], inFlight: [] };
+      entry.ms.push(t.ms);
+      entry.inFlight.push(t.inFlight);
+      byName.set(t.name, entry);
+    }
+    return Object.fromEntries(
+      [...byName]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, t]) => [name, { ms: distribution(t.ms), inFlight: distribution(t.inFlight) }]),
+    );
   }
 
   /** What each component used since `before` (a snapshot): DynamoDB capacity per table, S3 requests per purpose. */

@@ -193,6 +193,8 @@ function endToEndRows(e: EndToEndResult): string[][] {
       `median ${ms(p.overlapBoundMs.median)} a batch (arithmetic on the steps above, not measured)`,
     ],
     ['  AWS requests', `${int(total)} (${fixed(total / e.batches, 1)} per batch; ${topRequests(e.requests)})`],
+    ['  their time, median / p95 ms', requestTimes(e, 'ms')],
+    ['  in flight when sent, median / max', requestTimes(e, 'inFlight')],
     [
       '  sink check',
       e.exact
@@ -210,6 +212,19 @@ function endToEndRows(e: EndToEndResult): string[][] {
  */
 function busy(r: BenchReport): boolean {
   return r.machine.loadAverageAtStart > r.machine.cores / 2;
+}
+
+/** For the four most frequent operations: their times, or the requests to the same service each found in flight. */
+function requestTimes(e: EndToEndResult, what: 'ms' | 'inFlight'): string {
+  return Object.entries(e.requests)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 4)
+    .map(([name]) => {
+      const d = e.requestTimes[name]?.[what];
+      if (d === undefined) return `${name} -`;
+      return what === 'ms' ? `${name} ${ms(d.median)} / ${ms(d.p95)}` : `${name} ${fixed(d.median, 0)} / ${int(d.max)}`;
+    })
+    .join(', ');
 }
 
 function topRequests(requests: Record<string, number>): string {

@@ -4,7 +4,7 @@
  * transaction, reported as a flat 2 units whatever its items; a failed conditional put,
  * not reported at all).
  */
-import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { RequestCounter } from '../../bench/request-counter.js';
 import { createAwsClients } from '../../engine/adapters/aws/index.js';
@@ -36,4 +36,27 @@ describe('the request counter on DynamoDB Local', () => {
     expect(wru(before)).toBe(1);
     expect(counter.since(before)).toEqual({ 'DynamoDB.PutItem': 1 });
   });
+
+  it('times each request since a snapshot, with the requests to the same service it found in flight', async () => {
+    const clients = createAwsClients(testAwsConfig());
+    const counter = new RequestCounter();
+    counter.attach(clients);
+    const table = await createTestSinkTable('timed');
+    await clients.dynamodb.send(new PutCommand({ TableName: table, Item: { pk: 'a' } }));
+
+    const before = counter.snapshot();
+    // Five reads sent together: the first finds none in flight, the last the other four.
+    await Promise.all(Array.from({ length: 5 }, () => clients.dynamodb.send(new GetCommand({ TableName: table, Key: { pk: 'a' } }))));
+    await clients.dynamodb.send(new GetCommand({ TableName: table, Key: { pk: 'a' } }));
+    const times = counter.timesSince(before);
+
+    // The put before the snapshot is not in it.
+    expect(Object.keys(times)).toEqual(['DynamoDB.GetItem']);
+    const get = times['DynamoDB.GetItem']!;
+    expect(get.ms.count).toBe(6);
+    expect(get.ms.min).toBeGreaterThan(0);
+    expect(get.inFlight.min).toBe(0);
+    expect(get.inFlight.max).toBe(4);
+  });
 });
+
