@@ -59,4 +59,3 @@ describe('the request counter on DynamoDB Local', () => {
     expect(get.inFlight.max).toBe(4);
   });
 });
-
