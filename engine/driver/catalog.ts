@@ -172,9 +172,10 @@ function withEngineParameters(job: JobDefinition, parameters: JobParameters): Jo
   const position: StartingPosition | undefined = engine[ENGINE_PARAMETERS.startingPosition];
   const maxRecords = engine[ENGINE_PARAMETERS.maxRecordsPerPartition];
   if (position === undefined && maxRecords === undefined) return job;
+  // An instance's own cap is a rate limit: it no longer follows the trigger.
+  const { rateLimitFromTrigger: _, ...capped } = job;
   return {
-    ...job,
+    ...(maxRecords === undefined ? job : { ...capped, maxRecordsPerPartition: maxRecords }),
     ...(position === undefined ? {} : { source: { ...job.source, startingPosition: position } }),
-    ...(maxRecords === undefined ? {} : { maxRecordsPerPartition: maxRecords }),
   };
 }

@@ -7,6 +7,7 @@
 import type { StateCache } from '../executor/state-cache.js';
 import type { JsonValue } from '../json.js';
 import type { JobDefinition } from '../job/types.js';
+import { withInstanceTrigger } from '../job/rate-limit.js';
 import type { EnginePorts } from '../ports/index.js';
 import type { JobRegistry } from '../ports/job-registry.js';
 import { resolveJob, type JobCatalog } from './catalog.js';
@@ -41,9 +42,13 @@ export interface LoopState {
 
 export const INITIAL_LOOP: LoopState = Object.freeze({ idleStreak: 0 });
 
-/** The driver's job definition, resolved from the catalog on each task (tasks carry only its name and parameters). */
+/**
+ * The driver's job definition, resolved from the catalog on each task (tasks carry only
+ * its name and parameters), under the trigger the instance runs with (a default rate
+ * limit follows it: engine/job/rate-limit.ts).
+ */
 export function jobOf(driver: DriverInfo, ctx: DriverTaskContext): JobDefinition {
-  return resolveJob(ctx.catalog, driver.jobName, driver.parameters);
+  return withInstanceTrigger(resolveJob(ctx.catalog, driver.jobName, driver.parameters), driver.trigger);
 }
 
 /** A time for a Wait state's TimestampPath (ISO 8601). */

@@ -6,6 +6,7 @@ import { checkSource } from './connectors.js';
 import { checkOutputs } from './outputs.js';
 import type { SourceRecord } from '../ports/source-reader.js';
 import { compileDecode, type DecodeName } from './decode.js';
+import { defaultRecordsPerPartition } from './rate-limit.js';
 import { requireFunction, requireObject, requirePositiveInteger, show, specError } from './spec-checks.js';
 import { stateShapeFingerprint } from './state-shape.js';
 import { planOf, rootStream, type PipelineEnd, type Stream } from './stream.js';
@@ -63,7 +64,11 @@ export interface JobSpec<T = any, N extends DecodeName = 'json'> {
   readonly outputMode?: OutputMode;
   /** Default { type: 'interval', intervalMs: 1000 }. */
   readonly trigger?: Trigger;
-  /** The most records read from one partition in one batch (default 10 000). */
+  /**
+   * The most records read from one partition in one batch: a rate limit, as Spark's
+   * maxOffsetsPerTrigger. Default: what a Kinesis shard serves in one trigger interval,
+   * 10,000 to 100,000 (engine/job/rate-limit.ts); 10,000 for an available-now job.
+   */
   readonly maxRecordsPerPartition?: number;
   /** Default { snapshotEvery: 10, retainBatches: 100 }; either may be given alone. */
   readonly checkpoint?: Partial<CheckpointSettings>;
@@ -103,6 +108,7 @@ export const JOB_DEFAULTS = Object.freeze({
   decode: 'json',
   outputMode: 'update',
   trigger: Object.freeze({ type: 'interval', intervalMs: 1000 }),
+  /** At the default trigger; a job that sets none gets defaultRecordsPerPartition(trigger). */
   maxRecordsPerPartition: 10_000,
   checkpoint: Object.freeze({ snapshotEvery: 10, retainBatches: 100 }),
   /**
@@ -150,10 +156,10 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
   const decode = compileDecode(fields.decode);
   const outputMode = checkOutputMode(fields.outputMode ?? JOB_DEFAULTS.outputMode);
   const trigger = checkTrigger(fields.trigger ?? JOB_DEFAULTS.trigger);
-  const maxRecordsPerPartition = requirePositiveInteger(
-    'maxRecordsPerPartition',
-    fields.maxRecordsPerPartition ?? JOB_DEFAULTS.maxRecordsPerPartition,
-  );
+  const rateLimitFromTrigger = fields.maxRecordsPerPartition === undefined;
+  const maxRecordsPerPartition = rateLimitFromTrigger
+    ? defaultRecordsPerPartition(trigger)
+    : requirePositiveInteger('maxRecordsPerPartition', fields.maxRecordsPerPartition);
   const checkpoint = checkCheckpoint(fields.checkpoint ?? {});
   const migrations = checkMigrations(fields.migrations ?? [], version);
   const deadLetterLimit = checkDeadLetterLimit(fields.deadLetterLimit ?? {});
@@ -187,6 +193,7 @@ function buildJob(fields: Record<string, unknown>, name: string): JobDefinition 
     trigger,
     outputMode,
     maxRecordsPerPartition,
+    ...(rateLimitFromTrigger ? { rateLimitFromTrigger: true as const } : {}),
     checkpoint,
     migrations,
     ...(keyedBy === undefined ? {} : { keyedBy }),

@@ -244,7 +244,13 @@ export interface JobDefinition {
   readonly stateShape: string;
   readonly trigger: Trigger;
   readonly outputMode: OutputMode;
+  /** The rate limit: the most records one batch reads from one partition. */
   readonly maxRecordsPerPartition: number;
+  /**
+   * Set when neither the job nor its instance set maxRecordsPerPartition: it is then the
+   * default for the trigger the instance runs with (engine/job/rate-limit.ts).
+   */
+  readonly rateLimitFromTrigger?: true;
   readonly checkpoint: CheckpointSettings;
   /** State migrations from older versions (none by default). */
   readonly migrations: readonly StateMigration[];
