@@ -121,9 +121,16 @@ describe.skipIf(!existsSync('/proc/self/stat'))('a local runtime killed with -9'
         // Each child starts once the one before answers: DynamoDB Local may take up to its
         // start timeout (90 s, local/stand-ins.ts) on a loaded machine.
         const deadline = Date.now() + 95_000;
-        const children = () => processes().filter((p) => p.ppid === runner.child.pid).length;
-        while (children() < wanted && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-        expect(children()).toBeGreaterThanOrEqual(wanted);
+        const children = () => processes().filter((p) => p.ppid === runner.child.pid);
+        let exited = false;
+        void runner.exited.then(() => (exited = true));
+        while (children().length < wanted && !exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        // A runner that ended, or children that never came, say why: its stderr and its children.
+        const seen = children().map((p) => p.cmdline.slice(0, 120));
+        expect(
+          seen.length,
+          `runner exited: ${exited}; children: ${JSON.stringify(seen)}; stderr: ${runner.stderr()}`,
+        ).toBeGreaterThanOrEqual(wanted);
       }
       const pids = descendants(runner.child.pid!);
       // tether + JVM, tether + s3rver, tether + kinesalite (+ kcat)
