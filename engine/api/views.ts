@@ -23,7 +23,7 @@ export interface JobSummary {
   readonly parameters: Readonly<Record<string, JsonValue>>;
   /** Where the instance started (null: the job definition's own). */
   readonly startingPosition: StartingPositionRequest | null;
-  /** The rate limit (null: the job definition's own). */
+  /** The rate limit (null: the job definition's own, or, when it sets none, its trigger's default: engine/job/rate-limit.ts). */
   readonly maxRecordsPerPartition: number | null;
   /** null: the job definition's own. */
   readonly trigger: TriggerSettings | null;

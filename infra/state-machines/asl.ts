@@ -116,6 +116,18 @@ export function lambdaRetry(): AslState[] {
   ];
 }
 
+/** The retry of a parent's task that starts an execution: Step Functions' own failures, with jittered backoff. */
+export function stepFunctionsServiceRetry(): AslState {
+  return {
+    ErrorEquals: [...STEP_FUNCTIONS_SERVICE_ERRORS],
+    IntervalSeconds: 2,
+    MaxAttempts: 6,
+    BackoffRate: 2,
+    MaxDelaySeconds: 60,
+    JitterStrategy: 'FULL',
+  };
+}
+
 /** A Lambda task of the control kind: the given parameters, the control timeout, lambdaRetry(). */
 export function lambdaTask(resource: Placeholder, parameters: Record<string, unknown>, rest: AslState): AslState {
   return {

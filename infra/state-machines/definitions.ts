@@ -25,11 +25,11 @@
 import {
   NON_RETRYABLE_ENGINE_ERRORS,
   PLACEHOLDERS,
-  STEP_FUNCTIONS_SERVICE_ERRORS,
   TASK_STATES,
   TASK_TIMEOUT_SECONDS,
   lambdaTask,
   ph,
+  stepFunctionsServiceRetry,
   type AslDefinition,
   type AslState,
 } from './asl.js';
@@ -121,14 +121,7 @@ export function driverDefinition(): AslDefinition {
         ResultPath: '$.child',
         TimeoutSeconds: TASK_TIMEOUT_SECONDS.child,
         Retry: [
-          {
-            ErrorEquals: [...STEP_FUNCTIONS_SERVICE_ERRORS],
-            IntervalSeconds: 2,
-            MaxAttempts: 6,
-            BackoffRate: 2,
-            MaxDelaySeconds: 60,
-            JitterStrategy: 'FULL',
-          },
+          stepFunctionsServiceRetry(),
           // The child failed as a whole (timed out, aborted): run a fresh one; the batch in flight is resumed.
           {
             ErrorEquals: ['States.TaskFailed', 'States.Timeout'],
@@ -193,16 +186,7 @@ export function driverDefinition(): AslDefinition {
           Input: { 'jobId.$': '$.jobId', 'generation.$': '$.next' },
         },
         ResultPath: null,
-        Retry: [
-          {
-            ErrorEquals: [...STEP_FUNCTIONS_SERVICE_ERRORS],
-            IntervalSeconds: 2,
-            MaxAttempts: 6,
-            BackoffRate: 2,
-            MaxDelaySeconds: 60,
-            JitterStrategy: 'FULL',
-          },
-        ],
+        Retry: [stepFunctionsServiceRetry()],
         Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: null, Next: 'HandedOver' }],
         Next: 'HandedOver',
       },
