@@ -55,14 +55,15 @@ export function formatLatencyReport(r: LatencyBenchReport): string {
 function formatRun(run: RateRunResult, title: string): string[] {
   const lines = [
     `${title}: ${int(run.rate)} records/s for ${run.seconds} s (${run.name})`,
-    `  produced ${int(run.produced)}, committed ${int(run.committed)}, visible in the sink ${int(run.visible)}, ${run.batches} batches`,
+    `  produced ${int(run.produced)} in ${run.producerS.toFixed(1)} s${run.producerS > run.seconds * 1.05 ? ' (behind its schedule: the stream did not take the rate)' : ''}, ` +
+      `committed ${int(run.committed)}, visible in the sink ${int(run.visible)}, ${run.batches} batches`,
     `  event arrival → sink row visible: ${ms(run.latencyMs)}`,
     `  batch time (records > 0):         ${ms(run.batchMs)}`,
     `  Lambda calls while producing, p50 ms (calls): ${Object.entries(run.lambdaMs)
       .map(([fn, p]) => `${fn} ${int(p.p50)} (${p.count})`)
       .join(', ')}`,
     `  sink scan (resolution: poll + scan): ${ms(run.scanMs)}`,
-    `  lag (records produced − committed), every second: ${run.lag.map((s) => int(lagOf(s))).join(' ')}`,
+    `  lag (records due on the producer's schedule − committed), every second: ${run.lag.map((s) => int(lagOf(s))).join(' ')}`,
     `  lag growth ${run.verdict.growthPerS.toFixed(1)}/s over ${run.verdict.samplesJudged} samples: ${run.verdict.sustainable ? 'sustainable' : 'NOT sustainable'}`,
   ];
   if (run.drainS !== null) lines.push(`  drained ${run.drainS.toFixed(1)} s after the producer stopped`);

@@ -4,8 +4,9 @@
  *
  * Sustainable throughput follows Karimov et al., "Benchmarking Distributed Stream Data
  * Processing Systems" (ICDE 2018): the highest input rate a system handles without an
- * ever-growing backlog. A run at a fixed rate is sustainable when the lag (records
- * produced minus records committed) does not grow over the run: the least-squares slope
+ * ever-growing backlog. A run at a fixed rate is sustainable when the lag (records due
+ * on the producer's schedule minus records committed) does not grow over the run: the
+ * least-squares slope
  * of the lag samples, after the first trigger period, is at most `tolerance` of the rate.
  * A micro-batch job's lag is a sawtooth (it grows between batches and drops at each
  * commit), so the slope, not any single sample, tells growth from the sawtooth.
@@ -34,11 +35,16 @@ export function percentiles(values: readonly number[]): Percentiles {
 export interface LagSample {
   /** Seconds since the producer started. */
   readonly atS: number;
+  /**
+   * Records due by then on the producer's schedule, sent or not (FixedRateProducer.dueAt):
+   * a producer the stream cannot keep up with leaves a backlog on its side, and that is
+   * lag as much as records the job has not committed.
+   */
   readonly produced: number;
   readonly committed: number;
 }
 
-/** Records produced but not yet committed at a sample. */
+/** Records due (produced or not yet sent) but not yet committed at a sample. */
 export function lagOf(sample: LagSample): number {
   return sample.produced - sample.committed;
 }

@@ -22,6 +22,9 @@ export interface ProducerOptions {
 export class FixedRateProducer {
   /** Records the stream acknowledged. */
   produced = 0;
+  /** When run() started (epoch ms), or null before. */
+  private startedAt: number | null = null;
+  private total = 0;
   /** Production time (epoch ms) of each key's records sent so far, by sequence number - 1. */
   readonly producedAt = new Map<string, number[]>();
   private readonly encoder = new TextEncoder();
@@ -37,12 +40,24 @@ export class FixedRateProducer {
     return new Map([...this.producedAt].map(([key, times]) => [key, times.length]));
   }
 
+  /**
+   * Records the schedule has due at `nowMs`, sent or not: what a lag is measured against
+   * (a producer that falls behind its schedule, because the stream cannot take the rate,
+   * is a backlog too, as its records' late sends are latency).
+   */
+  dueAt(nowMs: number): number {
+    if (this.startedAt === null) return 0;
+    return Math.min(this.total, Math.floor((this.options.rate * (nowMs - this.startedAt)) / 1000));
+  }
+
   /** Produces `rate × seconds` records over `seconds`, then resolves. */
   async run(seconds: number): Promise<void> {
     const { rate, keys } = this.options;
     const total = Math.round(rate * seconds);
     const tickMs = this.options.tickMs ?? 20;
     const startedAt = Date.now();
+    this.startedAt = startedAt;
+    this.total = total;
     let sent = 0;
     while (sent < total) {
       const due = Math.min(total, Math.floor((rate * (Date.now() - startedAt)) / 1000));

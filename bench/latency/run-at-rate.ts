@@ -48,6 +48,8 @@ export interface RateRunResult {
   readonly seconds: number;
   readonly triggerMs: number;
   readonly produced: number;
+  /** How long the producer took to send them: longer than `seconds` when the stream could not take the rate. */
+  readonly producerS: number;
   readonly committed: number;
   readonly visible: number;
   /** Event arrival (production time) to sink row visible, over every record seen. */
@@ -125,7 +127,10 @@ export async function runAtRate(o: RateRunOptions): Promise<RateRunResult> {
     watcher.start();
     measuring = true;
     const t0 = Date.now();
-    sampler = setInterval(() => lag.push({ atS: (Date.now() - t0) / 1000, produced: producer.produced, committed }), 1000);
+    sampler = setInterval(() => {
+      const now = Date.now();
+      lag.push({ atS: (now - t0) / 1000, produced: Math.max(producer.produced, producer.dueAt(now)), committed });
+    }, 1000);
     await producer.run(o.seconds);
     measuring = false;
     const producedS = (Date.now() - t0) / 1000;
@@ -163,6 +168,7 @@ export async function runAtRate(o: RateRunOptions): Promise<RateRunResult> {
       seconds: o.seconds,
       triggerMs: o.triggerMs,
       produced: producer.produced,
+      producerS: producedS,
       committed,
       visible: watcher.visible,
       latencyMs: percentiles(watcher.latenciesMs),
