@@ -68,6 +68,7 @@ export const stoppedJobSchema = z.looseObject({ job: jobSummary });
 export const jobStatusSchema = jobSummary.extend({
   driver: z.looseObject({ execution: text.nullable(), status: text.nullable() }),
   latestBatch: z.looseObject({ batchId: count, status: text }).nullable(),
+  plannedRateLimit: count.nullable().optional(),
   lastCommittedBatch: batchSummary.nullable(),
   watermark: time.nullable(),
   lag: z.looseObject({

@@ -30,7 +30,9 @@ export function formatJobStatus(s: JobStatus): string[] {
     row('trigger', describeTrigger(s.trigger)),
     row(
       'rate limit',
-      s.maxRecordsPerPartition === null ? "the job's own" : `${count(s.maxRecordsPerPartition)} records per partition per batch`,
+      s.maxRecordsPerPartition === null
+        ? `the job's own${s.plannedRateLimit == null ? '' : `: ${count(s.plannedRateLimit)} records per partition per batch in the newest plan`}`
+        : `${count(s.maxRecordsPerPartition)} records per partition per batch`,
     ),
     row(
       'started from',

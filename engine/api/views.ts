@@ -116,6 +116,12 @@ export interface JobStatus extends JobSummary {
   readonly parked: { readonly since: string; readonly generation: number; readonly batchId: number } | null;
   /** The newest batch in the write-ahead log, committed or in flight. */
   readonly latestBatch: { readonly batchId: number; readonly status: BatchStatus } | null;
+  /**
+   * The rate limit the newest batch was planned with, records per partition: the
+   * instance's, the job's, or the default for the trigger the instance runs with
+   * (engine/job/rate-limit.ts). Null before the first plan.
+   */
+  readonly plannedRateLimit: number | null;
   readonly lastCommittedBatch: BatchSummary | null;
   /** The event-time watermark of the newest batch. */
   readonly watermark: string | null;
@@ -211,6 +217,7 @@ export function jobStatusOf(args: {
     driver: { execution: args.execution, status: args.executionStatus },
     parked: isParked(job) ? { since: iso(job.parked.at), generation: job.parked.generation, batchId: job.parked.batchId } : null,
     latestBatch: latest === null ? null : { batchId: latest.plan.batchId, status: latest.status },
+    plannedRateLimit: latest?.plan.partitions[0]?.maxRecords ?? null,
     lastCommittedBatch: last === null ? null : batchSummaryOf(last),
     watermark: latest?.plan.watermarkMs == null ? null : iso(latest.plan.watermarkMs),
     lag: { maxMs: last?.commit?.metrics.lagMs ?? null, partitions },

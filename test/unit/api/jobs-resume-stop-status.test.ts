@@ -67,6 +67,7 @@ describe('resume, stop, status', () => {
     expect(body).toMatchObject({
       driver: { execution: 'j-1', status: 'RUNNING' },
       latestBatch: { batchId: 4, status: 'PLANNED' },
+      plannedRateLimit: 10,
       lastCommittedBatch: { batchId: 3, records: 30, durationMs: 100 },
       watermark: '2026-01-01T00:00:00.000Z',
       lag: { maxMs: 5, partitions: [{ partition: 'p0', lagMs: 5, caughtUp: true, next: 'after 300' }] },

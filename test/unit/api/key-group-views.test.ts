@@ -67,6 +67,9 @@ describe('views of a job whose state lives in key groups', () => {
 
     const text = formatJobStatus(status).join('\n');
     expect(text).toContain(`  key groups    8, ${Object.keys(groups).length} holding state`);
+    // No cap set anywhere: the default of the job's 1 s trigger, as the newest plan has it.
+    expect(status.plannedRateLimit).toBe(10_000);
+    expect(text).toContain("rate limit    the job's own: 10,000 records per partition per batch in the newest plan");
     expect(text).toMatch(/ {4}group \d+ +state v2 {2}1 rows {2}due at watermark 1970-01-01 00:00:01Z/);
     expect(text).not.toContain('state v0');
     const table = formatBatches([second!, first!]);
