@@ -3,6 +3,7 @@ import { runPartition } from '../executor/run-partition.js';
 import { StateCache } from '../executor/state-cache.js';
 import { JobSpecError } from '../errors.js';
 import type { JobDefinition } from '../job/types.js';
+import { withInstanceTrigger } from '../job/rate-limit.js';
 import type { EnginePorts } from '../ports/index.js';
 import type { GroupResult, PartitionResult } from '../protocol/batch-records.js';
 import { stageTwoSlots } from '../protocol/stage-two.js';
@@ -51,10 +52,12 @@ export type StopReason = 'caught-up' | 'stopped' | 'max-batches';
  * the steps.
  */
 export async function runDriver(
-  job: JobDefinition,
+  given: JobDefinition,
   ports: EnginePorts,
   options: RunDriverOptions = {},
 ): Promise<{ batches: number; skipped: number; stoppedBy: StopReason; epoch: number }> {
+  // A default rate limit follows the trigger this loop runs (a caller may have changed it).
+  const job = withInstanceTrigger(given, given.trigger);
   const ctx = { ports, job };
   const jobId = options.jobId ?? job.name;
   const cache = new StateCache();

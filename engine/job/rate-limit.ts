@@ -13,10 +13,17 @@
  *                      (2 MB/s: 2,000 records of 1 KB a second), twice what it can be
  *                      written in that time (1,000 records/s): a job keeps up with a
  *                      shard written at its limit and catches up at twice that rate;
- *                      at least 10,000 (one GetRecords call), at most 100,000 (AWS Glue's
- *                      default per shard per micro-batch, maxFetchRecordsPerShard), which
- *                      keeps an executor's input near 100 MB of 1 KB records
+ *                      at least 10,000 (one GetRecords call) and at most 40,000: a
+ *                      shard gives 40,000 records of 1 KB in 20 s to a reader alone, 40 s
+ *                      beside a second one, both well within an executor's timeout (90 s,
+ *                      infra/state-machines/functions.ts), since a range is read whole
+ *                      before its end is recorded
  *   available now      10,000: the job reads batch after batch until it is caught up
+ *
+ * So the default keeps up with a shard written at its limit at intervals up to 40 s; a
+ * longer interval on such a shard needs a cap of its own (and records small enough, or an
+ * executor given the time and memory, to read it). AWS Glue's Kinesis source defaults to
+ * 100,000 records per shard per micro-batch, on workers without Lambda's time limit.
  *
  * A cap the job or its instance sets is a rate limit and is kept as it is, whatever the
  * trigger. The default follows the trigger the instance runs with (the jobs API may give
@@ -28,8 +35,8 @@ import type { JobDefinition, Trigger } from './types.js';
 export const SHARD_READ_RECORDS_PER_SECOND = 2_000;
 /** The smallest default: one GetRecords call's most. */
 export const MIN_DEFAULT_RECORDS_PER_PARTITION = 10_000;
-/** The largest default: AWS Glue's per shard per micro-batch. */
-export const MAX_DEFAULT_RECORDS_PER_PARTITION = 100_000;
+/** The largest default: what one executor reads from a shard well within its timeout. */
+export const MAX_DEFAULT_RECORDS_PER_PARTITION = 40_000;
 
 /** maxRecordsPerPartition for a job that sets none, under `trigger`. */
 export function defaultRecordsPerPartition(trigger: Trigger): number {

@@ -1,7 +1,7 @@
 /**
  * The default rate limit (engine/job/rate-limit.ts): a job that sets no
  * maxRecordsPerPartition reads, per partition and batch, what a Kinesis shard serves in one
- * trigger interval (10,000 to 100,000 records), under the trigger its instance runs with;
+ * trigger interval (10,000 to 40,000 records), under the trigger its instance runs with;
  * a cap the job or the instance sets is kept whatever the trigger.
  */
 import fc from 'fast-check';
@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryPorts } from '../../../engine/adapters/memory/index.js';
 import { MemoryJobRegistry } from '../../../engine/adapters/memory/memory-job-registry.js';
 import { ENGINE_PARAMETERS, resolveJob } from '../../../engine/driver/catalog.js';
+import { runDriver } from '../../../engine/driver/run-driver.js';
 import { DEFAULT_DRIVER_SETTINGS } from '../../../engine/driver/settings.js';
 import { planTask, startGeneration, type DriverTaskContext } from '../../../engine/driver/tasks.js';
 import { defineJob, memorySink, memorySource, type JobDefinition, type JobSpec } from '../../../engine/job/index.js';
@@ -35,13 +36,14 @@ const spec = (fields: Partial<JobSpec> = {}): JobDefinition =>
 const interval = (intervalMs: number) => ({ type: 'interval', intervalMs }) as const;
 
 describe('defaultRecordsPerPartition', () => {
-  it('is what a shard serves in one interval, from one GetRecords call to AWS Glue’s default', () => {
+  it('is what a shard serves in one interval, from one GetRecords call to what an executor reads well within its timeout', () => {
     expect(defaultRecordsPerPartition(interval(1_000))).toBe(10_000);
     expect(defaultRecordsPerPartition(interval(5_000))).toBe(10_000);
     expect(defaultRecordsPerPartition(interval(10_000))).toBe(20_000);
-    expect(defaultRecordsPerPartition(interval(30_000))).toBe(60_000);
-    expect(defaultRecordsPerPartition(interval(60_000))).toBe(100_000);
-    expect(defaultRecordsPerPartition(interval(3_600_000))).toBe(100_000);
+    expect(defaultRecordsPerPartition(interval(15_000))).toBe(30_000);
+    expect(defaultRecordsPerPartition(interval(20_000))).toBe(40_000);
+    expect(defaultRecordsPerPartition(interval(60_000))).toBe(40_000);
+    expect(defaultRecordsPerPartition(interval(3_600_000))).toBe(40_000);
     expect(defaultRecordsPerPartition({ type: 'availableNow' })).toBe(10_000);
   });
 
@@ -66,8 +68,13 @@ describe('defaultRecordsPerPartition', () => {
 describe('a job that sets no cap', () => {
   it('gets the default of its own trigger, marked as following the trigger', () => {
     expect(spec()).toMatchObject({ maxRecordsPerPartition: 10_000, rateLimitFromTrigger: true });
-    expect(spec({ trigger: interval(60_000) })).toMatchObject({ maxRecordsPerPartition: 100_000, rateLimitFromTrigger: true });
+    expect(spec({ trigger: interval(60_000) })).toMatchObject({ maxRecordsPerPartition: 40_000, rateLimitFromTrigger: true });
     expect(spec({ trigger: { type: 'availableNow' } })).toMatchObject({ maxRecordsPerPartition: 10_000, rateLimitFromTrigger: true });
+    // null, as for the other optional fields, is the default.
+    expect(spec({ maxRecordsPerPartition: null as unknown as number })).toMatchObject({
+      maxRecordsPerPartition: 10_000,
+      rateLimitFromTrigger: true,
+    });
   });
 
   it('follows the trigger its instance runs with', () => {
@@ -75,6 +82,18 @@ describe('a job that sets no cap', () => {
     expect(withInstanceTrigger(job, interval(10_000)).maxRecordsPerPartition).toBe(20_000);
     expect(withInstanceTrigger(job, interval(1_000))).toBe(job);
     expect(withInstanceTrigger(spec({ trigger: interval(60_000) }), { type: 'availableNow' }).maxRecordsPerPartition).toBe(10_000);
+  });
+});
+
+describe('runDriver', () => {
+  it('plans a job without a cap at the default of the trigger it runs, even one changed after defineJob', async () => {
+    const ports = createMemoryPorts();
+    ports.source.createStream('s', ['p0']);
+    ports.source.append('s', 'p0', [{ key: 'k', data: new TextEncoder().encode('{}') }]);
+    const built = spec({ trigger: interval(60_000) });
+    expect(built.maxRecordsPerPartition).toBe(40_000);
+    await runDriver({ ...built, trigger: { type: 'availableNow' } }, ports, { jobId: 'r' });
+    expect((await ports.wal.getBatch('r', 1))!.plan.partitions.map((p) => p.maxRecords)).toEqual([10_000]);
   });
 });
 
@@ -116,8 +135,8 @@ describe('the Plan task', () => {
 
   it('plans a job without a cap at the default of the instance’s trigger', async () => {
     expect(await plannedCap(spec(), null)).toEqual([10_000, 10_000]);
-    expect(await plannedCap(spec(), interval(30_000))).toEqual([60_000, 60_000]);
-    expect(await plannedCap(spec({ trigger: interval(60_000) }), null)).toEqual([100_000, 100_000]);
+    expect(await plannedCap(spec(), interval(15_000))).toEqual([30_000, 30_000]);
+    expect(await plannedCap(spec({ trigger: interval(60_000) }), null)).toEqual([40_000, 40_000]);
   });
 
   it('plans a set cap as it is', async () => {
