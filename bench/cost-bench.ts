@@ -12,12 +12,10 @@
  *      ticks that check its source (engine/driver/parking.ts), counted one by one
  */
 import { createSinkTable } from '../engine/adapters/aws/index.js';
-import { DynamoDbJobRegistry } from '../engine/adapters/aws/dynamodb-job-registry.js';
 import { resolveJob } from '../engine/driver/catalog.js';
 import type { DriverSettings } from '../engine/driver/settings.js';
 import { DEFAULT_DRIVER_SETTINGS } from '../engine/driver/settings.js';
 import { LocalDriver } from '../local/driver-runtime.js';
-import { LOCAL_RESOURCES } from '../local/runtime.js';
 import type { TriggerSettings } from '../engine/ports/job-registry.js';
 import type { DynamoDbSinkWrites } from '../engine/ports/sink.js';
 import { TASK_STATES } from '../infra/state-machines/definitions.js';
@@ -26,8 +24,8 @@ import { measureEmptyBatches } from './empty-batch.js';
 import { meteredLambdas, meteredTriggers, type LambdaTiming } from './metered-triggers.js';
 import { startEnvironment, writeClickstream, type Progress } from './environment.js';
 import { machineInfo, type MachineInfo } from './machine.js';
+import { meteredJobPorts } from './metered-job-ports.js';
 import {
-  CostMeter,
   batchProfile,
   combineUsage,
   monthlyParkedCost,
@@ -97,11 +95,8 @@ export async function runCostBench(options: {
   const sinkWrites = options.sinkWrites ?? 'transactions';
   const env = await startEnvironment(progress);
   try {
-    const { ports } = env.countingPorts();
-    const registry = new DynamoDbJobRegistry({ client: ports.clients.dynamodb, tableName: LOCAL_RESOURCES.walTable });
-    // The bench's own polls for a job's end go through uncounted clients: they are not the job's cost.
-    const watcher = new DynamoDbJobRegistry({ client: env.runtime.ports.clients.dynamodb, tableName: LOCAL_RESOURCES.walTable });
-    const meter = new CostMeter(env.requests);
+    // The bench's own polls for a job's end go through uncounted clients (watcher): they are not the job's cost.
+    const { ports, registry, watcher, meter } = meteredJobPorts(env);
 
     /** Runs a job instance through the state machines; returns the counts of each batch (Finish to Finish). */
     const run = async (

@@ -12,17 +12,16 @@
  */
 import { loadavg } from 'node:os';
 import { createSinkTable } from '../../engine/adapters/aws/index.js';
-import { DynamoDbJobRegistry } from '../../engine/adapters/aws/dynamodb-job-registry.js';
 import { DEFAULT_DRIVER_SETTINGS } from '../../engine/driver/settings.js';
 import type { JobDefinition } from '../../engine/job/types.js';
 import { TASK_STATES } from '../../infra/state-machines/definitions.js';
 import { NEXMARK_QUERIES, type NexmarkQuery } from '../../jobs/nexmark/index.js';
 import { LocalDriver } from '../../local/driver-runtime.js';
-import { LOCAL_RESOURCES } from '../../local/runtime.js';
 import { CHILD_RUN_STATES } from '../cost-bench.js';
-import { CostMeter, batchProfile, diffCounts, monthlyCost, type MeterCounts, type MonthlyCost } from '../cost-meter.js';
+import { batchProfile, diffCounts, monthlyCost, type MeterCounts, type MonthlyCost } from '../cost-meter.js';
 import { startEnvironment, type Progress } from '../environment.js';
 import { machineInfo, type MachineInfo } from '../machine.js';
+import { meteredJobPorts } from '../metered-job-ports.js';
 import { meteredTriggers } from '../metered-triggers.js';
 import { STAND_IN_NOTE } from '../run-bench.js';
 import { now, perSecond } from '../stats.js';
@@ -84,11 +83,8 @@ export async function runNexmarkBench(options: NexmarkBenchOptions): Promise<Nex
   const recordsPerShard = Math.ceil((options.rate * options.triggerSeconds) / shards);
   const env = await startEnvironment(progress);
   try {
-    const { ports } = env.countingPorts();
-    const registry = new DynamoDbJobRegistry({ client: ports.clients.dynamodb, tableName: LOCAL_RESOURCES.walTable });
-    // The bench's own polls for a job's end go through uncounted clients: they are not the query's cost.
-    const watcher = new DynamoDbJobRegistry({ client: env.runtime.ports.clients.dynamodb, tableName: LOCAL_RESOURCES.walTable });
-    const meter = new CostMeter(env.requests);
+    // The bench's own polls for a job's end go through uncounted clients (watcher): they are not the job's cost.
+    const { ports, registry, watcher, meter } = meteredJobPorts(env);
 
     progress(`generating ${options.events.toLocaleString('en-US')} NEXMark events (seed ${options.seed}, ${options.rate} events/s)`);
     const events = generateNexmark({ events: options.events, seed: options.seed, eventsPerSecond: options.rate });
