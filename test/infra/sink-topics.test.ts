@@ -9,19 +9,12 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { addSluiceStacks } from '../../infra/sluice-app.js';
 import { SluiceStack } from '../../infra/stacks/sluice-stack.js';
+import { CLUSTER_ARN, KAFKA_CONTEXT } from '../support/source-context.js';
 import { allowed, logicalId, testApp, type Json } from './support.js';
 
-const CLUSTER_ARN = 'arn:aws:kafka:eu-west-1:123456789012:cluster/events/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2';
 const TOPIC_PREFIX = 'arn:aws:kafka:eu-west-1:123456789012:topic/events/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2/';
-const KAFKA = {
-  bootstrapServers: ['b-1.events.abc123.c2.kafka.eu-west-1.amazonaws.com:9098'],
-  clusterArn: CLUSTER_ARN,
-  topics: ['clicks'],
-  vpcId: 'vpc-0123456789abcdef0',
-  availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-  privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
-  privateSubnetRouteTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef1'],
-};
+/** The cluster of the full context with one broker and no security group of its own given. */
+const { clusterSecurityGroupId: _, ...KAFKA } = { ...KAFKA_CONTEXT, bootstrapServers: [KAFKA_CONTEXT.bootstrapServers[0]!] };
 
 function stackWith(context: Record<string, unknown>, props: ConstructorParameters<typeof SluiceStack>[2] = {}) {
   const stack = new SluiceStack(testApp(context), 'Sluice', props);
