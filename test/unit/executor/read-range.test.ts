@@ -128,3 +128,59 @@ describe('readRange', () => {
     expect(again.records.map((r) => r.offset)).toEqual(offsets.slice(0, 5));
   });
 });
+
+describe('readRange: work while the range end is recorded', () => {
+  it('runs whileRecording on the records read, after the conditional put is sent and before it answers, and keeps its answer', async () => {
+    const { wal, plan, offsets, reader } = setup(8);
+    const events: string[] = [];
+    const watched = Object.create(wal) as MemoryWriteAheadLog;
+    watched.recordRangeEnd = async (...args) => {
+      events.push('put sent');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      events.push('put answered');
+      return wal.recordRangeEnd(...args);
+    };
+    const read = await readRange({
+      wal: watched,
+      reader,
+      jobId: 'j',
+      batchId: 1,
+      plan,
+      whileRecording: (records) => (events.push('work'), records.map((r) => r.offset)),
+    });
+    expect(events).toEqual(['put sent', 'work', 'put answered']);
+    expect(read.prepared).toEqual(offsets.slice(0, 5));
+    expect(await wal.getRangeEnd('j', 1, 'p')).toEqual({ count: 5, lastOffset: offsets[4] });
+  });
+
+  it('drops its answer when another attempt’s end wins, and does not run on a recorded range', async () => {
+    const { source, wal, plan, reader } = setup(2);
+    const more = source.append('s', 'p', [{ key: 'k', data: new Uint8Array([1]) }]);
+    const racingWal = Object.create(wal) as MemoryWriteAheadLog;
+    racingWal.recordRangeEnd = async () => ({ count: 3, lastOffset: more[0]! });
+    racingWal.getRangeEnd = async () => null;
+    const twoOnly = {
+      ...reader,
+      read: async (r: Parameters<typeof reader.read>[0]) => reader.read(r.untilOffset ? r : { ...r, maxRecords: 2 }),
+    };
+    let runs = 0;
+    const work = () => (runs += 1);
+    const raced = await readRange({ wal: racingWal, reader: twoOnly, jobId: 'j', batchId: 1, plan, whileRecording: work });
+    expect(raced.records).toHaveLength(3);
+    expect(raced.prepared).toBeUndefined();
+    expect(runs).toBe(1);
+    await wal.recordRangeEnd('j', 2, 'p', { count: 3, lastOffset: more[0]! });
+    const recorded = await readRange({ wal, reader, jobId: 'j', batchId: 2, plan, whileRecording: work });
+    expect(recorded.prepared).toBeUndefined();
+    expect(runs).toBe(1);
+  });
+
+  it('a failure of whileRecording is thrown once the range end is recorded', async () => {
+    const { wal, plan, offsets, reader } = setup(3);
+    const failing = () => {
+      throw new Error('stage 1 failed');
+    };
+    await expect(readRange({ wal, reader, jobId: 'j', batchId: 1, plan, whileRecording: failing })).rejects.toThrow('stage 1 failed');
+    expect(await wal.getRangeEnd('j', 1, 'p')).toEqual({ count: 3, lastOffset: offsets[2] });
+  });
+});
