@@ -14,15 +14,13 @@ import type { PartitionPlan } from '../protocol/batch-records.js';
 import type { WriteAheadLog } from '../ports/write-ahead-log.js';
 import type { SourceReader, SourceRecord } from '../ports/source-reader.js';
 
-export interface RangeRead<T = never> {
+export interface RangeRead {
   readonly records: SourceRecord[];
   readonly end: RangeEnd;
   readonly caughtUp: boolean;
   readonly lagMs: number | null;
   /** Offsets of a fixed range that had aged out before they were read (data loss allowed). */
   readonly skippedOffsets?: number;
-  /** whileRecording's answer, when it ran on exactly these records. */
-  readonly prepared?: T;
 }
 
 /**
@@ -34,8 +32,7 @@ export interface RangeRead<T = never> {
  *    a recovery or a replay: all of them see the records the first attempt saw)
  * ELSE read from start up to the cap, then record the end with a conditional put BEFORE
  *    returning, so nothing derived from these records is visible before the range is
- *    fixed (work without I/O on them, whileRecording, may run while the put is in flight:
- *    its answer is only returned, never written, and dropped when another end wins). When another attempt recorded first, its end wins: both read from the same
+ *    fixed. When another attempt recorded first, its end wins: both read from the same
  *    start in the same order, so one read is a prefix of the other; cut ours or read again.
  *
  * An empty range is recorded too. A batch with no records can still write state and rows
@@ -44,7 +41,7 @@ export interface RangeRead<T = never> {
  * first attempt could then overwrite it with its own: the commit would name a range whose
  * records the state does not hold.
  */
-export async function readRange<T = never>(args: {
+export async function readRange(args: {
   readonly wal: WriteAheadLog;
   readonly reader: SourceReader;
   readonly jobId: string;
@@ -62,14 +59,7 @@ export async function readRange<T = never>(args: {
    * read made after the plan it belongs to.
    */
   readonly recorded?: Promise<RangeEnd | null>;
-  /**
-   * Work without I/O on the records a first attempt read, run while their range end is
-   * being recorded instead of after (stage 1's computation: run-partition.ts). Its answer
-   * is kept only when our range wins; nothing it returns may be written before readRange
-   * returns, so nothing derived from the records is visible before the range is fixed.
-   */
-  readonly whileRecording?: (records: readonly SourceRecord[]) => T;
-}): Promise<RangeRead<T>> {
+}): Promise<RangeRead> {
   const { wal, jobId, batchId, plan } = args;
   if (plan.endBefore !== undefined) return readFixedRange({ ...args, failOnDataLoss: args.failOnDataLoss ?? true }, plan.endBefore);
   const early = args.recorded === undefined ? undefined : await args.recorded;
@@ -86,39 +76,15 @@ export async function readRange<T = never>(args: {
     read.records.map((r) => r.offset),
     read.closed,
   );
-  const recording = wal.recordRangeEnd(jobId, batchId, plan.partition, ours);
-  recording.catch(() => {}); // met below, once whileRecording has run
-  const prepared = args.whileRecording === undefined ? undefined : await beside(recording, () => args.whileRecording!(read.records));
-  const winner = await recording;
+  const winner = await wal.recordRangeEnd(jobId, batchId, plan.partition, ours);
   if (sameRangeEnd(winner, ours)) {
-    return {
-      records: read.records,
-      end: ours,
-      caughtUp: read.caughtUp,
-      lagMs: read.lagMs,
-      ...(prepared === undefined ? {} : { prepared }),
-    };
+    return { records: read.records, end: ours, caughtUp: read.caughtUp, lagMs: read.lagMs };
   }
   const prefix = read.records.slice(0, winner.count);
   if (winner.count <= read.records.length && prefix.at(-1)?.offset === winner.lastOffset) {
     return { records: prefix, end: winner, caughtUp: caughtUpAt(plan, winner), lagMs: read.lagMs };
   }
   return readRecorded(args.reader, plan, winner);
-}
-
-/**
- * `work` once the request behind `pending` is under way (a turn of the event loop lets the
- * client send it), so the two overlap. A failure of `work` is thrown once `pending` has
- * settled, so a range end is never left being recorded by an attempt that already failed.
- */
-async function beside<T>(pending: Promise<unknown>, work: () => T): Promise<T> {
-  await new Promise((resolve) => setImmediate(resolve));
-  try {
-    return work();
-  } catch (error) {
-    await pending.catch(() => {});
-    throw error;
-  }
 }
 
 /**

@@ -12,8 +12,7 @@ import { checkPlannedVersion } from '../protocol/job-versions.js';
 import { inheritState } from '../protocol/lineage.js';
 import { prefetchRangeEnd, readRange } from './read-range.js';
 import { resolveLookups } from './resolve-lookups.js';
-import { computeStageOne, runStageOne } from './run-stage-one.js';
-import type { SourceRecord } from '../ports/source-reader.js';
+import { runStageOne } from './run-stage-one.js';
 import type { StateCache } from './state-cache.js';
 import { TrackedState } from './tracked-state.js';
 
@@ -76,9 +75,6 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
   // A replay rewrites state versions under the same numbers: cache them per generation.
   const cacheId = generation === 0 ? jobId : `${jobId}\u0000g${generation}`;
 
-  // Stage 1's computation needs no I/O (unless the pipeline has lookups): it runs while
-  // the range end is recorded, and is kept only if our range is the one recorded.
-  const twoStage = record.plan.keyGroups !== undefined;
   const range = await readRange({
     wal: ports.wal,
     reader,
@@ -87,13 +83,10 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     plan,
     failOnDataLoss: job.source.failOnDataLoss ?? true,
     ...(recordedEnd === undefined ? {} : { recorded: recordedEnd }),
-    ...(twoStage && job.pipeline.lookups === undefined
-      ? { whileRecording: (records: readonly SourceRecord[]) => computeStageOne({ plan: record.plan, job, records }) }
-      : {}),
   });
   // The lookup stages' values, from the batch's lookup record or read and recorded now (resolve-lookups.ts).
   const lookups = await resolveLookups({ job, plan: record.plan, partition, records: range.records, ports });
-  if (twoStage) return runStageOne({ plan: record.plan, partition, range, ports, job, lookups, computed: range.prepared });
+  if (record.plan.keyGroups !== undefined) return runStageOne({ plan: record.plan, partition, range, ports, job, lookups });
 
   const inherits = plan.baseStateVersion === EMPTY_STATE_VERSION ? (plan.inherits ?? []) : [];
   const base: ReadonlyMap<string, JsonValue> =

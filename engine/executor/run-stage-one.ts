@@ -8,8 +8,7 @@
 import { firstDeadLetterOf } from './first-dead-letter.js';
 import { JobSpecError } from '../errors.js';
 import type { LookupValues } from '../job/lookup.js';
-import type { ExchangeStages, JobDefinition, StageOneOutcome } from '../job/types.js';
-import type { SourceRecord } from '../ports/source-reader.js';
+import type { ExchangeStages, JobDefinition } from '../job/types.js';
 import type { EnginePorts } from '../ports/index.js';
 import { generationOf, type BatchPlan, type ExchangeOutput, type PartitionResult } from '../protocol/batch-records.js';
 import { encodeExchange, exchangesInline } from '../protocol/exchange-format.js';
@@ -32,45 +31,25 @@ export function exchangeStagesOf(job: JobDefinition, plan: BatchPlan): ExchangeS
   return job.pipeline.exchange;
 }
 
-/** Stage 1's computation over a range's records: pure, so it may run before the range is recorded (readRange's whileRecording). */
-export interface StageOneComputed {
-  readonly outcome: StageOneOutcome;
-  readonly body: Buffer;
-  readonly index: ExchangeOutput['index'];
-}
-
-/** Stage 1 of the pipeline over `records`, its rows encoded for the exchange: no I/O. */
-export function computeStageOne(args: {
+export async function runStageOne(args: {
   readonly plan: BatchPlan;
+  readonly partition: string;
+  readonly range: RangeRead;
+  readonly ports: EnginePorts;
   readonly job: JobDefinition;
-  readonly records: readonly SourceRecord[];
+  /** The lookup stages' values for the range's records (resolve-lookups.ts). */
   readonly lookups?: LookupValues | undefined;
-}): StageOneComputed {
-  const { plan, job, records, lookups } = args;
-  const outcome = exchangeStagesOf(job, plan).stageOne({
-    records,
+}): Promise<PartitionResult> {
+  const { plan, partition, range, ports, job, lookups } = args;
+  const { jobId, batchId } = plan;
+  const stages = exchangeStagesOf(job, plan);
+  const outcome = stages.stageOne({
+    records: range.records,
     watermarkMs: plan.watermarkMs,
     keyGroups: plan.keyGroups!,
     ...(lookups === undefined ? {} : { lookups }),
   });
   const { body, index } = encodeExchange(outcome.rows);
-  return { outcome, body, index };
-}
-
-export async function runStageOne(args: {
-  readonly plan: BatchPlan;
-  readonly partition: string;
-  readonly range: RangeRead<unknown>;
-  readonly ports: EnginePorts;
-  readonly job: JobDefinition;
-  /** The lookup stages' values for the range's records (resolve-lookups.ts). */
-  readonly lookups?: LookupValues | undefined;
-  /** computeStageOne of exactly the range's records, when it already ran (readRange's whileRecording). */
-  readonly computed?: StageOneComputed | undefined;
-}): Promise<PartitionResult> {
-  const { plan, partition, range, ports, job, lookups } = args;
-  const { jobId, batchId } = plan;
-  const { outcome, body, index } = args.computed ?? computeStageOne({ plan, job, records: range.records, lookups });
   let exchange: ExchangeOutput = { index };
   const write: Promise<void>[] = [];
   if (body.length > 0 && exchangesInline(body.length, plan.partitions.length)) {
