@@ -1,5 +1,5 @@
 /**
- * npm run bench:latency [-- --rate 500] [--seconds 20] [--trigger-ms 1000] [--search] [--json]
+ * npm run bench:latency [-- --rate 500] [--seconds 20] [--trigger-ms 1000] [--max-records 10000|default] [--search] [--json]
  * Latency under sustained load on the local runtime (bench/latency/).
  */
 import { Command } from 'commander';
@@ -13,6 +13,7 @@ interface Options {
   readonly keys: number;
   readonly pollMs: number;
   readonly maxRate: number;
+  readonly maxRecords: number | 'default';
   readonly keep?: boolean;
   readonly json?: boolean;
 }
@@ -27,6 +28,13 @@ await new Command('npm run bench:latency --')
   .option('--seconds <n>', 'seconds the producer runs at each rate', positiveInteger, 20)
   .option('--trigger-ms <n>', "the job's interval trigger", positiveInteger, 1000)
   .option('--search', 'step search for the highest sustainable rate, then measure at half of it')
+  .option(
+    '--max-records <n|default>',
+    "records per shard per batch at most; 'default': the job sets none and gets its trigger's default",
+    // 'default' stays a string: commander turns an answer of null into ''.
+    (value: string): number | 'default' => (value === 'default' ? value : positiveInteger(value)),
+    10_000,
+  )
   .option('--keys <n>', 'distinct keys (rows in the sink)', positiveInteger, 64)
   .option('--poll-ms <n>', 'how often the sink table is scanned', positiveInteger, 50)
   .option('--max-rate <n>', 'the highest rate the search tries', positiveInteger, 16_000)
@@ -44,7 +52,7 @@ await new Command('npm run bench:latency --')
         keys: o.keys,
         shards: 4,
         pollMs: o.pollMs,
-        maxRecordsPerPartition: 10_000,
+        maxRecordsPerPartition: o.maxRecords === 'default' ? null : o.maxRecords,
         maxRate: o.maxRate,
         keep: o.keep ?? false,
         progress: (line) => process.stderr.write(`${line}\n`),

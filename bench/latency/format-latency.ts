@@ -1,5 +1,6 @@
 /** The latency benchmark's text report. */
 import type { LatencyBenchReport } from './run-latency-bench.js';
+import { defaultRecordsPerPartition } from '../../engine/job/rate-limit.js';
 import { lagOf, type Percentiles } from './latency-math.js';
 import type { MachineInfo } from '../machine.js';
 import type { RateRunResult } from './run-at-rate.js';
@@ -23,7 +24,8 @@ export function formatLatencyReport(r: LatencyBenchReport): string {
   const lines = [
     ...headerLines('Sluice latency under sustained load (npm run bench:latency)', r),
     `job: running count per key over ${o.keys} keys, ${o.shards} shards, interval trigger ${o.triggerMs} ms, ` +
-      `up to ${int(o.maxRecordsPerPartition)} records per shard per batch; sink table polled every ${o.pollMs} ms`,
+      `up to ${int(o.maxRecordsPerPartition ?? defaultRecordsPerPartition({ type: 'interval', intervalMs: o.triggerMs }))} records per shard per batch` +
+      `${o.maxRecordsPerPartition === null ? " (the trigger's default)" : ''}; sink table polled every ${o.pollMs} ms`,
     '',
   ];
   if (r.search !== null) {

@@ -31,7 +31,8 @@ export interface LatencyJobSettings {
   readonly streamName: string;
   readonly sinkTable: string;
   readonly intervalMs: number;
-  readonly maxRecordsPerPartition: number;
+  /** null: the job sets none, and gets the default for its trigger (engine/job/rate-limit.ts). */
+  readonly maxRecordsPerPartition: number | null;
 }
 
 export function latencyJob(settings: LatencyJobSettings): JobDefinition {
@@ -52,7 +53,7 @@ export function latencyJob(settings: LatencyJobSettings): JobDefinition {
     sink: dynamoDbSink({ tableName: settings.sinkTable }),
     outputMode: 'update',
     trigger: { type: 'interval', intervalMs: settings.intervalMs },
-    maxRecordsPerPartition: settings.maxRecordsPerPartition,
+    ...(settings.maxRecordsPerPartition === null ? {} : { maxRecordsPerPartition: settings.maxRecordsPerPartition }),
     checkpoint: { snapshotEvery: 10, retainBatches: 100 },
   });
 }
@@ -72,7 +73,7 @@ export const latencyCatalog: JobCatalog = {
         streamName,
         sinkTable,
         intervalMs,
-        maxRecordsPerPartition: typeof maxRecordsPerPartition === 'number' ? maxRecordsPerPartition : 10_000,
+        maxRecordsPerPartition: typeof maxRecordsPerPartition === 'number' ? maxRecordsPerPartition : null,
       });
     },
   },

@@ -32,7 +32,8 @@ export interface RateRunOptions {
   readonly triggerMs: number;
   readonly shards: number;
   readonly keys: number;
-  readonly maxRecordsPerPartition: number;
+  /** null: the default for the trigger. */
+  readonly maxRecordsPerPartition: number | null;
   /** How often the sink table is scanned. */
   readonly pollMs: number;
   /** Wait for every record to be committed and visible, and check the sink. */
@@ -118,7 +119,13 @@ export async function runAtRate(o: RateRunOptions): Promise<RateRunResult> {
     await driver.launch({
       jobId: o.name,
       jobName: LATENCY_JOB_NAME,
-      parameters: { ...settings },
+      // A null cap is left out: the job then gets its trigger's default.
+      parameters: {
+        streamName: settings.streamName,
+        sinkTable: settings.sinkTable,
+        intervalMs: settings.intervalMs,
+        ...(settings.maxRecordsPerPartition === null ? {} : { maxRecordsPerPartition: settings.maxRecordsPerPartition }),
+      },
       // No idle backoff: every period is the trigger interval.
       trigger: { type: 'interval', intervalMs: o.triggerMs, maxIdleIntervalMs: o.triggerMs },
     });

@@ -25,7 +25,8 @@ export interface LatencyBenchOptions {
   readonly keys: number;
   readonly shards: number;
   readonly pollMs: number;
-  readonly maxRecordsPerPartition: number;
+  /** null: the default for the trigger (engine/job/rate-limit.ts). */
+  readonly maxRecordsPerPartition: number | null;
   /** Highest rate the search tries (the producer's own ceiling on kinesalite is near 17,000 records/s). */
   readonly maxRate: number;
   readonly keep: boolean;
