@@ -66,7 +66,8 @@ const HOST = '127.0.0.1';
  * must not fail a test run.
  */
 const DYNAMODB_START_TIMEOUT_MS = 90_000;
-const S3_START_TIMEOUT_MS = 45_000;
+/** The Node children (s3rver, kinesalite): they print their port once listening. */
+const NODE_CHILD_START_TIMEOUT_MS = 45_000;
 
 const require = createRequire(import.meta.url);
 /**
@@ -170,9 +171,9 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     const kinesis = watchChild(kinesisChild, 'kinesalite', log);
     cleanups.push(() => stopChild(kinesisChild, kinesis.exited));
     await recordPids(dynamo.child, s3Child, kinesisChild);
-    const kinesisPort = await kinesis.firstLine(S3_START_TIMEOUT_MS).then((line) => (JSON.parse(line) as { port: number }).port);
+    const kinesisPort = await portOf(kinesis);
 
-    const s3Port = await s3.firstLine(S3_START_TIMEOUT_MS).then((line) => (JSON.parse(line) as { port: number }).port);
+    const s3Port = await portOf(s3);
     const endpoints: StandInEndpoints = {
       dynamodb: dynamo.endpoint,
       kinesis: `http://${HOST}:${kinesisPort}`,
@@ -339,6 +340,11 @@ async function stopChild(child: ChildProcess, exited: Promise<string>): Promise<
     killGroup(child.pid, 'SIGKILL');
     await exited;
   }
+}
+
+/** The port a Node child prints as its first line, `{ "port": n }`. */
+async function portOf(child: WatchedChild): Promise<number> {
+  return (JSON.parse(await child.firstLine(NODE_CHILD_START_TIMEOUT_MS)) as { port: number }).port;
 }
 
 /** A port that was free a moment ago: listen on port 0, note the port, close. */

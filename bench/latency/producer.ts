@@ -60,7 +60,7 @@ export class FixedRateProducer {
     this.total = total;
     let sent = 0;
     while (sent < total) {
-      const due = Math.min(total, Math.floor((rate * (Date.now() - startedAt)) / 1000));
+      const due = this.dueAt(Date.now());
       if (due <= sent) {
         await new Promise((resolve) => setTimeout(resolve, tickMs));
         continue;

@@ -136,7 +136,8 @@ export async function runAtRate(o: RateRunOptions): Promise<RateRunResult> {
     const t0 = Date.now();
     sampler = setInterval(() => {
       const now = Date.now();
-      lag.push({ atS: (now - t0) / 1000, produced: Math.max(producer.produced, producer.dueAt(now)), committed });
+      // Due, not sent: the producer sends at most what is due, and what it has not sent yet is lag too.
+      lag.push({ atS: (now - t0) / 1000, produced: producer.dueAt(now), committed });
     }, 1000);
     await producer.run(o.seconds);
     measuring = false;

@@ -1,4 +1,5 @@
 import type { EndToEndResult } from '../../bench/end-to-end.js';
+import type { RawReadResult } from '../../bench/raw-read.js';
 import type { BenchReport } from '../../bench/run-bench.js';
 import type { Distribution } from '../../bench/stats.js';
 import { table as alignedTable } from './table.js';
@@ -53,24 +54,8 @@ export function formatReport(r: BenchReport): string {
     ...table(
       [
         ['  records per read', 'records', 'reads', 'GetRecords', 'seconds', 'records/s', 'engine/raw'],
-        [
-          `  ${int(jobCap.cap)} (the job's cap, run 1)`,
-          int(jobCap.records),
-          int(jobCap.reads),
-          int(jobCap.requests['Kinesis.GetRecords'] ?? 0),
-          fixed(jobCap.seconds, 2),
-          int(jobCap.recordsPerSecond),
-          ratio(r.ratios.engineToRawJobCap),
-        ],
-        [
-          `  ${int(demoCap.cap)} (the demo's cap, run 2)`,
-          int(demoCap.records),
-          int(demoCap.reads),
-          int(demoCap.requests['Kinesis.GetRecords'] ?? 0),
-          fixed(demoCap.seconds, 2),
-          int(demoCap.recordsPerSecond),
-          ratio(r.ratios.engineToRawDemoCap),
-        ],
+        rawReadRow(jobCap, "the job's cap, run 1", r.ratios.engineToRawJobCap),
+        rawReadRow(demoCap, "the demo's cap, run 2", r.ratios.engineToRawDemoCap),
       ],
       'lr',
     ),
@@ -171,6 +156,19 @@ export function formatReport(r: BenchReport): string {
     `  the exchange's share of the two-stage run's time: ${fixed(r.twoStage.exchangeShare * 100, 0)} % (1 - fast path seconds / exchange seconds)`,
   );
   return out.join('\n');
+}
+
+/** One row of the raw read's table: a run at one records-per-read, and the engine's ratio to it. */
+function rawReadRow(run: RawReadResult, which: string, engineToRaw: number): string[] {
+  return [
+    `  ${int(run.cap)} (${which})`,
+    int(run.records),
+    int(run.reads),
+    int(run.requests['Kinesis.GetRecords'] ?? 0),
+    fixed(run.seconds, 2),
+    int(run.recordsPerSecond),
+    ratio(engineToRaw),
+  ];
 }
 
 function endToEndRows(e: EndToEndResult): string[][] {

@@ -104,12 +104,14 @@ export interface JobSpec<T = any, N extends DecodeName = 'json'> {
   readonly lateRecords?: { readonly sink: SinkSpec };
 }
 
+const DEFAULT_TRIGGER = Object.freeze({ type: 'interval', intervalMs: 1000 } as const);
+
 export const JOB_DEFAULTS = Object.freeze({
   decode: 'json',
   outputMode: 'update',
-  trigger: Object.freeze({ type: 'interval', intervalMs: 1000 }),
-  /** At the default trigger; a job that sets none gets defaultRecordsPerPartition(trigger). */
-  maxRecordsPerPartition: 10_000,
+  trigger: DEFAULT_TRIGGER,
+  /** At the default trigger; a job that sets none gets defaultRecordsPerPartition(its trigger). */
+  maxRecordsPerPartition: defaultRecordsPerPartition(DEFAULT_TRIGGER),
   checkpoint: Object.freeze({ snapshotEvery: 10, retainBatches: 100 }),
   /**
    * More than half of a batch dead-lettered is no longer a few bad records: it is a bug,
