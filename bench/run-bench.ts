@@ -2,6 +2,7 @@ import { JOB_DEFAULTS } from '../engine/job/define-job.js';
 import { assertUnambiguous, DEFAULT_CLICKSTREAM } from '../jobs/clickstream/generate.js';
 import { CLICKSTREAM_JOB, clickstreamJob } from '../jobs/clickstream/job.js';
 import { measureEmptyBatches, type EmptyBatchResult } from './empty-batch.js';
+import { measureEngineCpu, type EngineCpuResult } from './engine-cpu.js';
 import { runEndToEnd, type EndToEndResult } from './end-to-end.js';
 import { startEnvironment, writeClickstream, type Progress } from './environment.js';
 import { machineInfo, type MachineInfo } from './machine.js';
@@ -70,6 +71,8 @@ export interface BenchReport {
    * fast path did not need, 1 - fastPath.seconds / exchange.seconds.
    */
   readonly twoStage: { readonly exchange: EndToEndResult; readonly fastPath: EndToEndResult; readonly exchangeShare: number };
+  /** The measured job's stage 1 on one shard's records of a batch, in this process, without I/O. */
+  readonly engineCpu: EngineCpuResult;
   readonly totalSeconds: number;
 }
 
@@ -204,6 +207,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const exchange = await twoStageRun(exchangeJob);
     const fastPath = await twoStageRun(fastPathJob);
 
+    progress(`6. the engine's CPU: ${job.name}'s stage 1 on one shard's records of a batch, no I/O`);
+    const engineCpu = measureEngineCpu({ job, events: input.events });
+
     return {
       machine,
       note: STAND_IN_NOTE,
@@ -227,6 +233,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       stateBytes: { default: stateDefault, snapshotEveryBatch: stateEveryBatch },
       snapshotEveryBatchRun,
       twoStage: { exchange, fastPath, exchangeShare: 1 - fastPath.seconds / exchange.seconds },
+      engineCpu,
       totalSeconds: (performance.now() - started) / 1000,
     };
   } finally {

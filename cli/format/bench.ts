@@ -155,6 +155,19 @@ export function formatReport(r: BenchReport): string {
   out.push(
     `  the exchange's share of the two-stage run's time: ${fixed(r.twoStage.exchangeShare * 100, 0)} % (1 - fast path seconds / exchange seconds)`,
   );
+  const c = r.engineCpu;
+  out.push('', `6. The engine's CPU: job ${e.job}'s stage 1 and exchange encoding on ${int(c.records)} records of one shard, no I/O`);
+  out.push(
+    ...table([
+      [
+        '  stage 1, ms per batch of one shard',
+        `median ${fixed(c.stageOneMs.median, 1)}   p95 ${fixed(c.stageOneMs.p95, 1)}   (${c.rounds} rounds)`,
+      ],
+      ['  per record', `${fixed(c.stageOneMicrosPerRecord, 2)} µs`],
+      ['  of which UTF-8 JSON decoding, ms', `median ${fixed(c.decodeMs.median, 1)}`],
+    ]),
+    "  the local runtime's executors share one event loop: a batch pays this once per shard there, on AWS once per executor Lambda",
+  );
   return out.join('\n');
 }
 

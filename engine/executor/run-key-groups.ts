@@ -3,7 +3,8 @@
  * contiguous run of the batch's active key groups. For each group:
  *
  *   1. its rows from every partition's stage-1 output, in the plan's partition order
- *      (inline from the stage-1 result, or one ranged GET of the exchange object)
+ *      (inline from the stage-1 result, or one ranged GET of the exchange object, sent
+ *      with the read of the plan: stage 1's results name the slices)
  *   2. the pipeline's stage 2 over the group's state at the plan's base version (the
  *      first batch under a new job version migrates that state first)
  *   3. dead letters, state version N of the group (only when the batch changed it) and
@@ -48,6 +49,9 @@ export interface KeyGroupsInput {
 export async function runKeyGroups(input: KeyGroupsInput, ctx: ExecutorContext): Promise<GroupResult[]> {
   const { jobId, batchId, groups } = input;
   const { ports, job } = ctx;
+  // The exchange's slices are named by stage 1's results, not by the plan: they are read
+  // while the plan is (one round trip, not two). A batch found committed drops them.
+  const slices = readSlices(input, ctx);
   const record = await ports.wal.getBatch(jobId, batchId);
   if (record === null) {
     throw new NotFoundError(`batch ${batchId} of job ${jobId} is not in the write-ahead log`, { context: { jobId, batchId } });
@@ -60,7 +64,41 @@ export async function runKeyGroups(input: KeyGroupsInput, ctx: ExecutorContext):
   if (plan.keyGroups === undefined) throw new InvariantError(`batch ${batchId} of job ${jobId} has no key groups: it runs in one stage`);
   checkPlannedVersion({ jobId, plan, codeVersion: job.version, migratesFrom: job.migrations.map((m) => m.fromVersion) });
   const outputs = stageOneInPlanOrder(plan, input.stageOne);
-  return Promise.all(groups.map((group) => runGroup(group, plan, outputs, ctx)));
+  return Promise.all(groups.map((group) => runGroup(group, plan, outputs, slices, ctx)));
+}
+
+/** The exchange objects' slices of this call's groups, each read once, by partition and group (sliceKey). */
+type SliceReads = ReadonlyMap<string, Promise<Buffer>>;
+
+const sliceKey = (partition: string, group: number): string => `${partition}\u0000${group}`;
+
+function sliceRead(slices: SliceReads, partition: string, group: number, batchId: number): Promise<Buffer> {
+  const read = slices.get(sliceKey(partition, group));
+  if (read === undefined) {
+    throw new InvariantError(`batch ${batchId}: partition ${partition}'s stage-1 result indexes key group ${group} with no exchange body`);
+  }
+  return read;
+}
+
+/**
+ * Starts the ranged GETs of every exchange slice the call's groups need from the exchange
+ * store (inline slices need none). A read that fails fails its group when awaited, not
+ * before: a committed batch, whose exchange objects retention may have deleted, awaits none.
+ */
+function readSlices(input: KeyGroupsInput, ctx: ExecutorContext): SliceReads {
+  const reads = new Map<string, Promise<Buffer>>();
+  for (const result of input.stageOne) {
+    const { exchange } = result;
+    if (exchange?.objectKey === undefined || exchange.inline !== undefined) continue;
+    for (const group of input.groups) {
+      const range = exchange.index[group];
+      if (range === undefined) continue;
+      const read = ctx.ports.exchange.readSlice(exchange.objectKey, range[0], range[1]);
+      read.catch(() => {});
+      reads.set(sliceKey(result.partition, group), read);
+    }
+  }
+  return reads;
 }
 
 /** Stage 1's results in the plan's partition order, each with its inline body decoded once. */
@@ -80,6 +118,7 @@ async function runGroup(
   group: number,
   plan: BatchPlan,
   outputs: readonly { result: PartitionResult; inline: Buffer | null }[],
+  slices: SliceReads,
   ctx: ExecutorContext,
 ): Promise<GroupResult> {
   const { ports, job } = ctx;
@@ -91,8 +130,7 @@ async function runGroup(
       .filter(({ result }) => result.exchange?.index[group] !== undefined)
       .map(async ({ result, inline }) => {
         const [start, end] = result.exchange!.index[group]!;
-        const slice =
-          inline !== null ? inline.subarray(start, end) : await ports.exchange.readSlice(result.exchange!.objectKey!, start, end);
+        const slice = inline !== null ? inline.subarray(start, end) : await sliceRead(slices, result.partition, group, batchId);
         return { partition: result.partition, rows: decodeExchangeSlice(slice) };
       }),
   );

@@ -41,7 +41,7 @@ import { keyGroupOf } from '../protocol/key-groups.js';
 import type { Decoder } from './decode.js';
 import { groupOf } from './group-of.js';
 import { cloneJson, toJson } from './json-values.js';
-import { KeyedGroups, type GroupKey } from './keyed-groups.js';
+import { KeyedGroups, stateKeyOf, type GroupKey } from './keyed-groups.js';
 import { SessionGroups } from './sessions.js';
 import { applyStages, attempt, StageFailure } from './record-stages.js';
 import type { PipelinePlan } from './stream.js';
@@ -104,8 +104,7 @@ export function compileExchangeStages(plan: PipelinePlan, decode: Decoder, outpu
           }
           for (const windowStart of sessions === undefined ? windowStarts : []) {
             if (combiner !== undefined) {
-              combiner.add(key, windowStart, element.value);
-              touched.push(JSON.stringify([key, windowStart]));
+              touched.push(combiner.add(key, windowStart, element.value));
             } else {
               const v = attempt('aggregate', () => toJson(element.value, 'the value sent to its key group'));
               pending.push({ group: keyGroupOf(key, keyGroups), row: { k: key, w: windowStart, v, o: record.offset } });
@@ -126,7 +125,7 @@ export function compileExchangeStages(plan: PipelinePlan, decode: Decoder, outpu
       }
     }
     for (const { key, windowStart, acc } of combiner?.partials() ?? []) {
-      const o = lastOffsets.get(JSON.stringify([key, windowStart]))!;
+      const o = lastOffsets.get(stateKeyOf(key, windowStart))!;
       rows.push({ group: keyGroupOf(key, keyGroups), row: { k: key, w: windowStart, a: acc, o } });
     }
     for (const { key, start, end, acc } of sessions?.partials() ?? []) {

@@ -83,8 +83,11 @@ export class KeyedGroups {
     private readonly window: FixedWindow | undefined,
   ) {}
 
-  /** Adds one value to its group, in the current record's scratch (stage 'aggregate'). */
-  add(key: GroupKey, windowStart: number | null, value: unknown): void {
+  /**
+   * Adds one value to its group, in the current record's scratch (stage 'aggregate').
+   * Returns the group's state key (stateKeyOf), which stage 1 files the group's last offset under.
+   */
+  add(key: GroupKey, windowStart: number | null, value: unknown): string {
     const stateKey = stateKeyOf(key, windowStart);
     const current = this.pending.get(stateKey) ?? this.touched.get(stateKey);
     let acc: JsonValue;
@@ -96,6 +99,7 @@ export class KeyedGroups {
     }
     const next = attempt('aggregate', () => this.aggregator.add(acc, value));
     this.pending.set(stateKey, { key, windowStart, acc: next });
+    return stateKey;
   }
 
   /**
@@ -136,11 +140,11 @@ export class KeyedGroups {
 
   commitRecord(): void {
     for (const [stateKey, group] of this.pending) this.touched.set(stateKey, group);
-    this.pending = new Map();
+    this.pending.clear();
   }
 
   discardRecord(): void {
-    this.pending = new Map();
+    this.pending.clear();
   }
 
   /**
