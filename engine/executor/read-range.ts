@@ -8,6 +8,7 @@ import {
   sameRangeEnd,
   type Offset,
   type RangeEnd,
+  type RecordedRangeEnd,
   type StartPosition,
 } from '../protocol/offsets.js';
 import type { PartitionPlan } from '../protocol/batch-records.js';
@@ -30,10 +31,13 @@ export interface RangeRead {
  * ELSE (Kinesis, below)
  * IF the WAL holds the range's end THEN read exactly [start, end] (a retry, a zombie,
  *    a recovery or a replay: all of them see the records the first attempt saw)
- * ELSE read from start up to the cap, then record the end with a conditional put BEFORE
- *    returning, so nothing derived from these records is visible before the range is
- *    fixed. When another attempt recorded first, its end wins: both read from the same
- *    start in the same order, so one read is a prefix of the other; cut ours or read again.
+ * ELSE read from start up to the cap, or until the read budget is spent (RANGE_READ_BUDGET:
+ *    bytes and time, so that a partition of large records fits an executor's memory and
+ *    timeout; the recorded end then says `more`: not caught up), then record the end with
+ *    a conditional put BEFORE returning, so nothing derived from these records is visible
+ *    before the range is fixed. When another attempt recorded first, its end wins: both
+ *    read from the same start in the same order, so one read is a prefix of the other;
+ *    cut ours or read again.
  *
  * An empty range is recorded too. A batch with no records can still write state and rows
  * (the watermark evicts windows, append mode emits them); if its emptiness were not fixed,
@@ -41,6 +45,23 @@ export interface RangeRead {
  * first attempt could then overwrite it with its own: the commit would name a range whose
  * records the state does not hold.
  */
+/**
+ * What the first attempt at a range reads at most, besides the plan's maxRecords: 64 MiB
+ * of record data (an executor has 1,024 MB: infra/state-machines/functions.ts; the
+ * records, their decoded values and the exchange's rows are several times their bytes),
+ * and no page asked for after 40 s (an executor has 90 s, and a retry reads the recorded
+ * range again in about the same time). A Kinesis shard serves 2 MB/s to its readers, so
+ * 64 MiB takes 32 s to a reader alone: at 1 KB records neither budget binds below the
+ * 40,000-record default cap (engine/job/rate-limit.ts); at 100 KB records the bytes stop
+ * a batch at about 650 records.
+ */
+export const RANGE_READ_BUDGET: ReadBudget = { maxBytes: 64 * 2 ** 20, maxReadMs: 40_000 };
+
+export interface ReadBudget {
+  readonly maxBytes: number;
+  readonly maxReadMs: number;
+}
+
 export async function readRange(args: {
   readonly wal: WriteAheadLog;
   readonly reader: SourceReader;
@@ -59,6 +80,8 @@ export async function readRange(args: {
    * read made after the plan it belongs to.
    */
   readonly recorded?: Promise<RangeEnd | null>;
+  /** The first attempt's read budget (default RANGE_READ_BUDGET). */
+  readonly budget?: ReadBudget;
 }): Promise<RangeRead> {
   const { wal, jobId, batchId, plan } = args;
   if (plan.endBefore !== undefined) return readFixedRange({ ...args, failOnDataLoss: args.failOnDataLoss ?? true }, plan.endBefore);
@@ -71,20 +94,30 @@ export async function readRange(args: {
     start: plan.start,
     maxRecords: plan.maxRecords,
     ...(plan.closed ? { partitionClosed: true } : {}),
+    ...(args.budget ?? RANGE_READ_BUDGET),
   });
-  const ours = rangeEndOf(
+  const end = rangeEndOf(
     read.records.map((r) => r.offset),
     read.closed,
   );
+  const ours: RecordedRangeEnd = read.more === true ? { ...end, more: true } : end;
   const winner = await wal.recordRangeEnd(jobId, batchId, plan.partition, ours);
   if (sameRangeEnd(winner, ours)) {
-    return { records: read.records, end: ours, caughtUp: read.caughtUp, lagMs: read.lagMs };
+    // Not caught up when a budget stopped either read of these records (ours, or the one recorded first).
+    const caughtUp = read.caughtUp && read.more !== true && winner.more !== true;
+    return { records: read.records, end, caughtUp, lagMs: read.lagMs };
   }
   const prefix = read.records.slice(0, winner.count);
   if (winner.count <= read.records.length && prefix.at(-1)?.offset === winner.lastOffset) {
-    return { records: prefix, end: winner, caughtUp: caughtUpAt(plan, winner), lagMs: read.lagMs };
+    return { records: prefix, end: committable(winner), caughtUp: caughtUpAt(plan, winner), lagMs: read.lagMs };
   }
   return readRecorded(args.reader, plan, winner);
+}
+
+/** A recorded range end as results and commits carry it: without `more`, which their caughtUp says. */
+function committable(end: RecordedRangeEnd): RangeEnd {
+  const { more: _, ...rest } = end;
+  return rest;
 }
 
 /**
@@ -93,7 +126,8 @@ export async function readRange(args: {
  * empty pages before the end left the shard unfinished: not caught up, so an
  * available-now job does not stop before the shard's children are read).
  */
-function caughtUpAt(plan: PartitionPlan, end: RangeEnd): boolean {
+function caughtUpAt(plan: PartitionPlan, end: RecordedRangeEnd): boolean {
+  if (end.more === true) return false;
   return plan.closed ? end.closed === true : end.count < plan.maxRecords;
 }
 
@@ -194,8 +228,9 @@ export function prefetchRangeEnd(
   return read;
 }
 
-async function readRecorded(reader: SourceReader, plan: PartitionPlan, end: RangeEnd): Promise<RangeRead> {
-  const caughtUp = caughtUpAt(plan, end);
+async function readRecorded(reader: SourceReader, plan: PartitionPlan, recorded: RecordedRangeEnd): Promise<RangeRead> {
+  const caughtUp = caughtUpAt(plan, recorded);
+  const end = committable(recorded);
   if (end.count === 0) return { records: [], end, caughtUp, lagMs: null };
   const read = await reader.read({
     partition: plan.partition,

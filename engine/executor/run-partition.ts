@@ -10,7 +10,7 @@ import { applyMigration, migrateEntries, migrationFrom } from './migrate-state.j
 import { BatchStatus, EMPTY_STATE_VERSION, generationOf, nothingReadResult, type PartitionResult } from '../protocol/batch-records.js';
 import { checkPlannedVersion } from '../protocol/job-versions.js';
 import { inheritState } from '../protocol/lineage.js';
-import { prefetchRangeEnd, readRange } from './read-range.js';
+import { prefetchRangeEnd, readRange, type ReadBudget } from './read-range.js';
 import { resolveLookups } from './resolve-lookups.js';
 import { runStageOne } from './run-stage-one.js';
 import type { StateCache } from './state-cache.js';
@@ -27,6 +27,8 @@ export interface ExecutorContext {
   readonly job: JobDefinition;
   /** A warm executor's state cache; optional (a cold executor loads from the state store). */
   readonly cache?: StateCache;
+  /** The first attempt's read budget of a range (default RANGE_READ_BUDGET: read-range.ts). */
+  readonly readBudget?: ReadBudget;
 }
 
 /**
@@ -83,6 +85,7 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     plan,
     failOnDataLoss: job.source.failOnDataLoss ?? true,
     ...(recordedEnd === undefined ? {} : { recorded: recordedEnd }),
+    ...(ctx.readBudget === undefined ? {} : { budget: ctx.readBudget }),
   });
   // The lookup stages' values, from the batch's lookup record or read and recorded now (resolve-lookups.ts).
   const lookups = await resolveLookups({ job, plan: record.plan, partition, records: range.records, ports });

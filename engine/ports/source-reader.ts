@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.js';
 import type { FixedRange } from '../protocol/fixed-ranges.js';
 import type { HashKeyRange } from '../protocol/lineage.js';
 import type { Offset, StartPosition } from '../protocol/offsets.js';
@@ -40,6 +41,20 @@ export interface ReadRequest {
    * iterator before the one that ends it.
    */
   readonly partitionClosed?: boolean;
+  /**
+   * A byte budget: stop at the record whose data brings the records read to this many
+   * bytes or more (at least one record is read). For a range read before its end is
+   * recorded, so that a partition of large records cannot make an executor read more than
+   * its memory and time allow (engine/executor/read-range.ts). Not with untilOffset or
+   * endBefore: those ranges are already fixed.
+   */
+  readonly maxBytes?: number;
+  /**
+   * A time budget: ask the source for no further page once this many milliseconds have
+   * passed since the read began (the first page is always asked for). A source that
+   * answers at once (memory) may ignore it. Not with untilOffset or endBefore.
+   */
+  readonly maxReadMs?: number;
 }
 
 export interface ReadResult {
@@ -51,6 +66,11 @@ export interface ReadResult {
   readonly closed: boolean;
   /** How far behind the tail the reader was after its last read, when the source says. */
   readonly lagMs: number | null;
+  /**
+   * The read stopped at its maxBytes or maxReadMs before the tail and before maxRecords:
+   * the partition has more to read (it is not caught up).
+   */
+  readonly more?: boolean;
 }
 
 export interface RangeRequest {
@@ -82,6 +102,24 @@ export type SourceSpec =
   | { readonly type: 'kinesis'; readonly streamName: string }
   | { readonly type: 'kafka'; readonly topic: string }
   | { readonly type: 'memory'; readonly streamName: string };
+
+/**
+ * Refuses a read's budgets that are not numbers of the right kind, or that come with a
+ * range already fixed (untilOffset, endBefore), with InvalidArgumentError.
+ */
+export function checkReadBudget(request: ReadRequest): void {
+  const { maxBytes, maxReadMs } = request;
+  if (maxBytes === undefined && maxReadMs === undefined) return;
+  if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 1)) {
+    throw new InvalidArgumentError(`maxBytes must be a positive integer, got ${maxBytes}`);
+  }
+  if (maxReadMs !== undefined && (!Number.isFinite(maxReadMs) || maxReadMs < 0)) {
+    throw new InvalidArgumentError(`maxReadMs must be a non-negative number of milliseconds, got ${maxReadMs}`);
+  }
+  if (request.untilOffset !== undefined || request.endBefore !== undefined) {
+    throw new InvalidArgumentError('a read of a fixed range (untilOffset, endBefore) takes no byte or time budget');
+  }
+}
 
 /** The stream or topic a spec names, for messages and for the memory adapters. */
 export function sourceNameOf(spec: SourceSpec): string {

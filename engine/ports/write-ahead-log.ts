@@ -1,6 +1,6 @@
 import { ConflictError } from '../errors.js';
 import { generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../protocol/batch-records.js';
-import type { RangeEnd } from '../protocol/offsets.js';
+import type { RecordedRangeEnd } from '../protocol/offsets.js';
 
 /**
  * A replay of a job's committed batches (engine/replay), recorded in the WAL of the job
@@ -45,7 +45,7 @@ export interface ReplayRegroup {
 /** A batch a replay superseded, as it was: its record and the range ends recorded for it. */
 export interface SupersededBatch {
   readonly record: BatchRecord;
-  readonly rangeEnds: Readonly<Record<string, RangeEnd>>;
+  readonly rangeEnds: Readonly<Record<string, RecordedRangeEnd>>;
 }
 
 /**
@@ -93,9 +93,9 @@ export interface WriteAheadLog {
    * Returns the recorded end: the argument when this call won, the earlier one otherwise.
    * Executors call it before any output of the range is visible.
    */
-  recordRangeEnd(jobId: string, batchId: number, partition: string, end: RangeEnd): Promise<RangeEnd>;
+  recordRangeEnd(jobId: string, batchId: number, partition: string, end: RecordedRangeEnd): Promise<RecordedRangeEnd>;
 
-  getRangeEnd(jobId: string, batchId: number, partition: string): Promise<RangeEnd | null>;
+  getRangeEnd(jobId: string, batchId: number, partition: string): Promise<RecordedRangeEnd | null>;
 
   /**
    * Commits a PLANNED batch, conditional on `commit.epoch` being the current epoch.

@@ -58,6 +58,17 @@ export interface RangeEnd {
   readonly startedAt?: Offset;
 }
 
+/** A range end as the WAL's range-end record holds it (WriteAheadLog.recordRangeEnd). */
+export interface RecordedRangeEnd extends RangeEnd {
+  /**
+   * The first attempt stopped at its byte or time budget (engine/executor/read-range.ts,
+   * RANGE_READ_BUDGET) before the cap and before the tail: the partition was not caught
+   * up. Only the range-end record keeps it, for the attempts that read the recorded range
+   * again; results and commits say caughtUp instead.
+   */
+  readonly more?: true;
+}
+
 const OFFSET_PATTERN = /^(0|[1-9][0-9]*)$/;
 
 export function isOffset(value: unknown): value is Offset {

@@ -12,7 +12,10 @@
  *   range end  per partition, written once (conditional put) by the first executor
  *              attempt, before any of its output is visible. For Kinesis this is the only
  *              place the end of a range becomes known. Every retry, every zombie and every
- *              replay reads exactly this range.
+ *              replay reads exactly this range. The first attempt reads up to the plan's
+ *              cap or its read budget (bytes and time: engine/executor/read-range.ts); a
+ *              range the budget stopped says `more`, so no attempt takes the partition
+ *              for caught up.
  *   COMMITTED  the commit log entry: the plan plus, per partition, the end that was read,
  *              the next start, the state version holding the partition's state after the
  *              batch, the highest event time seen, and the batch's metrics. Written by a

@@ -13,7 +13,7 @@ import { JobState, type JobRegistry } from '../ports/job-registry.js';
 import type { ReplayRecord } from '../ports/write-ahead-log.js';
 import { BatchStatus, generationOf, type BatchRecord } from '../protocol/batch-records.js';
 import { checkStateShape, stateMigrationFor } from '../protocol/job-versions.js';
-import type { RangeEnd } from '../protocol/offsets.js';
+import type { RecordedRangeEnd } from '../protocol/offsets.js';
 import { readRegroup } from './regroup.js';
 import { missing } from './replay-errors.js';
 import { replayLayout } from './replay-layout.js';
@@ -252,10 +252,14 @@ function replayBatchOf(original: BatchRecord): ReplayBatch {
     );
   }
   // A committed batch's end per partition is the range its executors read (readRange).
-  const rangeEnds: Record<string, RangeEnd> = {};
+  // One that stopped short of its cap without reaching the tail (its read budget) is
+  // recorded with `more`, so the replayed batch is not caught up where the first run was not.
+  const rangeEnds: Record<string, RecordedRangeEnd> = {};
   for (const p of original.plan.partitions) {
-    const end = commit.partitions[p.partition]?.end;
-    if (p.endBefore === undefined && end !== undefined) rangeEnds[p.partition] = end;
+    const done = commit.partitions[p.partition];
+    if (p.endBefore !== undefined || done === undefined) continue;
+    const short = !done.caughtUp && done.end.count < p.maxRecords && done.end.closed !== true;
+    rangeEnds[p.partition] = short ? { ...done.end, more: true } : done.end;
   }
   return { original, rangeEnds, done: false };
 }

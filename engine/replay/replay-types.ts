@@ -8,7 +8,7 @@ import type { EnginePorts } from '../ports/index.js';
 import type { JobRegistry } from '../ports/job-registry.js';
 import type { ReplayRecord, ReplayRegroup } from '../ports/write-ahead-log.js';
 import type { BatchRecord } from '../protocol/batch-records.js';
-import type { RangeEnd } from '../protocol/offsets.js';
+import type { RecordedRangeEnd } from '../protocol/offsets.js';
 
 export interface ReplayRequest {
   /** The job instance to replay (its WAL id). */
@@ -60,7 +60,7 @@ export interface ReplayProgress {
 export interface ReplayBatch {
   readonly original: BatchRecord;
   /** Per partition without a fixed range: the end its first run read (from its commit). */
-  readonly rangeEnds: Readonly<Record<string, RangeEnd>>;
+  readonly rangeEnds: Readonly<Record<string, RecordedRangeEnd>>;
   /** The replay committed it already (a replay continued after a crash). */
   readonly done: boolean;
 }

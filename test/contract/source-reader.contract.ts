@@ -130,6 +130,38 @@ export function describeSourceReaderContract(name: string, makeFixture: () => Pr
       expectIncreasing(reads.flatMap((r) => r.records.map((x) => x.offset)));
     });
 
+    it('stops at the record that spends maxBytes, says there is more, and the next read goes on from it', async () => {
+      await fixture.append(p0, records(0, 10));
+      const sizes = (read: ReadResult) => read.records.map((r) => r.data.byteLength);
+      const size = sizes(await reader.read({ partition: p0, start: EARLIEST, maxRecords: 10 }))[0]!;
+      // Three records and a byte more: the fourth record spends the budget and is the last.
+      const first = await reader.read({ partition: p0, start: EARLIEST, maxRecords: 10, maxBytes: 3 * size + 1 });
+      expect(numbers(first)).toEqual([0, 1, 2, 3]);
+      expect(first.more).toBe(true);
+      expect(first.caughtUp).toBe(false);
+      const rest = await reader.read({
+        partition: p0,
+        start: { type: 'AFTER', offset: first.records.at(-1)!.offset },
+        maxRecords: 10,
+        maxBytes: 100 * size,
+      });
+      expect(numbers(rest)).toEqual([4, 5, 6, 7, 8, 9]);
+      expect(rest.more ?? false).toBe(false);
+      expect(rest.caughtUp).toBe(true);
+      // A budget smaller than one record still reads one.
+      expect(numbers(await reader.read({ partition: p0, start: EARLIEST, maxRecords: 10, maxBytes: 1 }))).toEqual([0]);
+    });
+
+    it('refuses a read budget on a range already fixed', async () => {
+      const [offset] = await fixture.append(p0, records(0, 1));
+      await expect(reader.read({ partition: p0, start: EARLIEST, maxRecords: 1, untilOffset: offset!, maxBytes: 10 })).rejects.toThrow(
+        /takes no byte or time budget/,
+      );
+      await expect(reader.read({ partition: p0, start: EARLIEST, maxRecords: 1, maxBytes: 0 })).rejects.toThrow(
+        /maxBytes must be a positive integer/,
+      );
+    });
+
     it('reads more records than one source page holds', async () => {
       const offsets = await fixture.append(p0, records(0, 10_050));
       const read = await reader.read({ partition: p0, start: EARLIEST, maxRecords: 20_000 });

@@ -254,3 +254,38 @@ describe('putAllRecords', () => {
     expect(progress).toEqual([498, 500, 600]);
   });
 });
+
+/** maxReadMs (read-range.ts's RANGE_READ_BUDGET): no page is asked for once the read's time is spent. */
+describe("KinesisSourceReader's time budget", () => {
+  it('asks for no page after maxReadMs, says there is more, and keeps the iterator for the next read', async () => {
+    const streamName = await createTestStream(1);
+    const [shard] = [...(await shardHashKeys(streamName)).keys()] as [string];
+    const data = Array.from({ length: 9 }, (_, i) => ({ key: `k${i}`, data: new TextEncoder().encode(String(i)) }));
+    const offsets = await appendToShard(streamName, shard, data);
+    const real = testAwsClients().kinesis;
+    let pages = 0;
+    // Pages of two records, each answered one (fake) second later.
+    const client = {
+      send: async (command: unknown) => {
+        if (command instanceof GetRecordsCommand) {
+          pages += 1;
+          clock += 1_000;
+          return real.send(new GetRecordsCommand({ ...command.input, Limit: 2 }));
+        }
+        return real.send(command as GetShardIteratorCommand);
+      },
+    } as unknown as KinesisClient;
+    let clock = 0;
+    const iterators = new ShardIteratorCache({ now: () => clock });
+    const reader = new KinesisSourceReader({ client, streamName, iterators, now: () => clock });
+    const first = await reader.read({ partition: shard, start: { type: 'EARLIEST' }, maxRecords: 100, maxReadMs: 2_000 });
+    expect(first.records.map((r) => r.offset)).toEqual(offsets.slice(0, 4));
+    expect(pages).toBe(2);
+    expect(first).toMatchObject({ more: true, caughtUp: false, closed: false });
+    expect(iterators.size).toBe(1);
+    const rest = await reader.read({ partition: shard, start: { type: 'AFTER', offset: offsets[3]! }, maxRecords: 100 });
+    expect(rest.records.map((r) => r.offset)).toEqual(offsets.slice(4));
+    expect(rest.caughtUp).toBe(true);
+    expect(rest.more).toBeUndefined();
+  });
+});

@@ -5,7 +5,7 @@
  * adapter by write-ahead-log.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { RangeEnd } from '../../engine/protocol/offsets.js';
+import type { RangeEnd, RecordedRangeEnd } from '../../engine/protocol/offsets.js';
 import { describeContractPart, type MakeWriteAheadLog, OFFSET_A, OFFSET_B, SHARDS } from './write-ahead-log.contract.js';
 
 export function describeWriteAheadLogRangeEnds(name: string, makeAdapter: MakeWriteAheadLog): void {
@@ -25,6 +25,14 @@ export function describeWriteAheadLogRangeEnds(name: string, makeAdapter: MakeWr
         expect(await wal.recordRangeEnd('job', 3, '0', moved)).toEqual(moved);
         expect(await wal.recordRangeEnd('job', 3, '0', { count: 0, startedAt: '75' })).toEqual(moved);
         expect(await wal.getRangeEnd('job', 3, '0')).toEqual(moved);
+      });
+
+      it('keeps that a range stopped at its read budget has more, for every later caller', async () => {
+        const stopped: RecordedRangeEnd = { count: 4, lastOffset: OFFSET_A, more: true };
+        expect(await wal.recordRangeEnd('job', 4, SHARDS[0]!, stopped)).toEqual(stopped);
+        // A losing attempt gets it from its failed conditional put, a later one from a read.
+        expect(await wal.recordRangeEnd('job', 4, SHARDS[0]!, { count: 4, lastOffset: OFFSET_A })).toEqual(stopped);
+        expect(await wal.getRangeEnd('job', 4, SHARDS[0]!)).toEqual(stopped);
       });
 
       it('keeps ranges apart by job, batch and partition, and keeps empty and closed ends', async () => {

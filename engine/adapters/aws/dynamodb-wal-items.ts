@@ -6,7 +6,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { InvalidArgumentError, StateCorruptionError } from '../../errors.js';
 import { decodeBatchRecord, type StoredBatchRecord } from '../../protocol/batch-record-format.js';
 import type { BatchCommit, BatchRecord } from '../../protocol/batch-records.js';
-import type { RangeEnd } from '../../protocol/offsets.js';
+import type { RecordedRangeEnd } from '../../protocol/offsets.js';
 
 export type Item = Record<string, unknown>;
 
@@ -124,11 +124,18 @@ function gunzipJson(value: unknown, where: { jobId: string; batchId: number }, n
   }
 }
 
-export function toRangeEnd(item: { count?: unknown; lastOffset?: unknown; closed?: unknown; startedAt?: unknown }): RangeEnd {
+export function toRangeEnd(item: {
+  count?: unknown;
+  lastOffset?: unknown;
+  closed?: unknown;
+  startedAt?: unknown;
+  more?: unknown;
+}): RecordedRangeEnd {
   return {
     count: item.count as number,
     ...(item.lastOffset === undefined ? {} : { lastOffset: item.lastOffset as string }),
     ...(item.closed === undefined ? {} : { closed: item.closed as boolean }),
     ...(item.startedAt === undefined ? {} : { startedAt: item.startedAt as string }),
+    ...(item.more === true ? { more: true } : {}),
   };
 }

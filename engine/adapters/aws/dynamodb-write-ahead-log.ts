@@ -4,7 +4,7 @@
  *
  *   sk = lease                          { epoch, generation? }          the driver lease
  *   sk = batch#<batchId, 12 digits>     { batchId, formatVersion, status, planZ, commitZ? } (gzip'd JSON)
- *   sk = range#<batchId, 12 digits>#<p> { batchId, partition, count, lastOffset?, closed? }
+ *   sk = range#<batchId, 12 digits>#<p> { batchId, partition, count, lastOffset?, closed?, startedAt?, more? }
  *   sk = replay#<generation, 6 digits>  { generation, record }          a replay (engine/replay)
  *   sk = superseded#<generation>#batch#<batchId>      a batch that replay superseded, as it was
  *   sk = superseded#<generation>#range#<batchId>#<p>  and its range ends
@@ -33,7 +33,7 @@ import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentDriverError, NotFoundError } from '../../errors.js';
 import { WAL_FORMAT_VERSION, encodeBatchRecord } from '../../protocol/batch-record-format.js';
 import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch-records.js';
-import type { RangeEnd } from '../../protocol/offsets.js';
+import type { RecordedRangeEnd } from '../../protocol/offsets.js';
 import { replayUnfinishedError, type ReplayRecord, type SupersededBatch, type WriteAheadLog } from '../../ports/write-ahead-log.js';
 import { CONDITION_FAILED_REASON as CONDITION_FAILED, isConditionalCheckFailed } from './aws-errors.js';
 import { defaultSleep, type Sleep } from './dynamodb-util.js';
@@ -158,7 +158,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
     return items.map(toBatchRecord);
   }
 
-  async recordRangeEnd(jobId: string, batchId: number, partition: string, end: RangeEnd): Promise<RangeEnd> {
+  async recordRangeEnd(jobId: string, batchId: number, partition: string, end: RecordedRangeEnd): Promise<RecordedRangeEnd> {
     try {
       await this.table.client.send(
         new PutCommand({
@@ -179,6 +179,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
           lastOffset: old.lastOffset?.S,
           closed: old.closed?.BOOL,
           startedAt: old.startedAt?.S,
+          more: old.more?.BOOL,
         });
       }
       const stored = await this.getRangeEnd(jobId, batchId, partition);
@@ -187,7 +188,7 @@ export class DynamoDbWriteAheadLog implements WriteAheadLog {
     }
   }
 
-  async getRangeEnd(jobId: string, batchId: number, partition: string): Promise<RangeEnd | null> {
+  async getRangeEnd(jobId: string, batchId: number, partition: string): Promise<RecordedRangeEnd | null> {
     const item = await this.table.getItem(jobId, rangeKey(batchId, partition));
     return item === null ? null : toRangeEnd(item);
   }

@@ -3,7 +3,8 @@
  * shard, an offset its 56-digit sequence number (compared as BigInt: compareOffsets).
  *
  * A read takes a shard iterator at the start position and pages through GetRecords until
- * it has `maxRecords`, reaches `untilOffset` (a recorded range: exactly up to it), reaches
+ * it has `maxRecords`, spends its byte or time budget (`maxBytes`, `maxReadMs`: the
+ * result then says `more`), reaches `untilOffset` (a recorded range: exactly up to it), reaches
  * the end of a closed shard (NextShardIterator is null), or reaches the tail: an empty page
  * with MillisBehindLatest 0. Real Kinesis can answer empty pages while the iterator is
  * still behind (gaps in the shard), so empty pages are followed, at most `maxEmptyPolls`
@@ -25,7 +26,14 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { DataLossError, InvalidArgumentError, RangeMismatchError, TransientError } from '../../errors.js';
 import { compareOffsets, describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
-import type { PartitionInfo, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
+import {
+  checkReadBudget,
+  type PartitionInfo,
+  type ReadRequest,
+  type ReadResult,
+  type SourceReader,
+  type SourceRecord,
+} from '../../ports/source-reader.js';
 import { retry } from '../../retry.js';
 import { isExpiredIterator, isThrottling, missingAs, retriedBySdk } from './aws-errors.js';
 import { defaultSleep, type Sleep } from './dynamodb-util.js';
@@ -119,8 +127,14 @@ export class KinesisSourceReader implements SourceReader {
     if (untilOffset !== undefined && !isOffset(untilOffset)) {
       throw new InvalidArgumentError(`untilOffset must be an offset, got ${JSON.stringify(untilOffset)}`);
     }
+    checkReadBudget(request);
+    const { maxBytes, maxReadMs } = request;
     const context = { stream: this.streamName, partition, start: describeStart(start), untilOffset: untilOffset ?? null };
     const records: SourceRecord[] = [];
+    const startedAtMs = this.now();
+    let bytes = 0;
+    // The read stopped at its byte or time budget (maxBytes, maxReadMs).
+    let budgetSpent = false;
     let lagMs: number | null = null;
     let caughtUp = false;
     let closed = false;
@@ -131,7 +145,11 @@ export class KinesisSourceReader implements SourceReader {
     let iteratorAtEnd = true;
     let issuedAtMs = 0;
 
-    while (iterator !== undefined && records.length < maxRecords && !reachedUntil) {
+    while (iterator !== undefined && records.length < maxRecords && !reachedUntil && !budgetSpent) {
+      if (maxReadMs !== undefined && records.length > 0 && this.now() - startedAtMs >= maxReadMs) {
+        budgetSpent = true;
+        break;
+      }
       issuedAtMs = this.now();
       const page: GetRecordsCommandOutput = await this.getRecords(iterator, maxRecords - records.length, partition, start, records);
       if (page.MillisBehindLatest !== undefined) lagMs = page.MillisBehindLatest;
@@ -155,8 +173,10 @@ export class KinesisSourceReader implements SourceReader {
           );
         }
         records.push(record);
+        bytes += record.data.byteLength;
         if (untilOffset !== undefined && record.offset === untilOffset) reachedUntil = true;
-        if (reachedUntil || records.length >= maxRecords) {
+        if (maxBytes !== undefined && bytes >= maxBytes) budgetSpent = true;
+        if (reachedUntil || records.length >= maxRecords || budgetSpent) {
           consumedAll = i === fetched.length - 1;
           break;
         }
@@ -197,7 +217,8 @@ export class KinesisSourceReader implements SourceReader {
       );
     }
     if (iterator !== undefined && iteratorAtEnd) this.keepIterator(partition, start, records.at(-1)?.offset, iterator, issuedAtMs);
-    return { records, caughtUp, closed, lagMs };
+    const more = budgetSpent && !caughtUp && !closed && records.length < maxRecords;
+    return { records, caughtUp, closed, lagMs, ...(more ? { more } : {}) };
   }
 
   /** A kept iterator when the read starts AFTER an offset a previous read ended at; otherwise GetShardIterator. */

@@ -2,7 +2,15 @@ import { ConflictError, DataLossError, InvalidArgumentError, InvariantError, Not
 import type { FixedRange } from '../../protocol/fixed-ranges.js';
 import { hashKeyOf, inHashKeyRange, type HashKeyRange } from '../../protocol/lineage.js';
 import { compareOffsets, isAfterStart, isBeforeEnd, type Offset, type StartPosition } from '../../protocol/offsets.js';
-import type { PartitionInfo, RangeRequest, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
+import {
+  checkReadBudget,
+  type PartitionInfo,
+  type RangeRequest,
+  type ReadRequest,
+  type ReadResult,
+  type SourceReader,
+  type SourceRecord,
+} from '../../ports/source-reader.js';
 
 /** Kinesis's hash key space: [0, 2^128 - 1]. */
 const MAX_HASH_KEY = 2n ** 128n - 1n;
@@ -216,6 +224,7 @@ export class MemorySource {
 
   private read(streamName: string, request: ReadRequest): ReadResult {
     const p = this.partition(this.stream(streamName), streamName, request.partition);
+    checkReadBudget(request);
     const { start, untilOffset, maxRecords, endBefore } = request;
     if (endBefore !== undefined && start.type === 'AT_OFFSET') {
       // Kafka answers a fetch below the log start offset with OFFSET_OUT_OF_RANGE.
@@ -240,8 +249,17 @@ export class MemorySource {
       }
       records = records.slice(0, index + 1);
     }
+    const budgeted = withinBytes(records, request.maxBytes);
+    const more = budgeted.length < records.length;
+    records = budgeted;
     const caughtUp = records.length === after.length;
-    return { records: records.map((r) => ({ ...r })), caughtUp, closed: caughtUp && p.closed, lagMs: caughtUp ? 0 : null };
+    return {
+      records: records.map((r) => ({ ...r })),
+      caughtUp,
+      closed: caughtUp && p.closed,
+      lagMs: caughtUp ? 0 : null,
+      ...(more ? { more } : {}),
+    };
   }
 
   private newPartition(id: string, parentIds: string[], hashKeyRange: HashKeyRange): MemoryPartition {
@@ -263,4 +281,18 @@ export class MemorySource {
     if (p === undefined) throw new NotFoundError(`stream ${streamName} has no partition ${id}`);
     return p;
   }
+}
+
+/**
+ * The records up to the one whose data brings them to `maxBytes` or more (all of them
+ * without a budget). A memory partition answers at once: it has no use for maxReadMs.
+ */
+function withinBytes<R extends { readonly data: Uint8Array }>(records: R[], maxBytes: number | undefined): R[] {
+  if (maxBytes === undefined) return records;
+  let bytes = 0;
+  for (const [i, record] of records.entries()) {
+    bytes += record.data.byteLength;
+    if (bytes >= maxBytes) return records.slice(0, i + 1);
+  }
+  return records;
 }

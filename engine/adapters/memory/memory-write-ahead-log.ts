@@ -1,7 +1,7 @@
 import { ConcurrentDriverError, NotFoundError } from '../../errors.js';
 import { decodeBatchRecord, encodeBatchRecord } from '../../protocol/batch-record-format.js';
 import { BatchStatus, generationOf, type BatchCommit, type BatchPlan, type BatchRecord } from '../../protocol/batch-records.js';
-import type { RangeEnd } from '../../protocol/offsets.js';
+import type { RecordedRangeEnd } from '../../protocol/offsets.js';
 import { replayUnfinishedError, type ReplayRecord, type SupersededBatch, type WriteAheadLog } from '../../ports/write-ahead-log.js';
 
 interface JobLog {
@@ -10,10 +10,10 @@ interface JobLog {
   generation: number;
   /** Batch records as stored (batch-record-format.ts): every read decodes them. */
   batches: Map<number, unknown>;
-  ranges: Map<string, RangeEnd>;
+  ranges: Map<string, RecordedRangeEnd>;
   replays: Map<number, ReplayRecord>;
   /** Per replay generation, the batches it superseded, by id: each as stored, with its range ends. */
-  superseded: Map<number, Map<number, { readonly record: unknown; readonly rangeEnds: Record<string, RangeEnd> }>>;
+  superseded: Map<number, Map<number, { readonly record: unknown; readonly rangeEnds: Record<string, RecordedRangeEnd> }>>;
 }
 
 /** The WAL in memory, with the same conditional rules as the DynamoDB adapter. */
@@ -73,7 +73,7 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
     return batches.slice(0, limit).map(([id, stored]) => decode(jobId, id, stored));
   }
 
-  async recordRangeEnd(jobId: string, batchId: number, partition: string, end: RangeEnd): Promise<RangeEnd> {
+  async recordRangeEnd(jobId: string, batchId: number, partition: string, end: RecordedRangeEnd): Promise<RecordedRangeEnd> {
     const ranges = this.job(jobId).ranges;
     const key = rangeKey(batchId, partition);
     const existing = ranges.get(key);
@@ -82,7 +82,7 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
     return clone(end);
   }
 
-  async getRangeEnd(jobId: string, batchId: number, partition: string): Promise<RangeEnd | null> {
+  async getRangeEnd(jobId: string, batchId: number, partition: string): Promise<RecordedRangeEnd | null> {
     const end = this.jobs.get(jobId)?.ranges.get(rangeKey(batchId, partition));
     return end === undefined ? null : clone(end);
   }
@@ -166,7 +166,7 @@ export class MemoryWriteAheadLog implements WriteAheadLog {
     let moved = 0;
     for (const [id, stored] of [...log.batches]) {
       if (id <= batchId || generationOf(decode(jobId, id, stored).plan) >= generation) continue;
-      const rangeEnds: Record<string, RangeEnd> = {};
+      const rangeEnds: Record<string, RecordedRangeEnd> = {};
       for (const [key, end] of [...log.ranges]) {
         const [keyBatch, partition] = splitRangeKey(key);
         if (keyBatch !== id) continue;

@@ -3,33 +3,13 @@
  * the slices are named by stage 1's results, so the two reads are one round trip.
  */
 import { describe, expect, it } from 'vitest';
-import { createMemoryPorts } from '../../../engine/adapters/memory/index.js';
 import { runDriver } from '../../../engine/driver/run-driver.js';
 import { runKeyGroups, type KeyGroupsInput } from '../../../engine/executor/run-key-groups.js';
-import { count, defineJob, memorySink, memorySource } from '../../../engine/job/index.js';
 import type { EnginePorts } from '../../../engine/ports/index.js';
+import { pageViewsInMemory } from '../../support/page-views-memory.js';
 
 /** Views of 2,000 distinct pages on one partition: stage 1's rows are too many to travel inline. */
-function setup() {
-  const ports = createMemoryPorts();
-  ports.source.createStream('views', ['p0']);
-  const enc = new TextEncoder();
-  ports.source.append(
-    'views',
-    'p0',
-    Array.from({ length: 2_000 }, (_, i) => ({ key: `u${i}`, data: enc.encode(JSON.stringify({ page: `page-${i}` })) })),
-  );
-  const job = defineJob<{ page: string }>({
-    name: 'page-views',
-    version: 1,
-    source: memorySource({ streamName: 'views' }),
-    pipeline: (s) => s.keyBy((e) => e.page).aggregate(count()),
-    sink: memorySink({ name: 'views' }),
-    keyGroups: 2,
-    trigger: { type: 'availableNow' },
-  });
-  return { ports, job };
-}
+const setup = () => pageViewsInMemory({ pages: { p0: Array.from({ length: 2_000 }, (_, i) => `page-${i}`) }, keyGroups: 2 });
 
 /** Runs batch 1's stage 1 and returns its stage-2 inputs; stage 2 runs only when `complete`. */
 async function stageTwoInputs(ports: EnginePorts, job: ReturnType<typeof setup>['job'], complete: boolean): Promise<KeyGroupsInput[]> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySource, MemoryWriteAheadLog } from '../../../engine/adapters/memory/index.js';
 import { RangeMismatchError } from '../../../engine/errors.js';
-import { readRange } from '../../../engine/executor/read-range.js';
+import { RANGE_READ_BUDGET, readRange } from '../../../engine/executor/read-range.js';
 import { partitionPlan } from '../../support/builders.js';
 
 function setup(records: number) {
@@ -126,5 +126,43 @@ describe('readRange', () => {
     const again = await readRange({ wal: counted, reader, jobId: 'j', batchId: 1, plan, recorded: stale });
     expect(reads).toBe(1);
     expect(again.records.map((r) => r.offset)).toEqual(offsets.slice(0, 5));
+  });
+});
+
+describe("readRange's read budget (RANGE_READ_BUDGET)", () => {
+  const budget = { maxBytes: 3, maxReadMs: 1_000 };
+
+  it('stops the first attempt at the record that spends the bytes, and records that the partition has more', async () => {
+    const { wal, plan, offsets, reader } = setup(8);
+    const read = await readRange({ wal, reader, jobId: 'j', batchId: 1, plan, budget });
+    expect(read.records.map((r) => r.offset)).toEqual(offsets.slice(0, 3));
+    expect(read.caughtUp).toBe(false);
+    // Results and commits carry the range without `more`: their caughtUp says it.
+    expect(read.end).toEqual({ count: 3, lastOffset: offsets[2] });
+    expect(await wal.getRangeEnd('j', 1, 'p')).toEqual({ count: 3, lastOffset: offsets[2], more: true });
+  });
+
+  it('a retry reads exactly the recorded range and does not take it for caught up, though it is below the cap', async () => {
+    const { wal, plan, offsets, reader } = setup(8);
+    await readRange({ wal, reader, jobId: 'j', batchId: 1, plan, budget });
+    const again = await readRange({ wal, reader, jobId: 'j', batchId: 1, plan });
+    expect(again.records.map((r) => r.offset)).toEqual(offsets.slice(0, 3));
+    expect(again.end).toEqual({ count: 3, lastOffset: offsets[2] });
+    expect(again.caughtUp).toBe(false);
+  });
+
+  it('an attempt that read the same records within its budget still follows the recorded `more`', async () => {
+    const { wal, plan, offsets, reader } = setup(4);
+    await wal.recordRangeEnd('j', 1, 'p', { count: 4, lastOffset: offsets[3]!, more: true });
+    const read = await readRange({ wal, reader, jobId: 'j', batchId: 1, plan });
+    expect(read.records).toHaveLength(4);
+    expect(read.caughtUp).toBe(false);
+  });
+
+  it('binds nothing at the default budget for records of 1 KB up to the largest default cap', async () => {
+    expect(40_000 * 1_024).toBeLessThan(RANGE_READ_BUDGET.maxBytes);
+    const { wal, plan, offsets, reader } = setup(3);
+    expect(await readRange({ wal, reader, jobId: 'j', batchId: 1, plan })).toMatchObject({ caughtUp: true });
+    expect(await wal.getRangeEnd('j', 1, 'p')).toEqual({ count: 3, lastOffset: offsets[2] });
   });
 });

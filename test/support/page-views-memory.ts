@@ -1,0 +1,29 @@
+/**
+ * A count of views per page, available-now, over stream `views` of fresh memory ports:
+ * each partition holds the views the test gives it (`{ page }` JSON records).
+ */
+import { createMemoryPorts, type MemoryPorts } from '../../engine/adapters/memory/index.js';
+import { count, defineJob, memorySink, memorySource } from '../../engine/job/index.js';
+
+export function pageViewsInMemory(options: { readonly pages: Readonly<Record<string, readonly string[]>>; readonly keyGroups?: number }) {
+  const ports: MemoryPorts = createMemoryPorts();
+  ports.source.createStream('views', Object.keys(options.pages));
+  const enc = new TextEncoder();
+  for (const [partition, pages] of Object.entries(options.pages)) {
+    ports.source.append(
+      'views',
+      partition,
+      pages.map((page, i) => ({ key: `u${i}`, data: enc.encode(JSON.stringify({ page })) })),
+    );
+  }
+  const job = defineJob<{ page: string }>({
+    name: 'page-views',
+    version: 1,
+    source: memorySource({ streamName: 'views' }),
+    pipeline: (s) => s.keyBy((e) => e.page).aggregate(count()),
+    sink: memorySink({ name: 'views' }),
+    trigger: { type: 'availableNow' },
+    ...(options.keyGroups === undefined ? {} : { keyGroups: options.keyGroups }),
+  });
+  return { ports, job };
+}

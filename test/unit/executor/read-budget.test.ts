@@ -1,0 +1,39 @@
+/**
+ * A job whose ranges stop at the read budget (read-range.ts, RANGE_READ_BUDGET; the
+ * readRange rules are in read-range.test.ts) reads on, batch after batch.
+ */
+import { describe, expect, it } from 'vitest';
+import { runDriver } from '../../../engine/driver/run-driver.js';
+import { runPartition } from '../../../engine/executor/run-partition.js';
+import { replayJob } from '../../../engine/replay/replay-job.js';
+import { pageViewsInMemory } from '../../support/page-views-memory.js';
+
+describe('the read budget of a range, end to end', () => {
+  it('an available-now job reads a partition batch after batch at its budget, every record once, and stops only when caught up', async () => {
+    const pages = Array.from({ length: 25 }, (_, i) => `page-${i % 3}`);
+    const { ports, job } = pageViewsInMemory({ pages: { p0: pages, p1: pages } });
+    // About ten records of some twenty bytes a batch, against a cap of 10,000.
+    const readBudget = { maxBytes: 200, maxReadMs: 1_000 };
+    const outcome = await runDriver(job, ports, { runExecutor: (input) => runPartition(input, { ports, job, readBudget }) });
+    expect(outcome.stoppedBy).toBe('caught-up');
+    expect(outcome.batches).toBeGreaterThanOrEqual(3);
+    const rows = await ports.sinks(job.sink).scan();
+    expect(Object.fromEntries(rows.map((r) => [r.key, r.value.value]))).toEqual({ 'page-0': 18, 'page-1': 16, 'page-2': 16 });
+  });
+
+  it('a replay reads the ranges the budget cut, and its batches are caught up where the first run’s were', async () => {
+    const pages = Array.from({ length: 25 }, (_, i) => `page-${i % 3}`);
+    const { ports, job } = pageViewsInMemory({ pages: { p0: pages } });
+    const readBudget = { maxBytes: 200, maxReadMs: 1_000 };
+    await runDriver(job, ports, { runExecutor: (input) => runPartition(input, { ports, job, readBudget }) });
+    const caughtUp = async () => {
+      const batches = await ports.wal.listBatches(job.name);
+      return batches.map((b) => [b.plan.batchId, b.commit?.partitions.p0?.end.count, b.commit?.partitions.p0?.caughtUp]);
+    };
+    const first = await caughtUp();
+    expect(first.filter(([, , up]) => up === false).length).toBeGreaterThanOrEqual(2);
+    const outcome = await replayJob({ jobId: job.name, fromBatchId: 0 }, { ports, job });
+    expect(outcome.replayed).toBe(first.length);
+    expect(await caughtUp()).toEqual(first);
+  });
+});
