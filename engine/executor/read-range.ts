@@ -22,6 +22,8 @@ export interface RangeRead {
   readonly lagMs: number | null;
   /** Offsets of a fixed range that had aged out before they were read (data loss allowed). */
   readonly skippedOffsets?: number;
+  /** This attempt's read stopped at its read budget (RANGE_READ_BUDGET): the range it recorded says `more`. */
+  readonly stoppedAtBudget?: true;
 }
 
 /**
@@ -105,7 +107,7 @@ export async function readRange(args: {
   if (sameRangeEnd(winner, ours)) {
     // Not caught up when a budget stopped either read of these records (ours, or the one recorded first).
     const caughtUp = read.caughtUp && read.more !== true && winner.more !== true;
-    return { records: read.records, end, caughtUp, lagMs: read.lagMs };
+    return { records: read.records, end, caughtUp, lagMs: read.lagMs, ...(read.more === true ? { stoppedAtBudget: true } : {}) };
   }
   const prefix = read.records.slice(0, winner.count);
   if (winner.count <= read.records.length && prefix.at(-1)?.offset === winner.lastOffset) {

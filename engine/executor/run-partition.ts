@@ -87,6 +87,11 @@ export async function runPartition(input: ExecutorInput, ctx: ExecutorContext): 
     ...(recordedEnd === undefined ? {} : { recorded: recordedEnd }),
     ...(ctx.readBudget === undefined ? {} : { budget: ctx.readBudget }),
   });
+  if (range.stoppedAtBudget) {
+    // Smaller batches than the cap: say why (docs/api.md, maxRecordsPerPartition).
+    const bytes = range.records.reduce((total, r) => total + r.data.byteLength, 0);
+    ports.logger.info('range stopped at its read budget', { jobId, batchId, partition, records: range.records.length, bytes });
+  }
   // The lookup stages' values, from the batch's lookup record or read and recorded now (resolve-lookups.ts).
   const lookups = await resolveLookups({ job, plan: record.plan, partition, records: range.records, ports });
   if (record.plan.keyGroups !== undefined) return runStageOne({ plan: record.plan, partition, range, ports, job, lookups });

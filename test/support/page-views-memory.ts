@@ -4,9 +4,14 @@
  */
 import { createMemoryPorts, type MemoryPorts } from '../../engine/adapters/memory/index.js';
 import { count, defineJob, memorySink, memorySource } from '../../engine/job/index.js';
+import type { Logger } from '../../engine/ports/index.js';
 
-export function pageViewsInMemory(options: { readonly pages: Readonly<Record<string, readonly string[]>>; readonly keyGroups?: number }) {
-  const ports: MemoryPorts = createMemoryPorts();
+export function pageViewsInMemory(options: {
+  readonly pages: Readonly<Record<string, readonly string[]>>;
+  readonly keyGroups?: number;
+  readonly logger?: Logger;
+}) {
+  const ports: MemoryPorts = createMemoryPorts(options.logger === undefined ? {} : { logger: options.logger });
   ports.source.createStream('views', Object.keys(options.pages));
   const enc = new TextEncoder();
   for (const [partition, pages] of Object.entries(options.pages)) {

@@ -11,7 +11,13 @@ import { pageViewsInMemory } from '../../support/page-views-memory.js';
 describe('the read budget of a range, end to end', () => {
   it('an available-now job reads a partition batch after batch at its budget, every record once, and stops only when caught up', async () => {
     const pages = Array.from({ length: 25 }, (_, i) => `page-${i % 3}`);
-    const { ports, job } = pageViewsInMemory({ pages: { p0: pages, p1: pages } });
+    const said: { message: string; fields?: Record<string, unknown> }[] = [];
+    const logger = {
+      info: (message: string, fields?: Record<string, unknown>) => said.push({ message, fields }),
+      warn: () => {},
+      error: () => {},
+    };
+    const { ports, job } = pageViewsInMemory({ pages: { p0: pages, p1: pages }, logger });
     // About ten records of some twenty bytes a batch, against a cap of 10,000.
     const readBudget = { maxBytes: 200, maxReadMs: 1_000 };
     const outcome = await runDriver(job, ports, { runExecutor: (input) => runPartition(input, { ports, job, readBudget }) });
@@ -19,6 +25,12 @@ describe('the read budget of a range, end to end', () => {
     expect(outcome.batches).toBeGreaterThanOrEqual(3);
     const rows = await ports.sinks(job.sink).scan();
     expect(Object.fromEntries(rows.map((r) => [r.key, r.value.value]))).toEqual({ 'page-0': 18, 'page-1': 16, 'page-2': 16 });
+    // The executor says why its batches are smaller than the cap.
+    const stops = said.filter((s) => s.message === 'range stopped at its read budget');
+    expect(stops.length).toBeGreaterThanOrEqual(4);
+    for (const stop of stops)
+      expect(stop.fields).toMatchObject({ jobId: job.name, bytes: expect.any(Number), records: expect.any(Number) });
+    expect(stops.every((stop) => (stop.fields!.bytes as number) >= readBudget.maxBytes)).toBe(true);
   });
 
   it('a replay reads the ranges the budget cut, and its batches are caught up where the first run’s were', async () => {
