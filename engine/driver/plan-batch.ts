@@ -2,7 +2,7 @@ import { ConcurrentDriverError, InvariantError } from '../errors.js';
 import { withFixedRanges } from '../protocol/fixed-ranges.js';
 import { resolveNextBatch, type PlanningSettings } from '../protocol/planning.js';
 import type { JobDefinition } from '../job/types.js';
-import { dueGroups } from '../protocol/stage-two.js';
+import { dueGroups, groupRowsOf } from '../protocol/stage-two.js';
 import { reasonToPlan } from '../protocol/empty-trigger.js';
 import { checkPartitionsUnchanged } from '../protocol/key-groups.js';
 import type { PartitionInfo } from '../ports/source-reader.js';
@@ -26,6 +26,8 @@ export interface PlanBatchResult {
   /** On the two-stage path: the number of key groups, and the groups that run whatever stage 1 finds (dueGroups). */
   readonly keyGroups?: number;
   readonly dueGroups?: number[];
+  /** On the two-stage path: each key group's state rows (the plan's group table), for stage 2's slots (stageTwoSlots). */
+  readonly groupRows?: Record<string, number>;
   /** True when this is a planned-but-uncommitted batch being run again after a failure. */
   readonly resumed: boolean;
   readonly watermarkMs: number | null;
@@ -140,7 +142,9 @@ export async function planOrSkip(
     batchId: next.plan.batchId,
     partitions: next.plan.partitions.map((p) => p.partition),
     twoStage: next.plan.keyGroups !== undefined,
-    ...(next.plan.keyGroups === undefined ? {} : { keyGroups: next.plan.keyGroups, dueGroups: dueGroups(next.plan) }),
+    ...(next.plan.keyGroups === undefined
+      ? {}
+      : { keyGroups: next.plan.keyGroups, dueGroups: dueGroups(next.plan), groupRows: groupRowsOf(next.plan) }),
     resumed: next.kind === 'resume',
     watermarkMs: next.plan.watermarkMs,
   };

@@ -125,7 +125,13 @@ export async function runStageTwo(
   runSlot: (groups: number[]) => Promise<GroupResult[]>,
 ): Promise<{ groupResults?: GroupResult[] }> {
   if (!plan.twoStage) return {};
-  const slots = stageTwoSlots({ keyGroups: plan.keyGroups!, dueGroups: plan.dueGroups ?? [], results, batchId: plan.batchId });
+  const slots = stageTwoSlots({
+    keyGroups: plan.keyGroups!,
+    dueGroups: plan.dueGroups ?? [],
+    results,
+    batchId: plan.batchId,
+    groupRows: plan.groupRows ?? {},
+  });
   return { groupResults: (await Promise.all(slots.map(runSlot))).flat() };
 }
 

@@ -107,7 +107,7 @@ export interface RouteTaskInput {
 }
 
 export interface RouteTaskResult {
-  /** The stage-2 executor calls: each a contiguous run of the batch's active key groups, at most 40 calls. */
+  /** The stage-2 executor calls: each a contiguous run of the batch's active key groups, as few as their weight allows, at most 40. */
   readonly slots: number[][];
 }
 
@@ -122,7 +122,8 @@ export function routeTask(input: RouteTaskInput): RouteTaskResult {
   if (!batch.twoStage || batch.keyGroups === undefined) {
     throw new InvariantError(`batch ${batch.batchId} of job ${batch.jobId} runs in one stage: it has no key groups to route`);
   }
-  return { slots: stageTwoSlots({ keyGroups: batch.keyGroups, dueGroups: batch.dueGroups ?? [], results, batchId: batch.batchId }) };
+  const { keyGroups, dueGroups = [], groupRows = {}, batchId } = batch;
+  return { slots: stageTwoSlots({ keyGroups, dueGroups, results, batchId, groupRows }) };
 }
 
 export interface ExecuteGroupsTaskInput {

@@ -147,6 +147,37 @@ export function assignGroupsToSlots(activeGroups: readonly number[], maxSlots = 
 }
 
 /**
+ * Coalesces a batch's active key groups (sorted, distinct) into contiguous slots, one
+ * stage-2 executor call each, as Spark's adaptive execution coalesces small shuffle
+ * partitions towards an advisory size: walking the groups in order, a slot takes the next
+ * group while its weight stays within `targetBytes` (a group heavier than that has a slot
+ * of its own). When that makes more than `maxSlots`, the groups are split evenly by count
+ * instead (assignGroupsToSlots). Deterministic in its inputs.
+ */
+export function coalesceGroups(
+  activeGroups: readonly number[],
+  weightOf: (group: number) => number,
+  options: { readonly targetBytes: number; readonly maxSlots?: number },
+): number[][] {
+  const maxSlots = options.maxSlots ?? MAX_STAGE_TWO_SLOTS;
+  const slots: number[][] = [];
+  let current: number[] = [];
+  let weight = 0;
+  for (const group of activeGroups) {
+    const w = weightOf(group);
+    if (current.length > 0 && weight + w > options.targetBytes) {
+      slots.push(current);
+      current = [];
+      weight = 0;
+    }
+    current.push(group);
+    weight += w;
+  }
+  if (current.length > 0) slots.push(current);
+  return slots.length > maxSlots ? assignGroupsToSlots(activeGroups, maxSlots) : slots;
+}
+
+/**
  * The state store's name for a key group's state: `keygroup-0007`. Source partitions keep
  * their own ids (Kinesis `shardId-…`, Kafka `0`, `1`…), which never look like this.
  */

@@ -5,8 +5,9 @@
  *   stage 1   one executor per source partition (as the one-stage path): reads exactly
  *             its range, runs the stateless operators and the combiner, and returns its
  *             rows grouped by key group (ExchangeOutput), inline or in S3.
- *   route     stageTwoGroups(plan, stage-1 results), then assignGroupsToSlots: at most
- *             40 stage-2 executor calls, each a contiguous run of active groups.
+ *   route     stageTwoGroups(plan, stage-1 results), then stageTwoSlots: at most 40
+ *             stage-2 executor calls, each a contiguous run of active groups, as few as
+ *             their input and state allow (coalesceGroups).
  *   stage 2   per active group: its rows from every partition, in the plan's partition
  *             order, applied to the group's state at its base version; writes state
  *             version N of the group, the sink rows and the dead letters.
@@ -29,7 +30,7 @@
  */
 import { InvariantError } from '../errors.js';
 import type { BatchPlan, GroupResult, GroupState, PartitionResult } from './batch-records.js';
-import { assignGroupsToSlots } from './key-groups.js';
+import { coalesceGroups } from './key-groups.js';
 
 /** The key groups stage 2 runs for a batch, ascending (see the rules above). */
 export function stageTwoGroups(plan: BatchPlan, results: readonly PartitionResult[]): number[] {
@@ -65,9 +66,43 @@ export function activeGroups(args: {
   return [...active].sort((a, b) => a - b);
 }
 
-/** The stage-2 executor calls of a batch: each a contiguous run of its active groups (assignGroupsToSlots). */
-export function stageTwoSlots(args: Parameters<typeof activeGroups>[0]): number[][] {
-  return assignGroupsToSlots(activeGroups(args));
+/**
+ * What one stage-2 executor call is given at most, in bytes of its input and of the state
+ * it holds (coalesceGroups): 8 MiB, an eighth of an executor's 1,024 MB for the decoded
+ * rows, the state and its new version together.
+ */
+export const STAGE_TWO_SLOT_BYTES = 8 * 2 ** 20;
+/** A state row's weight: about what a row of a key group's state costs an executor in memory. */
+export const STATE_ROW_BYTES = 256;
+/** A group's weight before its rows and its input: its state's read and write, whatever their size. */
+export const GROUP_BYTES = 64 * 2 ** 10;
+
+/**
+ * The stage-2 executor calls of a batch: its active groups coalesced into contiguous
+ * slots (coalesceGroups) by their weight, GROUP_BYTES + their rows in stage 1's exchange
+ * (bytes, from stage 1's indexes) + their state's rows (`groupRows`, the plan's group
+ * table) × STATE_ROW_BYTES, up to STAGE_TWO_SLOT_BYTES a slot and 40 slots. A batch of
+ * small groups runs in one call; one with much input or state in several, in parallel.
+ * Every input is in the plan or in stage 1's deterministic results: every attempt and
+ * every replay routes the same groups to the same calls.
+ */
+export function stageTwoSlots(
+  args: Parameters<typeof activeGroups>[0] & { readonly groupRows?: Readonly<Record<string, number>> },
+): number[][] {
+  const input = new Map<number, number>();
+  for (const result of args.results) {
+    for (const [group, [start, end]] of Object.entries(result.exchange?.index ?? {})) {
+      input.set(Number(group), (input.get(Number(group)) ?? 0) + (end - start));
+    }
+  }
+  const weightOf = (group: number): number =>
+    GROUP_BYTES + (input.get(group) ?? 0) + STATE_ROW_BYTES * (args.groupRows?.[String(group)] ?? 0);
+  return coalesceGroups(activeGroups(args), weightOf, { targetBytes: STAGE_TWO_SLOT_BYTES });
+}
+
+/** Each key group's state rows in a plan's group table (those with state): stageTwoSlots' groupRows. */
+export function groupRowsOf(plan: BatchPlan): Record<string, number> {
+  return Object.fromEntries(Object.entries(plan.groups ?? {}).map(([group, state]) => [group, state.rows]));
 }
 
 /**

@@ -13,7 +13,7 @@ import type { StateCache } from '../executor/state-cache.js';
 import type { EnginePorts } from '../ports/index.js';
 import type { BatchRecord, GroupResult, PartitionResult } from '../protocol/batch-records.js';
 import { sameRangeEnd } from '../protocol/offsets.js';
-import { dueGroups, stageTwoSlots } from '../protocol/stage-two.js';
+import { dueGroups, groupRowsOf, stageTwoSlots } from '../protocol/stage-two.js';
 import { retry } from '../retry.js';
 import { rangeMismatch } from './replay-errors.js';
 import { readsSameRanges } from './replay-plan.js';
@@ -67,7 +67,7 @@ export async function runReplayedBatch(
     if (first !== undefined && !sameRangeEnd(first, result.end)) throw rangeMismatch(jobId, batchId, result.partition, first, result.end);
   }
   if (plan.keyGroups === undefined) return { results };
-  const slots = stageTwoSlots({ keyGroups: plan.keyGroups, dueGroups: dueGroups(plan), results, batchId });
+  const slots = stageTwoSlots({ keyGroups: plan.keyGroups, dueGroups: dueGroups(plan), results, batchId, groupRows: groupRowsOf(plan) });
   const groupResults = await Promise.all(
     slots.map((groups) =>
       retried(() => runKeyGroups({ jobId, batchId, groups, stageOne: results }, { ports, job, cache }), { groups: groups.join(',') }),

@@ -32,8 +32,9 @@
  *   + 0.6 KB per partition           its id in the plan, its result's range end and counters
  *   + 26 B per (partition, group)    stage 1's index entry, for each group a partition has
  *                                    rows for
- *   + 215 B per active group         its stage-2 result, its number in the route and in the
- *                                    plan's due groups
+ *   + 240 B per active group         its stage-2 result, its number in the route and in the
+ *                                    plan's due groups, its state rows in the plan's summary
+ *                                    (groupRows: stage 2's slots weigh them)
  *   + 5 KB                           the driver (the job's parameters: at most 4 KB), the
  *                                    loop and the rest of the plan
  *

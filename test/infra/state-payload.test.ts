@@ -40,6 +40,7 @@ function largestState(args: { partitions: number; keyGroups: number; inlineTotal
     twoStage: true,
     keyGroups,
     dueGroups: groups,
+    groupRows: Object.fromEntries(groups.map((g) => [g, WIDE])),
     resumed: false,
     watermarkMs: WIDE,
     stop: false,

@@ -76,26 +76,38 @@ export function describeTwoStageChaos(adapter: string, makeWorld: WorldFactory, 
         const zombies = new Zombies(world.ports);
         const faults = { before: 0, after: 0, zombies: 0 };
         // Each attempt's fate follows from the seed, the executor and the attempt's number,
-        // not from the order concurrent attempts happen to start in.
+        // not from the order concurrent attempts happen to start in. Every fault happens at
+        // least once whatever the seed, however few calls a batch makes (stage 2 may run its
+        // groups in one call): the first attempts of batch 1's stage-1 calls fail before
+        // their work, of batch 1's stage-2 calls go on as zombies, of batch 2's stage-2 calls
+        // fail after their work.
         const attempts = new Map<string, number>();
+        type Fate = 'before' | 'zombie' | 'after' | null;
         const chaotic =
-          <I extends { batchId: number }, R>(execute: (input: I, c: DriverContext) => Promise<R>, name: (input: I) => string) =>
+          <I extends { batchId: number }, R>(
+            execute: (input: I, c: DriverContext) => Promise<R>,
+            name: (input: I) => string,
+            forced: (batchId: number) => Fate,
+          ) =>
           async (input: I): Promise<R> => {
             const id = `${input.batchId}/${name(input)}`;
             const attempt = (attempts.get(id) ?? 0) + 1;
             attempts.set(id, attempt);
             const roll = seededRandom(hashOf(`${seed}/${id}/${attempt}`))();
-            if (roll < 0.08) {
+            const fate: Fate =
+              (attempt === 1 ? forced(input.batchId) : null) ??
+              (roll < 0.08 ? 'before' : roll < 0.16 ? 'zombie' : roll > 0.92 ? 'after' : null);
+            if (fate === 'before') {
               faults.before += 1;
               throw new TransientError('chaos: executor failed before its work');
             }
-            if (roll < 0.16) {
+            if (fate === 'zombie') {
               faults.zombies += 1;
               zombies.start(input.batchId, (ports) => execute(input, { ports, job: world.job }));
               throw new TransientError('chaos: executor timed out; its attempt goes on');
             }
             const result = await execute(input, ctx);
-            if (roll > 0.92) {
+            if (fate === 'after') {
               faults.after += 1;
               throw new TransientError('chaos: executor failed after its work (its response was lost)');
             }
@@ -104,8 +116,16 @@ export function describeTwoStageChaos(adapter: string, makeWorld: WorldFactory, 
         const outcome = await runDriver(world.job, world.ports, {
           ...run.counted,
           executorAttempts: 8,
-          runExecutor: chaotic(runPartition, (input) => input.partition),
-          runKeyGroups: chaotic(runKeyGroups, (input) => `groups ${input.groups.join(',')}`),
+          runExecutor: chaotic(
+            runPartition,
+            (input) => input.partition,
+            (batchId) => (batchId === 1 ? 'before' : null),
+          ),
+          runKeyGroups: chaotic(
+            runKeyGroups,
+            (input) => `groups ${input.groups.join(',')}`,
+            (batchId) => (batchId === 1 ? 'zombie' : batchId === 2 ? 'after' : null),
+          ),
           onBatch: (progress) => {
             run.counted.onBatch!(progress);
             // A zombie writes once its batch and the one after have committed.

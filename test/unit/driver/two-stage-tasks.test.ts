@@ -18,7 +18,7 @@ import {
 import { InvariantError } from '../../../engine/errors.js';
 import type { GroupResult, PartitionResult } from '../../../engine/protocol/batch-records.js';
 import { keyGroupOf } from '../../../engine/protocol/key-groups.js';
-import { stageTwoSlots } from '../../../engine/protocol/stage-two.js';
+import { STAGE_TWO_SLOT_BYTES, STATE_ROW_BYTES, stageTwoSlots } from '../../../engine/protocol/stage-two.js';
 import { startedKeyedCount } from '../../support/keyed-count-tasks.js';
 
 const PARTITIONS = ['p0', 'p1', 'p2'];
@@ -110,13 +110,30 @@ describe('the driver tasks of a two-stage batch', () => {
     expect(() => routeTask({ driver, batch: oneStage, results })).toThrow(InvariantError);
   });
 
-  it('slots hold several contiguous groups when more than 40 groups are active', async () => {
+  it('a batch of small key groups runs them all in one stage-2 call', async () => {
     const { ctx, driver, append } = await setup({ keyGroups: 64 });
     append(400, 1);
     const { route, groupResults } = await runBatch(driver, ctx);
-    expect(route.slots.length).toBe(40);
-    expect(route.slots.flat().length).toBeGreaterThan(40);
+    expect(route.slots).toHaveLength(1);
+    expect(route.slots[0]!.length).toBeGreaterThan(40);
+    expect(groupResults.map((r) => r.map((g) => g.group))).toEqual(route.slots);
+  });
+
+  it('heavy key groups get calls of their own: at most 40, of contiguous groups', async () => {
+    const { ctx, driver, append } = await setup({ keyGroups: 64 });
+    append(400, 1);
+    const planned = (await planTask({ driver }, ctx)) as PlannedBatch;
+    const results = await Promise.all(planned.partitions.map((partition) => executeTask({ driver, batchId: 1, partition }, ctx)));
+    // Each group's state as heavy as a slot's whole budget: a call each, were there not more than 40.
+    const rows = STAGE_TWO_SLOT_BYTES / STATE_ROW_BYTES;
+    const heavy = { ...planned, groupRows: Object.fromEntries(Array.from({ length: 64 }, (_, g) => [g, rows])) };
+    const route = routeTask({ driver, batch: heavy, results });
+    expect(route.slots).toHaveLength(40);
+    expect(route.slots.flat()).toEqual(routeTask({ driver, batch: planned, results }).slots.flat());
     for (const slot of route.slots) expect(slot).toEqual(slot.map((_, i) => slot[0]! + i));
+    const groupResults = await Promise.all(
+      route.slots.map((groups) => executeGroupsTask({ driver, batchId: 1, groups, stageOne: results }, ctx)),
+    );
     expect(groupResults.map((r) => r.map((g) => g.group))).toEqual(route.slots);
   });
 
