@@ -27,6 +27,23 @@ export interface RangeRead {
 }
 
 /**
+ * What the first attempt at a range reads at most, besides the plan's maxRecords: 64 MiB
+ * of record data (an executor has 1,024 MB: infra/state-machines/functions.ts; the
+ * records, their decoded values and the exchange's rows are several times their bytes),
+ * and no page asked for after 40 s (an executor has 90 s, and a retry reads the recorded
+ * range again in about the same time). A Kinesis shard serves 2 MB/s to its readers, so
+ * 64 MiB takes 32 s to a reader alone: at 1 KB records neither budget binds below the
+ * 40,000-record default cap (engine/job/rate-limit.ts); at 100 KB records the bytes stop
+ * a batch at about 650 records.
+ */
+export const RANGE_READ_BUDGET: ReadBudget = { maxBytes: 64 * 2 ** 20, maxReadMs: 40_000 };
+
+export interface ReadBudget {
+  readonly maxBytes: number;
+  readonly maxReadMs: number;
+}
+
+/**
  * Reads exactly the range of one partition of one batch.
  *
  * IF the plan fixed the range (Kafka) THEN read exactly [start, endBefore)
@@ -47,23 +64,6 @@ export interface RangeRead {
  * first attempt could then overwrite it with its own: the commit would name a range whose
  * records the state does not hold.
  */
-/**
- * What the first attempt at a range reads at most, besides the plan's maxRecords: 64 MiB
- * of record data (an executor has 1,024 MB: infra/state-machines/functions.ts; the
- * records, their decoded values and the exchange's rows are several times their bytes),
- * and no page asked for after 40 s (an executor has 90 s, and a retry reads the recorded
- * range again in about the same time). A Kinesis shard serves 2 MB/s to its readers, so
- * 64 MiB takes 32 s to a reader alone: at 1 KB records neither budget binds below the
- * 40,000-record default cap (engine/job/rate-limit.ts); at 100 KB records the bytes stop
- * a batch at about 650 records.
- */
-export const RANGE_READ_BUDGET: ReadBudget = { maxBytes: 64 * 2 ** 20, maxReadMs: 40_000 };
-
-export interface ReadBudget {
-  readonly maxBytes: number;
-  readonly maxReadMs: number;
-}
-
 export async function readRange(args: {
   readonly wal: WriteAheadLog;
   readonly reader: SourceReader;

@@ -68,8 +68,9 @@ export function activeGroups(args: {
 
 /**
  * What one stage-2 executor call is given at most, in bytes of its input and of the state
- * it holds (coalesceGroups): 8 MiB, an eighth of an executor's 1,024 MB for the decoded
- * rows, the state and its new version together.
+ * it holds (coalesceGroups): 8 MiB. Decoded, with the state's new version beside the old,
+ * that takes several times as much memory, still a small part of an executor's 1,024 MB;
+ * more goes to calls of its own, which run in parallel.
  */
 export const STAGE_TWO_SLOT_BYTES = 8 * 2 ** 20;
 /** A state row's weight: about what a row of a key group's state costs an executor in memory. */
