@@ -18,7 +18,16 @@
  *                      beside a second one, both well within an executor's timeout (90 s,
  *                      infra/state-machines/functions.ts), since a range is read whole
  *                      before its end is recorded
- *   available now      10,000: the job reads batch after batch until it is caught up
+ *   available now      40,000, the largest default: the job reads batch after batch
+ *                      until it is caught up, and nothing waits for a batch to end but
+ *                      the next one, so the cap is what an executor reads well within
+ *                      its limits (the interval rule's own limit as the interval grows).
+ *                      Each batch pays the same fixed steps (plan, stage 2, commit:
+ *                      some 200 ms locally) whatever its records, so a backlog drains in
+ *                      fewer, cheaper batches. The first read of a Kinesis range also
+ *                      stops at its read budget (64 MiB or 40 s: RANGE_READ_BUDGET in
+ *                      engine/executor/read-range.ts), so large records make smaller
+ *                      batches, not an executor out of memory or time.
  *
  * So the default keeps up with a shard written at its limit at intervals up to 40 s; a
  * longer interval on such a shard needs a cap of its own (and records small enough, or an
@@ -40,7 +49,7 @@ export const MAX_DEFAULT_RECORDS_PER_PARTITION = 40_000;
 
 /** maxRecordsPerPartition for a job that sets none, under `trigger`. */
 export function defaultRecordsPerPartition(trigger: Trigger): number {
-  if (trigger.type === 'availableNow') return MIN_DEFAULT_RECORDS_PER_PARTITION;
+  if (trigger.type === 'availableNow') return MAX_DEFAULT_RECORDS_PER_PARTITION;
   const perInterval = Math.ceil((trigger.intervalMs / 1000) * SHARD_READ_RECORDS_PER_SECOND);
   return Math.min(MAX_DEFAULT_RECORDS_PER_PARTITION, Math.max(MIN_DEFAULT_RECORDS_PER_PARTITION, perInterval));
 }

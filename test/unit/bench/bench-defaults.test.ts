@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { BENCH_DEFAULTS } from '../../../bench/defaults.js';
 import { benchSpacingMs } from '../../../bench/run-bench.js';
-import { JOB_DEFAULTS } from '../../../engine/job/define-job.js';
+import { defaultRecordsPerPartition } from '../../../engine/job/rate-limit.js';
 import { assertUnambiguous, DEFAULT_CLICKSTREAM } from '../../../jobs/clickstream/generate.js';
+import { clickstreamJob } from '../../../jobs/clickstream/job.js';
 import { CLICKSTREAM_JOB } from '../../../jobs/clickstream/settings.js';
 
 describe("npm run bench's defaults", () => {
-  it("measure the job at the engine's default cap and at the demo job's own", () => {
-    expect(BENCH_DEFAULTS.recordsPerPartition).toBe(JOB_DEFAULTS.maxRecordsPerPartition);
+  it("measure the job at the cap the engine gives its trigger when it sets none, and at the demo job's own", () => {
+    const demo = clickstreamJob();
+    expect(demo.trigger).toEqual({ type: 'availableNow' });
+    expect(BENCH_DEFAULTS.recordsPerPartition).toBe(defaultRecordsPerPartition(demo.trigger));
+    expect(BENCH_DEFAULTS.recordsPerPartition).toBe(40_000);
     expect(BENCH_DEFAULTS.demoRecordsPerPartition).toBe(CLICKSTREAM_JOB.maxRecordsPerPartition);
   });
 

@@ -44,7 +44,11 @@ describe('defaultRecordsPerPartition', () => {
     expect(defaultRecordsPerPartition(interval(20_000))).toBe(40_000);
     expect(defaultRecordsPerPartition(interval(60_000))).toBe(40_000);
     expect(defaultRecordsPerPartition(interval(3_600_000))).toBe(40_000);
-    expect(defaultRecordsPerPartition({ type: 'availableNow' })).toBe(10_000);
+  });
+
+  it('gives an available-now job, which drains a backlog, the largest default: no interval is longer', () => {
+    expect(defaultRecordsPerPartition({ type: 'availableNow' })).toBe(MAX_DEFAULT_RECORDS_PER_PARTITION);
+    expect(MAX_DEFAULT_RECORDS_PER_PARTITION).toBe(40_000);
   });
 
   it('lets a job keep up with a shard written at 1,000 records/s wherever the bounds allow, and never shrinks as the interval grows', () => {
@@ -69,7 +73,7 @@ describe('a job that sets no cap', () => {
   it('gets the default of its own trigger, marked as following the trigger', () => {
     expect(spec()).toMatchObject({ maxRecordsPerPartition: 10_000, rateLimitFromTrigger: true });
     expect(spec({ trigger: interval(60_000) })).toMatchObject({ maxRecordsPerPartition: 40_000, rateLimitFromTrigger: true });
-    expect(spec({ trigger: { type: 'availableNow' } })).toMatchObject({ maxRecordsPerPartition: 10_000, rateLimitFromTrigger: true });
+    expect(spec({ trigger: { type: 'availableNow' } })).toMatchObject({ maxRecordsPerPartition: 40_000, rateLimitFromTrigger: true });
     // null, as for the other optional fields, is the default.
     expect(spec({ maxRecordsPerPartition: null as unknown as number })).toMatchObject({
       maxRecordsPerPartition: 10_000,
@@ -81,7 +85,8 @@ describe('a job that sets no cap', () => {
     const job = spec();
     expect(withInstanceTrigger(job, interval(10_000)).maxRecordsPerPartition).toBe(20_000);
     expect(withInstanceTrigger(job, interval(1_000))).toBe(job);
-    expect(withInstanceTrigger(spec({ trigger: interval(60_000) }), { type: 'availableNow' }).maxRecordsPerPartition).toBe(10_000);
+    expect(withInstanceTrigger(job, { type: 'availableNow' }).maxRecordsPerPartition).toBe(40_000);
+    expect(withInstanceTrigger(spec({ trigger: { type: 'availableNow' } }), interval(5_000)).maxRecordsPerPartition).toBe(10_000);
   });
 });
 
@@ -90,10 +95,10 @@ describe('runDriver', () => {
     const ports = createMemoryPorts();
     ports.source.createStream('s', ['p0']);
     ports.source.append('s', 'p0', [{ key: 'k', data: new TextEncoder().encode('{}') }]);
-    const built = spec({ trigger: interval(60_000) });
-    expect(built.maxRecordsPerPartition).toBe(40_000);
+    const built = spec({ trigger: interval(1_000) });
+    expect(built.maxRecordsPerPartition).toBe(10_000);
     await runDriver({ ...built, trigger: { type: 'availableNow' } }, ports, { jobId: 'r' });
-    expect((await ports.wal.getBatch('r', 1))!.plan.partitions.map((p) => p.maxRecords)).toEqual([10_000]);
+    expect((await ports.wal.getBatch('r', 1))!.plan.partitions.map((p) => p.maxRecords)).toEqual([40_000]);
   });
 });
 
