@@ -57,3 +57,14 @@ export async function rawRead(args: {
     requests: args.requests.since(before),
   };
 }
+
+/**
+ * The engine's records/s over the raw read's, against the fastest of the raw reads of the
+ * same records in the run (one before the job and one after it): a raw read slowed by the
+ * machine's other work then cannot make the engine look faster than it is.
+ */
+export function engineToRaw(engineRecordsPerSecond: number, raws: readonly RawReadResult[]): number {
+  const fastest = Math.max(...raws.map((r) => r.recordsPerSecond));
+  if (!(fastest > 0)) throw new Error('engineToRaw needs at least one raw read that read records');
+  return engineRecordsPerSecond / fastest;
+}
