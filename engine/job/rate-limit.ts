@@ -23,11 +23,13 @@
  *                      the next one, so the cap is what an executor reads well within
  *                      its limits (the interval rule's own limit as the interval grows).
  *                      Each batch pays the same fixed steps (plan, stage 2, commit:
- *                      some 200 ms locally) whatever its records, so a backlog drains in
- *                      fewer, cheaper batches. The first read of a Kinesis range also
+ *                      200 to 400 ms locally) whatever its records, so a backlog drains
+ *                      in fewer, cheaper batches. The first read of a Kinesis range also
  *                      stops at its read budget (64 MiB or 40 s: RANGE_READ_BUDGET in
  *                      engine/executor/read-range.ts), so large records make smaller
- *                      batches, not an executor out of memory or time.
+ *                      batches, not an executor out of memory or time. A Kafka range is
+ *                      fixed by count when the batch is planned and has no such budget:
+ *                      a topic of messages much larger than 1 KB needs a cap of its own.
  *
  * So the default keeps up with a shard written at its limit at intervals up to 40 s; a
  * longer interval on such a shard needs a cap of its own (and records small enough, or an
