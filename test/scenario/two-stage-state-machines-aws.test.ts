@@ -1,10 +1,10 @@
 /**
  * A two-stage job through the driver state machines on the local runtime (the Standard
  * driver, its Express child, the Lambda handlers in-process) on DynamoDB Local, kinesalite
- * and s3rver: 64 key groups, more than 40 of them active in a batch (so stage-2 slots hold
- * several groups), each key's records on several shards, stage 1's outputs both inline and
- * through the exchange in S3. The sink must be exact, every batch committed once, and no
- * exchange object left behind.
+ * and s3rver: 256 key groups, more than 128 of them active in a batch (so that stage 2
+ * runs several calls through the Map state, each holding many groups), each key's records
+ * on several shards, stage 1's outputs both inline and through the exchange in S3. The sink
+ * must be exact, every batch committed once, and no exchange object left behind.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { count, defineJob, dynamoDbSink, kinesisSource } from '../../engine/job/
 import { JobState } from '../../engine/ports/job-registry.js';
 import type { GroupResult, PartitionResult } from '../../engine/protocol/batch-records.js';
 import { EXCHANGE_PREFIX } from '../../engine/protocol/exchange-format.js';
+import { MAX_KEY_GROUPS } from '../../engine/protocol/key-groups.js';
+import { GROUP_BYTES, STAGE_TWO_SLOT_BYTES } from '../../engine/protocol/stage-two.js';
 import { CostMeter } from '../../bench/cost-meter.js';
 import { RequestCounter } from '../../bench/request-counter.js';
 import { TASK_STATES } from '../../infra/state-machines/definitions.js';
@@ -21,9 +23,9 @@ import { appendToShard, shardHashKeys, testAwsClients } from '../support/aws.js'
 import { createAwsJobWorld } from '../support/job-world-aws.js';
 
 const SHARDS = 4;
-const KEY_GROUPS = 64;
-const KEYS = 200;
-const MAX_RECORDS = 100;
+const KEY_GROUPS = MAX_KEY_GROUPS;
+const KEYS = 400;
+const MAX_RECORDS = 130;
 /** Long keys: a first batch's stage-1 output per shard is too large to travel inline, the last one's is not. */
 const keyOf = (i: number) => `key-${String(i).padStart(3, '0')}-${'x'.repeat(150)}`;
 
@@ -33,7 +35,7 @@ afterEach(async () => {
 });
 
 describe('a two-stage job through the driver state machines (AWS adapters on the local stand-ins)', { timeout: 180_000 }, () => {
-  it('counts every key exactly, with more than 40 key groups active, coalesced into one stage-2 call', async () => {
+  it('counts every key exactly, with more than 128 key groups active, coalesced into several stage-2 calls', async () => {
     const { ports, registry, bucket, sinkTable, streamName } = await createAwsJobWorld({ shards: SHARDS });
 
     // Key i has 2 to 4 records, each on another shard.
@@ -71,7 +73,7 @@ describe('a two-stage job through the driver state machines (AWS adapters on the
     const driver = new LocalDriver({
       ports,
       registry,
-      catalog: { 'two-stage-counts': { description: 'a count per key in 64 key groups', create: () => job } },
+      catalog: { 'two-stage-counts': { description: 'a count per key in 256 key groups', create: () => job } },
       retryDelayMs: 1,
       observer: {
         onTransition: (type, execution, state) => meter.onTransition(type, execution, state),
@@ -109,10 +111,16 @@ describe('a two-stage job through the driver state machines (AWS adapters on the
     expect([...commits.values()].every((n) => n === 1)).toBe(true);
     expect(routes).toHaveLength(batches.length);
 
-    // More than 40 active groups, small ones: coalesced into one slot (stageTwoSlots).
+    // More than 128 active groups weigh more than one slot (GROUP_BYTES each at least, up to
+    // STAGE_TWO_SLOT_BYTES a slot: stageTwoSlots), so stage 2 ran several calls, each of
+    // contiguous groups in order: coalesced, not one call per group.
     const busiest = routes.reduce((a, b) => (b.slots.flat().length > a.slots.flat().length ? b : a));
-    expect(busiest.slots.flat().length).toBeGreaterThan(40);
-    expect(busiest.slots).toHaveLength(1);
+    const active = busiest.slots.flat();
+    expect(active.length).toBeGreaterThan(STAGE_TWO_SLOT_BYTES / GROUP_BYTES);
+    expect(busiest.slots.length).toBeGreaterThanOrEqual(2);
+    expect(busiest.slots.length).toBeLessThanOrEqual(Math.ceil((active.length * GROUP_BYTES * 2) / STAGE_TWO_SLOT_BYTES));
+    expect(active).toEqual([...active].sort((a, b) => a - b));
+    expect(new Set(active).size).toBe(active.length);
     expect(slotCalls.length).toBe(routes.reduce((n, r) => n + r.slots.length, 0));
     for (const call of slotCalls) expect(call.results.map((r) => r.group)).toEqual(call.groups);
 
