@@ -61,10 +61,16 @@ export async function rawRead(args: {
 /**
  * The engine's records/s over the raw read's, against the fastest of the raw reads of the
  * same records in the run (one before the job and one after it): a raw read slowed by the
- * machine's other work then cannot make the engine look faster than it is.
+ * machine's other work then cannot make the engine look faster than it is. Every raw read
+ * must have read the records the engine did: a read that stopped short measured other work.
  */
-export function engineToRaw(engineRecordsPerSecond: number, raws: readonly RawReadResult[]): number {
+export function engineToRaw(
+  engine: { readonly records: number; readonly recordsPerSecond: number },
+  raws: readonly RawReadResult[],
+): number {
+  const short = raws.find((r) => r.records !== engine.records);
+  if (short !== undefined) throw new Error(`a raw read read ${short.records} records, the engine ${engine.records}: not the same records`);
   const fastest = Math.max(...raws.map((r) => r.recordsPerSecond));
   if (!(fastest > 0)) throw new Error('engineToRaw needs at least one raw read that read records');
-  return engineRecordsPerSecond / fastest;
+  return engine.recordsPerSecond / fastest;
 }

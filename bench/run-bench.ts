@@ -9,12 +9,12 @@ import { machineInfo, type MachineInfo } from './machine.js';
 import { engineToRaw, rawRead, type RawReadResult } from './raw-read.js';
 import { analyseStateWrites, type StateBytesResult } from './state-bytes.js';
 
-/** The most records one GetRecords call returns. */
-const GET_RECORDS_MAX = 10_000;
+/** The warm-up job's records per shard per batch at most (one GetRecords call's most). */
+const WARM_UP_CAP = 10_000;
 
 /**
  * Events of the untimed warm-up job before the measurements: at least WARM_UP_EVENTS, and
- * at least WARM_UP_BATCHES full batches of at most GET_RECORDS_MAX records per shard (what
+ * at least WARM_UP_BATCHES full batches of at most WARM_UP_CAP records per shard (what
  * warms DynamoDB Local's JIT and the clients is the number of batches, not their size).
  */
 const WARM_UP_EVENTS = 40_000;
@@ -119,7 +119,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     // JIT), so the figure mixed start-up with the steady state the raw read (run later, warm)
     // is measured in. Ten batches of 4,000 brought the first measured batch to its last.
     const warmUpName = 'bench-warm-up';
-    const warmUpCap = Math.min(cap, GET_RECORDS_MAX);
+    const warmUpCap = Math.min(cap, WARM_UP_CAP);
     const warmUpEvents = Math.max(WARM_UP_EVENTS, warmUpCap * input.shards * WARM_UP_BATCHES);
     progress(`warm-up: ${warmUpEvents.toLocaleString('en-US')} events through job ${warmUpName} on stream ${warmUpName}`);
     const warmInput = await writeClickstream(runtime, warmUpName, warmUpEvents, () => {}, stream);
@@ -236,8 +236,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       demoCapRun,
       rawRead: { jobCapBefore, jobCap, demoCap },
       ratios: {
-        engineToRawJobCap: engineToRaw(endToEnd.recordsPerSecond, [jobCapBefore, jobCap]),
-        engineToRawDemoCap: engineToRaw(demoCapRun.recordsPerSecond, [demoCap]),
+        engineToRawJobCap: engineToRaw(endToEnd, [jobCapBefore, jobCap]),
+        engineToRawDemoCap: engineToRaw(demoCapRun, [demoCap]),
       },
       emptyBatch,
       stateBytes: { default: stateDefault, snapshotEveryBatch: stateEveryBatch },

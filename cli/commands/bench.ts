@@ -20,7 +20,7 @@ export function benchCommand(name = 'bench'): Command {
     .summary('benchmark the engine on the local runtime')
     .description(
       [
-        'Benchmarks the engine on the local runtime (DynamoDB Local, kinesalite, s3rver) in a fresh temporary directory: end-to-end records/s of the clickstream job (at 40,000 records per shard per batch, the cap the engine gives an available-now job that sets none, and at the 1,000 of the demo), raw Kinesis read records/s, the fixed cost of an empty batch, and the state bytes written to S3 per batch with deltas and with a snapshot every batch.',
+        `Benchmarks the engine on the local runtime (DynamoDB Local, kinesalite, s3rver) in a fresh temporary directory: end-to-end records/s of the clickstream job (at ${BENCH_DEFAULTS.recordsPerPartition.toLocaleString('en-US')} records per shard per batch, the cap the engine gives an available-now job that sets none, and at the ${BENCH_DEFAULTS.demoRecordsPerPartition.toLocaleString('en-US')} of the demo), raw Kinesis read records/s, the fixed cost of an empty batch, and the state bytes written to S3 per batch with deltas and with a snapshot every batch.`,
         'Progress goes to stderr, the report to stdout. These are local stand-in figures, not AWS figures.',
       ].join(' '),
     )

@@ -67,7 +67,7 @@ export interface JobSpec<T = any, N extends DecodeName = 'json'> {
   /**
    * The most records read from one partition in one batch: a rate limit, as Spark's
    * maxOffsetsPerTrigger. Default: what a Kinesis shard serves in one trigger interval,
-   * 10,000 to 40,000 (engine/job/rate-limit.ts); 10,000 for an available-now job.
+   * 10,000 to 40,000 (engine/job/rate-limit.ts); 40,000 for an available-now job.
    */
   readonly maxRecordsPerPartition?: number;
   /** Default { snapshotEvery: 10, retainBatches: 100 }; either may be given alone. */

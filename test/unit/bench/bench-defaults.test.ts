@@ -17,7 +17,7 @@ describe("npm run bench's defaults", () => {
 
   it("space the stream's events so that every batch size the bench may run keeps the generator's margins", () => {
     expect(benchSpacingMs(CLICKSTREAM_JOB.maxRecordsPerPartition)).toBe(DEFAULT_CLICKSTREAM.spacingMs);
-    for (const cap of [1, 1_000, 2_500, 10_000, 100_000]) {
+    for (const cap of [1, 1_000, 2_500, 10_000, BENCH_DEFAULTS.recordsPerPartition, 100_000]) {
       const settings = { ...DEFAULT_CLICKSTREAM, spacingMs: benchSpacingMs(cap) };
       expect(() => assertUnambiguous(settings, { ...CLICKSTREAM_JOB, maxRecordsPerPartition: cap })).not.toThrow();
       // Three times the cap would not fit at this spacing: the spacing is no smaller than it must be.

@@ -108,6 +108,8 @@ describe('a cap that is set', () => {
     expect(job.maxRecordsPerPartition).toBe(500);
     expect(job.rateLimitFromTrigger).toBeUndefined();
     expect(withInstanceTrigger(job, interval(600_000))).toBe(job);
+    expect(withInstanceTrigger(job, { type: 'availableNow' })).toBe(job);
+    expect(spec({ trigger: { type: 'availableNow' }, maxRecordsPerPartition: 500 }).maxRecordsPerPartition).toBe(500);
   });
 
   it('on the instance (the jobs API’s maxRecordsPerPartition) stays whatever the trigger', () => {
@@ -142,10 +144,12 @@ describe('the Plan task', () => {
     expect(await plannedCap(spec(), null)).toEqual([10_000, 10_000]);
     expect(await plannedCap(spec(), interval(15_000))).toEqual([30_000, 30_000]);
     expect(await plannedCap(spec({ trigger: interval(60_000) }), null)).toEqual([40_000, 40_000]);
+    expect(await plannedCap(spec(), { type: 'availableNow' })).toEqual([40_000, 40_000]);
   });
 
   it('plans a set cap as it is', async () => {
     expect(await plannedCap(spec({ maxRecordsPerPartition: 300 }), interval(30_000))).toEqual([300, 300]);
     expect(await plannedCap(spec(), interval(30_000), { [ENGINE_PARAMETERS.maxRecordsPerPartition]: 40 })).toEqual([40, 40]);
+    expect(await plannedCap(spec({ maxRecordsPerPartition: 300 }), { type: 'availableNow' })).toEqual([300, 300]);
   });
 });
