@@ -46,6 +46,7 @@ import {
   type LogEntry,
   type LogFile,
 } from '../protocol/file-sink-log.js';
+import { weightedRuns } from '../protocol/weighted-runs.js';
 import { CommitLog } from './commit-log.js';
 import { decodeRows, encodeRows, extensionOf, jsonLineOf } from './row-files.js';
 
@@ -128,21 +129,7 @@ export class FileSink implements Sink {
 
   /** Rows cut into parts whose JSON lines stay within maxFileBytes (a part holds one row at least). */
   private partsOf(rows: readonly SinkRow[], batchId: number, generation: number): SinkRow[][] {
-    const parts: SinkRow[][] = [];
-    let current: SinkRow[] = [];
-    let bytes = 0;
-    for (const row of rows) {
-      const size = Buffer.byteLength(jsonLineOf(row, batchId, generation));
-      if (current.length > 0 && bytes + size > this.spec.maxFileBytes) {
-        parts.push(current);
-        current = [];
-        bytes = 0;
-      }
-      current.push(row);
-      bytes += size;
-    }
-    if (current.length > 0) parts.push(current);
-    return parts;
+    return weightedRuns(rows, (row) => Buffer.byteLength(jsonLineOf(row, batchId, generation)), { maxWeight: this.spec.maxFileBytes });
   }
 
   async commitBatch({ jobId, batchId, generation }: SinkCommit): Promise<void> {

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { JobSpecError } from '../errors.js';
+import { weightedRuns } from './weighted-runs.js';
 
 /** A group key as pipelines produce it (keyBy's result). */
 export type KeyGroupKey = string | number;
@@ -160,20 +161,7 @@ export function coalesceGroups(
   options: { readonly targetBytes: number; readonly maxSlots?: number },
 ): number[][] {
   const maxSlots = options.maxSlots ?? MAX_STAGE_TWO_SLOTS;
-  const slots: number[][] = [];
-  let current: number[] = [];
-  let weight = 0;
-  for (const group of activeGroups) {
-    const w = weightOf(group);
-    if (current.length > 0 && weight + w > options.targetBytes) {
-      slots.push(current);
-      current = [];
-      weight = 0;
-    }
-    current.push(group);
-    weight += w;
-  }
-  if (current.length > 0) slots.push(current);
+  const slots = weightedRuns(activeGroups, weightOf, { maxWeight: options.targetBytes });
   return slots.length > maxSlots ? assignGroupsToSlots(activeGroups, maxSlots) : slots;
 }
 

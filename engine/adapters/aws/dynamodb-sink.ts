@@ -47,6 +47,7 @@ import {
   type SinkWrite,
   type StoredRow,
 } from '../../ports/sink.js';
+import { weightedRuns } from '../../protocol/weighted-runs.js';
 import { isConditionalCheckFailed, isIdempotentParameterMismatch, isTransactionCanceled, missingAs } from './aws-errors.js';
 
 /**
@@ -220,21 +221,10 @@ export class DynamoDbSink implements Sink {
 
 /** The rows in order, cut into transactions of at most TRANSACTION_MAX_ITEMS rows and TRANSACTION_MAX_BYTES. */
 export function transactionChunks<T extends { readonly row: SinkRow }>(rows: readonly T[]): T[][] {
-  const chunks: T[][] = [];
-  let chunk: T[] = [];
-  let bytes = 0;
-  for (const keyed of rows) {
-    const size = Buffer.byteLength(keyed.row.key) + Buffer.byteLength(JSON.stringify(keyed.row.value));
-    if (chunk.length === TRANSACTION_MAX_ITEMS || (chunk.length > 0 && bytes + size > TRANSACTION_MAX_BYTES)) {
-      chunks.push(chunk);
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(keyed);
-    bytes += size;
-  }
-  if (chunk.length > 0) chunks.push(chunk);
-  return chunks;
+  return weightedRuns(rows, (keyed) => Buffer.byteLength(keyed.row.key) + Buffer.byteLength(JSON.stringify(keyed.row.value)), {
+    maxWeight: TRANSACTION_MAX_BYTES,
+    maxItems: TRANSACTION_MAX_ITEMS,
+  });
 }
 
 /** Maps the items with at most `limit` calls of `task` in flight; the results in the items' order. */
