@@ -1,5 +1,6 @@
 import { ConcurrentDriverError, InvariantError } from '../errors.js';
 import { withFixedRanges } from '../protocol/fixed-ranges.js';
+import { RANGE_READ_BUDGET } from '../executor/read-range.js';
 import { resolveNextBatch, type PlanningSettings } from '../protocol/planning.js';
 import type { JobDefinition } from '../job/types.js';
 import { dueGroups, groupRowsOf } from '../protocol/stage-two.js';
@@ -122,7 +123,7 @@ export async function planOrSkip(
       next.plan.partitions.map(({ partition, start, maxRecords }) => ({ partition, start, maxRecords })),
       { failOnDataLoss: job.source.failOnDataLoss ?? true },
     );
-    next = { kind: 'plan', plan: withFixedRanges(next.plan, fixed) };
+    next = { kind: 'plan', plan: withFixedRanges(next.plan, fixed, (ctx.readBudget ?? RANGE_READ_BUDGET).maxBytes) };
   }
   if (next.kind === 'plan') {
     try {

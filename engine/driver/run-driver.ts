@@ -1,5 +1,6 @@
 import { runKeyGroups, type KeyGroupsInput } from '../executor/run-key-groups.js';
 import { runPartition } from '../executor/run-partition.js';
+import type { ReadBudget } from '../executor/read-range.js';
 import { StateCache } from '../executor/state-cache.js';
 import { JobSpecError } from '../errors.js';
 import type { JobDefinition } from '../job/types.js';
@@ -39,6 +40,11 @@ export interface RunDriverOptions {
   readonly runExecutor?: ExecutorRunner;
   /** How stage-2 executors run (two-stage batches); default: in this process, with a warm state cache. */
   readonly runKeyGroups?: KeyGroupsRunner;
+  /**
+   * A range's read budget (default RANGE_READ_BUDGET): the plans' byte bound of fixed
+   * ranges (Kafka), and the default executors' budget (tests: a small one).
+   */
+  readonly readBudget?: ReadBudget;
 }
 
 export type StopReason = 'caught-up' | 'stopped' | 'max-batches';
@@ -58,10 +64,11 @@ export async function runDriver(
 ): Promise<{ batches: number; skipped: number; stoppedBy: StopReason; epoch: number }> {
   // A default rate limit follows the trigger this loop runs (a caller may have changed it).
   const job = withInstanceTrigger(given, given.trigger);
-  const ctx = { ports, job };
+  const readBudget = options.readBudget === undefined ? {} : { readBudget: options.readBudget };
+  const ctx = { ports, job, ...readBudget };
   const jobId = options.jobId ?? job.name;
   const cache = new StateCache();
-  const execute: ExecutorRunner = options.runExecutor ?? ((input) => runPartition(input, { ports, job, cache }));
+  const execute: ExecutorRunner = options.runExecutor ?? ((input) => runPartition(input, { ports, job, cache, ...readBudget }));
   const executeGroups: KeyGroupsRunner = options.runKeyGroups ?? ((input) => runKeyGroups(input, { ports, job, cache }));
   const attempts = options.executorAttempts ?? 4;
   const { epoch } = await startDriver({ jobId }, ctx);

@@ -4,6 +4,7 @@ import {
   describeStart,
   isAfterStart,
   isBeforeEnd,
+  offsetAfter,
   rangeEndOf,
   sameRangeEnd,
   type Offset,
@@ -22,7 +23,10 @@ export interface RangeRead {
   readonly lagMs: number | null;
   /** Offsets of a fixed range that had aged out before they were read (data loss allowed). */
   readonly skippedOffsets?: number;
-  /** This attempt's read stopped at its read budget (RANGE_READ_BUDGET): the range it recorded says `more`. */
+  /**
+   * This attempt's read stopped at its read budget (RANGE_READ_BUDGET): the range it
+   * recorded says `more`, or the fixed range ended at its plan's byte bound (cutBefore).
+   */
   readonly stoppedAtBudget?: true;
 }
 
@@ -34,7 +38,9 @@ export interface RangeRead {
  * range again in about the same time). A Kinesis shard serves 2 MB/s to its readers, so
  * 64 MiB takes 32 s to a reader alone: at 1 KB records neither budget binds below the
  * 40,000-record default cap (engine/job/rate-limit.ts); at 100 KB records the bytes stop
- * a batch at about 650 records.
+ * a batch at about 650 records. The bytes are also the byte bound a plan gives every
+ * range it fixes (Kafka: PartitionPlan.maxBytes); time cannot bound those, as every read
+ * of a fixed range must stop at the same record.
  */
 export const RANGE_READ_BUDGET: ReadBudget = { maxBytes: 64 * 2 ** 20, maxReadMs: 40_000 };
 
@@ -46,7 +52,10 @@ export interface ReadBudget {
 /**
  * Reads exactly the range of one partition of one batch.
  *
- * IF the plan fixed the range (Kafka) THEN read exactly [start, endBefore)
+ * IF the plan fixed the range (Kafka) THEN read exactly [start, endBefore), up to the
+ *    record that reaches the plan's byte bound (maxBytes) if one does: the same record
+ *    for every attempt and every replay, since records at fixed offsets never change;
+ *    the end then says cutBefore, where the next batch starts
  * ELSE (Kinesis, below)
  * IF the WAL holds the range's end THEN read exactly [start, end] (a retry, a zombie,
  *    a recovery or a replay: all of them see the records the first attempt saw)
@@ -190,7 +199,8 @@ async function earliestHeld(reader: SourceReader, plan: PartitionPlan, endBefore
 }
 
 async function readFixed(reader: SourceReader, plan: PartitionPlan, start: StartPosition, endBefore: Offset): Promise<RangeRead> {
-  const read = await reader.read({ partition: plan.partition, start, maxRecords: plan.maxRecords, endBefore });
+  const maxBytes = plan.maxBytes === undefined ? {} : { maxBytes: plan.maxBytes };
+  const read = await reader.read({ partition: plan.partition, start, maxRecords: plan.maxRecords, endBefore, ...maxBytes });
   let previous: Offset | undefined;
   for (const record of read.records) {
     const inRange = isAfterStart(start, record.offset) && isBeforeEnd(record.offset, endBefore);
@@ -202,15 +212,20 @@ async function readFixed(reader: SourceReader, plan: PartitionPlan, start: Start
     }
     previous = record.offset;
   }
-  return {
-    records: read.records,
-    end: rangeEndOf(
-      read.records.map((r) => r.offset),
-      read.closed,
-    ),
-    caughtUp: plan.endIsTail ?? false,
-    lagMs: read.lagMs,
-  };
+  const end = rangeEndOf(
+    read.records.map((r) => r.offset),
+    read.closed,
+  );
+  if (read.more === true && previous !== undefined) {
+    return {
+      records: read.records,
+      end: { ...end, cutBefore: offsetAfter(previous) },
+      caughtUp: false,
+      lagMs: read.lagMs,
+      stoppedAtBudget: true,
+    };
+  }
+  return { records: read.records, end, caughtUp: plan.endIsTail ?? false, lagMs: read.lagMs };
 }
 
 /**

@@ -27,9 +27,9 @@
  *                      in fewer, cheaper batches. The first read of a Kinesis range also
  *                      stops at its read budget (64 MiB or 40 s: RANGE_READ_BUDGET in
  *                      engine/executor/read-range.ts), so large records make smaller
- *                      batches, not an executor out of memory or time. A Kafka range is
- *                      fixed by count when the batch is planned and has no such budget:
- *                      a topic of messages much larger than 1 KB needs a cap of its own.
+ *                      batches, not an executor out of memory or time. A Kafka range,
+ *                      fixed when the batch is planned, gets the same bytes as a bound
+ *                      in its plan (PartitionPlan.maxBytes).
  *
  * So the default keeps up with a shard written at its limit at intervals up to 40 s; a
  * longer interval on such a shard needs a cap of its own (and records small enough, or an

@@ -43,16 +43,20 @@ export interface ReadRequest {
   readonly partitionClosed?: boolean;
   /**
    * A byte budget: stop at the record whose data brings the records read to this many
-   * bytes or more (at least one record is read). For a range read before its end is
-   * recorded, so that a partition of large records cannot make an executor read more than
-   * its memory and time allow (engine/executor/read-range.ts). Not with untilOffset or
-   * endBefore: those ranges are already fixed.
+   * bytes or more (at least one record is read), so that a partition of large records
+   * cannot make an executor read more than its memory and time allow
+   * (engine/executor/read-range.ts). For a range read before its end is recorded, and for
+   * a range fixed at plan time (endBefore), whose plan gives it a byte bound: its records
+   * never change, so every read of it stops at the same record. The result says `more`
+   * when the budget stopped the read with records of the range left. Not with untilOffset:
+   * a recorded range is read exactly.
    */
   readonly maxBytes?: number;
   /**
    * A time budget: ask the source for no further page once this many milliseconds have
    * passed since the read began (the first page is always asked for). A source that
-   * answers at once (memory) may ignore it. Not with untilOffset or endBefore.
+   * answers at once (memory) may ignore it. Not with untilOffset or endBefore: where a
+   * time budget stops depends on the attempt.
    */
   readonly maxReadMs?: number;
 }
@@ -67,8 +71,8 @@ export interface ReadResult {
   /** How far behind the tail the reader was after its last read, when the source says. */
   readonly lagMs: number | null;
   /**
-   * The read stopped at its maxBytes or maxReadMs before the tail and before maxRecords:
-   * the partition has more to read (it is not caught up).
+   * The read stopped at its maxBytes or maxReadMs before the tail, before maxRecords and
+   * before endBefore: the partition has more to read (it is not caught up).
    */
   readonly more?: boolean;
 }
@@ -104,8 +108,9 @@ export type SourceSpec =
   | { readonly type: 'memory'; readonly streamName: string };
 
 /**
- * Refuses a read's budgets that are not numbers of the right kind, or that come with a
- * range already fixed (untilOffset, endBefore), with InvalidArgumentError.
+ * Refuses a read's budgets that are not numbers of the right kind, a budget with a
+ * recorded range (untilOffset), or a time budget with a fixed one (endBefore), with
+ * InvalidArgumentError.
  */
 export function checkReadBudget(request: ReadRequest): void {
   const { maxBytes, maxReadMs } = request;
@@ -116,8 +121,13 @@ export function checkReadBudget(request: ReadRequest): void {
   if (maxReadMs !== undefined && (!Number.isFinite(maxReadMs) || maxReadMs < 0)) {
     throw new InvalidArgumentError(`maxReadMs must be a non-negative number of milliseconds, got ${maxReadMs}`);
   }
-  if (request.untilOffset !== undefined || request.endBefore !== undefined) {
-    throw new InvalidArgumentError('a read of a fixed range (untilOffset, endBefore) takes no byte or time budget');
+  if (request.untilOffset !== undefined) {
+    throw new InvalidArgumentError('a read of a recorded range (untilOffset) takes no byte or time budget: it reads exactly the range');
+  }
+  if (request.endBefore !== undefined && maxReadMs !== undefined) {
+    throw new InvalidArgumentError(
+      'a read of a fixed range (endBefore) takes no time budget: every read of it must stop at the same record',
+    );
   }
 }
 

@@ -93,6 +93,7 @@ const rangeEnd = z.strictObject({
   lastOffset: offset.optional(),
   closed: z.boolean().optional(),
   startedAt: offset.optional(),
+  cutBefore: offset.optional(),
 });
 
 const inheritedState = z.strictObject({ partition: z.string(), stateVersion: int, jobVersion: int.optional() });
@@ -104,6 +105,7 @@ const partitionPlan = z.strictObject({
   baseStateVersion: int,
   endBefore: offset.optional(),
   endIsTail: z.boolean().optional(),
+  maxBytes: int.optional(),
   skipped: z.strictObject({ from: offset, to: offset }).optional(),
   inherits: z.array(inheritedState).optional(),
   hashKeyRange: z.strictObject({ start: z.string(), end: z.string() }).optional(),

@@ -62,6 +62,14 @@ export interface PartitionPlan {
   readonly endBefore?: Offset;
   /** With endBefore: the range reaches the partition's end as it was when planned. */
   readonly endIsTail?: boolean;
+  /**
+   * With endBefore: the range's byte bound. It ends at the record whose data brings its
+   * records to this many bytes, if that record comes before endBefore (its end then says
+   * cutBefore: engine/protocol/offsets.ts), so that an executor's read of a partition of
+   * large records stays within its memory and time whatever the cap. Plans written
+   * without it read the whole range.
+   */
+  readonly maxBytes?: number;
   /** Offsets [from, to) that had aged out of the source and were skipped (the job allows data loss). */
   readonly skipped?: { readonly from: Offset; readonly to: Offset };
   /** The first plan of a child shard: the parents' final state versions its state is built from. */

@@ -1,7 +1,9 @@
 /**
  * Fixed ranges, at step 1 (plan) of the protocol (planning.ts): a source that knows its
  * partitions' ends up front (Kafka) fixes each range in the plan, [AT_OFFSET s, endBefore e),
- * before the plan is written. No range end is recorded for those at step 2.
+ * with a byte bound (maxBytes: the range ends early at the record that reaches it), before
+ * the plan is written. No range end is recorded for those at step 2: the records at
+ * fixed offsets never change, so every attempt reads and cuts the same.
  */
 import { InvariantError } from '../errors.js';
 import type { BatchPlan } from './batch-records.js';
@@ -16,8 +18,11 @@ export interface FixedRange {
   readonly skipped?: { readonly from: Offset; readonly to: Offset };
 }
 
-/** Puts the ranges a source fixed into a plan (before it is written: a written plan never changes). */
-export function withFixedRanges(plan: BatchPlan, fixed: readonly FixedRange[]): BatchPlan {
+/**
+ * Puts the ranges a source fixed into a plan, each with the byte bound `maxBytes`
+ * (before the plan is written: a written plan never changes).
+ */
+export function withFixedRanges(plan: BatchPlan, fixed: readonly FixedRange[], maxBytes: number): BatchPlan {
   const byPartition = new Map(fixed.map((f) => [f.partition, f]));
   return {
     ...plan,
@@ -29,6 +34,7 @@ export function withFixedRanges(plan: BatchPlan, fixed: readonly FixedRange[]): 
         start: f.start,
         endBefore: f.endBefore,
         endIsTail: f.endIsTail,
+        maxBytes,
         ...(f.skipped ? { skipped: f.skipped } : {}),
       };
     }),

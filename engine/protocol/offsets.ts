@@ -21,6 +21,12 @@
  *                       fixes the range as [AT_OFFSET s, endBefore e) in the plan. The next
  *                       batch starts AT_OFFSET e, whatever offsets inside were records
  *                       (Kafka offsets have gaps: transaction markers, compaction).
+ *                       The plan also gives the range a byte bound (maxBytes): the range
+ *                       ends at the record whose data brings its records to that many
+ *                       bytes, when that record comes before e. Records at fixed offsets
+ *                       never change, so every attempt and every replay cuts at the same
+ *                       record o' and nothing is recorded; the range end says
+ *                       cutBefore = o' + 1, where the next batch starts instead of e.
  *
  * Chaining ranges either way covers the partition with no gap and no overlap
  * (`nextStart`); the property tests in test/unit prove it.
@@ -56,6 +62,12 @@ export interface RangeEnd {
    * (a range-end record holding only this), so every attempt reads the same records.
    */
   readonly startedAt?: Offset;
+  /**
+   * A fixed range that ended at its plan's byte bound (PartitionPlan.maxBytes) before
+   * `endBefore`: the offset after its last record, where the next batch starts. Absent
+   * when the range reached `endBefore`.
+   */
+  readonly cutBefore?: Offset;
 }
 
 /** A range end as the WAL's range-end record holds it (WriteAheadLog.recordRangeEnd). */
@@ -106,10 +118,11 @@ export function resolveStartingPosition(position: StartingPosition, nowMs: numbe
 
 /**
  * Where the next batch of this partition starts, given this batch's start and end, and
- * `endBefore` when the plan fixed the range (then the next batch starts exactly there).
+ * `endBefore` when the plan fixed the range (then the next batch starts exactly there, or
+ * where the range's byte bound cut it: `cutBefore`).
  */
 export function nextStart(start: StartPosition, end: RangeEnd, endBefore?: Offset): StartPosition {
-  if (endBefore !== undefined) return { type: 'AT_OFFSET', offset: endBefore };
+  if (endBefore !== undefined) return { type: 'AT_OFFSET', offset: end.cutBefore ?? endBefore };
   if (end.count === 0) return start;
   if (end.lastOffset === undefined) {
     throw new InvariantError(`a range of ${end.count} records must carry its lastOffset`);

@@ -64,7 +64,9 @@
  *     read by no plan, and once that batch is older than every kept batch, retention
  *     deletes it.
  *   - Sources that know their partitions' ends up front (Kafka) fix each range in the
- *     plan: [AT_OFFSET s, endBefore e). No range end is recorded for those; a start that
+ *     plan: [AT_OFFSET s, endBefore e), with a byte bound (maxBytes) at whose record the
+ *     range ends early, the same record for every attempt; the next plan then starts
+ *     at the range end's cutBefore (offsets.ts). No range end is recorded for those; a start that
  *     has aged out of the source fails the plan with DataLossError, or, when the job
  *     allows data loss, moves to the earliest offset and records what was skipped.
  *

@@ -6,7 +6,7 @@
  * state after batch N. Each replayed batch reads exactly the records its first run read
  * (the protocol's invariant), so from the first run it keeps, per partition:
  *
- *   start, maxRecords, endBefore/endIsTail/skipped (a fixed range), hashKeyRange, and the
+ *   start, maxRecords, endBefore/endIsTail/maxBytes/skipped (a fixed range), hashKeyRange, and the
  *   recorded range end (copied into the WAL before the plan: readRange reads exactly it)
  *
  * and, because the new logic may keep different state and see different event times, it
@@ -177,7 +177,7 @@ export function continuesFrom(previous: BatchRecord | null, original: BatchPlan)
 
 /**
  * True when `plan` reads the same ranges as `original`: the same partitions, starts,
- * caps and fixed ends. A replay continuing after a crash checks that the batch it finds
+ * caps, fixed ends and byte bounds. A replay continuing after a crash checks that the batch it finds
  * in the WAL is the one it planned.
  */
 export function readsSameRanges(plan: BatchPlan, original: BatchPlan): boolean {
@@ -189,7 +189,8 @@ export function readsSameRanges(plan: BatchPlan, original: BatchPlan): boolean {
       sameStart(p.start, o.start) &&
       p.maxRecords === o.maxRecords &&
       p.endBefore === o.endBefore &&
-      Boolean(p.endIsTail) === Boolean(o.endIsTail)
+      Boolean(p.endIsTail) === Boolean(o.endIsTail) &&
+      p.maxBytes === o.maxBytes
     );
   });
 }

@@ -14,7 +14,9 @@
  *     offset, or with failOnDataLoss false, the range starts at the earliest offset and
  *     says it skipped [start, earliest);
  * and a read of [start, endBefore) returns exactly the records at offsets in that range,
- * in order, every time, whatever was appended since.
+ * in order, every time, whatever was appended since; with a byte bound (maxBytes), only
+ * those up to the record that reaches it, the same every time, saying `more` when the
+ * range goes on after it.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DataLossError } from '../../engine/errors.js';
@@ -224,6 +226,35 @@ export function describeFixedRangeSourceContract(name: string, makeFixture: () =
       await fixture.append(p0, records(23, 2));
       const more = await fix(p0, start, 5);
       expect(numbers(await read(p0, startOffset(more), more.endBefore, 5))).toEqual([23, 24]);
+    });
+
+    it('ends a range at its byte bound: at the record that reaches it, the same on every read, with `more`', async () => {
+      const offsets = await fixture.append(p0, records(0, 20), { batchSize: 6 });
+      const end = (BigInt(offsets[19]!) + 1n).toString();
+      const bytes = (from: number, to: number) => records(from, to - from).reduce((sum, r) => sum + r.data.byteLength, 0);
+      const bounded = (start: Offset, endBefore: Offset, maxBytes: number) =>
+        reader.read({ partition: p0, start: { type: 'AT_OFFSET', offset: start }, maxRecords: 100, endBefore, maxBytes });
+      // The fifth record brings the first five to the bound, and one byte less stops there too.
+      for (const maxBytes of [bytes(0, 5), bytes(0, 5) - 1]) {
+        const first = await bounded(offsets[0]!, end, maxBytes);
+        expect(numbers(first), `bound ${maxBytes}`).toEqual(range(0, 5));
+        expect(first.more).toBe(true);
+        expect(first.caughtUp).toBe(false);
+        const again = await bounded(offsets[0]!, end, maxBytes);
+        expect(again.records.map((r) => r.offset)).toEqual(first.records.map((r) => r.offset));
+      }
+      // The next range starts after the cut: nothing skipped, nothing twice.
+      const rest = await bounded(offsets[5]!, end, 10_000);
+      expect(numbers(rest)).toEqual(range(5, 20));
+      expect(rest.more ?? false).toBe(false);
+      // A bound reached at the range's last record, or not at all, reads the whole range and says no more.
+      expect((await bounded(offsets[0]!, offsets[5]!, bytes(0, 5))).more ?? false).toBe(false);
+      expect(numbers(await bounded(offsets[0]!, offsets[5]!, bytes(0, 5)))).toEqual(range(0, 5));
+      // A bound below one record still reads one.
+      expect(numbers(await bounded(offsets[3]!, end, 1))).toEqual([3]);
+      await expect(
+        reader.read({ partition: p0, start: { type: 'AT_OFFSET', offset: offsets[0]! }, maxRecords: 5, endBefore: end, maxReadMs: 1_000 }),
+      ).rejects.toThrow(/takes no time budget/);
     });
 
     describe('records that aged out before they were read', () => {

@@ -152,7 +152,7 @@ export function describeSourceReaderContract(name: string, makeFixture: () => Pr
       expect(numbers(await reader.read({ partition: p0, start: EARLIEST, maxRecords: 10, maxBytes: 1 }))).toEqual([0]);
     });
 
-    it('refuses a read budget on a range already fixed', async () => {
+    it('refuses a read budget on a recorded range (it is read exactly)', async () => {
       const [offset] = await fixture.append(p0, records(0, 1));
       await expect(reader.read({ partition: p0, start: EARLIEST, maxRecords: 1, untilOffset: offset!, maxBytes: 10 })).rejects.toThrow(
         /takes no byte or time budget/,

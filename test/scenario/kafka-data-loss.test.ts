@@ -7,6 +7,7 @@
  * DeleteRecords, no retention, no CreatePartitions), so retention is simulated at the
  * client boundary as in test/contract/kafka-source-reader.test.ts: the admin API reports a
  * raised log start offset, a fetch below it gets the broker's real OFFSET_OUT_OF_RANGE.
+ * A range the job still reads after a skip can also end at its plan's byte bound.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KafkaClients } from '../../engine/adapters/kafka/kafka-clients.js';
@@ -115,6 +116,23 @@ function describeDataLoss(adapter: string, makeWorld: () => Promise<World>): voi
       expect(batches.reduce((sum, b) => sum + b.commit!.metrics.records, 0)).toBe(100 - 35 + 40);
       expect(batches.every((b) => b.status === 'COMMITTED')).toBe(true);
       // Exactly what was still there: partition 0 without [25, 60), all of partition 1.
+      expect(await sinkCounts(world.ports, job)).toEqual(countsOf([...p0.slice(0, 25), ...p0.slice(60), ...p1]));
+    });
+
+    it('ranges that end at their plan’s byte bound, after a skip, read every record still held once', async () => {
+      const { world, job, p0, p1 } = await agedWorld(false);
+      // About 9 of the 17-byte records a range, against a cap of 25.
+      const readBudget = { maxBytes: 150, maxReadMs: 1_000 };
+      const outcome = await runDriver(job, world.ports, { jobId: 'views', executorAttempts: 1, readBudget });
+      expect(outcome.stoppedBy).toBe('caught-up');
+      const batches = (await world.ports.wal.listBatches('views')).slice(1);
+      const cuts = batches.flatMap((b) => Object.values(b.commit!.partitions).filter((p) => p.end.cutBefore !== undefined));
+      expect(cuts.length).toBeGreaterThanOrEqual(4);
+      for (const cut of cuts) expect(cut).toMatchObject({ caughtUp: false, nextStart: { type: 'AT_OFFSET', offset: cut.end.cutBefore } });
+      expect(batches[0]!.plan.partitions.find((p) => p.partition === '0')).toMatchObject({
+        skipped: { from: '25', to: '60' },
+        maxBytes: 150,
+      });
       expect(await sinkCounts(world.ports, job)).toEqual(countsOf([...p0.slice(0, 25), ...p0.slice(60), ...p1]));
     });
 

@@ -15,6 +15,9 @@
  * range, in order, nothing outside it, whatever record batches the broker returns (see
  * kafka-records.ts). Offsets are read_committed: the partition's end is its last stable
  * offset, records of aborted transactions are never returned, and markers leave gaps.
+ * With the plan's byte bound (`maxBytes`), the read ends at the record whose value
+ * brings the records to it, and says `more` when that is not the range's last offset:
+ * the same record on every read, and no fetch past it.
  *
  * How a range is fetched, and why not with a consumer: kafkajs has no manual partition
  * assignment. A consumer with a throwaway group and `seek` would join a group per read
@@ -39,7 +42,15 @@ import kafkajs from 'kafkajs';
 import { DataLossError, InvalidArgumentError, NotFoundError, TransientError } from '../../errors.js';
 import type { FixedRange } from '../../protocol/fixed-ranges.js';
 import { describeStart, isOffset, type Offset, type StartPosition } from '../../protocol/offsets.js';
-import type { PartitionInfo, RangeRequest, ReadRequest, ReadResult, SourceReader, SourceRecord } from '../../ports/source-reader.js';
+import {
+  checkReadBudget,
+  type PartitionInfo,
+  type RangeRequest,
+  type ReadRequest,
+  type ReadResult,
+  type SourceReader,
+  type SourceRecord,
+} from '../../ports/source-reader.js';
 import { minOffset, takeRange, type AbortedTransaction, type FetchedMessage } from './kafka-records.js';
 import { retry } from '../../retry.js';
 
@@ -226,6 +237,7 @@ export class KafkaSourceReader implements SourceReader {
     if (request.untilOffset !== undefined) {
       throw new InvalidArgumentError(`Kafka ranges are fixed at plan time (endBefore); untilOffset belongs to recorded ranges`);
     }
+    checkReadBudget(request);
     let start: bigint;
     let endBefore: bigint;
     let endIsTail: boolean | null = null;
@@ -245,7 +257,8 @@ export class KafkaSourceReader implements SourceReader {
         );
       }
     }
-    const read = await this.readExact(id, start, endBefore);
+    const read = await this.readExact(id, start, endBefore, request.maxBytes);
+    if (read.cut) return { records: read.records, caughtUp: false, closed: false, lagMs: null, more: true };
     return {
       records: read.records,
       caughtUp: endIsTail ?? read.reachedTail,
@@ -254,8 +267,19 @@ export class KafkaSourceReader implements SourceReader {
     };
   }
 
-  private async readExact(partition: number, start: bigint, endBefore: bigint): Promise<{ records: SourceRecord[]; reachedTail: boolean }> {
+  /**
+   * The records of [start, endBefore), fetch after fetch; with maxBytes, only up to the
+   * record whose value brings them to maxBytes (`cut` when that record is not the range's
+   * last offset): the same record on every read, as a range's records never change.
+   */
+  private async readExact(
+    partition: number,
+    start: bigint,
+    endBefore: bigint,
+    maxBytes: number | undefined,
+  ): Promise<{ records: SourceRecord[]; reachedTail: boolean; cut: boolean }> {
     const records: SourceRecord[] = [];
+    let bytes = 0;
     const id = String(partition);
     const deadline = Date.now() + this.readTimeoutMs;
     let position = start;
@@ -292,7 +316,14 @@ export class KafkaSourceReader implements SourceReader {
         { attempts: Number.POSITIVE_INFINITY, baseDelayMs: 100, maxDelayMs: 2_000, clock: { sleep: this.sleep }, shouldRetry: () => true },
       );
       const taken = takeRange(fetched.messages, fetched.abortedTransactions ?? [], position, endBefore);
-      for (const m of taken.messages) records.push(toSourceRecord(id, m));
+      for (const m of taken.messages) {
+        const record = toSourceRecord(id, m);
+        records.push(record);
+        bytes += record.data.byteLength;
+        if (maxBytes !== undefined && bytes >= maxBytes && BigInt(record.offset) + 1n < endBefore) {
+          return { records, reachedTail: false, cut: true };
+        }
+      }
       const end = BigInt(stableEnd(fetched));
       reachedTail = end <= endBefore;
       if (taken.next > position) {
@@ -304,7 +335,7 @@ export class KafkaSourceReader implements SourceReader {
         await this.sleep(50);
       }
     }
-    return { records, reachedTail };
+    return { records, reachedTail, cut: false };
   }
 
   /** Throws what a failed fetch means for the range, or returns when it is worth another attempt. */

@@ -1,6 +1,7 @@
 /**
  * A job whose ranges stop at the read budget (read-range.ts, RANGE_READ_BUDGET; the
- * readRange rules are in read-range.test.ts) reads on, batch after batch.
+ * readRange rules are in read-range.test.ts) reads on, batch after batch: a recorded range
+ * (Kinesis) at its bytes, a fixed one (Kafka) at its plan's byte bound.
  */
 import { describe, expect, it } from 'vitest';
 import { runDriver } from '../../../engine/driver/run-driver.js';
@@ -47,5 +48,30 @@ describe('the read budget of a range, end to end', () => {
     const outcome = await replayJob({ jobId: job.name, fromBatchId: 0 }, { ports, job });
     expect(outcome.replayed).toBe(first.length);
     expect(await caughtUp()).toEqual(first);
+  });
+
+  it('a Kafka job’s fixed ranges end at their plan’s byte bound: every record once, the next batch from the cut, a replay the same', async () => {
+    const pages = Array.from({ length: 25 }, (_, i) => `page-${i % 3}`);
+    const { ports, job } = pageViewsInMemory({ pages: { '0': pages, '1': pages.slice(0, 7) }, kafka: true });
+    const readBudget = { maxBytes: 200, maxReadMs: 1_000 };
+    const outcome = await runDriver(job, ports, { readBudget });
+    expect(outcome.stoppedBy).toBe('caught-up');
+    const rows = await ports.sinks(job.sink).scan();
+    expect(Object.fromEntries(rows.map((r) => [r.key, r.value.value]))).toEqual({ 'page-0': 12, 'page-1': 10, 'page-2': 10 });
+    const batches = await ports.wal.listBatches(job.name);
+    for (const b of batches) for (const p of b.plan.partitions) expect(p.maxBytes).toBe(readBudget.maxBytes);
+    // Partition 0's 25 records of about 17 bytes took several batches; each cut says where the next starts.
+    const ends = batches.map((b) => [b.plan.partitions.find((p) => p.partition === '0')!, b.commit!.partitions['0']!] as const);
+    const cuts = ends.filter(([, done]) => done.end.cutBefore !== undefined);
+    expect(cuts.length).toBeGreaterThanOrEqual(2);
+    for (const [plan, done] of cuts) {
+      expect(done.caughtUp).toBe(false);
+      expect(BigInt(done.end.cutBefore!)).toBeLessThan(BigInt(plan.endBefore!));
+      expect(done.nextStart).toEqual({ type: 'AT_OFFSET', offset: done.end.cutBefore });
+    }
+    const first = batches.map((b) => b.commit!.partitions);
+    const outcomeOfReplay = await replayJob({ jobId: job.name, fromBatchId: 0 }, { ports, job });
+    expect(outcomeOfReplay.replayed).toBe(batches.length);
+    expect((await ports.wal.listBatches(job.name)).map((b) => b.commit!.partitions)).toEqual(first);
   });
 });

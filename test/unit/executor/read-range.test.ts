@@ -166,3 +166,44 @@ describe("readRange's read budget (RANGE_READ_BUDGET)", () => {
     expect(await wal.getRangeEnd('j', 1, 'p')).toEqual({ count: 3, lastOffset: offsets[2] });
   });
 });
+
+describe("readRange of a fixed range (Kafka) with its plan's byte bound", () => {
+  function fixed(records: number, maxBytes: number | undefined) {
+    const source = new MemorySource({ fixedRanges: true, firstOffset: 0n, offsetStep: 1n });
+    source.createStream('t', ['0']);
+    source.append(
+      't',
+      '0',
+      Array.from({ length: records }, (_, i) => ({ key: 'k', data: new Uint8Array([i]) })),
+    );
+    const wal = new MemoryWriteAheadLog();
+    const plan = partitionPlan('0', {
+      start: { type: 'AT_OFFSET', offset: '0' },
+      maxRecords: 6,
+      endBefore: '6',
+      endIsTail: false,
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+    });
+    return { wal, plan, reader: source.reader('t') };
+  }
+
+  it('ends at the record that reaches the bound, says where the next batch starts, and records nothing', async () => {
+    const { wal, plan, reader } = fixed(8, 4);
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const read = await readRange({ wal, reader, jobId: 'j', batchId: 1, plan });
+      expect(read.records.map((r) => r.offset)).toEqual(['0', '1', '2', '3']);
+      expect(read).toMatchObject({ end: { count: 4, lastOffset: '3', cutBefore: '4' }, caughtUp: false, stoppedAtBudget: true });
+    }
+    expect(await wal.getRangeEnd('j', 1, '0')).toBeNull();
+  });
+
+  it('reads the whole range when the bound is reached at its last record or not at all, or the plan has none', async () => {
+    for (const maxBytes of [6, 100, undefined]) {
+      const { wal, plan, reader } = fixed(8, maxBytes);
+      const read = await readRange({ wal, reader, jobId: 'j', batchId: 1, plan });
+      expect(read.records, `bound ${maxBytes}`).toHaveLength(6);
+      expect(read.end).toEqual({ count: 6, lastOffset: '5' });
+      expect(read.stoppedAtBudget).toBeUndefined();
+    }
+  });
+});

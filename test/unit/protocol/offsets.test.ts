@@ -73,6 +73,38 @@ describe('nextStart', () => {
     );
   });
 
+  it('chained fixed ranges, each cut at its byte bound or not, cover a partition with no gap and no overlap', () => {
+    fc.assert(
+      fc.property(
+        // Kafka offsets with gaps (transaction markers, compaction), and each record's size.
+        fc.uniqueArray(fc.integer({ min: 0, max: 200 }), { maxLength: 60 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 1, max: 40 })), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 60 }),
+        (unsorted, ranges, sizes) => {
+          const offsets = [...unsorted].sort((a, b) => a - b);
+          const sizeOf = (o: number) => sizes[o % sizes.length]!;
+          let start: StartPosition = { type: 'AT_OFFSET', offset: '0' };
+          const seen: number[] = [];
+          for (const [span, maxBytes] of ranges) {
+            const from = Number((start as { offset: string }).offset);
+            const endBefore = from + span;
+            // What the reader returns: the range's records up to the one that reaches maxBytes.
+            const inRange = offsets.filter((o) => o >= from && o < endBefore);
+            let bytes = 0;
+            const cutAt = inRange.findIndex((o) => (bytes += sizeOf(o)) >= maxBytes);
+            const read = cutAt < 0 || inRange[cutAt]! + 1 >= endBefore ? inRange : inRange.slice(0, cutAt + 1);
+            const end = rangeEndOf(read.map(String));
+            const cut = read.length < inRange.length || (cutAt >= 0 && inRange[cutAt]! + 1 < endBefore);
+            seen.push(...read);
+            start = nextStart(start, cut ? { ...end, cutBefore: String(read.at(-1)! + 1) } : end, String(endBefore));
+          }
+          const reached = Number((start as { offset: string }).offset);
+          expect(seen).toEqual(offsets.filter((o) => o < reached));
+        },
+      ),
+    );
+  });
+
   it('an empty range leaves the start where it was', () => {
     const start: StartPosition = { type: 'AFTER', offset: '42' };
     expect(nextStart(start, { count: 0 })).toEqual(start);

@@ -186,7 +186,7 @@ describe('replayPlanOf', () => {
 });
 
 describe('readsSameRanges', () => {
-  it('compares partitions, starts, caps and fixed ends', () => {
+  it('compares partitions, starts, caps, fixed ends and byte bounds', () => {
     expect(readsSameRanges(original, original)).toBe(true);
     const other = (i: number, change: object): BatchPlan => ({
       ...original,
@@ -195,6 +195,7 @@ describe('readsSameRanges', () => {
     expect(readsSameRanges(other(0, { start: { type: 'AFTER', offset: '71' } }), original)).toBe(false);
     expect(readsSameRanges(other(0, { maxRecords: 11 }), original)).toBe(false);
     expect(readsSameRanges(other(2, { endBefore: '51' }), original)).toBe(false);
+    expect(readsSameRanges(other(2, { maxBytes: 1_000 }), original)).toBe(false);
     expect(readsSameRanges(other(0, { baseStateVersion: 1 }), original)).toBe(true);
     expect(readsSameRanges({ ...original, partitions: original.partitions.slice(1) }, original)).toBe(false);
   });
