@@ -38,6 +38,8 @@ export interface RateRunOptions {
   readonly pollMs: number;
   /** Wait for every record to be committed and visible, and check the sink. */
   readonly drain: boolean;
+  /** A warm-up: too short to judge, so its progress line gives the lag without a verdict. */
+  readonly warmUp?: boolean;
   /** Longest wait for the drain (default: 60 s plus the run's seconds). */
   readonly drainTimeoutMs?: number;
   readonly progress: Progress;
@@ -191,9 +193,12 @@ export async function runAtRate(o: RateRunOptions): Promise<RateRunResult> {
       problems,
     };
     const last = during.at(-1);
+    const lagAtEnd = `    lag at the end ${last === undefined ? '-' : lagOf(last).toLocaleString('en-US')}`;
     progress(
-      `    lag at the end ${last === undefined ? '-' : lagOf(last).toLocaleString('en-US')}, growth ${result.verdict.growthPerS.toFixed(1)}/s ` +
-        `(allowed ${result.verdict.allowedPerS.toFixed(1)}): ${result.verdict.sustainable ? 'sustainable' : 'NOT sustainable'}`,
+      o.warmUp === true
+        ? `${lagAtEnd}; a warm-up, not judged`
+        : `${lagAtEnd}, growth ${result.verdict.growthPerS.toFixed(1)}/s ` +
+            `(allowed ${result.verdict.allowedPerS.toFixed(1)}): ${result.verdict.sustainable ? 'sustainable' : 'NOT sustainable'}`,
     );
     return result;
   } finally {

@@ -85,7 +85,7 @@ export async function runLatencyBench(options: LatencyBenchOptions): Promise<Lat
         ...extra,
       });
     progress('warm-up (untimed)');
-    await run(Math.min(200, options.rate), { seconds: 3, drain: true });
+    await run(Math.min(200, options.rate), { seconds: 3, drain: true, warmUp: true });
 
     let search: LatencyBenchReport['search'] = null;
     let measuredRate = options.rate;
