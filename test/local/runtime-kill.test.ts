@@ -99,6 +99,9 @@ async function noSurvivorsWithin(ms: number, pids: readonly number[], dataDir: s
   return left;
 }
 
+/** The command line of a stand-in's tether: DynamoDB Local's JVM, s3rver or kinesalite. */
+const STAND_IN = /DynamoDBLocal\.jar|s3rver|kinesalite/;
+
 describe.skipIf(!existsSync('/proc/self/stat'))('a local runtime killed with -9', () => {
   const moments: readonly [string, number | 'ready' | 'first child' | 'second child' | 'third child', boolean][] = [
     ['the moment its first child (DynamoDB Local) exists', 'first child', false],
@@ -121,12 +124,19 @@ describe.skipIf(!existsSync('/proc/self/stat'))('a local runtime killed with -9'
         // Each child starts once the one before answers: DynamoDB Local may take up to its
         // start timeout (90 s, local/stand-ins.ts) on a loaded machine.
         const deadline = Date.now() + 95_000;
-        const children = () => processes().filter((p) => p.ppid === runner.child.pid);
+        // A child counts once its command line is a stand-in's tether: between its fork and
+        // its exec it shows the runner's own, and /proc can fail to read it meanwhile. And the
+        // children are listed once per look, so the assertion judges what the loop saw.
+        const children = () => processes().filter((p) => p.ppid === runner.child.pid && STAND_IN.test(p.cmdline));
         let exited = false;
         void runner.exited.then(() => (exited = true));
-        while (children().length < wanted && !exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        let found = children();
+        while (found.length < wanted && !exited && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 5));
+          found = children();
+        }
         // A runner that ended, or children that never came, say why: its stderr and its children.
-        const seen = children().map((p) => p.cmdline.slice(0, 120));
+        const seen = found.map((p) => p.cmdline.slice(0, 120));
         expect(
           seen.length,
           `runner exited: ${exited}; children: ${JSON.stringify(seen)}; stderr: ${runner.stderr()}`,
