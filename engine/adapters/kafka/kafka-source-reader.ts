@@ -19,20 +19,11 @@
  * brings the records to it, and says `more` when that is not the range's last offset:
  * the same record on every read, and no fetch past it.
  *
- * How a range is fetched, and why not with a consumer: kafkajs has no manual partition
- * assignment. A consumer with a throwaway group and `seek` would join a group per read
- * (JoinGroup/SyncGroup, plus group.initial.rebalance.delay.ms, 3 s by default on a real
- * broker), leave one dead group per read on the cluster, need group ACLs
- * (kafka-cluster:AlterGroup/DescribeGroup with IAM), prefetch from a background loop
- * that must be stopped at e, and give no way to tell "nothing there yet" from "nothing
- * there". So the reader sends Fetch requests itself, to the partition leader, through
- * kafkajs's own cluster and broker objects (the ones its consumer uses): one request per
- * ~1 MiB, no group, no heartbeat, no offsets committed anywhere (the WAL is the only
- * offset store), and it stops exactly when the position reaches e. Those objects are
- * internal to kafkajs (2.2.x, whose development has stopped): kafkajs-internals.ts is
- * the one place that reaches them, and the contract suite runs against a real Kafka
- * protocol implementation to catch a change. Topic metadata and watermarks use the
- * public admin API.
+ * A range is read with Fetch requests sent to the partition leader through kafkajs's own
+ * cluster and broker objects (kafkajs-internals.ts, the one place that reaches them), not
+ * with a consumer: no group, no offsets committed anywhere (the WAL is the only offset
+ * store), and the read stops exactly at e. docs/kafka.md ("Why Fetch requests and not a
+ * consumer") has the reasons. Topic metadata and watermarks use the public admin API.
  *
  * The reader is given its admin client and its fetcher; on AWS and locally they are the
  * shared clients of the connection (kafka-clients.ts), and a test can wrap them.
